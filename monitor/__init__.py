@@ -1,0 +1,1 @@
+"""courtesy: an offline courtesy monitor for service counters."""

@@ -1,0 +1,205 @@
+"""Phrase lexicons: TOML files anyone can edit, loaded and checked.
+
+Each file holds one *kind* of phrase. Required courtesy kinds are what staff should say;
+`taboo` is what staff must never say (服务忌语); cue kinds are what the rules listen for
+(a customer's thanks, a question, an instruction that wants a 请).
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .normalize import clean_chars
+
+REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
+CUE_KINDS = ("thanks", "question", "instruction")
+KINDS = REQUIRED_KINDS + ("taboo",) + CUE_KINDS
+TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
+SEVERITIES = ("critical", "major", "minor")
+SECTORS = ("police", "hospital", "bank", "utility", "government")
+POSITIONS = ("any", "final")
+_PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
+                "position"}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One lexicon entry: a canonical text, its spoken variants and what it means."""
+
+    text: str
+    kind: str
+    variants: tuple[str, ...] = ()
+    category: str = ""
+    severity: str = ""
+    exceptions: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    position: str = "any"  # "final": only counts at the end of an utterance (吗, 呢)
+    source: str = ""
+    file: str = ""
+    line: int = 0
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.text,) + self.variants
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The phrases of one or more lexicon files."""
+
+    phrases: tuple[Phrase, ...]
+
+    def of_kind(self, kind: str) -> tuple[Phrase, ...]:
+        return tuple(p for p in self.phrases if p.kind == kind)
+
+    def for_sector(self, sector: str | None) -> "Lexicon":
+        """Drop sector-specific phrases that belong to other sectors."""
+        return Lexicon(tuple(p for p in self.phrases
+                             if not p.sectors or (sector is not None and sector in p.sectors)))
+
+
+def default_dir() -> Path:
+    """`$COURTESY_LEXICONS`, else the `lexicons/` folder beside the package."""
+    env = os.environ.get("COURTESY_LEXICONS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "lexicons"
+
+
+def _entry_lines(raw: str) -> list[int]:
+    return [n for n, line in enumerate(raw.splitlines(), 1)
+            if re.match(r"\s*\[\[\s*phrases\s*\]\]", line)]
+
+
+def _strings(value, path, line, field) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(path, "must be a string or a list of strings", line, field)
+    return tuple(value)
+
+
+def _phrase_text(value, path, line, field) -> str:
+    text = clean_chars(value)
+    if not text:
+        raise InputError(path, f"{value!r} has no characters to match", line, field)
+    return text
+
+
+def load_file(path: Path) -> list[Phrase]:
+    """Parse and check one lexicon file; errors name the file, line and field."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise InputError(path, f"not valid TOML: {exc}",
+                         int(match.group(1)) if match else None) from None
+    header = data.get("lexicon")
+    if not isinstance(header, dict):
+        raise InputError(path, "missing [lexicon] table with a 'kind'", field="lexicon")
+    kind = header.get("kind")
+    if kind not in KINDS:
+        raise InputError(path, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
+                         field="lexicon.kind")
+    entries = data.get("phrases", [])
+    if not isinstance(entries, list):
+        raise InputError(path, "must be an array of tables [[phrases]]", field="phrases")
+    lines = _entry_lines(raw)
+    phrases = []
+    for i, entry in enumerate(entries):
+        line = lines[i] if i < len(lines) else None
+        phrases.append(_parse_entry(entry, kind, path, line))
+    return phrases
+
+
+def _parse_entry(entry: dict, kind: str, path: Path, line: int | None) -> Phrase:
+    unknown = set(entry) - _PHRASE_KEYS
+    if unknown:
+        raise InputError(path, "unknown key", line, sorted(unknown)[0])
+    if not isinstance(entry.get("text"), str):
+        raise InputError(path, "missing or not a string", line, "text")
+    category, severity = entry.get("category", ""), entry.get("severity", "")
+    if kind == "taboo":
+        if category not in TABOO_CATEGORIES:
+            raise InputError(path, f"unknown taboo category {category!r}; expected one of "
+                             f"{' '.join(TABOO_CATEGORIES)}", line, "category")
+        if severity not in SEVERITIES:
+            raise InputError(path, f"unknown severity {severity!r}; expected one of "
+                             f"{', '.join(SEVERITIES)}", line, "severity")
+    elif category or severity:
+        raise InputError(path, "only taboo phrases carry a category and severity", line,
+                         "category" if category else "severity")
+    sectors = _strings(entry.get("sectors", []), path, line, "sectors")
+    for sector in sectors:
+        if sector not in SECTORS:
+            raise InputError(path, f"unknown sector {sector!r}; expected one of "
+                             f"{', '.join(SECTORS)}", line, "sectors")
+    position = entry.get("position", "any")
+    if position not in POSITIONS:
+        raise InputError(path, f"unknown position {position!r}", line, "position")
+    return Phrase(
+        text=_phrase_text(entry["text"], path, line, "text"),
+        kind=kind,
+        variants=tuple(_phrase_text(v, path, line, "variants")
+                       for v in _strings(entry.get("variants", []), path, line, "variants")),
+        category=category,
+        severity=severity,
+        exceptions=tuple(_phrase_text(v, path, line, "exceptions")
+                         for v in _strings(entry.get("exceptions", []), path, line, "exceptions")),
+        sectors=sectors,
+        position=position,
+        source=str(entry.get("source", "")),
+        file=str(path),
+        line=line or 0,
+    )
+
+
+def lexicon_files(directory: Path) -> list[Path]:
+    return sorted(Path(directory).glob("*.toml"))
+
+
+def load(directory: Path | None = None, names: list[str] | None = None) -> Lexicon:
+    """Load the named lexicon files (stems) from a folder, or all of them; check the whole."""
+    directory = Path(directory) if directory else default_dir()
+    if not directory.is_dir():
+        raise InputError(directory, "lexicon folder not found")
+    if names is None:
+        paths = lexicon_files(directory)
+    else:
+        paths = []
+        for name in names:
+            path = directory / f"{name}.toml"
+            if not path.is_file():
+                raise InputError(path, f"lexicon {name!r} not found")
+            paths.append(path)
+    phrases = [p for path in paths for p in load_file(path)]
+    check(phrases)
+    return Lexicon(tuple(phrases))
+
+
+def check(phrases: list[Phrase]) -> None:
+    """Whole-lexicon checks: no form listed twice, none both required and taboo."""
+    seen: dict[tuple[str, str], Phrase] = {}
+    for phrase in phrases:
+        for form in phrase.forms:
+            # the same form may serve several cue kinds (谢谢 is a cue, never a requirement)
+            group = "cue" if phrase.kind in CUE_KINDS else "rule"
+            key = (group, form)
+            other = seen.get(key)
+            if other is None:
+                seen[key] = phrase
+                continue
+            both = {other.kind, phrase.kind}
+            if "taboo" in both and len(both) == 2:
+                raise InputError(phrase.file, f"{form!r} is listed as {phrase.kind} here and as "
+                                 f"{other.kind} in {other.file}, line {other.line}",
+                                 phrase.line, "text")
+            raise InputError(phrase.file, f"duplicate phrase {form!r} (also in {other.file}, "
+                             f"line {other.line})", phrase.line, "text")

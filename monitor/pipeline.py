@@ -1,0 +1,110 @@
+"""The courtesy engine: utterances in, scored visits out.
+
+normalise -> match -> visits -> rules -> score. The Scorer holds what is costly to build
+(the matcher's index) so one instance serves a whole day of live scoring.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from . import lexicon as lexicons
+from . import profiles, rules, transcript, visits
+from .matching import Matcher
+from .normalize import normalize
+from .records import PhraseHit, Session, Utterance, Visit
+
+
+class Scorer:
+    """Scores conversations against one profile."""
+
+    def __init__(self, profile: profiles.Profile, lexicon: lexicons.Lexicon):
+        self.profile = profile
+        self.lexicon = lexicon.for_sector(profile.sector)
+        self.matcher = Matcher(self.lexicon, profile.matching)
+
+    @classmethod
+    def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None) -> "Scorer":
+        chosen = profiles.load(profile, lexicon_dir)
+        return cls(chosen, lexicons.load(lexicon_dir, chosen.lexicons))
+
+    def score(
+        self,
+        utterances: Sequence[Utterance],
+        *,
+        source: str = "",
+        window: str | None = None,
+        staff: str | None = None,
+        started_at: datetime | None = None,
+        sha256: str = "",
+        kind: str = "live",
+    ) -> Session:
+        """Score a whole conversation; window and staff fill in what the lines leave out."""
+        utterances = [_fill(u, window, staff) for u in utterances]
+        norms = [normalize(u.text, u.pinyin) for u in utterances]
+        hits: dict[int, list[PhraseHit]] = {}
+        for i, (utterance, norm) in enumerate(zip(utterances, norms)):
+            found = self.matcher.hits(utterance, i, norm)
+            if found:
+                hits[i] = found
+        session_id = session_key(sha256 or _content_key(utterances), window)
+        segments = visits.segment(
+            utterances,
+            lambda i: any(h.kind == "waiting" for h in hits.get(i, ())),
+            self.profile.visits,
+            source,
+        )
+        scored = [self._visit(session_id, seg, utterances, norms, hits) for seg in segments]
+        return Session(
+            id=session_id, source=source, window=window or _first(utterances, "window"),
+            staff=staff or _first(utterances, "staff"), profile=self.profile.name,
+            started_at=started_at or datetime.now().astimezone(), utterances=utterances,
+            visits=scored, sha256=sha256, kind=kind, options=self.profile.as_dict())
+
+    def _visit(self, session_id, segment, utterances, norms, hits) -> Visit:
+        indices = segment.indices
+        start = min(utterances[i].start for i in indices)
+        end = max(utterances[i].end for i in indices)
+        view = rules.VisitView(start, end, indices, utterances, norms, hits)
+        options = self.profile.rules
+        findings = rules.evaluate(view, options)
+        total, verdict = rules.score(findings, self.profile.scoring)
+        return Visit(
+            id=f"{session_id}-{segment.label}", window=segment.window,
+            staff=next((utterances[i].staff for i in indices if utterances[i].staff), None),
+            start=start, end=end, utterances=list(indices),
+            greeted=rules.greeted(view, options), farewelled=rules.farewelled(view, options),
+            questions=len(rules.questions(view)),
+            unanswered=len(rules.unanswered(view, options)),
+            findings=findings, hits=[h for i in indices for h in hits.get(i, ())],
+            score=round(total, 1), verdict=verdict)
+
+    def score_file(self, path, **meta) -> Session:
+        """Read and score a JSONL transcript."""
+        data = Path(path).read_bytes() if Path(path).is_file() else b""
+        return self.score(transcript.read(path), source=str(path),
+                          sha256=hashlib.sha256(data).hexdigest(), **meta)
+
+
+def session_key(content_sha256: str, window: str | None) -> str:
+    """The same content at the same window is the same session: scoring twice replaces it."""
+    return hashlib.sha256(f"{content_sha256}|{window or ''}".encode()).hexdigest()[:12]
+
+
+def _content_key(utterances: Sequence[Utterance]) -> str:
+    raw = "\n".join(f"{u.start}|{u.end}|{u.role}|{u.text}|{u.pinyin}" for u in utterances)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _fill(utterance: Utterance, window: str | None, staff: str | None) -> Utterance:
+    if (window and not utterance.window) or (staff and not utterance.staff):
+        return replace(utterance, window=utterance.window or window,
+                       staff=utterance.staff or staff)
+    return utterance
+
+
+def _first(utterances: Sequence[Utterance], key: str) -> str | None:
+    return next((getattr(u, key) for u in utterances if getattr(u, key)), None)

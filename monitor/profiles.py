@@ -1,0 +1,136 @@
+"""Sector profiles: which lexicons apply and every stage's parameters.
+
+A profile is a TOML file in `lexicons/profiles/`; it may `extend` another and override
+only what its sector's norms say differently. The options used are stored with each
+scored session, so a score can always be explained.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, InputError
+from .lexicon import KINDS, SECTORS, SEVERITIES, default_dir
+from .matching import MatchOptions
+from .rules import RuleOptions, ScoreOptions
+from .visits import VisitOptions
+
+DEFAULT = "general"
+
+
+@dataclass
+class Profile:
+    name: str
+    title: str
+    sector: str | None
+    lexicons: list[str]
+    visits: VisitOptions
+    matching: MatchOptions
+    rules: RuleOptions
+    scoring: ScoreOptions
+    path: str = ""
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def profile_dir(lexicon_dir: Path | None = None) -> Path:
+    return (Path(lexicon_dir) if lexicon_dir else default_dir()) / "profiles"
+
+
+def available(lexicon_dir: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in profile_dir(lexicon_dir).glob("*.toml"))
+
+
+def _read(name_or_path: str, lexicon_dir: Path | None) -> tuple[dict, Path]:
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = profile_dir(lexicon_dir) / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = ", ".join(available(lexicon_dir)) or "none"
+        raise ConfigError(f"unknown profile {name_or_path!r} (available: {known})")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"not valid TOML: {exc}") from None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
+def _raw(name: str, lexicon_dir: Path | None, seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
+    data, path = _read(name, lexicon_dir)
+    parent = data.get("profile", {}).get("extends")
+    if parent:
+        if parent in seen:
+            raise InputError(path, f"profiles extend each other in a loop: {' -> '.join(seen)}",
+                             field="profile.extends")
+        base, _ = _raw(parent, lexicon_dir, seen + (name,))
+        data = _merge(base, data)
+    return data, path
+
+
+def _fill(options, values: dict, path: Path, section: str):
+    """Set dataclass fields from a TOML table, refusing unknown keys and wrong types."""
+    fields = {f.name: f for f in dataclasses.fields(options)}
+    for key, value in values.items():
+        if key not in fields:
+            raise InputError(path, f"unknown parameter (known: {', '.join(sorted(fields))})",
+                             field=f"{section}.{key}")
+        current = getattr(options, key)
+        if isinstance(current, (bool, str)) and type(value) is not type(current):
+            raise InputError(path, f"must be a {type(current).__name__}, not {value!r}",
+                             field=f"{section}.{key}")
+        optional_number = current is None and fields[key].type.startswith("float")
+        if optional_number or isinstance(current, (int, float)) and not isinstance(current, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise InputError(path, f"must be a number, not {value!r}", field=f"{section}.{key}")
+            value = float(value)
+        elif isinstance(current, tuple):
+            value = tuple(value) if isinstance(value, list) else value
+        setattr(options, key, value)
+    return options
+
+
+def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
+    """Load a profile by name (or path), with everything it extends."""
+    data, path = _raw(name, lexicon_dir)
+    head = data.get("profile", {})
+    lexicons = head.get("lexicons", list(KINDS))
+    unknown = [k for k in data if k not in ("profile", "visits", "matching", "rules", "scoring")]
+    if unknown:
+        raise InputError(path, "unknown table", field=unknown[0])
+    visits = _fill(VisitOptions(), data.get("visits", {}), path, "visits")
+    matching_raw = dict(data.get("matching", {}))
+    thresholds = matching_raw.pop("thresholds", {})
+    matching = _fill(MatchOptions(), matching_raw, path, "matching")
+    for kind, value in thresholds.items():
+        if kind not in KINDS or isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(path, "needs a known kind and a number 0-100",
+                             field=f"matching.thresholds.{kind}")
+        matching.thresholds[kind] = float(value)
+    rules = RuleOptions()
+    for rule_id, values in data.get("rules", {}).items():
+        if rule_id not in rules.settings:
+            raise InputError(path, f"unknown rule (known: {', '.join(rules.settings)})",
+                             field=f"rules.{rule_id}")
+        values = dict(values)
+        setting_values = {k: values.pop(k) for k in ("enabled", "severity", "weight") if k in values}
+        if setting_values.get("severity", "major") not in SEVERITIES:
+            raise InputError(path, f"must be one of {', '.join(SEVERITIES)}",
+                             field=f"rules.{rule_id}.severity")
+        _fill(rules.settings[rule_id], setting_values, path, f"rules.{rule_id}")
+        _fill(rules, values, path, f"rules.{rule_id}")
+    scoring = _fill(ScoreOptions(), data.get("scoring", {}), path, "scoring")
+    profile_name = head.get("name", path.stem)
+    sector = head.get("sector", profile_name if profile_name in SECTORS else None)
+    return Profile(profile_name, head.get("title", profile_name), sector, list(lexicons),
+                   visits, matching, rules, scoring, str(path))
+

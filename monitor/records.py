@@ -1,0 +1,105 @@
+"""Typed records passed between pipeline stages.
+
+One time base everywhere: seconds from the start of a session. A session carries the
+wall-clock anchor (`Session.started_at`) that turns those offsets into clock times.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ROLES = ("staff", "customer")
+SEVERITIES = ("critical", "major", "minor")
+VERDICTS = ("pass", "warn", "fail")
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised word with its own timing (vosk `SetWords`, or an engine's tokens)."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass
+class Utterance:
+    """One stretch of speech by one side of the counter."""
+
+    start: float
+    end: float
+    role: str
+    text: str = ""
+    pinyin: str = ""
+    visit: str | None = None
+    window: str | None = None
+    staff: str | None = None
+    words: tuple[Word, ...] = ()
+    dbfs: float | None = None
+    line: int = 0  # 1-based line in the source file, 0 when live
+
+
+@dataclass(frozen=True)
+class PhraseHit:
+    """A lexicon phrase found in an utterance."""
+
+    kind: str  # lexicon kind: greeting, farewell, taboo, ...
+    phrase: str  # the lexicon entry's canonical text
+    matched: str  # what was heard (characters, or pinyin when only pinyin was heard)
+    utterance: int  # index of the utterance in its session
+    start: float
+    end: float
+    score: float  # similarity 0..100
+    category: str = ""  # taboo category (八个不说 / 推诿)
+    severity: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One broken rule, with where it happened and what was said."""
+
+    rule: str
+    start: float
+    end: float
+    text: str
+    severity: str
+    category: str = ""
+    detail: str = ""
+    deduction: float = 0.0
+
+
+@dataclass
+class Visit:
+    """One customer at one window, with everything the rules decided about it."""
+
+    id: str
+    window: str | None
+    staff: str | None
+    start: float
+    end: float
+    utterances: list[int] = field(default_factory=list)  # indices into the session
+    greeted: bool = False
+    farewelled: bool = False
+    questions: int = 0
+    unanswered: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    hits: list[PhraseHit] = field(default_factory=list)
+    score: float = 100.0
+    verdict: str = "pass"
+
+
+@dataclass
+class Session:
+    """A scored conversation from one source (a transcript file, a recording, a live day)."""
+
+    id: str
+    source: str
+    window: str | None
+    staff: str | None
+    profile: str
+    started_at: datetime
+    utterances: list[Utterance]
+    visits: list[Visit] = field(default_factory=list)
+    sha256: str = ""
+    kind: str = "live"  # live (real visits) or practice (never in daily reports)
+    options: dict = field(default_factory=dict)  # the profile used, so a score can be explained

@@ -1,0 +1,313 @@
+"""The language norms as rules over one visit, and the visit's score.
+
+Only staff speech is judged: a customer who says 急什么 breaks no rule. Customer speech
+matters as the cue a rule reacts to (a question to answer, thanks to reply to, an
+utterance not to talk over). Each rule has an id, parameters from the profile, a severity
+and a weight; the score is 100 minus the weighted deductions, and a critical finding is
+fatal.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .normalize import NormText, normalize
+from .records import Finding, PhraseHit, Utterance
+
+SEVERITY_FACTOR = {"critical": None, "major": 1.0, "minor": 0.5}
+
+
+@dataclass
+class RuleSetting:
+    """Whether a rule runs, how grave a breach is and how many points it costs."""
+
+    enabled: bool = True
+    severity: str = "major"
+    weight: float = 10.0
+
+
+def _settings() -> dict[str, RuleSetting]:
+    return {
+        "greeting": RuleSetting(severity="major", weight=20),
+        "answer": RuleSetting(severity="major", weight=15),
+        "farewell": RuleSetting(severity="major", weight=15),
+        "taboo": RuleSetting(severity="major", weight=30),  # severity comes from the lexicon
+        "please": RuleSetting(severity="minor", weight=5),
+        "wait_apology": RuleSetting(severity="major", weight=10),
+        "thanks_reply": RuleSetting(severity="minor", weight=5),
+        "interruption": RuleSetting(severity="minor", weight=5),
+        "speech_rate": RuleSetting(severity="minor", weight=3),
+        "duration": RuleSetting(severity="minor", weight=10),
+        "volume": RuleSetting(severity="minor", weight=3),
+    }
+
+
+@dataclass
+class RuleOptions:
+    """Rule parameters; a profile overrides them per sector."""
+
+    greet_within_s: float = 20.0  # 来有迎声: greeting this soon after the visit starts
+    answer_within_s: float = 10.0  # 问有答声: staff speaks this soon after a question
+    farewell_within_s: float = 30.0  # 走有送声: farewell within the visit's last seconds
+    wait_s: float = 60.0  # after 请稍等, a silence this long wants an apology
+    dead_air_s: float = 20.0  # silence while a customer waits, unless asked to wait
+    thanks_within_s: float = 10.0  # reply to thanks this soon
+    overlap_s: float = 1.0  # talking over a customer for longer than this
+    max_chars_per_min: float = 280.0
+    min_chars_per_min: float = 60.0
+    min_rate_duration_s: float = 2.0  # shorter utterances give no reliable rate
+    service_limit_s: float | None = None  # longest visit; None: no limit
+    max_dbfs: float | None = -6.0  # louder staff speech is shouting (when levels are known)
+    please_markers: tuple[str, ...] = ("请", "麻烦", "您", "劳驾")
+    settings: dict[str, RuleSetting] = field(default_factory=_settings)
+
+
+@dataclass
+class ScoreOptions:
+    """Where the verdict changes."""
+
+    pass_at: float = 90.0  # score at or above: pass
+    fail_below: float = 60.0  # score below: fail (a critical finding always fails)
+
+
+@dataclass
+class VisitView:
+    """What the rules see of one visit: its utterances (session-indexed) and their hits."""
+
+    start: float
+    end: float
+    indices: Sequence[int]
+    utterances: Sequence[Utterance]
+    norms: Sequence[NormText]
+    hits: dict[int, list[PhraseHit]]
+
+    def said(self, i: int, kind: str) -> list[PhraseHit]:
+        return [h for h in self.hits.get(i, ()) if h.kind == kind]
+
+    def by(self, role: str) -> list[int]:
+        return [i for i in self.indices if self.utterances[i].role == role]
+
+    def quote(self, i: int) -> str:
+        u = self.utterances[i]
+        return u.text or u.pinyin
+
+
+def greeted(view: VisitView, options: RuleOptions) -> bool:
+    limit = view.start + options.greet_within_s
+    return any(h.start <= limit for i in view.by("staff") for h in view.said(i, "greeting"))
+
+
+def farewelled(view: VisitView, options: RuleOptions) -> bool:
+    limit = view.end - options.farewell_within_s
+    return any(h.end >= limit for i in view.by("staff") for h in view.said(i, "farewell"))
+
+
+def questions(view: VisitView) -> list[int]:
+    return [i for i in view.by("customer") if view.said(i, "question")]
+
+
+def _answered(view: VisitView, i: int, options: RuleOptions) -> bool:
+    asked = view.utterances[i]
+    deadline = asked.end + options.answer_within_s
+    return any(asked.start < view.utterances[j].start <= deadline for j in view.by("staff"))
+
+
+def unanswered(view: VisitView, options: RuleOptions) -> list[int]:
+    return [i for i in questions(view) if not _answered(view, i, options)]
+
+
+Rule = Callable[[VisitView, RuleOptions], list[Finding]]
+
+
+def _finding(rule, start, end, text, options, detail="", severity=None, category="") -> Finding:
+    return Finding(rule=rule, start=round(start, 3), end=round(end, 3), text=text,
+                   severity=severity or options.settings[rule].severity, category=category,
+                   detail=detail)
+
+
+def greeting_rule(view, options):
+    if greeted(view, options):
+        return []
+    staff = view.by("staff")
+    return [_finding("greeting", view.start, min(view.end, view.start + options.greet_within_s),
+                     view.quote(staff[0]) if staff else "", options,
+                     f"no greeting within {options.greet_within_s:g} s of the visit's start")]
+
+
+def farewell_rule(view, options):
+    if farewelled(view, options):
+        return []
+    staff = view.by("staff")
+    return [_finding("farewell", max(view.start, view.end - options.farewell_within_s), view.end,
+                     view.quote(staff[-1]) if staff else "", options,
+                     f"no farewell in the visit's last {options.farewell_within_s:g} s")]
+
+
+def answer_rule(view, options):
+    return [_finding("answer", view.utterances[i].start, view.utterances[i].end, view.quote(i),
+                     options, f"question not answered within {options.answer_within_s:g} s")
+            for i in unanswered(view, options)]
+
+
+def taboo_rule(view, options):
+    return [_finding("taboo", h.start, h.end, h.matched, options,
+                     f"服务忌语 {h.phrase}" + (f" (heard {h.matched})" if h.matched != h.phrase else ""),
+                     severity=h.severity, category=h.category)
+            for i in view.by("staff") for h in view.said(i, "taboo")]
+
+
+def _has_marker(norm: NormText, markers: Sequence[str]) -> bool:
+    heard = " " + " ".join(norm.syllables) + " "
+    return any(" " + " ".join(normalize(m).syllables) + " " in heard for m in markers)
+
+
+def please_rule(view, options):
+    findings = []
+    for i in view.by("staff"):
+        orders = view.said(i, "instruction")
+        if orders and not view.said(i, "please") and not _has_marker(view.norms[i],
+                                                                     options.please_markers):
+            findings.append(_finding("please", orders[0].start, orders[0].end, view.quote(i),
+                                     options, f"instruction '{orders[0].matched}' without 请"))
+    return findings
+
+
+def wait_apology_rule(view, options):
+    return _no_apology_after_wait(view, options) + _dead_air(view, options)
+
+
+def _no_apology_after_wait(view, options):
+    findings = []
+    staff = view.by("staff")
+    for i, back in zip(staff, staff[1:]):
+        silence = view.utterances[back].start - view.utterances[i].end
+        if view.said(i, "waiting") and silence > options.wait_s and not view.said(back, "apology"):
+            findings.append(_finding(
+                "wait_apology", view.utterances[back].start, view.utterances[back].end,
+                view.quote(back), options,
+                f"back after {silence:.0f} s of waiting without an apology (让您久等了)"))
+    return findings
+
+
+def _dead_air(view, options):
+    """Silence while the customer waits, unless the last staff words asked them to wait."""
+    findings = []
+    latest_end = last_staff = None
+    for i in view.indices:
+        utterance = view.utterances[i]
+        if latest_end is not None and utterance.start - latest_end > options.dead_air_s:
+            if last_staff is None or not view.said(last_staff, "waiting"):
+                findings.append(_finding(
+                    "wait_apology", latest_end, utterance.start, view.quote(i), options,
+                    f"{utterance.start - latest_end:.0f} s of silence while the customer waited, "
+                    "without asking them to wait"))
+        latest_end = utterance.end if latest_end is None else max(latest_end, utterance.end)
+        if utterance.role == "staff":
+            last_staff = i
+    return findings
+
+
+def thanks_reply_rule(view, options):
+    findings = []
+    for i in view.by("customer"):
+        if not view.said(i, "thanks"):
+            continue
+        thanked = view.utterances[i]
+        replies = [j for j in view.by("staff")
+                   if thanked.start < view.utterances[j].start <= thanked.end + options.thanks_within_s]
+        if not any(view.said(j, "thanks_reply") for j in replies):
+            findings.append(_finding("thanks_reply", thanked.start, thanked.end, view.quote(i),
+                                     options, "thanks not answered (不客气 / 不用谢)"))
+    return findings
+
+
+def interruption_rule(view, options):
+    findings = []
+    customer = view.by("customer")
+    for i in view.by("staff"):
+        staff = view.utterances[i]
+        for j in customer:
+            other = view.utterances[j]
+            overlap = min(other.end, staff.end) - staff.start
+            if other.start < staff.start < other.end and overlap > options.overlap_s:
+                findings.append(_finding("interruption", staff.start, staff.start + overlap,
+                                         view.quote(i), options,
+                                         f"talked over the customer for {overlap:.1f} s"))
+                break
+    return findings
+
+
+def speech_rate_rule(view, options):
+    findings = []
+    for i in view.by("staff"):
+        utterance = view.utterances[i]
+        duration = utterance.end - utterance.start
+        if duration < options.min_rate_duration_s:
+            continue
+        rate = len(view.norms[i]) / duration * 60
+        if rate > options.max_chars_per_min:
+            detail = f"{rate:.0f} characters a minute, faster than {options.max_chars_per_min:g}"
+        elif rate < options.min_chars_per_min:
+            detail = f"{rate:.0f} characters a minute, slower than {options.min_chars_per_min:g}"
+        else:
+            continue
+        findings.append(_finding("speech_rate", utterance.start, utterance.end, view.quote(i),
+                                 options, detail))
+    return findings
+
+
+def duration_rule(view, options):
+    limit = options.service_limit_s
+    if limit is None or view.end - view.start <= limit:
+        return []
+    return [_finding("duration", view.start + limit, view.end, "", options,
+                     f"visit took {view.end - view.start:.0f} s, the limit is {limit:g} s")]
+
+
+def volume_rule(view, options):
+    if options.max_dbfs is None:
+        return []
+    return [_finding("volume", view.utterances[i].start, view.utterances[i].end, view.quote(i),
+                     options, f"{view.utterances[i].dbfs:.1f} dBFS, louder than "
+                     f"{options.max_dbfs:g} dBFS")
+            for i in view.by("staff")
+            if view.utterances[i].dbfs is not None and view.utterances[i].dbfs > options.max_dbfs]
+
+
+RULES: dict[str, Rule] = {
+    "greeting": greeting_rule,
+    "answer": answer_rule,
+    "farewell": farewell_rule,
+    "taboo": taboo_rule,
+    "please": please_rule,
+    "wait_apology": wait_apology_rule,
+    "thanks_reply": thanks_reply_rule,
+    "interruption": interruption_rule,
+    "speech_rate": speech_rate_rule,
+    "duration": duration_rule,
+    "volume": volume_rule,
+}
+
+
+def evaluate(view: VisitView, options: RuleOptions) -> list[Finding]:
+    """Every enabled rule's findings, in time order, each with its deduction."""
+    findings = []
+    for rule_id, rule in RULES.items():
+        setting = options.settings[rule_id]
+        if not setting.enabled:
+            continue
+        for finding in rule(view, options):
+            factor = SEVERITY_FACTOR[finding.severity]
+            deduction = 100.0 if factor is None else setting.weight * factor
+            findings.append(Finding(**{**finding.__dict__, "deduction": deduction}))
+    return sorted(findings, key=lambda f: (f.start, f.rule))
+
+
+def score(findings: Sequence[Finding], options: ScoreOptions) -> tuple[float, str]:
+    """100 minus the deductions, never below 0; a critical finding fails the visit."""
+    if any(f.severity == "critical" for f in findings):
+        return 0.0, "fail"
+    total = max(0.0, 100.0 - sum(f.deduction for f in findings))
+    if total < options.fail_below:
+        return total, "fail"
+    return total, "pass" if total >= options.pass_at else "warn"

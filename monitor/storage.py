@@ -1,0 +1,148 @@
+"""SQLite storage (sqlite-utils): sessions, utterances, visits, phrase hits and findings.
+
+A session is written in one transaction, replacing any earlier scoring of the same
+content, so a failed or repeated run never leaves half a session or duplicate rows.
+WAL mode lets the live monitor write while reports and the web board read.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import CourtesyError
+from .records import Session
+
+DEFAULT_DB = Path("reports") / "courtesy.db"
+
+SCHEMA = {
+    "sessions": ({
+        "id": str, "kind": str, "source": str, "sha256": str, "window": str, "staff": str,
+        "profile": str, "started_at": str, "scored_at": str, "options": str,
+        "utterances": int, "visits": int,
+    }, "id"),
+    "utterances": ({
+        "id": str, "session": str, "idx": int, "visit": str, "start": float, "end": float,
+        "at": str, "role": str, "text": str, "pinyin": str, "window": str, "staff": str,
+        "dbfs": float, "words": str,
+    }, "id"),
+    "visits": ({
+        "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
+        "start": float, "end": float, "started_at": str, "ended_at": str, "greeted": int,
+        "farewelled": int, "questions": int, "unanswered": int, "score": float, "verdict": str,
+    }, "id"),
+    "hits": ({
+        "id": str, "session": str, "visit": str, "utterance": int, "kind": str, "phrase": str,
+        "matched": str, "start": float, "end": float, "score": float, "category": str,
+        "severity": str,
+    }, "id"),
+    "findings": ({
+        "id": str, "session": str, "visit": str, "rule": str, "start": float, "end": float,
+        "at": str, "text": str, "category": str, "severity": str, "deduction": float,
+        "detail": str,
+    }, "id"),
+}
+_INDEXES = {
+    "utterances": [["session", "idx"], ["visit"]],
+    "visits": [["session"], ["started_at"], ["window"], ["staff"]],
+    "hits": [["visit"]],
+    "findings": [["visit"], ["rule"], ["at"]],
+}
+_CHILDREN = ("findings", "hits", "visits", "utterances")
+
+
+class StorageError(CourtesyError):
+    """The database cannot be opened or written."""
+
+
+def _iso(anchor: datetime, seconds: float) -> str:
+    return (anchor + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """The monitor's database."""
+
+    def __init__(self, path: Path | str = DEFAULT_DB):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.enable_wal()
+            self._create()
+        except Exception as exc:  # sqlite3 and OS errors alike: say which file
+            raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+
+    def _create(self) -> None:
+        with self.db.atomic():
+            for name, (columns, pk) in SCHEMA.items():
+                table = self.db.table(name)
+                if not table.exists():
+                    table.create(columns, pk=pk)
+                    for index in _INDEXES.get(name, []):
+                        table.create_index(index)
+
+    def save(self, session: Session) -> None:
+        """Store a scored session, replacing an earlier scoring of the same session."""
+        anchor = session.started_at
+        visit_of = {i: v.id for v in session.visits for i in v.utterances}
+        try:
+            with self.db.atomic():
+                self._delete(session.id)
+                self.db["sessions"].insert({
+                    "id": session.id, "kind": session.kind, "source": session.source,
+                    "sha256": session.sha256, "window": session.window, "staff": session.staff,
+                    "profile": session.profile, "started_at": anchor.isoformat(),
+                    "scored_at": datetime.now().astimezone().isoformat(),
+                    "options": json.dumps(session.options, ensure_ascii=False, default=str),
+                    "utterances": len(session.utterances),
+                    "visits": len(session.visits),
+                })
+                self.db["utterances"].insert_all({
+                    "id": f"{session.id}:{i}", "session": session.id, "idx": i,
+                    "visit": visit_of.get(i), "start": u.start, "end": u.end,
+                    "at": _iso(anchor, u.start), "role": u.role, "text": u.text,
+                    "pinyin": u.pinyin, "window": u.window, "staff": u.staff, "dbfs": u.dbfs,
+                    "words": json.dumps([asdict(w) for w in u.words], ensure_ascii=False)
+                    if u.words else None,
+                } for i, u in enumerate(session.utterances))
+                for visit in session.visits:
+                    self._save_visit(session, visit)
+        except Exception as exc:
+            raise StorageError(f"{self.path}: cannot store session: {exc}") from None
+
+    def _save_visit(self, session: Session, visit) -> None:
+        anchor = session.started_at
+        self.db["visits"].insert({
+            "id": visit.id, "session": session.id, "kind": session.kind, "window": visit.window,
+            "staff": visit.staff, "profile": session.profile, "start": visit.start,
+            "end": visit.end, "started_at": _iso(anchor, visit.start),
+            "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
+            "farewelled": int(visit.farewelled), "questions": visit.questions,
+            "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
+        })
+        self.db["hits"].insert_all(({
+            "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,
+            "utterance": h.utterance, "kind": h.kind, "phrase": h.phrase, "matched": h.matched,
+            "start": h.start, "end": h.end, "score": h.score, "category": h.category,
+            "severity": h.severity,
+        } for n, h in enumerate(visit.hits)))
+        self.db["findings"].insert_all(({
+            "id": f"{visit.id}:f{n}", "session": session.id, "visit": visit.id,
+            "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
+            "text": f.text, "category": f.category, "severity": f.severity,
+            "deduction": f.deduction, "detail": f.detail,
+        } for n, f in enumerate(visit.findings)))
+
+    def _delete(self, session_id: str) -> None:
+        for name in _CHILDREN + ("sessions",):
+            column = "id" if name == "sessions" else "session"
+            self.db.execute(f"delete from [{name}] where [{column}] = ?", [session_id])
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.db[name].count for name in SCHEMA}
+
+    def close(self) -> None:
+        self.db.close()

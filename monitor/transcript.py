@@ -1,0 +1,126 @@
+"""Transcripts as JSON Lines: one utterance per line, in time order.
+
+This is the text side of the monitor and the format the audio side writes, so a
+recording can be transcribed once and scored many times.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from .errors import InputError
+from .records import ROLES, Utterance, Word
+
+_OPTIONAL_STR = ("visit", "window", "staff", "pinyin")
+
+
+def _number(obj: dict, key: str, path, line: int) -> float:
+    value = obj.get(key)
+    if value is None:
+        raise InputError(path, "missing", line, key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(path, f"must be a number of seconds, not {value!r}", line, key)
+    if value < 0:
+        raise InputError(path, f"must not be negative ({value})", line, key)
+    return float(value)
+
+
+def _words(value, path, line: int) -> tuple[Word, ...]:
+    if not isinstance(value, list):
+        raise InputError(path, "must be a list of {word, start, end}", line, "words")
+    words = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise InputError(path, "must be a list of {word, start, end}", line, "words")
+        text = item.get("word", item.get("text"))
+        if not isinstance(text, str):
+            raise InputError(path, "each word needs a 'word' string", line, "words")
+        words.append(Word(text, _number(item, "start", path, line),
+                          _number(item, "end", path, line)))
+    return tuple(words)
+
+
+def parse_line(raw: str, path, line: int) -> Utterance:
+    """One JSON line to an Utterance; every problem names the file, line and field."""
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", line) from None
+    if not isinstance(obj, dict):
+        raise InputError(path, "must be a JSON object", line)
+    start = _number(obj, "start", path, line)
+    end = _number(obj, "end", path, line)
+    if end < start:
+        raise InputError(path, f"end {end} is before start {start}", line, "end")
+    role = obj.get("role")
+    if role not in ROLES:
+        raise InputError(path, f"must be 'staff' or 'customer', not {role!r}", line, "role")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise InputError(path, "missing or not a string", line, "text")
+    optional = {}
+    for key in _OPTIONAL_STR:
+        value = obj.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+            raise InputError(path, f"must be a string, not {value!r}", line, key)
+        optional[key] = str(value) if value is not None else None
+    if not text.strip() and not (optional["pinyin"] or "").strip():
+        raise InputError(path, "has neither text nor pinyin", line, "text")
+    dbfs = obj.get("dbfs")
+    if dbfs is not None and (isinstance(dbfs, bool) or not isinstance(dbfs, (int, float))):
+        raise InputError(path, f"must be a number, not {dbfs!r}", line, "dbfs")
+    return Utterance(
+        start=start, end=end, role=role, text=text, pinyin=optional["pinyin"] or "",
+        visit=optional["visit"], window=optional["window"], staff=optional["staff"],
+        words=_words(obj["words"], path, line) if "words" in obj else (),
+        dbfs=float(dbfs) if dbfs is not None else None, line=line,
+    )
+
+
+def read(path) -> list[Utterance]:
+    """Read a whole transcript; any bad line fails the whole file (nothing half-stored)."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return list(parse(handle, path))
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+
+
+def parse(lines: Iterable[str], path) -> Iterator[Utterance]:
+    previous = None
+    count = 0
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        utterance = parse_line(raw, path, number)
+        if previous is not None and utterance.start < previous.start:
+            raise InputError(path, f"start {utterance.start} is earlier than the line before "
+                             f"({previous.start}); lines must be in time order", number, "start")
+        previous = utterance
+        count += 1
+        yield utterance
+    if count == 0:
+        raise InputError(path, "no utterances")
+
+
+def to_json(utterance: Utterance) -> dict:
+    out = {"start": round(utterance.start, 3), "end": round(utterance.end, 3),
+           "role": utterance.role, "text": utterance.text}
+    for key in ("pinyin", "visit", "window", "staff", "dbfs"):
+        value = getattr(utterance, key)
+        if value not in (None, ""):
+            out[key] = value
+    if utterance.words:
+        out["words"] = [{"word": w.text, "start": round(w.start, 3), "end": round(w.end, 3)}
+                        for w in utterance.words]
+    return out
+
+
+def write(utterances: Iterable[Utterance], handle: IO[str]) -> None:
+    for utterance in utterances:
+        handle.write(json.dumps(to_json(utterance), ensure_ascii=False) + "\n")
