@@ -5,7 +5,9 @@ syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
 substitution is free, a dropped character costs one edit. Candidate phrases come from an
 index of syllable bigrams and skip-bigrams, so cost grows with the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
-must also sit on jieba word boundaries (再见 is not 在健身房).
+must also sit on jieba word boundaries (再见 is not 在健身房). Where only pinyin was heard,
+longer phrases are also compared with the initials and finals a small recogniser confuses
+merged (loose pinyin); characters, when present, already carry the exact syllables.
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ class MatchOptions:
         "question": 85.0, "instruction": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
-    loose_pinyin: bool = True  # see loose_syllable()
+    loose_pinyin: bool = True  # pinyin-only speech: longer phrases also match loosely, see loose_syllable()
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,12 @@ class _Form:
     phrase: Phrase
     chars: str
     code: str
-    exact: bool
+    loose: str  # '' for exact forms
     exceptions: tuple[str, ...]  # coded
+
+    @property
+    def exact(self) -> bool:
+        return not self.loose
 
 
 @dataclass(frozen=True)
@@ -82,22 +88,23 @@ class Matcher:
         for phrase in lexicon.phrases:
             exceptions = tuple(self._code(normalize(e).syllables) for e in phrase.exceptions)
             for form in phrase.forms:
-                code = self._code(normalize(form).syllables)
-                self._forms.append(_Form(phrase, form, code,
-                                         len(code) < self.options.exact_below, exceptions))
+                syllables = normalize(form).syllables
+                exact = len(syllables) < self.options.exact_below
+                self._forms.append(_Form(phrase, form, self._code(syllables),
+                                         "" if exact else self._code(syllables, loose=True),
+                                         exceptions))
         for n, form in enumerate(self._forms):
-            for key in set(_keys(form.code)):
+            for key in set(_keys(form.code)) | set(_keys(form.loose)):
                 self._index.setdefault(key, []).append(n)
 
-    def _code(self, syllables: Iterable[str]) -> str:
-        loose = self.options.loose_pinyin
+    def _code(self, syllables: Iterable[str], loose: bool = False) -> str:
+        """One character per syllable; loose syllables get codes of their own (prefix ~)."""
         out = []
         for syllable in syllables:
-            if loose:
-                syllable = loose_syllable(syllable)
-            code = self._codes.get(syllable)
+            key = "~" + loose_syllable(syllable) if loose else syllable
+            code = self._codes.get(key)
             if code is None:
-                code = self._codes[syllable] = chr(0xF0000 + len(self._codes))
+                code = self._codes[key] = chr(0xF0000 + len(self._codes))
             out.append(code)
         return "".join(out)
 
@@ -106,11 +113,18 @@ class Matcher:
         if not norm.syllables:
             return []
         text = self._code(norm.syllables)
-        candidates = {n for key in set(_keys(text)) for n in self._index.get(key, ())}
+        keys = set(text) | set(_keys(text))  # single syllables find one-syllable phrases (吗)
+        loose = ""
+        if self.options.loose_pinyin and not norm.chars:
+            loose = self._code(norm.syllables, loose=True)
+            keys |= set(_keys(loose))
+        candidates = {n for key in keys for n in self._index.get(key, ())}
         best: dict[Phrase, Span] = {}
         for n in candidates:
             form = self._forms[n]
             span = self._align(form, text, norm)
+            if span is None and loose and not form.exact:
+                span = self._align(form, loose, norm, form.loose)
             if span is None or _excepted(form, text, span):
                 continue
             known = best.get(form.phrase)
@@ -118,8 +132,9 @@ class Matcher:
                 best[form.phrase] = span
         return _resolve_overlaps(best.values())
 
-    def _align(self, form: _Form, text: str, norm: NormText) -> Span | None:
+    def _align(self, form: _Form, text: str, norm: NormText, code: str = "") -> Span | None:
         phrase = form.phrase
+        code = code or form.code
         if form.exact:
             begin = text.rfind(form.code) if phrase.position == "final" else text.find(form.code)
             while begin >= 0:
@@ -129,17 +144,17 @@ class Matcher:
                 begin = text.find(form.code, begin + 1)
             return None
         threshold = self.options.thresholds.get(phrase.kind, 80.0)
-        if len(text) <= len(form.code):
+        if len(text) <= len(code):
             begin, end = 0, len(text)
         else:
-            aligned = fuzz.partial_ratio_alignment(form.code, text, score_cutoff=threshold)
+            aligned = fuzz.partial_ratio_alignment(code, text, score_cutoff=threshold)
             if aligned is None:
                 return None
             begin, end = aligned.dest_start, aligned.dest_end
-        score = Indel.normalized_similarity(form.code, text[begin:end]) * 100
+        score = Indel.normalized_similarity(code, text[begin:end]) * 100
         if score < threshold:
             return None
-        begin, end = _trim(form.code, text, begin, end)
+        begin, end = _trim(code, text, begin, end)
         if not _placed(phrase, end, len(text)):
             return None
         return Span(phrase, begin, end, round(score, 1))

@@ -1,0 +1,115 @@
+"""`courtesy score`: what a user sees and what lands in the database."""
+import json
+
+import sqlite_utils
+
+from .conftest import ROOT
+
+SAMPLES = ROOT / "audio"
+
+
+def counts(db_path):
+    db = sqlite_utils.Database(db_path)
+    return {t: db[t].count for t in ("sessions", "utterances", "visits", "hits", "findings")}
+
+
+def test_json_output_has_the_documented_shape(run, db_path):
+    result = run("score", SAMPLES / "hospital_taboo.jsonl", "--window", "W03", "--json",
+                 "--db", db_path, "--at", "2026-11-20T09:00")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    [visit] = out["visits"]
+    assert {"id", "window", "start", "end", "greeted", "farewelled", "questions", "unanswered",
+            "findings", "score", "verdict"} <= set(visit)
+    assert visit["window"] == "W03" and visit["verdict"] == "fail" and visit["score"] == 0
+    taboo = [f for f in visit["findings"] if f["rule"] == "taboo"]
+    assert {(f["text"], f["category"], f["severity"]) for f in taboo} >= {("你烦不烦", "不耐烦", "critical")}
+    assert all({"rule", "start", "end", "text", "category", "severity"} <= set(f)
+               for f in visit["findings"])
+
+
+def test_bundled_samples_get_the_expected_three_sounds(run, db_path):
+    expected = {  # file: [(greeted, farewelled, questions, unanswered, verdict)] per visit
+        "police_good": [(True, True, 2, 0, "pass")],
+        "hospital_taboo": [(False, False, 3, 0, "fail")],
+        "bank_wait": [(True, False, 2, 1, "fail")],
+        "utility_day": [(True, True, 1, 0, "pass"), (False, False, 3, 1, "fail")],
+    }
+    for name, visits in expected.items():
+        result = run("score", SAMPLES / f"{name}.jsonl", "--json", "--db", db_path)
+        got = [(v["greeted"], v["farewelled"], v["questions"], v["unanswered"], v["verdict"])
+               for v in json.loads(result.stdout)["visits"]]
+        assert got == visits, name
+
+
+def test_readable_summary(run, db_path):
+    result = run("score", SAMPLES / "utility_day.jsonl", "--db", db_path)
+    assert result.exit_code == 0
+    assert "2 visit(s)" in result.stdout
+    assert "taboo" in result.stdout and "推诿" in result.stdout
+    assert f"stored in {db_path}" in result.stdout
+
+
+def test_scoring_twice_does_not_duplicate_rows(run, db_path):
+    run("score", SAMPLES / "bank_wait.jsonl", "--db", db_path)
+    first = counts(db_path)
+    run("score", SAMPLES / "bank_wait.jsonl", "--db", db_path)
+    assert counts(db_path) == first
+    assert first["sessions"] == 1 and first["visits"] == 1
+
+
+def test_window_and_staff_come_from_lines_or_options(run, db_path):
+    run("score", SAMPLES / "utility_day.jsonl", "--db", db_path, "--window", "W09")
+    db = sqlite_utils.Database(db_path)
+    assert {(r["window"], r["staff"]) for r in db["visits"].rows} == {("W09", "S07")}
+    run("score", SAMPLES / "bank_wait.jsonl", "--db", db_path, "--staff", "S01")
+    assert db["sessions"].get(next(r["id"] for r in db["sessions"].rows_where(
+        "source like ?", ["%bank_wait%"])))["staff"] == "S01"
+
+
+def test_wall_clock_anchor(run, db_path):
+    run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--at", "2026-11-20T09:00:00+08:00")
+    db = sqlite_utils.Database(db_path)
+    [visit] = db["visits"].rows
+    assert visit["started_at"].startswith("2026-11-20T09:00:00")
+    last = max(db["findings"].rows, key=lambda r: r["start"], default=None)
+    assert last is None or last["at"].startswith("2026-11-20T09:")
+
+
+def test_bad_line_fails_whole_file_and_leaves_db_unchanged(run, db_path, write_jsonl):
+    run("score", SAMPLES / "police_good.jsonl", "--db", db_path)
+    before = counts(db_path)
+    bad = write_jsonl([{"start": 0, "end": 1, "role": "staff", "text": "您好"},
+                       {"start": 2, "end": 1, "role": "staff", "text": "再见"}])
+    result = run("score", bad, "--db", db_path)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {bad}, line 2: field 'end': end 1.0 is before start 2.0\n"
+    assert result.stdout == ""
+    assert counts(db_path) == before
+
+
+def test_bad_options(run, db_path):
+    result = run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--profile", "zoo")
+    assert result.exit_code == 1 and "unknown profile 'zoo'" in result.stderr
+    result = run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--at", "yesterday")
+    assert result.exit_code == 2 and "--at" in result.stderr
+    result = run("score", "missing.jsonl", "--db", db_path)
+    assert result.exit_code == 1 and "missing.jsonl: cannot read" in result.stderr
+
+
+def test_unwritable_database_is_a_clear_error(run, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("score", SAMPLES / "police_good.jsonl", "--db", blocker / "courtesy.db")
+    assert result.exit_code == 1 and "cannot open database" in result.stderr
+
+
+def test_profile_changes_the_verdict(run, db_path, write_jsonl):
+    rows = [{"start": 0, "end": 3, "role": "staff", "text": "您好，请问您办理什么业务"}]
+    rows += [{"start": t, "end": t + 1, "role": "staff", "text": "嗯"} for t in range(15, 400, 15)]
+    rows.append({"start": 401, "end": 403.5, "role": "staff", "text": "好的，请慢走，再见"})
+    path = write_jsonl(rows)
+    general = json.loads(run("score", path, "--json", "--db", db_path).stdout)
+    hospital = json.loads(run("score", path, "--json", "--db", db_path, "--profile", "hospital").stdout)
+    assert general["visits"][0]["verdict"] == "pass"
+    assert [f["rule"] for f in hospital["visits"][0]["findings"]] == ["duration"]

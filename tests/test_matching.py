@@ -1,0 +1,95 @@
+"""Matching on the bundled lexicons: what ASR does to text must not hide a phrase."""
+import pytest
+
+from monitor.lexicon import Lexicon, Phrase
+from monitor.matching import MatchOptions, Matcher, loose_syllable, unit_times
+from monitor.normalize import normalize
+from monitor.records import Word
+
+from .conftest import utt
+
+
+def found(scorer, text="", pinyin=""):
+    return {(s.phrase.kind, s.phrase.text) for s in scorer.matcher.find(normalize(text, pinyin))}
+
+
+@pytest.mark.parametrize("heard", [
+    "你烦不烦啊",          # as written
+    "你 烦 不 烦",         # spaces between words, as vosk writes
+    "你煩不煩",            # traditional characters
+    "你凡不凡啊",          # homophones
+])
+def test_taboo_survives_recognition_noise(scorer, heard):
+    assert ("taboo", "你烦不烦") in found(scorer, heard)
+
+
+def test_taboo_survives_a_dropped_character(scorer):
+    assert ("taboo", "这不归我管") in found(scorer, "停电你打热线这不归管")
+
+
+def test_pinyin_only_utterance_is_matched(scorer):
+    assert ("greeting", "您好") in found(scorer, pinyin="nín hǎo qǐng zuò")
+    assert ("taboo", "你烦不烦") in found(scorer, pinyin="ni3 fan2 bu4 fan2")
+
+
+def test_ordinary_speech_has_no_taboo(scorer):
+    hits = found(scorer, "好的请您出示一下身份证我帮您查一下大概二十个工作日")
+    assert not [h for h in hits if h[0] == "taboo"]
+
+
+def test_exception_beats_hit(scorer):
+    assert ("taboo", "不知道") in found(scorer, "这个我不知道")
+    assert ("taboo", "不知道") not in found(scorer, "不知道您需要办理哪一项")
+
+
+def test_short_homophone_must_sit_on_word_boundaries(scorer):
+    assert ("farewell", "再见") in found(scorer, "好的 在见")
+    assert ("farewell", "再见") not in found(scorer, "我昨天在健身房")
+
+
+def test_final_particles_count_only_at_the_end(scorer):
+    assert ("question", "吗") in found(scorer, "户口本没带可以吗")
+    assert ("question", "吗") not in found(scorer, "吗啡要处方")
+
+
+def test_overlapping_phrases_of_one_kind_are_one_event(scorer):
+    taboo = [h for h in found(scorer, "我也不知道") if h[0] == "taboo"]
+    assert taboo == [("taboo", "不知道")]
+
+
+def test_hit_carries_its_time_span(scorer):
+    u = utt(10.0, 14.0, "staff", "好的你烦不烦啊")  # 7 units over 4 s
+    [hit] = [h for h in scorer.matcher.hits(u, 0) if h.kind == "taboo"]
+    assert hit.start == pytest.approx(10.0 + 2 * 4 / 7)
+    assert hit.end == pytest.approx(10.0 + 6 * 4 / 7)
+    assert hit.category == "不耐烦" and hit.severity == "critical"
+    assert hit.matched == "你烦不烦"
+
+
+def test_word_timings_give_exact_spans(scorer):
+    words = (Word("好的", 1.0, 1.5), Word("再见", 3.0, 3.8))
+    u = utt(1.0, 3.8, "staff", "好的 再见", words=words)
+    [hit] = [h for h in scorer.matcher.hits(u, 0) if h.kind == "farewell"]
+    assert (hit.start, hit.end) == (3.0, 3.8)
+
+
+def test_pinyin_word_timings():
+    u = utt(0.0, 2.0, "staff", "", pinyin="zai4 jian4",
+            words=(Word("zài", 0.2, 0.5), Word("jiàn", 0.6, 0.9)))
+    assert unit_times(u, 2) == [(0.2, 0.5), (0.6, 0.9)]
+
+
+def test_threshold_is_per_kind():
+    lexicon = Lexicon((Phrase("请您出示身份证", "please"), Phrase("你到底办不办", "taboo",
+                                                           category="不耐烦", severity="major")))
+    strict = Matcher(lexicon, MatchOptions(thresholds={"please": 99.0, "taboo": 99.0}))
+    loose = Matcher(lexicon, MatchOptions(thresholds={"please": 70.0, "taboo": 70.0}))
+    heard = normalize("请出示身份证")
+    assert strict.find(heard) == []
+    assert [s.phrase.text for s in loose.find(heard)] == ["请您出示身份证"]
+
+
+def test_loose_pinyin_merges_accent_confusions():
+    assert loose_syllable("zhang") == loose_syllable("zang")
+    assert loose_syllable("nin") == loose_syllable("ling")
+    assert loose_syllable("shi") == "si"

@@ -1,0 +1,172 @@
+"""Every rule, through the real engine: cues heard by the matcher, judged per visit.
+
+Timings are realistic (about four characters a second) so that only the rule under test
+can fire.
+"""
+import dataclasses
+
+import pytest
+
+from monitor import lexicon, profiles
+from monitor.pipeline import Scorer
+from monitor.records import Finding
+from monitor.rules import ScoreOptions, score
+
+from .conftest import utt
+
+GREET = utt(0, 3, "staff", "您好，请问您办理什么业务")
+BYE = utt(0, 2.5, "staff", "好的，请慢走，再见")  # placed by visit() one second after the rest
+
+
+def visit(scorer, *utterances):
+    """Score utterances as one visit; BYE is moved to just after the line before it."""
+    placed = []
+    for u in utterances:
+        if u is BYE:
+            last = max(p.end for p in placed)
+            u = dataclasses.replace(BYE, start=last + 1, end=last + 3.5)
+        placed.append(u)
+    [only] = scorer.score(placed).visits
+    return only
+
+
+def rules_of(v):
+    return [f.rule for f in v.findings]
+
+
+def test_courteous_visit_passes(scorer):
+    v = visit(scorer, GREET, utt(4, 6, "customer", "我想办身份证"),
+              utt(7, 10, "staff", "好的，请您出示户口本"), BYE)
+    assert (v.greeted, v.farewelled, v.findings, v.score, v.verdict) == (True, True, [], 100, "pass")
+
+
+def test_greeting_must_come_within_the_first_seconds(scorer):
+    late = visit(scorer, utt(0, 2, "customer", "我办业务"), utt(15, 17, "staff", "嗯 好的 我看看"),
+                 utt(25, 26, "staff", "您好"), BYE)
+    assert not late.greeted and rules_of(late) == ["greeting"]
+    on_time = visit(scorer, utt(0, 2, "customer", "我办业务"), utt(15, 16, "staff", "您好"), BYE)
+    assert on_time.greeted and on_time.findings == []
+
+
+def test_farewell_must_come_at_the_end(scorer):
+    v = visit(scorer, GREET, utt(4, 5, "staff", "再见"), utt(10, 14, "staff", "这是您的材料请收好"),
+              utt(20, 24, "staff", "这是您的材料请收好"), utt(38, 42, "staff", "这是您的材料请收好"))
+    assert not v.farewelled and rules_of(v) == ["farewell"]
+    assert v.findings[0].severity == "major" and v.score == 85 and v.verdict == "warn"
+
+
+def test_questions_need_an_answer_in_time(scorer):
+    v = visit(scorer, GREET, utt(4, 7, "customer", "户口本没带可以吗"),
+              utt(8, 9, "staff", "可以的"), utt(10, 12, "customer", "多久能拿到"),
+              utt(24, 27, "staff", "二十个工作日"), BYE)
+    assert (v.questions, v.unanswered) == (2, 1)
+    [finding] = v.findings
+    assert (finding.rule, finding.text, finding.start) == ("answer", "多久能拿到", 10)
+
+
+def test_questions_are_heard_in_pinyin_only_speech(scorer):
+    v = visit(scorer, GREET, utt(4, 5, "customer", "", pinyin="duō shǎo qián"),
+              utt(17, 18, "staff", "二十"), BYE)
+    assert (v.questions, v.unanswered) == (1, 1)
+
+
+def test_staff_taboo_is_critical_and_fatal(scorer):
+    v = visit(scorer, GREET, utt(4, 6, "staff", "你烦不烦啊"), BYE)
+    [finding] = v.findings
+    assert (finding.rule, finding.category, finding.severity) == ("taboo", "不耐烦", "critical")
+    assert (v.score, v.verdict) == (0, "fail")
+
+
+def test_customer_taboo_is_not_a_staff_violation(scorer):
+    v = visit(scorer, GREET, utt(4, 7, "customer", "急什么急 你烦不烦"), BYE)
+    assert v.findings == []
+
+
+def test_major_taboo_deducts_its_weight(scorer):
+    v = visit(scorer, GREET, utt(4, 6, "staff", "这个不归我管"), BYE)
+    [finding] = v.findings
+    assert (finding.category, finding.severity, finding.deduction) == ("推诿", "major", 30)
+    assert (v.score, v.verdict) == (70, "warn")
+
+
+def test_instruction_without_please(scorer):
+    v = visit(scorer, GREET, utt(4, 6, "staff", "身份证给我"), utt(7, 8.5, "staff", "请您签字"), BYE)
+    [finding] = v.findings
+    assert (finding.rule, finding.severity, finding.deduction) == ("please", "minor", 2.5)
+
+
+def test_long_wait_wants_an_apology(scorer):
+    rude = visit(scorer, GREET, utt(4, 5, "staff", "请稍等"), utt(90, 91, "staff", "好了"), BYE)
+    assert rules_of(rude) == ["wait_apology"]
+    polite = visit(scorer, GREET, utt(4, 5, "staff", "请稍等"),
+                   utt(90, 93, "staff", "让您久等了，办好了"), BYE)
+    assert polite.findings == []
+    short = visit(scorer, GREET, utt(4, 5, "staff", "请稍等"), utt(20, 21, "staff", "好了"), BYE)
+    assert short.findings == []
+
+
+def test_dead_air_without_asking_to_wait(scorer):
+    v = visit(scorer, GREET, utt(4, 6, "customer", "我办社保卡"), utt(28, 29, "staff", "好"), BYE)
+    [finding] = v.findings
+    assert finding.rule == "wait_apology" and (finding.start, finding.end) == (6, 28)
+
+
+def test_thanks_wants_a_reply(scorer):
+    rude = visit(scorer, GREET, utt(4, 5.5, "customer", "好的谢谢"), BYE)
+    assert rules_of(rude) == ["thanks_reply"]
+    polite = visit(scorer, GREET, utt(4, 5.5, "customer", "好的谢谢"),
+                   utt(6, 7, "staff", "不客气"), BYE)
+    assert polite.findings == []
+
+
+def test_interrupting_the_customer(scorer):
+    v = visit(scorer, GREET, utt(4, 10, "customer", "我家里停电了想问一下怎么报修"),
+              utt(6, 8.5, "staff", "这边打热线"), BYE)
+    [finding] = v.findings
+    assert finding.rule == "interruption" and finding.end - finding.start == pytest.approx(2.5)
+    brief = visit(scorer, GREET, utt(4, 7, "customer", "我家里停电了"), utt(6.5, 7, "staff", "嗯"), BYE)
+    assert brief.findings == []
+
+
+def test_speech_rate_limits(scorer):
+    fast = visit(scorer, GREET, utt(4, 7, "staff", "您的材料都齐了我马上给您办好稍后签字就行"), BYE)
+    assert rules_of(fast) == ["speech_rate"] and "faster" in fast.findings[0].detail
+    slow = visit(scorer, GREET, utt(4, 14, "staff", "您的材料齐了"), BYE)
+    assert rules_of(slow) == ["speech_rate"] and "slower" in slow.findings[0].detail
+
+
+def test_duration_limit_comes_from_the_profile():
+    steps = [utt(t, t + 1, "staff", "嗯") for t in range(15, 330, 15)]
+    long_visit = [GREET, *steps, BYE]
+    [v] = Scorer.load("hospital").score(_placed(long_visit)).visits
+    assert rules_of(v) == ["duration"]
+    [general] = Scorer.load("general").score(_placed(long_visit)).visits
+    assert general.findings == []
+
+
+def _placed(utterances):
+    last = utterances[-2].end
+    return utterances[:-1] + [dataclasses.replace(BYE, start=last + 1, end=last + 3.5)]
+
+
+def test_shouting_is_flagged_when_levels_are_known(scorer):
+    v = visit(scorer, GREET, utt(4, 6, "staff", "您的材料齐了", dbfs=-3.0), BYE)
+    assert rules_of(v) == ["volume"]
+
+
+def test_disabled_rule_does_not_run():
+    profile = profiles.load("general")
+    profile.rules.settings["greeting"] = dataclasses.replace(
+        profile.rules.settings["greeting"], enabled=False)
+    v = visit(Scorer(profile, lexicon.load(None, profile.lexicons)),
+              utt(0, 2, "customer", "办业务"), BYE)
+    assert v.findings == [] and not v.greeted
+
+
+@pytest.mark.parametrize("deductions,expected", [
+    ([], (100, "pass")), ([5, 5], (90, "pass")), ([20], (80, "warn")),
+    ([30, 15], (55, "fail")), ([80, 80], (0, "fail")),
+])
+def test_score_and_verdict(deductions, expected):
+    findings = [Finding("x", 0, 1, "", "major", deduction=d) for d in deductions]
+    assert score(findings, ScoreOptions()) == expected

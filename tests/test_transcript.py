@@ -1,0 +1,61 @@
+"""Transcript input: good lines parse, every bad line is named with file, line and field."""
+import pytest
+
+from monitor import transcript
+from monitor.errors import InputError
+
+
+def test_reads_all_fields(write_jsonl):
+    path = write_jsonl([
+        {"start": 0, "end": 1.5, "role": "staff", "text": "您好", "visit": "v1", "window": "W1",
+         "staff": "S1", "words": [{"word": "您好", "start": 0.1, "end": 1.2}], "dbfs": -20},
+        {"start": 2, "end": 3, "role": "customer", "text": "", "pinyin": "ni3 hao3",
+         "visit": "v1"},
+    ])
+    first, second = transcript.read(path)
+    assert (first.role, first.text, first.visit, first.window, first.staff, first.dbfs) == \
+        ("staff", "您好", "v1", "W1", "S1", -20.0)
+    assert first.words[0].start == 0.1 and first.line == 1
+    assert second.pinyin == "ni3 hao3" and second.line == 2
+
+
+@pytest.mark.parametrize("line,message", [
+    ('{"start": 0, "end": 1, "role": "staff"', r"line 2: not valid JSON"),
+    ('{"end": 1, "role": "staff", "text": "x"}', r"line 2: field 'start': missing"),
+    ('{"start": "0", "end": 1, "role": "staff", "text": "x"}', r"line 2: field 'start': must be a number"),
+    ('{"start": 5, "end": 4, "role": "staff", "text": "x"}', r"line 2: field 'end': end 4.0 is before start"),
+    ('{"start": 5, "end": 6, "role": "boss", "text": "x"}', r"line 2: field 'role'"),
+    ('{"start": 5, "end": 6, "role": "staff"}', r"line 2: field 'text'"),
+    ('{"start": 5, "end": 6, "role": "staff", "text": " "}', r"line 2: field 'text': has neither"),
+    ('{"start": 5, "end": 6, "role": "staff", "text": "x", "window": [1]}', r"line 2: field 'window'"),
+    ('[1, 2]', r"line 2: must be a JSON object"),
+    ('{"start": 0.5, "end": 6, "role": "staff", "text": "x"}', r"line 2: field 'start'.*time order"),
+])
+def test_bad_line_is_named(write_jsonl, line, message):
+    path = write_jsonl(['{"start": 1, "end": 2, "role": "staff", "text": "您好"}', line])
+    with pytest.raises(InputError, match=message) as caught:
+        transcript.read(path)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_empty_file(write_jsonl):
+    with pytest.raises(InputError, match="no utterances"):
+        transcript.read(write_jsonl([]))
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        transcript.read(tmp_path / "nope.jsonl")
+    binary = tmp_path / "x.jsonl"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputError, match="not UTF-8"):
+        transcript.read(binary)
+
+
+def test_round_trip(write_jsonl, tmp_path):
+    rows = [{"start": 0.0, "end": 1.0, "role": "staff", "text": "您好", "window": "W1"}]
+    utterances = transcript.read(write_jsonl(rows))
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as handle:
+        transcript.write(utterances, handle)
+    assert transcript.read(out) == [u for u in utterances]

@@ -1,0 +1,55 @@
+"""Visits: given by the transcript or inferred from silence and announced waits."""
+import pytest
+
+from monitor.errors import InputError
+from monitor.visits import VisitOptions, segment
+
+from .conftest import utt
+
+
+def labels(utterances, waits=(), **options):
+    segments = segment(utterances, lambda i: i in waits, VisitOptions(**options))
+    return [list(s.indices) for s in segments]
+
+
+def test_silence_longer_than_the_gap_starts_a_new_visit():
+    u = [utt(0, 2, "staff", "a"), utt(5, 7, "customer", "b"), utt(40, 42, "staff", "c")]
+    assert labels(u) == [[0, 1], [2]]
+    assert labels(u, visit_gap_s=40) == [[0, 1, 2]]
+
+
+def test_gap_is_measured_from_the_latest_end():
+    u = [utt(0, 50, "customer", "long"), utt(10, 12, "staff", "a"), utt(60, 61, "staff", "b")]
+    assert labels(u) == [[0, 1, 2]]
+
+
+def test_announced_wait_keeps_the_visit_open_up_to_max_wait():
+    u = [utt(0, 2, "staff", "请稍等"), utt(100, 102, "staff", "b"), utt(800, 801, "staff", "c")]
+    assert labels(u, waits={0}) == [[0, 1], [2]]
+    assert labels(u, waits={0}, max_wait_s=50) == [[0], [1], [2]]
+
+
+def test_a_customer_line_does_not_cancel_the_announced_wait():
+    u = [utt(0, 2, "staff", "请稍等"), utt(3, 4, "customer", "好"), utt(90, 92, "staff", "b")]
+    assert labels(u, waits={0}) == [[0, 1, 2]]
+
+
+def test_given_visits_win_over_silence():
+    u = [utt(0, 1, "staff", "a", visit="A"), utt(100, 101, "staff", "b", visit="A"),
+         utt(102, 103, "staff", "c", visit="B")]
+    segments = segment(u, lambda i: False, VisitOptions())
+    assert [(s.label, list(s.indices)) for s in segments] == [("A", [0, 1]), ("B", [2])]
+
+
+def test_mixed_given_and_missing_visit_is_an_error():
+    u = [utt(0, 1, "staff", "a", visit="A", line=1), utt(2, 3, "staff", "b", line=2)]
+    with pytest.raises(InputError, match="line 2: field 'visit'"):
+        segment(u, lambda i: False, VisitOptions(), "t.jsonl")
+
+
+def test_windows_are_segmented_apart():
+    u = [utt(0, 1, "staff", "a", window="W1"), utt(0.5, 2, "staff", "b", window="W2"),
+         utt(3, 4, "customer", "c", window="W1")]
+    segments = segment(u, lambda i: False, VisitOptions())
+    assert [(s.window, list(s.indices)) for s in segments] == [("W1", [0, 2]), ("W2", [1])]
+    assert segments[0].label == "W1-001"
