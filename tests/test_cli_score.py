@@ -33,7 +33,7 @@ def test_bundled_samples_get_the_expected_three_sounds(run, db_path):
         "police_good": [(True, True, 2, 0, "pass")],
         "hospital_taboo": [(False, False, 3, 0, "fail")],
         "bank_wait": [(True, False, 2, 1, "fail")],
-        "utility_day": [(True, True, 1, 0, "pass"), (False, False, 3, 1, "fail")],
+        "utility_day": [(True, True, 0, 0, "pass"), (False, False, 3, 1, "fail")],
     }
     for name, visits in expected.items():
         result = run("score", SAMPLES / f"{name}.jsonl", "--json", "--db", db_path)
