@@ -164,3 +164,45 @@ def list_profiles(lexicon_dir):
         chosen = profiles.load(name, lexicon_dir)
         click.echo(f"{name:<12} {chosen.title}")
 
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--window", required=True, help="Window id")
+@click.option("--staff", help="Staff member id")
+@click.option("--profile", default=profiles.DEFAULT, show_default=True, help="Sector profile")
+@click.option("--speed", type=float, default=0.0, show_default=True,
+              help="1 real time, 10 ten times faster, 0 as fast as possible")
+@click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
+@db_option
+@lexicons_option
+def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
+    """Play a JSONL transcript through the live monitor, as if it were happening now.
+
+    Prints live events (visits opening, findings as they become due, verdicts) and stores
+    them as `listen` would. For demonstrations, training and testing the live path.
+
+    Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
+    """
+    from . import live, transcript
+    from .pipeline import Scorer
+    from .storage import Store
+
+    utterances = transcript.read(source)
+    session = live.LiveSession(Scorer.load(profile, lexicon_dir), Store(db_path), window=window,
+                               staff=staff, started_at=_parse_at(at), source=str(source))
+    for update in live.play(session, utterances, speed=speed):
+        click.echo(live_line(update))
+
+
+def live_line(update) -> str:
+    """One live event as a line: time, window, what changed."""
+    visit = update.visit
+    head = f"[{_clock(update.now)}] {update.window or '-'} {visit.id.rsplit('-', 1)[-1]}"
+    if update.state == "closed":
+        return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
+                f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
+    lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
+    lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
+              for f in update.new_findings]
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import lexicon as lexicons
 from . import profiles, rules, transcript, visits
 from .matching import Matcher
-from .normalize import normalize
+from .normalize import NormText, normalize
 from .records import PhraseHit, Session, Utterance, Visit
 
 
@@ -44,36 +44,40 @@ class Scorer:
     ) -> Session:
         """Score a whole conversation; window and staff fill in what the lines leave out."""
         utterances = [_fill(u, window, staff) for u in utterances]
-        norms = [normalize(u.text, u.pinyin) for u in utterances]
-        hits: dict[int, list[PhraseHit]] = {}
-        for i, (utterance, norm) in enumerate(zip(utterances, norms)):
-            found = self.matcher.hits(utterance, i, norm)
+        norms, hits = [], {}
+        for i, utterance in enumerate(utterances):
+            norm, found = self.hear(utterance, i)
+            norms.append(norm)
             if found:
                 hits[i] = found
         session_id = session_key(sha256 or _content_key(utterances), window)
         segments = visits.segment(
-            utterances,
-            lambda i: any(h.kind == "waiting" for h in hits.get(i, ())),
-            self.profile.visits,
-            source,
-        )
-        scored = [self._visit(session_id, seg, utterances, norms, hits) for seg in segments]
+            utterances, lambda i: announces_wait(hits.get(i, ())), self.profile.visits, source)
+        scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
+                             norms, hits) for seg in segments]
         return Session(
             id=session_id, source=source, window=window or _first(utterances, "window"),
             staff=staff or _first(utterances, "staff"), profile=self.profile.name,
             started_at=started_at or datetime.now().astimezone(), utterances=utterances,
             visits=scored, sha256=sha256, kind=kind, options=self.profile.as_dict())
 
-    def _visit(self, session_id, segment, utterances, norms, hits) -> Visit:
-        indices = segment.indices
+    def hear(self, utterance: Utterance, index: int) -> tuple[NormText, list[PhraseHit]]:
+        """Normalise one utterance and find its phrases (index: its place in the session)."""
+        norm = normalize(utterance.text, utterance.pinyin)
+        return norm, self.matcher.hits(utterance, index, norm)
+
+    def judge(self, visit_id: str, window: str | None, indices: Sequence[int],
+              utterances: Sequence[Utterance], norms: Sequence[NormText],
+              hits: dict[int, list[PhraseHit]], now: float | None = None) -> Visit:
+        """Apply the rules to one visit; with `now`, a visit still in progress."""
         start = min(utterances[i].start for i in indices)
         end = max(utterances[i].end for i in indices)
-        view = rules.VisitView(start, end, indices, utterances, norms, hits)
+        view = rules.VisitView(start, end, indices, utterances, norms, hits, now)
         options = self.profile.rules
         findings = rules.evaluate(view, options)
         total, verdict = rules.score(findings, self.profile.scoring)
         return Visit(
-            id=f"{session_id}-{segment.label}", window=segment.window,
+            id=visit_id, window=window,
             staff=next((utterances[i].staff for i in indices if utterances[i].staff), None),
             start=start, end=end, utterances=list(indices),
             greeted=rules.greeted(view, options), farewelled=rules.farewelled(view, options),
@@ -87,6 +91,11 @@ class Scorer:
         data = Path(path).read_bytes() if Path(path).is_file() else b""
         return self.score(transcript.read(path), source=str(path),
                           sha256=hashlib.sha256(data).hexdigest(), **meta)
+
+
+def announces_wait(hits: Sequence[PhraseHit]) -> bool:
+    """Staff asked the customer to wait (请稍等): the visit stays open through the silence."""
+    return any(h.kind == "waiting" for h in hits)
 
 
 def session_key(content_sha256: str, window: str | None) -> str:

@@ -103,3 +103,14 @@ class Session:
     sha256: str = ""
     kind: str = "live"  # live (real visits) or practice (never in daily reports)
     options: dict = field(default_factory=dict)  # the profile used, so a score can be explained
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    """What changed at one window while listening: a visit opened, was re-judged, or ended."""
+
+    window: str | None
+    now: float  # seconds from the session start
+    state: str  # "open", "update" or "closed"
+    visit: Visit  # the latest judgement of the visit concerned
+    new_findings: tuple[Finding, ...] = ()

@@ -72,7 +72,12 @@ class ScoreOptions:
 
 @dataclass
 class VisitView:
-    """What the rules see of one visit: its utterances (session-indexed) and their hits."""
+    """What the rules see of one visit: its utterances (session-indexed) and their hits.
+
+    A visit still in progress has `now` (seconds, same base): rules then judge only what is
+    already due (no farewell yet, a question whose answer time has not run out is pending)
+    and count the silence up to now.
+    """
 
     start: float
     end: float
@@ -80,6 +85,11 @@ class VisitView:
     utterances: Sequence[Utterance]
     norms: Sequence[NormText]
     hits: dict[int, list[PhraseHit]]
+    now: float | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.now is not None
 
     def said(self, i: int, kind: str) -> list[PhraseHit]:
         return [h for h in self.hits.get(i, ()) if h.kind == kind]
@@ -112,8 +122,13 @@ def _answered(view: VisitView, i: int, options: RuleOptions) -> bool:
     return any(asked.start < view.utterances[j].start <= deadline for j in view.by("staff"))
 
 
+def _due(view: VisitView, moment: float) -> bool:
+    return not view.open or view.now >= moment
+
+
 def unanswered(view: VisitView, options: RuleOptions) -> list[int]:
-    return [i for i in questions(view) if not _answered(view, i, options)]
+    return [i for i in questions(view) if not _answered(view, i, options)
+            and _due(view, view.utterances[i].end + options.answer_within_s)]
 
 
 Rule = Callable[[VisitView, RuleOptions], list[Finding]]
@@ -126,7 +141,7 @@ def _finding(rule, start, end, text, options, detail="", severity=None, category
 
 
 def greeting_rule(view, options):
-    if greeted(view, options):
+    if greeted(view, options) or not _due(view, view.start + options.greet_within_s):
         return []
     staff = view.by("staff")
     return [_finding("greeting", view.start, min(view.end, view.start + options.greet_within_s),
@@ -135,7 +150,7 @@ def greeting_rule(view, options):
 
 
 def farewell_rule(view, options):
-    if farewelled(view, options):
+    if view.open or farewelled(view, options):
         return []
     staff = view.by("staff")
     return [_finding("farewell", max(view.start, view.end - options.farewell_within_s), view.end,
@@ -204,15 +219,30 @@ def _dead_air(view, options):
         latest_end = utterance.end if latest_end is None else max(latest_end, utterance.end)
         if utterance.role == "staff":
             last_staff = i
+    if view.open and latest_end is not None:
+        findings += _still_waiting(view, options, latest_end, last_staff)
     return findings
+
+
+def _still_waiting(view, options, latest_end, last_staff):
+    """In a visit in progress: the customer has been left waiting up to now (unless the
+    last staff words saw them off)."""
+    silence = view.now - latest_end
+    asked = last_staff is not None and view.said(last_staff, "waiting")
+    gone = last_staff is not None and view.said(last_staff, "farewell")
+    if gone or silence <= (options.wait_s if asked else options.dead_air_s):
+        return []
+    why = "since staff asked them to wait" if asked else "without being asked to wait"
+    return [_finding("wait_apology", latest_end, view.now, "", options,
+                     f"customer waiting {silence:.0f} s {why}")]
 
 
 def thanks_reply_rule(view, options):
     findings = []
     for i in view.by("customer"):
-        if not view.said(i, "thanks"):
-            continue
         thanked = view.utterances[i]
+        if not view.said(i, "thanks") or not _due(view, thanked.end + options.thanks_within_s):
+            continue
         replies = [j for j in view.by("staff")
                    if thanked.start < view.utterances[j].start <= thanked.end + options.thanks_within_s]
         if not any(view.said(j, "thanks_reply") for j in replies):

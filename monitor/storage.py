@@ -7,6 +7,7 @@ WAL mode lets the live monitor write while reports and the web board read.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .errors import CourtesyError
-from .records import Session
+from .records import Session, Visit
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 
@@ -62,6 +63,28 @@ def _iso(anchor: datetime, seconds: float) -> str:
     return (anchor + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
+def _session_row(session: Session) -> dict:
+    return {
+        "id": session.id, "kind": session.kind, "source": session.source,
+        "sha256": session.sha256, "window": session.window, "staff": session.staff,
+        "profile": session.profile, "started_at": session.started_at.isoformat(),
+        "scored_at": datetime.now().astimezone().isoformat(),
+        "options": json.dumps(session.options, ensure_ascii=False, default=str),
+        "utterances": len(session.utterances), "visits": len(session.visits),
+    }
+
+
+def _utterance_row(session: Session, index: int, visit_id: str | None) -> dict:
+    u = session.utterances[index]
+    return {
+        "id": f"{session.id}:{index}", "session": session.id, "idx": index, "visit": visit_id,
+        "start": u.start, "end": u.end, "at": _iso(session.started_at, u.start), "role": u.role,
+        "text": u.text, "pinyin": u.pinyin, "window": u.window, "staff": u.staff,
+        "dbfs": u.dbfs,
+        "words": json.dumps([asdict(w) for w in u.words], ensure_ascii=False) if u.words else None,
+    }
+
+
 class Store:
     """The monitor's database."""
 
@@ -86,34 +109,47 @@ class Store:
 
     def save(self, session: Session) -> None:
         """Store a scored session, replacing an earlier scoring of the same session."""
-        anchor = session.started_at
         visit_of = {i: v.id for v in session.visits for i in v.utterances}
+        with self._writing("store session"):
+            self._delete(session.id)
+            self.db["sessions"].insert(_session_row(session))
+            self.db["utterances"].insert_all(_utterance_row(session, i, visit_of.get(i))
+                                             for i in range(len(session.utterances)))
+            for visit in session.visits:
+                self._insert_visit(session, visit)
+
+    def open_session(self, session: Session) -> None:
+        """Register a live session before its first utterance arrives."""
+        with self._writing("open session"):
+            self.db["sessions"].upsert(_session_row(session), pk="id")
+
+    def add_utterance(self, session: Session, index: int, visit_id: str | None) -> None:
+        """Store one live utterance the moment it is heard."""
+        with self._writing("store utterance"):
+            self.db["utterances"].upsert(_utterance_row(session, index, visit_id), pk="id")
+            self.db["sessions"].update(session.id, {"utterances": len(session.utterances)})
+
+    def save_visit(self, session: Session, visit: Visit) -> None:
+        """Store a live visit's latest judgement, replacing the previous one."""
+        with self._writing("store visit"):
+            for name in ("findings", "hits", "visits"):
+                column = "id" if name == "visits" else "visit"
+                self.db.execute(f"delete from [{name}] where [{column}] = ?", [visit.id])
+            self._insert_visit(session, visit)
+            self.db.execute("update utterances set visit = ? where session = ? and idx in (%s)"
+                            % ",".join("?" * len(visit.utterances)),
+                            [visit.id, session.id, *visit.utterances])
+            self.db["sessions"].update(session.id, {"visits": len(session.visits)})
+
+    @contextmanager
+    def _writing(self, what: str):
         try:
             with self.db.atomic():
-                self._delete(session.id)
-                self.db["sessions"].insert({
-                    "id": session.id, "kind": session.kind, "source": session.source,
-                    "sha256": session.sha256, "window": session.window, "staff": session.staff,
-                    "profile": session.profile, "started_at": anchor.isoformat(),
-                    "scored_at": datetime.now().astimezone().isoformat(),
-                    "options": json.dumps(session.options, ensure_ascii=False, default=str),
-                    "utterances": len(session.utterances),
-                    "visits": len(session.visits),
-                })
-                self.db["utterances"].insert_all({
-                    "id": f"{session.id}:{i}", "session": session.id, "idx": i,
-                    "visit": visit_of.get(i), "start": u.start, "end": u.end,
-                    "at": _iso(anchor, u.start), "role": u.role, "text": u.text,
-                    "pinyin": u.pinyin, "window": u.window, "staff": u.staff, "dbfs": u.dbfs,
-                    "words": json.dumps([asdict(w) for w in u.words], ensure_ascii=False)
-                    if u.words else None,
-                } for i, u in enumerate(session.utterances))
-                for visit in session.visits:
-                    self._save_visit(session, visit)
-        except Exception as exc:
-            raise StorageError(f"{self.path}: cannot store session: {exc}") from None
+                yield
+        except Exception as exc:  # a full disk, a locked or broken file: say so, lose nothing
+            raise StorageError(f"{self.path}: cannot {what}: {exc}") from None
 
-    def _save_visit(self, session: Session, visit) -> None:
+    def _insert_visit(self, session: Session, visit: Visit) -> None:
         anchor = session.started_at
         self.db["visits"].insert({
             "id": visit.id, "session": session.id, "kind": session.kind, "window": visit.window,

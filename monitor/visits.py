@@ -64,20 +64,48 @@ def _given(utterances, indices, window) -> list[Segment]:
     return [Segment(label, window, tuple(group)) for label, group in groups.items()]
 
 
+class VisitClock:
+    """The silence that ends a visit: tracks the last speech and whether a wait was announced."""
+
+    def __init__(self, options: VisitOptions):
+        self.options = options
+        self.last_end: float | None = None
+        self.waiting = False
+        self.speaking = False  # speech has begun and not yet been heard in full
+
+    def limit(self) -> float:
+        return self.options.max_wait_s if self.waiting else self.options.visit_gap_s
+
+    def expired(self, now: float) -> bool:
+        """Has the visit ended by `now` (a new utterance's start, or the clock)?"""
+        return (not self.speaking and self.last_end is not None
+                and now - self.last_end >= self.limit())
+
+    def speech_started(self, at: float) -> None:
+        """Someone started speaking: the visit cannot end while they talk."""
+        if not self.expired(at):
+            self.speaking = True
+
+    def heard(self, utterance: Utterance, announced_wait: bool) -> None:
+        self.speaking = False
+        if self.last_end is None or self.expired(utterance.start):
+            self.waiting = False
+        self.last_end = utterance.end if self.last_end is None else max(self.last_end, utterance.end)
+        if utterance.role == "staff":
+            self.waiting = announced_wait
+
+
 def _inferred(utterances, indices, window, announced_wait, options) -> list[Segment]:
     groups: list[list[int]] = []
-    last_end = None
-    waiting = False
+    clock = VisitClock(options)
     for i in indices:
-        utterance = utterances[i]
-        gap = None if last_end is None else utterance.start - last_end
-        limit = options.max_wait_s if waiting else options.visit_gap_s
-        if gap is None or gap >= limit:
+        if not groups or clock.expired(utterances[i].start):
             groups.append([])
-            waiting = False
         groups[-1].append(i)
-        last_end = utterance.end if last_end is None else max(last_end, utterance.end)
-        if utterance.role == "staff":
-            waiting = announced_wait(i)
-    prefix = f"{window}-" if window else ""
-    return [Segment(f"{prefix}{n:03d}", window, tuple(group)) for n, group in enumerate(groups, 1)]
+        clock.heard(utterances[i], announced_wait(i))
+    return [Segment(label(window, n), window, tuple(group)) for n, group in enumerate(groups, 1)]
+
+
+def label(window: str | None, number: int) -> str:
+    """A visit's label within its session: window and running number."""
+    return f"{window}-{number:03d}" if window else f"{number:03d}"

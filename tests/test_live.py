@@ -1,0 +1,116 @@
+"""Live scoring: the visit in progress is judged as time passes, stored as it happens."""
+from datetime import datetime
+
+import pytest
+import sqlite_utils
+
+from monitor import transcript
+from monitor.live import LiveSession, play
+from monitor.storage import Store
+
+from .conftest import ROOT, utt
+
+AT = datetime(2026, 11, 20, 9, 0).astimezone()
+
+
+@pytest.fixture
+def live(scorer, db_path):
+    return LiveSession(scorer, Store(db_path), window="W1", staff="S1", started_at=AT)
+
+
+def rules_of(visit):
+    return sorted(f.rule for f in visit.findings)
+
+
+@pytest.mark.parametrize("name", ["police_good", "hospital_taboo", "bank_wait", "utility_day"])
+def test_live_verdicts_equal_batch_verdicts(scorer, db_path, name):
+    utterances = transcript.read(ROOT / "audio" / f"{name}.jsonl")
+    batch = scorer.score(utterances, window="W1")
+    session = LiveSession(scorer, Store(db_path), window="W1", started_at=AT)
+    closed = [u.visit for u in play(session, utterances) if u.state == "closed"]
+    assert [(v.verdict, v.score, rules_of(v)) for v in closed] == \
+        [(v.verdict, v.score, rules_of(v)) for v in batch.visits]
+
+
+def test_missing_greeting_shows_once_it_is_due(live):
+    live.feed(utt(0, 2, "customer", "我办业务"))
+    assert live.tick(19) == []
+    [update] = live.tick(21)
+    assert [f.rule for f in update.new_findings] == ["greeting"] and update.state == "update"
+
+
+def test_question_is_pending_until_its_answer_time_runs_out(live):
+    live.feed(utt(0, 2, "staff", "您好"))
+    [update] = live.feed(utt(3, 5, "customer", "多久能拿到"))
+    assert update.visit.questions == 1 and update.visit.unanswered == 0
+    [late] = live.tick(16)
+    assert [f.rule for f in late.new_findings] == ["answer"]
+
+
+def test_farewell_is_judged_when_the_visit_ends(live):
+    live.feed(utt(0, 2, "staff", "您好"))
+    assert not [f for f in live.tick(10)]
+    [closed] = live.tick(33)
+    assert closed.state == "closed" and rules_of(closed.visit) == ["farewell"]
+    assert live.visit is None and live.tick(40) == []
+
+
+def test_customer_left_waiting_warns_unless_asked_to_wait(live, scorer, db_path):
+    live.feed(utt(0, 2, "staff", "您好"))
+    live.feed(utt(3, 5, "customer", "我办社保卡"))
+    [update] = live.tick(26)
+    assert update.new_findings[0].detail.startswith("customer waiting 21 s without")
+    asked = LiveSession(scorer, Store(db_path), window="W2", started_at=AT)
+    asked.feed(utt(0, 2, "staff", "您好请稍等"))
+    assert asked.tick(26) == []
+    [overdue] = asked.tick(63)
+    assert "since staff asked them to wait" in overdue.new_findings[0].detail
+
+
+def test_a_new_visit_starts_after_the_silence(live):
+    live.feed(utt(0, 2, "staff", "您好"))
+    updates = live.feed(utt(40, 42, "staff", "您好"))
+    assert [u.state for u in updates] == ["closed", "open"]
+    assert updates[0].visit.id.endswith("W1-001") and updates[1].visit.id.endswith("W1-002")
+
+
+def test_everything_heard_is_stored_at_once(live, db_path):
+    live.feed(utt(0, 2, "staff", "您好"))
+    live.feed(utt(3, 5, "staff", "你烦不烦"))
+    db = sqlite_utils.Database(db_path)  # a second connection, as after a killed process
+    assert db["utterances"].count == 2
+    [visit] = db["visits"].rows
+    assert visit["verdict"] == "fail"
+    assert [f["rule"] for f in db["findings"].rows] == ["taboo"]
+
+
+def test_full_disk_keeps_work_in_memory_and_stores_it_later(live, db_path):
+    live.feed(utt(0, 2, "staff", "您好"))
+    live.store.db.execute("pragma max_page_count = 1")  # the database may grow no more
+    for start in range(3, 60, 3):
+        live.feed(utt(start, start + 2, "customer", "我想问一下这个业务怎么办理比较好" * 4))
+    assert live.unsaved > 0
+    live.store.db.execute("pragma max_page_count = 1073741823")
+    live.feed(utt(61, 62, "staff", "好的"))
+    assert live.unsaved == 0
+    assert sqlite_utils.Database(db_path)["utterances"].count == 21
+
+
+def test_play_keeps_time(scorer, db_path):
+    slept = []
+    session = LiveSession(scorer, Store(db_path), window="W1", started_at=AT)
+    utterances = [utt(0, 2, "staff", "您好"), utt(3, 5, "staff", "请慢走再见")]
+    updates = list(play(session, utterances, speed=10, sleep=slept.append))
+    assert sum(slept) == pytest.approx((5 + 30) / 10, abs=0.2)
+    assert updates[-1].state == "closed" and updates[-1].visit.verdict == "pass"
+
+
+def test_play_command_prints_live_events_and_stores_them(run, db_path):
+    result = run("play", ROOT / "audio" / "hospital_taboo.jsonl", "--window", "W03",
+                 "--db", db_path, "--at", "2026-11-20T09:00")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[00:03] W03 001 opened score 100"
+    assert any("critical taboo" in line and "你烦不烦" in line for line in lines)
+    assert lines[-1].startswith("[00:59] W03 001 ended  score 0 FAIL")
+    assert sqlite_utils.Database(db_path)["visits"].count == 1
