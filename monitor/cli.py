@@ -184,15 +184,32 @@ def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
 
     Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
     """
-    from . import live, transcript
+    from . import alerts, live, transcript
     from .pipeline import Scorer
     from .storage import Store
 
     utterances = transcript.read(source)
-    session = live.LiveSession(Scorer.load(profile, lexicon_dir), Store(db_path), window=window,
+    store = Store(db_path)
+    session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
                                staff=staff, started_at=_parse_at(at), source=str(source))
-    for update in live.play(session, utterances, speed=speed):
-        click.echo(live_line(update))
+    lights = alerts.Lights.for_store(store)
+
+    def show_lights(events):
+        for event in events:
+            click.echo(light_line(event))
+
+    try:
+        for update in live.play(session, utterances, speed=speed,
+                                on_tick=lambda at: show_lights(lights.tick(at))):
+            click.echo(live_line(update))
+            show_lights(lights.update(update))
+    finally:
+        lights.close()
+
+
+def light_line(event) -> str:
+    cause = f" ({event.rule}: {event.quote or event.detail})" if event.rule else ""
+    return f"    light {event.window} {event.previous} -> {event.state}{cause}"
 
 
 def live_line(update) -> str:

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .pipeline import Scorer, announces_wait
 from .records import Finding, LiveUpdate, PhraseHit, Session, Utterance, Visit
@@ -107,13 +107,16 @@ class LiveSession:
             return []
         self._save(visit)
         moment = now if now is not None else visit.end
-        return [LiveUpdate(self.session.window, moment, state, visit, new)]
+        return [LiveUpdate(self.session.window, moment, self.wall(moment), state, visit, new)]
+
+    def wall(self, seconds: float) -> datetime:
+        return self.session.started_at + timedelta(seconds=seconds)
 
     def _close(self, now: float | None) -> list[LiveUpdate]:
         updates = self._judge(None, "closed", always=True)
         self.current, self.visit, self.visit_label = [], None, None
         if now is not None:
-            updates = [replace(u, now=now) for u in updates]
+            updates = [replace(u, now=now, at=self.wall(now)) for u in updates]
         return updates
 
     def _save(self, visit: Visit) -> None:
@@ -149,10 +152,12 @@ class LiveSession:
 
 
 def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0.0,
-         tick_s: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> Iterator[LiveUpdate]:
+         tick_s: float = 1.0, sleep: Callable[[float], None] = time.sleep,
+         on_tick: Callable[[datetime], None] = lambda at: None) -> Iterator[LiveUpdate]:
     """Play a transcript through a live session on a clock: speech starts at an utterance's
     start, the utterance arrives when it ends, and the clock ticks every `tick_s` between.
-    `speed` 0 plays instantly (a simulated clock), 1 in real time, 10 ten times faster."""
+    `speed` 0 plays instantly (a simulated clock), 1 in real time, 10 ten times faster.
+    `on_tick` hears every tick's wall-clock time (for lights whose red hold runs out)."""
     events = sorted([(u.start, 0, u) for u in utterances] + [(u.end, 1, u) for u in utterances],
                     key=lambda e: (e[0], e[1]))
     clock = 0.0
@@ -167,6 +172,7 @@ def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0
         while clock + tick_s < moment:
             advance(clock + tick_s)
             yield from session.tick(clock)
+            on_tick(session.wall(clock))
         advance(moment)
         if arrives:
             yield from session.feed(utterance)
@@ -177,4 +183,5 @@ def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0
         while session.current and clock < session.clock.last_end + limit:
             advance(clock + tick_s)
             yield from session.tick(clock)
+            on_tick(session.wall(clock))
     yield from session.flush()

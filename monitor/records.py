@@ -111,6 +111,26 @@ class LiveUpdate:
 
     window: str | None
     now: float  # seconds from the session start
+    at: datetime  # the same moment on the wall clock
     state: str  # "open", "update" or "closed"
     visit: Visit  # the latest judgement of the visit concerned
     new_findings: tuple[Finding, ...] = ()
+
+
+LIGHT_STATES = ("off", "green", "yellow", "red")
+
+
+@dataclass(frozen=True)
+class LightEvent:
+    """A window's light changed, and why (rule, quote): for the board, the report, replay."""
+
+    window: str
+    state: str  # one of LIGHT_STATES
+    previous: str
+    at: datetime
+    rule: str = ""
+    severity: str = ""
+    quote: str = ""
+    detail: str = ""
+    visit: str | None = None
+    id: int | None = None  # set once stored

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
 from .errors import CourtesyError
-from .records import Session, Visit
+from .records import LightEvent, Session, Visit
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 
@@ -45,12 +45,21 @@ SCHEMA = {
         "at": str, "text": str, "category": str, "severity": str, "deduction": float,
         "detail": str,
     }, "id"),
+    "light_events": ({
+        "id": int, "window": str, "state": str, "previous": str, "at": str, "rule": str,
+        "severity": str, "quote": str, "detail": str, "visit": str,
+    }, "id"),
+    "acks": ({
+        "id": int, "event": int, "window": str, "user": str, "at": str,
+    }, "id"),
 }
 _INDEXES = {
     "utterances": [["session", "idx"], ["visit"]],
     "visits": [["session"], ["started_at"], ["window"], ["staff"]],
     "hits": [["visit"]],
     "findings": [["visit"], ["rule"], ["at"]],
+    "light_events": [["window", "id"], ["at"]],
+    "acks": [["event"]],
 }
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
@@ -72,6 +81,12 @@ def _session_row(session: Session) -> dict:
         "options": json.dumps(session.options, ensure_ascii=False, default=str),
         "utterances": len(session.utterances), "visits": len(session.visits),
     }
+
+
+def _light_event(row: dict) -> LightEvent:
+    fields = {k: row[k] for k in ("window", "state", "previous", "rule", "severity", "quote",
+                                  "detail", "visit", "id")}
+    return LightEvent(at=datetime.fromisoformat(row["at"]), **fields)
 
 
 def _utterance_row(session: Session, index: int, visit_id: str | None) -> dict:
@@ -171,6 +186,45 @@ class Store:
             "text": f.text, "category": f.category, "severity": f.severity,
             "deduction": f.deduction, "detail": f.detail,
         } for n, f in enumerate(visit.findings)))
+
+    def add_light_event(self, event: LightEvent) -> LightEvent:
+        """Store a light change; returns it with its id (the order of events)."""
+        row = {k: v for k, v in asdict(event).items() if k != "id"}
+        row["at"] = event.at.isoformat(timespec="milliseconds")
+        with self._writing("store light event"):
+            event_id = self.db["light_events"].insert(row).last_pk
+        return replace(event, id=event_id)
+
+    def light_events(self, after: int = 0, window: str | None = None) -> list[LightEvent]:
+        where, args = "id > ?", [after]
+        if window is not None:
+            where, args = where + " and window = ?", args + [window]
+        return [_light_event(r) for r in self.db["light_events"].rows_where(
+            where, args, order_by="id")]
+
+    def current_lights(self) -> dict[str, LightEvent]:
+        """Each window's latest light event."""
+        rows = self.db.query("select * from light_events where id in "
+                             "(select max(id) from light_events group by window) order by window")
+        return {r["window"]: _light_event(r) for r in rows}
+
+    def acknowledge(self, event_id: int, user: str, at: datetime) -> bool:
+        """Record a supervisor's acknowledgement of a red light; False if there is nothing
+        to acknowledge (not a red event, or already acknowledged)."""
+        with self._writing("store acknowledgement"):
+            event = self.db["light_events"].get(event_id) if self._has_event(event_id) else None
+            if event is None or event["state"] != "red" or self.acknowledged(event_id):
+                return False
+            self.db["acks"].insert({"event": event_id, "window": event["window"], "user": user,
+                                    "at": at.isoformat(timespec="milliseconds")})
+        return True
+
+    def _has_event(self, event_id: int) -> bool:
+        return bool(self.db.execute("select 1 from light_events where id = ?",
+                                    [event_id]).fetchone())
+
+    def acknowledged(self, event_id: int) -> bool:
+        return bool(self.db.execute("select 1 from acks where event = ?", [event_id]).fetchone())
 
     def _delete(self, session_id: str) -> None:
         for name in _CHILDREN + ("sessions",):

@@ -1,0 +1,323 @@
+"""The alert light at each window: a state machine over live updates, and its drivers.
+
+off: no visit. green: a visit, nothing wrong so far. yellow: a warning is open (no
+greeting yet, a question unanswered, a customer left waiting, any minor or major
+finding). red: a critical finding (taboo); it stays red for `red_hold_s` and until a
+supervisor acknowledges it, because a red that vanishes before anyone saw it is useless.
+A false red destroys trust, so red comes only from critical findings.
+
+Every change is a stored LightEvent with its cause. Drivers (USB light, command, webhook,
+the web board reading the database) show it; a failing driver is logged and retried and
+never stops monitoring or the other drivers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import threading
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from .errors import ConfigError
+from .records import SEVERITIES, Finding, LightEvent, LiveUpdate
+
+log = logging.getLogger("courtesy.alerts")
+
+_RANK = {s: n for n, s in enumerate(SEVERITIES)}  # critical first
+
+
+@dataclass
+class LightOptions:
+    """How long red holds, and whether it waits for a supervisor."""
+
+    red_hold_s: float = 60.0  # red stays at least this long
+    ack_required: bool = True  # and until acknowledged
+
+
+@dataclass
+class _Window:
+    state: str = "off"
+    visit: str | None = None
+    wanted: str = "off"  # what the visit alone says; red may hold longer
+    cause: Finding | None = None
+    red: LightEvent | None = None  # the red event being held
+    shown: set = field(default_factory=set)  # critical findings already shown as red
+
+
+def _wanted(update: LiveUpdate) -> tuple[str, Finding | None]:
+    if update.state == "closed":
+        return "off", None
+    findings = sorted(update.visit.findings, key=lambda f: (_RANK[f.severity], -f.start))
+    if not findings:
+        return "green", None
+    worst = findings[0]
+    return ("red" if worst.severity == "critical" else "yellow"), worst
+
+
+class LightMachine:
+    """Turns each window's live updates into light changes."""
+
+    def __init__(self, options: LightOptions | None = None,
+                 acknowledged: Callable[[int], bool] = lambda event_id: False,
+                 record: Callable[[LightEvent], LightEvent] = lambda event: event):
+        self.options = options or LightOptions()
+        self._acknowledged = acknowledged
+        self._record = record
+        self.windows: dict[str, _Window] = {}
+
+    def state(self, window: str) -> str:
+        return self.windows.get(window, _Window()).state
+
+    def update(self, update: LiveUpdate) -> list[LightEvent]:
+        """A window's visit changed: a new critical finding turns red at once; anything
+        else shows only once no red is being held."""
+        window = update.window or "-"
+        w = self.windows.setdefault(window, _Window())
+        visit = update.visit
+        w.visit = visit.id
+        w.wanted, w.cause = _wanted(update)
+        fresh = [f for f in visit.findings
+                 if f.severity == "critical" and (visit.id, f.rule, f.start) not in w.shown]
+        if update.state == "closed":
+            w.shown = set()
+        else:
+            w.shown |= {(visit.id, f.rule, f.start) for f in fresh}
+        if fresh:
+            return [self._change(window, w, "red", update.at, fresh[-1], visit.id)]
+        if w.red is not None and not self._released(w, update.at):
+            return []
+        return self._settle(window, w, update.at)
+
+    def tick(self, at: datetime) -> list[LightEvent]:
+        """Time passes: release reds whose hold is over and that are acknowledged."""
+        events = []
+        for window, w in self.windows.items():
+            if w.red is not None and self._released(w, at):
+                events += self._settle(window, w, at)
+        return events
+
+    def _released(self, w: _Window, at: datetime) -> bool:
+        held = at - w.red.at < timedelta(seconds=self.options.red_hold_s)
+        waiting = self.options.ack_required and not self._acknowledged(w.red.id)
+        return not (held or waiting)
+
+    def _settle(self, window: str, w: _Window, at: datetime) -> list[LightEvent]:
+        w.red = None
+        state = "yellow" if w.wanted == "red" else w.wanted  # an acknowledged red visit stays a warning
+        if state == w.state:
+            return []
+        return [self._change(window, w, state, at, w.cause if state == "yellow" else None, w.visit)]
+
+    def _change(self, window, w, state, at, cause, visit) -> LightEvent:
+        event = self._record(LightEvent(
+            window=window, state=state, previous=w.state, at=at,
+            rule=cause.rule if cause else "", severity=cause.severity if cause else "",
+            quote=cause.text if cause else "", detail=cause.detail if cause else "",
+            visit=visit))
+        w.state = state
+        if state == "red":
+            w.red = event
+        return event
+
+
+# --- drivers ---------------------------------------------------------------------------
+
+COLOURS = {"off": (0, 0, 0), "green": (0, 255, 0), "yellow": (255, 160, 0), "red": (255, 0, 0)}
+
+
+class Driver(Protocol):
+    name: str
+
+    def show(self, event: LightEvent) -> None:
+        """Show a light change; raise on failure (the dispatcher retries)."""
+
+
+def event_json(event: LightEvent) -> dict:
+    data = asdict(event)
+    data["at"] = event.at.isoformat(timespec="milliseconds")
+    return data
+
+
+@dataclass
+class CommandDriver:
+    """Runs a program on every change (relay towers, PLCs): the event as JSON on stdin and
+    as COURTESY_* environment variables."""
+
+    argv: list[str]
+    timeout_s: float = 10.0
+    windows: tuple[str, ...] = ()  # only these windows; empty: all
+    name: str = "command"
+
+    def show(self, event: LightEvent) -> None:
+        env = {**os.environ, "COURTESY_WINDOW": event.window, "COURTESY_STATE": event.state,
+               "COURTESY_PREVIOUS": event.previous, "COURTESY_RULE": event.rule}
+        subprocess.run(self.argv, input=json.dumps(event_json(event), ensure_ascii=False),
+                       text=True, env=env, timeout=self.timeout_s, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@dataclass
+class WebhookDriver:
+    """POSTs the event as JSON to the hall's own systems."""
+
+    url: str
+    timeout_s: float = 5.0
+    windows: tuple[str, ...] = ()
+    name: str = "webhook"
+
+    def show(self, event: LightEvent) -> None:
+        request = urllib.request.Request(
+            self.url, data=json.dumps(event_json(event), ensure_ascii=False).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+            response.read()
+
+
+@dataclass
+class UsbDriver:
+    """A USB status light (Kuando, Embrava, Luxafor, blink(1), BlinkStick... through
+    busylight-for-humans): the window's colour, blinking for red."""
+
+    light: str = ""  # device name as busylight lists it; empty: the first light
+    index: int | None = None
+    windows: tuple[str, ...] = ()
+    name: str = "usb"
+
+    def show(self, event: LightEvent) -> None:
+        from busylight.controller import LightController
+
+        with LightController() as controller:
+            if self.light:
+                selection = controller.by_name(self.light, self.index)
+            else:
+                selection = controller.by_index(self.index or 0)
+            if not selection:
+                raise ConnectionError(f"USB light {self.light or self.index or 0!r} not found")
+            if event.state == "off":
+                selection.turn_off()
+            elif event.state == "red":
+                selection.blink(COLOURS["red"], count=0)
+            else:
+                selection.turn_on(COLOURS[event.state])
+
+
+def driver_from_config(table: dict, where: str) -> Driver:
+    """One `[[lights.drivers]]` table of the hall config: type = command | webhook | usb."""
+    table = dict(table)
+    kind = table.pop("type", None)
+    windows = tuple(table.pop("windows", ()))
+    try:
+        if kind == "command":
+            argv = table.pop("command")
+            if isinstance(argv, str):
+                argv = [argv]
+            return CommandDriver(list(argv), windows=windows, **table)
+        if kind == "webhook":
+            return WebhookDriver(table.pop("url"), windows=windows, **table)
+        if kind == "usb":
+            return UsbDriver(windows=windows, **table)
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{where}: {kind} driver: bad or missing setting {exc}") from None
+    raise ConfigError(f"{where}: unknown light driver type {kind!r} (command, webhook, usb)")
+
+
+class Dispatcher:
+    """Feeds each driver from its own thread and queue, retrying with backoff.
+
+    A slow or broken driver delays only itself; its queue keeps just the latest event per
+    window when it falls behind (a light shows the present, not the history).
+    """
+
+    def __init__(self, drivers: Iterable[Driver], retry_s: float = 1.0, max_retry_s: float = 60.0):
+        self.drivers = list(drivers)
+        self.retry_s = retry_s
+        self.max_retry_s = max_retry_s
+        self.failures: dict[str, int] = {d.name: 0 for d in self.drivers}
+        self._queues = [queue.Queue() for _ in self.drivers]
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(d, q), daemon=True,
+                                          name=f"light-{d.name}")
+                         for d, q in zip(self.drivers, self._queues)]
+        for thread in self._threads:
+            thread.start()
+
+    def send(self, events: Iterable[LightEvent]) -> None:
+        for event in events:
+            for driver, pending in zip(self.drivers, self._queues):
+                if not driver.windows or event.window in driver.windows:
+                    pending.put(event)
+
+    def _run(self, driver: Driver, pending: queue.Queue) -> None:
+        while not self._stop.is_set():
+            try:
+                event = pending.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            taken = 1
+            latest = {event.window: event}
+            while not pending.empty():  # fallen behind: only the newest per window matters
+                newer = pending.get_nowait()
+                latest[newer.window] = newer
+                taken += 1
+            for event in latest.values():
+                self._deliver(driver, event)
+            for _ in range(taken):
+                pending.task_done()
+
+    def _deliver(self, driver: Driver, event: LightEvent) -> None:
+        delay = self.retry_s
+        while not self._stop.is_set():
+            try:
+                driver.show(event)
+                return
+            except Exception as exc:  # any failure of any driver: log, wait, retry
+                self.failures[driver.name] += 1
+                log.warning("light driver %s failed for window %s (%s); retrying in %.0f s",
+                            driver.name, event.window, exc, delay)
+                if self._stop.wait(delay):
+                    return
+                delay = min(delay * 2, self.max_retry_s)
+
+    def close(self, timeout: float = 2.0) -> None:
+        """Deliver what is queued and in flight (within `timeout`), then stop."""
+        deadline = datetime.now() + timedelta(seconds=timeout)
+        while any(q.unfinished_tasks for q in self._queues) and datetime.now() < deadline:
+            self._stop.wait(0.05)
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=1.0)
+
+
+@dataclass
+class Lights:
+    """The hall's lights: the state machine, stored events and the drivers, in one place
+    for `listen` and `play`."""
+
+    machine: LightMachine
+    dispatcher: Dispatcher
+
+    @classmethod
+    def for_store(cls, store, options: LightOptions | None = None,
+                  drivers: Iterable[Driver] = ()) -> "Lights":
+        machine = LightMachine(options, acknowledged=store.acknowledged,
+                               record=store.add_light_event)
+        return cls(machine, Dispatcher(drivers))
+
+    def update(self, update: LiveUpdate) -> list[LightEvent]:
+        return self._shown(self.machine.update(update))
+
+    def tick(self, at: datetime) -> list[LightEvent]:
+        return self._shown(self.machine.tick(at))
+
+    def _shown(self, events: list[LightEvent]) -> list[LightEvent]:
+        self.dispatcher.send(events)
+        return events
+
+    def close(self) -> None:
+        self.dispatcher.close()
