@@ -1,6 +1,7 @@
 """The `courtesy` command: each command parses options, calls the library, formats output."""
 from __future__ import annotations
 
+import io
 import json
 import logging
 from datetime import datetime
@@ -223,3 +224,87 @@ def live_line(update) -> str:
     lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
               for f in update.new_findings]
     return "\n".join(lines)
+
+
+def _parse_day(value: str | None, option: str):
+    if value is None:
+        return None
+    from datetime import date
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-22",
+                                 param_hint=option) from None
+
+
+@cli.command()
+@click.option("--date", "day", help="The day to report (default: today), e.g. 2026-11-22")
+@click.option("--from", "first", help="First day of a period (with --to; default --to: today)")
+@click.option("--to", "last", help="Last day of a period, inclusive")
+@click.option("--window", help="Only this window id")
+@click.option("--staff", help="Only this staff member id")
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "pdf"]),
+              help="Output format (default: from -o's suffix, else html)")
+@click.option("-o", "--output", help="File or folder to write, '-' for stdout "
+              "(default: reports/courtesy-DATE.FORMAT)")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hall config naming windows and staff (default: ./hall.toml if present)")
+@db_option
+def report(day, first, last, window, staff, fmt, output, config_path, db_path):
+    """Write the courtesy report for a day or a period, from the database.
+
+    Example: courtesy report --date 2026-11-20 --format html -o reports/
+    """
+    from datetime import date
+
+    from . import config, reports
+    from .storage import Store
+
+    if day and (first or last):
+        raise click.UsageError("give either --date or --from/--to, not both")
+    if last and not first:
+        raise click.UsageError("--to needs --from")
+    today = date.today()
+    if first:
+        options = reports.ReportOptions(_parse_day(first, "--from"),
+                                        _parse_day(last, "--to") or today, window, staff)
+    else:
+        chosen = _parse_day(day, "--date") or today
+        options = reports.ReportOptions(chosen, chosen, window, staff)
+    suffix = Path(output).suffix.lstrip(".") if output and output != "-" else ""
+    fmt = fmt or (suffix if suffix in reports.FORMATS else "html")
+    if output == "-" and fmt == "pdf":
+        raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
+    hall = config.load(config_path)
+    store = Store(db_path, must_exist=True)
+    built = reports.build(store, options, hall)
+    store.close()
+    if output == "-":
+        buffer = io.StringIO()
+        _write_report(built, fmt, buffer)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    target = Path(output) if output else Path("reports")
+    if output is None or target.is_dir() or output.endswith(("/", "\\")):
+        target = target / reports.default_name(options, fmt)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "pdf":
+        reports.write_pdf(reports.render_html(built), target)
+    else:
+        with target.open("w", encoding="utf-8", newline="") as handle:
+            _write_report(built, fmt, handle)
+    if built.message:
+        click.echo(built.message, err=True)
+    click.echo(f"wrote {target}")
+
+
+def _write_report(built, fmt: str, handle) -> None:
+    from . import reports
+
+    if fmt == "json":
+        json.dump(reports.to_json(built), handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+    elif fmt == "csv":
+        reports.write_csv(built, handle)
+    else:
+        handle.write(reports.render_html(built))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -103,8 +103,12 @@ def _utterance_row(session: Session, index: int, visit_id: str | None) -> dict:
 class Store:
     """The monitor's database."""
 
-    def __init__(self, path: Path | str = DEFAULT_DB):
+    def __init__(self, path: Path | str = DEFAULT_DB, must_exist: bool = False):
+        """Open (or create) the database; readers pass `must_exist` to get an error instead."""
         self.path = Path(path)
+        if must_exist and not self.path.is_file():
+            raise StorageError(f"{self.path}: no such database (score sessions into it first, "
+                               "or give --db)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite_utils.Database(self.path)
@@ -230,6 +234,53 @@ class Store:
         for name in _CHILDREN + ("sessions",):
             column = "id" if name == "sessions" else "session"
             self.db.execute(f"delete from [{name}] where [{column}] = ?", [session_id])
+
+    def _live(self, first: date, last: date, window: str | None, staff: str | None,
+              alias: str = "visits") -> tuple[str, list]:
+        """Where-clause for live visits started on the days first..last (wall-clock dates)."""
+        where = [f"{alias}.kind = 'live'", f"{alias}.started_at >= ?", f"{alias}.started_at < ?"]
+        params: list = [first.isoformat(), (last + timedelta(days=1)).isoformat()]
+        for column, value in (("window", window), ("staff", staff)):
+            if value is not None:
+                where.append(f"{alias}.[{column}] = ?")
+                params.append(value)
+        return " and ".join(where), params
+
+    def live_visits(self, first: date, last: date, window: str | None = None,
+                    staff: str | None = None) -> list[dict]:
+        """Live visits (never practice) started between two dates, in time order."""
+        where, params = self._live(first, last, window, staff)
+        return list(self.db.query(
+            "select id, session, window, staff, started_at, greeted, farewelled, questions, "
+            f"unanswered, score, verdict from visits where {where} order by started_at, id",
+            params))
+
+    def live_findings(self, first: date, last: date, window: str | None = None,
+                      staff: str | None = None) -> list[dict]:
+        """Findings of those visits, with the visit's window and staff, in time order."""
+        where, params = self._live(first, last, window, staff, alias="v")
+        return list(self.db.query(
+            "select f.id, f.session, f.visit, f.rule, f.start, f.end, f.at, f.text, f.category, "
+            "f.severity, f.detail, v.window, v.staff from findings f join visits v "
+            f"on f.visit = v.id where {where} order by f.at, f.id", params))
+
+    def last_live_day(self, before: date, window: str | None = None,
+                      staff: str | None = None) -> date | None:
+        """The latest day before `before` with live visits, or None."""
+        where, params = self._live(date.min, before - timedelta(days=1), window, staff)
+        row = next(self.db.query(f"select max(started_at) as last from visits where {where}",
+                                 params))
+        return date.fromisoformat(row["last"][:10]) if row["last"] else None
+
+    def visit_utterances(self, visit_ids: list[str]) -> list[dict]:
+        """The utterances of some visits, in session order."""
+        rows: list[dict] = []
+        for n in range(0, len(visit_ids), 500):
+            chunk = visit_ids[n:n + 500]
+            rows += self.db.query(
+                "select session, idx, visit, start, end, at, role, text, pinyin from utterances "
+                f"where visit in ({', '.join('?' * len(chunk))}) order by session, idx", chunk)
+        return rows
 
     def counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in SCHEMA}

@@ -1,0 +1,76 @@
+"""The hall's configuration (`hall.toml`): what its windows and staff are called.
+
+Other parts of the monitor keep their own top-level tables in the same file (devices,
+lights…), so unknown top-level tables are left to them; inside `[windows.*]` and
+`[staff.*]` every key is checked, so a typo is reported rather than ignored.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_PATH = Path("hall.toml")
+ENTRY_KEYS = {"windows": {"name"}, "staff": {"name"}}
+
+
+@dataclass
+class Hall:
+    """Names for window and staff ids, and where the replay web app lives."""
+
+    windows: dict[str, str] = field(default_factory=dict)  # window id -> display name
+    staff: dict[str, str] = field(default_factory=dict)  # staff id -> display name
+    replay_url: str = ""  # base URL of the web app; "" keeps links relative (/replay/<visit>)
+    path: str = ""
+
+    def window_name(self, window_id: str | None) -> str | None:
+        return self.windows.get(window_id) if window_id else None
+
+    def staff_name(self, staff_id: str | None) -> str | None:
+        return self.staff.get(staff_id) if staff_id else None
+
+    def replay_link(self, visit_id: str) -> str:
+        return f"{self.replay_url.rstrip('/')}/replay/{visit_id}"
+
+
+def _entries(data: dict, table: str, path: Path) -> dict[str, str]:
+    raw = data.get(table, {})
+    if not isinstance(raw, dict):
+        raise InputError(path, "must be a table of [" + table + ".ID] entries", field=table)
+    names = {}
+    for entry_id, entry in raw.items():
+        where = f"{table}.{entry_id}"
+        if not isinstance(entry, dict):
+            raise InputError(path, f'must be a table, e.g. [{where}] name = "..."', field=where)
+        unknown = sorted(set(entry) - ENTRY_KEYS[table])
+        if unknown:
+            raise InputError(path, f"unknown key (known: {', '.join(sorted(ENTRY_KEYS[table]))})",
+                             field=f"{where}.{unknown[0]}")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(path, "missing or not a non-empty string", field=f"{where}.name")
+        names[str(entry_id)] = name.strip()
+    return names
+
+
+def load(path: Path | str | None = None) -> Hall:
+    """Read the hall config; without a path, `hall.toml` if present, else no names."""
+    explicit = path is not None
+    path = Path(path) if explicit else DEFAULT_PATH
+    if not path.is_file():
+        if explicit:
+            raise InputError(path, "no such file (copy hall.example.toml to start one)")
+        return Hall()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
+    replay_url = data.get("replay_url", "")
+    if not isinstance(replay_url, str):
+        raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")
+    return Hall(_entries(data, "windows", path), _entries(data, "staff", path),
+                replay_url, str(path))

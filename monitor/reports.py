@@ -1,0 +1,535 @@
+"""The end-of-day courtesy report: a period's figures from the database, and its renderings.
+
+`build()` reads the stored visits and findings into a typed `Report`; `to_json()`,
+`write_csv()`, `render_html()` and `write_pdf()` present the same figures. Only live
+visits count: practice sessions never enter a report.
+
+Figures (for the whole period, a window, a staff member, a day):
+- visits: live visits started in the period (by wall-clock date of their start).
+- score_avg: mean visit score, 1 decimal.
+- pass / warn / fail: visits with that verdict.
+- greeting_rate = greeted visits / visits (来有迎声).
+- answer_rate = answered questions / customer questions (问有答声).
+- farewell_rate = visits with a farewell / visits (走有送声).
+  Rates are fractions 0..1 rounded to 4 decimals, null when the denominator is 0.
+- taboo_incidents: taboo findings (each forbidden phrase heard counts once).
+- findings: all findings of any rule.
+Comparisons: the previous working day is the latest earlier day with live visits (else
+the previous Monday-to-Friday day); the last 7 days are the 7 calendar days before the
+period's first day.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from . import charts, privacy
+from .config import Hall
+from .errors import CourtesyError
+from .storage import Store
+
+FORMATS = ("html", "csv", "json", "pdf")
+INCIDENT_SEVERITIES = ("critical", "major")
+RULE_TITLES = {
+    "greeting": "来有迎声", "answer": "问有答声", "farewell": "走有送声", "taboo": "服务忌语",
+    "please": "请字当头", "wait_apology": "等候致歉", "thanks_reply": "答谢回应",
+    "interruption": "打断顾客", "speech_rate": "语速", "duration": "办理时长", "volume": "音量",
+}
+FIGURE_KEYS = ("visits", "score_avg", "pass", "warn", "fail", "greeting_rate", "answer_rate",
+               "farewell_rate", "taboo_incidents", "findings", "greeted", "farewelled",
+               "questions", "answered")
+
+
+class ReportError(CourtesyError):
+    """A report cannot be made as asked (period, output, PDF printer)."""
+
+
+@dataclass
+class ReportOptions:
+    """What a report covers."""
+
+    first: date  # first day of the period
+    last: date  # last day of the period (inclusive)
+    window: str | None = None  # only this window
+    staff: str | None = None  # only this staff member
+    context_lines: int = 2  # utterances quoted before and after an incident's own
+
+    def __post_init__(self):
+        if self.first > self.last:
+            raise ReportError(f"the period starts ({self.first}) after it ends ({self.last})")
+
+
+@dataclass
+class Figures:
+    visits: int = 0
+    score_avg: float | None = None
+    passed: int = 0
+    warned: int = 0
+    failed: int = 0
+    greeting_rate: float | None = None
+    answer_rate: float | None = None
+    farewell_rate: float | None = None
+    taboo_incidents: int = 0
+    findings: int = 0
+    greeted: int = 0
+    farewelled: int = 0
+    questions: int = 0
+    answered: int = 0
+
+    def as_dict(self) -> dict:
+        values = dict(self.__dict__)
+        for key, name in (("passed", "pass"), ("warned", "warn"), ("failed", "fail")):
+            values[name] = values.pop(key)
+        return {key: values[key] for key in FIGURE_KEYS}
+
+
+class _Tally:
+    """Adds visits up into Figures."""
+
+    def __init__(self):
+        self.visits = self.greeted = self.farewelled = self.questions = self.answered = 0
+        self.taboo = self.findings = 0
+        self.score_sum = 0.0
+        self.verdicts: Counter = Counter()
+
+    def add(self, visit: dict, findings: list[dict]) -> None:
+        self.visits += 1
+        self.score_sum += visit["score"]
+        self.verdicts[visit["verdict"]] += 1
+        self.greeted += visit["greeted"]
+        self.farewelled += visit["farewelled"]
+        self.questions += visit["questions"]
+        self.answered += visit["questions"] - visit["unanswered"]
+        self.findings += len(findings)
+        self.taboo += sum(1 for f in findings if f["rule"] == "taboo")
+
+    def figures(self) -> Figures:
+        def rate(part: int, whole: int) -> float | None:
+            return round(part / whole, 4) if whole else None
+
+        return Figures(
+            visits=self.visits,
+            score_avg=round(self.score_sum / self.visits, 1) if self.visits else None,
+            passed=self.verdicts["pass"], warned=self.verdicts["warn"],
+            failed=self.verdicts["fail"], greeting_rate=rate(self.greeted, self.visits),
+            answer_rate=rate(self.answered, self.questions),
+            farewell_rate=rate(self.farewelled, self.visits), taboo_incidents=self.taboo,
+            findings=self.findings, greeted=self.greeted, farewelled=self.farewelled,
+            questions=self.questions, answered=self.answered)
+
+
+@dataclass
+class Comparison:
+    """The same figures for an earlier stretch of days."""
+
+    first: date
+    last: date
+    figures: Figures
+
+
+@dataclass
+class Group:
+    """One window or one staff member, ranked by average score."""
+
+    id: str | None
+    name: str | None
+    rank: int
+    figures: Figures
+
+
+@dataclass
+class Place:
+    id: str | None
+    name: str | None
+    count: int
+
+
+@dataclass
+class RuleStat:
+    """How often a rule was broken, and where."""
+
+    id: str
+    title: str
+    findings: int
+    visits: int
+    critical: int
+    major: int
+    minor: int
+    windows: list[Place]
+    staff: list[Place]
+
+
+@dataclass
+class HourStat:
+    hour: int
+    visits: int
+    findings: int
+
+
+@dataclass
+class Day:
+    date: date
+    figures: Figures
+
+
+@dataclass
+class Line:
+    """One utterance quoted around an incident (masked)."""
+
+    at: str
+    role: str
+    text: str
+    hit: bool  # the utterance the finding quotes
+
+
+@dataclass
+class Incident:
+    """A critical or major finding with its evidence."""
+
+    id: str
+    visit: str
+    at: str
+    window: str | None
+    window_name: str | None
+    staff: str | None
+    staff_name: str | None
+    rule: str
+    title: str
+    severity: str
+    category: str
+    text: str
+    detail: str
+    link: str
+    context: list[Line] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    options: ReportOptions
+    hall: Hall
+    generated_at: datetime
+    summary: Figures
+    previous_day: Comparison
+    last_7_days: Comparison
+    windows: list[Group]
+    staff: list[Group]
+    rules: list[RuleStat]
+    hours: list[HourStat]
+    days: list[Day]
+    incidents: list[Incident]
+    message: str | None = None  # why the report is empty, when it is
+
+    @property
+    def empty(self) -> bool:
+        return self.summary.visits == 0
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    for n in range((last - first).days + 1):
+        yield first + timedelta(days=n)
+
+
+def _previous_weekday(day: date) -> date:
+    day -= timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _tally(visits: Iterable[dict], findings_of: dict[str, list[dict]]) -> Figures:
+    tally = _Tally()
+    for visit in visits:
+        tally.add(visit, findings_of.get(visit["id"], []))
+    return tally.figures()
+
+
+def _ranked(visits: list[dict], findings_of, key: str, names: dict[str, str]) -> list[Group]:
+    groups: dict[str | None, list[dict]] = defaultdict(list)
+    for visit in visits:
+        groups[visit[key]].append(visit)
+    scored = [(gid, _tally(rows, findings_of)) for gid, rows in groups.items()]
+    scored.sort(key=lambda g: (-g[1].score_avg, -g[1].visits, g[0] or ""))
+    return [Group(gid, names.get(gid) if gid else None, rank, figures)
+            for rank, (gid, figures) in enumerate(scored, 1)]
+
+
+def _places(findings: list[dict], key: str, names: dict[str, str]) -> list[Place]:
+    counts = Counter(f[key] for f in findings)
+    return [Place(pid, names.get(pid) if pid else None, n)
+            for pid, n in sorted(counts.items(), key=lambda c: (-c[1], c[0] or ""))]
+
+
+def _rules(findings: list[dict], hall: Hall) -> list[RuleStat]:
+    by_rule: dict[str, list[dict]] = defaultdict(list)
+    for finding in findings:
+        by_rule[finding["rule"]].append(finding)
+    stats = []
+    for rule, rows in by_rule.items():
+        severities = Counter(f["severity"] for f in rows)
+        stats.append(RuleStat(
+            rule, RULE_TITLES.get(rule, rule), len(rows), len({f["visit"] for f in rows}),
+            severities["critical"], severities["major"], severities["minor"],
+            _places(rows, "window", hall.windows), _places(rows, "staff", hall.staff)))
+    return sorted(stats, key=lambda s: (-s.findings, s.id))
+
+
+def _hours(visits: list[dict], findings: list[dict]) -> list[HourStat]:
+    visit_hours = Counter(int(v["started_at"][11:13]) for v in visits)
+    finding_hours = Counter(int(f["at"][11:13]) for f in findings)
+    seen = set(visit_hours) | set(finding_hours)
+    first, last = min(seen | {8}), max(seen | {17})
+    return [HourStat(h, visit_hours[h], finding_hours[h]) for h in range(first, last + 1)]
+
+
+def _context(finding: dict, lines: list[dict], around: int) -> list[Line]:
+    """The utterance the finding quotes (within its time span), with `around` more each side."""
+    if not lines:
+        return []
+    start, end, quote = finding["start"], finding["end"], finding["text"]
+    spoken = [u["text"] or u["pinyin"] or "" for u in lines]
+    during = [n for n, u in enumerate(lines) if u["start"] <= end and u["end"] >= start] \
+        or [min(range(len(lines)), key=lambda n: abs(lines[n]["start"] - start))]
+    hit = next((n for n in during if quote and quote in spoken[n]), during[0])
+    return [Line(lines[n]["at"], lines[n]["role"], privacy.mask(spoken[n]), n == hit)
+            for n in range(max(0, hit - around), min(len(lines), hit + around + 1))]
+
+
+def _incidents(store: Store, findings: list[dict], hall: Hall, around: int) -> list[Incident]:
+    grave = [f for f in findings if f["severity"] in INCIDENT_SEVERITIES]
+    lines_of: dict[str, list[dict]] = defaultdict(list)
+    for row in store.visit_utterances(sorted({f["visit"] for f in grave})):
+        lines_of[row["visit"]].append(row)
+    return [Incident(
+        id=f["id"], visit=f["visit"], at=f["at"], window=f["window"],
+        window_name=hall.window_name(f["window"]), staff=f["staff"],
+        staff_name=hall.staff_name(f["staff"]), rule=f["rule"],
+        title=RULE_TITLES.get(f["rule"], f["rule"]), severity=f["severity"],
+        category=f["category"] or "", text=privacy.mask(f["text"] or ""),
+        detail=privacy.mask(f["detail"] or ""), link=hall.replay_link(f["visit"]),
+        context=_context(f, lines_of[f["visit"]], around)) for f in grave]
+
+
+def _by_visit(findings: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = defaultdict(list)
+    for finding in findings:
+        out[finding["visit"]].append(finding)
+    return out
+
+
+def _on(rows: list[dict], key: str, first: date, last: date) -> list[dict]:
+    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    return [r for r in rows if low <= r[key] < high]
+
+
+def _describe(options: ReportOptions, hall: Hall) -> str:
+    what = (f"on {options.first}" if options.first == options.last
+            else f"from {options.first} to {options.last}")
+    for label, value, names in (("window", options.window, hall.windows),
+                                ("staff", options.staff, hall.staff)):
+        if value is not None:
+            what += f", {label} {value}" + (f" ({names[value]})" if value in names else "")
+    return what
+
+
+def build(store: Store, options: ReportOptions, hall: Hall | None = None,
+          now: datetime | None = None) -> Report:
+    """Compute the report for a period from the database."""
+    hall = hall or Hall()
+    filters = dict(window=options.window, staff=options.staff)
+    wide_first = options.first - timedelta(days=7)
+    wide_visits = store.live_visits(wide_first, options.last, **filters)
+    wide_findings = store.live_findings(wide_first, options.last, **filters)
+    findings_of = _by_visit(wide_findings)
+    visits = _on(wide_visits, "started_at", options.first, options.last)
+    in_period = {v["id"] for v in visits}
+    findings = [f for f in wide_findings if f["visit"] in in_period]
+
+    last_day = store.last_live_day(options.first, **filters)
+    previous = last_day or _previous_weekday(options.first)
+    if previous >= wide_first:
+        previous_visits = _on(wide_visits, "started_at", previous, previous)
+        previous_findings = findings_of
+    else:
+        previous_visits = store.live_visits(previous, previous, **filters)
+        previous_findings = _by_visit(store.live_findings(previous, previous, **filters))
+    week = (wide_first, options.first - timedelta(days=1))
+
+    trend = (options.first - timedelta(days=6), options.first) \
+        if options.first == options.last else (options.first, options.last)
+    visits_by_day: dict[str, list[dict]] = defaultdict(list)
+    for visit in wide_visits:
+        visits_by_day[visit["started_at"][:10]].append(visit)
+
+    message = None
+    if not visits:
+        message = f"No live visits recorded {_describe(options, hall)}."
+        if last_day:
+            message += f" The last earlier day with visits is {last_day}."
+    return Report(
+        options=options, hall=hall, generated_at=now or datetime.now().astimezone(),
+        summary=_tally(visits, findings_of),
+        previous_day=Comparison(previous, previous, _tally(previous_visits, previous_findings)),
+        last_7_days=Comparison(*week, _tally(_on(wide_visits, "started_at", *week),
+                                             findings_of)),
+        windows=_ranked(visits, findings_of, "window", hall.windows),
+        staff=_ranked(visits, findings_of, "staff", hall.staff),
+        rules=_rules(findings, hall), hours=_hours(visits, findings) if visits else [],
+        days=[Day(d, _tally(visits_by_day[d.isoformat()], findings_of))
+              for d in _days(*trend)] if visits else [],
+        incidents=_incidents(store, findings, hall, options.context_lines),
+        message=message)
+
+
+def _group_json(group: Group) -> dict:
+    return {"rank": group.rank, "id": group.id, "name": group.name, **group.figures.as_dict()}
+
+
+def _place_json(places: list[Place]) -> list[dict]:
+    return [{"id": p.id, "name": p.name, "count": p.count} for p in places]
+
+
+def to_json(report: Report) -> dict:
+    """The report as plain data: what the JSON export holds and the HTML page shows."""
+    options, hall = report.options, report.hall
+    return {
+        "report": {
+            "from": options.first.isoformat(), "to": options.last.isoformat(),
+            "window": options.window, "window_name": hall.window_name(options.window),
+            "staff": options.staff, "staff_name": hall.staff_name(options.staff),
+            "generated_at": report.generated_at.isoformat(timespec="seconds"),
+            "config": hall.path or None,
+        },
+        "message": report.message,
+        "summary": report.summary.as_dict(),
+        "comparison": {
+            name: {"from": c.first.isoformat(), "to": c.last.isoformat(), **c.figures.as_dict()}
+            for name, c in (("previous_day", report.previous_day),
+                            ("last_7_days", report.last_7_days))},
+        "windows": [_group_json(g) for g in report.windows],
+        "staff": [_group_json(g) for g in report.staff],
+        "rules": [{"id": r.id, "title": r.title, "findings": r.findings, "visits": r.visits,
+                   "critical": r.critical, "major": r.major, "minor": r.minor,
+                   "windows": _place_json(r.windows), "staff": _place_json(r.staff)}
+                  for r in report.rules],
+        "hours": [{"hour": h.hour, "visits": h.visits, "findings": h.findings}
+                  for h in report.hours],
+        "days": [{"date": d.date.isoformat(), **d.figures.as_dict()} for d in report.days],
+        "incidents": [{
+            "id": i.id, "visit": i.visit, "at": i.at, "window": i.window,
+            "window_name": i.window_name, "staff": i.staff, "staff_name": i.staff_name,
+            "rule": i.rule, "title": i.title, "severity": i.severity, "category": i.category,
+            "text": i.text, "detail": i.detail, "link": i.link,
+            "context": [{"at": c.at, "role": c.role, "text": c.text, "hit": c.hit}
+                        for c in i.context],
+        } for i in report.incidents],
+    }
+
+
+CSV_COLUMNS = ("section", "id", "name", "from", "to") + FIGURE_KEYS + (
+    "critical", "major", "minor", "at", "window", "staff", "rule", "severity", "text", "link",
+    "context")
+
+
+def csv_rows(report: Report) -> Iterable[dict]:
+    """One row per figure set, rule, place and incident; `section` says which."""
+    data = to_json(report)
+    period = {"from": data["report"]["from"], "to": data["report"]["to"]}
+    yield {"section": "summary", **period, **data["summary"]}
+    for name, values in data["comparison"].items():
+        yield {"section": name, **values}
+    for section in ("windows", "staff"):
+        for row in data[section]:
+            yield {"section": section.rstrip("s"), **{k: v for k, v in row.items() if k != "rank"}}
+    for day in data["days"]:
+        yield {"section": "day", "id": day["date"], **{k: day[k] for k in FIGURE_KEYS}}
+    for hour in data["hours"]:
+        yield {"section": "hour", "id": f"{hour['hour']:02d}", "visits": hour["visits"],
+               "findings": hour["findings"]}
+    for rule in data["rules"]:
+        yield {"section": "rule", **{k: v for k, v in rule.items() if k not in (
+            "title", "windows", "staff")}, "name": rule["title"]}
+        for key in ("window", "staff"):
+            for place in rule[key + ("s" if key == "window" else "")]:
+                yield {"section": f"rule_{key}", "rule": rule["id"], key: place["id"],
+                       "name": place["name"], "findings": place["count"]}
+    for incident in data["incidents"]:
+        yield {"section": "incident", "name": incident["title"], **{k: incident[k] for k in (
+            "id", "at", "window", "staff", "rule", "severity", "text", "link")},
+               "context": " / ".join(f"{c['role']}: {c['text']}" for c in incident["context"])}
+
+
+def write_csv(report: Report, handle: IO[str]) -> None:
+    writer = csv.DictWriter(handle, CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in csv_rows(report):
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+def render_html(report: Report) -> str:
+    """One self-contained page: inline styles, server-drawn SVG charts, no scripts."""
+    import jinja2  # only the HTML and PDF formats need the template engine
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["fmt"] = lambda value, fmt: charts.FORMATS[fmt](value)
+    data = to_json(report)
+    return env.get_template("report.html.j2").render(
+        r=data, title=_title(report), charts=charts.report_charts(data))
+
+
+def _title(report: Report) -> str:
+    options = report.options
+    period = str(options.first) if options.first == options.last \
+        else f"{options.first} – {options.last}"
+    return f"文明服务报告 {period}"
+
+
+def default_name(options: ReportOptions, fmt: str) -> str:
+    """reports/courtesy-2026-11-22.html, -2026-11-01_2026-11-30 for a range, -W01 filtered."""
+    name = f"courtesy-{options.first}"
+    if options.last != options.first:
+        name += f"_{options.last}"
+    for value in (options.window, options.staff):
+        if value:
+            name += "-" + "".join(c if c.isalnum() else "_" for c in value)
+    return f"{name}.{fmt}"
+
+
+def chromium_path() -> str:
+    """The Chromium that prints PDFs, or an error that says how to get one."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ReportError("PDF needs headless Chromium, which is not installed "
+                      "(Debian: apt-get install chromium fonts-wqy-zenhei)")
+
+
+def write_pdf(html: str, path: Path, timeout: float = 120.0) -> None:
+    """Print the HTML page to PDF with headless Chromium (A4, the page's print styles)."""
+    browser = chromium_path()
+    with tempfile.TemporaryDirectory(prefix="courtesy-pdf-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        target = Path(path).resolve()
+        command = [browser, "--headless", "--no-sandbox", "--disable-gpu",
+                   "--disable-background-networking", "--disable-component-update",
+                   "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
+                   "--no-pdf-header-footer", f"--print-to-pdf={target}", page.as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not finish printing {target} "
+                              f"within {timeout:g} s") from None
+        if done.returncode != 0 or not target.is_file():
+            tail = (done.stderr or "").strip().splitlines()[-3:]
+            raise ReportError(f"Chromium could not print {target}: " + " | ".join(tail))
