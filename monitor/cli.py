@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -308,3 +309,84 @@ def _write_report(built, fmt: str, handle) -> None:
         reports.write_csv(built, handle)
     else:
         handle.write(reports.render_html(built))
+
+
+@cli.command()
+@click.argument("visit_id")
+@click.option("--speed", type=float, default=1.0, show_default=True, help="Playback speed")
+@click.option("--plain", is_flag=True,
+              help="Print lines as their time comes instead of the full-screen player")
+@click.option("--training", is_flag=True,
+              help="Anonymise as training material (staff names replaced, customer muted)")
+@db_option
+def replay(visit_id, speed, plain, training, db_path):
+    """Replay a visit: the transcript in step with time, good phrases and findings marked.
+
+    Keys in the player: space pause, ←/→ 5 s, +/- speed, n next finding, q quit.
+    Without a terminal (or with --plain) lines are printed as their time comes.
+
+    Example: courtesy replay 3f2a9c1e04b7-W01-002 --speed 2
+    """
+    from . import replay as replays
+    from . import terminal
+    from .storage import Store
+
+    store = Store(db_path, must_exist=True)
+    how = replays.Anonymise(customer="mute") if training else None
+    visit = replays.load(store, visit_id, how)
+    clock = replays.Clock(visit.start)
+    clock.set_speed(speed)
+    if plain or not sys.stdout.isatty():
+        terminal.step(visit, clock, out=click.echo)
+    else:
+        terminal.interactive(visit, clock)
+
+
+@cli.group()
+def training():
+    """Training collections of real visits."""
+
+
+@training.command("add")
+@click.argument("visit_id")
+@click.option("--tag", required=True, help="Collection, e.g. good-greeting")
+@click.option("--note", default="", help="Why this visit is worth learning from")
+@db_option
+def training_add(visit_id, tag, note, db_path):
+    """Add a visit to a training collection.
+
+    Example: courtesy training add 3f2a9c1e04b7-W01-002 --tag good-greeting
+    """
+    from .errors import InputError
+    from .storage import Store
+
+    store = Store(db_path, must_exist=True)
+    if store.visit(visit_id) is None:
+        raise InputError(db_path, f"no visit {visit_id!r}", field="visit")
+    added = store.add_training(visit_id, tag, note)
+    click.echo(f"{visit_id} {'added to' if added else 'already in'} {tag}")
+
+
+@training.command("remove")
+@click.argument("visit_id")
+@click.option("--tag", help="Only this collection (default: all)")
+@db_option
+def training_remove(visit_id, tag, db_path):
+    """Take a visit out of training collections."""
+    from .storage import Store
+
+    removed = Store(db_path, must_exist=True).remove_training(visit_id, tag)
+    click.echo(f"{visit_id}: removed from {removed} collection(s)")
+
+
+@training.command("list")
+@click.option("--tag", help="Only this collection")
+@db_option
+def training_list(tag, db_path):
+    """List training visits by collection."""
+    from .storage import Store
+
+    for row in Store(db_path, must_exist=True).training(tag):
+        click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
+                   f"window {row['window'] or '-'}  {row['score']:.0f} {row['verdict']}"
+                   f"{'  · ' + row['note'] if row['note'] else ''}")

@@ -52,6 +52,9 @@ SCHEMA = {
     "acks": ({
         "id": int, "event": int, "window": str, "user": str, "at": str,
     }, "id"),
+    "training": ({
+        "id": int, "visit": str, "tag": str, "note": str, "added_at": str,
+    }, "id"),
 }
 _INDEXES = {
     "utterances": [["session", "idx"], ["visit"]],
@@ -60,6 +63,7 @@ _INDEXES = {
     "findings": [["visit"], ["rule"], ["at"]],
     "light_events": [["window", "id"], ["at"]],
     "acks": [["event"]],
+    "training": [["visit", "tag"]],
 }
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
@@ -281,6 +285,39 @@ class Store:
                 "select session, idx, visit, start, end, at, role, text, pinyin from utterances "
                 f"where visit in ({', '.join('?' * len(chunk))}) order by session, idx", chunk)
         return rows
+
+    def visit(self, visit_id: str) -> dict | None:
+        rows = list(self.db["visits"].rows_where("id = ?", [visit_id]))
+        return rows[0] if rows else None
+
+    def visit_hits(self, visit_id: str) -> list[dict]:
+        return list(self.db["hits"].rows_where("visit = ?", [visit_id], order_by="start"))
+
+    def visit_findings(self, visit_id: str) -> list[dict]:
+        return list(self.db["findings"].rows_where("visit = ?", [visit_id], order_by="start"))
+
+    def add_training(self, visit_id: str, tag: str, note: str = "") -> bool:
+        """Put a visit in a training collection; False if it is there already."""
+        with self._writing("store training tag"):
+            if list(self.db["training"].rows_where("visit = ? and tag = ?", [visit_id, tag])):
+                return False
+            self.db["training"].insert({"visit": visit_id, "tag": tag, "note": note,
+                                        "added_at": datetime.now().astimezone().isoformat()})
+        return True
+
+    def remove_training(self, visit_id: str, tag: str | None = None) -> int:
+        """Take a visit out of one collection (or all); returns how many tags went."""
+        where, args = ("visit = ? and tag = ?", [visit_id, tag]) if tag else ("visit = ?", [visit_id])
+        with self._writing("remove training tag"):
+            return self.db.execute(f"delete from training where {where}", args).rowcount
+
+    def training(self, tag: str | None = None) -> list[dict]:
+        """Training visits with their tags, newest first."""
+        where, args = ("where t.tag = ?", [tag]) if tag else ("", [])
+        return list(self.db.query(
+            "select t.visit, t.tag, t.note, t.added_at, v.window, v.staff, v.started_at, "
+            f"v.score, v.verdict from training t join visits v on v.id = t.visit {where} "
+            "order by t.added_at desc, t.id desc", args))
 
     def counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in SCHEMA}

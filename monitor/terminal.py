@@ -1,0 +1,148 @@
+"""Replay in the terminal: the transcript in step with the clock (and the audio, if any).
+
+`step()` prints each line when its time comes (any terminal, a pipe, CI); `interactive()`
+is a curses player: space pause, ←/→ five seconds back/forward, +/- speed, n next finding,
+q quit. Audio, when a recording exists and a device is there, follows the same clock.
+"""
+from __future__ import annotations
+
+import curses
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .replay import Clock, Line, Mark, VisitReplay
+
+ROLE = {"staff": "工作人员", "customer": "客户"}
+REFRESH_S = 0.04  # a line appears within this (plus a frame) of its start
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes):02d}:{secs:04.1f}"
+
+
+def mark_text(mark: Mark) -> str:
+    if mark.kind == "good":
+        return f"✓ {mark.label}"
+    return f"✗ {mark.label} ({mark.severity}) {mark.detail}".rstrip()
+
+
+def line_text(line: Line, origin: float) -> str:
+    marks = "  ".join(mark_text(m) for m in line.marks)
+    return (f"{_clock(line.start - origin)} {ROLE.get(line.role, line.role):<4} {line.text}"
+            + (f"   [{marks}]" if marks else ""))
+
+
+def header(replay: VisitReplay) -> str:
+    return (f"visit {replay.id} · window {replay.window or '-'} · staff {replay.staff or '-'} · "
+            f"score {replay.score:.0f} {replay.verdict.upper()}")
+
+
+def entry_text(item: Line | Mark, origin: float) -> str:
+    if isinstance(item, Line):
+        return line_text(item, origin)
+    return f"{_clock(item.start - origin)}      {mark_text(item)}"
+
+
+def step(replay: VisitReplay, clock: Clock, out: Callable[[str], None] = print,
+         sleep: Callable[[float], None] = time.sleep) -> None:
+    """Print each line (and each finding no line carries) when the clock reaches it."""
+    out(header(replay))
+    for start, item in replay.timeline():
+        while clock.position() < start:
+            sleep(min(REFRESH_S, (start - clock.position()) / clock.speed))
+        out(entry_text(item, replay.start))
+
+
+class AudioFollower:
+    """Plays a recording in step with a clock (muted unless at normal speed)."""
+
+    def __init__(self, path: Path, offset: float, clock: Clock, mute_channels: tuple[int, ...] = ()):
+        import sounddevice
+        import soundfile
+
+        self.samples, self.rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        for channel in mute_channels:
+            if channel < self.samples.shape[1]:
+                self.samples[:, channel] = 0.0
+        self.offset = offset  # session seconds at the recording's first sample
+        self.clock = clock
+        self.stream = sounddevice.OutputStream(
+            samplerate=self.rate, channels=self.samples.shape[1], callback=self._fill)
+        self.stream.start()
+
+    def _fill(self, outdata, frames, _time, _status) -> None:
+        outdata.fill(0)
+        if self.clock.paused or abs(self.clock.speed - 1.0) > 1e-6:
+            return
+        first = int((self.clock.position() - self.offset) * self.rate)
+        if first < 0 or first >= len(self.samples):
+            return
+        chunk = self.samples[first:first + frames]
+        outdata[:len(chunk)] = chunk
+
+    def close(self) -> None:
+        self.stream.stop()
+        self.stream.close()
+
+
+def interactive(replay: VisitReplay, clock: Clock) -> None:
+    """The curses player."""
+    curses.wrapper(_run, replay, clock)
+
+
+def _run(screen, replay: VisitReplay, clock: Clock) -> None:
+    curses.curs_set(0)
+    screen.nodelay(True)
+    curses.use_default_colors()
+    for pair, colour in ((1, curses.COLOR_GREEN), (2, curses.COLOR_RED), (3, curses.COLOR_CYAN)):
+        curses.init_pair(pair, colour, -1)
+    while True:
+        key = screen.getch()
+        if key in (ord("q"), 27):
+            return
+        _key(key, replay, clock)
+        _draw(screen, replay, clock)
+        time.sleep(REFRESH_S)
+
+
+def _key(key: int, replay: VisitReplay, clock: Clock) -> None:
+    if key == ord(" "):
+        clock.pause()
+    elif key == curses.KEY_LEFT:
+        clock.seek(max(replay.start, clock.position() - 5))
+    elif key == curses.KEY_RIGHT:
+        clock.seek(min(replay.end, clock.position() + 5))
+    elif key in (ord("+"), ord("=")):
+        clock.set_speed(clock.speed * 1.5)
+    elif key == ord("-"):
+        clock.set_speed(clock.speed / 1.5)
+    elif key == ord("n"):
+        finding = replay.next_finding(clock.position())
+        if finding:
+            clock.seek(finding.start)
+
+
+def _draw(screen, replay: VisitReplay, clock: Clock) -> None:
+    height, width = screen.getmaxyx()
+    position = clock.position()
+    shown = [item for start, item in replay.timeline() if start <= position]
+    screen.erase()
+    state = "paused" if clock.paused else f"x{clock.speed:g}"
+    status = (f"{_clock(position - replay.start)} / {_clock(replay.end - replay.start)} {state}"
+              "   space pause  ←/→ 5 s  +/- speed  n next finding  q quit")
+    screen.addnstr(0, 0, header(replay), width - 1, curses.A_BOLD)
+    screen.addnstr(1, 0, status, width - 1)
+    rows = height - 3
+    for row, item in enumerate(shown[-rows:] if rows > 0 else []):
+        marks = item.marks if isinstance(item, Line) else (item,)
+        indent = 4 if isinstance(item, Line) and item.role == "customer" else 0
+        if any(m.kind == "finding" for m in marks):
+            attr = curses.color_pair(2)
+        else:
+            attr = curses.color_pair(1 if marks else 3 if indent else 0)
+        screen.addnstr(row + 3, indent, entry_text(item, replay.start),
+                       max(1, width - indent - 1), attr)
+    screen.refresh()
+

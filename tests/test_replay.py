@@ -1,0 +1,142 @@
+"""Training replay: the timeline, its clock, anonymisation, collections, the terminal player."""
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from monitor import replay as replays
+from monitor import terminal
+from monitor.errors import InputError
+from monitor.storage import Store
+
+from .conftest import utt
+
+LINES = [
+    utt(0.0, 1.0, "staff", "您好，请问办理什么业务"),
+    utt(1.2, 2.0, "customer", "我的手机号是13812345678"),
+    utt(2.1, 2.6, "staff", "你烦不烦"),
+    utt(2.8, 3.4, "customer", "好的谢谢"),
+    utt(3.5, 4.1, "staff", "不客气，请慢走，再见"),
+]
+
+
+@pytest.fixture
+def stored(scorer, db_path):
+    store = Store(db_path)
+    session = scorer.score(LINES, window="W01", staff="S07")
+    store.save(session)
+    return store, session.visits[0].id
+
+
+def test_timeline_marks_good_phrases_and_findings(stored):
+    store, visit_id = stored
+    visit = replays.load(store, visit_id)
+    assert [line.role for line in visit.lines] == ["staff", "customer", "staff", "customer", "staff"]
+    greeting = visit.lines[0].marks
+    assert [(m.kind, m.label) for m in greeting][:1] == [("good", "您好")]
+    taboo = [m for m in visit.lines[2].marks if m.kind == "finding"]
+    assert [(m.label, m.severity) for m in taboo] == [("taboo", "critical")]
+    assert visit.line_at(2.2) == 2 and visit.line_at(-1) == -1
+    assert visit.next_finding(0).label == "taboo"
+
+
+def test_numbers_are_masked_and_training_is_anonymised(stored):
+    store, visit_id = stored
+    plain = replays.load(store, visit_id)
+    assert plain.lines[1].text == "我的手机号是138****5678" and plain.staff == "S07"
+    muted = replays.load(store, visit_id, replays.Anonymise(customer="mute"))
+    assert [l.text for l in muted.lines if l.role == "customer"] == ["（客户讲话）"] * 2
+    assert muted.staff == "工作人员"
+    dropped = replays.load(store, visit_id, replays.Anonymise(customer="drop"))
+    assert {l.role for l in dropped.lines} == {"staff"}
+    assert "13812345678" not in repr(muted) + repr(dropped) + repr(plain)
+
+
+def test_unknown_visit_is_a_clear_error(stored):
+    store, _ = stored
+    with pytest.raises(InputError, match="no visit 'nope'"):
+        replays.load(store, "nope")
+
+
+def test_clock_pause_seek_and_speed():
+    now = [100.0]
+    clock = replays.Clock(10.0, now=lambda: now[0])
+    now[0] += 2
+    assert clock.position() == 12.0
+    clock.pause()
+    now[0] += 5
+    assert clock.position() == 12.0
+    clock.pause()
+    clock.set_speed(2)
+    now[0] += 1
+    assert clock.position() == 14.0
+    clock.seek(3.0)
+    assert clock.position() == 3.0
+    clock.set_speed(100)
+    assert clock.speed == 4.0
+
+
+def test_each_line_is_shown_within_100_ms_of_its_start(stored):
+    store, visit_id = stored
+    visit = replays.load(store, visit_id)
+    clock = replays.Clock(visit.start)
+    shown = []
+    began = time.monotonic()
+    terminal.step(visit, clock, out=lambda text: shown.append((time.monotonic() - began, text)))
+    lines = [(t, text) for t, text in shown[1:] if "✗ farewell" not in text]
+    for (t, _), line in zip(lines, visit.lines):
+        assert 0 <= t - (line.start - visit.start) < 0.1
+
+
+def test_training_collections(run, stored, db_path):
+    _, visit_id = stored
+    assert run("training", "add", visit_id, "--tag", "taboo", "--db", db_path).stdout \
+        == f"{visit_id} added to taboo\n"
+    assert "already in" in run("training", "add", visit_id, "--tag", "taboo", "--db", db_path).stdout
+    listed = run("training", "list", "--db", db_path).stdout
+    assert listed.startswith("taboo") and visit_id in listed
+    assert "removed from 1" in run("training", "remove", visit_id, "--db", db_path).stdout
+    assert run("training", "list", "--db", db_path).stdout == ""
+    bad = run("training", "add", "nope", "--tag", "x", "--db", db_path)
+    assert bad.exit_code == 1 and "no visit 'nope'" in bad.stderr
+
+
+def test_replay_command_steps_through_without_a_terminal(run, stored, db_path):
+    _, visit_id = stored
+    result = run("replay", visit_id, "--db", db_path, "--speed", "4", "--training")
+    assert result.exit_code == 0
+    out = result.stdout.splitlines()
+    assert out[0].startswith(f"visit {visit_id} · window W01 · staff 工作人员")
+    assert "（客户讲话）" in result.stdout and "138" not in result.stdout
+    assert any("✗ taboo (critical)" in line for line in out)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_full_screen_player_keys(stored, db_path, tmp_path):
+    _, visit_id = stored
+    courtesy = [str(Path(sys.executable).parent / "courtesy")]
+    name = f"replay{time.monotonic_ns()}"
+    command = " ".join(courtesy + ["replay", visit_id, "--db", str(db_path)])
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "30", command],
+                   check=True)
+    try:
+        time.sleep(1.5)
+        subprocess.run(["tmux", "send-keys", "-t", name, " "], check=True)  # pause
+        first = _screen(name)
+        assert "paused" in first and "您好" in first
+        subprocess.run(["tmux", "send-keys", "-t", name, "n"], check=True)  # next finding
+        time.sleep(0.3)
+        assert "你烦不烦" in _screen(name)
+        subprocess.run(["tmux", "send-keys", "-t", name, "q"], check=True)
+        time.sleep(0.5)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def _screen(name: str) -> str:
+    time.sleep(0.2)
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
+                          text=True, check=True).stdout
