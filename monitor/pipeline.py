@@ -25,6 +25,7 @@ class Scorer:
         self.profile = profile
         self.lexicon = lexicon.for_sector(profile.sector)
         self.matcher = Matcher(self.lexicon, profile.matching)
+        self._phrases = {(p.kind, p.text) for p in self.lexicon.phrases}
 
     @classmethod
     def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None) -> "Scorer":
@@ -48,6 +49,7 @@ class Scorer:
         hits: dict[int, list[PhraseHit]] = {}
         for i, (utterance, norm) in enumerate(zip(utterances, norms)):
             found = self.matcher.hits(utterance, i, norm)
+            found += self._spotted(utterance, i, found)
             if found:
                 hits[i] = found
         session_id = session_key(sha256 or _content_key(utterances), window)
@@ -63,6 +65,18 @@ class Scorer:
             staff=staff or _first(utterances, "staff"), profile=self.profile.name,
             started_at=started_at or datetime.now().astimezone(), utterances=utterances,
             visits=scored, sha256=sha256, kind=kind, options=self.profile.as_dict())
+
+    def _spotted(self, utterance: Utterance, index: int, found: list[PhraseHit]) -> list[PhraseHit]:
+        """A keyword spotter's hits (audio input) that the text matcher did not find itself,
+        for phrases of this profile's lexicon."""
+        extra: list[PhraseHit] = []
+        for hit in utterance.spotted:
+            if (hit.kind, hit.phrase) not in self._phrases or any(
+                    h.kind == hit.kind and h.start < hit.end and hit.start < h.end
+                    for h in found + extra):
+                continue
+            extra.append(replace(hit, utterance=index))
+        return extra
 
     def _visit(self, session_id, segment, utterances, norms, hits) -> Visit:
         indices = segment.indices
