@@ -41,6 +41,28 @@ def lexicons_option(func):
                         default=None, help="Lexicon folder (default: the bundled lexicons/)")(func)
 
 
+def _channel_map(ctx, param, value):
+    from .sources import parse_channels
+
+    try:
+        return parse_channels(value)
+    except CourtesyError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def channels_option(func):
+    return click.option("--channels", callback=_channel_map, default="staff,customer",
+                        show_default=True,
+                        help="Role of each audio channel in order (staff, customer, - to skip); "
+                             "a mono recording takes one role")(func)
+
+
+def engine_option(func):
+    return click.option("--engine", type=click.Choice(["sherpa", "vosk", "auto"]),
+                        default="auto", show_default=True,
+                        help="Speech engine: auto is vosk when its model is installed")(func)
+
+
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now().astimezone()
@@ -71,10 +93,13 @@ def cli(verbose):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @db_option
 @lexicons_option
-def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir):
+@channels_option
+@engine_option
+def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, channels, engine):
     """Score a conversation and store it.
 
-    SOURCE is a JSONL transcript (one utterance per line).
+    SOURCE is a JSONL transcript (one utterance per line), or a WAV/FLAC recording,
+    which is transcribed first.
 
     Example: courtesy score audio/good_visit.jsonl --window W01 --json
     """
@@ -83,7 +108,16 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir):
 
     started_at = _parse_at(at)
     scorer = Scorer.load(profile, lexicon_dir)
-    session = scorer.score_file(source, window=window, staff=staff, started_at=started_at)
+    meta = {"window": window, "staff": staff, "started_at": started_at}
+    from .audio import is_audio
+
+    if is_audio(source):
+        from . import asr
+        from .audio import score_file
+
+        session = score_file(scorer, source, asr.create(engine, scorer.lexicon), channels, **meta)
+    else:
+        session = scorer.score_file(source, **meta)
     store = Store(db_path)
     store.save(session)
     if as_json:
@@ -390,3 +424,89 @@ def training_list(tag, db_path):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
                    f"window {row['window'] or '-'}  {row['score']:.0f} {row['verdict']}"
                    f"{'  · ' + row['note'] if row['note'] else ''}")
+
+
+@cli.group()
+def model():
+    """Speech models: install them (verified by sha256), list them."""
+
+
+@model.command("install")
+@click.argument("name")
+@click.option("--from", "source", metavar="PATH_OR_URL",
+              help="An archive (.zip, .tar.bz2), a folder or a URL (default: ../shared/models "
+                   "when present, else the model's upstream release)")
+def model_install(name, source):
+    """Install a speech model into models/NAME, verifying its sha256 checksums.
+
+    Example: courtesy model install sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile
+    """
+    from . import models
+
+    def progress(done, total):
+        if total:
+            click.echo(f"\r{done / 1e6:6.1f} / {total / 1e6:.1f} MB", nl=False, err=True)
+
+    chosen = source or models.default_source(name)
+    click.echo(f"installing {name} from {chosen}", err=True)
+    path = models.install(name, chosen, progress=progress)
+    click.echo(f"{name}: installed and verified in {path}")
+
+
+@model.command("list")
+def model_list():
+    """Show the known models and where each is installed.
+
+    Example: courtesy model list
+    """
+    from . import models
+
+    found = {m.name: m for m in models.installed()}
+    for spec in models.KNOWN.values():
+        here = found.get(spec.name)
+        if here is None:
+            state = f"not installed (courtesy model install {spec.name})"
+        elif here.problems:
+            state = f"BROKEN at {here.path}: {'; '.join(here.problems)}"
+        else:
+            state = f"installed at {here.path}"
+        click.echo(f"{spec.name:<62} {spec.engine:<7} {state}")
+
+
+@cli.command()
+def devices():
+    """List the audio input devices (use the index or name with `listen --device`).
+
+    Example: courtesy devices
+    """
+    from .sources import devices as input_devices
+
+    for device in input_devices():
+        click.echo(f"{device['index']:>3}  {device['name']:<40} {device['channels']} ch  "
+                   f"{device['rate']:.0f} Hz")
+
+
+@cli.command()
+@click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
+@channels_option
+@engine_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSONL transcript here (default: standard output)")
+@lexicons_option
+def transcribe(audio, channels, engine, output, lexicon_dir):
+    """Transcribe a WAV/FLAC recording into a JSONL transcript (pinyin, levels, phrase hits).
+
+    Example: courtesy transcribe audio/police_good.flac -o police_good.heard.jsonl
+    """
+    from . import asr, transcript
+    from .audio import transcribe_file
+
+    utterances = transcribe_file(audio, asr.create(engine, lexicons.load(lexicon_dir)), channels)
+    if output is None:
+        buffer = io.StringIO()
+        transcript.write(utterances, buffer)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        transcript.write(utterances, handle)
+    click.echo(f"{len(utterances)} utterance(s) written to {output}", err=True)

@@ -25,6 +25,7 @@ class Scorer:
         self.profile = profile
         self.lexicon = lexicon.for_sector(profile.sector)
         self.matcher = Matcher(self.lexicon, profile.matching)
+        self._phrases = {(p.kind, p.text) for p in self.lexicon.phrases}
 
     @classmethod
     def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None) -> "Scorer":
@@ -64,7 +65,20 @@ class Scorer:
     def hear(self, utterance: Utterance, index: int) -> tuple[NormText, list[PhraseHit]]:
         """Normalise one utterance and find its phrases (index: its place in the session)."""
         norm = normalize(utterance.text, utterance.pinyin)
-        return norm, self.matcher.hits(utterance, index, norm)
+        found = self.matcher.hits(utterance, index, norm)
+        return norm, found + self._spotted(utterance, index, found)
+
+    def _spotted(self, utterance: Utterance, index: int, found: list[PhraseHit]) -> list[PhraseHit]:
+        """A keyword spotter's hits (audio input) that the text matcher did not find itself,
+        for phrases of this profile's lexicon."""
+        extra: list[PhraseHit] = []
+        for hit in utterance.spotted:
+            if (hit.kind, hit.phrase) not in self._phrases or any(
+                    h.kind == hit.kind and h.start < hit.end and hit.start < h.end
+                    for h in found + extra):
+                continue
+            extra.append(replace(hit, utterance=index))
+        return extra
 
     def judge(self, visit_id: str, window: str | None, indices: Sequence[int],
               utterances: Sequence[Utterance], norms: Sequence[NormText],

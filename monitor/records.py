@@ -37,6 +37,7 @@ class Utterance:
     words: tuple[Word, ...] = ()
     dbfs: float | None = None
     line: int = 0  # 1-based line in the source file, 0 when live
+    spotted: tuple["PhraseHit", ...] = ()  # phrases a keyword spotter heard in this stretch
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,28 @@ class LightEvent:
     detail: str = ""
     visit: str | None = None
     id: int | None = None  # set once stored
+
+
+@dataclass(frozen=True)
+class AudioChunk:
+    """A short run of one counter side's audio: float32 mono samples at 16 kHz."""
+
+    role: str
+    samples: "numpy.ndarray"  # noqa: F821 - numpy is only needed by the audio side
+    start: float  # seconds from session start
+
+
+@dataclass(frozen=True)
+class Voiced:
+    """Speech audio passed on by voice activity detection.
+
+    The pieces of one speech segment arrive in order; the last has `final` set and the
+    segment's level, so a recogniser can decode while the speaker is still talking.
+    """
+
+    role: str
+    samples: "numpy.ndarray"  # noqa: F821
+    start: float
+    final: bool = False
+    segment_start: float = 0.0  # where the segment began
+    dbfs: float | None = None  # RMS level of the whole segment, on the final piece

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import InputError
-from .records import ROLES, Utterance, Word
+from .records import ROLES, PhraseHit, Utterance, Word
 
 _OPTIONAL_STR = ("visit", "window", "staff", "pinyin")
 
@@ -40,6 +40,22 @@ def _words(value, path, line: int) -> tuple[Word, ...]:
         words.append(Word(text, _number(item, "start", path, line),
                           _number(item, "end", path, line)))
     return tuple(words)
+
+
+def _spotted(value, path, line: int) -> tuple[PhraseHit, ...]:
+    """Keyword-spotter hits written by `courtesy transcribe`."""
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InputError(path, "must be a list of {kind, phrase, start, end}", line, "spotted")
+    hits = []
+    for item in value:
+        if not isinstance(item.get("kind"), str) or not isinstance(item.get("phrase"), str):
+            raise InputError(path, "each hit needs 'kind' and 'phrase' strings", line, "spotted")
+        hits.append(PhraseHit(
+            kind=item["kind"], phrase=item["phrase"], matched=str(item.get("matched", "")),
+            utterance=-1, start=_number(item, "start", path, line),
+            end=_number(item, "end", path, line), score=float(item.get("score", 100.0)),
+            category=str(item.get("category", "")), severity=str(item.get("severity", ""))))
+    return tuple(hits)
 
 
 def parse_line(raw: str, path, line: int) -> Utterance:
@@ -76,6 +92,7 @@ def parse_line(raw: str, path, line: int) -> Utterance:
         visit=optional["visit"], window=optional["window"], staff=optional["staff"],
         words=_words(obj["words"], path, line) if "words" in obj else (),
         dbfs=float(dbfs) if dbfs is not None else None, line=line,
+        spotted=_spotted(obj["spotted"], path, line) if "spotted" in obj else (),
     )
 
 
@@ -118,6 +135,12 @@ def to_json(utterance: Utterance) -> dict:
     if utterance.words:
         out["words"] = [{"word": w.text, "start": round(w.start, 3), "end": round(w.end, 3)}
                         for w in utterance.words]
+    if utterance.spotted:
+        out["spotted"] = [{key: value for key, value in (
+            ("kind", h.kind), ("phrase", h.phrase), ("matched", h.matched),
+            ("start", round(h.start, 3)), ("end", round(h.end, 3)), ("score", h.score),
+            ("category", h.category), ("severity", h.severity)) if value != ""}
+            for h in utterance.spotted]
     return out
 
 

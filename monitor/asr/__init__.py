@@ -1,0 +1,59 @@
+"""Speech engines behind one small interface, chosen by one factory.
+
+An engine holds the model (loaded once per process, shared by every stream); a stream
+holds one recogniser for one side of one counter. Streams take the VAD's `Voiced` pieces
+and give back finished `Utterance`s, so silence never reaches a model.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from .. import models
+from ..errors import ConfigError
+from ..lexicon import Lexicon
+from ..records import Utterance, Voiced
+
+ENGINES = ("sherpa", "vosk", "auto")
+
+
+class Stream(ABC):
+    """One recogniser: decodes a segment while it is spoken, yields it when it ends."""
+
+    @abstractmethod
+    def feed(self, voiced: Voiced) -> list[Utterance]:
+        """Decode a piece of speech; a final piece returns its utterance (if words were heard)."""
+
+
+class Engine(ABC):
+    """A loaded model; `stream()` is cheap and called once per counter side."""
+
+    name: str
+
+    @abstractmethod
+    def stream(self, role: str) -> Stream:
+        ...
+
+    def describe(self) -> dict:
+        """What produced a transcript, stored beside it so results can be explained."""
+        return {"engine": self.name}
+
+
+def resolve(name: str) -> str:
+    """`auto` is vosk when its model is installed, else sherpa-onnx."""
+    if name not in ENGINES:
+        raise ConfigError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
+    if name == "auto":
+        return "vosk" if models.is_installed(models.VOSK_CN) else "sherpa"
+    return name
+
+
+def create(name: str = "auto", lexicon: Lexicon | None = None, options=None) -> Engine:
+    """Load an engine once; `lexicon` gives the sherpa keyword spotter its phrases."""
+    chosen = resolve(name)
+    if chosen == "vosk":
+        from .vosk import VoskEngine
+
+        return VoskEngine(options)
+    from .sherpa import SherpaEngine
+
+    return SherpaEngine(lexicon, options)

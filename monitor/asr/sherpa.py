@@ -1,0 +1,249 @@
+"""sherpa-onnx with the WenetSpeech zipformer: a streaming pinyin recogniser and a keyword spotter.
+
+The model's units are toned pinyin initials and finals. The recogniser hears everything
+(questions, thanks, speech rate) as toned syllables; the keyword spotter, given the
+lexicon's phrases as token sequences, catches courtesy and taboo phrases with its own
+per-kind thresholds and boosts. Its hits travel with the utterance (`Utterance.spotted`).
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import models
+from ..lexicon import CUE_KINDS, Lexicon, Phrase
+from ..records import PhraseHit, Utterance, Voiced, Word
+from ..sources import SAMPLE_RATE
+from . import Engine, Stream
+
+log = logging.getLogger("courtesy.asr.sherpa")
+
+INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
+_FILES = {
+    "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
+    "decoder": "decoder-epoch-12-avg-2-chunk-16-left-64.onnx",
+    "joiner": "joiner-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
+    "tokens": "tokens.txt",
+}
+
+
+@dataclass
+class SherpaOptions:
+    """How the sherpa-onnx model is run."""
+
+    model: str = models.SHERPA_KWS  # installed model name
+    num_threads: int = 1  # onnxruntime threads per decode; 1 lets streams share cores fairly
+    spot_keywords: bool = True  # run the keyword spotter beside the recogniser
+    spot_kinds: tuple[str, ...] = ("greeting", "farewell", "please", "apology", "waiting",
+                                   "thanks_reply", "taboo")  # cue kinds come from pinyin
+    min_syllables: int = 2  # shorter phrases (您, 请) would fire on ordinary speech
+    threshold: float = 0.25  # keyword trigger threshold (higher: fewer, surer hits)
+    boost: float = 1.5  # keyword score boost (higher: easier to trigger)
+    thresholds: dict[str, float] = field(default_factory=lambda: {"taboo": 0.35})  # per kind
+    boosts: dict[str, float] = field(default_factory=dict)  # per kind
+    tail_padding_s: float = 0.5  # silence fed after a segment so its last syllable decodes
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A lexicon form as the spotter's tokens."""
+
+    phrase: Phrase
+    form: str
+    tokens: tuple[str, ...]
+
+    @property
+    def syllables(self) -> str:
+        return " ".join(join_syllables(self.tokens))
+
+
+def read_tokens(path: Path) -> frozenset[str]:
+    return frozenset(line.split()[0] for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip())
+
+
+def phrase_tokens(text: str, vocabulary: frozenset[str]) -> tuple[str, ...] | None:
+    """Toned initials and finals of a phrase (as sherpa's text2token writes them), or None
+    when the model has no token for some sound."""
+    from pypinyin import Style, pinyin
+    from pypinyin.contrib.tone_convert import to_finals_tone, to_initials
+
+    tokens = []
+    for (syllable,) in pinyin(text, style=Style.TONE):
+        initial = to_initials(syllable, strict=False)
+        final = to_finals_tone(syllable, strict=False)
+        tokens += [t for t in (initial, final) if t]
+    return tuple(tokens) if tokens and all(t in vocabulary for t in tokens) else None
+
+
+def keywords(lexicon: Lexicon, vocabulary: frozenset[str], options: SherpaOptions) -> list[Keyword]:
+    """Every form of the spotted kinds that the model can say, each token sequence once."""
+    out, seen = [], set()
+    for phrase in lexicon.phrases:
+        if phrase.kind not in options.spot_kinds or phrase.kind in CUE_KINDS:
+            continue
+        for form in phrase.forms:
+            tokens = phrase_tokens(form, vocabulary)
+            if tokens is None:
+                log.debug("no keyword for %s: a sound the model lacks", form)
+                continue
+            if len(join_syllables(tokens)) < options.min_syllables or tokens in seen:
+                continue
+            seen.add(tokens)
+            out.append(Keyword(phrase, form, tokens))
+    return out
+
+
+def keyword_lines(table: list[Keyword], options: SherpaOptions) -> str:
+    lines = []
+    for n, keyword in enumerate(table):
+        kind = keyword.phrase.kind
+        boost = options.boosts.get(kind, options.boost)
+        threshold = options.thresholds.get(kind, options.threshold)
+        lines.append(f"{' '.join(keyword.tokens)} :{boost} #{threshold} @{n}")
+    return "\n".join(lines) + "\n"
+
+
+def join_syllables(tokens) -> list[str]:
+    """['n', 'ín', 'h', 'ǎo'] -> ['nín', 'hǎo']: an initial joins the final after it."""
+    return [text for text, _ in _syllables(list(tokens), [0.0] * len(tokens))]
+
+
+def _syllables(tokens: list[str], times: list[float]) -> list[tuple[str, float]]:
+    out, initial, initial_at = [], "", 0.0
+    for token, at in zip(tokens, times):
+        if token in INITIALS and not initial:
+            initial, initial_at = token, at
+            continue
+        if initial:
+            out.append((initial + token, initial_at))
+            initial = ""
+        else:
+            out.append((token, at))
+    if initial:
+        out.append((initial, initial_at))
+    return out
+
+
+class SherpaEngine(Engine):
+    """One recogniser and one keyword spotter per process; streams are per segment."""
+
+    name = "sherpa"
+
+    def __init__(self, lexicon: Lexicon | None = None, options: SherpaOptions | None = None):
+        import sherpa_onnx
+
+        self.options = options or SherpaOptions()
+        folder = models.locate(self.options.model)
+        paths = {key: str(folder / rel) for key, rel in _FILES.items()}
+        self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
+            **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
+            decoding_method="greedy_search")
+        self.keywords: list[Keyword] = []
+        self.spotter = None
+        if lexicon is not None and self.options.spot_keywords:
+            self.keywords = keywords(lexicon, read_tokens(folder / "tokens.txt"), self.options)
+        if self.keywords:
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as handle:
+                handle.write(keyword_lines(self.keywords, self.options))
+                handle.flush()
+                self.spotter = sherpa_onnx.KeywordSpotter(
+                    **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
+                    keywords_file=handle.name)
+
+    def stream(self, role: str) -> Stream:
+        return SherpaStream(self, role)
+
+    def describe(self) -> dict:
+        return {"engine": self.name, "model": self.options.model,
+                "keywords": len(self.keywords), "threshold": self.options.threshold,
+                "thresholds": self.options.thresholds, "boost": self.options.boost,
+                "boosts": self.options.boosts}
+
+
+class SherpaStream(Stream):
+    """Decodes each speech segment as it is spoken: pinyin with syllable times, and hits."""
+
+    def __init__(self, engine: SherpaEngine, role: str):
+        self.engine = engine
+        self.role = role
+        self._asr = None
+        self._kws = None
+        self._hits: list[PhraseHit] = []
+        self._origin = 0.0
+        self._fed = 0  # samples of the segment's speech fed so far
+
+    def feed(self, voiced: Voiced) -> list[Utterance]:
+        if self._asr is None:
+            self._begin(voiced.segment_start)
+        self._accept(voiced.samples)
+        if not voiced.final:
+            return []
+        self._accept(np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE),
+                              np.float32), finished=True)
+        utterance = self._result(voiced)
+        self._asr = self._kws = None
+        return [utterance] if utterance else []
+
+    def _begin(self, origin: float) -> None:
+        self._asr = self.engine.recognizer.create_stream()
+        self._kws = self.engine.spotter.create_stream() if self.engine.spotter else None
+        self._hits = []
+        self._origin = origin
+        self._fed = 0
+
+    def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
+        recognizer, spotter = self.engine.recognizer, self.engine.spotter
+        self._asr.accept_waveform(SAMPLE_RATE, samples)
+        if finished:
+            self._asr.input_finished()
+        while recognizer.is_ready(self._asr):
+            recognizer.decode_stream(self._asr)
+        if not finished:
+            self._fed += len(samples)  # padding is not speech: hits in it end with the speech
+        if self._kws is None:
+            return
+        self._kws.accept_waveform(SAMPLE_RATE, samples)
+        if finished:
+            self._kws.input_finished()
+        while spotter.is_ready(self._kws):
+            spotter.decode_stream(self._kws)
+            found = spotter.get_result(self._kws)
+            if found:
+                self._hits.append(self._hit(found, spotter.timestamps(self._kws)))
+                spotter.reset_stream(self._kws)
+
+    def _hit(self, name: str, times: list[float]) -> PhraseHit:
+        keyword = self.engine.keywords[int(name)]
+        phrase = keyword.phrase
+        end = self._origin + (times[-1] + 0.2 if times else self._fed / SAMPLE_RATE)
+        start = self._origin + times[0] if times else end - 0.3 * len(join_syllables(keyword.tokens))
+        start = min(max(self._origin, start), end)
+        return PhraseHit(kind=phrase.kind, phrase=phrase.text, matched=keyword.syllables,
+                         utterance=-1, start=round(start, 3), end=round(end, 3), score=100.0,
+                         category=phrase.category, severity=phrase.severity)
+
+    def _result(self, voiced: Voiced) -> Utterance | None:
+        result = self.engine.recognizer.get_result_all(self._asr)
+        syllables = _syllables(list(result.tokens), list(result.timestamps))
+        if not syllables and not self._hits:
+            return None
+        segment_end = voiced.start + len(voiced.samples) / SAMPLE_RATE
+        words = []
+        for n, (text, at) in enumerate(syllables):
+            start = self._origin + at
+            following = (self._origin + syllables[n + 1][1] if n + 1 < len(syllables)
+                         else start + 0.3)
+            words.append(Word(text, round(start, 3), round(min(following, segment_end), 3)))
+        times = [w.start for w in words] + [h.start for h in self._hits]
+        ends = [w.end for w in words] + [h.end for h in self._hits]
+        start = max(self._origin, min(times) - 0.1)
+        end = min(segment_end, max(ends) + 0.1)
+        heard = " ".join(w.text for w in words) or " ".join(h.matched for h in self._hits)
+        return Utterance(start=round(start, 3), end=round(max(end, start), 3), role=self.role,
+                         pinyin=heard, words=tuple(words),
+                         dbfs=voiced.dbfs, spotted=tuple(self._hits))

@@ -1,0 +1,81 @@
+"""The audio side of the pipeline: chunks -> voice activity -> recogniser -> utterances.
+
+A `Transcriber` serves one counter (both sides); the same class runs behind
+`courtesy transcribe`, `courtesy score AUDIO` and `courtesy listen`, so a recording
+replays exactly what the live monitor would have heard.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from . import sources
+from .asr import Engine
+from .records import AudioChunk, Session, Utterance
+from .vad import Vad, VadOptions
+
+
+class Transcriber:
+    """Feed chunks of any side; get finished utterances; flush() at the end of the stream."""
+
+    def __init__(self, engine: Engine, vad_options: VadOptions | None = None):
+        self.engine = engine
+        self.vad_options = vad_options or VadOptions()
+        self._vads: dict[str, Vad] = {}
+        self._streams = {}
+
+    def feed(self, chunk: AudioChunk) -> list[Utterance]:
+        vad = self._vads.get(chunk.role)
+        if vad is None:
+            vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
+            self._streams[chunk.role] = self.engine.stream(chunk.role)
+        return [u for piece in vad.feed(chunk) for u in self._streams[chunk.role].feed(piece)]
+
+    def flush(self) -> list[Utterance]:
+        return [u for role, vad in self._vads.items()
+                for piece in vad.flush() for u in self._streams[role].feed(piece)]
+
+    @property
+    def speech_s(self) -> float:
+        """Seconds of audio the recogniser was given (the rest was silence)."""
+        return sum(vad.speech_s for vad in self._vads.values())
+
+    def describe(self) -> dict:
+        return {**self.engine.describe(), "vad": asdict(self.vad_options)}
+
+
+def transcribe(chunks: Iterable[AudioChunk], transcriber: Transcriber) -> list[Utterance]:
+    """A whole recording's utterances, in time order."""
+    utterances = [u for chunk in chunks for u in transcriber.feed(chunk)]
+    utterances += transcriber.flush()
+    return sorted(utterances, key=lambda u: (u.start, u.role))
+
+
+def transcribe_file(path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
+                    vad_options: VadOptions | None = None) -> list[Utterance]:
+    return transcribe(sources.read_file(path, roles), Transcriber(engine, vad_options))
+
+
+def is_audio(path) -> bool:
+    """Audio by its name (WAV/FLAC, and formats refused with a clear error), not JSONL."""
+    return Path(path).suffix.lower() in sources.AUDIO_SUFFIXES + sources.OTHER_AUDIO
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
+               vad_options: VadOptions | None = None, **meta) -> Session:
+    """Transcribe a recording and score it; the session is keyed by the audio's sha256."""
+    transcriber = Transcriber(engine, vad_options)
+    utterances = transcribe(sources.read_file(path, roles), transcriber)
+    session = scorer.score(utterances, source=str(path), sha256=file_sha256(path), **meta)
+    session.options["audio"] = transcriber.describe()
+    return session

@@ -1,0 +1,306 @@
+"""Audio sources: recordings and live devices, as 16 kHz mono chunks per counter side.
+
+A counter intercom records staff and customer on separate channels; a channel map says
+which is which (default: channel 0 staff, channel 1 customer). Everything downstream sees
+`AudioChunk`s with one time base: seconds from the start of the source.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AudioError, ConfigError, InputError
+from .records import ROLES, AudioChunk
+
+SAMPLE_RATE = 16000
+AUDIO_SUFFIXES = (".wav", ".flac")
+OTHER_AUDIO = (".mp3", ".ogg", ".opus", ".m4a", ".aac", ".wma", ".amr")  # refused by name
+DEFAULT_CHANNELS = ("staff", "customer")
+SKIP = "-"  # a channel map entry for a channel nobody listens to
+
+log = logging.getLogger("courtesy.sources")
+
+
+def parse_channels(value: str | None) -> tuple[str, ...]:
+    """`staff,customer` -> ('staff', 'customer'); `-` skips a channel."""
+    if not value:
+        return DEFAULT_CHANNELS
+    roles = tuple(part.strip() for part in value.split(","))
+    for role in roles:
+        if role not in ROLES + (SKIP,):
+            raise ConfigError(f"channel map {value!r}: {role!r} is not staff, customer or -")
+    if not any(role != SKIP for role in roles):
+        raise ConfigError(f"channel map {value!r} listens to no channel")
+    return roles
+
+
+def channel_roles(label, channels: int, roles: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Which channel index feeds which role; a mono source gets one role."""
+    heard = [r for r in roles if r != SKIP]
+    if channels == 1 and len(heard) > 1:
+        log.warning("%s is mono: staff and customer cannot be told apart, so all speech is "
+                    "treated as staff speech (give --channels staff or --channels customer "
+                    "to say whose voice it is)", label)
+        return [(0, "staff")]
+    if channels == 1:
+        return [(0, heard[0])]
+    if len(roles) > channels:
+        raise ConfigError(f"{label} has {channels} channels but the channel map names "
+                          f"{len(roles)}")
+    return [(index, role) for index, role in enumerate(roles) if role != SKIP]
+
+
+@dataclass
+class FileOptions:
+    """How a recording is read."""
+
+    chunk_s: float = 0.1  # seconds of audio per chunk handed on
+    quality: str = "HQ"  # soxr resampling quality: QQ LQ MQ HQ VHQ
+
+
+def read_file(path, roles: tuple[str, ...] = DEFAULT_CHANNELS,
+              options: FileOptions | None = None) -> Iterator[AudioChunk]:
+    """Stream a WAV or FLAC recording at any rate as 16 kHz chunks, one per role per block.
+
+    A bad file (not audio, empty, truncated, unsupported) raises one InputError naming it.
+    """
+    import soundfile as sf
+    import soxr
+
+    options = options or FileOptions()
+    path = Path(path)
+    if path.suffix.lower() not in AUDIO_SUFFIXES:
+        raise InputError(path, f"unsupported audio format {path.suffix or '(no suffix)'!r}; "
+                               f"use WAV or FLAC (e.g. sox IN -r 16000 OUT.flac)")
+    try:
+        handle = sf.SoundFile(path)
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise InputError(path, f"not a readable audio file ({_reason(exc)})") from None
+    with handle:
+        if handle.frames == 0:
+            raise InputError(path, "holds no audio")
+        missing = _wav_missing_bytes(path) if handle.format == "WAV" else 0
+        if missing:
+            raise InputError(path, f"truncated: {missing} bytes of audio data are missing "
+                                   f"(an interrupted copy or recording?)")
+        mapping = channel_roles(path, handle.channels, roles)
+        rate = handle.samplerate
+        resampler = (soxr.ResampleStream(rate, SAMPLE_RATE, handle.channels, dtype="float32",
+                                          quality=options.quality)
+                     if rate != SAMPLE_RATE else None)
+        block = max(1, round(options.chunk_s * rate))
+        position = 0
+        read = 0
+        try:
+            for frames in handle.blocks(block, dtype="float32", always_2d=True):
+                read += len(frames)
+                out = resampler.resample_chunk(frames) if resampler else frames
+                yield from _split(out, mapping, position)
+                position += len(out)
+            if resampler:
+                yield from _split(resampler.resample_chunk(
+                    np.zeros((0, handle.channels), np.float32), last=True), mapping, position)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise InputError(path, f"cannot decode audio after {read / rate:.1f} s "
+                                   f"({_reason(exc)})") from None
+        if read < handle.frames:
+            raise InputError(path, f"truncated: the header promises {handle.frames / rate:.1f} s "
+                                   f"but only {read / rate:.1f} s could be read")
+
+
+def _wav_missing_bytes(path: Path) -> int:
+    """libsndfile quietly reads a cut-off WAV as a shorter one; its header still knows."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    at = head.find(b"data")
+    if at < 0:
+        return 0
+    declared = int.from_bytes(head[at + 4:at + 8], "little")
+    available = path.stat().st_size - (at + 8)
+    return declared - available if 0 < declared < 0xFFFFFFFF and declared > available else 0
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).split(": ", 1)[-1] if ": " in str(exc) else str(exc)
+
+
+def _split(frames: np.ndarray, mapping, position: int) -> Iterator[AudioChunk]:
+    if len(frames) == 0:
+        return
+    start = position / SAMPLE_RATE
+    for index, role in mapping:
+        yield AudioChunk(role, np.ascontiguousarray(frames[:, index]), start)
+
+
+def file_duration(path) -> float:
+    import soundfile as sf
+
+    try:
+        return sf.info(str(path)).duration
+    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+        raise InputError(path, f"not a readable audio file ({_reason(exc)})") from None
+
+
+def _sounddevice():
+    try:
+        import sounddevice
+    except OSError as exc:  # PortAudio library missing
+        raise AudioError(f"cannot use audio devices: {exc} "
+                         f"(install PortAudio: apt-get install libportaudio2)") from None
+    return sounddevice
+
+
+def devices() -> list[dict]:
+    """Input devices PortAudio can see: index, name, channels, default rate."""
+    sd = _sounddevice()
+    return [{"index": i, "name": d["name"], "channels": d["max_input_channels"],
+             "rate": d["default_samplerate"]}
+            for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] > 0]
+
+
+@dataclass
+class LiveOptions:
+    """How a live device is read."""
+
+    chunk_s: float = 0.1  # PortAudio block size in seconds
+    queue_s: float = 30.0  # audio buffered for a slow consumer before blocks are dropped
+    stall_s: float = 3.0  # no audio for this long from an open stream: the device is lost
+    backoff_s: float = 1.0  # first wait before reopening a lost device
+    max_backoff_s: float = 30.0  # the wait doubles up to this
+
+
+class LiveSource:
+    """One input device read through PortAudio, reopened with backoff when it is lost.
+
+    PortAudio's callback only copies blocks into a bounded queue; a block that does not fit
+    is counted in `dropped_s`, and input overflows reported by PortAudio in `overflows`, so
+    audio is never lost silently. `read()` never blocks for longer than its timeout.
+    """
+
+    def __init__(self, device: str | int | None, roles: tuple[str, ...] = DEFAULT_CHANNELS,
+                 options: LiveOptions | None = None,
+                 on_event: Callable[[str], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.device = int(device) if isinstance(device, str) and device.isdigit() else device
+        self.roles = roles
+        self.options = options or LiveOptions()
+        self.on_event = on_event or (lambda message: None)
+        self.clock = clock
+        self.channels = len(roles)
+        self.mapping: list[tuple[int, str]] = []
+        self.overflows = 0
+        self.dropped_s = 0.0
+        self.reopens = 0
+        self._queue: queue.Queue = queue.Queue(
+            maxsize=max(1, round(self.options.queue_s / self.options.chunk_s)))
+        self._stream = None
+        self._resampler = None
+        self._origin = 0.0  # clock() at the first open: time zero of this source
+        self._position = 0  # 16 kHz samples handed on since time zero
+        self._last_audio = 0.0
+        self._retry_at = 0.0
+        self._backoff = self.options.backoff_s
+
+    def open(self) -> None:
+        """Open the device now; a device that cannot be opened raises AudioError."""
+        self._origin = self.clock()
+        self._open()
+
+    def _open(self) -> None:
+        sd = _sounddevice()
+        try:
+            info = sd.query_devices(self.device, "input")
+            channels = min(self.channels, int(info["max_input_channels"])) or 1
+            rate = SAMPLE_RATE
+            try:
+                sd.check_input_settings(self.device, channels=channels, samplerate=rate)
+            except Exception:  # the device cannot do 16 kHz itself: resample its own rate
+                rate = int(info["default_samplerate"])
+            stream = sd.InputStream(
+                device=self.device, channels=channels, samplerate=rate, dtype="float32",
+                blocksize=round(self.options.chunk_s * rate), callback=self._callback)
+            stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            raise AudioError(f"audio device {self.device!r}: {exc}") from None
+        self.mapping = channel_roles(f"device {self.device!r}", channels, self.roles)
+        self._resampler = None
+        if rate != SAMPLE_RATE:
+            import soxr
+
+            self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, channels, dtype="float32")
+        self._stream = stream
+        self._last_audio = self.clock()
+
+    def _callback(self, indata, frames, when, status) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        try:
+            self._queue.put_nowait(indata.copy())
+        except queue.Full:
+            self.dropped_s += frames / (self._stream.samplerate if self._stream else SAMPLE_RATE)
+
+    def read(self, timeout: float = 0.1) -> list[AudioChunk]:
+        """The audio that has arrived (possibly none); reopens a lost device when it is time."""
+        now = self.clock()
+        if self._stream is None:
+            if now < self._retry_at:
+                return []
+            try:
+                self._open()
+            except AudioError as exc:
+                self._retry_at = now + self._backoff
+                self.on_event(f"{exc}; retrying in {self._backoff:.0f} s")
+                self._backoff = min(self._backoff * 2, self.options.max_backoff_s)
+                return []
+            self.reopens += 1
+            self._backoff = self.options.backoff_s
+            self._position = round((self.clock() - self._origin) * SAMPLE_RATE)
+            self.on_event(f"audio device {self.device!r} reopened")
+        chunks = []
+        try:
+            block = self._queue.get(timeout=timeout)
+            while True:
+                chunks += self._chunks(block)
+                block = self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        if chunks:
+            self._last_audio = now
+        elif not self._stream.active or now - self._last_audio > self.options.stall_s:
+            self._drop_stream(f"audio device {self.device!r} lost "
+                              f"(no audio for {now - self._last_audio:.1f} s)")
+        return chunks
+
+    def _chunks(self, block: np.ndarray) -> list[AudioChunk]:
+        out = self._resampler.resample_chunk(block) if self._resampler else block
+        chunks = list(_split(out, self.mapping, self._position))
+        self._position += len(out)
+        return chunks
+
+    def _drop_stream(self, message: str) -> None:
+        self.on_event(message)
+        self._close_stream()
+        self._retry_at = self.clock() + self._backoff
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as exc:  # a vanished device may fail to close: it is gone anyway
+                log.debug("closing %r: %s", self.device, exc)
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds of source time handed on so far."""
+        return self._position / SAMPLE_RATE
+
+    def close(self) -> None:
+        self._close_stream()

@@ -1,0 +1,85 @@
+"""The sherpa-onnx engine with the real model: pinyin, syllable times, keywords from the lexicon."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audio_support import REAL_ZH, SAMPLES, need_shared, sherpa_model
+from monitor import asr, lexicon, models
+from monitor.asr import sherpa
+from monitor.audio import Transcriber, transcribe, transcribe_file
+from monitor.errors import ModelError
+from monitor.records import AudioChunk
+
+
+@pytest.fixture(scope="module")
+def engine():
+    sherpa_model()
+    return asr.create("sherpa", lexicon.load())
+
+
+def test_tokens_are_toned_initials_and_finals():
+    vocabulary = frozenset({"n", "ín", "h", "ǎo", "q", "ǐng", "m", "àn", "z", "ǒu"})
+    assert sherpa.phrase_tokens("您好", vocabulary) == ("n", "ín", "h", "ǎo")
+    assert sherpa.phrase_tokens("请慢走", vocabulary) == ("q", "ǐng", "m", "àn", "z", "ǒu")
+    assert sherpa.phrase_tokens("您好吗", vocabulary) is None  # the model has no "a" here
+    assert sherpa.join_syllables(["n", "ín", "h", "ǎo", "ān", "er"]) == ["nín", "hǎo", "ān", "er"]
+
+
+def test_keywords_match_sherpa_text2token():
+    """Our tokens for every spotted phrase are what sherpa-onnx's own text2token writes."""
+    import sherpa_onnx
+
+    tokens = sherpa_model() / "tokens.txt"
+    table = sherpa.keywords(lexicon.load(), sherpa.read_tokens(tokens), sherpa.SherpaOptions())
+    assert len(table) > 100
+    theirs = sherpa_onnx.text2token([k.form for k in table], tokens=str(tokens),
+                                    tokens_type="ppinyin")
+    assert [list(k.tokens) for k in table] == theirs
+    kinds = {k.phrase.kind for k in table}
+    assert "taboo" in kinds and "greeting" in kinds and not kinds & set(lexicon.CUE_KINDS)
+    assert all(len(sherpa.join_syllables(k.tokens)) >= 2 for k in table)
+    line = sherpa.keyword_lines(table, sherpa.SherpaOptions()).splitlines()[0]
+    assert line.endswith(" @0") and " :1.5 #" in line
+
+
+def test_real_speech_is_heard_as_pinyin_with_times(engine):
+    path = need_shared(REAL_ZH) / "fr_BAC009S0764W0121.wav"  # 甚至出现交易几乎停滞的情况
+    (utterance,) = transcribe_file(path, engine, ("staff",))
+    assert utterance.text == "" and utterance.role == "staff"
+    assert utterance.pinyin.startswith("shèn zhì chū xiàn jiāo yì")
+    words = utterance.words
+    assert len(words) == len(utterance.pinyin.split())
+    assert all(a.start < b.start for a, b in zip(words, words[1:]))
+    assert utterance.start <= words[0].start and words[-1].end <= utterance.end <= 4.3
+    assert -45 < utterance.dbfs < -20
+
+
+def test_spotter_hears_a_greeting_in_real_speech(engine):
+    (utterance,) = transcribe_file(need_shared(REAL_ZH) / "fr2s_hello_zh.wav", engine, ("staff",))
+    assert utterance.pinyin == "nǐ hǎo shì jiè"
+    (hit,) = utterance.spotted
+    assert (hit.kind, hit.phrase, hit.matched) == ("greeting", "您好", "nǐ hǎo")
+    assert utterance.start <= hit.start < hit.end <= utterance.end + 0.3
+
+
+def test_sample_farewell_is_spotted_on_the_staff_channel(engine):
+    utterances = transcribe_file(SAMPLES / "police_good.flac", engine)
+    staff = [u for u in utterances if u.role == "staff"]
+    farewell = [h for u in staff for h in u.spotted if h.kind == "farewell"]
+    assert farewell and farewell[-1].start > 70  # 不客气，请慢走，再见。 at 73.3 s
+    assert {u.role for u in utterances} == {"staff", "customer"}
+
+
+def test_silence_reaches_no_recogniser(engine):
+    transcriber = Transcriber(engine)
+    chunks = (AudioChunk(role, np.zeros(1600, np.float32), n / 10)
+              for n in range(600) for role in ("staff", "customer"))
+    assert transcribe(chunks, transcriber) == [] and transcriber.speech_s == 0
+
+
+def test_missing_model_names_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURTESY_MODELS", str(tmp_path))
+    with pytest.raises(ModelError, match=f"courtesy model install {models.SHERPA_KWS}"):
+        asr.create("sherpa")
+    assert asr.resolve("auto") == "sherpa"  # vosk is not installed there
