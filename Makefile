@@ -4,10 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/demo.db
+# Debian packages: chromium and a CJK font print and screenshot the report (issue 5).
+SYSTEM_PACKAGES := chromium fonts-wqy-zenhei
 
-.PHONY: setup demo test bench clean
+.PHONY: setup system demo test bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) system
+
+# Installs only what is missing; as root (CI) with apt-get, else it says what to install.
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "missing system packages (tests that need them skip): sudo apt-get install $$missing"; \
+	  fi; \
+	fi
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +43,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -13,6 +13,7 @@ from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
 from .records import Session
+from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 
 log = logging.getLogger("courtesy")
@@ -190,8 +191,11 @@ def _parse_day(value: str | None, option: str):
               "(default: reports/courtesy-DATE.FORMAT)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config naming windows and staff (default: ./hall.toml if present)")
+@click.option("--max-incidents", type=click.IntRange(min=1), default=PAGE_INCIDENTS,
+              show_default=True,
+              help="Most incidents an HTML or PDF page lists (CSV and JSON hold all)")
 @db_option
-def report(day, first, last, window, staff, fmt, output, config_path, db_path):
+def report(day, first, last, window, staff, fmt, output, config_path, max_incidents, db_path):
     """Write the courtesy report for a day or a period, from the database.
 
     Example: courtesy report --date 2026-11-20 --format html -o reports/
@@ -222,7 +226,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, db_path):
     store.close()
     if output == "-":
         buffer = io.StringIO()
-        _write_report(built, fmt, buffer)
+        _write_report(built, fmt, buffer, max_incidents)
         click.echo(buffer.getvalue(), nl=False)
         return
     target = Path(output) if output else Path("reports")
@@ -230,16 +234,16 @@ def report(day, first, last, window, staff, fmt, output, config_path, db_path):
         target = target / reports.default_name(options, fmt)
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "pdf":
-        reports.write_pdf(reports.render_html(built), target)
+        reports.write_pdf(reports.render_html(built, max_incidents), target)
     else:
         with target.open("w", encoding="utf-8", newline="") as handle:
-            _write_report(built, fmt, handle)
+            _write_report(built, fmt, handle, max_incidents)
     if built.message:
         click.echo(built.message, err=True)
     click.echo(f"wrote {target}")
 
 
-def _write_report(built, fmt: str, handle) -> None:
+def _write_report(built, fmt: str, handle, max_incidents: int) -> None:
     from . import reports
 
     if fmt == "json":
@@ -248,4 +252,4 @@ def _write_report(built, fmt: str, handle) -> None:
     elif fmt == "csv":
         reports.write_csv(built, handle)
     else:
-        handle.write(reports.render_html(built))
+        handle.write(reports.render_html(built, max_incidents))

@@ -473,7 +473,20 @@ def write_csv(report: Report, handle: IO[str]) -> None:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
-def render_html(report: Report) -> str:
+PAGE_INCIDENTS = 500  # a page with more opens and prints too slowly; the exports hold all
+
+
+def page_incidents(incidents: list[dict], limit: int | None) -> list[tuple[int, dict]]:
+    """The incidents a page lists, each with its index in the export: all up to `limit`,
+    else the critical ones first, then the earliest major ones, shown in time order."""
+    indexed = list(enumerate(incidents))
+    if limit is None or len(indexed) <= limit:
+        return indexed
+    chosen = sorted(indexed, key=lambda pair: (pair[1]["severity"] != "critical", pair[0]))
+    return sorted(chosen[:limit], key=lambda pair: pair[0])
+
+
+def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> str:
     """One self-contained page: inline styles, server-drawn SVG charts, no scripts."""
     import jinja2  # only the HTML and PDF formats need the template engine
 
@@ -483,7 +496,8 @@ def render_html(report: Report) -> str:
     env.filters["fmt"] = lambda value, fmt: charts.FORMATS[fmt](value)
     data = to_json(report)
     return env.get_template("report.html.j2").render(
-        r=data, title=_title(report), charts=charts.report_charts(data))
+        r=data, title=_title(report), charts=charts.report_charts(data),
+        incidents=page_incidents(data["incidents"], max_incidents))
 
 
 def _title(report: Report) -> str:

@@ -385,3 +385,16 @@ def test_html_in_chromium_matches_the_json(hall_db, exported):
     assert {f"incidents/{n}/at" for n in range(4)} <= fields
     assert "hours/2/visits" in fields and "windows/0/greeting_rate" in fields  # the charts
     assert len(shown) > 200
+
+
+def test_a_long_incident_list_is_cut_on_the_page_critical_first(hall_db, tmp_path):
+    page = tmp_path / "short.html"
+    result = _run(hall_db, "--date", "2026-11-20", "--max-incidents", "1", "-o", str(page))
+    assert result.exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    listed = sorted(set(re.findall(r'data-field="incidents/(\d+)/', html)))
+    assert listed == ["1"]  # the critical taboo, not the earlier major greeting
+    assert "Showing 1 of 4 incidents" in html
+    data = json.loads(_run(hall_db, "--date", "2026-11-20", "--max-incidents", "1",
+                           "--format", "json", "-o", "-").stdout)
+    assert len(data["incidents"]) == 4
