@@ -224,32 +224,15 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
     store = Store(db_path, must_exist=True)
     built = reports.build(store, options, hall)
     store.close()
+    if built.message:
+        click.echo(built.message, err=True)
     if output == "-":
         buffer = io.StringIO()
-        _write_report(built, fmt, buffer, max_incidents)
+        reports.write(built, fmt, buffer, max_incidents)
         click.echo(buffer.getvalue(), nl=False)
         return
     target = Path(output) if output else Path("reports")
     if output is None or target.is_dir() or output.endswith(("/", "\\")):
         target = target / reports.default_name(options, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "pdf":
-        reports.write_pdf(reports.render_html(built, max_incidents), target)
-    else:
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            _write_report(built, fmt, handle, max_incidents)
-    if built.message:
-        click.echo(built.message, err=True)
+    reports.save(built, fmt, target, max_incidents)
     click.echo(f"wrote {target}")
-
-
-def _write_report(built, fmt: str, handle, max_incidents: int) -> None:
-    from . import reports
-
-    if fmt == "json":
-        json.dump(reports.to_json(built), handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-    elif fmt == "csv":
-        reports.write_csv(built, handle)
-    else:
-        handle.write(reports.render_html(built, max_incidents))

@@ -398,3 +398,28 @@ def test_a_long_incident_list_is_cut_on_the_page_critical_first(hall_db, tmp_pat
     data = json.loads(_run(hall_db, "--date", "2026-11-20", "--max-incidents", "1",
                            "--format", "json", "-o", "-").stdout)
     assert len(data["incidents"]) == 4
+
+
+def test_unwritable_output_is_one_clear_error(hall_db, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = _run(hall_db, "--date", "2026-11-20", "-o", str(blocker / "day.html"))
+    assert result.exit_code == 1
+    assert f"Error: {blocker / 'day.html'}: cannot write the report" in result.output
+
+
+@needs_chromium
+def test_pdf_timeout_ends_chromium_and_says_so(tmp_path):
+    with pytest.raises(reports.ReportError, match="did not finish printing"):
+        reports.write_pdf("<p>x</p>", tmp_path / "x.pdf", timeout=0.05)
+    assert [line for line in _command_lines() if b"courtesy-pdf-" in line] == []
+
+
+def _command_lines() -> list[bytes]:
+    lines = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(path.read_bytes())
+        except OSError:  # the process ended meanwhile
+            pass
+    return lines
