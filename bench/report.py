@@ -102,7 +102,7 @@ def generate(path: Path, per_day: int, seed: int = 5) -> dict[str, int]:
                 for n in range(1, max(1, round(rng.gauss(per_day, per_day / 8))) + 1):
                     visit, lines, rows, offset = _visit(rng, session, window, staff, n, opened,
                                                         offset)
-                    offset += rng.uniform(20, 400)
+                    offset += rng.uniform(60, 700)  # spreads ~60 visits over the day
                     visits.append(visit)
                     utterances += lines
                     findings += rows

@@ -13,6 +13,7 @@ from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
 from .records import Session
+from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 
@@ -185,7 +186,7 @@ def _parse_day(value: str | None, option: str):
 @click.option("--to", "last", help="Last day of a period, inclusive")
 @click.option("--window", help="Only this window id")
 @click.option("--staff", help="Only this staff member id")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "pdf"]),
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS),
               help="Output format (default: from -o's suffix, else html)")
 @click.option("-o", "--output", help="File or folder to write, '-' for stdout "
               "(default: reports/courtesy-DATE.FORMAT)")
@@ -217,7 +218,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
         chosen = _parse_day(day, "--date") or today
         options = reports.ReportOptions(chosen, chosen, window, staff)
     suffix = Path(output).suffix.lstrip(".") if output and output != "-" else ""
-    fmt = fmt or (suffix if suffix in reports.FORMATS else "html")
+    fmt = fmt or (suffix if suffix in REPORT_FORMATS else "html")
     if output == "-" and fmt == "pdf":
         raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
     hall = config.load(config_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor import config, reports, transcript
+from monitor import reports, transcript
 from monitor.cli import cli
 from monitor.pipeline import Scorer
 from monitor.storage import Store
@@ -297,6 +297,14 @@ def test_missing_database_is_an_error_and_not_created(tmp_path):
     assert result.exit_code == 1
     assert f"Error: {missing}: no such database" in result.output
     assert not missing.exists()
+
+
+def test_a_file_that_is_no_database_is_an_error(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("not a database\n" * 100)
+    result = CliRunner().invoke(cli, ["report", "--db", str(bogus)])
+    assert result.exit_code == 1
+    assert f"Error: {bogus}: cannot open database" in result.output
 
 
 def test_reports_leave_the_database_unchanged(hall_db):
