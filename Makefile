@@ -47,6 +47,7 @@ test: setup sysdeps model
 
 bench: setup
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

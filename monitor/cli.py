@@ -14,6 +14,8 @@ from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
 from .records import Session
+from .reports import FORMATS as REPORT_FORMATS
+from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 
 log = logging.getLogger("courtesy")
@@ -278,14 +280,17 @@ def _parse_day(value: str | None, option: str):
 @click.option("--to", "last", help="Last day of a period, inclusive")
 @click.option("--window", help="Only this window id")
 @click.option("--staff", help="Only this staff member id")
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "pdf"]),
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS),
               help="Output format (default: from -o's suffix, else html)")
 @click.option("-o", "--output", help="File or folder to write, '-' for stdout "
               "(default: reports/courtesy-DATE.FORMAT)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config naming windows and staff (default: ./hall.toml if present)")
+@click.option("--max-incidents", type=click.IntRange(min=1), default=PAGE_INCIDENTS,
+              show_default=True,
+              help="Most incidents an HTML or PDF page lists (CSV and JSON hold all)")
 @db_option
-def report(day, first, last, window, staff, fmt, output, config_path, db_path):
+def report(day, first, last, window, staff, fmt, output, config_path, max_incidents, db_path):
     """Write the courtesy report for a day or a period, from the database.
 
     Example: courtesy report --date 2026-11-20 --format html -o reports/
@@ -307,42 +312,25 @@ def report(day, first, last, window, staff, fmt, output, config_path, db_path):
         chosen = _parse_day(day, "--date") or today
         options = reports.ReportOptions(chosen, chosen, window, staff)
     suffix = Path(output).suffix.lstrip(".") if output and output != "-" else ""
-    fmt = fmt or (suffix if suffix in reports.FORMATS else "html")
+    fmt = fmt or (suffix if suffix in REPORT_FORMATS else "html")
     if output == "-" and fmt == "pdf":
         raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
     hall = config.load(config_path)
     store = Store(db_path, must_exist=True)
     built = reports.build(store, options, hall)
     store.close()
+    if built.message:
+        click.echo(built.message, err=True)
     if output == "-":
         buffer = io.StringIO()
-        _write_report(built, fmt, buffer)
+        reports.write(built, fmt, buffer, max_incidents)
         click.echo(buffer.getvalue(), nl=False)
         return
     target = Path(output) if output else Path("reports")
     if output is None or target.is_dir() or output.endswith(("/", "\\")):
         target = target / reports.default_name(options, fmt)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "pdf":
-        reports.write_pdf(reports.render_html(built), target)
-    else:
-        with target.open("w", encoding="utf-8", newline="") as handle:
-            _write_report(built, fmt, handle)
-    if built.message:
-        click.echo(built.message, err=True)
+    reports.save(built, fmt, target, max_incidents)
     click.echo(f"wrote {target}")
-
-
-def _write_report(built, fmt: str, handle) -> None:
-    from . import reports
-
-    if fmt == "json":
-        json.dump(reports.to_json(built), handle, ensure_ascii=False, indent=1)
-        handle.write("\n")
-    elif fmt == "csv":
-        reports.write_csv(built, handle)
-    else:
-        handle.write(reports.render_html(built))
 
 
 @cli.command()

@@ -16,12 +16,16 @@ Figures (for the whole period, a window, a staff member, a day):
 - findings: all findings of any rule.
 Comparisons: the previous working day is the latest earlier day with live visits (else
 the previous Monday-to-Friday day); the last 7 days are the 7 calendar days before the
-period's first day.
+period's first day. The trend shows each day of the period; a one-day report shows the
+7 days ending on its day.
 """
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections import Counter, defaultdict
@@ -69,6 +73,8 @@ class ReportOptions:
 
 @dataclass
 class Figures:
+    """The report's figures for one set of visits (definitions in the module docstring)."""
+
     visits: int = 0
     score_avg: float | None = None
     passed: int = 0
@@ -226,10 +232,6 @@ class Report:
     days: list[Day]
     incidents: list[Incident]
     message: str | None = None  # why the report is empty, when it is
-
-    @property
-    def empty(self) -> bool:
-        return self.summary.visits == 0
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -473,7 +475,20 @@ def write_csv(report: Report, handle: IO[str]) -> None:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
 
 
-def render_html(report: Report) -> str:
+PAGE_INCIDENTS = 500  # a page with more opens and prints too slowly; the exports hold all
+
+
+def page_incidents(incidents: list[dict], limit: int | None) -> list[tuple[int, dict]]:
+    """The incidents a page lists, each with its index in the export: all up to `limit`,
+    else the critical ones first, then the earliest major ones, shown in time order."""
+    indexed = list(enumerate(incidents))
+    if limit is None or len(indexed) <= limit:
+        return indexed
+    chosen = sorted(indexed, key=lambda pair: (pair[1]["severity"] != "critical", pair[0]))
+    return sorted(chosen[:limit], key=lambda pair: pair[0])
+
+
+def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> str:
     """One self-contained page: inline styles, server-drawn SVG charts, no scripts."""
     import jinja2  # only the HTML and PDF formats need the template engine
 
@@ -483,7 +498,8 @@ def render_html(report: Report) -> str:
     env.filters["fmt"] = lambda value, fmt: charts.FORMATS[fmt](value)
     data = to_json(report)
     return env.get_template("report.html.j2").render(
-        r=data, title=_title(report), charts=charts.report_charts(data))
+        r=data, title=_title(report), charts=charts.report_charts(data),
+        incidents=page_incidents(data["incidents"], max_incidents))
 
 
 def _title(report: Report) -> str:
@@ -491,6 +507,34 @@ def _title(report: Report) -> str:
     period = str(options.first) if options.first == options.last \
         else f"{options.first} – {options.last}"
     return f"文明服务报告 {period}"
+
+
+def write(report: Report, fmt: str, handle: IO[str],
+          max_incidents: int | None = PAGE_INCIDENTS) -> None:
+    """Write the report as JSON, CSV or HTML text."""
+    if fmt == "json":
+        json.dump(to_json(report), handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+    elif fmt == "csv":
+        write_csv(report, handle)
+    elif fmt == "html":
+        handle.write(render_html(report, max_incidents))
+    else:
+        raise ReportError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def save(report: Report, fmt: str, path: Path,
+         max_incidents: int | None = PAGE_INCIDENTS) -> None:
+    """Write the report to a file in any of the FORMATS."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "pdf":
+            write_pdf(render_html(report, max_incidents), path)
+            return
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            write(report, fmt, handle, max_incidents)
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
 def default_name(options: ReportOptions, fmt: str) -> str:
@@ -525,11 +569,16 @@ def write_pdf(html: str, path: Path, timeout: float = 120.0) -> None:
                    "--disable-background-networking", "--disable-component-update",
                    "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
                    "--no-pdf-header-footer", f"--print-to-pdf={target}", page.as_uri()]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise ReportError(f"Chromium did not finish printing {target} "
-                              f"within {timeout:g} s") from None
-        if done.returncode != 0 or not target.is_file():
-            tail = (done.stderr or "").strip().splitlines()[-3:]
+        # its own process group, so a timeout ends the renderers too, not only the launcher
+        with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True) as chromium:
+            try:
+                _, errors = chromium.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(chromium.pid, signal.SIGKILL)
+                chromium.communicate()
+                raise ReportError(f"Chromium did not finish printing {target} "
+                                  f"within {timeout:g} s") from None
+        if chromium.returncode != 0 or not target.is_file():
+            tail = (errors or "").strip().splitlines()[-3:]
             raise ReportError(f"Chromium could not print {target}: " + " | ".join(tail))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor import config, reports, transcript
+from monitor import reports, transcript
 from monitor.cli import cli
 from monitor.pipeline import Scorer
 from monitor.storage import Store
@@ -299,6 +299,14 @@ def test_missing_database_is_an_error_and_not_created(tmp_path):
     assert not missing.exists()
 
 
+def test_a_file_that_is_no_database_is_an_error(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("not a database\n" * 100)
+    result = CliRunner().invoke(cli, ["report", "--db", str(bogus)])
+    assert result.exit_code == 1
+    assert f"Error: {bogus}: cannot open database" in result.output
+
+
 def test_reports_leave_the_database_unchanged(hall_db):
     before = Store(hall_db / "courtesy.db").counts()
     _run(hall_db, "--date", "2026-11-20", "--format", "json", "-o", "-")
@@ -385,3 +393,41 @@ def test_html_in_chromium_matches_the_json(hall_db, exported):
     assert {f"incidents/{n}/at" for n in range(4)} <= fields
     assert "hours/2/visits" in fields and "windows/0/greeting_rate" in fields  # the charts
     assert len(shown) > 200
+
+
+def test_a_long_incident_list_is_cut_on_the_page_critical_first(hall_db, tmp_path):
+    page = tmp_path / "short.html"
+    result = _run(hall_db, "--date", "2026-11-20", "--max-incidents", "1", "-o", str(page))
+    assert result.exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    listed = sorted(set(re.findall(r'data-field="incidents/(\d+)/', html)))
+    assert listed == ["1"]  # the critical taboo, not the earlier major greeting
+    assert "Showing 1 of 4 incidents" in html
+    data = json.loads(_run(hall_db, "--date", "2026-11-20", "--max-incidents", "1",
+                           "--format", "json", "-o", "-").stdout)
+    assert len(data["incidents"]) == 4
+
+
+def test_unwritable_output_is_one_clear_error(hall_db, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = _run(hall_db, "--date", "2026-11-20", "-o", str(blocker / "day.html"))
+    assert result.exit_code == 1
+    assert f"Error: {blocker / 'day.html'}: cannot write the report" in result.output
+
+
+@needs_chromium
+def test_pdf_timeout_ends_chromium_and_says_so(tmp_path):
+    with pytest.raises(reports.ReportError, match="did not finish printing"):
+        reports.write_pdf("<p>x</p>", tmp_path / "x.pdf", timeout=0.05)
+    assert [line for line in _command_lines() if b"courtesy-pdf-" in line] == []
+
+
+def _command_lines() -> list[bytes]:
+    lines = []
+    for path in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            lines.append(path.read_bytes())
+        except OSError:  # the process ended meanwhile
+            pass
+    return lines
