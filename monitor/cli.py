@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
+from .alerts import LightOptions
 from .records import Session
 from .storage import DEFAULT_DB
 
@@ -174,9 +176,14 @@ def list_profiles(lexicon_dir):
 @click.option("--speed", type=float, default=0.0, show_default=True,
               help="1 real time, 10 ten times faster, 0 as fast as possible")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
+@click.option("--red-hold", type=float, default=LightOptions.red_hold_s, show_default=True,
+              help="Seconds (session time) a red light holds at least")
+@click.option("--linger", type=float, default=0.0, show_default=True,
+              help="After the transcript, keep the lights running up to this many seconds "
+                   "while a red light waits for a supervisor's acknowledgement")
 @db_option
 @lexicons_option
-def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
+def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, lexicon_dir):
     """Play a JSONL transcript through the live monitor, as if it were happening now.
 
     Prints live events (visits opening, findings as they become due, verdicts) and stores
@@ -192,17 +199,25 @@ def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
     store = Store(db_path)
     session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
                                staff=staff, started_at=_parse_at(at), source=str(source))
-    lights = alerts.Lights.for_store(store)
+    lights = alerts.Lights.for_store(store, alerts.LightOptions(red_hold_s=red_hold))
 
     def show_lights(events):
         for event in events:
             click.echo(light_line(event))
 
+    last = session.session.started_at
     try:
         for update in live.play(session, utterances, speed=speed,
                                 on_tick=lambda at: show_lights(lights.tick(at))):
             click.echo(live_line(update))
             show_lights(lights.update(update))
+            last = update.at
+        waited, step = 0.0, 0.1
+        while lights.machine.holding() and waited < linger:  # a red waits for the board
+            time.sleep(step)
+            waited += step
+            last += timedelta(seconds=step * (speed or 1))
+            show_lights(lights.tick(last))
     finally:
         lights.close()
 
@@ -223,3 +238,69 @@ def live_line(update) -> str:
     lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
               for f in update.new_findings]
     return "\n".join(lines)
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every network of this machine)")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--board-login/--no-board-login", default=False, show_default=True,
+              help="Viewing the board needs a login too (acknowledging always does)")
+@click.option("--threads", type=int, default=64, show_default=True,
+              help="Server threads; every open board or window page holds one")
+def serve(db_path, host, port, board_login, threads):
+    """Serve the hall's live board: every window's light, pushed as it changes.
+
+    Pages: / (the hall board), /window/W03 (one window, full screen, for the counter),
+    /api/lights, /api/events?after=ID, /events (server-sent events). Supervisors log in
+    (`courtesy user add`) to acknowledge red lights.
+
+    Example: courtesy serve --db reports/courtesy.db --port 8080
+    """
+    from .web import WebOptions, create_app
+    from .web import serve as run
+
+    app = create_app(db_path, WebOptions(board_login=board_login))
+    click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
+    run(app, host=host, port=port, threads=threads)
+
+
+@cli.group()
+def user():
+    """Board users: supervisors acknowledge red lights, viewers only look."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["supervisor", "viewer"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line")
+@click.option("--replace", is_flag=True, help="Reset the password and role of an existing user")
+@db_option
+def user_add(name, role, password_stdin, replace, db_path):
+    """Add a user; the password is asked for (or read from stdin) and stored hashed.
+
+    Example: courtesy user add zhang --role supervisor
+    """
+    from .accounts import add_user
+    from .storage import Store
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    added = add_user(Store(db_path), name, role, password, replace=replace)
+    click.echo(f"{'updated' if replace else 'added'} {added.name} ({added.role})")
+
+
+@user.command("list")
+@db_option
+def user_list(db_path):
+    """List the board's users (never their passwords).
+
+    Example: courtesy user list
+    """
+    from .storage import Store
+
+    for row in Store(db_path).users():
+        click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}")
