@@ -5,9 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/demo.db
 
-.PHONY: setup demo test bench clean
+.PHONY: setup system-packages demo test bench clean
 
-setup: $(STAMP)
+setup: system-packages $(STAMP)
+
+system-packages:
+	sh scripts/system-packages.sh
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
