@@ -17,7 +17,7 @@ import logging
 import queue
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,8 @@ from flask import (Flask, Response, g, redirect, render_template, request, sessi
 from . import accounts
 from .alerts import event_json
 from .records import LightEvent
-from .storage import StorageError, Store
+from .errors import CourtesyError
+from .storage import Store
 
 log = logging.getLogger("courtesy.web")
 
@@ -49,7 +50,7 @@ class WebOptions:
 
     board_login: bool = False  # viewing needs a login too (acknowledging always does)
     poll_s: float = 0.1  # how often the watcher looks for new light events
-    heartbeat_s: float = 15.0  # an idle stream sends a comment this often (keeps it open)
+    heartbeat_s: float = 15.0  # an idle stream writes a comment this often (keeps it open)
     findings_shown: int = 3  # the last findings of a visit on each tile
     login_hours: float = 12.0  # a login lasts one shift
     secure_cookie: bool = False  # set when served behind HTTPS
@@ -166,13 +167,18 @@ class Hub:
             self._thread.join(timeout=2)
 
     def _run(self) -> None:
-        store = Store(self.db_path)
-        last = store.last_light_event()
-        current = {w: e for w, e in store.current_lights().items() if e.id <= last}
-        shown = self.options.findings_shown
-        sent = {w: window_view(store, e, shown) for w, e in current.items()}
-        version = store.data_version()
-        self._ready.set()
+        try:
+            store = Store(self.db_path)
+            last = store.last_light_event()
+            current = {w: e for w, e in store.current_lights().items() if e.id <= last}
+            shown = self.options.findings_shown
+            sent = {w: window_view(store, e, shown) for w, e in current.items()}
+            version = store.data_version()
+        except Exception:  # the pages then show "connection lost"; the log says why
+            log.exception("board watcher cannot read %s", self.db_path)
+            raise
+        finally:
+            self._ready.set()
         while not self._stop.wait(self.options.poll_s):
             try:
                 if store.data_version() == version:
@@ -190,8 +196,8 @@ class Hub:
                     if view is not None and view != sent.get(window):
                         sent[window] = view
                         messages.append(_Message(None, window, _sse("update", view)))
-            except StorageError as exc:  # locked or unreadable for a moment: look again
-                log.warning("board watcher: %s", exc)
+            except Exception as exc:  # locked or unreadable for a moment: a dead watcher
+                log.warning("board watcher: %s", exc)  # would be a frozen board, so go on
                 continue
             if messages:
                 self._broadcast(messages)
@@ -206,9 +212,10 @@ class Hub:
                 subscriber.queue.put(batch)
 
 
-def stream(hub: Hub, db_path: Path, after: int, window: str | None,
-           options: WebOptions) -> Iterator[str]:
-    """One page's event stream: what it missed since `after`, then each change as it comes."""
+def stream(hub: Hub, db_path: Path, after: int, window: str | None, options: WebOptions,
+           gone: Callable[[], bool] = lambda: False) -> Iterator[str]:
+    """One page's event stream: what it missed since `after`, then each change as it comes,
+    until `gone()` says the page went away (checked each second while idle)."""
     subscriber = hub.subscribe(window)  # before reading the backlog, so nothing falls between
     try:
         store = Store(db_path)
@@ -223,11 +230,17 @@ def stream(hub: Hub, db_path: Path, after: int, window: str | None,
         finally:
             store.close()
         yield "retry: 1000\n\n" + backlog
+        idle = 0.0
         while True:
             try:
-                batch = subscriber.queue.get(timeout=options.heartbeat_s)
+                batch = subscriber.queue.get(timeout=min(1.0, options.heartbeat_s))
             except queue.Empty:
-                yield ": keep-alive\n\n"
+                if gone():
+                    return
+                idle += min(1.0, options.heartbeat_s)
+                if idle >= options.heartbeat_s:
+                    idle = 0.0
+                    yield ": keep-alive\n\n"
                 continue
             fresh = [m for m in batch if m.event_id is None or m.event_id > last]
             last = max([last] + [m.event_id for m in fresh if m.event_id])
@@ -356,7 +369,8 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
         after = int(resume) if resume.isdigit() else request.args.get("after", type=int)
         if after is None:
             after = store().last_light_event()
-        body = stream(hub, db_path, after, request.args.get("window") or None, options)
+        body = stream(hub, db_path, after, request.args.get("window") or None, options,
+                      request.environ.get("waitress.client_disconnected", lambda: False))
         return Response(body, mimetype="text/event-stream",
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -418,8 +432,16 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
     return app
 
 
+class ServeError(CourtesyError):
+    """The board cannot be served (the address is taken or not ours)."""
+
+
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 64) -> None:
     """Serve with waitress: every open board or window page holds one thread (its stream)."""
     from waitress import serve as run
 
-    run(app, host=host, port=port, threads=threads, ident="courtesy")
+    try:
+        run(app, host=host, port=port, threads=threads, ident="courtesy",
+            channel_request_lookahead=1)  # reads on, so a closed page frees its thread
+    except OSError as exc:
+        raise ServeError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -313,3 +313,31 @@ def test_page_script_never_parses_text_as_html():
     script = (ROOT / "monitor" / "static" / "board.js").read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in script
+
+
+def test_served_streams_free_their_thread_when_the_page_goes(board_server):
+    """With two server threads, streams opened and dropped must not starve the board."""
+    import http.client
+    import urllib.request
+
+    url = board_server("--threads", "2")
+    port = int(url.rsplit(":", 1)[1])
+    for _ in range(4):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/events")
+        response = connection.getresponse()
+        assert (response.status, response.read(7)) == (200, b"retry: ")
+        connection.close()
+    started = time.monotonic()
+    with urllib.request.urlopen(url + "/api/lights", timeout=10) as answer:
+        assert json.load(answer)["windows"] == []
+    assert time.monotonic() - started < 5
+
+
+def test_serve_on_a_taken_port_is_one_clear_error(board_server, db_path):
+    url = board_server()
+    port = url.rsplit(":", 1)[1]
+    taken = subprocess.run([COURTESY, "serve", "--db", str(db_path), "--port", port],
+                           capture_output=True, text=True, timeout=30)
+    assert taken.returncode == 1
+    assert taken.stderr.strip().startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")

@@ -1,11 +1,9 @@
 """End to end in a real headless browser: a sample session is played through the live
 pipeline while `courtesy serve` pushes the lights to the board; a supervisor logs in and
 acknowledges the red. Screenshots of each step go to tests/artifacts/."""
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -29,33 +27,11 @@ pytestmark = pytest.mark.skipif(
     reason="needs Debian's chromium at /usr/bin/chromium (`make setup` installs it)")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def board(db_path):
-    """`courtesy serve` on a free port over a fresh database with one supervisor."""
+def board(db_path, board_server):
+    """The board over a fresh database with one supervisor."""
     add_user(Store(db_path), "zhang", "supervisor", PASSWORD)
-    port = free_port()
-    server = subprocess.Popen([COURTESY, "serve", "--db", str(db_path), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/lights", timeout=1).read()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"courtesy serve did not start: {server.stderr.read()}")
-            time.sleep(0.1)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    return board_server()
 
 
 @pytest.fixture
