@@ -342,7 +342,8 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
     def window_page(window_id: str):
         last = store().last_light_event()
         event = store().current_lights().get(window_id)
-        view = window_view(store(), event, options.findings_shown) if event else idle_view(window_id)
+        view = (window_view(store(), event, options.findings_shown) if event
+                else idle_view(window_id))
         return render_template("window.html", view=view, last=last, user=g.user)
 
     @app.get("/api/lights")

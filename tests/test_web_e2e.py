@@ -54,8 +54,9 @@ def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, bro
 
     store = Store(db_path)
     # A window whose cause quotes HTML: the board must show it as text, never run it.
-    store.add_light_event(LightEvent("W09", "yellow", "green", datetime.now().astimezone(), rule="please",
-                                     quote='<img src=x onerror=alert(1)><script>alert(2)</script>'))
+    store.add_light_event(LightEvent(
+        "W09", "yellow", "green", datetime.now().astimezone(), rule="please",
+        quote='<img src=x onerror=alert(1)><script>alert(2)</script>'))
     hall = browser.new_page(viewport={"width": 1600, "height": 900})
     dialogs = []
     hall.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
