@@ -5,12 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/demo.db
 
-.PHONY: setup system-packages demo test bench clean
+.PHONY: setup demo test bench clean
 
-setup: system-packages $(STAMP)
-
-system-packages:
-	sh scripts/system-packages.sh
+setup: $(STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

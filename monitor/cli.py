@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,7 +11,6 @@ import click
 from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
-from .alerts import LightOptions
 from .records import Session
 from .storage import DEFAULT_DB
 
@@ -169,78 +167,6 @@ def list_profiles(lexicon_dir):
 
 
 @cli.command()
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--window", required=True, help="Window id")
-@click.option("--staff", help="Staff member id")
-@click.option("--profile", default=profiles.DEFAULT, show_default=True, help="Sector profile")
-@click.option("--speed", type=float, default=0.0, show_default=True,
-              help="1 real time, 10 ten times faster, 0 as fast as possible")
-@click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
-@click.option("--red-hold", type=float, default=LightOptions.red_hold_s, show_default=True,
-              help="Seconds (session time) a red light holds at least")
-@click.option("--linger", type=float, default=0.0, show_default=True,
-              help="After the transcript, keep the lights running up to this many seconds "
-                   "while a red light waits for a supervisor's acknowledgement")
-@db_option
-@lexicons_option
-def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, lexicon_dir):
-    """Play a JSONL transcript through the live monitor, as if it were happening now.
-
-    Prints live events (visits opening, findings as they become due, verdicts) and stores
-    them as `listen` would. For demonstrations, training and testing the live path.
-
-    Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
-    """
-    from . import alerts, live, transcript
-    from .pipeline import Scorer
-    from .storage import Store
-
-    utterances = transcript.read(source)
-    store = Store(db_path)
-    session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
-                               staff=staff, started_at=_parse_at(at), source=str(source))
-    lights = alerts.Lights.for_store(store, alerts.LightOptions(red_hold_s=red_hold))
-
-    def show_lights(events):
-        for event in events:
-            click.echo(light_line(event))
-
-    last = session.session.started_at
-    try:
-        for update in live.play(session, utterances, speed=speed,
-                                on_tick=lambda at: show_lights(lights.tick(at))):
-            click.echo(live_line(update))
-            show_lights(lights.update(update))
-            last = update.at
-        waited, step = 0.0, 0.1
-        while lights.machine.holding() and waited < linger:  # a red waits for the board
-            time.sleep(step)
-            waited += step
-            last += timedelta(seconds=step * (speed or 1))
-            show_lights(lights.tick(last))
-    finally:
-        lights.close()
-
-
-def light_line(event) -> str:
-    cause = f" ({event.rule}: {event.quote or event.detail})" if event.rule else ""
-    return f"    light {event.window} {event.previous} -> {event.state}{cause}"
-
-
-def live_line(update) -> str:
-    """One live event as a line: time, window, what changed."""
-    visit = update.visit
-    head = f"[{_clock(update.now)}] {update.window or '-'} {visit.id.rsplit('-', 1)[-1]}"
-    if update.state == "closed":
-        return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
-                f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
-    lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
-    lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
-              for f in update.new_findings]
-    return "\n".join(lines)
-
-
-@cli.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every network of this machine)")
@@ -304,3 +230,81 @@ def user_list(db_path):
 
     for row in Store(db_path).users():
         click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--window", required=True, help="Window id")
+@click.option("--staff", help="Staff member id")
+@click.option("--profile", default=profiles.DEFAULT, show_default=True, help="Sector profile")
+@click.option("--speed", type=float, default=0.0, show_default=True,
+              help="1 real time, 10 ten times faster, 0 as fast as possible")
+@click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
+@click.option("--red-hold", type=float, default=None,
+              help="Seconds (session time) a red light holds at least [default: 60]")
+@click.option("--linger", type=float, default=0.0, show_default=True,
+              help="After the transcript, keep the lights running up to this many seconds "
+                   "while a red light waits for a supervisor's acknowledgement")
+@db_option
+@lexicons_option
+def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, lexicon_dir):
+    """Play a JSONL transcript through the live monitor, as if it were happening now.
+
+    Prints live events (visits opening, findings as they become due, verdicts) and stores
+    them as `listen` would. For demonstrations, training and testing the live path.
+
+    Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
+    """
+    import time
+    from datetime import timedelta
+
+    from . import alerts, live, transcript
+    from .pipeline import Scorer
+    from .storage import Store
+
+    utterances = transcript.read(source)
+    store = Store(db_path)
+    session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
+                               staff=staff, started_at=_parse_at(at), source=str(source))
+    light_options = alerts.LightOptions()
+    if red_hold is not None:
+        light_options.red_hold_s = red_hold
+    lights = alerts.Lights.for_store(store, light_options)
+
+    def show_lights(events):
+        for event in events:
+            click.echo(light_line(event))
+
+    last = session.session.started_at
+    try:
+        for update in live.play(session, utterances, speed=speed,
+                                on_tick=lambda at: show_lights(lights.tick(at))):
+            click.echo(live_line(update))
+            show_lights(lights.update(update))
+            last = update.at
+        waited, step = 0.0, 0.1
+        while lights.machine.holding() and waited < linger:  # a red waits for the board
+            time.sleep(step)
+            waited += step
+            last += timedelta(seconds=step * (speed or 1))
+            show_lights(lights.tick(last))
+    finally:
+        lights.close()
+
+
+def light_line(event) -> str:
+    cause = f" ({event.rule}: {event.quote or event.detail})" if event.rule else ""
+    return f"    light {event.window} {event.previous} -> {event.state}{cause}"
+
+
+def live_line(update) -> str:
+    """One live event as a line: time, window, what changed."""
+    visit = update.visit
+    head = f"[{_clock(update.now)}] {update.window or '-'} {visit.id.rsplit('-', 1)[-1]}"
+    if update.state == "closed":
+        return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
+                f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
+    lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
+    lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
+              for f in update.new_findings]
+    return "\n".join(lines)

@@ -45,6 +45,12 @@ SCHEMA = {
         "at": str, "text": str, "category": str, "severity": str, "deduction": float,
         "detail": str,
     }, "id"),
+    "users": ({
+        "name": str, "role": str, "password_hash": str, "created_at": str,
+    }, "name"),
+    "settings": ({
+        "name": str, "value": str,
+    }, "name"),
     "light_events": ({
         "id": int, "window": str, "state": str, "previous": str, "at": str, "rule": str,
         "severity": str, "quote": str, "detail": str, "visit": str,
@@ -52,12 +58,6 @@ SCHEMA = {
     "acks": ({
         "id": int, "event": int, "window": str, "user": str, "at": str,
     }, "id"),
-    "users": ({
-        "name": str, "role": str, "password_hash": str, "created_at": str,
-    }, "name"),
-    "settings": ({
-        "name": str, "value": str,
-    }, "name"),
 }
 _INDEXES = {
     "utterances": [["session", "idx"], ["visit"]],

@@ -24,7 +24,7 @@ PASSWORD = "counter-supervisor"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (`make setup` installs it)")
+    reason="needs Debian's chromium at /usr/bin/chromium (`make test` installs it: scripts/system-packages.sh)")
 
 
 @pytest.fixture
