@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[audio,lights,test]'
+	$(BIN)/pip install --quiet -e '.[audio,lights,web,test]'
 	touch $@
 
 # The speech model from ../shared/models when present, else its upstream release;
@@ -48,6 +48,7 @@ test: setup sysdeps model
 bench: setup
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/lights.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -74,6 +74,10 @@ class LightMachine:
     def state(self, window: str) -> str:
         return self.windows.get(window, _Window()).state
 
+    def holding(self) -> list[str]:
+        """Windows whose red light is held (for its time, or for a supervisor)."""
+        return [window for window, w in self.windows.items() if w.red is not None]
+
     def update(self, update: LiveUpdate) -> list[LightEvent]:
         """A window's visit changed: a new critical finding turns red at once; anything
         else shows only once no red is being held."""

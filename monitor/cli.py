@@ -205,6 +205,72 @@ def list_profiles(lexicon_dir):
 
 
 @cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every network of this machine)")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--board-login/--no-board-login", default=False, show_default=True,
+              help="Viewing the board needs a login too (acknowledging always does)")
+@click.option("--threads", type=int, default=64, show_default=True,
+              help="Server threads; every open board or window page holds one")
+def serve(db_path, host, port, board_login, threads):
+    """Serve the hall's live board: every window's light, pushed as it changes.
+
+    Pages: / (the hall board), /window/W03 (one window, full screen, for the counter),
+    /api/lights, /api/events?after=ID, /events (server-sent events). Supervisors log in
+    (`courtesy user add`) to acknowledge red lights.
+
+    Example: courtesy serve --db reports/courtesy.db --port 8080
+    """
+    from .web import WebOptions, create_app
+    from .web import serve as run
+
+    app = create_app(db_path, WebOptions(board_login=board_login))
+    click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
+    run(app, host=host, port=port, threads=threads)
+
+
+@cli.group()
+def user():
+    """Board users: supervisors acknowledge red lights, viewers only look."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["supervisor", "viewer"]), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line")
+@click.option("--replace", is_flag=True, help="Reset the password and role of an existing user")
+@db_option
+def user_add(name, role, password_stdin, replace, db_path):
+    """Add a user; the password is asked for (or read from stdin) and stored hashed.
+
+    Example: courtesy user add zhang --role supervisor
+    """
+    from .accounts import add_user
+    from .storage import Store
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    added = add_user(Store(db_path), name, role, password, replace=replace)
+    click.echo(f"{'updated' if replace else 'added'} {added.name} ({added.role})")
+
+
+@user.command("list")
+@db_option
+def user_list(db_path):
+    """List the board's users (never their passwords).
+
+    Example: courtesy user list
+    """
+    from .storage import Store
+
+    for row in Store(db_path).users():
+        click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}")
+
+
+@cli.command()
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--window", required=True, help="Window id")
 @click.option("--staff", help="Staff member id")
@@ -212,9 +278,14 @@ def list_profiles(lexicon_dir):
 @click.option("--speed", type=float, default=0.0, show_default=True,
               help="1 real time, 10 ten times faster, 0 as fast as possible")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
+@click.option("--red-hold", type=float, default=None,
+              help="Seconds (session time) a red light holds at least [default: 60]")
+@click.option("--linger", type=float, default=0.0, show_default=True,
+              help="After the transcript, keep the lights running up to this many seconds "
+                   "while a red light waits for a supervisor's acknowledgement")
 @db_option
 @lexicons_option
-def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
+def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, lexicon_dir):
     """Play a JSONL transcript through the live monitor, as if it were happening now.
 
     Prints live events (visits opening, findings as they become due, verdicts) and stores
@@ -222,6 +293,9 @@ def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
 
     Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
     """
+    import time
+    from datetime import timedelta
+
     from . import alerts, live, transcript
     from .pipeline import Scorer
     from .storage import Store
@@ -230,17 +304,28 @@ def play(source, window, staff, profile, speed, at, db_path, lexicon_dir):
     store = Store(db_path)
     session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
                                staff=staff, started_at=_parse_at(at), source=str(source))
-    lights = alerts.Lights.for_store(store)
+    light_options = alerts.LightOptions()
+    if red_hold is not None:
+        light_options.red_hold_s = red_hold
+    lights = alerts.Lights.for_store(store, light_options)
 
     def show_lights(events):
         for event in events:
             click.echo(light_line(event))
 
+    last = session.session.started_at
     try:
         for update in live.play(session, utterances, speed=speed,
                                 on_tick=lambda at: show_lights(lights.tick(at))):
             click.echo(live_line(update))
             show_lights(lights.update(update))
+            last = update.at
+        waited, step = 0.0, 0.1
+        while lights.machine.holding() and waited < linger:  # a red waits for the board
+            time.sleep(step)
+            waited += step
+            last += timedelta(seconds=step * (speed or 1))
+            show_lights(lights.tick(last))
     finally:
         lights.close()
 

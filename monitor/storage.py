@@ -45,6 +45,12 @@ SCHEMA = {
         "at": str, "text": str, "category": str, "severity": str, "deduction": float,
         "detail": str,
     }, "id"),
+    "users": ({
+        "name": str, "role": str, "password_hash": str, "created_at": str,
+    }, "name"),
+    "settings": ({
+        "name": str, "value": str,
+    }, "name"),
     "light_events": ({
         "id": int, "window": str, "state": str, "previous": str, "at": str, "rule": str,
         "severity": str, "quote": str, "detail": str, "visit": str,
@@ -324,3 +330,51 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    # --- the web board: users, settings, and what changed since the last look -----------
+
+    def add_user(self, name: str, role: str, password_hash: str, at: datetime,
+                 replace: bool = False) -> bool:
+        """Store a user (the hash only, never the password); False if the name is taken and
+        `replace` is not set."""
+        with self._writing("store user"):
+            if not replace and self.user(name) is not None:
+                return False
+            self.db["users"].upsert({"name": name, "role": role, "password_hash": password_hash,
+                                     "created_at": at.isoformat(timespec="seconds")}, pk="name")
+        return True
+
+    def user(self, name: str) -> dict | None:
+        return next(self.db["users"].rows_where("name = ?", [name]), None)
+
+    def users(self) -> list[dict]:
+        return list(self.db["users"].rows_where(select="name, role, created_at",
+                                                order_by="name"))
+
+    def setting(self, name: str, default: str) -> str:
+        """A stored setting, storing `default` the first time (e.g. a generated secret)."""
+        with self._writing("store setting"):
+            self.db.execute("insert or ignore into settings (name, value) values (?, ?)",
+                            [name, default])
+        return self.db.execute("select value from settings where name = ?",
+                               [name]).fetchone()[0]
+
+    def light_event(self, event_id: int) -> LightEvent | None:
+        row = next(self.db["light_events"].rows_where("id = ?", [event_id]), None)
+        return _light_event(row) if row else None
+
+    def last_light_event(self) -> int:
+        return self.db.execute("select coalesce(max(id), 0) from light_events").fetchone()[0]
+
+    def ack_of(self, event_id: int) -> dict | None:
+        return next(self.db["acks"].rows_where("event = ?", [event_id]), None)
+
+    def visit_row(self, visit_id: str) -> dict | None:
+        return next(self.db["visits"].rows_where("id = ?", [visit_id]), None)
+
+    def visit_findings(self, visit_id: str) -> list[dict]:
+        return list(self.db["findings"].rows_where("visit = ?", [visit_id], order_by="start"))
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a watcher's cue to look again."""
+        return self.db.execute("pragma data_version").fetchone()[0]

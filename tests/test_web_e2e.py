@@ -1,0 +1,118 @@
+"""End to end in a real headless browser: a sample session is played through the live
+pipeline while `courtesy serve` pushes the lights to the board; a supervisor logs in and
+acknowledges the red. Screenshots of each step go to tests/artifacts/."""
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.accounts import add_user
+from monitor.records import LightEvent
+from monitor.storage import Store
+
+from .conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+COURTESY = str(Path(sys.executable).parent / "courtesy")
+PASSWORD = "counter-supervisor"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (`make test` installs it: scripts/system-packages.sh)")
+
+
+@pytest.fixture
+def board(db_path, board_server):
+    """The board over a fresh database with one supervisor."""
+    add_user(Store(db_path), "zhang", "supervisor", PASSWORD)
+    return board_server()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, browser, db_path):
+    from playwright.sync_api import expect
+
+    store = Store(db_path)
+    # A window whose cause quotes HTML: the board must show it as text, never run it.
+    store.add_light_event(LightEvent(
+        "W09", "yellow", "green", datetime.now().astimezone(), rule="please",
+        quote='<img src=x onerror=alert(1)><script>alert(2)</script>'))
+    hall = browser.new_page(viewport={"width": 1600, "height": 900})
+    dialogs = []
+    hall.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    hall.goto(board + "/")
+    expect(hall.locator("[data-conn]")).to_have_attribute("data-ok", "1")
+    counter = browser.new_page(viewport={"width": 800, "height": 480})
+    counter.goto(board + "/window/W03")
+    expect(counter.locator("[data-conn]")).to_have_attribute("data-ok", "1")
+
+    player = subprocess.Popen(
+        [COURTESY, "play", str(ROOT / "audio" / "hospital_taboo.jsonl"), "--window", "W03",
+         "--profile", "hospital", "--speed", "3", "--red-hold", "2", "--linger", "60",
+         "--db", str(db_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        tile = hall.locator('[data-tile][data-window="W03"]')
+        for n, state in enumerate(("green", "yellow", "red"), 1):
+            expect(tile).to_have_attribute("data-state", state, timeout=15_000)
+            shot(hall, f"e2e-{n}-{state}")
+        expect(tile.locator(".cause")).to_have_text("服务忌语：你烦不烦")
+        expect(counter.locator("body")).to_have_attribute("data-state", "red")
+        shot(counter, "e2e-3-red-counter")
+
+        time.sleep(2.0)  # the red hold (2 s at speed 3) is over: red waits for a supervisor
+        expect(tile).to_have_attribute("data-state", "red")
+        expect(tile.locator(".state")).to_have_text("严重 · 待确认")
+        assert player.poll() is None
+        shot(hall, "e2e-4-red-held")
+
+        hall.get_by_role("link", name="主管登录").click()
+        hall.get_by_label("用户名").fill("zhang")
+        hall.get_by_label("密码").fill(PASSWORD)
+        hall.get_by_role("button", name="登录").click()
+        expect(hall.locator("nav.user")).to_contain_text("值班主管：zhang")
+        shot(hall, "e2e-4-red-supervisor")
+        tile.get_by_role("button", name="确认红灯").click()
+        expect(tile.locator(".acked")).to_contain_text("已由 zhang")
+        expect(tile).not_to_have_attribute("data-state", "red", timeout=10_000)
+        after_ack = tile.get_attribute("data-state")
+        shot(hall, f"e2e-5-acknowledged-{after_ack}")
+        expect(counter.locator("body")).to_have_attribute("data-state", after_ack)
+        shot(counter, f"e2e-5-acknowledged-{after_ack}-counter")
+
+        expect(tile).to_have_attribute("data-state", "off", timeout=30_000)  # the visit ends
+        shot(hall, "e2e-6-off")
+        output, errors = player.communicate(timeout=30)
+    finally:
+        player.kill()
+    assert player.returncode == 0, errors
+
+    stored = [(e.previous, e.state) for e in store.light_events(window="W03")]
+    assert stored[:3] == [("off", "green"), ("green", "yellow"), ("yellow", "red")]
+    assert stored[3] == ("red", after_ack)  # what the state machine said on its next tick
+    assert stored[-1][1] == "off"
+    red_id = store.light_events(window="W03")[2].id
+    assert store.ack_of(red_id)["user"] == "zhang"
+
+    escaped = hall.locator('[data-tile][data-window="W09"] .cause')
+    expect(escaped).to_have_text("缺“请”字：<img src=x onerror=alert(1)><script>alert(2)</script>")
+    assert dialogs == []
