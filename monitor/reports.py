@@ -300,7 +300,7 @@ def _context(finding: dict, lines: list[dict], around: int) -> list[Line]:
     during = [n for n, u in enumerate(lines) if u["start"] <= end and u["end"] >= start] \
         or [min(range(len(lines)), key=lambda n: abs(lines[n]["start"] - start))]
     hit = next((n for n in during if quote and quote in spoken[n]), during[0])
-    return [Line(lines[n]["at"], lines[n]["role"], privacy.mask(spoken[n]), n == hit)
+    return [Line(lines[n]["at"], lines[n]["role"], lines[n]["shown"], n == hit)
             for n in range(max(0, hit - around), min(len(lines), hit + around + 1))]
 
 
@@ -308,6 +308,7 @@ def _incidents(store: Store, findings: list[dict], hall: Hall, around: int) -> l
     grave = [f for f in findings if f["severity"] in INCIDENT_SEVERITIES]
     lines_of: dict[str, list[dict]] = defaultdict(list)
     for row in store.visit_utterances(sorted({f["visit"] for f in grave})):
+        row["shown"] = privacy.mask(row["text"] or row["pinyin"] or "")  # once per line
         lines_of[row["visit"]].append(row)
     return [Incident(
         id=f["id"], visit=f["visit"], at=f["at"], window=f["window"],
