@@ -8,6 +8,8 @@ then by indexed queries) and hands each change to every open page as a server-se
 
 Whatever a customer or a clerk said is untrusted text: templates autoescape it, the page
 script sets it only as textContent, and JSON carries `<`, `>` and `&` as \\u escapes.
+Personal numbers in it (phones, ID and bank cards) are masked (`privacy.mask`) before
+any page or API shows it.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from flask import (Flask, Response, g, redirect, render_template, request, sessi
 
 from . import accounts
 from .alerts import event_json
+from .privacy import mask
 from .records import LightEvent
 from .errors import CourtesyError
 from .storage import Store
@@ -68,7 +71,7 @@ def _clock(iso: str | None) -> str:
 
 def _finding_text(row: dict) -> str:
     rule = RULE_LABELS.get(row["rule"], row["rule"])
-    said = row["text"] or row["detail"]
+    said = mask(row["text"] or row["detail"])
     return (f"{_clock(row['at'])} {rule}（{SEVERITY_LABELS.get(row['severity'], row['severity'])}）"
             f"{'：' + said if said else ''}")
 
@@ -82,7 +85,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
     label = STATE_LABELS.get(event.state, event.state)
     if event.state == "red":
         label += " · 已确认" if ack else " · 待确认"
-    said = event.quote or event.detail
+    said = mask(event.quote or event.detail)
     visit_text = ""
     if visit:
         who = "上一位" if event.state == "off" else "当前"
@@ -93,7 +96,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
         "previous": event.previous, "state_label": label,
         "at": event.at.isoformat(timespec="milliseconds") if event.id else "",
         "since": f"{event.at:%H:%M:%S} 起" if event.id else "",
-        "rule": event.rule, "severity": event.severity, "quote": event.quote,
+        "rule": event.rule, "severity": event.severity, "quote": mask(event.quote),
         "cause": f"{RULE_LABELS.get(event.rule, event.rule)}：{said}" if event.rule else "",
         "ackable": event.state == "red" and ack is None and bool(event.id),
         "ack": f"已由 {ack['user']} 于 {_clock(ack['at'])} 确认，灯将按规则恢复" if ack else "",
@@ -359,7 +362,9 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
         rows = []
         for event in events:
             ack = store().ack_of(event.id) if event.state == "red" else None
-            rows.append({**event_json(event), "acknowledged_by": ack["user"] if ack else None,
+            rows.append({**event_json(event), "quote": mask(event.quote),
+                         "detail": mask(event.detail),
+                         "acknowledged_by": ack["user"] if ack else None,
                          "acknowledged_at": ack["at"] if ack else None})
         return json_response({"events": rows,
                               "last_event": rows[-1]["id"] if rows else after})

@@ -1,10 +1,13 @@
 #!/bin/sh
-# Install the Debian packages the audio side and its tests need, only those missing.
+# Install the Debian packages the monitor and its tests need, only those missing.
 # espeak-ng + sox: sample rendering; pulseaudio + utils + libasound2-plugins: the virtual
-# counter microphone of the live tests; libportaudio2: sounddevice; libsndfile1: soundfile.
+# counter microphone of the live tests; libportaudio2: sounddevice; libsndfile1: soundfile;
+# chromium + fonts-wqy-zenhei: the report's PDF and the browser tests (CJK glyphs);
+# tmux: the terminal replay player's test.
 set -eu
 missing=""
-for pkg in espeak-ng sox pulseaudio pulseaudio-utils libportaudio2 libasound2-plugins libsndfile1; do
+for pkg in espeak-ng sox pulseaudio pulseaudio-utils libportaudio2 libasound2-plugins libsndfile1 \
+           chromium fonts-wqy-zenhei tmux; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 [ -z "$missing" ] && exit 0

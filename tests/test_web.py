@@ -341,3 +341,15 @@ def test_serve_on_a_taken_port_is_one_clear_error(board_server, db_path):
                            capture_output=True, text=True, timeout=30)
     assert taken.returncode == 1
     assert taken.stderr.strip().startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+
+
+def test_personal_numbers_are_masked_on_the_board_and_in_the_api(client, store):
+    said = "你手机号13812345678都不会填吗"
+    event = light(store, "W05", "red", quote=said, rule="taboo")
+    pages = {"board": client.get("/").text, "window": client.get("/window/W05").text,
+             "lights": client.get("/api/lights").text,
+             "events": client.get(f"/api/events?after={event.id - 1}").text,
+             "stream": read_stream(client, f"/events?after={event.id - 1}", lambda t: "id: " in t)}
+    for name, text in pages.items():
+        assert "13812345678" not in text, name
+        assert "138****5678" in text, name
