@@ -19,6 +19,7 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,8 @@ class WebOptions:
     heartbeat_s: float = 15.0  # an idle stream writes a comment this often (keeps it open)
     findings_shown: int = 3  # the last findings of a visit on each tile
     login_hours: float = 12.0  # a login lasts one shift
+    login_failures: int = 5  # wrong passwords for one name before it must wait
+    login_wait_s: float = 300.0  # how long, counted from the first of those failures
     secure_cookie: bool = False  # set when served behind HTTPS
 
 
@@ -108,6 +111,35 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
 def idle_view(window: str) -> dict:
     """A window that has not lit yet (an unstored, visitless event needs no look-up)."""
     return window_view(None, LightEvent(window, "off", "off", datetime.now()))
+
+
+class _Throttle:
+    """Counts wrong passwords per user name, so guessing one is slow."""
+
+    def __init__(self, limit: int, window_s: float):
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str, now: float) -> list[float]:
+        recent = [t for t in self._failures.get(name, []) if now - t < self.window_s]
+        self._failures[name] = recent
+        return recent
+
+    def wait_s(self, name: str) -> float:
+        """Seconds before `name` may try again (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent(name, now)
+            return self.window_s - (now - recent[0]) if len(recent) >= self.limit else 0.0
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._recent(name, time.monotonic()).append(time.monotonic())
+
+    def passed(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
 
 
 def _sse(kind: str, data: dict, event_id: int | None = None) -> str:
@@ -274,6 +306,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
     hub = Hub(db_path, options)
     app.extensions["courtesy_hub"] = hub
     ack_lock = threading.Lock()  # two supervisors clicking at once: one wins, one gets 409
+    throttle = _Throttle(options.login_failures, options.login_wait_s)
 
     def csrf_token() -> str:
         if "csrf" not in session:
@@ -390,11 +423,17 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
         why = forged()
         if why:
             return refuse(403, why)
-        user = accounts.authenticate(store(), request.form.get("name", ""),
-                                     request.form.get("password", ""))
+        name = request.form.get("name", "")
+        wait = throttle.wait_s(name)
+        if wait:
+            return render_template("login.html", next=target, user=None,
+                                   error=f"密码错误次数过多，请 {wait / 60:.0f} 分钟后再试"), 429
+        user = accounts.authenticate(store(), name, request.form.get("password", ""))
         if user is None:
+            throttle.failed(name)
             return render_template("login.html", next=target, error="用户名或密码错误",
                                    user=None), 401
+        throttle.passed(name)
         session.clear()
         session.permanent = True
         session["user"] = user.name
