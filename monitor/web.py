@@ -8,6 +8,8 @@ then by indexed queries) and hands each change to every open page as a server-se
 
 Whatever a customer or a clerk said is untrusted text: templates autoescape it, the page
 script sets it only as textContent, and JSON carries `<`, `>` and `&` as \\u escapes.
+Personal numbers in it (phones, ID and bank cards) are masked (`privacy.mask`) before
+any page or API shows it.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import logging
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +30,7 @@ from flask import (Flask, Response, g, redirect, render_template, request, sessi
 
 from . import accounts
 from .alerts import event_json
+from .privacy import mask
 from .records import LightEvent
 from .errors import CourtesyError
 from .storage import Store
@@ -53,6 +57,8 @@ class WebOptions:
     heartbeat_s: float = 15.0  # an idle stream writes a comment this often (keeps it open)
     findings_shown: int = 3  # the last findings of a visit on each tile
     login_hours: float = 12.0  # a login lasts one shift
+    login_failures: int = 5  # wrong passwords for one name before it must wait
+    login_wait_s: float = 300.0  # how long, counted from the first of those failures
     secure_cookie: bool = False  # set when served behind HTTPS
 
 
@@ -68,7 +74,7 @@ def _clock(iso: str | None) -> str:
 
 def _finding_text(row: dict) -> str:
     rule = RULE_LABELS.get(row["rule"], row["rule"])
-    said = row["text"] or row["detail"]
+    said = mask(row["text"] or row["detail"])
     return (f"{_clock(row['at'])} {rule}（{SEVERITY_LABELS.get(row['severity'], row['severity'])}）"
             f"{'：' + said if said else ''}")
 
@@ -82,7 +88,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
     label = STATE_LABELS.get(event.state, event.state)
     if event.state == "red":
         label += " · 已确认" if ack else " · 待确认"
-    said = event.quote or event.detail
+    said = mask(event.quote or event.detail)
     visit_text = ""
     if visit:
         who = "上一位" if event.state == "off" else "当前"
@@ -93,7 +99,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
         "previous": event.previous, "state_label": label,
         "at": event.at.isoformat(timespec="milliseconds") if event.id else "",
         "since": f"{event.at:%H:%M:%S} 起" if event.id else "",
-        "rule": event.rule, "severity": event.severity, "quote": event.quote,
+        "rule": event.rule, "severity": event.severity, "quote": mask(event.quote),
         "cause": f"{RULE_LABELS.get(event.rule, event.rule)}：{said}" if event.rule else "",
         "ackable": event.state == "red" and ack is None and bool(event.id),
         "ack": f"已由 {ack['user']} 于 {_clock(ack['at'])} 确认，灯将按规则恢复" if ack else "",
@@ -105,6 +111,35 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
 def idle_view(window: str) -> dict:
     """A window that has not lit yet (an unstored, visitless event needs no look-up)."""
     return window_view(None, LightEvent(window, "off", "off", datetime.now()))
+
+
+class _Throttle:
+    """Counts wrong passwords per user name, so guessing one is slow."""
+
+    def __init__(self, limit: int, window_s: float):
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str, now: float) -> list[float]:
+        recent = [t for t in self._failures.get(name, []) if now - t < self.window_s]
+        self._failures[name] = recent
+        return recent
+
+    def wait_s(self, name: str) -> float:
+        """Seconds before `name` may try again (0: now)."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent(name, now)
+            return self.window_s - (now - recent[0]) if len(recent) >= self.limit else 0.0
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._recent(name, time.monotonic()).append(time.monotonic())
+
+    def passed(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name, None)
 
 
 def _sse(kind: str, data: dict, event_id: int | None = None) -> str:
@@ -271,6 +306,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
     hub = Hub(db_path, options)
     app.extensions["courtesy_hub"] = hub
     ack_lock = threading.Lock()  # two supervisors clicking at once: one wins, one gets 409
+    throttle = _Throttle(options.login_failures, options.login_wait_s)
 
     def csrf_token() -> str:
         if "csrf" not in session:
@@ -359,7 +395,9 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
         rows = []
         for event in events:
             ack = store().ack_of(event.id) if event.state == "red" else None
-            rows.append({**event_json(event), "acknowledged_by": ack["user"] if ack else None,
+            rows.append({**event_json(event), "quote": mask(event.quote),
+                         "detail": mask(event.detail),
+                         "acknowledged_by": ack["user"] if ack else None,
                          "acknowledged_at": ack["at"] if ack else None})
         return json_response({"events": rows,
                               "last_event": rows[-1]["id"] if rows else after})
@@ -385,11 +423,17 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
         why = forged()
         if why:
             return refuse(403, why)
-        user = accounts.authenticate(store(), request.form.get("name", ""),
-                                     request.form.get("password", ""))
+        name = request.form.get("name", "")
+        wait = throttle.wait_s(name)
+        if wait:
+            return render_template("login.html", next=target, user=None,
+                                   error=f"密码错误次数过多，请 {wait / 60:.0f} 分钟后再试"), 429
+        user = accounts.authenticate(store(), name, request.form.get("password", ""))
         if user is None:
+            throttle.failed(name)
             return render_template("login.html", next=target, error="用户名或密码错误",
                                    user=None), 401
+        throttle.passed(name)
         session.clear()
         session.permanent = True
         session["user"] = user.name

@@ -341,3 +341,31 @@ def test_serve_on_a_taken_port_is_one_clear_error(board_server, db_path):
                            capture_output=True, text=True, timeout=30)
     assert taken.returncode == 1
     assert taken.stderr.strip().startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+
+
+def test_personal_numbers_are_masked_on_the_board_and_in_the_api(client, store):
+    said = "你手机号13812345678都不会填吗"
+    event = light(store, "W05", "red", quote=said, rule="taboo")
+    pages = {"board": client.get("/").text, "window": client.get("/window/W05").text,
+             "lights": client.get("/api/lights").text,
+             "events": client.get(f"/api/events?after={event.id - 1}").text,
+             "stream": read_stream(client, f"/events?after={event.id - 1}", lambda t: "id: " in t)}
+    for name, text in pages.items():
+        assert "13812345678" not in text, name
+        assert "138****5678" in text, name
+
+
+def test_guessing_a_password_is_throttled(db_path, store):
+    app, client = make_client(db_path, login_failures=3, login_wait_s=60)
+    try:
+        token = csrf(client)
+        for _ in range(3):
+            wrong = client.post("/login", data={"name": "zhang", "password": "guess-1234",
+                                                "csrf": token})
+            assert wrong.status_code == 401
+        right = client.post("/login", data={"name": "zhang", "password": PASSWORD, "csrf": token})
+        assert right.status_code == 429 and "密码错误次数过多" in right.text
+        other = client.post("/login", data={"name": "li", "password": PASSWORD, "csrf": token})
+        assert other.status_code == 302  # only the guessed name waits
+    finally:
+        app.extensions["courtesy_hub"].stop()
