@@ -2,8 +2,7 @@
 
 A recogniser that mishears mostly writes another character with the same sound, and
 prefers common characters: substitutions are drawn from a homophone table built from
-pypinyin's readings (every reading of a character counts, as a recogniser picks a
-polyphone by sound) weighted by how often jieba's dictionary uses each character. Some
+pypinyin's readings (each character's usual reading) weighted by how often jieba's dictionary uses each character. Some
 substitutions are near-homophones (zh/z, n/l, -ng/-n) or unrelated common characters;
 characters are also dropped and, less often, inserted. The output looks like vosk's:
 no punctuation, spaces between words. The error rate actually reached is measured by
@@ -79,9 +78,11 @@ def _tables():
 
 
 def _sound(char: str) -> set[str]:
+    """The character's usual reading: a recogniser writes a character for how it is
+    mostly read, not for a rare reading a dictionary also lists."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    return {toneless(r) for r in pinyin_dict.get(ord(char), "").split(",") if r}
+    return {toneless(r) for r in pinyin_dict.get(ord(char), "").split(",")[:1] if r}
 
 
 class Recogniser:

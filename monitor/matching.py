@@ -2,10 +2,12 @@
 
 Phrases and utterances are compared as sequences of toneless pinyin syllables, each
 syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
-substitution is free, a dropped character costs one edit. Candidate phrases come from an
-index of syllable bigrams and skip-bigrams, so cost grows with the text, not the lexicon.
+substitution is free, a wrong, dropped or added syllable costs one edit, and a phrase
+tolerates a number of edits that grows with its length (threshold per kind). Candidates
+come from an index of phrase pieces, so cost grows with the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
-must also sit on jieba word boundaries (再见 is not 在健身房).
+must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
+of its exceptions (不知道 in 不知道您) is no hit.
 """
 from __future__ import annotations
 
@@ -14,10 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Levenshtein
 
-from .lexicon import Lexicon, Phrase
+from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
 from .normalize import NormText, normalize
 from .records import PhraseHit, Utterance
 
@@ -41,7 +42,11 @@ def loose_syllable(syllable: str) -> str:
 
 @dataclass
 class MatchOptions:
-    """How strict matching is; per lexicon kind, since a false taboo costs more than a missed 您好."""
+    """How strict matching is; per lexicon kind, since a false taboo costs more than a missed 您好.
+
+    A threshold t lets a phrase of n syllables be heard with floor(n * (100 - t) / 100)
+    syllables wrong, dropped or added (at 80: none below 5 syllables, one up to 9).
+    """
 
     thresholds: dict[str, float] = field(default_factory=lambda: {
         "greeting": 75.0, "farewell": 75.0, "please": 80.0, "apology": 75.0,
@@ -57,8 +62,9 @@ class _Form:
     phrase: Phrase
     chars: str
     code: str
-    exact: bool
-    exceptions: tuple[str, ...]  # coded
+    exact: bool  # short: syllables exact, homophones only on word boundaries
+    errors: int  # syllable edits tolerated
+    exception: bool  # one of the phrase's exceptions, not the phrase
 
 
 @dataclass(frozen=True)
@@ -72,77 +78,84 @@ class Span:
 
 
 class Matcher:
-    """Finds lexicon phrases in normalised utterances."""
+    """Finds lexicon phrases in normalised utterances.
+
+    A form heard with at most k syllable edits, cut into k + 1 pieces, keeps at least one
+    piece intact (pigeonhole), so an index of pieces finds every candidate with one dict
+    look-up per position and piece length; only candidates are aligned.
+    """
 
     def __init__(self, lexicon: Lexicon, options: MatchOptions | None = None):
         self.options = options or MatchOptions()
-        self._codes: dict[str, str] = {}
+        self._strict = _Coding(loose=False)
+        self._loose = _Coding(loose=self.options.loose_pinyin)
         self._forms: list[_Form] = []
-        self._index: dict[str, list[int]] = {}
         for phrase in lexicon.phrases:
-            exceptions = tuple(self._code(normalize(e).syllables) for e in phrase.exceptions)
-            for form in phrase.forms:
-                code = self._code(normalize(form).syllables)
-                self._forms.append(_Form(phrase, form, code,
-                                         len(code) < self.options.exact_below, exceptions))
+            threshold = self.options.thresholds.get(phrase.kind, 80.0)
+            texts = [(f, False) for f in phrase.forms] + [(e, True) for e in phrase.exceptions]
+            for text, exception in texts:
+                syllables = normalize(text).syllables
+                exact = len(syllables) < self.options.exact_below
+                code = (self._strict if exact else self._loose).phrase(syllables)
+                errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
+                self._forms.append(_Form(phrase, text, code, exact, errors, exception))
         for n, form in enumerate(self._forms):
-            for key in set(_keys(form.code)):
-                self._index.setdefault(key, []).append(n)
-
-    def _code(self, syllables: Iterable[str]) -> str:
-        loose = self.options.loose_pinyin
-        out = []
-        for syllable in syllables:
-            if loose:
-                syllable = loose_syllable(syllable)
-            code = self._codes.get(syllable)
-            if code is None:
-                code = self._codes[syllable] = chr(0xF0000 + len(self._codes))
-            out.append(code)
-        return "".join(out)
+            coding = self._strict if form.exact else self._loose
+            for offset, piece in _pieces(form.code, form.errors):
+                coding.index.setdefault(piece, []).append((n, offset))
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
         if not norm.syllables:
             return []
-        text = self._code(norm.syllables)
-        candidates = {n for key in set(_keys(text)) for n in self._index.get(key, ())}
         best: dict[Phrase, Span] = {}
-        for n in candidates:
-            form = self._forms[n]
-            span = self._align(form, text, norm)
-            if span is None or _excepted(form, text, span):
-                continue
-            known = best.get(form.phrase)
-            if known is None or span.score > known.score:
-                best[form.phrase] = span
-        return _resolve_overlaps(best.values())
+        excepted: dict[Phrase, list[Span]] = {}
+        for coding in (self._strict, self._loose):
+            text = coding.text(norm.syllables)
+            for n, start in coding.candidates(text):
+                form = self._forms[n]
+                span = self._align(form, text, start, norm)
+                if span is None:
+                    continue
+                if form.exception:
+                    excepted.setdefault(form.phrase, []).append(span)
+                    continue
+                known = best.get(form.phrase)
+                if known is None or (span.score, span.end - span.begin) > (
+                        known.score, known.end - known.begin):
+                    best[form.phrase] = span
+        spans = list(best.values())
+        kept = (s for s in spans
+                if not any(_overlap(s, e) for e in excepted.get(s.phrase, ()))
+                and not any(_explains(o, s) for o in spans))
+        return _resolve_overlaps(kept)
 
-    def _align(self, form: _Form, text: str, norm: NormText) -> Span | None:
-        phrase = form.phrase
-        if form.exact:
-            begin = text.rfind(form.code) if phrase.position == "final" else text.find(form.code)
-            while begin >= 0:
-                end = begin + len(form.code)
-                if _placed(phrase, end, len(text)) and _on_words(form, norm, begin, end):
-                    return Span(phrase, begin, end, 100.0)
-                begin = text.find(form.code, begin + 1)
-            return None
-        threshold = self.options.thresholds.get(phrase.kind, 80.0)
-        if len(text) <= len(form.code):
-            begin, end = 0, len(text)
-        else:
-            aligned = fuzz.partial_ratio_alignment(form.code, text, score_cutoff=threshold)
-            if aligned is None:
+    def _align(self, form: _Form, text: str, start: int, norm: NormText) -> Span | None:
+        """The span around `start` where the form is heard within its tolerance, if any."""
+        code, k, n = form.code, form.errors, len(text)
+        if k == 0:
+            end = start + len(code)
+            if start < 0 or text[start:end] != code or not _placed(form.phrase, end, n):
                 return None
-            begin, end = aligned.dest_start, aligned.dest_end
-        score = Indel.normalized_similarity(form.code, text[begin:end]) * 100
-        if score < threshold:
+            if form.exact and not _on_words(form, norm, start, end):
+                return None
+            return Span(form.phrase, start, end, 100.0)
+        best = None
+        for begin in range(max(0, start - k), min(n, start + k) + 1):
+            for end in range(max(begin + 1, begin + len(code) - k),
+                             min(n, begin + len(code) + k) + 1):
+                edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
+                if edits <= k:
+                    key = (edits, abs(end - begin - len(code)))
+                    if best is None or key < best[0]:
+                        best = (key, begin, end)
+        if best is None:
             return None
-        begin, end = _trim(form.code, text, begin, end)
-        if not _placed(phrase, end, len(text)):
+        (edits, _), begin, end = best
+        begin, end = _trim(code, text, begin, end)
+        if not _placed(form.phrase, end, n):
             return None
-        return Span(phrase, begin, end, round(score, 1))
+        return Span(form.phrase, begin, end, round(100.0 * (1 - edits / len(code)), 1))
 
     def hits(self, utterance: Utterance, index: int, norm: NormText | None = None) -> list[PhraseHit]:
         """The phrase hits of one utterance, with their time spans."""
@@ -160,13 +173,79 @@ class Matcher:
         return hits
 
 
-def _keys(code: str) -> Iterable[str]:
-    if len(code) == 1:
-        yield code
-    for i in range(len(code) - 1):
-        yield code[i:i + 2]
-        if i + 2 < len(code):
-            yield code[i] + "\0" + code[i + 2]
+class _Coding:
+    """Syllables as one character each, strict or loose, with the index of phrase pieces.
+
+    Syllables no phrase uses all share one code: they can never match a phrase syllable.
+    """
+
+    _UNKNOWN = chr(0xF0000)
+
+    def __init__(self, loose: bool):
+        self.loose = loose
+        self.codes: dict[str, str] = {}
+        self.heard: dict[str, str] = {}
+        self.index: dict[str, list[tuple[int, int]]] = {}
+        self._lengths: list[int] | None = None
+
+    def _key(self, syllable: str) -> str:
+        return loose_syllable(syllable) if self.loose else syllable
+
+    def phrase(self, syllables: Iterable[str]) -> str:
+        out = []
+        for syllable in syllables:
+            key = self._key(syllable)
+            code = self.codes.get(key)
+            if code is None:
+                code = self.codes[key] = chr(0xF0001 + len(self.codes))
+            out.append(code)
+        return "".join(out)
+
+    def text(self, syllables: tuple[str, ...]) -> str:
+        heard = self.heard
+        for syllable in syllables:
+            if syllable not in heard:
+                heard[syllable] = self.codes.get(self._key(syllable), self._UNKNOWN)
+        return "".join([heard[s] for s in syllables])
+
+    def candidates(self, text: str) -> set[tuple[int, int]]:
+        """(form, where it would start) for every form a piece of which is heard intact."""
+        if self._lengths is None:
+            self._lengths = sorted({len(piece) for piece in self.index})
+        index, found, n = self.index, set(), len(text)
+        for length in self._lengths:
+            if length > n:
+                break
+            for i in range(n - length + 1):
+                entries = index.get(text[i:i + length])
+                if entries:
+                    found.update((form, i - offset) for form, offset in entries)
+        return found
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.begin < b.end and b.begin < a.end
+
+
+def _explains(better: Span, span: Span) -> bool:
+    """Another rule phrase heard over most of a span, at least as long, explains it away:
+    heard better (欢迎来到 is no 欢迎再来 with a syllable lost), or polite and longer (a
+    taboo inside a polite phrase is part of the polite phrase)."""
+    if better.phrase is span.phrase or better.phrase.kind in CUE_KINDS:
+        return False
+    length, other = span.end - span.begin, better.end - better.begin
+    shared = min(span.end, better.end) - max(span.begin, better.begin)
+    if other < length or 2 * shared < length:
+        return False
+    return better.score > span.score or (
+        span.phrase.kind == "taboo" and better.phrase.kind in REQUIRED_KINDS and other > length)
+
+
+def _pieces(code: str, errors: int) -> list[tuple[int, str]]:
+    """Cut a form into errors + 1 nearly equal pieces, with their offsets."""
+    count = errors + 1
+    bounds = [round(i * len(code) / count) for i in range(count + 1)]
+    return [(bounds[i], code[bounds[i]:bounds[i + 1]]) for i in range(count)]
 
 
 def _placed(phrase: Phrase, end: int, length: int) -> bool:
@@ -175,29 +254,20 @@ def _placed(phrase: Phrase, end: int, length: int) -> bool:
 
 def _trim(code: str, text: str, begin: int, end: int) -> tuple[int, int]:
     """Shrink an aligned window to the syllables that really match the phrase."""
-    equal = [op for op in Indel.opcodes(code, text[begin:end]) if op.tag == "equal"]
+    equal = [op for op in Levenshtein.opcodes(code, text[begin:end]) if op.tag == "equal"]
     if not equal:
         return begin, end
     return begin + equal[0].dest_start, begin + equal[-1].dest_end
 
 
-def _excepted(form: _Form, text: str, span: Span) -> bool:
-    """An exception (a polite phrasing containing the phrase) overlapping the hit wins."""
-    for code in form.exceptions:
-        start = text.find(code)
-        while start >= 0:
-            if start < span.end and span.begin < start + len(code):
-                return True
-            start = text.find(code, start + 1)
-    return False
-
-
 def _on_words(form: _Form, norm: NormText, begin: int, end: int) -> bool:
-    """A short phrase heard only as homophones must not cut through a word."""
+    """A short phrase heard only as homophones must not cut through a word, nor be a word
+    of its own: 在见 may be 再见, but a recogniser that wrote 那边 meant 那边, not 哪边."""
     if not norm.chars or norm.chars[begin:end] == form.chars:
         return True
     bounds = _word_bounds(norm.chars)
-    return begin in bounds and end in bounds
+    one_word = end - begin > 1 and not any(b in bounds for b in range(begin + 1, end))
+    return begin in bounds and end in bounds and not one_word
 
 
 @lru_cache(maxsize=4096)
