@@ -54,6 +54,9 @@ class MatchOptions:
         "question": 85.0, "instruction": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
+    # phrases this long may have one syllable wrong, dropped or added inside them (first and
+    # last heard right) where the threshold allows no edit: 快下班了 heard as 快下赌了
+    inner_edit_from: int = 4
     loose_pinyin: bool = True  # see loose_syllable()
 
 
@@ -64,6 +67,7 @@ class _Form:
     code: str
     exact: bool  # short: syllables exact, homophones only on word boundaries
     errors: int  # syllable edits tolerated
+    anchored: bool  # the edit must fall inside: first and last syllable heard right
     exception: bool  # one of the phrase's exceptions, not the phrase
 
 
@@ -98,40 +102,48 @@ class Matcher:
                 exact = len(syllables) < self.options.exact_below
                 code = (self._strict if exact else self._loose).phrase(syllables)
                 errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
-                self._forms.append(_Form(phrase, text, code, exact, errors, exception))
+                anchored = not exact and errors == 0 and len(code) >= self.options.inner_edit_from
+                self._forms.append(_Form(phrase, text, code, exact, max(errors, anchored),
+                                         anchored, exception))
         for n, form in enumerate(self._forms):
             coding = self._strict if form.exact else self._loose
             for offset, piece in _pieces(form.code, form.errors):
-                coding.index.setdefault(piece, []).append((n, offset))
+                side = 0 if offset == 0 else 1 if offset + len(piece) == len(form.code) else 2
+                coding.index.setdefault(piece, []).append((n, offset, side))
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
         if not norm.syllables:
             return []
-        best: dict[Phrase, Span] = {}
+        best: dict[Phrase, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
         for coding in (self._strict, self._loose):
             text = coding.text(norm.syllables)
-            for n, start in coding.candidates(text):
+            for n, start, side in coding.candidates(text):
                 form = self._forms[n]
-                span = self._align(form, text, start, norm)
+                span = self._align(form, text, start, side, norm)
                 if span is None:
                     continue
                 if form.exception:
                     excepted.setdefault(form.phrase, []).append(span)
                     continue
-                known = best.get(form.phrase)
-                if known is None or (span.score, span.end - span.begin) > (
-                        known.score, known.end - known.begin):
-                    best[form.phrase] = span
-        spans = list(best.values())
+                known = best.get(form.phrase)  # equal scores: the form listed first
+                if known is None or (span.score, -n) > (known[0].score, -known[1]):
+                    best[form.phrase] = (span, n)
+        spans = [span for span, _ in best.values()]
+        polite = spans + [e for found in excepted.values() for e in found]
         kept = (s for s in spans
-                if not any(_overlap(s, e) for e in excepted.get(s.phrase, ()))
-                and not any(_explains(o, s) for o in spans))
+                if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))
+                and not any(_explains(o, s) for o in polite))
         return _resolve_overlaps(kept)
 
-    def _align(self, form: _Form, text: str, start: int, norm: NormText) -> Span | None:
-        """The span around `start` where the form is heard within its tolerance, if any."""
+    def _align(self, form: _Form, text: str, start: int, side: int,
+               norm: NormText) -> Span | None:
+        """The span around `start` where the form is heard within its tolerance, if any.
+
+        The intact piece pins the span: its begin when the piece opens the form (side 0),
+        its end when it closes it (side 1); otherwise both may shift by the tolerance.
+        """
         code, k, n = form.code, form.errors, len(text)
         if k == 0:
             end = start + len(code)
@@ -140,15 +152,24 @@ class Matcher:
             if form.exact and not _on_words(form, norm, start, end):
                 return None
             return Span(form.phrase, start, end, 100.0)
-        best = None
-        for begin in range(max(0, start - k), min(n, start + k) + 1):
-            for end in range(max(begin + 1, begin + len(code) - k),
-                             min(n, begin + len(code) + k) + 1):
-                edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
-                if edits <= k:
-                    key = (edits, abs(end - begin - len(code)))
-                    if best is None or key < best[0]:
-                        best = (key, begin, end)
+        best, m = None, len(code)
+        if side == 0:
+            windows = ((start, end) for end in range(start + m - k, start + m + k + 1))
+        elif side == 1:
+            windows = ((begin, start + m) for begin in range(start - k, start + k + 1))
+        else:
+            windows = ((begin, end) for begin in range(start - k, start + k + 1)
+                       for end in range(begin + m - k, begin + m + k + 1))
+        for begin, end in windows:
+            if begin < 0 or end > n or end <= begin:
+                continue
+            if form.anchored and (text[begin] != code[0] or text[end - 1] != code[-1]):
+                continue
+            edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
+            if edits <= k:
+                key = (edits, abs(end - begin - m))
+                if best is None or key < best[0]:
+                    best = (key, begin, end)
         if best is None:
             return None
         (edits, _), begin, end = best
@@ -185,7 +206,7 @@ class _Coding:
         self.loose = loose
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
-        self.index: dict[str, list[tuple[int, int]]] = {}
+        self.index: dict[str, list[tuple[int, int, int]]] = {}
         self._lengths: list[int] | None = None
 
     def _key(self, syllable: str) -> str:
@@ -208,8 +229,9 @@ class _Coding:
                 heard[syllable] = self.codes.get(self._key(syllable), self._UNKNOWN)
         return "".join([heard[s] for s in syllables])
 
-    def candidates(self, text: str) -> set[tuple[int, int]]:
-        """(form, where it would start) for every form a piece of which is heard intact."""
+    def candidates(self, text: str) -> set[tuple[int, int, int]]:
+        """(form, where it would start, which end the piece pins) for every form a piece
+        of which is heard intact."""
         if self._lengths is None:
             self._lengths = sorted({len(piece) for piece in self.index})
         index, found, n = self.index, set(), len(text)
@@ -219,7 +241,7 @@ class _Coding:
             for i in range(n - length + 1):
                 entries = index.get(text[i:i + length])
                 if entries:
-                    found.update((form, i - offset) for form, offset in entries)
+                    found.update((form, i - offset, side) for form, offset, side in entries)
         return found
 
 
@@ -227,10 +249,16 @@ def _overlap(a: Span, b: Span) -> bool:
     return a.begin < b.end and b.begin < a.end
 
 
+def _beyond(exception: Span, span: Span) -> bool:
+    """An exception heard over a hit and reaching past it: 不知道 in 不知道您 (an exception
+    heard only as far as the phrase itself is the phrase)."""
+    return _overlap(exception, span) and (exception.begin < span.begin or exception.end > span.end)
+
+
 def _explains(better: Span, span: Span) -> bool:
-    """Another rule phrase heard over most of a span, at least as long, explains it away:
-    heard better (欢迎来到 is no 欢迎再来 with a syllable lost), or polite and longer (a
-    taboo inside a polite phrase is part of the polite phrase)."""
+    """Another rule phrase (or an exception) heard over most of a span, at least as long,
+    explains it away: heard better (欢迎来到 is no 欢迎再来 with a syllable lost), or polite
+    and longer (a taboo inside a polite phrase is part of the polite phrase)."""
     if better.phrase is span.phrase or better.phrase.kind in CUE_KINDS:
         return False
     length, other = span.end - span.begin, better.end - better.begin
