@@ -45,18 +45,19 @@ class MatchOptions:
     """How strict matching is; per lexicon kind, since a false taboo costs more than a missed 您好.
 
     A threshold t lets a phrase of n syllables be heard with floor(n * (100 - t) / 100)
-    syllables wrong, dropped or added (at 80: none below 5 syllables, one up to 9).
+    syllables wrong, dropped or added (at 75: none below 4 syllables, one up to 7, two up to
+    11); below `anchor_below` syllables the edit must fall inside the phrase.
     """
 
     thresholds: dict[str, float] = field(default_factory=lambda: {
         "greeting": 75.0, "farewell": 75.0, "please": 80.0, "apology": 75.0,
-        "waiting": 75.0, "thanks_reply": 75.0, "taboo": 80.0, "thanks": 80.0,
+        "waiting": 75.0, "thanks_reply": 75.0, "taboo": 75.0, "thanks": 80.0,
         "question": 85.0, "instruction": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
-    # phrases this long may have one syllable wrong, dropped or added inside them (first and
-    # last heard right) where the threshold allows no edit: 快下班了 heard as 快下赌了
-    inner_edit_from: int = 4
+    # a phrase shorter than this heard with an edit must have its first and last syllable
+    # right: 快下赌了 may be 快下班了, but 下班了 plus any syllable is not
+    anchor_below: int = 6
     loose_pinyin: bool = True  # see loose_syllable()
 
 
@@ -64,8 +65,9 @@ class MatchOptions:
 class _Form:
     phrase: Phrase
     chars: str
+    syllables: tuple[str, ...]
     code: str
-    exact: bool  # short: syllables exact, homophones only on word boundaries
+    exact: bool  # short: strict syllables (no loose merging), homophones on word boundaries
     errors: int  # syllable edits tolerated
     anchored: bool  # the edit must fall inside: first and last syllable heard right
     exception: bool  # one of the phrase's exceptions, not the phrase
@@ -91,8 +93,7 @@ class Matcher:
 
     def __init__(self, lexicon: Lexicon, options: MatchOptions | None = None):
         self.options = options or MatchOptions()
-        self._strict = _Coding(loose=False)
-        self._loose = _Coding(loose=self.options.loose_pinyin)
+        self._coding = _Coding(loose=self.options.loose_pinyin)
         self._forms: list[_Form] = []
         for phrase in lexicon.phrases:
             threshold = self.options.thresholds.get(phrase.kind, 80.0)
@@ -100,16 +101,15 @@ class Matcher:
             for text, exception in texts:
                 syllables = normalize(text).syllables
                 exact = len(syllables) < self.options.exact_below
-                code = (self._strict if exact else self._loose).phrase(syllables)
+                code = self._coding.phrase(syllables)
                 errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
-                anchored = not exact and errors == 0 and len(code) >= self.options.inner_edit_from
-                self._forms.append(_Form(phrase, text, code, exact, max(errors, anchored),
+                anchored = errors > 0 and len(code) < self.options.anchor_below
+                self._forms.append(_Form(phrase, text, syllables, code, exact, errors,
                                          anchored, exception))
         for n, form in enumerate(self._forms):
-            coding = self._strict if form.exact else self._loose
             for offset, piece in _pieces(form.code, form.errors):
-                side = 0 if offset == 0 else 1 if offset + len(piece) == len(form.code) else 2
-                coding.index.setdefault(piece, []).append((n, offset, side))
+                pins = (offset == 0) | (offset + len(piece) == len(form.code)) << 1
+                self._coding.add(piece, (n, offset, pins, piece))
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
@@ -117,54 +117,60 @@ class Matcher:
             return []
         best: dict[Phrase, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
-        for coding in (self._strict, self._loose):
-            text = coding.text(norm.syllables)
-            for n, start, side in coding.candidates(text):
-                form = self._forms[n]
-                span = self._align(form, text, start, side, norm)
-                if span is None:
-                    continue
-                if form.exception:
-                    excepted.setdefault(form.phrase, []).append(span)
-                    continue
-                known = best.get(form.phrase)  # equal scores: the form listed first
-                if known is None or (span.score, -n) > (known[0].score, -known[1]):
-                    best[form.phrase] = (span, n)
+        text = self._coding.text(norm.syllables)
+        for (n, start), pins in self._coding.candidates(text).items():
+            form = self._forms[n]
+            if form.anchored and not _edge_heard(form, text, start, pins):
+                continue
+            span = self._align(form, text, start, pins, norm)
+            if span is None:
+                continue
+            if form.exception:
+                excepted.setdefault(form.phrase, []).append(span)
+                continue
+            known = best.get(form.phrase)  # equal scores: the form listed first
+            if known is None or (span.score, -n) > (known[0].score, -known[1]):
+                best[form.phrase] = (span, n)
         spans = [span for span, _ in best.values()]
+        if len(spans) < 2 and not excepted:
+            return spans
         polite = spans + [e for found in excepted.values() for e in found]
-        kept = (s for s in spans
+        kept = [s for s in spans
                 if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))
-                and not any(_explains(o, s) for o in polite))
+                and not any(_explains(o, s) for o in polite)]
         return _resolve_overlaps(kept)
 
-    def _align(self, form: _Form, text: str, start: int, side: int,
+    def _align(self, form: _Form, text: str, start: int, pins: int,
                norm: NormText) -> Span | None:
         """The span around `start` where the form is heard within its tolerance, if any.
 
-        The intact piece pins the span: its begin when the piece opens the form (side 0),
-        its end when it closes it (side 1); otherwise both may shift by the tolerance.
+        Intact pieces pin the span: its begin when a piece opens the form (pins & 1), its
+        end when one closes it (pins & 2); an unpinned end may shift by the edits on its side.
         """
-        code, k, n = form.code, form.errors, len(text)
-        if k == 0:
-            end = start + len(code)
-            if start < 0 or text[start:end] != code or not _placed(form.phrase, end, n):
+        code, k, n, m = form.code, form.errors, len(text), len(form.code)
+        whole = start >= 0 and text[start:start + m] == code
+        if k == 0 or (pins == 3 and whole):
+            end = start + m
+            if not whole or not _placed(form.phrase, end, n):
                 return None
-            if form.exact and not _on_words(form, norm, start, end):
+            if form.exact and (norm.syllables[start:end] != form.syllables
+                               or not _on_words(form, norm, start, end)):
                 return None
             return Span(form.phrase, start, end, 100.0)
-        best, m = None, len(code)
-        if side == 0:
-            windows = ((start, end) for end in range(start + m - k, start + m + k + 1))
-        elif side == 1:
-            windows = ((begin, start + m) for begin in range(start - k, start + k + 1))
-        else:
-            windows = ((begin, end) for begin in range(start - k, start + k + 1)
-                       for end in range(begin + m - k, begin + m + k + 1))
+        if pins == 3:  # first and last piece in place: only the middle may be wrong
+            windows = [(start, start + m)]
+        elif pins == 1:
+            windows = [(start, end) for end in range(start + m - k, start + m + k + 1)]
+        elif pins == 2:
+            windows = [(begin, start + m) for begin in range(start - k, start + k + 1)]
+        else:  # a middle piece in place: each side holds at least one of the k edits
+            windows = [(start + i, start + m + j) for i in range(1 - k, k)
+                       for j in range(1 - k, k)]
+        windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
+        if form.anchored:
+            windows = [(b, e) for b, e in windows if text[b] == code[0] and text[e - 1] == code[-1]]
+        best = None
         for begin, end in windows:
-            if begin < 0 or end > n or end <= begin:
-                continue
-            if form.anchored and (text[begin] != code[0] or text[end - 1] != code[-1]):
-                continue
             edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
             if edits <= k:
                 key = (edits, abs(end - begin - m))
@@ -195,9 +201,11 @@ class Matcher:
 
 
 class _Coding:
-    """Syllables as one character each, strict or loose, with the index of phrase pieces.
+    """Syllables as one character each (loose or strict), and the index of phrase pieces.
 
     Syllables no phrase uses all share one code: they can never match a phrase syllable.
+    Pieces are filed under their first two syllables, so finding them costs two look-ups
+    per position whatever the lexicon's size.
     """
 
     _UNKNOWN = chr(0xF0000)
@@ -206,8 +214,8 @@ class _Coding:
         self.loose = loose
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
-        self.index: dict[str, list[tuple[int, int, int]]] = {}
-        self._lengths: list[int] | None = None
+        self.index: dict[str, list[tuple[int, int, int, str]]] = {}
+        self.singles: set[str] = set()  # one-syllable pieces, filed under themselves
 
     def _key(self, syllable: str) -> str:
         return loose_syllable(syllable) if self.loose else syllable
@@ -222,6 +230,11 @@ class _Coding:
             out.append(code)
         return "".join(out)
 
+    def add(self, piece: str, entry: tuple[int, int, int, str]) -> None:
+        self.index.setdefault(piece[:2], []).append(entry)
+        if len(piece) == 1:
+            self.singles.add(piece)
+
     def text(self, syllables: tuple[str, ...]) -> str:
         heard = self.heard
         for syllable in syllables:
@@ -229,20 +242,32 @@ class _Coding:
                 heard[syllable] = self.codes.get(self._key(syllable), self._UNKNOWN)
         return "".join([heard[s] for s in syllables])
 
-    def candidates(self, text: str) -> set[tuple[int, int, int]]:
-        """(form, where it would start, which end the piece pins) for every form a piece
-        of which is heard intact."""
-        if self._lengths is None:
-            self._lengths = sorted({len(piece) for piece in self.index})
-        index, found, n = self.index, set(), len(text)
-        for length in self._lengths:
-            if length > n:
-                break
-            for i in range(n - length + 1):
-                entries = index.get(text[i:i + length])
-                if entries:
-                    found.update((form, i - offset, side) for form, offset, side in entries)
+    def candidates(self, text: str) -> dict[tuple[int, int], int]:
+        """(form, where it would start) for every form a piece of which is heard intact,
+        with which ends the intact pieces pin (bit 1: its begin, bit 2: its end)."""
+        found: dict[tuple[int, int], int] = {}
+        index = self.index
+        hits = [(i, index[c]) for i, c in enumerate(text) if c in self.singles]
+        hits += [(i, index[p]) for i, p in enumerate(map(str.__add__, text, text[1:]))
+                 if p in index]
+        for i, entries in hits:
+            for form, offset, pins, piece in entries:
+                if len(piece) < 3 or text.startswith(piece, i):
+                    key = (form, i - offset)
+                    found[key] = found.get(key, 0) | pins
         return found
+
+
+def _edge_heard(form: _Form, text: str, start: int, pins: int) -> bool:
+    """An anchored form's unpinned outer syllable must be heard where its edits allow it:
+    a cheap test that spares most alignments."""
+    code, k = form.code, form.errors
+    if pins == 1:
+        end = start + len(code)
+        return code[-1] in text[max(0, end - 1 - k):end + k]
+    if pins == 2:
+        return code[0] in text[max(0, start - k):start + k + 1]
+    return True
 
 
 def _overlap(a: Span, b: Span) -> bool:
@@ -311,9 +336,9 @@ def _word_bounds(chars: str) -> frozenset[int]:
 
 
 def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
-    """Within a kind, overlapping phrases are one event: keep the longest, then the best."""
+    """Within a kind, overlapping phrases are one event: keep the best heard, then the longest."""
     kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.begin), -s.score, s.begin)):
+    for span in sorted(spans, key=lambda s: (-s.score, -(s.end - s.begin), s.begin)):
         if not any(k.phrase.kind == span.phrase.kind and k.begin < span.end and span.begin < k.end
                    for k in kept):
             kept.append(span)
