@@ -2,7 +2,7 @@
 
 A recogniser that mishears mostly writes another character with the same sound, and
 prefers common characters: substitutions are drawn from a homophone table built from
-pypinyin's readings (each character's usual reading) weighted by how often jieba's dictionary uses each character. Some
+pypinyin's readings (each character's default reading) weighted by how often jieba's dictionary uses each character. Some
 substitutions are near-homophones (zh/z, n/l, -ng/-n) or unrelated common characters;
 characters are also dropped and, less often, inserted. The output looks like vosk's:
 no punctuation, spaces between words. The error rate actually reached is measured by
@@ -21,7 +21,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from monitor.matching import loose_syllable
-from monitor.normalize import clean_chars, toneless
+from monitor.normalize import char_syllable, clean_chars
 
 COMMON_CHARS = 5000  # the recogniser's working vocabulary, most used first
 
@@ -44,11 +44,12 @@ class _Weighted:
         self.chars = chars
         self.cumulative = list(itertools.accumulate(freqs))
 
-    def draw(self, rng: random.Random, avoid: str = "") -> str | None:
-        for _ in range(8):
+    def draw(self, rng: random.Random, avoid=lambda char: False) -> str | None:
+        """A character not to avoid, or None when a few draws found none."""
+        for _ in range(16):
             at = bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])
             char = self.chars[min(at, len(self.chars) - 1)]
-            if char != avoid:
+            if not avoid(char):
                 return char
         return None
 
@@ -77,12 +78,14 @@ def _tables():
             pool(common))
 
 
+@lru_cache(maxsize=None)
 def _sound(char: str) -> set[str]:
-    """The character's usual reading: a recogniser writes a character for how it is
-    mostly read, not for a rare reading a dictionary also lists."""
-    from pypinyin.pinyin_dict import pinyin_dict
+    """The character's usual reading (pypinyin's default): a recogniser writes a character
+    for how it is mostly read, not for a rare reading a dictionary also lists."""
+    from pypinyin import Style, lazy_pinyin
 
-    return {toneless(r) for r in pinyin_dict.get(ord(char), "").split(",")[:1] if r}
+    reading = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    return {reading[0]} if reading else set()
 
 
 class Recogniser:
@@ -93,24 +96,23 @@ class Recogniser:
         self.mix = mix or NoiseMix()
         self.rng = random.Random(seed)
         self.same, self.near, self.common = _tables()
+        self.near_keys = {s: loose_syllable(s) for s in self.same if loose_syllable(s) in self.near}
 
     def _substitute(self, char: str) -> str | None:
+        """Another character: same sound, a near sound, or any common one, as the mix says.
+        When no character of the wanted kind exists, the next kind down is used."""
         rng, mix = self.rng, self.mix
         roll = rng.random() * (mix.homophone + mix.near_homophone + mix.unrelated)
-        sounds = sorted(_sound(char))
-        if sounds and roll < mix.homophone:
-            pool = self.same.get(rng.choice(sounds))
-        elif sounds and roll < mix.homophone + mix.near_homophone:
-            syllable = rng.choice(sounds)
-            pool = self.near.get(loose_syllable(syllable))
-            if pool is not None:
-                heard = pool.draw(rng, avoid=char)
-                if heard is not None and syllable not in _sound(heard):
-                    return heard
-                return self.common.draw(rng, avoid=char)
-        else:
-            pool = None
-        return (pool or self.common).draw(rng, avoid=char) or self.common.draw(rng, avoid=char)
+        sounds = {char_syllable(char)} if _sound(char) else set()  # as spoken (么 is me)
+        heard = None
+        if sounds and roll < mix.homophone + mix.near_homophone:
+            syllable = next(iter(sounds))
+            if roll >= mix.homophone and syllable in self.near_keys:
+                heard = self.near[self.near_keys[syllable]].draw(
+                    rng, avoid=lambda c: c == char or syllable in _sound(c))
+            if heard is None and syllable in self.same:
+                heard = self.same[syllable].draw(rng, avoid=lambda c: c == char)
+        return heard or self.common.draw(rng, avoid=lambda c: c == char or _sound(c) == sounds)
 
     def hear(self, text: str) -> str:
         """The line as heard: errors at the target rate, no punctuation, words spaced."""

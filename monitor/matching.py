@@ -55,8 +55,9 @@ class MatchOptions:
         "question": 85.0, "instruction": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
-    # a phrase shorter than this heard with an edit must have its first and last syllable
-    # right: 快下赌了 may be 快下班了, but 下班了 plus any syllable is not
+    # a phrase shorter than this heard with an edit must keep its first and last syllable
+    # and lose none: 快下赌了 may be 快下班了, but 下班了 plus any syllable is not, and
+    # 我知道 is not 我不知道
     anchor_below: int = 6
     loose_pinyin: bool = True  # see loose_syllable()
 
@@ -168,7 +169,8 @@ class Matcher:
                        for j in range(1 - k, k)]
         windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
         if form.anchored:
-            windows = [(b, e) for b, e in windows if text[b] == code[0] and text[e - 1] == code[-1]]
+            windows = [(b, e) for b, e in windows if e - b >= m
+                       and text[b] == code[0] and text[e - 1] == code[-1]]
         best = None
         for begin, end in windows:
             edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
