@@ -109,7 +109,7 @@ class Matcher:
                                          anchored, exception))
         for n, form in enumerate(self._forms):
             for offset, piece in _pieces(form.code, form.errors):
-                pins = (offset == 0) | (offset + len(piece) == len(form.code)) << 1
+                pins = (offset == 0) | (offset + len(piece) == len(form.code)) << 1 or 4
                 self._coding.add(piece, (n, offset, pins, piece))
 
     def find(self, norm: NormText) -> list[Span]:
@@ -145,8 +145,9 @@ class Matcher:
                norm: NormText) -> Span | None:
         """The span around `start` where the form is heard within its tolerance, if any.
 
-        Intact pieces pin the span: its begin when a piece opens the form (pins & 1), its
-        end when one closes it (pins & 2); an unpinned end may shift by the edits on its side.
+        An intact piece pins the span: its begin when the piece opens the form (pins & 1),
+        its end when it closes it (pins & 2); an intact middle piece (pins & 4) pins
+        neither, but leaves at least one edit to each side.
         """
         code, k, n, m = form.code, form.errors, len(text), len(form.code)
         whole = start >= 0 and text[start:start + m] == code
@@ -158,16 +159,15 @@ class Matcher:
                                or not _on_words(form, norm, start, end)):
                 return None
             return Span(form.phrase, start, end, 100.0)
-        if pins == 3:  # first and last piece in place: only the middle may be wrong
-            windows = [(start, start + m)]
-        elif pins == 1:
-            windows = [(start, end) for end in range(start + m - k, start + m + k + 1)]
-        elif pins == 2:
-            windows = [(begin, start + m) for begin in range(start - k, start + k + 1)]
-        else:  # a middle piece in place: each side holds at least one of the k edits
-            windows = [(start + i, start + m + j) for i in range(1 - k, k)
-                       for j in range(1 - k, k)]
-        windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
+        windows = []
+        if pins & 1:
+            windows += [(start, end) for end in range(start + m - k, start + m + k + 1)]
+        if pins & 2:
+            windows += [(begin, start + m) for begin in range(start - k, start + k + 1)]
+        if pins & 4:  # only a middle piece in place: each side holds one of the k edits
+            windows += [(start + i, start + m + j) for i in range(1 - k, k)
+                        for j in range(1 - k, k)]
+        windows = [(b, e) for b, e in dict.fromkeys(windows) if 0 <= b < e <= n]
         if form.anchored:
             windows = [(b, e) for b, e in windows if e - b >= m
                        and text[b] == code[0] and text[e - 1] == code[-1]]
@@ -246,7 +246,7 @@ class _Coding:
 
     def candidates(self, text: str) -> dict[tuple[int, int], int]:
         """(form, where it would start) for every form a piece of which is heard intact,
-        with which ends the intact pieces pin (bit 1: its begin, bit 2: its end)."""
+        with which pieces (1: the opening one, 2: the closing one, 4: a middle one)."""
         found: dict[tuple[int, int], int] = {}
         index = self.index
         hits = [(i, index[c]) for i, c in enumerate(text) if c in self.singles]
