@@ -32,6 +32,8 @@ class Said:
     categories: frozenset[str]
     question: bool = False
     thanks: bool = False
+    greeting_at: float | None = None  # when the first greeting phrase starts (s)
+    farewell_end: float | None = None  # when the last farewell phrase ends (s)
 
 
 @dataclass
@@ -68,22 +70,25 @@ class ExactSearch:
         text = clean_chars(text) if clean else text
         return [p for p in self.phrases if self._says(p, text)]
 
+    def spans(self, text: str, kind: str) -> list[tuple[int, int]]:
+        """Where phrases of one kind are said in a line: character offsets [begin, end)."""
+        text = clean_chars(text)
+        return sorted(span for p in self.phrases if p.kind == kind
+                      for span in self._occurrences(p, text))
+
     def _says(self, phrase: Phrase, text: str) -> bool:
+        return next(self._occurrences(phrase, text), None) is not None
+
+    def _occurrences(self, phrase: Phrase, text: str):
         for form in phrase.forms:
-            if not self.exceptions:
-                if form in text:
-                    return True
-                continue
-            if phrase.position == "final":
-                if text.endswith(form):
-                    return True
-                continue
             at = text.find(form)
             while at >= 0:
-                if not _inside_exception(phrase, text, at, at + len(form)):
-                    return True
+                end = at + len(form)
+                if not self.exceptions or (
+                        (phrase.position != "final" or end == len(text))
+                        and not _inside_exception(phrase, text, at, end)):
+                    yield at, end
                 at = text.find(form, at + 1)
-        return False
 
 
 def _inside_exception(phrase: Phrase, text: str, begin: int, end: int) -> bool:
@@ -235,11 +240,17 @@ class _Turns:
         if questions:
             self.asked_end = end
         found = self.gen.judged.find(text) if role == "staff" else []
+        start, end = self.conv.utterances[-1].start, self.conv.utterances[-1].end  # as rounded
+        per_char = (end - start) / max(1, len(clean_chars(text)))
+        greetings = self.gen.judged.spans(text, "greeting") if role == "staff" else []
+        farewells = self.gen.judged.spans(text, "farewell") if role == "staff" else []
         self.conv.said.append(Said(
             kinds=frozenset(p.kind for p in found),
             categories=frozenset(p.category for p in found if p.kind == "taboo"),
             question=questions,
-            thanks=role == "customer" and bool(self.gen.thanks.find(text))))
+            thanks=role == "customer" and bool(self.gen.thanks.find(text)),
+            greeting_at=start + greetings[0][0] * per_char if greetings else None,
+            farewell_end=start + max(e for _, e in farewells) * per_char if farewells else None))
         self.clock = end
 
 
@@ -254,10 +265,10 @@ def _truth(conv: Conversation, label: str, indices: list[int]) -> VisitTruth:
     end = max(utts[i].end for i in indices)
     staff = [i for i in indices if utts[i].role == "staff"]
     truth = VisitTruth(label, indices)
-    truth.greeted = any("greeting" in said[i].kinds and utts[i].start <= start + GREET_WITHIN_S
-                        for i in staff)
-    truth.farewelled = any("farewell" in said[i].kinds and utts[i].end >= end - FAREWELL_WITHIN_S
-                           for i in staff)
+    truth.greeted = any(said[i].greeting_at is not None
+                        and said[i].greeting_at <= start + GREET_WITHIN_S for i in staff)
+    truth.farewelled = any(said[i].farewell_end is not None
+                           and said[i].farewell_end >= end - FAREWELL_WITHIN_S for i in staff)
     truth.answered = all(
         any(utts[q].start < utts[j].start <= utts[q].end + ANSWER_WITHIN_S for j in staff)
         for q in indices if said[q].question)

@@ -11,7 +11,7 @@ scores them with the real Scorer of each sector's profile. Prints:
 and checks the floors of issue 2. `--json PATH` writes every figure; `--misses` prints
 what the matcher got wrong at 15 %.
 
-    .venv/bin/python bench/matching.py [--visits 120] [--seed 7] [--json PATH]
+    .venv/bin/python bench/matching.py [--visits 200] [--seed 7] [--json PATH]
 """
 from __future__ import annotations
 
@@ -287,10 +287,10 @@ def report(results: dict[str, Result], speed: dict, args) -> tuple[str, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--visits", type=int, default=120, help="visits per sector (5 sectors)")
+    parser.add_argument("--visits", type=int, default=200, help="visits per sector (5 sectors)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--extra-phrases", type=int, default=2000)
-    parser.add_argument("--speed-visits", type=int, default=2000,
+    parser.add_argument("--speed-visits", type=int, default=1000,
                         help="visits per sector of distinct text for the throughput run")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--misses", action="store_true", help="print visits judged wrong at 15 %%")

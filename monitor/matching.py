@@ -55,11 +55,13 @@ class MatchOptions:
         "question": 85.0, "instruction": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
-    # a phrase shorter than this heard with an edit must keep its first and last syllable
-    # and lose none: 快下赌了 may be 快下班了, but 下班了 plus any syllable is not, and
-    # 我知道 is not 我不知道
+    # a phrase shorter than this heard with an edit must keep its first and last syllable:
+    # 快下赌了 may be 快下班了, but 下班了 plus any syllable is not
     anchor_below: int = 6
     loose_pinyin: bool = True  # see loose_syllable()
+
+
+_SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,9 @@ class Matcher:
         text = self._coding.text(norm.syllables)
         for (n, start), pins in self._coding.candidates(text).items():
             form = self._forms[n]
+            known = best.get(form.phrase)  # equal scores: the form listed first
+            if known and known[0].score == 100.0 and known[1] < n and not form.exception:
+                continue  # nothing can beat it
             if form.anchored and not _edge_heard(form, text, start, pins):
                 continue
             span = self._align(form, text, start, pins, norm)
@@ -129,7 +134,6 @@ class Matcher:
             if form.exception:
                 excepted.setdefault(form.phrase, []).append(span)
                 continue
-            known = best.get(form.phrase)  # equal scores: the form listed first
             if known is None or (span.score, -n) > (known[0].score, -known[1]):
                 best[form.phrase] = (span, n)
         spans = [span for span, _ in best.values()]
@@ -169,7 +173,7 @@ class Matcher:
                         for j in range(1 - k, k)]
         windows = [(b, e) for b, e in dict.fromkeys(windows) if 0 <= b < e <= n]
         if form.anchored:
-            windows = [(b, e) for b, e in windows if e - b >= m
+            windows = [(b, e) for b, e in windows if e - b >= min(m, _SHORTEST_FUZZY)
                        and text[b] == code[0] and text[e - 1] == code[-1]]
         best = None
         for begin, end in windows:
@@ -206,8 +210,8 @@ class _Coding:
     """Syllables as one character each (loose or strict), and the index of phrase pieces.
 
     Syllables no phrase uses all share one code: they can never match a phrase syllable.
-    Pieces are filed under their first two syllables, so finding them costs two look-ups
-    per position whatever the lexicon's size.
+    Pieces are filed under their first three syllables, so finding them costs three
+    look-ups per position whatever the lexicon's size.
     """
 
     _UNKNOWN = chr(0xF0000)
@@ -217,7 +221,6 @@ class _Coding:
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
         self.index: dict[str, list[tuple[int, int, int, str]]] = {}
-        self.singles: set[str] = set()  # one-syllable pieces, filed under themselves
 
     def _key(self, syllable: str) -> str:
         return loose_syllable(syllable) if self.loose else syllable
@@ -233,28 +236,30 @@ class _Coding:
         return "".join(out)
 
     def add(self, piece: str, entry: tuple[int, int, int, str]) -> None:
-        self.index.setdefault(piece[:2], []).append(entry)
-        if len(piece) == 1:
-            self.singles.add(piece)
+        self.index.setdefault(piece[:3], []).append(entry)
 
     def text(self, syllables: tuple[str, ...]) -> str:
         heard = self.heard
-        for syllable in syllables:
-            if syllable not in heard:
-                heard[syllable] = self.codes.get(self._key(syllable), self._UNKNOWN)
-        return "".join([heard[s] for s in syllables])
+        try:
+            return "".join(map(heard.__getitem__, syllables))
+        except KeyError:  # a syllable heard for the first time
+            for syllable in syllables:
+                if syllable not in heard:
+                    heard[syllable] = self.codes.get(self._key(syllable), self._UNKNOWN)
+            return "".join(map(heard.__getitem__, syllables))
 
     def candidates(self, text: str) -> dict[tuple[int, int], int]:
         """(form, where it would start) for every form a piece of which is heard intact,
         with which pieces (1: the opening one, 2: the closing one, 4: a middle one)."""
         found: dict[tuple[int, int], int] = {}
-        index = self.index
-        hits = [(i, index[c]) for i, c in enumerate(text) if c in self.singles]
-        hits += [(i, index[p]) for i, p in enumerate(map(str.__add__, text, text[1:]))
-                 if p in index]
+        get, add = self.index.get, str.__add__
+        pairs = list(map(add, text, text[1:]))
+        hits = [(i, e) for i, c in enumerate(text) if (e := get(c))]
+        hits += [(i, e) for i, p in enumerate(pairs) if (e := get(p))]
+        hits += [(i, e) for i, t in enumerate(map(add, pairs, text[2:])) if (e := get(t))]
         for i, entries in hits:
             for form, offset, pins, piece in entries:
-                if len(piece) < 3 or text.startswith(piece, i):
+                if len(piece) < 4 or text.startswith(piece, i):
                     key = (form, i - offset)
                     found[key] = found.get(key, 0) | pins
         return found

@@ -57,8 +57,9 @@ def test_tolerance_grows_with_length():
 
 def test_a_short_phrase_heard_with_an_edit_keeps_its_ends_and_length(matcher):
     assert ("taboo", "快下班了明天再来办") in found(matcher, "这个不收费 快 下 赌 了")
-    # 我知道 is 我不知道 with 不 lost: a lost syllable in a short phrase can flip it
+    # 我知道 is 我不知道 with 不 lost: three syllables are too few to stand for four
     assert "taboo" not in kinds(matcher, "好的我知道了")
+    assert ("taboo", "这不归我管") in found(matcher, "停电你打热线这不归管")
     # 上班了 is 下班了 with its first syllable wrong
     assert "taboo" not in kinds(matcher, "我们八点上班了")
 
