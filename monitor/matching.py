@@ -4,7 +4,7 @@ Phrases and utterances are compared as sequences of toneless pinyin syllables, e
 syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
 substitution is free, a wrong, dropped or added syllable costs one edit, and a phrase
 tolerates a number of edits that grows with its length (threshold per kind). Candidates
-come from an index of phrase pieces, so cost grows with the text, not the lexicon.
+come from an automaton of phrase pieces, so cost grows with the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
 of its exceptions (不知道 in 不知道您) is no hit.
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import ahocorasick
 from rapidfuzz.distance import Levenshtein
 
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
@@ -90,8 +91,8 @@ class Matcher:
     """Finds lexicon phrases in normalised utterances.
 
     A form heard with at most k syllable edits, cut into k + 1 pieces, keeps at least one
-    piece intact (pigeonhole), so an index of pieces finds every candidate with one dict
-    look-up per position and piece length; only candidates are aligned.
+    piece intact (pigeonhole), so finding the pieces finds every candidate; only candidates
+    are aligned, and only in the windows their intact pieces allow.
     """
 
     def __init__(self, lexicon: Lexicon, options: MatchOptions | None = None):
@@ -112,7 +113,8 @@ class Matcher:
         for n, form in enumerate(self._forms):
             for offset, piece in _pieces(form.code, form.errors):
                 pins = (offset == 0) | (offset + len(piece) == len(form.code)) << 1 or 4
-                self._coding.add(piece, (n, offset, pins, piece))
+                self._coding.add(piece, (n, offset, pins))
+        self._coding.build()
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
@@ -207,11 +209,11 @@ class Matcher:
 
 
 class _Coding:
-    """Syllables as one character each (loose or strict), and the index of phrase pieces.
+    """Syllables as one character each (loose or strict), and the phrase pieces to find.
 
     Syllables no phrase uses all share one code: they can never match a phrase syllable.
-    Pieces are filed under their first three syllables, so finding them costs three
-    look-ups per position whatever the lexicon's size.
+    The pieces go into an Aho-Corasick automaton, so one pass over an utterance finds
+    every piece in it, whatever the lexicon's size.
     """
 
     _UNKNOWN = chr(0xF0000)
@@ -220,7 +222,8 @@ class _Coding:
         self.loose = loose
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
-        self.index: dict[str, list[tuple[int, int, int, str]]] = {}
+        self._pieces: dict[str, list[tuple[int, int, int]]] = {}
+        self._automaton = None
 
     def _key(self, syllable: str) -> str:
         return loose_syllable(syllable) if self.loose else syllable
@@ -235,8 +238,18 @@ class _Coding:
             out.append(code)
         return "".join(out)
 
-    def add(self, piece: str, entry: tuple[int, int, int, str]) -> None:
-        self.index.setdefault(piece[:3], []).append(entry)
+    def add(self, piece: str, entry: tuple[int, int, int]) -> None:
+        self._pieces.setdefault(piece, []).append(entry)
+
+    def build(self) -> None:
+        """Compile the pieces added so far into the automaton."""
+        self._automaton = None
+        if self._pieces:
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+            for piece, entries in self._pieces.items():
+                automaton.add_word(piece, (len(piece) - 1, tuple(entries)))
+            automaton.make_automaton()
+            self._automaton = automaton
 
     def text(self, syllables: tuple[str, ...]) -> str:
         heard = self.heard
@@ -252,16 +265,14 @@ class _Coding:
         """(form, where it would start) for every form a piece of which is heard intact,
         with which pieces (1: the opening one, 2: the closing one, 4: a middle one)."""
         found: dict[tuple[int, int], int] = {}
-        get, add = self.index.get, str.__add__
-        pairs = list(map(add, text, text[1:]))
-        hits = [(i, e) for i, c in enumerate(text) if (e := get(c))]
-        hits += [(i, e) for i, p in enumerate(pairs) if (e := get(p))]
-        hits += [(i, e) for i, t in enumerate(map(add, pairs, text[2:])) if (e := get(t))]
-        for i, entries in hits:
-            for form, offset, pins, piece in entries:
-                if len(piece) < 4 or text.startswith(piece, i):
-                    key = (form, i - offset)
-                    found[key] = found.get(key, 0) | pins
+        if self._automaton is None:
+            return found
+        get = found.get
+        for last, (back, entries) in self._automaton.iter(text):
+            at = last - back
+            for form, offset, pins in entries:
+                key = (form, at - offset)
+                found[key] = get(key, 0) | pins
         return found
 
 
