@@ -272,7 +272,7 @@ def report(results: dict[str, Result], speed: dict, args) -> tuple[str, dict]:
     figures = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.python_version()}",
-        "args": vars(args), "visits": {n: results[n].visits for n in names},
+        "args": {k: str(v) for k, v in vars(args).items()}, "visits": {n: results[n].visits for n in names},
         "cer": {n: round(results[n].cer, 4) for n in names},
         "phrases": {n: {who: {k: t.as_dict() for k, t in results[n].phrases[who].items()}
                         for who in ("matcher", "baseline")} for n in names},

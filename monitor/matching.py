@@ -173,7 +173,9 @@ class Matcher:
         if pins & 4:  # only a middle piece in place: each side holds one of the k edits
             windows += [(start + i, start + m + j) for i in range(1 - k, k)
                         for j in range(1 - k, k)]
-        windows = [(b, e) for b, e in dict.fromkeys(windows) if 0 <= b < e <= n]
+        if pins not in (1, 2, 4):
+            windows = list(dict.fromkeys(windows))
+        windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
         if form.anchored:
             windows = [(b, e) for b, e in windows if e - b >= min(m, _SHORTEST_FUZZY)
                        and text[b] == code[0] and text[e - 1] == code[-1]]
@@ -332,20 +334,33 @@ def _trim(code: str, text: str, begin: int, end: int) -> tuple[int, int]:
 
 
 def _on_words(form: _Form, norm: NormText, begin: int, end: int) -> bool:
-    """A short phrase heard only as homophones must not cut through a word, nor be a word
-    of its own: 在见 may be 再见, but a recogniser that wrote 那边 meant 那边, not 哪边."""
-    if not norm.chars or norm.chars[begin:end] == form.chars:
+    """A short phrase heard only as homophones must not be a dictionary word of its own,
+    nor cut through a word: 在见 may be 再见, but a recogniser that wrote 那边 meant 那边,
+    not 哪边, and 在健身房 holds no 再见."""
+    heard = norm.chars[begin:end]
+    if not norm.chars or heard == form.chars:
         return True
+    if end - begin > 1 and _dictionary().get(heard, 0) > 0:
+        return False
     bounds = _word_bounds(norm.chars)
-    one_word = end - begin > 1 and not any(b in bounds for b in range(begin + 1, end))
-    return begin in bounds and end in bounds and not one_word
+    return begin in bounds and end in bounds
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, int]:
+    """jieba's word frequencies (prefixes of words are listed with 0)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
 
 
 @lru_cache(maxsize=4096)
 def _word_bounds(chars: str) -> frozenset[int]:
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    _dictionary()
     bounds, pos = {0}, 0
     for word in jieba.cut(chars, HMM=False):
         pos += len(word)
