@@ -5,7 +5,8 @@ syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
 substitution is free, a wrong, dropped or added syllable costs one edit, and a phrase
 tolerates a number of edits that grows with its length (threshold per kind). Candidates
 come from an automaton of phrase pieces, so cost grows with the text, not the lexicon.
-Short phrases must match their syllables exactly; a short match heard only as a homophone
+Short phrases must match their syllables exactly (a one-syllable phrase without even the
+accent merging of loose_syllable); a short match heard only as a homophone
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
 of its exceptions (不知道 in 不知道您) is no hit.
 """
@@ -71,7 +72,7 @@ class _Form:
     chars: str
     syllables: tuple[str, ...]
     code: str
-    exact: bool  # short: strict syllables (no loose merging), homophones on word boundaries
+    exact: bool  # short: no edits, and homophones only on word boundaries
     errors: int  # syllable edits tolerated
     anchored: bool  # the edit must fall inside: first and last syllable heard right
     exception: bool  # one of the phrase's exceptions, not the phrase
@@ -161,8 +162,9 @@ class Matcher:
             end = start + m
             if not whole or not _placed(form.phrase, end, n):
                 return None
-            if form.exact and (norm.syllables[start:end] != form.syllables
-                               or not _on_words(form, norm, start, end)):
+            if m == 1 and norm.syllables[start] != form.syllables[0]:
+                return None  # one syllable has no context to excuse an accent: 了 is no 呢
+            if form.exact and not _on_words(form, norm, start, end):
                 return None
             return Span(form.phrase, start, end, 100.0)
         windows = []
