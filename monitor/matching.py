@@ -5,10 +5,11 @@ syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
 substitution is free, a wrong, dropped or added syllable costs one edit, and a phrase
 tolerates a number of edits that grows with its length (threshold per kind). Candidates
 come from an automaton of phrase pieces, so cost grows with the text, not the lexicon.
-Short phrases must match their syllables exactly (a one-syllable phrase without even the
-accent merging of loose_syllable); a short match heard only as a homophone
+Short phrases must match their syllables exactly; a short match heard only as a homophone
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
-of its exceptions (不知道 in 不知道您) is no hit.
+of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
+phrases are also compared with the initials and finals a small recogniser confuses
+merged (loose pinyin); characters, when present, already carry the exact syllables.
 """
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class MatchOptions:
     # a phrase shorter than this heard with an edit must keep its first and last syllable:
     # 快下赌了 may be 快下班了, but 下班了 plus any syllable is not
     anchor_below: int = 6
-    loose_pinyin: bool = True  # see loose_syllable()
+    loose_pinyin: bool = True  # pinyin-only speech: longer phrases also match loosely, see loose_syllable()
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
@@ -70,8 +71,8 @@ _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 
 class _Form:
     phrase: Phrase
     chars: str
-    syllables: tuple[str, ...]
     code: str
+    loose: str  # the code with loose_syllable() applied; '' for short forms
     exact: bool  # short: no edits, and homophones only on word boundaries
     errors: int  # syllable edits tolerated
     anchored: bool  # the edit must fall inside: first and last syllable heard right
@@ -98,7 +99,8 @@ class Matcher:
 
     def __init__(self, lexicon: Lexicon, options: MatchOptions | None = None):
         self.options = options or MatchOptions()
-        self._coding = _Coding(loose=self.options.loose_pinyin)
+        self._strict = _Coding(loose=False)
+        self._loose = _Coding(loose=True)  # longer phrases, for pinyin-only speech
         self._forms: list[_Form] = []
         for phrase in lexicon.phrases:
             threshold = self.options.thresholds.get(phrase.kind, 80.0)
@@ -106,16 +108,19 @@ class Matcher:
             for text, exception in texts:
                 syllables = normalize(text).syllables
                 exact = len(syllables) < self.options.exact_below
-                code = self._coding.phrase(syllables)
+                code = self._strict.phrase(syllables)
                 errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
                 anchored = errors > 0 and len(code) < self.options.anchor_below
-                self._forms.append(_Form(phrase, text, syllables, code, exact, errors,
-                                         anchored, exception))
+                loose = "" if exact else self._loose.phrase(syllables)
+                self._forms.append(_Form(phrase, text, code, loose, exact, errors, anchored,
+                                         exception))
         for n, form in enumerate(self._forms):
-            for offset, piece in _pieces(form.code, form.errors):
-                pins = (offset == 0) | (offset + len(piece) == len(form.code)) << 1 or 4
-                self._coding.add(piece, (n, offset, pins))
-        self._coding.build()
+            for coding, code in ((self._strict, form.code), (self._loose, form.loose)):
+                for offset, piece in _pieces(code, form.errors) if code else ():
+                    pins = (offset == 0) | (offset + len(piece) == len(code)) << 1 or 4
+                    coding.add(piece, (n, offset, pins))
+        self._strict.build()
+        self._loose.build()
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
@@ -123,22 +128,26 @@ class Matcher:
             return []
         best: dict[Phrase, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
-        text = self._coding.text(norm.syllables)
-        for (n, start), pins in self._coding.candidates(text).items():
-            form = self._forms[n]
-            known = best.get(form.phrase)  # equal scores: the form listed first
-            if known and known[0].score == 100.0 and known[1] < n and not form.exception:
-                continue  # nothing can beat it
-            if form.anchored and not _edge_heard(form, text, start, pins):
-                continue
-            span = self._align(form, text, start, pins, norm)
-            if span is None:
-                continue
-            if form.exception:
-                excepted.setdefault(form.phrase, []).append(span)
-                continue
-            if known is None or (span.score, -n) > (known[0].score, -known[1]):
-                best[form.phrase] = (span, n)
+        passes = [(self._strict, "code")]
+        if self.options.loose_pinyin and not norm.chars:
+            passes.append((self._loose, "loose"))
+        for coding, attribute in passes:
+            text = coding.text(norm.syllables)
+            for (n, start), pins in coding.candidates(text).items():
+                form = self._forms[n]
+                known = best.get(form.phrase)  # equal scores: the form listed first
+                if known and known[0].score == 100.0 and known[1] < n and not form.exception:
+                    continue  # nothing can beat it
+                code = getattr(form, attribute)
+                if form.anchored and not _edge_heard(code, form.errors, text, start, pins):
+                    continue
+                span = self._align(form, code, text, start, pins, norm)
+                if span is None:
+                    continue
+                if form.exception:
+                    excepted.setdefault(form.phrase, []).append(span)
+                elif known is None or (span.score, -n) > (known[0].score, -known[1]):
+                    best[form.phrase] = known = (span, n)
         spans = [span for span, _ in best.values()]
         if len(spans) < 2 and not excepted:
             return spans
@@ -148,7 +157,7 @@ class Matcher:
                 and not any(_explains(o, s) for o in polite)]
         return _resolve_overlaps(kept)
 
-    def _align(self, form: _Form, text: str, start: int, pins: int,
+    def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
                norm: NormText) -> Span | None:
         """The span around `start` where the form is heard within its tolerance, if any.
 
@@ -156,14 +165,12 @@ class Matcher:
         its end when it closes it (pins & 2); an intact middle piece (pins & 4) pins
         neither, but leaves at least one edit to each side.
         """
-        code, k, n, m = form.code, form.errors, len(text), len(form.code)
+        k, n, m = form.errors, len(text), len(code)
         whole = start >= 0 and text[start:start + m] == code
         if k == 0 or (pins == 3 and whole):
             end = start + m
             if not whole or not _placed(form.phrase, end, n):
                 return None
-            if m == 1 and norm.syllables[start] != form.syllables[0]:
-                return None  # one syllable has no context to excuse an accent: 了 is no 呢
             if form.exact and not _on_words(form, norm, start, end):
                 return None
             return Span(form.phrase, start, end, 100.0)
@@ -280,10 +287,9 @@ class _Coding:
         return found
 
 
-def _edge_heard(form: _Form, text: str, start: int, pins: int) -> bool:
-    """An anchored form's unpinned outer syllable must be heard where its edits allow it:
+def _edge_heard(code: str, k: int, text: str, start: int, pins: int) -> bool:
+    """An anchored form's unpinned outer syllable must be heard where its k edits allow it:
     a cheap test that spares most alignments."""
-    code, k = form.code, form.errors
     if pins == 1:
         end = start + len(code)
         return code[-1] in text[max(0, end - 1 - k):end + k]
