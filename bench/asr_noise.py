@@ -2,11 +2,11 @@
 
 A recogniser that mishears mostly writes another character with the same sound, and
 prefers common characters: substitutions are drawn from a homophone table built from
-pypinyin's readings (each character's default reading) weighted by how often jieba's dictionary uses each character. Some
-substitutions are near-homophones (zh/z, n/l, -ng/-n) or unrelated common characters;
-characters are also dropped and, less often, inserted. The output looks like vosk's:
-no punctuation, spaces between words. The error rate actually reached is measured by
-edit distance, never assumed.
+pypinyin's readings (each character's default reading) weighted by how often jieba's
+dictionary uses each character. Some substitutions are near-homophones (zh/z, n/l,
+-ng/-n) or unrelated common characters; characters are also dropped and, less often,
+inserted. The output looks like vosk's: no punctuation, spaces between words. The error
+rate actually reached is measured by edit distance, never assumed.
 """
 from __future__ import annotations
 

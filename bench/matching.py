@@ -150,7 +150,8 @@ def _miss(conv, clean, truth, visit, checks, flagged, found) -> str:
     for i in truth.indices:
         u = conv.utterances[i]
         hits = " ".join(f"[{h.kind}:{h.phrase}~{h.matched}:{h.score:g}]" for h in found.get(i, []))
-        lines.append(f"   {u.start:7.1f} {u.role:8} {original.utterances[i].text} | {u.text} {hits}")
+        said = original.utterances[i].text
+        lines.append(f"   {u.start:7.1f} {u.role:8} {said} | {u.text} {hits}")
     return "\n".join(lines)
 
 
@@ -272,7 +273,8 @@ def report(results: dict[str, Result], speed: dict, args) -> tuple[str, dict]:
     figures = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.python_version()}",
-        "args": {k: str(v) for k, v in vars(args).items()}, "visits": {n: results[n].visits for n in names},
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "visits": {n: results[n].visits for n in names},
         "cer": {n: round(results[n].cer, 4) for n in names},
         "phrases": {n: {who: {k: t.as_dict() for k, t in results[n].phrases[who].items()}
                         for who in ("matcher", "baseline")} for n in names},

@@ -111,7 +111,8 @@ class Matcher:
                 code = self._strict.phrase(syllables)
                 errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
                 anchored = errors > 0 and len(code) < self.options.anchor_below
-                loose = "" if exact else self._loose.phrase(syllables)
+                loose = "" if exact or not self.options.loose_pinyin else self._loose.phrase(
+                    syllables)
                 self._forms.append(_Form(phrase, text, code, loose, exact, errors, anchored,
                                          exception))
         for n, form in enumerate(self._forms):
