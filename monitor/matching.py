@@ -2,11 +2,13 @@
 
 Phrases and utterances are compared as sequences of toneless pinyin syllables, each
 syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
-substitution is free, a dropped character costs one edit. Candidate phrases come from an
-index of syllable bigrams and skip-bigrams, so cost grows with the text, not the lexicon.
+substitution is free, a wrong, dropped or added syllable costs one edit, and a phrase
+tolerates a number of edits that grows with its length (threshold per kind). Candidates
+come from an automaton of phrase pieces, so cost grows with the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
-must also sit on jieba word boundaries (再见 is not 在健身房). Where only pinyin was heard,
-longer phrases are also compared with the initials and finals a small recogniser confuses
+must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
+of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
+phrases are also compared with the initials and finals a small recogniser confuses
 merged (loose pinyin); characters, when present, already carry the exact syllables.
 """
 from __future__ import annotations
@@ -16,15 +18,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Indel
+import ahocorasick
+from rapidfuzz.distance import Levenshtein
 
-from .lexicon import Lexicon, Phrase
+from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
 from .normalize import NormText, normalize
 from .records import PhraseHit, Utterance
 
 _RETROFLEX = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FINALS = (("ing", "in"), ("eng", "en"))
+
+
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q",
+             "x", "r", "z", "c", "s", "y", "w")
+
+
+def initial(syllable: str) -> str:
+    """The consonant a syllable opens with ('' for a vowel): 'zh' of zhang, 'f' of fan."""
+    return next((i for i in _INITIALS if syllable.startswith(i)), "")
 
 
 def loose_syllable(syllable: str) -> str:
@@ -43,15 +54,44 @@ def loose_syllable(syllable: str) -> str:
 
 @dataclass
 class MatchOptions:
-    """How strict matching is; per lexicon kind, since a false taboo costs more than a missed 您好."""
+    """How strict matching is; per lexicon kind, since a false taboo costs more than a missed 您好.
+
+    A threshold t lets a phrase of n syllables be heard with floor(n * (100 - t) / 100)
+    syllables wrong, dropped or added (at 75: none below 4 syllables, one up to 7, two up to
+    11); below `anchor_below` syllables the edit must fall inside the phrase.
+    """
 
     thresholds: dict[str, float] = field(default_factory=lambda: {
         "greeting": 75.0, "farewell": 75.0, "please": 80.0, "apology": 75.0,
-        "waiting": 75.0, "thanks_reply": 75.0, "taboo": 80.0, "thanks": 80.0,
+        "waiting": 75.0, "thanks_reply": 75.0, "taboo": 75.0, "thanks": 80.0,
         "question": 85.0, "instruction": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
+    # a phrase shorter than this heard with an edit must keep its first and last syllable:
+    # 快下赌了 may be 快下班了, but 下班了 plus any syllable is not
+    anchor_below: int = 6
+    min_heard: int = 1  # fewest of a phrase's syllables heard right in a fuzzy match
+    most_lost: int = 99  # most of a phrase's syllables missed or misheard in a fuzzy match
+    # a fuzzy form shorter than `swap_from` syllables may not have one swapped, and one
+    # shorter than `insert_from` may not gain one: 请收好 is not 请走好 misheard, nor is
+    # 上午的号 上午好; losing a syllable is what recognisers do
+    swap_from: int = 0
+    insert_from: int = 0
+    # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
+    # its last) half of it heard right is evidence enough: a threshold for those two places.
+    expected_threshold: float = 50.0
+
+    def expecting(self) -> "MatchOptions":
+        """The options for phrases where they are expected: looser, never below two syllables."""
+        return MatchOptions(
+            thresholds={"greeting": self.expected_threshold, "farewell": self.expected_threshold},
+            exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
+            insert_from=4,
+            loose_pinyin=self.loose_pinyin)
     loose_pinyin: bool = True  # pinyin-only speech: longer phrases also match loosely, see loose_syllable()
+
+
+_SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
 
 
 @dataclass(frozen=True)
@@ -59,12 +99,11 @@ class _Form:
     phrase: Phrase
     chars: str
     code: str
-    loose: str  # '' for exact forms
-    exceptions: tuple[str, ...]  # coded
-
-    @property
-    def exact(self) -> bool:
-        return not self.loose
+    loose: str  # the code with loose_syllable() applied; '' for short forms
+    exact: bool  # short: no edits, and homophones only on word boundaries
+    errors: int  # syllable edits tolerated
+    anchored: bool  # the edit must fall inside: first and last syllable heard right
+    exception: bool  # one of the phrase's exceptions, not the phrase
 
 
 @dataclass(frozen=True)
@@ -78,86 +117,136 @@ class Span:
 
 
 class Matcher:
-    """Finds lexicon phrases in normalised utterances."""
+    """Finds lexicon phrases in normalised utterances.
+
+    A form heard with at most k syllable edits, cut into k + 1 pieces, keeps at least one
+    piece intact (pigeonhole), so finding the pieces finds every candidate; only candidates
+    are aligned, and only in the windows their intact pieces allow.
+    """
 
     def __init__(self, lexicon: Lexicon, options: MatchOptions | None = None):
         self.options = options or MatchOptions()
-        self._codes: dict[str, str] = {}
+        o = self.options
+        self._checks_edits = (o.min_heard, o.most_lost, o.swap_from, o.insert_from) != (1, 99, 0, 0)
+        self._strict = _Coding(loose=False)
+        self._loose = _Coding(loose=True)  # longer phrases, for pinyin-only speech
         self._forms: list[_Form] = []
-        self._index: dict[str, list[int]] = {}
         for phrase in lexicon.phrases:
-            exceptions = tuple(self._code(normalize(e).syllables) for e in phrase.exceptions)
-            for form in phrase.forms:
-                syllables = normalize(form).syllables
+            threshold = self.options.thresholds.get(phrase.kind, 80.0)
+            texts = [(f, False) for f in phrase.forms] + [(e, True) for e in phrase.exceptions]
+            for text, exception in texts:
+                syllables = normalize(text).syllables
                 exact = len(syllables) < self.options.exact_below
-                self._forms.append(_Form(phrase, form, self._code(syllables),
-                                         "" if exact else self._code(syllables, loose=True),
-                                         exceptions))
+                code = self._strict.phrase(syllables)
+                errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
+                anchored = errors > 0 and len(code) < self.options.anchor_below
+                loose = "" if exact or not self.options.loose_pinyin else self._loose.phrase(
+                    syllables)
+                self._forms.append(_Form(phrase, text, code, loose, exact, errors, anchored,
+                                         exception))
         for n, form in enumerate(self._forms):
-            for key in set(_keys(form.code)) | set(_keys(form.loose)):
-                self._index.setdefault(key, []).append(n)
-
-    def _code(self, syllables: Iterable[str], loose: bool = False) -> str:
-        """One character per syllable; loose syllables get codes of their own (prefix ~)."""
-        out = []
-        for syllable in syllables:
-            key = "~" + loose_syllable(syllable) if loose else syllable
-            code = self._codes.get(key)
-            if code is None:
-                code = self._codes[key] = chr(0xF0000 + len(self._codes))
-            out.append(code)
-        return "".join(out)
+            for coding, code in ((self._strict, form.code), (self._loose, form.loose)):
+                for offset, piece in _pieces(code, form.errors) if code else ():
+                    pins = (offset == 0) | (offset + len(piece) == len(code)) << 1 or 4
+                    coding.add(piece, (n, offset, pins))
+        self._strict.build()
+        self._loose.build()
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
         if not norm.syllables:
             return []
-        text = self._code(norm.syllables)
-        keys = set(text) | set(_keys(text))  # single syllables find one-syllable phrases (吗)
-        loose = ""
+        best: dict[Phrase, tuple[Span, int]] = {}
+        excepted: dict[Phrase, list[Span]] = {}
+        passes = [(self._strict, "code")]
         if self.options.loose_pinyin and not norm.chars:
-            loose = self._code(norm.syllables, loose=True)
-            keys |= set(_keys(loose))
-        candidates = {n for key in keys for n in self._index.get(key, ())}
-        best: dict[Phrase, Span] = {}
-        for n in candidates:
-            form = self._forms[n]
-            span = self._align(form, text, norm)
-            if span is None and loose and not form.exact:
-                span = self._align(form, loose, norm, form.loose)
-            if span is None or _excepted(form, text, span):
-                continue
-            known = best.get(form.phrase)
-            if known is None or span.score > known.score:
-                best[form.phrase] = span
-        return _resolve_overlaps(best.values())
+            passes.append((self._loose, "loose"))
+        for coding, attribute in passes:
+            text = coding.text(norm.syllables)
+            for (n, start), pins in coding.candidates(text).items():
+                form = self._forms[n]
+                known = best.get(form.phrase)  # equal scores: the form listed first
+                if known and known[0].score == 100.0 and known[1] < n and not form.exception:
+                    continue  # nothing can beat it
+                code = getattr(form, attribute)
+                if form.anchored and not _edge_heard(code, form.errors, text, start, pins,
+                                                     coding.same_edge):
+                    continue
+                span = self._align(form, code, text, start, pins, norm, coding.same_edge)
+                if span is None:
+                    continue
+                if form.exception:
+                    excepted.setdefault(form.phrase, []).append(span)
+                elif known is None or (span.score, -n) > (known[0].score, -known[1]):
+                    best[form.phrase] = known = (span, n)
+        spans = [span for span, _ in best.values()]
+        if len(spans) < 2 and not excepted:
+            return spans
+        polite = spans + [e for found in excepted.values() for e in found]
+        kept = [s for s in spans
+                if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))
+                and not any(_explains(o, s) for o in polite)]
+        return _resolve_overlaps(kept)
 
-    def _align(self, form: _Form, text: str, norm: NormText, code: str = "") -> Span | None:
-        phrase = form.phrase
-        code = code or form.code
-        if form.exact:
-            begin = text.rfind(form.code) if phrase.position == "final" else text.find(form.code)
-            while begin >= 0:
-                end = begin + len(form.code)
-                if _placed(phrase, end, len(text)) and _on_words(form, norm, begin, end):
-                    return Span(phrase, begin, end, 100.0)
-                begin = text.find(form.code, begin + 1)
-            return None
-        threshold = self.options.thresholds.get(phrase.kind, 80.0)
-        if len(text) <= len(code):
-            begin, end = 0, len(text)
-        else:
-            aligned = fuzz.partial_ratio_alignment(code, text, score_cutoff=threshold)
-            if aligned is None:
+    def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
+               norm: NormText, same_edge) -> Span | None:
+        """The span around `start` where the form is heard within its tolerance, if any.
+
+        An intact piece pins the span: its begin when the piece opens the form (pins & 1),
+        its end when it closes it (pins & 2); an intact middle piece (pins & 4) pins
+        neither, but leaves at least one edit to each side.
+        """
+        k, n, m = form.errors, len(text), len(code)
+        whole = start >= 0 and text[start:start + m] == code
+        if k == 0 or (pins == 3 and whole):
+            end = start + m
+            if not whole or not _placed(form.phrase, end, n):
                 return None
-            begin, end = aligned.dest_start, aligned.dest_end
-        score = Indel.normalized_similarity(code, text[begin:end]) * 100
-        if score < threshold:
+            if form.exact and not _on_words(form, norm, start, end):
+                return None
+            return Span(form.phrase, start, end, 100.0)
+        windows = []
+        if pins & 1:
+            windows += [(start, end) for end in range(start + m - k, start + m + k + 1)]
+        if pins & 2:
+            windows += [(begin, start + m) for begin in range(start - k, start + k + 1)]
+        if pins & 4:  # only a middle piece in place: each side holds one of the k edits
+            windows += [(start + i, start + m + j) for i in range(1 - k, k)
+                        for j in range(1 - k, k)]
+        if pins not in (1, 2, 4):
+            windows = list(dict.fromkeys(windows))
+        windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
+        if form.anchored:
+            windows = [(b, e) for b, e in windows if e - b >= min(m, _SHORTEST_FUZZY)
+                       and same_edge(text[b], code[0]) and same_edge(text[e - 1], code[-1])]
+        best = None
+        for begin, end in windows:
+            edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
+            if edits <= k:
+                key = (edits, abs(end - begin - m))
+                if best is None or key < best[0]:
+                    best = (key, begin, end)
+        if best is None:
+            return None
+        (edits, _), begin, end = best
+        if edits and not self._heard_enough(code, text[begin:end]):
             return None
         begin, end = _trim(code, text, begin, end)
-        if not _placed(phrase, end, len(text)):
+        if not _placed(form.phrase, end, n):
             return None
-        return Span(phrase, begin, end, round(score, 1))
+        return Span(form.phrase, begin, end, round(100.0 * (1 - edits / len(code)), 1))
+
+    def _heard_enough(self, code: str, span: str) -> bool:
+        options = self.options
+        if not self._checks_edits:
+            return True
+        tags = [op.tag for op in Levenshtein.editops(code, span)]
+        swapped = tags.count("replace")
+        lost = swapped + tags.count("delete")
+        if (swapped and len(code) < options.swap_from) or (
+                "insert" in tags and len(code) < options.insert_from):
+            return False
+        return len(code) - lost >= options.min_heard and lost <= options.most_lost
 
     def hits(self, utterance: Utterance, index: int, norm: NormText | None = None) -> list[PhraseHit]:
         """The phrase hits of one utterance, with their time spans."""
@@ -175,13 +264,129 @@ class Matcher:
         return hits
 
 
-def _keys(code: str) -> Iterable[str]:
-    if len(code) == 1:
-        yield code
-    for i in range(len(code) - 1):
-        yield code[i:i + 2]
-        if i + 2 < len(code):
-            yield code[i] + "\0" + code[i + 2]
+class _Coding:
+    """Syllables as one character each (loose or strict), and the phrase pieces to find.
+
+    Syllables no phrase uses all share one code: they can never match a phrase syllable.
+    The pieces go into an Aho-Corasick automaton, so one pass over an utterance finds
+    every piece in it, whatever the lexicon's size.
+    """
+
+    _UNKNOWN = chr(0xF0000)
+
+    def __init__(self, loose: bool):
+        self.loose = loose
+        self.codes: dict[str, str] = {}
+        self.heard: dict[str, str] = {}
+        self.initials: dict[str, str] = {}  # loose: code -> initial, for same_edge()
+        self._pieces: dict[str, list[tuple[int, int, int]]] = {}
+        self._automaton = None
+
+    def _key(self, syllable: str) -> str:
+        return loose_syllable(syllable) if self.loose else syllable
+
+    def phrase(self, syllables: Iterable[str]) -> str:
+        out = []
+        for syllable in syllables:
+            key = self._key(syllable)
+            out.append(self._new(key))
+        return "".join(out)
+
+    def _new(self, key: str) -> str:
+        code = self.codes.get(key)
+        if code is None:
+            code = self.codes[key] = chr(0xF0001 + len(self.codes))
+            self.initials[code] = initial(key)
+        return code
+
+    def same_edge(self, heard: str, wanted: str) -> bool:
+        """Is a phrase's first or last syllable heard? Exactly, in characters; by its initial
+        alone in loose (pinyin-only) speech, where a small recogniser mishears finals far
+        more than initials (烦 heard as fa)."""
+        if heard == wanted:
+            return True
+        return self.loose and heard != self._UNKNOWN and self.initials[heard] == self.initials[wanted]
+
+    def add(self, piece: str, entry: tuple[int, int, int]) -> None:
+        self._pieces.setdefault(piece, []).append(entry)
+
+    def build(self) -> None:
+        """Compile the pieces added so far into the automaton."""
+        self._automaton = None
+        if self._pieces:
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+            for piece, entries in self._pieces.items():
+                automaton.add_word(piece, (len(piece) - 1, tuple(entries)))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def text(self, syllables: tuple[str, ...]) -> str:
+        heard = self.heard
+        try:
+            return "".join(map(heard.__getitem__, syllables))
+        except KeyError:  # a syllable heard for the first time
+            for syllable in syllables:
+                if syllable not in heard:  # loose: a code of its own, for same_edge()
+                    key = self._key(syllable)
+                    heard[syllable] = self._new(key) if self.loose else self.codes.get(
+                        key, self._UNKNOWN)
+            return "".join(map(heard.__getitem__, syllables))
+
+    def candidates(self, text: str) -> dict[tuple[int, int], int]:
+        """(form, where it would start) for every form a piece of which is heard intact,
+        with which pieces (1: the opening one, 2: the closing one, 4: a middle one)."""
+        found: dict[tuple[int, int], int] = {}
+        if self._automaton is None:
+            return found
+        get = found.get
+        for last, (back, entries) in self._automaton.iter(text):
+            at = last - back
+            for form, offset, pins in entries:
+                key = (form, at - offset)
+                found[key] = get(key, 0) | pins
+        return found
+
+
+def _edge_heard(code: str, k: int, text: str, start: int, pins: int, same_edge) -> bool:
+    """An anchored form's unpinned outer syllable must be heard where its k edits allow it:
+    a cheap test that spares most alignments."""
+    if pins == 1:
+        end = start + len(code)
+        return any(same_edge(c, code[-1]) for c in text[max(0, end - 1 - k):end + k])
+    if pins == 2:
+        return any(same_edge(c, code[0]) for c in text[max(0, start - k):start + k + 1])
+    return True
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.begin < b.end and b.begin < a.end
+
+
+def _beyond(exception: Span, span: Span) -> bool:
+    """An exception heard over a hit and reaching past it: 不知道 in 不知道您 (an exception
+    heard only as far as the phrase itself is the phrase)."""
+    return _overlap(exception, span) and (exception.begin < span.begin or exception.end > span.end)
+
+
+def _explains(better: Span, span: Span) -> bool:
+    """Another rule phrase (or an exception) heard over most of a span, at least as long,
+    explains it away: heard better (欢迎来到 is no 欢迎再来 with a syllable lost), or polite
+    and longer (a taboo inside a polite phrase is part of the polite phrase)."""
+    if better.phrase is span.phrase or better.phrase.kind in CUE_KINDS:
+        return False
+    length, other = span.end - span.begin, better.end - better.begin
+    shared = min(span.end, better.end) - max(span.begin, better.begin)
+    if other < length or 2 * shared < length:
+        return False
+    return better.score > span.score or (
+        span.phrase.kind == "taboo" and better.phrase.kind in REQUIRED_KINDS and other > length)
+
+
+def _pieces(code: str, errors: int) -> list[tuple[int, str]]:
+    """Cut a form into errors + 1 nearly equal pieces, with their offsets."""
+    count = errors + 1
+    bounds = [round(i * len(code) / count) for i in range(count + 1)]
+    return [(bounds[i], code[bounds[i]:bounds[i + 1]]) for i in range(count)]
 
 
 def _placed(phrase: Phrase, end: int, length: int) -> bool:
@@ -190,36 +395,40 @@ def _placed(phrase: Phrase, end: int, length: int) -> bool:
 
 def _trim(code: str, text: str, begin: int, end: int) -> tuple[int, int]:
     """Shrink an aligned window to the syllables that really match the phrase."""
-    equal = [op for op in Indel.opcodes(code, text[begin:end]) if op.tag == "equal"]
+    equal = [op for op in Levenshtein.opcodes(code, text[begin:end]) if op.tag == "equal"]
     if not equal:
         return begin, end
     return begin + equal[0].dest_start, begin + equal[-1].dest_end
 
 
-def _excepted(form: _Form, text: str, span: Span) -> bool:
-    """An exception (a polite phrasing containing the phrase) overlapping the hit wins."""
-    for code in form.exceptions:
-        start = text.find(code)
-        while start >= 0:
-            if start < span.end and span.begin < start + len(code):
-                return True
-            start = text.find(code, start + 1)
-    return False
-
-
 def _on_words(form: _Form, norm: NormText, begin: int, end: int) -> bool:
-    """A short phrase heard only as homophones must not cut through a word."""
-    if not norm.chars or norm.chars[begin:end] == form.chars:
+    """A short phrase heard only as homophones must not be a dictionary word of its own,
+    nor cut through a word: 在见 may be 再见, but a recogniser that wrote 那边 meant 那边,
+    not 哪边, and 在健身房 holds no 再见."""
+    heard = norm.chars[begin:end]
+    if not norm.chars or heard == form.chars:
         return True
+    if end - begin > 1 and _dictionary().get(heard, 0) > 0:
+        return False
     bounds = _word_bounds(norm.chars)
     return begin in bounds and end in bounds
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, int]:
+    """jieba's word frequencies (prefixes of words are listed with 0)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
 
 
 @lru_cache(maxsize=4096)
 def _word_bounds(chars: str) -> frozenset[int]:
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
+    _dictionary()
     bounds, pos = {0}, 0
     for word in jieba.cut(chars, HMM=False):
         pos += len(word)
@@ -228,9 +437,9 @@ def _word_bounds(chars: str) -> frozenset[int]:
 
 
 def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
-    """Within a kind, overlapping phrases are one event: keep the longest, then the best."""
+    """Within a kind, overlapping phrases are one event: keep the best heard, then the longest."""
     kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.begin), -s.score, s.begin)):
+    for span in sorted(spans, key=lambda s: (-s.score, -(s.end - s.begin), s.begin)):
         if not any(k.phrase.kind == span.phrase.kind and k.begin < span.end and span.begin < k.end
                    for k in kept):
             kept.append(span)

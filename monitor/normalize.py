@@ -90,7 +90,7 @@ def normalize(text: str, pinyin: str = "") -> NormText:
     """Normalise an utterance; characters win when present, pinyin is used otherwise."""
     chars = clean_chars(text) if text else ""
     if chars:
-        return NormText(chars, tuple(char_syllable(c) for c in chars))
+        return NormText(chars, tuple(map(char_syllable, chars)))
     return NormText("", split_pinyin(pinyin))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import lexicon as lexicons
 from . import profiles, rules, transcript, visits
+from .lexicon import Lexicon
 from .matching import Matcher
 from .normalize import NormText, normalize
 from .records import PhraseHit, Session, Utterance, Visit
@@ -25,6 +26,7 @@ class Scorer:
         self.profile = profile
         self.lexicon = lexicon.for_sector(profile.sector)
         self.matcher = Matcher(self.lexicon, profile.matching)
+        self.expecting = Matcher(_expected_forms(self.lexicon), profile.matching.expecting())
         self._phrases = {(p.kind, p.text) for p in self.lexicon.phrases}
 
     @classmethod
@@ -86,6 +88,7 @@ class Scorer:
         """Apply the rules to one visit; with `now`, a visit still in progress."""
         start = min(utterances[i].start for i in indices)
         end = max(utterances[i].end for i in indices)
+        hits = self._expected(indices, utterances, norms, hits)
         view = rules.VisitView(start, end, indices, utterances, norms, hits, now)
         options = self.profile.rules
         findings = rules.evaluate(view, options)
@@ -100,11 +103,39 @@ class Scorer:
             findings=findings, hits=[h for i in indices for h in hits.get(i, ())],
             score=round(total, 1), verdict=verdict)
 
+    def _expected(self, indices, utterances, norms, hits) -> dict[int, list[PhraseHit]]:
+        """A greeting in the visit's first staff words and a farewell in its last are where
+        they are expected: there, a phrase heard half right counts (a recogniser that wrote
+        请走 for 请慢走 still heard the farewell)."""
+        staff = [i for i in indices if utterances[i].role == "staff"]
+        if not staff:
+            return hits
+        extra = dict(hits)
+        for i, kind in ((staff[0], "greeting"), (staff[-1], "farewell")):
+            if any(h.kind == kind for h in extra.get(i, ())):
+                continue
+            found = [h for h in self.expecting.hits(utterances[i], i, norms[i]) if h.kind == kind]
+            if found:
+                extra[i] = extra.get(i, []) + found[:1]
+        return extra
+
     def score_file(self, path, **meta) -> Session:
         """Read and score a JSONL transcript."""
         data = Path(path).read_bytes() if Path(path).is_file() else b""
         return self.score(transcript.read(path), source=str(path),
                           sha256=hashlib.sha256(data).hexdigest(), **meta)
+
+
+EXPECTED = ("greeting", "farewell")
+PARTICLES = frozenset("啊吧呀啦哦嘛呢")
+
+
+def _expected_forms(lexicon: Lexicon) -> Lexicon:
+    """Greetings and farewells for matching where they are expected, without the variants
+    that only add a particle: half of 请坐吧 heard is 请吧, which greets nobody."""
+    return Lexicon(tuple(
+        replace(p, variants=tuple(v for v in p.variants if v[-1] not in PARTICLES))
+        for p in lexicon.phrases if p.kind in EXPECTED))
 
 
 def announces_wait(hits: Sequence[PhraseHit]) -> bool:

@@ -93,3 +93,11 @@ def test_loose_pinyin_merges_accent_confusions():
     assert loose_syllable("zhang") == loose_syllable("zang")
     assert loose_syllable("nin") == loose_syllable("ling")
     assert loose_syllable("shi") == "si"
+
+
+def test_pinyin_only_edges_need_only_their_initials(scorer):
+    """A small recogniser mishears finals (烦 as fa): in pinyin-only speech an edge syllable
+    with the right initial anchors the phrase; in characters it must be the syllable."""
+    assert ("taboo", "你烦不烦") in found(scorer, pinyin="lǐ fān bù fā mā")
+    assert ("taboo", "你烦不烦") not in found(scorer, "你烦不发吗")
+    assert ("taboo", "你烦不烦") not in found(scorer, pinyin="lǐ fān bù shì")

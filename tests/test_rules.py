@@ -170,3 +170,26 @@ def test_disabled_rule_does_not_run():
 def test_score_and_verdict(deductions, expected):
     findings = [Finding("x", 0, 1, "", "major", deduction=d) for d in deductions]
     assert score(findings, ScoreOptions()) == expected
+
+
+@pytest.mark.parametrize("last, farewelled", [
+    ("好的 请走", True),          # 请慢走 with a syllable lost, where a farewell is expected
+    ("小心台", True),             # 小心台阶, the last syllable lost
+    ("这是您的材料请收好", False),  # 请收好 is not 请走好 misheard: no swapped syllable
+    ("请把这个拿好", False),
+])
+def test_a_farewell_half_heard_counts_only_at_the_end(scorer, last, farewelled):
+    v = visit(scorer, GREET, utt(4, 6, "staff", last))
+    assert v.farewelled is farewelled
+    early = visit(scorer, GREET, utt(4, 6, "staff", "好的 请走"), utt(8, 12, "staff", "这是您的材料"))
+    assert not early.farewelled
+
+
+@pytest.mark.parametrize("first, greeted", [
+    ("你好 请问办什么", True),
+    ("请把户号告诉我", False),     # half of 请坐吧 is 请吧: particles are no evidence
+    ("明天上午的号还有", False),   # 上午的号 is not 上午好: no added syllable in short phrases
+])
+def test_a_greeting_half_heard_counts_only_first(scorer, first, greeted):
+    v = visit(scorer, utt(0, 3, "staff", first), BYE)
+    assert v.greeted is greeted
