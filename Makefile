@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/demo.db
 
-.PHONY: setup demo test bench clean sysdeps model
+.PHONY: setup demo test bench clean sysdeps model bench-audio
 
 setup: $(STAMP)
 
@@ -49,6 +49,10 @@ bench: setup
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/lights.py
+	$(MAKE) bench-audio
+
+bench-audio: setup sysdeps model
+	$(BIN)/python bench/audio.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,7 +7,7 @@ replays exactly what the live monitor would have heard.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,9 +20,12 @@ from .vad import Vad, VadOptions
 class Transcriber:
     """Feed chunks of any side; get finished utterances; flush() at the end of the stream."""
 
-    def __init__(self, engine: Engine, vad_options: VadOptions | None = None):
+    def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
+                 on_speech: Callable[[str, float], None] | None = None):
+        """`on_speech(role, start)` hears when a speech segment begins (before its words)."""
         self.engine = engine
         self.vad_options = vad_options or VadOptions()
+        self.on_speech = on_speech
         self._vads: dict[str, Vad] = {}
         self._streams = {}
 
@@ -31,7 +34,12 @@ class Transcriber:
         if vad is None:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
             self._streams[chunk.role] = self.engine.stream(chunk.role)
-        return [u for piece in vad.feed(chunk) for u in self._streams[chunk.role].feed(piece)]
+        utterances = []
+        for piece in vad.feed(chunk):
+            if self.on_speech and piece.start == piece.segment_start:
+                self.on_speech(chunk.role, piece.start)
+            utterances += self._streams[chunk.role].feed(piece)
+        return utterances
 
     def flush(self) -> list[Utterance]:
         return [u for role, vad in self._vads.items()

@@ -583,3 +583,76 @@ def transcribe(audio, channels, engine, output, lexicon_dir):
     with output.open("w", encoding="utf-8") as handle:
         transcript.write(utterances, handle)
     click.echo(f"{len(utterances)} utterance(s) written to {output}", err=True)
+
+
+@cli.command()
+@click.option("--window", "window_ids", multiple=True,
+              help="Window id; repeat with --device (and --channels) for each window")
+@click.option("--device", "devices_", multiple=True,
+              help="Input device (name or index, see `courtesy devices`) or a WAV/FLAC to replay")
+@click.option("--channels", "channel_maps", multiple=True,
+              help="Channel roles per window, e.g. staff,customer (once for all, or per window)")
+@click.option("--staff", help="Staff member id at the window")
+@click.option("--profile", default=profiles.DEFAULT, show_default=True, help="Sector profile")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hall config: [devices.ID] device/channels/staff/profile, "
+                   "[recordings] keep/days/folder, [[lights.drivers]]")
+@click.option("--keep", type=click.Choice(["none", "flagged", "all"]), default=None,
+              help="Recordings kept for replay [default: flagged]")
+@click.option("--keep-days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Delete recordings older than this many days [default: 30]")
+@click.option("--recordings", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for recordings [default: reports/recordings]")
+@click.option("--for", "duration", type=float, default=None,
+              help="Stop after this many seconds (default: until interrupted)")
+@engine_option
+@db_option
+@lexicons_option
+def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep, keep_days,
+           recordings, duration, engine, db_path, lexicon_dir):
+    """Listen to counters live: transcribe, judge, light and store as people speak.
+
+    Example: courtesy listen --window W01 --device pulse --channels staff,customer
+    """
+    import signal
+
+    from . import alerts, asr
+    from .listen import HallAudio, Monitor, RetentionOptions, WindowConfig, load_hall, run_for
+    from .sources import parse_channels
+    from .storage import Store
+
+    if config_path:
+        hall = load_hall(config_path)
+    else:
+        if not window_ids or len(window_ids) != len(devices_):
+            raise click.UsageError("give --window and --device once per window "
+                                   "(or --config hall.toml)")
+        if len(channel_maps) not in (0, 1, len(window_ids)):
+            raise click.UsageError("give --channels once, or once per window")
+        maps = [parse_channels(m) for m in channel_maps] or [parse_channels(None)]
+        hall = HallAudio([WindowConfig(w, d, maps[min(n, len(maps) - 1)], staff, profile)
+                          for n, (w, d) in enumerate(zip(window_ids, devices_))],
+                         RetentionOptions(), [])
+    retention = hall.retention
+    retention.keep = keep or retention.keep
+    retention.days = keep_days or retention.days
+    retention.folder = recordings or retention.folder
+    store = Store(db_path)
+    lights = alerts.Lights.for_store(store, drivers=hall.drivers)
+    monitor = Monitor(
+        hall.windows, asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
+        lexicon_dir, lights,
+        on_update=lambda update: click.echo(live_line(update)),
+        on_light=lambda events: [click.echo(light_line(e)) for e in events],
+        on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
+    stopping = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.append(True))
+    timed = run_for(duration)
+    click.echo(f"listening to {', '.join(w.id for w in hall.windows)}; storing in {db_path}; "
+               f"recordings: {retention.keep} for {retention.days:g} days in {retention.folder}")
+    try:
+        monitor.run(lambda: bool(stopping) or timed())
+    finally:
+        lights.close()
+    click.echo(f"stopped; {store.counts()['visits']} visit(s) in {db_path}")

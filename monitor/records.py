@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy
 
 ROLES = ("staff", "customer")
 SEVERITIES = ("critical", "major", "minor")
@@ -142,7 +146,7 @@ class AudioChunk:
     """A short run of one counter side's audio: float32 mono samples at 16 kHz."""
 
     role: str
-    samples: "numpy.ndarray"  # noqa: F821 - numpy is only needed by the audio side
+    samples: numpy.ndarray
     start: float  # seconds from session start
 
 
@@ -155,8 +159,30 @@ class Voiced:
     """
 
     role: str
-    samples: "numpy.ndarray"  # noqa: F821
+    samples: numpy.ndarray
     start: float
     final: bool = False
     segment_start: float = 0.0  # where the segment began
     dbfs: float | None = None  # RMS level of the whole segment, on the final piece
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """Something the live monitor reports as it happens (printed by `courtesy listen`)."""
+
+    at: datetime
+    window: str
+    kind: str  # heard, finding, visit, device, overrun, storage, recording
+    message: str
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A stretch of one window's audio kept on disk for replay, or deleted by retention."""
+
+    path: str
+    window: str
+    started_at: datetime
+    ended_at: datetime
+    kept: bool
+    reason: str  # why kept or deleted: "all", "flagged visit", "no flagged visit", "expired"

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .errors import CourtesyError
-from .records import LightEvent, Session, Visit
+from .records import LightEvent, Recording, Session, Visit
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 
@@ -61,6 +61,10 @@ SCHEMA = {
     "training": ({
         "id": int, "visit": str, "tag": str, "note": str, "added_at": str,
     }, "id"),
+    "recordings": ({
+        "path": str, "window": str, "started_at": str, "ended_at": str, "kept": int,
+        "reason": str,
+    }, "path"),
 }
 _INDEXES = {
     "utterances": [["session", "idx"], ["visit"]],
@@ -70,6 +74,7 @@ _INDEXES = {
     "light_events": [["window", "id"], ["at"]],
     "acks": [["event"]],
     "training": [["visit", "tag"]],
+    "recordings": [["window", "started_at"]],
 }
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
@@ -324,6 +329,30 @@ class Store:
             "select t.visit, t.tag, t.note, t.added_at, v.window, v.staff, v.started_at, "
             f"v.score, v.verdict from training t join visits v on v.id = t.visit {where} "
             "order by t.added_at desc, t.id desc", args))
+
+    # --- audio kept for replay (courtesy listen's retention) ---------------------------
+
+    def save_recording(self, recording: Recording) -> None:
+        """Note a recording file and whether retention kept it (replacing an earlier note)."""
+        with self._writing("store recording"):
+            self.db["recordings"].upsert({
+                "path": recording.path, "window": recording.window,
+                "started_at": recording.started_at.isoformat(timespec="milliseconds"),
+                "ended_at": recording.ended_at.isoformat(timespec="milliseconds"),
+                "kept": int(recording.kept), "reason": recording.reason}, pk="path")
+
+    def recording_expired(self, path: str) -> None:
+        with self._writing("mark recording expired"):
+            self.db.execute("update recordings set kept = 0, reason = 'expired' where path = ?",
+                            [path])
+
+    def flagged_visits(self, window: str, start: datetime, end: datetime) -> int:
+        """Visits at a window overlapping a stretch of time whose verdict is not pass."""
+        return self.db.execute(
+            "select count(*) from visits where window = ? and verdict != 'pass' "
+            "and started_at <= ? and ended_at >= ?",
+            [window, end.isoformat(timespec="milliseconds"),
+             start.isoformat(timespec="milliseconds")]).fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in SCHEMA}

@@ -1,9 +1,10 @@
 """Voice activity per counter side: only speech goes on to the recogniser.
 
 Energy in 20 ms frames against an adaptive noise floor (the quietest moments of the last
-few seconds: a hall's hum, an air conditioner; speech always has pauses), with a start delay against clicks, a hangover so pauses between words do not split an
-utterance, and a little pre-roll so the first syllable is not clipped. Silence costs one
-vectorised mean per chunk.
+few seconds: a hall's hum, an air conditioner; speech always has pauses), with a start
+delay against clicks, a hangover so pauses between words do not split an utterance, and a
+little pre-roll so the first syllable is not clipped. Silence costs one vectorised mean
+per chunk.
 """
 from __future__ import annotations
 
@@ -67,11 +68,13 @@ class Vad:
 
     def feed(self, chunk: AudioChunk) -> list[Voiced]:
         out: list[Voiced] = []
-        if self._position and abs(chunk.start - self._position / SAMPLE_RATE) > self.options.frame_s:
+        expected = self._position / SAMPLE_RATE
+        if self._position and abs(chunk.start - expected) > self.options.frame_s:
             out += self.flush()  # a gap in the source (a device reopened): start afresh
         if not self._position:
             self._position = round(chunk.start * SAMPLE_RATE)
-        samples = np.concatenate((self._carry, chunk.samples)) if len(self._carry) else chunk.samples
+        samples = (np.concatenate((self._carry, chunk.samples)) if len(self._carry)
+                   else chunk.samples)
         whole = len(samples) // self.frame * self.frame
         self._carry = samples[whole:].copy()
         frames = samples[:whole].reshape(-1, self.frame)

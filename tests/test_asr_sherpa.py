@@ -23,7 +23,8 @@ def test_tokens_are_toned_initials_and_finals():
     assert sherpa.phrase_tokens("您好", vocabulary) == ("n", "ín", "h", "ǎo")
     assert sherpa.phrase_tokens("请慢走", vocabulary) == ("q", "ǐng", "m", "àn", "z", "ǒu")
     assert sherpa.phrase_tokens("您好吗", vocabulary) is None  # the model has no "a" here
-    assert sherpa.join_syllables(["n", "ín", "h", "ǎo", "ān", "er"]) == ["nín", "hǎo", "ān", "er"]
+    joined = sherpa.join_syllables(["n", "ín", "h", "ǎo", "ān", "er"])
+    assert joined == ["nín", "hǎo", "ān", "er"]
 
 
 def test_keywords_match_sherpa_text2token():

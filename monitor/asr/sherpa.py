@@ -214,15 +214,16 @@ class SherpaStream(Stream):
             spotter.decode_stream(self._kws)
             found = spotter.get_result(self._kws)
             if found:
-                self._hits.append(self._hit(found, spotter.timestamps(self._kws)))
+                self._hits.append(self._hit(found))
                 spotter.reset_stream(self._kws)
 
-    def _hit(self, name: str, times: list[float]) -> PhraseHit:
+    def _hit(self, name: str) -> PhraseHit:
+        """A spotted keyword ends about where decoding has reached (the spotter gives no
+        token times here); it started some 0.3 s per syllable before."""
         keyword = self.engine.keywords[int(name)]
         phrase = keyword.phrase
-        end = self._origin + (times[-1] + 0.2 if times else self._fed / SAMPLE_RATE)
-        start = self._origin + times[0] if times else end - 0.3 * len(join_syllables(keyword.tokens))
-        start = min(max(self._origin, start), end)
+        end = self._origin + self._fed / SAMPLE_RATE
+        start = max(self._origin, end - 0.3 * len(join_syllables(keyword.tokens)))
         return PhraseHit(kind=phrase.kind, phrase=phrase.text, matched=keyword.syllables,
                          utterance=-1, start=round(start, 3), end=round(end, 3), score=100.0,
                          category=phrase.category, severity=phrase.severity)

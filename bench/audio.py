@@ -1,0 +1,244 @@
+"""Audio pipeline benchmarks (issue 3): speed, latency, phrase recall, false hits, accuracy.
+
+    python bench/audio.py                 # everything
+    python bench/audio.py speed latency   # some sections
+
+Sections:
+  speed    real-time factor of the whole pipeline (VAD, sherpa recogniser + keyword
+           spotter, scoring, SQLite storage) for W windows x 2 channels on ONE core
+           (sched_setaffinity + onnxruntime num_threads=1), fed as fast as it can go.
+           hall RTF = wall time / the longest window's audio (all windows run side by
+           side); cpu/stream s = CPU per second of one channel's audio; cpu/speech s =
+           CPU per second of speech the VAD passed on (the cost when a side talks).
+  latency  end of a phrase (its hit's end time) to the hit being stored, on the samples:
+           the audio time until the VAD closes the utterance, plus the measured processing.
+  recall   phrases the scorer finds in the samples' reference transcripts that it also
+           finds when the samples' audio goes through the pipeline.
+  false    phrase hits per hour on ../shared/data/real-zh (ordinary speech), minus those
+           the reference text really contains; also the pinyin syllable error rate there.
+  vosk     character error rate of vosk on real-zh, when its model is installed.
+  sweep    recall and false hits again for other keyword thresholds and boosts.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz.distance import Levenshtein  # noqa: E402
+
+from monitor import asr, lexicon, models, sources, transcript  # noqa: E402
+from monitor.asr.sherpa import SherpaOptions  # noqa: E402
+from monitor.audio import Transcriber, transcribe, transcribe_file  # noqa: E402
+from monitor.listen import Monitor, RetentionOptions, WindowConfig  # noqa: E402
+from monitor.live import LiveSession  # noqa: E402
+from monitor.normalize import clean_chars, split_pinyin, text_pinyin  # noqa: E402
+from monitor.pipeline import Scorer  # noqa: E402
+from monitor.storage import Store  # noqa: E402
+
+SAMPLES = sorted((ROOT / "audio").glob("*.flac"))
+REAL_ZH = models.SHARED_MODELS.parent / "data" / "real-zh"
+CUE = set(lexicon.CUE_KINDS)
+
+
+def one_core() -> None:
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+
+def sherpa_engine(**options):
+    return asr.create("sherpa", lexicon.load(), SherpaOptions(num_threads=1, **options))
+
+
+def profile_of(path: Path) -> str:
+    return path.stem.split("_")[0]
+
+
+def speed(windows_list=(1, 20, 40)) -> None:
+    one_core()
+    engine = sherpa_engine()
+    print("\n## speed: whole pipeline, one core, sherpa-onnx (num_threads=1)")
+    print(f"{'windows':>8} {'streams':>8} {'audio s/window':>15} {'speech %':>9} "
+          f"{'cpu s':>7} {'wall s':>7} {'hall RTF':>9} {'cpu/stream s':>13} "
+          f"{'cpu/speech s':>13} {'streams/core':>13}")
+    for count in windows_list:
+        configs = [WindowConfig(f"W{n:02d}", SAMPLES[n % len(SAMPLES)],
+                                profile=profile_of(SAMPLES[n % len(SAMPLES)]))
+                   for n in range(count)]
+        with tempfile.TemporaryDirectory() as scratch:
+            store = Store(Path(scratch) / "bench.db")
+            monitor = Monitor(configs, engine, store, RetentionOptions(keep="none"))
+            began_cpu, began = time.process_time(), time.perf_counter()
+            monitor.run(lambda: False)
+            wall, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+        audio = [sources.file_duration(c.device) for c in configs]
+        speech = sum(w.transcriber.speech_s for w in monitor.windows)
+        hall_rtf = wall / max(audio)  # all windows run side by side: the longest sets the pace
+        per_stream = cpu / (2 * sum(audio))
+        print(f"{count:>8} {2 * count:>8} {statistics.mean(audio):>15.1f} "
+              f"{100 * speech / (2 * sum(audio)):>8.0f}% {cpu:>7.1f} {wall:>7.1f} "
+              f"{hall_rtf:>9.3f} {per_stream:>13.4f} {cpu / speech:>13.4f} "
+              f"{1 / per_stream:>13.0f}")
+
+
+def latency() -> None:
+    engine = sherpa_engine()
+    delays = []
+    for path in SAMPLES:
+        scorer = Scorer.load(profile_of(path))
+        with tempfile.TemporaryDirectory() as scratch:
+            session = LiveSession(scorer, Store(Path(scratch) / "bench.db"), window=path.stem)
+            transcriber = Transcriber(engine)
+            stored: set = set()
+            for block in _blocks(path):
+                began = time.perf_counter()
+                updates = [up for chunk in block for u in transcriber.feed(chunk)
+                           for up in session.feed(u)]  # feed() stores before it returns
+                spent = time.perf_counter() - began
+                arrived = block[0].start + len(block[0].samples) / sources.SAMPLE_RATE
+                for update in updates:
+                    for hit in update.visit.hits:
+                        key = (hit.kind, hit.phrase, round(hit.start, 1))
+                        if hit.kind not in CUE and key not in stored:
+                            stored.add(key)
+                            delays.append(max(0.0, arrived - hit.end) + spent)
+    delays.sort()
+    print("\n## latency: end of a phrase -> its hit stored (samples, sherpa, VAD hangover "
+          f"{Transcriber(engine).vad_options.hangover_s} s)")
+    print(f"hits {len(delays)}  median {statistics.median(delays):.2f} s  "
+          f"p95 {delays[int(0.95 * (len(delays) - 1))]:.2f} s  max {delays[-1]:.2f} s")
+
+
+def _blocks(path: Path):
+    replay = sources.read_file(path)
+    block = []
+    for chunk in replay:
+        if block and chunk.start != block[0].start:
+            yield block
+            block = []
+        block.append(chunk)
+    if block:
+        yield block
+
+
+def recall(engine=None) -> None:
+    engine = engine or sherpa_engine()
+    print("\n## recall: reference-transcript phrase hits found again from the audio "
+          "(staff and customer; cue kinds excluded)")
+    print(f"{'sample':<16} {'reference':>9} {'found':>6} {'by spotter':>11} {'extra':>6}")
+    total = found_total = spotted_total = extra_total = 0
+    per_kind: dict[str, list[int]] = {}
+    for path in SAMPLES:
+        scorer = Scorer.load(profile_of(path))
+        reference = _hits(scorer.score(transcript.read(path.with_suffix(".jsonl"))))
+        utterances = transcribe_file(path, engine)
+        heard = _hits(scorer.score(utterances))
+        spotted = {(h.kind, h.phrase) for u in utterances for h in u.spotted}
+        found = [r for r in reference if any(_same(r, h) for h in heard)]
+        extra = [h for h in heard if not any(_same(r, h) for r in reference)]
+        by_spotter = [r for r in found if (r.kind, r.phrase) in spotted]
+        for r in reference:
+            per_kind.setdefault(r.kind, [0, 0])[0] += 1
+            per_kind[r.kind][1] += r in found
+        total += len(reference)
+        found_total += len(found)
+        spotted_total += len(by_spotter)
+        extra_total += len(extra)
+        print(f"{path.stem:<16} {len(reference):>9} {len(found):>6} {len(by_spotter):>11} "
+              f"{len(extra):>6}")
+    print(f"{'all':<16} {total:>9} {found_total:>6} {spotted_total:>11} {extra_total:>6}   "
+          f"recall {found_total / total:.2f}")
+    print("by kind: " + ", ".join(f"{k} {f}/{n}" for k, (n, f) in sorted(per_kind.items())))
+
+
+def _hits(session):
+    return [h for v in session.visits for h in v.hits if h.kind not in CUE]
+
+
+def _same(reference, heard) -> bool:
+    """The same phrase (or, for taboo, the same kind) within two seconds."""
+    close = heard.start < reference.end + 2 and reference.start < heard.end + 2
+    return close and (reference.phrase == heard.phrase or
+                      (reference.kind == heard.kind == "taboo"))
+
+
+def false_hits(engine=None) -> None:
+    if not REAL_ZH.is_dir():
+        print(f"\n## false: skipped, {REAL_ZH} is absent")
+        return
+    engine = engine or sherpa_engine()
+    scorer = Scorer.load("general")
+    rows = list(csv.reader((REAL_ZH / "transcripts.tsv").open(encoding="utf-8"), delimiter="\t"))
+    refs = {r[0]: r[1] for r in rows if r and not r[0].startswith("#")}
+    seconds = 0.0
+    false, kept_in_text, cue = [], 0, 0
+    errors = syllables = 0
+    for name, text in sorted(refs.items()):
+        path = REAL_ZH / name
+        seconds += sources.file_duration(path)
+        utterances = transcribe_file(path, engine, ("staff",))
+        heard = scorer.score(utterances).visits
+        hits = [h for v in heard for h in v.hits]
+        truth = {(h.kind, h.phrase) for v in scorer.score(
+            [transcript.parse_line(f'{{"start": 0, "end": 1, "role": "staff", "text": "{text}"}}',
+                                   name, 1)]).visits for h in v.hits}
+        for hit in hits:
+            if hit.kind in CUE:
+                cue += 1
+            elif (hit.kind, hit.phrase) in truth:
+                kept_in_text += 1
+            else:
+                false.append((name, hit.kind, hit.phrase, hit.matched))
+        said = [s for u in utterances for s in split_pinyin(u.pinyin)]
+        expected = text_pinyin(clean_chars(text)).split()
+        errors += Levenshtein.distance(said, expected)
+        syllables += len(expected)
+    hours = seconds / 3600
+    print(f"\n## false: phrase hits on real speech ({len(refs)} files, {seconds:.0f} s, "
+          f"general profile, full lexicon)")
+    print(f"false phrase hits {len(false)}  ({len(false) / hours:.0f} per hour); hits the "
+          f"reference text really holds {kept_in_text}; cue-kind hits {cue}")
+    for name, kind, phrase, matched in false:
+        print(f"  {name}: {kind} {phrase} (heard {matched})")
+    print(f"pinyin syllable error rate (toneless) {errors / syllables:.3f} "
+          f"({errors}/{syllables})")
+
+
+def vosk_cer() -> None:
+    if not models.is_installed(models.VOSK_CN):
+        print(f"\n## vosk: {models.VOSK_CN} is not installed here (it cannot be downloaded "
+              f"on this machine): no CER measured")
+        return
+    engine = asr.create("vosk")
+    rows = list(csv.reader((REAL_ZH / "transcripts.tsv").open(encoding="utf-8"), delimiter="\t"))
+    errors = chars = 0
+    for name, text, *_ in (r for r in rows if r and not r[0].startswith("#")):
+        heard = "".join(u.text for u in transcribe(sources.read_file(REAL_ZH / name, ("staff",)),
+                                                   Transcriber(engine)))
+        errors += Levenshtein.distance(clean_chars(heard), clean_chars(text))
+        chars += len(clean_chars(text))
+    print(f"\n## vosk: CER on real-zh {errors / chars:.3f} ({errors}/{chars})")
+
+
+def sweep() -> None:
+    """Recall and false hits for other keyword thresholds and boosts than the defaults."""
+    for threshold, boost, taboo in ((0.2, 2.0, 0.3), (0.15, 2.5, 0.25), (0.3, 1.0, 0.4)):
+        print(f"\n# sweep: threshold {threshold}, boost {boost}, taboo threshold {taboo}")
+        engine = sherpa_engine(threshold=threshold, boost=boost, thresholds={"taboo": taboo})
+        recall(engine)
+        false_hits(engine)
+
+
+SECTIONS = {"sweep": sweep, "speed": speed, "latency": latency, "recall": recall,
+            "false": false_hits, "vosk": vosk_cer}
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or list(SECTIONS)
+    for name in [n for n in chosen if n != "speed"] + [n for n in chosen if n == "speed"]:
+        SECTIONS[name]()  # speed last: it pins the process to one core

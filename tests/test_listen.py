@@ -1,0 +1,295 @@
+"""`courtesy listen`: the live path through a real PortAudio stream, and its replay twin.
+
+The live tests give PortAudio a virtual counter microphone: a private PulseAudio daemon
+with a null sink `counter`, whose monitor is recorded through ALSA's pulse device while
+`paplay` speaks into the sink.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from audio_support import RATE, SAMPLES, sherpa_model, speak
+from monitor import asr, lexicon
+from monitor.alerts import Lights
+from monitor.errors import InputError
+from monitor.listen import Monitor, RetentionOptions, WindowConfig, load_hall
+from monitor.records import Recording
+from monitor.storage import Store
+
+COURTESY = [str(Path(sys.executable).parent / "courtesy")]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    sherpa_model()
+    return asr.create("sherpa", lexicon.load())
+
+
+# --- replay: the live pipeline fed from a file -------------------------------------------
+
+def _monitor(tmp_path, engine, retention, windows=None, events=None, updates=None):
+    windows = windows or [WindowConfig("W1", SAMPLES / "police_good.flac", profile="police"),
+                          WindowConfig("W2", SAMPLES / "hospital_taboo.flac",
+                                       profile="hospital")]
+    store = Store(tmp_path / "live.db")
+    return Monitor(windows, engine, store, retention, lights=Lights.for_store(store),
+                   on_event=events.append if events is not None else None,
+                   on_update=updates.append if updates is not None else None), store
+
+
+def test_replay_scores_stores_and_keeps_only_flagged_audio(tmp_path, engine):
+    events, updates = [], []
+    monitor, store = _monitor(tmp_path, engine, RetentionOptions(folder=tmp_path / "rec"),
+                              events=events, updates=updates)
+    monitor.run(lambda: False)
+    verdicts = dict(store.db.execute("select window, verdict from visits").fetchall())
+    assert verdicts == {"W1": "pass", "W2": "fail"}
+    lights = store.db.execute("select window, state from light_events order by id").fetchall()
+    assert ("W2", "red") in lights and ("W1", "green") in lights
+    recordings = {row[0]: row[1:] for row in store.db.execute(
+        "select window, kept, reason, path from recordings").fetchall()}
+    assert recordings["W1"][:2] == (0, "no flagged visit")
+    assert not Path(recordings["W1"][2]).exists()
+    assert recordings["W2"][:2] == (1, "flagged visit")
+    kept, rate = sf.read(recordings["W2"][2])
+    assert rate == RATE and kept.shape[1] == 2 and 30 < len(kept) / RATE < 33
+    taboo = [f for u in updates if u.window == "W2" for f in u.new_findings
+             if f.rule == "taboo"]
+    assert taboo and taboo[0].severity == "critical" and 21 < taboo[0].start < 25
+    closed = [u for u in updates if u.window == "W1" and u.state == "closed"]
+    assert len(closed) == 1 and closed[0].visit.verdict == "pass"
+
+
+def test_retention_all_and_none(tmp_path, engine):
+    monitor, store = _monitor(tmp_path / "all", engine,
+                              RetentionOptions(keep="all", folder=tmp_path / "all-rec"))
+    monitor.run(lambda: False)
+    assert len(list((tmp_path / "all-rec").rglob("*.flac"))) == 2
+    monitor, store = _monitor(tmp_path / "none", engine,
+                              RetentionOptions(keep="none", folder=tmp_path / "none-rec"))
+    monitor.run(lambda: False)
+    assert not (tmp_path / "none-rec").exists()
+    assert store.counts()["visits"] == 2
+
+
+def test_old_recordings_are_deleted(tmp_path, engine):
+    old = tmp_path / "rec" / "W1" / "2026-09-01" / "W1-090000.flac"
+    fresh = tmp_path / "rec" / "W1" / "2026-11-21" / "W1-090000.flac"
+    for path, age in ((old, 40), (fresh, 1)):
+        path.parent.mkdir(parents=True)
+        sf.write(path, np.zeros((RATE, 2), np.float32), RATE)
+        stamp = (datetime.now() - timedelta(days=age)).timestamp()
+        os.utime(path, (stamp, stamp))
+    monitor, store = _monitor(tmp_path, engine, RetentionOptions(days=30, folder=tmp_path / "rec"),
+                              windows=[WindowConfig("W1", SAMPLES / "police_good.flac")])
+    store.save_recording(Recording(str(old), "W1", datetime(2026, 9, 1, 9).astimezone(),
+                                   datetime(2026, 9, 1, 9, 5).astimezone(), True, "flagged visit"))
+    monitor.open()
+    monitor.close()
+    assert not old.exists() and fresh.exists()
+    reopened = Store(tmp_path / "live.db")
+    assert list(reopened.db.execute("select kept, reason from recordings where path = ?",
+                                    [str(old)])) == [(0, "expired")]
+
+
+def test_a_full_disk_is_reported_and_monitoring_goes_on(tmp_path, engine):
+    full = tmp_path / "small"
+    full.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48k", "tmpfs", str(full)],
+                             capture_output=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small tmpfs to fill up here: {mounted.stderr.decode()}")
+    try:
+        events = []
+        monitor, store = _monitor(tmp_path, engine, RetentionOptions(keep="all", folder=full),
+                                  events=events)
+        monitor.run(lambda: False)
+    finally:
+        subprocess.run(["umount", str(full)], check=True)
+    problems = [e.message for e in events if e.kind == "recording"]
+    assert problems and "recording paused" in problems[0] and "monitoring goes on" in problems[0]
+    assert store.counts()["visits"] == 2
+
+
+def test_hall_config(tmp_path):
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[windows.W01]\nname = "户籍1号窗口"\n\n'
+                    '[recordings]\nkeep = "all"\ndays = 7\n\n'
+                    '[devices.W01]\ndevice = "pulse"\nchannels = "customer,staff"\n'
+                    'staff = "S07"\nprofile = "police"\n\n[devices.W02]\ndevice = 3\n\n'
+                    '[[lights.drivers]]\ntype = "command"\ncommand = ["true"]\n',
+                    encoding="utf-8")
+    loaded = load_hall(hall)
+    assert [(w.id, w.device, w.channels, w.staff, w.profile) for w in loaded.windows] == [
+        ("W01", "pulse", ("customer", "staff"), "S07", "police"),
+        ("W02", 3, ("staff", "customer"), None, "general")]
+    assert (loaded.retention.keep, loaded.retention.days) == ("all", 7)
+    assert len(loaded.drivers) == 1
+    for text, field in (('[devices.W1]\ndevice = 1\nchanels = "staff"\n', "devices.W1.chanels"),
+                        ('[recordings]\nkeep = "some"\n[devices.W1]\ndevice = 1\n',
+                         "recordings.keep"),
+                        ('[devices.W1]\nstaff = "S1"\n', "devices.W1.device"),
+                        ('[windows.W1]\nname = "x"\n', "devices")):
+        hall.write_text(text)
+        with pytest.raises(InputError, match=f"field '{field}'"):
+            load_hall(hall)
+
+
+# --- live: a real PortAudio stream from a PulseAudio null sink ------------------------------
+
+class Pulse:
+    """A private PulseAudio daemon with a `counter` null sink."""
+
+    def __init__(self, runtime: Path):
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime),
+                    "PULSE_SOURCE": "counter.monitor", "PYTHONUNBUFFERED": "1"}
+
+    def start(self) -> None:
+        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n",
+                        "--load=module-native-protocol-unix",
+                        "--load=module-null-sink sink_name=counter rate=16000 channels=2"],
+                       env=self.env, check=True, capture_output=True)
+        for _ in range(50):
+            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("pulseaudio did not come up")
+
+    def stop(self) -> None:
+        subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True)
+        for _ in range(50):
+            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
+                return
+            time.sleep(0.1)
+
+    def play(self, path: Path) -> subprocess.Popen:
+        return subprocess.Popen(["paplay", "--device=counter", str(path)], env=self.env)
+
+
+@pytest.fixture
+def pulse(tmp_path):
+    if not shutil.which("pulseaudio") or not shutil.which("paplay"):
+        pytest.skip("pulseaudio/paplay not installed (make sysdeps installs them)")
+    daemon = Pulse(tmp_path / "runtime")
+    (tmp_path / "runtime").mkdir()
+    daemon.start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def counter_clip(tmp_path_factory):
+    """Five seconds at a counter: staff greets on channel 0, the customer answers on 1."""
+    folder = tmp_path_factory.mktemp("clip")
+    staff, _ = sf.read(speak("您好，请坐。", folder / "staff.wav"), dtype="float32")
+    customer, _ = sf.read(speak("你好，我想办一下身份证。", folder / "customer.wav"),
+                          dtype="float32")
+    audio = np.zeros((round(6.5 * RATE), 2), np.float32)
+    audio[RATE // 2:RATE // 2 + len(staff), 0] = staff[: 6 * RATE - RATE // 2] * 0.5
+    start = round(3.2 * RATE)
+    audio[start:start + len(customer), 1] = customer[: len(audio) - start] * 0.5
+    path = folder / "counter.wav"
+    sf.write(path, audio, RATE)
+    return path
+
+
+def _listen(pulse, tmp_path, *extra) -> subprocess.Popen:
+    sherpa_model()
+    command = COURTESY + ["listen", "--window", "W1", "--device", "pulse", "--engine", "sherpa",
+                          "--db", str(tmp_path / "live.db"), "--recordings",
+                          str(tmp_path / "rec"), *extra]
+    process = subprocess.Popen(command, env=pulse.env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True,
+                               cwd=Path(__file__).parent.parent)
+    first = process.stdout.readline()
+    assert first.startswith("listening to W1"), first
+    return process
+
+
+def _wait_rows(db: Path, query: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as conn:
+                    rows = conn.execute(query).fetchall()
+                if rows:
+                    return rows
+            except sqlite3.OperationalError:
+                pass  # tables not created yet
+        time.sleep(0.2)
+    return []
+
+
+def test_live_counter_through_portaudio_and_a_kill_loses_nothing(pulse, tmp_path, counter_clip):
+    process = _listen(pulse, tmp_path)
+    try:
+        time.sleep(1.0)
+        pulse.play(counter_clip).wait(timeout=20)
+        db = tmp_path / "live.db"
+        hits = _wait_rows(db, "select kind, phrase from hits where kind = 'greeting'")
+        roles = _wait_rows(db, "select group_concat(role) from (select distinct role from "
+                                "utterances order by role) having count(*) = 2")
+    finally:
+        process.kill()  # SIGKILL: no flush, no goodbye
+        process.wait(timeout=10)
+    assert hits, "the greeting was heard and stored while the process ran"
+    assert roles == [("customer,staff",)]
+    with sqlite3.connect(tmp_path / "live.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert conn.execute("select count(*) from hits where kind = 'greeting'").fetchone()[0]
+
+
+def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counter_clip):
+    process = _listen(pulse, tmp_path)
+    lines = []
+    try:
+        time.sleep(1.0)
+        pulse.stop()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any("lost" in line for line in lines):
+            lines.append(process.stdout.readline())
+        pulse.start()
+        while time.monotonic() < deadline + 40 and not any("reopened" in line for line in lines):
+            lines.append(process.stdout.readline())
+        time.sleep(1.0)
+        pulse.play(counter_clip).wait(timeout=20)
+        stored = _wait_rows(tmp_path / "live.db", "select role from utterances")
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    text = "".join(lines) + out
+    assert "audio device 'pulse' lost" in text
+    assert "audio device 'pulse' reopened" in text
+    assert stored, "speech after the reopen was heard and stored"
+    assert process.returncode == 0 and "stopped;" in out
+
+
+def test_overruns_are_counted_not_silent(pulse, monkeypatch):
+    from monitor.sources import LiveOptions, LiveSource
+
+    for key in ("XDG_RUNTIME_DIR", "PULSE_SOURCE"):
+        monkeypatch.setenv(key, pulse.env[key])
+    source = LiveSource("pulse", options=LiveOptions(queue_s=0.3))
+    source.open()
+    try:
+        time.sleep(3.0)  # a consumer that does not keep up
+        chunks = source.read()
+    finally:
+        source.close()
+    assert source.dropped_s >= 0.5  # what did not fit was counted (the stream starts late)
+    assert chunks and {c.role for c in chunks} == {"staff", "customer"}
+    assert len(chunks) <= 2 * 3 + 2  # only what the bounded queue held
