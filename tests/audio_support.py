@@ -1,9 +1,11 @@
 """Shared helpers for the audio tests: the real sherpa model, ../shared data, tiny signals."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +62,35 @@ def speak(text: str, path: Path) -> Path:
 
     sf.write(path, soxr.resample(samples, rate, RATE), RATE)
     return path
+
+
+class Pulse:
+    """A private PulseAudio daemon with null sinks: `counter`, whose monitor is the virtual
+    counter microphone, and any others asked for (a speaker for practice's customer)."""
+
+    def __init__(self, runtime: Path, sinks: tuple[str, ...] = ("counter",)):
+        self.sinks = sinks
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime),
+                    "PULSE_SOURCE": "counter.monitor", "PYTHONUNBUFFERED": "1"}
+
+    def start(self) -> None:
+        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n",
+                        "--load=module-native-protocol-unix"]
+                       + [f"--load=module-null-sink sink_name={sink} rate=16000 channels=2"
+                          for sink in self.sinks],
+                       env=self.env, check=True, capture_output=True)
+        for _ in range(50):
+            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("pulseaudio did not come up")
+
+    def stop(self) -> None:
+        subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True)
+        for _ in range(50):
+            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
+                return
+            time.sleep(0.1)
+
+    def play(self, path: Path) -> subprocess.Popen:
+        return subprocess.Popen(["paplay", "--device=counter", str(path)], env=self.env)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from audio_support import RATE, SAMPLES, sherpa_model, speak
+from audio_support import RATE, SAMPLES, Pulse, sherpa_model, speak
 from monitor import asr, lexicon
 from monitor.alerts import Lights
 from monitor.errors import InputError
@@ -148,35 +148,6 @@ def test_hall_config(tmp_path):
 
 
 # --- live: a real PortAudio stream from a PulseAudio null sink ------------------------------
-
-class Pulse:
-    """A private PulseAudio daemon with a `counter` null sink."""
-
-    def __init__(self, runtime: Path):
-        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime),
-                    "PULSE_SOURCE": "counter.monitor", "PYTHONUNBUFFERED": "1"}
-
-    def start(self) -> None:
-        subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n",
-                        "--load=module-native-protocol-unix",
-                        "--load=module-null-sink sink_name=counter rate=16000 channels=2"],
-                       env=self.env, check=True, capture_output=True)
-        for _ in range(50):
-            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode == 0:
-                return
-            time.sleep(0.1)
-        raise RuntimeError("pulseaudio did not come up")
-
-    def stop(self) -> None:
-        subprocess.run(["pulseaudio", "--kill"], env=self.env, capture_output=True)
-        for _ in range(50):
-            if subprocess.run(["pactl", "info"], env=self.env, capture_output=True).returncode:
-                return
-            time.sleep(0.1)
-
-    def play(self, path: Path) -> subprocess.Popen:
-        return subprocess.Popen(["paplay", "--device=counter", str(path)], env=self.env)
-
 
 @pytest.fixture
 def pulse(tmp_path):

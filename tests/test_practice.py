@@ -1,0 +1,115 @@
+"""Practice: scenarios, and a trainee answering through a real PortAudio stream.
+
+The customer speaks into a `speaker` null sink; the trainee's recorded answers are played
+into the `counter` sink, whose monitor is the microphone practice listens to.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from audio_support import REAL_ZH, Pulse, need_shared, sherpa_model, speak
+from monitor import practice
+from monitor.errors import InputError
+
+COURTESY = str(Path(sys.executable).parent / "courtesy")
+
+
+def test_bundled_scenarios_load():
+    names = {s.name for s in practice.available()}
+    assert {"registration", "question", "long-wait", "angry-customer", "farewell"} <= names
+    wait = practice.find("long-wait")
+    assert wait.turns[1].pause_s == 20 and wait.turns[1].expect == ("apology",)
+
+
+@pytest.mark.parametrize("text, field", [
+    ('[scenario]\ntitle = "x"\n', "turns"),
+    ('[scenario]\n[[turns]]\nsay = "你好"\n', "scenario.title"),
+    ('[scenario]\ntitle = "x"\n[[turns]]\nsay = ""\n', "turns[1].say"),
+    ('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好"\nexpect = ["smile"]\n', "turns[1].expect"),
+    ('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好"\npause_s = -1\n', "turns[1].pause_s"),
+    ('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好"\naudio = "none.wav"\n', "turns[1].audio"),
+    ('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好"\nsmile = true\n', "turns[1].smile"),
+])
+def test_bad_scenario_names_the_field(tmp_path, text, field):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"bad.toml: field '{field}'")):
+        practice.load(path)
+
+
+def test_unknown_scenario_lists_the_known(run):
+    result = run("practice", "nope")
+    assert result.exit_code == 1 and "available: angry-customer" in result.stderr
+
+
+@pytest.fixture
+def pulse(tmp_path):
+    for tool in ("pulseaudio", "paplay", "espeak-ng"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} is not installed (make sysdeps installs it)")
+    (tmp_path / "runtime").mkdir()
+    daemon = Pulse(tmp_path / "runtime", sinks=("counter", "speaker"))
+    daemon.env["PULSE_SINK"] = "speaker"
+    daemon.start()
+    yield daemon
+    daemon.stop()
+
+
+def _practise(pulse, tmp_path, scenario: Path, answers: list[Path | None]) -> tuple[str, Path]:
+    """Run `courtesy practice`, answering each prompt with a recording (None: silence)."""
+    sherpa_model()
+    db = tmp_path / "practice.db"
+    process = subprocess.Popen(
+        [COURTESY, "practice", str(scenario), "--device", "pulse", "--output-device", "pulse",
+         "--engine", "sherpa", "--trainee", "T01", "--db", str(db)],
+        env=pulse.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, answers = [], list(answers)
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "请回答" in line and answers:
+                answer = answers.pop(0)
+                if answer is not None:
+                    time.sleep(0.3)
+                    pulse.play(answer).wait(timeout=20)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    return "".join(lines), db
+
+
+def test_practice_through_portaudio_scores_each_answer(pulse, tmp_path):
+    scenario = tmp_path / "visit.toml"
+    scenario.write_text('[scenario]\ntitle = "窗口练习"\n'
+                        '[[turns]]\nsay = "你好，我想办一下身份证。"\nexpect = ["greeting"]\n'
+                        'answer_s = 10\n'
+                        '[[turns]]\nsay = "好的，我走了。"\nexpect = ["farewell"]\n'
+                        'answer_s = 10\n', encoding="utf-8")
+    # a real voice greets (你好世界); espeak's Mandarin, poor as it is, gets 请慢走再见 across
+    greet = need_shared(REAL_ZH / "fr2s_hello_zh.wav")
+    bye = speak("请慢走，再见。", tmp_path / "bye.wav")
+    out, db = _practise(pulse, tmp_path, scenario, [greet, bye])
+    assert "客户: 你好，我想办一下身份证。" in out
+    assert "✓ 迎声" in out and "✓ 送声" in out, out
+    assert "2/2 answers right" in out, out
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        kinds = conn.execute("select distinct kind from visits").fetchall()
+        staff = conn.execute("select count(*) from utterances where role = 'staff'").fetchone()
+    assert kinds == [("practice",)] and staff[0] >= 2
+
+
+def test_a_silent_trainee_misses_the_greeting(pulse, tmp_path):
+    scenario = tmp_path / "quiet.toml"
+    scenario.write_text('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好。"\n'
+                        'expect = ["greeting"]\nanswer_s = 3\n', encoding="utf-8")
+    out, _ = _practise(pulse, tmp_path, scenario, [None])
+    assert "✗ 迎声" in out and "0/1 answers right" in out, out
