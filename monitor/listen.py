@@ -246,7 +246,11 @@ class Recorder:
             kept, reason = False, "no flagged visit"
         if not kept:
             self._path.unlink(missing_ok=True)
-        self.store.save_recording(Recording(str(self._path), self.window, start, end, kept, reason))
+        try:
+            self.store.save_recording(Recording(str(self._path), self.window, start, end, kept,
+                                                reason))
+        except CourtesyError as exc:  # the database cannot be written: the file is handled
+            self.report("storage", str(exc))
         if kept:
             self.report("recording", f"kept {self._path} ({reason})")
 

@@ -205,22 +205,25 @@ def _wait_rows(db: Path, query: str, timeout: float = 20.0):
 
 
 def test_live_counter_through_portaudio_and_a_kill_loses_nothing(pulse, tmp_path, counter_clip):
+    """What espeak's voice is heard as varies with how the blocks fall, so this checks the
+    path (both sides heard, judged and stored live), not the words."""
     process = _listen(pulse, tmp_path)
+    db = tmp_path / "live.db"
     try:
         time.sleep(1.0)
         pulse.play(counter_clip).wait(timeout=20)
-        db = tmp_path / "live.db"
-        hits = _wait_rows(db, "select kind, phrase from hits where kind = 'greeting'")
         roles = _wait_rows(db, "select group_concat(role) from (select distinct role from "
-                                "utterances order by role) having count(*) = 2")
+                                "utterances where pinyin != '' order by role) having count(*) = 2")
+        visits = _wait_rows(db, "select window, verdict from visits")
     finally:
         process.kill()  # SIGKILL: no flush, no goodbye
         process.wait(timeout=10)
-    assert hits, "the greeting was heard and stored while the process ran"
-    assert roles == [("customer,staff",)]
-    with sqlite3.connect(tmp_path / "live.db") as conn:
+    assert roles == [("customer,staff",)], process.stdout.read()
+    assert visits and visits[0][0] == "W1"
+    with sqlite3.connect(db) as conn:
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
-        assert conn.execute("select count(*) from hits where kind = 'greeting'").fetchone()[0]
+        kept = conn.execute("select count(*) from utterances where dbfs is not null").fetchone()
+        assert kept[0] >= 2, "what was stored before the kill is still there"
 
 
 def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counter_clip):
