@@ -33,7 +33,7 @@ BETTER_KINDS = {
     "wait_apology": ("apology", "waiting"), "thanks_reply": ("thanks_reply",),
     "taboo": ("apology", "please", "waiting"),
 }
-PHRASES_SHOWN = 3  # per finding; split among the kinds when several serve
+PHRASES_SHOWN = 4  # per finding; split among the kinds when several serve
 TAG_MAX = 40
 
 
