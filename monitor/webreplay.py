@@ -25,6 +25,7 @@ from .lexicon import Lexicon
 from .reports import RULE_TITLES
 from .storage import Store
 from .terminal import ROLE
+from .terminal import _clock  # the terminal player's mm:ss.s, the same on the page
 from .web import RULE_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 
 # The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
@@ -42,11 +43,6 @@ def better_phrasing(lexicon: Lexicon, rule: str) -> list[str]:
     kinds = BETTER_KINDS.get(rule, ())
     each = max(1, -(-PHRASES_SHOWN // len(kinds))) if kinds else 0
     return [p.text for kind in kinds for p in lexicon.of_kind(kind)[:each]]
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(max(0.0, seconds), 60)
-    return f"{int(minutes):02d}:{secs:04.1f}"
 
 
 def _mark_text(mark: replays.Mark) -> str:
