@@ -147,7 +147,8 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
         return render_template(
             "replay.html", view=view, audio=audio, note=note, training=training,
             audio_url=url_for(".replay_audio", visit_id=visit_id, **query),
-            tags=store().visit_tags(visit_id), all_tags=sorted({r["tag"] for r in store().training()}),
+            tags=store().visit_tags(visit_id),
+            all_tags=sorted({r["tag"] for r in store().training()}),
             may_edit=supervisor(), query=query, user=g.user)
 
     @bp.get("/replay/<visit_id>/audio")

@@ -3,15 +3,13 @@ plays through the page's audio player, and a click on a transcript line seeks th
 import pytest
 
 from monitor.accounts import add_user
-from monitor.pipeline import Scorer
 from monitor.storage import Store
 
 from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (browser is a fixture)
 from .test_web_replay import HALL, LINES, PASSWORD, T0, write_recording
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="needs Debian's chromium at /usr/bin/chromium (`make test` installs it: scripts/system-packages.sh)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
+                                "/usr/bin/chromium (scripts/system-packages.sh installs it)")
 
 
 @pytest.fixture
@@ -32,7 +30,7 @@ def log_in(page, url):
     page.get_by_role("button", name="登录").click()
 
 
-def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):
+def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):  # noqa: F811
     from playwright.sync_api import expect
 
     store, visit_id, start = served
@@ -46,7 +44,8 @@ def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):
     expect(page.locator("h1")).to_have_text("来访回放")
     page.wait_for_function("document.getElementById('audio').readyState >= 1")
     offset = float(page.locator("#audio").get_attribute("data-offset"))
-    assert page.evaluate("document.getElementById('audio').duration") == pytest.approx(6.1, abs=0.05)
+    duration = page.evaluate("document.getElementById('audio').duration")
+    assert duration == pytest.approx(6.1, abs=0.05)  # the visit and a second each side
 
     line = page.locator(".line").nth(2)  # the taboo, 2.1 s into the visit
     line.click()
@@ -62,7 +61,7 @@ def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):
     assert failed == []
 
 
-def test_without_a_recording_a_timer_steps_through(served, browser):
+def test_without_a_recording_a_timer_steps_through(served, browser):  # noqa: F811
     from playwright.sync_api import expect
 
     _, visit_id, start = served
