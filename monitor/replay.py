@@ -144,6 +144,12 @@ def _scrub(text: str, names: tuple[str, ...]) -> str:
     return text
 
 
+def anonymised_text(text: str, how: Anonymise) -> str:
+    """Other text shown with a training visit (a note): numbers masked, names unless allowed."""
+    text = privacy.mask(text)
+    return text if how.staff_names else _scrub(text, how.names)
+
+
 class Clock:
     """Replay position in visit seconds: pause, seek, speed; `now` is injectable for tests."""
 

@@ -194,7 +194,7 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
         show_staff = hall.training.staff_names
         rows = sorted(store().training(), key=lambda r: r["tag"])
         collections = [(tag, [{
-            "visit": r["visit"], "note": r["note"] or "",
+            "visit": r["visit"], "note": replays.anonymised_text(r["note"] or "", hall.training),
             "window": hall.window_name(r["window"]) or r["window"] or "-",
             "staff": (hall.staff_name(r["staff"]) or r["staff"] or "-") if show_staff else "",
             "at": (r["started_at"] or "")[:16].replace("T", " "),

@@ -54,8 +54,9 @@ def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):  # n
     expect(line).to_have_class("line current")
     page.locator(".tick").first.click()  # the finding's mark on the timeline
     assert abs(page.evaluate("document.getElementById('audio').currentTime") - (2.1 - offset)) < 0.3
-    page.locator(".line").nth(4).click()
-    expect(page.locator(".line").nth(4)).to_have_class("line current")
+    page.locator(".line").nth(3).click()  # 2.8 s; playing on, the highlight follows
+    expect(page.locator(".line").nth(4)).to_have_class("line current", timeout=3000)
+    assert page.locator(".line.current").count() == 1
     page.evaluate("document.getElementById('audio').pause()")
     shot(page, "replay-1-recording")
     assert failed == []
@@ -64,10 +65,14 @@ def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):  # n
 def test_without_a_recording_a_timer_steps_through(served, browser):  # noqa: F811
     from playwright.sync_api import expect
 
-    _, visit_id, start = served
+    store, visit_id, start = served
+    store.add_training(visit_id, "taboo", note="忌语之后的补救")
     base = start()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    log_in(page, f"{base}/replay/{visit_id}?training=1")
+    log_in(page, f"{base}/training")
+    shot(page, "replay-2-training-list")
+    page.get_by_role("link", name="回放").click()
+    expect(page).to_have_url(f"{base}/replay/{visit_id}?training=1")
     expect(page.locator("#play")).to_be_visible()
     page.locator("#play").click()
     expect(page.locator(".line").nth(1)).to_have_class("line current", timeout=3000)
@@ -76,5 +81,5 @@ def test_without_a_recording_a_timer_steps_through(served, browser):  # noqa: F8
     page.locator(".line").nth(2).click()
     expect(page.locator(".line").nth(2)).to_have_class("line current")
     page.locator("#play").click()
-    shot(page, "replay-2-training-timer")
+    shot(page, "replay-3-training-timer")
     assert "王芳" not in page.content()
