@@ -213,19 +213,26 @@ def list_profiles(lexicon_dir):
               help="Viewing the board needs a login too (acknowledging always does)")
 @click.option("--threads", type=int, default=64, show_default=True,
               help="Server threads; every open board or window page holds one")
-def serve(db_path, host, port, board_login, threads):
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hall config: window and staff names, [training] anonymisation "
+                   "(default: ./hall.toml if present)")
+@lexicons_option
+def serve(db_path, host, port, board_login, threads, config_path, lexicon_dir):
     """Serve the hall's live board: every window's light, pushed as it changes.
 
     Pages: / (the hall board), /window/W03 (one window, full screen, for the counter),
     /api/lights, /api/events?after=ID, /events (server-sent events). Supervisors log in
-    (`courtesy user add`) to acknowledge red lights.
+    (`courtesy user add`) to acknowledge red lights. /replay/VISIT replays a visit (audio,
+    transcript, findings) and /training lists the training collections; both need a login.
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
+    from . import config
     from .web import WebOptions, create_app
     from .web import serve as run
 
-    app = create_app(db_path, WebOptions(board_login=board_login))
+    app = create_app(db_path, WebOptions(board_login=board_login), config.load(config_path),
+                     lexicon_dir)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .replay import CUSTOMER_MODES, Anonymise
 
 DEFAULT_PATH = Path("hall.toml")
 ENTRY_KEYS = {"windows": {"name"}, "staff": {"name"}}
+TRAINING_KEYS = ("staff_names", "customer")
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Hall:
     staff: dict[str, str] = field(default_factory=dict)  # staff id -> display name
     replay_url: str = ""  # base URL of the web app; "" keeps links relative (/replay/<visit>)
     path: str = ""
+    # how visits are anonymised for training (`[training]`): staff names hidden, customer muted
+    training: Anonymise = field(default_factory=lambda: Anonymise(customer="mute"))
 
     def window_name(self, window_id: str | None) -> str | None:
         return self.windows.get(window_id) if window_id else None
@@ -72,5 +76,26 @@ def load(path: Path | str | None = None) -> Hall:
     replay_url = data.get("replay_url", "")
     if not isinstance(replay_url, str):
         raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")
-    return Hall(_entries(data, "windows", path), _entries(data, "staff", path),
-                replay_url, str(path))
+    staff = _entries(data, "staff", path)
+    return Hall(_entries(data, "windows", path), staff, replay_url, str(path),
+                _training(data, path, tuple(staff.values())))
+
+
+def _training(data: dict, path: Path, staff_names: tuple[str, ...]) -> Anonymise:
+    """`[training] staff_names = false, customer = "mute"`; the staff's names are scrubbed
+    from training transcripts unless shown."""
+    raw = data.get("training", {})
+    if not isinstance(raw, dict):
+        raise InputError(path, "must be a table: [training]", field="training")
+    unknown = sorted(set(raw) - set(TRAINING_KEYS))
+    if unknown:
+        raise InputError(path, f"unknown key (known: {', '.join(TRAINING_KEYS)})",
+                         field=f"training.{unknown[0]}")
+    show = raw.get("staff_names", False)
+    if not isinstance(show, bool):
+        raise InputError(path, f"must be true or false, not {show!r}", field="training.staff_names")
+    customer = raw.get("customer", "mute")
+    if customer not in CUSTOMER_MODES:
+        raise InputError(path, f"must be one of {', '.join(CUSTOMER_MODES)}, not {customer!r}",
+                         field="training.customer")
+    return Anonymise(staff_names=show, customer=customer, names=() if show else staff_names)

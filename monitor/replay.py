@@ -9,15 +9,26 @@ stepped through with no sound card at all, and a line is shown when its time com
 from __future__ import annotations
 
 import bisect
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import privacy
-from .errors import InputError
+from .errors import AudioError, InputError
 from .storage import Store
 
+if TYPE_CHECKING:
+    import numpy as np
+
+PAD_S = 1.0  # audio kept either side of a visit: a greeting may begin before the visit does
+STAFF_CHANNEL, CUSTOMER_CHANNEL = 0, 1  # as the recorder writes them (staff,customer)
 GOOD_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
+CUSTOMER_MODES = ("keep", "mute", "drop")
+NAME_MASK = "（姓名）"
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class Anonymise:
 
     staff_names: bool = False  # keep staff ids/names (only if the hall allows it)
     customer: str = "keep"  # keep, mute (text hidden, audio silent) or drop (lines gone)
+    names: tuple[str, ...] = ()  # staff names to scrub from what was said (unless staff_names)
 
 
 @dataclass
@@ -115,7 +127,27 @@ def _anonymised(replay: VisitReplay, how: Anonymise) -> VisitReplay:
         lines = [replace(line, text="（客户讲话）", marks=()) if line.role == "customer" else line
                  for line in lines]
     staff = replay.staff if how.staff_names else ("工作人员" if replay.staff else None)
-    return replace(replay, lines=lines, staff=staff)
+    findings = replay.findings
+    if how.names and not how.staff_names:
+        def scrub(mark: Mark) -> Mark:
+            return replace(mark, detail=_scrub(mark.detail, how.names))
+
+        lines = [replace(line, text=_scrub(line.text, how.names),
+                         marks=tuple(map(scrub, line.marks))) for line in lines]
+        findings = [scrub(m) for m in findings]
+    return replace(replay, lines=lines, staff=staff, findings=findings)
+
+
+def _scrub(text: str, names: tuple[str, ...]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, NAME_MASK)
+    return text
+
+
+def anonymised_text(text: str, how: Anonymise) -> str:
+    """Other text shown with a training visit (a note): numbers masked, names unless allowed."""
+    text = privacy.mask(text)
+    return text if how.staff_names else _scrub(text, how.names)
 
 
 class Clock:
@@ -145,3 +177,82 @@ class Clock:
         position = self.position()
         self.speed = min(4.0, max(0.25, speed))
         self.seek(position)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A kept recording holding a visit, and where the visit sits in it."""
+
+    path: Path
+    channels: int
+    rate: int
+    frames: int
+    offset: float  # session seconds at the file's first sample
+
+
+@dataclass
+class Clip:
+    """A visit's stretch of audio, anonymised; `start` is its first sample in session seconds."""
+
+    samples: np.ndarray  # frames x channels, float32
+    rate: int
+    start: float
+
+    def wav(self) -> bytes:
+        import soundfile
+
+        out = io.BytesIO()
+        soundfile.write(out, self.samples, self.rate, subtype="PCM_16", format="WAV")
+        return out.getvalue()
+
+
+def _wall(iso: str) -> datetime:
+    at = datetime.fromisoformat(iso)
+    return at if at.tzinfo else at.astimezone()
+
+
+def recording(store: Store, visit_id: str) -> Recording | None:
+    """The kept recording that holds most of a visit (None if none was kept or it is gone)."""
+    import soundfile
+
+    row = store.visit(visit_id)
+    if row is None or not row["window"] or not row["started_at"]:
+        return None
+    start, end = _wall(row["started_at"]), _wall(row["ended_at"])
+    best, shared = None, -1.0
+    for rec in store.recordings_over(row["window"], row["started_at"], row["ended_at"]):
+        overlap = (min(end, _wall(rec["ended_at"]))
+                   - max(start, _wall(rec["started_at"]))).total_seconds()
+        if overlap > shared and Path(rec["path"]).is_file():
+            best, shared = rec, overlap
+    if best is None:
+        return None
+    try:
+        info = soundfile.info(best["path"])
+    except RuntimeError as exc:  # libsndfile: not audio, truncated, unreadable
+        raise AudioError(f"{best['path']}: cannot read the recording: {exc}") from None
+    offset = row["start"] - (start - _wall(best["started_at"])).total_seconds()
+    return Recording(Path(best["path"]), info.channels, info.samplerate, info.frames, offset)
+
+
+def clip(source: Recording, start: float, end: float, customer: str = "keep") -> Clip | None:
+    """The stretch start..end (session seconds, padded) of a recording, the customer channel
+    kept, silenced (mute) or left out (drop); None when a one-channel recording cannot be
+    told apart from the customer's voice and it should not be heard."""
+    import soundfile
+
+    if customer != "keep" and source.channels <= CUSTOMER_CHANNEL:
+        return None
+    first = max(0, int((start - PAD_S - source.offset) * source.rate))
+    last = min(source.frames, int((end + PAD_S - source.offset) * source.rate))
+    try:
+        with soundfile.SoundFile(str(source.path)) as handle:
+            handle.seek(first)
+            samples = handle.read(max(0, last - first), dtype="float32", always_2d=True)
+    except RuntimeError as exc:  # libsndfile: not audio, truncated, unreadable
+        raise AudioError(f"{source.path}: cannot read the recording: {exc}") from None
+    if customer == "mute":
+        samples[:, CUSTOMER_CHANNEL] = 0.0
+    elif customer == "drop":
+        samples = samples[:, [STAFF_CHANNEL]]
+    return Clip(samples, source.rate, source.offset + first / source.rate)

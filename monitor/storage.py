@@ -330,6 +330,11 @@ class Store:
             f"v.score, v.verdict from training t join visits v on v.id = t.visit {where} "
             "order by t.added_at desc, t.id desc", args))
 
+    def visit_tags(self, visit_id: str) -> list[str]:
+        """The training collections a visit is in."""
+        return [r["tag"] for r in self.db["training"].rows_where(
+            "visit = ?", [visit_id], select="tag", order_by="tag")]
+
     # --- audio kept for replay (courtesy listen's retention) ---------------------------
 
     def save_recording(self, recording: Recording) -> None:
@@ -340,6 +345,12 @@ class Store:
                 "started_at": recording.started_at.isoformat(timespec="milliseconds"),
                 "ended_at": recording.ended_at.isoformat(timespec="milliseconds"),
                 "kept": int(recording.kept), "reason": recording.reason}, pk="path")
+
+    def recordings_over(self, window: str, started_at: str, ended_at: str) -> list[dict]:
+        """Kept recordings of a window overlapping a stretch of wall-clock time (ISO)."""
+        return list(self.db["recordings"].rows_where(
+            "window = ? and kept = 1 and started_at <= ? and ended_at >= ?",
+            [window, ended_at, started_at], order_by="started_at"))
 
     def recording_expired(self, path: str) -> None:
         with self._writing("mark recording expired"):

@@ -30,6 +30,7 @@ from flask import (Flask, Response, g, redirect, render_template, request, sessi
 
 from . import accounts
 from .alerts import event_json
+from .config import Hall
 from .privacy import mask
 from .records import LightEvent
 from .errors import CourtesyError
@@ -285,8 +286,12 @@ def stream(hub: Hub, db_path: Path, after: int, window: str | None, options: Web
         hub.unsubscribe(subscriber)
 
 
-def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
-    """The board as a Flask app over the monitor's database."""
+def create_app(db_path: Path | str, options: WebOptions | None = None,
+               hall: Hall | None = None, lexicon_dir: Path | None = None) -> Flask:
+    """The board as a Flask app over the monitor's database (with the replay pages, which
+    take names and training anonymisation from the hall config)."""
+    from .webreplay import pages
+
     db_path = Path(db_path)
     options = options or WebOptions()
     app = Flask(__name__)
@@ -345,7 +350,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
         g.user = accounts.current(store(), session.get("user"))
         if options.board_login and g.user is None and request.endpoint not in ("login", "static"):
             if request.method == "GET" and not wants_json() and request.endpoint in (
-                    "board", "window_page"):
+                    "board", "window_page", "replay.replay_page", "replay.training_list"):
                 return redirect(url_for("login", next=request.full_path))
             return refuse(401, "请先登录")
         return None
@@ -474,6 +479,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None) -> Flask:
             return json_response({"acknowledged": event.id, "window": view})
         return redirect(url_for("board"))
 
+    app.register_blueprint(pages(store, forged, refuse, hall or Hall(), lexicon_dir))
     return app
 
 

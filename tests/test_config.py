@@ -34,6 +34,10 @@ def test_no_config_means_no_names(tmp_path, monkeypatch):
     ('windows = "W01"\n', "field 'windows': must be a table"),
     ("replay_url = 8000\n", "field 'replay_url': must be a string URL"),
     ("[windows.W01\n", "not valid TOML"),
+    ('[training]\ncustomer = "silent"\n', "field 'training.customer': must be one of keep, mute"),
+    ("[training]\nstaff_names = 1\n", "field 'training.staff_names': must be true or false"),
+    ("[training]\nnames = false\n", "field 'training.names': unknown key"),
+    ('training = "mute"\n', "field 'training': must be a table"),
 ])
 def test_bad_config_names_file_and_field(tmp_path, text, message):
     path = tmp_path / "hall.toml"

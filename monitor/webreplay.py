@@ -1,0 +1,207 @@
+"""Replay pages of the web app: a visit's recording, transcript and findings; training sets.
+
+A visit's page plays the stretch of the kept recording that holds it (cut out of the FLAC
+and served as WAV, with HTTP ranges so the player can seek), shows the transcript (a click
+seeks there), the findings on a timeline with the norm each breaks and what the lexicon
+would have had staff say. The transcript is citizens' speech, so every page here needs a
+login: supervisors see any visit, viewers only visits in a training collection, and then
+always anonymised as the hall config says (`[training]`).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from itertools import groupby
+from pathlib import Path
+
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+
+from . import lexicon as lexicons
+from . import profiles
+from . import replay as replays
+from .config import Hall
+from .errors import CourtesyError
+from .lexicon import Lexicon
+from .reports import RULE_TITLES
+from .storage import Store
+from .terminal import ROLE
+from .terminal import _clock  # the terminal player's mm:ss.s, the same on the page
+from .web import RULE_LABELS, SEVERITY_LABELS, VERDICT_LABELS
+
+# The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
+BETTER_KINDS = {
+    "greeting": ("greeting",), "farewell": ("farewell",), "please": ("please",),
+    "wait_apology": ("apology", "waiting"), "thanks_reply": ("thanks_reply",),
+    "taboo": ("apology", "please", "waiting"),
+}
+PHRASES_SHOWN = 4  # per finding; split among the kinds when several serve
+TAG_MAX = 40
+
+
+def better_phrasing(lexicon: Lexicon, rule: str) -> list[str]:
+    """A few phrases from the lexicon that would have kept `rule`."""
+    kinds = BETTER_KINDS.get(rule, ())
+    each = max(1, -(-PHRASES_SHOWN // len(kinds))) if kinds else 0
+    return [p.text for kind in kinds for p in lexicon.of_kind(kind)[:each]]
+
+
+def _mark_text(mark: replays.Mark) -> str:
+    if mark.kind == "good":
+        return f"✓ {mark.label}"
+    return f"✗ {RULE_LABELS.get(mark.label, mark.label)}"
+
+
+def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | None,
+              lexicon: Lexicon) -> dict:
+    """Everything the replay page shows, as display text and times from the visit's start."""
+    duration = max(visit.end - visit.start, 0.1)
+    show_staff = how is None or how.staff_names
+    staff = (hall.staff_name(visit.staff) or visit.staff) if show_staff else visit.staff
+    lines = [{
+        "role": line.role, "who": ROLE.get(line.role, line.role),
+        "t": round(line.start - visit.start, 3), "at": _clock(line.start - visit.start),
+        "text": line.text,
+        "marks": [{"kind": m.kind, "text": _mark_text(m)} for m in line.marks],
+    } for line in visit.lines]
+    findings = [{
+        "t": round(f.start - visit.start, 3), "at": _clock(f.start - visit.start),
+        "rule": f.label, "label": RULE_LABELS.get(f.label, f.label),
+        "norm": RULE_TITLES.get(f.label, ""), "severity": f.severity,
+        "severity_label": SEVERITY_LABELS.get(f.severity, f.severity), "detail": f.detail,
+        "better": better_phrasing(lexicon, f.label),
+    } for f in visit.findings]
+    return {
+        "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
+        "staff": staff or "-", "score": f"{visit.score:.0f}",
+        "verdict": VERDICT_LABELS.get(visit.verdict, visit.verdict), "verdict_id": visit.verdict,
+        "duration": round(duration, 3), "length": _clock(duration),
+        "lines": lines, "findings": findings,
+    }
+
+
+def pages(store: Callable[[], Store], forged: Callable[[], str | None],
+          refuse: Callable[[int, str], Response], hall: Hall,
+          lexicon_dir: Path | None = None) -> Blueprint:
+    """The replay and training pages, over the app's store, CSRF check and error page."""
+    bp = Blueprint("replay", __name__)
+    lexicon = lexicons.load(lexicon_dir)  # a broken lexicon stops the server at start
+    sectors: dict[str, Lexicon] = {}
+
+    def lexicon_of(profile: str | None) -> Lexicon:
+        if profile not in sectors:
+            try:
+                sector = profiles.load(profile, lexicon_dir).sector if profile else None
+            except CourtesyError:  # a profile since removed: the phrases every sector shares
+                sector = None
+            sectors[profile] = lexicon.for_sector(sector)
+        return sectors[profile]
+
+    @functools.lru_cache(maxsize=4)  # a seeking player asks for the same clip again and again
+    def wav(source: replays.Recording, start: float, end: float,
+            customer: str) -> tuple[float, bytes] | None:
+        """A visit's clip as WAV, with its first sample in session seconds."""
+        piece = replays.clip(source, start, end, customer)
+        return (piece.start, piece.wav()) if piece else None
+
+    def visit_wav(visit_id: str, row: dict, how: replays.Anonymise | None):
+        source = replays.recording(store(), visit_id)
+        if source is None:
+            return None, None
+        return source, wav(source, row["start"], row["end"], how.customer if how else "keep")
+
+    def supervisor() -> bool:
+        return g.user is not None and g.user.role == "supervisor"
+
+    def access(visit_id: str) -> tuple[dict | None, replays.Anonymise | None, Response | None]:
+        """The visit row and how this user may see it, or the refusal."""
+        if g.user is None:
+            if request.method == "GET" and "/audio" not in request.path:
+                return None, None, redirect(url_for("login", next=request.full_path))
+            return None, None, refuse(401, "请先登录")
+        row = store().visit(visit_id)
+        if row is None:
+            return None, None, refuse(404, f"没有编号为 {visit_id} 的来访记录")
+        training = request.args.get("training") == "1" or not supervisor()
+        if not supervisor() and not store().visit_tags(visit_id):
+            return None, None, refuse(403, "查看账号只能回放培训集中的来访")
+        return row, hall.training if training else None, None
+
+    @bp.get("/replay/<visit_id>")
+    def replay_page(visit_id: str):
+        row, how, refusal = access(visit_id)
+        if refusal is not None:
+            return refusal
+        visit = replays.load(store(), visit_id, how)
+        view = page_view(visit, hall, how, lexicon_of(row["profile"]))
+        audio, note = None, "这次来访没有保存录音：按“播放”按时间逐句回看文字记录。"
+        try:
+            source, clip = visit_wav(visit_id, row, how)
+            if clip is not None:
+                audio, note = {"offset": round(clip[0] - visit.start, 4)}, ""
+            elif source is not None:
+                note = "录音为单声道，无法去除客户声音，培训回放不播放录音。"
+        except CourtesyError as exc:
+            note = f"录音无法读取：{exc}"
+        training = how is not None
+        query = {"training": "1"} if request.args.get("training") == "1" else {}
+        return render_template(
+            "replay.html", view=view, audio=audio, note=note, training=training,
+            audio_url=url_for(".replay_audio", visit_id=visit_id, **query),
+            tags=store().visit_tags(visit_id),
+            all_tags=sorted({r["tag"] for r in store().training()}),
+            may_edit=supervisor(), query=query, user=g.user)
+
+    @bp.get("/replay/<visit_id>/audio")
+    def replay_audio(visit_id: str):
+        row, how, refusal = access(visit_id)
+        if refusal is not None:
+            return refusal
+        try:
+            _, clip = visit_wav(visit_id, row, how)
+        except CourtesyError as exc:
+            return refuse(404, f"录音无法读取：{exc}")
+        if clip is None:
+            return refuse(404, "这次来访没有可播放的录音")
+        data = clip[1]
+        response = Response(data, mimetype="audio/wav")
+        return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+
+    @bp.post("/replay/<visit_id>/training")
+    def replay_training(visit_id: str):
+        if g.user is None:
+            return refuse(401, "请先登录")
+        why = forged()
+        if why:
+            return refuse(403, why)
+        if not supervisor():
+            return refuse(403, "只有值班主管可以编辑培训集")
+        if store().visit(visit_id) is None:
+            return refuse(404, f"没有编号为 {visit_id} 的来访记录")
+        tag = request.form.get("tag", "").strip()
+        if not tag or len(tag) > TAG_MAX:
+            return refuse(400, f"培训集名称须为 1 到 {TAG_MAX} 个字")
+        if request.form.get("action") == "remove":
+            store().remove_training(visit_id, tag)
+        else:
+            store().add_training(visit_id, tag, request.form.get("note", "").strip())
+        back = {"training": "1"} if request.form.get("training") == "1" else {}
+        return redirect(url_for(".replay_page", visit_id=visit_id, **back))
+
+    @bp.get("/training")
+    def training_list():
+        if g.user is None:
+            return redirect(url_for("login", next=request.full_path))
+        show_staff = hall.training.staff_names
+        rows = sorted(store().training(), key=lambda r: r["tag"])
+        collections = [(tag, [{
+            "visit": r["visit"], "note": replays.anonymised_text(r["note"] or "", hall.training),
+            "window": hall.window_name(r["window"]) or r["window"] or "-",
+            "staff": (hall.staff_name(r["staff"]) or r["staff"] or "-") if show_staff else "",
+            "at": (r["started_at"] or "")[:16].replace("T", " "),
+            "score": f"{r['score']:.0f}", "verdict": VERDICT_LABELS.get(r["verdict"], r["verdict"]),
+            "verdict_id": r["verdict"],
+        } for r in group]) for tag, group in groupby(rows, key=lambda r: r["tag"])]
+        return render_template("training.html", collections=collections, user=g.user,
+                               show_staff=show_staff)
+
+    return bp
