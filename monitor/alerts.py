@@ -113,7 +113,8 @@ class LightMachine:
 
     def _settle(self, window: str, w: _Window, at: datetime) -> list[LightEvent]:
         w.red = None
-        state = "yellow" if w.wanted == "red" else w.wanted  # an acknowledged red visit stays a warning
+        # an acknowledged red whose visit goes on stays a warning
+        state = "yellow" if w.wanted == "red" else w.wanted
         if state == w.state:
             return []
         return [self._change(window, w, state, at, w.cause if state == "yellow" else None, w.visit)]

@@ -39,7 +39,8 @@ def db_option(func):
 
 
 def lexicons_option(func):
-    return click.option("--lexicons", "lexicon_dir", type=click.Path(file_okay=False, path_type=Path),
+    return click.option("--lexicons", "lexicon_dir",
+                        type=click.Path(file_okay=False, path_type=Path),
                         default=None, help="Lexicon folder (default: the bundled lexicons/)")(func)
 
 
@@ -431,29 +432,48 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
 @click.option("--plain", is_flag=True,
               help="Print lines as their time comes instead of the full-screen player")
 @click.option("--training", is_flag=True,
-              help="Anonymise as training material (staff names replaced, customer muted)")
+              help="Anonymise as training material, as the hall config's [training] says")
+@click.option("--no-audio", is_flag=True, help="Do not play the recording, even if one is kept")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Hall config (default: ./hall.toml if present)")
 @db_option
-def replay(visit_id, speed, plain, training, db_path):
-    """Replay a visit: the transcript in step with time, good phrases and findings marked.
+def replay(visit_id, speed, plain, training, no_audio, config_path, db_path):
+    """Replay a visit: the transcript in step with time, good phrases and findings marked,
+    and the recording played along when one was kept and a sound device is there.
 
     Keys in the player: space pause, ←/→ 5 s, +/- speed, n next finding, q quit.
     Without a terminal (or with --plain) lines are printed as their time comes.
 
     Example: courtesy replay 3f2a9c1e04b7-W01-002 --speed 2
     """
+    from . import config
     from . import replay as replays
     from . import terminal
+    from .errors import AudioError
     from .storage import Store
 
     store = Store(db_path, must_exist=True)
-    how = replays.Anonymise(customer="mute") if training else None
+    how = config.load(config_path).training if training else None
     visit = replays.load(store, visit_id, how)
     clock = replays.Clock(visit.start)
     clock.set_speed(speed)
-    if plain or not sys.stdout.isatty():
-        terminal.step(visit, clock, out=click.echo)
-    else:
-        terminal.interactive(visit, clock)
+    follower = None
+    if not no_audio:
+        try:
+            source = replays.recording(store, visit_id)
+            part = source and replays.clip(source, visit.start, visit.end,
+                                           how.customer if how else "keep")
+            follower = part and terminal.AudioFollower(part, clock)
+        except (AudioError, OSError) as exc:  # no sound device, or a recording gone bad
+            click.echo(f"no audio ({exc}); stepping through the transcript", err=True)
+    try:
+        if plain or not sys.stdout.isatty():
+            terminal.step(visit, clock, out=click.echo)
+        else:
+            terminal.interactive(visit, clock)
+    finally:
+        if follower:
+            follower.close()
 
 
 @cli.group()

@@ -88,7 +88,7 @@ class MatchOptions:
             exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
             insert_from=4,
             loose_pinyin=self.loose_pinyin)
-    loose_pinyin: bool = True  # pinyin-only speech: longer phrases also match loosely, see loose_syllable()
+    loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
@@ -248,7 +248,8 @@ class Matcher:
             return False
         return len(code) - lost >= options.min_heard and lost <= options.most_lost
 
-    def hits(self, utterance: Utterance, index: int, norm: NormText | None = None) -> list[PhraseHit]:
+    def hits(self, utterance: Utterance, index: int,
+             norm: NormText | None = None) -> list[PhraseHit]:
         """The phrase hits of one utterance, with their time spans."""
         norm = norm or normalize(utterance.text, utterance.pinyin)
         times = unit_times(utterance, len(norm))
@@ -305,7 +306,8 @@ class _Coding:
         more than initials (烦 heard as fa)."""
         if heard == wanted:
             return True
-        return self.loose and heard != self._UNKNOWN and self.initials[heard] == self.initials[wanted]
+        return (self.loose and heard != self._UNKNOWN
+                and self.initials[heard] == self.initials[wanted])
 
     def add(self, piece: str, entry: tuple[int, int, int]) -> None:
         self._pieces.setdefault(piece, []).append(entry)

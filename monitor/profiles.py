@@ -122,7 +122,8 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
             raise InputError(path, f"unknown rule (known: {', '.join(rules.settings)})",
                              field=f"rules.{rule_id}")
         values = dict(values)
-        setting_values = {k: values.pop(k) for k in ("enabled", "severity", "weight") if k in values}
+        setting_values = {k: values.pop(k) for k in ("enabled", "severity", "weight")
+                          if k in values}
         if setting_values.get("severity", "major") not in SEVERITIES:
             raise InputError(path, f"must be one of {', '.join(SEVERITIES)}",
                              field=f"rules.{rule_id}.severity")

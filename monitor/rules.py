@@ -166,7 +166,8 @@ def answer_rule(view, options):
 
 def taboo_rule(view, options):
     return [_finding("taboo", h.start, h.end, h.matched, options,
-                     f"服务忌语 {h.phrase}" + (f" (heard {h.matched})" if h.matched != h.phrase else ""),
+                     f"服务忌语 {h.phrase}"
+                     + (f" (heard {h.matched})" if h.matched != h.phrase else ""),
                      severity=h.severity, category=h.category)
             for i in view.by("staff") for h in view.said(i, "taboo")]
 
@@ -244,7 +245,8 @@ def thanks_reply_rule(view, options):
         if not view.said(i, "thanks") or not _due(view, thanked.end + options.thanks_within_s):
             continue
         replies = [j for j in view.by("staff")
-                   if thanked.start < view.utterances[j].start <= thanked.end + options.thanks_within_s]
+                   if thanked.start < view.utterances[j].start
+                   <= thanked.end + options.thanks_within_s]
         if not any(view.said(j, "thanks_reply") for j in replies):
             findings.append(_finding("thanks_reply", thanked.start, thanked.end, view.quote(i),
                                      options, "thanks not answered (不客气 / 不用谢)"))

@@ -318,7 +318,8 @@ class Store:
 
     def remove_training(self, visit_id: str, tag: str | None = None) -> int:
         """Take a visit out of one collection (or all); returns how many tags went."""
-        where, args = ("visit = ? and tag = ?", [visit_id, tag]) if tag else ("visit = ?", [visit_id])
+        where, args = (("visit = ? and tag = ?", [visit_id, tag]) if tag
+                       else ("visit = ?", [visit_id]))
         with self._writing("remove training tag"):
             return self.db.execute(f"delete from training where {where}", args).rowcount
 
@@ -408,12 +409,6 @@ class Store:
 
     def ack_of(self, event_id: int) -> dict | None:
         return next(self.db["acks"].rows_where("event = ?", [event_id]), None)
-
-    def visit_row(self, visit_id: str) -> dict | None:
-        return next(self.db["visits"].rows_where("id = ?", [visit_id]), None)
-
-    def visit_findings(self, visit_id: str) -> list[dict]:
-        return list(self.db["findings"].rows_where("visit = ?", [visit_id], order_by="start"))
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a watcher's cue to look again."""

@@ -9,15 +9,18 @@ from __future__ import annotations
 import curses
 import time
 from collections.abc import Callable
-from pathlib import Path
 
+import numpy as np
+
+from .errors import AudioError
 from .replay import Clock, Line, Mark, VisitReplay
 
 ROLE = {"staff": "工作人员", "customer": "客户"}
 REFRESH_S = 0.04  # a line appears within this (plus a frame) of its start
 
 
-def _clock(seconds: float) -> str:
+def clock_text(seconds: float) -> str:
+    """mm:ss.s from the visit's start, the same in the terminal and on the replay page."""
     minutes, secs = divmod(max(0.0, seconds), 60)
     return f"{int(minutes):02d}:{secs:04.1f}"
 
@@ -30,7 +33,7 @@ def mark_text(mark: Mark) -> str:
 
 def line_text(line: Line, origin: float) -> str:
     marks = "  ".join(mark_text(m) for m in line.marks)
-    return (f"{_clock(line.start - origin)} {ROLE.get(line.role, line.role):<4} {line.text}"
+    return (f"{clock_text(line.start - origin)} {ROLE.get(line.role, line.role):<4} {line.text}"
             + (f"   [{marks}]" if marks else ""))
 
 
@@ -42,7 +45,7 @@ def header(replay: VisitReplay) -> str:
 def entry_text(item: Line | Mark, origin: float) -> str:
     if isinstance(item, Line):
         return line_text(item, origin)
-    return f"{_clock(item.start - origin)}      {mark_text(item)}"
+    return f"{clock_text(item.start - origin)}      {mark_text(item)}"
 
 
 def step(replay: VisitReplay, clock: Clock, out: Callable[[str], None] = print,
@@ -55,32 +58,36 @@ def step(replay: VisitReplay, clock: Clock, out: Callable[[str], None] = print,
         out(entry_text(item, replay.start))
 
 
+def frames_at(clip, position: float, frames: int) -> np.ndarray | None:
+    """The clip's samples from `position` (session seconds) on, or None outside the clip."""
+    first = int(round((position - clip.start) * clip.rate))
+    if first < 0 or first >= len(clip.samples):
+        return None
+    return clip.samples[first:first + frames]
+
+
 class AudioFollower:
-    """Plays a recording in step with a clock (muted unless at normal speed)."""
+    """Plays a visit's clip in step with a clock (silent unless at normal speed)."""
 
-    def __init__(self, path: Path, offset: float, clock: Clock, mute_channels: tuple[int, ...] = ()):
+    def __init__(self, clip, clock: Clock):
         import sounddevice
-        import soundfile
 
-        self.samples, self.rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-        for channel in mute_channels:
-            if channel < self.samples.shape[1]:
-                self.samples[:, channel] = 0.0
-        self.offset = offset  # session seconds at the recording's first sample
+        self.clip = clip
         self.clock = clock
-        self.stream = sounddevice.OutputStream(
-            samplerate=self.rate, channels=self.samples.shape[1], callback=self._fill)
-        self.stream.start()
+        try:
+            self.stream = sounddevice.OutputStream(
+                samplerate=clip.rate, channels=clip.samples.shape[1], callback=self._fill)
+            self.stream.start()
+        except Exception as exc:  # PortAudio: no output device, device busy
+            raise AudioError(f"cannot play the recording: {exc}") from None
 
     def _fill(self, outdata, frames, _time, _status) -> None:
         outdata.fill(0)
         if self.clock.paused or abs(self.clock.speed - 1.0) > 1e-6:
             return
-        first = int((self.clock.position() - self.offset) * self.rate)
-        if first < 0 or first >= len(self.samples):
-            return
-        chunk = self.samples[first:first + frames]
-        outdata[:len(chunk)] = chunk
+        chunk = frames_at(self.clip, self.clock.position(), frames)
+        if chunk is not None:
+            outdata[:len(chunk)] = chunk
 
     def close(self) -> None:
         self.stream.stop()
@@ -130,7 +137,8 @@ def _draw(screen, replay: VisitReplay, clock: Clock) -> None:
     shown = [item for start, item in replay.timeline() if start <= position]
     screen.erase()
     state = "paused" if clock.paused else f"x{clock.speed:g}"
-    status = (f"{_clock(position - replay.start)} / {_clock(replay.end - replay.start)} {state}"
+    status = (f"{clock_text(position - replay.start)} / "
+              f"{clock_text(replay.end - replay.start)} {state}"
               "   space pause  ←/→ 5 s  +/- speed  n next finding  q quit")
     screen.addnstr(0, 0, header(replay), width - 1, curses.A_BOLD)
     screen.addnstr(1, 0, status, width - 1)

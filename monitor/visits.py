@@ -90,7 +90,8 @@ class VisitClock:
         self.speaking = False
         if self.last_end is None or self.expired(utterance.start):
             self.waiting = False
-        self.last_end = utterance.end if self.last_end is None else max(self.last_end, utterance.end)
+        self.last_end = (utterance.end if self.last_end is None
+                         else max(self.last_end, utterance.end))
         if utterance.role == "staff":
             self.waiting = announced_wait
 

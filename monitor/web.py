@@ -84,7 +84,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
     """What a tile shows about one window, display text included, so the page script only
     copies text into place."""
     ack = store.ack_of(event.id) if event.state == "red" and event.id else None
-    visit = store.visit_row(event.visit) if event.visit else None
+    visit = store.visit(event.visit) if event.visit else None
     findings = store.visit_findings(event.visit)[-findings_shown:] if event.visit else []
     label = STATE_LABELS.get(event.state, event.state)
     if event.state == "red":
@@ -472,7 +472,8 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
             done = store().acknowledge(event.id, g.user.name, datetime.now().astimezone())
         if not done:
             already = store().ack_of(event.id)
-            return refuse(409, f"已由 {already['user']} 确认过" if already else "这不是红灯，无需确认")
+            return refuse(409, f"已由 {already['user']} 确认过" if already
+                          else "这不是红灯，无需确认")
         log.info("%s acknowledged red light %d at window %s", g.user.name, event.id, event.window)
         view = window_view(store(), store().current_lights()[event.window], options.findings_shown)
         if wants_json():

@@ -24,8 +24,7 @@ from .errors import CourtesyError
 from .lexicon import Lexicon
 from .reports import RULE_TITLES
 from .storage import Store
-from .terminal import ROLE
-from .terminal import _clock  # the terminal player's mm:ss.s, the same on the page
+from .terminal import ROLE, clock_text
 from .web import RULE_LABELS, SEVERITY_LABELS, VERDICT_LABELS
 
 # The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
@@ -59,12 +58,12 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
     staff = (hall.staff_name(visit.staff) or visit.staff) if show_staff else visit.staff
     lines = [{
         "role": line.role, "who": ROLE.get(line.role, line.role),
-        "t": round(line.start - visit.start, 3), "at": _clock(line.start - visit.start),
+        "t": round(line.start - visit.start, 3), "at": clock_text(line.start - visit.start),
         "text": line.text,
         "marks": [{"kind": m.kind, "text": _mark_text(m)} for m in line.marks],
     } for line in visit.lines]
     findings = [{
-        "t": round(f.start - visit.start, 3), "at": _clock(f.start - visit.start),
+        "t": round(f.start - visit.start, 3), "at": clock_text(f.start - visit.start),
         "rule": f.label, "label": RULE_LABELS.get(f.label, f.label),
         "norm": RULE_TITLES.get(f.label, ""), "severity": f.severity,
         "severity_label": SEVERITY_LABELS.get(f.severity, f.severity), "detail": f.detail,
@@ -74,7 +73,7 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
         "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
         "staff": staff or "-", "score": f"{visit.score:.0f}",
         "verdict": VERDICT_LABELS.get(visit.verdict, visit.verdict), "verdict_id": visit.verdict,
-        "duration": round(duration, 3), "length": _clock(duration),
+        "duration": round(duration, 3), "length": clock_text(duration),
         "lines": lines, "findings": findings,
     }
 

@@ -140,3 +140,22 @@ def _screen(name: str) -> str:
     time.sleep(0.2)
     return subprocess.run(["tmux", "capture-pane", "-p", "-t", name], capture_output=True,
                           text=True, check=True).stdout
+
+
+def test_audio_follows_the_same_clock():
+    """The player's audio is read at the clock's position: what plays at a line's start is
+    the recording at that line's start."""
+    from monitor.replay import Clip
+    import numpy as np
+
+    rate = 1000
+    samples = (np.arange(5 * rate, dtype=np.float32) / rate).reshape(-1, 1)  # value = seconds
+    clip = Clip(samples, rate, start=10.0)  # the clip begins at session second 10
+    now = [0.0]
+    clock = replays.Clock(12.5, now=lambda: now[0])
+    assert terminal.frames_at(clip, clock.position(), 4)[0, 0] == pytest.approx(2.5)
+    now[0] += 1.0
+    assert terminal.frames_at(clip, clock.position(), 4)[0, 0] == pytest.approx(3.5)
+    clock.seek(10.0)
+    assert terminal.frames_at(clip, clock.position(), 4)[0, 0] == 0.0
+    assert terminal.frames_at(clip, 9.0, 4) is None and terminal.frames_at(clip, 15.5, 4) is None
