@@ -77,6 +77,7 @@ class MatchOptions:
     # 上午的号 上午好; losing a syllable is what recognisers do
     swap_from: int = 0
     insert_from: int = 0
+    loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
@@ -88,7 +89,6 @@ class MatchOptions:
             exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
             insert_from=4,
             loose_pinyin=self.loose_pinyin)
-    loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
