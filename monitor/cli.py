@@ -665,7 +665,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = Store(db_path)
-    lights = alerts.Lights.for_store(store, drivers=hall.drivers)
+    lights = alerts.Lights.for_store(store, hall.lights, drivers=hall.drivers)
     monitor = Monitor(
         hall.windows, asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, lights,

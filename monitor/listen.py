@@ -14,7 +14,7 @@ import logging
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -65,11 +65,13 @@ class HallAudio:
     windows: list[WindowConfig]
     retention: RetentionOptions
     drivers: list
+    lights: alerts.LightOptions = field(default_factory=alerts.LightOptions)
 
 
 def load_hall(path: Path) -> HallAudio:
     """The hall config's audio side: `[devices.ID]` tables (device, channels, staff,
-    profile), `[recordings]` (keep, days, folder) and `[[lights.drivers]]`. Window names
+    profile), `[recordings]` (keep, days, folder), `[lights]` (red_hold_s, ack_required) and
+    `[[lights.drivers]]`. Window names
     and other tables belong to other parts of the monitor (`config.py`)."""
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -105,9 +107,24 @@ def load_hall(path: Path) -> HallAudio:
             raise InputError(path, "unknown key (keep, days, folder)", field=f"recordings.{key}")
         setattr(retention, key, Path(value) if key == "folder" else value)
     check_retention(retention, path)
+    lights = dict(data.get("lights", {}))
     drivers = [alerts.driver_from_config(table, f"{path}: lights.drivers[{n}]")
-               for n, table in enumerate(data.get("lights", {}).get("drivers", []), 1)]
-    return HallAudio(windows, retention, drivers)
+               for n, table in enumerate(lights.pop("drivers", []), 1)]
+    return HallAudio(windows, retention, drivers, _light_options(lights, path))
+
+
+def _light_options(table: dict, path) -> alerts.LightOptions:
+    options = alerts.LightOptions()
+    for key, value in table.items():
+        if key == "red_hold_s" and not isinstance(value, bool) and isinstance(value, (int, float)) \
+                and value >= 0:
+            options.red_hold_s = float(value)
+        elif key == "ack_required" and isinstance(value, bool):
+            options.ack_required = value
+        else:
+            raise InputError(path, "unknown key or bad value (red_hold_s: seconds, "
+                             "ack_required: true/false, [[lights.drivers]])", field=f"lights.{key}")
+    return options
 
 
 def check_retention(options: RetentionOptions, path) -> None:

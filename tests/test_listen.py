@@ -267,3 +267,23 @@ def test_overruns_are_counted_not_silent(pulse, monkeypatch):
     assert source.dropped_s >= 0.5  # what did not fit was counted (the stream starts late)
     assert chunks and {c.role for c in chunks} == {"staff", "customer"}
     assert len(chunks) <= 2 * 3 + 2  # only what the bounded queue held
+
+
+def test_hall_config_sets_the_red_hold_and_light_drivers(tmp_path):
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[devices.W1]\ndevice = 1\n[lights]\nred_hold_s = 15\nack_required = false\n'
+                    '[[lights.drivers]]\ntype = "webhook"\nurl = "http://127.0.0.1:9/x"\n')
+    loaded = load_hall(hall)
+    assert (loaded.lights.red_hold_s, loaded.lights.ack_required) == (15.0, False)
+    assert [d.name for d in loaded.drivers] == ["webhook"]
+    hall.write_text('[devices.W1]\ndevice = 1\n[lights]\nred_hold_s = "long"\n')
+    with pytest.raises(InputError, match="field 'lights.red_hold_s'"):
+        load_hall(hall)
+
+
+def test_the_example_hall_config_loads():
+    from monitor import config
+
+    example = Path(__file__).parent.parent / "hall.example.toml"
+    assert load_hall(example).windows[0].id == "W01"
+    assert config.load(example).windows["W01"] == "户籍1号窗口"
