@@ -40,7 +40,8 @@ demo: setup sysdeps model
 	  $(BIN)/courtesy score $$f --window $$w --profile $$(echo $$w | cut -d_ -f1) \
 	    --engine sherpa --at 2026-11-20T09:00 --db $(DEMO_DB) || exit 1; \
 	done
-	@echo "Demo results: $(DEMO_DB) (sqlite3 $(DEMO_DB) 'select * from visits')"
+	$(BIN)/courtesy report --date 2026-11-20 --db $(DEMO_DB) -o reports/demo-report.html
+	@echo "Demo results: $(DEMO_DB) (courtesy replay VISIT_ID --db $(DEMO_DB)) and the day's report reports/demo-report.html"
 
 test: setup sysdeps model
 	$(BIN)/python -m pytest -q
