@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 ROLES = ("staff", "customer")
 SEVERITIES = ("critical", "major", "minor")
-VERDICTS = ("pass", "warn", "fail")
 
 
 @dataclass(frozen=True)
@@ -122,15 +121,12 @@ class LiveUpdate:
     new_findings: tuple[Finding, ...] = ()
 
 
-LIGHT_STATES = ("off", "green", "yellow", "red")
-
-
 @dataclass(frozen=True)
 class LightEvent:
     """A window's light changed, and why (rule, quote): for the board, the report, replay."""
 
     window: str
-    state: str  # one of LIGHT_STATES
+    state: str  # off, green, yellow or red
     previous: str
     at: datetime
     rule: str = ""

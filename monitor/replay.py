@@ -8,7 +8,6 @@ stepped through with no sound card at all, and a line is shown when its time com
 """
 from __future__ import annotations
 
-import bisect
 import io
 import time
 from collections.abc import Callable
@@ -73,10 +72,6 @@ class VisitReplay:
     lines: list[Line]
     findings: list[Mark]  # every finding, including those not tied to a line (no greeting)
     session: str = ""
-
-    def line_at(self, position: float) -> int:
-        """Index of the last line that has started by `position` (-1 before the first)."""
-        return bisect.bisect_right([line.start for line in self.lines], position) - 1
 
     def next_finding(self, position: float) -> Mark | None:
         return next((f for f in self.findings if f.start > position + 1e-6), None)
