@@ -45,8 +45,19 @@ def browser():
 
 
 def shot(page, name: str) -> None:
+    """Save a screenshot artefact. Chromium sometimes refuses a capture while it paints
+    ("Unable to capture screenshot"); a screenshot is evidence, not a check, so try again."""
+    from playwright.sync_api import Error
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    for attempt in range(3):
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+            return
+        except Error:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(200)
 
 
 def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, browser, db_path):
