@@ -6,11 +6,10 @@ lights…), so unknown top-level tables are left to them; inside `[windows.*]` a
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, read_toml
 from .replay import CUSTOMER_MODES, Anonymise
 
 DEFAULT_PATH = Path("hall.toml")
@@ -67,12 +66,7 @@ def load(path: Path | str | None = None) -> Hall:
         if explicit:
             raise InputError(path, "no such file (copy hall.example.toml to start one)")
         return Hall()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
+    data = read_toml(path)
     replay_url = data.get("replay_url", "")
     if not isinstance(replay_url, str):
         raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")

@@ -1,6 +1,8 @@
 """The project's errors: messages a user can act on, raised by the library, shown by the CLI."""
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class CourtesyError(Exception):
     """Base class; the CLI prints `Error: <message>` and exits 1."""
@@ -31,3 +33,30 @@ class ModelError(CourtesyError):
 
 class AudioError(CourtesyError):
     """An audio device or stream cannot be used."""
+
+
+
+def read_text(path) -> str:
+    """A user's text file, or an InputError that names it."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from None
+
+
+def parse_toml(text: str, path) -> dict:
+    """TOML from a user's file, or an InputError naming the file and the line."""
+    import re
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise InputError(path, f"not valid TOML: {exc}",
+                         int(line.group(1)) if line else None) from None
+
+
+def read_toml(path) -> dict:
+    """A user's TOML file (lexicon, profile, hall config, scenario)."""
+    return parse_toml(read_text(path), path)

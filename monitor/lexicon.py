@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, parse_toml, read_text
 from .normalize import clean_chars
 
 REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
@@ -91,16 +90,8 @@ def _phrase_text(value, path, line, field) -> str:
 def load_file(path: Path) -> list[Phrase]:
     """Parse and check one lexicon file; errors name the file, line and field."""
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
-    try:
-        data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise InputError(path, f"not valid TOML: {exc}",
-                         int(match.group(1)) if match else None) from None
+    raw = read_text(path)
+    data = parse_toml(raw, path)
     header = data.get("lexicon")
     if not isinstance(header, dict):
         raise InputError(path, "missing [lexicon] table with a 'kind'", field="lexicon")

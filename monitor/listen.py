@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ import numpy as np
 from . import alerts, sources
 from .asr import Engine
 from .audio import Transcriber
-from .errors import CourtesyError, InputError
+from .errors import CourtesyError, InputError, read_toml
 from .live import LiveSession
 from .pipeline import Scorer
 from .records import AudioChunk, LiveEvent, LiveUpdate, Recording
@@ -73,12 +72,7 @@ def load_hall(path: Path) -> HallAudio:
     profile), `[recordings]` (keep, days, folder), `[lights]` (red_hold_s, ack_required) and
     `[[lights.drivers]]`. Window names
     and other tables belong to other parts of the monitor (`config.py`)."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML: {exc}") from None
+    data = read_toml(path)
     devices = data.get("devices", {})
     if not isinstance(devices, dict) or not devices:
         raise InputError(path, 'lists no windows to hear: add [devices.W01] device = "..."',

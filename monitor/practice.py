@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 
 from . import sources
 from .audio import Transcriber
-from .errors import AudioError, InputError
+from .errors import AudioError, InputError, read_toml
 from .live import LiveSession
 from .records import PhraseHit, Utterance, Visit
 
@@ -61,12 +60,7 @@ class Scenario:
 def load(path) -> Scenario:
     """Read a scenario; every mistake names the file and the field."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML: {exc}") from None
+    data = read_toml(path)
     head = data.get("scenario", {})
     if not isinstance(head.get("title"), str):
         raise InputError(path, "missing [scenario] title", field="scenario.title")

@@ -7,11 +7,10 @@ scored session, so a score can always be explained.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, read_toml
 from .lexicon import KINDS, SECTORS, SEVERITIES, default_dir
 from .matching import MatchOptions
 from .rules import RuleOptions, ScoreOptions
@@ -51,10 +50,7 @@ def _read(name_or_path: str, lexicon_dir: Path | None) -> tuple[dict, Path]:
     if not path.is_file():
         known = ", ".join(available(lexicon_dir)) or "none"
         raise ConfigError(f"unknown profile {name_or_path!r} (available: {known})")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), path
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML: {exc}") from None
+    return read_toml(path), path
 
 
 def _merge(base: dict, over: dict) -> dict:
