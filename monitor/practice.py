@@ -175,8 +175,7 @@ class Voice:
         return audio, rate
 
     def play(self, audio: np.ndarray) -> None:
-        import sounddevice
-
+        sounddevice = sources.portaudio()
         try:
             sounddevice.play(audio, sources.SAMPLE_RATE, device=self.device, blocking=True)
         except Exception as exc:  # PortAudio's errors: no such device, device busy

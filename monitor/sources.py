@@ -147,7 +147,8 @@ def file_duration(path) -> float:
         raise InputError(path, f"not a readable audio file ({_reason(exc)})") from None
 
 
-def _sounddevice():
+def portaudio():
+    """sounddevice, or an AudioError saying how to install PortAudio."""
     try:
         import sounddevice
     except OSError as exc:  # PortAudio library missing
@@ -158,7 +159,7 @@ def _sounddevice():
 
 def devices() -> list[dict]:
     """Input devices PortAudio can see: index, name, channels, default rate."""
-    sd = _sounddevice()
+    sd = portaudio()
     return [{"index": i, "name": d["name"], "channels": d["max_input_channels"],
              "rate": d["default_samplerate"]}
             for i, d in enumerate(sd.query_devices()) if d["max_input_channels"] > 0]
@@ -213,7 +214,7 @@ class LiveSource:
         self._open()
 
     def _open(self) -> None:
-        sd = _sounddevice()
+        sd = portaudio()
         try:
             info = sd.query_devices(self.device, "input")
             channels = min(self.channels, int(info["max_input_channels"])) or 1

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import sources
 from .errors import AudioError
 from .replay import Clock, Line, Mark, VisitReplay
 
@@ -70,8 +71,7 @@ class AudioFollower:
     """Plays a visit's clip in step with a clock (silent unless at normal speed)."""
 
     def __init__(self, clip, clock: Clock):
-        import sounddevice
-
+        sounddevice = sources.portaudio()
         self.clip = clip
         self.clock = clock
         try:
