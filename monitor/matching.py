@@ -22,7 +22,7 @@ import ahocorasick
 from rapidfuzz.distance import Levenshtein
 
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
-from .normalize import NormText, normalize
+from .normalize import NormText, heard, normalize
 from .records import PhraseHit, Utterance
 
 _RETROFLEX = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -251,7 +251,7 @@ class Matcher:
     def hits(self, utterance: Utterance, index: int,
              norm: NormText | None = None) -> list[PhraseHit]:
         """The phrase hits of one utterance, with their time spans."""
-        norm = norm or normalize(utterance.text, utterance.pinyin)
+        norm = norm or heard(utterance)
         times = unit_times(utterance, len(norm))
         hits = []
         for span in self.find(norm):
@@ -455,7 +455,8 @@ def unit_times(utterance: Utterance, units: int) -> list[tuple[float, float]]:
     if utterance.words:
         times = []
         for word in utterance.words:
-            n = len(normalize(word.text) if utterance.text else normalize("", word.text))
+            n = len(normalize("", word.text) if utterance.decoded or not utterance.text
+                    else normalize(word.text))
             for k in range(n):
                 step = (word.end - word.start) / n
                 times.append((word.start + k * step, word.start + (k + 1) * step))

@@ -94,6 +94,14 @@ def normalize(text: str, pinyin: str = "") -> NormText:
     return NormText("", split_pinyin(pinyin))
 
 
+def heard(utterance) -> NormText:
+    """What matching compares for an utterance: its pinyin when its characters were only
+    decoded from that pinyin, else as `normalize`."""
+    if utterance.decoded:
+        return normalize("", utterance.pinyin)
+    return normalize(utterance.text, utterance.pinyin)
+
+
 def text_pinyin(text: str) -> str:
     """Space-separated toneless pinyin of a text, for display and for pinyin-only engines."""
     return " ".join(normalize(text).syllables)

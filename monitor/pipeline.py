@@ -15,7 +15,7 @@ from . import lexicon as lexicons
 from . import profiles, rules, transcript, visits
 from .lexicon import Lexicon
 from .matching import Matcher
-from .normalize import NormText, normalize
+from .normalize import NormText, heard
 from .records import PhraseHit, Session, Utterance, Visit
 
 
@@ -66,7 +66,7 @@ class Scorer:
 
     def hear(self, utterance: Utterance, index: int) -> tuple[NormText, list[PhraseHit]]:
         """Normalise one utterance and find its phrases (index: its place in the session)."""
-        norm = normalize(utterance.text, utterance.pinyin)
+        norm = heard(utterance)
         found = self.matcher.hits(utterance, index, norm)
         return norm, found + self._spotted(utterance, index, found)
 

@@ -41,6 +41,13 @@ class Utterance:
     dbfs: float | None = None
     line: int = 0  # 1-based line in the source file, 0 when live
     spotted: tuple["PhraseHit", ...] = ()  # phrases a keyword spotter heard in this stretch
+    heard_by: str = ""  # the engine that heard it ('' when a person wrote the text)
+
+    @property
+    def decoded(self) -> bool:
+        """The characters were decoded from the recogniser's pinyin: they are for reading,
+        while matching compares the syllables the recogniser really heard."""
+        return bool(self.heard_by and self.pinyin)
 
 
 @dataclass(frozen=True)

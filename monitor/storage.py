@@ -28,7 +28,7 @@ SCHEMA = {
     "utterances": ({
         "id": str, "session": str, "idx": int, "visit": str, "start": float, "end": float,
         "at": str, "role": str, "text": str, "pinyin": str, "window": str, "staff": str,
-        "dbfs": float, "words": str,
+        "dbfs": float, "words": str, "heard_by": str,
     }, "id"),
     "visits": ({
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
@@ -110,7 +110,7 @@ def _utterance_row(session: Session, index: int, visit_id: str | None) -> dict:
         "id": f"{session.id}:{index}", "session": session.id, "idx": index, "visit": visit_id,
         "start": u.start, "end": u.end, "at": _iso(session.started_at, u.start), "role": u.role,
         "text": u.text, "pinyin": u.pinyin, "window": u.window, "staff": u.staff,
-        "dbfs": u.dbfs,
+        "dbfs": u.dbfs, "heard_by": u.heard_by,
         "words": json.dumps([asdict(w) for w in u.words], ensure_ascii=False) if u.words else None,
     }
 
@@ -140,6 +140,10 @@ class Store:
                     table.create(columns, pk=pk)
                     for index in _INDEXES.get(name, []):
                         table.create_index(index)
+                    continue
+                for column, kind in columns.items():  # a database from an older version
+                    if column not in table.columns_dict:
+                        table.add_column(column, kind)
 
     def save(self, session: Session) -> None:
         """Store a scored session, replacing an earlier scoring of the same session."""
@@ -293,8 +297,8 @@ class Store:
         for n in range(0, len(visit_ids), 500):
             chunk = visit_ids[n:n + 500]
             rows += self.db.query(
-                "select session, idx, visit, start, end, at, role, text, pinyin from utterances "
-                f"where visit in ({', '.join('?' * len(chunk))}) order by session, idx", chunk)
+                "select session, idx, visit, start, end, at, role, text, pinyin, heard_by "
+                f"from utterances where visit in ({', '.join('?' * len(chunk))}) order by session, idx", chunk)
         return rows
 
     def visit(self, visit_id: str) -> dict | None:

@@ -13,7 +13,7 @@ from typing import IO
 from .errors import InputError
 from .records import ROLES, PhraseHit, Utterance, Word
 
-_OPTIONAL_STR = ("visit", "window", "staff", "pinyin")
+_OPTIONAL_STR = ("visit", "window", "staff", "pinyin", "heard_by")
 
 
 def _number(obj: dict, key: str, path, line: int) -> float:
@@ -93,6 +93,7 @@ def parse_line(raw: str, path, line: int) -> Utterance:
         words=_words(obj["words"], path, line) if "words" in obj else (),
         dbfs=float(dbfs) if dbfs is not None else None, line=line,
         spotted=_spotted(obj["spotted"], path, line) if "spotted" in obj else (),
+        heard_by=optional["heard_by"] or "",
     )
 
 
@@ -128,7 +129,7 @@ def parse(lines: Iterable[str], path) -> Iterator[Utterance]:
 def to_json(utterance: Utterance) -> dict:
     out = {"start": round(utterance.start, 3), "end": round(utterance.end, 3),
            "role": utterance.role, "text": utterance.text}
-    for key in ("pinyin", "visit", "window", "staff", "dbfs"):
+    for key in ("pinyin", "heard_by", "visit", "window", "staff", "dbfs"):
         value = getattr(utterance, key)
         if value not in (None, ""):
             out[key] = value

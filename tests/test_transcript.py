@@ -59,3 +59,16 @@ def test_round_trip(write_jsonl, tmp_path):
     with out.open("w", encoding="utf-8") as handle:
         transcript.write(utterances, handle)
     assert transcript.read(out) == [u for u in utterances]
+
+
+def test_heard_by_round_trips_and_decoded_text_is_matched_by_its_pinyin(scorer):
+    line = ('{"start": 0, "end": 2, "role": "staff", "text": "你号", "pinyin": "nǐ hǎo", '
+            '"heard_by": "sherpa"}')
+    utterance = transcript.parse_line(line, "x.jsonl", 1)
+    assert utterance.heard_by == "sherpa" and utterance.decoded
+    assert transcript.to_json(utterance)["heard_by"] == "sherpa"
+    typed = transcript.parse_line('{"start": 0, "end": 2, "role": "staff", "text": "您好"}',
+                                  "x.jsonl", 1)
+    assert not typed.decoded
+    _, hits = scorer.hear(utterance, 0)
+    assert hits and hits[0].matched == "ni hao"

@@ -246,5 +246,5 @@ class SherpaStream(Stream):
         end = min(segment_end, max(ends) + 0.1)
         heard = " ".join(w.text for w in words) or " ".join(h.matched for h in self._hits)
         return Utterance(start=round(start, 3), end=round(max(end, start), 3), role=self.role,
-                         pinyin=heard, words=tuple(words),
+                         pinyin=heard, words=tuple(words), heard_by=self.engine.name,
                          dbfs=voiced.dbfs, spotted=tuple(self._hits))

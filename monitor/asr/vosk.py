@@ -80,7 +80,7 @@ class VoskStream(Stream):
             return []
         return [Utterance(start=self._words[0].start, end=self._words[-1].end, role=self.role,
                           text="".join(w.text for w in self._words), words=tuple(self._words),
-                          dbfs=voiced.dbfs)]
+                          dbfs=voiced.dbfs, heard_by=self.engine.name)]
 
     def _take(self, result: dict) -> None:
         for word in result.get("result", []):
