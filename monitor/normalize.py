@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 
 # pypinyin's single-character default is often the literary reading; counter speech uses
@@ -68,7 +68,7 @@ def char_syllable(char: str) -> str:
         return _SPOKEN_READING[char]
     if char in _DIGITS:
         return _DIGITS[char]
-    if not _HAN.match(char):
+    if not HAN.match(char):
         return char
     from pypinyin import Style, lazy_pinyin
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .normalize import NormText, normalize
+from .normalize import HAN, NormText, normalize
 from .records import Finding, PhraseHit, Utterance
 
 SEVERITY_FACTOR = {"critical": None, "major": 1.0, "minor": 0.5}
@@ -59,6 +59,7 @@ class RuleOptions:
     service_limit_s: float | None = None  # longest visit; None: no limit
     max_dbfs: float | None = -6.0  # louder staff speech is shouting (when levels are known)
     please_markers: tuple[str, ...] = ("请", "麻烦", "您", "劳驾")
+    greeting_markers: tuple[str, ...] = ("您", "请", "欢迎", "好")  # a greeting says one
     settings: dict[str, RuleSetting] = field(default_factory=_settings)
 
 
@@ -103,8 +104,16 @@ class VisitView:
 
 
 def greeted(view: VisitView, options: RuleOptions) -> bool:
+    """来有迎声 asks for a courteous word (您好, 欢迎, 请…): 下一个，办什么业务 is the curt
+    call the norms single out, however much of a greeting phrase it resembles."""
     limit = view.start + options.greet_within_s
-    return any(h.start <= limit for i in view.by("staff") for h in view.said(i, "greeting"))
+    return any(h.start <= limit and _has_marker(_heard(h), options.greeting_markers)
+               for i in view.by("staff") for h in view.said(i, "greeting"))
+
+
+def _heard(hit: PhraseHit) -> NormText:
+    """What a hit heard, as syllables: characters or (audio) pinyin."""
+    return normalize(hit.matched) if HAN.search(hit.matched) else normalize("", hit.matched)
 
 
 def farewelled(view: VisitView, options: RuleOptions) -> bool:
@@ -274,8 +283,8 @@ def speech_rate_rule(view, options):
     for i in view.by("staff"):
         utterance = view.utterances[i]
         duration = utterance.end - utterance.start
-        if duration < options.min_rate_duration_s:
-            continue
+        if duration < options.min_rate_duration_s or not view.norms[i]:
+            continue  # too short for a rate, or speech in which nothing was heard
         rate = len(view.norms[i]) / duration * 60
         if rate > options.max_chars_per_min:
             detail = f"{rate:.0f} characters a minute, faster than {options.max_chars_per_min:g}"

@@ -82,8 +82,6 @@ def parse_line(raw: str, path, line: int) -> Utterance:
         if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
             raise InputError(path, f"must be a string, not {value!r}", line, key)
         optional[key] = str(value) if value is not None else None
-    if not text.strip() and not (optional["pinyin"] or "").strip():
-        raise InputError(path, "has neither text nor pinyin", line, "text")
     dbfs = obj.get("dbfs")
     if dbfs is not None and (isinstance(dbfs, bool) or not isinstance(dbfs, (int, float))):
         raise InputError(path, f"must be a number, not {dbfs!r}", line, "dbfs")

@@ -193,3 +193,23 @@ def test_a_farewell_half_heard_counts_only_at_the_end(scorer, last, farewelled):
 def test_a_greeting_half_heard_counts_only_first(scorer, first, greeted):
     v = visit(scorer, utt(0, 3, "staff", first), BYE)
     assert v.greeted is greeted
+
+
+@pytest.mark.parametrize("first, greeted", [
+    ("下一个，办什么业务", False),   # the curt call and a bare business question greet nobody
+    ("下一位 办理什么业务", False),
+    ("下一位，您办什么业务", True),
+    ("您好，办什么业务", True),
+])
+def test_a_call_for_the_next_customer_is_no_greeting(scorer, first, greeted):
+    v = visit(scorer, utt(0, 3, "staff", first), BYE)
+    assert v.greeted is greeted
+
+
+def test_speech_with_nothing_heard_is_kept_and_judged_as_silence_of_words(scorer, write_jsonl):
+    path = write_jsonl([
+        {"start": 0, "end": 3, "role": "staff", "text": "您好，请问您办理什么业务"},
+        {"start": 4, "end": 9, "role": "staff", "text": ""},  # a recogniser wrote nothing
+        {"start": 10, "end": 12.5, "role": "staff", "text": "好的，请慢走，再见"}])
+    [v] = scorer.score_file(path).visits
+    assert len(v.utterances) == 3 and v.findings == [] and v.verdict == "pass"
