@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .pipeline import Scorer, announces_wait
+from .pipeline import Scorer, cues
 from .records import Finding, LiveUpdate, PhraseHit, Session, Utterance, Visit
 from .storage import StorageError, Store
-from .visits import VisitClock, label
+from .visits import Cues, VisitClock, label
 
 log = logging.getLogger("courtesy.live")
 
@@ -55,10 +55,11 @@ class LiveSession:
         """One utterance has ended: store it and re-judge its visit."""
         utterance = replace(utterance, window=utterance.window or self.session.window,
                             staff=utterance.staff or self.session.staff)
-        updates = self._close(utterance.start) if self._ends_visit(utterance) else []
         index = len(self.session.utterances)
-        self.session.utterances.append(utterance)
         norm, found = self.scorer.hear(utterance, index)
+        said = cues(found)
+        updates = self._close(utterance.start) if self._ends_visit(utterance, said) else []
+        self.session.utterances.append(utterance)
         self.norms.append(norm)
         if found:
             self.hits[index] = found
@@ -67,7 +68,7 @@ class LiveSession:
             self.visits_seen += 1
             self.visit_label = utterance.visit or label(self.session.window, self.visits_seen)
         self.current.append(index)
-        self.clock.heard(utterance, announces_wait(found))
+        self.clock.heard(utterance, said)
         self._unsaved_utterances.append(index)
         return updates + self._judge(utterance.end, "open" if opened else "update", always=True)
 
@@ -87,12 +88,12 @@ class LiveSession:
         """End of stream: judge the visit in progress for good."""
         return self._close(None) if self.current else []
 
-    def _ends_visit(self, utterance: Utterance) -> bool:
+    def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
         if not self.current:
             return False
         if utterance.visit is not None:
             return utterance.visit != self.visit_label
-        return self.clock.expired(utterance.start)
+        return self.clock.expired(utterance.start, utterance, said)
 
     def _judge(self, now: float | None, state: str, always: bool = False) -> list[LiveUpdate]:
         visit = self.scorer.judge(

@@ -55,7 +55,7 @@ class Scorer:
                 hits[i] = found
         session_id = session_key(sha256 or _content_key(utterances), window)
         segments = visits.segment(
-            utterances, lambda i: announces_wait(hits.get(i, ())), self.profile.visits, source)
+            utterances, lambda i: cues(hits.get(i, ())), self.profile.visits, source)
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
                              norms, hits) for seg in segments]
         return Session(
@@ -68,7 +68,10 @@ class Scorer:
         """Normalise one utterance and find its phrases (index: its place in the session)."""
         norm = heard(utterance)
         found = self.matcher.hits(utterance, index, norm)
-        return norm, found + self._spotted(utterance, index, found)
+        found += self._spotted(utterance, index, found)
+        if utterance.heard_by:  # from audio: what turns a light red needs evidence that holds
+            found = [h for h in found if self.matcher.holds(h, utterance, norm)]
+        return norm, found
 
     def _spotted(self, utterance: Utterance, index: int, found: list[PhraseHit]) -> list[PhraseHit]:
         """A keyword spotter's hits (audio input) that the text matcher did not find itself,
@@ -138,9 +141,12 @@ def _expected_forms(lexicon: Lexicon) -> Lexicon:
         for p in lexicon.phrases if p.kind in EXPECTED))
 
 
-def announces_wait(hits: Sequence[PhraseHit]) -> bool:
-    """Staff asked the customer to wait (请稍等): the visit stays open through the silence."""
-    return any(h.kind == "waiting" for h in hits)
+def cues(hits: Sequence[PhraseHit]) -> visits.Cues:
+    """What an utterance's phrases say about where visits begin and end (请稍等 keeps a
+    visit open through the silence, 请慢走 closes it, 您好 opens the next)."""
+    kinds = {h.kind for h in hits}
+    return visits.Cues(wait="waiting" in kinds, farewell="farewell" in kinds,
+                       greeting="greeting" in kinds, question="question" in kinds)
 
 
 def session_key(content_sha256: str, window: str | None) -> str:

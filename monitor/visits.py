@@ -1,8 +1,13 @@
 """Visits: one customer at one window.
 
-Given by the transcript's `visit` field, or inferred from silence: a new visit starts
-when someone speaks after `visit_gap_s` of nobody speaking, unless staff had asked the
-customer to wait (请稍等) and the silence is shorter than `max_wait_s`.
+Given by the transcript's `visit` field, or inferred from silence and what was said
+around it. A silence of `visit_gap_s` ends a visit only when there is a sign that the
+customer left or a new one came: staff saw them off (请慢走), the speech after the silence
+greets someone, or the customer speaks first without a question of theirs still waiting
+for an answer. A customer filling in a form, waiting while staff look something up (请稍等,
+up to `max_wait_s`), or asking again after being ignored is still the same visit; any
+silence of `max_pause_s` ends it. From audio, where a greeting or farewell may be misheard,
+this keeps one customer one visit.
 """
 from __future__ import annotations
 
@@ -17,8 +22,19 @@ from .records import Utterance
 class VisitOptions:
     """How visits are told apart when the transcript does not say."""
 
-    visit_gap_s: float = 30.0  # silence that ends a visit
+    visit_gap_s: float = 30.0  # silence after which a farewell or a new customer ends a visit
     max_wait_s: float = 600.0  # longest announced wait that still belongs to the visit
+    max_pause_s: float = 180.0  # silence that ends a visit whatever was said
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What one utterance says about where visits begin and end."""
+
+    wait: bool = False  # staff asked the customer to wait (请稍等)
+    farewell: bool = False  # staff saw the customer off
+    greeting: bool = False  # staff greeted someone
+    question: bool = False  # the customer asked something
 
 
 @dataclass(frozen=True)
@@ -32,14 +48,12 @@ class Segment:
 
 def segment(
     utterances: Sequence[Utterance],
-    announced_wait: Callable[[int], bool],
+    cues: Callable[[int], Cues],
     options: VisitOptions,
     source: str = "",
 ) -> list[Segment]:
-    """Split a session into visits, window by window, in time order.
-
-    `announced_wait(i)` tells whether utterance i is staff asking the customer to wait.
-    """
+    """Split a session into visits, window by window, in time order (`cues(i)`: what
+    utterance i says about visits)."""
     labelled = [u.visit is not None for u in utterances]
     if any(labelled) and not all(labelled):
         line = utterances[labelled.index(False)].line
@@ -52,7 +66,7 @@ def segment(
         if all(labelled):
             segments += _given(utterances, indices, window)
         else:
-            segments += _inferred(utterances, indices, window, announced_wait, options)
+            segments += _inferred(utterances, indices, window, cues, options)
     segments.sort(key=lambda s: (utterances[s.indices[0]].start, s.window or ""))
     return segments
 
@@ -65,45 +79,63 @@ def _given(utterances, indices, window) -> list[Segment]:
 
 
 class VisitClock:
-    """The silence that ends a visit: tracks the last speech and whether a wait was announced."""
+    """When a visit has ended: the last speech, and the cues heard since."""
 
     def __init__(self, options: VisitOptions):
         self.options = options
         self.last_end: float | None = None
-        self.waiting = False
+        self.waiting = False  # the last staff words asked the customer to wait
+        self.farewelled = False  # the last staff words saw the customer off
+        self.asking = False  # a customer question not yet followed by staff speech
         self.speaking = False  # speech has begun and not yet been heard in full
 
     def limit(self) -> float:
-        return self.options.max_wait_s if self.waiting else self.options.visit_gap_s
+        """The longest silence the visit may still survive."""
+        return self.options.max_wait_s if self.waiting else self.options.max_pause_s
 
-    def expired(self, now: float) -> bool:
-        """Has the visit ended by `now` (a new utterance's start, or the clock)?"""
-        return (not self.speaking and self.last_end is not None
-                and now - self.last_end >= self.limit())
+    def expired(self, now: float, utterance: Utterance | None = None,
+                cues: Cues | None = None) -> bool:
+        """Has the visit ended by `now`? With the utterance heard at `now` (and its cues),
+        whether that utterance opens a new visit; without, as the clock ticks."""
+        if self.speaking or self.last_end is None:
+            return False
+        silence = now - self.last_end
+        if silence >= self.limit():
+            return True
+        if self.waiting or silence < self.options.visit_gap_s:
+            return False
+        if self.farewelled or utterance is None:
+            return self.farewelled
+        return bool(cues and cues.greeting) or (utterance.role == "customer"
+                                                 and not self.asking)
 
     def speech_started(self, at: float) -> None:
-        """Someone started speaking: the visit cannot end while they talk."""
-        if not self.expired(at):
+        """Someone started speaking: the visit cannot end while they talk (unless its
+        silence has already run out whatever is said)."""
+        if self.last_end is None or at - self.last_end < self.limit():
             self.speaking = True
 
-    def heard(self, utterance: Utterance, announced_wait: bool) -> None:
+    def heard(self, utterance: Utterance, cues: Cues) -> None:
         self.speaking = False
-        if self.last_end is None or self.expired(utterance.start):
-            self.waiting = False
+        if self.last_end is not None and self.expired(utterance.start, utterance, cues):
+            self.waiting = self.farewelled = self.asking = False
         self.last_end = (utterance.end if self.last_end is None
                          else max(self.last_end, utterance.end))
         if utterance.role == "staff":
-            self.waiting = announced_wait
+            self.waiting, self.farewelled, self.asking = cues.wait, cues.farewell, False
+        elif cues.question:
+            self.asking = True
 
 
-def _inferred(utterances, indices, window, announced_wait, options) -> list[Segment]:
+def _inferred(utterances, indices, window, cues, options) -> list[Segment]:
     groups: list[list[int]] = []
     clock = VisitClock(options)
     for i in indices:
-        if not groups or clock.expired(utterances[i].start):
+        said = cues(i)
+        if not groups or clock.expired(utterances[i].start, utterances[i], said):
             groups.append([])
         groups[-1].append(i)
-        clock.heard(utterances[i], announced_wait(i))
+        clock.heard(utterances[i], said)
     return [Segment(label(window, n), window, tuple(group)) for n, group in enumerate(groups, 1)]
 
 

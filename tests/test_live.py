@@ -50,9 +50,17 @@ def test_question_is_pending_until_its_answer_time_runs_out(live):
 def test_farewell_is_judged_when_the_visit_ends(live):
     live.feed(utt(0, 2, "staff", "您好"))
     assert not [f for f in live.tick(10)]
-    [closed] = live.tick(33)
+    assert all(u.state == "update" for u in live.tick(33))  # the customer may still be there
+    [closed] = live.tick(183)  # no sign either way: max_pause_s ends it
     assert closed.state == "closed" and rules_of(closed.visit) == ["farewell"]
-    assert live.visit is None and live.tick(40) == []
+    assert live.visit is None and live.tick(190) == []
+
+
+def test_a_visit_seen_off_ends_after_the_gap(live):
+    live.feed(utt(0, 2, "staff", "您好"))
+    live.feed(utt(3, 5, "staff", "请慢走"))
+    [closed] = live.tick(36)
+    assert closed.state == "closed" and closed.visit.findings == []
 
 
 def test_customer_left_waiting_warns_unless_asked_to_wait(live, scorer, db_path):
@@ -112,5 +120,5 @@ def test_play_command_prints_live_events_and_stores_them(run, db_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "[00:03] W03 001 opened score 100"
     assert any("critical taboo" in line and "你烦不烦" in line for line in lines)
-    assert lines[-1].startswith("[00:59] W03 001 ended  score 0 FAIL")
+    assert lines[-1].startswith("[03:29] W03 001 ended  score 0 FAIL")  # no farewell: max_pause_s
     assert sqlite_utils.Database(db_path)["visits"].count == 1

@@ -2,54 +2,73 @@
 import pytest
 
 from monitor.errors import InputError
-from monitor.visits import VisitOptions, segment
+from monitor.visits import Cues, VisitOptions, segment
 
 from .conftest import utt
 
 
-def labels(utterances, waits=(), **options):
-    segments = segment(utterances, lambda i: i in waits, VisitOptions(**options))
+def labels(utterances, waits=(), farewells=(), greetings=(), questions=(), **options):
+    def cues(i):
+        return Cues(wait=i in waits, farewell=i in farewells, greeting=i in greetings,
+                    question=i in questions)
+    segments = segment(utterances, cues, VisitOptions(**options))
     return [list(s.indices) for s in segments]
 
 
-def test_silence_longer_than_the_gap_starts_a_new_visit():
+def test_silence_with_a_sign_of_a_new_customer_starts_a_new_visit():
     u = [utt(0, 2, "staff", "a"), utt(5, 7, "customer", "b"), utt(40, 42, "staff", "c")]
+    assert labels(u, farewells={0}) == [[0, 1], [2]]  # seen off, then someone new
+    assert labels(u, greetings={2}) == [[0, 1], [2]]  # a greeting after the silence
+    assert labels(u, farewells={0}, visit_gap_s=40) == [[0, 1, 2]]
+    customer_first = [utt(0, 2, "staff", "a"), utt(40, 42, "customer", "c")]
+    assert labels(customer_first) == [[0], [1]]
+
+
+def test_a_silence_without_a_sign_keeps_the_customer_up_to_max_pause():
+    form = [utt(0, 2, "staff", "a"), utt(3, 5, "customer", "b"), utt(60, 62, "staff", "c")]
+    assert labels(form) == [[0, 1, 2]]  # staff back after looking something up
+    assert labels(form, max_pause_s=50) == [[0, 1], [2]]
+
+
+def test_a_customer_asking_again_after_being_ignored_is_the_same_visit():
+    u = [utt(0, 2, "staff", "a"), utt(3, 5, "customer", "新卡什么时候能拿"),
+         utt(40, 42, "customer", "喂 我问你新卡什么时候能拿")]
+    assert labels(u, questions={1}) == [[0, 1, 2]]
     assert labels(u) == [[0, 1], [2]]
-    assert labels(u, visit_gap_s=40) == [[0, 1, 2]]
 
 
 def test_gap_is_measured_from_the_latest_end():
     u = [utt(0, 50, "customer", "long"), utt(10, 12, "staff", "a"), utt(60, 61, "staff", "b")]
-    assert labels(u) == [[0, 1, 2]]
+    assert labels(u, greetings={2}) == [[0, 1, 2]]
 
 
 def test_announced_wait_keeps_the_visit_open_up_to_max_wait():
     u = [utt(0, 2, "staff", "请稍等"), utt(100, 102, "staff", "b"), utt(800, 801, "staff", "c")]
-    assert labels(u, waits={0}) == [[0, 1], [2]]
-    assert labels(u, waits={0}, max_wait_s=50) == [[0], [1], [2]]
+    assert labels(u, waits={0}, greetings={1, 2}) == [[0, 1], [2]]
+    assert labels(u, waits={0}, greetings={1, 2}, max_wait_s=50) == [[0], [1], [2]]
 
 
 def test_a_customer_line_does_not_cancel_the_announced_wait():
     u = [utt(0, 2, "staff", "请稍等"), utt(3, 4, "customer", "好"), utt(90, 92, "staff", "b")]
-    assert labels(u, waits={0}) == [[0, 1, 2]]
+    assert labels(u, waits={0}, greetings={2}) == [[0, 1, 2]]
 
 
 def test_given_visits_win_over_silence():
     u = [utt(0, 1, "staff", "a", visit="A"), utt(100, 101, "staff", "b", visit="A"),
          utt(102, 103, "staff", "c", visit="B")]
-    segments = segment(u, lambda i: False, VisitOptions())
+    segments = segment(u, lambda i: Cues(), VisitOptions())
     assert [(s.label, list(s.indices)) for s in segments] == [("A", [0, 1]), ("B", [2])]
 
 
 def test_mixed_given_and_missing_visit_is_an_error():
     u = [utt(0, 1, "staff", "a", visit="A", line=1), utt(2, 3, "staff", "b", line=2)]
     with pytest.raises(InputError, match="line 2: field 'visit'"):
-        segment(u, lambda i: False, VisitOptions(), "t.jsonl")
+        segment(u, lambda i: Cues(), VisitOptions(), "t.jsonl")
 
 
 def test_windows_are_segmented_apart():
     u = [utt(0, 1, "staff", "a", window="W1"), utt(0.5, 2, "staff", "b", window="W2"),
          utt(3, 4, "customer", "c", window="W1")]
-    segments = segment(u, lambda i: False, VisitOptions())
+    segments = segment(u, lambda i: Cues(), VisitOptions())
     assert [(s.window, list(s.indices)) for s in segments] == [("W1", [0, 2]), ("W2", [1])]
     assert segments[0].label == "W1-001"
