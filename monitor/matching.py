@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import ahocorasick
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
@@ -81,6 +82,18 @@ class MatchOptions:
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
+    # Speech heard from audio: a hit of these kinds stands only when the recogniser's own
+    # syllables around it agree with the phrase (a keyword spotter fires on 本期电费 for
+    # 不可能的), at least this similar (0-100); exactly for phrases shorter than
+    # `exact_agreement_below` syllables (不知道 is also an ordinary word), `long_agreement`
+    # from `long_from` syllables (a spotter rarely invents a long phrase); and no exception
+    # of the phrase (不知道的话) heard there at least `exception_veto` similar.
+    evidence_kinds: tuple[str, ...] = ("taboo",)
+    spotter_agreement: float = 50.0
+    exact_agreement_below: int = 4
+    long_from: int = 5
+    long_agreement: float = 30.0
+    exception_veto: float = 85.0
 
     def expecting(self) -> "MatchOptions":
         """The options for phrases where they are expected: looser, never below two syllables."""
@@ -88,7 +101,7 @@ class MatchOptions:
             thresholds={"greeting": self.expected_threshold, "farewell": self.expected_threshold},
             exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
             insert_from=4,
-            loose_pinyin=self.loose_pinyin)
+            loose_pinyin=self.loose_pinyin, evidence_kinds=())
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
@@ -151,6 +164,25 @@ class Matcher:
                     coding.add(piece, (n, offset, pins))
         self._strict.build()
         self._loose.build()
+        self._phrases = {(p.kind, p.text): p for p in lexicon.phrases}
+        self._agreement = _Agreement()
+
+    def holds(self, hit: PhraseHit, utterance: Utterance, norm: NormText) -> bool:
+        """Does a hit in speech heard from audio hold up against the recogniser's syllables
+        around it? Kinds outside `evidence_kinds` always do."""
+        o = self.options
+        phrase = self._phrases.get((hit.kind, hit.phrase))
+        if hit.kind not in o.evidence_kinds or phrase is None:
+            return True
+        times = unit_times(utterance, len(norm))
+        near = [s for s, (begin, end) in zip(norm.syllables, times)
+                if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
+        if phrase.exceptions and self._agreement.best(phrase.exceptions, near) >= o.exception_veto:
+            return False
+        length = len(normalize(phrase.text).syllables)
+        needed = (100.0 if length < o.exact_agreement_below
+                  else o.long_agreement if length >= o.long_from else o.spotter_agreement)
+        return self._agreement.best(phrase.forms, near) >= needed
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
@@ -436,6 +468,33 @@ def _word_bounds(chars: str) -> frozenset[int]:
         pos += len(word)
         bounds.add(pos)
     return frozenset(bounds)
+
+
+_NEAR_BEFORE_S, _NEAR_AFTER_S = 1.0, 0.5  # a spotter's hit times are estimates
+
+
+class _Agreement:
+    """How well some phrase forms are heard in a run of syllables: the best substring
+    alignment (rapidfuzz partial_ratio) of any form, with loosely equal sounds alike."""
+
+    def __init__(self):
+        self._codes: dict[str, str] = {}
+
+    def _code(self, syllables: Iterable[str]) -> str:
+        return "".join(self._codes.setdefault(loose_syllable(s), chr(0xF0001 + len(self._codes)))
+                       for s in syllables)
+
+    @lru_cache(maxsize=4096)
+    def _form(self, text: str) -> str:
+        return self._code(normalize(text).syllables)
+
+    def best(self, forms: Iterable[str], syllables: list[str]) -> float:
+        heard = self._code(syllables)
+        if not heard:
+            return 0.0
+        return max(((fuzz.partial_ratio(code, heard) if len(heard) >= len(code)
+                     else fuzz.ratio(code, heard))
+                    for code in map(self._form, forms)), default=0.0)
 
 
 def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:

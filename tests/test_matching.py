@@ -4,7 +4,7 @@ import pytest
 from monitor.lexicon import Lexicon, Phrase
 from monitor.matching import MatchOptions, Matcher, loose_syllable, unit_times
 from monitor.normalize import normalize
-from monitor.records import Word
+from monitor.records import PhraseHit, Utterance, Word
 
 from .conftest import utt
 
@@ -101,3 +101,37 @@ def test_pinyin_only_edges_need_only_their_initials(scorer):
     assert ("taboo", "你烦不烦") in found(scorer, pinyin="lǐ fān bù fā mā")
     assert ("taboo", "你烦不烦") not in found(scorer, "你烦不发吗")
     assert ("taboo", "你烦不烦") not in found(scorer, pinyin="lǐ fān bù shì")
+
+
+def _heard(pinyin, spotted=(), start=0.0, end=4.0):
+    """An utterance as the sherpa stream writes it: syllables with times, spotter hits."""
+    syllables = pinyin.split()
+    step = (end - start) / len(syllables)
+    words = tuple(Word(s, start + k * step, start + (k + 1) * step)
+                  for k, s in enumerate(syllables))
+    hits = tuple(PhraseHit(kind="taboo", phrase=p, matched=p, utterance=-1, start=a, end=b,
+                           score=100.0, severity="major") for p, a, b in spotted)
+    return Utterance(start, end, "staff", pinyin=pinyin, words=words, spotted=hits,
+                     heard_by="sherpa")
+
+
+@pytest.mark.parametrize("pinyin, spotted, kept", [
+    # the spotter fired on a polite line the recogniser heard as something else
+    ("běn qī diàn fèi yī bǎi èr shí bā yuán", ("不可能的", 1.0, 2.5), False),
+    # an exception of the phrase heard around it: 不知道的话 is no taboo
+    ("nín bù zhī dào de huà kě yǐ wèn yī xià", ("不知道", 0.4, 1.6), False),
+    # a short phrase (also an ordinary word) needs every syllable heard: 短信提醒 is no 急什么
+    ("duǎn xìn jí xiān měi gè yuè", ("急什么", 0.8, 2.2), False),
+    ("nǐ jí shén me a", ("急什么", 0.5, 2.5), True),
+    ("nǐ fán bù fán a hòu miàn hái yǒu rén", ("你烦不烦", 0.0, 2.0), True),
+    # a long phrase the spotter caught, the recogniser heard a part of
+    ("méi lián qián zì jǐ qù wàn", ("没零钱自己去换", 0.5, 3.5), True),
+])
+def test_taboo_from_audio_needs_the_recogniser_to_agree(scorer, pinyin, spotted, kept):
+    _, hits = scorer.hear(_heard(pinyin, (spotted,)), 0)
+    assert any(h.kind == "taboo" for h in hits) is kept
+
+
+def test_typed_text_is_not_held_to_the_audio_evidence_bar(scorer):
+    typed = Utterance(0, 2, "staff", "你烦不烦")
+    assert [h.phrase for h in scorer.hear(typed, 0)[1] if h.kind == "taboo"] == ["你烦不烦"]
