@@ -18,19 +18,34 @@ Sections:
            the reference text really contains; also the pinyin syllable error rate there.
   vosk     character error rate of vosk on real-zh, when its model is installed.
   sweep    recall and false hits again for other keyword thresholds and boosts.
+  verdicts verdicts from rendered two-channel audio against verdicts from the same
+           conversations' text (bench/verdicts.py), per visit and per rule.
+  everyday false alarms per hour on ordinary speech: real-zh plus espeak-ng renders of
+           bench/everyday.py's sentences in several voices, some with hall noise.
+
+Options (verdicts, everyday): --opt KEY=VALUE sets a SherpaOptions field (numbers and JSON parsed,
+e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE writes every
+figure (and per-visit rows); --sessions N --visits N --seed N --minutes M choose what
+is rendered.
 """
 from __future__ import annotations
 
+import argparse
 import csv
+import dataclasses
+import json
+import platform
 import os
 import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from rapidfuzz.distance import Levenshtein  # noqa: E402
 
@@ -235,10 +250,141 @@ def sweep() -> None:
         false_hits(engine)
 
 
+def engine_options(pairs: list[str]) -> dict:
+    """`--opt key=value` pairs as SherpaOptions fields: JSON values (numbers, dicts, lists,
+    true/false), anything else a string; a list becomes a tuple where the field is one."""
+    fields = {f.name: f for f in dataclasses.fields(SherpaOptions)}
+    defaults = SherpaOptions()
+    out = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or key not in fields:
+            raise SystemExit(f"--opt {pair!r}: give KEY=VALUE with KEY one of "
+                             + ", ".join(fields))
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if isinstance(value, list) and isinstance(getattr(defaults, key), tuple):
+            value = tuple(value)
+        out[key] = value
+    out.setdefault("num_threads", 1)
+    return out
+
+
+def verdicts(args) -> None:
+    """Verdicts from audio against verdicts from text (issue 9): see bench/verdicts.py."""
+    import verdicts as bench
+
+    options = bench.BenchOptions(sessions=args.sessions, visits=args.visits, seed=args.seed)
+    chosen = engine_options(args.opt)
+    engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
+    print(f"\n## verdicts: audio against text, {options.sessions} sessions x {options.visits} "
+          f"visits, sherpa {chosen}")
+    began = time.perf_counter()
+    figures, rows = bench.run(options, engine)
+    took = time.perf_counter() - began
+    print(f"\n{bench.table(figures)}\n\n({took:.0f} s; agreement is over visits matched by "
+          f"time overlap; questions and taboo findings are matched by time)")
+    if args.json:
+        record = {"section": "verdicts", "date": datetime.now(timezone.utc).isoformat(
+            timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
+            "options": dataclasses.asdict(options), "engine": engine.describe(),
+            "seconds": round(took, 1), "figures": {n: f.as_dict() for n, f in figures.items()},
+            "visits": rows}
+        _write_json(args.json, "verdicts", record)
+
+
+def everyday(args) -> None:
+    """False alarms per hour on ordinary non-counter speech (issue 9): bench/everyday.py."""
+    import everyday as bench
+
+    bad = bench.check(lexicon.load())
+    if bad:
+        raise SystemExit("bench/everyday.py lines holding a lexicon phrase: "
+                         + "; ".join(f"{line} {found}" for line, found in bad))
+    chosen = engine_options(args.opt)
+    engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
+    scorer = Scorer.load("general")
+    options = bench.EverydayOptions(minutes=args.minutes, seed=args.seed)
+    print(f"\n## everyday: false alarms on ordinary speech, {len(bench.sentences())} "
+          f"sentences, general profile, staff side, sherpa {chosen}")
+    clips = bench.render_clips(options)
+    if args.real_zh.is_dir():
+        clips = bench.real_clips(args.real_zh) + clips
+    else:
+        print(f"  real recordings skipped: {args.real_zh} is absent (--real-zh DIR)")
+    groups: dict[str, bench.Alarms] = {}
+    began = time.perf_counter()
+    for n, clip in enumerate(clips, 1):
+        alarms = bench.judge(clip, engine, scorer)
+        noise = "clean" if clip.snr_db is None else f"snr{clip.snr_db:g}"
+        for name in ("all", "real-zh" if clip.voice == "real" else f"espeak {noise}"):
+            groups.setdefault(name, bench.Alarms()).add(alarms)
+        if n % 10 == 0 or n == len(clips):
+            total = groups["all"]
+            print(f"  [{n}/{len(clips)}] {total.seconds / 60:.1f} min judged, "
+                  f"{sum(total.false_by_kind.values())} false hits, {len(total.taboo)} taboo "
+                  f"({time.perf_counter() - began:.0f} s)")
+    took = time.perf_counter() - began
+    order = ("all", "real-zh", "espeak clean", "espeak snr25", "espeak snr12")
+    groups = {n: groups[n] for n in order if n in groups}
+    print(f"\n{bench.table(groups)}\n\n({took:.0f} s, {groups['all'].cpu_s:.0f} s CPU "
+          f"transcribing; a false hit is a phrase the clip's reference text does not hold)")
+    for clip, phrase, heard, start in groups["all"].taboo:
+        print(f"  false taboo: {clip} at {start:.1f} s: {phrase} (heard {heard})")
+    if args.json:
+        _write_json(args.json, "everyday", {
+            "section": "everyday", "date": datetime.now(timezone.utc).isoformat(
+                timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
+            "options": dataclasses.asdict(options), "engine": engine.describe(),
+            "seconds": round(took, 1), "figures": {n: a.as_dict() for n, a in groups.items()}})
+
+
+def _machine() -> str:
+    return f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
+
+
+def _write_json(path: Path, section: str, record: dict) -> None:
+    """One JSON file for the sections of one run: each section under its own key."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data[section] = record
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"figures written to {path}")
+
+
 SECTIONS = {"sweep": sweep, "speed": speed, "latency": latency, "recall": recall,
             "false": false_hits, "vosk": vosk_cer}
+WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # sections that take the command line's options
+
+
+def arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    known = list(SECTIONS) + list(WITH_ARGS)
+    parser.add_argument("sections", nargs="*", metavar="SECTION",
+                        help="one or more of " + ", ".join(known) + " (default: all)")
+    parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
+                        help="a SherpaOptions field for the verdicts sections")
+    parser.add_argument("--json", type=Path, help="write the verdicts figures to this file")
+    parser.add_argument("--sessions", type=int, default=12, help="rendered sessions (verdicts)")
+    parser.add_argument("--visits", type=int, default=4, help="visits per session (verdicts)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--minutes", type=float, default=32.0,
+                        help="minutes of rendered everyday speech (everyday)")
+    parser.add_argument("--real-zh", type=Path, default=REAL_ZH,
+                        help="the real recordings with transcripts.tsv (everyday)")
+    args = parser.parse_args(argv)
+    for name in args.sections:
+        if name not in known:
+            parser.error(f"unknown section {name!r}: choose from {', '.join(known)}")
+    return args
+
 
 if __name__ == "__main__":
-    chosen = sys.argv[1:] or list(SECTIONS)
+    args = arguments()
+    chosen = args.sections or list(SECTIONS) + list(WITH_ARGS)
     for name in [n for n in chosen if n != "speed"] + [n for n in chosen if n == "speed"]:
-        SECTIONS[name]()  # speed last: it pins the process to one core
+        if name in WITH_ARGS:
+            WITH_ARGS[name](args)
+        else:
+            SECTIONS[name]()  # speed last: it pins the process to one core

@@ -1,0 +1,345 @@
+"""Verdicts from audio against verdicts from text, on rendered counter sessions (issue 9).
+
+Generated conversations of the five sectors (conversations.Generator) get what halls do
+(a long wait after 请稍等, silence while a form is filled, gaps between customers), are
+rendered to two-channel audio (render.py: staff and customer in different voices, hall
+noise at two levels, cross-talk bleed) with every line placed where its audio really is,
+and are judged twice by the same profile: from the text with the transcript's visits,
+and from the audio with visits inferred. The text's judgement is the reference.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conversations import SECTORS, Conversation, Generator
+from render import CACHE, RENDER_VERSION, Mix, Placed, Voice, mix_session, random_voice, speech
+from render import RATE, write_flac
+
+from monitor import lexicon as lexicons
+from monitor.audio import score_file
+from monitor.pipeline import Scorer
+from monitor.records import Session, Utterance, Visit
+
+NOISE_LEVELS = (25.0, 12.0)  # SNR in dB, alternating by session
+WAIT_S, FORM_S, MIN_VISIT_GAP_S = (40.0, 120.0), (10.0, 25.0), 30.0
+MIN_TURN_GAP_S = 0.3
+BOUNDARY_S, TABOO_WITHIN_S, QUESTION_WITHIN_S = 5.0, 2.0, 1.0
+
+
+@dataclass
+class BenchOptions:
+    """What is rendered: sessions x visits, from one seed."""
+
+    sessions: int = 12  # rotating through the five sectors
+    visits: int = 4  # visits per session
+    seed: int = 11
+    form_fill: float = 0.5  # share of visits with a silence while a form is filled
+
+
+@dataclass
+class Rendered:
+    """One rendered session: its audio file and the lines as they are in that audio."""
+
+    name: str
+    sector: str
+    snr_db: float
+    path: Path
+    utterances: list[Utterance]
+    staff_voice: Voice
+    cached: bool
+
+
+def build(options: BenchOptions, log=print) -> list[Rendered]:
+    """Render (or find in the cache) every session of the benchmark."""
+    generator = Generator(lexicons.load(), options.seed)
+    rng = random.Random(options.seed)
+    out = []
+    for n in range(options.sessions):
+        sector = SECTORS[n % len(SECTORS)]
+        conversation = generator.session(sector, options.visits)
+        snr = NOISE_LEVELS[n % len(NOISE_LEVELS)]
+        began = time.perf_counter()
+        rendered = render_session(f"s{n + 1:02d}-{sector}", conversation, snr, rng,
+                                  options, seed=options.seed * 1000 + n)
+        log(f"  {rendered.name}: {len(rendered.utterances)} lines, "
+            f"{rendered.utterances[-1].end / 60:.1f} min, SNR {snr:g} dB, "
+            f"{'cached' if rendered.cached else 'rendered'} in "
+            f"{time.perf_counter() - began:.1f} s")
+        out.append(rendered)
+    return out
+
+
+def render_session(name: str, conv: Conversation, snr: float, rng: random.Random,
+                   options: BenchOptions, seed: int) -> Rendered:
+    staff_voice = random_voice(rng)
+    customers = {v.label: random_voice(rng, avoid=staff_voice.variant) for v in conv.visits}
+    gaps = hall_gaps(conv, rng, options.form_fill)
+    placed, utterances = [], []
+    shift = added = 0.0
+    previous_end = 0.0
+    for i, (u, extra) in enumerate(zip(conv.utterances, gaps)):
+        voice = staff_voice if u.role == "staff" else customers[u.visit]
+        samples = speech(u.text, voice)
+        added += extra
+        planned = u.start + added + shift
+        start = max(planned, previous_end + MIN_TURN_GAP_S) if i else planned
+        shift += start - planned
+        end = start + len(samples) / RATE
+        previous_end = end
+        placed.append(Placed(u.role, start, samples))
+        utterances.append(Utterance(start=round(start, 3), end=round(end, 3), role=u.role,
+                                    text=u.text, visit=u.visit, window=conv.sector))
+    mix = Mix(snr_db=snr, seed=seed)
+    key = hashlib.sha256(repr((RENDER_VERSION, mix, [
+        (p.role, round(p.start, 3), u.text, staff_voice if u.role == "staff"
+         else customers[u.visit]) for p, u in zip(placed, conv.utterances)])).encode()
+    ).hexdigest()[:20]
+    path = CACHE / "sessions" / f"{name}-{key}.flac"
+    cached = path.exists()
+    if not cached:
+        write_flac(path, mix_session(placed, mix))
+    return Rendered(name, conv.sector, snr, path, utterances, staff_voice, cached)
+
+
+def hall_gaps(conv: Conversation, rng: random.Random, form_fill: float) -> list[float]:
+    """Silence to add before each line: a wait of 40-120 s after staff ask the customer to
+    wait, 10-25 s while a form is filled in some visits, at least 30 s between customers."""
+    utts = conv.utterances
+    extra = [0.0] * len(utts)
+    for i in range(1, len(utts)):
+        gap = utts[i].start - utts[i - 1].end
+        same_visit = utts[i].visit == utts[i - 1].visit
+        if same_visit and utts[i - 1].role == "staff" and "waiting" in conv.said[i - 1].kinds:
+            extra[i] = rng.uniform(*WAIT_S) - gap
+        elif not same_visit and gap < MIN_VISIT_GAP_S:
+            extra[i] = MIN_VISIT_GAP_S + rng.uniform(1, 10) - gap
+    for truth in conv.visits:
+        inside = [i for i in truth.indices[1:] if utts[i - 1].role == "staff"
+                  and extra[i] == 0 and utts[i - 1].visit == utts[i].visit]
+        if inside and rng.random() < form_fill:
+            i = rng.choice(inside)
+            extra[i] = rng.uniform(*FORM_S) - (utts[i].start - utts[i - 1].end)
+    return [max(0.0, e) for e in extra]
+
+
+# -- comparison ---------------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, truth: bool, found: bool) -> None:
+        self.tp += truth and found
+        self.fp += found and not truth
+        self.fn += truth and not found
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    def as_dict(self) -> dict:
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
+                "precision": _round(self.precision), "recall": _round(self.recall)}
+
+
+AGREEMENTS = ("greeted", "farewelled", "answered", "three_sounds", "please", "wait_apology",
+              "taboo", "verdict")
+
+
+@dataclass
+class Figures:
+    """Audio against text for a group of sessions."""
+
+    sessions: int = 0
+    same_visit_count: int = 0
+    text_visits: int = 0
+    audio_visits: int = 0
+    matched: int = 0
+    boundary_ok: int = 0
+    agree: dict = field(default_factory=lambda: {k: 0 for k in AGREEMENTS})
+    score_error: float = 0.0
+    questions: Tally = field(default_factory=Tally)
+    taboo_findings: Tally = field(default_factory=Tally)
+    taboo_visits: Tally = field(default_factory=Tally)
+
+    def as_dict(self) -> dict:
+        m = self.matched or None
+        return {
+            "sessions": self.sessions, "text_visits": self.text_visits,
+            "audio_visits": self.audio_visits,
+            "same_visit_count": _share(self.same_visit_count, self.sessions),
+            "visits_matched": _share(self.matched, self.text_visits),
+            "boundary_within_5s": _share(self.boundary_ok, self.text_visits),
+            "agreement": {k: _share(v, m) for k, v in self.agree.items()},
+            "score_mae": _round(self.score_error / m if m else None),
+            "questions": self.questions.as_dict(),
+            "taboo_findings": self.taboo_findings.as_dict(),
+            "taboo_visits": self.taboo_visits.as_dict(),
+        }
+
+
+def facts(visit: Visit) -> dict:
+    """What a visit's judgement says, in the terms text and audio are compared by."""
+    rules = {f.rule for f in visit.findings}
+    return {"start": round(visit.start, 2), "end": round(visit.end, 2),
+            "greeted": visit.greeted, "farewelled": visit.farewelled,
+            "answered": visit.unanswered == 0, "questions": visit.questions,
+            "please": "please" in rules, "wait_apology": "wait_apology" in rules,
+            "taboo": "taboo" in rules, "verdict": visit.verdict, "score": visit.score,
+            "findings": [f"{f.rule}@{f.start:.0f} {f.text}" for f in visit.findings]}
+
+
+def compare(name: str, snr: float, text: Session, audio: Session,
+            groups: list[Figures]) -> list[dict]:
+    """Add one session's comparison to each figure group; return its per-visit rows."""
+    pairs = _pair(text.visits, audio.visits,
+                  lambda a, b: min(a.end, b.end) - max(a.start, b.start))
+    rows = []
+    for figures in groups:
+        figures.sessions += 1
+        figures.same_visit_count += len(text.visits) == len(audio.visits)
+        figures.text_visits += len(text.visits)
+        figures.audio_visits += len(audio.visits)
+    for t in text.visits:
+        a = pairs.get(t.id)
+        ft = facts(t)
+        fa = facts(a) if a else None
+        row = {"session": name, "snr_db": snr, "visit": t.id.split("-", 1)[1],
+               "text": ft, "audio": fa, "audio_visit": a.id if a else None}
+        for figures in groups:
+            figures.taboo_visits.add(ft["taboo"], bool(fa and fa["taboo"]))
+        if a is None:
+            rows.append(row)
+            continue
+        row["boundary_ok"] = (abs(ft["start"] - fa["start"]) <= BOUNDARY_S
+                              and abs(ft["end"] - fa["end"]) <= BOUNDARY_S)
+        agree = {k: ft[k] == fa[k] for k in AGREEMENTS if k != "three_sounds"}
+        agree["three_sounds"] = agree["greeted"] and agree["farewelled"] and agree["answered"]
+        row["agree"] = agree
+        for figures in groups:
+            figures.matched += 1
+            figures.boundary_ok += row["boundary_ok"]
+            figures.score_error += abs(ft["score"] - fa["score"])
+            for k, same in agree.items():
+                figures.agree[k] += same
+        rows.append(row)
+    matched_audio = {a.id for a in pairs.values()}
+    for a in audio.visits:
+        if a.id not in matched_audio:
+            for figures in groups:
+                figures.taboo_visits.add(False, any(f.rule == "taboo" for f in a.findings))
+            rows.append({"session": name, "snr_db": snr, "visit": None, "text": None,
+                         "audio": facts(a), "audio_visit": a.id})
+    text_q, audio_q = _questions(text), _questions(audio)
+    found_q = _pair(text_q, audio_q, lambda a, b: min(a.end, b.end) - max(a.start, b.start)
+                    + QUESTION_WITHIN_S, key=id)
+    taboo_t, taboo_a = _taboo(text), _taboo(audio)
+    found_t = _pair(taboo_t, taboo_a, lambda a, b: min(a.end, b.end) - max(a.start, b.start)
+                    + TABOO_WITHIN_S, key=id)
+    for figures in groups:
+        _count(figures.questions, len(text_q), len(audio_q), len(found_q))
+        _count(figures.taboo_findings, len(taboo_t), len(taboo_a), len(found_t))
+    return rows
+
+
+def _questions(session: Session) -> list[Utterance]:
+    """Customer lines a rule counts as questions (rules.questions: a question cue heard)."""
+    asked = {h.utterance for v in session.visits for h in v.hits if h.kind == "question"}
+    return [session.utterances[i] for i in sorted(asked)
+            if session.utterances[i].role == "customer"]
+
+
+def _taboo(session: Session) -> list:
+    return [f for v in session.visits for f in v.findings if f.rule == "taboo"]
+
+
+def _pair(left, right, closeness, key=lambda x: x.id) -> dict:
+    """One-to-one pairs, closest first, of items whose closeness is above zero."""
+    candidates = sorted(((closeness(a, b), n, m) for n, a in enumerate(left)
+                         for m, b in enumerate(right)), key=lambda c: -c[0])
+    used_left, used_right, out = set(), set(), {}
+    for score, n, m in candidates:
+        if score <= 0:
+            break
+        if n in used_left or m in used_right:
+            continue
+        used_left.add(n)
+        used_right.add(m)
+        out[key(left[n])] = right[m]
+    return out
+
+
+def _count(tally: Tally, truth: int, found: int, both: int) -> None:
+    tally.tp += both
+    tally.fn += truth - both
+    tally.fp += found - both
+
+
+def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], list[dict]]:
+    """Render, judge from text and from audio, compare. Figures by noise level and overall."""
+    log(f"rendering {options.sessions} sessions x {options.visits} visits "
+        f"(cache {CACHE})")
+    rendered = build(options, log)
+    figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
+    rows = []
+    scorers = {}
+    for n, r in enumerate(rendered, 1):
+        if r.sector not in scorers:
+            scorers[r.sector] = Scorer.load(r.sector)
+        scorer = scorers[r.sector]
+        text = scorer.score(r.utterances, window=r.sector)
+        began, began_cpu = time.perf_counter(), time.process_time()
+        audio = score_file(scorer, r.path, engine, window=r.sector)
+        log(f"  [{n}/{len(rendered)}] {r.name}: {len(text.visits)} visits in text, "
+            f"{len(audio.visits)} from audio, transcribed in "
+            f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
+        rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
+                                                        figures[f"snr{r.snr_db:g}"]])
+    return figures, rows
+
+
+def table(figures: dict[str, Figures]) -> str:
+    names = list(figures)
+    data = {n: f.as_dict() for n, f in figures.items()}
+    lines = ["| figure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+
+    def row(label, cell):
+        lines.append(f"| {label} | " + " | ".join(cell(data[n]) for n in names) + " |")
+
+    row("sessions / visits in text / from audio",
+        lambda d: f"{d['sessions']} / {d['text_visits']} / {d['audio_visits']}")
+    row("sessions with the text's visit count %", lambda d: _pct(d["same_visit_count"]))
+    row("visits matched %", lambda d: _pct(d["visits_matched"]))
+    row(f"boundaries within {BOUNDARY_S:g} s %", lambda d: _pct(d["boundary_within_5s"]))
+    for k in AGREEMENTS:
+        row(f"{k} agreement % (matched)", lambda d, k=k: _pct(d["agreement"][k]))
+    row("score MAE (matched)", lambda d: "-" if d["score_mae"] is None else f"{d['score_mae']:.1f}")
+    for key, label in (("questions", "questions (customer lines)"),
+                       ("taboo_findings", f"taboo findings (within {TABOO_WITHIN_S:g} s)"),
+                       ("taboo_visits", "taboo visits")):
+        row(f"{label} P / R (n)", lambda d, key=key: (
+            f"{_pct(d[key]['precision'])} / {_pct(d[key]['recall'])} "
+            f"({d[key]['tp'] + d[key]['fn']})"))
+    return "\n".join(lines)
+
+
+def _share(part: int, whole: int | None) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}"

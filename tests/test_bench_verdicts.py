@@ -1,0 +1,93 @@
+"""The issue-9 benchmark's own parts: everyday text, rendered timing, the comparison."""
+from __future__ import annotations
+
+import importlib.util
+import random
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from monitor import lexicon
+from monitor.asr.sherpa import SherpaOptions
+from monitor.pipeline import Scorer
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import everyday  # noqa: E402
+import render  # noqa: E402
+import verdicts  # noqa: E402
+from conversations import Generator  # noqa: E402
+
+
+def test_everyday_text_holds_no_lexicon_phrase_and_is_varied():
+    lines = everyday.sentences()
+    assert len(lines) >= 250
+    assert everyday.check(lexicon.load()) == []
+    sounds_alike = ("不可能", "没办法", "布置到")
+    assert all(any(word in line for line in lines) for word in sounds_alike)
+
+
+def test_engine_options_parse_numbers_json_and_tuples():
+    spec = importlib.util.spec_from_file_location("bench_audio", BENCH / "audio.py")
+    bench_audio = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_audio)
+    chosen = bench_audio.engine_options(
+        ["threshold=0.3", 'thresholds={"taboo": 0.4}', 'spot_kinds=["taboo"]'])
+    assert chosen == {"threshold": 0.3, "thresholds": {"taboo": 0.4}, "spot_kinds": ("taboo",),
+                      "num_threads": 1}
+    SherpaOptions(**chosen)
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        bench_audio.engine_options(["no_such_field=1"])
+
+
+def test_rendered_lines_are_where_the_transcript_says(tmp_path, monkeypatch):
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (make sysdeps)")
+    monkeypatch.setattr(render, "CACHE", tmp_path)
+    monkeypatch.setattr(verdicts, "CACHE", tmp_path)
+    monkeypatch.setattr(render, "BANK_SAMPLES", 1 << 18)
+    conv = Generator(lexicon.load(), seed=3).session("bank", 2)
+    done = verdicts.render_session("t", conv, 25.0, random.Random(1),
+                                   verdicts.BenchOptions(), seed=1)
+    audio, rate = sf.read(done.path, dtype="float32")
+    assert rate == render.RATE and audio.shape[1] == 2
+    lines = done.utterances
+    assert [u.text for u in lines] == [u.text for u in conv.utterances]
+    for before, line in zip(lines, lines[1:]):
+        assert line.start >= before.end  # one line at a time, in order
+        channel = 0 if line.role == "staff" else 1
+        speech = audio[round(line.start * rate):round(line.end * rate), channel]
+        gap = audio[round(before.end * rate) + 80:round(line.start * rate) - 80, channel]
+        if len(gap) > 800:  # the silence before a line is far quieter than the line
+            assert _rms(speech) > 5 * _rms(gap)
+    gaps = [b.start - a.end for a, b in zip(lines, lines[1:])]
+    assert max(gaps) >= verdicts.MIN_VISIT_GAP_S  # customers are apart
+
+
+def test_a_session_compared_with_itself_agrees_everywhere():
+    conv = Generator(lexicon.load(), seed=5).session("police", 5)
+    scorer = Scorer.load("police")
+    text = scorer.score(conv.utterances, window="police")
+    figures = verdicts.Figures()
+    verdicts.compare("same", 25.0, text, text, [figures])
+    d = figures.as_dict()
+    assert d["visits_matched"] == 1.0 and d["boundary_within_5s"] == 1.0
+    assert set(d["agreement"].values()) == {1.0} and d["score_mae"] == 0.0
+    assert d["questions"]["fn"] == d["questions"]["fp"] == 0 and d["questions"]["tp"] > 0
+
+    inferred = scorer.score([replace(u, visit=None) for u in conv.utterances][:-3],
+                            window="police")  # visits from silence, the end cut off
+    worse = verdicts.Figures()
+    verdicts.compare("cut", 25.0, text, inferred, [worse])
+    assert worse.text_visits == 5 and worse.matched == 5
+    assert worse.boundary_ok == 4  # the last visit ends earlier
+
+
+def _rms(samples) -> float:
+    return float(np.sqrt(np.mean(samples ** 2)))
