@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
-from .normalize import NormText, heard, normalize
+from .normalize import NormText, clean_chars, heard, normalize
 from .records import PhraseHit, Utterance
 
 _RETROFLEX = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -285,9 +285,10 @@ class Matcher:
         """The phrase hits of one utterance, with their time spans."""
         norm = norm or heard(utterance)
         times = unit_times(utterance, len(norm))
+        chars = norm.chars or _decoded_chars(utterance, norm)
         hits = []
         for span in self.find(norm):
-            matched = (norm.chars[span.begin:span.end] if norm.chars
+            matched = (chars[span.begin:span.end] if chars
                        else " ".join(norm.syllables[span.begin:span.end]))
             phrase = span.phrase
             hits.append(PhraseHit(
@@ -468,6 +469,12 @@ def _word_bounds(chars: str) -> frozenset[int]:
         pos += len(word)
         bounds.add(pos)
     return frozenset(bounds)
+
+
+def _decoded_chars(utterance: Utterance, norm: NormText) -> str:
+    """Characters decoded from the pinyin, one per syllable: a hit is quoted in them."""
+    text = clean_chars(utterance.text) if utterance.decoded else ""
+    return text if len(text) == len(norm) else ""
 
 
 _NEAR_BEFORE_S, _NEAR_AFTER_S = 1.0, 0.5  # a spotter's hit times are estimates

@@ -135,3 +135,10 @@ def test_taboo_from_audio_needs_the_recogniser_to_agree(scorer, pinyin, spotted,
 def test_typed_text_is_not_held_to_the_audio_evidence_bar(scorer):
     typed = Utterance(0, 2, "staff", "你烦不烦")
     assert [h.phrase for h in scorer.hear(typed, 0)[1] if h.kind == "taboo"] == ["你烦不烦"]
+
+
+def test_a_hit_in_decoded_speech_is_quoted_in_its_characters(scorer):
+    decoded = Utterance(0, 3, "staff", text="你烦不烦啊", pinyin="nǐ fán bù fán a",
+                        heard_by="sherpa")
+    [hit] = [h for h in scorer.hear(decoded, 0)[1] if h.kind == "taboo"]
+    assert hit.matched == "你烦不烦"
