@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import sources
 from .asr import Engine
+from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance
 from .vad import Vad, VadOptions
 
@@ -21,29 +22,39 @@ class Transcriber:
     """Feed chunks of any side; get finished utterances; flush() at the end of the stream."""
 
     def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
-                 on_speech: Callable[[str, float], None] | None = None):
+                 on_speech: Callable[[str, float], None] | None = None,
+                 crosstalk: CrossTalkOptions | None = None):
         """`on_speech(role, start)` hears when a speech segment begins (before its words)."""
         self.engine = engine
         self.vad_options = vad_options or VadOptions()
         self.on_speech = on_speech
+        self.crosstalk = CrossTalk(crosstalk)
         self._vads: dict[str, Vad] = {}
         self._streams = {}
+        self.leaked = 0  # utterances dropped as the other side's voice
 
     def feed(self, chunk: AudioChunk) -> list[Utterance]:
         vad = self._vads.get(chunk.role)
         if vad is None:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
             self._streams[chunk.role] = self.engine.stream(chunk.role)
+        self.crosstalk.listen(chunk)
         utterances = []
         for piece in vad.feed(chunk):
             if self.on_speech and piece.start == piece.segment_start:
                 self.on_speech(chunk.role, piece.start)
             utterances += self._streams[chunk.role].feed(piece)
-        return utterances
+        return self._own(utterances)
 
     def flush(self) -> list[Utterance]:
-        return [u for role, vad in self._vads.items()
-                for piece in vad.flush() for u in self._streams[role].feed(piece)]
+        return self._own([u for role, vad in self._vads.items()
+                          for piece in vad.flush() for u in self._streams[role].feed(piece)])
+
+    def _own(self, utterances: list[Utterance]) -> list[Utterance]:
+        """Each side's own speech: what only leaked in from the other side is dropped."""
+        kept = [own for u in utterances if (own := self.crosstalk.own(u)) is not None]
+        self.leaked += len(utterances) - len(kept)
+        return kept
 
     @property
     def speech_s(self) -> float:

@@ -22,6 +22,7 @@ from . import Engine, Stream
 
 log = logging.getLogger("courtesy.asr.sherpa")
 
+SYLLABLE_S = 0.4  # the longest a syllable lasts: a word's end when the next is far
 INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _FILES = {
     "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
@@ -238,8 +239,9 @@ class SherpaStream(Stream):
         for n, (text, at) in enumerate(syllables):
             start = self._origin + at
             following = (self._origin + syllables[n + 1][1] if n + 1 < len(syllables)
-                         else start + 0.3)
-            words.append(Word(text, round(start, 3), round(min(following, segment_end), 3)))
+                         else start + SYLLABLE_S)
+            end = min(following, start + SYLLABLE_S, segment_end)  # not the pause after it
+            words.append(Word(text, round(start, 3), round(end, 3)))
         times = [w.start for w in words] + [h.start for h in self._hits]
         ends = [w.end for w in words] + [h.end for h in self._hits]
         start = max(self._origin, min(times) - 0.1)
