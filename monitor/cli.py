@@ -434,14 +434,17 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
 @click.option("--training", is_flag=True,
               help="Anonymise as training material, as the hall config's [training] says")
 @click.option("--no-audio", is_flag=True, help="Do not play the recording, even if one is kept")
+@click.option("--pinyin", is_flag=True,
+              help="Print the pinyin a recogniser heard beside its characters (key p in the player)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config (default: ./hall.toml if present)")
 @db_option
-def replay(visit_id, speed, plain, training, no_audio, config_path, db_path):
+def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_path):
     """Replay a visit: the transcript in step with time, good phrases and findings marked,
     and the recording played along when one was kept and a sound device is there.
 
-    Keys in the player: space pause, ←/→ 5 s, +/- speed, n next finding, q quit.
+    Keys in the player: space pause, ←/→ 5 s, +/- speed, n next finding, p pinyin, q quit.
+    Speech a recogniser heard is marked 〔机器识别〕 (read from pinyin, it may be wrong).
     Without a terminal (or with --plain) lines are printed as their time comes.
 
     Example: courtesy replay 3f2a9c1e04b7-W01-002 --speed 2
@@ -468,9 +471,9 @@ def replay(visit_id, speed, plain, training, no_audio, config_path, db_path):
             click.echo(f"no audio ({exc}); stepping through the transcript", err=True)
     try:
         if plain or not sys.stdout.isatty():
-            terminal.step(visit, clock, out=click.echo)
+            terminal.step(visit, clock, out=click.echo, pinyin=pinyin)
         else:
-            terminal.interactive(visit, clock)
+            terminal.interactive(visit, clock, pinyin)
     finally:
         if follower:
             follower.close()

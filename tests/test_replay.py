@@ -47,7 +47,7 @@ def test_numbers_are_masked_and_training_is_anonymised(stored):
     plain = replays.load(store, visit_id)
     assert plain.lines[1].text == "我的手机号是138****5678" and plain.staff == "S07"
     muted = replays.load(store, visit_id, replays.Anonymise(customer="mute"))
-    assert [l.text for l in muted.lines if l.role == "customer"] == ["（客户讲话）"] * 2
+    assert [l.text for l in muted.lines if l.role == "customer"] == ["（顾客讲话）"] * 2
     assert muted.staff == "工作人员"
     dropped = replays.load(store, visit_id, replays.Anonymise(customer="drop"))
     assert {l.role for l in dropped.lines} == {"staff"}
@@ -85,7 +85,7 @@ def test_each_line_is_shown_within_100_ms_of_its_start(stored):
     shown = []
     began = time.monotonic()
     terminal.step(visit, clock, out=lambda text: shown.append((time.monotonic() - began, text)))
-    lines = [(t, text) for t, text in shown[1:] if "✗ farewell" not in text]
+    lines = [(t, text) for t, text in shown[1:] if "✗ 未送别" not in text]
     for (t, _), line in zip(lines, visit.lines):
         assert 0 <= t - (line.start - visit.start) < 0.1
 
@@ -108,9 +108,9 @@ def test_replay_command_steps_through_without_a_terminal(run, stored, db_path):
     result = run("replay", visit_id, "--db", db_path, "--speed", "4", "--training")
     assert result.exit_code == 0
     out = result.stdout.splitlines()
-    assert out[0].startswith(f"visit {visit_id} · window W01 · staff 工作人员")
-    assert "（客户讲话）" in result.stdout and "138" not in result.stdout
-    assert any("✗ taboo (critical)" in line for line in out)
+    assert out[0].startswith(f"来访 {visit_id} · 窗口 W01 · 工作人员 工作人员")
+    assert "（顾客讲话）" in result.stdout and "138" not in result.stdout
+    assert any("✗ 服务忌语（严重）" in line for line in out)
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -125,7 +125,7 @@ def test_full_screen_player_keys(stored, db_path, tmp_path):
         time.sleep(1.5)
         subprocess.run(["tmux", "send-keys", "-t", name, " "], check=True)  # pause
         first = _screen(name)
-        assert "paused" in first and "您好" in first
+        assert "暂停" in first and "您好" in first
         subprocess.run(["tmux", "send-keys", "-t", name, "n"], check=True)  # next finding
         time.sleep(0.3)
         assert "你烦不烦" in _screen(name)

@@ -120,7 +120,7 @@ def test_viewers_see_training_visits_only_and_always_anonymised(client, store, v
     assert page.status_code == 200
     html = page.text
     assert "王芳" not in html and "S07" not in html and "（姓名）" in html
-    assert "138" not in html and "（客户讲话）" in html and "alert" not in html
+    assert "138" not in html and "（顾客讲话）" in html and "alert" not in html
     assert "加入培训集" not in html  # viewers cannot edit collections
 
 
@@ -144,7 +144,7 @@ def test_hall_may_show_staff_names_and_drop_the_customer(store, db_path, tmp_pat
                          HALL + '[training]\nstaff_names = true\ncustomer = "drop"\n')
     login(client)
     html = client.get(f"/replay/{visit_id}?training=1").text
-    assert "王芳" in html and 'data-role="customer"' not in html and "（客户讲话）" not in html
+    assert "王芳" in html and 'data-role="customer"' not in html and "（顾客讲话）" not in html
 
 
 def test_audio_is_the_visits_stretch_with_the_customer_kept(client, store, visit_id, tmp_path):
