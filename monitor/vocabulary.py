@@ -109,7 +109,7 @@ def spoken(line) -> Speech:
 
 def quoted(quote: str, start: float, end: float, lines: Iterable) -> Speech:
     """A finding's quote with how its line was heard: the line (record or row) that holds it,
-    during the finding if one does. The pinyin is the quote's own syllables when the line
+    during the finding if one does, else any line spoken during it. The pinyin is the quote's own syllables when the line
     has one syllable per character (decoded speech), else the whole line's."""
     if not quote:
         return Speech("")
@@ -117,8 +117,10 @@ def quoted(quote: str, start: float, end: float, lines: Iterable) -> Speech:
                if quote in (_field(line, "text") or "") or quote in (_field(line, "pinyin") or "")]
     during = [line for line in holding if _field(line, "start") <= end
               and _field(line, "end") >= start]
-    if not (during or holding):
-        return Speech(quote)
+    if not (during or holding):  # a quote in other words (toneless pinyin): the line then
+        spoken_then = [line for line in lines if _field(line, "start") <= end
+                       and _field(line, "end") >= start and _field(line, "heard_by")]
+        return Speech(quote, "", _field(spoken_then[0], "heard_by") if spoken_then else "")
     line = (during or holding)[0]
     text, pinyin = _field(line, "text") or "", _field(line, "pinyin") or ""
     heard_by = _field(line, "heard_by") or ""
