@@ -17,6 +17,8 @@ from .records import Session
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -130,6 +132,12 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
         click.echo(f"stored in {db_path}")
 
 
+def _quotes(session: Session, visit) -> list:
+    """Each finding's quote as heard (machine-heard or typed, with its pinyin)."""
+    lines = [session.utterances[i] for i in visit.utterances]
+    return [quoted(f.text, f.start, f.end, lines) for f in visit.findings]
+
+
 def session_json(session: Session) -> dict:
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(), "visits": [{
@@ -138,9 +146,10 @@ def session_json(session: Session) -> dict:
                 "greeted": v.greeted, "farewelled": v.farewelled,
                 "questions": v.questions, "unanswered": v.unanswered,
                 "findings": [{"rule": f.rule, "start": f.start, "end": f.end, "text": f.text,
+                              "pinyin": q.pinyin, "heard_by": q.heard_by,
                               "category": f.category, "severity": f.severity,
                               "deduction": f.deduction, "detail": f.detail}
-                             for f in v.findings],
+                             for f, q in zip(v.findings, _quotes(session, v))],
                 "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": h.matched,
                           "start": round(h.start, 3), "end": round(h.end, 3), "score": h.score}
                          for h in v.hits],
@@ -154,17 +163,24 @@ def _clock(seconds: float) -> str:
 
 
 def summary(session: Session) -> str:
+    """Visits and their findings; a quote a recogniser heard is marked 〔机器识别〕."""
     marks = {True: "✓", False: "✗"}
+    heard = False
     lines = [f"session {session.id} · profile {session.profile} · {len(session.visits)} visit(s)"]
     for v in session.visits:
         lines.append(
             f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  window {v.window or '-'}  "
             f"score {v.score:5.1f}  {v.verdict.upper():4}  greet {marks[v.greeted]}  "
             f"answer {v.questions - v.unanswered}/{v.questions}  farewell {marks[v.farewelled]}")
-        for f in v.findings:
+        for f, quote in zip(v.findings, _quotes(session, v)):
             what = f"{f.category} " if f.category else ""
-            lines.append(f"    {_clock(f.start)} {f.rule:<12} {f.severity:<8} {what}"
-                         f"{f.detail}{' · ' + f.text if f.text else ''}")
+            said = f" · {f.text}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
+                if f.text else ""
+            heard = heard or quote.machine
+            lines.append(f"    {_clock(f.start)} {rule_name(f.rule)}（{severity_label(f.severity)}）"
+                         f" {what}{f.detail}{said}")
+    if heard:
+        lines.append(f"〔{MACHINE_MARK}〕{MACHINE_NOTE}（拼音见 --json）")
     return "\n".join(lines)
 
 
@@ -525,7 +541,7 @@ def training_list(tag, db_path):
 
     for row in Store(db_path, must_exist=True).training(tag):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
-                   f"window {row['window'] or '-'}  {row['score']:.0f} {row['verdict']}"
+                   f"window {row['window'] or '-'}  {row['score']:.0f} {verdict_label(row['verdict'])}"
                    f"{'  · ' + row['note'] if row['note'] else ''}")
 
 
