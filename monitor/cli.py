@@ -709,10 +709,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
 @click.option("--device", default=None, help="Microphone (name or index; see `courtesy devices`)")
 @click.option("--output-device", default=None, help="Where the customer speaks (default output)")
 @click.option("--trainee", default="trainee", show_default=True, help="Who is practising")
+@click.option("--pinyin", is_flag=True, help="Show the pinyin the recogniser heard in each answer")
 @engine_option
 @db_option
 @lexicons_option
-def practice(scenario, device, output_device, trainee, engine, db_path, lexicon_dir):
+def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, lexicon_dir):
     """Practise a counter scenario: the customer speaks, you answer into the microphone.
 
     Each answer is judged as you give it (did you greet, answer, apologise; no taboo) and a
@@ -737,24 +738,11 @@ def practice(scenario, device, output_device, trainee, engine, db_path, lexicon_
     run = practices.Practice(
         chosen, session, asr.create(engine, scorer.lexicon),
         practices.sources.LiveSource(device, ("staff",)), practices.Voice(output_device),
-        on_event=lambda kind, what: _practice_event(kind, what, practices.TITLES))
-    click.echo(f"practice: {chosen.title} · {len(chosen.turns)} turns · answer after the customer")
-    result = run.run()
-    click.echo(f"\n{result.passed}/{len(result.turns)} answers right"
-               + (f" · visit score {result.visit.score:.0f} {result.visit.verdict.upper()}"
-                  if result.visit else "")
-               + f" · stored as practice session {result.session}")
+        on_event=lambda kind, what: _echo(practices.event_text(kind, what, pinyin)))
+    click.echo(practices.opening_text(chosen))
+    click.echo("\n" + practices.result_text(run.run()))
 
 
-def _practice_event(kind: str, what, titles: dict) -> None:
-    if kind == "customer":
-        click.echo(f"客户: {what.say}")
-    elif kind == "listen":
-        click.echo("  请回答 (answer now)…")
-    elif kind == "heard":
-        click.echo(f"  你说: {what.text or what.pinyin}")
-    elif kind == "turn":
-        marks = [f"✓ {titles[k]}" for k in what.turn.expect if k in what.found]
-        marks += [f"✗ {titles[k]}" for k in what.missing]
-        marks += [f"✗ 忌语 {h.phrase}" for h in what.taboo]
-        click.echo("  " + ("  ".join(marks) or "✓"))
+def _echo(text: str | None) -> None:
+    if text is not None:
+        click.echo(text)
