@@ -129,6 +129,9 @@ def test_full_screen_player_keys(stored, db_path, tmp_path):
         subprocess.run(["tmux", "send-keys", "-t", name, "n"], check=True)  # next finding
         time.sleep(0.3)
         assert "你烦不烦" in _screen(name)
+        assert "p 显示拼音" in _screen(name)
+        subprocess.run(["tmux", "send-keys", "-t", name, "p"], check=True)  # pinyin on
+        assert "p 隐藏拼音" in _screen(name)
         subprocess.run(["tmux", "send-keys", "-t", name, "q"], check=True)
         time.sleep(0.5)
     finally:
@@ -158,3 +161,23 @@ def test_audio_follows_the_same_clock():
     clock.seek(10.0)
     assert terminal.frames_at(clip, clock.position(), 4)[0, 0] == 0.0
     assert terminal.frames_at(clip, 9.0, 4) is None and terminal.frames_at(clip, 15.5, 4) is None
+
+
+def test_the_terminal_marks_machine_heard_lines_and_shows_pinyin_on_demand(scorer, db_path):
+    store = Store(db_path)
+    session = scorer.score([
+        utt(0.0, 1.0, "staff", "您好请坐", pinyin="nín hǎo qǐng zuò", heard_by="sherpa"),
+        utt(1.2, 2.0, "customer", "我办社保卡"),
+        utt(2.1, 3.0, "staff", "请慢走再见")], window="W01", staff="S07")
+    store.save(session)
+    visit = replays.load(store, session.visits[0].id)
+    heard, typed = visit.lines[0], visit.lines[1]
+    assert (heard.pinyin, heard.heard_by, typed.pinyin, typed.heard_by) == (
+        "nín hǎo qǐng zuò", "sherpa", "", "")
+    assert "您好请坐 〔机器识别〕" in terminal.line_text(heard, 0)
+    assert "nín" not in terminal.line_text(heard, 0)
+    assert terminal.line_text(heard, 0, pinyin=True).split("   [")[0].endswith("‹nín hǎo qǐng zuò›")
+    assert "机器识别" not in terminal.line_text(typed, 0)
+    shown = []
+    terminal.step(visit, replays.Clock(visit.end), out=shown.append, pinyin=True)
+    assert shown[1] == "〔机器识别〕由语音自动识别，可能有误" and "‹nín hǎo qǐng zuò›" in shown[2]
