@@ -451,7 +451,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
               help="Anonymise as training material, as the hall config's [training] says")
 @click.option("--no-audio", is_flag=True, help="Do not play the recording, even if one is kept")
 @click.option("--pinyin", is_flag=True,
-              help="Print the pinyin a recogniser heard beside its characters (key p in the player)")
+              help="Print the pinyin a recogniser heard beside its characters (key p)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config (default: ./hall.toml if present)")
 @db_option
@@ -541,7 +541,8 @@ def training_list(tag, db_path):
 
     for row in Store(db_path, must_exist=True).training(tag):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
-                   f"window {row['window'] or '-'}  {row['score']:.0f} {verdict_label(row['verdict'])}"
+                   f"window {row['window'] or '-'}  {row['score']:.0f} "
+                   f"{verdict_label(row['verdict'])}"
                    f"{'  · ' + row['note'] if row['note'] else ''}")
 
 

@@ -7,7 +7,7 @@ the logs and JSON field names. A leaf module: it imports nothing from the monito
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 SEVERITIES = ("critical", "major", "minor")  # gravest first
@@ -107,17 +107,18 @@ def spoken(line) -> Speech:
     return Speech(text or pinyin, pinyin if text else "", heard_by)
 
 
-def quoted(quote: str, start: float, end: float, lines: Iterable) -> Speech:
+def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
     """A finding's quote with how its line was heard: the line (record or row) that holds it,
-    during the finding if one does, else any line spoken during it. The pinyin is the quote's own syllables when the line
-    has one syllable per character (decoded speech), else the whole line's."""
+    during the finding if one does, else any line spoken during it (the quote is then in
+    other words, e.g. toneless pinyin). The pinyin is the quote's own syllables when the
+    line has one syllable per character (decoded speech), else the whole line's."""
     if not quote:
         return Speech("")
     holding = [line for line in lines
                if quote in (_field(line, "text") or "") or quote in (_field(line, "pinyin") or "")]
     during = [line for line in holding if _field(line, "start") <= end
               and _field(line, "end") >= start]
-    if not (during or holding):  # a quote in other words (toneless pinyin): the line then
+    if not (during or holding):
         spoken_then = [line for line in lines if _field(line, "start") <= end
                        and _field(line, "end") >= start and _field(line, "heard_by")]
         return Speech(quote, "", _field(spoken_then[0], "heard_by") if spoken_then else "")

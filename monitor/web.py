@@ -107,6 +107,8 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
         "at": event.at.isoformat(timespec="milliseconds") if event.id else "",
         "since": f"{event.at:%H:%M:%S} 起" if event.id else "",
         "rule": event.rule, "severity": event.severity, "quote": mask(event.quote),
+        "pinyin": said.pinyin if event.quote else "",
+        "heard_by": said.heard_by if event.quote else "",
         "cause": f"{rule_name(event.rule)}：{said.text}" if event.rule else "",
         "cause_mark": MACHINE_MARK if event.rule and said.machine else "",
         "cause_title": said.title if event.rule else "",
@@ -121,7 +123,8 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3)
 def counter_view(view: dict) -> dict:
     """The window's own screen, seen by whoever stands at the counter (the citizen too): the
     light and a prompt for the staff member, never what was said, the findings or the score."""
-    return {**view, "quote": "", "cause": view["prompt"], "cause_mark": "", "cause_title": "",
+    return {**view, "quote": "", "pinyin": "", "heard_by": "", "cause": view["prompt"],
+            "cause_mark": "", "cause_title": "",
             "visit": "", "visit_text": "", "findings": []}
 
 

@@ -251,8 +251,8 @@ def test_api_shapes(client, store, red):
     assert lights["last_event"] == red.id
     [w01] = lights["windows"]
     assert {"window", "event", "state", "previous", "state_label", "at", "since", "rule",
-            "severity", "quote", "cause", "cause_mark", "cause_title", "prompt", "ackable",
-            "ack", "visit", "visit_text", "findings"} == set(w01)
+            "severity", "quote", "pinyin", "heard_by", "cause", "cause_mark", "cause_title",
+            "prompt", "ackable", "ack", "visit", "visit_text", "findings"} == set(w01)
     assert (w01["state"], w01["event"], w01["ackable"], w01["cause"]) == (
         "red", red.id, True, "服务忌语：你烦不烦")
     events = client.get(f"/api/events?after={red.id - 1}").json
@@ -403,6 +403,7 @@ def test_machine_heard_quotes_are_marked_with_their_pinyin(client, store, scorer
                                      severity="critical", quote="你烦不烦", visit=visit.id))
     [w07] = [w for w in client.get("/api/lights").json["windows"] if w["window"] == "W07"]
     assert w07["cause"] == "服务忌语：你烦不烦" and w07["cause_mark"] == "机器识别"
+    assert (w07["quote"], w07["pinyin"], w07["heard_by"]) == ("你烦不烦", "nǐ fán bù fán", "sherpa")
     assert "由语音自动识别，可能有误" in w07["cause_title"] and "nǐ fán bù fán" in w07["cause_title"]
     taboo = [f for f in w07["findings"] if "服务忌语" in f["text"]]
     assert taboo and taboo[0]["mark"] == "机器识别"  # its quote may be the pinyin matched
