@@ -401,7 +401,7 @@ def test_a_long_incident_list_is_cut_on_the_page_critical_first(hall_db, tmp_pat
     html = page.read_text(encoding="utf-8")
     listed = sorted(set(re.findall(r'data-field="incidents/(\d+)/', html)))
     assert listed == ["1"]  # the critical taboo, not the earlier major greeting
-    assert "Showing 1 of 4 incidents" in html
+    assert "此处列出 1 / 4 条" in html
     data = json.loads(_run(hall_db, "--date", "2026-11-20", "--max-incidents", "1",
                            "--format", "json", "-o", "-").stdout)
     assert len(data["incidents"]) == 4
