@@ -163,7 +163,7 @@ def event_text(kind: str, what, pinyin: bool = False) -> str | None:
 
 
 def opening_text(scenario: Scenario) -> str:
-    return (f"练习：{scenario.title} · 共 {len(scenario.turns)} 轮 · 顾客说完后请回答"
+    return (f"练习：{scenario.title} · 共 {len(scenario.turns)} 轮 · 顾客说完后轮到您"
             f"（〔{MACHINE_MARK}〕{MACHINE_NOTE}）")
 
 

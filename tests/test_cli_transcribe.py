@@ -54,7 +54,7 @@ def test_score_audio_stores_a_session_keyed_by_the_audio(tmp_path):
             "--engine", "sherpa", "--db", str(db)]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert "taboo" in first.output and "FAIL" in first.output
+    assert "服务忌语（" in first.output and "FAIL" in first.output
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0
     with sqlite3.connect(db) as conn:
