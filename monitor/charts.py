@@ -87,8 +87,8 @@ def hours_chart(hours: list[dict]) -> str:
     peak = _nice(max([h["visits"] for h in hours] + [h["findings"] for h in hours] + [1]))
     slot = (width - left - 10) / max(1, len(hours))
     bar = min(18.0, slot / 2 - 3)
-    body = _legend(left, 14, [("接待 visits", COLOURS["visits"]),
-                              ("问题 findings", COLOURS["findings"])])
+    body = _legend(left, 14, [("接待", COLOURS["visits"]),
+                              ("问题", COLOURS["findings"])])
     body += _ticks(left, width - 10, top, bottom, peak)
     for n, hour in enumerate(hours):
         centre = left + slot * (n + 0.5)
@@ -101,7 +101,7 @@ def hours_chart(hours: list[dict]) -> str:
                 body.append(_text(centre + offset + bar / 2, bottom - h - 3, value,
                                   f"hours/{n}/{key}", "int", size=9))
         body.append(_text(centre, bottom + 14, hour["hour"], f"hours/{n}/hour", "hour", size=10))
-    return _svg(width, height, body, "visits and findings by hour")
+    return _svg(width, height, body, "各时段接待与问题")
 
 
 def windows_chart(windows: list[dict]) -> str:
@@ -109,9 +109,9 @@ def windows_chart(windows: list[dict]) -> str:
     width, left, row, top = 680, 150, 40, 26
     height = top + row * len(windows) + 24
     right = width - 60
-    body = _legend(left, 14, [("迎声 greeting", COLOURS["greeting"]),
-                              ("答声 answer", COLOURS["answer"]),
-                              ("送声 farewell", COLOURS["farewell"])])
+    body = _legend(left, 14, [("迎声", COLOURS["greeting"]),
+                              ("答声", COLOURS["answer"]),
+                              ("送声", COLOURS["farewell"])])
     for n, window in enumerate(windows):
         y = top + row * n
         label_path, label = (f"windows/{n}/name", window["name"]) if window["name"] \
@@ -128,7 +128,7 @@ def windows_chart(windows: list[dict]) -> str:
                         f'fill="{COLOURS[key]}"/>')
             body.append(_text(right + 4, by + 8, value, f"windows/{n}/{key}_rate", "rate",
                               anchor="start", size=9))
-    return _svg(width, height, body, "courtesy rates per window")
+    return _svg(width, height, body, "各窗口三声达标率")
 
 
 def trend_chart(days: list[dict]) -> str:
@@ -137,8 +137,8 @@ def trend_chart(days: list[dict]) -> str:
     peak = _nice(max([d["visits"] for d in days] + [1]))
     slot = (right - left) / max(1, len(days))
     labelled = len(days) <= MANY_DAYS
-    body = _legend(left, 14, [("接待 visits", COLOURS["visits"]),
-                              ("平均分 score", COLOURS["score"])])
+    body = _legend(left, 14, [("接待", COLOURS["visits"]),
+                              ("平均分", COLOURS["score"])])
     body += _ticks(left, right, top, bottom, peak)
     for n in range(5):  # the score's own scale on the right
         body.append(_text(right + 4, bottom - (bottom - top) * n / 4 + 3, 25 * n, None, "int",
@@ -168,7 +168,7 @@ def trend_chart(days: list[dict]) -> str:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         body.append(f'<polyline points="{path}" fill="none" stroke="{COLOURS["score"]}" '
                     f'stroke-width="2"/>')
-    return _svg(width, height, body, "visits and average score per day")
+    return _svg(width, height, body, "每日接待与平均分")
 
 
 def report_charts(data: dict) -> dict[str, str]:

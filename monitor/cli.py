@@ -17,6 +17,8 @@ from .records import Session
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -130,6 +132,12 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
         click.echo(f"stored in {db_path}")
 
 
+def _quotes(session: Session, visit) -> list:
+    """Each finding's quote as heard (machine-heard or typed, with its pinyin)."""
+    lines = [session.utterances[i] for i in visit.utterances]
+    return [quoted(f.text, f.start, f.end, lines) for f in visit.findings]
+
+
 def session_json(session: Session) -> dict:
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(), "visits": [{
@@ -138,9 +146,10 @@ def session_json(session: Session) -> dict:
                 "greeted": v.greeted, "farewelled": v.farewelled,
                 "questions": v.questions, "unanswered": v.unanswered,
                 "findings": [{"rule": f.rule, "start": f.start, "end": f.end, "text": f.text,
+                              "pinyin": q.pinyin, "heard_by": q.heard_by,
                               "category": f.category, "severity": f.severity,
                               "deduction": f.deduction, "detail": f.detail}
-                             for f in v.findings],
+                             for f, q in zip(v.findings, _quotes(session, v))],
                 "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": h.matched,
                           "start": round(h.start, 3), "end": round(h.end, 3), "score": h.score}
                          for h in v.hits],
@@ -154,17 +163,24 @@ def _clock(seconds: float) -> str:
 
 
 def summary(session: Session) -> str:
+    """Visits and their findings; a quote a recogniser heard is marked 〔机器识别〕."""
     marks = {True: "✓", False: "✗"}
+    heard = False
     lines = [f"session {session.id} · profile {session.profile} · {len(session.visits)} visit(s)"]
     for v in session.visits:
         lines.append(
             f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  window {v.window or '-'}  "
             f"score {v.score:5.1f}  {v.verdict.upper():4}  greet {marks[v.greeted]}  "
             f"answer {v.questions - v.unanswered}/{v.questions}  farewell {marks[v.farewelled]}")
-        for f in v.findings:
+        for f, quote in zip(v.findings, _quotes(session, v)):
             what = f"{f.category} " if f.category else ""
-            lines.append(f"    {_clock(f.start)} {f.rule:<12} {f.severity:<8} {what}"
-                         f"{f.detail}{' · ' + f.text if f.text else ''}")
+            said = f" · {f.text}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
+                if f.text else ""
+            heard = heard or quote.machine
+            lines.append(f"    {_clock(f.start)} {rule_name(f.rule)}（{severity_label(f.severity)}）"
+                         f" {what}{f.detail}{said}")
+    if heard:
+        lines.append(f"〔{MACHINE_MARK}〕{MACHINE_NOTE}（拼音见 --json）")
     return "\n".join(lines)
 
 
@@ -434,14 +450,17 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
 @click.option("--training", is_flag=True,
               help="Anonymise as training material, as the hall config's [training] says")
 @click.option("--no-audio", is_flag=True, help="Do not play the recording, even if one is kept")
+@click.option("--pinyin", is_flag=True,
+              help="Print the pinyin a recogniser heard beside its characters (key p)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config (default: ./hall.toml if present)")
 @db_option
-def replay(visit_id, speed, plain, training, no_audio, config_path, db_path):
+def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_path):
     """Replay a visit: the transcript in step with time, good phrases and findings marked,
     and the recording played along when one was kept and a sound device is there.
 
-    Keys in the player: space pause, ←/→ 5 s, +/- speed, n next finding, q quit.
+    Keys in the player: space pause, ←/→ 5 s, +/- speed, n next finding, p pinyin, q quit.
+    Speech a recogniser heard is marked 〔机器识别〕 (read from pinyin, it may be wrong).
     Without a terminal (or with --plain) lines are printed as their time comes.
 
     Example: courtesy replay 3f2a9c1e04b7-W01-002 --speed 2
@@ -468,9 +487,9 @@ def replay(visit_id, speed, plain, training, no_audio, config_path, db_path):
             click.echo(f"no audio ({exc}); stepping through the transcript", err=True)
     try:
         if plain or not sys.stdout.isatty():
-            terminal.step(visit, clock, out=click.echo)
+            terminal.step(visit, clock, out=click.echo, pinyin=pinyin)
         else:
-            terminal.interactive(visit, clock)
+            terminal.interactive(visit, clock, pinyin)
     finally:
         if follower:
             follower.close()
@@ -522,7 +541,8 @@ def training_list(tag, db_path):
 
     for row in Store(db_path, must_exist=True).training(tag):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
-                   f"window {row['window'] or '-'}  {row['score']:.0f} {row['verdict']}"
+                   f"window {row['window'] or '-'}  {row['score']:.0f} "
+                   f"{verdict_label(row['verdict'])}"
                    f"{'  · ' + row['note'] if row['note'] else ''}")
 
 
@@ -690,10 +710,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
 @click.option("--device", default=None, help="Microphone (name or index; see `courtesy devices`)")
 @click.option("--output-device", default=None, help="Where the customer speaks (default output)")
 @click.option("--trainee", default="trainee", show_default=True, help="Who is practising")
+@click.option("--pinyin", is_flag=True, help="Show the pinyin the recogniser heard in each answer")
 @engine_option
 @db_option
 @lexicons_option
-def practice(scenario, device, output_device, trainee, engine, db_path, lexicon_dir):
+def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, lexicon_dir):
     """Practise a counter scenario: the customer speaks, you answer into the microphone.
 
     Each answer is judged as you give it (did you greet, answer, apologise; no taboo) and a
@@ -718,24 +739,11 @@ def practice(scenario, device, output_device, trainee, engine, db_path, lexicon_
     run = practices.Practice(
         chosen, session, asr.create(engine, scorer.lexicon),
         practices.sources.LiveSource(device, ("staff",)), practices.Voice(output_device),
-        on_event=lambda kind, what: _practice_event(kind, what, practices.TITLES))
-    click.echo(f"practice: {chosen.title} · {len(chosen.turns)} turns · answer after the customer")
-    result = run.run()
-    click.echo(f"\n{result.passed}/{len(result.turns)} answers right"
-               + (f" · visit score {result.visit.score:.0f} {result.visit.verdict.upper()}"
-                  if result.visit else "")
-               + f" · stored as practice session {result.session}")
+        on_event=lambda kind, what: _echo(practices.event_text(kind, what, pinyin)))
+    click.echo(practices.opening_text(chosen))
+    click.echo("\n" + practices.result_text(run.run()))
 
 
-def _practice_event(kind: str, what, titles: dict) -> None:
-    if kind == "customer":
-        click.echo(f"客户: {what.say}")
-    elif kind == "listen":
-        click.echo("  请回答 (answer now)…")
-    elif kind == "heard":
-        click.echo(f"  你说: {what.text or what.pinyin}")
-    elif kind == "turn":
-        marks = [f"✓ {titles[k]}" for k in what.turn.expect if k in what.found]
-        marks += [f"✗ {titles[k]}" for k in what.missing]
-        marks += [f"✗ 忌语 {h.phrase}" for h in what.taboo]
-        click.echo("  " + ("  ".join(marks) or "✓"))
+def _echo(text: str | None) -> None:
+    if text is not None:
+        click.echo(text)

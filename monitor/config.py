@@ -15,6 +15,7 @@ from .replay import CUSTOMER_MODES, Anonymise
 DEFAULT_PATH = Path("hall.toml")
 ENTRY_KEYS = {"windows": {"name"}, "staff": {"name"}}
 TRAINING_KEYS = ("staff_names", "customer")
+BOARD_KEYS = ("counter_details",)
 
 
 @dataclass
@@ -27,6 +28,9 @@ class Hall:
     path: str = ""
     # how visits are anonymised for training (`[training]`): staff names hidden, customer muted
     training: Anonymise = field(default_factory=lambda: Anonymise(customer="mute"))
+    # the counter screen (`/window/<id>`, seen by the citizen too) shows quotes, findings and
+    # the score (`[board] counter_details = true`); by default only the light and a prompt
+    counter_details: bool = False
 
     def window_name(self, window_id: str | None) -> str | None:
         return self.windows.get(window_id) if window_id else None
@@ -72,7 +76,23 @@ def load(path: Path | str | None = None) -> Hall:
         raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")
     staff = _entries(data, "staff", path)
     return Hall(_entries(data, "windows", path), staff, replay_url, str(path),
-                _training(data, path, tuple(staff.values())))
+                _training(data, path, tuple(staff.values())), _counter_details(data, path))
+
+
+def _counter_details(data: dict, path: Path) -> bool:
+    """`[board] counter_details = true`: the counter screen shows what the board shows."""
+    raw = data.get("board", {})
+    if not isinstance(raw, dict):
+        raise InputError(path, "must be a table: [board]", field="board")
+    unknown = sorted(set(raw) - set(BOARD_KEYS))
+    if unknown:
+        raise InputError(path, f"unknown key (known: {', '.join(BOARD_KEYS)})",
+                         field=f"board.{unknown[0]}")
+    shown = raw.get("counter_details", False)
+    if not isinstance(shown, bool):
+        raise InputError(path, f"must be true or false, not {shown!r}",
+                         field="board.counter_details")
+    return shown
 
 
 def _training(data: dict, path: Path, staff_names: tuple[str, ...]) -> Anonymise:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from .errors import InputError, parse_toml, read_text
 from .normalize import clean_chars
+from .vocabulary import SEVERITIES
 
 REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
 CUE_KINDS = ("thanks", "question", "instruction")
 KINDS = REQUIRED_KINDS + ("taboo",) + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
-SEVERITIES = ("critical", "major", "minor")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",

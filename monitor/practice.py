@@ -25,10 +25,10 @@ from .audio import Transcriber
 from .errors import AudioError, InputError, read_toml
 from .live import LiveSession
 from .records import PhraseHit, Utterance, Visit
+from .vocabulary import (EXPECT_LABELS, MACHINE_MARK, MACHINE_NOTE, role_label, spoken,
+                         verdict_label)
 
 EXPECTABLE = ("greeting", "answer", "apology", "waiting", "please", "thanks_reply", "farewell")
-TITLES = {"greeting": "迎声", "answer": "答声", "apology": "致歉", "waiting": "请稍等",
-          "please": "请字当头", "thanks_reply": "回应感谢", "farewell": "送声"}
 _TURN_KEYS = {"say", "audio", "expect", "pause_s", "answer_s"}
 
 
@@ -141,6 +141,37 @@ class PracticeResult:
     @property
     def passed(self) -> int:
         return sum(t.ok for t in self.turns)
+
+
+def event_text(kind: str, what, pinyin: bool = False) -> str | None:
+    """What the trainee reads as the practice goes (None: nothing to show). The answer is
+    what the machine heard, marked so; `pinyin` adds the syllables it really heard."""
+    if kind == "customer":
+        return f"{role_label('customer')}：{what.say}"
+    if kind == "listen":
+        return "  请回答…"
+    if kind == "heard":
+        said = spoken(what)
+        mark = f"〔{MACHINE_MARK}〕" if said.machine else ""
+        return f"  你说：{said.text}{mark}" + (f" ‹{said.pinyin}›" if pinyin and said.pinyin else "")
+    if kind == "turn":
+        marks = [f"✓ {EXPECT_LABELS[k]}" for k in what.turn.expect if k in what.found]
+        marks += [f"✗ {EXPECT_LABELS[k]}" for k in what.missing]
+        marks += [f"✗ 忌语 {h.phrase}" for h in what.taboo]
+        return "  " + ("  ".join(marks) or "✓")
+    return None
+
+
+def opening_text(scenario: Scenario) -> str:
+    return (f"练习：{scenario.title} · 共 {len(scenario.turns)} 轮 · 顾客说完后轮到您"
+            f"（〔{MACHINE_MARK}〕{MACHINE_NOTE}）")
+
+
+def result_text(result: PracticeResult) -> str:
+    visit = result.visit
+    return (f"答对 {result.passed}/{len(result.turns)} 轮"
+            + (f" · 本次得分 {visit.score:.0f} {verdict_label(visit.verdict)}" if visit else "")
+            + f" · 已存为练习 {result.session}")
 
 
 class Voice:

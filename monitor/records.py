@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import numpy
 
 ROLES = ("staff", "customer")
-SEVERITIES = ("critical", "major", "minor")
+from .vocabulary import SEVERITIES  # noqa: F401 (re-exported: alerts ranks by it)
 
 
 @dataclass(frozen=True)

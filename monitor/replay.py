@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from . import privacy
 from .errors import AudioError, InputError
 from .storage import Store
+from .vocabulary import Speech, spoken
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +29,7 @@ STAFF_CHANNEL, CUSTOMER_CHANNEL = 0, 1  # as the recorder writes them (staff,cus
 GOOD_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
 CUSTOMER_MODES = ("keep", "mute", "drop")
 NAME_MASK = "（姓名）"
+MUTED = "（顾客讲话）"  # a muted customer line in training
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,14 @@ class Line:
     role: str
     start: float
     end: float
-    text: str
+    text: str  # characters (decoded from pinyin when a machine heard them), masked
     marks: tuple[Mark, ...] = ()
+    pinyin: str = ""  # what the recogniser really heard, masked ('' when typed)
+    heard_by: str = ""  # the engine that heard it ('' when a person wrote the text)
+
+    @property
+    def speech(self) -> Speech:
+        return Speech(self.text, self.pinyin, self.heard_by)
 
 
 @dataclass(frozen=True)
@@ -100,8 +108,10 @@ def load(store: Store, visit_id: str, anonymise: Anonymise | None = None) -> Vis
         marks = [Mark("good", h["phrase"], h["start"], h["end"]) for h in hits
                  if h["utterance"] == u["idx"] and h["kind"] in GOOD_KINDS]
         marks += [mark for mark, quote in findings if _said_in(mark, quote, u)]
-        lines.append(Line(u["role"], u["start"], u["end"], privacy.mask(u["text"] or u["pinyin"]),
-                          tuple(sorted(marks, key=lambda m: m.start))))
+        said = spoken(u)
+        lines.append(Line(u["role"], u["start"], u["end"], privacy.mask(said.text),
+                          tuple(sorted(marks, key=lambda m: m.start)),
+                          privacy.mask(said.pinyin), said.heard_by))
     replay = VisitReplay(visit_id, row["window"], row["staff"], row["start"], row["end"],
                          row["score"], row["verdict"], lines, [m for m, _ in findings],
                          row["session"])
@@ -110,8 +120,9 @@ def load(store: Store, visit_id: str, anonymise: Anonymise | None = None) -> Vis
 
 def _said_in(mark: Mark, quote: str, utterance: dict) -> bool:
     """A finding belongs to the line it quotes, when it happened during that line."""
-    said = utterance["text"] or utterance["pinyin"]
-    return bool(quote) and quote in said and utterance["start"] <= mark.start <= utterance["end"]
+    said = (utterance["text"] or "", utterance["pinyin"] or "")  # old quotes may be pinyin
+    return bool(quote) and any(quote in s for s in said) \
+        and utterance["start"] <= mark.start <= utterance["end"]
 
 
 def _anonymised(replay: VisitReplay, how: Anonymise) -> VisitReplay:
@@ -119,18 +130,22 @@ def _anonymised(replay: VisitReplay, how: Anonymise) -> VisitReplay:
     if how.customer == "drop":
         lines = [line for line in lines if line.role != "customer"]
     elif how.customer == "mute":
-        lines = [replace(line, text="（客户讲话）", marks=()) if line.role == "customer" else line
-                 for line in lines]
+        lines = [replace(line, text=MUTED, marks=(), pinyin="") if line.role == "customer"
+                 else line for line in lines]
     staff = replay.staff if how.staff_names else ("工作人员" if replay.staff else None)
     findings = replay.findings
     if how.names and not how.staff_names:
-        def scrub(mark: Mark) -> Mark:
-            return replace(mark, detail=_scrub(mark.detail, how.names))
-
-        lines = [replace(line, text=_scrub(line.text, how.names),
-                         marks=tuple(map(scrub, line.marks))) for line in lines]
-        findings = [scrub(m) for m in findings]
+        lines = [_scrubbed(line, how.names) for line in lines]
+        findings = [replace(m, detail=_scrub(m.detail, how.names)) for m in findings]
     return replace(replay, lines=lines, staff=staff, findings=findings)
+
+
+def _scrubbed(line: Line, names: tuple[str, ...]) -> Line:
+    """A line with staff names masked; its pinyin goes too when a name was in the text (a
+    name's syllables cannot be told apart from other words')."""
+    text = _scrub(line.text, names)
+    marks = tuple(replace(m, detail=_scrub(m.detail, names)) for m in line.marks)
+    return replace(line, text=text, marks=marks, pinyin=line.pinyin if text == line.text else "")
 
 
 def _scrub(text: str, names: tuple[str, ...]) -> str:

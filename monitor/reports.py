@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
@@ -39,14 +39,11 @@ from . import charts, privacy
 from .config import Hall
 from .errors import CourtesyError
 from .storage import Store
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, role_label, rule_name, rule_norm,
+                         severity_label, spoken, verdict_label)
 
 FORMATS = ("html", "csv", "json", "pdf")
 INCIDENT_SEVERITIES = ("critical", "major")
-RULE_TITLES = {
-    "greeting": "来有迎声", "answer": "问有答声", "farewell": "走有送声", "taboo": "服务忌语",
-    "please": "请字当头", "wait_apology": "等候致歉", "thanks_reply": "答谢回应",
-    "interruption": "打断顾客", "speech_rate": "语速", "duration": "办理时长", "volume": "音量",
-}
 FIGURE_KEYS = ("visits", "score_avg", "pass", "warn", "fail", "greeting_rate", "answer_rate",
                "farewell_rate", "taboo_incidents", "findings", "greeted", "farewelled",
                "questions", "answered")
@@ -194,6 +191,8 @@ class Line:
     role: str
     text: str
     hit: bool  # the utterance the finding quotes
+    pinyin: str = ""  # what a recogniser heard (masked), '' for typed text
+    heard_by: str = ""  # the engine, '' when a person wrote the text
 
 
 @dataclass
@@ -215,6 +214,8 @@ class Incident:
     detail: str
     link: str
     context: list[Line] = field(default_factory=list)
+    pinyin: str = ""  # the quote's pinyin when a recogniser heard it (masked)
+    heard_by: str = ""  # the engine that heard the quote, '' when typed
 
 
 @dataclass
@@ -277,7 +278,7 @@ def _rules(findings: list[dict], hall: Hall) -> list[RuleStat]:
     for rule, rows in by_rule.items():
         severities = Counter(f["severity"] for f in rows)
         stats.append(RuleStat(
-            rule, RULE_TITLES.get(rule, rule), len(rows), len({f["visit"] for f in rows}),
+            rule, rule_norm(rule), len(rows), len({f["visit"] for f in rows}),
             severities["critical"], severities["major"], severities["minor"],
             _places(rows, "window", hall.windows), _places(rows, "staff", hall.staff)))
     return sorted(stats, key=lambda s: (-s.findings, s.id))
@@ -296,11 +297,12 @@ def _context(finding: dict, lines: list[dict], around: int) -> list[Line]:
     if not lines:
         return []
     start, end, quote = finding["start"], finding["end"], finding["text"]
-    spoken = [u["text"] or u["pinyin"] or "" for u in lines]
+    said = [(u["text"] or "", u["pinyin"] or "") for u in lines]
     during = [n for n, u in enumerate(lines) if u["start"] <= end and u["end"] >= start] \
         or [min(range(len(lines)), key=lambda n: abs(lines[n]["start"] - start))]
-    hit = next((n for n in during if quote and quote in spoken[n]), during[0])
-    return [Line(lines[n]["at"], lines[n]["role"], lines[n]["shown"], n == hit)
+    hit = next((n for n in during if quote and any(quote in s for s in said[n])), during[0])
+    return [Line(lines[n]["at"], lines[n]["role"], lines[n]["shown"].text, n == hit,
+                 lines[n]["shown"].pinyin, lines[n]["shown"].heard_by)
             for n in range(max(0, hit - around), min(len(lines), hit + around + 1))]
 
 
@@ -308,16 +310,21 @@ def _incidents(store: Store, findings: list[dict], hall: Hall, around: int) -> l
     grave = [f for f in findings if f["severity"] in INCIDENT_SEVERITIES]
     lines_of: dict[str, list[dict]] = defaultdict(list)
     for row in store.visit_utterances(sorted({f["visit"] for f in grave})):
-        row["shown"] = privacy.mask(row["text"] or row["pinyin"] or "")  # once per line
+        said = spoken(row)  # masked once per line
+        row["shown"] = replace(said, text=privacy.mask(said.text), pinyin=privacy.mask(said.pinyin))
         lines_of[row["visit"]].append(row)
-    return [Incident(
-        id=f["id"], visit=f["visit"], at=f["at"], window=f["window"],
-        window_name=hall.window_name(f["window"]), staff=f["staff"],
-        staff_name=hall.staff_name(f["staff"]), rule=f["rule"],
-        title=RULE_TITLES.get(f["rule"], f["rule"]), severity=f["severity"],
-        category=f["category"] or "", text=privacy.mask(f["text"] or ""),
-        detail=privacy.mask(f["detail"] or ""), link=hall.replay_link(f["visit"]),
-        context=_context(f, lines_of[f["visit"]], around)) for f in grave]
+    incidents = []
+    for f in grave:
+        quote = quoted(f["text"] or "", f["start"], f["end"], lines_of[f["visit"]])
+        incidents.append(Incident(
+            id=f["id"], visit=f["visit"], at=f["at"], window=f["window"],
+            window_name=hall.window_name(f["window"]), staff=f["staff"],
+            staff_name=hall.staff_name(f["staff"]), rule=f["rule"], title=rule_norm(f["rule"]),
+            severity=f["severity"], category=f["category"] or "",
+            text=privacy.mask(quote.text), detail=privacy.mask(f["detail"] or ""),
+            link=hall.replay_link(f["visit"]), context=_context(f, lines_of[f["visit"]], around),
+            pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by))
+    return incidents
 
 
 def _by_visit(findings: list[dict]) -> dict[str, list[dict]]:
@@ -333,12 +340,12 @@ def _on(rows: list[dict], key: str, first: date, last: date) -> list[dict]:
 
 
 def _describe(options: ReportOptions, hall: Hall) -> str:
-    what = (f"on {options.first}" if options.first == options.last
-            else f"from {options.first} to {options.last}")
-    for label, value, names in (("window", options.window, hall.windows),
-                                ("staff", options.staff, hall.staff)):
+    what = (f"{options.first}" if options.first == options.last
+            else f"{options.first} 至 {options.last}")
+    for label, value, names in (("窗口", options.window, hall.windows),
+                                ("人员", options.staff, hall.staff)):
         if value is not None:
-            what += f", {label} {value}" + (f" ({names[value]})" if value in names else "")
+            what += f"，{label} {value}" + (f"（{names[value]}）" if value in names else "")
     return what
 
 
@@ -373,9 +380,9 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
 
     message = None
     if not visits:
-        message = f"No live visits recorded {_describe(options, hall)}."
+        message = f"{_describe(options, hall)} 没有正式接待记录。"
         if last_day:
-            message += f" The last earlier day with visits is {last_day}."
+            message += f"此前最近有接待的一天是 {last_day}。"
     return Report(
         options=options, hall=hall, generated_at=now or datetime.now().astimezone(),
         summary=_tally(visits, findings_of),
@@ -429,16 +436,17 @@ def to_json(report: Report) -> dict:
             "id": i.id, "visit": i.visit, "at": i.at, "window": i.window,
             "window_name": i.window_name, "staff": i.staff, "staff_name": i.staff_name,
             "rule": i.rule, "title": i.title, "severity": i.severity, "category": i.category,
-            "text": i.text, "detail": i.detail, "link": i.link,
-            "context": [{"at": c.at, "role": c.role, "text": c.text, "hit": c.hit}
-                        for c in i.context],
+            "text": i.text, "pinyin": i.pinyin, "heard_by": i.heard_by, "detail": i.detail,
+            "link": i.link,
+            "context": [{"at": c.at, "role": c.role, "text": c.text, "pinyin": c.pinyin,
+                         "heard_by": c.heard_by, "hit": c.hit} for c in i.context],
         } for i in report.incidents],
     }
 
 
 CSV_COLUMNS = ("section", "id", "name", "from", "to") + FIGURE_KEYS + (
-    "critical", "major", "minor", "at", "window", "staff", "rule", "severity", "text", "link",
-    "context")
+    "critical", "major", "minor", "at", "window", "staff", "rule", "severity", "text", "pinyin",
+    "heard_by", "link", "context")
 
 
 def csv_rows(report: Report) -> Iterable[dict]:
@@ -465,8 +473,14 @@ def csv_rows(report: Report) -> Iterable[dict]:
                        "name": place["name"], "findings": place["count"]}
     for incident in data["incidents"]:
         yield {"section": "incident", "name": incident["title"], **{k: incident[k] for k in (
-            "id", "at", "window", "staff", "rule", "severity", "text", "link")},
-               "context": " / ".join(f"{c['role']}: {c['text']}" for c in incident["context"])}
+            "id", "at", "window", "staff", "rule", "severity", "text", "pinyin", "heard_by",
+            "link")}, "context": " / ".join(_context_text(c) for c in incident["context"])}
+
+
+def _context_text(line: dict) -> str:
+    heard = f"（{MACHINE_MARK}：{line['pinyin']}）" if line["heard_by"] and line["pinyin"] \
+        else f"（{MACHINE_MARK}）" if line["heard_by"] else ""
+    return f"{line['role']}: {line['text']}{heard}"
 
 
 def write_csv(report: Report, handle: IO[str]) -> None:
@@ -497,6 +511,9 @@ def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> s
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = lambda value, fmt: charts.FORMATS[fmt](value)
+    env.globals.update(severity_label=severity_label, verdict_label=verdict_label,
+                       role_label=role_label, rule_name=rule_name, machine_mark=MACHINE_MARK,
+                       machine_note=MACHINE_NOTE)
     data = to_json(report)
     return env.get_template("report.html.j2").render(
         r=data, title=_title(report), charts=charts.report_charts(data),

@@ -155,7 +155,7 @@ def greeting_rule(view, options):
     staff = view.by("staff")
     return [_finding("greeting", view.start, min(view.end, view.start + options.greet_within_s),
                      view.quote(staff[0]) if staff else "", options,
-                     f"no greeting within {options.greet_within_s:g} s of the visit's start")]
+                     f"开始后{options.greet_within_s:g}秒内未问候")]
 
 
 def farewell_rule(view, options):
@@ -164,19 +164,19 @@ def farewell_rule(view, options):
     staff = view.by("staff")
     return [_finding("farewell", max(view.start, view.end - options.farewell_within_s), view.end,
                      view.quote(staff[-1]) if staff else "", options,
-                     f"no farewell in the visit's last {options.farewell_within_s:g} s")]
+                     f"最后{options.farewell_within_s:g}秒内未送别")]
 
 
 def answer_rule(view, options):
     return [_finding("answer", view.utterances[i].start, view.utterances[i].end, view.quote(i),
-                     options, f"question not answered within {options.answer_within_s:g} s")
+                     options, f"顾客提问后{options.answer_within_s:g}秒内未答复")
             for i in unanswered(view, options)]
 
 
 def taboo_rule(view, options):
     return [_finding("taboo", h.start, h.end, h.matched, options,
-                     f"服务忌语 {h.phrase}"
-                     + (f" (heard {h.matched})" if h.matched != h.phrase else ""),
+                     f"服务忌语「{h.phrase}」"
+                     + (f"（听到「{h.matched}」）" if h.matched != h.phrase else ""),
                      severity=h.severity, category=h.category)
             for i in view.by("staff") for h in view.said(i, "taboo")]
 
@@ -193,7 +193,7 @@ def please_rule(view, options):
         if orders and not view.said(i, "please") and not _has_marker(view.norms[i],
                                                                      options.please_markers):
             findings.append(_finding("please", orders[0].start, orders[0].end, view.quote(i),
-                                     options, f"instruction '{orders[0].matched}' without 请"))
+                                     options, f"指令「{orders[0].matched}」前未用“请”"))
     return findings
 
 
@@ -210,7 +210,7 @@ def _no_apology_after_wait(view, options):
             findings.append(_finding(
                 "wait_apology", view.utterances[back].start, view.utterances[back].end,
                 view.quote(back), options,
-                f"back after {silence:.0f} s of waiting without an apology (让您久等了)"))
+                f"让顾客等候{silence:.0f}秒后未致歉（如“让您久等了”）"))
     return findings
 
 
@@ -224,8 +224,7 @@ def _dead_air(view, options):
             if last_staff is None or not view.said(last_staff, "waiting"):
                 findings.append(_finding(
                     "wait_apology", latest_end, utterance.start, view.quote(i), options,
-                    f"{utterance.start - latest_end:.0f} s of silence while the customer waited, "
-                    "without asking them to wait"))
+                    f"顾客等候{utterance.start - latest_end:.0f}秒，未请其稍候"))
         latest_end = utterance.end if latest_end is None else max(latest_end, utterance.end)
         if utterance.role == "staff":
             last_staff = i
@@ -242,9 +241,9 @@ def _still_waiting(view, options, latest_end, last_staff):
     gone = last_staff is not None and view.said(last_staff, "farewell")
     if gone or silence <= (options.wait_s if asked else options.dead_air_s):
         return []
-    why = "since staff asked them to wait" if asked else "without being asked to wait"
+    why = "（已请其稍候）" if asked else "，未请其稍候"
     return [_finding("wait_apology", latest_end, view.now, "", options,
-                     f"customer waiting {silence:.0f} s {why}")]
+                     f"顾客等候{silence:.0f}秒{why}")]
 
 
 def thanks_reply_rule(view, options):
@@ -258,7 +257,7 @@ def thanks_reply_rule(view, options):
                    <= thanked.end + options.thanks_within_s]
         if not any(view.said(j, "thanks_reply") for j in replies):
             findings.append(_finding("thanks_reply", thanked.start, thanked.end, view.quote(i),
-                                     options, "thanks not answered (不客气 / 不用谢)"))
+                                     options, "顾客致谢未回应（如“不客气”“不用谢”）"))
     return findings
 
 
@@ -273,7 +272,7 @@ def interruption_rule(view, options):
             if other.start < staff.start < other.end and overlap > options.overlap_s:
                 findings.append(_finding("interruption", staff.start, staff.start + overlap,
                                          view.quote(i), options,
-                                         f"talked over the customer for {overlap:.1f} s"))
+                                         f"打断顾客讲话{overlap:.1f}秒"))
                 break
     return findings
 
@@ -287,9 +286,9 @@ def speech_rate_rule(view, options):
             continue  # too short for a rate, or speech in which nothing was heard
         rate = len(view.norms[i]) / duration * 60
         if rate > options.max_chars_per_min:
-            detail = f"{rate:.0f} characters a minute, faster than {options.max_chars_per_min:g}"
+            detail = f"语速每分钟{rate:.0f}字，快于{options.max_chars_per_min:g}字"
         elif rate < options.min_chars_per_min:
-            detail = f"{rate:.0f} characters a minute, slower than {options.min_chars_per_min:g}"
+            detail = f"语速每分钟{rate:.0f}字，慢于{options.min_chars_per_min:g}字"
         else:
             continue
         findings.append(_finding("speech_rate", utterance.start, utterance.end, view.quote(i),
@@ -302,15 +301,15 @@ def duration_rule(view, options):
     if limit is None or view.end - view.start <= limit:
         return []
     return [_finding("duration", view.start + limit, view.end, "", options,
-                     f"visit took {view.end - view.start:.0f} s, the limit is {limit:g} s")]
+                     f"办理用时{view.end - view.start:.0f}秒，超过{limit:g}秒")]
 
 
 def volume_rule(view, options):
     if options.max_dbfs is None:
         return []
     return [_finding("volume", view.utterances[i].start, view.utterances[i].end, view.quote(i),
-                     options, f"{view.utterances[i].dbfs:.1f} dBFS, louder than "
-                     f"{options.max_dbfs:g} dBFS")
+                     options, f"音量{view.utterances[i].dbfs:.1f} dBFS，"
+                     f"高于{options.max_dbfs:g} dBFS")
             for i in view.by("staff")
             if view.utterances[i].dbfs is not None and view.utterances[i].dbfs > options.max_dbfs]
 

@@ -2,7 +2,8 @@
 
 `step()` prints each line when its time comes (any terminal, a pipe, CI); `interactive()`
 is a curses player: space pause, ←/→ five seconds back/forward, +/- speed, n next finding,
-q quit. Audio, when a recording exists and a device is there, follows the same clock.
+p pinyin, q quit. Audio, when a recording exists and a device is there, follows the same
+clock. Speech a machine heard is marked 〔机器识别〕, its pinyin shown on demand.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import numpy as np
 from . import sources
 from .errors import AudioError
 from .replay import Clock, Line, Mark, VisitReplay
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, role_label, rule_name, severity_label,
+                         verdict_label)
 
-ROLE = {"staff": "工作人员", "customer": "客户"}
 REFRESH_S = 0.04  # a line appears within this (plus a frame) of its start
 
 
@@ -29,34 +31,47 @@ def clock_text(seconds: float) -> str:
 def mark_text(mark: Mark) -> str:
     if mark.kind == "good":
         return f"✓ {mark.label}"
-    return f"✗ {mark.label} ({mark.severity}) {mark.detail}".rstrip()
+    return f"✗ {rule_name(mark.label)}（{severity_label(mark.severity)}）{mark.detail}"
 
 
-def line_text(line: Line, origin: float) -> str:
+def line_text(line: Line, origin: float, pinyin: bool = False) -> str:
+    """A line as the terminal shows it; `pinyin` adds what the recogniser heard."""
     marks = "  ".join(mark_text(m) for m in line.marks)
-    return (f"{clock_text(line.start - origin)} {ROLE.get(line.role, line.role):<4} {line.text}"
+    heard = f" 〔{MACHINE_MARK}〕" if line.speech.machine else ""
+    if pinyin and line.pinyin:
+        heard += f" ‹{line.pinyin}›"
+    return (f"{clock_text(line.start - origin)} {role_label(line.role):<4} {line.text}{heard}"
             + (f"   [{marks}]" if marks else ""))
 
 
 def header(replay: VisitReplay) -> str:
-    return (f"visit {replay.id} · window {replay.window or '-'} · staff {replay.staff or '-'} · "
-            f"score {replay.score:.0f} {replay.verdict.upper()}")
+    return (f"来访 {replay.id} · 窗口 {replay.window or '-'} · 工作人员 {replay.staff or '-'} · "
+            f"得分 {replay.score:.0f} {verdict_label(replay.verdict)}")
 
 
-def entry_text(item: Line | Mark, origin: float) -> str:
+def legend(replay: VisitReplay) -> str | None:
+    """What the machine mark means, when a line carries it."""
+    if any(line.speech.machine for line in replay.lines):
+        return f"〔{MACHINE_MARK}〕{MACHINE_NOTE}"
+    return None
+
+
+def entry_text(item: Line | Mark, origin: float, pinyin: bool = False) -> str:
     if isinstance(item, Line):
-        return line_text(item, origin)
+        return line_text(item, origin, pinyin)
     return f"{clock_text(item.start - origin)}      {mark_text(item)}"
 
 
 def step(replay: VisitReplay, clock: Clock, out: Callable[[str], None] = print,
-         sleep: Callable[[float], None] = time.sleep) -> None:
+         sleep: Callable[[float], None] = time.sleep, pinyin: bool = False) -> None:
     """Print each line (and each finding no line carries) when the clock reaches it."""
     out(header(replay))
+    if legend(replay):
+        out(legend(replay))
     for start, item in replay.timeline():
         while clock.position() < start:
             sleep(min(REFRESH_S, (start - clock.position()) / clock.speed))
-        out(entry_text(item, replay.start))
+        out(entry_text(item, replay.start, pinyin))
 
 
 def frames_at(clip, position: float, frames: int) -> np.ndarray | None:
@@ -94,12 +109,12 @@ class AudioFollower:
         self.stream.close()
 
 
-def interactive(replay: VisitReplay, clock: Clock) -> None:
-    """The curses player."""
-    curses.wrapper(_run, replay, clock)
+def interactive(replay: VisitReplay, clock: Clock, pinyin: bool = False) -> None:
+    """The curses player (`pinyin`: start with the pinyin shown)."""
+    curses.wrapper(_run, replay, clock, pinyin)
 
 
-def _run(screen, replay: VisitReplay, clock: Clock) -> None:
+def _run(screen, replay: VisitReplay, clock: Clock, pinyin: bool) -> None:
     curses.curs_set(0)
     screen.nodelay(True)
     curses.use_default_colors()
@@ -109,8 +124,10 @@ def _run(screen, replay: VisitReplay, clock: Clock) -> None:
         key = screen.getch()
         if key in (ord("q"), 27):
             return
+        if key == ord("p"):
+            pinyin = not pinyin
         _key(key, replay, clock)
-        _draw(screen, replay, clock)
+        _draw(screen, replay, clock, pinyin)
         time.sleep(REFRESH_S)
 
 
@@ -131,16 +148,18 @@ def _key(key: int, replay: VisitReplay, clock: Clock) -> None:
             clock.seek(finding.start)
 
 
-def _draw(screen, replay: VisitReplay, clock: Clock) -> None:
+def _draw(screen, replay: VisitReplay, clock: Clock, pinyin: bool = False) -> None:
     height, width = screen.getmaxyx()
     position = clock.position()
     shown = [item for start, item in replay.timeline() if start <= position]
     screen.erase()
-    state = "paused" if clock.paused else f"x{clock.speed:g}"
+    state = "暂停" if clock.paused else f"x{clock.speed:g}"
     status = (f"{clock_text(position - replay.start)} / "
               f"{clock_text(replay.end - replay.start)} {state}"
-              "   space pause  ←/→ 5 s  +/- speed  n next finding  q quit")
-    screen.addnstr(0, 0, header(replay), width - 1, curses.A_BOLD)
+              "   空格 暂停  ←/→ 5秒  +/- 速度  n 下一问题  "
+              f"p {'隐藏' if pinyin else '显示'}拼音  q 退出")
+    screen.addnstr(0, 0, header(replay) + (f"   {legend(replay)}" if legend(replay) else ""),
+                   width - 1, curses.A_BOLD)
     screen.addnstr(1, 0, status, width - 1)
     rows = height - 3
     for row, item in enumerate(shown[-rows:] if rows > 0 else []):
@@ -150,7 +169,7 @@ def _draw(screen, replay: VisitReplay, clock: Clock) -> None:
             attr = curses.color_pair(2)
         else:
             attr = curses.color_pair(1 if marks else 3 if indent else 0)
-        screen.addnstr(row + 3, indent, entry_text(item, replay.start),
+        screen.addnstr(row + 3, indent, entry_text(item, replay.start, pinyin),
                        max(1, width - indent - 1), attr)
     screen.refresh()
 

@@ -32,20 +32,15 @@ from . import accounts
 from .alerts import event_json
 from .config import Hall
 from .privacy import mask
-from .records import LightEvent
 from .errors import CourtesyError
+from .records import LightEvent
 from .storage import Store
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS, Speech,
+                         quoted, rule_name, rule_prompt, severity_label, state_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy.web")
 
-STATE_LABELS = {"off": "空闲", "green": "服务中", "yellow": "提醒", "red": "严重"}
-RULE_LABELS = {
-    "greeting": "未问候", "answer": "未答问", "farewell": "未送别", "taboo": "服务忌语",
-    "please": "缺“请”字", "wait_apology": "等候未致歉", "thanks_reply": "未回应致谢",
-    "interruption": "打断顾客", "speech_rate": "语速", "duration": "办理时长", "volume": "音量",
-}
-SEVERITY_LABELS = {"critical": "严重", "major": "较重", "minor": "轻微"}
-VERDICT_LABELS = {"pass": "合格", "warn": "待改进", "fail": "不合格"}
 BACKLOG_LIMIT = 500  # a resume missing more than this gets each window's latest event only
 
 
@@ -73,40 +68,64 @@ def _clock(iso: str | None) -> str:
     return iso[11:19] if iso else ""
 
 
-def _finding_text(row: dict) -> str:
-    rule = RULE_LABELS.get(row["rule"], row["rule"])
-    said = mask(row["text"] or row["detail"])
-    return (f"{_clock(row['at'])} {rule}（{SEVERITY_LABELS.get(row['severity'], row['severity'])}）"
-            f"{'：' + said if said else ''}")
+def _finding_view(row: dict, lines: list[dict]) -> dict:
+    said = _shown(quoted(row["text"] or "", row["start"], row["end"], lines)
+                  if row["text"] else Speech(row["detail"] or ""))
+    return {"severity": row["severity"],
+            "text": (f"{_clock(row['at'])} {rule_name(row['rule'])}"
+                     f"（{severity_label(row['severity'])}）{'：' + said.text if said.text else ''}"),
+            "mark": MACHINE_MARK if said.machine else "", "title": said.title}
+
+
+def _shown(speech: Speech) -> Speech:
+    """Speech as a page may show it: personal numbers masked, in the pinyin too."""
+    return Speech(mask(speech.text), mask(speech.pinyin), speech.heard_by)
 
 
 def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3) -> dict:
     """What a tile shows about one window, display text included, so the page script only
-    copies text into place."""
+    copies text into place. A quote heard by a machine carries a mark and, in its title, the
+    pinyin the recogniser heard."""
     ack = store.ack_of(event.id) if event.state == "red" and event.id else None
     visit = store.visit(event.visit) if event.visit else None
     findings = store.visit_findings(event.visit)[-findings_shown:] if event.visit else []
-    label = STATE_LABELS.get(event.state, event.state)
+    lines = store.visit_utterances([event.visit]) if event.visit and (findings or event.quote) \
+        else []
+    label = state_label(event.state)
     if event.state == "red":
         label += " · 已确认" if ack else " · 待确认"
-    said = mask(event.quote or event.detail)
+    said = _shown(quoted(event.quote, 0.0, float("inf"), lines) if event.quote
+                  else Speech(event.detail))
     visit_text = ""
     if visit:
         who = "上一位" if event.state == "off" else "当前"
         visit_text = (f"{who}顾客 {_clock(visit['started_at'])} 起 · {visit['score']:.0f} 分 · "
-                      f"{VERDICT_LABELS.get(visit['verdict'], visit['verdict'])}")
+                      f"{verdict_label(visit['verdict'])}")
     return {
         "window": event.window, "event": event.id or 0, "state": event.state,
         "previous": event.previous, "state_label": label,
         "at": event.at.isoformat(timespec="milliseconds") if event.id else "",
         "since": f"{event.at:%H:%M:%S} 起" if event.id else "",
         "rule": event.rule, "severity": event.severity, "quote": mask(event.quote),
-        "cause": f"{RULE_LABELS.get(event.rule, event.rule)}：{said}" if event.rule else "",
+        "pinyin": said.pinyin if event.quote else "",
+        "heard_by": said.heard_by if event.quote else "",
+        "cause": f"{rule_name(event.rule)}：{said.text}" if event.rule else "",
+        "cause_mark": MACHINE_MARK if event.rule and said.machine else "",
+        "cause_title": said.title if event.rule else "",
+        "prompt": rule_prompt(event.rule) if event.state in ("yellow", "red") else "",
         "ackable": event.state == "red" and ack is None and bool(event.id),
         "ack": f"已由 {ack['user']} 于 {_clock(ack['at'])} 确认，灯将按规则恢复" if ack else "",
         "visit": event.visit or "", "visit_text": visit_text,
-        "findings": [{"severity": f["severity"], "text": _finding_text(f)} for f in findings],
+        "findings": [_finding_view(f, lines) for f in findings],
     }
+
+
+def counter_view(view: dict) -> dict:
+    """The window's own screen, seen by whoever stands at the counter (the citizen too): the
+    light and a prompt for the staff member, never what was said, the findings or the score."""
+    return {**view, "quote": "", "pinyin": "", "heard_by": "", "cause": view["prompt"],
+            "cause_mark": "", "cause_title": "",
+            "visit": "", "visit_text": "", "findings": []}
 
 
 def idle_view(window: str) -> dict:
@@ -153,11 +172,18 @@ class _Message:
     event_id: int | None  # light events carry their id (for Last-Event-ID); updates none
     window: str
     text: str
+    counter_text: str  # the same change as the counter screen shows it
+
+
+def _message(kind: str, view: dict, event_id: int | None = None) -> _Message:
+    return _Message(event_id, view["window"], _sse(kind, view, event_id),
+                    _sse(kind, counter_view(view), event_id))
 
 
 class _Subscriber:
-    def __init__(self, window: str | None):
+    def __init__(self, window: str | None, counter: bool = False):
         self.window = window
+        self.counter = counter  # a counter screen: no quotes, findings or scores
         self.queue: queue.SimpleQueue[list[_Message]] = queue.SimpleQueue()
 
 
@@ -178,13 +204,13 @@ class Hub:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def subscribe(self, window: str | None = None) -> _Subscriber:
+    def subscribe(self, window: str | None = None, counter: bool = False) -> _Subscriber:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="board-watcher",
                                                 daemon=True)
                 self._thread.start()
-            subscriber = _Subscriber(window)
+            subscriber = _Subscriber(window, counter)
             self._subscribers.add(subscriber)
         self._ready.wait(10)
         return subscriber
@@ -225,13 +251,13 @@ class Hub:
                     last = event.id
                     current[event.window] = event
                     view = sent[event.window] = window_view(store, event, shown)
-                    messages.append(_Message(event.id, event.window, _sse("light", view, event.id)))
+                    messages.append(_message("light", view, event.id))
                 lit_now = {m.window for m in messages}
                 for window, event in current.items():
                     view = window_view(store, event, shown) if window not in lit_now else None
                     if view is not None and view != sent.get(window):
                         sent[window] = view
-                        messages.append(_Message(None, window, _sse("update", view)))
+                        messages.append(_message("update", view))
             except Exception as exc:  # locked or unreadable for a moment: a dead watcher
                 log.warning("board watcher: %s", exc)  # would be a frozen board, so go on
                 continue
@@ -249,10 +275,12 @@ class Hub:
 
 
 def stream(hub: Hub, db_path: Path, after: int, window: str | None, options: WebOptions,
-           gone: Callable[[], bool] = lambda: False) -> Iterator[str]:
+           gone: Callable[[], bool] = lambda: False, counter: bool = False) -> Iterator[str]:
     """One page's event stream: what it missed since `after`, then each change as it comes,
-    until `gone()` says the page went away (checked each second while idle)."""
-    subscriber = hub.subscribe(window)  # before reading the backlog, so nothing falls between
+    until `gone()` says the page went away (checked each second while idle). A counter
+    screen's stream carries counter views only, so what it must not show never reaches it."""
+    shown = counter_view if counter else (lambda view: view)
+    subscriber = hub.subscribe(window, counter)  # before the backlog: nothing falls between
     try:
         store = Store(db_path)
         try:
@@ -260,8 +288,9 @@ def stream(hub: Hub, db_path: Path, after: int, window: str | None, options: Web
             if len(missed) > BACKLOG_LIMIT:
                 latest = {e.window: e for e in missed}
                 missed = sorted(latest.values(), key=lambda e: e.id)
-            backlog = "".join(_sse("light", window_view(store, e, options.findings_shown), e.id)
-                              for e in missed)
+            backlog = "".join(
+                _sse("light", shown(window_view(store, e, options.findings_shown)), e.id)
+                for e in missed)
             last = max([after] + [e.id for e in missed])
         finally:
             store.close()
@@ -281,7 +310,7 @@ def stream(hub: Hub, db_path: Path, after: int, window: str | None, options: Web
             fresh = [m for m in batch if m.event_id is None or m.event_id > last]
             last = max([last] + [m.event_id for m in fresh if m.event_id])
             if fresh:
-                yield "".join(m.text for m in fresh)
+                yield "".join(m.counter_text if counter else m.text for m in fresh)
     finally:
         hub.unsubscribe(subscriber)
 
@@ -294,6 +323,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
 
     db_path = Path(db_path)
     options = options or WebOptions()
+    hall = hall or Hall()
     app = Flask(__name__)
     local = threading.local()
 
@@ -318,7 +348,9 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
             session["csrf"] = secrets.token_urlsafe(32)
         return session["csrf"]
 
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals.update(csrf_token=csrf_token, states=STATE_LABELS,
+                                 machine_mark=MACHINE_MARK, machine_note=MACHINE_NOTE,
+                                 pinyin_toggle=PINYIN_TOGGLE)
 
     def wants_json() -> bool:
         return request.accept_mimetypes.best_match(
@@ -385,7 +417,9 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
         event = store().current_lights().get(window_id)
         view = (window_view(store(), event, options.findings_shown) if event
                 else idle_view(window_id))
-        return render_template("window.html", view=view, last=last, user=g.user)
+        counter = not hall.counter_details
+        return render_template("window.html", view=counter_view(view) if counter else view,
+                               last=last, user=g.user, counter=counter)
 
     @app.get("/api/lights")
     def api_lights():
@@ -414,7 +448,8 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
         if after is None:
             after = store().last_light_event()
         body = stream(hub, db_path, after, request.args.get("window") or None, options,
-                      request.environ.get("waitress.client_disconnected", lambda: False))
+                      request.environ.get("waitress.client_disconnected", lambda: False),
+                      counter=request.args.get("counter") == "1")
         return Response(body, mimetype="text/event-stream",
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -480,7 +515,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
             return json_response({"acknowledged": event.id, "window": view})
         return redirect(url_for("board"))
 
-    app.register_blueprint(pages(store, forged, refuse, hall or Hall(), lexicon_dir))
+    app.register_blueprint(pages(store, forged, refuse, hall, lexicon_dir))
     return app
 
 

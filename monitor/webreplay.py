@@ -22,10 +22,10 @@ from . import replay as replays
 from .config import Hall
 from .errors import CourtesyError
 from .lexicon import Lexicon
-from .reports import RULE_TITLES
 from .storage import Store
-from .terminal import ROLE, clock_text
-from .web import RULE_LABELS, SEVERITY_LABELS, VERDICT_LABELS
+from .terminal import clock_text
+from .vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
+                         verdict_label)
 
 # The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
 BETTER_KINDS = {
@@ -47,7 +47,7 @@ def better_phrasing(lexicon: Lexicon, rule: str) -> list[str]:
 def _mark_text(mark: replays.Mark) -> str:
     if mark.kind == "good":
         return f"✓ {mark.label}"
-    return f"✗ {RULE_LABELS.get(mark.label, mark.label)}"
+    return f"✗ {rule_name(mark.label)}"
 
 
 def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | None,
@@ -57,24 +57,25 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
     show_staff = how is None or how.staff_names
     staff = (hall.staff_name(visit.staff) or visit.staff) if show_staff else visit.staff
     lines = [{
-        "role": line.role, "who": ROLE.get(line.role, line.role),
+        "role": line.role, "who": role_label(line.role),
         "t": round(line.start - visit.start, 3), "at": clock_text(line.start - visit.start),
-        "text": line.text,
+        "text": line.text, "pinyin": line.pinyin,
+        "mark": MACHINE_MARK if line.speech.machine else "", "title": line.speech.title,
         "marks": [{"kind": m.kind, "text": _mark_text(m)} for m in line.marks],
     } for line in visit.lines]
     findings = [{
         "t": round(f.start - visit.start, 3), "at": clock_text(f.start - visit.start),
-        "rule": f.label, "label": RULE_LABELS.get(f.label, f.label),
-        "norm": RULE_TITLES.get(f.label, ""), "severity": f.severity,
-        "severity_label": SEVERITY_LABELS.get(f.severity, f.severity), "detail": f.detail,
+        "rule": f.label, "label": rule_name(f.label), "norm": rule_norm(f.label),
+        "severity": f.severity, "severity_label": severity_label(f.severity), "detail": f.detail,
         "better": better_phrasing(lexicon, f.label),
     } for f in visit.findings]
     return {
         "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
         "staff": staff or "-", "score": f"{visit.score:.0f}",
-        "verdict": VERDICT_LABELS.get(visit.verdict, visit.verdict), "verdict_id": visit.verdict,
+        "verdict": verdict_label(visit.verdict), "verdict_id": visit.verdict,
         "duration": round(duration, 3), "length": clock_text(duration),
         "lines": lines, "findings": findings,
+        "machine": any(line["mark"] for line in lines), "pinyin": any(l["pinyin"] for l in lines),
     }
 
 
@@ -197,7 +198,7 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             "window": hall.window_name(r["window"]) or r["window"] or "-",
             "staff": (hall.staff_name(r["staff"]) or r["staff"] or "-") if show_staff else "",
             "at": (r["started_at"] or "")[:16].replace("T", " "),
-            "score": f"{r['score']:.0f}", "verdict": VERDICT_LABELS.get(r["verdict"], r["verdict"]),
+            "score": f"{r['score']:.0f}", "verdict": verdict_label(r["verdict"]),
             "verdict_id": r["verdict"],
         } for r in group]) for tag, group in groupby(rows, key=lambda r: r["tag"])]
         return render_template("training.html", collections=collections, user=g.user,

@@ -46,7 +46,8 @@ def test_readable_summary(run, db_path):
     result = run("score", SAMPLES / "utility_day.jsonl", "--db", db_path)
     assert result.exit_code == 0
     assert "2 visit(s)" in result.stdout
-    assert "taboo" in result.stdout and "推诿" in result.stdout
+    assert "服务忌语（" in result.stdout and "推诿" in result.stdout
+    assert "机器识别" not in result.stdout  # typed text carries no mark
     assert f"stored in {db_path}" in result.stdout
 
 
@@ -113,3 +114,19 @@ def test_profile_changes_the_verdict(run, db_path, write_jsonl):
     hospital = json.loads(run("score", path, "--json", "--db", db_path, "--profile", "hospital").stdout)
     assert general["visits"][0]["verdict"] == "pass"
     assert [f["rule"] for f in hospital["visits"][0]["findings"]] == ["duration"]
+
+
+def test_machine_heard_quotes_are_marked_and_carry_their_pinyin(run, db_path, write_jsonl):
+    path = write_jsonl([
+        {"start": 0, "end": 2, "role": "customer", "text": "我来交电费"},
+        {"start": 2.5, "end": 5, "role": "staff", "text": "你烦不烦啊", "pinyin": "nǐ fán bù fán a",
+         "heard_by": "sherpa"},
+        {"start": 5.5, "end": 7, "role": "staff", "text": "请慢走再见"}])
+    shown = run("score", path, "--db", db_path).stdout
+    taboo = next(line for line in shown.splitlines() if "服务忌语（" in line)
+    assert taboo.endswith("〔机器识别〕") and "由语音自动识别，可能有误" in shown
+    visit = json.loads(run("score", path, "--json", "--db", db_path).stdout)["visits"][0]
+    greeting, taboo = visit["findings"]  # the greeting finding quotes the first staff line
+    assert (greeting["text"], greeting["pinyin"], greeting["heard_by"]) == (
+        "你烦不烦啊", "nǐ fán bù fán a", "sherpa")
+    assert taboo["rule"] == "taboo" and taboo["heard_by"] == "sherpa"

@@ -35,7 +35,7 @@ def test_transcribe_writes_a_transcript_the_scorer_reads(tmp_path):
     scored = CliRunner().invoke(cli, ["score", str(out), "--profile", "hospital",
                                       "--db", str(tmp_path / "t.db")])
     assert scored.exit_code == 0, scored.output
-    assert "taboo        critical 不耐烦 服务忌语 你烦不烦" in scored.output  # said at 21.3 s
+    assert "服务忌语（严重） 不耐烦 服务忌语「你烦不烦」" in scored.output  # said at 21.3 s
 
 
 def test_channel_map_swaps_roles():
@@ -54,7 +54,7 @@ def test_score_audio_stores_a_session_keyed_by_the_audio(tmp_path):
             "--engine", "sherpa", "--db", str(db)]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert "taboo" in first.output and "FAIL" in first.output
+    assert "服务忌语（" in first.output and "FAIL" in first.output
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0
     with sqlite3.connect(db) as conn:

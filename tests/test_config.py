@@ -22,6 +22,14 @@ def test_other_tables_are_left_alone_and_links_default_relative(tmp_path):
     assert hall.replay_link("v1") == "/replay/v1"
 
 
+def test_the_counter_screen_shows_details_only_when_the_hall_says_so(tmp_path):
+    path = tmp_path / "hall.toml"
+    path.write_text("[board]\ncounter_details = true\n", encoding="utf-8")
+    assert config.load(path).counter_details is True
+    path.write_text('[windows.W01]\nname = "一号窗"\n', encoding="utf-8")
+    assert config.load(path).counter_details is False
+
+
 def test_no_config_means_no_names(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert config.load() == config.Hall()
@@ -38,6 +46,9 @@ def test_no_config_means_no_names(tmp_path, monkeypatch):
     ("[training]\nstaff_names = 1\n", "field 'training.staff_names': must be true or false"),
     ("[training]\nnames = false\n", "field 'training.names': unknown key"),
     ('training = "mute"\n', "field 'training': must be a table"),
+    ('[board]\ncounter_details = "yes"\n', "field 'board.counter_details': must be true or false"),
+    ("[board]\ncounter_detail = true\n", "field 'board.counter_detail': unknown key"),
+    ('board = "details"\n', "field 'board': must be a table"),
 ])
 def test_bad_config_names_file_and_field(tmp_path, text, message):
     path = tmp_path / "hall.toml"

@@ -67,12 +67,12 @@ def test_customer_left_waiting_warns_unless_asked_to_wait(live, scorer, db_path)
     live.feed(utt(0, 2, "staff", "您好"))
     live.feed(utt(3, 5, "customer", "我办社保卡"))
     [update] = live.tick(26)
-    assert update.new_findings[0].detail.startswith("customer waiting 21 s without")
+    assert update.new_findings[0].detail == "顾客等候21秒，未请其稍候"
     asked = LiveSession(scorer, Store(db_path), window="W2", started_at=AT)
     asked.feed(utt(0, 2, "staff", "您好请稍等"))
     assert asked.tick(26) == []
     [overdue] = asked.tick(63)
-    assert "since staff asked them to wait" in overdue.new_findings[0].detail
+    assert "已请其稍候" in overdue.new_findings[0].detail
 
 
 def test_a_new_visit_starts_after_the_silence(live):

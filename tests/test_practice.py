@@ -44,6 +44,19 @@ def test_bad_scenario_names_the_field(tmp_path, text, field):
         practice.load(path)
 
 
+def test_what_the_trainee_reads_is_chinese_and_marks_machine_heard_answers():
+    from monitor.records import Utterance
+
+    turn = practice.find("registration").turns[0]
+    assert practice.event_text("customer", turn) == f"顾客：{turn.say}"
+    heard = Utterance(0, 2, "staff", "您好请坐", pinyin="nín hǎo qǐng zuò", heard_by="sherpa")
+    assert practice.event_text("heard", heard) == "  你说：您好请坐〔机器识别〕"
+    assert practice.event_text("heard", heard, pinyin=True).endswith("‹nín hǎo qǐng zuò›")
+    result = practice.TurnResult(turn, [heard], found={"greeting"})
+    shown = practice.event_text("turn", result)
+    assert "✓ 迎声" in shown and all(c not in shown for c in "abcdefghijklmnopqrstuvwxyz")
+
+
 def test_unknown_scenario_lists_the_known(run):
     result = run("practice", "nope")
     assert result.exit_code == 1 and "available: angry-customer" in result.stderr
@@ -96,9 +109,10 @@ def test_practice_through_portaudio_scores_each_answer(pulse, tmp_path):
     greet = need_shared(REAL_ZH / "fr2s_hello_zh.wav")
     bye = speak("请慢走，再见。", tmp_path / "bye.wav")
     out, db = _practise(pulse, tmp_path, scenario, [greet, bye])
-    assert "客户: 你好，我想办一下身份证。" in out
+    assert "顾客：你好，我想办一下身份证。" in out
+    assert re.search(r"你说：.+〔机器识别〕", out), out  # the answers a recogniser heard
     assert "✓ 迎声" in out and "✓ 送声" in out, out
-    assert "2/2 answers right" in out, out
+    assert "答对 2/2 轮" in out, out
     import sqlite3
 
     with sqlite3.connect(db) as conn:
@@ -112,4 +126,4 @@ def test_a_silent_trainee_misses_the_greeting(pulse, tmp_path):
     scenario.write_text('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好。"\n'
                         'expect = ["greeting"]\nanswer_s = 3\n', encoding="utf-8")
     out, _ = _practise(pulse, tmp_path, scenario, [None])
-    assert "✗ 迎声" in out and "0/1 answers right" in out, out
+    assert "✗ 迎声" in out and "答对 0/1 轮" in out, out

@@ -47,7 +47,7 @@ def test_numbers_are_masked_and_training_is_anonymised(stored):
     plain = replays.load(store, visit_id)
     assert plain.lines[1].text == "我的手机号是138****5678" and plain.staff == "S07"
     muted = replays.load(store, visit_id, replays.Anonymise(customer="mute"))
-    assert [l.text for l in muted.lines if l.role == "customer"] == ["（客户讲话）"] * 2
+    assert [l.text for l in muted.lines if l.role == "customer"] == ["（顾客讲话）"] * 2
     assert muted.staff == "工作人员"
     dropped = replays.load(store, visit_id, replays.Anonymise(customer="drop"))
     assert {l.role for l in dropped.lines} == {"staff"}
@@ -85,7 +85,7 @@ def test_each_line_is_shown_within_100_ms_of_its_start(stored):
     shown = []
     began = time.monotonic()
     terminal.step(visit, clock, out=lambda text: shown.append((time.monotonic() - began, text)))
-    lines = [(t, text) for t, text in shown[1:] if "✗ farewell" not in text]
+    lines = [(t, text) for t, text in shown[1:] if "✗ 未送别" not in text]
     for (t, _), line in zip(lines, visit.lines):
         assert 0 <= t - (line.start - visit.start) < 0.1
 
@@ -108,9 +108,9 @@ def test_replay_command_steps_through_without_a_terminal(run, stored, db_path):
     result = run("replay", visit_id, "--db", db_path, "--speed", "4", "--training")
     assert result.exit_code == 0
     out = result.stdout.splitlines()
-    assert out[0].startswith(f"visit {visit_id} · window W01 · staff 工作人员")
-    assert "（客户讲话）" in result.stdout and "138" not in result.stdout
-    assert any("✗ taboo (critical)" in line for line in out)
+    assert out[0].startswith(f"来访 {visit_id} · 窗口 W01 · 工作人员 工作人员")
+    assert "（顾客讲话）" in result.stdout and "138" not in result.stdout
+    assert any("✗ 服务忌语（严重）" in line for line in out)
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -125,10 +125,13 @@ def test_full_screen_player_keys(stored, db_path, tmp_path):
         time.sleep(1.5)
         subprocess.run(["tmux", "send-keys", "-t", name, " "], check=True)  # pause
         first = _screen(name)
-        assert "paused" in first and "您好" in first
+        assert "暂停" in first and "您好" in first
         subprocess.run(["tmux", "send-keys", "-t", name, "n"], check=True)  # next finding
         time.sleep(0.3)
         assert "你烦不烦" in _screen(name)
+        assert "p 显示拼音" in _screen(name)
+        subprocess.run(["tmux", "send-keys", "-t", name, "p"], check=True)  # pinyin on
+        assert "p 隐藏拼音" in _screen(name)
         subprocess.run(["tmux", "send-keys", "-t", name, "q"], check=True)
         time.sleep(0.5)
     finally:
@@ -158,3 +161,23 @@ def test_audio_follows_the_same_clock():
     clock.seek(10.0)
     assert terminal.frames_at(clip, clock.position(), 4)[0, 0] == 0.0
     assert terminal.frames_at(clip, 9.0, 4) is None and terminal.frames_at(clip, 15.5, 4) is None
+
+
+def test_the_terminal_marks_machine_heard_lines_and_shows_pinyin_on_demand(scorer, db_path):
+    store = Store(db_path)
+    session = scorer.score([
+        utt(0.0, 1.0, "staff", "您好请坐", pinyin="nín hǎo qǐng zuò", heard_by="sherpa"),
+        utt(1.2, 2.0, "customer", "我办社保卡"),
+        utt(2.1, 3.0, "staff", "请慢走再见")], window="W01", staff="S07")
+    store.save(session)
+    visit = replays.load(store, session.visits[0].id)
+    heard, typed = visit.lines[0], visit.lines[1]
+    assert (heard.pinyin, heard.heard_by, typed.pinyin, typed.heard_by) == (
+        "nín hǎo qǐng zuò", "sherpa", "", "")
+    assert "您好请坐 〔机器识别〕" in terminal.line_text(heard, 0)
+    assert "nín" not in terminal.line_text(heard, 0)
+    assert terminal.line_text(heard, 0, pinyin=True).split("   [")[0].endswith("‹nín hǎo qǐng zuò›")
+    assert "机器识别" not in terminal.line_text(typed, 0)
+    shown = []
+    terminal.step(visit, replays.Clock(visit.end), out=shown.append, pinyin=True)
+    assert shown[1] == "〔机器识别〕由语音自动识别，可能有误" and "‹nín hǎo qǐng zuò›" in shown[2]

@@ -258,8 +258,7 @@ def test_empty_day_says_so(hall_db, tmp_path):
     result = _run(hall_db, "--date", "2026-11-21", "-o", str(tmp_path))
     assert result.exit_code == 0
     page = (tmp_path / "courtesy-2026-11-21.html").read_text(encoding="utf-8")
-    message = ("No live visits recorded on 2026-11-21. "
-               "The last earlier day with visits is 2026-11-20.")
+    message = "2026-11-21 没有正式接待记录。此前最近有接待的一天是 2026-11-20。"
     assert message in page and message in result.stderr
     assert 'id="incidents"' not in page and "<svg" not in page
     data = json.loads(_run(hall_db, "--date", "2026-11-21", "--format", "json",
@@ -402,7 +401,7 @@ def test_a_long_incident_list_is_cut_on_the_page_critical_first(hall_db, tmp_pat
     html = page.read_text(encoding="utf-8")
     listed = sorted(set(re.findall(r'data-field="incidents/(\d+)/', html)))
     assert listed == ["1"]  # the critical taboo, not the earlier major greeting
-    assert "Showing 1 of 4 incidents" in html
+    assert "此处列出 1 / 4 条" in html
     data = json.loads(_run(hall_db, "--date", "2026-11-20", "--max-incidents", "1",
                            "--format", "json", "-o", "-").stdout)
     assert len(data["incidents"]) == 4
@@ -431,3 +430,36 @@ def _command_lines() -> list[bytes]:
         except OSError:  # the process ended meanwhile
             pass
     return lines
+
+
+def test_machine_heard_quotes_are_marked_with_their_pinyin(tmp_path):
+    """A line a recogniser heard carries its pinyin and engine in JSON and CSV, and a
+    机器识别 mark with the pinyin as tooltip on the page; typed lines carry neither."""
+    from monitor.records import Utterance
+
+    store = Store(tmp_path / "heard.db")
+    scorer = Scorer.load("general")
+    heard = [Utterance(0.0, 2.0, "customer", "我来交电费"),
+             Utterance(2.5, 5.0, "staff", "你烦不烦啊", pinyin="nǐ fán bù fán a",
+                       heard_by="sherpa"),
+             Utterance(5.5, 7.0, "staff", "请慢走再见")]
+    store.save(scorer.score(heard, source="heard", window="W01", staff="S07",
+                            started_at=datetime.fromisoformat("2026-11-20T10:00:00+08:00")))
+    built = reports.build(store, reports.ReportOptions(date(2026, 11, 20), date(2026, 11, 20)))
+    data = reports.to_json(built)
+    taboo = next(i for i in data["incidents"] if i["rule"] == "taboo")
+    assert taboo["heard_by"] == "sherpa"
+    hit = next(c for c in taboo["context"] if c["hit"])
+    assert (hit["text"], hit["pinyin"], hit["heard_by"]) == ("你烦不烦啊", "nǐ fán bù fán a",
+                                                              "sherpa")
+    typed = [c for c in taboo["context"] if not c["hit"]]
+    assert typed and all(c["pinyin"] == c["heard_by"] == "" for c in typed)
+    out = io.StringIO()
+    reports.write_csv(built, out)
+    [row] = [r for r in csv.DictReader(io.StringIO(out.getvalue()))
+             if r["section"] == "incident" and r["rule"] == "taboo"]
+    assert row["heard_by"] == "sherpa" and "机器识别：nǐ fán bù fán a" in row["context"]
+    html = reports.render_html(built)
+    assert 'title="由语音自动识别，可能有误；拼音：nǐ fán bù fán a"' in html
+    heard_lines = sum(c["heard_by"] != "" for i in data["incidents"] for c in i["context"])
+    assert html.count('<abbr class="machine"') == heard_lines + 1  # each heard line, the legend

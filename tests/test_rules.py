@@ -130,9 +130,9 @@ def test_interrupting_the_customer(scorer):
 
 def test_speech_rate_limits(scorer):
     fast = visit(scorer, GREET, utt(4, 7, "staff", "您的材料都齐了我马上给您办好稍后签字就行"), BYE)
-    assert rules_of(fast) == ["speech_rate"] and "faster" in fast.findings[0].detail
+    assert rules_of(fast) == ["speech_rate"] and "快于" in fast.findings[0].detail
     slow = visit(scorer, GREET, utt(4, 14, "staff", "您的材料齐了"), BYE)
-    assert rules_of(slow) == ["speech_rate"] and "slower" in slow.findings[0].detail
+    assert rules_of(slow) == ["speech_rate"] and "慢于" in slow.findings[0].detail
 
 
 def test_duration_limit_comes_from_the_profile():

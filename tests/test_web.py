@@ -251,8 +251,8 @@ def test_api_shapes(client, store, red):
     assert lights["last_event"] == red.id
     [w01] = lights["windows"]
     assert {"window", "event", "state", "previous", "state_label", "at", "since", "rule",
-            "severity", "quote", "cause", "ackable", "ack", "visit", "visit_text",
-            "findings"} == set(w01)
+            "severity", "quote", "pinyin", "heard_by", "cause", "cause_mark", "cause_title",
+            "prompt", "ackable", "ack", "visit", "visit_text", "findings"} == set(w01)
     assert (w01["state"], w01["event"], w01["ackable"], w01["cause"]) == (
         "red", red.id, True, "服务忌语：你烦不烦")
     events = client.get(f"/api/events?after={red.id - 1}").json
@@ -350,9 +350,67 @@ def test_personal_numbers_are_masked_on_the_board_and_in_the_api(client, store):
              "lights": client.get("/api/lights").text,
              "events": client.get(f"/api/events?after={event.id - 1}").text,
              "stream": read_stream(client, f"/events?after={event.id - 1}", lambda t: "id: " in t)}
+    counter = pages.pop("window")  # the counter screen shows no quote at all
+    assert "138" not in counter and "请注意文明用语" in counter
     for name, text in pages.items():
         assert "13812345678" not in text, name
         assert "138****5678" in text, name
+
+
+def heard_visit(store, scorer):
+    """A stored visit whose staff line a recogniser heard (characters decoded from pinyin)."""
+    from .conftest import utt
+
+    session = scorer.score([
+        utt(0, 2, "staff", "您好请坐"),
+        utt(3, 5, "customer", "我办社保卡"),
+        utt(6, 8, "staff", "你烦不烦", pinyin="nǐ fán bù fán", heard_by="sherpa"),
+        utt(9, 11, "staff", "请慢走再见")], window="W07", staff="S01")
+    store.save(session)
+    return session.visits[0]
+
+
+def test_counter_screen_shows_the_light_and_a_prompt_never_the_quote(db_path, store, scorer):
+    from monitor.config import Hall
+
+    visit = heard_visit(store, scorer)
+    event = store.add_light_event(LightEvent("W07", "red", "green", T0, rule="taboo",
+                                             severity="critical", quote="你烦不烦", visit=visit.id))
+    app, client = make_client(db_path)
+    try:
+        page = client.get("/window/W07").text
+        stream = read_stream(client, f"/events?after={event.id - 1}&window=W07&counter=1",
+                             lambda t: "id: " in t)
+        board = client.get("/").text
+    finally:
+        app.extensions["courtesy_hub"].stop()
+    for text in (page, stream):
+        assert "请注意文明用语" in text and "严重" in text
+        assert "你烦不烦" not in text and "nǐ" not in text and " 分 · " not in text
+    assert 'data-counter="1"' in page
+    assert "你烦不烦" in board and " 分 · " in board  # the supervisor's board keeps the details
+    shown = create_app(db_path, WebOptions(poll_s=0.02), hall=Hall(counter_details=True))
+    try:
+        detailed = shown.test_client().get("/window/W07").text
+    finally:
+        shown.extensions["courtesy_hub"].stop()
+    assert "你烦不烦" in detailed and 'data-counter' not in detailed
+
+
+def test_machine_heard_quotes_are_marked_with_their_pinyin(client, store, scorer):
+    visit = heard_visit(store, scorer)
+    store.add_light_event(LightEvent("W07", "red", "green", T0, rule="taboo",
+                                     severity="critical", quote="你烦不烦", visit=visit.id))
+    [w07] = [w for w in client.get("/api/lights").json["windows"] if w["window"] == "W07"]
+    assert w07["cause"] == "服务忌语：你烦不烦" and w07["cause_mark"] == "机器识别"
+    assert (w07["quote"], w07["pinyin"], w07["heard_by"]) == ("你烦不烦", "nǐ fán bù fán", "sherpa")
+    assert "由语音自动识别，可能有误" in w07["cause_title"] and "nǐ fán bù fán" in w07["cause_title"]
+    taboo = [f for f in w07["findings"] if "服务忌语" in f["text"]]
+    assert taboo and taboo[0]["mark"] == "机器识别"  # its quote may be the pinyin matched
+    typed = [f for f in w07["findings"] if "服务忌语" not in f["text"]]
+    assert all(f["mark"] == "" and f["title"] == "" for f in typed)
+    board = client.get("/").text
+    assert 'title="由语音自动识别，可能有误；拼音：nǐ fán bù fán"' in board
 
 
 def test_guessing_a_password_is_throttled(db_path, store):

@@ -88,6 +88,9 @@ def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, bro
             shot(hall, f"e2e-{n}-{state}")
         expect(tile.locator(".cause")).to_have_text("服务忌语：你烦不烦")
         expect(counter.locator("body")).to_have_attribute("data-state", "red")
+        # the counter screen prompts the staff member; what was said stays on the board
+        expect(counter.locator(".cause")).to_have_text("请注意文明用语")
+        assert "你烦不烦" not in counter.content() and "分 ·" not in counter.content()
         shot(counter, "e2e-3-red-counter")
 
         time.sleep(2.0)  # the red hold (2 s at speed 3) is over: red waits for a supervisor

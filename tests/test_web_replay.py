@@ -120,7 +120,7 @@ def test_viewers_see_training_visits_only_and_always_anonymised(client, store, v
     assert page.status_code == 200
     html = page.text
     assert "王芳" not in html and "S07" not in html and "（姓名）" in html
-    assert "138" not in html and "（客户讲话）" in html and "alert" not in html
+    assert "138" not in html and "（顾客讲话）" in html and "alert" not in html
     assert "加入培训集" not in html  # viewers cannot edit collections
 
 
@@ -144,7 +144,7 @@ def test_hall_may_show_staff_names_and_drop_the_customer(store, db_path, tmp_pat
                          HALL + '[training]\nstaff_names = true\ncustomer = "drop"\n')
     login(client)
     html = client.get(f"/replay/{visit_id}?training=1").text
-    assert "王芳" in html and 'data-role="customer"' not in html and "（客户讲话）" not in html
+    assert "王芳" in html and 'data-role="customer"' not in html and "（顾客讲话）" not in html
 
 
 def test_audio_is_the_visits_stretch_with_the_customer_kept(client, store, visit_id, tmp_path):
@@ -225,3 +225,39 @@ def test_supervisor_edits_collections_from_the_replay_page(client, store, visit_
     assert store.visit_tags(visit_id) == []
     assert client.post("/replay/nope/training", data={"csrf": token, "tag": "x"}).status_code == 404
     assert csrf(client) == token
+
+
+HEARD = [  # the staff side as a recogniser heard it: characters decoded from its pinyin
+    utt(0.0, 1.0, "staff", "您好请坐", pinyin="nín hǎo qǐng zuò", heard_by="sherpa"),
+    utt(1.2, 2.0, "customer", "我办社保卡", pinyin="wǒ bàn shè bǎo kǎ", heard_by="sherpa"),
+    utt(2.1, 2.6, "staff", "我是王芳", pinyin="wǒ shì wáng fāng", heard_by="sherpa"),
+    utt(3.5, 4.1, "staff", "请慢走再见"),  # typed: no mark
+]
+
+
+@pytest.fixture
+def heard_id(store, scorer):
+    session = scorer.score(HEARD, window="W01", staff="S07", started_at=T0 + timedelta(hours=1))
+    store.save(session)
+    return session.visits[0].id
+
+
+def test_machine_heard_lines_are_marked_with_their_pinyin(client, heard_id):
+    login(client)
+    html = client.get(f"/replay/{heard_id}").text
+    assert html.count('<abbr class="machine" title="由语音自动识别，可能有误；拼音：') == 3
+    assert 'title="由语音自动识别，可能有误；拼音：nín hǎo qǐng zuò"' in html
+    assert '<span class="pinyin" lang="zh-Latn-pinyin">nín hǎo qǐng zuò</span>' in html
+    assert 'id="show-pinyin"' in html and "显示拼音" in html
+    typed = html[html.index("请慢走再见"):].split("</li>")[0]
+    assert "machine" not in typed and "pinyin" not in typed
+    training = client.get(f"/replay/{heard_id}?training=1").text  # customer muted, names hidden
+    assert "wǒ bàn shè bǎo kǎ" not in training and "（顾客讲话）" in training
+    assert "王芳" not in training and "wáng fāng" not in training
+    assert "nín hǎo qǐng zuò" in training
+
+
+def test_typed_visits_show_no_mark_or_toggle(client, visit_id):
+    login(client)
+    html = client.get(f"/replay/{visit_id}").text
+    assert "machine" not in html and "show-pinyin" not in html

@@ -83,3 +83,28 @@ def test_without_a_recording_a_timer_steps_through(served, browser):  # noqa: F8
     page.locator("#play").click()
     shot(page, "replay-3-training-timer")
     assert "王芳" not in page.content()
+
+
+def test_show_pinyin_toggles_what_the_recogniser_heard(served, browser, scorer):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from .test_web_replay import HEARD
+
+    store, _, start = served
+    heard = scorer.score(HEARD, window="W01", staff="S07", started_at=T0)
+    store.save(heard)
+    base = start()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, f"{base}/replay/{heard.visits[0].id}")
+    first = page.locator(".line").first
+    expect(first.locator(".machine")).to_have_text("机器识别")
+    expect(first.locator(".text")).to_have_attribute(
+        "title", "由语音自动识别，可能有误；拼音：nín hǎo qǐng zuò")
+    expect(first.locator(".pinyin")).to_be_hidden()
+    page.get_by_role("button", name="显示拼音").click()
+    expect(first.locator(".pinyin")).to_be_visible()
+    expect(first.locator(".pinyin")).to_have_text("nín hǎo qǐng zuò")
+    expect(page.locator(".line").last.locator(".pinyin")).to_have_count(0)  # typed
+    shot(page, "replay-4-pinyin")
+    page.get_by_role("button", name="隐藏拼音").click()
+    expect(first.locator(".pinyin")).to_be_hidden()

@@ -33,12 +33,20 @@
     tile.dataset.event = String(view.event);
     tile.dataset.ackable = view.ackable ? "1" : "";
     for (const el of tile.querySelectorAll("[data-field]")) el.textContent = view[el.dataset.field] ?? "";
+    for (const el of tile.querySelectorAll("[data-title]")) el.title = view[el.dataset.title] ?? "";
     for (const el of tile.querySelectorAll("[data-value]")) el.value = String(view[el.dataset.value] ?? "");
     const list = tile.querySelector("[data-list=findings]");
     list.replaceChildren(...view.findings.map((finding) => {
       const item = document.createElement("li");
       item.dataset.severity = finding.severity;
+      item.title = finding.title || "";
       item.textContent = finding.text;
+      if (finding.mark) {  // heard by a machine: marked, the pinyin in the title
+        const mark = document.createElement("abbr");
+        mark.className = "machine";
+        mark.textContent = finding.mark;
+        item.append(" ", mark);
+      }
       return item;
     }));
     if (only) body.dataset.state = view.state;
@@ -48,6 +56,7 @@
   function connect() {
     const params = new URLSearchParams({ after: body.dataset.last || "0" });
     if (only) params.set("window", only);
+    if (body.dataset.counter) params.set("counter", "1");  // the counter screen's own view
     const source = new EventSource("/events?" + params.toString());
     const handle = (message) => apply(JSON.parse(message.data));
     source.addEventListener("light", handle);

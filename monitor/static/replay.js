@@ -72,6 +72,15 @@
     });
   }
 
+  const pinyin = document.getElementById("show-pinyin");  // what the recogniser heard
+  if (pinyin) {
+    pinyin.addEventListener("click", () => {
+      const shown = document.body.classList.toggle("show-pinyin");
+      pinyin.setAttribute("aria-pressed", String(shown));
+      pinyin.textContent = shown ? "隐藏拼音" : "显示拼音";
+    });
+  }
+
   if (audio) {
     for (const name of ["timeupdate", "seeked", "loadedmetadata"]) audio.addEventListener(name, show);
   } else {

@@ -1,0 +1,134 @@
+"""The words a hall user reads: one table of labels per rule, and those of severities,
+verdicts, lights and roles; and how speech heard by a machine is marked.
+
+Every page, report and terminal view takes its Chinese from here, so a rule is called the
+same everywhere. Ids (rule, severity, verdict, light state) stay English in the database,
+the logs and JSON field names. A leaf module: it imports nothing from the monitor.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SEVERITIES = ("critical", "major", "minor")  # gravest first
+
+
+@dataclass(frozen=True)
+class RuleWords:
+    """What a rule is called, what staff are prompted to do, and the norm it keeps."""
+
+    name: str  # the breach, short (a tile, a timeline tick): 未问候
+    prompt: str  # for the staff member at the counter: 请先问候
+    norm: str  # the service norm the rule checks: 来有迎声
+
+
+RULES: dict[str, RuleWords] = {
+    "greeting": RuleWords("未问候", "请先问候", "来有迎声"),
+    "answer": RuleWords("未答问", "请回答顾客的问题", "问有答声"),
+    "farewell": RuleWords("未送别", "请使用送别语", "走有送声"),
+    "taboo": RuleWords("服务忌语", "请注意文明用语", "服务忌语"),
+    "please": RuleWords("缺“请”字", "请多用“请”字", "请字当头"),
+    "wait_apology": RuleWords("等候未致歉", "请招呼等候的顾客", "等候致歉"),
+    "thanks_reply": RuleWords("未回应致谢", "请回应顾客的感谢", "答谢回应"),
+    "interruption": RuleWords("打断顾客", "请让顾客把话说完", "不打断顾客"),
+    "speech_rate": RuleWords("语速不当", "请注意语速", "语速适中"),
+    "duration": RuleWords("办理超时", "请抓紧办理", "办理时长"),
+    "volume": RuleWords("音量过大", "请放低音量", "音量适中"),
+}
+SEVERITY_LABELS = {"critical": "严重", "major": "较重", "minor": "轻微"}
+VERDICT_LABELS = {"pass": "合格", "warn": "待改进", "fail": "不合格"}
+STATE_LABELS = {"off": "空闲", "green": "服务中", "yellow": "提醒", "red": "严重"}
+ROLE_LABELS = {"staff": "工作人员", "customer": "顾客"}
+# what practice expects of an answer: lexicon kinds, and `answer` (anything said)
+EXPECT_LABELS = {"greeting": "迎声", "answer": "答声", "apology": "致歉", "waiting": "请稍等",
+                 "please": "请字当头", "thanks_reply": "回应感谢", "farewell": "送声"}
+
+MACHINE_MARK = "机器识别"  # beside speech a recogniser heard (never beside typed text)
+MACHINE_NOTE = "由语音自动识别，可能有误"  # its legend / tooltip
+PINYIN_TOGGLE = "显示拼音"
+
+
+def rule_name(rule: str) -> str:
+    return RULES[rule].name if rule in RULES else rule
+
+
+def rule_prompt(rule: str) -> str:
+    return RULES[rule].prompt if rule in RULES else ""
+
+
+def rule_norm(rule: str) -> str:
+    return RULES[rule].norm if rule in RULES else rule
+
+
+def severity_label(severity: str) -> str:
+    return SEVERITY_LABELS.get(severity, severity)
+
+
+def verdict_label(verdict: str) -> str:
+    return VERDICT_LABELS.get(verdict, verdict)
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Words to show, with what the recogniser really heard when a machine heard them."""
+
+    text: str
+    pinyin: str = ""  # toned pinyin, '' when typed or heard as characters (vosk)
+    heard_by: str = ""  # the engine, '' when a person wrote the text
+
+    @property
+    def machine(self) -> bool:
+        return bool(self.heard_by)
+
+    @property
+    def title(self) -> str:
+        """The tooltip: what the mark means, and the pinyin heard."""
+        if not self.machine:
+            return ""
+        return MACHINE_NOTE + (f"；拼音：{self.pinyin}" if self.pinyin else "")
+
+
+def _field(line, name: str):
+    return line.get(name) if isinstance(line, dict) else getattr(line, name, None)
+
+
+def spoken(line) -> Speech:
+    """An utterance (record or stored row) as shown: its characters, else its pinyin."""
+    text, pinyin = _field(line, "text") or "", _field(line, "pinyin") or ""
+    heard_by = _field(line, "heard_by") or ""
+    return Speech(text or pinyin, pinyin if text else "", heard_by)
+
+
+def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
+    """A finding's quote with how its line was heard: the line (record or row) that holds it,
+    during the finding if one does, else any line spoken during it (the quote is then in
+    other words, e.g. toneless pinyin). The pinyin is the quote's own syllables when the
+    line has one syllable per character (decoded speech), else the whole line's."""
+    if not quote:
+        return Speech("")
+    holding = [line for line in lines
+               if quote in (_field(line, "text") or "") or quote in (_field(line, "pinyin") or "")]
+    during = [line for line in holding if _field(line, "start") <= end
+              and _field(line, "end") >= start]
+    if not (during or holding):
+        spoken_then = [line for line in lines if _field(line, "start") <= end
+                       and _field(line, "end") >= start and _field(line, "heard_by")]
+        return Speech(quote, "", _field(spoken_then[0], "heard_by") if spoken_then else "")
+    line = (during or holding)[0]
+    text, pinyin = _field(line, "text") or "", _field(line, "pinyin") or ""
+    heard_by = _field(line, "heard_by") or ""
+    if quote not in text:  # the quote is pinyin itself (an old database, a pinyin-only line)
+        return Speech(quote, "", heard_by)
+    syllables = pinyin.split()
+    at = text.find(quote)
+    if len(syllables) == len(text) and at >= 0:
+        pinyin = " ".join(syllables[at:at + len(quote)])
+    return Speech(quote, pinyin, heard_by)
