@@ -84,9 +84,9 @@ class LiveSession:
             return self._close(now)
         return self._judge(now, "update")
 
-    def flush(self) -> list[LiveUpdate]:
-        """End of stream: judge the visit in progress for good."""
-        return self._close(None) if self.current else []
+    def flush(self, now: float | None = None) -> list[LiveUpdate]:
+        """End of stream (at `now`, if the clock is known): judge the visit in progress for good."""
+        return self._close(now) if self.current else []
 
     def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
         if not self.current:
@@ -180,9 +180,12 @@ def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0
         else:
             session.speech_started(moment)
     if session.current:
-        limit = session.clock.limit()
+        # the transcript is over and nobody else will speak: the usual gap ends the visit,
+        # unless staff asked the customer to wait
+        visits = session.clock
+        limit = visits.limit() if visits.waiting else visits.options.visit_gap_s
         while session.current and clock < session.clock.last_end + limit:
             advance(clock + tick_s)
             yield from session.tick(clock)
             on_tick(session.wall(clock))
-    yield from session.flush()
+    yield from session.flush(clock)

@@ -120,5 +120,5 @@ def test_play_command_prints_live_events_and_stores_them(run, db_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "[00:03] W03 001 opened score 100"
     assert any("critical taboo" in line and "你烦不烦" in line for line in lines)
-    assert lines[-1].startswith("[03:29] W03 001 ended  score 0 FAIL")  # no farewell: max_pause_s
+    assert lines[-1].startswith("[00:59] W03 001 ended  score 0 FAIL")
     assert sqlite_utils.Database(db_path)["visits"].count == 1
