@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .pipeline import Scorer, cues
+from .pipeline import Scorer
 from .records import Finding, LiveUpdate, PhraseHit, Session, Utterance, Visit
 from .storage import StorageError, Store
 from .visits import Cues, VisitClock, label
@@ -57,7 +57,7 @@ class LiveSession:
                             staff=utterance.staff or self.session.staff)
         index = len(self.session.utterances)
         norm, found = self.scorer.hear(utterance, index)
-        said = cues(found)
+        said = self.scorer.cues(utterance, index, norm, found)
         updates = self._close(utterance.start) if self._ends_visit(utterance, said) else []
         self.session.utterances.append(utterance)
         self.norms.append(norm)

@@ -55,7 +55,8 @@ class Scorer:
                 hits[i] = found
         session_id = session_key(sha256 or _content_key(utterances), window)
         segments = visits.segment(
-            utterances, lambda i: cues(hits.get(i, ())), self.profile.visits, source)
+            utterances, lambda i: self.cues(utterances[i], i, norms[i], hits.get(i, [])),
+            self.profile.visits, source)
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
                              norms, hits) for seg in segments]
         return Session(
@@ -84,6 +85,17 @@ class Scorer:
                 continue
             extra.append(replace(hit, utterance=index))
         return extra
+
+    def cues(self, utterance: Utterance, index: int, norm: NormText,
+             hits: Sequence[PhraseHit]) -> visits.Cues:
+        """What an utterance says about where visits begin and end: 请稍等 keeps a visit
+        open through the silence, 请慢走 closes it, 您好 opens the next. A greeting or a
+        farewell counts half heard here too (it is where a visit's edge would be)."""
+        kinds = {h.kind for h in hits}
+        if utterance.role == "staff" and not {"greeting", "farewell"} <= kinds:
+            kinds |= {h.kind for h in self.expecting.hits(utterance, index, norm)}
+        return visits.Cues(wait="waiting" in kinds, farewell="farewell" in kinds,
+                           greeting="greeting" in kinds, question="question" in kinds)
 
     def judge(self, visit_id: str, window: str | None, indices: Sequence[int],
               utterances: Sequence[Utterance], norms: Sequence[NormText],
@@ -141,12 +153,6 @@ def _expected_forms(lexicon: Lexicon) -> Lexicon:
         for p in lexicon.phrases if p.kind in EXPECTED))
 
 
-def cues(hits: Sequence[PhraseHit]) -> visits.Cues:
-    """What an utterance's phrases say about where visits begin and end (请稍等 keeps a
-    visit open through the silence, 请慢走 closes it, 您好 opens the next)."""
-    kinds = {h.kind for h in hits}
-    return visits.Cues(wait="waiting" in kinds, farewell="farewell" in kinds,
-                       greeting="greeting" in kinds, question="question" in kinds)
 
 
 def session_key(content_sha256: str, window: str | None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import models
-from ..lexicon import CUE_KINDS, Lexicon, Phrase
+from ..lexicon import Lexicon, Phrase
 from ..records import PhraseHit, Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
 from . import Engine, Stream
@@ -40,7 +40,7 @@ class SherpaOptions:
     num_threads: int = 1  # onnxruntime threads per decode; 1 lets streams share cores fairly
     spot_keywords: bool = True  # run the keyword spotter beside the recogniser
     spot_kinds: tuple[str, ...] = ("greeting", "farewell", "please", "apology", "waiting",
-                                   "thanks_reply", "taboo")  # cue kinds come from pinyin
+                                   "thanks_reply", "taboo")
     min_syllables: int = 2  # shorter phrases (您, 请) would fire on ordinary speech
     threshold: float = 0.25  # keyword trigger threshold (higher: fewer, surer hits)
     boost: float = 1.5  # keyword score boost (higher: easier to trigger)
@@ -85,7 +85,7 @@ def keywords(lexicon: Lexicon, vocabulary: frozenset[str], options: SherpaOption
     """Every form of the spotted kinds that the model can say, each token sequence once."""
     out, seen = [], set()
     for phrase in lexicon.phrases:
-        if phrase.kind not in options.spot_kinds or phrase.kind in CUE_KINDS:
+        if phrase.kind not in options.spot_kinds:
             continue
         for form in phrase.forms:
             tokens = phrase_tokens(form, vocabulary)
