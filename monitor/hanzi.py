@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from .errors import InputError, read_text, parse_toml
 from .lexicon import SECTORS, Lexicon, default_dir
@@ -42,39 +42,56 @@ class HanziOptions:
     """How syllables are turned into characters (costs in nats, a word's log-probability)."""
 
     use_tones: bool = True  # False: choose by toneless readings only (for comparison)
-    tone_penalty: float = 3.0  # a heard tone that differs from the word's reading
+    tone_penalty: float = 5.0  # a heard tone that differs from the word's reading
     sandhi_penalty: float = 0.3  # a difference sandhi explains (3-3 → 2-3, 一, 不)
-    neutral_penalty: float = 0.7  # a neutral tone heard or read against a full one
+    neutral_penalty: float = 1.5  # a neutral tone heard or read against a full one
+    bigram_weight: float = 0.3  # weight of the character bigram across word boundaries
+    unseen_pmi: float = -1.0  # the bigram's score for a pair never seen, and its floor
+    pmi_cap: float = 1.5  # the bigram's highest score (one pair never outweighs a tone)
+    beam: int = 8  # last characters kept per position when the bigram is used
     phrase_logp: float = -7.0  # a lexicon phrase form, whatever jieba thinks of it
     word_logp: float = -9.0  # a business word's floor (jieba's, when higher, wins)
     word_boost: float = 1.0  # every business word of every sector
     sector_boost: float = 2.0  # more for the decoded sector's words
     initial_penalty: float = 1.0  # a lone initial (its final was not decoded) filled in
     unknown_logp: float = -30.0  # a syllable no character has: written UNKNOWN
+    min_freq: int = 1  # jieba words less frequent than this are left out (smaller, faster)
     candidates: int = 12  # words kept per toneless reading in the base index
     max_word: int = 12  # longest span of syllables looked up as one word
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A word for a span of syllables: its characters, reading tones and log-probability."""
 
     word: str
-    tones: tuple[int, ...]
+    tones: tuple[int, ...]  # 1-4, NEUTRAL, or 0 for a reading whose tones are unknown
     logp: float
-    sectors: frozenset[str] = frozenset()  # business word of these sectors ('' for all)
+    sectors: frozenset[str] = frozenset()  # a business word of these sectors
 
 
-def syllable_tone(syllable: str) -> tuple[str, int | None]:
-    """`hǎo` -> ('hao', 3); `ma` -> ('ma', None); `hao3` -> ('hao', 3).
+class Bigram(NamedTuple):
+    """log P(next | character) - log P(next): how much a character predicts the next."""
 
-    Toneless input (no mark, no digit) has no tone; the recogniser writes a neutral tone
-    without a mark too, so an unmarked syllable never pays a tone penalty."""
+    next: dict[str, dict[str, float]]
+    unseen: float  # a pair never seen
+
+
+def syllable_tone(syllable: str, toned: bool = True) -> tuple[str, int | None]:
+    """`hǎo` -> ('hao', 3); `hao3` -> ('hao', 3); `ma` -> ('ma', NEUTRAL), or ('ma', None)
+    when the whole utterance is toneless (`toned=False`)."""
     s = syllable.strip().lower()
     tone = next((_TONE_OF[c] for c in s if c in _TONE_OF), None)
     if tone is None and s[-1:] in "12345" and len(s) > 1:
         tone = int(s[-1])
+    if tone is None and toned and s.isalpha() and s not in _INITIALS:
+        tone = NEUTRAL
     return toneless(s), tone
+
+
+def has_tones(syllables: Sequence[str]) -> bool:
+    """Whether any syllable carries a tone (mark or digit): then unmarked means neutral."""
+    return any(any(c in _TONE_OF for c in s) or (s[-1:] in "12345" and s[:-1].isalpha())
+               for s in syllables)
 
 
 def reading_tone(syllable: str) -> int:
@@ -89,52 +106,89 @@ def _initial(syllable: str) -> str:
 class Decoder:
     """Toned pinyin to characters; built once per process (`load`), then only read."""
 
-    def __init__(self, base: dict, phrases: dict, options: HanziOptions):
+    def __init__(self, base: dict, phrases: dict, bigram: Bigram | None, options: HanziOptions):
         self.base = base  # toneless key -> [Candidate], jieba + pypinyin
         self.extra = phrases  # toneless key -> [Candidate], lexicon phrases + business words
+        self.bigram = bigram if options.bigram_weight else None
         self.options = options
         self.syllables = frozenset(k[0] for k in base if len(k) == 1)
         self._by_initial: dict[str, tuple[str, ...]] = {}
         for s in sorted(self.syllables):
-            self._by_initial.setdefault(_initial(s), ())
-            self._by_initial[_initial(s)] += (s,)
+            self._by_initial[_initial(s)] = self._by_initial.get(_initial(s), ()) + (s,)
 
     def decode(self, syllables: Sequence[str], sector: str | None = None) -> str:
         """One character per syllable; unknown sounds are written UNKNOWN, digits and
         letters are kept. Never raises on odd input."""
-        heard = [syllable_tone(s) if isinstance(s, str) and s.strip() else ("", None)
-                 for s in syllables]
-        n = len(heard)
+        words = [s.strip() if isinstance(s, str) else "" for s in syllables]
+        n = len(words)
         if not n:
             return ""
-        options = self.options
-        if not options.use_tones:
+        toned = self.options.use_tones and has_tones(words)
+        heard = [syllable_tone(s, toned) if s else ("", None) for s in words]
+        if not toned:
             heard = [(s, None) for s, _ in heard]
         keys = [self._alternatives(s) for s, _ in heard]
-        best = [0.0] + [-math.inf] * n
-        back: list[tuple[int, str]] = [(0, "")] * (n + 1)
+        # states[i]: last character -> (score, start of its word, previous last character)
+        states: list[dict[str, tuple[float, int, str, str]]] = [{"": (0.0, 0, "", "")}]
+        states += [{} for _ in range(n)]
         for i in range(n):
-            if best[i] == -math.inf:
+            here = self._prune(states[i])
+            if not here:
                 continue
-            for j in range(i + 1, min(n, i + options.max_word) + 1):
+            for j in range(i + 1, min(n, i + self.options.max_word) + 1):
                 for key, cost in self._keys(keys, i, j):
                     for cand in self.base.get(key, ()) + self.extra.get(key, ()):
-                        score = best[i] + cand.logp - cost - self._tone_cost(cand, heard, i)
-                        if cand.sectors:
-                            score += options.word_boost
-                            if sector in cand.sectors:
-                                score += options.sector_boost
-                        if score > best[j]:
-                            best[j], back[j] = score, (i, cand.word)
-            if best[i + 1] == -math.inf:  # no character reads like this syllable
-                best[i + 1] = best[i] + options.unknown_logp
-                back[i + 1] = (i, self._literal(syllables[i]))
+                        self._extend(states[j], here, cand, i, cost + self._tone_cost(
+                            cand, heard, i) - self._boost(cand, sector))
+            if not states[i + 1]:  # no character reads like this syllable
+                score, last = max((v[0], k) for k, v in here.items())
+                states[i + 1][UNKNOWN] = (score + self.options.unknown_logp, i, last,
+                                          self._literal(words[i]))
+        return self._trace(states, n)
+
+    def _prune(self, state: dict) -> dict:
+        """The best `beam` last characters (only the best one without a bigram)."""
+        beam = self.options.beam if self.bigram is not None else 1
+        if len(state) <= beam:
+            return state
+        return dict(sorted(state.items(), key=lambda kv: -kv[1][0])[:beam])
+
+    def _extend(self, target: dict, here: dict, cand: Candidate, i: int, cost: float) -> None:
+        word, bigram = cand.word, self.bigram
+        base = cand.logp - cost
+        if bigram is None:
+            (last, (total, *_)), = here.items()
+            total += base
+        else:
+            first, weight = word[0], self.options.bigram_weight
+            total, last = -math.inf, ""
+            for prev, (score, *_) in here.items():
+                if prev:
+                    follow = bigram.next.get(prev)
+                    link = follow.get(first, bigram.unseen) if follow else 0.0
+                    score += weight * link
+                if score > total:
+                    total, last = score, prev
+            total += base
+        end = word[-1]
+        if end not in target or total > target[end][0]:
+            target[end] = (total, i, last, word)
+
+    @staticmethod
+    def _trace(states, n: int) -> str:
         out, j = [], n
+        end = max(states[n].items(), key=lambda kv: kv[1][0])[0]
         while j > 0:
-            i, word = back[j]
+            _, i, last, word = states[j][end]
             out.append(word)
-            j = i
+            j, end = i, last
         return "".join(reversed(out))
+
+    def _boost(self, cand: Candidate, sector: str | None) -> float:
+        if not cand.sectors:
+            return 0.0
+        return self.options.word_boost + (self.options.sector_boost if sector in cand.sectors
+                                          else 0.0)
 
     def _alternatives(self, syllable: str) -> tuple[tuple[str, float], ...]:
         """Toneless syllables a heard one may stand for, with a cost: itself, or every
@@ -166,7 +220,7 @@ class Decoder:
         tones = cand.tones
         for k, read in enumerate(tones):
             tone = heard[i + k][1]
-            if tone is None or tone == read:
+            if tone is None or tone == read or not read:
                 continue
             if read == NEUTRAL or tone == NEUTRAL:
                 cost += options.neutral_penalty
@@ -184,25 +238,34 @@ class Decoder:
         return i + k + 1 < len(heard) and heard[i + k + 1][1] == 3
 
     @staticmethod
-    def _literal(syllable) -> str:
-        text = syllable.strip() if isinstance(syllable, str) else ""
-        return text if len(text) == 1 and text.isascii() and text.isalnum() else UNKNOWN
+    def _literal(syllable: str) -> str:
+        return syllable if len(syllable) == 1 and syllable.isascii() and syllable.isalnum() \
+            else UNKNOWN
 
 
 # --- building ---------------------------------------------------------------------------
 
 
-def _char_readings() -> dict[str, list[str]]:
+class _Readings(dict):
+    """Toned reading -> (toneless, tone), each parsed once (there are ~1,500)."""
+
+    def __missing__(self, reading: str) -> tuple[str, int]:
+        self[reading] = parsed = (toneless(reading), reading_tone(reading))
+        return parsed
+
+
+def _char_readings(parse: _Readings) -> dict[str, list[tuple[str, int]]]:
     from pypinyin.pinyin_dict import pinyin_dict
 
-    return {chr(code): readings.split(",") for code, readings in pinyin_dict.items()}
+    return {chr(code): [parse[r] for r in readings.split(",")]
+            for code, readings in pinyin_dict.items()}
 
 
-def _reading(word: str, phrases: dict, chars: dict) -> list[str] | None:
+def _reading(word: str, phrases: dict, chars: dict, parse: _Readings):
     """pypinyin's reading of a word: its phrase dictionary, else each character's first."""
     known = phrases.get(word)
     if known and len(known) == len(word):
-        return [r[0] for r in known]
+        return [parse[r[0]] for r in known]
     out = []
     for char in word:
         readings = chars.get(char)
@@ -212,40 +275,51 @@ def _reading(word: str, phrases: dict, chars: dict) -> list[str] | None:
     return out
 
 
-def _add(index: dict, reading: list[str], cand: Candidate) -> None:
-    key = tuple(toneless(r) for r in reading)
-    index.setdefault(key, []).append(cand)
+def _add(index: dict, reading: list[tuple[str, int]], word: str, logp: float,
+         sectors: frozenset = frozenset()) -> Candidate:
+    cand = Candidate(word, tuple(t for _, t in reading), logp, sectors)
+    index.setdefault(tuple(s for s, _ in reading), []).append(cand)
+    return cand
 
 
 @lru_cache(maxsize=1)
-def _base_index(candidates: int) -> dict:
-    """jieba's words (with frequencies) and every reading of every character, by toneless
-    reading, most probable first; built once per process and shared by every decoder."""
+def _jieba_freqs() -> dict[str, int]:
+    """jieba's dictionary: word -> frequency, words of Chinese characters only."""
     import jieba
-    from pypinyin.phrases_dict import phrases_dict
 
-    chars = _char_readings()
-    path = Path(jieba.__file__).parent / "dict.txt"
     freqs: dict[str, int] = {}
-    with path.open(encoding="utf-8") as handle:
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as handle:
         for line in handle:
             parts = line.split(" ", 2)
             if len(parts) >= 2 and _HAN.match(parts[0]):
                 freqs[parts[0]] = int(parts[1])
-    total = sum(freqs.values())
-    rare = math.log(0.5 / total)
+    return freqs
+
+
+@lru_cache(maxsize=1)
+def _base_index(candidates: int, min_freq: int) -> dict:
+    """jieba's words (with frequencies) and every reading of every character, by toneless
+    reading, most probable first; built once per process and shared by every decoder."""
+    from pypinyin.phrases_dict import phrases_dict
+
+    parse = _Readings()
+    chars = _char_readings(parse)
+    freqs = _jieba_freqs()
+    log_total = math.log(sum(freqs.values()))
+    rare = math.log(0.5) - log_total
     index: dict = {}
     for word, freq in freqs.items():
-        reading = _reading(word, phrases_dict, chars) if len(word) > 1 else None
+        if freq < min_freq:
+            continue
+        reading = _reading(word, phrases_dict, chars, parse) if len(word) > 1 else None
         if reading:
-            _add(index, reading, Candidate(word, tuple(map(reading_tone, reading)),
-                                           math.log(freq / total)))
+            _add(index, reading, word, math.log(freq) - log_total)
     for char, readings in chars.items():
         if not _HAN.match(char):
             continue
-        logp = math.log(freqs[char] / total) if char in freqs else rare
+        logp = math.log(freqs[char]) - log_total if char in freqs else rare
         for k, reading in enumerate(readings):  # a later reading is a little less likely
-            _add(index, [reading], Candidate(char, (reading_tone(reading),), logp - 0.5 * (k > 0)))
+            _add(index, [reading], char, logp - 0.5 * (k > 0))
     for key, cands in index.items():
         cands.sort(key=lambda c: -c.logp)
         index[key] = tuple(_by_tones(cands, candidates))
@@ -278,25 +352,53 @@ def _extra_index(lexicon: Lexicon, words: "BusinessWords", base: dict,
     from .normalize import char_syllable
 
     index: dict = {}
+    parse = _Readings()
     entries = [(form, options.phrase_logp, frozenset()) for p in lexicon.phrases
                for form in p.forms]
     entries += [(word, options.word_logp, frozenset(sectors)) for word, sectors in words.items()]
     for text, floor, sectors in entries:
         if not _HAN.match(text):
             continue
-        reading = _toned(text)
+        reading = [parse[r] for r in _toned(text)]
         if not reading:
             continue
-        known = [c.logp for c in base.get(tuple(toneless(r) for r in reading), ())
-                 if c.word == text]
-        cand = Candidate(text, tuple(map(reading_tone, reading)), max([floor] + known), sectors)
-        _add(index, reading, cand)
-        spoken = [char_syllable(c) for c in text]  # 还 hai, 了 le: toneless, no tone cost
-        if spoken != [toneless(r) for r in reading]:
-            index.setdefault(tuple(spoken), []).append(
-                Candidate(text, (NEUTRAL,) * len(text), cand.logp - options.neutral_penalty,
-                          sectors))
+        key = tuple(s for s, _ in reading)
+        logp = max([floor] + [c.logp for c in base.get(key, ()) if c.word == text])
+        _add(index, reading, text, logp, sectors)
+        spoken = [(char_syllable(c), 0) for c in text]  # 还 hai, 了 le: tones unknown
+        if tuple(s for s, _ in spoken) != key:
+            _add(index, spoken, text, logp - options.neutral_penalty, sectors)
     return {key: tuple(cands) for key, cands in index.items()}
+
+
+@lru_cache(maxsize=1)
+def _bigram(unseen: float, cap: float) -> Bigram:
+    """How much more likely a character is after another than anywhere (pointwise mutual
+    information, in nats): transitions from Pinyin2Hanzi's HMM tables (MIT) over
+    character frequencies counted in jieba's dictionary."""
+    import json
+
+    import Pinyin2Hanzi
+
+    unigram = _char_logp()
+    path = Path(Pinyin2Hanzi.__file__).parent / "data" / "hmm_transition.json"
+    table = json.loads(path.read_text(encoding="utf-8"))
+    rare = min(unigram.values())
+    rows = {char: {k: min(cap, max(unseen, math.log(float(v)) - unigram.get(k, rare)))
+                   for k, v in row.items() if k != "default"}
+            for char, row in table["data"].items()}
+    return Bigram(rows, unseen)
+
+
+@lru_cache(maxsize=1)
+def _char_logp() -> dict[str, float]:
+    """log P(character) over the words of jieba's dictionary, weighted by frequency."""
+    counts: dict[str, float] = {}
+    for word, freq in _jieba_freqs().items():
+        for char in word:
+            counts[char] = counts.get(char, 0) + freq
+    total = sum(counts.values())
+    return {char: math.log(count / total) for char, count in counts.items()}
 
 
 # --- business words ---------------------------------------------------------------------
@@ -350,5 +452,7 @@ def load(lexicon: Lexicon | None = None, words: Path | None = None,
     """The decoder for a lexicon (default: every lexicon file) and business words file;
     cached, so the live monitor and every stream share one."""
     lexicon = lexicon if lexicon is not None else load_lexicon()
-    base = _base_index(options.candidates)
-    return Decoder(base, _extra_index(lexicon, load_words(words), base, options), options)
+    base = _base_index(options.candidates, options.min_freq)
+    bigram = _bigram(options.unseen_pmi, options.pmi_cap) if options.bigram_weight else None
+    return Decoder(base, _extra_index(lexicon, load_words(words), base, options), bigram,
+                   options)
