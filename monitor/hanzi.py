@@ -3,8 +3,8 @@
 The sherpa recogniser hears only syllables, and a hall cannot read pinyin. Each span of
 syllables is looked up (toneless) in a word index built from jieba's dictionary and word
 frequencies, with readings from pypinyin's phrase dictionary (heteronyms: 银行 háng) and
-each character's readings; the most probable chain of words wins (Viterbi over
-unigram word log-probabilities). Tones choose between homophones: a word whose reading
+each character's readings; the most probable chain of words wins (Viterbi over word
+log-probabilities, plus a character bigram where two words meet, so 想办 beats 相伴). Tones choose between homophones: a word whose reading
 matches the tones heard beats one that matches only without them, but recogniser tones are
 noisy and Mandarin has sandhi, so a mismatch costs, it never vetoes. The lexicon's phrases
 and the counters' business words (`lexicons/words/business.toml`) are favoured, so a heard
@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
-from .errors import InputError, read_text, parse_toml
+from .errors import InputError, parse_toml, read_text
 from .lexicon import SECTORS, Lexicon, default_dir
 from .lexicon import load as load_lexicon
 from .normalize import toneless
@@ -50,6 +51,7 @@ class HanziOptions:
     pmi_cap: float = 1.5  # the bigram's highest score (one pair never outweighs a tone)
     beam: int = 8  # last characters kept per position when the bigram is used
     phrase_logp: float = -7.0  # a lexicon phrase form, whatever jieba thinks of it
+    phrase_boost: float = 1.0  # and more than jieba's own frequency of it
     word_logp: float = -9.0  # a business word's floor (jieba's, when higher, wins)
     word_boost: float = 1.0  # every business word of every sector
     sector_boost: float = 2.0  # more for the decoded sector's words
@@ -57,7 +59,7 @@ class HanziOptions:
     unknown_logp: float = -30.0  # a syllable no character has: written UNKNOWN
     min_freq: int = 1  # jieba words less frequent than this are left out (smaller, faster)
     candidates: int = 12  # words kept per toneless reading in the base index
-    max_word: int = 12  # longest span of syllables looked up as one word
+    max_word: int = 8  # longest span looked up as one word (longer for a longer phrase)
 
 
 class Candidate(NamedTuple):
@@ -111,14 +113,17 @@ class Decoder:
         self.extra = phrases  # toneless key -> [Candidate], lexicon phrases + business words
         self.bigram = bigram if options.bigram_weight else None
         self.options = options
+        self.max_word = max([options.max_word] + [len(k) for k in phrases])
         self.syllables = frozenset(k[0] for k in base if len(k) == 1)
         self._by_initial: dict[str, tuple[str, ...]] = {}
         for s in sorted(self.syllables):
             self._by_initial[_initial(s)] = self._by_initial.get(_initial(s), ()) + (s,)
 
     def decode(self, syllables: Sequence[str], sector: str | None = None) -> str:
-        """One character per syllable; unknown sounds are written UNKNOWN, digits and
-        letters are kept. Never raises on odd input."""
+        """One character per syllable (a string is split at spaces); unknown sounds are
+        written UNKNOWN, a lone digit or letter is kept. Never raises on odd input."""
+        if isinstance(syllables, str):
+            syllables = syllables.split()
         words = [s.strip() if isinstance(s, str) else "" for s in syllables]
         n = len(words)
         if not n:
@@ -135,7 +140,7 @@ class Decoder:
             here = self._prune(states[i])
             if not here:
                 continue
-            for j in range(i + 1, min(n, i + self.options.max_word) + 1):
+            for j in range(i + 1, min(n, i + self.max_word) + 1):
                 for key, cost in self._keys(keys, i, j):
                     for cand in self.base.get(key, ()) + self.extra.get(key, ()):
                         self._extend(states[j], here, cand, i, cost + self._tone_cost(
@@ -353,17 +358,18 @@ def _extra_index(lexicon: Lexicon, words: "BusinessWords", base: dict,
 
     index: dict = {}
     parse = _Readings()
-    entries = [(form, options.phrase_logp, frozenset()) for p in lexicon.phrases
-               for form in p.forms]
-    entries += [(word, options.word_logp, frozenset(sectors)) for word, sectors in words.items()]
-    for text, floor, sectors in entries:
+    entries = [(form, options.phrase_logp, options.phrase_boost, frozenset())
+               for p in lexicon.phrases for form in p.forms]
+    entries += [(word, options.word_logp, 0.0, frozenset(sectors))
+                for word, sectors in words.items()]
+    for text, floor, boost, sectors in entries:
         if not _HAN.match(text):
             continue
         reading = [parse[r] for r in _toned(text)]
         if not reading:
             continue
         key = tuple(s for s, _ in reading)
-        logp = max([floor] + [c.logp for c in base.get(key, ()) if c.word == text])
+        logp = max([floor] + [c.logp for c in base.get(key, ()) if c.word == text]) + boost
         _add(index, reading, text, logp, sectors)
         spoken = [(char_syllable(c), 0) for c in text]  # 还 hai, 了 le: tones unknown
         if tuple(s for s, _ in spoken) != key:
@@ -404,7 +410,7 @@ def _char_logp() -> dict[str, float]:
 # --- business words ---------------------------------------------------------------------
 
 
-BusinessWords = dict  # word -> tuple of sectors
+BusinessWords = dict[str, tuple[str, ...]]  # word -> the sectors that use it
 
 
 def words_path() -> Path:
@@ -414,7 +420,8 @@ def words_path() -> Path:
 
 
 def load_words(path: Path | None = None) -> BusinessWords:
-    """The business words file: a table per sector with a list `words`; errors name file and field."""
+    """The business words file: a table per sector with a list `words`; an error names
+    the file, line and field."""
     path = Path(path) if path else words_path()
     raw = read_text(path)
     data = parse_toml(raw, path)
@@ -451,8 +458,12 @@ def load(lexicon: Lexicon | None = None, words: Path | None = None,
          options: HanziOptions = HanziOptions()) -> Decoder:
     """The decoder for a lexicon (default: every lexicon file) and business words file;
     cached, so the live monitor and every stream share one."""
+    started = time.process_time()
     lexicon = lexicon if lexicon is not None else load_lexicon()
     base = _base_index(options.candidates, options.min_freq)
     bigram = _bigram(options.unseen_pmi, options.pmi_cap) if options.bigram_weight else None
-    return Decoder(base, _extra_index(lexicon, load_words(words), base, options), bigram,
-                   options)
+    decoder = Decoder(base, _extra_index(lexicon, load_words(words), base, options), bigram,
+                      options)
+    log.info("pinyin decoder ready: %d readings, %.1f s CPU", len(base),
+             time.process_time() - started)
+    return decoder
