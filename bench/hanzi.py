@@ -4,9 +4,10 @@ Decoder alone: each reference text's own toned pinyin (pypinyin `Style.TONE`, on
 syllable per character) is decoded and compared with the text (character error rate,
 Levenshtein, punctuation removed), on the real Mandarin recordings' references and on
 text nobody tuned on (the audio samples' transcripts and bench/corpus.py's counter
-speech). Whole path: sherpa transcribes each real-zh recording, each utterance's pinyin
-is decoded, the characters are concatenated and compared with the reference. Speed: the
-recogniser's and the decoder's CPU per second of speech on the same utterances.
+speech); the costs were tuned on pieces of ../shared/norms, shown apart. Whole path:
+sherpa transcribes each real-zh recording, each utterance's pinyin is decoded, the
+characters are concatenated and compared with the reference. Speed: the recogniser's and
+the decoder's CPU per second of speech on the same utterances.
 
     COURTESY_MODELS=/work/main/models PYTHONPATH=$PWD python bench/hanzi.py [--fresh]
 
@@ -30,6 +31,7 @@ from monitor.normalize import clean_chars  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_ZH = Path("/work/shared/data/real-zh")
+NORMS = Path("/work/shared/norms")
 CACHE = ROOT / "bench" / "out" / "hanzi" / "real_zh_sherpa.json"
 
 
@@ -41,6 +43,16 @@ def real_zh_references() -> dict[str, str]:
         name, reference = line.split("\t")[:2]
         rows[name] = reference
     return rows
+
+
+def tuning_texts() -> list[str]:
+    """What the decoder's costs were tuned on: pieces of the service norms (../shared)."""
+    import re
+
+    pieces = [piece for path in sorted(NORMS.glob("*.txt"))
+              for piece in re.split(r"[^\u4e00-\u9fff]+", path.read_text(encoding="utf-8"))
+              if len(piece) >= 6]
+    return pieces[::7][:250]
 
 
 def held_out_texts() -> list[str]:
@@ -110,10 +122,14 @@ class Method:
 def methods() -> list[Method]:
     out = []
     for name, options in (("hanzi toned", hanzi.HanziOptions()),
+                          ("hanzi no bigram", hanzi.HanziOptions(bigram_weight=0)),
                           ("hanzi toneless", hanzi.HanziOptions(use_tones=False))):
-        started = time.perf_counter()
+        for cached in (hanzi.load, hanzi._base_index, hanzi._bigram, hanzi._jieba_freqs,
+                       hanzi._char_logp):
+            cached.cache_clear()  # each build from scratch (the lexicon is read once)
+        started = time.process_time()
         decoder = hanzi.load(options=options)
-        out.append(Method(name, time.perf_counter() - started, decoder.decode))
+        out.append(Method(name, time.process_time() - started, decoder.decode))
     try:
         import Pinyin2Hanzi  # noqa: F401
     except ImportError:
@@ -129,12 +145,12 @@ def pinyin2hanzi_methods() -> list[Method]:
 
     from monitor.normalize import toneless
 
-    started = time.perf_counter()
+    started = time.process_time()
     dag_params = DefaultDagParams()
-    dag_s = time.perf_counter() - started
-    started = time.perf_counter()
+    dag_s = time.process_time() - started
+    started = time.process_time()
     hmm_params = DefaultHmmParams()
-    hmm_s = time.perf_counter() - started
+    hmm_s = time.process_time() - started
 
     def run(search, params):
         def decode(syllables):
@@ -179,9 +195,11 @@ def main() -> None:
           f" held out: {len(held_out)} texts, {sum(len(clean_chars(t)) for t in held_out)} chars")
     print(f"recogniser: {asr_cpu:.2f} s CPU for {speech_s:.1f} s of speech = "
           f"{1000 * asr_cpu / speech_s:.1f} ms CPU per s of speech")
+    tuning = tuning_texts() if NORMS.is_dir() else []
     print(f"{'method':18} {'CER real-zh':>11} {'CER held-out':>12} {'CER whole':>9} "
-          f"{'build s':>8} {'ms/s speech':>11} {'% of ASR':>8}")
+          f"{'CER tuning':>10} {'build s CPU':>11} {'ms CPU/s speech':>15} {'% of ASR':>8}")
     for method in methods():
+        tuned = cer([(t, method.decode(toned_syllables(t))) for t in tuning])
         alone = cer([(ref, method.decode(toned_syllables(ref))) for ref in references.values()])
         out = cer([(t, method.decode(toned_syllables(t))) for t in held_out])
         whole = cer([(references[rec["file"]],
@@ -195,8 +213,9 @@ def main() -> None:
             for syllables in utterances:
                 method.decode(syllables)
         per_s = (time.process_time() - started) / rounds / speech_s
-        print(f"{method.name:18} {alone:11.3f} {out:12.3f} {whole:9.3f} {method.build_s:8.2f} "
-              f"{1000 * per_s:11.2f} {100 * per_s / (asr_cpu / speech_s):7.1f}%")
+        print(f"{method.name:18} {alone:11.3f} {out:12.3f} {whole:9.3f} {tuned:10.3f} "
+              f"{method.build_s:11.2f} {1000 * per_s:15.2f} "
+              f"{100 * per_s / (asr_cpu / speech_s):7.1f}%")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ class HanziOptions:
     sector_boost: float = 2.0  # more for the decoded sector's words
     initial_penalty: float = 1.0  # a lone initial (its final was not decoded) filled in
     unknown_logp: float = -30.0  # a syllable no character has: written UNKNOWN
+    other_reading: float = 4.0  # a character's reading other than its first, alone
     min_freq: int = 1  # jieba words less frequent than this are left out (smaller, faster)
     candidates: int = 12  # words kept per toneless reading in the base index
     max_word: int = 8  # longest span looked up as one word (longer for a longer phrase)
@@ -302,7 +303,7 @@ def _jieba_freqs() -> dict[str, int]:
 
 
 @lru_cache(maxsize=1)
-def _base_index(candidates: int, min_freq: int) -> dict:
+def _base_index(candidates: int, min_freq: int, other_reading: float) -> dict:
     """jieba's words (with frequencies) and every reading of every character, by toneless
     reading, most probable first; built once per process and shared by every decoder."""
     from pypinyin.phrases_dict import phrases_dict
@@ -323,8 +324,8 @@ def _base_index(candidates: int, min_freq: int) -> dict:
         if not _HAN.match(char):
             continue
         logp = math.log(freqs[char]) - log_total if char in freqs else rare
-        for k, reading in enumerate(readings):  # a later reading is a little less likely
-            _add(index, [reading], char, logp - 0.5 * (k > 0))
+        for k, reading in enumerate(readings):  # a later reading is a rarer one
+            _add(index, [reading], char, logp - other_reading * (k > 0))
     for key, cands in index.items():
         cands.sort(key=lambda c: -c.logp)
         index[key] = tuple(_by_tones(cands, candidates))
@@ -460,7 +461,7 @@ def load(lexicon: Lexicon | None = None, words: Path | None = None,
     cached, so the live monitor and every stream share one."""
     started = time.process_time()
     lexicon = lexicon if lexicon is not None else load_lexicon()
-    base = _base_index(options.candidates, options.min_freq)
+    base = _base_index(options.candidates, options.min_freq, options.other_reading)
     bigram = _bigram(options.unseen_pmi, options.pmi_cap) if options.bigram_weight else None
     decoder = Decoder(base, _extra_index(lexicon, load_words(words), base, options), bigram,
                       options)
