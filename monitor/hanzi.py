@@ -134,13 +134,12 @@ class Decoder:
         if not toned:
             heard = [(s, None) for s, _ in heard]
         keys = [self._alternatives(s) for s, _ in heard]
-        # states[i]: last character -> (score, start of its word, previous last character)
+        # states[i]: the last character of a best path over syllables 0..i -> (score,
+        # where its last word starts, the character before that word, that word)
         states: list[dict[str, tuple[float, int, str, str]]] = [{"": (0.0, 0, "", "")}]
         states += [{} for _ in range(n)]
         for i in range(n):
             here = self._prune(states[i])
-            if not here:
-                continue
             for j in range(i + 1, min(n, i + self.max_word) + 1):
                 for key, cost in self._keys(keys, i, j):
                     for cand in self.base.get(key, ()) + self.extra.get(key, ()):
