@@ -3,6 +3,7 @@ character per syllable always, odd input tolerated, better than a per-syllable g
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from rapidfuzz.distance import Levenshtein
 
 from monitor import hanzi, lexicon
 from monitor.errors import InputError
+from monitor.normalize import clean_chars
 
 # Counter sentences written for this test: in no lexicon, corpus or tuning text.
 HELD_OUT = [
@@ -27,7 +29,8 @@ HELD_OUT = [
 
 
 def toned(text: str) -> list[str]:
-    return [r[0] for r in pinyin(text, style=Style.TONE)]
+    """Toned pinyin, one syllable per character (a digit stays itself)."""
+    return [r[0] for r in pinyin(text, style=Style.TONE, errors=lambda s: list(s))]
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +157,16 @@ def test_a_bad_words_file_is_one_clear_error(tmp_path, text, message):
 
 def test_a_string_is_split_into_syllables(decoder):
     assert decoder.decode("qǐng zuò") == decoder.decode(["qǐng", "zuò"]) == "请坐"
+
+
+REAL_ZH = Path("/work/shared/data/real-zh/transcripts.tsv")
+
+
+@pytest.mark.skipif(not REAL_ZH.exists(), reason="../shared real-zh recordings not present")
+def test_real_mandarin_references_from_their_own_pinyin(decoder):
+    references = [line.split("\t")[1] for line in REAL_ZH.read_text(encoding="utf-8")
+                  .splitlines() if line.strip() and not line.startswith("#")]
+    pairs = [(clean_chars(t), decoder.decode(toned(clean_chars(t)))) for t in references]
+    assert all(len(h) == len(r) for r, h in pairs)
+    errors = sum(Levenshtein.distance(r, h) for r, h in pairs)
+    assert errors / sum(len(r) for r, _ in pairs) <= 0.10  # issue 10's floor
