@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
 
@@ -116,7 +117,7 @@ def transcribe_real_zh(fresh: bool) -> list[dict]:
 class Method:
     name: str
     build_s: float
-    decode: object  # callable: list of toned syllables -> str
+    decode: Callable[[list[str]], str]  # toned syllables -> characters
 
 
 def methods() -> list[Method]:
@@ -130,12 +131,7 @@ def methods() -> list[Method]:
         started = time.process_time()
         decoder = hanzi.load(options=options)
         out.append(Method(name, time.process_time() - started, decoder.decode))
-    try:
-        import Pinyin2Hanzi  # noqa: F401
-    except ImportError:
-        return out
-    out += pinyin2hanzi_methods()
-    return out
+    return out + pinyin2hanzi_methods()
 
 
 def pinyin2hanzi_methods() -> list[Method]:
