@@ -47,8 +47,11 @@ def test_keywords_match_sherpa_text2token():
 def test_real_speech_is_heard_as_pinyin_with_times(engine):
     path = need_shared(REAL_ZH) / "fr_BAC009S0764W0121.wav"  # 甚至出现交易几乎停滞的情况
     (utterance,) = transcribe_file(path, engine, ("staff",))
-    assert utterance.text == "" and utterance.role == "staff"
+    assert utterance.role == "staff" and utterance.heard_by == "sherpa" and utterance.decoded
     assert utterance.pinyin.startswith("shèn zhì chū xiàn jiāo yì")
+    # characters decoded from the pinyin, one per syllable, for reading
+    assert len(utterance.text) == len(utterance.pinyin.split())
+    assert utterance.text.startswith("甚至出现交易")
     words = utterance.words
     assert len(words) == len(utterance.pinyin.split())
     assert all(a.start < b.start for a, b in zip(words, words[1:]))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import models
+from .. import hanzi, models
 from ..lexicon import Lexicon, Phrase
 from ..records import PhraseHit, Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
@@ -47,6 +47,7 @@ class SherpaOptions:
     thresholds: dict[str, float] = field(default_factory=lambda: {"taboo": 0.35})  # per kind
     boosts: dict[str, float] = field(default_factory=dict)  # per kind
     tail_padding_s: float = 0.5  # silence fed after a segment so its last syllable decodes
+    characters: bool = True  # decode the pinyin into characters for reading (monitor.hanzi)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class SherpaEngine(Engine):
         self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
             **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
             decoding_method="greedy_search")
+        self.decoder = hanzi.load(lexicon) if self.options.characters else None
         self.keywords: list[Keyword] = []
         self.spotter = None
         if lexicon is not None and self.options.spot_keywords:
@@ -247,6 +249,8 @@ class SherpaStream(Stream):
         start = max(self._origin, min(times) - 0.1)
         end = min(segment_end, max(ends) + 0.1)
         heard = " ".join(w.text for w in words) or " ".join(h.matched for h in self._hits)
+        decoder = self.engine.decoder
         return Utterance(start=round(start, 3), end=round(max(end, start), 3), role=self.role,
+                         text=decoder.decode(heard.split()) if decoder else "",
                          pinyin=heard, words=tuple(words), heard_by=self.engine.name,
                          dbfs=voiced.dbfs, spotted=tuple(self._hits))
