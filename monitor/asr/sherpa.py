@@ -23,6 +23,7 @@ from . import Engine, Stream
 log = logging.getLogger("courtesy.asr.sherpa")
 
 SYLLABLE_S = 0.4  # the longest a syllable lasts: a word's end when the next is far
+_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ", "aaaaeeeeiiiioooouuuuvvvv")
 INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _FILES = {
     "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
@@ -40,11 +41,13 @@ class SherpaOptions:
     num_threads: int = 1  # onnxruntime threads per decode; 1 lets streams share cores fairly
     spot_keywords: bool = True  # run the keyword spotter beside the recogniser
     spot_kinds: tuple[str, ...] = ("greeting", "farewell", "please", "apology", "waiting",
-                                   "thanks_reply", "taboo")
+                                   "thanks_reply", "taboo", "question")
+    accented_kinds: tuple[str, ...] = ("greeting", "farewell")  # spotted as accents say them too
     min_syllables: int = 2  # shorter phrases (您, 请) would fire on ordinary speech
     threshold: float = 0.25  # keyword trigger threshold (higher: fewer, surer hits)
     boost: float = 1.5  # keyword score boost (higher: easier to trigger)
-    thresholds: dict[str, float] = field(default_factory=lambda: {"taboo": 0.35})  # per kind
+    thresholds: dict[str, float] = field(  # per kind
+        default_factory=lambda: {"taboo": 0.35, "question": 0.3})
     boosts: dict[str, float] = field(default_factory=dict)  # per kind
     tail_padding_s: float = 0.5  # silence fed after a segment so its last syllable decodes
     characters: bool = True  # decode the pinyin into characters for reading (monitor.hanzi)
@@ -93,11 +96,41 @@ def keywords(lexicon: Lexicon, vocabulary: frozenset[str], options: SherpaOption
             if tokens is None:
                 log.debug("no keyword for %s: a sound the model lacks", form)
                 continue
-            if len(join_syllables(tokens)) < options.min_syllables or tokens in seen:
+            if len(join_syllables(tokens)) < options.min_syllables:
                 continue
-            seen.add(tokens)
-            out.append(Keyword(phrase, form, tokens))
+            said = [tokens] + (accented(tokens, vocabulary)
+                               if phrase.kind in options.accented_kinds else [])
+            for variant in said:
+                if variant not in seen:
+                    seen.add(variant)
+                    out.append(Keyword(phrase, form, variant))
     return out
+
+
+_ACCENT = (("n", "l"),)  # initials many speakers merge (南方 n/l 不分)
+_FINAL_ACCENT = (("ing", "in"), ("eng", "en"))  # and finals
+
+
+def accented(tokens: tuple[str, ...], vocabulary: frozenset[str]) -> list[tuple[str, ...]]:
+    """The phrase as a speaker who merges n/l and -ing/-in, -eng/-en says it: with the
+    initials merged, the finals merged, and both (only tokens the model has)."""
+    def initials(ts):
+        return tuple(dict(_ACCENT).get(t, t) for t in ts)
+
+    def finals(ts):
+        out = []
+        for t in ts:
+            for hard, soft in _FINAL_ACCENT:
+                base = t.translate(_TONELESS)
+                if base.endswith(hard):
+                    t = t[: -len(hard)] + t[-len(hard):].replace("ng", "n", 1)
+                    break
+            out.append(t)
+        return tuple(out)
+
+    variants = [initials(tokens), finals(tokens), finals(initials(tokens))]
+    return [v for v in dict.fromkeys(variants)
+            if v != tokens and all(t in vocabulary for t in v)]
 
 
 def keyword_lines(table: list[Keyword], options: SherpaOptions) -> str:
