@@ -13,6 +13,7 @@ import click
 from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
+from .privacy import mask
 from .records import Session
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
@@ -66,6 +67,14 @@ def engine_option(func):
                         help="Speech engine: auto is vosk when its model is installed")(func)
 
 
+def _writer(db_path: Path, config_path: Path | None = None):
+    """The database for a command that stores speech; masked unless the hall keeps raw text."""
+    from . import config
+    from .storage import Store
+
+    return Store(db_path, store_raw=config.load(config_path).store_raw)
+
+
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now().astimezone()
@@ -107,7 +116,6 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     Example: courtesy score audio/good_visit.jsonl --window W01 --json
     """
     from .pipeline import Scorer
-    from .storage import Store
 
     started_at = _parse_at(at)
     scorer = Scorer.load(profile, lexicon_dir)
@@ -121,7 +129,7 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
         session = score_file(scorer, source, asr.create(engine, scorer.lexicon), channels, **meta)
     else:
         session = scorer.score_file(source, **meta)
-    store = Store(db_path)
+    store = _writer(db_path)
     store.save(session)
     if as_json:
         click.echo(json.dumps(session_json(session), ensure_ascii=False))
@@ -137,11 +145,12 @@ def session_json(session: Session) -> dict:
                 "start": round(v.start, 3), "end": round(v.end, 3),
                 "greeted": v.greeted, "farewelled": v.farewelled,
                 "questions": v.questions, "unanswered": v.unanswered,
-                "findings": [{"rule": f.rule, "start": f.start, "end": f.end, "text": f.text,
-                              "category": f.category, "severity": f.severity,
-                              "deduction": f.deduction, "detail": f.detail}
+                "findings": [{"rule": f.rule, "start": f.start, "end": f.end,
+                              "text": mask(f.text), "category": f.category,
+                              "severity": f.severity, "deduction": f.deduction,
+                              "detail": mask(f.detail)}
                              for f in v.findings],
-                "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": h.matched,
+                "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": mask(h.matched),
                           "start": round(h.start, 3), "end": round(h.end, 3), "score": h.score}
                          for h in v.hits],
                 "score": v.score, "verdict": v.verdict,
@@ -164,7 +173,7 @@ def summary(session: Session) -> str:
         for f in v.findings:
             what = f"{f.category} " if f.category else ""
             lines.append(f"    {_clock(f.start)} {f.rule:<12} {f.severity:<8} {what}"
-                         f"{f.detail}{' · ' + f.text if f.text else ''}")
+                         f"{mask(f.detail)}{' · ' + mask(f.text) if f.text else ''}")
     return "\n".join(lines)
 
 
@@ -306,10 +315,9 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
     from . import alerts, live, transcript
     from .pipeline import Scorer
-    from .storage import Store
 
     utterances = transcript.read(source)
-    store = Store(db_path)
+    store = _writer(db_path)
     session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
                                staff=staff, started_at=_parse_at(at), source=str(source))
     light_options = alerts.LightOptions()
@@ -339,7 +347,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
 
 def light_line(event) -> str:
-    cause = f" ({event.rule}: {event.quote or event.detail})" if event.rule else ""
+    cause = f" ({event.rule}: {mask(event.quote or event.detail)})" if event.rule else ""
     return f"    light {event.window} {event.previous} -> {event.state}{cause}"
 
 
@@ -351,8 +359,8 @@ def live_line(update) -> str:
         return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
                 f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
     lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
-    lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
-              for f in update.new_findings]
+    lines += [f"    {f.severity:<8} {f.rule:<12} {mask(f.detail)}"
+              f"{' · ' + mask(f.text) if f.text else ''}" for f in update.new_findings]
     return "\n".join(lines)
 
 
@@ -523,7 +531,7 @@ def training_list(tag, db_path):
     for row in Store(db_path, must_exist=True).training(tag):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
                    f"window {row['window'] or '-'}  {row['score']:.0f} {row['verdict']}"
-                   f"{'  · ' + row['note'] if row['note'] else ''}")
+                   f"{'  · ' + mask(row['note']) if row['note'] else ''}")
 
 
 @cli.group()
@@ -646,7 +654,6 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from . import alerts, asr
     from .listen import HallAudio, Monitor, RetentionOptions, WindowConfig, load_hall, run_for
     from .sources import parse_channels
-    from .storage import Store
 
     if config_path:
         hall = load_hall(config_path)
@@ -664,7 +671,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
-    store = Store(db_path)
+    store = _writer(db_path, config_path)
     lights = alerts.Lights.for_store(store, hall.lights, drivers=hall.drivers)
     monitor = Monitor(
         hall.windows, asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
@@ -705,7 +712,6 @@ def practice(scenario, device, output_device, trainee, engine, db_path, lexicon_
     from . import asr, practice as practices
     from .live import LiveSession
     from .pipeline import Scorer
-    from .storage import Store
 
     if scenario is None:
         for known in practices.available():
@@ -713,7 +719,7 @@ def practice(scenario, device, output_device, trainee, engine, db_path, lexicon_
         return
     chosen = practices.find(scenario)
     scorer = Scorer.load(chosen.profile, lexicon_dir)
-    session = LiveSession(scorer, Store(db_path), window="practice", staff=trainee,
+    session = LiveSession(scorer, _writer(db_path), window="practice", staff=trainee,
                           kind="practice", source=f"practice:{chosen.name}")
     run = practices.Practice(
         chosen, session, asr.create(engine, scorer.lexicon),

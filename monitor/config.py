@@ -15,6 +15,7 @@ from .replay import CUSTOMER_MODES, Anonymise
 DEFAULT_PATH = Path("hall.toml")
 ENTRY_KEYS = {"windows": {"name"}, "staff": {"name"}}
 TRAINING_KEYS = ("staff_names", "customer")
+PRIVACY_KEYS = ("store_raw",)
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Hall:
     path: str = ""
     # how visits are anonymised for training (`[training]`): staff names hidden, customer muted
     training: Anonymise = field(default_factory=lambda: Anonymise(customer="mute"))
+    # `[privacy] store_raw = true`: personal numbers stored as heard (default: masked)
+    store_raw: bool = False
 
     def window_name(self, window_id: str | None) -> str | None:
         return self.windows.get(window_id) if window_id else None
@@ -72,7 +75,22 @@ def load(path: Path | str | None = None) -> Hall:
         raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")
     staff = _entries(data, "staff", path)
     return Hall(_entries(data, "windows", path), staff, replay_url, str(path),
-                _training(data, path, tuple(staff.values())))
+                _training(data, path, tuple(staff.values())), _store_raw(data, path))
+
+
+def _store_raw(data: dict, path: Path) -> bool:
+    """`[privacy] store_raw = true` keeps personal numbers in the database as heard."""
+    raw = data.get("privacy", {})
+    if not isinstance(raw, dict):
+        raise InputError(path, "must be a table: [privacy]", field="privacy")
+    unknown = sorted(set(raw) - set(PRIVACY_KEYS))
+    if unknown:
+        raise InputError(path, f"unknown key (known: {', '.join(PRIVACY_KEYS)})",
+                         field=f"privacy.{unknown[0]}")
+    keep = raw.get("store_raw", False)
+    if not isinstance(keep, bool):
+        raise InputError(path, f"must be true or false, not {keep!r}", field="privacy.store_raw")
+    return keep
 
 
 def _training(data: dict, path: Path, staff_names: tuple[str, ...]) -> Anonymise:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import privacy
 from .errors import CourtesyError
 from .records import LightEvent, Recording, Session, Visit
 
@@ -104,23 +105,39 @@ def _light_event(row: dict) -> LightEvent:
     return LightEvent(at=datetime.fromisoformat(row["at"]), **fields)
 
 
-def _utterance_row(session: Session, index: int, visit_id: str | None) -> dict:
+def _utterance_row(session: Session, index: int, visit_id: str | None, raw: bool) -> dict:
     u = session.utterances[index]
+    clean = _keep if raw else privacy.mask
+    words = [asdict(w) for w in u.words]
+    if words and not raw:
+        for word, text in zip(words, privacy.mask_words([w["text"] for w in words])):
+            word["text"] = text
     return {
         "id": f"{session.id}:{index}", "session": session.id, "idx": index, "visit": visit_id,
         "start": u.start, "end": u.end, "at": _iso(session.started_at, u.start), "role": u.role,
-        "text": u.text, "pinyin": u.pinyin, "window": u.window, "staff": u.staff,
+        "text": clean(u.text), "pinyin": clean(u.pinyin), "window": u.window, "staff": u.staff,
         "dbfs": u.dbfs, "heard_by": u.heard_by,
-        "words": json.dumps([asdict(w) for w in u.words], ensure_ascii=False) if u.words else None,
+        "words": json.dumps(words, ensure_ascii=False) if words else None,
     }
+
+
+def _keep(text: str) -> str:
+    return text
 
 
 class Store:
     """The monitor's database."""
 
-    def __init__(self, path: Path | str = DEFAULT_DB, must_exist: bool = False):
-        """Open (or create) the database; readers pass `must_exist` to get an error instead."""
+    def __init__(self, path: Path | str = DEFAULT_DB, must_exist: bool = False,
+                 store_raw: bool = False):
+        """Open (or create) the database; readers pass `must_exist` to get an error instead.
+
+        Personal numbers in speech are masked in everything written here, so no caller can
+        forget; `store_raw` (hall.toml `[privacy] store_raw = true`) keeps them as heard.
+        """
         self.path = Path(path)
+        self.store_raw = store_raw
+        self._clean = _keep if store_raw else privacy.mask
         if must_exist and not self.path.is_file():
             raise StorageError(f"{self.path}: no such database (score sessions into it first, "
                                "or give --db)")
@@ -151,7 +168,8 @@ class Store:
         with self._writing("store session"):
             self._delete(session.id)
             self.db["sessions"].insert(_session_row(session))
-            self.db["utterances"].insert_all(_utterance_row(session, i, visit_of.get(i))
+            self.db["utterances"].insert_all(_utterance_row(session, i, visit_of.get(i),
+                                                            self.store_raw)
                                              for i in range(len(session.utterances)))
             for visit in session.visits:
                 self._insert_visit(session, visit)
@@ -164,7 +182,8 @@ class Store:
     def add_utterance(self, session: Session, index: int, visit_id: str | None) -> None:
         """Store one live utterance the moment it is heard."""
         with self._writing("store utterance"):
-            self.db["utterances"].upsert(_utterance_row(session, index, visit_id), pk="id")
+            self.db["utterances"].upsert(_utterance_row(session, index, visit_id, self.store_raw),
+                                         pk="id")
             self.db["sessions"].update(session.id, {"utterances": len(session.utterances)})
 
     def save_visit(self, session: Session, visit: Visit) -> None:
@@ -199,21 +218,23 @@ class Store:
         })
         self.db["hits"].insert_all(({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,
-            "utterance": h.utterance, "kind": h.kind, "phrase": h.phrase, "matched": h.matched,
+            "utterance": h.utterance, "kind": h.kind, "phrase": h.phrase,
+            "matched": self._clean(h.matched),
             "start": h.start, "end": h.end, "score": h.score, "category": h.category,
             "severity": h.severity,
         } for n, h in enumerate(visit.hits)))
         self.db["findings"].insert_all(({
             "id": f"{visit.id}:f{n}", "session": session.id, "visit": visit.id,
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
-            "text": f.text, "category": f.category, "severity": f.severity,
-            "deduction": f.deduction, "detail": f.detail,
+            "text": self._clean(f.text), "category": f.category, "severity": f.severity,
+            "deduction": f.deduction, "detail": self._clean(f.detail),
         } for n, f in enumerate(visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:
         """Store a light change; returns it with its id (the order of events)."""
         row = {k: v for k, v in asdict(event).items() if k != "id"}
         row["at"] = event.at.isoformat(timespec="milliseconds")
+        row["quote"], row["detail"] = self._clean(event.quote), self._clean(event.detail)
         with self._writing("store light event"):
             event_id = self.db["light_events"].insert(row).last_pk
         return replace(event, id=event_id)
@@ -316,7 +337,7 @@ class Store:
         with self._writing("store training tag"):
             if list(self.db["training"].rows_where("visit = ? and tag = ?", [visit_id, tag])):
                 return False
-            self.db["training"].insert({"visit": visit_id, "tag": tag, "note": note,
+            self.db["training"].insert({"visit": visit_id, "tag": tag, "note": self._clean(note),
                                         "added_at": datetime.now().astimezone().isoformat()})
         return True
 

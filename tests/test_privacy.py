@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.privacy import DIGITS, find, mask
+from monitor.privacy import DIGITS, find, mask, mask_words
 
 CHINESE = {"0": "零", "1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六",
            "7": "七", "8": "八", "9": "九"}
@@ -53,3 +53,35 @@ def test_any_mobile_keeps_only_head_and_tail(number, chinese):
     digits = [c for c in masked if c in DIGITS]
     assert masked.count("*") == 4 and len(digits) == 7
     assert masked[3:6] == said[:3] and masked[-5:-1] == said[-4:]
+
+
+@pytest.mark.parametrize("said, shown", [
+    ("壹叁捌壹贰叁肆伍陆柒捌", "壹叁捌****伍陆柒捌"),
+    ("yāo sān bā yāo èr sān sì wǔ liù qī bā", "yāo sān bā * * * * wǔ liù qī bā"),
+    ("yao san ba yao er san si wu liu qi ba", "yao san ba * * * * wu liu qi ba"),
+    ("wǒ de shǒu jī hào shì yāo sān bā yāo èr sān sì wǔ liù qī bā ba",
+     "wǒ de shǒu jī hào shì yāo sān bā * * * * wǔ liù qī bā ba"),
+    ("+86 138 1234 5678", "+86 138 **** 5678"),
+    ("0086-13812345678", "0086-138****5678"),
+    ("8613812345678", "86138****5678"),
+    ("138，1234，5678", "138，****，5678"),
+    ("138, 1234, 5678", "138, ****, 5678"),
+    ("13812345678110101199003071234", "138****5678110***********1234"),
+    ("一三八一二三四五六七八 一一零一零一一九九零零三零七一二三四",
+     "一三八****五六七八 一一零***********一二三四"),
+])
+def test_every_form_of_a_number_is_masked(said, shown):
+    assert mask(said) == shown
+
+
+@pytest.mark.parametrize("text", [
+    "2026-11-22", "合计1,280,000元", "一下", "一起", "请到1234号窗口", "yī xià", "yāo qiú",
+])
+def test_dates_amounts_and_words_stay(text):
+    assert mask(text) == text
+
+
+def test_words_are_masked_as_one_text():
+    words = ["号码", "yāo", "sān", "bā", "yāo", "èr", "sān", "sì", "wǔ", "liù", "qī", "bā"]
+    assert mask_words(words) == ["号码", "yāo", "sān", "bā", "*", "*", "*", "*", "wǔ", "liù",
+                                 "qī", "bā"]
