@@ -81,6 +81,10 @@ class MatchOptions:
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
+    # search only this many syllables at each end of an utterance (0: all of it); where a
+    # phrase is expected it is at an end, and a loose search through a whole long line
+    # finds a candidate at nearly every syllable
+    edges: int = 0
 
     def expecting(self) -> "MatchOptions":
         """The options for phrases where they are expected: looser, never below two syllables."""
@@ -88,7 +92,7 @@ class MatchOptions:
             thresholds={"greeting": self.expected_threshold, "farewell": self.expected_threshold},
             exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
             insert_from=4,
-            loose_pinyin=self.loose_pinyin)
+            loose_pinyin=self.loose_pinyin, edges=24)
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
@@ -163,7 +167,7 @@ class Matcher:
             passes.append((self._loose, "loose"))
         for coding, attribute in passes:
             text = coding.text(norm.syllables)
-            for (n, start), pins in coding.candidates(text).items():
+            for (n, start), pins in self._candidates(coding, text).items():
                 form = self._forms[n]
                 known = best.get(form.phrase)  # equal scores: the form listed first
                 if known and known[0].score == 100.0 and known[1] < n and not form.exception:
@@ -187,6 +191,16 @@ class Matcher:
                 if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))
                 and not any(_explains(o, s) for o in polite)]
         return _resolve_overlaps(kept)
+
+    def _candidates(self, coding, text: str) -> dict[tuple[int, int], int]:
+        edges = self.options.edges
+        if not edges or len(text) <= 2 * edges:
+            return coding.candidates(text)
+        tail = len(text) - edges
+        found = coding.candidates(text[:edges])
+        for (n, start), pins in coding.candidates(text[tail:]).items():
+            found[n, start + tail] = found.get((n, start + tail), 0) | pins
+        return found
 
     def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
                norm: NormText, same_edge) -> Span | None:

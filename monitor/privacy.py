@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 DIGITS = {
     **{str(d): str(d) for d in range(10)},
@@ -150,6 +151,7 @@ def _hidden(text: str) -> list[tuple[int, int]]:
             for span in match.digits[match.keep_head:len(match.digits) - match.keep_tail]]
 
 
+@lru_cache(maxsize=64)  # one quote is shown and stored several times (text, finding, light)
 def mask(text: str) -> str:
     """`text` with the inner digits of every personal number replaced by `*`.
 

@@ -168,9 +168,8 @@ class Store:
         with self._writing("store session"):
             self._delete(session.id)
             self.db["sessions"].insert(_session_row(session))
-            self.db["utterances"].insert_all(_utterance_row(session, i, visit_of.get(i),
-                                                            self.store_raw)
-                                             for i in range(len(session.utterances)))
+            self._insert("utterances", (_utterance_row(session, i, visit_of.get(i), self.store_raw)
+                                        for i in range(len(session.utterances))))
             for visit in session.visits:
                 self._insert_visit(session, visit)
 
@@ -206,24 +205,33 @@ class Store:
         except Exception as exc:  # a full disk, a locked or broken file: say so, lose nothing
             raise StorageError(f"{self.path}: cannot {what}: {exc}") from None
 
+    def _insert(self, table: str, rows) -> None:
+        """Rows of one of our own tables, in one prepared statement (a day is 10⁵ rows:
+        sqlite-utils' per-value checks would cost more than the writing)."""
+        columns = list(SCHEMA[table][0])
+        self.db.conn.executemany(
+            f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"values ({', '.join('?' * len(columns))})",
+            ([row.get(c) for c in columns] for row in rows))
+
     def _insert_visit(self, session: Session, visit: Visit) -> None:
         anchor = session.started_at
-        self.db["visits"].insert({
+        self._insert("visits", [{
             "id": visit.id, "session": session.id, "kind": session.kind, "window": visit.window,
             "staff": visit.staff, "profile": session.profile, "start": visit.start,
             "end": visit.end, "started_at": _iso(anchor, visit.start),
             "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
             "farewelled": int(visit.farewelled), "questions": visit.questions,
             "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
-        })
-        self.db["hits"].insert_all(({
+        }])
+        self._insert("hits", ({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,
             "utterance": h.utterance, "kind": h.kind, "phrase": h.phrase,
             "matched": self._clean(h.matched),
             "start": h.start, "end": h.end, "score": h.score, "category": h.category,
             "severity": h.severity,
         } for n, h in enumerate(visit.hits)))
-        self.db["findings"].insert_all(({
+        self._insert("findings", ({
             "id": f"{visit.id}:f{n}", "session": session.id, "visit": visit.id,
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
             "text": self._clean(f.text), "category": f.category, "severity": f.severity,
