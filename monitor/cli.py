@@ -83,6 +83,9 @@ def _parse_at(value: str | None) -> datetime:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date and time like 2026-11-22T09:00",
                                  param_hint="--at") from None
+    if not 2000 <= moment.year <= 2099:  # times are stored as the start plus up to a month
+        raise click.BadParameter(f"{value!r} is not between the years 2000 and 2099",
+                                 param_hint="--at")
     return moment if moment.tzinfo else moment.astimezone()
 
 
@@ -283,7 +286,7 @@ def user_list(db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path).users():
+    for row in Store(db_path, read_only=True).users():
         click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}")
 
 
@@ -417,7 +420,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
     if output == "-" and fmt == "pdf":
         raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
     hall = config.load(config_path)
-    store = Store(db_path, must_exist=True)
+    store = Store(db_path, read_only=True)
     built = reports.build(store, options, hall)
     store.close()
     if built.message:
@@ -460,7 +463,7 @@ def replay(visit_id, speed, plain, training, no_audio, config_path, db_path):
     from .errors import AudioError
     from .storage import Store
 
-    store = Store(db_path, must_exist=True)
+    store = Store(db_path, read_only=True)
     how = config.load(config_path).training if training else None
     visit = replays.load(store, visit_id, how)
     clock = replays.Clock(visit.start)
@@ -528,7 +531,7 @@ def training_list(tag, db_path):
     """List training visits by collection."""
     from .storage import Store
 
-    for row in Store(db_path, must_exist=True).training(tag):
+    for row in Store(db_path, read_only=True).training(tag):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
                    f"window {row['window'] or '-'}  {row['score']:.0f} {row['verdict']}"
                    f"{'  · ' + mask(row['note']) if row['note'] else ''}")

@@ -7,6 +7,7 @@ WAL mode lets the live monitor write while reports and the web board read.
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
@@ -129,8 +130,10 @@ class Store:
     """The monitor's database."""
 
     def __init__(self, path: Path | str = DEFAULT_DB, must_exist: bool = False,
-                 store_raw: bool = False):
-        """Open (or create) the database; readers pass `must_exist` to get an error instead.
+                 store_raw: bool = False, read_only: bool = False):
+        """Open (or create) the database; `must_exist` refuses a missing file or another
+        program's database instead, `read_only` also opens it without writing a byte
+        (reports and replay work on a copy nobody may change).
 
         Personal numbers in speech are masked in everything written here, so no caller can
         forget; `store_raw` (hall.toml `[privacy] store_raw = true`) keeps them as heard.
@@ -138,16 +141,41 @@ class Store:
         self.path = Path(path)
         self.store_raw = store_raw
         self._clean = _keep if store_raw else privacy.mask
-        if must_exist and not self.path.is_file():
+        if (must_exist or read_only) and not self.path.is_file():
             raise StorageError(f"{self.path}: no such database (score sessions into it first, "
                                "or give --db)")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
-            self.db.enable_wal()
-            self._create()
+            if read_only:
+                self.db, tables = self._read_only()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite_utils.Database(self.path)
+                tables = set(self.db.table_names())
         except Exception as exc:  # sqlite3 and OS errors alike: say which file
             raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+        if (must_exist or read_only) and not {"sessions", "visits", "findings"} <= tables:
+            self.db.close()
+            raise StorageError(f"{self.path}: not a courtesy database (no sessions, visits and "
+                               "findings tables); give the --db that `courtesy score` or "
+                               "`courtesy listen` writes")
+        if read_only:
+            return
+        try:
+            self.db.enable_wal()
+            self._create()
+        except Exception as exc:
+            raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+
+    def _read_only(self) -> tuple[sqlite_utils.Database, set[str]]:
+        """Open for reading only. A WAL database whose folder nobody may write to cannot
+        keep its shared-memory file, so it is read as immutable (no writer can be there)."""
+        uri = self.path.resolve().as_uri()
+        try:
+            db = sqlite_utils.Database(sqlite3.connect(uri + "?mode=ro", uri=True))
+            return db, set(db.table_names())
+        except sqlite3.OperationalError:
+            db = sqlite_utils.Database(sqlite3.connect(uri + "?immutable=1", uri=True))
+            return db, set(db.table_names())
 
     def _create(self) -> None:
         with self.db.atomic():
@@ -358,6 +386,8 @@ class Store:
 
     def training(self, tag: str | None = None) -> list[dict]:
         """Training visits with their tags, newest first."""
+        if not self.db["training"].exists():
+            return []
         where, args = ("where t.tag = ?", [tag]) if tag else ("", [])
         return list(self.db.query(
             "select t.visit, t.tag, t.note, t.added_at, v.window, v.staff, v.started_at, "
@@ -422,6 +452,8 @@ class Store:
         return next(self.db["users"].rows_where("name = ?", [name]), None)
 
     def users(self) -> list[dict]:
+        if not self.db["users"].exists():  # a database from before the board, read-only
+            return []
         return list(self.db["users"].rows_where(select="name, role, created_at",
                                                 order_by="name"))
 
