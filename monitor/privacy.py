@@ -104,18 +104,26 @@ def _ordinary(run: str, groups: list[str]) -> bool:
 
 def _split(digits: str) -> list[tuple[str, int, int, int, int]]:
     """Numbers run together (a phone then an ID, a country code before a phone): the ID
-    cards and mobiles inside, and what is left over when it is long enough to matter."""
+    cards and mobiles inside, and what is left over. A short leftover is hidden too, unless
+    it is a country code before a phone or one stray digit (要 heard as yāo)."""
     found, i, gap = [], 0, 0
 
-    def leftover(end: int) -> None:
-        if end - gap >= GAP:
+    def leftover(end: int, before_mobile: bool = False) -> None:
+        size = end - gap
+        if size >= GAP:
             kind = _classify(digits[gap:end]) or ("number", 0, 2)
             found.append((kind[0], gap, end, kind[1], kind[2]))
+        elif size > 1 and not (before_mobile and digits[gap:end] in ("86", "0086")):
+            found.append(("number", gap, end, 0, 0))
 
     while i < len(digits):
+        kind = _classify(digits[i:]) if i == gap else None  # the rest is one number
+        if kind:
+            found.append((kind[0], i, len(digits), kind[1], kind[2]))
+            return found
         size = 18 if _id_card(digits[i:i + 18]) else 11 if _MOBILE.match(digits, i) else 0
         if size:
-            leftover(i)
+            leftover(i, size == 11)
             found.append(("id_card" if size == 18 else "mobile", i, i + size, 3, 4))
             i = gap = i + size
         else:
