@@ -100,6 +100,13 @@ def _session_row(session: Session) -> dict:
     }
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError as exc:  # a folder we may not look into
+        raise StorageError(f"{path}: cannot open database: {exc.strerror}") from None
+
+
 def _light_event(row: dict) -> LightEvent:
     fields = {k: row[k] for k in ("window", "state", "previous", "rule", "severity", "quote",
                                   "detail", "visit", "id")}
@@ -141,7 +148,7 @@ class Store:
         self.path = Path(path)
         self.store_raw = store_raw
         self._clean = _keep if store_raw else privacy.mask
-        if (must_exist or read_only) and not self.path.is_file():
+        if (must_exist or read_only) and not _is_file(self.path):
             raise StorageError(f"{self.path}: no such database (score sessions into it first, "
                                "or give --db)")
         try:
