@@ -39,7 +39,8 @@ _RUN = re.compile(f"{_TOKEN}(?:{_SEP}{{0,3}}{_TOKEN})*(?:{_SEP}{{0,3}}{_CHECK})?
 _ONE = re.compile(_TOKEN + "|" + _CHECK)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 MASK = "*"
-GAP = 5  # digits left over beside a found number: this many or more are hidden too
+GAP = 5  # digits left over beside a found number: this many or more are a number too
+SHOWN = 4  # most digits in a row left visible where numbers run together
 
 
 @dataclass(frozen=True)
@@ -104,32 +105,42 @@ def _ordinary(run: str, groups: list[str]) -> bool:
 
 def _split(digits: str) -> list[tuple[str, int, int, int, int]]:
     """Numbers run together (a phone then an ID, a country code before a phone): the ID
-    cards and mobiles inside, and what is left over. A short leftover is hidden too, unless
-    it is a country code before a phone or one stray digit (要 heard as yāo)."""
-    found, i, gap = [], 0, 0
-
-    def leftover(end: int, before_mobile: bool = False) -> None:
-        size = end - gap
-        if size >= GAP:
-            kind = _classify(digits[gap:end]) or ("number", 0, 2)
-            found.append((kind[0], gap, end, kind[1], kind[2]))
-        elif size > 1 and not (before_mobile and digits[gap:end] in ("86", "0086")):
-            found.append(("number", gap, end, 0, 0))
-
+    cards and mobiles inside, and what is left over. Where one number's visible tail meets
+    the next one's head, or a found number may be misaligned inside a longer one, no more
+    than SHOWN digits in a row stay visible: a country code before a phone or one stray
+    digit (要 heard as yāo) may show, any other leftover is hidden."""
+    found, i = [], 0
     while i < len(digits):
-        kind = _classify(digits[i:]) if i == gap else None  # the rest is one number
-        if kind:
+        kind = _classify(digits[i:]) if i == (found[-1][2] if found else 0) else None
+        if kind:  # the rest is one number (a bank card after an ID)
             found.append((kind[0], i, len(digits), kind[1], kind[2]))
-            return found
+            break
         size = 18 if _id_card(digits[i:i + 18]) else 11 if _MOBILE.match(digits, i) else 0
         if size:
-            leftover(i, size == 11)
             found.append(("id_card" if size == 18 else "mobile", i, i + size, 3, 4))
-            i = gap = i + size
+            i += size
         else:
             i += 1
-    leftover(len(digits))
-    return found
+    out, at, shown = [], 0, 0  # shown: visible digits just before `at`
+    for kind, start, end, head, tail in found + [("", len(digits), len(digits), 0, 0)]:
+        gap = digits[at:start]
+        if len(gap) >= GAP:
+            gap_kind = _classify(gap) or ("number", 0, 2)
+            out.append((gap_kind[0], at, start, 0, min(gap_kind[2], SHOWN)))
+            shown = min(gap_kind[2], SHOWN)
+        elif gap and kind == "mobile" and gap in ("86", "0086"):
+            shown = 0  # a country code: part of the phone number, not of another one
+        elif len(gap) == 1 and shown < SHOWN:
+            shown += 1
+        elif gap:
+            out.append(("number", at, start, 0, 0))
+            shown = 0
+        if kind:
+            head = min(head, SHOWN - shown)
+            out.append((kind, start, end, head, tail))
+            shown = tail
+        at = end
+    return out
 
 
 def find(text: str) -> list[Match]:
