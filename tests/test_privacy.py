@@ -286,3 +286,19 @@ def test_the_hall_config_sets_store_raw(tmp_path, write_jsonl, monkeypatch):
     (tmp_path / "hall.toml").write_text("[privacy]\nstore_raw = 1\n", encoding="utf-8")
     result = runner.invoke(cli, ["score", str(source), "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 1 and "field 'privacy.store_raw'" in result.output
+
+
+def test_play_prints_and_stores_numbers_masked(run, write_jsonl, db_path):
+    source = write_jsonl([
+        {"start": 0, "end": 2, "role": "staff", "text": "您好"},
+        {"start": 3, "end": 5.5, "role": "staff", "text": "你烦不烦，电话幺三八幺二三四五六七八"},  # too fast: quoted
+        {"start": 8, "end": 10, "role": "staff", "text": "请慢走"},
+    ])
+    result = run("play", source, "--window", "W01", "--db", db_path, "--at", "2026-11-22T09:00")
+    assert result.exit_code == 0, result.stderr
+    assert "幺三八****五六七八" in result.output and "幺二三四" not in result.output
+    with sqlite3.connect(db_path) as conn:
+        stored = [v for (v,) in conn.execute(
+            "select text from utterances union all select text from findings "
+            "union all select quote from light_events")]
+    assert stored and not any("幺二三四" in (v or "") for v in stored)
