@@ -13,6 +13,7 @@ import click
 from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
+from .privacy import mask
 from .records import Session
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
@@ -68,6 +69,14 @@ def engine_option(func):
                         help="Speech engine: auto is vosk when its model is installed")(func)
 
 
+def _writer(db_path: Path, config_path: Path | None = None):
+    """The database for a command that stores speech; masked unless the hall keeps raw text."""
+    from . import config
+    from .storage import Store
+
+    return Store(db_path, store_raw=config.load(config_path).store_raw)
+
+
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now().astimezone()
@@ -76,6 +85,9 @@ def _parse_at(value: str | None) -> datetime:
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date and time like 2026-11-22T09:00",
                                  param_hint="--at") from None
+    if not 2000 <= moment.year <= 2099:  # times are stored as the start plus up to a month
+        raise click.BadParameter(f"{value!r} is not between the years 2000 and 2099",
+                                 param_hint="--at")
     return moment if moment.tzinfo else moment.astimezone()
 
 
@@ -109,7 +121,6 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     Example: courtesy score audio/good_visit.jsonl --window W01 --json
     """
     from .pipeline import Scorer
-    from .storage import Store
 
     started_at = _parse_at(at)
     scorer = Scorer.load(profile, lexicon_dir)
@@ -123,7 +134,7 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
         session = score_file(scorer, source, asr.create(engine, scorer.lexicon), channels, **meta)
     else:
         session = scorer.score_file(source, **meta)
-    store = Store(db_path)
+    store = _writer(db_path)
     store.save(session)
     if as_json:
         click.echo(json.dumps(session_json(session), ensure_ascii=False))
@@ -145,12 +156,13 @@ def session_json(session: Session) -> dict:
                 "start": round(v.start, 3), "end": round(v.end, 3),
                 "greeted": v.greeted, "farewelled": v.farewelled,
                 "questions": v.questions, "unanswered": v.unanswered,
-                "findings": [{"rule": f.rule, "start": f.start, "end": f.end, "text": f.text,
-                              "pinyin": q.pinyin, "heard_by": q.heard_by,
-                              "category": f.category, "severity": f.severity,
-                              "deduction": f.deduction, "detail": f.detail}
+                "findings": [{"rule": f.rule, "start": f.start, "end": f.end,
+                              "text": mask(f.text), "pinyin": mask(q.pinyin),
+                              "heard_by": q.heard_by, "category": f.category,
+                              "severity": f.severity, "deduction": f.deduction,
+                              "detail": mask(f.detail)}
                              for f, q in zip(v.findings, _quotes(session, v))],
-                "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": h.matched,
+                "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": mask(h.matched),
                           "start": round(h.start, 3), "end": round(h.end, 3), "score": h.score}
                          for h in v.hits],
                 "score": v.score, "verdict": v.verdict,
@@ -174,11 +186,11 @@ def summary(session: Session) -> str:
             f"answer {v.questions - v.unanswered}/{v.questions}  farewell {marks[v.farewelled]}")
         for f, quote in zip(v.findings, _quotes(session, v)):
             what = f"{f.category} " if f.category else ""
-            said = f" · {f.text}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
+            said = f" · {mask(f.text)}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
                 if f.text else ""
             heard = heard or quote.machine
             lines.append(f"    {_clock(f.start)} {rule_name(f.rule)}（{severity_label(f.severity)}）"
-                         f" {what}{f.detail}{said}")
+                         f" {what}{mask(f.detail)}{said}")
     if heard:
         lines.append(f"〔{MACHINE_MARK}〕{MACHINE_NOTE}（拼音见 --json）")
     return "\n".join(lines)
@@ -290,7 +302,7 @@ def user_list(db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path).users():
+    for row in Store(db_path, read_only=True).users():
         click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}")
 
 
@@ -322,10 +334,9 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
     from . import alerts, live, transcript
     from .pipeline import Scorer
-    from .storage import Store
 
     utterances = transcript.read(source)
-    store = Store(db_path)
+    store = _writer(db_path)
     session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
                                staff=staff, started_at=_parse_at(at), source=str(source))
     light_options = alerts.LightOptions()
@@ -355,7 +366,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
 
 def light_line(event) -> str:
-    cause = f" ({event.rule}: {event.quote or event.detail})" if event.rule else ""
+    cause = f" ({event.rule}: {mask(event.quote or event.detail)})" if event.rule else ""
     return f"    light {event.window} {event.previous} -> {event.state}{cause}"
 
 
@@ -367,8 +378,8 @@ def live_line(update) -> str:
         return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
                 f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
     lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
-    lines += [f"    {f.severity:<8} {f.rule:<12} {f.detail}{' · ' + f.text if f.text else ''}"
-              for f in update.new_findings]
+    lines += [f"    {f.severity:<8} {f.rule:<12} {mask(f.detail)}"
+              f"{' · ' + mask(f.text) if f.text else ''}" for f in update.new_findings]
     return "\n".join(lines)
 
 
@@ -425,7 +436,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
     if output == "-" and fmt == "pdf":
         raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
     hall = config.load(config_path)
-    store = Store(db_path, must_exist=True)
+    store = Store(db_path, read_only=True)
     built = reports.build(store, options, hall)
     store.close()
     if built.message:
@@ -471,7 +482,7 @@ def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_p
     from .errors import AudioError
     from .storage import Store
 
-    store = Store(db_path, must_exist=True)
+    store = Store(db_path, read_only=True)
     how = config.load(config_path).training if training else None
     visit = replays.load(store, visit_id, how)
     clock = replays.Clock(visit.start)
@@ -539,11 +550,11 @@ def training_list(tag, db_path):
     """List training visits by collection."""
     from .storage import Store
 
-    for row in Store(db_path, must_exist=True).training(tag):
+    for row in Store(db_path, read_only=True).training(tag):
         click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
                    f"window {row['window'] or '-'}  {row['score']:.0f} "
                    f"{verdict_label(row['verdict'])}"
-                   f"{'  · ' + row['note'] if row['note'] else ''}")
+                   f"{'  · ' + mask(row['note']) if row['note'] else ''}")
 
 
 @cli.group()
@@ -666,7 +677,6 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from . import alerts, asr
     from .listen import HallAudio, Monitor, RetentionOptions, WindowConfig, load_hall, run_for
     from .sources import parse_channels
-    from .storage import Store
 
     if config_path:
         hall = load_hall(config_path)
@@ -684,7 +694,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
-    store = Store(db_path)
+    store = _writer(db_path, config_path)
     lights = alerts.Lights.for_store(store, hall.lights, drivers=hall.drivers)
     monitor = Monitor(
         hall.windows, asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
@@ -726,7 +736,6 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
     from . import asr, practice as practices
     from .live import LiveSession
     from .pipeline import Scorer
-    from .storage import Store
 
     if scenario is None:
         for known in practices.available():
@@ -734,7 +743,7 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
         return
     chosen = practices.find(scenario)
     scorer = Scorer.load(chosen.profile, lexicon_dir)
-    session = LiveSession(scorer, Store(db_path), window="practice", staff=trainee,
+    session = LiveSession(scorer, _writer(db_path), window="practice", staff=trainee,
                           kind="practice", source=f"practice:{chosen.name}")
     run = practices.Practice(
         chosen, session, asr.create(engine, scorer.lexicon),

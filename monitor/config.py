@@ -15,7 +15,6 @@ from .replay import CUSTOMER_MODES, Anonymise
 DEFAULT_PATH = Path("hall.toml")
 ENTRY_KEYS = {"windows": {"name"}, "staff": {"name"}}
 TRAINING_KEYS = ("staff_names", "customer")
-BOARD_KEYS = ("counter_details",)
 
 
 @dataclass
@@ -31,6 +30,8 @@ class Hall:
     # the counter screen (`/window/<id>`, seen by the citizen too) shows quotes, findings and
     # the score (`[board] counter_details = true`); by default only the light and a prompt
     counter_details: bool = False
+    # `[privacy] store_raw = true`: personal numbers stored as heard (default: masked)
+    store_raw: bool = False
 
     def window_name(self, window_id: str | None) -> str | None:
         return self.windows.get(window_id) if window_id else None
@@ -76,23 +77,24 @@ def load(path: Path | str | None = None) -> Hall:
         raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")
     staff = _entries(data, "staff", path)
     return Hall(_entries(data, "windows", path), staff, replay_url, str(path),
-                _training(data, path, tuple(staff.values())), _counter_details(data, path))
+                _training(data, path, tuple(staff.values())),
+                counter_details=_switch(data, path, "board", "counter_details"),
+                store_raw=_switch(data, path, "privacy", "store_raw"))
 
 
-def _counter_details(data: dict, path: Path) -> bool:
-    """`[board] counter_details = true`: the counter screen shows what the board shows."""
-    raw = data.get("board", {})
+def _switch(data: dict, path: Path, table: str, key: str) -> bool:
+    """A table holding one true/false setting: `[board] counter_details` (the counter
+    screen shows what the board shows), `[privacy] store_raw` (numbers stored as heard)."""
+    raw = data.get(table, {})
     if not isinstance(raw, dict):
-        raise InputError(path, "must be a table: [board]", field="board")
-    unknown = sorted(set(raw) - set(BOARD_KEYS))
+        raise InputError(path, f"must be a table: [{table}]", field=table)
+    unknown = sorted(set(raw) - {key})
     if unknown:
-        raise InputError(path, f"unknown key (known: {', '.join(BOARD_KEYS)})",
-                         field=f"board.{unknown[0]}")
-    shown = raw.get("counter_details", False)
-    if not isinstance(shown, bool):
-        raise InputError(path, f"must be true or false, not {shown!r}",
-                         field="board.counter_details")
-    return shown
+        raise InputError(path, f"unknown key (known: {key})", field=f"{table}.{unknown[0]}")
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise InputError(path, f"must be true or false, not {value!r}", field=f"{table}.{key}")
+    return value
 
 
 def _training(data: dict, path: Path, staff_names: tuple[str, ...]) -> Anonymise:

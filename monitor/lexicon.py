@@ -21,6 +21,7 @@ KINDS = REQUIRED_KINDS + ("taboo",) + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")
+_HEADER_KEYS = {"kind", "description"}
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
                 "position"}
 
@@ -72,6 +73,12 @@ def _entry_lines(raw: str) -> list[int]:
             if re.match(r"\s*\[\[\s*phrases\s*\]\]", line)]
 
 
+def _line_of(raw: str, key: str) -> int | None:
+    """The line that opens a table or sets a key (`[key]`, `[[key]]`, `key =`)."""
+    pattern = re.compile(rf"\s*(\[\[?\s*\"?{re.escape(key)}\"?[\s.\]]|\"?{re.escape(key)}\"?\s*=)")
+    return next((n for n, line in enumerate(raw.splitlines(), 1) if pattern.match(line)), None)
+
+
 def _strings(value, path, line, field) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
@@ -99,13 +106,29 @@ def load_file(path: Path) -> list[Phrase]:
     if kind not in KINDS:
         raise InputError(path, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}",
                          field="lexicon.kind")
-    entries = data.get("phrases", [])
+    for key in sorted(set(header) - _HEADER_KEYS):  # [[lexicon.phrases]] would vanish here
+        raise InputError(path, f"unknown key (known: {', '.join(sorted(_HEADER_KEYS))})",
+                         _line_of(raw, f"lexicon.{key}") or _line_of(raw, key), f"lexicon.{key}")
+    for key in sorted(set(data) - {"lexicon", "phrases"}):  # [[phrase]]: ignored, 0 phrases
+        raise InputError(path, "unknown table; phrases go in [[phrases]] tables",
+                         _line_of(raw, key), key)
+    entries = data.get("phrases")
+    if entries is None:
+        raise InputError(path, "no phrases: add [[phrases]] tables, each with a text",
+                         field="phrases")
     if not isinstance(entries, list):
-        raise InputError(path, "must be an array of tables [[phrases]]", field="phrases")
+        raise InputError(path, "must be an array of tables [[phrases]]", _line_of(raw, "phrases"),
+                         "phrases")
+    if not entries:
+        raise InputError(path, "no phrases: add [[phrases]] tables, each with a text",
+                         _line_of(raw, "phrases"), "phrases")
     lines = _entry_lines(raw)
     phrases = []
     for i, entry in enumerate(entries):
-        line = lines[i] if i < len(lines) else None
+        line = lines[i] if i < len(lines) else _line_of(raw, "phrases")
+        if not isinstance(entry, dict):
+            raise InputError(path, f"entry {i + 1} is {entry!r}, not a table with a text "
+                             '(write [[phrases]] text = "...")', line, "phrases")
         phrases.append(_parse_entry(entry, kind, path, line))
     return phrases
 

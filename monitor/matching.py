@@ -94,6 +94,10 @@ class MatchOptions:
     long_from: int = 5
     long_agreement: float = 30.0
     exception_veto: float = 85.0
+    # search only this many syllables at each end of an utterance (0: all of it); where a
+    # phrase is expected it is at an end, and a loose search through a whole long line
+    # finds a candidate at nearly every syllable
+    edges: int = 0
 
     def expecting(self) -> "MatchOptions":
         """The options for phrases where they are expected: looser, never below two syllables."""
@@ -101,7 +105,7 @@ class MatchOptions:
             thresholds={"greeting": self.expected_threshold, "farewell": self.expected_threshold},
             exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
             insert_from=4,
-            loose_pinyin=self.loose_pinyin, evidence_kinds=())
+            loose_pinyin=self.loose_pinyin, evidence_kinds=(), edges=24)
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
@@ -195,7 +199,7 @@ class Matcher:
             passes.append((self._loose, "loose"))
         for coding, attribute in passes:
             text = coding.text(norm.syllables)
-            for (n, start), pins in coding.candidates(text).items():
+            for (n, start), pins in self._candidates(coding, text).items():
                 form = self._forms[n]
                 known = best.get(form.phrase)  # equal scores: the form listed first
                 if known and known[0].score == 100.0 and known[1] < n and not form.exception:
@@ -219,6 +223,16 @@ class Matcher:
                 if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))
                 and not any(_explains(o, s) for o in polite)]
         return _resolve_overlaps(kept)
+
+    def _candidates(self, coding, text: str) -> dict[tuple[int, int], int]:
+        edges = self.options.edges
+        if not edges or len(text) <= 2 * edges:
+            return coding.candidates(text)
+        tail = len(text) - edges
+        found = coding.candidates(text[:edges])
+        for (n, start), pins in coding.candidates(text[tail:]).items():
+            found[n, start + tail] = found.get((n, start + tail), 0) | pins
+        return found
 
     def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
                norm: NormText, same_edge) -> Span | None:

@@ -7,6 +7,7 @@ scored session, so a score can always be explained.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from .rules import RuleOptions, ScoreOptions
 from .visits import VisitOptions
 
 DEFAULT = "general"
+TABLES = ("profile", "visits", "matching", "rules", "scoring")
+HEAD_KEYS = {"name": str, "title": str, "sector": str, "extends": str, "lexicons": list}
+PERCENT = {"expected_threshold", "pass_at", "fail_below"}  # 0-100, like the thresholds
 
 
 @dataclass
@@ -61,9 +65,32 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _table(data: dict, key: str, path: Path, where: str | None = None) -> dict:
+    """A TOML table the profile must have as a table (`profile = "x"` is not one)."""
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise InputError(path, f"must be a table [{where or key}], not {value!r}",
+                         field=where or key)
+    return value
+
+
+def _head(data: dict, path: Path) -> dict:
+    head = _table(data, "profile", path)
+    for key, value in head.items():
+        kind = HEAD_KEYS.get(key)
+        if kind is None:
+            raise InputError(path, f"unknown key (known: {', '.join(HEAD_KEYS)})",
+                             field=f"profile.{key}")
+        if not isinstance(value, kind) or kind is list and not all(
+                isinstance(v, str) for v in value):
+            raise InputError(path, f"must be {'a list of strings' if kind is list else 'a string'}"
+                             f", not {value!r}", field=f"profile.{key}")
+    return head
+
+
 def _raw(name: str, lexicon_dir: Path | None, seen: tuple[str, ...] = ()) -> tuple[dict, Path]:
     data, path = _read(name, lexicon_dir)
-    parent = data.get("profile", {}).get("extends")
+    parent = _head(data, path).get("extends")
     if parent:
         if parent in seen:
             raise InputError(path, f"profiles extend each other in a loop: {' -> '.join(seen)}",
@@ -86,38 +113,59 @@ def _fill(options, values: dict, path: Path, section: str):
                              field=f"{section}.{key}")
         optional_number = current is None and fields[key].type.startswith("float")
         if optional_number or isinstance(current, (int, float)) and not isinstance(current, bool):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InputError(path, f"must be a number, not {value!r}", field=f"{section}.{key}")
-            value = float(value)
+            value = _number(value, key, current, path, f"{section}.{key}")
         elif isinstance(current, tuple):
-            value = tuple(value) if isinstance(value, list) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise InputError(path, f"must be a list of strings, not {value!r}",
+                                 field=f"{section}.{key}")
+            value = tuple(value)
+        elif not isinstance(current, (bool, str)):  # a table (thresholds, settings): not here
+            raise InputError(path, f"cannot be set to {value!r}", field=f"{section}.{key}")
         setattr(options, key, value)
     return options
+
+
+def _number(value, key: str, current, path: Path, field: str) -> float | int:
+    """A parameter's number: finite, not negative (levels in dBFS are), in 0-100 for a
+    percentage, whole for a count."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(path, f"must be a number, not {value!r}", field=field)
+    if value < 0 and "dbfs" not in key:
+        raise InputError(path, f"must not be negative ({value})", field=field)
+    if key in PERCENT and value > 100:
+        raise InputError(path, f"must be 0-100, not {value}", field=field)
+    if isinstance(current, int):
+        if value != int(value):
+            raise InputError(path, f"must be a whole number, not {value}", field=field)
+        return int(value)
+    return float(value)
 
 
 def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
     """Load a profile by name (or path), with everything it extends."""
     data, path = _raw(name, lexicon_dir)
-    head = data.get("profile", {})
+    head = _head(data, path)
     lexicons = head.get("lexicons", list(KINDS))
-    unknown = [k for k in data if k not in ("profile", "visits", "matching", "rules", "scoring")]
+    unknown = [k for k in data if k not in TABLES]
     if unknown:
-        raise InputError(path, "unknown table", field=unknown[0])
-    visits = _fill(VisitOptions(), data.get("visits", {}), path, "visits")
-    matching_raw = dict(data.get("matching", {}))
-    thresholds = matching_raw.pop("thresholds", {})
+        raise InputError(path, f"unknown table (known: {', '.join(TABLES)})", field=unknown[0])
+    visits = _fill(VisitOptions(), _table(data, "visits", path), path, "visits")
+    matching_raw = dict(_table(data, "matching", path))
+    thresholds = _table(matching_raw, "thresholds", path, "matching.thresholds")
+    matching_raw.pop("thresholds", None)
     matching = _fill(MatchOptions(), matching_raw, path, "matching")
     for kind, value in thresholds.items():
-        if kind not in KINDS or isinstance(value, bool) or not isinstance(value, (int, float)):
+        if kind not in KINDS or isinstance(value, bool) or not isinstance(
+                value, (int, float)) or not 0 <= value <= 100:
             raise InputError(path, "needs a known kind and a number 0-100",
                              field=f"matching.thresholds.{kind}")
         matching.thresholds[kind] = float(value)
     rules = RuleOptions()
-    for rule_id, values in data.get("rules", {}).items():
+    for rule_id, values in _table(data, "rules", path).items():
         if rule_id not in rules.settings:
             raise InputError(path, f"unknown rule (known: {', '.join(rules.settings)})",
                              field=f"rules.{rule_id}")
-        values = dict(values)
+        values = dict(_table({rule_id: values}, rule_id, path, f"rules.{rule_id}"))
         setting_values = {k: values.pop(k) for k in ("enabled", "severity", "weight")
                           if k in values}
         if setting_values.get("severity", "major") not in SEVERITIES:
@@ -125,7 +173,7 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
                              field=f"rules.{rule_id}.severity")
         _fill(rules.settings[rule_id], setting_values, path, f"rules.{rule_id}")
         _fill(rules, values, path, f"rules.{rule_id}")
-    scoring = _fill(ScoreOptions(), data.get("scoring", {}), path, "scoring")
+    scoring = _fill(ScoreOptions(), _table(data, "scoring", path), path, "scoring")
     profile_name = head.get("name", path.stem)
     sector = head.get("sector", profile_name if profile_name in SECTORS else None)
     return Profile(profile_name, head.get("title", profile_name), sector, list(lexicons),

@@ -49,6 +49,11 @@ FIGURE_KEYS = ("visits", "score_avg", "pass", "warn", "fail", "greeting_rate", "
                "questions", "answered")
 
 
+# the days a report may cover: a hall's working life, and at most a year at a time (the
+# report compares with the week before and charts every day)
+FIRST_DAY, LAST_DAY, MAX_DAYS = date(2000, 1, 1), date(2099, 12, 31), 366
+
+
 class ReportError(CourtesyError):
     """A report cannot be made as asked (period, output, PDF printer)."""
 
@@ -66,6 +71,13 @@ class ReportOptions:
     def __post_init__(self):
         if self.first > self.last:
             raise ReportError(f"the period starts ({self.first}) after it ends ({self.last})")
+        for day in (self.first, self.last):
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise ReportError(f"{day} is outside the days a report can cover "
+                                  f"({FIRST_DAY} to {LAST_DAY})")
+        if (self.last - self.first).days >= MAX_DAYS:
+            raise ReportError(f"the period {self.first} to {self.last} is longer than "
+                              f"{MAX_DAYS} days; report a year at most")
 
 
 @dataclass

@@ -7,6 +7,7 @@ WAL mode lets the live monitor write while reports and the web board read.
 from __future__ import annotations
 
 import json
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from . import privacy
 from .errors import CourtesyError
 from .records import LightEvent, Recording, Session, Visit
 
@@ -98,39 +100,89 @@ def _session_row(session: Session) -> dict:
     }
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError as exc:  # a folder we may not look into
+        raise StorageError(f"{path}: cannot open database: {exc.strerror}") from None
+
+
 def _light_event(row: dict) -> LightEvent:
     fields = {k: row[k] for k in ("window", "state", "previous", "rule", "severity", "quote",
                                   "detail", "visit", "id")}
     return LightEvent(at=datetime.fromisoformat(row["at"]), **fields)
 
 
-def _utterance_row(session: Session, index: int, visit_id: str | None) -> dict:
+def _utterance_row(session: Session, index: int, visit_id: str | None, raw: bool) -> dict:
     u = session.utterances[index]
+    clean = _keep if raw else privacy.mask
+    words = [asdict(w) for w in u.words]
+    if words and not raw:
+        for word, text in zip(words, privacy.mask_words([w["text"] for w in words])):
+            word["text"] = text
     return {
         "id": f"{session.id}:{index}", "session": session.id, "idx": index, "visit": visit_id,
         "start": u.start, "end": u.end, "at": _iso(session.started_at, u.start), "role": u.role,
-        "text": u.text, "pinyin": u.pinyin, "window": u.window, "staff": u.staff,
+        "text": clean(u.text), "pinyin": clean(u.pinyin), "window": u.window, "staff": u.staff,
         "dbfs": u.dbfs, "heard_by": u.heard_by,
-        "words": json.dumps([asdict(w) for w in u.words], ensure_ascii=False) if u.words else None,
+        "words": json.dumps(words, ensure_ascii=False) if words else None,
     }
+
+
+def _keep(text: str) -> str:
+    return text
 
 
 class Store:
     """The monitor's database."""
 
-    def __init__(self, path: Path | str = DEFAULT_DB, must_exist: bool = False):
-        """Open (or create) the database; readers pass `must_exist` to get an error instead."""
+    def __init__(self, path: Path | str = DEFAULT_DB, must_exist: bool = False,
+                 store_raw: bool = False, read_only: bool = False):
+        """Open (or create) the database; `must_exist` refuses a missing file or another
+        program's database instead, `read_only` also opens it without writing a byte
+        (reports and replay work on a copy nobody may change).
+
+        Personal numbers in speech are masked in everything written here, so no caller can
+        forget; `store_raw` (hall.toml `[privacy] store_raw = true`) keeps them as heard.
+        """
         self.path = Path(path)
-        if must_exist and not self.path.is_file():
+        self.store_raw = store_raw
+        self._clean = _keep if store_raw else privacy.mask
+        if (must_exist or read_only) and not _is_file(self.path):
             raise StorageError(f"{self.path}: no such database (score sessions into it first, "
                                "or give --db)")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
-            self.db.enable_wal()
-            self._create()
+            if read_only:
+                self.db, tables = self._read_only()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite_utils.Database(self.path)
+                tables = set(self.db.table_names())
         except Exception as exc:  # sqlite3 and OS errors alike: say which file
             raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+        if (must_exist or read_only) and not {"sessions", "visits", "findings"} <= tables:
+            self.db.close()
+            raise StorageError(f"{self.path}: not a courtesy database (no sessions, visits and "
+                               "findings tables); give the --db that `courtesy score` or "
+                               "`courtesy listen` writes")
+        if read_only:
+            return
+        try:
+            self.db.enable_wal()
+            self._create()
+        except Exception as exc:
+            raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+
+    def _read_only(self) -> tuple[sqlite_utils.Database, set[str]]:
+        """Open for reading only. A WAL database whose folder nobody may write to cannot
+        keep its shared-memory file, so it is read as immutable (no writer can be there)."""
+        uri = self.path.resolve().as_uri()
+        try:
+            db = sqlite_utils.Database(sqlite3.connect(uri + "?mode=ro", uri=True))
+            return db, set(db.table_names())
+        except sqlite3.OperationalError:
+            db = sqlite_utils.Database(sqlite3.connect(uri + "?immutable=1", uri=True))
+            return db, set(db.table_names())
 
     def _create(self) -> None:
         with self.db.atomic():
@@ -151,8 +203,8 @@ class Store:
         with self._writing("store session"):
             self._delete(session.id)
             self.db["sessions"].insert(_session_row(session))
-            self.db["utterances"].insert_all(_utterance_row(session, i, visit_of.get(i))
-                                             for i in range(len(session.utterances)))
+            self._insert("utterances", (_utterance_row(session, i, visit_of.get(i), self.store_raw)
+                                        for i in range(len(session.utterances))))
             for visit in session.visits:
                 self._insert_visit(session, visit)
 
@@ -164,7 +216,8 @@ class Store:
     def add_utterance(self, session: Session, index: int, visit_id: str | None) -> None:
         """Store one live utterance the moment it is heard."""
         with self._writing("store utterance"):
-            self.db["utterances"].upsert(_utterance_row(session, index, visit_id), pk="id")
+            self.db["utterances"].upsert(_utterance_row(session, index, visit_id, self.store_raw),
+                                         pk="id")
             self.db["sessions"].update(session.id, {"utterances": len(session.utterances)})
 
     def save_visit(self, session: Session, visit: Visit) -> None:
@@ -187,33 +240,44 @@ class Store:
         except Exception as exc:  # a full disk, a locked or broken file: say so, lose nothing
             raise StorageError(f"{self.path}: cannot {what}: {exc}") from None
 
+    def _insert(self, table: str, rows) -> None:
+        """Rows of one of our own tables, in one prepared statement (a day is 10⁵ rows:
+        sqlite-utils' per-value checks would cost more than the writing)."""
+        columns = list(SCHEMA[table][0])
+        self.db.conn.executemany(
+            f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"values ({', '.join('?' * len(columns))})",
+            ([row.get(c) for c in columns] for row in rows))
+
     def _insert_visit(self, session: Session, visit: Visit) -> None:
         anchor = session.started_at
-        self.db["visits"].insert({
+        self._insert("visits", [{
             "id": visit.id, "session": session.id, "kind": session.kind, "window": visit.window,
             "staff": visit.staff, "profile": session.profile, "start": visit.start,
             "end": visit.end, "started_at": _iso(anchor, visit.start),
             "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
             "farewelled": int(visit.farewelled), "questions": visit.questions,
             "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
-        })
-        self.db["hits"].insert_all(({
+        }])
+        self._insert("hits", ({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,
-            "utterance": h.utterance, "kind": h.kind, "phrase": h.phrase, "matched": h.matched,
+            "utterance": h.utterance, "kind": h.kind, "phrase": h.phrase,
+            "matched": self._clean(h.matched),
             "start": h.start, "end": h.end, "score": h.score, "category": h.category,
             "severity": h.severity,
         } for n, h in enumerate(visit.hits)))
-        self.db["findings"].insert_all(({
+        self._insert("findings", ({
             "id": f"{visit.id}:f{n}", "session": session.id, "visit": visit.id,
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
-            "text": f.text, "category": f.category, "severity": f.severity,
-            "deduction": f.deduction, "detail": f.detail,
+            "text": self._clean(f.text), "category": f.category, "severity": f.severity,
+            "deduction": f.deduction, "detail": self._clean(f.detail),
         } for n, f in enumerate(visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:
         """Store a light change; returns it with its id (the order of events)."""
         row = {k: v for k, v in asdict(event).items() if k != "id"}
         row["at"] = event.at.isoformat(timespec="milliseconds")
+        row["quote"], row["detail"] = self._clean(event.quote), self._clean(event.detail)
         with self._writing("store light event"):
             event_id = self.db["light_events"].insert(row).last_pk
         return replace(event, id=event_id)
@@ -316,7 +380,7 @@ class Store:
         with self._writing("store training tag"):
             if list(self.db["training"].rows_where("visit = ? and tag = ?", [visit_id, tag])):
                 return False
-            self.db["training"].insert({"visit": visit_id, "tag": tag, "note": note,
+            self.db["training"].insert({"visit": visit_id, "tag": tag, "note": self._clean(note),
                                         "added_at": datetime.now().astimezone().isoformat()})
         return True
 
@@ -329,6 +393,8 @@ class Store:
 
     def training(self, tag: str | None = None) -> list[dict]:
         """Training visits with their tags, newest first."""
+        if not self.db["training"].exists():
+            return []
         where, args = ("where t.tag = ?", [tag]) if tag else ("", [])
         return list(self.db.query(
             "select t.visit, t.tag, t.note, t.added_at, v.window, v.staff, v.started_at, "
@@ -393,6 +459,8 @@ class Store:
         return next(self.db["users"].rows_where("name = ?", [name]), None)
 
     def users(self) -> list[dict]:
+        if not self.db["users"].exists():  # a database from before the board, read-only
+            return []
         return list(self.db["users"].rows_where(select="name, role, created_at",
                                                 order_by="name"))
 

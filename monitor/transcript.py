@@ -6,6 +6,8 @@ recording can be transcribed once and scored many times.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -14,17 +16,29 @@ from .errors import InputError
 from .records import ROLES, PhraseHit, Utterance, Word
 
 _OPTIONAL_STR = ("visit", "window", "staff", "pinyin", "heard_by")
+MAX_SECONDS = 31 * 86400.0  # a session's time base: a month of listening is already absurd
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _number(obj: dict, key: str, path, line: int) -> float:
+def _number(obj: dict, key: str, path, line: int, field: str | None = None) -> float:
     value = obj.get(key)
+    field = field or key
     if value is None:
-        raise InputError(path, "missing", line, key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(path, f"must be a number of seconds, not {value!r}", line, key)
+        raise InputError(path, "missing", line, field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(path, f"must be a number of seconds, not {value!r}", line, field)
     if value < 0:
-        raise InputError(path, f"must not be negative ({value})", line, key)
+        raise InputError(path, f"must not be negative ({value})", line, field)
+    if value > MAX_SECONDS:
+        raise InputError(path, f"{value} s is more than 31 days into the session", line, field)
     return float(value)
+
+
+def _text(value, path, line: int, field: str) -> str:
+    """A string that can be stored and printed: a lone UTF-16 surrogate (\\ud800) cannot."""
+    if _SURROGATE.search(value):
+        raise InputError(path, "holds a lone surrogate (\\ud800-\\udfff), not text", line, field)
+    return value
 
 
 def _words(value, path, line: int) -> tuple[Word, ...]:
@@ -37,8 +51,9 @@ def _words(value, path, line: int) -> tuple[Word, ...]:
         text = item.get("word", item.get("text"))
         if not isinstance(text, str):
             raise InputError(path, "each word needs a 'word' string", line, "words")
-        words.append(Word(text, _number(item, "start", path, line),
-                          _number(item, "end", path, line)))
+        words.append(Word(_text(text, path, line, "words"),
+                          _number(item, "start", path, line, "words.start"),
+                          _number(item, "end", path, line, "words.end")))
     return tuple(words)
 
 
@@ -48,13 +63,22 @@ def _spotted(value, path, line: int) -> tuple[PhraseHit, ...]:
         raise InputError(path, "must be a list of {kind, phrase, start, end}", line, "spotted")
     hits = []
     for item in value:
-        if not isinstance(item.get("kind"), str) or not isinstance(item.get("phrase"), str):
-            raise InputError(path, "each hit needs 'kind' and 'phrase' strings", line, "spotted")
+        strings = {key: item.get(key, "") for key in ("kind", "phrase", "matched", "category",
+                                                        "severity")}
+        if not item.get("kind") or not item.get("phrase") or not all(
+                isinstance(v, str) for v in strings.values()):
+            raise InputError(path, "each hit needs 'kind' and 'phrase' strings (and 'matched', "
+                             "'category', 'severity' are strings)", line, "spotted")
+        for text in strings.values():
+            _text(text, path, line, "spotted")
+        score = item.get("score", 100.0)
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0 <= score <= 100:
+            raise InputError(path, f"score must be a number 0-100, not {score!r}", line,
+                             "spotted.score")
         hits.append(PhraseHit(
-            kind=item["kind"], phrase=item["phrase"], matched=str(item.get("matched", "")),
-            utterance=-1, start=_number(item, "start", path, line),
-            end=_number(item, "end", path, line), score=float(item.get("score", 100.0)),
-            category=str(item.get("category", "")), severity=str(item.get("severity", ""))))
+            utterance=-1, start=_number(item, "start", path, line, "spotted.start"),
+            end=_number(item, "end", path, line, "spotted.end"), score=float(score),
+            **strings))
     return tuple(hits)
 
 
@@ -64,6 +88,8 @@ def parse_line(raw: str, path, line: int) -> Utterance:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", line) from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON here: nested too deeply", line) from None
     if not isinstance(obj, dict):
         raise InputError(path, "must be a JSON object", line)
     start = _number(obj, "start", path, line)
@@ -76,15 +102,18 @@ def parse_line(raw: str, path, line: int) -> Utterance:
     text = obj.get("text")
     if not isinstance(text, str):
         raise InputError(path, "missing or not a string", line, "text")
+    text = _text(text, path, line, "text")
     optional = {}
     for key in _OPTIONAL_STR:
         value = obj.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
             raise InputError(path, f"must be a string, not {value!r}", line, key)
-        optional[key] = str(value) if value is not None else None
+        optional[key] = _text(str(value), path, line, key) if value is not None else None
     dbfs = obj.get("dbfs")
-    if dbfs is not None and (isinstance(dbfs, bool) or not isinstance(dbfs, (int, float))):
-        raise InputError(path, f"must be a number, not {dbfs!r}", line, "dbfs")
+    if dbfs is not None and (isinstance(dbfs, bool) or not isinstance(dbfs, (int, float))
+                             or not -200 <= dbfs <= 20):
+        raise InputError(path, f"must be a level in dBFS (-200 to 20), not {dbfs!r}", line,
+                         "dbfs")
     return Utterance(
         start=start, end=end, role=role, text=text, pinyin=optional["pinyin"] or "",
         visit=optional["visit"], window=optional["window"], staff=optional["staff"],

@@ -98,3 +98,22 @@ def test_cli_check_fails_with_one_clear_error(run, tmp_path):
     result = run("lexicon", "check", tmp_path)
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {tmp_path / 't.toml'}, line 4: field 'severity'")
+
+
+@pytest.mark.parametrize("text,line,field,message", [
+    ('phrases = [1]\n[lexicon]\nkind = "greeting"\n', 1, "phrases", "entry 1 is 1, not a table"),
+    ('phrases = ["您好", 3]\n[lexicon]\nkind = "greeting"\n', 1, "phrases",
+     "entry 1 is '您好', not a table"),
+    ('[lexicon]\nkind = "greeting"\n\n[[phrase]]\ntext = "您好"\n', 4, "phrase", "unknown table"),
+    ('[lexicon]\nkind = "greeting"\n\n[[Phrases]]\ntext = "您好"\n', 4, "Phrases", "unknown table"),
+    ('[lexicon]\nkind = "greeting"\n\n[[lexicon.phrases]]\ntext = "您好"\n', 4, "lexicon.phrases",
+     "unknown key"),
+    ('[lexicon]\nkind = "greeting"\nphrases = ["您好"]\n', 3, "lexicon.phrases", "unknown key"),
+    ('[lexicon]\nkind = "greeting"\n', None, "phrases", "no phrases"),
+    ('phrases = []\n[lexicon]\nkind = "greeting"\n', 1, "phrases", "no phrases"),
+])
+def test_phrases_that_would_be_ignored_are_errors(tmp_path, text, line, field, message):
+    path = write(tmp_path, "greeting.toml", text)
+    where = f", line {line}" if line else ""
+    with pytest.raises(InputError, match=rf"greeting\.toml{where}: field '{field}': {message}"):
+        lexicon.load_file(path)

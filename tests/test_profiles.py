@@ -64,3 +64,38 @@ def test_extends_loop_is_an_error(lexicon_copy):
     (lexicon_copy / "profiles" / "b.toml").write_text('[profile]\nextends = "a"\n')
     with pytest.raises(InputError, match="loop"):
         profiles.load("a", lexicon_copy)
+
+
+@pytest.mark.parametrize("text,field,message", [
+    ('profile = "x"\n', "profile", "must be a table"),
+    ('[profile]\nextends = 5\n', "profile.extends", "must be a string"),
+    ('[profile]\nlexicons = "greeting"\n', "profile.lexicons", "must be a list of strings"),
+    ('[profile]\nextends = "general"\n[rules]\ngreeting = 5\n', "rules.greeting", "must be a table"),
+    ('[profile]\nextends = "general"\n[matching]\nthresholds = 5\n', "matching.thresholds",
+     "must be a table"),
+    ('[profile]\nextends = "general"\n[matching.thresholds]\ntaboo = 300\n',
+     "matching.thresholds.taboo", "needs a known kind and a number 0-100"),
+    ('[profile]\nextends = "general"\n[rules.please]\nplease_markers = 5\n',
+     "rules.please.please_markers", "must be a list of strings"),
+    ('[profile]\nextends = "general"\n[rules.please]\nplease_markers = ["请", 1]\n',
+     "rules.please.please_markers", "must be a list of strings"),
+    ('[profile]\nextends = "general"\n[visits]\nvisit_gap_s = -30\n', "visits.visit_gap_s",
+     "must not be negative"),
+    ('[profile]\nextends = "general"\n[visits]\nmax_wait_s = inf\n', "visits.max_wait_s",
+     "must be a number"),
+    ('[profile]\nextends = "general"\n[scoring]\npass_at = 900\n', "scoring.pass_at", "must be 0-100"),
+    ('[profile]\nextends = "general"\n[matching]\nexact_below = 2.5\n', "matching.exact_below",
+     "must be a whole number"),
+    ('[profile]\nextends = "general"\n[rules.greeting]\nsettings = 3\n', "rules.greeting.settings",
+     "cannot be set"),
+])
+def test_unusable_parameters_are_named(lexicon_copy, text, field, message):
+    (lexicon_copy / "profiles" / "custom.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=f"custom.toml: field '{field}': {message}"):
+        profiles.load("custom", lexicon_copy)
+
+
+def test_a_level_may_be_negative(lexicon_copy):
+    (lexicon_copy / "profiles" / "custom.toml").write_text(
+        '[profile]\nextends = "general"\n[rules.volume]\nmax_dbfs = -3\n', encoding="utf-8")
+    assert profiles.load("custom", lexicon_copy).rules.max_dbfs == -3.0

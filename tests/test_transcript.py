@@ -71,3 +71,26 @@ def test_heard_by_round_trips_and_decoded_text_is_matched_by_its_pinyin(scorer):
     assert not typed.decoded
     _, hits = scorer.hear(utterance, 0)
     assert hits and hits[0].matched == "你号"  # quoted in the decoded characters
+
+
+@pytest.mark.parametrize("line,message", [
+    ('{"start": 1, "end": Infinity, "role": "staff", "text": "x"}', r"field 'end': must be a number"),
+    ('{"start": NaN, "end": 3, "role": "staff", "text": "x"}', r"field 'start': must be a number"),
+    ('{"start": 1, "end": 1e308, "role": "staff", "text": "x"}', r"field 'end': .* more than 31 days"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "words": [{"word": "x", "start": 1, '
+     '"end": -Infinity}]}', r"field 'words.end'"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "dbfs": NaN}', r"field 'dbfs'"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "\\ud800您好"}', r"field 'text': .*surrogate"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "staff": "\\udfff"}',
+     r"field 'staff': .*surrogate"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "spotted": [{"kind": "greeting", '
+     '"phrase": "您好", "start": 1, "end": 2, "score": "high"}]}', r"field 'spotted.score'"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "spotted": [{"kind": "greeting", '
+     '"phrase": "您好", "start": 1, "end": 2, "matched": ["x"]}]}', r"field 'spotted'"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "deep": ' + "[" * 100_000
+     + "]" * 100_000 + "}", r"line 2: not valid JSON here: nested too deeply"),
+])
+def test_unusable_values_are_named(write_jsonl, line, message):
+    path = write_jsonl(['{"start": 1, "end": 2, "role": "staff", "text": "您好"}', line])
+    with pytest.raises(InputError, match="line 2: " + message.removeprefix("line 2: ")):
+        transcript.read(path)
