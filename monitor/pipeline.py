@@ -123,9 +123,9 @@ class Scorer:
         they are expected: there, a phrase heard half right counts (a recogniser that wrote
         请走 for 请慢走 still heard the farewell)."""
         staff = [i for i in indices if utterances[i].role == "staff"]
+        extra = {i: hits[i] for i in indices if i in hits}  # this visit's, not the session's
         if not staff:
-            return hits
-        extra = dict(hits)
+            return extra
         for i, kind in ((staff[0], "greeting"), (staff[-1], "farewell")):
             if any(h.kind == kind for h in extra.get(i, ())):
                 continue
