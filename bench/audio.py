@@ -10,8 +10,10 @@ Sections:
            hall RTF = wall time / the longest window's audio (all windows run side by
            side); cpu/stream s = CPU per second of one channel's audio; cpu/speech s =
            CPU per second of speech the VAD passed on (the cost when a side talks).
-  latency  end of a phrase (its hit's end time) to the hit being stored, on the samples:
-           the audio time until the VAD closes the utterance, plus the measured processing.
+  latency  end of a phrase to its judgement reaching the lights (a light change stored),
+           speech judged while it is spoken: the audio time until the phrase is heard,
+           plus the measured processing; on the samples (phrase end: the final hit's end)
+           and on espeak renders of other voices (the taboo's true end); withdrawn reds.
   recall   phrases the scorer finds in the samples' reference transcripts that it also
            finds when the samples' audio goes through the pipeline.
   false    phrase hits per hour on ../shared/data/real-zh (ordinary speech), minus those
@@ -87,32 +89,98 @@ def speed(windows_list=(1, 20, 40)) -> None:
               f"{1 / per_stream:>13.0f}")
 
 
-def latency() -> None:
+def latency() -> dict[str, list[float]]:
+    """End of a phrase -> its judgement given to the lights (any light change stored), with
+    speech judged while it is spoken; on the samples and on espeak renders of other voices
+    (taboos inside longer staff lines, their true end known). Returns the delays."""
+    from monitor.alerts import LightMachine
+    from renders import renders
+
     engine = sherpa_engine()
-    delays = []
-    for path in SAMPLES:
-        scorer = Scorer.load(profile_of(path))
+    runs = [(p, profile_of(p), ()) for p in SAMPLES]
+    runs += [(r.path, "general", r.truths) for r in renders()]  # mono: staff
+    phrases, reds, changes, quick, missed = [], [], 0, 0, []
+    withdrawn = 0
+    for path, profile, truths in runs:
         with tempfile.TemporaryDirectory() as scratch:
-            session = LiveSession(scorer, Store(Path(scratch) / "bench.db"), window=path.stem)
-            transcriber = Transcriber(engine)
-            stored: set = set()
-            for block in _blocks(path):
-                began = time.perf_counter()
-                updates = [up for chunk in block for u in transcriber.feed(chunk)
-                           for up in session.feed(u)]  # feed() stores before it returns
-                spent = time.perf_counter() - began
-                arrived = block[0].start + len(block[0].samples) / sources.SAMPLE_RATE
+            store = Store(Path(scratch) / "bench.db")
+            session = LiveSession(Scorer.load(profile), store, window=path.stem)
+            stored: list = []  # (event, perf_counter when stored)
+            lights = LightMachine(acknowledged=store.acknowledged,
+                                  record=lambda e: stored.append(
+                                      (store.add_light_event(e), time.perf_counter()))
+                                  or stored[-1][0])
+            transcriber = Transcriber(engine, partials=True,
+                                      on_speech=lambda role, at: session.speech_started(at))
+            seen: list = []  # (hit, audio time its judgement reached the lights)
+            clock = {"arrived": 0.0, "began": 0.0}
+
+            def audio_time(at: float) -> float:
+                return clock["arrived"] + at - clock["began"]
+
+            def judged(updates) -> None:
                 for update in updates:
-                    for hit in update.visit.hits:
-                        key = (hit.kind, hit.phrase, round(hit.start, 1))
-                        if hit.kind not in CUE and key not in stored:
-                            stored.add(key)
-                            delays.append(max(0.0, arrived - hit.end) + spent)
-    delays.sort()
-    print("\n## latency: end of a phrase -> its hit stored (samples, sherpa, VAD hangover "
-          f"{Transcriber(engine).vad_options.hangover_s} s)")
-    print(f"hits {len(delays)}  median {statistics.median(delays):.2f} s  "
-          f"p95 {delays[int(0.95 * (len(delays) - 1))]:.2f} s  max {delays[-1]:.2f} s")
+                    lights.update(update)
+                    now = audio_time(time.perf_counter())
+                    seen.extend((h, now) for h in update.visit.hits if h.kind not in CUE)
+
+            next_tick = 0.0
+            for block in _blocks(path):
+                clock["began"] = time.perf_counter()
+                clock["arrived"] = block[0].start + len(block[0].samples) / sources.SAMPLE_RATE
+                for chunk in block:
+                    for utterance in transcriber.feed(chunk):
+                        judged(session.feed(utterance))
+                if clock["arrived"] >= next_tick:
+                    next_tick = clock["arrived"] + 1.0
+                    judged(session.tick(clock["arrived"]))
+                    lights.tick(session.wall(clock["arrived"]))
+            for utterance in transcriber.flush():
+                judged(session.feed(utterance))
+            judged(session.flush())
+            withdrawn += lights.withdrawn
+            events = [(e, audio_time(t)) for e, t in stored]
+            changes += len(events)
+            quick += sum(1 for (a, _), (b, _) in zip(events, events[1:])
+                         if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
+            if truths:  # renders: the taboo's true end -> the red stored
+                for truth in truths:
+                    red = [t for e, t in events if e.state == "red" and
+                           truth.start < t < truth.end + 5]
+                    if red:
+                        reds.append(red[0] - truth.end)
+                    else:
+                        missed.append(f"{path.stem} {truth.phrase}")
+                    heard = [t for h, t in seen if h.kind == "taboo"
+                             and truth.start - 0.5 < h.start < truth.end + 0.5]
+                    if heard:
+                        phrases.append(min(heard) - truth.end)
+                continue
+            for visit in session.session.visits:  # samples: the final hit's end
+                for hit in visit.hits:
+                    if hit.kind in CUE:
+                        continue
+                    heard = [t for h, t in seen if h.kind == hit.kind and h.phrase == hit.phrase
+                             and abs(h.start - hit.start) < 0.5]
+                    delay = max(0.0, min(heard) - hit.end)
+                    phrases.append(delay)
+                    if hit.kind == "taboo" and hit.severity == "critical":
+                        reds.append(delay)
+
+    def line(name: str, values: list[float]) -> str:
+        values = sorted(values)
+        return (f"{name}: n {len(values)}  median {statistics.median(values):.2f} s  "
+                f"p95 {values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]:.2f} s  "
+                f"max {values[-1]:.2f} s")
+
+    print("\n## latency: end of a phrase -> judged and its light change stored (samples and "
+          f"{len(runs) - len(SAMPLES)} espeak renders; partial results judged; sherpa)")
+    print(line("phrases (all kinds but cues)", phrases))
+    print(line("critical taboo -> red stored", reds))
+    print(f"light changes {changes}; reds withdrawn {withdrawn} "
+          f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
+          f"taboos missed in renders {len(missed)}" + (f" ({', '.join(missed)})" if missed else ""))
+    return {"phrases": phrases, "reds": reds}
 
 
 def _blocks(path: Path):

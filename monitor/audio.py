@@ -18,14 +18,18 @@ from .vad import Vad, VadOptions
 
 
 class Transcriber:
-    """Feed chunks of any side; get finished utterances; flush() at the end of the stream."""
+    """Feed chunks of any side; get finished utterances; flush() at the end of the stream.
+
+    With `partials`, each piece of speech also gives what has been heard so far of the
+    segment (`Utterance.partial`, when it changed): the live path judges it at once."""
 
     def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
-                 on_speech: Callable[[str, float], None] | None = None):
+                 on_speech: Callable[[str, float], None] | None = None, partials: bool = False):
         """`on_speech(role, start)` hears when a speech segment begins (before its words)."""
         self.engine = engine
         self.vad_options = vad_options or VadOptions()
         self.on_speech = on_speech
+        self.partials = partials
         self._vads: dict[str, Vad] = {}
         self._streams = {}
 
@@ -35,10 +39,14 @@ class Transcriber:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
             self._streams[chunk.role] = self.engine.stream(chunk.role)
         utterances = []
+        stream = self._streams[chunk.role]
         for piece in vad.feed(chunk):
             if self.on_speech and piece.start == piece.segment_start:
                 self.on_speech(chunk.role, piece.start)
-            utterances += self._streams[chunk.role].feed(piece)
+            utterances += stream.feed(piece)
+            so_far = None if piece.final or not self.partials else stream.partial()
+            if so_far:
+                utterances.append(so_far)
         return utterances
 
     def flush(self) -> list[Utterance]:
