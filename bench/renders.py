@@ -19,7 +19,9 @@ import soundfile as sf
 
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / "out" / "renders"
-VOICES = ("cmn-latn-pinyin+f2", "cmn-latn-pinyin+m3")
+VOICES = tuple((voice, speed) for voice in ("cmn-latn-pinyin+f2", "cmn-latn-pinyin+m3",
+                                             "cmn-latn-pinyin+m7", "cmn-latn-pinyin")
+               for speed in (130, 175))  # espeak voice, words a minute
 GAP_S = 0.05  # between the pieces of one line (less than the VAD's hangover: one utterance)
 PAUSE_S = 2.0  # between lines
 # (before, taboo, after): the taboo in the middle of an ordinary staff sentence
@@ -30,6 +32,10 @@ LINES = (
     ("我这边系统正在更新", "急什么", "您在旁边的椅子上坐一会儿"),
     ("您这个申请表填得不对", "你不要再讲了", "先去三号窗口拿一张新的表"),
     ("这个问题刚才已经回答过", "你聋了吗", "说了要先在网上预约才行"),
+    ("您的材料还差一份证明", "你怎么这么烦啊", "明天带齐了再来办理"),
+    ("我现在手上有三个人的业务", "没看我正忙着吗", "请您到后面等一下"),
+    ("复印件要盖章才有效", "不要啰嗦", "按照这个单子上写的准备"),
+    ("您的号已经过了", "神经病", "重新取一个号排队吧"),
 )
 
 
@@ -46,14 +52,15 @@ class Truth:
 class Render:
     path: Path
     voice: str
+    speed: int
     truths: tuple[Truth, ...]
 
 
-def _speak(text: str, voice: str) -> np.ndarray:
+def _speak(text: str, voice: str, speed: int) -> np.ndarray:
     import soxr
 
     with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-        subprocess.run(["espeak-ng", "-v", voice, "-w", raw.name, text], check=True,
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", raw.name, text], check=True,
                        capture_output=True)
         samples, rate = sf.read(raw.name, dtype="float32")
     samples = soxr.resample(samples, rate, RATE).astype(np.float32)
@@ -66,8 +73,8 @@ def renders() -> list[Render]:
     if shutil.which("espeak-ng") is None:
         return []
     out = []
-    for voice in VOICES:
-        path = CACHE / f"taboo_{voice.replace('+', '_')}.wav"
+    for voice, speed in VOICES:
+        path = CACHE / f"taboo_{voice.replace('+', '_')}_{speed}.wav"
         meta = path.with_suffix(".json")
         if not path.exists() or not meta.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +82,7 @@ def renders() -> list[Render]:
             at = PAUSE_S
             for before, taboo, after in LINES:
                 for n, text in enumerate((before, taboo, after)):
-                    piece = _speak(text, voice)
+                    piece = _speak(text, voice, speed)
                     if n == 1:
                         truths.append({"phrase": taboo, "start": at,
                                        "end": at + len(piece) / RATE})
@@ -85,5 +92,5 @@ def renders() -> list[Render]:
             sf.write(path, np.concatenate(audio), RATE)
             meta.write_text(json.dumps(truths, ensure_ascii=False), encoding="utf-8")
         truths = tuple(Truth(**t) for t in json.loads(meta.read_text(encoding="utf-8")))
-        out.append(Render(path, voice, truths))
+        out.append(Render(path, voice, speed, truths))
     return out

@@ -23,7 +23,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from .pipeline import Scorer, announces_wait
-from .normalize import NormText
+from .lexicon import Lexicon
+from .normalize import NormText, normalize
 from .records import Finding, LiveUpdate, PhraseHit, Session, Utterance, Visit
 from .rules import score
 from .storage import StorageError, Store
@@ -38,6 +39,28 @@ def _signature(findings: Iterable[Finding]) -> set[tuple]:
 
 def _key(finding: Finding) -> tuple:
     return finding.rule, finding.start, finding.severity, finding.text
+
+
+def settling(lexicon: Lexicon) -> dict[tuple[str, str], float]:
+    """Per phrase, the syllables that must be heard after it before a hit on part of an
+    utterance holds: an exception that goes on past the phrase (急什么 → 急什么时候) could
+    still cancel it, and a phrase that only counts at an utterance's end waits for the end."""
+    out: dict[tuple[str, str], float] = {}
+    for phrase in lexicon.phrases:
+        need = float("inf") if phrase.position == "final" else 0.0
+        for exception in phrase.exceptions:
+            tails = [len(normalize(exception[exception.index(form) + len(form):]))
+                     for form in phrase.forms if form in exception]
+            need = max(need, min(tails) if tails else len(normalize(exception)))
+        if need:
+            out[(phrase.kind, phrase.text)] = need
+    return out
+
+
+def _after(utterance: Utterance, moment: float) -> int:
+    """Syllables heard after a moment (a word of characters counts each character)."""
+    return sum(1 if utterance.pinyin else len(w.text)
+               for w in utterance.words if w.start >= moment - 0.01)
 
 
 class LiveSession:
@@ -64,6 +87,7 @@ class LiveSession:
         self._unsaved_visits: dict[str, Visit] = {}
         self.partials: dict[str, tuple[Utterance, NormText, list[PhraseHit]]] = {}  # per role
         self._shown: set[tuple] = set()  # findings of the last update given
+        self._settling = settling(scorer.lexicon)
         self._persist(lambda: store.open_session(self.session))
 
     def feed(self, utterance: Utterance) -> list[LiveUpdate]:
@@ -154,7 +178,8 @@ class LiveSession:
             index = len(utterances)
             utterances.append(utterance)
             norms.append(norm)
-            hits[index] = [replace(h, utterance=index) for h in found]
+            hits[index] = [replace(h, utterance=index) for h in found
+                           if _after(utterance, h.end) >= self._settling.get((h.kind, h.phrase), 0)]
         indices = tuple(self.current) + tuple(range(len(self.session.utterances),
                                                     len(utterances)))
         label_ = self.visit_label or label(self.session.window, self.visits_seen + 1)
