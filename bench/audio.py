@@ -99,7 +99,7 @@ def latency() -> dict[str, list[float]]:
     engine = sherpa_engine()
     runs = [(p, profile_of(p), ()) for p in SAMPLES]
     runs += [(r.path, "general", r.truths) for r in renders()]  # mono: staff
-    phrases, reds, changes, quick, missed = [], [], 0, 0, []
+    phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     withdrawn = 0
     for path, profile, truths in runs:
         with tempfile.TemporaryDirectory() as scratch:
@@ -111,11 +111,15 @@ def latency() -> dict[str, list[float]]:
                 """The moment on the audio's clock, if blocks came in real time."""
                 return clock["arrived"] + at - clock["began"]
 
-            events: list = []  # (event, audio time it was stored)
-            lights = LightMachine(acknowledged=store.acknowledged,
-                                  record=lambda e: events.append(
-                                      (store.add_light_event(e), audio_time(time.perf_counter())))
-                                  or events[-1][0])
+            events: list = []  # (event, audio time it was stored, of which processing)
+
+            def record(event):
+                event = store.add_light_event(event)
+                done = time.perf_counter()
+                events.append((event, audio_time(done), done - clock["began"]))
+                return event
+
+            lights = LightMachine(acknowledged=store.acknowledged, record=record)
             transcriber = Transcriber(engine, partials=True,
                                       on_speech=lambda role, at: session.speech_started(at))
             seen: list = []  # (hit, audio time its judgement reached the lights)
@@ -142,15 +146,21 @@ def latency() -> dict[str, list[float]]:
             judged(session.flush())
             withdrawn += lights.withdrawn
             changes += len(events)
-            quick += sum(1 for (a, _), (b, _) in zip(events, events[1:])
+            quick += sum(1 for (a, *_), (b, *_) in zip(events, events[1:])
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
+            red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
+
+            def red_after(start: float, end: float, until: float) -> None:
+                red = [(t, spent) for t, spent in red_at if start < t < until]
+                if red:
+                    reds.append(red[0][0] - end)
+                    work.append(red[0][1])
+                return bool(red)
+
             if truths:  # renders: the taboo's true end -> the red stored
-                for truth in truths:
-                    red = [t for e, t in events if e.state == "red" and
-                           truth.start < t < truth.end + 5]
-                    if red:
-                        reds.append(red[0] - truth.end)
-                    else:
+                for n, truth in enumerate(truths):
+                    until = truths[n + 1].start if n + 1 < len(truths) else truth.end + 5
+                    if not red_after(truth.start, truth.end, min(until, truth.end + 3)):
                         missed.append(f"{path.stem} {truth.phrase}")
                     heard = [t for h, t in seen if h.kind == "taboo"
                              and truth.start - 0.5 < h.start < truth.end + 0.5]
@@ -166,7 +176,7 @@ def latency() -> dict[str, list[float]]:
                     delay = max(0.0, min(heard) - hit.end)
                     phrases.append(delay)
                     if hit.kind == "taboo" and hit.severity == "critical":
-                        reds.append(delay)
+                        red_after(hit.start, hit.end, hit.end + 3)
 
     def line(name: str, values: list[float]) -> str:
         values = sorted(values)
@@ -178,6 +188,7 @@ def latency() -> dict[str, list[float]]:
           f"{len(runs) - len(SAMPLES)} espeak renders; partial results judged; sherpa)")
     print(line("all phrases but cues -> first judgement given to the lights", phrases))
     print(line("critical taboo -> red stored", reds))
+    print(line("  of which processing (decode, judge, store) after the block arrived", work))
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)} (espeak's Mandarin)")

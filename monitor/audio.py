@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import sources
 from .asr import Engine
-from .records import AudioChunk, Session, Utterance
+from .records import AudioChunk, Session, Utterance, Voiced
 from .vad import Vad, VadOptions
 
 
@@ -21,7 +21,9 @@ class Transcriber:
     """Feed chunks of any side; get finished utterances; flush() at the end of the stream.
 
     With `partials`, each piece of speech also gives what has been heard so far of the
-    segment (`Utterance.partial`, when it changed): the live path judges it at once."""
+    segment (`Utterance.partial`, when it changed): the live path judges it at once. A
+    segment that ends without words after a partial result gives an empty partial one, so
+    nothing is left judged as still being said."""
 
     def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
                  on_speech: Callable[[str, float], None] | None = None, partials: bool = False):
@@ -32,6 +34,7 @@ class Transcriber:
         self.partials = partials
         self._vads: dict[str, Vad] = {}
         self._streams = {}
+        self._told: set[str] = set()  # sides whose segment has given a partial result
 
     def feed(self, chunk: AudioChunk) -> list[Utterance]:
         vad = self._vads.get(chunk.role)
@@ -39,19 +42,31 @@ class Transcriber:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
             self._streams[chunk.role] = self.engine.stream(chunk.role)
         utterances = []
-        stream = self._streams[chunk.role]
         for piece in vad.feed(chunk):
             if self.on_speech and piece.start == piece.segment_start:
                 self.on_speech(chunk.role, piece.start)
-            utterances += stream.feed(piece)
-            so_far = None if piece.final or not self.partials else stream.partial()
-            if so_far:
-                utterances.append(so_far)
+            utterances += self._hear(piece)
         return utterances
 
+    def _hear(self, piece: Voiced) -> list[Utterance]:
+        stream = self._streams[piece.role]
+        heard = stream.feed(piece)
+        if not self.partials:
+            return heard
+        if not piece.final:
+            so_far = stream.partial()
+            if so_far:
+                self._told.add(piece.role)
+            return [so_far] if so_far else []
+        if not heard and piece.role in self._told:  # what was heard so far came to nothing
+            end = piece.start + len(piece.samples) / sources.SAMPLE_RATE
+            heard = [Utterance(piece.segment_start, end, piece.role, partial=True,
+                               heard_by=self.engine.name)]
+        self._told.discard(piece.role)
+        return heard
+
     def flush(self) -> list[Utterance]:
-        return [u for role, vad in self._vads.items()
-                for piece in vad.flush() for u in self._streams[role].feed(piece)]
+        return [u for vad in self._vads.values() for piece in vad.flush() for u in self._hear(piece)]
 
     @property
     def speech_s(self) -> float:

@@ -87,6 +87,7 @@ class LiveSession:
         self._unsaved_visits: dict[str, Visit] = {}
         self.partials: dict[str, tuple[Utterance, NormText, list[PhraseHit]]] = {}  # per role
         self._shown: set[tuple] = set()  # findings of the last update given
+        self._showing: Visit | None = None  # and its visit
         self._settling = settling(scorer.lexicon)
         self._persist(lambda: store.open_session(self.session))
 
@@ -160,13 +161,26 @@ class LiveSession:
                 self._save(visit)
         shown, provisional = (self._so_far(now) if self.partials and now is not None
                               else (self.visit, ()))
-        if shown is None or not (changed or _signature(shown.findings) != self._shown):
+        if shown is None:
+            return self._vanished(now)
+        if not (changed or _signature(shown.findings) != self._shown):
             return []
         new = tuple(f for f in shown.findings if _key(f) not in self._shown)
         self._shown = _signature(shown.findings)
+        self._showing = shown
         moment = now if now is not None else shown.end
         return [LiveUpdate(self.session.window, moment, self.wall(moment), state, shown, new,
                            provisional=provisional, partial=shown is not self.visit)]
+
+    def _vanished(self, now: float | None) -> list[LiveUpdate]:
+        """A visit shown only on speech still being heard, and that speech came to nothing:
+        it ends, with nothing found."""
+        gone, self._showing, self._shown = self._showing, None, set()
+        if gone is None or now is None:
+            return []
+        return [LiveUpdate(self.session.window, now, self.wall(now), "closed",
+                           replace(gone, findings=[], hits=[], score=100.0, verdict="pass"),
+                           partial=True)]
 
     def _so_far(self, now: float) -> tuple[Visit, tuple[Finding, ...]]:
         """The visit judged with the speech still being heard: of what that speech changes,
@@ -199,6 +213,7 @@ class LiveSession:
     def _close(self, now: float | None) -> list[LiveUpdate]:
         updates = self._judge(None, "closed", always=True) if self.current else []
         self.current, self.visit, self.visit_label, self._shown = [], None, None, set()
+        self._showing = None
         if now is not None:
             updates = [replace(u, now=now, at=self.wall(now)) for u in updates]
         return updates

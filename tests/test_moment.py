@@ -158,3 +158,17 @@ def test_listen_prints_what_it_stores_or_marks_it_provisional(tmp_path, engine):
         assert sorted(f.rule for f in visit.findings) == rules
     assert [light_line(e) for e in lights_printed] == \
         [light_line(e) for e in store.light_events()]
+
+
+def test_speech_that_comes_to_nothing_takes_back_its_provisional_red(db_path):
+    """A segment whose partial result vanished (the final result is empty) ends with an
+    empty partial utterance: the red it raised is withdrawn, nothing is left pending."""
+    session = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+    for update in session.feed(_heard(0.0, "你烦不烦后面", partial=True)):
+        machine.update(update)
+    assert machine.state("W1") == "red"
+    nothing = Utterance(0.0, 2.0, "staff", partial=True, heard_by="vosk")
+    for update in session.feed(nothing) + session.tick(3.0):
+        machine.update(update)
+    assert not session.partials and machine.withdrawn == 1 and machine.state("W1") == "off"
