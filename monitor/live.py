@@ -184,8 +184,9 @@ class LiveSession:
 
     def _so_far(self, now: float) -> tuple[Visit, tuple[Finding, ...]]:
         """The visit judged with the speech still being heard: of what that speech changes,
-        only a critical finding shows now, and a finding it resolves clears; the rest waits
-        for the final judgement."""
+        only a critical finding shows now, and the warnings it resolves clear unless it also
+        raises another (customer kept waiting 22 s, then spoken to: the wait is over but was
+        too long), which waits for the final judgement like every other new finding."""
         utterances, norms = list(self.session.utterances), list(self.norms)
         hits = dict(self.hits)
         for utterance, norm, found in self.partials.values():
@@ -199,10 +200,13 @@ class LiveSession:
         label_ = self.visit_label or label(self.session.window, self.visits_seen + 1)
         view = self.scorer.judge(f"{self.session.id}-{label_}", self.session.window, indices,
                                  utterances, norms, hits, now)
-        final = _signature(self.visit.findings) if self.visit else set()
+        final = self.visit.findings if self.visit else []
+        known = _signature(final)
         provisional = tuple(f for f in view.findings
-                            if _key(f) not in final and f.severity == "critical")
-        findings = [f for f in view.findings if _key(f) in final or f in provisional]
+                            if _key(f) not in known and f.severity == "critical")
+        waits = any(_key(f) not in known and f not in provisional for f in view.findings)
+        kept = final if waits else [f for f in view.findings if _key(f) in known]
+        findings = sorted(list(kept) + list(provisional), key=lambda f: (f.start, f.rule))
         total, verdict = score(findings, self.scorer.profile.scoring)
         return replace(view, findings=findings, score=round(total, 1),
                        verdict=verdict), provisional

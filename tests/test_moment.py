@@ -172,3 +172,41 @@ def test_speech_that_comes_to_nothing_takes_back_its_provisional_red(db_path):
     for update in session.feed(nothing) + session.tick(3.0):
         machine.update(update)
     assert not session.partials and machine.withdrawn == 1 and machine.state("W1") == "off"
+
+
+def _light_states(session, machine, utterances, ticks=()):
+    events = []
+    for item in sorted([(u.end, 0, u) for u in utterances] + [(t, 1, t) for t in ticks],
+                       key=lambda x: (x[0], x[1])):
+        updates = session.tick(item[2]) if item[1] else session.feed(item[2])
+        for update in updates:
+            events += [(e.state, update.partial) for e in machine.update(update)]
+    return events
+
+
+def _customer(start, end, text):
+    return Utterance(start, end, "customer", text=text)
+
+
+def test_speech_clears_a_warning_it_resolves_at_once_and_never_flickers(db_path):
+    """Staff back after 请稍等 with 让您久等了: the waiting warning clears while they speak.
+    Staff back without having asked the customer to wait: the wait is over but was too
+    long, so the light stays yellow (no green flash before the final judgement)."""
+    asked = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+    said = [_heard(0.0, "您好请稍等", False), _customer(2.0, 3.0, "好的")]
+    back = "让您久等了您的业务办好了"
+    partials = [_heard(65.0, back[:n], True) for n in range(2, len(back))]
+    states = _light_states(asked, machine, said + partials + [_heard(65.0, back, False)],
+                           ticks=(64.0,))
+    assert states == [("green", False), ("yellow", False), ("green", True)]  # while speaking
+    assert asked.partials == {}
+
+    silent = LiveSession(Scorer.load("general"), Store(db_path), window="W2", started_at=AT)
+    machine = LightMachine()
+    said = [_heard(0.0, "您好", False), _customer(2.0, 3.0, "我办社保卡")]
+    back = "您的社保卡办好了"
+    partials = [_heard(26.0, back[:n], True) for n in range(2, len(back))]
+    states = _light_states(silent, machine, said + partials + [_heard(26.0, back, False)],
+                           ticks=(24.0,))
+    assert [state for state, _ in states] == ["green", "yellow"]
