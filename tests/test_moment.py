@@ -210,3 +210,20 @@ def test_speech_clears_a_warning_it_resolves_at_once_and_never_flickers(db_path)
     states = _light_states(silent, machine, said + partials + [_heard(26.0, back, False)],
                            ticks=(24.0,))
     assert [state for state, _ in states] == ["green", "yellow"]
+
+
+def test_play_prints_what_it_stores(run, db_path):
+    from .conftest import ROOT
+
+    result = run("play", ROOT / "audio" / "utility_day.jsonl", "--window", "W05",
+                 "--db", db_path, "--at", "2026-11-20T09:00")
+    assert result.exit_code == 0, result.stderr
+    store = Store(db_path)
+    ended = [line.split()[2:7] for line in result.stdout.splitlines() if " ended " in line]
+    stored = [[row["id"].rsplit("-", 1)[-1], "ended", "score", f"{row['score']:.0f}",
+               row["verdict"].upper()]
+              for row in store.db["visits"].rows_where(order_by="start")]
+    assert ended == stored and len(stored) == 2
+    assert "（暂定）" not in result.stdout  # a transcript has no speech still going on
+    lights = [line for line in result.stdout.splitlines() if line.startswith("    light ")]
+    assert lights == [light_line(e) for e in store.light_events()]
