@@ -11,8 +11,8 @@ Speech still going on arrives too (`Utterance.partial`, what the recogniser has 
 far). It is judged at once through the same `Scorer` with everything final, and never
 stored: while it lasts an update shows the visit as it stands with it (`LiveUpdate.partial`),
 where it may only add critical findings (a taboo, `LiveUpdate.provisional`) and clear
-warnings it resolves (a greeting heard); other new findings wait for the end of the
-utterance, whose final judgement confirms or corrects what was shown.
+warnings it resolves (a customer left waiting is spoken to); other new findings wait for
+the end of the utterance, whose final judgement confirms or corrects what was shown.
 """
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .pipeline import Scorer, announces_wait
 from .lexicon import Lexicon
 from .normalize import NormText, normalize
+from .pipeline import Scorer, announces_wait
 from .records import Finding, LiveUpdate, PhraseHit, Session, Utterance, Visit
 from .rules import score
 from .storage import StorageError, Store
