@@ -100,6 +100,7 @@ def latency() -> dict[str, list[float]]:
     runs = [(p, profile_of(p), ()) for p in SAMPLES]
     runs += [(r.path, "general", r.truths) for r in renders()]  # mono: staff
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
+    which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
     for path, profile, truths in runs:
         with tempfile.TemporaryDirectory() as scratch:
@@ -150,17 +151,19 @@ def latency() -> dict[str, list[float]]:
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
             red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
 
-            def red_after(start: float, end: float, until: float) -> None:
+            def red_after(start: float, end: float, until: float, what: str) -> bool:
                 red = [(t, spent) for t, spent in red_at if start < t < until]
                 if red:
                     reds.append(red[0][0] - end)
                     work.append(red[0][1])
+                    which.append((red[0][0] - end, f"{path.stem} {what}"))
                 return bool(red)
 
             if truths:  # renders: the taboo's true end -> the red stored
                 for n, truth in enumerate(truths):
                     until = truths[n + 1].start if n + 1 < len(truths) else truth.end + 5
-                    if not red_after(truth.start, truth.end, min(until, truth.end + 3)):
+                    if not red_after(truth.start, truth.end, min(until, truth.end + 3),
+                                     truth.phrase):
                         missed.append(f"{path.stem} {truth.phrase}")
                     heard = [t for h, t in seen if h.kind == "taboo"
                              and truth.start - 0.5 < h.start < truth.end + 0.5]
@@ -176,7 +179,7 @@ def latency() -> dict[str, list[float]]:
                     delay = max(0.0, min(heard) - hit.end)
                     phrases.append(delay)
                     if hit.kind == "taboo" and hit.severity == "critical":
-                        red_after(hit.start, hit.end, hit.end + 3)
+                        red_after(hit.start, hit.end, hit.end + 3, hit.phrase)
 
     def line(name: str, values: list[float]) -> str:
         values = sorted(values)
@@ -192,6 +195,8 @@ def latency() -> dict[str, list[float]]:
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)} (espeak's Mandarin)")
+    print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
+                                      for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
 
 

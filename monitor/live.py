@@ -41,26 +41,35 @@ def _key(finding: Finding) -> tuple:
     return finding.rule, finding.start, finding.severity, finding.text
 
 
-def settling(lexicon: Lexicon) -> dict[tuple[str, str], float]:
-    """Per phrase, the syllables that must be heard after it before a hit on part of an
-    utterance holds: an exception that goes on past the phrase (急什么 → 急什么时候) could
-    still cancel it, and a phrase that only counts at an utterance's end waits for the end."""
-    out: dict[tuple[str, str], float] = {}
+def settling(lexicon: Lexicon) -> dict[tuple[str, str], tuple[tuple[str, ...], ...] | None]:
+    """Per phrase, what an exception adds after it (急什么 → 时候, for 急什么时候): a hit on part
+    of an utterance holds only once the syllables heard after it rule that out. None: the
+    phrase only counts at an utterance's end, so it waits for the end."""
+    out: dict[tuple[str, str], tuple[tuple[str, ...], ...] | None] = {}
     for phrase in lexicon.phrases:
-        need = float("inf") if phrase.position == "final" else 0.0
+        if phrase.position == "final":
+            out[(phrase.kind, phrase.text)] = None
+            continue
+        tails = set()
         for exception in phrase.exceptions:
-            tails = [len(normalize(exception[exception.index(form) + len(form):]))
+            after = [exception[exception.index(form) + len(form):]
                      for form in phrase.forms if form in exception]
-            need = max(need, min(tails) if tails else len(normalize(exception)))
-        if need:
-            out[(phrase.kind, phrase.text)] = need
+            # an exception that does not contain the phrase as written: all of it may follow
+            tails.add(normalize(min(after, key=len) if after else exception).syllables)
+        if tails - {()}:
+            out[(phrase.kind, phrase.text)] = tuple(sorted(tails - {()}))
     return out
 
 
-def _after(utterance: Utterance, moment: float) -> int:
-    """Syllables heard after a moment (a word of characters counts each character)."""
-    return sum(1 if utterance.pinyin else len(w.text)
-               for w in utterance.words if w.start >= moment - 0.01)
+def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
+    """Do the syllables heard after a hit rule out every exception that could still follow?"""
+    if tails is None:
+        return False
+    after = tuple(s for w in utterance.words if w.start >= hit.end - 0.01
+                  for s in (normalize("", w.text) if utterance.pinyin
+                            else normalize(w.text)).syllables)
+    return all(len(after) >= len(tail) or (after and after != tail[:len(after)])
+               for tail in tails)
 
 
 class LiveSession:
@@ -194,7 +203,7 @@ class LiveSession:
             utterances.append(utterance)
             norms.append(norm)
             hits[index] = [replace(h, utterance=index) for h in found
-                           if _after(utterance, h.end) >= self._settling.get((h.kind, h.phrase), 0)]
+                           if _settled(h, utterance, self._settling.get((h.kind, h.phrase), ()))]
         indices = tuple(self.current) + tuple(range(len(self.session.utterances),
                                                     len(utterances)))
         label_ = self.visit_label or label(self.session.window, self.visits_seen + 1)
