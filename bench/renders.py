@@ -21,7 +21,10 @@ RATE = 16000
 CACHE = Path(__file__).resolve().parent / "out" / "renders"
 VOICES = tuple((voice, speed) for voice in ("cmn-latn-pinyin+f2", "cmn-latn-pinyin+m3",
                                              "cmn-latn-pinyin+m7", "cmn-latn-pinyin")
-               for speed in (130, 175))  # espeak voice, words a minute
+               for speed in (130, 175)) + tuple(
+    (f"cmn-latn-pinyin+{variant}", 150) for variant in ("f1", "f4", "m2", "m5"))
+# (espeak voice, words a minute); the recogniser hears only about one taboo in five of
+# espeak's Mandarin, so many voices give the latency figure enough reds
 GAP_S = 0.05  # between the pieces of one line (less than the VAD's hangover: one utterance)
 PAUSE_S = 2.0  # between lines
 # (before, taboo, after): the taboo in the middle of an ordinary staff sentence
