@@ -130,7 +130,7 @@ class LiveSession:
             self.partials[utterance.role] = (utterance, norm, found)
         else:  # the segment ended without words: nothing is being heard any more
             self.partials.pop(utterance.role, None)
-        return self._judge(utterance.end, "update" if self.current else "open")
+        return self._judge(utterance.end, "update" if self.current else "open", rejudge=False)
 
     def speech_started(self, at: float) -> None:
         """Speech began (voice activity): keep the visit open until it is heard."""
@@ -155,11 +155,13 @@ class LiveSession:
             return utterance.visit != self.visit_label
         return self.clock.expired(utterance.start)
 
-    def _judge(self, now: float | None, state: str, always: bool = False) -> list[LiveUpdate]:
+    def _judge(self, now: float | None, state: str, always: bool = False,
+               rejudge: bool = True) -> list[LiveUpdate]:
         """Re-judge the visit (stored when it changed); with speech still going on, the update
-        given shows the visit as it stands with that speech."""
+        given shows the visit as it stands with that speech. Partial speech changes nothing
+        final (`rejudge` False): what time makes due is the next tick's business."""
         changed = False
-        if self.current:
+        if self.current and rejudge:
             visit = self.scorer.judge(
                 f"{self.session.id}-{self.visit_label}", self.session.window,
                 tuple(self.current), self.session.utterances, self.norms, self.hits, now)
