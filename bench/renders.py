@@ -63,11 +63,11 @@ def _speak(text: str, voice: str, speed: int) -> np.ndarray:
     import soxr
 
     with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", raw.name, text], check=True,
-                       capture_output=True)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", raw.name, text],
+                       check=True, capture_output=True)
         samples, rate = sf.read(raw.name, dtype="float32")
     samples = soxr.resample(samples, rate, RATE).astype(np.float32)
-    loud = np.flatnonzero(np.abs(samples) > 0.01)  # espeak's own leading/trailing silence out
+    loud = np.flatnonzero(np.abs(samples) > 0.01)  # espeak's own silence before and after
     return samples[loud[0]:loud[-1] + 1] if len(loud) else samples
 
 

@@ -66,7 +66,8 @@ class Transcriber:
         return heard
 
     def flush(self) -> list[Utterance]:
-        return [u for vad in self._vads.values() for piece in vad.flush() for u in self._hear(piece)]
+        return [u for vad in self._vads.values() for piece in vad.flush()
+                for u in self._hear(piece)]
 
     @property
     def speech_s(self) -> float:
