@@ -10,8 +10,10 @@ Sections:
            hall RTF = wall time / the longest window's audio (all windows run side by
            side); cpu/stream s = CPU per second of one channel's audio; cpu/speech s =
            CPU per second of speech the VAD passed on (the cost when a side talks).
-  latency  end of a phrase (its hit's end time) to the hit being stored, on the samples:
-           the audio time until the VAD closes the utterance, plus the measured processing.
+  latency  end of a phrase to its judgement reaching the lights (a light change stored),
+           speech judged while it is spoken: the audio time until the phrase is heard,
+           plus the measured processing; on the samples (phrase end: the final hit's end)
+           and on espeak renders of other voices (the taboo's true end); withdrawn reds.
   recall   phrases the scorer finds in the samples' reference transcripts that it also
            finds when the samples' audio goes through the pipeline.
   false    phrase hits per hour on ../shared/data/real-zh (ordinary speech), minus those
@@ -102,32 +104,115 @@ def speed(windows_list=(1, 20, 40)) -> None:
               f"{1 / per_stream:>13.0f}")
 
 
-def latency() -> None:
+def latency() -> dict[str, list[float]]:
+    """End of a phrase -> its judgement given to the lights (any light change stored), with
+    speech judged while it is spoken; on the samples and on espeak renders of other voices
+    (taboos inside longer staff lines, their true end known). Returns the delays."""
+    from monitor.alerts import LightMachine
+    from renders import renders
+
     engine = sherpa_engine()
-    delays = []
-    for path in SAMPLES:
-        scorer = Scorer.load(profile_of(path))
+    runs = [(p, profile_of(p), ()) for p in SAMPLES]
+    runs += [(r.path, "general", r.truths) for r in renders()]  # mono: staff
+    phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
+    which: list[tuple[float, str]] = []  # each red's delay and what was said
+    withdrawn = 0
+    for path, profile, truths in runs:
         with tempfile.TemporaryDirectory() as scratch:
-            session = LiveSession(scorer, Store(Path(scratch) / "bench.db"), window=path.stem)
-            transcriber = Transcriber(engine)
-            stored: set = set()
-            for block in _blocks(path):
-                began = time.perf_counter()
-                updates = [up for chunk in block for u in transcriber.feed(chunk)
-                           for up in session.feed(u)]  # feed() stores before it returns
-                spent = time.perf_counter() - began
-                arrived = block[0].start + len(block[0].samples) / sources.SAMPLE_RATE
+            store = Store(Path(scratch) / "bench.db")
+            session = LiveSession(Scorer.load(profile), store, window=path.stem)
+            clock = {"arrived": 0.0, "began": 0.0}
+
+            def audio_time(at: float) -> float:
+                """The moment on the audio's clock, if blocks came in real time."""
+                return clock["arrived"] + at - clock["began"]
+
+            events: list = []  # (event, audio time it was stored, of which processing)
+
+            def record(event):
+                event = store.add_light_event(event)
+                done = time.perf_counter()
+                events.append((event, audio_time(done), done - clock["began"]))
+                return event
+
+            lights = LightMachine(acknowledged=store.acknowledged, record=record)
+            transcriber = Transcriber(engine, partials=True,
+                                      on_speech=lambda role, at: session.speech_started(at))
+            seen: list = []  # (hit, audio time its judgement reached the lights)
+
+            def judged(updates) -> None:
                 for update in updates:
-                    for hit in update.visit.hits:
-                        key = (hit.kind, hit.phrase, round(hit.start, 1))
-                        if hit.kind not in CUE and key not in stored:
-                            stored.add(key)
-                            delays.append(max(0.0, arrived - hit.end) + spent)
-    delays.sort()
-    print("\n## latency: end of a phrase -> its hit stored (samples, sherpa, VAD hangover "
-          f"{Transcriber(engine).vad_options.hangover_s} s)")
-    print(f"hits {len(delays)}  median {statistics.median(delays):.2f} s  "
-          f"p95 {delays[int(0.95 * (len(delays) - 1))]:.2f} s  max {delays[-1]:.2f} s")
+                    lights.update(update)
+                    now = audio_time(time.perf_counter())
+                    seen.extend((h, now) for h in update.visit.hits if h.kind not in CUE)
+
+            next_tick = 0.0
+            for block in _blocks(path):
+                clock["began"] = time.perf_counter()
+                clock["arrived"] = block[0].start + len(block[0].samples) / sources.SAMPLE_RATE
+                for chunk in block:
+                    for utterance in transcriber.feed(chunk):
+                        judged(session.feed(utterance))
+                if clock["arrived"] >= next_tick:
+                    next_tick = clock["arrived"] + 1.0
+                    judged(session.tick(clock["arrived"]))
+                    lights.tick(session.wall(clock["arrived"]))
+            for utterance in transcriber.flush():
+                judged(session.feed(utterance))
+            judged(session.flush())
+            withdrawn += lights.withdrawn
+            changes += len(events)
+            quick += sum(1 for (a, *_), (b, *_) in zip(events, events[1:])
+                         if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
+            red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
+
+            def red_after(start: float, end: float, until: float, what: str) -> bool:
+                red = [(t, spent) for t, spent in red_at if start < t < until]
+                if red:
+                    reds.append(red[0][0] - end)
+                    work.append(red[0][1])
+                    which.append((red[0][0] - end, f"{path.stem} {what}"))
+                return bool(red)
+
+            if truths:  # renders: the taboo's true end -> the red stored
+                for n, truth in enumerate(truths):
+                    until = truths[n + 1].start if n + 1 < len(truths) else truth.end + 5
+                    if not red_after(truth.start, truth.end, min(until, truth.end + 3),
+                                     truth.phrase):
+                        missed.append(f"{path.stem} {truth.phrase}")
+                    heard = [t for h, t in seen if h.kind == "taboo"
+                             and truth.start - 0.5 < h.start < truth.end + 0.5]
+                    if heard:
+                        phrases.append(min(heard) - truth.end)
+                continue
+            for visit in session.session.visits:  # samples: the final hit's end
+                for hit in visit.hits:
+                    if hit.kind in CUE:
+                        continue
+                    heard = [t for h, t in seen if h.kind == hit.kind and h.phrase == hit.phrase
+                             and abs(h.start - hit.start) < 0.5]
+                    delay = max(0.0, min(heard) - hit.end)
+                    phrases.append(delay)
+                    if hit.kind == "taboo" and hit.severity == "critical":
+                        red_after(hit.start, hit.end, hit.end + 3, hit.phrase)
+
+    def line(name: str, values: list[float]) -> str:
+        values = sorted(values)
+        return (f"{name}: n {len(values)}  median {statistics.median(values):.2f} s  "
+                f"p95 {values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]:.2f} s  "
+                f"max {values[-1]:.2f} s")
+
+    print("\n## latency: end of a phrase -> judged and its light change stored (samples and "
+          f"{len(runs) - len(SAMPLES)} espeak renders; partial results judged; sherpa)")
+    print(line("all phrases but cues -> first judgement given to the lights", phrases))
+    print(line("critical taboo -> red stored", reds))
+    print(line("  of which processing (decode, judge, store) after the block arrived", work))
+    print(f"light changes {changes}; reds withdrawn {withdrawn} "
+          f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
+          f"taboos in renders the recogniser never heard {len(missed)} (espeak's Mandarin)")
+    print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
+                                      for delay, what in sorted(which, reverse=True)[:5]))
+    return {"phrases": phrases, "reds": reds}
 
 
 def _blocks(path: Path):

@@ -5,9 +5,12 @@
 (b) in the browser: light event stored (committed by this process, as the monitor would)
     -> `courtesy serve` sees it -> server-sent event -> the board's script applies it to the
     tile (the page stamps performance.timeOrigin + now into data-applied-at);
-(c) the board with 50 windows changing within the same 100 ms: all applied, and how long.
+(c) the board with 50 windows changing within the same 100 ms: all applied, and how long;
+(d) with --moment: end of a critical taboo phrase -> red stored (bench/audio.py latency: the
+    samples and espeak renders, speech judged while spoken) combined with (b): every pair of
+    a measured (audio) delay and a measured (browser) delay, summed.
 
-Run: .venv/bin/python bench/lights.py [--changes 200] [--rounds 10]
+Run: .venv/bin/python bench/lights.py [--changes 200] [--rounds 10] [--moment]
 """
 from __future__ import annotations
 
@@ -135,7 +138,8 @@ ALL_APPLIED = """(wanted) => {
 }"""
 
 
-def in_browser(folder: Path, changes: int, rounds: int) -> list[str]:
+def in_browser(folder: Path, changes: int, rounds: int) -> tuple[list[str], list[float]]:
+    """The rows (b) and (c), and the single changes' delays in ms (for (d))."""
     from playwright.sync_api import sync_playwright
 
     db = folder / "board.db"
@@ -194,17 +198,27 @@ def in_browser(folder: Path, changes: int, rounds: int) -> list[str]:
                          burst[together]),
                  summary(f"(c) 50 windows at once ({how}), first stored → all 50 applied",
                          [a for _, a in spans[together]])]
-    return rows
+    return rows, single
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--moment", action="store_true",
+                        help="also (d): phrase end -> board tile (runs the audio latency bench)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         rows = in_process(Path(folder), args.changes)
-        rows += in_browser(Path(folder), args.changes, args.rounds)
+        browser, single = in_browser(Path(folder), args.changes, args.rounds)
+        rows += browser
+    if args.moment:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from audio import latency
+
+        reds = latency()["reds"]
+        rows.append(summary("(d) end of a critical taboo → red on the board tile (browser)",
+                            [1000 * r + b for r in reds for b in single]))
     print(f"# alert lights · {platform.machine()}, {platform.python_version()}, "
           f"{datetime.now():%Y-%m-%d}")
     print("| path | changes | median ms | p95 ms | max ms |")

@@ -6,6 +6,10 @@ finding). red: a critical finding (taboo); it stays red for `red_hold_s` and unt
 supervisor acknowledges it, because a red that vanishes before anyone saw it is useless.
 A false red destroys trust, so red comes only from critical findings.
 
+A red may come while the words are still being spoken (a critical finding in
+`LiveUpdate.provisional`): it is held until the visit's judgement holds the finding for
+good, and withdrawn (a stored change, counted) if the whole utterance does not confirm it.
+
 Every change is a stored LightEvent with its cause. Drivers (USB light, command, webhook,
 the web board reading the database) show it; a failing driver is logged and retried and
 never stops monitoring or the other drivers.
@@ -47,7 +51,16 @@ class _Window:
     wanted: str = "off"  # what the visit alone says; red may hold longer
     cause: Finding | None = None
     red: LightEvent | None = None  # the red event being held
-    shown: set = field(default_factory=set)  # critical findings already shown as red
+    shown: list = field(default_factory=list)  # critical findings already shown as red
+    pending: Finding | None = None  # the red's cause while it rests on speech still heard
+
+
+SAME_S = 0.5  # a finding heard again within this much of where it was shown is the same one
+
+
+def _same(a: Finding, b: Finding) -> bool:
+    """One finding judged twice (on part of an utterance, then on all of it)."""
+    return a.rule == b.rule and a.start < b.end + SAME_S and b.start < a.end + SAME_S
 
 
 def _wanted(update: LiveUpdate) -> tuple[str, Finding | None]:
@@ -70,6 +83,7 @@ class LightMachine:
         self._acknowledged = acknowledged
         self._record = record
         self.windows: dict[str, _Window] = {}
+        self.withdrawn = 0  # reds taken back because the whole utterance did not confirm them
 
     def state(self, window: str) -> str:
         return self.windows.get(window, _Window()).state
@@ -84,19 +98,44 @@ class LightMachine:
         window = update.window or "-"
         w = self.windows.setdefault(window, _Window())
         visit = update.visit
+        if w.visit != visit.id:
+            w.shown = []
         w.visit = visit.id
         w.wanted, w.cause = _wanted(update)
-        fresh = [f for f in visit.findings
-                 if f.severity == "critical" and (visit.id, f.rule, f.start) not in w.shown]
-        if update.state == "closed":
-            w.shown = set()
-        else:
-            w.shown |= {(visit.id, f.rule, f.start) for f in fresh}
+        critical = [f for f in visit.findings if f.severity == "critical"]
+        events = self._confirm(window, w, critical, update)
+        fresh = [f for f in critical if not any(_same(f, s) for s in w.shown)]
+        w.shown = [] if update.state == "closed" else w.shown + fresh
         if fresh:
-            return [self._change(window, w, "red", update.at, fresh[-1], visit.id)]
+            cause = fresh[-1]
+            red = self._change(window, w, "red", update.at, cause, visit.id)
+            w.pending = cause if cause in update.provisional else None
+            return events + [red]
         if w.red is not None and not self._released(w, update.at):
+            return events
+        return events + self._settle(window, w, update.at)
+
+    def _confirm(self, window: str, w: _Window, critical: list[Finding],
+                 update: LiveUpdate) -> list[LightEvent]:
+        """A red shown on speech still being heard: confirmed once the finding no longer
+        rests on it, withdrawn when the visit's judgement no longer holds it."""
+        if w.pending is None:
             return []
-        return self._settle(window, w, update.at)
+        heard = [f for f in critical if _same(f, w.pending)]
+        if heard:
+            if not any(f in update.provisional for f in heard):
+                w.pending = None
+            return []
+        withdrawn, w.pending = w.pending, None
+        w.shown = [f for f in w.shown if not _same(f, withdrawn)]
+        self.withdrawn += 1
+        log.warning("window %s: red withdrawn, the whole utterance did not confirm %s (%s)",
+                    window, withdrawn.rule, withdrawn.text)
+        w.red = None
+        state = "yellow" if w.wanted == "red" else w.wanted
+        cause = w.cause if state == "yellow" else None
+        return [self._change(window, w, state, update.at, cause, w.visit,
+                             f"撤回红灯：整句听完未确认「{withdrawn.text}」")]
 
     def tick(self, at: datetime) -> list[LightEvent]:
         """Time passes: release reds whose hold is over and that are acknowledged."""
@@ -107,6 +146,8 @@ class LightMachine:
         return events
 
     def _released(self, w: _Window, at: datetime) -> bool:
+        if w.pending is not None:  # held until the final judgement
+            return False
         held = at - w.red.at < timedelta(seconds=self.options.red_hold_s)
         waiting = self.options.ack_required and not self._acknowledged(w.red.id)
         return not (held or waiting)
@@ -119,11 +160,11 @@ class LightMachine:
             return []
         return [self._change(window, w, state, at, w.cause if state == "yellow" else None, w.visit)]
 
-    def _change(self, window, w, state, at, cause, visit) -> LightEvent:
+    def _change(self, window, w, state, at, cause, visit, detail: str = "") -> LightEvent:
         event = self._record(LightEvent(
             window=window, state=state, previous=w.state, at=at,
             rule=cause.rule if cause else "", severity=cause.severity if cause else "",
-            quote=cause.text if cause else "", detail=cause.detail if cause else "",
+            quote=cause.text if cause else "", detail=detail or (cause.detail if cause else ""),
             visit=visit))
         w.state = state
         if state == "red":

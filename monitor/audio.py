@@ -14,23 +14,31 @@ from pathlib import Path
 from . import sources
 from .asr import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
-from .records import AudioChunk, Session, Utterance
+from .records import AudioChunk, Session, Utterance, Voiced
 from .vad import Vad, VadOptions
 
 
 class Transcriber:
-    """Feed chunks of any side; get finished utterances; flush() at the end of the stream."""
+    """Feed chunks of any side; get finished utterances; flush() at the end of the stream.
+
+    With `partials`, each piece of speech also gives what has been heard so far of the
+    segment (`Utterance.partial`, when it changed): the live path judges it at once. A
+    segment that ends without words after a partial result gives an empty partial one, so
+    nothing is left judged as still being said. What only leaked in from the other side's
+    microphone is dropped (`crosstalk`)."""
 
     def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
-                 on_speech: Callable[[str, float], None] | None = None,
+                 on_speech: Callable[[str, float], None] | None = None, partials: bool = False,
                  crosstalk: CrossTalkOptions | None = None):
         """`on_speech(role, start)` hears when a speech segment begins (before its words)."""
         self.engine = engine
         self.vad_options = vad_options or VadOptions()
         self.on_speech = on_speech
+        self.partials = partials
         self.crosstalk = CrossTalk(crosstalk)
         self._vads: dict[str, Vad] = {}
         self._streams = {}
+        self._told: set[str] = set()  # sides whose segment has given a partial result
         self.leaked = 0  # utterances dropped as the other side's voice
 
     def feed(self, chunk: AudioChunk) -> list[Utterance]:
@@ -43,18 +51,35 @@ class Transcriber:
         for piece in vad.feed(chunk):
             if self.on_speech and piece.start == piece.segment_start:
                 self.on_speech(chunk.role, piece.start)
-            utterances += self._streams[chunk.role].feed(piece)
-        return self._own(utterances)
+            utterances += self._hear(piece)
+        return utterances
 
-    def flush(self) -> list[Utterance]:
-        return self._own([u for role, vad in self._vads.items()
-                          for piece in vad.flush() for u in self._streams[role].feed(piece)])
+    def _hear(self, piece: Voiced) -> list[Utterance]:
+        stream = self._streams[piece.role]
+        heard = self._own(stream.feed(piece))
+        if not self.partials:
+            return heard
+        if not piece.final:
+            so_far = self._own([said] if (said := stream.partial()) else [])
+            if so_far:
+                self._told.add(piece.role)
+            return so_far
+        if not heard and piece.role in self._told:  # what was heard so far came to nothing
+            end = piece.start + len(piece.samples) / sources.SAMPLE_RATE
+            heard = [Utterance(piece.segment_start, end, piece.role, partial=True,
+                               heard_by=self.engine.name)]
+        self._told.discard(piece.role)
+        return heard
 
     def _own(self, utterances: list[Utterance]) -> list[Utterance]:
         """Each side's own speech: what only leaked in from the other side is dropped."""
         kept = [own for u in utterances if (own := self.crosstalk.own(u)) is not None]
         self.leaked += len(utterances) - len(kept)
         return kept
+
+    def flush(self) -> list[Utterance]:
+        return [u for vad in self._vads.values() for piece in vad.flush()
+                for u in self._hear(piece)]
 
     @property
     def speech_s(self) -> float:

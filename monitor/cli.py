@@ -371,9 +371,12 @@ def light_line(event) -> str:
 
 
 def live_line(update) -> str:
-    """One live event as a line: time, window, what changed."""
+    """One live event as a line: time, window, what changed; a judgement of speech still
+    going on (not what is stored) is marked （暂定）."""
     visit = update.visit
     head = f"[{_clock(update.now)}] {update.window or '-'} {visit.id.rsplit('-', 1)[-1]}"
+    if update.partial:  # judged on speech still going on: shown, not stored
+        head += " （暂定）"
     if update.state == "closed":
         return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
                 f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")

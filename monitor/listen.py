@@ -1,8 +1,9 @@
 """Listening to a hall: counter audio heard all day, scored as people speak.
 
 Each window has a source (a device through PortAudio, or a recording replayed through the
-same path), a `Transcriber`, a `live.LiveSession` (the visit in progress judged as time
-passes, every utterance stored at once) and a `Recorder`. One loop polls every window in
+same path), a `Transcriber` (giving what is heard so far while people speak, so a taboo
+turns the light red before the sentence ends), a `live.LiveSession` (the visit in progress
+judged as time passes, every utterance stored at once) and a `Recorder`. One loop polls every window in
 turn, so one model serves every stream and no window can stall another. A lost device is
 reopened with backoff, lost audio is counted, and a full disk stops only the recording,
 never the monitoring.
@@ -324,7 +325,7 @@ class Monitor:
             self.windows.append(_Window(
                 config, source, Transcriber(engine, vad_options,
                                             on_speech=lambda role, at, s=session:
-                                            s.speech_started(at)),
+                                            s.speech_started(at), partials=True),
                 session, Recorder(config.id, self.retention, store, self.started_at, report)))
 
     def _reporter(self, window: str) -> Callable[[str, str], None]:

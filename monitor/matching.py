@@ -183,10 +183,15 @@ class Matcher:
                 if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
         if phrase.exceptions and self._agreement.best(phrase.exceptions, near) >= o.exception_veto:
             return False
-        length = len(normalize(phrase.text).syllables)
-        needed = (100.0 if length < o.exact_agreement_below
-                  else o.long_agreement if length >= o.long_from else o.spotter_agreement)
-        return self._agreement.best(phrase.forms, near) >= needed
+        return self._agreement.best(phrase.forms, near) >= self._needed(phrase)
+
+    def _needed(self, phrase: Phrase) -> float:
+        """How well the recogniser must have heard a phrase, by its length without a
+        closing particle (不可能的 is as short, and as ordinary, as 不可能)."""
+        o = self.options
+        length = len(normalize(phrase.text.rstrip(_TRAILING) or phrase.text).syllables)
+        return (100.0 if length < o.exact_agreement_below
+                else o.long_agreement if length >= o.long_from else o.spotter_agreement)
 
     def find(self, norm: NormText) -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
@@ -492,6 +497,8 @@ def _decoded_chars(utterance: Utterance, norm: NormText) -> str:
 
 
 _NEAR_BEFORE_S, _NEAR_AFTER_S = 1.0, 0.5  # a spotter's hit times are estimates
+PARTICLES = frozenset("啊吧呀啦哦嘛呢")  # a phrase's closing particle adds no evidence
+_TRAILING = "".join(PARTICLES) + "的了"
 
 
 class _Agreement:

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import lexicon as lexicons
 from . import profiles, rules, transcript, visits
 from .lexicon import Lexicon
-from .matching import Matcher
+from .matching import PARTICLES, Matcher
 from .normalize import NormText, heard
 from .records import PhraseHit, Session, Utterance, Visit
 
@@ -142,7 +142,6 @@ class Scorer:
 
 
 EXPECTED = ("greeting", "farewell")
-PARTICLES = frozenset("啊吧呀啦哦嘛呢")
 
 
 def _expected_forms(lexicon: Lexicon) -> Lexicon:

@@ -42,6 +42,8 @@ class Utterance:
     line: int = 0  # 1-based line in the source file, 0 when live
     spotted: tuple["PhraseHit", ...] = ()  # phrases a keyword spotter heard in this stretch
     heard_by: str = ""  # the engine that heard it ('' when a person wrote the text)
+    partial: bool = False  # heard so far of speech still going on: judged, never stored
+
 
     @property
     def decoded(self) -> bool:
@@ -126,6 +128,8 @@ class LiveUpdate:
     state: str  # "open", "update" or "closed"
     visit: Visit  # the latest judgement of the visit concerned
     new_findings: tuple[Finding, ...] = ()
+    provisional: tuple[Finding, ...] = ()  # critical findings resting on speech still heard
+    partial: bool = False  # the visit as it stands with speech still going on (not stored)
 
 
 @dataclass(frozen=True)

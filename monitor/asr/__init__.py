@@ -2,7 +2,8 @@
 
 An engine holds the model (loaded once per process, shared by every stream); a stream
 holds one recogniser for one side of one counter. Streams take the VAD's `Voiced` pieces
-and give back finished `Utterance`s, so silence never reaches a model.
+and give back finished `Utterance`s, so silence never reaches a model; between pieces,
+`partial()` gives what has been heard so far, for a light in the moment.
 """
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ class Stream(ABC):
     @abstractmethod
     def feed(self, voiced: Voiced) -> list[Utterance]:
         """Decode a piece of speech; a final piece returns its utterance (if words were heard)."""
+
+    @abstractmethod
+    def partial(self) -> Utterance | None:
+        """What has been heard of the segment being spoken (`Utterance.partial`), when it
+        changed since the last call: a live caller judges it before the speaker stops."""
 
 
 class Engine(ABC):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -212,6 +212,7 @@ class SherpaStream(Stream):
         self._hits: list[PhraseHit] = []
         self._origin = 0.0
         self._fed = 0  # samples of the segment's speech fed so far
+        self._told = (0, 0)  # tokens and hits of the last partial result given
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         if self._asr is None:
@@ -225,12 +226,27 @@ class SherpaStream(Stream):
         self._asr = self._kws = None
         return [utterance] if utterance else []
 
+    def partial(self) -> Utterance | None:
+        """The segment so far, judged through the same `_result` as the finished one: the
+        greedy recogniser never takes back a syllable it gave, and spotter hits stay."""
+        if self._asr is None:
+            return None
+        heard = (len(self.engine.recognizer.get_result_all(self._asr).tokens), len(self._hits))
+        if heard == self._told:
+            return None
+        self._told = heard
+        reached = self._origin + self._fed / SAMPLE_RATE
+        so_far = self._result(Voiced(self.role, np.zeros(0, np.float32), reached,
+                                     segment_start=self._origin))
+        return replace(so_far, partial=True) if so_far else None
+
     def _begin(self, origin: float) -> None:
         self._asr = self.engine.recognizer.create_stream()
         self._kws = self.engine.spotter.create_stream() if self.engine.spotter else None
         self._hits = []
         self._origin = origin
         self._fed = 0
+        self._told = (0, 0)
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter

@@ -1,13 +1,13 @@
 """vosk (Kaldi) with vosk-model-small-cn-0.22: characters with word times.
 
 One `vosk.Model` per process; one `KaldiRecognizer` per counter side, fed only speech.
-Partial results are kept on the stream (`partial`) so a live caller can act before a
-segment ends.
+`partial()` gives what has been heard of a segment so far (vosk's `PartialResult`, with
+word times) so a live caller can act before the segment ends.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,10 +53,11 @@ class VoskStream(Stream):
     def __init__(self, engine: VoskEngine, role: str):
         self.engine = engine
         self.role = role
-        self.partial = ""  # what has been heard of the current segment so far
         self._recognizer = None
         self._origin = 0.0
         self._words: list[Word] = []
+        self._partial: list[Word] = []  # words of the current result, not yet final
+        self._told: tuple[str, ...] = ()
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         if self._recognizer is None:
@@ -64,25 +65,41 @@ class VoskStream(Stream):
             self._recognizer.SetWords(True)
             self._recognizer.SetPartialWords(self.engine.options.partial_words)
             self._origin = voiced.segment_start
-            self._words = []
-            self.partial = ""
+            self._words, self._partial, self._told = [], [], ()
         pcm = (np.clip(voiced.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         if self._recognizer.AcceptWaveform(pcm):
-            self._take(json.loads(self._recognizer.Result()))
+            self._words += self._timed(json.loads(self._recognizer.Result()).get("result", []))
+            self._partial = []
         else:
-            self.partial = json.loads(self._recognizer.PartialResult()).get("partial", "")
+            self._partial = self._timed(json.loads(self._recognizer.PartialResult())
+                                        .get("partial_result", []))
         if not voiced.final:
             return []
-        self._take(json.loads(self._recognizer.FinalResult()))
+        self._words += self._timed(json.loads(self._recognizer.FinalResult()).get("result", []))
         self._recognizer = None
-        self.partial = ""
-        if not self._words:
-            return []
-        return [Utterance(start=self._words[0].start, end=self._words[-1].end, role=self.role,
-                          text="".join(w.text for w in self._words), words=tuple(self._words),
-                          dbfs=voiced.dbfs, heard_by=self.engine.name)]
+        utterance = self._utterance(self._words, voiced.dbfs)
+        return [utterance] if utterance else []
 
-    def _take(self, result: dict) -> None:
-        for word in result.get("result", []):
-            self._words.append(Word(word["word"], round(self._origin + word["start"], 3),
-                                    round(self._origin + word["end"], 3)))
+    def partial(self) -> Utterance | None:
+        """Final results of the segment so far and the recogniser's current guess (which
+        vosk may still revise: the live session holds its judgement to the final one)."""
+        if self._recognizer is None:
+            return None
+        words = self._words + self._partial
+        heard = tuple(w.text for w in words)
+        if heard == self._told:
+            return None
+        self._told = heard
+        utterance = self._utterance(words, None)
+        return replace(utterance, partial=True) if utterance else None
+
+    def _utterance(self, words: list[Word], dbfs: float | None) -> Utterance | None:
+        if not words:
+            return None
+        return Utterance(start=words[0].start, end=words[-1].end, role=self.role,
+                         text="".join(w.text for w in words), words=tuple(words),
+                         dbfs=dbfs, heard_by=self.engine.name)
+
+    def _timed(self, result: list[dict]) -> list[Word]:
+        return [Word(word["word"], round(self._origin + word["start"], 3),
+                     round(self._origin + word["end"], 3)) for word in result]
