@@ -23,10 +23,10 @@ Sections:
   everyday false alarms per hour on ordinary speech: real-zh plus espeak-ng renders of
            bench/everyday.py's sentences in several voices, some with hall noise.
 
-Options (verdicts, everyday): --opt KEY=VALUE sets a SherpaOptions field (numbers and JSON parsed,
-e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE writes every
-figure (and per-visit rows); --sessions N --visits N --seed N --minutes M choose what
-is rendered.
+Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
+parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
+writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
+choose what is rendered; --real-zh DIR the real recordings.
 """
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ import argparse
 import csv
 import dataclasses
 import json
-import platform
 import os
+import platform
 import statistics
 import sys
 import tempfile
@@ -282,7 +282,7 @@ def verdicts(args) -> None:
     print(f"\n## verdicts: audio against text, {options.sessions} sessions x {options.visits} "
           f"visits, sherpa {chosen}")
     began = time.perf_counter()
-    figures, rows = bench.run(options, engine)
+    figures, rows, sessions = bench.run(options, engine)
     took = time.perf_counter() - began
     print(f"\n{bench.table(figures)}\n\n({took:.0f} s; agreement is over visits matched by "
           f"time overlap; questions and taboo findings are matched by time)")
@@ -291,7 +291,7 @@ def verdicts(args) -> None:
             timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
             "options": dataclasses.asdict(options), "engine": engine.describe(),
             "seconds": round(took, 1), "figures": {n: f.as_dict() for n, f in figures.items()},
-            "visits": rows}
+            "visits": rows, "sessions": sessions}
         _write_json(args.json, "verdicts", record)
 
 
@@ -355,7 +355,7 @@ def _write_json(path: Path, section: str, record: dict) -> None:
 
 SECTIONS = {"sweep": sweep, "speed": speed, "latency": latency, "recall": recall,
             "false": false_hits, "vosk": vosk_cer}
-WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # sections that take the command line's options
+WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # they take the command line
 
 
 def arguments(argv=None):
@@ -366,10 +366,10 @@ def arguments(argv=None):
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a SherpaOptions field for the verdicts sections")
     parser.add_argument("--json", type=Path, help="write the verdicts figures to this file")
-    parser.add_argument("--sessions", type=int, default=12, help="rendered sessions (verdicts)")
+    parser.add_argument("--sessions", type=int, default=10, help="rendered sessions (verdicts)")
     parser.add_argument("--visits", type=int, default=4, help="visits per session (verdicts)")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--minutes", type=float, default=32.0,
+    parser.add_argument("--minutes", type=float, default=30.0,
                         help="minutes of rendered everyday speech (everyday)")
     parser.add_argument("--real-zh", type=Path, default=REAL_ZH,
                         help="the real recordings with transcripts.tsv (everyday)")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from conversations import SECTORS, Conversation, Generator
 from render import CACHE, RENDER_VERSION, Mix, Placed, Voice, mix_session, random_voice, speech
-from render import RATE, write_flac
+from render import RATE, write_wav
 
 from monitor import lexicon as lexicons
 from monitor.audio import score_file
@@ -34,7 +34,7 @@ BOUNDARY_S, TABOO_WITHIN_S, QUESTION_WITHIN_S = 5.0, 2.0, 1.0
 class BenchOptions:
     """What is rendered: sessions x visits, from one seed."""
 
-    sessions: int = 12  # rotating through the five sectors
+    sessions: int = 10  # rotating through the five sectors
     visits: int = 4  # visits per session
     seed: int = 11
     form_fill: float = 0.5  # share of visits with a silence while a form is filled
@@ -98,10 +98,10 @@ def render_session(name: str, conv: Conversation, snr: float, rng: random.Random
         (p.role, round(p.start, 3), u.text, staff_voice if u.role == "staff"
          else customers[u.visit]) for p, u in zip(placed, conv.utterances)])).encode()
     ).hexdigest()[:20]
-    path = CACHE / "sessions" / f"{name}-{key}.flac"
+    path = CACHE / "sessions" / f"{name}-{key}.wav"
     cached = path.exists()
     if not cached:
-        write_flac(path, mix_session(placed, mix))
+        write_wav(path, mix_session(placed, mix))
     return Rendered(name, conv.sector, snr, path, utterances, staff_voice, cached)
 
 
@@ -285,13 +285,15 @@ def _count(tally: Tally, truth: int, found: int, both: int) -> None:
     tally.fp += found - both
 
 
-def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], list[dict]]:
-    """Render, judge from text and from audio, compare. Figures by noise level and overall."""
+def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], list[dict],
+                                                          list[dict]]:
+    """Render, judge from text and from audio, compare. Figures by noise level and overall,
+    per-visit rows, and per session what was said and what was heard."""
     log(f"rendering {options.sessions} sessions x {options.visits} visits "
         f"(cache {CACHE})")
     rendered = build(options, log)
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
-    rows = []
+    rows, sessions = [], []
     scorers = {}
     for n, r in enumerate(rendered, 1):
         if r.sector not in scorers:
@@ -305,7 +307,13 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
-    return figures, rows
+        sessions.append({
+            "session": r.name, "sector": r.sector, "snr_db": r.snr_db, "audio": str(r.path),
+            "staff_voice": r.staff_voice.label(),
+            "said": [[u.start, u.end, u.role, u.visit, u.text] for u in r.utterances],
+            "heard": [[u.start, u.end, u.role, u.pinyin,
+                       [f"{h.kind}:{h.phrase}" for h in u.spotted]] for u in audio.utterances]})
+    return figures, rows, sessions
 
 
 def table(figures: dict[str, Figures]) -> str:
