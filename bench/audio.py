@@ -1,4 +1,4 @@
-"""Audio pipeline benchmarks (issue 3): speed, latency, phrase recall, false hits, accuracy.
+"""Audio pipeline benchmarks (issues 3 and 9): speed, latency, recall, false hits, verdicts.
 
     python bench/audio.py                 # everything
     python bench/audio.py speed latency   # some sections
@@ -359,16 +359,20 @@ WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # they take the comman
 
 
 def arguments(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog="example: bench/audio.py verdicts everyday --opt threshold=0.3 --json out.json")
     known = list(SECTIONS) + list(WITH_ARGS)
     parser.add_argument("sections", nargs="*", metavar="SECTION",
                         help="one or more of " + ", ".join(known) + " (default: all)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
-                        help="a SherpaOptions field for the verdicts sections")
-    parser.add_argument("--json", type=Path, help="write the verdicts figures to this file")
+                        help="a SherpaOptions field (verdicts, everyday); JSON values")
+    parser.add_argument("--json", type=Path,
+                        help="write the figures of verdicts and everyday to this file")
     parser.add_argument("--sessions", type=int, default=10, help="rendered sessions (verdicts)")
     parser.add_argument("--visits", type=int, default=4, help="visits per session (verdicts)")
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seed", type=int, default=11, help="what is rendered (verdicts, "
+                        "everyday)")
     parser.add_argument("--minutes", type=float, default=30.0,
                         help="minutes of rendered everyday speech (everyday)")
     parser.add_argument("--real-zh", type=Path, default=REAL_ZH,
