@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from conversations import SECTORS, Conversation, Generator
@@ -38,6 +38,7 @@ class BenchOptions:
     visits: int = 4  # visits per session
     seed: int = 11
     form_fill: float = 0.5  # share of visits with a silence while a form is filled
+    waits: float = 0.4  # share of visits without one where staff are made to announce a wait
 
 
 @dataclass
@@ -61,6 +62,7 @@ def build(options: BenchOptions, log=print) -> list[Rendered]:
     for n in range(options.sessions):
         sector = SECTORS[n % len(SECTORS)]
         conversation = generator.session(sector, options.visits)
+        announce_waits(conversation, generator, rng, options.waits)
         snr = NOISE_LEVELS[n % len(NOISE_LEVELS)]
         began = time.perf_counter()
         rendered = render_session(f"s{n + 1:02d}-{sector}", conversation, snr, rng,
@@ -103,6 +105,26 @@ def render_session(name: str, conv: Conversation, snr: float, rng: random.Random
     if not cached:
         write_wav(path, mix_session(placed, mix))
     return Rendered(name, conv.sector, snr, path, utterances, staff_voice, cached)
+
+
+def announce_waits(conv: Conversation, generator: Generator, rng: random.Random,
+                   share: float) -> None:
+    """In `share` of the visits that have none, one plain staff reply between the first and
+    the last staff line becomes a wait announced (请稍等...): halls wait often, the
+    generator's conversations seldom."""
+    for truth in conv.visits:
+        staff = [i for i in truth.indices if conv.utterances[i].role == "staff"]
+        if any("waiting" in conv.said[i].kinds for i in staff) or rng.random() >= share:
+            continue
+        plain = [i for i in staff[1:-1] if not conv.said[i].kinds]
+        if not plain:
+            continue
+        i = rng.choice(plain)
+        text = "，".join((rng.choice(generator.forms("waiting", conv.sector)),
+                         rng.choice(generator.staff[conv.sector])))
+        conv.utterances[i] = replace(conv.utterances[i], text=text + "。")
+        conv.said[i] = replace(conv.said[i], kinds=frozenset(
+            p.kind for p in generator.judged.find(text)))
 
 
 def hall_gaps(conv: Conversation, rng: random.Random, form_fill: float) -> list[float]:
