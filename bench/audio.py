@@ -1,4 +1,4 @@
-"""Audio pipeline benchmarks (issue 3): speed, latency, phrase recall, false hits, accuracy.
+"""Audio pipeline benchmarks (issues 3 and 9): speed, latency, recall, false hits, verdicts.
 
     python bench/audio.py                 # everything
     python bench/audio.py speed latency   # some sections
@@ -25,10 +25,10 @@ Sections:
   everyday false alarms per hour on ordinary speech: real-zh plus espeak-ng renders of
            bench/everyday.py's sentences in several voices, some with hall noise.
 
-Options (verdicts, everyday): --opt KEY=VALUE sets a SherpaOptions field (numbers and JSON parsed,
-e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE writes every
-figure (and per-visit rows); --sessions N --visits N --seed N --minutes M choose what
-is rendered.
+Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
+parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
+writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
+choose what is rendered; --real-zh DIR the real recordings.
 """
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ import argparse
 import csv
 import dataclasses
 import json
-import platform
 import os
+import platform
 import statistics
 import sys
 import tempfile
@@ -367,7 +367,7 @@ def verdicts(args) -> None:
     print(f"\n## verdicts: audio against text, {options.sessions} sessions x {options.visits} "
           f"visits, sherpa {chosen}")
     began = time.perf_counter()
-    figures, rows = bench.run(options, engine)
+    figures, rows, sessions = bench.run(options, engine)
     took = time.perf_counter() - began
     print(f"\n{bench.table(figures)}\n\n({took:.0f} s; agreement is over visits matched by "
           f"time overlap; questions and taboo findings are matched by time)")
@@ -376,7 +376,7 @@ def verdicts(args) -> None:
             timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
             "options": dataclasses.asdict(options), "engine": engine.describe(),
             "seconds": round(took, 1), "figures": {n: f.as_dict() for n, f in figures.items()},
-            "visits": rows}
+            "visits": rows, "sessions": sessions}
         _write_json(args.json, "verdicts", record)
 
 
@@ -440,21 +440,25 @@ def _write_json(path: Path, section: str, record: dict) -> None:
 
 SECTIONS = {"sweep": sweep, "speed": speed, "latency": latency, "recall": recall,
             "false": false_hits, "vosk": vosk_cer}
-WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # sections that take the command line's options
+WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # they take the command line
 
 
 def arguments(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog="example: bench/audio.py verdicts everyday --opt threshold=0.3 --json out.json")
     known = list(SECTIONS) + list(WITH_ARGS)
     parser.add_argument("sections", nargs="*", metavar="SECTION",
                         help="one or more of " + ", ".join(known) + " (default: all)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
-                        help="a SherpaOptions field for the verdicts sections")
-    parser.add_argument("--json", type=Path, help="write the verdicts figures to this file")
-    parser.add_argument("--sessions", type=int, default=12, help="rendered sessions (verdicts)")
+                        help="a SherpaOptions field (verdicts, everyday); JSON values")
+    parser.add_argument("--json", type=Path,
+                        help="write the figures of verdicts and everyday to this file")
+    parser.add_argument("--sessions", type=int, default=10, help="rendered sessions (verdicts)")
     parser.add_argument("--visits", type=int, default=4, help="visits per session (verdicts)")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--minutes", type=float, default=32.0,
+    parser.add_argument("--seed", type=int, default=11, help="what is rendered (verdicts, "
+                        "everyday)")
+    parser.add_argument("--minutes", type=float, default=30.0,
                         help="minutes of rendered everyday speech (everyday)")
     parser.add_argument("--real-zh", type=Path, default=REAL_ZH,
                         help="the real recordings with transcripts.tsv (everyday)")

@@ -4,7 +4,7 @@ News, stories, chat, recipes, sport, weather, school, family, travel, work and h
 what a counter microphone also hears (a colleague, a radio, people passing). No line
 holds a lexicon phrase by exact search (exceptions honoured, `check()` proves it), but
 many hold ordinary words that sound like taboo phrases, as real speech does: 不可能 in a
-forecast, 没办法 in a story, 布置到 (bù zhì dào, 不知道 without tones), 下班 and 等待.
+forecast, 没办法 in a story, 布置到 (bù zhì dào: 不知道 without tones), 下班, 在等着.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from render import CACHE, RATE, RENDER_VERSION, Placed, mix_mono, random_voice, speech
-from render import write_flac
+from render import write_wav
 
 from monitor import sources
 from monitor.audio import score_file
@@ -397,7 +397,7 @@ def check(lexicon) -> list[tuple[str, list[str]]]:
 class EverydayOptions:
     """How much everyday speech is rendered, and how."""
 
-    minutes: float = 32.0  # rendered audio at least this long (real recordings come on top)
+    minutes: float = 30.0  # rendered audio at least this long (real recordings come on top)
     per_clip: int = 10  # sentences per clip, one speaker each
     seed: int = 5
 
@@ -436,9 +436,9 @@ def render_clips(options: EverydayOptions, log=print) -> list[Clip]:
             seed = options.seed * 1000 + len(clips)
             key = hashlib.sha256(repr((RENDER_VERSION, seed, snr, voice, [
                 (u.start, u.text) for u in utterances])).encode()).hexdigest()[:20]
-            path = CACHE / "everyday" / f"clip{len(clips) + 1:03d}-{key}.flac"
+            path = CACHE / "everyday" / f"clip{len(clips) + 1:03d}-{key}.wav"
             if not path.exists():
-                write_flac(path, mix_mono(placed, snr, seed))
+                write_wav(path, mix_mono(placed, snr, seed))
                 rendered += 1
             seconds = sources.file_duration(path)
             clips.append(Clip(path.stem.split("-")[0], path, seconds, utterances,

@@ -189,14 +189,18 @@ def mix_session(lines: list[Placed], mix: Mix) -> np.ndarray:
     return out / peak * 0.9 if peak > 0.9 else out
 
 
-def write_flac(path: Path, samples: np.ndarray) -> None:
+def write_wav(path: Path, samples: np.ndarray) -> None:
+    """16-bit WAV, written whole before it takes its name (an interrupted run leaves no
+    half file in the cache). WAV, not FLAC: reading FLAC block by block costs a seek each
+    time, a third of the transcription's CPU here."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part.flac")
+    partial = path.with_suffix(".part.wav")
     sf.write(partial, samples, RATE, subtype="PCM_16")
     partial.replace(path)
 
 
-def mix_mono(lines: list[Placed], snr_db: float | None, seed: int, tail_s: float = 1.0) -> np.ndarray:
+def mix_mono(lines: list[Placed], snr_db: float | None, seed: int,
+             tail_s: float = 1.0) -> np.ndarray:
     """One microphone: the lines over hall noise at `snr_db` (None: no noise)."""
     end = max(p.start + len(p.samples) / RATE for p in lines) + tail_s
     out = np.zeros(round(end * RATE), np.float32)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from conversations import SECTORS, Conversation, Generator
 from render import CACHE, RENDER_VERSION, Mix, Placed, Voice, mix_session, random_voice, speech
-from render import RATE, write_flac
+from render import RATE, write_wav
 
 from monitor import lexicon as lexicons
 from monitor.audio import score_file
@@ -34,10 +34,11 @@ BOUNDARY_S, TABOO_WITHIN_S, QUESTION_WITHIN_S = 5.0, 2.0, 1.0
 class BenchOptions:
     """What is rendered: sessions x visits, from one seed."""
 
-    sessions: int = 12  # rotating through the five sectors
+    sessions: int = 10  # rotating through the five sectors
     visits: int = 4  # visits per session
     seed: int = 11
     form_fill: float = 0.5  # share of visits with a silence while a form is filled
+    waits: float = 0.4  # share of visits without one where staff are made to announce a wait
 
 
 @dataclass
@@ -61,6 +62,7 @@ def build(options: BenchOptions, log=print) -> list[Rendered]:
     for n in range(options.sessions):
         sector = SECTORS[n % len(SECTORS)]
         conversation = generator.session(sector, options.visits)
+        announce_waits(conversation, generator, rng, options.waits)
         snr = NOISE_LEVELS[n % len(NOISE_LEVELS)]
         began = time.perf_counter()
         rendered = render_session(f"s{n + 1:02d}-{sector}", conversation, snr, rng,
@@ -98,11 +100,31 @@ def render_session(name: str, conv: Conversation, snr: float, rng: random.Random
         (p.role, round(p.start, 3), u.text, staff_voice if u.role == "staff"
          else customers[u.visit]) for p, u in zip(placed, conv.utterances)])).encode()
     ).hexdigest()[:20]
-    path = CACHE / "sessions" / f"{name}-{key}.flac"
+    path = CACHE / "sessions" / f"{name}-{key}.wav"
     cached = path.exists()
     if not cached:
-        write_flac(path, mix_session(placed, mix))
+        write_wav(path, mix_session(placed, mix))
     return Rendered(name, conv.sector, snr, path, utterances, staff_voice, cached)
+
+
+def announce_waits(conv: Conversation, generator: Generator, rng: random.Random,
+                   share: float) -> None:
+    """In `share` of the visits that have none, one plain staff reply between the first and
+    the last staff line becomes a wait announced (请稍等...): halls wait often, the
+    generator's conversations seldom."""
+    for truth in conv.visits:
+        staff = [i for i in truth.indices if conv.utterances[i].role == "staff"]
+        if any("waiting" in conv.said[i].kinds for i in staff) or rng.random() >= share:
+            continue
+        plain = [i for i in staff[1:-1] if not conv.said[i].kinds]
+        if not plain:
+            continue
+        i = rng.choice(plain)
+        text = "，".join((rng.choice(generator.forms("waiting", conv.sector)),
+                         rng.choice(generator.staff[conv.sector])))
+        conv.utterances[i] = replace(conv.utterances[i], text=text + "。")
+        conv.said[i] = replace(conv.said[i], kinds=frozenset(
+            p.kind for p in generator.judged.find(text)))
 
 
 def hall_gaps(conv: Conversation, rng: random.Random, form_fill: float) -> list[float]:
@@ -285,13 +307,15 @@ def _count(tally: Tally, truth: int, found: int, both: int) -> None:
     tally.fp += found - both
 
 
-def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], list[dict]]:
-    """Render, judge from text and from audio, compare. Figures by noise level and overall."""
+def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], list[dict],
+                                                          list[dict]]:
+    """Render, judge from text and from audio, compare. Figures by noise level and overall,
+    per-visit rows, and per session what was said and what was heard."""
     log(f"rendering {options.sessions} sessions x {options.visits} visits "
         f"(cache {CACHE})")
     rendered = build(options, log)
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
-    rows = []
+    rows, sessions = [], []
     scorers = {}
     for n, r in enumerate(rendered, 1):
         if r.sector not in scorers:
@@ -305,7 +329,13 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
-    return figures, rows
+        sessions.append({
+            "session": r.name, "sector": r.sector, "snr_db": r.snr_db, "audio": str(r.path),
+            "staff_voice": r.staff_voice.label(),
+            "said": [[u.start, u.end, u.role, u.visit, u.text] for u in r.utterances],
+            "heard": [[u.start, u.end, u.role, u.pinyin,
+                       [f"{h.kind}:{h.phrase}" for h in u.spotted]] for u in audio.utterances]})
+    return figures, rows, sessions
 
 
 def table(figures: dict[str, Figures]) -> str:
