@@ -20,10 +20,10 @@ from functools import lru_cache
 
 import ahocorasick
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel, Levenshtein
 
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
-from .normalize import NormText, clean_chars, heard, normalize
+from .normalize import NormText, char_syllable, clean_chars, heard, normalize
 from .records import PhraseHit, Utterance
 
 _RETROFLEX = (("zh", "z"), ("ch", "c"), ("sh", "s"))
@@ -179,17 +179,40 @@ class Matcher:
         if hit.kind not in o.evidence_kinds or phrase is None:
             return True
         times = unit_times(utterance, len(norm))
-        near = [s for s, (begin, end) in zip(norm.syllables, times)
+        toned = utterance.pinyin.split()
+        if len(toned) != len(norm):
+            toned = list(norm.syllables)  # characters heard: no tones to compare
+        near = [(syllable, heard) for syllable, heard, (begin, end)
+                in zip(norm.syllables, toned, times)
                 if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
-        if phrase.exceptions and self._agreement.best(phrase.exceptions, near) >= o.exception_veto:
+        syllables = [syllable for syllable, _ in near]
+        if phrase.exceptions and (self._agreement.best(phrase.exceptions, syllables)
+                                  >= o.exception_veto):
             return False
-        return self._agreement.best(phrase.forms, near) >= self._needed(phrase)
+        least = self._needed(phrase.text)
+        for form in phrase.forms:
+            similarity, same = self._agreement.heard(form, syllables)
+            if similarity < max(least, self._needed(form)):
+                continue
+            if len(same) >= o.exact_agreement_below:
+                return True
+            # fewer syllables are evidence only together and in their tones (饭不饭 is no
+            # 烦不烦): a short form heard whole and in tune, three of a longer one in a row
+            # (one syllable slipped in at most) with one tone off at most
+            expected = _tones(form)
+            off = sum(not _same_tone(expected[i], _tone(near[j][1])) for i, j in same)
+            together = bool(same) and same[-1][1] - same[0][1] < len(same) + 1
+            if together and ((len(same) == len(expected) and off == 0)
+                             or (len(same) == 3 < len(expected) and off <= 1)):
+                return True
+        return False
 
-    def _needed(self, phrase: Phrase) -> float:
-        """How well the recogniser must have heard a phrase, by its length without a
-        closing particle (不可能的 is as short, and as ordinary, as 不可能)."""
+    def _needed(self, form: str) -> float:
+        """How well the recogniser must have heard a form, by its length without a closing
+        particle (不可能的 is as short, and as ordinary, as 不可能). A phrase's variant is
+        held to its own bar and to the phrase's: 根本不可能 is no more than 不可能的."""
         o = self.options
-        length = len(normalize(phrase.text.rstrip(_TRAILING) or phrase.text).syllables)
+        length = len(normalize(form.rstrip(_TRAILING) or form).syllables)
         return (100.0 if length < o.exact_agreement_below
                 else o.long_agreement if length >= o.long_from else o.spotter_agreement)
 
@@ -490,6 +513,33 @@ def _word_bounds(chars: str) -> frozenset[int]:
     return frozenset(bounds)
 
 
+_MARKED = {c: tone for tone, marks in enumerate(("āēīōūǖ", "áéíóúǘ", "ǎěǐǒǔǚ", "àèìòùǜ"), 1)
+           for c in marks}
+
+
+def _tone(syllable: str) -> int:
+    """1-4 from a tone mark or digit, 5 for the neutral tone (an unmarked syllable)."""
+    if syllable[-1:].isdigit():
+        return int(syllable[-1]) or 5
+    return next((_MARKED[c] for c in syllable if c in _MARKED), 5)
+
+
+@lru_cache(maxsize=4096)
+def _tones(form: str) -> tuple[tuple[str, int, str], ...]:
+    """Each character of a form with its toneless syllable and tone."""
+    from pypinyin import Style, pinyin
+
+    chars = clean_chars(form)
+    readings = pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True)
+    return tuple((char_syllable(c), _tone(r[0]), c) for c, r in zip(chars, readings))
+
+
+def _same_tone(expected: tuple[str, int, str], heard: int) -> bool:
+    _, tone, char = expected
+    return (tone == heard or 5 in (tone, heard) or char in "不一"
+            or (tone == 3 and heard == 2))
+
+
 def _decoded_chars(utterance: Utterance, norm: NormText) -> str:
     """Characters decoded from the pinyin, one per syllable: a hit is quoted in them."""
     text = clean_chars(utterance.text) if utterance.decoded else ""
@@ -517,12 +567,23 @@ class _Agreement:
         return self._code(normalize(text).syllables)
 
     def best(self, forms: Iterable[str], syllables: list[str]) -> float:
-        heard = self._code(syllables)
+        return max((self.heard(form, syllables)[0] for form in forms), default=0.0)
+
+    def heard(self, form: str, syllables: list[str]) -> tuple[float, list[tuple[int, int]]]:
+        """Similarity (0-100) of the form to its best-aligned stretch of the syllables, and
+        which of the form's syllables that stretch holds, in order: (form, syllables) places."""
+        code, heard = self._form(form), self._code(syllables)
         if not heard:
-            return 0.0
-        return max(((fuzz.partial_ratio(code, heard) if len(heard) >= len(code)
-                     else fuzz.ratio(code, heard))
-                    for code in map(self._form, forms)), default=0.0)
+            return 0.0, []
+        if len(heard) < len(code):
+            score, begin, stretch = fuzz.ratio(code, heard), 0, heard
+        else:
+            found = fuzz.partial_ratio_alignment(code, heard)
+            score, begin = found.score, found.dest_start
+            stretch = heard[found.dest_start:found.dest_end]
+        same = [(i, begin + j) for tag, i1, i2, j1, _ in Indel.opcodes(code, stretch)
+                if tag == "equal" for i, j in zip(range(i1, i2), range(j1, j1 + i2 - i1))]
+        return score, same
 
 
 def _resolve_overlaps(spans: Iterable[Span]) -> list[Span]:
