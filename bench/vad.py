@@ -5,13 +5,14 @@
     python bench/vad.py --real-zh DIR      # the real recordings elsewhere than ../shared
 
 Detectors compared in one run (`VadOptions` each):
-  energy        the old detector: energy vs noise floor, nothing under -50 dBFS, no gain
-  silero        silero network on windows above the floor, no gain
-  silero+gain   the default: silero, and quiet segments amplified before the recogniser
-  silero ungated  silero asked about every window (what the gate costs in recall)
+  energy              the old detector: energy vs noise floor, nothing under -50 dBFS
+  silero              silero network on windows above the floor, no gain anywhere
+  silero+detect gain  the network hears a quiet voice amplified (up to 30 dB)
+  silero+both gains   the default: also quiet segments amplified before the recogniser
+  silero ungated      the network asked about every window (what the gate costs)
 
 Sections:
-  quiet   ../shared/data/real-zh scaled to RMS -40/-50/-58/-65 dBFS and to peak -38 dBFS,
+  quiet   ../shared/data/real-zh scaled to RMS -40/-50/-58/-65/-72 dBFS and to peak -38 dBFS,
           written to a temp dir, run through monitor.audio (the sherpa recogniser): files
           with an utterance, seconds of speech passed on vs the reference, share of the
           reference speech frames inside a segment, toneless syllable error rate.
@@ -50,11 +51,13 @@ RATE = sources.SAMPLE_RATE
 REAL_ZH = models.SHARED_MODELS.parent / "data" / "real-zh"
 DETECTORS = {
     "energy": VadOptions(engine="energy", max_gain_db=0),
-    "silero": VadOptions(engine="silero", max_gain_db=0),
-    "silero+gain": VadOptions(),
+    "silero": VadOptions(detect_gain_db=0, max_gain_db=0),
+    "silero+detect gain": VadOptions(max_gain_db=0),
+    "silero+both gains": VadOptions(),
     "silero ungated": VadOptions(gate_db=0, max_gain_db=0),
 }
-DETECTS = ("energy", "silero", "silero ungated")  # gain acts after detection: silero's segments
+DETECTS = ("energy", "silero", "silero+detect gain", "silero ungated")  # the recogniser's
+# gain acts after detection: its segments are those of silero+detect gain
 NOISES = ("white", "pink", "brown", "hum", "clicks", "aircon")
 CHUNK = 1600  # 100 ms, as a live source delivers
 
@@ -155,7 +158,8 @@ def quiet(engine) -> None:
           "segment | syllable error rate |")
     print("|---|---|---:|---:|---:|---:|")
     levels = [("original", None, False), ("RMS -40", -40, False), ("RMS -50", -50, False),
-              ("RMS -58", -58, False), ("peak -38", -38, True), ("RMS -65", -65, False)]
+              ("RMS -58", -58, False), ("peak -38", -38, True), ("RMS -65", -65, False),
+              ("RMS -72", -72, False)]
     with tempfile.TemporaryDirectory() as folder:
         for label, level, peak in levels:
             for name, options in DETECTORS.items():

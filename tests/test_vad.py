@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from audio_support import RATE, REAL_ZH, need_shared, noise, sherpa_model, tone
 from monitor import asr, sources
 from monitor.audio import Transcriber, transcribe
+from monitor.errors import ConfigError
 from monitor.normalize import clean_chars, split_pinyin, text_pinyin
 from monitor.records import AudioChunk
 from monitor.vad import Vad, VadOptions
@@ -206,3 +207,8 @@ def test_digital_silence_costs_almost_nothing():
     spent = time.process_time() - began
     assert pieces == [] and vad.model_s == 0
     assert spent / 300 < 0.002  # CPU seconds per second of audio; the network needs ~0.02
+
+
+def test_an_unknown_engine_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown VAD engine 'webrtc'"):
+        Vad("staff", VadOptions(engine="webrtc"))
