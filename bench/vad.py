@@ -218,7 +218,8 @@ def mixed() -> None:
                     pad = np.zeros(2 * RATE, np.float32)
                     clean = np.concatenate([pad, speech, pad])
                     level = rms_db(speech[:len(ref) * 320].reshape(-1, 320)[ref])
-                    signal = clean + noise(kind, len(clean) / RATE, level - snr, seed=n + 10 * n_kind)
+                    signal = clean + noise(kind, len(clean) / RATE, level - snr,
+                                           seed=n + 10 * n_kind)
                     spans, _ = segments(signal, options)
                     frames = len(signal) // 320
                     truth = np.zeros(frames, bool)

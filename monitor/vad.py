@@ -149,12 +149,12 @@ class _Silero:
             return False
         if self._skipped is not None:  # an onset: the network starts afresh, with the
             self.model.reset()  # window before it as context
-            self._ask(self._skipped * self._detect_gain(frame))
+            self._ask(self._skipped * self._detect_gain())
             self._skipped = None
-        probability = self._ask(frame * self._detect_gain(frame))
+        probability = self._ask(frame * self._detect_gain())
         return probability >= (o.end_threshold if in_speech else o.threshold)
 
-    def _detect_gain(self, frame: np.ndarray) -> np.float32:
+    def _detect_gain(self) -> np.float32:
         """A slow gain for the network's input only: the loudest window of the last
         seconds brought towards `gain_dbfs` (the network hears less of a quiet voice)."""
         gain = min(self.options.detect_gain_db, self.options.gain_dbfs - dbfs(max(self._loud)))
