@@ -50,7 +50,7 @@ from monitor.vad import Vad, VadOptions  # noqa: E402
 RATE = sources.SAMPLE_RATE
 REAL_ZH = models.SHARED_MODELS.parent / "data" / "real-zh"
 DETECTORS = {
-    "energy": VadOptions(engine="energy", max_gain_db=0),
+    "energy": VadOptions(engine="energy", pre_roll_s=0.2, max_gain_db=0),
     "silero": VadOptions(detect_gain_db=0, max_gain_db=0),
     "silero+detect gain": VadOptions(max_gain_db=0),
     "silero+both gains": VadOptions(),

@@ -20,7 +20,7 @@ from monitor.normalize import clean_chars, split_pinyin, text_pinyin
 from monitor.records import AudioChunk
 from monitor.vad import Vad, VadOptions
 
-ENERGY = VadOptions(engine="energy")
+ENERGY = VadOptions(engine="energy", pre_roll_s=0.2)  # the timings below assume 0.2 s
 
 
 def _run(signal: np.ndarray, options: VadOptions | None = ENERGY, chunk: int = 1600):
@@ -103,7 +103,7 @@ def test_long_speech_is_cut_and_flush_ends_an_open_segment():
     signal = tone(12, -20)
     for second in range(12):  # syllable pauses, shorter than the hangover
         signal[second * RATE:second * RATE + 1600] = 0
-    _, pieces = _run(signal, VadOptions(engine="energy", max_segment_s=5))
+    _, pieces = _run(signal, VadOptions(engine="energy", pre_roll_s=0.2, max_segment_s=5))
     segments = _segments(pieces)
     assert [round(end - start) for start, end, *_ in segments] == [5, 5, 2]
     assert len(_segments(_run(signal[:3 * RATE])[1])) == 1  # no silence after: flush ends it
