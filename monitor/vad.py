@@ -51,7 +51,7 @@ class VadOptions:
     floor_window_s: float = 5.0  # the noise floor is the quietest level in this window
     start_s: float = 0.1  # voiced time that starts a segment (clicks are shorter)
     hangover_s: float = 0.6  # unvoiced time that ends a segment
-    pre_roll_s: float = 0.4  # audio kept from before the start (silero hears an onset late)
+    pre_roll_s: float = 0.3  # audio kept from before the start (silero hears an onset late)
     max_segment_s: float = 20.0  # a segment is cut here, so utterances keep coming
     gain_dbfs: float = -30.0  # quieter segments are amplified towards this RMS level
     max_gain_db: float = 30.0  # most gain put on a segment (0: pass the audio unchanged)
