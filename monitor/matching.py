@@ -189,6 +189,8 @@ class Matcher:
         if phrase.exceptions and (self._agreement.best(phrase.exceptions, syllables)
                                   >= o.exception_veto):
             return False
+        spotted = any(s.kind == hit.kind and s.phrase == hit.phrase and s.start < hit.end + 1
+                      and hit.start < s.end + 1 for s in utterance.spotted)
         least = self._needed(phrase.text)
         for form in phrase.forms:
             similarity, same = self._agreement.heard(form, syllables)
@@ -196,14 +198,17 @@ class Matcher:
                 continue
             if len(same) >= o.exact_agreement_below:
                 return True
-            # fewer syllables are evidence only together and in their tones (饭不饭 is no
-            # 烦不烦): a short form heard whole and in tune, three of a longer one in a row
-            # (one syllable slipped in at most) with one tone off at most
+            # fewer syllables are evidence only together (one syllable slipped in at most):
+            # half the form where the spotter heard the phrase too, else in their tones
+            # (饭不饭 is no 烦不烦): a short form whole and in tune, three of a longer one
+            # with one tone off
             expected = _tones(form)
+            if not same or same[-1][1] - same[0][1] >= len(same) + 1:
+                continue
             off = sum(not _same_tone(expected[i], _tone(near[j][1])) for i, j in same)
-            together = bool(same) and same[-1][1] - same[0][1] < len(same) + 1
-            if together and ((len(same) == len(expected) and off == 0)
-                             or (len(same) == 3 < len(expected) and off <= 1)):
+            if (spotted and 2 * len(same) >= len(expected)) or (
+                    len(same) == len(expected) and off == 0) or (
+                    len(same) == 3 < len(expected) and off <= 1):
                 return True
         return False
 

@@ -32,15 +32,16 @@ def test_keywords_match_sherpa_text2token():
     import sherpa_onnx
 
     tokens = sherpa_model() / "tokens.txt"
-    table = sherpa.keywords(lexicon.load(), sherpa.read_tokens(tokens), sherpa.SherpaOptions())
+    plain = sherpa.SherpaOptions(accented_kinds=())
+    table = sherpa.keywords(lexicon.load(), sherpa.read_tokens(tokens), plain)
     assert len(table) > 100
     theirs = sherpa_onnx.text2token([k.form for k in table], tokens=str(tokens),
                                     tokens_type="ppinyin")
     assert [list(k.tokens) for k in table] == theirs
     kinds = {k.phrase.kind for k in table}
-    assert "taboo" in kinds and "greeting" in kinds and not kinds & set(lexicon.CUE_KINDS)
+    assert {"taboo", "greeting", "question"} <= kinds and not kinds & {"thanks", "instruction"}
     assert all(len(sherpa.join_syllables(k.tokens)) >= 2 for k in table)
-    line = sherpa.keyword_lines(table, sherpa.SherpaOptions()).splitlines()[0]
+    line = sherpa.keyword_lines(table, plain).splitlines()[0]
     assert line.endswith(" @0") and " :1.5 #" in line
 
 
@@ -87,3 +88,13 @@ def test_missing_model_names_the_install_command(tmp_path, monkeypatch):
     with pytest.raises(ModelError, match=f"courtesy model install {models.SHERPA_KWS}"):
         asr.create("sherpa")
     assert asr.resolve("auto") == "sherpa"  # vosk is not installed there
+
+
+def test_greetings_are_also_spotted_as_accents_say_them():
+    vocabulary = sherpa.read_tokens(sherpa_model() / "tokens.txt")
+    table = sherpa.keywords(lexicon.load(), vocabulary, sherpa.SherpaOptions())
+    said = {(k.form, k.tokens) for k in table if k.phrase.kind == "greeting"}
+    assert ("您好", ("n", "ín", "h", "ǎo")) in said and ("您好", ("l", "ín", "h", "ǎo")) in said
+    assert ("请进", ("q", "ǐn", "j", "ìn")) in said  # -ing heard as -in
+    assert not any(k.tokens[0] == "l" and k.form.startswith("您")
+                   for k in table if k.phrase.kind == "taboo")  # only the kinds asked for

@@ -126,14 +126,16 @@ def _heard(pinyin, spotted=(), start=0.0, end=4.0):
     ("nǐ fán bù fán a hòu miàn hái yǒu rén", ("你烦不烦", 0.0, 2.0), True),
     # a long phrase the spotter caught, the recogniser heard a part of
     ("méi lián qián zì jǐ qù wàn", ("没零钱自己去换", 0.5, 3.5), True),
-    # three syllables of a phrase are evidence only in their tones: 饭后 is no 烦
-    ("fǎn gòu fàn bù fàn xiǎo shí", ("你烦不烦", 0.5, 2.0), False),
+    # heard by the recogniser alone, three syllables are evidence only in their tones:
+    # 饭后散步 is no 烦不烦
+    ("fǎn gòu fàn bù fàn xiǎo shí", None, False),
+    ("hòu miàn de rén fán bù fán a", None, True),
     ("lǐ fān bù fā mā hòu miàn hái yǒu rén", ("你烦不烦", 0.0, 1.5), True),
     # ... and together: 我 ... 也没 scattered over a sentence is no 我也没办法
     ("lǎo shī wǒ shì zì zuò yě méi àn shí", ("我也没办法啊", 1.0, 3.0), False),
 ])
 def test_taboo_from_audio_needs_the_recogniser_to_agree(scorer, pinyin, spotted, kept):
-    _, hits = scorer.hear(_heard(pinyin, (spotted,)), 0)
+    _, hits = scorer.hear(_heard(pinyin, (spotted,) if spotted else ()), 0)
     assert any(h.kind == "taboo" for h in hits) is kept
 
 
