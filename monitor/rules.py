@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .matching import loose_syllable
 from .normalize import HAN, NormText, normalize
 from .records import Finding, PhraseHit, Utterance
 
@@ -182,8 +183,13 @@ def taboo_rule(view, options):
 
 
 def _has_marker(norm: NormText, markers: Sequence[str]) -> bool:
-    heard = " " + " ".join(norm.syllables) + " "
-    return any(" " + " ".join(normalize(m).syllables) + " " in heard for m in markers)
+    """Does the speech hold one of the words, sounds merged as accents and small
+    recognisers merge them (您 heard lín is still 您)?"""
+    def said(syllables) -> str:
+        return " " + " ".join(map(loose_syllable, syllables)) + " "
+
+    heard = said(norm.syllables)
+    return any(said(normalize(m).syllables) in heard for m in markers)
 
 
 def please_rule(view, options):

@@ -213,3 +213,11 @@ def test_speech_with_nothing_heard_is_kept_and_judged_as_silence_of_words(scorer
         {"start": 10, "end": 12.5, "role": "staff", "text": "好的，请慢走，再见"}])
     [v] = scorer.score_file(path).visits
     assert len(v.utterances) == 3 and v.findings == [] and v.verdict == "pass"
+
+
+def test_a_greeting_heard_with_an_accent_still_greets(scorer):
+    """您 heard as lín (n/l merged, as many speakers and espeak say it) is still 您."""
+    heard = utt(0, 3, "staff", "", pinyin="lín yào bàn lǐ shén me yè wù", heard_by="sherpa")
+    curt = utt(0, 3, "staff", "", pinyin="bàn lǐ shén me yè wù", heard_by="sherpa")
+    assert visit(scorer, heard, BYE).greeted
+    assert not visit(scorer, curt, BYE).greeted
