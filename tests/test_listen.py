@@ -287,3 +287,25 @@ def test_the_example_hall_config_loads():
     example = Path(__file__).parent.parent / "hall.example.toml"
     assert load_hall(example).windows[0].id == "W01"
     assert config.load(example).windows["W01"] == "户籍1号窗口"
+
+
+@pytest.mark.parametrize("sample, profile", [("bank_wait", "bank"), ("utility_day", "utility")])
+def test_the_live_monitor_and_a_scored_file_judge_alike(tmp_path, engine, sample, profile):
+    """One code path: what `listen` decides as it hears a recording (partial results and
+    all) is what `score` decides from the whole file."""
+    from monitor.audio import score_file
+    from monitor.pipeline import Scorer
+
+    path = SAMPLES / f"{sample}.flac"
+    filed = score_file(Scorer.load(profile), path, engine, window="W1")
+    monitor, store = _monitor(tmp_path, engine, RetentionOptions(keep="none"),
+                              windows=[WindowConfig("W1", path, profile=profile)])
+    monitor.run(lambda: False)
+    live = store.db.execute("select greeted, farewelled, questions, unanswered, score, verdict "
+                            "from visits order by start").fetchall()
+    assert live == [(int(v.greeted), int(v.farewelled), v.questions, v.unanswered, v.score,
+                     v.verdict) for v in filed.visits]
+    rules = [sorted(r[0] for r in store.db.execute(
+        "select rule from findings where visit = ?", [visit_id]).fetchall())
+        for (visit_id,) in store.db.execute("select id from visits order by start").fetchall()]
+    assert rules == [sorted(f.rule for f in v.findings) for v in filed.visits]
