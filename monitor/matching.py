@@ -84,10 +84,11 @@ class MatchOptions:
     expected_threshold: float = 50.0
     # Speech heard from audio: a hit of these kinds stands only when the recogniser's own
     # syllables around it agree with the phrase (a keyword spotter fires on 本期电费 for
-    # 不可能的), at least this similar (0-100); exactly for phrases shorter than
-    # `exact_agreement_below` syllables (不知道 is also an ordinary word), `long_agreement`
-    # from `long_from` syllables (a spotter rarely invents a long phrase); and no exception
-    # of the phrase (不知道的话) heard there at least `exception_veto` similar.
+    # 不可能的): at least `spotter_agreement` similar (0-100), `long_agreement` from
+    # `long_from` syllables, exactly below `exact_agreement_below` (不知道 is also an
+    # ordinary word); with that many of its syllables heard, or fewer heard together and
+    # in their tones (see Matcher.holds); and no exception of the phrase (不知道的话) heard
+    # there at least `exception_veto` similar.
     evidence_kinds: tuple[str, ...] = ("taboo",)
     spotter_agreement: float = 50.0
     exact_agreement_below: int = 4
