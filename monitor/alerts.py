@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from .errors import ConfigError
-from .records import SEVERITIES, Finding, LightEvent, LiveUpdate
+from .records import Finding, LightEvent, LiveUpdate
+from .vocabulary import SEVERITIES
 
 log = logging.getLogger("courtesy.alerts")
 

@@ -152,8 +152,6 @@ def _expected_forms(lexicon: Lexicon) -> Lexicon:
         for p in lexicon.phrases if p.kind in EXPECTED))
 
 
-
-
 def session_key(content_sha256: str, window: str | None) -> str:
     """The same content at the same window is the same session: scoring twice replaces it."""
     return hashlib.sha256(f"{content_sha256}|{window or ''}".encode()).hexdigest()[:12]

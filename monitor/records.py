@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     import numpy
 
 ROLES = ("staff", "customer")
-from .vocabulary import SEVERITIES  # noqa: F401 (re-exported: alerts ranks by it)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor import lexicon, profiles, transcript
+from monitor import lexicon, transcript
 from monitor.errors import CourtesyError
 from monitor.pipeline import Scorer
 from monitor.storage import Store
