@@ -118,7 +118,7 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     SOURCE is a JSONL transcript (one utterance per line), or a WAV/FLAC recording,
     which is transcribed first.
 
-    Example: courtesy score audio/good_visit.jsonl --window W01 --json
+    Example: courtesy score audio/police_good.jsonl --window W01 --json
     """
     from .pipeline import Scorer
 
@@ -226,7 +226,10 @@ def lexicon_check(path):
 @cli.command("profiles")
 @lexicons_option
 def list_profiles(lexicon_dir):
-    """List the sector profiles."""
+    """List the sector profiles.
+
+    Example: courtesy profiles
+    """
     for name in profiles.available(lexicon_dir):
         chosen = profiles.load(name, lexicon_dir)
         click.echo(f"{name:<12} {chosen.title}")
@@ -539,7 +542,10 @@ def training_add(visit_id, tag, note, db_path):
 @click.option("--tag", help="Only this collection (default: all)")
 @db_option
 def training_remove(visit_id, tag, db_path):
-    """Take a visit out of training collections."""
+    """Take a visit out of training collections.
+
+    Example: courtesy training remove 3f2a9c1e04b7-W01-002 --tag good-greeting
+    """
     from .storage import Store
 
     removed = Store(db_path, must_exist=True).remove_training(visit_id, tag)
@@ -550,7 +556,10 @@ def training_remove(visit_id, tag, db_path):
 @click.option("--tag", help="Only this collection")
 @db_option
 def training_list(tag, db_path):
-    """List training visits by collection."""
+    """List training visits by collection.
+
+    Example: courtesy training list --tag good-greeting
+    """
     from .storage import Store
 
     for row in Store(db_path, read_only=True).training(tag):
@@ -615,7 +624,11 @@ def devices():
     """
     from .sources import devices as input_devices
 
-    for device in input_devices():
+    found = input_devices()
+    if not found:
+        raise click.ClickException("未找到音频输入设备（请检查麦克风是否已连接）: PortAudio "
+                                   "sees no input device")
+    for device in found:
         click.echo(f"{device['index']:>3}  {device['name']:<40} {device['channels']} ch  "
                    f"{device['rate']:.0f} Hz")
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import alerts, sources
 from .asr import Engine
-from .audio import Transcriber
+from .audio import Transcriber, is_audio
 from .errors import CourtesyError, InputError, read_toml
 from .live import LiveSession
 from .pipeline import Scorer
@@ -140,6 +140,10 @@ class FileReplay:
     reopens = 0
 
     def __init__(self, path: Path, roles: tuple[str, ...]):
+        """A missing or unreadable recording is one InputError now, not a device to retry."""
+        if not path.is_file():
+            raise InputError(path, "no such recording (a WAV/FLAC given as a device is replayed)")
+        sources.file_duration(path)
         self._chunks = sources.read_file(path, roles)
         self._next: AudioChunk | None = None
         self.finished = False
@@ -315,7 +319,7 @@ class Monitor:
             scorer = scorers.get(config.profile) or scorers.setdefault(
                 config.profile, Scorer.load(config.profile, lexicon_dir))
             report = self._reporter(config.id)
-            replay = isinstance(config.device, (str, Path)) and Path(str(config.device)).is_file()
+            replay = isinstance(config.device, (str, Path)) and is_audio(str(config.device))
             source = (FileReplay(Path(str(config.device)), config.channels) if replay else
                       sources.LiveSource(config.device, config.channels, live_options,
                                          on_event=lambda message, r=report: r("device", message)))

@@ -1,0 +1,59 @@
+"""Every command's help shows an example, and the files an example names exist; a
+recording given as a device that is not there is one clear error."""
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def commands(group: click.Group, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+@pytest.mark.parametrize("path, command", list(commands(cli)),
+                         ids=lambda x: " ".join(x) if isinstance(x, tuple) else "")
+def test_every_command_has_an_example_whose_files_exist(path, command):
+    example = re.search(r"Example: (courtesy .+)", command.help or "")
+    assert example, f"courtesy {' '.join(path)} --help shows no example"
+    words = shlex.split(example.group(1))
+    assert words[1:1 + len(path)] == list(path)
+    for word in words:
+        if word.startswith(("audio/", "lexicons/", "scenarios/")):
+            assert (ROOT / word).exists(), f"the example names {word}, which does not exist"
+
+
+def test_a_missing_recording_as_a_device_is_one_clear_error(db_path):
+    result = CliRunner().invoke(cli, ["listen", "--window", "W1", "--device",
+                                      "audio/nope.flac", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert "audio/nope.flac" in result.output and "no such recording" in result.output
+
+
+
+def test_devices_never_answers_with_nothing(tmp_path):
+    """With no input device (no sound server here), one clear message, not silence."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "PULSE_SERVER": "unix:/nonexistent"}
+    courtesy = Path(sys.executable).parent / "courtesy"
+    done = subprocess.run([str(courtesy), "devices"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode == 0:
+        assert done.stdout.strip() and " ch  " in done.stdout
+    else:
+        assert done.returncode == 1 and "未找到音频输入设备" in done.stderr
