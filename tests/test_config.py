@@ -11,7 +11,7 @@ def test_example_config_loads():
     hall = config.load(config.Path(__file__).parent.parent / "hall.example.toml")
     assert hall.window_name("W01") == "户籍1号窗口" and hall.staff_name("S07") == "王芳"
     assert hall.window_name("W99") is None
-    assert hall.replay_link("abc-001") == "http://localhost:8000/replay/abc-001"
+    assert hall.replay_link("abc-001") == "http://localhost:8080/replay/abc-001"
 
 
 def test_other_tables_are_left_alone_and_links_default_relative(tmp_path):

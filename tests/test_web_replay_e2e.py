@@ -42,7 +42,11 @@ def test_clicking_a_line_seeks_the_player_there(served, browser, tmp_path):  # n
             and not r.url.endswith("/favicon.ico") else None)
     log_in(page, f"{base}/replay/{visit_id}")
     expect(page.locator("h1")).to_have_text("来访回放")
-    page.wait_for_function("document.getElementById('audio').readyState >= 1")
+    # polled from here: the page's CSP forbids the eval a wait_for_function predicate needs
+    for _ in range(200):
+        if page.evaluate("document.getElementById('audio').readyState") >= 1:
+            break
+        page.wait_for_timeout(50)
     offset = float(page.locator("#audio").get_attribute("data-offset"))
     duration = page.evaluate("document.getElementById('audio').duration")
     assert duration == pytest.approx(6.1, abs=0.05)  # the visit and a second each side
