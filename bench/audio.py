@@ -426,6 +426,24 @@ def everyday(args) -> None:
             "seconds": round(took, 1), "figures": {n: a.as_dict() for n, a in groups.items()}})
 
 
+def taboo(args) -> None:
+    """Taboo from audio line by line, with and without the evidence bar: bench/taboo.py."""
+    import taboo as bench
+
+    chosen = engine_options(args.opt)
+    engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
+    print(f"\n## taboo: staff lines with and without a taboo phrase, espeak voices over hall "
+          f"noise, seed {args.seed}, sherpa {chosen}")
+    tallies = bench.run(args.seed, args.lines, engine)
+    print("| scored | lines | taboo found right | false | missed | precision | recall |")
+    print("|---|---|---|---|---|---|---|")
+    for name, t in tallies.items():
+        print(f"| {name} | {t['lines']} | {t['tp']} | {t['fp']} | {t['fn']} | "
+              f"{t['precision']} | {t['recall']} |")
+    for line in next(iter(tallies.values()))["false"]:
+        print(f"  false with the bar: {line}")
+
+
 def _machine() -> str:
     return f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
 
@@ -440,7 +458,8 @@ def _write_json(path: Path, section: str, record: dict) -> None:
 
 SECTIONS = {"sweep": sweep, "speed": speed, "latency": latency, "recall": recall,
             "false": false_hits, "vosk": vosk_cer}
-WITH_ARGS = {"verdicts": verdicts, "everyday": everyday}  # they take the command line
+# these take the command line
+WITH_ARGS = {"verdicts": verdicts, "everyday": everyday, "taboo": taboo}
 
 
 def arguments(argv=None):
@@ -458,6 +477,8 @@ def arguments(argv=None):
     parser.add_argument("--visits", type=int, default=4, help="visits per session (verdicts)")
     parser.add_argument("--seed", type=int, default=11, help="what is rendered (verdicts, "
                         "everyday)")
+    parser.add_argument("--lines", type=int, default=160,
+                        help="lines with a taboo phrase, and as many without (taboo)")
     parser.add_argument("--minutes", type=float, default=30.0,
                         help="minutes of rendered everyday speech (everyday)")
     parser.add_argument("--real-zh", type=Path, default=REAL_ZH,

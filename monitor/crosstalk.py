@@ -67,7 +67,8 @@ class CrossTalk:
             return None
         if not utterance.words:
             return utterance
-        kept = tuple(w for w in utterance.words if not self._drowned(utterance.role, w.start, w.end))
+        kept = tuple(w for w in utterance.words
+                     if not self._drowned(utterance.role, w.start, w.end))
         if len(kept) == len(utterance.words):
             return utterance
         if not kept:
