@@ -22,6 +22,7 @@ import ahocorasick
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
+from .hanzi import NEUTRAL, syllable_tone
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
 from .normalize import NormText, char_syllable, clean_chars, heard, normalize
 from .records import PhraseHit, Utterance
@@ -206,7 +207,8 @@ class Matcher:
             expected = _tones(form)
             if not same or same[-1][1] - same[0][1] >= len(same) + 1:
                 continue
-            off = sum(not _same_tone(expected[i], _tone(near[j][1])) for i, j in same)
+            off = sum(not _same_tone(expected[i], syllable_tone(near[j][1])[1])
+                      for i, j in same)
             if (spotted and 2 * len(same) >= len(expected)) or (
                     len(same) == len(expected) and off == 0) or (
                     len(same) == 3 < len(expected) and off <= 1):
@@ -519,30 +521,21 @@ def _word_bounds(chars: str) -> frozenset[int]:
     return frozenset(bounds)
 
 
-_MARKED = {c: tone for tone, marks in enumerate(("āēīōūǖ", "áéíóúǘ", "ǎěǐǒǔǚ", "àèìòùǜ"), 1)
-           for c in marks}
-
-
-def _tone(syllable: str) -> int:
-    """1-4 from a tone mark or digit, 5 for the neutral tone (an unmarked syllable)."""
-    if syllable[-1:].isdigit():
-        return int(syllable[-1]) or 5
-    return next((_MARKED[c] for c in syllable if c in _MARKED), 5)
-
-
 @lru_cache(maxsize=4096)
-def _tones(form: str) -> tuple[tuple[str, int, str], ...]:
+def _tones(form: str) -> tuple[tuple[str, int | None, str], ...]:
     """Each character of a form with its toneless syllable and tone."""
     from pypinyin import Style, pinyin
 
     chars = clean_chars(form)
     readings = pinyin(chars, style=Style.TONE3, neutral_tone_with_five=True)
-    return tuple((char_syllable(c), _tone(r[0]), c) for c, r in zip(chars, readings))
+    return tuple((char_syllable(c), syllable_tone(r[0])[1], c) for c, r in zip(chars, readings))
 
 
-def _same_tone(expected: tuple[str, int, str], heard: int) -> bool:
+def _same_tone(expected: tuple[str, int | None, str], heard: int | None) -> bool:
+    """Sandhi is no mismatch (不, 一, a third tone before a third), nor is a neutral or
+    unknown tone on either side."""
     _, tone, char = expected
-    return (tone == heard or 5 in (tone, heard) or char in "不一"
+    return (tone == heard or bool({tone, heard} & {NEUTRAL, None}) or char in "不一"
             or (tone == 3 and heard == 2))
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import hanzi, models
 from ..lexicon import Lexicon, Phrase
+from ..normalize import toneless
 from ..records import PhraseHit, Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
 from . import Engine, Stream
@@ -23,7 +24,6 @@ from . import Engine, Stream
 log = logging.getLogger("courtesy.asr.sherpa")
 
 SYLLABLE_S = 0.4  # the longest a syllable lasts: a word's end when the next is far
-_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ", "aaaaeeeeiiiioooouuuuvvvv")
 INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _FILES = {
     "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
@@ -121,7 +121,7 @@ def accented(tokens: tuple[str, ...], vocabulary: frozenset[str]) -> list[tuple[
         out = []
         for t in ts:
             for hard, soft in _FINAL_ACCENT:
-                base = t.translate(_TONELESS)
+                base = toneless(t)
                 if base.endswith(hard):
                     t = t[: -len(hard)] + t[-len(hard):].replace("ng", "n", 1)
                     break
