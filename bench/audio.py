@@ -54,7 +54,9 @@ from rapidfuzz.distance import Levenshtein  # noqa: E402
 from monitor import asr, lexicon, models, sources, transcript  # noqa: E402
 from monitor.asr.sherpa import SherpaOptions  # noqa: E402
 from monitor.audio import Transcriber, transcribe, transcribe_file  # noqa: E402
-from monitor.listen import Monitor, RetentionOptions, WindowConfig  # noqa: E402
+from monitor.config import WindowConfig  # noqa: E402
+from monitor.listen import Monitor  # noqa: E402
+from monitor.recordings import RetentionOptions  # noqa: E402
 from monitor.live import LiveSession  # noqa: E402
 from monitor.normalize import clean_chars, split_pinyin, text_pinyin  # noqa: E402
 from monitor.pipeline import Scorer  # noqa: E402

@@ -691,7 +691,9 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     import signal
 
     from . import alerts, asr
-    from .listen import HallAudio, Monitor, RetentionOptions, WindowConfig, load_hall, run_for
+    from .config import HallAudio, WindowConfig, load_hall
+    from .listen import Monitor, run_for
+    from .recordings import RetentionOptions
     from .sources import parse_channels
 
     if config_path:

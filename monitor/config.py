@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, read_toml
+from . import alerts, sources
+from .errors import CourtesyError, InputError, read_toml
+from .recordings import RetentionOptions, check_retention
 from .replay import CUSTOMER_MODES, Anonymise
 
 DEFAULT_PATH = Path("hall.toml")
@@ -115,3 +117,78 @@ def _training(data: dict, path: Path, staff_names: tuple[str, ...]) -> Anonymise
         raise InputError(path, f"must be one of {', '.join(CUSTOMER_MODES)}, not {customer!r}",
                          field="training.customer")
     return Anonymise(staff_names=show, customer=customer, names=() if show else staff_names)
+
+
+@dataclass
+class WindowConfig:
+    """One counter: where its audio comes from and whose it is."""
+
+    id: str
+    device: str | int | None  # PortAudio device name or index, or a WAV/FLAC path to replay
+    channels: tuple[str, ...] = sources.DEFAULT_CHANNELS
+    staff: str | None = None
+    profile: str = "general"
+
+
+@dataclass
+class HallAudio:
+    """What `listen` reads from the hall config: windows, retention, light drivers."""
+
+    windows: list[WindowConfig]
+    retention: RetentionOptions
+    drivers: list
+    lights: alerts.LightOptions = field(default_factory=alerts.LightOptions)
+
+
+def load_hall(path: Path) -> HallAudio:
+    """The hall config's audio side: `[devices.ID]` tables (device, channels, staff,
+    profile), `[recordings]` (keep, days, folder), `[lights]` (red_hold_s, ack_required) and
+    `[[lights.drivers]]`. Window names
+    and other tables belong to other parts of the monitor (`config.py`)."""
+    data = read_toml(path)
+    devices = data.get("devices", {})
+    if not isinstance(devices, dict) or not devices:
+        raise InputError(path, 'lists no windows to hear: add [devices.W01] device = "..."',
+                         field="devices")
+    windows = []
+    for window_id, entry in devices.items():
+        where = f"devices.{window_id}"
+        if not isinstance(entry, dict):
+            raise InputError(path, "must be a table", field=where)
+        unknown = set(entry) - {"device", "channels", "staff", "profile"}
+        if unknown:
+            raise InputError(path, "unknown key (device, channels, staff, profile)",
+                             field=f"{where}.{sorted(unknown)[0]}")
+        if "device" not in entry:
+            raise InputError(path, "missing (a device name or index, or a WAV/FLAC file)",
+                             field=f"{where}.device")
+        try:
+            channels = sources.parse_channels(entry.get("channels"))
+        except CourtesyError as exc:
+            raise InputError(path, str(exc), field=f"{where}.channels") from None
+        windows.append(WindowConfig(str(window_id), entry["device"], channels,
+                                    entry.get("staff"), entry.get("profile", "general")))
+    retention = RetentionOptions()
+    for key, value in data.get("recordings", {}).items():
+        if key not in ("keep", "days", "folder"):
+            raise InputError(path, "unknown key (keep, days, folder)", field=f"recordings.{key}")
+        setattr(retention, key, Path(value) if key == "folder" else value)
+    check_retention(retention, path)
+    lights = dict(data.get("lights", {}))
+    drivers = [alerts.driver_from_config(table, f"{path}: lights.drivers[{n}]")
+               for n, table in enumerate(lights.pop("drivers", []), 1)]
+    return HallAudio(windows, retention, drivers, _light_options(lights, path))
+
+
+def _light_options(table: dict, path) -> alerts.LightOptions:
+    options = alerts.LightOptions()
+    for key, value in table.items():
+        if key == "red_hold_s" and not isinstance(value, bool) and isinstance(value, (int, float)) \
+                and value >= 0:
+            options.red_hold_s = float(value)
+        elif key == "ack_required" and isinstance(value, bool):
+            options.ack_required = value
+        else:
+            raise InputError(path, "unknown key or bad value (red_hold_s: seconds, "
+                             "ack_required: true/false, [[lights.drivers]])", field=f"lights.{key}")
+    return options

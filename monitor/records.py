@@ -192,3 +192,35 @@ class Recording:
     ended_at: datetime
     kept: bool
     reason: str  # why kept or deleted: "all", "flagged visit", "no flagged visit", "expired"
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """A monitor saying, every few seconds, that it still hears a window, and how well.
+
+    The board shows a window whose last beat is old, or says stopped/unplugged/silent, as
+    interrupted (监测中断) instead of a stale light."""
+
+    window: str
+    monitor: str  # which process: "listen 4242@host", "play 77@host"
+    at: datetime
+    state: str  # listening, silent, unplugged, stopped, storage
+    started_at: datetime | None = None  # when this monitor took the window over
+    level_dbfs: float | None = None  # the input's recent level
+    last_speech_at: datetime | None = None
+    overruns: int = 0  # audio lost (input overflows and slow-consumer drops)
+    backlog: int = 0  # judgements held in memory because the database cannot take them
+    message: str = ""  # the last fault, in the hall's words
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One action by a person or by the system (retention), stored append-only."""
+
+    actor: str  # a user name, or "system"
+    action: str  # login, ack, review, appeal, decision, training, user, config, retention…
+    target: str = ""  # what it was done to: a visit, finding, user, file
+    detail: str = ""
+    origin: str = ""  # where from: a client address, a command, a host
+    at: datetime | None = None  # set when stored
+    id: int | None = None

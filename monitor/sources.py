@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -176,6 +177,22 @@ class LiveOptions:
     max_backoff_s: float = 30.0  # the wait doubles up to this
 
 
+class Source(Protocol):
+    """What the monitor reads a window's audio from: a live device or a recording replayed
+    through the same path. Losses are counted, never silent."""
+
+    finished: bool  # only a replay ends
+    overflows: int  # input overflows reported by the device
+    dropped_s: float  # audio dropped because the consumer was slow
+    reopens: int
+
+    def open(self) -> None: ...
+
+    def read(self, timeout: float = 0.0) -> list[AudioChunk]: ...
+
+    def close(self) -> None: ...
+
+
 class LiveSource:
     """One input device read through PortAudio, reopened with backoff when it is lost.
 
@@ -195,6 +212,7 @@ class LiveSource:
         self.clock = clock
         self.channels = len(roles)
         self.mapping: list[tuple[int, str]] = []
+        self.finished = False
         self.overflows = 0
         self.dropped_s = 0.0
         self.reopens = 0
@@ -305,3 +323,40 @@ class LiveSource:
 
     def close(self) -> None:
         self._close_stream()
+
+
+class FileReplay:
+    """A recording fed block by block through the live path, as fast as it is processed."""
+
+    def __init__(self, path: Path, roles: tuple[str, ...]):
+        """A missing or unreadable recording is one InputError now, not a device to retry."""
+        if not path.is_file():
+            raise InputError(path, "no such recording (a WAV/FLAC given as a device is replayed)")
+        file_duration(path)
+        self.overflows = 0
+        self.dropped_s = 0.0
+        self.reopens = 0
+        self._chunks = read_file(path, roles)
+        self._next: AudioChunk | None = None
+        self.finished = False
+
+    def open(self) -> None:
+        self._next = next(self._chunks, None)
+        self.finished = self._next is None
+
+    def read(self, timeout: float = 0.0) -> list[AudioChunk]:
+        """The chunks of the next block (all roles at one start time)."""
+        if self._next is None:
+            self.finished = True
+            return []
+        block = [self._next]
+        for chunk in self._chunks:
+            if chunk.start != block[0].start:
+                self._next = chunk
+                return block
+            block.append(chunk)
+        self._next = None
+        return block
+
+    def close(self) -> None:
+        self._chunks.close()

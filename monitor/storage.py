@@ -17,7 +17,7 @@ import sqlite_utils
 
 from . import privacy
 from .errors import CourtesyError
-from .records import LightEvent, Recording, Session, Visit
+from .records import AuditEntry, Heartbeat, LightEvent, Recording, Session, Visit
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 
@@ -67,6 +67,15 @@ SCHEMA = {
         "path": str, "window": str, "started_at": str, "ended_at": str, "kept": int,
         "reason": str,
     }, "path"),
+    "heartbeats": ({
+        "window": str, "monitor": str, "at": str, "state": str, "started_at": str,
+        "level_dbfs": float, "last_speech_at": str, "overruns": int, "backlog": int,
+        "message": str,
+    }, "window"),
+    "audit": ({
+        "id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str,
+        "origin": str,
+    }, "id"),
 }
 _INDEXES = {
     "utterances": [["session", "idx"], ["visit"]],
@@ -77,7 +86,15 @@ _INDEXES = {
     "acks": [["event"]],
     "training": [["visit", "tag"]],
     "recordings": [["window", "started_at"]],
+    "audit": [["at"], ["actor"], ["action"]],
 }
+# The audit trail is append-only: the database itself refuses to change or delete a row.
+_AUDIT_GUARDS = (
+    "create trigger if not exists audit_no_update before update on audit "
+    "begin select raise(abort, 'the audit trail is append-only'); end",
+    "create trigger if not exists audit_no_delete before delete on audit "
+    "begin select raise(abort, 'the audit trail is append-only'); end",
+)
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
@@ -111,6 +128,12 @@ def _light_event(row: dict) -> LightEvent:
     fields = {k: row[k] for k in ("window", "state", "previous", "rule", "severity", "quote",
                                   "detail", "visit", "id")}
     return LightEvent(at=datetime.fromisoformat(row["at"]), **fields)
+
+
+def _heartbeat(row: dict) -> Heartbeat:
+    times = {k: datetime.fromisoformat(row[k]) if row[k] else None
+             for k in ("at", "started_at", "last_speech_at")}
+    return Heartbeat(**{**row, **times})
 
 
 def _utterance_row(session: Session, index: int, visit_id: str | None, raw: bool) -> dict:
@@ -196,6 +219,8 @@ class Store:
                 for column, kind in columns.items():  # a database from an older version
                     if column not in table.columns_dict:
                         table.add_column(column, kind)
+            for guard in _AUDIT_GUARDS:
+                self.db.execute(guard)
 
     def save(self, session: Session) -> None:
         """Store a scored session, replacing an earlier scoring of the same session."""
@@ -435,6 +460,50 @@ class Store:
             "and started_at <= ? and ended_at >= ?",
             [window, end.isoformat(timespec="milliseconds"),
              start.isoformat(timespec="milliseconds")]).fetchone()[0]
+
+    # --- liveness: each monitor's heartbeat per window -------------------------------------
+
+    def beat(self, heartbeat: Heartbeat) -> None:
+        """A window's latest heartbeat (one row per window: the monitor that last beat)."""
+        row = {k: v.isoformat(timespec="milliseconds") if isinstance(v, datetime) else v
+               for k, v in asdict(heartbeat).items()}
+        row["message"] = self._clean(heartbeat.message)
+        with self._writing("store heartbeat"):
+            self.db["heartbeats"].upsert(row, pk="window")
+
+    def heartbeats(self) -> dict[str, Heartbeat]:
+        if not self.db["heartbeats"].exists():  # a database from before liveness, read-only
+            return {}
+        return {r["window"]: _heartbeat(r) for r in self.db["heartbeats"].rows}
+
+    # --- the audit trail (append-only) ---------------------------------------------------
+
+    def add_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append an action to the audit trail; returns it with its id and time."""
+        at = entry.at or datetime.now().astimezone()
+        row = {"at": at.isoformat(timespec="milliseconds"), "actor": entry.actor,
+               "action": entry.action, "target": self._clean(entry.target),
+               "detail": self._clean(entry.detail), "origin": entry.origin}
+        with self._writing("store audit entry"):
+            entry_id = self.db["audit"].insert(row).last_pk
+        return replace(entry, at=at, id=entry_id)
+
+    def audit(self, first: date | None = None, last: date | None = None,
+              actor: str | None = None, action: str | None = None) -> list[AuditEntry]:
+        """The audit trail, oldest first, optionally for days, a person or an action."""
+        if not self.db["audit"].exists():
+            return []
+        where, args = ["1"], []
+        if first is not None:
+            where, args = where + ["at >= ?"], args + [first.isoformat()]
+        if last is not None:
+            where, args = where + ["at < ?"], args + [(last + timedelta(days=1)).isoformat()]
+        for column, value in (("actor", actor), ("action", action)):
+            if value is not None:
+                where, args = where + [f"{column} = ?"], args + [value]
+        return [AuditEntry(r["actor"], r["action"], r["target"], r["detail"], r["origin"],
+                           datetime.fromisoformat(r["at"]), r["id"])
+                for r in self.db["audit"].rows_where(" and ".join(where), args, order_by="id")]
 
     def counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in SCHEMA}

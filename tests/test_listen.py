@@ -24,7 +24,9 @@ from audio_support import RATE, SAMPLES, Pulse, sherpa_model, speak
 from monitor import asr, lexicon
 from monitor.alerts import Lights
 from monitor.errors import InputError
-from monitor.listen import Monitor, RetentionOptions, WindowConfig, load_hall
+from monitor.config import WindowConfig, load_hall
+from monitor.listen import Monitor
+from monitor.recordings import RetentionOptions
 from monitor.records import Recording
 from monitor.storage import Store
 

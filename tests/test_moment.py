@@ -17,7 +17,9 @@ from monitor import asr, lexicon, sources
 from monitor.alerts import LightMachine, LightOptions, Lights
 from monitor.audio import Transcriber
 from monitor.cli import light_line, live_line
-from monitor.listen import Monitor, RetentionOptions, WindowConfig
+from monitor.config import WindowConfig
+from monitor.listen import Monitor
+from monitor.recordings import RetentionOptions
 from monitor.live import LiveSession
 from monitor.pipeline import Scorer
 from monitor.records import Utterance, Word
