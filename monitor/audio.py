@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import sources
-from .asr import Engine
+from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
 from .vad import Vad, VadOptions

@@ -1,4 +1,4 @@
-"""Speech engines behind one small interface, chosen by one factory.
+"""Speech engines behind one small interface (`engine.py`), chosen by one factory.
 
 An engine holds the model (loaded once per process, shared by every stream); a stream
 holds one recogniser for one side of one counter. Streams take the VAD's `Voiced` pieces
@@ -7,50 +7,10 @@ and give back finished `Utterance`s, so silence never reaches a model; between p
 """
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
-from .. import models
-from ..errors import ConfigError
 from ..lexicon import Lexicon
-from ..records import Utterance, Voiced
+from .engine import ENGINES, Engine, Stream, resolve
 
-ENGINES = ("sherpa", "vosk", "auto")
-
-
-class Stream(ABC):
-    """One recogniser: decodes a segment while it is spoken, yields it when it ends."""
-
-    @abstractmethod
-    def feed(self, voiced: Voiced) -> list[Utterance]:
-        """Decode a piece of speech; a final piece returns its utterance (if words were heard)."""
-
-    @abstractmethod
-    def partial(self) -> Utterance | None:
-        """What has been heard of the segment being spoken (`Utterance.partial`), when it
-        changed since the last call: a live caller judges it before the speaker stops."""
-
-
-class Engine(ABC):
-    """A loaded model; `stream()` is cheap and called once per counter side."""
-
-    name: str
-
-    @abstractmethod
-    def stream(self, role: str) -> Stream:
-        ...
-
-    def describe(self) -> dict:
-        """What produced a transcript, stored beside it so results can be explained."""
-        return {"engine": self.name}
-
-
-def resolve(name: str) -> str:
-    """`auto` is vosk when its model is installed, else sherpa-onnx."""
-    if name not in ENGINES:
-        raise ConfigError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
-    if name == "auto":
-        return "vosk" if models.is_installed(models.VOSK_CN) else "sherpa"
-    return name
+__all__ = ["ENGINES", "Engine", "Stream", "create", "resolve"]
 
 
 def create(name: str = "auto", lexicon: Lexicon | None = None, options=None) -> Engine:

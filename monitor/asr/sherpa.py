@@ -19,7 +19,7 @@ from ..lexicon import Lexicon, Phrase
 from ..normalize import toneless
 from ..records import PhraseHit, Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
-from . import Engine, Stream
+from .engine import Engine, Stream
 
 log = logging.getLogger("courtesy.asr.sherpa")
 

@@ -15,7 +15,7 @@ from .. import models
 from ..errors import ModelError
 from ..records import Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
-from . import Engine, Stream
+from .engine import Engine, Stream
 
 
 @dataclass
