@@ -11,7 +11,7 @@ from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import CourtesyError
+from .errors import AccountError
 from .storage import Store
 
 ROLES = ("supervisor", "viewer")
@@ -21,10 +21,6 @@ MIN_PASSWORD = 8
 @cache
 def _nobody() -> str:
     return generate_password_hash("no such user: a hash to spend the same time on")
-
-
-class AccountError(CourtesyError):
-    """A user cannot be added as asked."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ never stops monitoring or the other drivers.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -182,7 +183,13 @@ class Driver(Protocol):
     name: str
 
     def show(self, event: LightEvent) -> None:
-        """Show a light change; raise on failure (the dispatcher retries)."""
+        """Show a light change; raise one of `DRIVER_ERRORS` on failure (the dispatcher
+        retries); any other exception is a bug and stops that driver's thread, logged."""
+
+
+# What a driver out of reach raises: a device or network gone (OSError: URLError, a USB
+# light not found), a program failing or timing out, a web server answering garbage.
+DRIVER_ERRORS = (OSError, subprocess.SubprocessError, http.client.HTTPException)
 
 
 def event_json(event: LightEvent) -> dict:
@@ -237,6 +244,12 @@ class UsbDriver:
     name: str = "usb"
 
     def show(self, event: LightEvent) -> None:
+        try:
+            self._show(event)
+        except _usb_errors() as exc:  # busylight missing, or a light gone, busy or unknown
+            raise ConnectionError(f"USB light {self.light or self.index or 0!r}: {exc}") from None
+
+    def _show(self, event: LightEvent) -> None:
         from busylight.controller import LightController
 
         with LightController() as controller:
@@ -252,6 +265,17 @@ class UsbDriver:
                 selection.blink(COLOURS["red"], count=0)
             else:
                 selection.turn_on(COLOURS[event.state])
+
+
+def _usb_errors() -> tuple[type[Exception], ...]:
+    """What busylight raises for a light that cannot be used (it is an optional extra)."""
+    try:
+        from busylight_core import exceptions as bad
+    except ImportError:
+        return (ImportError,)
+    return (ImportError, bad.LightUnavailableError, bad.HardwareUnsupportedError,
+            bad.NoLightsFoundError, bad.InvalidHardwareError, bad.HardwareAlreadyOpenError,
+            bad.HardwareNotOpenError)
 
 
 def driver_from_config(table: dict, where: str) -> Driver:
@@ -323,7 +347,7 @@ class Dispatcher:
             try:
                 driver.show(event)
                 return
-            except Exception as exc:  # any failure of any driver: log, wait, retry
+            except DRIVER_ERRORS as exc:  # a light or hook out of reach: log, wait, retry
                 self.failures[driver.name] += 1
                 log.warning("light driver %s failed for window %s (%s); retrying in %.0f s",
                             driver.name, event.window, exc, delay)

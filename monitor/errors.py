@@ -35,6 +35,21 @@ class AudioError(CourtesyError):
     """An audio device or stream cannot be used."""
 
 
+class StorageError(CourtesyError):
+    """The database cannot be opened or written."""
+
+
+class ReportError(CourtesyError):
+    """A report cannot be made as asked (period, output, PDF printer)."""
+
+
+class AccountError(CourtesyError):
+    """A user cannot be added as asked."""
+
+
+class ServeError(CourtesyError):
+    """The board cannot be served (the address is taken or not ours)."""
+
 
 def read_text(path) -> str:
     """A user's text file, or an InputError that names it."""

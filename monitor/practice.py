@@ -209,7 +209,7 @@ class Voice:
         sounddevice = sources.portaudio()
         try:
             sounddevice.play(audio, sources.SAMPLE_RATE, device=self.device, blocking=True)
-        except Exception as exc:  # PortAudio's errors: no such device, device busy
+        except (sounddevice.PortAudioError, ValueError) as exc:  # no such device, busy
             raise AudioError(f"cannot play the customer's line on {self.device!r}: {exc}") from None
 
 

@@ -37,7 +37,7 @@ from typing import IO
 
 from . import charts, privacy
 from .config import Hall
-from .errors import CourtesyError
+from .errors import ReportError
 from .storage import Store
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, role_label, rule_name, rule_norm,
                          severity_label, spoken, verdict_label)
@@ -52,10 +52,6 @@ FIGURE_KEYS = ("visits", "score_avg", "pass", "warn", "fail", "greeting_rate", "
 # the days a report may cover: a hall's working life, and at most a year at a time (the
 # report compares with the week before and charts every day)
 FIRST_DAY, LAST_DAY, MAX_DAYS = date(2000, 1, 1), date(2099, 12, 31), 366
-
-
-class ReportError(CourtesyError):
-    """A report cannot be made as asked (period, output, PDF printer)."""
 
 
 @dataclass

@@ -239,7 +239,7 @@ class LiveSource:
             rate = SAMPLE_RATE
             try:
                 sd.check_input_settings(self.device, channels=channels, samplerate=rate)
-            except Exception:  # the device cannot do 16 kHz itself: resample its own rate
+            except (sd.PortAudioError, ValueError):  # no 16 kHz: resample its own rate
                 rate = int(info["default_samplerate"])
             stream = sd.InputStream(
                 device=self.device, channels=channels, samplerate=rate, dtype="float32",
@@ -313,7 +313,7 @@ class LiveSource:
             try:
                 stream.abort()
                 stream.close()
-            except Exception as exc:  # a vanished device may fail to close: it is gone anyway
+            except portaudio().PortAudioError as exc:  # a vanished device: it is gone anyway
                 log.debug("closing %r: %s", self.device, exc)
 
     @property

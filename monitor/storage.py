@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import privacy
-from .errors import CourtesyError
+from .errors import StorageError
 from .records import AuditEntry, Heartbeat, LightEvent, Recording, Session, Visit
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
@@ -96,10 +96,6 @@ _AUDIT_GUARDS = (
     "begin select raise(abort, 'the audit trail is append-only'); end",
 )
 _CHILDREN = ("findings", "hits", "visits", "utterances")
-
-
-class StorageError(CourtesyError):
-    """The database cannot be opened or written."""
 
 
 def _iso(anchor: datetime, seconds: float) -> str:

@@ -93,7 +93,7 @@ class AudioFollower:
             self.stream = sounddevice.OutputStream(
                 samplerate=clip.rate, channels=clip.samples.shape[1], callback=self._fill)
             self.stream.start()
-        except Exception as exc:  # PortAudio: no output device, device busy
+        except (sounddevice.PortAudioError, ValueError) as exc:  # no output device, busy
             raise AudioError(f"cannot play the recording: {exc}") from None
 
     def _fill(self, outdata, frames, _time, _status) -> None:

@@ -32,7 +32,7 @@ from . import accounts
 from .alerts import event_json
 from .config import Hall
 from .privacy import mask
-from .errors import CourtesyError
+from .errors import ServeError
 from .records import LightEvent
 from .storage import Store
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS, Speech,
@@ -517,10 +517,6 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
 
     app.register_blueprint(pages(store, forged, refuse, hall, lexicon_dir))
     return app
-
-
-class ServeError(CourtesyError):
-    """The board cannot be served (the address is taken or not ours)."""
 
 
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 64) -> None:

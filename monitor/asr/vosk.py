@@ -38,6 +38,8 @@ class VoskEngine(Engine):
         try:
             self.model = vosk.Model(str(folder))
         except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+            if type(exc) is not Exception:  # anything more specific is a real bug: surface it
+                raise
             raise ModelError(f"{folder}: vosk cannot load {self.options.model} ({exc}); "
                              f"reinstall it: {models.install_hint(self.options.model)}") from None
         self._vosk = vosk
