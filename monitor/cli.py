@@ -774,3 +774,7 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
 def _echo(text: str | None) -> None:
     if text is not None:
         click.echo(text)
+
+
+if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script
+    cli()

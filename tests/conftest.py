@@ -14,6 +14,18 @@ from monitor.records import Utterance
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Test tiers (`make quick` leaves these out): a test is marked by the fixtures it uses.
+TIER_BY_FIXTURE = {"browser": "browser",  # headless Chromium through Playwright
+                   "pulse": "device"}  # a private PulseAudio daemon as PortAudio's device
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, tier in TIER_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(getattr(pytest.mark, tier))
+
+
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
     return Scorer.load("general")
