@@ -392,3 +392,18 @@ class Lights:
 
     def close(self) -> None:
         self.dispatcher.close()
+
+
+def linger(lights: Lights, at: datetime, seconds: float, speed: float = 0.0,
+           step: float = 0.1) -> Iterable[list[LightEvent]]:
+    """After a played transcript, keep the lights ticking for up to `seconds` of real time
+    while a red waits for a supervisor's acknowledgement (session time runs at `speed`,
+    0 counting as real time); yields each tick's light changes."""
+    import time
+
+    waited = 0.0
+    while lights.machine.holding() and waited < seconds:
+        time.sleep(step)
+        waited += step
+        at += timedelta(seconds=step * (speed or 1))
+        yield lights.tick(at)

@@ -123,3 +123,14 @@ def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DE
     session = scorer.score(utterances, source=str(path), sha256=file_sha256(path), **meta)
     session.options["audio"] = transcriber.describe()
     return session
+
+
+def score_source(scorer, path, engine_name: str = "auto",
+                 roles: tuple[str, ...] = sources.DEFAULT_CHANNELS, **meta) -> Session:
+    """`courtesy score`: a JSONL transcript scored as it is, a recording transcribed first
+    by the engine named (loaded only then, with the scorer's lexicon for its spotter)."""
+    if not is_audio(path):
+        return scorer.score_file(path, **meta)
+    from . import asr
+
+    return score_file(scorer, path, asr.create(engine_name, scorer.lexicon), roles, **meta)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -120,20 +119,11 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
 
     Example: courtesy score audio/police_good.jsonl --window W01 --json
     """
+    from .audio import score_source
     from .pipeline import Scorer
 
-    started_at = _parse_at(at)
-    scorer = Scorer.load(profile, lexicon_dir)
-    meta = {"window": window, "staff": staff, "started_at": started_at}
-    from .audio import is_audio
-
-    if is_audio(source):
-        from . import asr
-        from .audio import score_file
-
-        session = score_file(scorer, source, asr.create(engine, scorer.lexicon), channels, **meta)
-    else:
-        session = scorer.score_file(source, **meta)
+    session = score_source(Scorer.load(profile, lexicon_dir), source, engine, channels,
+                           window=window, staff=staff, started_at=_parse_at(at))
     store = _writer(db_path)
     store.save(session)
     if as_json:
@@ -208,19 +198,12 @@ def lexicon_check(path):
 
     Example: courtesy lexicon check lexicons/
     """
+    by_kind, checked = profiles.check(path)
     if path is not None and path.is_file():
-        phrases = lexicons.load_file(path)
-        lexicons.check(phrases)
-        click.echo(f"{path}: {len(phrases)} phrases, OK")
+        click.echo(f"{path}: {sum(by_kind.values())} phrases, OK")
         return
-    loaded = lexicons.load(path)
-    for name in profiles.available(path):
-        profiles.load(name, path)
-    by_kind: dict[str, int] = {}
-    for phrase in loaded.phrases:
-        by_kind[phrase.kind] = by_kind.get(phrase.kind, 0) + 1
-    click.echo(", ".join(f"{k} {n}" for k, n in sorted(by_kind.items())))
-    click.echo(f"{len(loaded.phrases)} phrases, {len(profiles.available(path))} profiles: OK")
+    click.echo(", ".join(f"{k} {n}" for k, n in by_kind.items()))
+    click.echo(f"{sum(by_kind.values())} phrases, {len(checked)} profiles: OK")
 
 
 @cli.command("profiles")
@@ -332,9 +315,6 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
     Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
     """
-    import time
-    from datetime import timedelta
-
     from . import alerts, live, transcript
     from .pipeline import Scorer
 
@@ -358,12 +338,8 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
             click.echo(live_line(update))
             show_lights(lights.update(update))
             last = update.at
-        waited, step = 0.0, 0.1
-        while lights.machine.holding() and waited < linger:  # a red waits for the board
-            time.sleep(step)
-            waited += step
-            last += timedelta(seconds=step * (speed or 1))
-            show_lights(lights.tick(last))
+        for events in alerts.linger(lights, last, linger, speed):  # a red waits for the board
+            show_lights(events)
     finally:
         lights.close()
 
@@ -437,8 +413,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
     else:
         chosen = _parse_day(day, "--date") or today
         options = reports.ReportOptions(chosen, chosen, window, staff)
-    suffix = Path(output).suffix.lstrip(".") if output and output != "-" else ""
-    fmt = fmt or (suffix if suffix in REPORT_FORMATS else "html")
+    fmt = reports.output_format(fmt, output)
     if output == "-" and fmt == "pdf":
         raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
     hall = config.load(config_path)
@@ -452,9 +427,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
         reports.write(built, fmt, buffer, max_incidents)
         click.echo(buffer.getvalue(), nl=False)
         return
-    target = Path(output) if output else Path("reports")
-    if output is None or target.is_dir() or output.endswith(("/", "\\")):
-        target = target / reports.default_name(options, fmt)
+    target = reports.output_path(output, options, fmt)
     reports.save(built, fmt, target, max_incidents)
     click.echo(f"wrote {target}")
 
@@ -482,34 +455,12 @@ def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_p
 
     Example: courtesy replay 3f2a9c1e04b7-W01-002 --speed 2
     """
-    from . import config
-    from . import replay as replays
-    from . import terminal
-    from .errors import AudioError
+    from . import config, terminal
     from .storage import Store
 
-    store = Store(db_path, read_only=True)
     how = config.load(config_path).training if training else None
-    visit = replays.load(store, visit_id, how)
-    clock = replays.Clock(visit.start)
-    clock.set_speed(speed)
-    follower = None
-    if not no_audio:
-        try:
-            source = replays.recording(store, visit_id)
-            part = source and replays.clip(source, visit.start, visit.end,
-                                           how.customer if how else "keep")
-            follower = part and terminal.AudioFollower(part, clock)
-        except (AudioError, OSError) as exc:  # no sound device, or a recording gone bad
-            click.echo(f"no audio ({exc}); stepping through the transcript", err=True)
-    try:
-        if plain or not sys.stdout.isatty():
-            terminal.step(visit, clock, out=click.echo, pinyin=pinyin)
-        else:
-            terminal.interactive(visit, clock, pinyin)
-    finally:
-        if follower:
-            follower.close()
+    terminal.play_visit(Store(db_path, read_only=True), visit_id, how, speed, not no_audio,
+                        plain, pinyin, out=click.echo, warn=lambda m: click.echo(m, err=True))
 
 
 @cli.group()

@@ -179,3 +179,21 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
     return Profile(profile_name, head.get("title", profile_name), sector, list(lexicons),
                    visits, matching, rules, scoring, str(path))
 
+
+
+def check(path: Path | None = None) -> tuple[dict[str, int], list[str]]:
+    """`courtesy lexicon check`: one lexicon file, or a lexicon folder and every profile
+    beside it, loaded as the monitor would; gives phrases per kind and the profiles checked.
+    The first mistake raises InputError/ConfigError naming its file, line and field."""
+    from collections import Counter
+
+    from . import lexicon as lexicons
+
+    if path is not None and Path(path).is_file():
+        phrases, names = lexicons.load_file(Path(path)), []
+        lexicons.check(phrases)
+    else:
+        phrases, names = lexicons.load(path).phrases, available(path)
+        for name in names:
+            load(name, path)
+    return dict(sorted(Counter(p.kind for p in phrases).items())), names

@@ -608,3 +608,18 @@ def write_pdf(html: str, path: Path, timeout: float = 120.0) -> None:
         if chromium.returncode != 0 or not target.is_file():
             tail = (errors or "").strip().splitlines()[-3:]
             raise ReportError(f"Chromium could not print {target}: " + " | ".join(tail))
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format asked for, else the one `-o FILE`'s suffix names, else html."""
+    suffix = Path(output).suffix.lstrip(".") if output and output != "-" else ""
+    return fmt or (suffix if suffix in FORMATS else "html")
+
+
+def output_path(output: str | None, options: ReportOptions, fmt: str) -> Path:
+    """Where `-o` writes: a file as given, a folder (or nothing: reports/) gets the
+    period's default name."""
+    target = Path(output) if output else Path("reports")
+    if output is None or target.is_dir() or output.endswith(("/", "\\")):
+        target = target / default_name(options, fmt)
+    return target

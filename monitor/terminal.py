@@ -8,11 +8,13 @@ clock. Speech a machine heard is marked 〔机器识别〕, its pinyin shown on 
 from __future__ import annotations
 
 import curses
+import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
 
+from . import replay as replays
 from . import sources
 from .errors import AudioError
 from .replay import Clock, Line, Mark, VisitReplay
@@ -173,3 +175,30 @@ def _draw(screen, replay: VisitReplay, clock: Clock, pinyin: bool = False) -> No
                        max(1, width - indent - 1), attr)
     screen.refresh()
 
+
+
+def play_visit(store, visit_id: str, anonymise=None, speed: float = 1.0, audio: bool = True,
+               plain: bool = False, pinyin: bool = False, out: Callable[[str], None] = print,
+               warn: Callable[[str], None] = print) -> None:
+    """`courtesy replay`: a stored visit in step with its clock, full screen on a terminal
+    (else line by line through `out`), its kept recording played along where it can be."""
+    visit = replays.load(store, visit_id, anonymise)
+    clock = Clock(visit.start)
+    clock.set_speed(speed)
+    follower = None
+    if audio:
+        try:
+            source = replays.recording(store, visit_id)
+            part = source and replays.clip(source, visit.start, visit.end,
+                                           anonymise.customer if anonymise else "keep")
+            follower = part and AudioFollower(part, clock)
+        except (AudioError, OSError) as exc:  # no sound device, or a recording gone bad
+            warn(f"no audio ({exc}); stepping through the transcript")
+    try:
+        if plain or not sys.stdout.isatty():
+            step(visit, clock, out=out, pinyin=pinyin)
+        else:
+            interactive(visit, clock, pinyin)
+    finally:
+        if follower:
+            follower.close()
