@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/demo.db
 
-.PHONY: setup demo test bench clean sysdeps model bench-audio
+.PHONY: setup demo test quick bench clean sysdeps model bench-audio
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ demo: setup sysdeps model
 
 test: setup sysdeps model
 	$(BIN)/python -m pytest -q
+
+# The inner loop (under a minute): everything but Chromium, sound devices and slow tests.
+quick: setup
+	$(BIN)/python -m pytest -q -m "not browser and not device and not slow"
 
 bench: setup
 	$(BIN)/python bench/matching.py

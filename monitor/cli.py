@@ -453,7 +453,7 @@ def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_p
     Speech a recogniser heard is marked 〔机器识别〕 (read from pinyin, it may be wrong).
     Without a terminal (or with --plain) lines are printed as their time comes.
 
-    Example: courtesy replay 3f2a9c1e04b7-W01-002 --speed 2
+    Example: courtesy replay 9074af0e88cd-W01-001 --plain --speed 4
     """
     from . import config, terminal
     from .storage import Store
@@ -476,7 +476,7 @@ def training():
 def training_add(visit_id, tag, note, db_path):
     """Add a visit to a training collection.
 
-    Example: courtesy training add 3f2a9c1e04b7-W01-002 --tag good-greeting
+    Example: courtesy training add 9074af0e88cd-W01-001 --tag good-greeting
     """
     from .errors import InputError
     from .storage import Store
@@ -495,7 +495,7 @@ def training_add(visit_id, tag, note, db_path):
 def training_remove(visit_id, tag, db_path):
     """Take a visit out of training collections.
 
-    Example: courtesy training remove 3f2a9c1e04b7-W01-002 --tag good-greeting
+    Example: courtesy training remove 9074af0e88cd-W01-001 --tag good-greeting
     """
     from .storage import Store
 

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Test tiers (`make quick` leaves these out): a test is marked by the fixtures it uses.
 TIER_BY_FIXTURE = {"browser": "browser",  # headless Chromium through Playwright
-                   "pulse": "device"}  # a private PulseAudio daemon as PortAudio's device
+                   "pulse": "device",  # a private PulseAudio daemon as PortAudio's device
+                   "engine": "slow"}  # the sherpa speech model loaded: seconds of CPU
 
 
 def pytest_collection_modifyitems(config, items):

@@ -46,6 +46,7 @@ def test_engine_options_parse_numbers_json_and_tuples():
         bench_audio.engine_options(["no_such_field=1"])
 
 
+@pytest.mark.slow
 def test_rendered_lines_are_where_the_transcript_says(tmp_path, monkeypatch):
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (make sysdeps)")
@@ -70,6 +71,7 @@ def test_rendered_lines_are_where_the_transcript_says(tmp_path, monkeypatch):
     assert max(gaps) >= verdicts.MIN_VISIT_GAP_S  # customers are apart
 
 
+@pytest.mark.slow
 def test_a_session_compared_with_itself_agrees_everywhere():
     conv = Generator(lexicon.load(), seed=5).session("police", 5)
     scorer = Scorer.load("police")

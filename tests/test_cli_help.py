@@ -2,6 +2,7 @@
 recording given as a device that is not there is one clear error."""
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -35,6 +36,51 @@ def test_every_command_has_an_example_whose_files_exist(path, command):
             assert (ROOT / word).exists(), f"the example names {word}, which does not exist"
 
 
+# Examples that need what a test cannot give: a sound device, a server left running, the
+# network or a large model copy. Every other example is run as written.
+NOT_RUN = {("serve",): "a server that runs until stopped", ("listen",): "a live sound device",
+           ("practice",): "a microphone and a speaker", ("devices",): "a sound device",
+           ("model", "install"): "a model download or copy"}
+SLOW = {("play",), ("replay",), ("transcribe",)}  # real time (sped up); sherpa on a recording
+PASSWORD = "example-password-1"
+
+
+def example(command: click.Command) -> list[str]:
+    return shlex.split(re.search(r"Example: (courtesy .+)", command.help).group(1))[1:]
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    """A hall folder with the bundled samples, lexicons and scenarios, whose database
+    holds what `score`'s example stores (the visit the other examples name)."""
+    folder = tmp_path_factory.mktemp("hall")
+    for name in ("audio", "lexicons", "scenarios"):
+        (folder / name).symlink_to(ROOT / name)
+    (folder / "reports").mkdir()
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        scored = CliRunner().invoke(cli, example(dict(commands(cli))[("score",)]))
+    finally:
+        os.chdir(before)
+    assert scored.exit_code == 0, scored.output
+    return folder
+
+
+@pytest.mark.parametrize("path, command", [
+    pytest.param(path, command, marks=[pytest.mark.slow] if path in SLOW else [],
+                 id=" ".join(path))
+    for path, command in commands(cli) if path not in NOT_RUN])
+def test_every_example_runs(path, command, hall, monkeypatch):
+    """Each example, run as written in a hall folder, works (the visit id in the replay and
+    training examples is the one `score`'s example stores)."""
+    monkeypatch.chdir(hall)
+    given = f"{PASSWORD}\n{PASSWORD}\n" if path == ("user", "add") else None
+    result = CliRunner().invoke(cli, example(command), input=given)
+    assert result.exit_code == 0, f"courtesy {' '.join(example(command))}: {result.output}"
+
+
+@pytest.mark.slow
 def test_a_missing_recording_as_a_device_is_one_clear_error(db_path):
     result = CliRunner().invoke(cli, ["listen", "--window", "W1", "--device",
                                       "audio/nope.flac", "--db", str(db_path)])

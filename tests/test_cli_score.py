@@ -1,6 +1,7 @@
 """`courtesy score`: what a user sees and what lands in the database."""
 import json
 
+import pytest
 import sqlite_utils
 
 from .conftest import ROOT
@@ -28,6 +29,7 @@ def test_json_output_has_the_documented_shape(run, db_path):
                for f in visit["findings"])
 
 
+@pytest.mark.slow
 def test_bundled_samples_get_the_expected_three_sounds(run, db_path):
     expected = {  # file: [(greeted, farewelled, questions, unanswered, verdict)] per visit
         "police_good": [(True, True, 2, 0, "pass")],

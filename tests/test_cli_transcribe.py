@@ -21,6 +21,7 @@ def model():
     sherpa_model()
 
 
+@pytest.mark.slow
 def test_transcribe_writes_a_transcript_the_scorer_reads(tmp_path):
     out = tmp_path / "heard.jsonl"
     result = CliRunner().invoke(cli, ["transcribe", str(HOSPITAL), "--engine", "sherpa",
@@ -38,6 +39,7 @@ def test_transcribe_writes_a_transcript_the_scorer_reads(tmp_path):
     assert "服务忌语（严重） 不耐烦 服务忌语「你烦不烦」" in scored.output  # said at 21.3 s
 
 
+@pytest.mark.slow
 def test_channel_map_swaps_roles():
     default = CliRunner().invoke(cli, ["transcribe", str(HOSPITAL), "--engine", "sherpa"])
     swapped = CliRunner().invoke(cli, ["transcribe", str(HOSPITAL), "--engine", "sherpa",
@@ -48,6 +50,7 @@ def test_channel_map_swaps_roles():
     assert flipped == [{"staff": "customer", "customer": "staff"}[r] for r in roles]
 
 
+@pytest.mark.slow
 def test_score_audio_stores_a_session_keyed_by_the_audio(tmp_path):
     db = tmp_path / "c.db"
     args = ["score", str(HOSPITAL), "--profile", "hospital", "--window", "W3",
@@ -72,6 +75,7 @@ def test_score_audio_stores_a_session_keyed_by_the_audio(tmp_path):
     ("empty.wav", None, "holds no audio"),
     ("talk.ogg", b"OggS", "unsupported audio format '.ogg'; use WAV or FLAC"),
 ])
+@pytest.mark.slow
 def test_bad_audio_is_one_error_and_leaves_the_database_alone(tmp_path, name, content, message):
     path = tmp_path / name
     if content is None:

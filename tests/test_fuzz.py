@@ -83,6 +83,7 @@ def transcript_lines(draw) -> str:
     return draw(st.sampled_from([text, text[:len(text) // 2], "[" * 5000 + "]" * 5000, text]))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(transcript_lines(), min_size=1, max_size=3))
 def test_fuzzed_transcripts_are_scored_or_refused(scorer, stored, tmp_path, lines):
@@ -265,6 +266,7 @@ def test_score_refuses_an_absurd_start(run, write_jsonl, tmp_path):
     assert not (tmp_path / "x.db").exists()
 
 
+@pytest.mark.slow
 def test_read_only_commands_work_on_a_read_only_database(tmp_path, write_jsonl, run):
     """As a user who may not write the file nor its folder (nobody), when we can switch."""
     folder = Path(tempfile.mkdtemp(prefix="courtesy-ro-"))  # pytest's own is root's only

@@ -30,6 +30,7 @@ def test_install_from_folder_verifies_and_lists(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no scratch left"
 
 
+@pytest.mark.slow
 def test_install_from_tar_bz2_and_file_url(tmp_path):
     archive = need_shared(SHERPA_SHARED.with_name(SHERPA + ".tar.bz2"))
     assert models.install(SHERPA, archive, root=tmp_path / "a").is_dir()

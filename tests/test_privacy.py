@@ -209,6 +209,7 @@ def _strings(value):
             yield from _strings(item)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(quotes())

@@ -78,6 +78,7 @@ def test_clock_pause_seek_and_speed():
     assert clock.speed == 4.0
 
 
+@pytest.mark.slow
 def test_each_line_is_shown_within_100_ms_of_its_start(stored):
     store, visit_id = stored
     visit = replays.load(store, visit_id)
@@ -113,6 +114,7 @@ def test_replay_command_steps_through_without_a_terminal(run, stored, db_path):
     assert any("✗ 服务忌语（严重）" in line for line in out)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_full_screen_player_keys(stored, db_path, tmp_path):
     _, visit_id = stored

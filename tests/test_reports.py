@@ -323,6 +323,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium 
                                     "(make setup installs the chromium package)")
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_pdf_is_the_printed_page(hall_db, tmp_path):
     target = tmp_path / "day.pdf"
@@ -347,6 +348,7 @@ def _lookup(data, path: str):
     return data
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_html_in_chromium_matches_the_json(hall_db, exported):
     from playwright.sync_api import sync_playwright

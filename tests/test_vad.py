@@ -142,6 +142,7 @@ def _pink(seconds: float, level_dbfs: float, seed: int = 4) -> np.ndarray:
     return (pink / np.std(pink) * 10 ** (level_dbfs / 20)).astype(np.float32)
 
 
+@pytest.mark.slow
 def test_quiet_real_speech_gives_utterances_the_recogniser_hears():
     """An elderly customer at RMS -58 dBFS: the old detector heard nothing at all."""
     sherpa_model()

@@ -86,6 +86,7 @@ def test_passwords_are_stored_hashed(store, db_path, run):
         assert PASSWORD.encode() not in raw.read()
 
 
+@pytest.mark.slow
 def test_user_commands(db_path):
     def courtesy(*args, stdin=""):
         return subprocess.run([COURTESY, *args, "--db", str(db_path)],
@@ -285,6 +286,7 @@ def test_security_headers(client):
     assert headers["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.slow
 def test_played_red_waits_for_an_acknowledgement(db_path):
     """`play --linger` keeps the light machine running after the transcript until the
     board's acknowledgement (written by another process) releases the red."""
@@ -315,6 +317,7 @@ def test_page_script_never_parses_text_as_html():
         assert sink not in script
 
 
+@pytest.mark.slow
 def test_served_streams_free_their_thread_when_the_page_goes(board_server):
     """With two server threads, streams opened and dropped must not starve the board."""
     import http.client
@@ -334,6 +337,7 @@ def test_served_streams_free_their_thread_when_the_page_goes(board_server):
     assert time.monotonic() - started < 5
 
 
+@pytest.mark.slow
 def test_serve_on_a_taken_port_is_one_clear_error(board_server, db_path):
     url = board_server()
     port = url.rsplit(":", 1)[1]
