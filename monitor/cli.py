@@ -723,8 +723,9 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
 
 
 def _echo(text: str | None) -> None:
+    """A practice line: what the trainee said is speech, so it is masked like any quote."""
     if text is not None:
-        click.echo(text)
+        click.echo(mask(text))
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

@@ -66,3 +66,15 @@ def test_replay_and_training_list_mask_numbers(run, hall, db_path):
     with sqlite3.connect(db_path) as db:  # a note written before notes were masked
         db.execute("UPDATE training SET note = ?", [f"电话{PHONE}"])
     assert_masked(shown(run("training", "list", "--db", db_path)))
+
+
+def test_practice_prints_the_trainees_answer_masked(capsys):
+    """`courtesy practice` needs a microphone (its run is in test_practice); what it prints
+    of each answer goes through the same line writer, checked here on a heard answer."""
+    from monitor.cli import _echo
+    from monitor.practice import event_text
+    from monitor.records import Utterance
+
+    heard = Utterance(0.0, 3.0, "staff", text=f"我电话是{PHONE}", heard_by="sherpa")
+    _echo(event_text("heard", heard, pinyin=True))
+    assert_masked(capsys.readouterr().out)
