@@ -340,9 +340,10 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
     utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path)
+    scorer = Scorer.load(profile, lexicon_dir)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
-                                    datetime.now().astimezone())
-    session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
+                                    datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
+    session = live.LiveSession(scorer, store, window=window,
                                staff=staff, started_at=started_at,
                                source=str(source.resolve()), replay=True)
     light_options = alerts.LightOptions()

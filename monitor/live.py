@@ -99,15 +99,16 @@ def _stored_utterance(row: dict) -> Utterance:
 
 
 def replay_anchor(utterances: list[Utterance], speed: float, at: datetime | None,
-                  now: datetime) -> datetime:
+                  now: datetime, tail_s: float) -> datetime:
     """Where a replayed transcript's session starts on the wall clock. Times stored are
     this anchor plus the transcript's own times, so a replay faster (or slower) than real
-    time starts as far back as the transcript lasts: nothing lands in the future."""
+    time starts as far back as the transcript and the silence that ends its last visit
+    (`tail_s`) last: nothing lands in the future."""
     if at is not None:
         return at
     if speed == 1:
         return now
-    return now - timedelta(seconds=max((u.end for u in utterances), default=0.0))
+    return now - timedelta(seconds=max((u.end for u in utterances), default=0.0) + tail_s)
 
 
 def _signature(findings: Iterable[Finding]) -> set[tuple]:
