@@ -176,6 +176,7 @@ class LiveSession:
         self.visit_label: str | None = None
         self.visits_seen = 0
         self.offset = 0.0  # added to the caller's times: a session continued after a restart
+        self.replayed_to = -1.0  # a resumed replay: speech ending by then was stored already
         self.monitor = owner()
         self.backlog_limit = backlog_limit
         self.dropped = 0  # writes lost because the backlog was full
@@ -217,6 +218,8 @@ class LiveSession:
             if not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date():
                 self._restore(row["id"], anchor, row["staff"])
                 self.offset = 0.0 if replay else (started_at - anchor).total_seconds()
+                if replay and session.utterances:
+                    self.replayed_to = session.utterances[-1].end
                 resumed = True
                 log.warning("window %s: resuming session %s left by monitor %s (%d utterances "
                             "stored)", session.window, row["id"], row["monitor"],
@@ -270,7 +273,10 @@ class LiveSession:
 
     def feed(self, utterance: Utterance) -> list[LiveUpdate]:
         """One utterance has ended: store it and re-judge its visit. A partial one (speech
-        still going on) is judged with the visit at once and kept until its end arrives."""
+        still going on) is judged with the visit at once and kept until its end arrives.
+        A resumed replay passes over what was stored before the restart."""
+        if utterance.end <= self.replayed_to:
+            return []
         utterance = _shifted(replace(utterance, window=utterance.window or self.session.window,
                                      staff=utterance.staff or self.session.staff), self.offset)
         index = -1 if utterance.partial else len(self.session.utterances)
@@ -313,6 +319,8 @@ class LiveSession:
         writes the database refused are tried again."""
         now += self.offset
         self._retry()
+        if now <= self.replayed_to:  # a resumed replay catching up with what was stored
+            return []
         if not self.current:
             return self._judge(now, "open") if self.partials else []
         if self.clock.expired(now):
@@ -510,8 +518,6 @@ class LiveSession:
             return ""
         return (f"{self._fault}，暂存 {len(self._pending)} 条"
                 + (f"，已丢弃 {self.dropped} 条" if self.dropped else ""))
-
-    unsaved = backlog
 
 
 def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0.0,

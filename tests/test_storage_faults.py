@@ -267,6 +267,25 @@ def test_live_audio_continues_the_same_session_with_later_times(scorer, db_path)
     assert rows(db_path, "visits") == 2
 
 
+def test_a_resumed_replay_heard_again_from_its_start_stores_nothing_twice(scorer, db_path):
+    """`listen` replaying a recording restarts its audio from 0: what was stored is passed."""
+    lines = [utt(0, 2, "staff", "您好"), utt(3, 5, "customer", "我办社保卡"),
+             utt(6, 8, "staff", "好的请稍等"), utt(9, 11, "staff", "办好了请慢走")]
+    first = LiveSession(scorer, Store(db_path), window="W1", started_at=AT, replay=True)
+    for line in lines[:2]:
+        first.feed(line)
+    _kill_owner(db_path)
+    again = LiveSession(scorer, Store(db_path), window="W1", started_at=AT, replay=True)
+    assert again.session.id == first.session.id
+    for line in lines:
+        again.tick(line.start)
+        again.feed(line)
+    again.flush(45)
+    assert rows(db_path, "utterances") == 4 and rows(db_path, "visits") == 1
+    [visit] = sqlite_utils.Database(db_path)["visits"].rows
+    assert (visit["provisional"], visit["verdict"]) == (0, "pass")
+
+
 def test_a_dead_monitors_session_of_another_day_is_finished(scorer, db_path):
     first = LiveSession(scorer, Store(db_path), window="W1", started_at=AT)
     first.feed(utt(0, 2, "staff", "您好"))
