@@ -39,7 +39,8 @@ from datetime import datetime, timedelta
 from .lexicon import Lexicon
 from .normalize import NormText, normalize
 from .pipeline import Scorer
-from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit, Word
+from .records import (Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit,
+                      Word)
 from .rules import score
 from .storage import StorageError, Store
 from .visits import Cues, VisitClock, label
@@ -241,8 +242,8 @@ class LiveSession:
                     row["id"], row["monitor"])
 
     def _restore(self, session_id: str, anchor: datetime, staff: str | None) -> None:
-        """Rebuild the session from what was stored: its utterances heard again, its visits
-        as they were cut, the last one (provisional) in progress."""
+        """Rebuild the session from what was stored: its utterances heard again (as stored,
+        numbers masked), its visits as they were cut, the last one (provisional) in progress."""
         session = self.session
         session.id, session.started_at, session.staff = session_id, anchor, session.staff or staff
         groups: list[tuple[str | None, list[int]]] = []
@@ -527,11 +528,11 @@ def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0
     start, the utterance arrives when it ends, and the clock ticks every `tick_s` between.
     `speed` 0 plays instantly (a simulated clock), 1 in real time, 10 ten times faster.
     `on_tick` hears every tick's wall-clock time (for lights whose red hold runs out)."""
-    heard = session.session.utterances  # a resumed session: what was stored is not replayed
-    utterances = list(utterances)[len(heard):]
+    # a resumed session: what was stored before the restart is not played again
+    utterances = [u for u in utterances if u.end > session.replayed_to]
     events = sorted([(u.start, 0, u) for u in utterances] + [(u.end, 1, u) for u in utterances],
                     key=lambda e: (e[0], e[1]))
-    clock = heard[-1].end - session.offset if heard else 0.0
+    clock = max(session.replayed_to, 0.0)
 
     def advance(to: float) -> None:
         nonlocal clock
