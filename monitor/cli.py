@@ -349,9 +349,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     light_options = alerts.LightOptions()
     if red_hold is not None:
         light_options.red_hold_s = red_hold
-    lights = alerts.Lights(alerts.LightMachine(  # light changes wait in the session's backlog
-        light_options, acknowledged=lambda event: event is None or store.acknowledged(event),
-        record=session.record_light), alerts.Dispatcher(()))
+    lights = live.lights_for([session], store, light_options)
 
     def show_lights(events):
         for event in events:

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from . import alerts
 from .lexicon import Lexicon
 from .normalize import NormText, normalize
 from .pipeline import Scorer
@@ -519,6 +520,27 @@ class LiveSession:
             return ""
         return (f"{self._fault}，暂存 {len(self._pending)} 条"
                 + (f"，已丢弃 {self.dropped} 条" if self.dropped else ""))
+
+
+def lights_for(sessions: Iterable[LiveSession], store: Store,
+               options: alerts.LightOptions | None = None,
+               drivers: Iterable[alerts.Driver] = ()) -> alerts.Lights:
+    """The hall's lights with each window's light changes stored through that window's
+    backlog, so a refused write never stops a light (`Lights.for_store` writes directly)."""
+    by_window = {s.session.window or "-": s for s in sessions}
+
+    def acknowledged(event_id: int | None) -> bool:  # an event still held: none to wait for
+        try:
+            return event_id is None or store.acknowledged(event_id)
+        except sqlite3.Error:
+            return False
+
+    def record(event: LightEvent) -> LightEvent:
+        session = by_window.get(event.window)
+        return session.record_light(event) if session else store.add_light_event(event)
+
+    machine = alerts.LightMachine(options, acknowledged=acknowledged, record=record)
+    return alerts.Lights(machine, alerts.Dispatcher(drivers))
 
 
 def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0.0,

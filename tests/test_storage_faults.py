@@ -139,6 +139,27 @@ def test_a_lock_held_too_long_is_waited_out_in_the_backlog(scorer, db_path, monk
     assert session.drain(10) == 0 and rows(db_path, "utterances") == 2
 
 
+def test_light_changes_wait_in_the_backlog_and_keep_their_order(scorer, db_path):
+    store = Store(db_path)
+    session = LiveSession(scorer, store, window="W1", started_at=AT)
+    lights = live.lights_for([session], store)
+    full(store)
+    events = []
+    for line in (utt(0, 2, "staff", "您好" + BULKY), utt(3, 5, "staff", "你烦不烦")):
+        for update in session.feed(line):
+            events += lights.update(update)
+    assert events[-1].state == "red" and events[-1].id is None
+    assert rows(db_path, "light_events") == 0 and session.backlog > 0
+    events += lights.tick(AT + timedelta(seconds=120))  # no acknowledgement can come for it
+    assert events[-1].state == "yellow"
+    unlimited(store)
+    assert session.drain(10) == 0
+    states = [r[0] for r in sqlite3.connect(db_path).execute(
+        "select state from light_events order by id")]
+    assert states == [e.state for e in events] and len(states) >= 3
+    lights.close()
+
+
 def test_play_with_a_full_database_keeps_going_and_writes_everything_later(scorer, db_path,
                                                                             bulky):
     utterances = transcript.read(bulky)
