@@ -247,7 +247,7 @@ def _play(db_path, *options):
 def test_a_killed_play_resumes_its_session_without_duplicates(db_path, scorer):
     lines = transcript.read(SAMPLE)
     visits = len(scorer.score(lines, window="W1").visits)
-    first = _play(db_path, "--speed", 20)
+    first = _play(db_path, "--speed", 10)
     wait_rows(db_path, "utterances", 4)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)  # reaped: its pid is gone
