@@ -318,14 +318,18 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     from . import alerts, live, transcript
     from .pipeline import Scorer
 
-    utterances = transcript.read(source)
+    utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path)
-    session = live.LiveSession(Scorer.load(profile, lexicon_dir), store, window=window,
-                               staff=staff, started_at=_parse_at(at), source=str(source))
+    scorer = Scorer.load(profile, lexicon_dir)
+    started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
+                                    datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
+    session = live.LiveSession(scorer, store, window=window,
+                               staff=staff, started_at=started_at,
+                               source=str(source.resolve()), replay=True)
     light_options = alerts.LightOptions()
     if red_hold is not None:
         light_options.red_hold_s = red_hold
-    lights = alerts.Lights.for_store(store, light_options)
+    lights = live.lights_for([session], store, light_options)
 
     def show_lights(events):
         for event in events:
@@ -342,6 +346,11 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
             show_lights(events)
     finally:
         lights.close()
+    held = session.drain(live.DRAIN_S)
+    if held:
+        raise click.ClickException(
+            f"{db_path}: {held} 条记录未能写入数据库（{session.fault}）；已写入的记录未丢失。"
+            f" / {held} item(s) could not be written; nothing already stored is lost.")
 
 
 def light_line(event) -> str:

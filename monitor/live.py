@@ -5,7 +5,15 @@ clock). The visit in progress is re-judged on every utterance and as time passes
 missing greeting or a customer left waiting shows while it matters; when the silence
 says the customer has gone, the visit is judged for good. Everything heard is stored at
 once (one transaction each), so a killed process loses nothing already stored; when the
-database cannot be written (a full disk), work is kept in memory and stored when it can.
+database cannot be written (a full disk, another writer's lock held too long, I/O errors),
+work waits in a bounded backlog, is retried with backoff and stored in order when it can
+(`backlog` and `fault` say so, for the heartbeat and the board).
+
+A session belongs to its process ("PID@host") until its stream ends. A monitor killed
+mid-day leaves its visit in progress stored as provisional (暂定); the next monitor for the
+same window and source takes the session over: a replayed file skips what was stored, live
+audio continues the same session with later times, and the provisional visit is finished
+on what was stored. Sessions of dead monitors from other days are finished at once.
 
 Speech still going on arrives too (`Utterance.partial`, what the recogniser has heard so
 far). It is judged at once through the same `Scorer` with everything final, and never
@@ -16,21 +24,93 @@ the end of the utterance, whose final judgement confirms or corrects what was sh
 """
 from __future__ import annotations
 
+import json
 import logging
+import os
+import secrets
+import socket
+import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from . import alerts
 from .lexicon import Lexicon
 from .normalize import NormText, normalize
 from .pipeline import Scorer
-from .records import Finding, LiveUpdate, PhraseHit, Session, Utterance, Visit
+from .records import (Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit,
+                      Word)
 from .rules import score
 from .storage import StorageError, Store
 from .visits import Cues, VisitClock, label
 
 log = logging.getLogger("courtesy.live")
+
+BACKLOG_LIMIT = 10_000  # writes held in memory while the database refuses them
+RETRY_S, MAX_RETRY_S = 0.5, 30.0  # backoff between attempts to write the backlog
+DRAIN_S = 30.0  # how long a replay keeps trying to write its backlog once it has ended
+_FAULTS = (("full", "数据库已满"), ("locked", "数据库被占用"), ("busy", "数据库被占用"))
+
+
+def _fault_kind(error: Exception) -> str:
+    """The hall's words for why the database refuses writes."""
+    text = str(error).lower()
+    return next((words for key, words in _FAULTS if key in text), "数据库无法写入")
+
+
+def owner() -> str:
+    """This process, as it owns the sessions it writes: "PID@host"."""
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def _gone(monitor: str) -> bool:
+    """Is the process that owned a session dead? (Only a process on this host can be asked;
+    one elsewhere is taken to be alive.)"""
+    pid, _, host = monitor.partition("@")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _shifted(utterance: Utterance, offset: float) -> Utterance:
+    """An utterance on a later time base (a restarted monitor continuing a session)."""
+    if not offset:
+        return utterance
+    return replace(
+        utterance, start=utterance.start + offset, end=utterance.end + offset,
+        words=tuple(replace(w, start=w.start + offset, end=w.end + offset)
+                    for w in utterance.words),
+        spotted=tuple(replace(h, start=h.start + offset, end=h.end + offset)
+                      for h in utterance.spotted))
+
+
+def _stored_utterance(row: dict) -> Utterance:
+    words = tuple(Word(w["text"], w["start"], w["end"]) for w in json.loads(row["words"] or "[]"))
+    return Utterance(start=row["start"], end=row["end"], role=row["role"],
+                     text=row["text"] or "", pinyin=row["pinyin"] or "", window=row["window"],
+                     staff=row["staff"], words=words, dbfs=row["dbfs"],
+                     heard_by=row["heard_by"] or "")
+
+
+def replay_anchor(utterances: list[Utterance], speed: float, at: datetime | None,
+                  now: datetime, tail_s: float) -> datetime:
+    """Where a replayed transcript's session starts on the wall clock. Times stored are
+    this anchor plus the transcript's own times, so a replay faster (or slower) than real
+    time starts as far back as the transcript and the silence that ends its last visit
+    (`tail_s`) last: nothing lands in the future."""
+    if at is not None:
+        return at
+    if speed == 1:
+        return now
+    return now - timedelta(seconds=max((u.end for u in utterances), default=0.0) + tail_s)
 
 
 def _signature(findings: Iterable[Finding]) -> set[tuple]:
@@ -77,14 +157,19 @@ class LiveSession:
 
     def __init__(self, scorer: Scorer, store: Store, *, window: str | None,
                  staff: str | None = None, started_at: datetime | None = None,
-                 kind: str = "live", source: str = "live"):
+                 kind: str = "live", source: str = "live", replay: bool = False,
+                 resume: bool | None = True, backlog_limit: int = BACKLOG_LIMIT):
+        """`replay`: the utterances come from a file played from its start, so a resumed
+        session skips what was stored (see `play`) instead of continuing after it.
+        `resume` False always starts a new session (None: neither, a dead monitor's session
+        is being finished)."""
         started_at = started_at or datetime.now().astimezone()
         self.scorer = scorer
         self.store = store
         self.session = Session(
-            id=f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}", source=source, window=window,
-            staff=staff, profile=scorer.profile.name, started_at=started_at, utterances=[],
-            kind=kind, options=scorer.profile.as_dict())
+            id=f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
+            source=source, window=window, staff=staff, profile=scorer.profile.name,
+            started_at=started_at, utterances=[], kind=kind, options=scorer.profile.as_dict())
         self.norms: list = []
         self.hits: dict[int, list[PhraseHit]] = {}
         self.clock = VisitClock(scorer.profile.visits)
@@ -92,19 +177,110 @@ class LiveSession:
         self.visit: Visit | None = None
         self.visit_label: str | None = None
         self.visits_seen = 0
-        self._unsaved_utterances: list[int] = []
-        self._unsaved_visits: dict[str, Visit] = {}
+        self.offset = 0.0  # added to the caller's times: a session continued after a restart
+        self.replayed_to = -1.0  # a resumed replay: speech ending by then was stored already
+        self.monitor = owner()
+        self.backlog_limit = backlog_limit
+        self.dropped = 0  # writes lost because the backlog was full
+        self._pending: OrderedDict[tuple, tuple[str, Callable[[], object]]] = OrderedDict()
+        self._fault = ""  # why the database refuses writes, in the hall's words
+        self._retry_s, self._next_try = RETRY_S, 0.0
         self.partials: dict[str, tuple[Utterance, NormText, list[PhraseHit]]] = {}  # per role
         self._shown: set[tuple] = set()  # findings of the last update given
         self._showing: Visit | None = None  # and its visit
         self._settling = settling(scorer.lexicon)
-        self._persist(lambda: store.open_session(self.session))
+        self._lights = 0  # light events held, for their place in the backlog
+        if resume is not None and not (resume and self._resume(started_at, replay)):
+            self._hold(("session",), "session", lambda: store.open_session(
+                self.session, self.monitor))
+
+    # --- a session left by a killed monitor ------------------------------------------
+
+    def _resume(self, started_at: datetime, replay: bool) -> bool:
+        """Take over the sessions of this window and source that a dead monitor left: today's
+        is continued (True), earlier days' are finished on what they stored."""
+        session = self.session
+        try:
+            rows = self.store.unfinished_sessions(session.kind, session.window, session.source)
+        except sqlite3.Error as exc:
+            log.warning("window %s: cannot look for a session to resume: %s", session.window, exc)
+            return False
+        resumed = False
+        for row in reversed(rows):  # the newest first
+            if not _gone(row["monitor"]):
+                continue
+            try:
+                if not self.store.take_over(row["id"], row["monitor"], self.monitor):
+                    continue
+            except StorageError as exc:
+                log.warning("window %s: cannot take session %s over: %s", session.window,
+                            row["id"], exc)
+                continue
+            anchor = datetime.fromisoformat(row["started_at"])
+            if not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date():
+                self._restore(row["id"], anchor, row["staff"])
+                self.offset = 0.0 if replay else (started_at - anchor).total_seconds()
+                if replay and session.utterances:
+                    self.replayed_to = session.utterances[-1].end
+                resumed = True
+                log.warning("window %s: resuming session %s left by monitor %s (%d utterances "
+                            "stored)", session.window, row["id"], row["monitor"],
+                            len(session.utterances))
+            else:
+                self._finish(row, anchor)
+        return resumed
+
+    def _finish(self, row: dict, anchor: datetime) -> None:
+        """A dead monitor's session of another day: its last visit judged for good, ended."""
+        left = LiveSession(self.scorer, self.store, window=self.session.window,
+                           staff=row["staff"], started_at=anchor, kind=self.session.kind,
+                           source=self.session.source, resume=None)
+        left.monitor = self.monitor
+        left._restore(row["id"], anchor, row["staff"])
+        left.flush()
+        self._pending.update(left._pending)  # what could not be written waits here
+        log.warning("window %s: finished session %s left by monitor %s", self.session.window,
+                    row["id"], row["monitor"])
+
+    def _restore(self, session_id: str, anchor: datetime, staff: str | None) -> None:
+        """Rebuild the session from what was stored: its utterances heard again (as stored,
+        numbers masked), its visits as they were cut, the last one (provisional) in progress."""
+        session = self.session
+        session.id, session.started_at, session.staff = session_id, anchor, session.staff or staff
+        groups: list[tuple[str | None, list[int]]] = []
+        for index, row in enumerate(self.store.session_utterances(session_id)):
+            utterance = _stored_utterance(row)
+            norm, found = self.scorer.hear(utterance, index)
+            self.clock.heard(utterance, self.scorer.cues(utterance, index, norm, found))
+            session.utterances.append(utterance)
+            self.norms.append(norm)
+            if found:
+                self.hits[index] = found
+            visit_id = row["visit"] or (groups[-1][0] if groups else None)
+            if not groups or groups[-1][0] != visit_id:
+                groups.append((visit_id, []))
+            groups[-1][1].append(index)
+        for number, (visit_id, indices) in enumerate(groups, 1):
+            self.visits_seen = number
+            name = (visit_id.removeprefix(f"{session_id}-") if visit_id
+                    else label(session.window, number))
+            first, last = session.utterances[indices[0]], session.utterances[indices[-1]]
+            session.visits.append(Visit(f"{session_id}-{name}", session.window, session.staff,
+                                        first.start, last.end, list(indices)))
+            self.current, self.visit_label = list(indices), name
+        if self.current:
+            self.visit = self.scorer.judge(
+                f"{session_id}-{self.visit_label}", session.window, tuple(self.current),
+                session.utterances, self.norms, self.hits, session.utterances[-1].end)
 
     def feed(self, utterance: Utterance) -> list[LiveUpdate]:
         """One utterance has ended: store it and re-judge its visit. A partial one (speech
-        still going on) is judged with the visit at once and kept until its end arrives."""
-        utterance = replace(utterance, window=utterance.window or self.session.window,
-                            staff=utterance.staff or self.session.staff)
+        still going on) is judged with the visit at once and kept until its end arrives.
+        A resumed replay passes over what was stored before the restart."""
+        if utterance.end <= self.replayed_to:
+            return []
+        utterance = _shifted(replace(utterance, window=utterance.window or self.session.window,
+                                     staff=utterance.staff or self.session.staff), self.offset)
         index = -1 if utterance.partial else len(self.session.utterances)
         norm, found = self.scorer.hear(utterance, index)
         said = self.scorer.cues(utterance, index, norm, found)
@@ -122,7 +298,10 @@ class LiveSession:
             self.visit_label = utterance.visit or label(self.session.window, self.visits_seen)
         self.current.append(index)
         self.clock.heard(utterance, said)
-        self._unsaved_utterances.append(index)
+        self._hold(("utterance", index), f"utterance {index} ({utterance.role}, "
+                   f"{self._at(utterance.start):%H:%M:%S})",
+                   lambda: self.store.add_utterance(self.session, index, self._visit_of(index)),
+                   write_now=False)  # with its visit, just below
         return updates + self._judge(utterance.end, "open" if opened else "update", always=True)
 
     def _heard_so_far(self, utterance: Utterance, norm: NormText,
@@ -135,10 +314,15 @@ class LiveSession:
 
     def speech_started(self, at: float) -> None:
         """Speech began (voice activity): keep the visit open until it is heard."""
-        self.clock.speech_started(at)
+        self.clock.speech_started(at + self.offset)
 
     def tick(self, now: float) -> list[LiveUpdate]:
-        """Time passes: close the visit after its silence, or surface what has become due."""
+        """Time passes: close the visit after its silence, or surface what has become due;
+        writes the database refused are tried again."""
+        now += self.offset
+        self._retry()
+        if now <= self.replayed_to:  # a resumed replay catching up with what was stored
+            return []
         if not self.current:
             return self._judge(now, "open") if self.partials else []
         if self.clock.expired(now):
@@ -146,8 +330,14 @@ class LiveSession:
         return self._judge(now, "update")
 
     def flush(self, now: float | None = None) -> list[LiveUpdate]:
-        """End of stream (at `now`, if the clock is known): judge the visit in progress for good."""
-        return self._close(now) if self.current else []
+        """End of stream (at `now`, if the clock is known): judge the visit in progress for
+        good; the session ends (no restart resumes it)."""
+        now = None if now is None else now + self.offset
+        updates = self._close(now) if self.current else []
+        ended = self._at(now) if now is not None else datetime.now().astimezone()
+        self._hold(("end",), "end of session",
+                   lambda: self.store.end_session(self.session.id, ended))
+        return updates
 
     def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
         if not self.current:
@@ -170,7 +360,7 @@ class LiveSession:
             changed = always or _signature(visit.findings) != before
             self.visit = visit
             if changed:
-                self._save(visit)
+                self._save(visit, final=state == "closed")
         shown, provisional = (self._so_far(now) if self.partials and now is not None
                               else (self.visit, ()))
         if shown is None:
@@ -181,7 +371,7 @@ class LiveSession:
         self._shown = _signature(shown.findings)
         self._showing = shown
         moment = now if now is not None else shown.end
-        return [LiveUpdate(self.session.window, moment, self.wall(moment), state, shown, new,
+        return [LiveUpdate(self.session.window, moment, self._at(moment), state, shown, new,
                            provisional=provisional, partial=shown is not self.visit)]
 
     def _vanished(self, now: float | None) -> list[LiveUpdate]:
@@ -190,7 +380,7 @@ class LiveSession:
         gone, self._showing, self._shown = self._showing, None, set()
         if gone is None or now is None:
             return []
-        return [LiveUpdate(self.session.window, now, self.wall(now), "closed",
+        return [LiveUpdate(self.session.window, now, self._at(now), "closed",
                            replace(gone, findings=[], hits=[], score=100.0, verdict="pass"),
                            partial=True)]
 
@@ -224,6 +414,10 @@ class LiveSession:
                        verdict=verdict), provisional
 
     def wall(self, seconds: float) -> datetime:
+        """The wall-clock time of a moment on the caller's time base."""
+        return self._at(seconds + self.offset)
+
+    def _at(self, seconds: float) -> datetime:
         return self.session.started_at + timedelta(seconds=seconds)
 
     def _close(self, now: float | None) -> list[LiveUpdate]:
@@ -231,39 +425,122 @@ class LiveSession:
         self.current, self.visit, self.visit_label, self._shown = [], None, None, set()
         self._showing = None
         if now is not None:
-            updates = [replace(u, now=now, at=self.wall(now)) for u in updates]
+            updates = [replace(u, now=now, at=self._at(now)) for u in updates]
         return updates
 
-    def _save(self, visit: Visit) -> None:
+    def _save(self, visit: Visit, final: bool) -> None:
         if visit.id not in {v.id for v in self.session.visits}:
             self.session.visits.append(visit)
         else:
             self.session.visits = [visit if v.id == visit.id else v for v in self.session.visits]
-        self._unsaved_visits[visit.id] = visit
-        self._persist(self._store_pending)
+        self._hold(("visit", visit.id), f"visit {visit.id}",
+                   lambda: self.store.save_visit(self.session, visit, provisional=not final))
 
-    def _store_pending(self) -> None:
-        while self._unsaved_utterances:
-            index = self._unsaved_utterances[0]
-            visit_id = next((v.id for v in reversed(self.session.visits)
-                             if index in v.utterances), None)
-            self.store.add_utterance(self.session, index, visit_id)
-            self._unsaved_utterances.pop(0)
-        while self._unsaved_visits:
-            visit_id, visit = next(iter(self._unsaved_visits.items()))
-            self.store.save_visit(self.session, visit)
-            del self._unsaved_visits[visit_id]
+    def _visit_of(self, index: int) -> str | None:
+        return next((v.id for v in reversed(self.session.visits) if index in v.utterances), None)
 
-    def _persist(self, write: Callable[[], None]) -> None:
-        try:
-            write()
-        except StorageError as exc:
-            log.error("%s; keeping %d utterance(s) and %d visit(s) in memory until it can be "
-                      "written", exc, len(self._unsaved_utterances), len(self._unsaved_visits))
+    # --- the backlog: writes the database refused, kept in order -----------------------
+
+    def record_light(self, event: LightEvent) -> LightEvent:
+        """Store a light change through the backlog (a `LightMachine`'s `record`): one that
+        has to wait comes back without an id."""
+        self._retry()
+        if not self._pending:
+            try:
+                return self.store.add_light_event(event)
+            except StorageError as exc:
+                self._failed(exc)
+        self._lights += 1
+        self._hold(("light", self._lights), f"light event {event.window} {event.previous}->"
+                   f"{event.state} at {event.at:%H:%M:%S}",
+                   lambda: self.store.add_light_event(event))
+        return event
+
+    def _hold(self, key: tuple, what: str, write: Callable[[], object],
+              write_now: bool = True) -> None:
+        """Queue a write (a newer write of the same thing replaces it, at the end), dropping
+        the oldest past the bound, and write what can be written."""
+        self._pending[key] = (what, write)
+        self._pending.move_to_end(key)
+        while len(self._pending) > max(self.backlog_limit, 1):
+            _, (lost, _) = self._pending.popitem(last=False)
+            self.dropped += 1
+            log.warning("window %s: backlog full (%d writes held): dropped %s (%d dropped so "
+                        "far)", self.session.window, self.backlog_limit, lost, self.dropped)
+        if write_now:
+            self._retry()
+
+    def _retry(self, force: bool = False) -> None:
+        """Write the backlog in order, unless the last failure asks to wait a little more."""
+        if not self._pending or (not force and time.monotonic() < self._next_try):
+            return
+        while self._pending:
+            key, (_, write) = next(iter(self._pending.items()))
+            try:
+                write()
+            except StorageError as exc:
+                self._failed(exc)
+                return
+            self._pending.pop(key, None)
+        if self._fault:
+            log.warning("window %s: the database takes writes again; the backlog is stored",
+                        self.session.window)
+            self._fault, self._retry_s, self._next_try = "", RETRY_S, 0.0
+
+    def _failed(self, error: StorageError) -> None:
+        """A write was refused: say so once per fault (not per retry), wait longer each time."""
+        kind = _fault_kind(error)
+        if kind != self._fault:
+            log.warning("window %s: %s; holding %d write(s) in memory, retrying",
+                        self.session.window, error, len(self._pending) + 1)
+        self._fault = kind
+        self._next_try = time.monotonic() + self._retry_s
+        self._retry_s = min(self._retry_s * 2, MAX_RETRY_S)
+
+    def drain(self, timeout: float, sleep: Callable[[float], None] = time.sleep) -> int:
+        """Keep trying to write the backlog for up to `timeout` seconds (at the end of a
+        stream); returns how many writes are still held."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._retry(force=True)
+            left = deadline - time.monotonic()
+            if not self._pending or left <= 0:
+                return len(self._pending)
+            sleep(min(self._retry_s, left))
 
     @property
-    def unsaved(self) -> int:
-        return len(self._unsaved_utterances) + len(self._unsaved_visits)
+    def backlog(self) -> int:
+        """Writes held in memory because the database refuses them."""
+        return len(self._pending)
+
+    @property
+    def fault(self) -> str:
+        """Why writes are held, in the hall's words ("数据库已满，暂存 12 条"); "" when fine."""
+        if not self._pending or not self._fault:
+            return ""
+        return (f"{self._fault}，暂存 {len(self._pending)} 条"
+                + (f"，已丢弃 {self.dropped} 条" if self.dropped else ""))
+
+
+def lights_for(sessions: Iterable[LiveSession], store: Store,
+               options: alerts.LightOptions | None = None,
+               drivers: Iterable[alerts.Driver] = ()) -> alerts.Lights:
+    """The hall's lights with each window's light changes stored through that window's
+    backlog, so a refused write never stops a light (`Lights.for_store` writes directly)."""
+    by_window = {s.session.window or "-": s for s in sessions}
+
+    def acknowledged(event_id: int | None) -> bool:  # an event still held: none to wait for
+        try:
+            return event_id is None or store.acknowledged(event_id)
+        except sqlite3.Error:
+            return False
+
+    def record(event: LightEvent) -> LightEvent:
+        session = by_window.get(event.window)
+        return session.record_light(event) if session else store.add_light_event(event)
+
+    machine = alerts.LightMachine(options, acknowledged=acknowledged, record=record)
+    return alerts.Lights(machine, alerts.Dispatcher(drivers))
 
 
 def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0.0,
@@ -273,9 +550,11 @@ def play(session: LiveSession, utterances: Iterable[Utterance], speed: float = 0
     start, the utterance arrives when it ends, and the clock ticks every `tick_s` between.
     `speed` 0 plays instantly (a simulated clock), 1 in real time, 10 ten times faster.
     `on_tick` hears every tick's wall-clock time (for lights whose red hold runs out)."""
+    # a resumed session: what was stored before the restart is not played again
+    utterances = [u for u in utterances if u.end > session.replayed_to]
     events = sorted([(u.start, 0, u) for u in utterances] + [(u.end, 1, u) for u in utterances],
                     key=lambda e: (e[0], e[1]))
-    clock = 0.0
+    clock = max(session.replayed_to, 0.0)
 
     def advance(to: float) -> None:
         nonlocal clock

@@ -2,7 +2,9 @@
 
 A session is written in one transaction, replacing any earlier scoring of the same
 content, so a failed or repeated run never leaves half a session or duplicate rows.
-WAL mode lets the live monitor write while reports and the web board read.
+WAL mode lets the live monitor write while reports and the web board read; several
+monitors share one file by taking the write lock only for the few statements that must be
+atomic (BEGIN IMMEDIATE) and waiting up to `BUSY_S` for it.
 """
 from __future__ import annotations
 
@@ -20,12 +22,13 @@ from .errors import StorageError
 from .records import AuditEntry, Heartbeat, LightEvent, Recording, Session, Visit
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
+BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
 
 SCHEMA = {
     "sessions": ({
         "id": str, "kind": str, "source": str, "sha256": str, "window": str, "staff": str,
         "profile": str, "started_at": str, "scored_at": str, "options": str,
-        "utterances": int, "visits": int,
+        "utterances": int, "visits": int, "monitor": str, "ended_at": str,
     }, "id"),
     "utterances": ({
         "id": str, "session": str, "idx": int, "visit": str, "start": float, "end": float,
@@ -36,6 +39,7 @@ SCHEMA = {
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
         "start": float, "end": float, "started_at": str, "ended_at": str, "greeted": int,
         "farewelled": int, "questions": int, "unanswered": int, "score": float, "verdict": str,
+        "provisional": int,
     }, "id"),
     "hits": ({
         "id": str, "session": str, "visit": str, "utterance": int, "kind": str, "phrase": str,
@@ -175,9 +179,9 @@ class Store:
                 self.db, tables = self._read_only()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite_utils.Database(self.path)
+                self.db = sqlite_utils.Database(sqlite3.connect(self.path, timeout=BUSY_S))
                 tables = set(self.db.table_names())
-        except Exception as exc:  # sqlite3 and OS errors alike: say which file
+        except (sqlite3.Error, OSError) as exc:  # say which file
             raise StorageError(f"{self.path}: cannot open database: {exc}") from None
         if (must_exist or read_only) and not {"sessions", "visits", "findings"} <= tables:
             self.db.close()
@@ -187,9 +191,12 @@ class Store:
         if read_only:
             return
         try:
-            self.db.enable_wal()
-            self._create()
-        except Exception as exc:
+            if self.db.journal_mode != "wal":
+                self.db.enable_wal()
+            if self._missing():
+                with self._writing("create tables"):
+                    self._create()
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"{self.path}: cannot open database: {exc}") from None
 
     def _read_only(self) -> tuple[sqlite_utils.Database, set[str]]:
@@ -203,20 +210,28 @@ class Store:
             db = sqlite_utils.Database(sqlite3.connect(uri + "?immutable=1", uri=True))
             return db, set(db.table_names())
 
+    def _missing(self) -> bool:
+        """Does the schema lack a table, column or guard? (Opening an up-to-date database
+        then takes no write lock, so readers never wait for a busy monitor.)"""
+        tables = {name: self.db.table(name) for name in self.db.table_names()}
+        triggers = {t.name for t in self.db.triggers}
+        return (not {"audit_no_update", "audit_no_delete"} <= triggers
+                or any(name not in tables or not set(columns) <= set(tables[name].columns_dict)
+                       for name, (columns, _) in SCHEMA.items()))
+
     def _create(self) -> None:
-        with self.db.atomic():
-            for name, (columns, pk) in SCHEMA.items():
-                table = self.db.table(name)
-                if not table.exists():
-                    table.create(columns, pk=pk)
-                    for index in _INDEXES.get(name, []):
-                        table.create_index(index)
-                    continue
-                for column, kind in columns.items():  # a database from an older version
-                    if column not in table.columns_dict:
-                        table.add_column(column, kind)
-            for guard in _AUDIT_GUARDS:
-                self.db.execute(guard)
+        for name, (columns, pk) in SCHEMA.items():
+            table = self.db.table(name)
+            if not table.exists():
+                table.create(columns, pk=pk)
+                for index in _INDEXES.get(name, []):
+                    table.create_index(index)
+                continue
+            for column, kind in columns.items():  # a database from an older version
+                if column not in table.columns_dict:
+                    table.add_column(column, kind)
+        for guard in _AUDIT_GUARDS:
+            self.db.execute(guard)
 
     def save(self, session: Session) -> None:
         """Store a scored session, replacing an earlier scoring of the same session."""
@@ -229,10 +244,40 @@ class Store:
             for visit in session.visits:
                 self._insert_visit(session, visit)
 
-    def open_session(self, session: Session) -> None:
-        """Register a live session before its first utterance arrives."""
+    def open_session(self, session: Session, monitor: str = "") -> None:
+        """Register a live session before its first utterance arrives, owned by `monitor`
+        (the process writing it, "PID@host") until it ends."""
         with self._writing("open session"):
-            self.db["sessions"].upsert(_session_row(session), pk="id")
+            self.db["sessions"].upsert({**_session_row(session), "monitor": monitor or None,
+                                        "ended_at": None}, pk="id")
+
+    def unfinished_sessions(self, kind: str, window: str | None, source: str) -> list[dict]:
+        """Live sessions of a window and source that no monitor ended (a running monitor's,
+        or one killed mid-day), oldest first."""
+        return list(self.db.query(
+            "select id, staff, started_at, monitor from sessions where kind = ? and "
+            "[window] is ? and source = ? and monitor is not null and ended_at is null "
+            "order by started_at", [kind, window, source]))
+
+    def take_over(self, session_id: str, previous: str, monitor: str) -> bool:
+        """Make `monitor` the owner of a dead monitor's session; False if another process
+        took it first."""
+        with self._writing("take over session"):
+            return self.db.execute(
+                "update sessions set monitor = ? where id = ? and monitor = ? "
+                "and ended_at is null", [monitor, session_id, previous]).rowcount == 1
+
+    def end_session(self, session_id: str, at: datetime) -> None:
+        """A live session's stream ended: no restart resumes it."""
+        with self._writing("end session"):
+            self.db.execute("update sessions set ended_at = ? where id = ?",
+                            [at.isoformat(timespec="milliseconds"), session_id])
+
+    def session_utterances(self, session_id: str) -> list[dict]:
+        """A session's stored utterances in order (to resume it after a restart)."""
+        return list(self.db.query(
+            "select idx, visit, start, end, role, text, pinyin, window, staff, dbfs, words, "
+            "heard_by from utterances where session = ? order by idx", [session_id]))
 
     def add_utterance(self, session: Session, index: int, visit_id: str | None) -> None:
         """Store one live utterance the moment it is heard."""
@@ -241,13 +286,14 @@ class Store:
                                          pk="id")
             self.db["sessions"].update(session.id, {"utterances": len(session.utterances)})
 
-    def save_visit(self, session: Session, visit: Visit) -> None:
-        """Store a live visit's latest judgement, replacing the previous one."""
+    def save_visit(self, session: Session, visit: Visit, provisional: bool = False) -> None:
+        """Store a live visit's latest judgement, replacing the previous one; `provisional`
+        while the visit goes on (暂定: a killed monitor leaves it so, and a restart ends it)."""
         with self._writing("store visit"):
             for name in ("findings", "hits", "visits"):
                 column = "id" if name == "visits" else "visit"
                 self.db.execute(f"delete from [{name}] where [{column}] = ?", [visit.id])
-            self._insert_visit(session, visit)
+            self._insert_visit(session, visit, provisional)
             self.db.execute("update utterances set visit = ? where session = ? and idx in (%s)"
                             % ",".join("?" * len(visit.utterances)),
                             [visit.id, session.id, *visit.utterances])
@@ -255,10 +301,24 @@ class Store:
 
     @contextmanager
     def _writing(self, what: str):
+        """One short write transaction. BEGIN IMMEDIATE takes the write lock first (waiting
+        up to BUSY_S for another monitor), so a read inside never has to be upgraded, which
+        SQLite refuses at once when another process wrote in between."""
+        conn = self.db.conn
         try:
-            with self.db.atomic():
-                yield
-        except Exception as exc:  # a full disk, a locked or broken file: say so, lose nothing
+            if conn.in_transaction:  # inside another write: a savepoint
+                with self.db.atomic():
+                    yield
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                with self.db.atomic():
+                    yield
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()
+                raise
+        except (sqlite3.Error, OSError) as exc:  # a full disk, a lock held too long, I/O
             raise StorageError(f"{self.path}: cannot {what}: {exc}") from None
 
     def _insert(self, table: str, rows) -> None:
@@ -270,7 +330,7 @@ class Store:
             f"values ({', '.join('?' * len(columns))})",
             ([row.get(c) for c in columns] for row in rows))
 
-    def _insert_visit(self, session: Session, visit: Visit) -> None:
+    def _insert_visit(self, session: Session, visit: Visit, provisional: bool = False) -> None:
         anchor = session.started_at
         self._insert("visits", [{
             "id": visit.id, "session": session.id, "kind": session.kind, "window": visit.window,
@@ -279,6 +339,7 @@ class Store:
             "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
             "farewelled": int(visit.farewelled), "questions": visit.questions,
             "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
+            "provisional": int(provisional),
         }])
         self._insert("hits", ({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,

@@ -64,8 +64,13 @@ def severity_label(severity: str) -> str:
     return SEVERITY_LABELS.get(severity, severity)
 
 
-def verdict_label(verdict: str) -> str:
-    return VERDICT_LABELS.get(verdict, verdict)
+PROVISIONAL = "暂定"  # a judgement that may still change (visit in progress, speech still heard)
+
+
+def verdict_label(verdict: str, provisional: bool = False) -> str:
+    """A verdict in words; a visit still going on (or left by a killed monitor) is 暂定."""
+    words = VERDICT_LABELS.get(verdict, verdict)
+    return f"{words}（{PROVISIONAL}）" if provisional else words
 
 
 def state_label(state: str) -> str:
