@@ -160,8 +160,6 @@ class Monitor:
 
     def _heard(self, w: _Window, utterance) -> None:
         w.recorder.heard(utterance.end)
-        if not utterance.partial and (utterance.text or utterance.pinyin):
-            w.ear.spoke(w.session.wall(utterance.end))
         self._updates(w.session.feed(utterance))
 
     def _updates(self, updates: list[LiveUpdate]) -> None:

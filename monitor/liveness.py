@@ -55,10 +55,8 @@ class LivenessOptions:
 
 
 class Ear:
-    """What one window's heartbeat says: read from its source (level, loss, overruns) and
-    its live session (a database fault, the backlog it holds), plus the last speech heard.
-
-    The monitor's loop writes `last_speech_at`; the beating thread only reads."""
+    """What one window's heartbeat says, read from its source (level, loss, overruns) and
+    its live session (the last speech heard, a database fault, the backlog it holds)."""
 
     def __init__(self, window: str, source=None, session=None,
                  options: LivenessOptions | None = None, clock=time.monotonic):
@@ -67,10 +65,11 @@ class Ear:
         self.session = session
         self.options = options or LivenessOptions()
         self.clock = clock
-        self.last_speech_at: datetime | None = None
 
-    def spoke(self, at: datetime) -> None:
-        self.last_speech_at = max(at, self.last_speech_at) if self.last_speech_at else at
+    @property
+    def last_speech_at(self) -> datetime | None:
+        heard = self.session.session.utterances if self.session is not None else []
+        return self.session.wall(heard[-1].end) if heard else None
 
     def heartbeat(self, monitor: str, started_at: datetime, now: datetime) -> Heartbeat:
         source, level = self.source, getattr(self.source, "level", None)

@@ -282,3 +282,41 @@ def _started(path: Path) -> datetime:
                                  "%Y-%m-%d %H%M%S").astimezone()
     except ValueError:
         return datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+
+
+# --- `courtesy retention`: the policy and its effect, in the hall's words ----------------------
+
+KEEP_TEXT = {"none": "不保留录音", "flagged": "只保留有问题接待的录音", "all": "保留全部录音"}
+
+
+def policy_text(options: RetentionOptions, source: str) -> str:
+    speech = (f"{options.transcript_days:g} 天后删除说话文字" if options.transcript_days
+              else "说话文字长期保留（未设置 transcript_days）")
+    return (f"保留策略（{source}）：{KEEP_TEXT[options.keep]}，录音保留 {options.days:g} 天，"
+            f"存放于 {options.folder.absolute()}；{speech}")
+
+
+def _counts(expiries: list[Expiry]) -> str:
+    files = sum(e.kind == "recording" for e in expiries)
+    sessions = sum(e.kind == "speech" for e in expiries)
+    return f"{files} 个录音文件，{sessions} 个会话的说话文字"
+
+
+def preview(store: Store, options: RetentionOptions) -> str:
+    """What the policy would delete now, one line each, and a total (nothing is deleted)."""
+    expiring = due(store, options, datetime.now().astimezone())
+    lines = [f"  {'录音' if e.kind == 'recording' else '文字'} {e.window} {e.target}（{e.what}）"
+             for e in expiring]
+    return "\n".join(lines + [f"现在执行将删除：{_counts(expiring)}" if expiring
+                              else "现在没有需要删除的内容"])
+
+
+def apply_now(store: Store, options: RetentionOptions,
+              progress: Callable[[str], None] = lambda line: None) -> str:
+    """Apply the policy now, a progress line per deletion; returns the summary."""
+    def line(n: int, total: int, e: Expiry) -> None:
+        what = "录音" if e.kind == "recording" else "文字"
+        progress(f"[{n}/{total}] 删除{what} {e.window} {e.target}")
+
+    done = apply(store, options, datetime.now().astimezone(), line)
+    return f"已删除：{_counts(done)}（每项已记入审计日志）"
