@@ -58,7 +58,8 @@ class Monitor:
                  on_event: Callable[[LiveEvent], None] | None = None,
                  vad_options: VadOptions | None = None,
                  live_options: sources.LiveOptions | None = None, tick_s: float = 1.0,
-                 liveness: LivenessOptions | None = None):
+                 liveness: LivenessOptions | None = None,
+                 upkeep_s: float = recordings.UPKEEP_S):
         self.store = store
         self.retention = retention or RetentionOptions()
         self.lights = lights
@@ -66,6 +67,7 @@ class Monitor:
         self.on_light = on_light or (lambda events: None)
         self.on_event = on_event or (lambda event: None)
         self.tick_s = tick_s
+        self.upkeep_s = upkeep_s  # retention runs this often, and at start
         self.started_at = datetime.now().astimezone()
         scorers: dict[str, Scorer] = {}
         self.windows: list[_Window] = []
@@ -119,7 +121,7 @@ class Monitor:
         """Retention for every window in the database, at start and every hour."""
         if time.monotonic() < self._upkeep_at:
             return
-        self._upkeep_at = time.monotonic() + recordings.UPKEEP_S
+        self._upkeep_at = time.monotonic() + self.upkeep_s
         try:
             for expiry in recordings.apply(self.store, self.retention,
                                            datetime.now().astimezone()):
