@@ -103,19 +103,22 @@ class Monitor:
         return report
 
     def open(self) -> None:
-        """Start beating, repair what a killed run left, apply retention, open every source;
-        a device that cannot be opened now is retried by the loop."""
-        self.beater.tick()
-        for repaired in recordings.repair(self.store, self.retention,
-                                          [w.config.id for w in self.windows]):
-            self._reporter(repaired.window)("recording", f"repaired {repaired.path} (left "
-                                                         "unfinished by an interrupted run)")
+        """Repair what a killed run left, apply retention, open every source (a device that
+        cannot be opened now is retried by the loop), and beat."""
+        try:
+            for repaired in recordings.repair(self.store, self.retention,
+                                              [w.config.id for w in self.windows]):
+                self._reporter(repaired.window)("recording", f"repaired {repaired.path} (left "
+                                                             "unfinished by an interrupted run)")
+        except CourtesyError as exc:  # the database refuses writes: monitoring goes on
+            self._reporter("-")("storage", f"unfinished recordings not repaired: {exc}")
         self._upkeep()
         for w in self.windows:
             try:
                 w.source.open()
             except CourtesyError as exc:
                 self._reporter(w.config.id)("device", f"{exc}; retrying")
+        self.beater.tick()
 
     def _upkeep(self) -> None:
         """Retention for every window in the database, at start and every hour."""
