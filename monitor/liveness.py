@@ -83,8 +83,7 @@ class Ear:
             state, message = "silent", f"已 {quiet_s:.0f} 秒没有声音输入（麦克风是否损坏或静音？）"
         else:
             state, message = "listening", ""
-        overruns = (getattr(source, "overflows", 0) + round(getattr(source, "dropped_s", 0.0))
-                    if source is not None else 0)
+        overruns = getattr(source, "overflows", 0) + getattr(source, "dropped", 0)
         return Heartbeat(self.window, monitor, now, state, started_at,
                          level.dbfs if level is not None else None, self.last_speech_at,
                          overruns, int(getattr(self.session, "backlog", 0) or 0), message)

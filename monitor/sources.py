@@ -247,6 +247,7 @@ class LiveSource:
         self.finished = False
         self.overflows = 0
         self.dropped_s = 0.0
+        self.dropped = 0  # blocks dropped (dropped_s in blocks, for the heartbeat's count)
         self.reopens = 0
         self.level = Level(clock=clock)
         self._queue: queue.Queue = queue.Queue(
@@ -295,6 +296,7 @@ class LiveSource:
         try:
             self._queue.put_nowait(indata.copy())
         except queue.Full:
+            self.dropped += 1
             self.dropped_s += frames / (self._stream.samplerate if self._stream else SAMPLE_RATE)
 
     def read(self, timeout: float = 0.1) -> list[AudioChunk]:

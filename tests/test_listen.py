@@ -275,6 +275,10 @@ def test_overruns_are_counted_not_silent(pulse, monkeypatch):
     finally:
         source.close()
     assert source.dropped_s >= 0.5  # what did not fit was counted (the stream starts late)
+    from monitor.liveness import Ear
+
+    beat = Ear("W1", source).heartbeat("m", datetime.now(), datetime.now())
+    assert beat.overruns >= source.dropped >= 5  # the board sees the loss too
     assert chunks and {c.role for c in chunks} == {"staff", "customer"}
     assert len(chunks) <= 2 * 3 + 2  # only what the bounded queue held
 
