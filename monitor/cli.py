@@ -332,10 +332,9 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
     Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
     """
+    import signal
     import time
     from datetime import timedelta
-
-    import signal
 
     from . import alerts, live, transcript
     from .liveness import Beater, Ear

@@ -154,10 +154,10 @@ class Recorder:
             self.report("recording", f"kept {self._path} ({reason})")
 
 
-
 # --- retention on a clock: every window's audio and, per policy, what was said ---------------
 
 UPKEEP_S = 3600.0  # a running monitor applies retention this often (and when it starts)
+REPAIRING = ".repair.flac"  # an unfinished recording being rewritten
 
 
 @dataclass(frozen=True)
@@ -232,17 +232,20 @@ def repair(store: Store, options: RetentionOptions, windows: list[str]) -> list[
                 else []:
             if str(path) in known:
                 continue
+            if path.name.endswith(REPAIRING):  # a repair cut short: the original is still there
+                path.unlink(missing_ok=True)
+                continue
             seconds = _salvage(path)
-            if seconds is None:
+            if seconds is None or options.keep == "none":
                 path.unlink(missing_ok=True)
                 _audit(store, Expiry("recording", str(path), window, ""),
-                       "未写完的录音无可读内容，已删除")
+                       "未写完的录音无可读内容，已删除" if seconds is None
+                       else "未写完的录音，按策略不保留录音，已删除")
+            if seconds is None:
                 continue
             start = _started(path)
             recording = Recording(str(path), window, start, start + timedelta(seconds=seconds),
                                   options.keep != "none", "repaired")
-            if not recording.kept:
-                path.unlink(missing_ok=True)
             store.save_recording(recording)
             done.append(recording)
     return done
@@ -253,7 +256,7 @@ def _salvage(path: Path) -> float | None:
     in seconds, or None when nothing can be read."""
     import soundfile as sf
 
-    partial = path.with_suffix(".repair.flac")
+    partial = path.with_name(path.stem + REPAIRING)
     frames = 0
     try:
         with sf.SoundFile(path) as source, sf.SoundFile(
