@@ -356,9 +356,15 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
         for event in events:
             click.echo(light_line(event))
 
+    def sleep(seconds: float) -> None:  # a slow replay still beats between its lines
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            time.sleep(min(left, 0.5))
+            beater.tick()
+
     last = session.session.started_at
     try:
-        for update in live.play(session, utterances, speed=speed,
+        for update in live.play(session, utterances, speed=speed, sleep=sleep,
                                 on_tick=lambda at: show_lights(lights.tick(at))):
             click.echo(live_line(update))
             show_lights(lights.update(update))

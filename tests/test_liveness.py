@@ -58,12 +58,12 @@ def _wait(predicate, timeout: float = 60.0):
 
 def test_a_killed_play_goes_stale_within_stale_s(tmp_path):
     db = tmp_path / "live.db"
-    process = _play(db, "--speed", "1")
+    process = _play(db, "--speed", "0.2")  # seconds of sleep between lines: beats go on
     try:
         first = _wait(lambda: _beat(db))
         assert first and first.state == "listening", process.stdout
         later = _wait(lambda: (b := _beat(db)) and b.at > first.at and b)
-        assert later and (later.at - first.at).total_seconds() <= 2 * liveness.BEAT_S + 1
+        assert later and (later.at - first.at).total_seconds() <= liveness.BEAT_S + 1
         assert judge(later, "W03", datetime.now().astimezone()).live
         assert later.monitor.startswith("play ") and f"{process.pid}@" in later.monitor
     finally:
