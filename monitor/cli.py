@@ -315,7 +315,11 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
     Example: courtesy play audio/hospital_taboo.jsonl --window W03 --speed 5
     """
+    import signal
+    import time
+
     from . import alerts, live, transcript
+    from .liveness import Beater, Ear
     from .pipeline import Scorer
 
     utterances = transcript.read(source)  # the whole file checked before anything is stored
@@ -330,14 +334,23 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     if red_hold is not None:
         light_options.red_hold_s = red_hold
     lights = live.lights_for([session], store, light_options)
+    beater = Beater(store, [Ear(window, session=session)], "play")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the finally says "stopped"
 
     def show_lights(events):
+        beater.tick()
         for event in events:
             click.echo(light_line(event))
 
+    def sleep(seconds: float) -> None:  # a slow replay still beats between its lines
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            time.sleep(min(left, 0.5))
+            beater.tick()
+
     last = session.session.started_at
     try:
-        for update in live.play(session, utterances, speed=speed,
+        for update in live.play(session, utterances, speed=speed, sleep=sleep,
                                 on_tick=lambda at: show_lights(lights.tick(at))):
             click.echo(live_line(update))
             show_lights(lights.update(update))
@@ -345,6 +358,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
         for events in alerts.linger(lights, last, linger, speed):  # a red waits for the board
             show_lights(events)
     finally:
+        beater.stop()
         lights.close()
     held = session.drain(live.DRAIN_S)
     if held:
@@ -676,7 +690,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     lights = alerts.Lights.for_store(store, hall.lights, drivers=hall.drivers)
     monitor = Monitor(
         hall.windows, asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
-        lexicon_dir, lights,
+        lexicon_dir, lights, liveness=hall.liveness,
         on_update=lambda update: click.echo(live_line(update)),
         on_light=lambda events: [click.echo(light_line(e)) for e in events],
         on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
@@ -690,7 +704,65 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         monitor.run(lambda: bool(stopping) or timed())
     finally:
         lights.close()
-    click.echo(f"stopped; {store.counts()['visits']} visit(s) in {db_path}")
+    click.echo(f"stopped; {monitor.visits} visit(s) heard by this monitor, stored in {db_path}")
+
+
+@cli.group()
+def retention():
+    """Show or apply the hall's retention policy (recordings and what was said).
+
+    A running `listen` applies it at start and every hour; this is for a check by hand, or
+    for a cron job on a host where no monitor runs.
+    """
+
+
+def _retention_options(config_path: Path | None):
+    from .config import load_hall
+    from .recordings import RetentionOptions
+
+    if config_path is None and not Path("hall.toml").is_file():
+        return RetentionOptions(), "默认策略（未找到 hall.toml）"
+    path = config_path or Path("hall.toml")
+    return load_hall(path).retention, str(path)
+
+
+def retention_options(func):
+    func = click.option("--config", "config_path", default=None,
+                        type=click.Path(dir_okay=False, path_type=Path),
+                        help="Hall config with [recordings] keep/days/folder/transcript_days "
+                             "[default: hall.toml]")(func)
+    return db_option(func)
+
+
+@retention.command("show")
+@retention_options
+def retention_show(config_path, db_path):
+    """Print the policy and what it would delete now (nothing is deleted).
+
+    Example: courtesy retention show --config hall.toml
+    """
+    from .recordings import policy_text, preview
+    from .storage import Store
+
+    options, source = _retention_options(config_path)
+    click.echo(policy_text(options, source))
+    click.echo(preview(Store(db_path, must_exist=True), options))
+
+
+@retention.command("apply")
+@retention_options
+def retention_apply(config_path, db_path):
+    """Delete what the policy no longer allows, each deletion in the audit trail.
+
+    Example: courtesy retention apply --config hall.toml
+    """
+    from .recordings import apply_now, policy_text
+    from .storage import Store
+
+    options, source = _retention_options(config_path)
+    click.echo(policy_text(options, source))
+    click.echo(apply_now(Store(db_path, must_exist=True), options,
+                         lambda line: click.echo(line, err=True)))
 
 
 @cli.command()
@@ -713,6 +785,7 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
     """
     from . import asr, practice as practices
     from .live import LiveSession
+    from .liveness import Beater, Ear
     from .pipeline import Scorer
 
     if scenario is None:
@@ -720,15 +793,22 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
             click.echo(f"{known.name:<18} {known.title}  ({len(known.turns)} turns)")
         return
     chosen = practices.find(scenario)
+    practices.check_microphone(device)
     scorer = Scorer.load(chosen.profile, lexicon_dir)
-    session = LiveSession(scorer, _writer(db_path), window="practice", staff=trainee,
+    store = _writer(db_path)
+    session = LiveSession(scorer, store, window="practice", staff=trainee,
                           kind="practice", source=f"practice:{chosen.name}")
+    mic = practices.sources.LiveSource(device, ("staff",))
+    beater = Beater(store, [Ear("practice", mic, session)], "practice")
     run = practices.Practice(
-        chosen, session, asr.create(engine, scorer.lexicon),
-        practices.sources.LiveSource(device, ("staff",)), practices.Voice(output_device),
-        on_event=lambda kind, what: _echo(practices.event_text(kind, what, pinyin)))
+        chosen, session, asr.create(engine, scorer.lexicon), mic, practices.Voice(output_device),
+        on_event=lambda kind, what: _echo(practices.event_text(kind, what, pinyin)),
+        on_poll=beater.tick)
     click.echo(practices.opening_text(chosen))
-    click.echo("\n" + practices.result_text(run.run()))
+    try:
+        click.echo("\n" + practices.result_text(run.run()))
+    finally:
+        beater.stop()
 
 
 def _echo(text: str | None) -> None:

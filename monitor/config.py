@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import alerts, sources
 from .errors import CourtesyError, InputError, read_toml
+from .liveness import LivenessOptions
 from .recordings import RetentionOptions, check_retention
 from .replay import CUSTOMER_MODES, Anonymise
 
@@ -138,12 +139,13 @@ class HallAudio:
     retention: RetentionOptions
     drivers: list
     lights: alerts.LightOptions = field(default_factory=alerts.LightOptions)
+    liveness: LivenessOptions = field(default_factory=LivenessOptions)
 
 
 def load_hall(path: Path) -> HallAudio:
     """The hall config's audio side: `[devices.ID]` tables (device, channels, staff,
-    profile), `[recordings]` (keep, days, folder), `[lights]` (red_hold_s, ack_required) and
-    `[[lights.drivers]]`. Window names
+    profile), `[recordings]` (keep, days, folder, transcript_days), `[liveness]` (silent_s),
+    `[lights]` (red_hold_s, ack_required) and `[[lights.drivers]]`. Window names
     and other tables belong to other parts of the monitor (`config.py`)."""
     data = read_toml(path)
     devices = data.get("devices", {})
@@ -170,14 +172,22 @@ def load_hall(path: Path) -> HallAudio:
                                     entry.get("staff"), entry.get("profile", "general")))
     retention = RetentionOptions()
     for key, value in data.get("recordings", {}).items():
-        if key not in ("keep", "days", "folder"):
-            raise InputError(path, "unknown key (keep, days, folder)", field=f"recordings.{key}")
+        if key not in ("keep", "days", "folder", "transcript_days"):
+            raise InputError(path, "unknown key (keep, days, folder, transcript_days)",
+                             field=f"recordings.{key}")
         setattr(retention, key, Path(value) if key == "folder" else value)
     check_retention(retention, path)
+    liveness = LivenessOptions()
+    for key, value in data.get("liveness", {}).items():
+        if key != "silent_s" or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0 < value < float("inf"):
+            raise InputError(path, "unknown key or bad value (silent_s: seconds > 0)",
+                             field=f"liveness.{key}")
+        liveness.silent_s = float(value)
     lights = dict(data.get("lights", {}))
     drivers = [alerts.driver_from_config(table, f"{path}: lights.drivers[{n}]")
                for n, table in enumerate(lights.pop("drivers", []), 1)]
-    return HallAudio(windows, retention, drivers, _light_options(lights, path))
+    return HallAudio(windows, retention, drivers, _light_options(lights, path), liveness)
 
 
 def _light_options(table: dict, path) -> alerts.LightOptions:

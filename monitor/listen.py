@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, sources
+from . import alerts, recordings, sources
 from .asr import Engine
-from .audio import Transcriber, is_audio
+from .audio import Transcriber
 from .config import WindowConfig
 from .errors import CourtesyError
 from .live import LiveSession
+from .liveness import Beater, Ear, LivenessOptions
 from .pipeline import Scorer
 from .recordings import Recorder, RetentionOptions
 from .records import LiveEvent, LiveUpdate
@@ -40,6 +41,7 @@ class _Window:
     transcriber: Transcriber
     session: LiveSession
     recorder: Recorder
+    ear: Ear
     next_tick: float = 0.0  # source seconds
     overflows: int = 0
     dropped_s: float = 0.0
@@ -55,7 +57,9 @@ class Monitor:
                  on_light: Callable[[list], None] | None = None,
                  on_event: Callable[[LiveEvent], None] | None = None,
                  vad_options: VadOptions | None = None,
-                 live_options: sources.LiveOptions | None = None, tick_s: float = 1.0):
+                 live_options: sources.LiveOptions | None = None, tick_s: float = 1.0,
+                 liveness: LivenessOptions | None = None,
+                 upkeep_s: float = recordings.UPKEEP_S):
         self.store = store
         self.retention = retention or RetentionOptions()
         self.lights = lights
@@ -63,25 +67,36 @@ class Monitor:
         self.on_light = on_light or (lambda events: None)
         self.on_event = on_event or (lambda event: None)
         self.tick_s = tick_s
+        self.upkeep_s = upkeep_s  # retention runs this often, and at start
         self.started_at = datetime.now().astimezone()
         scorers: dict[str, Scorer] = {}
         self.windows: list[_Window] = []
-        for config in windows:
+        # every source first: a recording that is missing or not audio is one error before
+        # anything is stored, never a device retried forever
+        inputs = [self._source(config, live_options) for config in windows]
+        for config, source in zip(windows, inputs):
             scorer = scorers.get(config.profile) or scorers.setdefault(
                 config.profile, Scorer.load(config.profile, lexicon_dir))
             report = self._reporter(config.id)
-            replay = isinstance(config.device, (str, Path)) and is_audio(str(config.device))
-            source = (FileReplay(Path(str(config.device)), config.channels) if replay else
-                      sources.LiveSource(config.device, config.channels, live_options,
-                                         on_event=lambda message, r=report: r("device", message)))
             session = LiveSession(scorer, store, window=config.id, staff=config.staff,
                                   started_at=self.started_at,
-                                  source=f"listen:{config.device}")
+                                  source=f"listen:{config.device}",
+                                  replay=isinstance(source, FileReplay))
             self.windows.append(_Window(
                 config, source, Transcriber(engine, vad_options,
                                             on_speech=lambda role, at, s=session:
                                             s.speech_started(at), partials=True),
-                session, Recorder(config.id, self.retention, store, self.started_at, report)))
+                session, Recorder(config.id, self.retention, store, self.started_at, report),
+                Ear(config.id, source, session, liveness)))
+        self.beater = Beater(store, [w.ear for w in self.windows], "listen")
+        self._upkeep_at = 0.0  # monotonic time of the next retention run
+
+    def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
+        if sources.names_a_file(config.device):
+            return FileReplay(Path(str(config.device)), config.channels)
+        report = self._reporter(config.id)
+        return sources.LiveSource(config.device, config.channels, options,
+                                  on_event=lambda message: report("device", message))
 
     def _reporter(self, window: str) -> Callable[[str, str], None]:
         def report(kind: str, message: str) -> None:
@@ -89,13 +104,40 @@ class Monitor:
         return report
 
     def open(self) -> None:
-        """Open every source; a device that cannot be opened now is retried by the loop."""
+        """Repair what a killed run left, apply retention, open every source (a device that
+        cannot be opened now is retried by the loop), and beat."""
+        try:
+            for repaired in recordings.repair(self.store, self.retention,
+                                              [w.config.id for w in self.windows]):
+                self._reporter(repaired.window)("recording", f"repaired {repaired.path} (left "
+                                                             "unfinished by an interrupted run)")
+        except CourtesyError as exc:  # the database refuses writes: monitoring goes on
+            self._reporter("-")("storage", f"unfinished recordings not repaired: {exc}")
+        self._upkeep()
         for w in self.windows:
-            w.recorder.expire(datetime.now().astimezone())
             try:
                 w.source.open()
             except CourtesyError as exc:
                 self._reporter(w.config.id)("device", f"{exc}; retrying")
+        self.beater.tick()
+
+    def _upkeep(self) -> None:
+        """Retention for every window in the database, at start and every hour."""
+        if time.monotonic() < self._upkeep_at:
+            return
+        self._upkeep_at = time.monotonic() + self.upkeep_s
+        try:
+            for expiry in recordings.apply(self.store, self.retention,
+                                           datetime.now().astimezone()):
+                self._reporter(expiry.window)("retention", f"deleted {expiry.kind} "
+                                                           f"{expiry.target}")
+        except CourtesyError as exc:  # the database refuses writes: next hour, then
+            self._reporter("-")("storage", f"retention not applied: {exc}")
+
+    @property
+    def visits(self) -> int:
+        """Visits this monitor heard (not the whole database's)."""
+        return sum(w.session.visits_seen for w in self.windows)
 
     @property
     def finished(self) -> bool:
@@ -105,13 +147,14 @@ class Monitor:
     def step(self, timeout: float = 0.05) -> None:
         """Poll every window once: read the audio that has come, hear it, judge it, store it."""
         per_window = timeout / max(1, len(self.windows))
+        self.beater.tick()
+        self._upkeep()
         for w in self.windows:
             block = w.source.read(per_window)
             w.recorder.write(block)
             for chunk in block:
                 for utterance in w.transcriber.feed(chunk):
-                    w.recorder.heard(utterance.end)
-                    self._updates(w.session.feed(utterance))
+                    self._heard(w, utterance)
             if block:
                 now = block[-1].start + len(block[-1].samples) / sources.SAMPLE_RATE
                 if now >= w.next_tick:
@@ -120,6 +163,10 @@ class Monitor:
                     if self.lights:
                         self.on_light(self.lights.tick(w.session.wall(now)))
             self._check_source(w)
+
+    def _heard(self, w: _Window, utterance) -> None:
+        w.recorder.heard(utterance.end)
+        self._updates(w.session.feed(utterance))
 
     def _updates(self, updates: list[LiveUpdate]) -> None:
         for update in updates:
@@ -146,13 +193,15 @@ class Monitor:
 
     def close(self) -> None:
         """Hear out what is still in the pipeline, judge the visits for good, close files."""
-        for w in self.windows:
-            for utterance in w.transcriber.flush():
-                w.recorder.heard(utterance.end)
-                self._updates(w.session.feed(utterance))
-            self._updates(w.session.flush())
-            w.recorder.close()
-            w.source.close()
+        try:
+            for w in self.windows:
+                for utterance in w.transcriber.flush():
+                    self._heard(w, utterance)
+                self._updates(w.session.flush())
+                w.recorder.close()
+                w.source.close()
+        finally:
+            self.beater.stop()
 
 
 def run_for(seconds: float | None) -> Callable[[], bool]:

@@ -7,10 +7,17 @@ its last good beat, whatever its last light said.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from .errors import CourtesyError
 from .records import Heartbeat
+
+log = logging.getLogger("courtesy.liveness")
 
 BEAT_S = 2.0  # how often a monitor beats per window
 STALE_S = 6.0  # a beat older than this means the monitor has stopped (killed, hung, host down)
@@ -37,3 +44,91 @@ def judge(heartbeat: Heartbeat | None, window: str, now: datetime) -> Liveness:
     if (now - heartbeat.at).total_seconds() > STALE_S:
         return Liveness(window, False, "stale", heartbeat.at, heartbeat)
     return Liveness(window, True, heartbeat=heartbeat)
+
+
+@dataclass
+class LivenessOptions:
+    """When a window counts as silent (`[liveness] silent_s` in hall.toml)."""
+
+    silent_s: float = 120.0  # no input above the floor for this long: the microphone is dead
+    floor_dbfs: float = -70.0  # a live microphone always hears the room above this
+
+
+class Ear:
+    """What one window's heartbeat says, read from its source (level, loss, overruns) and
+    its live session (the last speech heard, a database fault, the backlog it holds)."""
+
+    def __init__(self, window: str, source=None, session=None,
+                 options: LivenessOptions | None = None, clock=time.monotonic):
+        self.window = window
+        self.source = source
+        self.session = session
+        self.options = options or LivenessOptions()
+        self.clock = clock
+
+    @property
+    def last_speech_at(self) -> datetime | None:
+        heard = self.session.session.utterances if self.session is not None else []
+        return self.session.wall(heard[-1].end) if heard else None
+
+    def heartbeat(self, monitor: str, started_at: datetime, now: datetime) -> Heartbeat:
+        source, level = self.source, getattr(self.source, "level", None)
+        fault = getattr(self.session, "fault", "") or ""
+        quiet_s = self.clock() - level.loud_at if level is not None else 0.0
+        if getattr(source, "lost", False):
+            state, message = "unplugged", "音频设备已断开，正在重新连接"
+        elif fault:
+            state, message = "storage", f"数据库无法写入：{fault}"
+        elif quiet_s > self.options.silent_s:
+            state, message = "silent", f"已 {quiet_s:.0f} 秒没有声音输入（麦克风是否损坏或静音？）"
+        else:
+            state, message = "listening", ""
+        overruns = getattr(source, "overflows", 0) + getattr(source, "dropped", 0)
+        return Heartbeat(self.window, monitor, now, state, started_at,
+                         level.dbfs if level is not None else None, self.last_speech_at,
+                         overruns, int(getattr(self.session, "backlog", 0) or 0), message)
+
+
+class Beater:
+    """Writes every window's heartbeat, at most every `BEAT_S`, from the monitor's own loop
+    (`tick()`), so a monitor whose loop hangs stops beating and goes stale on the board
+    instead of looking alive, and the beats share the loop's database connection (no second
+    writer in the process). `stop()` writes the final `stopped` beat. A beat that cannot be
+    written is logged and tried again at the next tick: it never stops the monitor."""
+
+    def __init__(self, store, ears: list[Ear], program: str, beat_s: float = BEAT_S,
+                 clock=time.monotonic):
+        self.store = store
+        self.ears = ears
+        self.monitor = f"{program} {os.getpid()}@{socket.gethostname()}"
+        self.beat_s = beat_s
+        self.clock = clock
+        self.started_at = datetime.now().astimezone()
+        self.failing = False
+        self._next = 0.0  # clock() of the next beat
+
+    def tick(self) -> None:
+        """Beat if it is time."""
+        if self.clock() >= self._next:
+            self._beat()
+
+    def stop(self) -> None:
+        """The monitor ends (cleanly, Ctrl-C or SIGTERM): its windows are no longer heard."""
+        self._beat("stopped")
+
+    def _beat(self, state: str | None = None) -> None:
+        now = datetime.now().astimezone()
+        self._next = self.clock() + (self.beat_s / 2 if self.failing else self.beat_s)
+        try:
+            for ear in self.ears:
+                beat = ear.heartbeat(self.monitor, self.started_at, now)
+                self.store.beat(replace(beat, state=state, message="监测已停止") if state
+                                else beat)
+        except CourtesyError as exc:  # the database refuses writes: keep trying
+            if not self.failing:
+                log.warning("heartbeat not written (trying again): %s", exc)
+            self.failing = True
+            return
+        if self.failing:
+            log.warning("heartbeats written again")
+        self.failing = False

@@ -213,12 +213,24 @@ class Voice:
             raise AudioError(f"cannot play the customer's line on {self.device!r}: {exc}") from None
 
 
+def check_microphone(device) -> None:
+    """A practice needs a microphone: say so in Chinese before anything starts or is stored."""
+    sd = sources.portaudio()
+    try:
+        sd.query_devices(device, "input")
+    except (sd.PortAudioError, ValueError) as exc:
+        name = "默认麦克风" if device is None else f"麦克风 {device!r}"
+        raise AudioError(f"没有找到麦克风：{name}不可用（{exc}）；请连接麦克风，或用 "
+                         "courtesy devices 查看可用设备后以 --device 指定") from None
+
+
 class Practice:
     """Runs a scenario: the customer speaks, the microphone hears the trainee's answer."""
 
     def __init__(self, scenario: Scenario, session: LiveSession, engine,
                  mic: sources.LiveSource, voice: Voice, silence_s: float = 1.2,
-                 on_event: Callable[[str, object], None] = lambda kind, what: None):
+                 on_event: Callable[[str, object], None] = lambda kind, what: None,
+                 on_poll: Callable[[], None] = lambda: None):
         self.scenario = scenario
         self.session = session
         self.engine = engine
@@ -226,6 +238,7 @@ class Practice:
         self.voice = voice
         self.silence_s = silence_s  # the answer is over after this much silence
         self.on_event = on_event
+        self.on_poll = on_poll  # called whenever the microphone is read (the heartbeat)
 
     def run(self) -> PracticeResult:
         self.mic.open()
@@ -266,6 +279,7 @@ class Practice:
         until = time.monotonic() + seconds
         while True:
             self.mic.read(0.05)
+            self.on_poll()
             if time.monotonic() >= until:
                 return
 
@@ -275,6 +289,7 @@ class Practice:
         began = time.monotonic()
         last_speech = None
         while time.monotonic() - began < limit_s:
+            self.on_poll()
             for chunk in self.mic.read(0.1):
                 for utterance in transcriber.feed(chunk):
                     heard.append(utterance)

@@ -148,6 +148,36 @@ def file_duration(path) -> float:
         raise InputError(path, f"not a readable audio file ({_reason(exc)})") from None
 
 
+def names_a_file(device) -> bool:
+    """A device given as a path (an audio file to replay, or a mistake): never a microphone
+    to retry forever. PortAudio's device names carry no path separator."""
+    if not isinstance(device, (str, Path)):
+        return False
+    text = str(device)
+    return "/" in text or "\\" in text or Path(text).suffix.lower() in AUDIO_SUFFIXES + \
+        OTHER_AUDIO or Path(text).is_file()
+
+
+class Level:
+    """An input's recent level and when it was last above a floor (a live microphone always
+    hears some room noise; a dead one gives digital silence), for the heartbeat."""
+
+    def __init__(self, floor_dbfs: float = -70.0, clock: Callable[[], float] = time.monotonic):
+        self.floor_dbfs = floor_dbfs
+        self.clock = clock
+        self.dbfs: float | None = None
+        self.loud_at = clock()  # monotonic time the input was last above the floor
+
+    def hear(self, chunks: list[AudioChunk]) -> None:
+        if not chunks:
+            return
+        power = max(float(np.mean(np.square(c.samples))) if len(c.samples) else 0.0
+                    for c in chunks)
+        self.dbfs = max(-120.0, 10 * np.log10(power)) if power > 0 else -120.0
+        if self.dbfs > self.floor_dbfs:
+            self.loud_at = self.clock()
+
+
 def portaudio():
     """sounddevice, or an AudioError saying how to install PortAudio."""
     try:
@@ -185,6 +215,8 @@ class Source(Protocol):
     overflows: int  # input overflows reported by the device
     dropped_s: float  # audio dropped because the consumer was slow
     reopens: int
+    lost: bool  # a device gone and being reopened
+    level: Level  # its recent level, and when it last heard anything
 
     def open(self) -> None: ...
 
@@ -215,7 +247,9 @@ class LiveSource:
         self.finished = False
         self.overflows = 0
         self.dropped_s = 0.0
+        self.dropped = 0  # blocks dropped (dropped_s in blocks, for the heartbeat's count)
         self.reopens = 0
+        self.level = Level(clock=clock)
         self._queue: queue.Queue = queue.Queue(
             maxsize=max(1, round(self.options.queue_s / self.options.chunk_s)))
         self._stream = None
@@ -262,6 +296,7 @@ class LiveSource:
         try:
             self._queue.put_nowait(indata.copy())
         except queue.Full:
+            self.dropped += 1
             self.dropped_s += frames / (self._stream.samplerate if self._stream else SAMPLE_RATE)
 
     def read(self, timeout: float = 0.1) -> list[AudioChunk]:
@@ -291,6 +326,7 @@ class LiveSource:
             pass
         if chunks:
             self._last_audio = now
+            self.level.hear(chunks)
         elif not self._stream.active or now - self._last_audio > self.options.stall_s:
             self._drop_stream(f"audio device {self.device!r} lost "
                               f"(no audio for {now - self._last_audio:.1f} s)")
@@ -317,6 +353,11 @@ class LiveSource:
                 log.debug("closing %r: %s", self.device, exc)
 
     @property
+    def lost(self) -> bool:
+        """The device is gone (unplugged, its server down) and is being reopened."""
+        return self._stream is None and not self.finished
+
+    @property
     def elapsed(self) -> float:
         """Seconds of source time handed on so far."""
         return self._position / SAMPLE_RATE
@@ -336,6 +377,8 @@ class FileReplay:
         self.overflows = 0
         self.dropped_s = 0.0
         self.reopens = 0
+        self.lost = False  # a file being replayed cannot be unplugged
+        self.level = Level()
         self._chunks = read_file(path, roles)
         self._next: AudioChunk | None = None
         self.finished = False
@@ -353,9 +396,11 @@ class FileReplay:
         for chunk in self._chunks:
             if chunk.start != block[0].start:
                 self._next = chunk
+                self.level.hear(block)
                 return block
             block.append(chunk)
         self._next = None
+        self.level.hear(block)
         return block
 
     def close(self) -> None:

@@ -501,14 +501,62 @@ class Store:
 
     def recordings_over(self, window: str, started_at: str, ended_at: str) -> list[dict]:
         """Kept recordings of a window overlapping a stretch of wall-clock time (ISO)."""
-        return list(self.db["recordings"].rows_where(
+        return [self._located(r) for r in self.db["recordings"].rows_where(
             "window = ? and kept = 1 and started_at <= ? and ended_at >= ?",
-            [window, ended_at, started_at], order_by="started_at"))
+            [window, ended_at, started_at], order_by="started_at")]
 
-    def recording_expired(self, path: str) -> None:
+    def kept_recordings(self) -> list[dict]:
+        """Every window's kept recordings, oldest first, paths absolute."""
+        if not self.db["recordings"].exists():
+            return []
+        return [self._located(r) for r in self.db["recordings"].rows_where(
+            "kept = 1", order_by="ended_at")]
+
+    def recording_paths(self) -> set[str]:
+        """Every recording the database knows (kept or not), paths absolute."""
+        return {self._located(r)["path"] for r in self.db["recordings"].rows_where(select="path")}
+
+    def _located(self, row: dict) -> dict:
+        """Paths are stored absolute; a relative one (older versions stored them relative to
+        where `listen` ran) is looked for beside the database, then in its parent folders."""
+        path = Path(row["path"])
+        if path.is_absolute():
+            return row
+        folder = self.path.resolve().parent
+        found = next((base / path for base in (folder, *folder.parents)
+                      if (base / path).exists()), folder / path)
+        return {**row, "path": str(found)}
+
+    def recording_expired(self, path: str, reason: str = "expired") -> None:
+        """A recording deleted from disk (by retention): its row stays, marked not kept."""
         with self._writing("mark recording expired"):
-            self.db.execute("update recordings set kept = 0, reason = 'expired' where path = ?",
-                            [path])
+            self.db.execute("update recordings set kept = 0, reason = ? where path = ?",
+                            [reason, path])
+
+    def speech_before(self, cutoff: datetime) -> list[dict]:
+        """Sessions holding speech text heard before `cutoff`: session, window, utterances."""
+        return list(self.db.query(
+            "select session, window, count(*) as utterances from utterances where at < ? and "
+            "(coalesce(text, '') != '' or coalesce(pinyin, '') != '' or words is not null) "
+            "group by session order by min(at)", [cutoff.isoformat(timespec="milliseconds")]))
+
+    def forget_speech(self, session_id: str, cutoff: datetime) -> int:
+        """Delete what was said before `cutoff` in a session (utterance text, pinyin and
+        words; finding quotes, matched phrases, light quotes), keeping the times, scores
+        and verdicts the reports count. Returns the utterances emptied."""
+        at = cutoff.isoformat(timespec="milliseconds")
+        with self._writing("delete old speech"):
+            emptied = self.db.execute(
+                "update utterances set text = '', pinyin = '', words = null "
+                "where session = ? and at < ?", [session_id, at]).rowcount
+            self.db.execute("update findings set text = '' where session = ? and at < ?",
+                            [session_id, at])
+            self.db.execute("update hits set matched = '' where session = ? and visit in "
+                            "(select id from visits where session = ? and ended_at < ?)",
+                            [session_id, session_id, at])
+            self.db.execute("update light_events set quote = '' where at < ? and visit in "
+                            "(select id from visits where session = ?)", [at, session_id])
+        return emptied
 
     def flagged_visits(self, window: str, start: datetime, end: datetime) -> int:
         """Visits at a window overlapping a stretch of time whose verdict is not pass."""

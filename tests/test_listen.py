@@ -237,9 +237,13 @@ def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counte
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not any("lost" in line for line in lines):
             lines.append(process.stdout.readline())
+        unplugged = _wait_rows(tmp_path / "live.db", "select state from heartbeats where "
+                                                     "state = 'unplugged'", timeout=10)
         pulse.start()
         while time.monotonic() < deadline + 40 and not any("reopened" in line for line in lines):
             lines.append(process.stdout.readline())
+        listening = _wait_rows(tmp_path / "live.db", "select state from heartbeats where "
+                                                     "state = 'listening'", timeout=10)
         time.sleep(1.0)
         pulse.play(counter_clip).wait(timeout=20)
         stored = _wait_rows(tmp_path / "live.db", "select role from utterances")
@@ -252,6 +256,10 @@ def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counte
     assert "audio device 'pulse' reopened" in text
     assert stored, "speech after the reopen was heard and stored"
     assert process.returncode == 0 and "stopped;" in out
+    states = [state for state, in unplugged + listening]
+    assert states == ["unplugged", "listening"], "the board saw the device go and come back"
+    final = Store(tmp_path / "live.db", read_only=True).heartbeats()["W1"]
+    assert final.state == "stopped" and final.last_speech_at is not None
 
 
 def test_overruns_are_counted_not_silent(pulse, monkeypatch):
@@ -267,6 +275,10 @@ def test_overruns_are_counted_not_silent(pulse, monkeypatch):
     finally:
         source.close()
     assert source.dropped_s >= 0.5  # what did not fit was counted (the stream starts late)
+    from monitor.liveness import Ear
+
+    beat = Ear("W1", source).heartbeat("m", datetime.now(), datetime.now())
+    assert beat.overruns >= source.dropped >= 5  # the board sees the loss too
     assert chunks and {c.role for c in chunks} == {"staff", "customer"}
     assert len(chunks) <= 2 * 3 + 2  # only what the bounded queue held
 
@@ -311,3 +323,39 @@ def test_the_live_monitor_and_a_scored_file_judge_alike(tmp_path, engine, sample
         "select rule from findings where visit = ?", [visit_id]).fetchall())
         for (visit_id,) in store.db.execute("select id from visits order by start").fetchall()]
     assert rules == [sorted(f.rule for f in v.findings) for v in filed.visits]
+
+
+@pytest.mark.parametrize("device, message", [
+    ("audio/nope.flac", "no such recording"),
+    ("notes.txt", "not a readable audio file"),
+])
+def test_a_missing_or_garbage_file_as_a_device_is_one_error(tmp_path, device, message):
+    sherpa_model()
+    (tmp_path / "notes.txt").write_text("not audio")
+    db = tmp_path / "live.db"
+    done = subprocess.run(COURTESY + ["listen", "--window", "W1", "--device", device,
+                                      "--engine", "sherpa", "--db", str(db)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and message in done.stderr, done.stderr
+    assert "retrying" not in done.stdout + done.stderr
+    with sqlite3.connect(db) as conn:  # nothing was started
+        assert conn.execute("select count(*) from sessions").fetchone() == (0,)
+
+
+def test_listen_counts_its_own_visits_and_says_it_stopped(tmp_path):
+    sherpa_model()
+    db = tmp_path / "live.db"
+    root = Path(__file__).parent.parent
+    subprocess.run(COURTESY + ["play", "audio/hospital_taboo.jsonl", "--window", "W9", "--db",
+                               str(db)], cwd=root, check=True, capture_output=True)
+    done = subprocess.run(COURTESY + ["listen", "--window", "W1", "--device",
+                                      str(SAMPLES / "police_good.flac"), "--engine", "sherpa",
+                                      "--keep", "none", "--db", str(db)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith(f"stopped; 1 visit(s) heard by this monitor, "
+                                         f"stored in {db}")
+    beats = Store(db, read_only=True).heartbeats()
+    assert beats["W1"].state == "stopped" and beats["W1"].monitor.startswith("listen ")
+    assert beats["W1"].level_dbfs is not None and beats["W1"].last_speech_at is not None
+    assert beats["W9"].monitor.startswith("play ")

@@ -62,6 +62,14 @@ def test_unknown_scenario_lists_the_known(run):
     assert result.exit_code == 1 and "available: angry-customer" in result.stderr
 
 
+def test_practice_without_a_microphone_says_so_in_chinese(run, tmp_path):
+    db = tmp_path / "practice.db"
+    result = run("practice", "long-wait", "--device", "no-such-microphone", "--db", db)
+    assert result.exit_code == 1
+    assert "没有找到麦克风：麦克风 'no-such-microphone'不可用" in result.stderr
+    assert "--device" in result.stderr and not db.exists()  # nothing started or stored
+
+
 @pytest.fixture
 def pulse(tmp_path):
     for tool in ("pulseaudio", "paplay", "espeak-ng"):
@@ -125,5 +133,10 @@ def test_a_silent_trainee_misses_the_greeting(pulse, tmp_path):
     scenario = tmp_path / "quiet.toml"
     scenario.write_text('[scenario]\ntitle = "x"\n[[turns]]\nsay = "你好。"\n'
                         'expect = ["greeting"]\nanswer_s = 3\n', encoding="utf-8")
-    out, _ = _practise(pulse, tmp_path, scenario, [None])
+    out, db = _practise(pulse, tmp_path, scenario, [None])
     assert "✗ 迎声" in out and "答对 0/1 轮" in out, out
+    from monitor.storage import Store
+
+    beat = Store(db, read_only=True).heartbeats()["practice"]  # it beat, and said it ended
+    assert beat.state == "stopped" and beat.monitor.startswith("practice ")
+    assert beat.last_speech_at is not None and beat.level_dbfs is not None
