@@ -292,7 +292,7 @@ def _rules(findings: list[dict], hall: Hall) -> list[RuleStat]:
         stats.append(RuleStat(
             rule, rule_norm(rule), len(rows), len({f["visit"] for f in rows}),
             severities["critical"], severities["major"], severities["minor"],
-            _places(rows, "window", hall.windows), _places(rows, "staff", hall.staff)))
+            _places(rows, "window", hall.window_names()), _places(rows, "staff", hall.staff)))
     return sorted(stats, key=lambda s: (-s.findings, s.id))
 
 
@@ -354,7 +354,7 @@ def _on(rows: list[dict], key: str, first: date, last: date) -> list[dict]:
 def _describe(options: ReportOptions, hall: Hall) -> str:
     what = (f"{options.first}" if options.first == options.last
             else f"{options.first} 至 {options.last}")
-    for label, value, names in (("窗口", options.window, hall.windows),
+    for label, value, names in (("窗口", options.window, hall.window_names()),
                                 ("人员", options.staff, hall.staff)):
         if value is not None:
             what += f"，{label} {value}" + (f"（{names[value]}）" if value in names else "")
@@ -401,7 +401,7 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
         previous_day=Comparison(previous, previous, _tally(previous_visits, previous_findings)),
         last_7_days=Comparison(*week, _tally(_on(wide_visits, "started_at", *week),
                                              findings_of)),
-        windows=_ranked(visits, findings_of, "window", hall.windows),
+        windows=_ranked(visits, findings_of, "window", hall.window_names()),
         staff=_ranked(visits, findings_of, "staff", hall.staff),
         rules=_rules(findings, hall), hours=_hours(visits, findings) if visits else [],
         days=[Day(d, _tally(visits_by_day[d.isoformat()], findings_of))

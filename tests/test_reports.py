@@ -56,9 +56,6 @@ name = "户籍2号窗口"
 
 [staff.S07]
 name = "王芳"
-
-[devices.counter1]
-kind = "a table another part of the monitor owns"
 """
 
 
