@@ -495,11 +495,25 @@ def _context_text(line: dict) -> str:
     return f"{line['role']}: {line['text']}{heard}"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
+
+
+def _cell(value) -> str | int | float:
+    """A CSV cell: text that a spreadsheet would take for a formula starts with a `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(report: Report, handle: IO[str]) -> None:
+    """UTF-8 with a BOM, so Excel reads the Chinese; no cell is a formula."""
+    handle.write("\ufeff")
     writer = csv.DictWriter(handle, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in csv_rows(report):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
 
 
 PAGE_INCIDENTS = 500  # a page with more opens and prints too slowly; the exports hold all
