@@ -55,6 +55,18 @@ def test_farewell_must_come_at_the_end(scorer):
     assert v.findings[0].severity == "major" and v.score == 85 and v.verdict == "warn"
 
 
+def test_missing_greeting_and_farewell_sit_on_the_staff_words_that_lacked_them(scorer):
+    """Not at the visit's 00:00 and its last 30 s, where they overlap on a short visit's
+    replay timeline: on the first and the last thing staff said."""
+    v = visit(scorer, utt(0, 2, "customer", "我来交电费"), utt(3, 5, "staff", "户号多少"),
+              utt(6, 8, "customer", "三三零一"), utt(9, 12, "staff", "交好了"))
+    timed = {f.rule: (f.start, f.end, f.text) for f in v.findings}
+    assert timed == {"greeting": (3, 5, "户号多少"), "farewell": (9, 12, "交好了")}
+    silent = visit(scorer, utt(0, 2, "customer", "有人吗"), utt(40, 42, "customer", "有人吗"))
+    timed = {f.rule: (f.start, f.end, f.text) for f in silent.findings if f.rule != "answer"}
+    assert timed["greeting"][0] == 0 and 0 < timed["farewell"][0] and timed["farewell"][1] == 42
+
+
 def test_questions_need_an_answer_in_time(scorer):
     v = visit(scorer, GREET, utt(4, 7, "customer", "户口本没带可以吗"),
               utt(8, 9, "staff", "可以的"), utt(10, 12, "customer", "多久能拿到"),
