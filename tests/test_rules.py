@@ -67,6 +67,20 @@ def test_missing_greeting_and_farewell_sit_on_the_staff_words_that_lacked_them(s
     assert timed["greeting"][0] == 0 and 0 < timed["farewell"][0] and timed["farewell"][1] == 42
 
 
+@pytest.mark.parametrize("sector, alien", [
+    ("hospital", "户籍"), ("bank", "户籍"), ("utility", "户籍"), ("police", "医院")])
+def test_phrases_suggested_and_heard_are_the_sectors_own(sector, alien):
+    """What a visit is told to say comes from its sector's lexicon: a hospital is never
+    told 欢迎来到我们户籍服务室, and still greets with 欢迎来到."""
+    lex = lexicon.load().for_sector(sector)
+    for kind in ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply"):
+        assert not [p.text for p in lex.of_kind(kind) if alien in p.text], kind
+    police = {p.text for p in lexicon.load().for_sector("police").of_kind("greeting")}
+    assert "欢迎来到我们户籍服务室" in police
+    welcome = Scorer.load(sector).score([utt(0, 2, "staff", "欢迎来到")]).visits[0]
+    assert welcome.greeted
+
+
 def test_questions_need_an_answer_in_time(scorer):
     v = visit(scorer, GREET, utt(4, 7, "customer", "户口本没带可以吗"),
               utt(8, 9, "staff", "可以的"), utt(10, 12, "customer", "多久能拿到"),
