@@ -184,3 +184,41 @@ def test_mistakes_name_the_line_and_field(tmp_path, text, line, message):
     with pytest.raises(InputError) as caught:
         config.load(path)
     assert message in str(caught.value) and caught.value.line == line, str(caught.value)
+
+
+def _documents():
+    """hall.toml-shaped documents: known and unknown tables, keys and ids, any value."""
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=True),
+                        st.text(max_size=12), st.sampled_from(["staff,customer", "police",
+                                                               "http://x", "javascript:x"]))
+    values = st.one_of(scalars, st.lists(scalars, max_size=3),
+                       st.dictionaries(st.sampled_from(["type", "url", "command", "windows"]),
+                                       scalars, max_size=3))
+    keys = st.sampled_from(sorted({k for keys in config.TABLES.values() for k in keys}
+                                  | {"nmae", "W01", "W/1", ""}))
+    entry = st.dictionaries(keys, values, max_size=4)
+    tables = st.sampled_from(sorted(config.TABLES) + ["recording", "window"])
+    ids = st.sampled_from(["W01", "W 2", "W/3", "S07", "名"])
+    table = st.one_of(entry, st.dictionaries(ids, entry, max_size=2), values)
+    return st.dictionaries(st.one_of(tables, st.just("replay_url")), table, max_size=5)
+
+
+def test_any_document_loads_or_is_one_clear_error(tmp_path):
+    """No traceback, whatever a hall config holds: a Hall, or an InputError naming the file."""
+    import tomlkit
+    from hypothesis import HealthCheck, given, settings
+
+    path = tmp_path / "hall.toml"
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_documents())
+    def check(document):
+        path.write_text(tomlkit.dumps(document), encoding="utf-8")
+        try:
+            assert isinstance(config.load(path), config.Hall)
+        except InputError as exc:
+            assert str(exc).startswith(str(path))
+
+    check()
