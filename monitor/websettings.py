@@ -19,6 +19,7 @@ from .errors import CourtesyError
 from .recordings import KEEP
 from .records import AuditEntry
 from .storage import Store
+from .vocabulary import role_label
 
 SEES = ("supervisor", "admin")
 EDITS = ("admin",)
@@ -65,6 +66,31 @@ def recordings_edit(form) -> hallfile.Edit:
                                         "days": _number(form.get("days", ""), "保存天数")})
 
 
+TABLE_LABELS = {"windows": "窗口", "staff": "工作人员", "lights": "提示灯", "recordings": "录音保存"}
+
+
+def saved_label(target: str) -> str:
+    """`windows.W01` -> 窗口 W01, for the line that confirms a save."""
+    table, _, entry = target.partition(".")
+    return f"{TABLE_LABELS[table]} {entry}".strip() if table in TABLE_LABELS else ""
+
+
+def channels_text(channels: tuple[str, ...]) -> str:
+    """Whose voice each channel carries, in Chinese (工作人员，顾客; - skips one)."""
+    return "，".join(role_label(c) for c in channels)
+
+
+def profile_titles() -> dict[str, str]:
+    """Each profile's name and its Chinese title (医院窗口), for the window's choice."""
+    titles = {}
+    for name in profiles.available():
+        try:
+            titles[name] = profiles.load(name).title
+        except CourtesyError:  # a broken profile is shown by name; the loader refuses it
+            titles[name] = name
+    return titles
+
+
 def pages(store: Callable[[], Store], forged: Callable[[], str | None],
           refuse: Callable[[int, str], Response], hall_path: Path | str) -> Blueprint:
     """`/settings` (supervisors and admins) and its POST forms (admins), over the app's
@@ -87,8 +113,8 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             return refuse(500, f"大厅设置文件有误：{exc}")
         return render_template(
             "settings.html", hall=hall, path=str(hall_path), user=g.user,
-            may_edit=g.user.role in EDITS, profiles=profiles.available(), keeps=KEEP,
-            saved=request.args.get("saved", ""))
+            may_edit=g.user.role in EDITS, profiles=profile_titles(), keeps=KEEP,
+            saved=saved_label(request.args.get("saved", "")), channels_text=channels_text)
 
     def save(make: Callable[[], hallfile.Edit]):
         if g.user is None:

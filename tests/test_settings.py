@@ -138,7 +138,9 @@ def test_a_supervisor_sees_the_settings_but_cannot_change_them(client, hall_path
     for shown in ("大厅设置", "户籍1号窗口", "USB Audio", "王芳",
                   "李强", "红灯至少保持 60 秒", "只保存有问题的来访", "保存 30 天"):
         assert shown in page.text, shown
-    assert "<form method=\"post\" action=\"/settings/window/W01\"" not in page.text
+    assert 'action="/settings/window/W01"' not in page.text and "<input" not in page.text.split(
+        'id="windows"')[1].split("</section>")[0]
+    assert "工作人员，顾客" in page.text  # the channels' roles, in Chinese
     before = hall_path.read_bytes()
     response = client.post("/settings/window/W01", data={"csrf": token, "name": "x"})
     assert response.status_code == 403 and "只有管理员" in response.text
@@ -159,7 +161,8 @@ def test_an_admin_edits_a_window_and_the_save_is_audited(client, hall_path):
     [entry] = client.store.audit(action="config")
     assert (entry.actor, entry.target) == ("root", "windows.W01")
     assert "name: 户籍1号窗口 → 户籍一号" in entry.detail and "device: USB Audio → 3" in entry.detail
-    assert "已保存：windows.W01" in client.get(response.location).text
+    shown = client.get(response.location).text
+    assert "已保存：窗口 W01" in shown and '<option value="police" selected>' in shown
 
 
 def test_an_admin_edits_lights_recordings_and_staff(client, hall_path):
