@@ -292,7 +292,8 @@ def _window(r: _Reader, window_id: str, entry: dict) -> WindowConfig:
         profile = values["profile"]
         known = profiles.available()
         if not isinstance(profile, str) or profile not in known:
-            r.fail(where("profile"), f"must be a profile name ({', '.join(known)}), not {profile!r}")
+            r.fail(where("profile"),
+                   f"must be a profile name ({', '.join(known)}), not {profile!r}")
         window.profile = profile
     return window
 
