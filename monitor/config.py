@@ -34,7 +34,8 @@ TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [tabl
 }
 TOP_KEYS = ("replay_url",)
 ENTRY_TABLES = ("windows", "devices", "staff")
-WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")
+WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")  # in URLs and recording folders
+STAFF_ID = re.compile(r"[\w-]+")
 
 
 @dataclass
@@ -118,6 +119,9 @@ def parse(text: str, path: Path | str) -> Hall:
     for table in TABLES:
         r.table(data, table)
     staff = {k: r.name(v, f"staff.{k}", True) for k, v in r.entries(data, "staff").items()}
+    for staff_id in staff:
+        if not STAFF_ID.fullmatch(staff_id):
+            r.fail(f"staff.{staff_id}", "a staff id holds only letters, digits, - and _")
     return Hall(
         windows=_windows(r, data), staff=staff,
         replay_url=_replay_url(r, data.get("replay_url", DEFAULT_REPLAY_URL)), path=str(path),
@@ -231,6 +235,7 @@ def _header_line(lines: list[str], table: str) -> int | None:
     """The line of `[table]`, else of the first `[table.X]`."""
     heads = [(n, _bare(m.group(1))) for n, line in enumerate(lines, 1)
              if (m := re.match(r"\s*\[\[?([^\]]*)\]", line))]
+    table = _bare(table)
     exact = [n for n, head in heads if head == table]
     inner = [n for n, head in heads if head.startswith(table + ".")]
     return (exact or inner or [None])[0]

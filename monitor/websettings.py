@@ -141,6 +141,15 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
     def staff_save(staff_id: str):
         return save(lambda: staff_edit(staff_id, request.form))
 
+    @bp.post("/settings/window")
+    def window_add():
+        """A new window: its id from the form (the loader checks it)."""
+        return save(lambda: window_edit(request.form.get("id", "").strip(), request.form))
+
+    @bp.post("/settings/staff")
+    def staff_add():
+        return save(lambda: staff_edit(request.form.get("id", "").strip(), request.form))
+
     @bp.post("/settings/lights")
     def lights_save():
         return save(lambda: lights_edit(request.form))

@@ -149,6 +149,7 @@ def test_the_example_documents_every_table_and_loads():
     ('[recordings]\nkeep = "all"\ndyas = 3\n', 3, "field 'recordings.dyas': unknown key"),
     ('[devices.W1]\ndevice = 1\nchanels = "staff"\n', 3, "did you mean channels?"),
     ('[windows."W/1"]\nname = "x"\n', 1, "field 'windows.W/1': a window id holds only"),
+    ('[staff."S 1"]\nname = "x"\n', 1, "field 'staff.S 1': a staff id holds only"),
     ('[devices.W1]\ndevice = 1.5\n', 2, "field 'devices.W1.device': must be a device name"),
     ('[devices.W1]\ndevice = true\n', 2, "must be a device name"),
     ('[windows.W1]\nchannels = 5\n', 2, "field 'windows.W1.channels': must be a string"),

@@ -205,3 +205,22 @@ def test_a_save_without_the_page_token_is_refused(client, hall_path):
                        headers={"Origin": "http://evil.example"}).status_code == 403
     assert hall_path.read_bytes() == before
     assert csrf(client)  # the session still works
+
+
+def test_an_admin_adds_a_window_and_a_staff_member(client, hall_path):
+    token = login(client, "root")
+    for url, data in (("/settings/window", {"id": "W04", "name": "医保窗口"}),
+                      ("/settings/staff", {"id": "S20", "name": "赵敏"})):
+        assert client.post(url, data={"csrf": token, **data}).status_code == 302, url
+    hall = config.load(hall_path)
+    assert hall.window_name("W04") == "医保窗口" and hall.staff_name("S20") == "赵敏"
+    assert hall.windows["W04"].device is None  # named, not listened to until given a device
+    page = client.get("/settings").text
+    assert 'action="/settings/window/W04"' in page and '<option value="S20">赵敏（S20）' in page
+    for url, data in (("/settings/window", {"id": "W/5", "name": "x"}),
+                      ("/settings/window", {"id": "", "name": "x"}),
+                      ("/settings/staff", {"id": "", "name": "x"}),
+                      ("/settings/staff", {"id": "S 1", "name": "x"})):
+        response = client.post(url, data={"csrf": token, **data})
+        assert response.status_code == 400 and "设置未保存" in response.text, data
+    assert "W/5" not in hall_path.read_text(encoding="utf-8")
