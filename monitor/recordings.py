@@ -149,7 +149,9 @@ class Recorder:
             self.report("recording", f"kept {self._path} ({reason})")
 
     def expire(self, now: datetime) -> int:
-        """Delete this window's recordings older than the retention period."""
+        """Delete this window's recordings older than the retention period (days 0: none)."""
+        if not self.options.days:
+            return 0
         cutoff = (now - timedelta(days=self.options.days)).timestamp()
         removed = 0
         for path in (self.options.folder / self.window).rglob("*.flac"):

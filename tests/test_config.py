@@ -223,3 +223,26 @@ def test_any_document_loads_or_is_one_clear_error(tmp_path):
             assert str(exc).startswith(str(path))
 
     check()
+
+
+def test_recordings_kept_for_ever_are_never_expired(tmp_path):
+    """`[recordings] days = 0` means for ever, not "older than now"."""
+    import os
+    from datetime import datetime
+
+    from monitor.recordings import Recorder
+    from monitor.storage import Store
+
+    path = tmp_path / "hall.toml"
+    path.write_text(f'[recordings]\nkeep = "all"\ndays = 0\nfolder = "{tmp_path / "rec"}"\n',
+                    encoding="utf-8")
+    options = config.load(path).recordings
+    old = tmp_path / "rec" / "W01" / "old.flac"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"fLaC")
+    os.utime(old, (0, 0))
+    recorder = Recorder("W01", options, Store(tmp_path / "c.db"), datetime.now().astimezone(),
+                        lambda *_: None)
+    assert recorder.expire(datetime.now().astimezone()) == 0 and old.exists()
+    options.days = 30
+    assert recorder.expire(datetime.now().astimezone()) == 1 and not old.exists()
