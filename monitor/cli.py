@@ -707,7 +707,8 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         if len(channel_maps) not in (0, 1, len(window_ids)):
             raise click.UsageError("give --channels once, or once per window")
         maps = [parse_channels(m) for m in channel_maps] or [parse_channels(None)]
-        hall.windows = {w: config.WindowConfig(w, d, maps[min(n, len(maps) - 1)], staff, profile)
+        hall.windows = {w: config.WindowConfig(config.window_id(w), d, maps[min(n, len(maps) - 1)],
+                                               staff, profile)
                         for n, (w, d) in enumerate(zip(window_ids, devices_))}
     retention = hall.recordings
     retention.keep = keep or retention.keep

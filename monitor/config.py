@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import alerts, profiles, sources
-from .errors import CourtesyError, InputError, parse_toml, read_text
+from .errors import ConfigError, CourtesyError, InputError, parse_toml, read_text
 from .recordings import KEEP, RetentionOptions
 from .replay import CUSTOMER_MODES, Anonymise
 
@@ -98,6 +98,14 @@ class Hall:
     def listened(self) -> list[WindowConfig]:
         """The windows with a device, for `listen`."""
         return [w for w in self.windows.values() if w.device is not None]
+
+
+def window_id(text: str) -> str:
+    """A window id given on the command line (`--window`), checked as the config's are."""
+    if not WINDOW_ID.fullmatch(text):
+        raise ConfigError(f"window id {text!r}: only letters, digits, - and _ "
+                          "（窗口编号只能包含字母、数字、- 和 _）")
+    return text
 
 
 def load(path: Path | str | None = None) -> Hall:

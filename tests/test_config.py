@@ -246,3 +246,17 @@ def test_recordings_kept_for_ever_are_never_expired(tmp_path):
     assert recorder.expire(datetime.now().astimezone()) == 0 and old.exists()
     options.days = 30
     assert recorder.expire(datetime.now().astimezone()) == 1 and not old.exists()
+
+
+def test_a_window_id_on_the_command_line_is_checked_too(tmp_path):
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    assert config.window_id("W-01_a") == "W-01_a"
+    with pytest.raises(config.ConfigError, match="窗口编号只能包含"):
+        config.window_id("W/1")
+    result = CliRunner().invoke(cli, ["listen", "--window", "W/1", "--device", "x.flac",
+                                      "--db", str(tmp_path / "c.db")])
+    assert result.exit_code == 1 and "window id 'W/1'" in result.output
+    assert not (tmp_path / "c.db").exists()
