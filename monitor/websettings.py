@@ -107,6 +107,8 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             return redirect(url_for("login", next=request.full_path))
         if not may_see():
             return refuse(403, "只有值班主管和管理员可以查看大厅设置")
+        if not hall_path.is_file():
+            return refuse(404, "看板启动时没有大厅设置文件（courtesy serve --config hall.toml）")
         try:
             hall = config.load(hall_path)
         except CourtesyError as exc:

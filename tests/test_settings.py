@@ -224,3 +224,20 @@ def test_an_admin_adds_a_window_and_a_staff_member(client, hall_path):
         response = client.post(url, data={"csrf": token, **data})
         assert response.status_code == 400 and "设置未保存" in response.text, data
     assert "W/5" not in hall_path.read_text(encoding="utf-8")
+
+
+def test_without_a_hall_file_the_page_says_how_to_give_one(client, hall_path):
+    token = login(client, "root")
+    hall_path.unlink()
+    response = client.get("/settings")
+    assert response.status_code == 404 and "serve --config hall.toml" in response.text
+    response = client.post("/settings/lights", data={"csrf": token, "red_hold_s": "5"})
+    assert response.status_code == 400 and "设置未保存" in response.text
+    assert not hall_path.exists()
+
+
+def test_a_broken_hall_file_is_named_on_the_page(client, hall_path):
+    login(client, "zhang")
+    hall_path.write_text(HALL + "[recording]\nkeep = \"all\"\n", encoding="utf-8")
+    response = client.get("/settings")
+    assert response.status_code == 500 and "未知表" in response.text and "[recordings]" in response.text
