@@ -179,9 +179,9 @@ def test_incidents_with_masked_quotes_in_context(exported):
     incidents = exported["incidents"]
     assert [(i["at"][11:19], i["window"], i["window_name"], i["staff"], i["staff_name"],
              i["rule"], i["severity"]) for i in incidents] == [
-        ("10:00:00", "W01", "户籍1号窗口", "S07", "王芳", "greeting", "major"),
+        ("10:00:04", "W01", "户籍1号窗口", "S07", "王芳", "greeting", "major"),  # first staff words
         ("10:00:04", "W01", "户籍1号窗口", "S07", "王芳", "taboo", "critical"),
-        ("10:30:00", "W02", "户籍2号窗口", "S12", None, "greeting", "major"),
+        ("10:30:03", "W02", "户籍2号窗口", "S12", None, "greeting", "major"),
         ("10:30:14", "W02", "户籍2号窗口", "S12", None, "answer", "major"),
     ]
     taboo = incidents[1]
