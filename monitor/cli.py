@@ -690,8 +690,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     """
     import signal
 
-    from . import alerts, asr
-    from . import config
+    from . import alerts, asr, config
     from .listen import Monitor, run_for
     from .sources import parse_channels
 
