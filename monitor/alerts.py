@@ -282,7 +282,10 @@ def driver_from_config(table: dict, where: str) -> Driver:
     """One `[[lights.drivers]]` table of the hall config: type = command | webhook | usb."""
     table = dict(table)
     kind = table.pop("type", None)
-    windows = tuple(table.pop("windows", ()))
+    windows = table.pop("windows", [])
+    if not isinstance(windows, list) or not all(isinstance(w, str) for w in windows):
+        raise ConfigError(f"{where}: windows must be a list of window ids, not {windows!r}")
+    windows = tuple(windows)
     try:
         if kind == "command":
             argv = table.pop("command")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -664,14 +665,15 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     """
     import signal
 
-    from . import alerts, asr
-    from .config import HallAudio, WindowConfig, load_hall
+    from . import alerts, asr, config
     from .listen import Monitor, run_for
-    from .recordings import RetentionOptions
     from .sources import parse_channels
 
+    hall = config.load(config_path)
     if config_path:
-        hall = load_hall(config_path)
+        if not hall.listened():
+            raise click.UsageError(f"{config_path} gives no window a device "
+                                   '(add device = "..." under [windows.W01])')
     else:
         if not window_ids or len(window_ids) != len(devices_):
             raise click.UsageError("give --window and --device once per window "
@@ -679,17 +681,17 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         if len(channel_maps) not in (0, 1, len(window_ids)):
             raise click.UsageError("give --channels once, or once per window")
         maps = [parse_channels(m) for m in channel_maps] or [parse_channels(None)]
-        hall = HallAudio([WindowConfig(w, d, maps[min(n, len(maps) - 1)], staff, profile)
-                          for n, (w, d) in enumerate(zip(window_ids, devices_))],
-                         RetentionOptions(), [])
-    retention = hall.retention
+        hall.windows = {w: config.WindowConfig(config.window_id(w), d, maps[min(n, len(maps) - 1)],
+                                               staff, profile)
+                        for n, (w, d) in enumerate(zip(window_ids, devices_))}
+    retention = hall.recordings
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = _writer(db_path, config_path)
     lights = alerts.Lights.for_store(store, hall.lights, drivers=hall.drivers)
     monitor = Monitor(
-        hall.windows, asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
+        hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, lights, liveness=hall.liveness,
         on_update=lambda update: click.echo(live_line(update)),
         on_light=lambda events: [click.echo(light_line(e)) for e in events],
@@ -698,7 +700,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
     timed = run_for(duration)
-    click.echo(f"listening to {', '.join(w.id for w in hall.windows)}; storing in {db_path}; "
+    click.echo(f"listening to {', '.join(w.id for w in hall.listened())}; storing in {db_path}; "
                f"recordings: {retention.keep} for {retention.days:g} days in {retention.folder}")
     try:
         monitor.run(lambda: bool(stopping) or timed())
@@ -717,13 +719,13 @@ def retention():
 
 
 def _retention_options(config_path: Path | None):
-    from .config import load_hall
+    from . import config
     from .recordings import RetentionOptions
 
-    if config_path is None and not Path("hall.toml").is_file():
+    if config_path is None and not config.DEFAULT_PATH.is_file():
         return RetentionOptions(), "默认策略（未找到 hall.toml）"
-    path = config_path or Path("hall.toml")
-    return load_hall(path).retention, str(path)
+    path = config_path or config.DEFAULT_PATH
+    return config.load(path).recordings, str(path)
 
 
 def retention_options(func):
@@ -739,7 +741,7 @@ def retention_options(func):
 def retention_show(config_path, db_path):
     """Print the policy and what it would delete now (nothing is deleted).
 
-    Example: courtesy retention show --config hall.toml
+    Example: courtesy retention show
     """
     from .recordings import policy_text, preview
     from .storage import Store
@@ -754,7 +756,7 @@ def retention_show(config_path, db_path):
 def retention_apply(config_path, db_path):
     """Delete what the policy no longer allows, each deletion in the audit trail.
 
-    Example: courtesy retention apply --config hall.toml
+    Example: courtesy retention apply
     """
     from .recordings import apply_now, policy_text
     from .storage import Store

@@ -1,32 +1,72 @@
-"""The hall's configuration (`hall.toml`): what its windows and staff are called.
+"""The hall's configuration (`hall.toml`), read in one place for every command.
 
-Other parts of the monitor keep their own top-level tables in the same file (devices,
-lights…), so unknown top-level tables are left to them; inside `[windows.*]` and
-`[staff.*]` every key is checked, so a typo is reported rather than ignored.
+`load(path) -> Hall`: windows (name, device, channels, staff, profile), staff names, lights,
+recordings, training, board, privacy, web, liveness and central. Every table and key is
+known here, so a typo (`[recording]`, `[window.W01]`, `dyas = 30`) is an error naming the
+line with a suggestion, not a setting silently ignored.
 """
 from __future__ import annotations
 
+import difflib
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from . import alerts, sources
-from .errors import CourtesyError, InputError, read_toml
+from . import alerts, profiles, sources
+from .errors import ConfigError, CourtesyError, InputError, parse_toml, read_text
 from .liveness import LivenessOptions
-from .recordings import RetentionOptions, check_retention
+from .recordings import KEEP, RetentionOptions
 from .replay import CUSTOMER_MODES, Anonymise
 
 DEFAULT_PATH = Path("hall.toml")
-ENTRY_KEYS = {"windows": {"name"}, "staff": {"name"}}
-TRAINING_KEYS = ("staff_names", "customer")
+DEFAULT_REPLAY_URL = "http://localhost:8080"  # where `courtesy serve` runs by default
+WINDOW_KEYS = ("name", "device", "channels", "staff", "profile")
+CENTRAL_KEYS = ("url", "hall", "mqtt_url", "mqtt_user", "mqtt_password", "topic_prefix",
+                "ship_audio")
+TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [table.ID] entries
+    "windows": WINDOW_KEYS, "devices": WINDOW_KEYS, "staff": ("name",),
+    "recordings": ("keep", "days", "folder", "transcript_days"),
+    "training": ("staff_names", "customer"), "board": ("counter_details",),
+    "privacy": ("store_raw",), "lights": ("red_hold_s", "ack_required", "drivers"),
+    "web": ("allowed_hosts", "max_streams", "max_streams_per_client"),
+    "liveness": ("silent_s",), "central": CENTRAL_KEYS,
+}
+TOP_KEYS = ("replay_url",)
+ENTRY_TABLES = ("windows", "devices", "staff")
+WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")  # in URLs and recording folders
+STAFF_ID = re.compile(r"[\w-]+")
+
+
+@dataclass
+class WindowConfig:
+    """One counter: what it is called, where its audio comes from and whose it is."""
+
+    id: str
+    device: str | int | None = None  # PortAudio name or index, or a WAV/FLAC path to replay
+    channels: tuple[str, ...] = sources.DEFAULT_CHANNELS
+    staff: str | None = None
+    profile: str = profiles.DEFAULT
+    name: str | None = None
+
+
+@dataclass
+class WebConfig:
+    """`[web]`: hosts the board answers to and its caps on open streams (None: serve's own)."""
+
+    allowed_hosts: tuple[str, ...] = ()
+    max_streams: int | None = None
+    max_streams_per_client: int | None = None
 
 
 @dataclass
 class Hall:
-    """Names for window and staff ids, and where the replay web app lives."""
+    """Everything `hall.toml` says, checked; the defaults are a hall without a file."""
 
-    windows: dict[str, str] = field(default_factory=dict)  # window id -> display name
+    windows: dict[str, WindowConfig] = field(default_factory=dict)
     staff: dict[str, str] = field(default_factory=dict)  # staff id -> display name
-    replay_url: str = ""  # base URL of the web app; "" keeps links relative (/replay/<visit>)
+    replay_url: str = DEFAULT_REPLAY_URL  # base URL of the web app, for report links
     path: str = ""
     # how visits are anonymised for training (`[training]`): staff names hidden, customer muted
     training: Anonymise = field(default_factory=lambda: Anonymise(customer="mute"))
@@ -35,9 +75,24 @@ class Hall:
     counter_details: bool = False
     # `[privacy] store_raw = true`: personal numbers stored as heard (default: masked)
     store_raw: bool = False
+    recordings: RetentionOptions = field(default_factory=RetentionOptions)  # days 0: forever
+    transcript_days: float = 0.0  # utterances' text older than this is deleted; 0: kept
+    lights: alerts.LightOptions = field(default_factory=alerts.LightOptions)
+    drivers: list = field(default_factory=list)  # built from [[lights.drivers]]
+    web: WebConfig = field(default_factory=WebConfig)
+    silent_s: float | None = None  # `[liveness] silent_s`; None: the monitor's default
+    central: dict = field(default_factory=dict)  # `[central]`, parsed by monitor.central
+
+    @property
+    def liveness(self) -> LivenessOptions:
+        return LivenessOptions(self.silent_s) if self.silent_s else LivenessOptions()
 
     def window_name(self, window_id: str | None) -> str | None:
-        return self.windows.get(window_id) if window_id else None
+        window = self.windows.get(window_id) if window_id else None
+        return window.name if window else None
+
+    def window_names(self) -> dict[str, str]:
+        return {w.id: w.name for w in self.windows.values() if w.name}
 
     def staff_name(self, staff_id: str | None) -> str | None:
         return self.staff.get(staff_id) if staff_id else None
@@ -45,160 +100,280 @@ class Hall:
     def replay_link(self, visit_id: str) -> str:
         return f"{self.replay_url.rstrip('/')}/replay/{visit_id}"
 
+    def listened(self) -> list[WindowConfig]:
+        """The windows with a device, for `listen`."""
+        return [w for w in self.windows.values() if w.device is not None]
 
-def _entries(data: dict, table: str, path: Path) -> dict[str, str]:
-    raw = data.get(table, {})
-    if not isinstance(raw, dict):
-        raise InputError(path, "must be a table of [" + table + ".ID] entries", field=table)
-    names = {}
-    for entry_id, entry in raw.items():
-        where = f"{table}.{entry_id}"
-        if not isinstance(entry, dict):
-            raise InputError(path, f'must be a table, e.g. [{where}] name = "..."', field=where)
-        unknown = sorted(set(entry) - ENTRY_KEYS[table])
-        if unknown:
-            raise InputError(path, f"unknown key (known: {', '.join(sorted(ENTRY_KEYS[table]))})",
-                             field=f"{where}.{unknown[0]}")
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise InputError(path, "missing or not a non-empty string", field=f"{where}.name")
-        names[str(entry_id)] = name.strip()
-    return names
+
+def window_id(text: str) -> str:
+    """A window id given on the command line (`--window`), checked as the config's are."""
+    if not WINDOW_ID.fullmatch(text):
+        raise ConfigError(f"window id {text!r}: only letters, digits, - and _ "
+                          "（窗口编号只能包含字母、数字、- 和 _）")
+    return text
 
 
 def load(path: Path | str | None = None) -> Hall:
-    """Read the hall config; without a path, `hall.toml` if present, else no names."""
+    """Read the hall config; without a path, `hall.toml` if present, else the defaults."""
     explicit = path is not None
     path = Path(path) if explicit else DEFAULT_PATH
     if not path.is_file():
         if explicit:
             raise InputError(path, "no such file (copy hall.example.toml to start one)")
         return Hall()
-    data = read_toml(path)
-    replay_url = data.get("replay_url", "")
-    if not isinstance(replay_url, str):
-        raise InputError(path, f"must be a string URL, not {replay_url!r}", field="replay_url")
-    staff = _entries(data, "staff", path)
-    return Hall(_entries(data, "windows", path), staff, replay_url, str(path),
-                _training(data, path, tuple(staff.values())),
-                counter_details=_switch(data, path, "board", "counter_details"),
-                store_raw=_switch(data, path, "privacy", "store_raw"))
+    return parse(read_text(path), path)
 
 
-def _switch(data: dict, path: Path, table: str, key: str) -> bool:
-    """A table holding one true/false setting: `[board] counter_details` (the counter
-    screen shows what the board shows), `[privacy] store_raw` (numbers stored as heard)."""
-    raw = data.get(table, {})
-    if not isinstance(raw, dict):
-        raise InputError(path, f"must be a table: [{table}]", field=table)
-    unknown = sorted(set(raw) - {key})
-    if unknown:
-        raise InputError(path, f"unknown key (known: {key})", field=f"{table}.{unknown[0]}")
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise InputError(path, f"must be true or false, not {value!r}", field=f"{table}.{key}")
+def parse(text: str, path: Path | str) -> Hall:
+    """A hall config from its text (also what the settings page checks before saving)."""
+    r = _Reader(text, path)
+    data = parse_toml(text, path)
+    r.known(data, None, TOP_KEYS + tuple(TABLES))
+    for table in TABLES:
+        r.table(data, table)
+    staff = {k: r.name(v, f"staff.{k}", True) for k, v in r.entries(data, "staff").items()}
+    for staff_id in staff:
+        if not STAFF_ID.fullmatch(staff_id):
+            r.fail(f"staff.{staff_id}", "a staff id holds only letters, digits, - and _")
+    return Hall(
+        windows=_windows(r, data), staff=staff,
+        replay_url=_replay_url(r, data.get("replay_url", DEFAULT_REPLAY_URL)), path=str(path),
+        training=_training(r, data.get("training", {}), tuple(staff.values())),
+        counter_details=r.boolean(data.get("board", {}), "board.counter_details", False),
+        store_raw=r.boolean(data.get("privacy", {}), "privacy.store_raw", False),
+        recordings=_recordings(r, data.get("recordings", {})),
+        transcript_days=r.days(data.get("recordings", {}), "recordings.transcript_days", 0.0),
+        lights=alerts.LightOptions(
+            red_hold_s=r.number(data.get("lights", {}), "lights.red_hold_s", 60.0, minimum=0),
+            ack_required=r.boolean(data.get("lights", {}), "lights.ack_required", True)),
+        drivers=_drivers(r, data.get("lights", {}).get("drivers", [])),
+        web=_web(r, data.get("web", {})),
+        silent_s=r.number(data.get("liveness", {}), "liveness.silent_s", None, minimum=0,
+                          strict=True),
+        central=_central(r, data.get("central", {})))
+
+
+class _Reader:
+    """Checks values and raises InputError naming the field and, found in the text, its line."""
+
+    def __init__(self, text: str, path):
+        self.lines = text.splitlines()
+        self.path = path
+
+    def fail(self, where: str, message: str):
+        raise InputError(self.path, message, line_of(self.lines, where), field=where)
+
+    def known(self, table: dict, where: str | None, keys) -> None:
+        for key in table:
+            if key not in keys:
+                place = f"{where}.{key}" if where else key
+                guess = difflib.get_close_matches(key, list(keys), n=1)
+                if where is None and key not in TOP_KEYS and isinstance(table[key], dict):
+                    hint = f"; did you mean [{guess[0]}]?（是否为 [{guess[0]}]？）" if guess else ""
+                    self.fail(place, f"unknown table [{key}]（未知表）{hint}")
+                hint = f"; did you mean {guess[0]}?（是否为 {guess[0]}？）" if guess else ""
+                self.fail(place, f"unknown key（未知设置）(known: {', '.join(keys)}){hint}")
+
+    def table(self, data: dict, table: str) -> None:
+        raw = data.get(table, {})
+        if not isinstance(raw, dict):
+            self.fail(table, f"must be a table: [{table}]")
+        if table not in ENTRY_TABLES:
+            self.known(raw, table, TABLES[table])
+
+    def entries(self, data: dict, table: str) -> dict[str, dict]:
+        entries = {}
+        for entry_id, entry in data.get(table, {}).items():
+            where = f"{table}.{entry_id}"
+            if not isinstance(entry, dict):
+                self.fail(where, f'must be a table, e.g. [{where}] name = "..."')
+            self.known(entry, where, TABLES[table])
+            entries[str(entry_id)] = entry
+        return entries
+
+    def name(self, entry: dict, where: str, required: bool) -> str | None:
+        name = entry.get("name")
+        if name is None and not required:
+            return None
+        if not isinstance(name, str) or not name.strip():
+            self.fail(f"{where}.name", "missing or not a non-empty string")
+        return name.strip()
+
+    def boolean(self, table: dict, where: str, default: bool) -> bool:
+        value = table.get(where.rsplit(".", 1)[1], default)
+        if not isinstance(value, bool):
+            self.fail(where, f"must be true or false, not {value!r}")
+        return value
+
+    def text(self, table: dict, where: str, default: str | None = None) -> str | None:
+        value = table.get(where.rsplit(".", 1)[1], default)
+        if value is not default and (not isinstance(value, str) or not value.strip()):
+            self.fail(where, f"must be a non-empty string, not {value!r}")
+        return value
+
+    def number(self, table: dict, where: str, default, minimum: float = 0,
+               strict: bool = False, integer: bool = False):
+        """A finite number ≥ minimum (> minimum when strict); an int where `integer`."""
+        value = table.get(where.rsplit(".", 1)[1], default)
+        if value is default:
+            return value
+        kinds = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) \
+                or value < minimum or (strict and value == minimum):
+            what = "a whole number" if integer else "a number"
+            bound = f"> {minimum:g}" if strict else f"≥ {minimum:g}"
+            self.fail(where, f"must be {what} {bound}, not {value!r}")
+        return value
+
+    def days(self, table: dict, where: str, default: float) -> float:
+        return float(self.number(table, where, default, minimum=0))
+
+
+def line_of(lines: list[str], where: str) -> int | None:
+    """The line of `a.b.c` in the file: the key under its table header, or the header."""
+    parts = where.split(".")
+    for cut in range(len(parts) - 1, -1, -1):
+        header, key = ".".join(parts[:cut]), parts[cut]
+        found = _key_line(lines, header, key)
+        if found:
+            return found
+    return _header_line(lines, where)
+
+
+def _bare(header: str) -> str:
+    return re.sub(r"[\s\"']", "", header)
+
+
+def _header_line(lines: list[str], table: str) -> int | None:
+    """The line of `[table]`, else of the first `[table.X]`."""
+    heads = [(n, _bare(m.group(1))) for n, line in enumerate(lines, 1)
+             if (m := re.match(r"\s*\[\[?([^\]]*)\]", line))]
+    table = _bare(table)
+    exact = [n for n, head in heads if head == table]
+    inner = [n for n, head in heads if head.startswith(table + ".")]
+    return (exact or inner or [None])[0]
+
+
+def _key_line(lines: list[str], table: str, key: str) -> int | None:
+    start = _header_line(lines, table) if table else 0
+    if start is None:
+        return None
+    pattern = re.compile(r"\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+    for n in range(start, len(lines)):
+        if n > start and re.match(r"\s*\[", lines[n]):
+            return None
+        if pattern.match(lines[n]):
+            return n + 1
+    return None
+
+
+def _windows(r: _Reader, data: dict) -> dict[str, WindowConfig]:
+    """`[windows.ID]` and the older `[devices.ID]` tables, one record per window."""
+    merged: dict[str, dict] = {}
+    for table in ("windows", "devices"):
+        for window_id, entry in r.entries(data, table).items():
+            if not WINDOW_ID.fullmatch(window_id):
+                r.fail(f"{table}.{window_id}", "a window id holds only letters, digits, - and _")
+            for key in entry:
+                if key in merged.get(window_id, {}):
+                    r.fail(f"{table}.{window_id}.{key}", "set twice, in [windows] and [devices]")
+            merged.setdefault(window_id, {}).update({k: (table, v) for k, v in entry.items()})
+    return {window_id: _window(r, window_id, entry) for window_id, entry in merged.items()}
+
+
+def _window(r: _Reader, window_id: str, entry: dict) -> WindowConfig:
+    def where(key):
+        return f"{entry[key][0]}.{window_id}.{key}"
+
+    values = {key: value for key, (_, value) in entry.items()}
+    window = WindowConfig(window_id)
+    if "name" in values:
+        window.name = r.name(values, where("name").rsplit(".", 1)[0], True)
+    device = values.get("device")
+    if device is not None:
+        if isinstance(device, bool) or not isinstance(device, (str, int)) or device == "" \
+                or (isinstance(device, int) and device < 0):
+            r.fail(where("device"), f"must be a device name, an index ≥ 0 or a WAV/FLAC file, "
+                                    f"not {device!r}")
+        window.device = device
+    if "channels" in values:
+        channels = values["channels"]
+        if not isinstance(channels, str):
+            r.fail(where("channels"), f'must be a string like "staff,customer", not {channels!r}')
+        try:
+            window.channels = sources.parse_channels(channels)
+        except CourtesyError as exc:
+            r.fail(where("channels"), str(exc))
+    if "staff" in values:
+        window.staff = r.text(values, where("staff"))
+    if "profile" in values:
+        profile = values["profile"]
+        known = profiles.available()
+        if not isinstance(profile, str) or profile not in known:
+            r.fail(where("profile"),
+                   f"must be a profile name ({', '.join(known)}), not {profile!r}")
+        window.profile = profile
+    return window
+
+
+def _replay_url(r: _Reader, value) -> str:
+    """Links in reports open this; only a web address, never `javascript:` or a file."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        r.fail("replay_url", f"must be an http:// or https:// address, not {value!r}")
     return value
 
 
-def _training(data: dict, path: Path, staff_names: tuple[str, ...]) -> Anonymise:
+def _training(r: _Reader, raw: dict, staff_names: tuple) -> Anonymise:
     """`[training] staff_names = false, customer = "mute"`; the staff's names are scrubbed
     from training transcripts unless shown."""
-    raw = data.get("training", {})
-    if not isinstance(raw, dict):
-        raise InputError(path, "must be a table: [training]", field="training")
-    unknown = sorted(set(raw) - set(TRAINING_KEYS))
-    if unknown:
-        raise InputError(path, f"unknown key (known: {', '.join(TRAINING_KEYS)})",
-                         field=f"training.{unknown[0]}")
-    show = raw.get("staff_names", False)
-    if not isinstance(show, bool):
-        raise InputError(path, f"must be true or false, not {show!r}", field="training.staff_names")
+    show = r.boolean(raw, "training.staff_names", False)
     customer = raw.get("customer", "mute")
     if customer not in CUSTOMER_MODES:
-        raise InputError(path, f"must be one of {', '.join(CUSTOMER_MODES)}, not {customer!r}",
-                         field="training.customer")
+        r.fail("training.customer", f"must be one of {', '.join(CUSTOMER_MODES)}, not {customer!r}")
     return Anonymise(staff_names=show, customer=customer, names=() if show else staff_names)
 
 
-@dataclass
-class WindowConfig:
-    """One counter: where its audio comes from and whose it is."""
-
-    id: str
-    device: str | int | None  # PortAudio device name or index, or a WAV/FLAC path to replay
-    channels: tuple[str, ...] = sources.DEFAULT_CHANNELS
-    staff: str | None = None
-    profile: str = "general"
-
-
-@dataclass
-class HallAudio:
-    """What `listen` reads from the hall config: windows, retention, light drivers."""
-
-    windows: list[WindowConfig]
-    retention: RetentionOptions
-    drivers: list
-    lights: alerts.LightOptions = field(default_factory=alerts.LightOptions)
-    liveness: LivenessOptions = field(default_factory=LivenessOptions)
-
-
-def load_hall(path: Path) -> HallAudio:
-    """The hall config's audio side: `[devices.ID]` tables (device, channels, staff,
-    profile), `[recordings]` (keep, days, folder, transcript_days), `[liveness]` (silent_s),
-    `[lights]` (red_hold_s, ack_required) and `[[lights.drivers]]`. Window names
-    and other tables belong to other parts of the monitor (`config.py`)."""
-    data = read_toml(path)
-    devices = data.get("devices", {})
-    if not isinstance(devices, dict) or not devices:
-        raise InputError(path, 'lists no windows to hear: add [devices.W01] device = "..."',
-                         field="devices")
-    windows = []
-    for window_id, entry in devices.items():
-        where = f"devices.{window_id}"
-        if not isinstance(entry, dict):
-            raise InputError(path, "must be a table", field=where)
-        unknown = set(entry) - {"device", "channels", "staff", "profile"}
-        if unknown:
-            raise InputError(path, "unknown key (device, channels, staff, profile)",
-                             field=f"{where}.{sorted(unknown)[0]}")
-        if "device" not in entry:
-            raise InputError(path, "missing (a device name or index, or a WAV/FLAC file)",
-                             field=f"{where}.device")
-        try:
-            channels = sources.parse_channels(entry.get("channels"))
-        except CourtesyError as exc:
-            raise InputError(path, str(exc), field=f"{where}.channels") from None
-        windows.append(WindowConfig(str(window_id), entry["device"], channels,
-                                    entry.get("staff"), entry.get("profile", "general")))
-    retention = RetentionOptions()
-    for key, value in data.get("recordings", {}).items():
-        if key not in ("keep", "days", "folder", "transcript_days"):
-            raise InputError(path, "unknown key (keep, days, folder, transcript_days)",
-                             field=f"recordings.{key}")
-        setattr(retention, key, Path(value) if key == "folder" else value)
-    check_retention(retention, path)
-    liveness = LivenessOptions()
-    for key, value in data.get("liveness", {}).items():
-        if key != "silent_s" or isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not 0 < value < float("inf"):
-            raise InputError(path, "unknown key or bad value (silent_s: seconds > 0)",
-                             field=f"liveness.{key}")
-        liveness.silent_s = float(value)
-    lights = dict(data.get("lights", {}))
-    drivers = [alerts.driver_from_config(table, f"{path}: lights.drivers[{n}]")
-               for n, table in enumerate(lights.pop("drivers", []), 1)]
-    return HallAudio(windows, retention, drivers, _light_options(lights, path), liveness)
-
-
-def _light_options(table: dict, path) -> alerts.LightOptions:
-    options = alerts.LightOptions()
-    for key, value in table.items():
-        if key == "red_hold_s" and not isinstance(value, bool) and isinstance(value, (int, float)) \
-                and value >= 0:
-            options.red_hold_s = float(value)
-        elif key == "ack_required" and isinstance(value, bool):
-            options.ack_required = value
-        else:
-            raise InputError(path, "unknown key or bad value (red_hold_s: seconds, "
-                             "ack_required: true/false, [[lights.drivers]])", field=f"lights.{key}")
+def _recordings(r: _Reader, raw: dict) -> RetentionOptions:
+    options = RetentionOptions()
+    options.keep = raw.get("keep", options.keep)
+    if options.keep not in KEEP:
+        r.fail("recordings.keep", f"must be one of {', '.join(KEEP)}, not {options.keep!r}")
+    options.days = r.days(raw, "recordings.days", options.days)
+    options.transcript_days = r.days(raw, "recordings.transcript_days", 0.0)
+    if "folder" in raw:
+        options.folder = Path(r.text(raw, "recordings.folder"))
     return options
+
+
+def _drivers(r: _Reader, raw) -> list:
+    if not isinstance(raw, list):
+        r.fail("lights.drivers", "must be a list of [[lights.drivers]] tables")
+    drivers = []
+    for n, table in enumerate(raw, 1):
+        if not isinstance(table, dict):
+            r.fail("lights.drivers", f"driver {n} must be a [[lights.drivers]] table")
+        try:
+            drivers.append(alerts.driver_from_config(table, f"lights.drivers[{n}]"))
+        except CourtesyError as exc:
+            r.fail("lights.drivers", str(exc))
+    return drivers
+
+
+def _web(r: _Reader, raw: dict) -> WebConfig:
+    hosts = raw.get("allowed_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        r.fail("web.allowed_hosts", f'must be a list of host names, e.g. ["hall.local"], '
+                                    f"not {hosts!r}")
+    caps = {key: r.number(raw, f"web.{key}", None, minimum=0, strict=True, integer=True)
+            for key in ("max_streams", "max_streams_per_client")}
+    return WebConfig(tuple(hosts), **caps)
+
+
+def _central(r: _Reader, raw: dict) -> dict:
+    for key in CENTRAL_KEYS:
+        if key == "ship_audio":
+            r.boolean(raw, "central.ship_audio", False)
+        else:
+            r.text(raw, f"central.{key}")
+    return dict(raw)

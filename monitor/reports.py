@@ -288,7 +288,7 @@ def _rules(findings: list[dict], hall: Hall) -> list[RuleStat]:
         stats.append(RuleStat(
             rule, rule_norm(rule), len(rows), len({f["visit"] for f in rows}),
             severities["critical"], severities["major"], severities["minor"],
-            _places(rows, "window", hall.windows), _places(rows, "staff", hall.staff)))
+            _places(rows, "window", hall.window_names()), _places(rows, "staff", hall.staff)))
     return sorted(stats, key=lambda s: (-s.findings, s.id))
 
 
@@ -350,7 +350,7 @@ def _on(rows: list[dict], key: str, first: date, last: date) -> list[dict]:
 def _describe(options: ReportOptions, hall: Hall) -> str:
     what = (f"{options.first}" if options.first == options.last
             else f"{options.first} 至 {options.last}")
-    for label, value, names in (("窗口", options.window, hall.windows),
+    for label, value, names in (("窗口", options.window, hall.window_names()),
                                 ("人员", options.staff, hall.staff)):
         if value is not None:
             what += f"，{label} {value}" + (f"（{names[value]}）" if value in names else "")
@@ -397,7 +397,7 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
         previous_day=Comparison(previous, previous, _tally(previous_visits, previous_findings)),
         last_7_days=Comparison(*week, _tally(_on(wide_visits, "started_at", *week),
                                              findings_of)),
-        windows=_ranked(visits, findings_of, "window", hall.windows),
+        windows=_ranked(visits, findings_of, "window", hall.window_names()),
         staff=_ranked(visits, findings_of, "staff", hall.staff),
         rules=_rules(findings, hall), hours=_hours(visits, findings) if visits else [],
         days=[Day(d, _tally(visits_by_day[d.isoformat()], findings_of))
@@ -491,11 +491,25 @@ def _context_text(line: dict) -> str:
     return f"{line['role']}: {line['text']}{heard}"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
+
+
+def _cell(value) -> str | int | float:
+    """A CSV cell: text that a spreadsheet would take for a formula starts with a `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(report: Report, handle: IO[str]) -> None:
+    """UTF-8 with a BOM, so Excel reads the Chinese; no cell is a formula."""
+    handle.write("\ufeff")
     writer = csv.DictWriter(handle, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in csv_rows(report):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: _cell(v) for k, v in row.items()})
 
 
 PAGE_INCIDENTS = 500  # a page with more opens and prints too slowly; the exports hold all

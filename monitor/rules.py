@@ -150,12 +150,22 @@ def _finding(rule, start, end, text, options, detail="", severity=None, category
                    detail=detail)
 
 
+def _words(view: VisitView, i: int | None, start: float, end: float) -> tuple[float, float, str]:
+    """Where a missing phrase is shown: on staff words that should have held it (so a missing
+    greeting and farewell sit apart on the timeline), else on the stretch it was due in."""
+    if i is None:
+        return start, end, ""
+    u = view.utterances[i]
+    return u.start, u.end, view.quote(i)
+
+
 def greeting_rule(view, options):
     if greeted(view, options) or not _due(view, view.start + options.greet_within_s):
         return []
     staff = view.by("staff")
-    return [_finding("greeting", view.start, min(view.end, view.start + options.greet_within_s),
-                     view.quote(staff[0]) if staff else "", options,
+    start, end, quote = _words(view, staff[0] if staff else None, view.start,
+                               min(view.end, view.start + options.greet_within_s))
+    return [_finding("greeting", start, end, quote, options,
                      f"开始后{options.greet_within_s:g}秒内未问候")]
 
 
@@ -163,8 +173,9 @@ def farewell_rule(view, options):
     if view.open or farewelled(view, options):
         return []
     staff = view.by("staff")
-    return [_finding("farewell", max(view.start, view.end - options.farewell_within_s), view.end,
-                     view.quote(staff[-1]) if staff else "", options,
+    start, end, quote = _words(view, staff[-1] if staff else None,
+                               max(view.start, view.end - options.farewell_within_s), view.end)
+    return [_finding("farewell", start, end, quote, options,
                      f"最后{options.farewell_within_s:g}秒内未送别")]
 
 

@@ -23,8 +23,7 @@ import soundfile as sf
 from audio_support import RATE, SAMPLES, Pulse, sherpa_model, speak
 from monitor import asr, lexicon
 from monitor.alerts import Lights
-from monitor.errors import InputError
-from monitor.config import WindowConfig, load_hall
+from monitor.config import WindowConfig
 from monitor.listen import Monitor
 from monitor.recordings import RetentionOptions
 from monitor.records import Recording
@@ -123,30 +122,6 @@ def test_a_full_disk_is_reported_and_monitoring_goes_on(tmp_path, engine):
     problems = [e.message for e in events if e.kind == "recording"]
     assert problems and "recording paused" in problems[0] and "monitoring goes on" in problems[0]
     assert store.counts()["visits"] == 2
-
-
-def test_hall_config(tmp_path):
-    hall = tmp_path / "hall.toml"
-    hall.write_text('[windows.W01]\nname = "户籍1号窗口"\n\n'
-                    '[recordings]\nkeep = "all"\ndays = 7\n\n'
-                    '[devices.W01]\ndevice = "pulse"\nchannels = "customer,staff"\n'
-                    'staff = "S07"\nprofile = "police"\n\n[devices.W02]\ndevice = 3\n\n'
-                    '[[lights.drivers]]\ntype = "command"\ncommand = ["true"]\n',
-                    encoding="utf-8")
-    loaded = load_hall(hall)
-    assert [(w.id, w.device, w.channels, w.staff, w.profile) for w in loaded.windows] == [
-        ("W01", "pulse", ("customer", "staff"), "S07", "police"),
-        ("W02", 3, ("staff", "customer"), None, "general")]
-    assert (loaded.retention.keep, loaded.retention.days) == ("all", 7)
-    assert len(loaded.drivers) == 1
-    for text, field in (('[devices.W1]\ndevice = 1\nchanels = "staff"\n', "devices.W1.chanels"),
-                        ('[recordings]\nkeep = "some"\n[devices.W1]\ndevice = 1\n',
-                         "recordings.keep"),
-                        ('[devices.W1]\nstaff = "S1"\n', "devices.W1.device"),
-                        ('[windows.W1]\nname = "x"\n', "devices")):
-        hall.write_text(text)
-        with pytest.raises(InputError, match=f"field '{field}'"):
-            load_hall(hall)
 
 
 # --- live: a real PortAudio stream from a PulseAudio null sink ------------------------------
@@ -281,26 +256,6 @@ def test_overruns_are_counted_not_silent(pulse, monkeypatch):
     assert beat.overruns >= source.dropped >= 5  # the board sees the loss too
     assert chunks and {c.role for c in chunks} == {"staff", "customer"}
     assert len(chunks) <= 2 * 3 + 2  # only what the bounded queue held
-
-
-def test_hall_config_sets_the_red_hold_and_light_drivers(tmp_path):
-    hall = tmp_path / "hall.toml"
-    hall.write_text('[devices.W1]\ndevice = 1\n[lights]\nred_hold_s = 15\nack_required = false\n'
-                    '[[lights.drivers]]\ntype = "webhook"\nurl = "http://127.0.0.1:9/x"\n')
-    loaded = load_hall(hall)
-    assert (loaded.lights.red_hold_s, loaded.lights.ack_required) == (15.0, False)
-    assert [d.name for d in loaded.drivers] == ["webhook"]
-    hall.write_text('[devices.W1]\ndevice = 1\n[lights]\nred_hold_s = "long"\n')
-    with pytest.raises(InputError, match="field 'lights.red_hold_s'"):
-        load_hall(hall)
-
-
-def test_the_example_hall_config_loads():
-    from monitor import config
-
-    example = Path(__file__).parent.parent / "hall.example.toml"
-    assert load_hall(example).windows[0].id == "W01"
-    assert config.load(example).windows["W01"] == "户籍1号窗口"
 
 
 @pytest.mark.parametrize("sample, profile", [("bank_wait", "bank"), ("utility_day", "utility")])

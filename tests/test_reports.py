@@ -56,9 +56,6 @@ name = "户籍2号窗口"
 
 [staff.S07]
 name = "王芳"
-
-[devices.counter1]
-kind = "a table another part of the monitor owns"
 """
 
 
@@ -182,9 +179,9 @@ def test_incidents_with_masked_quotes_in_context(exported):
     incidents = exported["incidents"]
     assert [(i["at"][11:19], i["window"], i["window_name"], i["staff"], i["staff_name"],
              i["rule"], i["severity"]) for i in incidents] == [
-        ("10:00:00", "W01", "户籍1号窗口", "S07", "王芳", "greeting", "major"),
+        ("10:00:04", "W01", "户籍1号窗口", "S07", "王芳", "greeting", "major"),  # first staff words
         ("10:00:04", "W01", "户籍1号窗口", "S07", "王芳", "taboo", "critical"),
-        ("10:30:00", "W02", "户籍2号窗口", "S12", None, "greeting", "major"),
+        ("10:30:03", "W02", "户籍2号窗口", "S12", None, "greeting", "major"),
         ("10:30:14", "W02", "户籍2号窗口", "S12", None, "answer", "major"),
     ]
     taboo = incidents[1]
@@ -223,7 +220,8 @@ def test_filters_by_window_and_staff(hall_db):
 def test_csv_holds_the_same_figures(hall_db, exported):
     result = _run(hall_db, "--date", "2026-11-20", "--format", "csv", "-o", "-")
     assert result.exit_code == 0
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.startswith("\ufeffsection,")  # Excel reads UTF-8 with its BOM
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
 
     def same(row, values):
         for key, value in values.items():
@@ -396,6 +394,35 @@ def test_html_in_chromium_matches_the_json(hall_db, exported):
     assert len(shown) > 200
 
 
+@needs_chromium
+def test_printed_summary_cards_fit_the_page(hall_db):
+    """On A4 (186 mm between the margins: 703 px) and narrower, no summary card reaches past
+    the page's right edge: they wrap to another row instead."""
+    from playwright.sync_api import sync_playwright
+
+    page_path = hall_db / "print.html"
+    assert _run(hall_db, "--from", "2026-11-12", "--to", "2026-11-20",
+                "-o", str(page_path)).exit_code == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox",
+                                                                    "--disable-gpu"])
+        overflow = {}
+        for width in (703, 520, 360):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.emulate_media(media="print")
+            page.goto(page_path.as_uri())
+            overflow[width] = page.evaluate("""() => {
+                const edge = document.querySelector('#summary').getBoundingClientRect().right;
+                return [...document.querySelectorAll('#summary .card')]
+                    .filter(c => c.getBoundingClientRect().right > edge + 0.5
+                                 || c.scrollWidth > c.clientWidth)
+                    .map(c => c.textContent.trim());
+            }""")
+            page.close()
+        browser.close()
+    assert overflow == {703: [], 520: [], 360: []}
+
+
 def test_a_long_incident_list_is_cut_on_the_page_critical_first(hall_db, tmp_path):
     page = tmp_path / "short.html"
     result = _run(hall_db, "--date", "2026-11-20", "--max-incidents", "1", "-o", str(page))
@@ -458,10 +485,32 @@ def test_machine_heard_quotes_are_marked_with_their_pinyin(tmp_path):
     assert typed and all(c["pinyin"] == c["heard_by"] == "" for c in typed)
     out = io.StringIO()
     reports.write_csv(built, out)
-    [row] = [r for r in csv.DictReader(io.StringIO(out.getvalue()))
+    [row] = [r for r in csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff")))
              if r["section"] == "incident" and r["rule"] == "taboo"]
     assert row["heard_by"] == "sherpa" and "机器识别：nǐ fán bù fán a" in row["context"]
     html = reports.render_html(built)
     assert 'title="由语音自动识别，可能有误；拼音：nǐ fán bù fán a"' in html
     heard_lines = sum(c["heard_by"] != "" for i in data["incidents"] for c in i["context"])
     assert html.count('<abbr class="machine"') == heard_lines + 1  # each heard line, the legend
+
+
+def test_csv_cells_are_never_formulas_and_links_are_absolute(tmp_path):
+    """A window or staff id (from a transcript or --window) that starts like a formula is
+    quoted with a leading ', and links open the web app even from a file on disk."""
+    store = Store(tmp_path / "formula.db")
+    path = _write(tmp_path / "taboo.jsonl", [(None, VISIT_TABOO)])
+    _score(store, Scorer.load("general"), path, '=HYPERLINK("http://x","y")', "@S1",
+           "2026-11-20T09:00")
+    built = reports.build(store, reports.ReportOptions(date(2026, 11, 20), date(2026, 11, 20)))
+    out = io.StringIO()
+    reports.write_csv(built, out)
+    text = out.getvalue()
+    assert text.startswith("\ufeffsection,")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    cells = [v for row in rows for v in row.values() if v]
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in cells and "'@S1" in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    links = [r["link"] for r in rows if r["section"] == "incident"]
+    assert links and all(re.fullmatch(r"http://localhost:8080/replay/\S+", link) for link in links)
+    html = reports.render_html(built)
+    assert 'href="http://localhost:8080/replay/' in html and 'href="/replay/' not in html

@@ -55,6 +55,32 @@ def test_farewell_must_come_at_the_end(scorer):
     assert v.findings[0].severity == "major" and v.score == 85 and v.verdict == "warn"
 
 
+def test_missing_greeting_and_farewell_sit_on_the_staff_words_that_lacked_them(scorer):
+    """Not at the visit's 00:00 and its last 30 s, where they overlap on a short visit's
+    replay timeline: on the first and the last thing staff said."""
+    v = visit(scorer, utt(0, 2, "customer", "我来交电费"), utt(3, 5, "staff", "户号多少"),
+              utt(6, 8, "customer", "三三零一"), utt(9, 12, "staff", "交好了"))
+    timed = {f.rule: (f.start, f.end, f.text) for f in v.findings}
+    assert timed == {"greeting": (3, 5, "户号多少"), "farewell": (9, 12, "交好了")}
+    silent = visit(scorer, utt(0, 2, "customer", "有人吗"), utt(40, 42, "customer", "有人吗"))
+    timed = {f.rule: (f.start, f.end, f.text) for f in silent.findings if f.rule != "answer"}
+    assert timed["greeting"][0] == 0 and 0 < timed["farewell"][0] and timed["farewell"][1] == 42
+
+
+@pytest.mark.parametrize("sector, alien", [
+    ("hospital", "户籍"), ("bank", "户籍"), ("utility", "户籍"), ("police", "医院")])
+def test_phrases_suggested_and_heard_are_the_sectors_own(sector, alien):
+    """What a visit is told to say comes from its sector's lexicon: a hospital is never
+    told 欢迎来到我们户籍服务室, and still greets with 欢迎来到."""
+    lex = lexicon.load().for_sector(sector)
+    for kind in ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply"):
+        assert not [p.text for p in lex.of_kind(kind) if alien in p.text], kind
+    police = {p.text for p in lexicon.load().for_sector("police").of_kind("greeting")}
+    assert "欢迎来到我们户籍服务室" in police
+    welcome = Scorer.load(sector).score([utt(0, 2, "staff", "欢迎来到")]).visits[0]
+    assert welcome.greeted
+
+
 def test_questions_need_an_answer_in_time(scorer):
     v = visit(scorer, GREET, utt(4, 7, "customer", "户口本没带可以吗"),
               utt(8, 9, "staff", "可以的"), utt(10, 12, "customer", "多久能拿到"),
