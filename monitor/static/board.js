@@ -35,6 +35,11 @@
     for (const el of tile.querySelectorAll("[data-field]")) el.textContent = view[el.dataset.field] ?? "";
     for (const el of tile.querySelectorAll("[data-title]")) el.title = view[el.dataset.title] ?? "";
     for (const el of tile.querySelectorAll("[data-value]")) el.value = String(view[el.dataset.value] ?? "");
+    for (const el of tile.querySelectorAll("[data-href]")) {  // the visit's replay
+      el.href = view[el.dataset.href] || "#";
+      el.hidden = !view[el.dataset.href];
+    }
+    tile.classList.toggle("interrupted", view.state === "interrupted");
     const list = tile.querySelector("[data-list=findings]");
     list.replaceChildren(...view.findings.map((finding) => {
       const item = document.createElement("li");

@@ -10,22 +10,20 @@ always anonymised as the hall config says (`[training]`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from itertools import groupby
-from pathlib import Path
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from . import lexicon as lexicons
-from . import profiles
-from . import replay as replays
-from .config import Hall
-from .errors import CourtesyError
-from .lexicon import Lexicon
-from .storage import Store
-from .terminal import clock_text
-from .vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
+from .. import lexicon as lexicons
+from .. import profiles
+from .. import replay as replays
+from ..config import Hall
+from ..errors import CourtesyError
+from ..lexicon import Lexicon
+from ..terminal import clock_text
+from ..vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
                          verdict_label)
+from .common import WebContext
 
 # The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
 BETTER_KINDS = {
@@ -79,11 +77,11 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
     }
 
 
-def pages(store: Callable[[], Store], forged: Callable[[], str | None],
-          refuse: Callable[[int, str], Response], hall: Hall,
-          lexicon_dir: Path | None = None) -> Blueprint:
+def pages(ctx: WebContext) -> Blueprint:
     """The replay and training pages, over the app's store, CSRF check and error page."""
     bp = Blueprint("replay", __name__)
+    store, forged, refuse, hall, lexicon_dir = (ctx.store, ctx.forged, ctx.refuse, ctx.hall,
+                                                ctx.lexicon_dir)
     lexicon = lexicons.load(lexicon_dir)  # a broken lexicon stops the server at start
     sectors: dict[str, Lexicon] = {}
 
@@ -116,14 +114,13 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
         """The visit row and how this user may see it, or the refusal."""
         if g.user is None:
             if request.method == "GET" and "/audio" not in request.path:
-                return None, None, redirect(url_for("login", next=request.full_path))
+                return None, None, redirect(url_for("auth.login", next=request.full_path))
             return None, None, refuse(401, "请先登录")
         row = store().visit(visit_id)
-        if row is None:
+        # a viewer sees training visits only, and cannot tell another visit from none
+        if row is None or not supervisor() and not store().visit_tags(visit_id):
             return None, None, refuse(404, f"没有编号为 {visit_id} 的来访记录")
         training = request.args.get("training") == "1" or not supervisor()
-        if not supervisor() and not store().visit_tags(visit_id):
-            return None, None, refuse(403, "查看账号只能回放培训集中的来访")
         return row, hall.training if training else None, None
 
     @bp.get("/replay/<visit_id>")
@@ -190,7 +187,7 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
     @bp.get("/training")
     def training_list():
         if g.user is None:
-            return redirect(url_for("login", next=request.full_path))
+            return redirect(url_for("auth.login", next=request.full_path))
         show_staff = hall.training.staff_names
         rows = sorted(store().training(), key=lambda r: r["tag"])
         collections = [(tag, [{
