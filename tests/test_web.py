@@ -253,7 +253,7 @@ def test_api_shapes(client, store, red):
     assert {"window", "event", "state", "previous", "state_label", "at", "since", "rule",
             "severity", "quote", "pinyin", "heard_by", "cause", "cause_mark", "cause_title",
             "prompt", "ackable", "ack", "visit", "visit_text", "findings", "name", "replay",
-            "live", "reason", "interrupted_since"} == set(w01)
+            "live", "reason", "interrupted_since", "fault"} == set(w01)
     assert (w01["state"], w01["event"], w01["ackable"], w01["cause"]) == (
         "red", red.id, True, "服务忌语：你烦不烦")
     events = client.get(f"/api/events?after={red.id - 1}").json

@@ -237,3 +237,11 @@ def test_seventy_idle_streams_never_starve_the_board(board_server, db_path):
                 break
         assert time.monotonic() < deadline, "streams were not released"
         time.sleep(0.3)
+
+
+def test_a_monitor_that_cannot_write_says_so_on_its_tile(make, store):
+    light(store, "W01", "green")
+    beat(store, "W01", now(), state="storage", backlog=12, message="磁盘已满")
+    tile = windows(make())["W01"]
+    assert (tile["state"], tile["live"]) == ("green", True)
+    assert tile["fault"] == "数据库暂时无法写入：磁盘已满"

@@ -37,6 +37,12 @@ def _event_id(text: str | None, default: int | None) -> int | None:
 def pages(ctx: WebContext, hub: Hub) -> Blueprint:
     """The board's pages over the app's store, the watcher `hub` and its stream caps."""
     bp = Blueprint("board", __name__)
+    _page_routes(bp, ctx)
+    _api_routes(bp, ctx, hub)
+    return bp
+
+
+def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
     ack_lock = threading.Lock()  # two supervisors clicking at once: one wins, one gets 409
 
     def tiles() -> Board:
@@ -58,6 +64,33 @@ def pages(ctx: WebContext, hub: Hub) -> Blueprint:
         counter = not ctx.hall.counter_details
         return render_template("window.html", view=counter_view(view) if counter else view,
                                last=last, user=g.user, counter=counter)
+
+    @bp.post("/ack")
+    def ack():
+        if g.user is None:
+            if wants_json():
+                return refuse(401, "请先登录")
+            return redirect(url_for("auth.login", next=url_for("board.board")))
+        why = ctx.forged()
+        if why:
+            return refuse(403, why)
+        if not g.user.may_acknowledge:
+            return refuse(403, "只有值班主管可以确认红灯")
+        return _acknowledge(ctx, ack_lock, request.form.get("event", type=int))
+
+    @bp.get("/health")
+    @role_required("supervisor")
+    def health():
+        now = datetime.now().astimezone()
+        beats = ctx.store().heartbeats()
+        windows = sorted(set(ctx.hall.windows) | set(beats))
+        rows = [_health_row(ctx, w, beats.get(w), now) for w in windows]
+        return render_template("health.html", rows=rows, user=g.user)
+
+
+def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
+    def tiles() -> Board:
+        return Board(ctx.store(), ctx.hall, ctx.options.findings_shown)
 
     @bp.get("/api/lights")
     def api_lights():
@@ -104,30 +137,6 @@ def pages(ctx: WebContext, hub: Hub) -> Blueprint:
                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
         response.call_on_close(lambda: hub.slots.give(address))
         return response
-
-    @bp.post("/ack")
-    def ack():
-        if g.user is None:
-            if wants_json():
-                return refuse(401, "请先登录")
-            return redirect(url_for("auth.login", next=url_for("board.board")))
-        why = ctx.forged()
-        if why:
-            return refuse(403, why)
-        if not g.user.may_acknowledge:
-            return refuse(403, "只有值班主管可以确认红灯")
-        return _acknowledge(ctx, ack_lock, request.form.get("event", type=int))
-
-    @bp.get("/health")
-    @role_required("supervisor")
-    def health():
-        now = datetime.now().astimezone()
-        beats = ctx.store().heartbeats()
-        windows = sorted(set(ctx.hall.windows) | set(beats))
-        rows = [_health_row(ctx, w, beats.get(w), now) for w in windows]
-        return render_template("health.html", rows=rows, user=g.user)
-
-    return bp
 
 
 def _acknowledge(ctx: WebContext, lock: threading.Lock, event_id: int | None):

@@ -144,10 +144,12 @@ class Hub:
         while not self._stop.wait(self.options.poll_s):
             try:
                 changed = store.data_version() != version
-                if not changed and time.monotonic() - judged < self.options.live_s:
+                due = time.monotonic() - judged >= self.options.live_s
+                if not changed and not due:
                     continue
-                version, judged = store.data_version(), time.monotonic()
-                messages, last = self._changes(board, sent, last, changed)
+                version = store.data_version()
+                judged = time.monotonic() if due else judged
+                messages, last = self._changes(board, sent, last, changed, due)
             except sqlite3.Error as exc:  # locked for a moment: a dead watcher would be a
                 log.warning("board watcher: %s", exc)  # frozen board, so go on
                 continue
@@ -156,19 +158,20 @@ class Hub:
         store.close()
 
     @staticmethod
-    def _changes(board: Board, sent: dict[str, dict], last: int,
-                 changed: bool) -> tuple[list[_Message], int]:
-        """New light events since `last`, then every other tile that differs from `sent`."""
-        messages = []
-        views = board.views()
-        for event in board.store.light_events(after=last) if changed else []:
+    def _changes(board: Board, sent: dict[str, dict], last: int, changed: bool,
+                 due: bool) -> tuple[list[_Message], int]:
+        """New light events since `last` (when the database changed), then, when due, every
+        other tile that differs from `sent`: monitors beat all the time, so rebuilding every
+        tile on each change would read the database many times a second for nothing."""
+        messages, now = [], datetime.now().astimezone()
+        events = board.store.light_events(after=last) if changed else []
+        beats = board.store.heartbeats() if events else {}
+        for event in events:
             last = event.id
-            now_view = views.get(event.window)
-            view = now_view if now_view and now_view["event"] == event.id else \
-                board.view(event.window, event, None, datetime.now().astimezone())
-            sent[event.window] = view
+            view = sent[event.window] = board.view(event.window, event,
+                                                   beats.get(event.window), now)
             messages.append(_message("light", view, event.id))
-        for window, view in views.items():
+        for window, view in board.views(now).items() if due else ():
             if view != sent.get(window):
                 sent[window] = view
                 messages.append(_message("update", view))

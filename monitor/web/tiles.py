@@ -89,7 +89,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3,
         "visit": event.visit or "", "visit_text": _visit_text(visit, event.state, now),
         "replay": f"/replay/{url_quote(event.visit, safe='')}" if event.visit else "",
         "findings": [_finding_view(f, lines, now) for f in findings],
-        "live": None, "reason": "never", "interrupted_since": "",
+        "live": None, "reason": "never", "interrupted_since": "", "fault": "",
     }
 
 
@@ -100,8 +100,10 @@ def with_liveness(view: dict, heartbeat: Heartbeat | None, now: datetime) -> dic
     if heartbeat is None:
         return view
     judged = liveness.judge(heartbeat, view["window"], now)
-    if judged.live:
-        return {**view, "live": True, "reason": ""}
+    if judged.live:  # a monitor that cannot write says so, while it keeps listening
+        fault = f"{liveness_label('storage')}：{heartbeat.message}".rstrip("：") \
+            if heartbeat.state == "storage" else ""
+        return {**view, "live": True, "reason": "", "fault": fault}
     since = not_after(judged.since, now) if judged.since else None
     return {**view, "live": False, "reason": judged.reason, "state": "interrupted",
             "state_label": INTERRUPTED_LABEL, "cause": liveness_label(judged.reason),
