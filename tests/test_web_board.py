@@ -4,6 +4,7 @@ import json
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 
@@ -245,3 +246,28 @@ def test_a_monitor_that_cannot_write_says_so_on_its_tile(make, store):
     tile = windows(make())["W01"]
     assert (tile["state"], tile["live"]) == ("green", True)
     assert tile["fault"] == "数据库暂时无法写入：磁盘已满"
+
+
+def test_serve_options_for_hosts_cookies_and_stream_caps(board_server, db_path):
+    import subprocess
+
+    from .test_web import COURTESY
+
+    url = board_server("--allowed-host", "hall.local", "--secure-cookies")
+
+    def status(host, path="/api/lights"):
+        request = urllib.request.Request(url + path, headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, answer.headers.get("Set-Cookie", "")
+        except urllib.error.HTTPError as refused:
+            return refused.code, ""
+
+    assert status("hall.local:8080")[0] == 200
+    assert status("attacker.example")[0] == 400
+    code, cookie = status("127.0.0.1", "/login")
+    assert code == 200 and "Secure" in cookie and "HttpOnly" in cookie
+    refused = subprocess.run([COURTESY, "serve", "--db", str(db_path), "--threads", "8",
+                              "--max-streams", "8"], capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1 and "--max-streams 8 must stay below --threads 8" in \
+        refused.stderr

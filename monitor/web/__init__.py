@@ -84,7 +84,8 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
 def _identify(ctx: WebContext):
     """Refuse a foreign Host (DNS rebinding), then know the user (or ask for a login)."""
     if not host_allowed(request.host, ctx.options.allowed_hosts):
-        return refuse(400, "请求的主机名不在本服务允许的范围内")
+        return refuse(400, "请求的主机名不在本服务允许的范围内"
+                           "（管理员可用 courtesy serve --allowed-host 添加）")
     g.user = accounts.current(ctx.store(), session.get("user"))
     if ctx.options.board_login and g.user is None and request.endpoint not in (
             "auth.login", "static"):
