@@ -271,3 +271,21 @@ def test_serve_options_for_hosts_cookies_and_stream_caps(board_server, db_path):
                               "--max-streams", "8"], capture_output=True, text=True, timeout=30)
     assert refused.returncode == 1 and "--max-streams 8 must stay below --threads 8" in \
         refused.stderr
+
+
+def test_streams_are_capped_in_all_and_freed_when_closed(make, store):
+    client = make(max_streams=2, max_streams_per_client=5)
+    opened = []
+    for address in ("10.0.0.1", "10.0.0.2"):
+        opened.append(client.get("/events", buffered=False,
+                                 environ_base={"REMOTE_ADDR": address}))
+    assert [r.status_code for r in opened] == [200, 200]
+    full = client.get("/events", environ_base={"REMOTE_ADDR": "10.0.0.3"})
+    assert full.status_code == 503 and "看板连接数已满" in full.json["error"]
+    assert client.get("/api/lights").status_code == 200
+    opened.pop().close()  # a page goes away: its slot is free again
+    again = client.get("/events", buffered=False, environ_base={"REMOTE_ADDR": "10.0.0.3"})
+    assert again.status_code == 200
+    again.close()
+    for response in opened:
+        response.close()

@@ -34,6 +34,10 @@ def _event_id(text: str | None, default: int | None) -> int | None:
     return int(text)
 
 
+def _tiles(ctx: WebContext) -> Board:
+    return Board(ctx.store(), ctx.hall, ctx.options.findings_shown)
+
+
 def pages(ctx: WebContext, hub: Hub) -> Blueprint:
     """The board's pages over the app's store, the watcher `hub` and its stream caps."""
     bp = Blueprint("board", __name__)
@@ -45,20 +49,17 @@ def pages(ctx: WebContext, hub: Hub) -> Blueprint:
 def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
     ack_lock = threading.Lock()  # two supervisors clicking at once: one wins, one gets 409
 
-    def tiles() -> Board:
-        return Board(ctx.store(), ctx.hall, ctx.options.findings_shown)
-
     @bp.get("/")
     def board():
         last = ctx.store().last_light_event()  # first: a later event is resent, never lost
-        return render_template("board.html", views=list(tiles().views().values()), last=last,
-                               blank=blank_view(), user=g.user,
+        return render_template("board.html", views=list(_tiles(ctx).views().values()),
+                               last=last, blank=blank_view(), user=g.user,
                                interrupted_label=INTERRUPTED_LABEL)
 
     @bp.get("/window/<window_id>")
     def window_page(window_id: str):
         last = ctx.store().last_light_event()
-        view = tiles().one(window_id)
+        view = _tiles(ctx).one(window_id)
         if view is None:
             return refuse(404, f"大厅配置中没有窗口 {window_id}，也从未监测到它")
         counter = not ctx.hall.counter_details
@@ -89,14 +90,11 @@ def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
 
 
 def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
-    def tiles() -> Board:
-        return Board(ctx.store(), ctx.hall, ctx.options.findings_shown)
-
     @bp.get("/api/lights")
     def api_lights():
         last = ctx.store().last_light_event()
         return ctx.json_response({"last_event": last,
-                                  "windows": list(tiles().views().values())})
+                                  "windows": list(_tiles(ctx).views().values())})
 
     @bp.get("/api/events")
     def api_events():
@@ -152,7 +150,7 @@ def _acknowledge(ctx: WebContext, lock: threading.Lock, event_id: int | None):
                       else "这不是红灯，无需确认")
     ctx.audit("ack", f"light event {event.id}", f"window {event.window}")
     log.info("%s acknowledged red light %d at window %s", g.user.name, event.id, event.window)
-    view = Board(store, ctx.hall, ctx.options.findings_shown).one(event.window)
+    view = _tiles(ctx).one(event.window)
     if wants_json():
         return ctx.json_response({"acknowledged": event.id, "window": view})
     return redirect(url_for("board.board"))

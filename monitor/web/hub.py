@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import Hall
-from ..storage import Store
+from ..storage import StorageError, Store
 from .common import WebOptions, json_text
 from .tiles import Board, counter_view
 
@@ -135,7 +135,7 @@ class Hub:
             last = store.last_light_event()
             sent = board.views()
             version = store.data_version()
-        except (sqlite3.Error, OSError) as exc:  # the pages then show "connection lost"
+        except (StorageError, sqlite3.Error) as exc:  # the pages show "connection lost"
             log.error("board watcher cannot read %s: %s", self.db_path, exc)
             raise
         finally:
