@@ -229,26 +229,42 @@ def list_profiles(lexicon_dir):
               help="Viewing the board needs a login too (acknowledging always does)")
 @click.option("--threads", type=int, default=64, show_default=True,
               help="Server threads; every open board or window page holds one")
+@click.option("--max-streams", type=click.IntRange(1),
+              help="Open board/window pages (event streams) in all, more get 503 "
+                   "[default: threads - 24, at least half the threads]")
+@click.option("--max-streams-per-client", type=click.IntRange(1), default=16,
+              show_default=True, help="Open event streams from one client address")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="A Host: name the board answers to besides localhost and --host "
+                   "(repeatable; '*' for any); others get 400")
+@click.option("--secure-cookies", is_flag=True,
+              help="Login cookies only over HTTPS (served behind a TLS proxy)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config: window and staff names, [training] anonymisation "
                    "(default: ./hall.toml if present)")
 @lexicons_option
-def serve(db_path, host, port, board_login, threads, config_path, lexicon_dir):
+def serve(db_path, host, port, board_login, threads, max_streams, max_streams_per_client,
+          allowed_hosts, secure_cookies, config_path, lexicon_dir):
     """Serve the hall's live board: every window's light, pushed as it changes.
 
     Pages: / (the hall board), /window/W03 (one window, full screen, for the counter),
-    /api/lights, /api/events?after=ID, /events (server-sent events). Supervisors log in
-    (`courtesy user add`) to acknowledge red lights. /replay/VISIT replays a visit (audio,
-    transcript, findings) and /training lists the training collections; both need a login.
+    /api/lights, /api/events?after=ID, /events (server-sent events), /health (device
+    health, supervisors). Supervisors log in (`courtesy user add`) to acknowledge red
+    lights. /replay/VISIT replays a visit (audio, transcript, findings) and /training lists
+    the training collections; both need a login.
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
     from . import config
-    from .web import WebOptions, create_app
+    from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
-    app = create_app(db_path, WebOptions(board_login=board_login), config.load(config_path),
-                     lexicon_dir)
+    max_streams = max_streams or max(threads - 24, threads // 2, 1)
+    options = WebOptions(board_login=board_login, max_streams=max_streams,
+                         max_streams_per_client=max_streams_per_client,
+                         allowed_hosts=bind_hosts(host, allowed_hosts),
+                         secure_cookie=secure_cookies)
+    app = create_app(db_path, options, config.load(config_path), lexicon_dir)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
 

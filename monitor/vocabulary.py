@@ -137,3 +137,13 @@ def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
     if len(syllables) == len(text) and at >= 0:
         pinyin = " ".join(syllables[at:at + len(quote)])
     return Speech(quote, pinyin, heard_by)
+
+# Liveness (monitor/liveness.py): a window nobody listens to, and what its monitor reports.
+INTERRUPTED_LABEL = "监测中断"
+LIVENESS_LABELS = {"listening": "正在监听", "never": "尚无监测", "stale": "监测程序无响应",
+                   "stopped": "监测已停止", "unplugged": "麦克风已断开", "silent": "麦克风无声音",
+                   "storage": "数据库暂时无法写入"}
+
+
+def liveness_label(reason: str) -> str:
+    return LIVENESS_LABELS.get(reason, reason)

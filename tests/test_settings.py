@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from werkzeug.security import generate_password_hash
 
-from monitor import config, hallfile, websettings
+from monitor import config, hallfile
 from monitor.accounts import add_user
 from monitor.errors import InputError
 from monitor.storage import Store
@@ -94,23 +94,10 @@ def test_an_invalid_result_is_refused_and_the_file_unchanged(hall_path, edit, fi
     assert [p.name for p in hall_path.parent.iterdir()] == ["hall.toml"]  # no temporary left
 
 
-def make_client(db_path, hall_path, monkeypatch):
-    """The real app, with the settings pages registered over its own store, CSRF check and
-    error page (the ones create_app hands to the replay pages)."""
-    from monitor import webreplay
-
-    given = {}
-    replay_pages = webreplay.pages
-
-    def capture(store, forged, refuse, *args):
-        given.update(store=store, forged=forged, refuse=refuse)
-        return replay_pages(store, forged, refuse, *args)
-
-    monkeypatch.setattr(webreplay, "pages", capture)
+def make_client(db_path, hall_path):
+    """The real app over the hall file, with its settings pages."""
     app = create_app(db_path, WebOptions(), config.load(hall_path))
-    app.register_blueprint(websettings.pages(given["store"], given["forged"], given["refuse"],
-                                             hall_path))
-    return app.test_client(), given["store"]()
+    return app.test_client(), app.extensions["courtesy_context"].store()
 
 
 @pytest.fixture
@@ -120,7 +107,7 @@ def client(db_path, hall_path, monkeypatch):
     add_user(store, "li", "viewer", PASSWORD)
     # the admin role comes with the accounts work; the store keeps any role it is given
     store.add_user("root", "admin", generate_password_hash(PASSWORD), datetime.now().astimezone())
-    client, app_store = make_client(db_path, hall_path, monkeypatch)
+    client, app_store = make_client(db_path, hall_path)
     client.store = app_store
     return client
 

@@ -1,6 +1,7 @@
 """End to end in a real headless browser: a sample session is played through the live
 pipeline while `courtesy serve` pushes the lights to the board; a supervisor logs in and
 acknowledges the red. Screenshots of each step go to tests/artifacts/."""
+import re
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.accounts import add_user
-from monitor.records import LightEvent
+from monitor.records import Heartbeat, LightEvent
 from monitor.storage import Store
 
 from .conftest import ROOT
@@ -27,11 +28,21 @@ pytestmark = pytest.mark.skipif(
     reason="needs Debian's chromium at /usr/bin/chromium (`make test` installs it: scripts/system-packages.sh)")
 
 
+HALL_TOML = """[windows.W03]
+name = "出入境窗口"
+
+[windows.W05]
+name = "户籍窗口"
+"""
+
+
 @pytest.fixture
-def board(db_path, board_server):
-    """The board over a fresh database with one supervisor."""
+def board(db_path, board_server, tmp_path):
+    """The board over a fresh database with one supervisor, for a hall of two windows."""
     add_user(Store(db_path), "zhang", "supervisor", PASSWORD)
-    return board_server()
+    hall = tmp_path / "hall.toml"
+    hall.write_text(HALL_TOML, encoding="utf-8")
+    return board_server("--config", str(hall))
 
 
 @pytest.fixture
@@ -130,3 +141,31 @@ def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, bro
     escaped = hall.locator('[data-tile][data-window="W09"] .cause')
     expect(escaped).to_have_text("缺“请”字：<img src=x onerror=alert(1)><script>alert(2)</script>")
     assert dialogs == []
+
+
+def test_a_window_whose_monitor_dies_shows_interrupted_and_comes_back(board, browser, db_path):
+    """Hall names on the tiles from the start; a monitor killed with -9 writes nothing more,
+    yet its tile turns to 监测中断 within 10 s, and back to its light when beats resume."""
+    from playwright.sync_api import expect
+
+    store = Store(db_path)
+    now = datetime.now().astimezone()
+    store.add_light_event(LightEvent("W05", "yellow", "green", now, rule="please"))
+    store.beat(Heartbeat("W05", "listen 1@host", now, "listening", started_at=now))
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    page.goto(board + "/")
+    expect(page.locator("[data-conn]")).to_have_attribute("data-ok", "1")
+    tile = page.locator('[data-tile][data-window="W05"]')
+    expect(page.locator('[data-tile][data-window="W03"] .name')).to_have_text("出入境窗口")
+    expect(tile.locator(".name")).to_have_text("户籍窗口")
+    expect(tile).to_have_attribute("data-state", "yellow")
+    started = time.monotonic()  # no more beats from here on: the monitor is dead
+    expect(tile).to_have_attribute("data-state", "interrupted", timeout=10_000)
+    assert time.monotonic() - started < 10
+    expect(tile.locator(".state")).to_have_text("监测中断")
+    expect(tile).to_have_class(re.compile(r"\binterrupted\b"))
+    expect(tile.locator(".since")).to_have_text(f"{now:%H:%M:%S} 起")
+    shot(page, "e2e-liveness-interrupted")
+    store.beat(Heartbeat("W05", "listen 2@host", datetime.now().astimezone(), "listening"))
+    expect(tile).to_have_attribute("data-state", "yellow", timeout=10_000)
+    shot(page, "e2e-liveness-back")

@@ -100,7 +100,7 @@ def test_supervisor_sees_the_visit_with_numbers_masked_and_text_escaped(client, 
 
 def test_better_phrasing_comes_from_the_lexicon():
     from monitor import lexicon
-    from monitor.webreplay import better_phrasing
+    from monitor.web.replay import better_phrasing
 
     lex = lexicon.load()
     greeting = better_phrasing(lex, "greeting")
@@ -113,8 +113,10 @@ def test_better_phrasing_comes_from_the_lexicon():
 
 def test_viewers_see_training_visits_only_and_always_anonymised(client, store, visit_id):
     login(client, "li")
-    assert client.get(f"/replay/{visit_id}").status_code == 403
-    assert client.get(f"/replay/{visit_id}/audio").status_code == 403
+    hidden, missing = client.get(f"/replay/{visit_id}"), client.get("/replay/no-such-visit")
+    assert hidden.status_code == missing.status_code == 404  # a viewer cannot enumerate visits
+    assert hidden.text.replace(visit_id, "ID") == missing.text.replace("no-such-visit", "ID")
+    assert client.get(f"/replay/{visit_id}/audio").status_code == 404
     store.add_training(visit_id, "taboo")
     page = client.get(f"/replay/{visit_id}")  # no ?training=1: a viewer gets it anyway
     assert page.status_code == 200

@@ -35,6 +35,11 @@
     for (const el of tile.querySelectorAll("[data-field]")) el.textContent = view[el.dataset.field] ?? "";
     for (const el of tile.querySelectorAll("[data-title]")) el.title = view[el.dataset.title] ?? "";
     for (const el of tile.querySelectorAll("[data-value]")) el.value = String(view[el.dataset.value] ?? "");
+    for (const el of tile.querySelectorAll("[data-href]")) {  // the visit's replay
+      el.href = view[el.dataset.href] || "#";
+      el.hidden = !view[el.dataset.href];
+    }
+    tile.classList.toggle("interrupted", view.state === "interrupted");
     const list = tile.querySelector("[data-list=findings]");
     list.replaceChildren(...view.findings.map((finding) => {
       const item = document.createElement("li");
@@ -58,11 +63,19 @@
     if (only) params.set("window", only);
     if (body.dataset.counter) params.set("counter", "1");  // the counter screen's own view
     const source = new EventSource("/events?" + params.toString());
-    const handle = (message) => apply(JSON.parse(message.data));
+    const handle = (message) => {
+      if (message.lastEventId) body.dataset.last = message.lastEventId;  // resume from here
+      apply(JSON.parse(message.data));
+    };
     source.addEventListener("light", handle);
     source.addEventListener("update", handle);
     source.onopen = () => { conn.textContent = "实时"; conn.dataset.ok = "1"; };
-    source.onerror = () => { conn.textContent = "连接中断，正在重连…"; conn.dataset.ok = ""; };
+    source.onerror = () => {
+      conn.textContent = "连接中断，正在重连…";
+      conn.dataset.ok = "";
+      // refused (503: too many open pages) or gone: the browser gives up, so try again later
+      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+    };
   }
 
   document.addEventListener("submit", async (submitted) => {

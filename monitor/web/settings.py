@@ -12,14 +12,14 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from . import config, hallfile, profiles
-from .errors import CourtesyError
-from .recordings import KEEP
-from .records import AuditEntry
-from .storage import Store
-from .vocabulary import role_label
+from .. import config, hallfile, profiles
+from ..errors import CourtesyError
+from ..recordings import KEEP
+from ..records import AuditEntry
+from ..vocabulary import role_label
+from .common import WebContext
 
 SEES = ("supervisor", "admin")
 EDITS = ("admin",)
@@ -91,12 +91,12 @@ def profile_titles() -> dict[str, str]:
     return titles
 
 
-def pages(store: Callable[[], Store], forged: Callable[[], str | None],
-          refuse: Callable[[int, str], Response], hall_path: Path | str) -> Blueprint:
-    """`/settings` (supervisors and admins) and its POST forms (admins), over the app's
-    store, CSRF check and error page; `hall_path` is the hall.toml the server was given."""
+def pages(ctx: WebContext) -> Blueprint:
+    """`/settings` (supervisors and admins) and its POST forms (admins), on the hall.toml
+    the server was given (else ./hall.toml)."""
     bp = Blueprint("settings", __name__)
-    hall_path = Path(hall_path)
+    store, forged, refuse = ctx.store, ctx.forged, ctx.refuse
+    hall_path = Path(ctx.hall.path or config.DEFAULT_PATH)
 
     def may_see() -> bool:
         return g.user is not None and g.user.role in SEES
@@ -104,7 +104,7 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
     @bp.get("/settings")
     def settings_page():
         if g.user is None:
-            return redirect(url_for("login", next=request.full_path))
+            return redirect(url_for("auth.login", next=request.full_path))
         if not may_see():
             return refuse(403, "只有值班主管和管理员可以查看大厅设置")
         if not hall_path.is_file():

@@ -10,22 +10,20 @@ always anonymised as the hall config says (`[training]`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from itertools import groupby
-from pathlib import Path
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from . import lexicon as lexicons
-from . import profiles
-from . import replay as replays
-from .config import Hall
-from .errors import CourtesyError
-from .lexicon import Lexicon
-from .storage import Store
-from .terminal import clock_text
-from .vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
+from .. import lexicon as lexicons
+from .. import profiles
+from .. import replay as replays
+from ..config import Hall
+from ..errors import CourtesyError
+from ..lexicon import Lexicon
+from ..terminal import clock_text
+from ..vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
                          verdict_label)
+from .common import WebContext
 
 # The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
 BETTER_KINDS = {
@@ -79,85 +77,101 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
     }
 
 
-def pages(store: Callable[[], Store], forged: Callable[[], str | None],
-          refuse: Callable[[int, str], Response], hall: Hall,
-          lexicon_dir: Path | None = None) -> Blueprint:
-    """The replay and training pages, over the app's store, CSRF check and error page."""
-    bp = Blueprint("replay", __name__)
-    lexicon = lexicons.load(lexicon_dir)  # a broken lexicon stops the server at start
-    sectors: dict[str, Lexicon] = {}
+def _supervisor() -> bool:
+    return g.user is not None and g.user.role == "supervisor"
 
-    def lexicon_of(profile: str | None) -> Lexicon:
-        if profile not in sectors:
+
+class _Visits:
+    """A visit as this user may see it: its row, lexicon and clip."""
+
+    def __init__(self, ctx: WebContext):
+        self.ctx = ctx
+        self.lexicon = lexicons.load(ctx.lexicon_dir)  # a broken lexicon stops the server
+        self.sectors: dict[str | None, Lexicon] = {}
+        # a seeking player asks for the same clip again and again
+        self.wav = functools.lru_cache(maxsize=4)(self._wav)
+
+    def lexicon_of(self, profile: str | None) -> Lexicon:
+        if profile not in self.sectors:
             try:
-                sector = profiles.load(profile, lexicon_dir).sector if profile else None
+                sector = profiles.load(profile, self.ctx.lexicon_dir).sector if profile else None
             except CourtesyError:  # a profile since removed: the phrases every sector shares
                 sector = None
-            sectors[profile] = lexicon.for_sector(sector)
-        return sectors[profile]
+            self.sectors[profile] = self.lexicon.for_sector(sector)
+        return self.sectors[profile]
 
-    @functools.lru_cache(maxsize=4)  # a seeking player asks for the same clip again and again
-    def wav(source: replays.Recording, start: float, end: float,
-            customer: str) -> tuple[float, bytes] | None:
+    @staticmethod
+    def _wav(source: replays.Recording, start: float, end: float,
+             customer: str) -> tuple[float, bytes] | None:
         """A visit's clip as WAV, with its first sample in session seconds."""
         piece = replays.clip(source, start, end, customer)
         return (piece.start, piece.wav()) if piece else None
 
-    def visit_wav(visit_id: str, row: dict, how: replays.Anonymise | None):
-        source = replays.recording(store(), visit_id)
+    def visit_wav(self, visit_id: str, row: dict, how: replays.Anonymise | None):
+        source = replays.recording(self.ctx.store(), visit_id)
         if source is None:
             return None, None
-        return source, wav(source, row["start"], row["end"], how.customer if how else "keep")
+        return source, self.wav(source, row["start"], row["end"],
+                                how.customer if how else "keep")
 
-    def supervisor() -> bool:
-        return g.user is not None and g.user.role == "supervisor"
-
-    def access(visit_id: str) -> tuple[dict | None, replays.Anonymise | None, Response | None]:
+    def access(self, visit_id: str) -> tuple[dict | None, replays.Anonymise | None,
+                                             Response | None]:
         """The visit row and how this user may see it, or the refusal."""
+        refuse, store = self.ctx.refuse, self.ctx.store()
         if g.user is None:
             if request.method == "GET" and "/audio" not in request.path:
-                return None, None, redirect(url_for("login", next=request.full_path))
+                return None, None, redirect(url_for("auth.login", next=request.full_path))
             return None, None, refuse(401, "请先登录")
-        row = store().visit(visit_id)
-        if row is None:
+        row = store.visit(visit_id)
+        # a viewer sees training visits only, and cannot tell another visit from none
+        if row is None or not _supervisor() and not store.visit_tags(visit_id):
             return None, None, refuse(404, f"没有编号为 {visit_id} 的来访记录")
-        training = request.args.get("training") == "1" or not supervisor()
-        if not supervisor() and not store().visit_tags(visit_id):
-            return None, None, refuse(403, "查看账号只能回放培训集中的来访")
-        return row, hall.training if training else None, None
+        training = request.args.get("training") == "1" or not _supervisor()
+        return row, self.ctx.hall.training if training else None, None
+
+
+def pages(ctx: WebContext) -> Blueprint:
+    """The replay and training pages, over the app's store, CSRF check and error page."""
+    bp = Blueprint("replay", __name__)
+    _replay_routes(bp, ctx, _Visits(ctx))
+    _training_routes(bp, ctx)
+    return bp
+
+
+def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
+    store, refuse = ctx.store, ctx.refuse
 
     @bp.get("/replay/<visit_id>")
     def replay_page(visit_id: str):
-        row, how, refusal = access(visit_id)
+        row, how, refusal = visits.access(visit_id)
         if refusal is not None:
             return refusal
         visit = replays.load(store(), visit_id, how)
-        view = page_view(visit, hall, how, lexicon_of(row["profile"]))
+        view = page_view(visit, ctx.hall, how, visits.lexicon_of(row["profile"]))
         audio, note = None, "这次来访没有保存录音：按“播放”按时间逐句回看文字记录。"
         try:
-            source, clip = visit_wav(visit_id, row, how)
+            source, clip = visits.visit_wav(visit_id, row, how)
             if clip is not None:
                 audio, note = {"offset": round(clip[0] - visit.start, 4)}, ""
             elif source is not None:
                 note = "录音为单声道，无法去除客户声音，培训回放不播放录音。"
         except CourtesyError as exc:
             note = f"录音无法读取：{exc}"
-        training = how is not None
         query = {"training": "1"} if request.args.get("training") == "1" else {}
         return render_template(
-            "replay.html", view=view, audio=audio, note=note, training=training,
+            "replay.html", view=view, audio=audio, note=note, training=how is not None,
             audio_url=url_for(".replay_audio", visit_id=visit_id, **query),
             tags=store().visit_tags(visit_id),
             all_tags=sorted({r["tag"] for r in store().training()}),
-            may_edit=supervisor(), query=query, user=g.user)
+            may_edit=_supervisor(), query=query, user=g.user)
 
     @bp.get("/replay/<visit_id>/audio")
     def replay_audio(visit_id: str):
-        row, how, refusal = access(visit_id)
+        row, how, refusal = visits.access(visit_id)
         if refusal is not None:
             return refusal
         try:
-            _, clip = visit_wav(visit_id, row, how)
+            _, clip = visits.visit_wav(visit_id, row, how)
         except CourtesyError as exc:
             return refuse(404, f"录音无法读取：{exc}")
         if clip is None:
@@ -166,14 +180,18 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
         response = Response(data, mimetype="audio/wav")
         return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
+
+def _training_routes(bp: Blueprint, ctx: WebContext) -> None:
+    store, refuse, hall = ctx.store, ctx.refuse, ctx.hall
+
     @bp.post("/replay/<visit_id>/training")
     def replay_training(visit_id: str):
         if g.user is None:
             return refuse(401, "请先登录")
-        why = forged()
+        why = ctx.forged()
         if why:
             return refuse(403, why)
-        if not supervisor():
+        if not _supervisor():
             return refuse(403, "只有值班主管可以编辑培训集")
         if store().visit(visit_id) is None:
             return refuse(404, f"没有编号为 {visit_id} 的来访记录")
@@ -184,13 +202,14 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             store().remove_training(visit_id, tag)
         else:
             store().add_training(visit_id, tag, request.form.get("note", "").strip())
+        ctx.audit("training", visit_id, f"{request.form.get('action') or 'add'} {tag}")
         back = {"training": "1"} if request.form.get("training") == "1" else {}
         return redirect(url_for(".replay_page", visit_id=visit_id, **back))
 
     @bp.get("/training")
     def training_list():
         if g.user is None:
-            return redirect(url_for("login", next=request.full_path))
+            return redirect(url_for("auth.login", next=request.full_path))
         show_staff = hall.training.staff_names
         rows = sorted(store().training(), key=lambda r: r["tag"])
         collections = [(tag, [{
@@ -203,5 +222,3 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
         } for r in group]) for tag, group in groupby(rows, key=lambda r: r["tag"])]
         return render_template("training.html", collections=collections, user=g.user,
                                show_staff=show_staff)
-
-    return bp

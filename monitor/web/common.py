@@ -1,0 +1,170 @@
+"""What every blueprint of the web app shares: its options, the `WebContext` a blueprint
+factory receives, and the request helpers (JSON, refusals, CSRF, roles, the client).
+
+Imports nothing from the other modules of this package, so any blueprint may import it.
+"""
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import Response, g, redirect, render_template, request, session, url_for
+
+from ..config import Hall
+from ..records import AuditEntry
+from ..storage import Store
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass
+class WebOptions:
+    """How the board is served (`courtesy serve` options; `[web]` in hall.toml)."""
+
+    board_login: bool = False  # viewing needs a login too (acknowledging always does)
+    poll_s: float = 0.1  # how often the watcher looks for new light events
+    live_s: float = 1.0  # how often every tile's liveness is judged again
+    heartbeat_s: float = 15.0  # an idle stream writes a comment this often (keeps it open)
+    findings_shown: int = 3  # the gravest findings of a visit on each tile
+    login_hours: float = 12.0  # a login lasts one shift
+    login_failures: int = 5  # wrong passwords for one name from one client before it waits
+    client_failures: int = 20  # wrong passwords from one client, any names, before it waits
+    login_wait_s: float = 300.0  # how long, counted from the oldest of those failures
+    secure_cookie: bool = False  # set when served behind HTTPS
+    max_streams: int = 40  # open /events streams in all (each holds a server thread)
+    max_streams_per_client: int = 16  # open /events streams from one client address
+    allowed_hosts: tuple[str, ...] = ()  # Host: names served besides LOCAL_HOSTS; "*": any
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """What a blueprint factory `pages(ctx) -> Blueprint` is given by `create_app`.
+
+    `store()` is this server thread's connection (sqlite3 connections stay in their thread);
+    `forged()`, `refuse()`, `json_response()` and `audit()` are the helpers below, bound here
+    so a blueprint needs nothing else from the app."""
+
+    db_path: Path
+    hall: Hall
+    options: WebOptions
+    lexicon_dir: Path | None = None
+    _local: threading.local = field(default_factory=threading.local, repr=False,
+                                    compare=False)
+
+    def store(self) -> Store:
+        if not hasattr(self._local, "store"):
+            self._local.store = Store(self.db_path, store_raw=self.hall.store_raw)
+        return self._local.store
+
+    @staticmethod
+    def forged() -> str | None:
+        return forged()
+
+    @staticmethod
+    def refuse(status: int, message: str):
+        return refuse(status, message)
+
+    @staticmethod
+    def json_response(data, status: int = 200) -> Response:
+        return json_response(data, status)
+
+    def audit(self, action: str, target: str = "", detail: str = "",
+              actor: str | None = None) -> AuditEntry:
+        """Append to the audit trail: by the user logged in (or `actor`), from this client."""
+        who = actor if actor is not None else (g.user.name if g.get("user") else "")
+        return self.store().add_audit(AuditEntry(who, action, target, detail, client()))
+
+
+def json_text(data) -> str:
+    """JSON in which no transcript text can close a tag, even if someone misuses it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def json_response(data, status: int = 200) -> Response:
+    return Response(json_text(data), status=status, mimetype="application/json")
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best_match(
+        ["text/html", "application/json"]) == "application/json"
+
+
+def refuse(status: int, message: str):
+    """The refusal as JSON for the API and scripts, as the error page for a person."""
+    if wants_json() or request.path.startswith(("/api/", "/events")):
+        return json_response({"error": message}, status)
+    return render_template("error.html", status=status, message=message), status
+
+
+def client() -> str:
+    """The client's address (the server is reached directly, never through a proxy)."""
+    return request.remote_addr or ""
+
+
+def csrf_token() -> str:
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def forged() -> str | None:
+    """Why a state-changing request is not the page's own, or None."""
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        return "跨站请求被拒绝"
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        return "跨站请求被拒绝"
+    token = request.headers.get("X-CSRF-Token") or request.form.get("csrf", "")
+    expected = session.get("csrf", "")
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        return "请求校验失败，请刷新页面后重试"
+    return None
+
+
+def role_required(*roles: str, hidden: bool = False):
+    """A view for logged-in users of `roles` only: a person not logged in is sent to the
+    login page (an API caller gets 401); another role gets 403, or 404 with `hidden`, for
+    pages whose very existence a viewer must not learn."""
+    def wrap(view: Callable):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            if g.get("user") is None:
+                if request.method == "GET" and not wants_json():
+                    return redirect(url_for("auth.login", next=request.full_path))
+                return refuse(401, "请先登录")
+            if g.user.role not in roles:
+                return refuse(404, "页面不存在") if hidden else refuse(403, "您的账号无权查看此页")
+            return view(*args, **kwargs)
+        return guarded
+    return wrap
+
+
+def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    """Whether a `Host:` header names this server (a DNS-rebinding page names another)."""
+    if "*" in allowed:
+        return True
+    if host.startswith("["):  # [::1]:8080
+        name = host[1:].split("]", 1)[0]
+    else:
+        name = host.rsplit(":", 1)[0]
+    return bool(name) and name.lower() in {h.lower().strip("[]") for h in LOCAL_HOSTS + allowed}
+
+
+def clock(iso: str | None) -> str:
+    return iso[11:19] if iso else ""
+
+
+def not_after(moment: datetime, now: datetime) -> datetime:
+    """A time as the board shows it: never later than now (a monitor at --speed 5 writes
+    times ahead of the clock)."""
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return min(moment, now)
