@@ -132,3 +132,12 @@ def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
     if len(syllables) == len(text) and at >= 0:
         pinyin = " ".join(syllables[at:at + len(quote)])
     return Speech(quote, pinyin, heard_by)
+
+
+# review and appeal (issue 13): accounts' roles, a reviewer's decisions and reasons, appeals
+ACCOUNT_ROLE_LABELS = {"admin": "管理员", "supervisor": "值班主管", "staff": "工作人员",
+                       "viewer": "查看"}
+DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
+REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
+                  "other": "其他"}
+APPEAL_LABELS = {"open": "待处理", "upheld": "维持原判", "overturned": "已撤销"}
