@@ -272,3 +272,29 @@ class Appeal:
     decision_note: str = ""
     filed_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Effective:
+    """A visit as reviews left it: what still counts, rescored; the automatic result beside."""
+
+    visit: str
+    score: float
+    verdict: str
+    automatic_score: float
+    automatic_verdict: str
+    counted: tuple[Finding, ...]  # machine findings still standing, then added ones
+    dismissed: tuple[str, ...]  # ids of machine findings dismissed or overturned
+    added: tuple[str, ...]  # ids of findings added by hand ("added:N")
+
+
+@dataclass(frozen=True)
+class ReviewTally:
+    """How reviews changed one rule's findings at one window in a period (report: 复核)."""
+
+    rule: str
+    window: str
+    reviewed: int  # machine findings a person reviewed (or whose appeal was decided)
+    confirmed: int
+    dismissed: int  # dismissed by review or overturned on appeal
+    added: int  # findings the machine missed, added by hand
