@@ -364,6 +364,8 @@ def _describe(options: ReportOptions, hall: Hall) -> str:
 def build(store: Store, options: ReportOptions, hall: Hall | None = None,
           now: datetime | None = None) -> Report:
     """Compute the report for a period from the database."""
+    from .review import Reviewed
+    store = Reviewed(store)  # reviewed figures: dismissed findings out, added ones in, rescored
     hall = hall or Hall()
     filters = dict(window=options.window, staff=options.staff)
     wide_first = options.first - timedelta(days=7)

@@ -216,3 +216,30 @@ def tallies(store: Store, first: date, last: date, window: str | None = None,
         counts.setdefault(key, Counter())["added"] += 1
     return [ReviewTally(rule, win, c["reviewed"], c["confirmed"], c["dismissed"], c["added"])
             for (rule, win), c in sorted(counts.items())]
+
+
+class Reviewed:
+    """A store whose live visits and findings are as reviews left them, for a report: it
+    reads the same `live_visits`/`live_findings` and leaves every other method as it is."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._last: tuple | None = None  # (query, visits, findings): a report asks twice
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+    def _adjusted(self, *query) -> tuple[list[dict], list[dict]]:
+        if self._last is None or self._last[0] != query:
+            visits, findings = adjust(self.store, self.store.live_visits(*query),
+                                      self.store.live_findings(*query))
+            self._last = (query, visits, findings)
+        return self._last[1], self._last[2]
+
+    def live_visits(self, first: date, last: date, window: str | None = None,
+                    staff: str | None = None) -> list[dict]:
+        return self._adjusted(first, last, window, staff)[0]
+
+    def live_findings(self, first: date, last: date, window: str | None = None,
+                      staff: str | None = None) -> list[dict]:
+        return self._adjusted(first, last, window, staff)[1]
