@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import math
 import random
 import statistics
 import subprocess
@@ -78,7 +79,7 @@ def generate(path: Path, wanted: int, seed: int = 13) -> dict[str, int]:
     store = Store(path)
     days = [FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
     working = [d for d in days if d.weekday() < 5][:22]
-    per_session = max(1, round(wanted / 3.6 / len(working) / len(WINDOWS)))
+    per_session = max(1, math.ceil(wanted / 3.5 / len(working) / len(WINDOWS)))
     with store.db.atomic():
         for day in working:
             for w, window in enumerate(WINDOWS):

@@ -243,3 +243,7 @@ class Reviewed:
     def live_findings(self, first: date, last: date, window: str | None = None,
                       staff: str | None = None) -> list[dict]:
         return self._adjusted(first, last, window, staff)[1]
+
+    def tallies(self, first: date, last: date, window: str | None = None,
+                staff: str | None = None) -> list[ReviewTally]:
+        return tallies(self.store, first, last, window, staff)

@@ -198,3 +198,18 @@ def test_the_report_uses_reviewed_figures(store, visits):
     assert tallies[("greeting", "W02")].dismissed == 1
     assert tallies[("please", "W01")].added == 1
     assert store.visit(visits["ungreeted"])["verdict"] == "warn"  # the automatic result stays
+
+
+def test_the_report_shows_what_reviews_changed(store, visits, tmp_path):
+    review.review(store, finding(store, visits["ungreeted"], "greeting"), "dismiss",
+                  "misheard", "zhang")
+    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "other", "zhang")
+    review.add_missed(store, visits["good"], "please", "minor", 10.0, "zhang")
+    report = reports.build(store, reports.ReportOptions(DAY, DAY), Hall())
+    rows = reports.to_json(report)["reviews"]
+    assert {(r["rule"], r["window"]): (r["reviewed"], r["confirmed"], r["dismissed"], r["added"])
+            for r in rows} == {("greeting", "W02"): (1, 0, 1, 0), ("taboo", "W01"): (1, 1, 0, 0),
+                               ("please", "W01"): (0, 0, 0, 1)}
+    html = reports.render_html(report)
+    assert '<section id="reviews">' in html and "驳回/撤销" in html
+    assert 'data-field="reviews/0/dismissed"' in html
