@@ -298,3 +298,19 @@ class ReviewTally:
     confirmed: int
     dismissed: int  # dismissed by review or overturned on appeal
     added: int  # findings the machine missed, added by hand
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How often reviewers confirmed a rule's (or a phrase's) findings: the lexicon's
+    measured precision, the worst first on the lexicon page."""
+
+    rule: str
+    phrase: str  # the lexicon phrase for phrase rules (taboo), '' for the rule as a whole
+    confirmed: int
+    dismissed: int
+
+    @property
+    def precision(self) -> float | None:
+        reviewed = self.confirmed + self.dismissed
+        return self.confirmed / reviewed if reviewed else None

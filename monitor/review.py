@@ -13,8 +13,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from .errors import CourtesyError
-from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding, Review,
-                      ReviewTally)
+from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding, Precision,
+                      Review, ReviewTally)
 from .rules import SEVERITY_FACTOR, RuleOptions, ScoreOptions, score
 from .storage import Store
 from .vocabulary import APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, RULES, SEVERITIES
@@ -24,6 +24,7 @@ REASONS = tuple(REVIEW_REASONS)
 DECISIONS_ON_APPEAL = ("upheld", "overturned")
 NOTE_MAX = 500
 ADDED_PREFIX = "added:"
+PHRASE_RULES = ("taboo",)  # rules whose finding is one lexicon phrase heard (precision per phrase)
 
 
 class ReviewError(CourtesyError):
@@ -247,3 +248,17 @@ class Reviewed:
     def tallies(self, first: date, last: date, window: str | None = None,
                 staff: str | None = None) -> list[ReviewTally]:
         return tallies(self.store, first, last, window, staff)
+
+
+def precision(store: Store, since: date | None = None) -> list[Precision]:
+    """Per rule and phrase, the findings reviewers confirmed and dismissed (their latest
+    review; an overturned appeal counts as dismissed), lowest precision first."""
+    rows = store.reviewed_findings(since)
+    overturned = {a["finding"] for a in store.appeals(status="overturned")}
+    counts: dict[tuple[str, str], Counter] = {}
+    for row in rows:
+        dismissed = row["decision"] == "dismiss" or row["id"] in overturned
+        phrase = row["phrase"] if row["rule"] in PHRASE_RULES else ""
+        counts.setdefault((row["rule"], phrase), Counter())[dismissed] += 1
+    out = [Precision(rule, phrase, c[False], c[True]) for (rule, phrase), c in counts.items()]
+    return sorted(out, key=lambda p: (p.precision, -p.dismissed, p.rule, p.phrase))

@@ -721,3 +721,14 @@ class Store:
     def remove_account(self, name: str) -> bool:
         with self._writing("remove user"):
             return self.db.execute("delete from users where name = ?", [name]).rowcount == 1
+
+    def reviewed_findings(self, since: date | None = None) -> list[dict]:
+        """Each reviewed machine finding's rule, phrase (a taboo's lexicon phrase, from the
+        hit it came from) and latest decision; findings since a day, if given."""
+        if not self.db["reviews"].exists():
+            return []
+        return list(self.db.query(
+            "select f.id, f.rule, min(coalesce(h.phrase, '')) as phrase, r.decision from reviews r "
+            "join findings f on f.id = r.finding left join hits h on h.visit = f.visit and "
+            "h.kind = f.rule and h.start = f.start where r.id in (select max(id) from reviews "
+            "group by finding) and f.at >= ? group by f.id", [(since or date.min).isoformat()]))

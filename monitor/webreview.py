@@ -271,6 +271,18 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             return failed(exc)
         return redirect(url_for(".appeals"))
 
+    @bp.get("/review/lexicon")
+    def lexicon_precision():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        days = max(1, min(request.args.get("days", 90, type=int) or 90, 3660))
+        rows = [{"rule": p.rule, "label": rule_name(p.rule), "norm": rule_norm(p.rule),
+                 "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
+                 "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
+                for p in review.precision(store(), date.today() - timedelta(days=days))]
+        return render_template("review_lexicon.html", rows=rows, days=days, user=g.user)
+
     _audit_pages(bp, store, reviewer)
     _user_pages(bp, store, gate, refuse, origin)
     return bp

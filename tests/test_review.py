@@ -213,3 +213,22 @@ def test_the_report_shows_what_reviews_changed(store, visits, tmp_path):
     html = reports.render_html(report)
     assert '<section id="reviews">' in html and "驳回/撤销" in html
     assert 'data-field="reviews/0/dismissed"' in html
+
+
+def test_precision_per_rule_and_phrase_from_reviews(store, visits):
+    taboo = finding(store, visits["taboo"], "taboo")
+    review.review(store, taboo, "dismiss", "customer", "zhang")
+    review.review(store, finding(store, visits["ungreeted"], "greeting"), "confirm", "other",
+                  "zhang")
+    filed = review.appeal(store, finding(store, visits["ungreeted"], "answer"), "liu", "S12",
+                          "答了")
+    review.review(store, finding(store, visits["ungreeted"], "answer"), "confirm", "other",
+                  "zhang")
+    review.decide(store, filed.id, "overturned", "zhang", None)
+    rows = {(p.rule, p.phrase): p for p in review.precision(store)}
+    phrase = next(k[1] for k in rows if k[0] == "taboo")
+    assert phrase and phrase in store.finding_row(taboo)["detail"]  # the lexicon's phrase
+    assert (rows[("taboo", phrase)].confirmed, rows[("taboo", phrase)].dismissed) == (0, 1)
+    assert rows[("greeting", "")].precision == 1.0
+    assert rows[("answer", "")].dismissed == 1  # overturned on appeal
+    assert [p.precision for p in review.precision(store)][0] == 0.0  # worst first

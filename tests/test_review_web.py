@@ -197,3 +197,11 @@ def test_accounts_page_admin_manages_and_everyone_changes_their_password(app, st
     assert details == [("root", "wang", "add staff staff=S20"), ("root", "li", "disable"),
                        ("root", "li", "enable"), ("li", "li", "change own password"),
                        ("root", "wang", "remove")]
+
+
+def test_the_lexicon_precision_page(client, store, visits):
+    review.review(store, finding(store, visits["taboo"], "taboo"), "dismiss", "customer",
+                  "zhang")
+    login(client, "zhang")
+    html = client.get("/review/lexicon?days=3660").text
+    assert 'data-rule="taboo"' in html and "服务忌语" in html and "0%" in html
