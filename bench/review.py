@@ -21,7 +21,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from monitor import accounts, reports, review
+from monitor import accounts, review
 from monitor.config import Hall
 from monitor.records import Finding
 from monitor.rules import ScoreOptions, score
@@ -150,9 +150,12 @@ def _web(db: Path, ids: list[str]) -> tuple[list[float], list[float]]:
 
 def _report(db: Path) -> float:
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "courtesy"), "report", "--db", str(db),
-                    "--from", str(FIRST), "--to", str(LAST), "--format", "json", "-o",
-                    str(db.parent / "review-month.json")], check=True, capture_output=True)
+    done = subprocess.run([str(Path(sys.executable).parent / "courtesy"), "report", "--db",
+                           str(db), "--from", str(FIRST), "--to", str(LAST), "--format", "json",
+                           "-o", str(db.parent / "review-month.json")],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"courtesy report failed: {done.stderr.strip()}")
     return time.perf_counter() - start
 
 

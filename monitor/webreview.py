@@ -13,7 +13,7 @@ import io
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
