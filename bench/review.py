@@ -4,7 +4,9 @@ Generates a month of a 20-window hall (22 working days, about 65 visits a window
 2 to 5 findings each, scored with `rules.score`) straight into the database, then times
 a review action (the library call, and the web POST through Flask's test client with
 login and CSRF), the review queue page, and a month's report before and after thousands
-of reviews and added findings. Prints a table. Floors (issue 13): a review action p95 <
+of reviews and added findings; then the same report on bench/report.py's month (the hall
+the report floor is set on) before and after reviewing a tenth of its findings. Prints a
+table. Floors (issue 13): a review action p95 <
 100 ms; a month's report with reviews applied < 10 s.
 Usage: python bench/review.py [--findings 100000] [--db bench/out/review.db]
 """
@@ -148,15 +150,43 @@ def _web(db: Path, ids: list[str]) -> tuple[list[float], list[float]]:
     return posts, pages_
 
 
-def _report(db: Path) -> float:
+def _report(db: Path, fmt: str = "json") -> float:
     start = time.perf_counter()
     done = subprocess.run([str(Path(sys.executable).parent / "courtesy"), "report", "--db",
-                           str(db), "--from", str(FIRST), "--to", str(LAST), "--format", "json",
-                           "-o", str(db.parent / "review-month.json")],
+                           str(db), "--from", str(FIRST), "--to", str(LAST), "--format", fmt,
+                           "-o", str(db.parent / f"review-month.{fmt}")],
                           capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"courtesy report failed: {done.stderr.strip()}")
     return time.perf_counter() - start
+
+
+def _review_month(store: Store, reviews: int, rng: random.Random) -> tuple[int, int]:
+    """Review a share of a month's findings (half dismissed) and add a tenth as many."""
+    ids = [r[0] for r in store.db.execute("select id from findings order by id")]
+    picked = rng.sample(ids, min(reviews, len(ids)))
+    visits = [r[0] for r in store.db.execute("select id from visits order by id")]
+    with store.db.atomic():
+        _library(store, picked)
+        for visit_id in rng.sample(visits, len(picked) // 10):
+            review.add_missed(store, visit_id, "please", "minor", 0.0, "bench")
+    return len(picked), len(picked) // 10
+
+
+def _report_hall(db: Path) -> list[tuple[str, float, float, str]]:
+    """bench/report.py's month, reported before and after reviewing a tenth of it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_report", Path(__file__).parent
+                                                  / "report.py")
+    month = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(month)
+    counts = month.generate(db, 60)
+    before = {fmt: _report(db, fmt) for fmt in ("json", "html")}
+    reviewed, added = _review_month(Store(db), counts["findings"] // 10, random.Random(5))
+    what = f"{counts['findings']} findings, {reviewed} reviews + {added} added"
+    return [(f"month report {fmt}, bench/report.py hall (s)", before[fmt], _report(db, fmt),
+             what) for fmt in ("json", "html")]
 
 
 def main() -> None:
@@ -177,24 +207,24 @@ def main() -> None:
     before = _report(options.db)
     rng = random.Random(3)
     ids = [r[0] for r in store.db.execute("select id from findings order by id")]
-    picked = rng.sample(ids, options.reviews + 2 * options.actions)
+    picked = rng.sample(ids, 2 * options.actions)
     library = _library(store, picked[:options.actions])
-    posts, queue = _web(options.db, picked[options.actions:2 * options.actions])
-    with store.db.atomic():  # the rest of a month's reviewing, through the same library call
-        _library(store, picked[2 * options.actions:])
-        visits = [r[0] for r in store.db.execute("select id from visits order by random() "
-                                                 f"limit {options.reviews // 10}")]
-        for visit_id in visits:
-            review.add_missed(store, visit_id, "please", "minor", 0.0, "bench")
+    posts, queue = _web(options.db, picked[options.actions:])
+    reviewed, added = _review_month(store, options.reviews, rng)  # the rest of a month's work
     after = _report(options.db)
-    print(f"\n{'measure':<46}{'value':>10}  floor")
-    print(f"{'review action, library call, p95 (ms)':<46}{p95(library):>10.1f}  < 100")
-    print(f"{'review action, web POST, p95 (ms)':<46}{p95(posts):>10.1f}  < 100")
-    print(f"{'review queue page (one day), p95 (ms)':<46}{p95(queue):>10.1f}")
-    print(f"{'month report, no reviews (s)':<46}{before:>10.2f}  < 10")
-    reviewed = store.db["reviews"].count
-    print(f"{f'month report, {reviewed} reviews + {len(visits)} added (s)':<46}"
-          f"{after:>10.2f}  < 10")
+    hall = _report_hall(options.db.parent / "review-hall.db")
+    big = f"{counts['findings']} findings, {reviewed + 2 * options.actions} reviews + {added} added"
+    print(f"\n{'measure':<52}{'before':>8}{'after':>8}  floor  data")
+    print(f"{'review action, library call, p95 (ms)':<52}{'':>8}{p95(library):>8.1f}  < 100  "
+          f"{counts['findings']} findings")
+    print(f"{'review action, web POST, p95 (ms)':<52}{'':>8}{p95(posts):>8.1f}  < 100  "
+          f"{counts['findings']} findings")
+    print(f"{'review queue page (one day), p95 (ms)':<52}{'':>8}{p95(queue):>8.1f}         "
+          f"{counts['findings']} findings")
+    print(f"{'month report json, this hall (s)':<52}{before:>8.2f}{after:>8.2f}"
+          f"         {big}")
+    for name, was, now, what in hall:
+        print(f"{name:<52}{was:>8.2f}{now:>8.2f}  < 10   {what}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ scores again with `rules.score`, the formula the machine used.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from .errors import CourtesyError
@@ -115,12 +117,14 @@ def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: s
             raise ReviewError(f"这条申诉已经处理（{APPEAL_LABELS.get(row['status'])}）")
 
 
-def _gone(store: Store, finding_ids: list[str]) -> set[str]:
+def _gone(store: Store, finding_ids: list[str], latest: dict[str, dict] | None = None
+          ) -> set[str]:
     """Machine findings that no longer count: dismissed by their latest review, or overturned."""
-    latest = store.latest_reviews(finding_ids)
+    latest = store.latest_reviews(finding_ids) if latest is None else latest
     out = {f for f, r in latest.items() if r["decision"] == "dismiss"}
+    wanted = set(finding_ids)
     return out | {a["finding"] for a in store.appeals(status="overturned")
-                  if a["finding"] in set(finding_ids)}
+                  if a["finding"] in wanted}
 
 
 def _deduction(rule: str, severity: str, options: dict) -> float:
@@ -146,24 +150,30 @@ def _machine_finding(row: dict) -> Finding:
                    row["category"] or "", row["detail"] or "", row["deduction"] or 0.0)
 
 
+def _rescored(visit: dict, machine: list[dict], gone: set[str], added: list[dict],
+              options: Callable[[], dict]) -> Effective:
+    """One visit's effective result from its rows (`options`: its session's, when needed)."""
+    if not added and not any(f["id"] in gone for f in machine):
+        return Effective(visit["id"], visit["score"], visit["verdict"], visit["score"],
+                         visit["verdict"], tuple(_machine_finding(f) for f in machine), (), ())
+    chosen = options()
+    counted = [_machine_finding(f) for f in machine if f["id"] not in gone]
+    counted += [_added_finding(a, chosen) for a in added]
+    new_score, verdict = score(counted, _scoring(chosen))
+    return Effective(visit["id"], new_score, verdict, visit["score"], visit["verdict"],
+                     tuple(counted), tuple(f["id"] for f in machine if f["id"] in gone),
+                     tuple(f"{ADDED_PREFIX}{a['id']}" for a in added))
+
+
 def effective(store: Store, visit_id: str) -> Effective:
     """The visit's findings minus dismissed and overturned plus added ones, rescored."""
     visit = store.visit(visit_id)
     if visit is None:
         raise ReviewError(f"没有编号为 {visit_id} 的来访记录")
     machine = store.visit_findings(visit_id)
-    gone = _gone(store, [f["id"] for f in machine])
-    added = store.added_findings([visit_id])
-    if not gone and not added:
-        return Effective(visit_id, visit["score"], visit["verdict"], visit["score"],
-                         visit["verdict"], tuple(_machine_finding(f) for f in machine), (), ())
-    options = store.session_options(visit["session"])
-    counted = [_machine_finding(f) for f in machine if f["id"] not in gone]
-    counted += [_added_finding(a, options) for a in added]
-    new_score, verdict = score(counted, _scoring(options))
-    return Effective(visit_id, new_score, verdict, visit["score"], visit["verdict"],
-                     tuple(counted), tuple(f["id"] for f in machine if f["id"] in gone),
-                     tuple(f"{ADDED_PREFIX}{a['id']}" for a in added))
+    return _rescored(visit, machine, _gone(store, [f["id"] for f in machine]),
+                     store.added_findings([visit_id]),
+                     lambda: store.session_options(visit["session"]))
 
 
 def _added_row(row: dict, visit: dict) -> dict:
@@ -175,48 +185,88 @@ def _added_row(row: dict, visit: dict) -> dict:
             "window": visit["window"], "staff": visit["staff"]}
 
 
+@dataclass
+class _Period:
+    """A period's rows as stored and what reviews say of them (read once, used twice)."""
+
+    visits: list[dict]
+    findings: list[dict]
+    latest: dict[str, dict]  # finding id -> its latest review
+    gone: set[str]
+    added: list[dict]
+
+
+def _read(store: Store, visits: list[dict], findings: list[dict]) -> _Period:
+    ids = [f["id"] for f in findings]
+    latest = store.latest_reviews(ids)
+    return _Period(visits, findings, latest, _gone(store, ids, latest),
+                   store.added_findings([v["id"] for v in visits]))
+
+
+def _adjust(store: Store, period: _Period) -> tuple[list[dict], list[dict]]:
+    by_id = {v["id"]: v for v in period.visits}
+    added_of: dict[str, list[dict]] = {}
+    for row in period.added:
+        added_of.setdefault(row["visit"], []).append(row)
+    touched = sorted(({f["visit"] for f in period.findings if f["id"] in period.gone}
+                      | set(added_of)) & set(by_id))
+    machine_of: dict[str, list[dict]] = {}
+    for row in store.findings_of(touched):
+        machine_of.setdefault(row["visit"], []).append(row)
+    options: dict[str, dict] = {}
+
+    def session_options(session: str) -> dict:
+        if session not in options:
+            options[session] = store.session_options(session)
+        return options[session]
+
+    rescored = {}
+    for visit_id in touched:
+        visit = by_id[visit_id]
+        result = _rescored(visit, machine_of.get(visit_id, []), period.gone,
+                           added_of.get(visit_id, []),
+                           lambda: session_options(visit["session"]))
+        rescored[visit_id] = {**visit, "score": result.score, "verdict": result.verdict}
+    kept = [f for f in period.findings if f["id"] not in period.gone]
+    kept += [_added_row(a, by_id[a["visit"]]) for a in period.added]
+    kept.sort(key=lambda f: (f["at"], f["id"]))
+    return [rescored.get(v["id"], v) for v in period.visits], kept
+
+
 def adjust(store: Store, visits: list[dict], findings: list[dict]
            ) -> tuple[list[dict], list[dict]]:
     """A report's visits and findings as reviews left them: dismissed and overturned
     findings out, added ones in, and the visits they touch rescored."""
-    gone = _gone(store, [f["id"] for f in findings])
-    by_id = {v["id"]: v for v in visits}
-    added = store.added_findings(list(by_id))
-    touched = {f["visit"] for f in findings if f["id"] in gone} | {a["visit"] for a in added}
-    rescored = {}
-    for visit_id in touched & set(by_id):
-        result = effective(store, visit_id)
-        rescored[visit_id] = {**by_id[visit_id], "score": result.score,
-                              "verdict": result.verdict}
-    kept = [f for f in findings if f["id"] not in gone]
-    kept += [_added_row(a, by_id[a["visit"]]) for a in added]
-    kept.sort(key=lambda f: (f["at"], f["id"]))
-    return [rescored.get(v["id"], v) for v in visits], kept
+    return _adjust(store, _read(store, visits, findings))
+
+
+def _tallies(period: _Period, first: date, last: date) -> list[ReviewTally]:
+    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    counts: dict[tuple[str, str], Counter] = {}
+    for f in period.findings:
+        review_row = period.latest.get(f["id"])
+        if not low <= f["at"] < high or (review_row is None and f["id"] not in period.gone):
+            continue
+        tally = counts.setdefault((f["rule"], f["window"] or ""), Counter())
+        tally["reviewed"] += 1
+        tally["dismissed"] += f["id"] in period.gone
+        tally["confirmed"] += f["id"] not in period.gone and review_row["decision"] == "confirm"
+    windows = {v["id"]: v["window"] or "" for v in period.visits
+               if low <= v["started_at"] < high}
+    for row in period.added:
+        if row["visit"] in windows:
+            counts.setdefault((row["rule"], windows[row["visit"]]), Counter())["added"] += 1
+    return [ReviewTally(rule, win, c["reviewed"], c["confirmed"], c["dismissed"], c["added"])
+            for (rule, win), c in sorted(counts.items())]
 
 
 def tallies(store: Store, first: date, last: date, window: str | None = None,
             staff: str | None = None) -> list[ReviewTally]:
     """Per rule and window: findings reviewed, confirmed, dismissed (or overturned) and
     added by hand in a period; the report's 复核 section."""
-    findings = store.live_findings(first, last, window, staff)
-    latest = store.latest_reviews([f["id"] for f in findings])
-    gone = _gone(store, [f["id"] for f in findings])
-    counts: dict[tuple[str, str], Counter] = {}
-    for f in findings:
-        key = (f["rule"], f["window"] or "")
-        review_row = latest.get(f["id"])
-        if review_row is None and f["id"] not in gone:
-            continue
-        tally = counts.setdefault(key, Counter())
-        tally["reviewed"] += 1
-        tally["dismissed"] += f["id"] in gone
-        tally["confirmed"] += f["id"] not in gone and review_row["decision"] == "confirm"
-    visits = {v["id"]: v for v in store.live_visits(first, last, window, staff)}
-    for row in store.added_findings(list(visits)):
-        key = (row["rule"], visits[row["visit"]]["window"] or "")
-        counts.setdefault(key, Counter())["added"] += 1
-    return [ReviewTally(rule, win, c["reviewed"], c["confirmed"], c["dismissed"], c["added"])
-            for (rule, win), c in sorted(counts.items())]
+    period = _read(store, store.live_visits(first, last, window, staff),
+                   store.live_findings(first, last, window, staff))
+    return _tallies(period, first, last)
 
 
 class Reviewed:
@@ -225,17 +275,17 @@ class Reviewed:
 
     def __init__(self, store: Store):
         self.store = store
-        self._last: tuple | None = None  # (query, visits, findings): a report asks twice
+        self._read: tuple | None = None  # (query, period, adjusted): a report asks twice
 
     def __getattr__(self, name: str):
         return getattr(self.store, name)
 
     def _adjusted(self, *query) -> tuple[list[dict], list[dict]]:
-        if self._last is None or self._last[0] != query:
-            visits, findings = adjust(self.store, self.store.live_visits(*query),
-                                      self.store.live_findings(*query))
-            self._last = (query, visits, findings)
-        return self._last[1], self._last[2]
+        if self._read is None or self._read[0] != query:
+            period = _read(self.store, self.store.live_visits(*query),
+                           self.store.live_findings(*query))
+            self._read = (query, period, _adjust(self.store, period))
+        return self._read[2]
 
     def live_visits(self, first: date, last: date, window: str | None = None,
                     staff: str | None = None) -> list[dict]:
@@ -247,6 +297,11 @@ class Reviewed:
 
     def tallies(self, first: date, last: date, window: str | None = None,
                 staff: str | None = None) -> list[ReviewTally]:
+        """The 复核 rows, from the rows already read when they cover the period."""
+        if self._read is not None:
+            (wide_first, wide_last, *who), period, _ = self._read
+            if who == [window, staff] and wide_first <= first and last <= wide_last:
+                return _tallies(period, first, last)
         return tallies(self.store, first, last, window, staff)
 
 

@@ -732,3 +732,8 @@ class Store:
             "join findings f on f.id = r.finding left join hits h on h.visit = f.visit and "
             "h.kind = f.rule and h.start = f.start where r.id in (select max(id) from reviews "
             "group by finding) and f.at >= ? group by f.id", [(since or date.min).isoformat()]))
+
+    def findings_of(self, visit_ids: list[str]) -> list[dict]:
+        """Every machine finding of some visits (with its deduction), in time order."""
+        return sorted(self._chunked("select * from findings where visit in ({})",
+                                    list(visit_ids)), key=lambda r: (r["visit"], r["start"]))
