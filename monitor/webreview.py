@@ -193,6 +193,16 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             return failed(exc)
         return redirect(_back(form.get("back"), url_for(".queue")))
 
+    _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
+    _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
+    _audit_pages(bp, store, reviewer)
+    _user_pages(bp, store, gate, refuse, origin)
+    return bp
+
+
+def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewer, failed,
+                  refuse, origin) -> None:
+    """抽检 (random visits of a day, a missed finding added by hand) and lexicon precision."""
     @bp.get("/review/sample")
     def sample():
         refusal = reviewer()
@@ -224,6 +234,23 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             return failed(exc)
         return redirect(_back(form.get("back"), url_for(".sample")))
 
+    @bp.get("/review/lexicon")
+    def lexicon_precision():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        days = max(1, min(request.args.get("days", 90, type=int) or 90, 3660))
+        rows = [{"rule": p.rule, "label": rule_name(p.rule), "norm": rule_norm(p.rule),
+                 "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
+                 "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
+                for p in review.precision(store(), date.today() - timedelta(days=days))]
+        return render_template("review_lexicon.html", rows=rows, days=days, user=g.user)
+
+
+
+def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, reviewer,
+                  failed, origin) -> None:
+    """A staff member's own record and appeals; the supervisors' decisions."""
     @bp.get("/me")
     def me():
         refusal = gate(lambda u: u.role == "staff" and bool(u.staff),
@@ -271,21 +298,6 @@ def pages(store: Callable[[], Store], forged: Callable[[], str | None],
             return failed(exc)
         return redirect(url_for(".appeals"))
 
-    @bp.get("/review/lexicon")
-    def lexicon_precision():
-        refusal = reviewer()
-        if refusal:
-            return refusal
-        days = max(1, min(request.args.get("days", 90, type=int) or 90, 3660))
-        rows = [{"rule": p.rule, "label": rule_name(p.rule), "norm": rule_norm(p.rule),
-                 "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
-                 "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
-                for p in review.precision(store(), date.today() - timedelta(days=days))]
-        return render_template("review_lexicon.html", rows=rows, days=days, user=g.user)
-
-    _audit_pages(bp, store, reviewer)
-    _user_pages(bp, store, gate, refuse, origin)
-    return bp
 
 
 def _back(target: str | None, default: str) -> str:
