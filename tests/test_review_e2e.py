@@ -1,12 +1,14 @@
 """In a real headless Chromium over waitress: a supervisor works the review queue with the
-keyboard only (j/k, 1-4, c/d), under the app's CSP (the page's script is a static file)."""
+keyboard only (j/k, 1-4, c/d), under the app's CSP (the page's script is a static file);
+a staff member appeals, a supervisor overturns, and the report changes with it."""
 from __future__ import annotations
 
 import threading
 
 import pytest
 
-from monitor import accounts
+from monitor import accounts, reports
+from monitor.config import Hall
 from monitor.storage import Store
 
 from .test_review import DAY, seed
@@ -23,6 +25,7 @@ def served(db_path, scorer, tmp_path):
 
     store = Store(db_path)
     accounts.add_user(store, "zhang", "supervisor", PASSWORD)
+    accounts.add_user(store, "liu", "staff", PASSWORD, staff="S12")
     visits = seed(store, scorer, tmp_path)
     app = review_app(db_path)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
@@ -32,6 +35,45 @@ def served(db_path, scorer, tmp_path):
     server.close()
     app.extensions["courtesy_hub"].stop()
     thread.join(timeout=5)
+
+
+def log_in(browser, base, name, target):
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    return page
+
+
+def test_staff_appeal_a_supervisor_overturns_and_the_report_follows(served):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, store, visits = served
+    day = reports.ReportOptions(DAY, DAY)
+    before = reports.to_json(reports.build(store, day, Hall()))["summary"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        staff = log_in(browser, base, "liu", "/me?from=2026-11-01%26to=2026-11-30")
+        expect(staff.locator("#average")).to_have_text("65.0")
+        row = staff.locator("li", has_text="未问候")
+        row.locator("input[name=reason]").fill("我说了您好，是机器没听清")
+        row.locator("button", has_text="申诉").click()
+        expect(staff.locator("li", has_text="未问候")).to_contain_text("已申诉")
+        boss = log_in(browser, base, "zhang", "/appeals")
+        appeal = boss.locator("tr[data-status=open]")
+        expect(appeal).to_contain_text("我说了您好")
+        appeal.locator("input[name=note]").fill("录音里有问候")
+        appeal.locator("button", has_text="撤销检出").click()
+        expect(boss.locator("tr[data-status=overturned]")).to_contain_text("zhang")
+        staff.reload()
+        expect(staff.locator("#average")).to_have_text("85.0")
+        expect(staff.locator("li", has_text="未问候")).to_contain_text("申诉：已撤销")
+        shot(staff, "review-appeal-staff")
+        browser.close()
+    after = reports.to_json(reports.build(store, day, Hall()))["summary"]
+    assert (before["score_avg"], after["score_avg"]) == (55.0, round((100 + 0 + 85) / 3, 1))
+    assert after["findings"] == before["findings"] - 1
 
 
 def test_a_supervisor_works_the_queue_with_the_keyboard(served):
