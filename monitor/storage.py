@@ -708,8 +708,8 @@ class Store:
     def accounts(self) -> list[dict]:
         if not self.db["users"].exists():
             return []
-        return list(self.db["users"].rows_where(
-            select="name, role, staff, disabled, created_at", order_by="name"))
+        return [{k: v for k, v in row.items() if k != "password_hash"}  # an older database
+                for row in self.db["users"].rows_where(order_by="name")]  # may lack columns
 
     def update_account(self, name: str, values: dict) -> bool:
         """Change a user's role, hash, staff id or disabled flag; False if no such user."""

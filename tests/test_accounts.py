@@ -97,3 +97,17 @@ def test_the_cli_adds_disables_resets_and_removes(db_path):
     assert missing.exit_code == 1 and "Error: no user wangfang" in missing.output
     actions = [e.detail for e in Store(db_path).audit(actor="cli")]
     assert actions == ["add staff staff=S07", "disable", "reset password", "remove"]
+
+
+def test_user_list_reads_a_database_from_before_roles_and_staff_ids(db_path):
+    import sqlite3 as sql
+
+    with sql.connect(db_path) as db:  # the users table as an older version made it
+        db.execute("create table users (name text primary key, role text, "
+                   "password_hash text, created_at text)")
+        for table in ("sessions", "visits", "findings"):
+            db.execute(f"create table {table} (id text)")
+        db.execute("insert into users values ('old', 'viewer', 'x', '2026-01-01T00:00:00')")
+    result = CliRunner().invoke(cli, ["user", "list", "--db", str(db_path)])
+    assert result.exit_code == 0 and result.output.startswith("old ")
+    assert "x" not in result.output.split()[1:]  # never the hash
