@@ -271,7 +271,8 @@ def serve(db_path, host, port, board_login, threads, config_path, lexicon_dir):
 
 @cli.group()
 def user():
-    """Board users: supervisors acknowledge red lights, viewers only look."""
+    """Web app users: admin (accounts), supervisor (acknowledge, review, decide appeals),
+    staff (own record, appeals; --staff ID), viewer (only looks)."""
 
 
 @user.command("add")
