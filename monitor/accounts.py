@@ -1,7 +1,10 @@
-"""Board users: supervisors (may acknowledge a red light) and viewers (may only look).
+"""Users of the web app and their roles; every change to an account is audited.
 
-Passwords are stored as werkzeug scrypt hashes, never as given; a login against an
-unknown name still spends the time of one hash check, so timing does not reveal names.
+Roles: admin (runs the accounts, and may do what a supervisor does), supervisor (acknowledges
+red lights, reviews findings, decides appeals), staff (tied to a staff id: sees only their
+own record and appeals it), viewer (only looks). Passwords are stored as werkzeug scrypt
+hashes, never as given; a login against an unknown name still spends the time of one hash
+check, so timing does not reveal names. A disabled user cannot log in and is logged out.
 """
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from functools import cache
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import AccountError
+from .records import AuditEntry
 from .storage import Store
+from .vocabulary import ACCOUNT_ROLE_LABELS
 
-ROLES = ("supervisor", "viewer")
+ROLES = tuple(ACCOUNT_ROLE_LABELS)  # admin, supervisor, staff, viewer
 MIN_PASSWORD = 8
 
 
@@ -27,37 +32,117 @@ def _nobody() -> str:
 class User:
     name: str
     role: str
+    staff: str | None = None  # the staff id a staff account is tied to
 
     @property
     def may_acknowledge(self) -> bool:
-        return self.role == "supervisor"
+        return self.role in ("supervisor", "admin")
+
+    @property
+    def may_review(self) -> bool:
+        return self.role in ("supervisor", "admin")
+
+    @property
+    def may_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def label(self) -> str:
+        return ACCOUNT_ROLE_LABELS[self.role]
 
 
-def add_user(store: Store, name: str, role: str, password: str, replace: bool = False) -> User:
+def _checked_password(name: str, password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password for {name}: at least {MIN_PASSWORD} characters")
+    return generate_password_hash(password)
+
+
+def _checked_role(role: str, staff: str | None) -> str | None:
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: one of {', '.join(ROLES)}")
+    staff = (staff or "").strip() or None
+    if role == "staff" and not staff:
+        raise AccountError("a staff account needs the staff id it belongs to (--staff)")
+    return staff if role == "staff" else None
+
+
+def add_user(store: Store, name: str, role: str, password: str, replace: bool = False,
+             staff: str | None = None, actor: str = "system", origin: str = "") -> User:
     """Add (or with `replace`, reset) a user; raises AccountError on a bad name, role or
     password, or a name already taken."""
     name = name.strip()
     if not name or len(name) > 64 or any(c.isspace() for c in name):
         raise AccountError(f"user name {name!r}: 1 to 64 characters, no spaces")
-    if role not in ROLES:
-        raise AccountError(f"role {role!r}: one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"password for {name}: at least {MIN_PASSWORD} characters")
-    if not store.add_user(name, role, generate_password_hash(password),
-                          datetime.now().astimezone(), replace=replace):
-        raise AccountError(f"user {name} exists (use --replace to reset the password or role)")
-    return User(name, role)
+    staff = _checked_role(role, staff)
+    password_hash = _checked_password(name, password)
+    entry = AuditEntry(actor, "user", name, f"{'reset' if replace else 'add'} {role}"
+                       + (f" staff={staff}" if staff else ""), origin)
+    with store.audited(entry):
+        if not store.add_user(name, role, password_hash, datetime.now().astimezone(),
+                              replace=replace):
+            raise AccountError(f"user {name} exists (use --replace to reset the password or "
+                               "role)")
+        store.update_account(name, {"staff": staff, "disabled": 0})
+    return User(name, role, staff)
+
+
+def _change(store: Store, name: str, values: dict, entry: AuditEntry) -> None:
+    with store.audited(entry):
+        if not store.update_account(name, values):
+            raise AccountError(f"no user {name}")
+
+
+def disable(store: Store, name: str, actor: str = "system", origin: str = "",
+            enabled: bool = False) -> None:
+    """Switch a user off (or on again); a disabled user is logged out at the next request."""
+    _change(store, name, {"disabled": int(not enabled)},
+            AuditEntry(actor, "user", name, "enable" if enabled else "disable", origin))
+
+
+def reset_password(store: Store, name: str, password: str, actor: str = "system",
+                   origin: str = "") -> None:
+    _change(store, name, {"password_hash": _checked_password(name, password)},
+            AuditEntry(actor, "user", name, "reset password", origin))
+
+
+def change_password(store: Store, name: str, old: str, new: str, origin: str = "") -> None:
+    """A user changes their own password, proving the old one."""
+    if _user(store.account(name)) is None or not check_password_hash(
+            store.account(name)["password_hash"], old):
+        raise AccountError("原密码不正确")
+    _change(store, name, {"password_hash": _checked_password(name, new)},
+            AuditEntry(name, "user", name, "change own password", origin))
+
+
+def remove(store: Store, name: str, actor: str = "system", origin: str = "") -> None:
+    """Remove a user (their past actions stay in the audit trail under their name)."""
+    if actor == name:
+        raise AccountError("不能删除自己的账号")
+    with store.audited(AuditEntry(actor, "user", name, "remove", origin)):
+        if not store.remove_account(name):
+            raise AccountError(f"no user {name}")
+
+
+def _user(row: dict | None) -> User | None:
+    if row is None or row.get("disabled"):
+        return None
+    return User(row["name"], row["role"], row.get("staff"))
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
-    """The user if the password is right, else None."""
-    row = store.user(name)
+    """The user if the password is right and the account is enabled, else None (the web
+    app's login audits the attempt, with where it came from)."""
+    row = store.account(name)
     if not check_password_hash(row["password_hash"] if row else _nobody(), password) or not row:
         return None
-    return User(row["name"], row["role"])
+    return _user(row)
 
 
 def current(store: Store, name: str | None) -> User | None:
-    """The logged-in user as the database says now (a removed user is logged out)."""
-    row = store.user(name) if name else None
-    return User(row["name"], row["role"]) if row else None
+    """The logged-in user as the database says now (a removed or disabled user is out)."""
+    return _user(store.account(name)) if name else None
+
+
+def users(store: Store) -> list[dict]:
+    """Every account (never a hash), by name."""
+    return store.accounts()

@@ -271,16 +271,19 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
 
 @cli.group()
 def user():
-    """Board users: supervisors acknowledge red lights, viewers only look."""
+    """Web app users: admin (accounts), supervisor (acknowledge, review, decide appeals),
+    staff (own record, appeals; --staff ID), viewer (only looks)."""
 
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["supervisor", "viewer"]), required=True)
+@click.option("--role", type=click.Choice(["admin", "supervisor", "staff", "viewer"]),
+              required=True)
+@click.option("--staff", "staff_id", help="The staff id a staff account belongs to")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line")
 @click.option("--replace", is_flag=True, help="Reset the password and role of an existing user")
 @db_option
-def user_add(name, role, password_stdin, replace, db_path):
+def user_add(name, role, staff_id, password_stdin, replace, db_path):
     """Add a user; the password is asked for (or read from stdin) and stored hashed.
 
     Example: courtesy user add zhang --role supervisor
@@ -288,12 +291,15 @@ def user_add(name, role, password_stdin, replace, db_path):
     from .accounts import add_user
     from .storage import Store
 
-    if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    added = add_user(Store(db_path), name, role, password, replace=replace)
+    added = add_user(Store(db_path), name, role, _password(password_stdin), replace=replace,
+                     staff=staff_id, actor="cli", origin="courtesy user add")
     click.echo(f"{'updated' if replace else 'added'} {added.name} ({added.role})")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
 @user.command("list")
@@ -305,8 +311,60 @@ def user_list(db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path, read_only=True).users():
-        click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}")
+    for row in Store(db_path, read_only=True).accounts():
+        state = " disabled" if row.get("disabled") else ""
+        staff = f" staff={row['staff']}" if row.get("staff") else ""
+        click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}"
+                   f"{staff}{state}")
+
+
+@user.command("disable")
+@click.argument("name")
+@click.option("--enable", is_flag=True, help="Switch the user on again")
+@db_option
+def user_disable(name, enable, db_path):
+    """Switch a user off (they cannot log in; an open page is logged out), or on again.
+
+    Example: courtesy user disable li
+    """
+    from .accounts import disable
+    from .storage import Store
+
+    disable(Store(db_path, must_exist=True), name, actor="cli", origin="courtesy user disable",
+            enabled=enable)
+    click.echo(f"{'enabled' if enable else 'disabled'} {name}")
+
+
+@user.command("reset")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line")
+@db_option
+def user_reset(name, password_stdin, db_path):
+    """Give a user a new password.
+
+    Example: courtesy user reset li
+    """
+    from .accounts import reset_password
+    from .storage import Store
+
+    reset_password(Store(db_path, must_exist=True), name, _password(password_stdin),
+                   actor="cli", origin="courtesy user reset")
+    click.echo(f"password of {name} reset")
+
+
+@user.command("remove")
+@click.argument("name")
+@db_option
+def user_remove(name, db_path):
+    """Remove a user (their actions stay in the audit trail).
+
+    Example: courtesy user remove li
+    """
+    from .accounts import remove
+    from .storage import Store
+
+    remove(Store(db_path, must_exist=True), name, actor="cli", origin="courtesy user remove")
+    click.echo(f"removed {name}")
 
 
 @cli.command()
@@ -833,6 +891,71 @@ def _echo(text: str | None) -> None:
     """A practice line: what the trainee said is speech, so it is masked like any quote."""
     if text is not None:
         click.echo(mask(text))
+
+
+@cli.group()
+def audit():
+    """The audit trail: every person's action (logins, reviews, appeals, user changes)."""
+
+
+def _audit_entries(db_path, first, last, actor, action):
+    from . import audit as audits
+    from .storage import Store
+
+    return audits.entries(Store(db_path, read_only=True), _parse_day(first, "--from"),
+                          _parse_day(last, "--to"), actor, action)
+
+
+def audit_filters(func):
+    for option in reversed((
+            click.option("--from", "first", help="First day, e.g. 2026-11-22"),
+            click.option("--to", "last", help="Last day, inclusive"),
+            click.option("--actor", help="Only this user (or system, cli)"),
+            click.option("--action", help="Only this action: login, review, appeal, decision, "
+                                          "add_finding, user, ..."))):
+        func = option(func)
+    return db_option(func)
+
+
+@audit.command("list")
+@audit_filters
+def audit_list(first, last, actor, action, db_path):
+    """Print the audit trail, oldest first.
+
+    Example: courtesy audit list --from 2026-11-22 --action review
+    """
+    from . import audit as audits
+
+    for entry in _audit_entries(db_path, first, last, actor, action):
+        click.echo(audits.line(entry))
+
+
+@audit.command("export")
+@audit_filters
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output)")
+def audit_export(first, last, actor, action, db_path, fmt, output):
+    """Export the audit trail as CSV (with BOM, for Excel) or JSON.
+
+    Example: courtesy audit export --from 2026-11-01 --to 2026-11-30 -o audit.csv
+    """
+    from . import audit as audits
+
+    rows = _audit_entries(db_path, first, last, actor, action)
+    if output is None:
+        buffer = io.StringIO()
+        audits.write(rows, fmt, buffer)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    try:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            audits.write(rows, fmt, handle)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    click.echo(f"{len(rows)} audit entr{'y' if len(rows) == 1 else 'ies'} written to {output}",
+               err=True)
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

@@ -224,3 +224,93 @@ class AuditEntry:
     origin: str = ""  # where from: a client address, a command, a host
     at: datetime | None = None  # set when stored
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A person's decision on an automatic finding; a later review of the same finding
+    supersedes it, and none is ever deleted (the machine's finding stays as it was)."""
+
+    finding: str  # the finding's id
+    decision: str  # confirm or dismiss
+    reason: str  # misheard, customer, not_applicable, other (vocabulary.REVIEW_REASONS)
+    actor: str  # the reviewer's user name
+    note: str = ""
+    at: datetime | None = None  # set when stored
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class AddedFinding:
+    """A finding the machine missed, marked by a person reviewing a visit."""
+
+    visit: str
+    rule: str
+    severity: str
+    start: float  # seconds from the session start, like the machine's findings
+    actor: str
+    note: str = ""
+    at: datetime | None = None  # when it was added
+    id: int | None = None
+
+    @property
+    def finding_id(self) -> str:
+        return f"added:{self.id}"
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """A staff member contesting a finding; a supervisor other than the appellant decides."""
+
+    finding: str
+    staff: str  # the staff id whose record the finding is on
+    actor: str  # the user who filed it
+    reason: str
+    status: str = "open"  # open, upheld (the finding stands) or overturned (it no longer counts)
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    decision_note: str = ""
+    filed_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Effective:
+    """A visit as reviews left it: what still counts, rescored; the automatic result beside."""
+
+    visit: str
+    score: float
+    verdict: str
+    automatic_score: float
+    automatic_verdict: str
+    counted: tuple[Finding, ...]  # machine findings still standing, then added ones
+    dismissed: tuple[str, ...]  # ids of machine findings dismissed or overturned
+    added: tuple[str, ...]  # ids of findings added by hand ("added:N")
+
+
+@dataclass(frozen=True)
+class ReviewTally:
+    """How reviews changed one rule's findings at one window in a period (report: 复核)."""
+
+    rule: str
+    window: str
+    reviewed: int  # machine findings a person reviewed (or whose appeal was decided)
+    confirmed: int
+    dismissed: int  # dismissed by review or overturned on appeal
+    added: int  # findings the machine missed, added by hand
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How often reviewers confirmed a rule's (or a phrase's) findings: the lexicon's
+    measured precision, the worst first on the lexicon page."""
+
+    rule: str
+    phrase: str  # the lexicon phrase for phrase rules (taboo), '' for the rule as a whole
+    confirmed: int
+    dismissed: int
+
+    @property
+    def precision(self) -> float | None:
+        reviewed = self.confirmed + self.dismissed
+        return self.confirmed / reviewed if reviewed else None

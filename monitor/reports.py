@@ -241,6 +241,7 @@ class Report:
     days: list[Day]
     incidents: list[Incident]
     message: str | None = None  # why the report is empty, when it is
+    reviews: list = field(default_factory=list)  # review.tallies: the 复核 section
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -360,6 +361,8 @@ def _describe(options: ReportOptions, hall: Hall) -> str:
 def build(store: Store, options: ReportOptions, hall: Hall | None = None,
           now: datetime | None = None) -> Report:
     """Compute the report for a period from the database."""
+    from .review import Reviewed
+    store = Reviewed(store)  # reviewed figures: dismissed findings out, added ones in, rescored
     hall = hall or Hall()
     filters = dict(window=options.window, staff=options.staff)
     wide_first = options.first - timedelta(days=7)
@@ -403,7 +406,7 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
         days=[Day(d, _tally(visits_by_day[d.isoformat()], findings_of))
               for d in _days(*trend)] if visits else [],
         incidents=_incidents(store, findings, hall, options.context_lines),
-        message=message)
+        message=message, reviews=store.tallies(options.first, options.last, **filters))
 
 
 def _group_json(group: Group) -> dict:
@@ -426,6 +429,7 @@ def to_json(report: Report) -> dict:
             "config": hall.path or None,
         },
         "message": report.message,
+        "reviews": [t.__dict__ for t in report.reviews],
         "summary": report.summary.as_dict(),
         "comparison": {
             name: {"from": c.first.isoformat(), "to": c.last.isoformat(), **c.figures.as_dict()}

@@ -19,7 +19,8 @@ import sqlite_utils
 
 from . import privacy
 from .errors import StorageError
-from .records import AuditEntry, Heartbeat, LightEvent, Recording, Session, Visit
+from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LightEvent, Recording, Review,
+                      Session, Visit)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -80,8 +81,26 @@ SCHEMA = {
         "id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str,
         "origin": str,
     }, "id"),
+    # review and appeal (monitor/review.py): new rows only, the machine's findings stay
+    "reviews": ({
+        "id": int, "finding": str, "visit": str, "decision": str, "reason": str, "note": str,
+        "actor": str, "at": str,
+    }, "id"),
+    "added_findings": ({
+        "id": int, "visit": str, "rule": str, "severity": str, "start": float, "at": str,
+        "note": str, "actor": str, "added_at": str,
+    }, "id"),
+    "appeals": ({
+        "id": int, "finding": str, "visit": str, "staff": str, "actor": str, "reason": str,
+        "status": str, "decided_by": str, "decided_at": str, "decision_note": str,
+        "filed_at": str,
+    }, "id"),
 }
+SCHEMA["users"][0].update({"staff": str, "disabled": int})  # accounts: staff id, switched off
 _INDEXES = {
+    "reviews": [["finding", "id"], ["visit"], ["at"]],
+    "added_findings": [["visit"], ["at"]],
+    "appeals": [["finding"], ["staff"], ["status"]],
     "utterances": [["session", "idx"], ["visit"]],
     "visits": [["session"], ["started_at"], ["window"], ["staff"]],
     "hits": [["visit"]],
@@ -659,3 +678,167 @@ class Store:
     def data_version(self) -> int:
         """Changes whenever another connection commits: a watcher's cue to look again."""
         return self.db.execute("pragma data_version").fetchone()[0]
+
+    # --- review and appeal (monitor/review.py), accounts (monitor/accounts.py) -----------
+
+    @contextmanager
+    def audited(self, entry: AuditEntry):
+        """One transaction for a person's action and its audit row: neither is stored
+        without the other. A CourtesyError raised inside rolls both back and goes on."""
+        try:
+            with self.db.atomic():
+                yield
+                self.add_audit(entry)
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.path}: cannot store {entry.action}: {exc}") from None
+
+    def add_review(self, review: Review, visit: str) -> Review:
+        at = review.at or datetime.now().astimezone()
+        with self._writing("store review"):
+            review_id = self.db["reviews"].insert({
+                "finding": review.finding, "visit": visit, "decision": review.decision,
+                "reason": review.reason, "note": self._clean(review.note),
+                "actor": review.actor, "at": at.isoformat(timespec="milliseconds")}).last_pk
+        return replace(review, at=at, id=review_id)
+
+    def _chunked(self, sql: str, keys: list[str]) -> list[dict]:
+        """A query with `in ({})` over many keys, 500 at a time."""
+        rows: list[dict] = []
+        for n in range(0, len(keys), 500):
+            chunk = keys[n:n + 500]
+            rows += self.db.query(sql.format(", ".join("?" * len(chunk))), chunk)
+        return rows
+
+    def latest_reviews(self, finding_ids: list[str]) -> dict[str, dict]:
+        """Each finding's latest review (the one that counts), by finding id."""
+        if not self.db["reviews"].exists():
+            return {}
+        rows = self._chunked("select * from reviews where id in (select max(id) from reviews "
+                             "where finding in ({}) group by finding)", list(finding_ids))
+        return {r["finding"]: r for r in rows}
+
+    def visit_reviews(self, visit_ids: list[str]) -> list[dict]:
+        """Every review of some visits' findings, oldest first (the history stays)."""
+        if not self.db["reviews"].exists():
+            return []
+        return sorted(self._chunked("select * from reviews where visit in ({})",
+                                    list(visit_ids)), key=lambda r: r["id"])
+
+    def add_finding(self, added: AddedFinding, anchor: datetime) -> AddedFinding:
+        """A finding the machine missed; `anchor` is its session's start (for the clock time)."""
+        at = added.at or datetime.now().astimezone()
+        with self._writing("store added finding"):
+            added_id = self.db["added_findings"].insert({
+                "visit": added.visit, "rule": added.rule, "severity": added.severity,
+                "start": added.start, "at": _iso(anchor, added.start),
+                "note": self._clean(added.note), "actor": added.actor,
+                "added_at": at.isoformat(timespec="milliseconds")}).last_pk
+        return replace(added, at=at, id=added_id)
+
+    def added_findings(self, visit_ids: list[str]) -> list[dict]:
+        if not self.db["added_findings"].exists():
+            return []
+        return sorted(self._chunked("select * from added_findings where visit in ({})",
+                                    list(visit_ids)), key=lambda r: r["id"])
+
+    def add_appeal(self, appeal: Appeal, visit: str) -> Appeal:
+        at = appeal.filed_at or datetime.now().astimezone()
+        with self._writing("store appeal"):
+            appeal_id = self.db["appeals"].insert({
+                "finding": appeal.finding, "visit": visit, "staff": appeal.staff,
+                "actor": appeal.actor, "reason": self._clean(appeal.reason),
+                "status": "open", "decided_by": "", "decided_at": None, "decision_note": "",
+                "filed_at": at.isoformat(timespec="milliseconds")}).last_pk
+        return replace(appeal, filed_at=at, id=appeal_id, status="open")
+
+    def decide_appeal(self, appeal_id: int, status: str, by: str, at: datetime,
+                      note: str) -> bool:
+        """Decide an open appeal once; False if it is not open (already decided)."""
+        with self._writing("store appeal decision"):
+            return self.db.execute(
+                "update appeals set status = ?, decided_by = ?, decided_at = ?, "
+                "decision_note = ? where id = ? and status = 'open'",
+                [status, by, at.isoformat(timespec="milliseconds"), self._clean(note),
+                 appeal_id]).rowcount == 1
+
+    def appeals(self, staff: str | None = None, status: str | None = None,
+                finding_ids: list[str] | None = None, appeal_id: int | None = None
+                ) -> list[dict]:
+        """Appeals, newest first, optionally of one staff id, status, findings or one id."""
+        if not self.db["appeals"].exists():
+            return []
+        where, args = ["1"], []
+        for column, value in (("staff", staff), ("status", status), ("id", appeal_id)):
+            if value is not None:
+                where, args = where + [f"{column} = ?"], args + [value]
+        if finding_ids is not None:
+            if not finding_ids:
+                return []
+            where.append(f"finding in ({', '.join('?' * len(finding_ids))})")
+            args += list(finding_ids)
+        return list(self.db["appeals"].rows_where(" and ".join(where), args,
+                                                  order_by="id desc"))
+
+    def finding_row(self, finding_id: str) -> dict | None:
+        """A machine finding with its visit's window, staff, session and start."""
+        return next(self.db.query(
+            "select f.*, v.window, v.staff, v.started_at as visit_started_at, v.start as "
+            "visit_start from findings f join visits v on f.visit = v.id where f.id = ?",
+            [finding_id]), None)
+
+    def unreviewed(self, first: date, last: date, window: str | None = None,
+                   staff: str | None = None, rule: str | None = None,
+                   limit: int = 200) -> list[dict]:
+        """Live findings nobody has reviewed yet, gravest first, then in time order."""
+        where, params = self._live(first, last, window, staff, alias="v")
+        if rule is not None:
+            where, params = where + " and f.rule = ?", params + [rule]
+        return list(self.db.query(
+            "select f.id, f.visit, f.rule, f.start, f.end, f.at, f.text, f.severity, "
+            "f.detail, v.window, v.staff, v.start as visit_start from findings f "
+            f"join visits v on f.visit = v.id where {where} and not exists "
+            "(select 1 from reviews r where r.finding = f.id) order by case f.severity "
+            "when 'critical' then 0 when 'major' then 1 else 2 end, f.at, f.id limit ?",
+            params + [limit]))
+
+    def session_options(self, session_id: str) -> dict:
+        row = self.db.execute("select options from sessions where id = ?",
+                              [session_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
+
+    def account(self, name: str) -> dict | None:
+        """A user's row with staff id and disabled flag (never used to show the hash)."""
+        return next(self.db["users"].rows_where("name = ?", [name]), None)
+
+    def accounts(self) -> list[dict]:
+        if not self.db["users"].exists():
+            return []
+        return [{k: v for k, v in row.items() if k != "password_hash"}  # an older database
+                for row in self.db["users"].rows_where(order_by="name")]  # may lack columns
+
+    def update_account(self, name: str, values: dict) -> bool:
+        """Change a user's role, hash, staff id or disabled flag; False if no such user."""
+        with self._writing("store user"):
+            columns = ", ".join(f"[{k}] = ?" for k in values)
+            return self.db.execute(f"update users set {columns} where name = ?",
+                                   [*values.values(), name]).rowcount == 1
+
+    def remove_account(self, name: str) -> bool:
+        with self._writing("remove user"):
+            return self.db.execute("delete from users where name = ?", [name]).rowcount == 1
+
+    def reviewed_findings(self, since: date | None = None) -> list[dict]:
+        """Each reviewed machine finding's rule, phrase (a taboo's lexicon phrase, from the
+        hit it came from) and latest decision; findings since a day, if given."""
+        if not self.db["reviews"].exists():
+            return []
+        return list(self.db.query(
+            "select f.id, f.rule, min(coalesce(h.phrase, '')) as phrase, r.decision from reviews r "
+            "join findings f on f.id = r.finding left join hits h on h.visit = f.visit and "
+            "h.kind = f.rule and h.start = f.start where r.id in (select max(id) from reviews "
+            "group by finding) and f.at >= ? group by f.id", [(since or date.min).isoformat()]))
+
+    def findings_of(self, visit_ids: list[str]) -> list[dict]:
+        """Every machine finding of some visits (with its deduction), in time order."""
+        return sorted(self._chunked("select * from findings where visit in ({})",
+                                    list(visit_ids)), key=lambda r: (r["visit"], r["start"]))

@@ -147,3 +147,11 @@ LIVENESS_LABELS = {"listening": "正在监听", "never": "尚无监测", "stale"
 
 def liveness_label(reason: str) -> str:
     return LIVENESS_LABELS.get(reason, reason)
+
+# review and appeal (issue 13): accounts' roles, a reviewer's decisions and reasons, appeals
+ACCOUNT_ROLE_LABELS = {"admin": "管理员", "supervisor": "值班主管", "staff": "工作人员",
+                       "viewer": "查看"}
+DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
+REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
+                  "other": "其他"}
+APPEAL_LABELS = {"open": "待处理", "upheld": "维持原判", "overturned": "已撤销"}

@@ -124,9 +124,13 @@ def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, bro
         expect(counter.locator("body")).to_have_attribute("data-state", after_ack)
         shot(counter, f"e2e-5-acknowledged-{after_ack}-counter")
 
-        expect(tile).to_have_attribute("data-state", "off", timeout=30_000)  # the visit ends
+        # the visit ends (off), then play stops and says so: nobody listens any more
+        expect(tile).to_have_attribute("data-state", re.compile("off|interrupted"),
+                                       timeout=30_000)
         shot(hall, "e2e-6-off")
         output, errors = player.communicate(timeout=30)
+        expect(tile).to_have_attribute("data-state", "interrupted", timeout=10_000)
+        expect(tile).to_contain_text("监测中断")
     finally:
         player.kill()
     assert player.returncode == 0, errors

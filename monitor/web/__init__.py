@@ -40,7 +40,7 @@ from .. import accounts
 from ..config import Hall
 from ..errors import ServeError
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
-from . import auth, board, replay, settings
+from . import auth, board, replay, review, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, host_allowed, refuse,
                      wants_json)
 from .hub import Hub
@@ -79,6 +79,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     app.register_blueprint(auth.pages(ctx))
     app.register_blueprint(replay.pages(ctx))
     app.register_blueprint(settings.pages(ctx))
+    app.register_blueprint(review.pages(ctx))
     return app
 
 

@@ -1,0 +1,390 @@
+"""Review pages of the web app: the review queue and sampling (抽检) for supervisors, a staff
+member's own record and appeals, the supervisor's appeal decisions, the audit trail and
+the accounts page.
+
+Every change is one POST with the page's CSRF token (`forged()`), made by a library call
+that stores the action and its audit row together (`review.py`, `accounts.py`). Speech is
+shown masked (`privacy.mask`); the page script (review.js: j/k, c/d, 1-4) only moves a
+class and clicks the row's own buttons, as the CSP allows no inline script.
+"""
+from __future__ import annotations
+
+import io
+import random
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+
+from .. import accounts, audit, review
+from ..config import Hall
+from ..errors import AccountError, CourtesyError
+from ..privacy import mask
+from ..storage import Store
+from ..terminal import clock_text
+from .common import WebContext
+from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS,
+                         RULES, SEVERITIES, quoted, role_label, rule_name, rule_norm,
+                         severity_label, spoken, verdict_label)
+
+CONTEXT_S = 8.0  # transcript shown around a finding in the queue
+QUEUE_LIMIT = 200
+SAMPLE_MAX = 50
+ME_DAYS = 31
+
+
+def _day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _lines(rows: list[dict], start: float, end: float) -> list[dict]:
+    """The transcript around a moment, masked."""
+    return [{"at": (r["at"] or "")[11:19], "who": role_label(r["role"]), "role": r["role"],
+             "text": mask(spoken(r).text)}
+            for r in rows if r["end"] >= start - CONTEXT_S and r["start"] <= end + CONTEXT_S]
+
+
+def finding_view(row: dict, hall: Hall, lines: list[dict]) -> dict:
+    """A finding as a review row: rule, norm, quote (masked), the stretch to replay."""
+    offset = max(0.0, row["start"] - row["visit_start"])
+    quote = quoted(row["text"] or "", row["start"], row["end"], lines)
+    return {
+        "id": row["id"], "visit": row["visit"], "at": (row["at"] or "")[11:19],
+        "day": (row["at"] or "")[:10], "window": hall.window_name(row["window"]) or row["window"],
+        "staff": hall.staff_name(row["staff"]) or row["staff"], "rule": row["rule"],
+        "label": rule_name(row["rule"]), "norm": rule_norm(row["rule"]),
+        "severity": row["severity"], "severity_label": severity_label(row["severity"]),
+        "quote": mask(quote.text), "detail": mask(row["detail"] or ""),
+        "offset": clock_text(offset), "t": round(offset, 1),
+        "context": _lines(lines, row["start"], row["end"]),
+    }
+
+
+def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
+               rule: str | None) -> list[dict]:
+    rows = store.unreviewed(day, day, window, staff, rule, QUEUE_LIMIT)
+    lines_of: dict[str, list[dict]] = defaultdict(list)
+    for line in store.visit_utterances(sorted({r["visit"] for r in rows})):
+        lines_of[line["visit"]].append(line)
+    return [finding_view(r, hall, lines_of[r["visit"]]) for r in rows]
+
+
+def visit_view(store: Store, hall: Hall, visit: dict) -> dict:
+    """A visit with its effective result and each finding's review and appeal state."""
+    result = review.effective(store, visit["id"])
+    machine = store.visit_findings(visit["id"])
+    latest = store.latest_reviews([f["id"] for f in machine])
+    appeals = {}
+    for row in store.appeals(finding_ids=[f["id"] for f in machine]):
+        appeals.setdefault(row["finding"], row)  # newest first
+    findings = [{
+        "id": f["id"], "label": rule_name(f["rule"]), "norm": rule_norm(f["rule"]),
+        "severity": f["severity"], "severity_label": severity_label(f["severity"]),
+        "at": clock_text(max(0.0, f["start"] - visit["start"])), "quote": mask(f["text"] or ""),
+        "counts": f["id"] not in result.dismissed,
+        "review": DECISION_LABELS[latest[f["id"]]["decision"]] + "（"
+        + REVIEW_REASONS[latest[f["id"]]["reason"]] + "）" if f["id"] in latest else "",
+        "appeal": _appeal_view(appeals[f["id"]]) if f["id"] in appeals else None,
+    } for f in machine]
+    findings += [{
+        "id": f"{review.ADDED_PREFIX}{a['id']}", "label": rule_name(a["rule"]),
+        "norm": rule_norm(a["rule"]), "severity": a["severity"],
+        "severity_label": severity_label(a["severity"]),
+        "at": clock_text(max(0.0, a["start"] - visit["start"])), "quote": "",
+        "counts": True, "review": f"人工补录（{a['actor']}）" + (
+            f"：{mask(a['note'])}" if a["note"] else ""), "appeal": None,
+    } for a in store.added_findings([visit["id"]])]
+    return {
+        "id": visit["id"], "at": (visit["started_at"] or "")[:16].replace("T", " "),
+        "window": hall.window_name(visit["window"]) or visit["window"],
+        "staff": hall.staff_name(visit["staff"]) or visit["staff"],
+        "score": f"{result.score:.0f}", "verdict": verdict_label(result.verdict),
+        "verdict_id": result.verdict, "automatic": f"{result.automatic_score:.0f}",
+        "changed": result.score != result.automatic_score,
+        "length": round(visit["end"] - visit["start"]), "findings": findings,
+    }
+
+
+def _appeal_view(row: dict) -> dict:
+    return {"id": row["id"], "status": row["status"], "label": APPEAL_LABELS[row["status"]],
+            "reason": mask(row["reason"] or ""), "actor": row["actor"],
+            "filed_at": (row["filed_at"] or "")[:16].replace("T", " "),
+            "decided_by": row["decided_by"], "note": mask(row["decision_note"] or ""),
+            "decided_at": (row["decided_at"] or "")[:16].replace("T", " ")}
+
+
+def appeals_view(store: Store, hall: Hall) -> list[dict]:
+    """Every appeal, open ones first, with the finding it contests."""
+    rows = sorted(store.appeals(), key=lambda r: (r["status"] != "open", -r["id"]))
+    out = []
+    for row in rows:
+        finding = store.finding_row(row["finding"])
+        if finding is None:  # its session was scored again since: the appeal stays listed
+            finding = {"rule": "", "severity": "", "text": "", "start": 0.0, "visit_start": 0.0,
+                       "window": None, "staff": row["staff"]}
+        out.append({**_appeal_view(row), "finding": row["finding"], "visit": row["visit"],
+                    "label": rule_name(finding["rule"]), "norm": rule_norm(finding["rule"]),
+                    "severity_label": severity_label(finding["severity"]),
+                    "quote": mask(finding["text"] or ""),
+                    "t": round(max(0.0, finding["start"] - finding["visit_start"]), 1),
+                    "staff": hall.staff_name(row["staff"]) or row["staff"],
+                    "status_label": APPEAL_LABELS[row["status"]]})
+    return out
+
+
+def pages(ctx: WebContext) -> Blueprint:
+    """The review, appeal, audit and account pages; `g.user` is the logged-in user
+    (accounts.User) or None."""
+    bp = Blueprint("review", __name__)
+    store, forged, refuse, hall = ctx.store, ctx.forged, ctx.refuse, ctx.hall
+
+    def gate(may: Callable[[accounts.User], bool], why: str, post: bool = False):
+        """None if the user may go on, else the redirect or refusal."""
+        if g.user is None:
+            if request.method == "GET":
+                return redirect(url_for("auth.login", next=request.full_path))
+            return refuse(401, "请先登录")
+        if post:
+            forgery = forged()
+            if forgery:
+                return refuse(403, forgery)
+        return None if may(g.user) else refuse(403, why)
+
+    def reviewer(post: bool = False):
+        return gate(lambda u: u.may_review, "只有值班主管可以复核", post)
+
+    def origin() -> str:
+        return request.remote_addr or ""
+
+    def failed(error: CourtesyError):
+        """A refused action: 409 for what the rules forbid, 500 for a database fault."""
+        mine = isinstance(error, (review.ReviewError, AccountError))
+        return refuse(409 if mine else 500, str(error))
+
+    @bp.get("/review")
+    def queue():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        args = request.args
+        day = _day(args.get("day"), store().last_live_day(date.today() + timedelta(days=1))
+                   or date.today())
+        filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
+        rows = queue_view(store(), hall, day, **filters)
+        return render_template("review.html", rows=rows, day=day, filters=filters,
+                               reasons=REVIEW_REASONS, rules=RULES, user=g.user,
+                               back=request.full_path, limit=QUEUE_LIMIT)
+
+    @bp.post("/review/decide")
+    def decide_finding():
+        refusal = reviewer(post=True)
+        if refusal:
+            return refusal
+        form = request.form
+        try:
+            review.review(store(), form.get("finding", ""), form.get("decision", ""),
+                          form.get("reason", "other"), g.user.name, form.get("note", ""),
+                          origin())
+        except CourtesyError as exc:
+            return failed(exc)
+        return redirect(_back(form.get("back"), url_for(".queue")))
+
+    _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
+    _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
+    _audit_pages(bp, store, reviewer)
+    _user_pages(bp, store, gate, refuse, origin)
+    return bp
+
+
+def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewer, failed,
+                  refuse, origin) -> None:
+    """抽检 (random visits of a day, a missed finding added by hand) and lexicon precision."""
+    @bp.get("/review/sample")
+    def sample():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        day = _day(request.args.get("day"), date.today())
+        n = max(1, min(request.args.get("n", 5, type=int) or 5, SAMPLE_MAX))
+        visits = store().live_visits(day, day)
+        drawn = random.SystemRandom().sample(visits, min(n, len(visits)))
+        chosen = sorted(drawn, key=lambda v: v["started_at"])
+        views = [visit_view(store(), hall, store().visit(v["id"])) for v in chosen]
+        return render_template("review_sample.html", visits=views, day=day, n=n, user=g.user,
+                               rules=RULES, severities=SEVERITIES, total=len(visits),
+                               severity_label=severity_label, back=request.full_path)
+
+    @bp.post("/review/visit/<visit_id>/add")
+    def add_finding(visit_id: str):
+        refusal = reviewer(post=True)
+        if refusal:
+            return refusal
+        form = request.form
+        try:
+            offset = float(form.get("offset", "0") or 0)
+            review.add_missed(store(), visit_id, form.get("rule", ""), form.get("severity", ""),
+                              offset, g.user.name, form.get("note", ""), origin())
+        except ValueError:
+            return refuse(400, "时间须为秒数")
+        except CourtesyError as exc:
+            return failed(exc)
+        return redirect(_back(form.get("back"), url_for(".sample")))
+
+    @bp.get("/review/lexicon")
+    def lexicon_precision():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        days = max(1, min(request.args.get("days", 90, type=int) or 90, 3660))
+        rows = [{"rule": p.rule, "label": rule_name(p.rule), "norm": rule_norm(p.rule),
+                 "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
+                 "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
+                for p in review.precision(store(), date.today() - timedelta(days=days))]
+        return render_template("review_lexicon.html", rows=rows, days=days, user=g.user)
+
+
+
+def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, reviewer,
+                  failed, origin) -> None:
+    """A staff member's own record and appeals; the supervisors' decisions."""
+    @bp.get("/me")
+    def me():
+        refusal = gate(lambda u: u.role == "staff" and bool(u.staff),
+                       "只有工作人员账号有个人记录")
+        if refusal:
+            return refusal
+        last = _day(request.args.get("to"), date.today())
+        first = _day(request.args.get("from"), last - timedelta(days=ME_DAYS - 1))
+        rows = store().live_visits(first, last, staff=g.user.staff)
+        views = [visit_view(store(), hall, store().visit(v["id"])) for v in reversed(rows)]
+        scores = [float(v["score"]) for v in views]
+        return render_template("me.html", visits=views, first=first, last=last, user=g.user,
+                               average=f"{sum(scores) / len(scores):.1f}" if scores else "-",
+                               name=hall.staff_name(g.user.staff) or g.user.staff)
+
+    @bp.post("/me/appeal")
+    def file_appeal():
+        refusal = gate(lambda u: u.role == "staff", "只有工作人员可以申诉", post=True)
+        if refusal:
+            return refusal
+        try:
+            review.appeal(store(), request.form.get("finding", ""), g.user.name, g.user.staff,
+                          request.form.get("reason", ""), origin())
+        except CourtesyError as exc:
+            return failed(exc)
+        return redirect(url_for(".me"))
+
+    @bp.get("/appeals")
+    def appeals():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        return render_template("appeals.html", appeals=appeals_view(store(), hall),
+                               user=g.user)
+
+    @bp.post("/appeals/<int:appeal_id>")
+    def decide_appeal(appeal_id: int):
+        refusal = reviewer(post=True)
+        if refusal:
+            return refusal
+        try:
+            review.decide(store(), appeal_id, request.form.get("status", ""), g.user.name,
+                          g.user.staff, request.form.get("note", ""), origin())
+        except CourtesyError as exc:
+            return failed(exc)
+        return redirect(url_for(".appeals"))
+
+
+
+def _back(target: str | None, default: str) -> str:
+    """Where a form returns to: a path on this site only."""
+    return target if target and target.startswith("/") and not target.startswith("//") \
+        else default
+
+
+def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
+    def query() -> dict:
+        args = request.args
+        return {"first": _day(args.get("from"), date.today() - timedelta(days=6)),
+                "last": _day(args.get("to"), date.today()),
+                "actor": args.get("actor") or None, "action": args.get("action") or None}
+
+    @bp.get("/audit")
+    def audit_page():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        chosen = query()
+        rows = [audit.as_dict(e) for e in reversed(audit.entries(store(), **chosen))]
+        return render_template("audit.html", rows=rows, chosen=chosen, user=g.user,
+                               args=request.args.to_dict())
+
+    @bp.get("/audit/export")
+    def audit_export():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        fmt = request.args.get("format", "csv")
+        fmt = fmt if fmt in audit.FORMATS else "csv"
+        buffer = io.StringIO()
+        audit.write(audit.entries(store(), **query()), fmt, buffer)
+        mimetype = "text/csv" if fmt == "csv" else "application/json"
+        return Response(buffer.getvalue().encode("utf-8"), mimetype=f"{mimetype}; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename=audit.{fmt}"})
+
+
+def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin) -> None:
+    @bp.get("/users")
+    def users():
+        refusal = gate(lambda u: True, "")
+        if refusal:
+            return refusal
+        rows = accounts.users(store()) if g.user.may_admin else []
+        return render_template("users.html", rows=rows, roles=ACCOUNT_ROLE_LABELS,
+                               user=g.user, message=request.args.get("done", ""))
+
+    @bp.post("/users")
+    def change_user():
+        refusal = gate(lambda u: u.may_admin, "只有管理员可以管理账号", post=True)
+        if refusal:
+            return refusal
+        form, who = request.form, g.user.name
+        name, action = form.get("name", "").strip(), form.get("action", "")
+        try:
+            if action == "add":
+                accounts.add_user(store(), name, form.get("role", ""), form.get("password", ""),
+                                  staff=form.get("staff"), actor=who, origin=origin())
+            elif action in ("disable", "enable"):
+                accounts.disable(store(), name, who, origin(), enabled=action == "enable")
+            elif action == "reset":
+                accounts.reset_password(store(), name, form.get("password", ""), who, origin())
+            elif action == "remove":
+                accounts.remove(store(), name, who, origin())
+            else:
+                return refuse(400, "未知操作")
+        except CourtesyError as exc:
+            return refuse(409, str(exc))
+        return redirect(url_for(".users", done=f"{name}：已{USER_ACTIONS[action]}"))
+
+    @bp.post("/users/password")
+    def change_password():
+        refusal = gate(lambda u: True, "", post=True)
+        if refusal:
+            return refusal
+        form = request.form
+        if form.get("new", "") != form.get("again", ""):
+            return refuse(400, "两次输入的新密码不一致")
+        try:
+            accounts.change_password(store(), g.user.name, form.get("old", ""),
+                                     form.get("new", ""), origin())
+        except CourtesyError as exc:
+            return refuse(409, str(exc))
+        return redirect(url_for(".users", done="密码已修改"))
+
+
+USER_ACTIONS = {"add": "添加", "disable": "停用", "enable": "启用", "reset": "重置密码",
+                "remove": "删除"}
