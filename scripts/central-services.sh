@@ -2,7 +2,7 @@
 # The city's side for a trial on one machine (issue 15): install PostgreSQL 15 and
 # mosquitto from Debian, then start a private cluster and broker in a folder (no system
 # service), migrate the schema and create one hall's database role and broker user.
-#   sh scripts/central-services.sh [FOLDER] [HALL] [PASSWORD]
+#   sh scripts/central-services.sh [FOLDER] [HALL] [PASSWORD]   (or --install-only)
 # prints the [central] table to paste into that hall's hall.toml. Stop them with
 #   runuser -u postgres -- pg_ctl -D FOLDER/pg/data stop; kill $(cat FOLDER/mqtt/pid)
 set -eu
@@ -18,6 +18,7 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
+[ "${1:-}" = "--install-only" ] && exit 0
 # mosquitto's Debian service is not wanted: the broker below runs on its own port
 PYTHON=${PYTHON:-.venv/bin/python}
 "$PYTHON" - "$folder" "$hall" "$password" <<'PY'

@@ -99,9 +99,9 @@ class Shipper:
             with pg.transaction():
                 for (table, key) in latest:
                     self._ship(pg, table, key)
-        except psycopg.Error as exc:
+        except (psycopg.Error, SyncError) as exc:
             self._pg = None
-            error = f"central database: {_reason(exc)}"
+            error = str(exc) if isinstance(exc, SyncError) else f"central database: {_reason(exc)}"
             outbox.set_state(self.conn, last_error=f"{_now()} {error}")
             raise SyncError(error) from None
         outbox.shipped(self.conn, changes[-1].seq)
