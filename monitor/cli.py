@@ -259,6 +259,9 @@ def serve(db_path, host, port, board_login, threads, config_path, lexicon_dir):
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
+    if str(db_path).startswith(("postgresql:", "postgres:")):  # the city board (issue 15)
+        from .central.city_cli import serve_city
+        return serve_city(db_path, config_path, host, port, threads, click.echo)
     from . import config
     from .web import WebOptions, create_app
     from .web import serve as run

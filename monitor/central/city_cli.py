@@ -59,3 +59,19 @@ def city_report(db_value, first: date, last: date, fmt: str, output: str | None)
         target = target / city.default_name(first, last, fmt)
     city.save(report, fmt, target)
     return f"wrote {target}"
+
+
+def serve_city(db_value, config_path, host: str, port: int, threads: int,
+               say: Callable[[str], None]) -> None:
+    """`courtesy serve --db postgresql://…`: the city board; the broker from `[central]`
+    of the city's config (its reader's mqtt_url, mqtt_user, mqtt_password)."""
+    from ..web import serve
+    from .board import create_city_app
+
+    options = CentralOptions.load(config_path or Path("hall.toml"))
+    if options is None or not options.mqtt_url:
+        raise ConfigError(f"{config_path or 'hall.toml'}: the city board needs [central] "
+                          "mqtt_url, mqtt_user and mqtt_password (the city's reader)")
+    app = create_city_app(url_of(db_value), options)
+    say(f"city board on http://{host}:{port}/; Ctrl-C stops it")
+    serve(app, host=host, port=port, threads=threads)
