@@ -93,12 +93,14 @@ class Shipper:
         changes = outbox.pending(self.conn, self.batch)
         if not changes:
             return 0
-        latest = {(c.table, c.key): c for c in changes}  # one row changed twice ships once
+        tables: dict[str, set[str]] = {}
+        for change in changes:  # a row changed twice ships once, as it is now
+            tables.setdefault(change.table, set()).add(change.key)
         try:
             pg = self._connect()
-            with pg.transaction():
-                for (table, key) in latest:
-                    self._ship(pg, table, key)
+            with pg.transaction(), pg.cursor() as cursor:
+                for table, keys in tables.items():
+                    self._ship(cursor, table, keys)
         except (psycopg.Error, SyncError) as exc:
             self._pg = None
             error = str(exc) if isinstance(exc, SyncError) else f"central database: {_reason(exc)}"
@@ -109,20 +111,26 @@ class Shipper:
         outbox.set_state(self.conn, last_ok=_now(), last_error="", shipped=str(done))
         return len(changes)
 
-    def _ship(self, pg, table: str, key: str) -> None:
-        column = outbox.SHIPPED[table]
-        row = self.conn.execute(f"select * from [{table}] where [{column}] = ?", [key]).fetchone()
-        hall = self.options.hall
-        if row is None:
-            pg.execute(f"delete from {table} where hall = %s and id = %s", [hall, key])
+    def _ship(self, cursor, table: str, keys: set[str]) -> None:
+        """One table's changed rows: upserted as they are now, or deleted if gone (one
+        pipelined statement each way)."""
+        column, hall = outbox.SHIPPED[table], self.options.hall
+        rows = {str(r[column]): r for r in self.conn.execute(
+            f"select * from [{table}] where [{column}] in ({','.join('?' * len(keys))})",
+            list(keys))}
+        gone = [[hall, key] for key in keys if key not in rows]
+        if gone:
+            cursor.executemany(f"delete from {table} where hall = %s and id = %s", gone)
+        if not rows:
             return
-        data = json.dumps(dict(row), ensure_ascii=False)
-        audio = self._audio(row) if table == "recordings" else None
-        extra, value = (", audio", ", %s") if table == "recordings" else ("", "")
-        pg.execute(f"insert into {table} (hall, id, row{extra}) values (%s, %s, %s{value}) "
-                   f"on conflict (hall, id) do update set row = excluded.row, "
-                   f"shipped_at = now(){extra and ', audio = excluded.audio'}",
-                   [hall, key, data, *([audio] if extra else [])])
+        audio = table == "recordings"
+        extra, value = (", audio", ", %s") if audio else ("", "")
+        cursor.executemany(
+            f"insert into {table} (hall, id, row{extra}) values (%s, %s, %s{value}) "
+            f"on conflict (hall, id) do update set row = excluded.row, "
+            f"shipped_at = now(){extra and ', audio = excluded.audio'}",
+            [[hall, key, json.dumps(dict(row), ensure_ascii=False),
+              *([self._audio(row)] if audio else [])] for key, row in rows.items()])
 
     def _audio(self, row) -> bytes | None:
         if not self.options.ship_audio or not row["kept"]:
