@@ -826,7 +826,8 @@ def sync_status(config_path, db_path):
 @click.argument("admin_url")
 @click.option("--hall", "halls", multiple=True, help="A hall's role to create (its id)")
 @click.option("--city", "cities", multiple=True, help="A reader of all halls to create")
-@click.option("--password-stdin", is_flag=True, help="Read the roles' password from stdin")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the roles' password from stdin (else it is asked for)")
 def sync_init(admin_url, halls, cities, password_stdin):
     """Migrate the city's database to the newest schema and create hall/city roles.
 
@@ -834,9 +835,12 @@ def sync_init(admin_url, halls, cities, password_stdin):
     """
     from .central import schema
 
-    if (halls or cities) and not password_stdin:
-        raise click.UsageError("roles need --password-stdin")
-    password = click.get_text_stream("stdin").readline().strip() if password_stdin else ""
+    password = ""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif halls or cities:
+        password = click.prompt("Password for the roles", hide_input=True,
+                                confirmation_prompt=True)
     click.echo(f"数据库结构版本：{schema.upgrade(admin_url)}")
     for name in halls + cities:
         schema.add_role(admin_url, name, password, city=name in cities)

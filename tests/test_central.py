@@ -344,6 +344,20 @@ def test_city_report_ranks_halls(scorer, clean, tmp_path):
     assert csv_out[0].startswith("rank,hall,window") and len(csv_out) == 1 + 2 + 3
 
 
+def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sync", "init", clean.url, "--hall", "hall_new",
+                                 "--password-stdin"], input="pw-new\n")
+    assert result.exit_code == 0, result.output
+    assert "数据库结构版本：0001" in result.output and "已创建角色：hall_new" in result.output
+    with psycopg.connect(clean.hall_url("hall_new", "pw-new")) as conn:
+        assert conn.execute("select count(*) from visits").fetchone() == (0,)
+    missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
+                                  "--db", str(tmp_path / "nope.db")])
+    assert missing.exit_code == 1 and "nope.db: no such database" in missing.output
+    assert not (tmp_path / "nope.db").exists()
+
+
 def test_central_options_are_checked_key_by_key():
     with pytest.raises(InputError, match="field 'central.mqtt_pasword'"):
         CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h",

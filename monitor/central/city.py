@@ -34,7 +34,7 @@ class HallFigures:
     critical: int
     major: int
     minor: int
-    rank: int = 0  # halls only: 1 is the best mean score
+    rank: int | None = None  # halls only: 1 is the best mean score
 
     @property
     def pass_rate(self) -> float | None:
