@@ -20,10 +20,13 @@ td,th{border:1px solid #ccc;padding:.3em .6em}.red{background:#f66}.yellow{backg
 _HALLS = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="5"><title>全市大厅实时看板</title>""" + _STYLE + """</head>
 <body><h1>全市大厅实时看板</h1><table><tr><th>大厅</th><th>在线</th>{% for s in states %}
-<th class="{{ s }}">{{ labels[s] }}</th>{% endfor %}<th>监测中断</th><th>今日服务次数</th><th>今日平均分</th></tr>
-{% for h in halls %}<tr data-hall="{{ h.hall }}"><td><a href="/hall/{{ h.hall }}">{{ h.hall }}</a></td>
+<th class="{{ s }}">{{ labels[s] }}</th>{% endfor %}<th>监测中断</th><th>今日服务次数</th>
+<th>今日平均分</th></tr>
+{% for h in halls %}<tr data-hall="{{ h.hall }}">
+<td><a href="/hall/{{ h.hall }}">{{ h.hall }}</a></td>
 <td>{{ "是" if h.online else "否" }}</td>{% for s in states %}<td>{{ h[s] }}</td>{% endfor %}
-<td class="stale">{{ h.interrupted|join("、") }}</td><td>{{ h.visits }}</td><td>{{ h.mean_score }}</td></tr>
+<td class="stale">{{ h.interrupted|join("、") }}</td><td>{{ h.visits }}</td>
+<td>{{ h.mean_score }}</td></tr>
 {% endfor %}</table></body></html>"""
 _HALL = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="5"><title>{{ hall }}</title>""" + _STYLE + """</head>
@@ -48,7 +51,8 @@ def create_city_app(url: str, options: CentralOptions) -> Flask:
 
     @app.after_request
     def csp(response):
-        response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
+        response.headers["Content-Security-Policy"] = ("default-src 'self'; "
+                                                       "style-src 'unsafe-inline'")
         return response
 
     @app.get("/")

@@ -15,7 +15,7 @@ from typing import IO
 from jinja2 import Environment
 
 from ..vocabulary import SEVERITIES, SEVERITY_LABELS, VERDICT_LABELS
-from .sync import SyncError, _reason
+from .sync import SyncError, error_text
 
 FORMATS = ("html", "csv", "json", "pdf")
 
@@ -91,7 +91,7 @@ def build(url: str, first: date, last: date) -> CityReport:
             halls = _figures(pg, first, last, by_window=False)
             windows = _figures(pg, first, last, by_window=True)
     except psycopg.Error as exc:
-        raise SyncError(f"central database: {_reason(exc)}") from None
+        raise SyncError(f"central database: {error_text(exc)}") from None
     halls.sort(key=lambda f: (-(f.mean_score or 0), f.critical, f.hall))
     ranked = [HallFigures(**{**asdict(f), "rank": n}) for n, f in enumerate(halls, 1)]
     return CityReport(first, last, ranked, windows)
@@ -116,15 +116,18 @@ _PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td.h{text-align:left}</style>
 </head><body><h1>全市服务文明用语报告</h1><p>{{ r.first }} 至 {{ r.last }}，共 {{ r.halls|length }} 个大厅</p>
 <h2>大厅排名</h2><table><tr><th>名次</th><th>大厅</th><th>服务次数</th><th>平均分</th><th>合格率</th>
-<th>{{ v.pass }}</th><th>{{ v.warn }}</th><th>{{ v.fail }}</th>{% for s in sev %}<th>{{ s }}问题</th>{% endfor %}</tr>
-{% for f in r.halls %}<tr data-field="halls.{{ loop.index0 }}"><td>{{ f.rank }}</td><td class="h">{{ f.hall }}</td>
+<th>{{ v.pass }}</th><th>{{ v.warn }}</th><th>{{ v.fail }}</th>
+{% for s in sev %}<th>{{ s }}问题</th>{% endfor %}</tr>
+{% for f in r.halls %}<tr data-field="halls.{{ loop.index0 }}"><td>{{ f.rank }}</td>
+<td class="h">{{ f.hall }}</td>
 <td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>
 <td>{{ "%.0f%%"|format(f.pass_rate * 100) if f.pass_rate is not none else "—" }}</td>
 <td>{{ f.passed }}</td><td>{{ f.warned }}</td><td>{{ f.failed }}</td><td>{{ f.critical }}</td>
 <td>{{ f.major }}</td><td>{{ f.minor }}</td></tr>{% endfor %}</table>
 <h2>各窗口</h2><table><tr><th>大厅</th><th>窗口</th><th>服务次数</th><th>平均分</th><th>{{ sev[0] }}问题</th></tr>
 {% for f in r.windows %}<tr><td class="h">{{ f.hall }}</td><td class="h">{{ f.window or "—" }}</td>
-<td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td><td>{{ f.critical }}</td></tr>
+<td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>
+<td>{{ f.critical }}</td></tr>
 {% endfor %}</table></body></html>"""
 
 

@@ -36,9 +36,10 @@ def _wait_port(port: int, timeout: float, what: str) -> None:
 
 
 def _need(program: str, package: str) -> str:
-    found = shutil.which(program) or (str(PG_BIN / program) if (PG_BIN / program).exists() else None)
+    found = shutil.which(program) or ((PG_BIN / program).exists() and str(PG_BIN / program))
     if not found:
-        raise ConfigError(f"{program} is missing: sh scripts/central-services.sh installs {package}")
+        raise ConfigError(f"{program} is missing: "
+                          f"sh scripts/central-services.sh installs {package}")
     return found
 
 

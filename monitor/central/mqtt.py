@@ -116,7 +116,7 @@ class MqttDriver:
                 continue
             now = datetime.now(timezone.utc).isoformat(timespec="seconds")
             with self._lock:
-                windows = list(self._last)
+                windows = sorted(set(self.windows) | set(self._last))
             for window in windows:
                 self.client.publish(self._topic(window, "heartbeat"),
                                     json.dumps({"at": now, "monitor": self.monitor}), 1, True)

@@ -83,7 +83,7 @@ class Shipper:
             try:
                 self._pg = psycopg.connect(self.options.url, connect_timeout=5)
             except psycopg.Error as exc:
-                raise SyncError(f"central database: cannot connect: {_reason(exc)}") from None
+                raise SyncError(f"central database: cannot connect: {error_text(exc)}") from None
         return self._pg
 
     def once(self) -> int:
@@ -103,7 +103,7 @@ class Shipper:
                     self._ship(cursor, table, keys)
         except (psycopg.Error, SyncError) as exc:
             self._pg = None
-            error = str(exc) if isinstance(exc, SyncError) else f"central database: {_reason(exc)}"
+            error = str(exc) if isinstance(exc, SyncError) else f"central database: {error_text(exc)}"
             outbox.set_state(self.conn, last_error=f"{_now()} {error}")
             raise SyncError(error) from None
         outbox.shipped(self.conn, changes[-1].seq)
@@ -169,6 +169,6 @@ class Shipper:
         self.conn.close()
 
 
-def _reason(exc) -> str:
+def error_text(exc) -> str:
     """psycopg's message, first line (a refused password says so)."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
