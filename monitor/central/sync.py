@@ -103,7 +103,8 @@ class Shipper:
                     self._ship(cursor, table, keys)
         except (psycopg.Error, SyncError) as exc:
             self._pg = None
-            error = str(exc) if isinstance(exc, SyncError) else f"central database: {error_text(exc)}"
+            error = (str(exc) if isinstance(exc, SyncError)
+                     else f"central database: {error_text(exc)}")
             outbox.set_state(self.conn, last_error=f"{_now()} {error}")
             raise SyncError(error) from None
         outbox.shipped(self.conn, changes[-1].seq)
