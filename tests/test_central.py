@@ -358,6 +358,34 @@ def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
     assert not (tmp_path / "nope.db").exists()
 
 
+def test_recordings_ship_their_metadata_and_audio_only_when_asked(clean, tmp_path):
+    from monitor.central.sync import Shipper
+    from monitor.records import Recording
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    flac = tmp_path / "W01-0900.flac"
+    flac.write_bytes((ROOT / "audio" / "bank_wait.flac").read_bytes())
+    for path, kept in ((flac, True), (tmp_path / "gone.flac", False)):
+        store.save_recording(Recording(str(path), "W01", MORNING, MORNING, kept, "all"))
+    for ship_audio in (False, True):
+        table = {"url": clean.hall_url("hall_a", HALLS["hall_a"]), "hall": "hall_a",
+                 "ship_audio": ship_audio}
+        ship = Shipper(db, CentralOptions.from_table(table, "hall.toml"))
+        with ship.conn:  # ship both again
+            ship.conn.execute("insert into outbox (tbl, key, op) select 'recordings', path, "
+                              "'update' from recordings")
+        ship.drain()
+        ship.close()
+        with psycopg.connect(clean.url) as conn:
+            audio = dict(conn.execute("select id, audio from recordings").fetchall())
+        assert audio.keys() == {str(flac), str(tmp_path / "gone.flac")}
+        assert audio[str(flac)] == (flac.read_bytes() if ship_audio else None)
+        assert audio[str(tmp_path / "gone.flac")] is None
+    store.close()
+
+
 def test_central_options_are_checked_key_by_key():
     with pytest.raises(InputError, match="field 'central.mqtt_pasword'"):
         CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h",
