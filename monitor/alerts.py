@@ -298,7 +298,10 @@ def driver_from_config(table: dict, where: str) -> Driver:
             return UsbDriver(windows=windows, **table)
     except (KeyError, TypeError) as exc:
         raise ConfigError(f"{where}: {kind} driver: bad or missing setting {exc}") from None
-    raise ConfigError(f"{where}: unknown light driver type {kind!r} (command, webhook, usb)")
+    if kind == "mqtt":  # the central extra (issue 15): imported only by a hall that uses it
+        from .central.mqtt import MqttDriver
+        return MqttDriver.from_table(table, windows, where)
+    raise ConfigError(f"{where}: unknown light driver type {kind!r} (command, webhook, usb, mqtt)")
 
 
 class Dispatcher:

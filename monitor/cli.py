@@ -255,6 +255,9 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
+    if str(db_path).startswith(("postgresql:", "postgres:")):  # the city board (issue 15)
+        from .central.city_cli import serve_city
+        return serve_city(db_path, config_path, host, port, threads, click.echo)
     from . import config
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
@@ -342,7 +345,7 @@ def user_disable(name, enable, db_path):
 def user_reset(name, password_stdin, db_path):
     """Give a user a new password.
 
-    Example: courtesy user reset li
+    Example: courtesy user reset zhang
     """
     from .accounts import reset_password
     from .storage import Store
@@ -514,6 +517,9 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
     fmt = reports.output_format(fmt, output)
     if output == "-" and fmt == "pdf":
         raise click.UsageError("a PDF cannot go to stdout; give -o FILE.pdf")
+    if str(db_path).startswith(("postgresql:", "postgres:")):  # the city's (issue 15)
+        from .central.city_cli import city_report
+        return click.echo(city_report(db_path, options.first, options.last, fmt, output))
     hall = config.load(config_path)
     store = Store(db_path, read_only=True)
     built = reports.build(store, options, hall)
@@ -956,6 +962,71 @@ def audit_export(first, last, actor, action, db_path, fmt, output):
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
     click.echo(f"{len(rows)} audit entr{'y' if len(rows) == 1 else 'ies'} written to {output}",
                err=True)
+
+
+# --- central (issue 15): a hall's rows shipped to the city's PostgreSQL ------------------
+@cli.group()
+def sync():
+    """Ship this hall's database to the city's PostgreSQL ([central] in hall.toml).
+
+    Example: courtesy sync status --config hall.toml --db reports/courtesy.db
+    """
+
+
+@sync.command("run")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("hall.toml"), show_default=True, help="Hall config with [central]")
+@click.option("--once", is_flag=True, help="Ship what is pending, then stop")
+@click.option("--every", type=float, default=2.0, show_default=True, help="Seconds between rounds")
+@db_option
+def sync_run(config_path, once, every, db_path):
+    """Ship pending changes; without --once keep shipping until stopped (Ctrl-C).
+
+    Example: courtesy sync run --config hall.toml --db reports/courtesy.db
+    """
+    from .central.city_cli import run_sync
+
+    run_sync(config_path, db_path, once, every, click.echo)
+
+
+@sync.command("status")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("hall.toml"), show_default=True, help="Hall config with [central]")
+@db_option
+def sync_status(config_path, db_path):
+    """Say what waits to be shipped, since when, and the last error.
+
+    Example: courtesy sync status --config hall.toml
+    """
+    from .central.city_cli import shipper
+
+    with shipper(config_path, db_path) as ship:
+        click.echo(ship.status().text())
+
+
+@sync.command("init")
+@click.argument("admin_url")
+@click.option("--hall", "halls", multiple=True, help="A hall's role to create (its id)")
+@click.option("--city", "cities", multiple=True, help="A reader of all halls to create")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the roles' password from stdin (else it is asked for)")
+def sync_init(admin_url, halls, cities, password_stdin):
+    """Migrate the city's database to the newest schema and create hall/city roles.
+
+    Example: courtesy sync init postgresql://postgres@db/city --hall hall_01 --password-stdin
+    """
+    from .central import schema
+
+    password = ""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif halls or cities:
+        password = click.prompt("Password for the roles", hide_input=True,
+                                confirmation_prompt=True)
+    click.echo(f"数据库结构版本：{schema.upgrade(admin_url)}")
+    for name in halls + cities:
+        schema.add_role(admin_url, name, password, city=name in cities)
+        click.echo(f"已创建角色：{name}")
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

@@ -40,7 +40,10 @@ def test_every_command_has_an_example_whose_files_exist(path, command):
 # network or a large model copy. Every other example is run as written.
 NOT_RUN = {("serve",): "a server that runs until stopped", ("listen",): "a live sound device",
            ("practice",): "a microphone and a speaker", ("devices",): "a sound device",
-           ("model", "install"): "a model download or copy"}
+           ("model", "install"): "a model download or copy",
+           ("sync", "run"): "a city PostgreSQL (tests/test_central.py runs it)",
+           ("sync", "status"): "a hall.toml with [central] (tests/test_central.py runs it)",
+           ("sync", "init"): "a city PostgreSQL (tests/test_central.py runs it)"}
 SLOW = {("play",), ("replay",), ("transcribe",)}  # real time (sped up); sherpa on a recording
 PASSWORD = "example-password-1"
 
@@ -61,6 +64,8 @@ def hall(tmp_path_factory):
     os.chdir(folder)
     try:
         scored = CliRunner().invoke(cli, example(dict(commands(cli))[("score",)]))
+        CliRunner().invoke(cli, ["user", "add", "li", "--role", "viewer", "--password-stdin"],
+                           input=f"{PASSWORD}\n")  # the user the disable and remove examples name
     finally:
         os.chdir(before)
     assert scored.exit_code == 0, scored.output
@@ -75,7 +80,7 @@ def test_every_example_runs(path, command, hall, monkeypatch):
     """Each example, run as written in a hall folder, works (the visit id in the replay and
     training examples is the one `score`'s example stores)."""
     monkeypatch.chdir(hall)
-    given = f"{PASSWORD}\n{PASSWORD}\n" if path == ("user", "add") else None
+    given = f"{PASSWORD}\n{PASSWORD}\n" if path in (("user", "add"), ("user", "reset")) else None
     result = CliRunner().invoke(cli, example(command), input=given)
     assert result.exit_code == 0, f"courtesy {' '.join(example(command))}: {result.output}"
 

@@ -1,0 +1,162 @@
+"""The city's report: every hall's live visits from the central PostgreSQL, halls ranked.
+
+One typed `CityReport`, rendered as JSON (the export), CSV, HTML and PDF like a hall's
+report; every row carries its hall.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO
+
+from jinja2 import Environment
+
+from ..vocabulary import SEVERITIES, SEVERITY_LABELS, VERDICT_LABELS
+from .sync import SyncError, error_text
+
+FORMATS = ("html", "csv", "json", "pdf")
+
+
+@dataclass(frozen=True)
+class HallFigures:
+    """One hall (or one of its windows) over the period."""
+
+    hall: str
+    window: str | None
+    visits: int
+    mean_score: float | None
+    passed: int
+    warned: int
+    failed: int
+    critical: int
+    major: int
+    minor: int
+    rank: int | None = None  # halls only: 1 is the best mean score
+
+    @property
+    def pass_rate(self) -> float | None:
+        return round(self.passed / self.visits, 3) if self.visits else None
+
+
+@dataclass(frozen=True)
+class CityReport:
+    first: date
+    last: date
+    halls: list[HallFigures]  # ranked, best first
+    windows: list[HallFigures]  # per hall and window
+
+    def to_json(self) -> dict:
+        def row(f: HallFigures) -> dict:
+            return {**asdict(f), "pass_rate": f.pass_rate}
+        return {"first": self.first.isoformat(), "last": self.last.isoformat(),
+                "halls": [row(f) for f in self.halls], "windows": [row(f) for f in self.windows]}
+
+
+_QUERY = """
+with v as (
+  select hall, id, "window", score, verdict from visits
+  where kind = 'live' and started_at >= %(first)s and started_at < %(after)s),
+f as (
+  select hall, visit, count(*) filter (where severity = 'critical') as critical,
+    count(*) filter (where severity = 'major') as major,
+    count(*) filter (where severity = 'minor') as minor
+  from findings where (hall, visit) in (select hall, id from v) group by hall, visit)
+select v.hall, {window}, count(*), avg(v.score),
+  count(*) filter (where v.verdict = 'pass'), count(*) filter (where v.verdict = 'warn'),
+  count(*) filter (where v.verdict = 'fail'), coalesce(sum(f.critical), 0)::int,
+  coalesce(sum(f.major), 0)::int, coalesce(sum(f.minor), 0)::int
+from v left join f on f.hall = v.hall and f.visit = v.id
+group by v.hall{group} order by v.hall{group}
+"""
+
+
+def _figures(pg, first: date, last: date, by_window: bool) -> list[HallFigures]:
+    query = _QUERY.format(window='v."window"' if by_window else "null",
+                          group=', v."window"' if by_window else "")
+    rows = pg.execute(query, {"first": first.isoformat(),
+                              "after": (last + timedelta(days=1)).isoformat()}).fetchall()
+    return [HallFigures(r[0], r[1], r[2], None if r[3] is None else round(r[3], 1),
+                        *r[4:]) for r in rows]
+
+
+def build(url: str, first: date, last: date) -> CityReport:
+    """Read the period's figures per hall and per window; rank halls by mean score."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as pg:
+            halls = _figures(pg, first, last, by_window=False)
+            windows = _figures(pg, first, last, by_window=True)
+    except psycopg.Error as exc:
+        raise SyncError(f"central database: {error_text(exc)}") from None
+    halls.sort(key=lambda f: (-(f.mean_score or 0), f.critical, f.hall))
+    ranked = [HallFigures(**{**asdict(f), "rank": n}) for n, f in enumerate(halls, 1)]
+    return CityReport(first, last, ranked, windows)
+
+
+_COLUMNS = ("rank", "hall", "window", "visits", "mean_score", "pass_rate", "passed", "warned",
+            "failed", "critical", "major", "minor")
+
+
+def write_csv(report: CityReport, handle: IO[str]) -> None:
+    """One row per hall (window empty), then one per hall and window."""
+    out = csv.writer(handle)
+    out.writerow(_COLUMNS)
+    for f in report.halls + report.windows:
+        row = {**asdict(f), "pass_rate": f.pass_rate}
+        out.writerow([row[c] if row[c] is not None else "" for c in _COLUMNS])
+
+
+_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>全市服务文明用语报告 {{ r.first }} – {{ r.last }}</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td.h{text-align:left}</style>
+</head><body><h1>全市服务文明用语报告</h1><p>{{ r.first }} 至 {{ r.last }}，共 {{ r.halls|length }} 个大厅</p>
+<h2>大厅排名</h2><table><tr><th>名次</th><th>大厅</th><th>服务次数</th><th>平均分</th><th>合格率</th>
+<th>{{ v.pass }}</th><th>{{ v.warn }}</th><th>{{ v.fail }}</th>
+{% for s in sev %}<th>{{ s }}问题</th>{% endfor %}</tr>
+{% for f in r.halls %}<tr data-field="halls.{{ loop.index0 }}"><td>{{ f.rank }}</td>
+<td class="h">{{ f.hall }}</td>
+<td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>
+<td>{{ "%.0f%%"|format(f.pass_rate * 100) if f.pass_rate is not none else "—" }}</td>
+<td>{{ f.passed }}</td><td>{{ f.warned }}</td><td>{{ f.failed }}</td><td>{{ f.critical }}</td>
+<td>{{ f.major }}</td><td>{{ f.minor }}</td></tr>{% endfor %}</table>
+<h2>各窗口</h2><table><tr><th>大厅</th><th>窗口</th><th>服务次数</th><th>平均分</th><th>{{ sev[0] }}问题</th></tr>
+{% for f in r.windows %}<tr><td class="h">{{ f.hall }}</td><td class="h">{{ f.window or "—" }}</td>
+<td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>
+<td>{{ f.critical }}</td></tr>
+{% endfor %}</table></body></html>"""
+
+
+def render_html(report: CityReport) -> str:
+    page = Environment(autoescape=True).from_string(_PAGE)
+    return page.render(r=report, v=VERDICT_LABELS, sev=[SEVERITY_LABELS[s] for s in SEVERITIES])
+
+
+def save(report: CityReport, fmt: str, path: Path) -> None:
+    """Write the report in one of FORMATS."""
+    from ..reports import write_pdf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "pdf":
+        write_pdf(render_html(report), path)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        write(report, fmt, handle)
+
+
+def write(report: CityReport, fmt: str, handle: IO[str]) -> None:
+    if fmt == "json":
+        json.dump(report.to_json(), handle, ensure_ascii=False, indent=1)
+    elif fmt == "csv":
+        write_csv(report, handle)
+    else:
+        handle.write(render_html(report))
+
+
+def default_name(first: date, last: date, fmt: str) -> str:
+    span = first.isoformat() if first == last else f"{first}_{last}"
+    return f"city-{span}.{fmt}"
