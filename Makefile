@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[audio,lights,web,test]'
+	$(BIN)/pip install --quiet -e '.[audio,lights,web,central,test]'
 	touch $@
 
 # The speech model from ../shared/models when present, else its upstream release;
