@@ -745,7 +745,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     """
     import signal
 
-    from . import alerts, asr, config
+    from . import asr, config
     from .listen import Monitor, run_for
     from .sources import parse_channels
 
@@ -769,10 +769,9 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = _writer(db_path, config_path)
-    lights = alerts.Lights.for_store(store, hall.lights, drivers=hall.drivers)
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
-        lexicon_dir, lights, liveness=hall.liveness,
+        lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
         on_update=lambda update: click.echo(live_line(update)),
         on_light=lambda events: [click.echo(light_line(e)) for e in events],
         on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
@@ -785,7 +784,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     try:
         monitor.run(lambda: bool(stopping) or timed())
     finally:
-        lights.close()
+        monitor.lights.close()
     click.echo(f"stopped; {monitor.visits} visit(s) heard by this monitor, stored in {db_path}")
 
 

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 from . import alerts, profiles, sources
 from .errors import ConfigError, CourtesyError, InputError, parse_toml, read_text
-from .central.options import KEYS as CENTRAL_KEYS
 from .liveness import LivenessOptions
 from .recordings import KEEP, RetentionOptions
 from .replay import CUSTOMER_MODES, Anonymise
@@ -24,6 +23,8 @@ from .replay import CUSTOMER_MODES, Anonymise
 DEFAULT_PATH = Path("hall.toml")
 DEFAULT_REPLAY_URL = "http://localhost:8080"  # where `courtesy serve` runs by default
 WINDOW_KEYS = ("name", "device", "channels", "staff", "profile")
+CENTRAL_KEYS = ("url", "hall", "mqtt_url", "mqtt_user", "mqtt_password", "topic_prefix",
+                "ship_audio")
 TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [table.ID] entries
     "windows": WINDOW_KEYS, "devices": WINDOW_KEYS, "staff": ("name",),
     "recordings": ("keep", "days", "folder", "transcript_days"),

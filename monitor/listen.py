@@ -22,6 +22,7 @@ from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
 from .errors import CourtesyError
+from . import live
 from .live import LiveSession
 from .liveness import Beater, Ear, LivenessOptions
 from .pipeline import Scorer
@@ -52,7 +53,7 @@ class Monitor:
 
     def __init__(self, windows: list[WindowConfig], engine: Engine, store: Store,
                  retention: RetentionOptions | None = None, lexicon_dir: Path | None = None,
-                 lights: alerts.Lights | None = None,
+                 lights: alerts.LightOptions | None = None, drivers: list | None = None,
                  on_update: Callable[[LiveUpdate], None] | None = None,
                  on_light: Callable[[list], None] | None = None,
                  on_event: Callable[[LiveEvent], None] | None = None,
@@ -62,7 +63,6 @@ class Monitor:
                  upkeep_s: float = recordings.UPKEEP_S):
         self.store = store
         self.retention = retention or RetentionOptions()
-        self.lights = lights
         self.on_update = on_update or (lambda update: None)
         self.on_light = on_light or (lambda events: None)
         self.on_event = on_event or (lambda event: None)
@@ -89,6 +89,9 @@ class Monitor:
                 session, Recorder(config.id, self.retention, store, self.started_at, report),
                 Ear(config.id, source, session, liveness)))
         self.beater = Beater(store, [w.ear for w in self.windows], "listen")
+        # each window's light changes stored through its session's backlog, like its speech
+        self.lights = (live.lights_for([w.session for w in self.windows], store, lights,
+                                       drivers or []) if lights else None)
         self._upkeep_at = 0.0  # monotonic time of the next retention run
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:

@@ -22,7 +22,7 @@ import soundfile as sf
 
 from audio_support import RATE, SAMPLES, Pulse, sherpa_model, speak
 from monitor import asr, lexicon
-from monitor.alerts import Lights
+from monitor.alerts import LightOptions
 from monitor.config import WindowConfig
 from monitor.listen import Monitor
 from monitor.recordings import RetentionOptions
@@ -45,7 +45,7 @@ def _monitor(tmp_path, engine, retention, windows=None, events=None, updates=Non
                           WindowConfig("W2", SAMPLES / "hospital_taboo.flac",
                                        profile="hospital")]
     store = Store(tmp_path / "live.db")
-    return Monitor(windows, engine, store, retention, lights=Lights.for_store(store),
+    return Monitor(windows, engine, store, retention, lights=LightOptions(),
                    on_event=events.append if events is not None else None,
                    on_update=updates.append if updates is not None else None), store
 

@@ -139,7 +139,7 @@ def test_listen_prints_what_it_stores_or_marks_it_provisional(tmp_path, engine):
     printed, lights_printed = [], []
     monitor = Monitor([WindowConfig("W2", SAMPLES / "hospital_taboo.flac", profile="hospital")],
                       engine, store, RetentionOptions(keep="none"),
-                      lights=Lights.for_store(store), on_update=printed.append,
+                      lights=LightOptions(), on_update=printed.append,
                       on_light=lambda events: lights_printed.extend(events))
     monitor.run(lambda: False)
     monitor.lights.close()

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..config import CENTRAL_KEYS as KEYS
+from ..config import load
 from ..errors import InputError
 
-KEYS = ("url", "hall", "mqtt_url", "mqtt_user", "mqtt_password", "topic_prefix", "ship_audio")
 HALL_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # a PostgreSQL role and an MQTT topic level
 
 
@@ -52,11 +53,9 @@ class CentralOptions:
     @classmethod
     def load(cls, config_path) -> "CentralOptions | None":
         """The hall config's `[central]`, or None for a hall on its own."""
-        from .. import config
-
         if config_path is None or not Path(config_path).is_file():
             return None
-        table = config.load(config_path).central  # the whole file checked by the one loader
+        table = load(config_path).central  # the whole file checked by the one loader
         return cls.from_table(table, config_path) if table else None
 
 
