@@ -56,6 +56,7 @@ def test_play_masks_numbers(run, hall, db_path):
     assert_masked(shown(run("play", hall, "--window", "W02", "--db", db_path)))
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_replay_and_training_list_mask_numbers(run, hall, db_path):
     visit = scored_visit(run, hall, db_path)
     assert_masked(shown(run("replay", visit, "--plain", "--speed", "200", "--no-audio",

@@ -284,6 +284,7 @@ def test_the_live_monitor_and_a_scored_file_judge_alike(tmp_path, engine, sample
     ("audio/nope.flac", "no such recording"),
     ("notes.txt", "not a readable audio file"),
 ])
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_missing_or_garbage_file_as_a_device_is_one_error(tmp_path, device, message):
     sherpa_model()
     (tmp_path / "notes.txt").write_text("not audio")
@@ -297,6 +298,7 @@ def test_a_missing_or_garbage_file_as_a_device_is_one_error(tmp_path, device, me
         assert conn.execute("select count(*) from sessions").fetchone() == (0,)
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_listen_counts_its_own_visits_and_says_it_stopped(tmp_path):
     sherpa_model()
     db = tmp_path / "live.db"

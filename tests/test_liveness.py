@@ -2,6 +2,8 @@
 the board's `liveness.judge` turns silence, a lost device, a stop or a kill into 监测中断."""
 from __future__ import annotations
 
+import pytest
+
 import signal
 import sqlite3
 import subprocess
@@ -56,6 +58,7 @@ def _wait(predicate, timeout: float = 60.0):
     return None
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_killed_play_goes_stale_within_stale_s(tmp_path):
     db = tmp_path / "live.db"
     process = _play(db, "--speed", "0.2")  # seconds of sleep between lines: beats go on
@@ -77,6 +80,7 @@ def test_a_killed_play_goes_stale_within_stale_s(tmp_path):
     assert not verdict.live and verdict.reason == "stale" and verdict.since == last.at
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_play_ends_with_stopped_and_sigterm_too(tmp_path):
     db = tmp_path / "live.db"
     done = _play(db, "--speed", "0")

@@ -394,6 +394,7 @@ def test_html_in_chromium_matches_the_json(hall_db, exported):
     assert len(shown) > 200
 
 
+@pytest.mark.browser
 @needs_chromium
 def test_printed_summary_cards_fit_the_page(hall_db):
     """On A4 (186 mm between the margins: 703 px) and narrower, no summary card reaches past

@@ -40,6 +40,7 @@ def _retention_audit(store: Store) -> list:
     return [e for e in store.audit(action="retention") if e.actor == "system"]
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_running_monitor_expires_old_audio_of_every_window(tmp_path):
     sherpa_model()
     engine = asr.create("sherpa", lexicon.load())
@@ -89,6 +90,7 @@ def _play(db: Path, at: str) -> None:
                                "--db", str(db)], cwd=ROOT, check=True, capture_output=True)
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_retention_show_and_apply_delete_old_words(tmp_path):
     db = tmp_path / "live.db"
     old = (datetime.now() - timedelta(days=10)).strftime("%Y-%m-%dT09:00")

@@ -15,7 +15,8 @@ from .test_review import DAY, seed
 from .test_review_web import PASSWORD, review_app
 from .test_web_e2e import CHROMIUM, CHROMIUM_ARGS, shot
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
 
 
 @pytest.fixture

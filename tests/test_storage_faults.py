@@ -200,6 +200,7 @@ def test_play_that_never_could_write_ends_with_a_clear_error(run, db_path, monke
 
 # --- 2. many monitors on one database -------------------------------------------------
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_four_plays_and_a_writer_holding_the_lock_all_store_everything(db_path, scorer):
     Store(db_path).close()
     lines = transcript.read(SAMPLE)
@@ -244,6 +245,7 @@ def _play(db_path, *options):
                             stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_killed_play_resumes_its_session_without_duplicates(db_path, scorer):
     lines = transcript.read(SAMPLE)
     visits = len(scorer.score(lines, window="W1").visits)
@@ -359,6 +361,7 @@ def test_a_bad_line_stops_play_and_score_before_anything_is_stored(run, write_js
 
 # --- 6. a fast replay never stores times in the future --------------------------------
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_fast_replay_stores_no_time_in_the_future(run, db_path):
     result = run("play", SAMPLE, "--window", "W1", "--db", db_path, "--speed", 50)
     assert result.exit_code == 0, result.stderr

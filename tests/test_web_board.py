@@ -168,6 +168,7 @@ def _try(client, name, password="guess-1234"):
                                        "csrf": csrf(client)})
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_logins_are_throttled_per_client_and_name_and_survive_a_restart(make, store):
     attacker = make(login_failures=5, client_failures=20)
     attacker.environ_base["REMOTE_ADDR"] = "10.0.0.66"
@@ -202,6 +203,7 @@ def test_login_logout_and_acknowledgement_are_audited(make, store):
     assert store.audit(action="ack")[0].target == f"light event {red.id}"
 
 
+@pytest.mark.slow  # real subprocesses or seconds of real time
 def test_seventy_idle_streams_never_starve_the_board(board_server, db_path):
     """70 open /events from one client against real waitress: the caps refuse the excess
     with 503, /api/lights and /login still answer at once, and closed streams free slots."""
