@@ -606,7 +606,7 @@ class Store:
         """Append an action to the audit trail; returns it with its id and time."""
         at = entry.at or datetime.now().astimezone()
         row = {"at": at.isoformat(timespec="milliseconds"), "actor": entry.actor,
-               "action": entry.action, "target": self._clean(entry.target),
+               "action": entry.action, "target": entry.target,  # an id or path, never speech
                "detail": self._clean(entry.detail), "origin": entry.origin}
         with self._writing("store audit entry"):
             entry_id = self.db["audit"].insert(row).last_pk

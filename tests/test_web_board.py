@@ -10,13 +10,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.accounts import add_user
 from monitor.config import Hall, WindowConfig
 from monitor.records import Heartbeat, LightEvent
-from monitor.storage import Store
 from monitor.web import WebOptions, create_app
 
-from .test_web import PASSWORD, csrf, light, login, read_stream
+from .test_web import PASSWORD, csrf, light, login, read_stream, store  # noqa: F401 (fixture)
 
 HALL = Hall(windows={w: WindowConfig(w, name=name) for w, name in
                      {"W01": "出入境窗口", "W02": "户籍窗口", "W03": "社保窗口"}.items()})
@@ -24,14 +22,6 @@ HALL = Hall(windows={w: WindowConfig(w, name=name) for w, name in
 
 def now():
     return datetime.now().astimezone()
-
-
-@pytest.fixture
-def store(db_path):
-    store = Store(db_path)
-    add_user(store, "zhang", "supervisor", PASSWORD)
-    add_user(store, "li", "viewer", PASSWORD)
-    return store
 
 
 @pytest.fixture
