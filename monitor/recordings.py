@@ -75,7 +75,7 @@ class Recorder:
                 self._open(start, len(block))
             self._file.write(frames)
             self._written_to = start + len(frames) / sources.SAMPLE_RATE
-        except Exception as exc:  # OSError or libsndfile's error: a full disk, a lost mount
+        except (OSError, RuntimeError) as exc:  # a full disk, a lost mount, libsndfile
             self.report("recording", f"cannot write {self._path}: {exc}; recording paused "
                                      f"for {self.options.retry_s:.0f} s, monitoring goes on")
             self._abandon()
@@ -107,7 +107,7 @@ class Recorder:
         if handle is not None:
             try:
                 handle.close()
-            except Exception as exc:  # the disk is full: the file is lost either way
+            except (OSError, RuntimeError) as exc:  # the disk is full: the file is lost either way
                 log.debug("closing %s: %s", self._path, exc)
         if self._path is not None:
             self._path.unlink(missing_ok=True)
@@ -119,7 +119,7 @@ class Recorder:
         handle, self._file = self._file, None
         try:
             handle.close()
-        except Exception as exc:
+        except (OSError, RuntimeError) as exc:
             self.report("recording", f"cannot finish {self._path}: {exc}")
             self._path.unlink(missing_ok=True)
             return

@@ -273,7 +273,10 @@ def test_api_shapes(client, store, red):
 def test_board_login_option_closes_the_board(store, red, db_path):
     app, client = make_client(db_path, board_login=True)
     try:
-        assert client.get("/").status_code == 302
+        for page in ("/", "/window/W01", "/health", "/training", "/review", "/review/lexicon",
+                     "/appeals", "/audit", "/users", "/settings", "/me"):
+            answer = client.get(page)
+            assert answer.status_code == 302 and "/login?next=" in answer.location, page
         assert client.get("/api/lights").status_code == 401
         assert client.get("/events").status_code == 401
         login(client, "li")

@@ -47,9 +47,6 @@ from .hub import Hub
 
 __all__ = ["WebContext", "WebOptions", "create_app", "serve", "ServeError", "bind_hosts"]
 
-# Pages a person not logged in is sent to the login page from (when viewing needs a login).
-LOGIN_PAGES = ("board.board", "board.window_page", "board.health", "replay.replay_page",
-               "replay.training_list")
 ASSETS = Path(__file__).resolve().parent.parent  # monitor/templates, monitor/static
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -91,7 +88,8 @@ def _identify(ctx: WebContext):
     g.user = accounts.current(ctx.store(), session.get("user"))
     if ctx.options.board_login and g.user is None and request.endpoint not in (
             "auth.login", "static"):
-        if request.method == "GET" and not wants_json() and request.endpoint in LOGIN_PAGES:
+        if request.method == "GET" and request.endpoint and not wants_json() \
+                and not request.path.startswith(("/api/", "/events")):
             return redirect(url_for("auth.login", next=request.full_path))
         return refuse(401, "请先登录")
     return None
