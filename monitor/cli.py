@@ -1,6 +1,7 @@
 """The `courtesy` command: each command parses options, calls the library, formats output."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -69,12 +70,33 @@ def engine_option(func):
                         help="Speech engine: auto is vosk when its model is installed")(func)
 
 
-def _writer(db_path: Path, config_path: Path | None = None):
-    """The database for a command that stores speech; masked unless the hall keeps raw text."""
+def hall_option(func):
+    return click.option("--config", "hall", type=click.Path(dir_okay=False, path_type=Path),
+                        callback=_load_hall,
+                        help="Hall config: [privacy] store_raw, each window's staff and "
+                             "profile, [lights] (default: ./hall.toml if present)")(func)
+
+
+def _load_hall(ctx, param, path: Path | None):
     from . import config
+
+    return config.load(path)
+
+
+def _writer(db_path: Path, hall):
+    """The database for a command that stores speech; masked unless the hall keeps raw text."""
     from .storage import Store
 
-    return Store(db_path, store_raw=config.load(config_path).store_raw)
+    return Store(db_path, store_raw=hall.store_raw)
+
+
+def _for_window(hall, window: str | None, staff: str | None, profile: str | None
+                ) -> tuple[str | None, str]:
+    """Staff and profile as given, else as the hall config says for the window."""
+    configured = hall.windows.get(window) if window else None
+    staff = staff or (configured.staff if configured else None) or None
+    profile = profile or (configured.profile if configured else None) or profiles.DEFAULT
+    return staff, profile
 
 
 def _parse_at(value: str | None) -> datetime:
@@ -102,8 +124,9 @@ def cli(verbose):
 
 @cli.command()
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--profile", default=profiles.DEFAULT, show_default=True,
-              help="Sector profile: general, police, hospital, bank, utility, government")
+@click.option("--profile", help="Sector profile: general, police, hospital, bank, utility, "
+                                "government [default: the window's in the hall config, "
+                                "else general]")
 @click.option("--window", help="Window id (else from the lines)")
 @click.option("--staff", help="Staff member id (else from the lines)")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
@@ -112,7 +135,9 @@ def cli(verbose):
 @lexicons_option
 @channels_option
 @engine_option
-def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, channels, engine):
+@hall_option
+def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, channels, engine,
+          hall):
     """Score a conversation and store it.
 
     SOURCE is a JSONL transcript (one utterance per line), or a WAV/FLAC recording,
@@ -123,9 +148,10 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .audio import score_source
     from .pipeline import Scorer
 
+    staff, profile = _for_window(hall, window, staff, profile)
     session = score_source(Scorer.load(profile, lexicon_dir), source, engine, channels,
                            window=window, staff=staff, started_at=_parse_at(at))
-    store = _writer(db_path)
+    store = _writer(db_path, hall)
     store.save(session)
     if as_json:
         click.echo(json.dumps(session_json(session), ensure_ascii=False))
@@ -374,18 +400,22 @@ def user_remove(name, db_path):
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--window", required=True, help="Window id")
 @click.option("--staff", help="Staff member id")
-@click.option("--profile", default=profiles.DEFAULT, show_default=True, help="Sector profile")
+@click.option("--profile", help="Sector profile [default: the window's in the hall config, "
+                                "else general]")
 @click.option("--speed", type=float, default=0.0, show_default=True,
               help="1 real time, 10 ten times faster, 0 as fast as possible")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
 @click.option("--red-hold", type=float, default=None,
-              help="Seconds (session time) a red light holds at least [default: 60]")
+              help="Seconds (session time) a red light holds at least [default: the hall "
+                   "config's, else 60]")
 @click.option("--linger", type=float, default=0.0, show_default=True,
               help="After the transcript, keep the lights running up to this many seconds "
                    "while a red light waits for a supervisor's acknowledgement")
 @db_option
 @lexicons_option
-def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, lexicon_dir):
+@hall_option
+def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, lexicon_dir,
+         hall):
     """Play a JSONL transcript through the live monitor, as if it were happening now.
 
     Prints live events (visits opening, findings as they become due, verdicts) and stores
@@ -401,14 +431,15 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     from .pipeline import Scorer
 
     utterances = transcript.read(source)  # the whole file checked before anything is stored
-    store = _writer(db_path)
+    store = _writer(db_path, hall)
+    staff, profile = _for_window(hall, window, staff, profile)
     scorer = Scorer.load(profile, lexicon_dir)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
                                     datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
     session = live.LiveSession(scorer, store, window=window,
                                staff=staff, started_at=started_at,
                                source=str(source.resolve()), replay=True)
-    light_options = alerts.LightOptions()
+    light_options = dataclasses.replace(hall.lights)
     if red_hold is not None:
         light_options.red_hold_s = red_hold
     lights = live.lights_for([session], store, light_options)
@@ -768,7 +799,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
-    store = _writer(db_path, config_path)
+    store = _writer(db_path, hall)
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
@@ -855,7 +886,9 @@ def retention_apply(config_path, db_path):
 @engine_option
 @db_option
 @lexicons_option
-def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, lexicon_dir):
+@hall_option
+def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, lexicon_dir,
+             hall):
     """Practise a counter scenario: the customer speaks, you answer into the microphone.
 
     Each answer is judged as you give it (did you greet, answer, apologise; no taboo) and a
@@ -876,7 +909,7 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
     chosen = practices.find(scenario)
     practices.check_microphone(device)
     scorer = Scorer.load(chosen.profile, lexicon_dir)
-    store = _writer(db_path)
+    store = _writer(db_path, hall)
     session = LiveSession(scorer, store, window="practice", staff=trainee,
                           kind="practice", source=f"practice:{chosen.name}")
     mic = practices.sources.LiveSource(device, ("staff",))

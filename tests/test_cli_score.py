@@ -132,3 +132,33 @@ def test_machine_heard_quotes_are_marked_and_carry_their_pinyin(run, db_path, wr
     assert (greeting["text"], greeting["pinyin"], greeting["heard_by"]) == (
         "你烦不烦啊", "nǐ fán bù fán a", "sherpa")
     assert taboo["rule"] == "taboo" and taboo["heard_by"] == "sherpa"
+
+
+def test_hall_config_gives_the_window_its_staff_profile_and_privacy(run, db_path, write_jsonl,
+                                                                     tmp_path):
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[privacy]\nstore_raw = true\n'
+                    '[windows.W05]\nstaff = "S09"\nprofile = "hospital"\n', encoding="utf-8")
+    rows = [{"start": 0, "end": 3, "role": "staff", "text": "您好，请问您办理什么业务"},
+            {"start": 4, "end": 7, "role": "customer", "text": "我的电话是13812345678"}]
+    rows += [{"start": t, "end": t + 1, "role": "staff", "text": "嗯"} for t in range(15, 400, 15)]
+    rows.append({"start": 401, "end": 403.5, "role": "staff", "text": "好的，请慢走，再见"})
+    result = run("score", write_jsonl(rows), "--window", "W05", "--json", "--db", db_path,
+                 "--config", hall)
+    [visit] = json.loads(result.stdout)["visits"]
+    assert visit["staff"] == "S09"
+    assert [f["rule"] for f in visit["findings"]] == ["duration"]  # the hospital's time limit
+    db = sqlite_utils.Database(db_path)
+    assert any("13812345678" in r["text"] for r in db["utterances"].rows)  # store_raw
+    explicit = run("score", write_jsonl(rows), "--window", "W05", "--json", "--db", db_path,
+                   "--config", hall, "--staff", "S01", "--profile", "general")
+    assert json.loads(explicit.stdout)["visits"][0]["staff"] == "S01"
+    assert json.loads(explicit.stdout)["visits"][0]["verdict"] == "pass"
+
+
+def test_a_bad_hall_config_is_named_and_nothing_is_stored(run, db_path, tmp_path):
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[windows.W05]\nstaf = "S09"\n', encoding="utf-8")
+    result = run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--config", hall)
+    assert result.exit_code == 1 and str(hall) in result.stderr and "staf" in result.stderr
+    assert not db_path.exists() or counts(db_path)["sessions"] == 0

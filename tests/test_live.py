@@ -122,3 +122,18 @@ def test_play_command_prints_live_events_and_stores_them(run, db_path):
     assert any("critical taboo" in line and "你烦不烦" in line for line in lines)
     assert lines[-1].startswith("[00:59] W03 001 ended  score 0 FAIL")
     assert sqlite_utils.Database(db_path)["visits"].count == 1
+
+
+def test_play_takes_the_window_and_lights_from_the_hall_config(run, db_path, tmp_path):
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[lights]\nack_required = false\nred_hold_s = 5\n'
+                    '[windows.W03]\nstaff = "S03"\nprofile = "hospital"\n', encoding="utf-8")
+    result = run("play", ROOT / "audio" / "hospital_taboo.jsonl", "--window", "W03",
+                 "--db", db_path, "--at", "2026-11-20T09:00", "--config", hall)
+    assert result.exit_code == 0, result.stderr
+    db = sqlite_utils.Database(db_path)
+    assert [(v["staff"], v["profile"]) for v in db.query(
+        "select visits.staff, sessions.profile from visits join sessions"
+        " on sessions.id = visits.session")] == [("S03", "hospital")]
+    states = [e["state"] for e in db["light_events"].rows]
+    assert "red" in states and states[-1] != "red"  # no acknowledgement needed to clear
