@@ -46,9 +46,10 @@ demo: setup sysdeps model
 test: setup sysdeps model
 	$(BIN)/python -m pytest -q
 
-# The inner loop (under a minute): everything but Chromium, sound devices and slow tests.
+# The inner loop (under a minute): everything but Chromium, sound devices and slow tests,
+# on two processes (pytest-xdist): the tier is 600 short tests, none over a few seconds.
 quick: setup
-	$(BIN)/python -m pytest -q -m "not browser and not device and not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not browser and not device and not slow"
 
 bench: setup
 	$(BIN)/python bench/matching.py

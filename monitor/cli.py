@@ -327,7 +327,7 @@ def user_add(name, role, staff_id, password_stdin, replace, db_path):
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
