@@ -64,7 +64,7 @@ def test_spotter_hears_a_greeting_in_real_speech(engine):
     (utterance,) = transcribe_file(need_shared(REAL_ZH) / "fr2s_hello_zh.wav", engine, ("staff",))
     assert utterance.pinyin == "nǐ hǎo shì jiè"
     (hit,) = utterance.spotted
-    assert (hit.kind, hit.phrase, hit.matched) == ("greeting", "您好", "nǐ hǎo")
+    assert (hit.kind, hit.phrase, hit.matched) == ("greeting", "您好", "你好")
     assert utterance.start <= hit.start < hit.end <= utterance.end + 0.3
 
 
@@ -98,3 +98,13 @@ def test_greetings_are_also_spotted_as_accents_say_them():
     assert ("请进", ("q", "ǐn", "j", "ìn")) in said  # -ing heard as -in
     assert not any(k.tokens[0] == "l" and k.form.startswith("您")
                    for k in table if k.phrase.kind == "taboo")  # only the kinds asked for
+
+
+def test_a_spotted_phrase_is_quoted_in_the_characters_it_was_spotted_as(engine):
+    """The spotter knows only the form it was given: its hit quotes that form in characters
+    (a hall user reads 烦不烦, not fán bù fán); the line keeps the recogniser's own pinyin."""
+    utterances = transcribe_file(SAMPLES / "hospital_taboo.flac", engine)
+    spotted = [h for u in utterances for h in u.spotted]
+    assert any(h.kind == "taboo" for h in spotted)
+    forms = {p.text: p.forms for p in lexicon.load().phrases}
+    assert all(h.matched in forms[h.phrase] for h in spotted)

@@ -210,6 +210,7 @@ class SherpaStream(Stream):
         self._asr = None
         self._kws = None
         self._hits: list[PhraseHit] = []
+        self._hit_syllables: list[str] = []  # what the spotter heard, as the line's pinyin
         self._origin = 0.0
         self._fed = 0  # samples of the segment's speech fed so far
         self._told = (0, 0)  # tokens and hits of the last partial result given
@@ -243,7 +244,7 @@ class SherpaStream(Stream):
     def _begin(self, origin: float) -> None:
         self._asr = self.engine.recognizer.create_stream()
         self._kws = self.engine.spotter.create_stream() if self.engine.spotter else None
-        self._hits = []
+        self._hits, self._hit_syllables = [], []
         self._origin = origin
         self._fed = 0
         self._told = (0, 0)
@@ -266,17 +267,19 @@ class SherpaStream(Stream):
             spotter.decode_stream(self._kws)
             found = spotter.get_result(self._kws)
             if found:
-                self._hits.append(self._hit(found))
+                keyword = self.engine.keywords[int(found)]
+                self._hits.append(self._hit(keyword))
+                self._hit_syllables.append(keyword.syllables)
                 spotter.reset_stream(self._kws)
 
-    def _hit(self, name: str) -> PhraseHit:
+    def _hit(self, keyword: Keyword) -> PhraseHit:
         """A spotted keyword ends about where decoding has reached (the spotter gives no
-        token times here); it started some 0.3 s per syllable before."""
-        keyword = self.engine.keywords[int(name)]
+        token times here); it started some 0.3 s per syllable before. What it heard is the
+        lexicon form it was given, quoted in characters (its syllables are the form's)."""
         phrase = keyword.phrase
         end = self._origin + self._fed / SAMPLE_RATE
         start = max(self._origin, end - 0.3 * len(join_syllables(keyword.tokens)))
-        return PhraseHit(kind=phrase.kind, phrase=phrase.text, matched=keyword.syllables,
+        return PhraseHit(kind=phrase.kind, phrase=phrase.text, matched=keyword.form,
                          utterance=-1, start=round(start, 3), end=round(end, 3), score=100.0,
                          category=phrase.category, severity=phrase.severity)
 
@@ -297,7 +300,7 @@ class SherpaStream(Stream):
         ends = [w.end for w in words] + [h.end for h in self._hits]
         start = max(self._origin, min(times) - 0.1)
         end = min(segment_end, max(ends) + 0.1)
-        heard = " ".join(w.text for w in words) or " ".join(h.matched for h in self._hits)
+        heard = " ".join(w.text for w in words) or " ".join(self._hit_syllables)
         decoder = self.engine.decoder
         return Utterance(start=round(start, 3), end=round(max(end, start), 3), role=self.role,
                          text=decoder.decode(heard.split()) if decoder else "",
