@@ -314,10 +314,10 @@ def user_list(db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path, read_only=True).accounts():
-        state = " disabled" if row.get("disabled") else ""
-        staff = f" staff={row['staff']}" if row.get("staff") else ""
-        click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}"
+    for account in Store(db_path, read_only=True).accounts():
+        state = " disabled" if account.disabled else ""
+        staff = f" staff={account.staff}" if account.staff else ""
+        click.echo(f"{account.name:<20} {account.role:<11} since {account.created_at}"
                    f"{staff}{state}")
 
 
@@ -617,11 +617,11 @@ def training_list(tag, db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path, read_only=True).training(tag):
-        click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
-                   f"window {row['window'] or '-'}  {row['score']:.0f} "
-                   f"{verdict_label(row['verdict'])}"
-                   f"{'  · ' + mask(row['note']) if row['note'] else ''}")
+    for entry in Store(db_path, read_only=True).training(tag):
+        click.echo(f"{entry.tag:<16} {entry.visit}  {entry.started_at[:16]}  "
+                   f"window {entry.window or '-'}  {entry.score:.0f} "
+                   f"{verdict_label(entry.verdict, entry.provisional)}"
+                   f"{'  · ' + mask(entry.note) if entry.note else ''}")
 
 
 @cli.group()
