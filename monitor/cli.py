@@ -14,10 +14,11 @@ from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
 from .privacy import mask
-from .records import Session
+from .records import Session, Visit
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
+from .stored import as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
                          verdict_label)
 
@@ -141,23 +142,18 @@ def _quotes(session: Session, visit) -> list:
 
 
 def session_json(session: Session) -> dict:
+    """A scored session for `--json`: each visit's record (`as_json`), speech masked and each
+    finding's quote with how its line was heard."""
+    def visit_json(v: Visit) -> dict:
+        findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
+                     "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
+                    for f, q in zip(v.findings, _quotes(session, v))]
+        hits = [{**as_json(h), "matched": mask(h.matched)} for h in v.hits]
+        return {**as_json(v), "findings": findings, "hits": hits}
+
     return {"session": session.id, "profile": session.profile,
-            "started_at": session.started_at.isoformat(), "visits": [{
-                "id": v.id, "window": v.window, "staff": v.staff,
-                "start": round(v.start, 3), "end": round(v.end, 3),
-                "greeted": v.greeted, "farewelled": v.farewelled,
-                "questions": v.questions, "unanswered": v.unanswered,
-                "findings": [{"rule": f.rule, "start": f.start, "end": f.end,
-                              "text": mask(f.text), "pinyin": mask(q.pinyin),
-                              "heard_by": q.heard_by, "category": f.category,
-                              "severity": f.severity, "deduction": f.deduction,
-                              "detail": mask(f.detail)}
-                             for f, q in zip(v.findings, _quotes(session, v))],
-                "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": mask(h.matched),
-                          "start": round(h.start, 3), "end": round(h.end, 3), "score": h.score}
-                         for h in v.hits],
-                "score": v.score, "verdict": v.verdict,
-            } for v in session.visits]}
+            "started_at": session.started_at.isoformat(),
+            "visits": [visit_json(v) for v in session.visits]}
 
 
 def _clock(seconds: float) -> str:
