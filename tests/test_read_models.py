@@ -216,6 +216,7 @@ def test_the_board_marks_a_provisional_visit(left, db_path, tmp_path):
     page = client.get(f"/replay/{visit_id}").text
     assert re.search(r'data-verdict="fail" data-provisional[^>]*>不合格（暂定）<', page)
     assert "不合格（暂定）" in client.get("/training").text
+    assert "不合格（暂定）" in client.get("/").text  # the board's tile (a counter shows no verdict)
     assert "不合格（暂定）" in client.get("/review/sample?day=" + DAY.isoformat()).text
 
 
