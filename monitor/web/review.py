@@ -326,7 +326,7 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
         if refusal:
             return refusal
         chosen = query()
-        rows = [audit.as_dict(e) for e in reversed(audit.entries(store(), **chosen))]
+        rows = list(reversed(audit.entries(store(), **chosen)))
         return render_template("audit.html", rows=rows, chosen=chosen, user=g.user,
                                args=request.args.to_dict())
 
