@@ -124,10 +124,11 @@ class StoredUtterance:
 
     @classmethod
     def from_row(cls, row: dict) -> StoredUtterance:
-        words = tuple(Word(**w) for w in json.loads(row["words"])) if row["words"] else ()
+        words = tuple(Word(**w) for w in json.loads(row["words"])) if row.get("words") else ()
         return cls(row["session"], row["idx"], row["visit"], row["start"], row["end"],
                    _text(row["at"]), row["role"], _text(row["text"]), _text(row["pinyin"]),
-                   _text(row["heard_by"]), row["window"], row["staff"], row["dbfs"], words)
+                   _text(row.get("heard_by")), row["window"], row["staff"], row.get("dbfs"),
+                   words)  # .get: columns a read-only database from an older version lacks
 
 
 @dataclass(frozen=True)
