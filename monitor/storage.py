@@ -163,7 +163,8 @@ def _time(value: str | None) -> datetime | None:
 
 def _recording(row: dict) -> Recording:
     return Recording(row["path"], row["window"], datetime.fromisoformat(row["started_at"]),
-                     datetime.fromisoformat(row["ended_at"]), bool(row["kept"]), row["reason"] or "")
+                     datetime.fromisoformat(row["ended_at"]), bool(row["kept"]),
+                     row["reason"] or "")
 
 
 def _review(row: dict) -> Review:

@@ -115,7 +115,8 @@ def _calls(store: Store, session_id: str, visit_id: str) -> dict[str, object]:
         "added_findings": store.added_findings([visit_id]), "appeals": store.appeals(),
         "finding": store.finding(finding), "unreviewed": store.unreviewed(DAY, DAY),
         "account": store.account("zhang"), "accounts": store.accounts(),
-        "reviewed_findings": store.reviewed_findings(), "findings_of": store.findings_of([visit_id]),
+        "reviewed_findings": store.reviewed_findings(),
+        "findings_of": store.findings_of([visit_id]),
     }
 
 
