@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from .records import ADDED_PREFIX, Finding, Utterance, Word
@@ -202,17 +203,26 @@ class ReviewedFinding:
 def as_json(record: Any) -> dict:
     """A record as JSON-ready values: datetimes ISO (milliseconds), tuples lists, nested
     records dicts; fields marked secret (a password hash) left out."""
-    return {f.name: _plain(getattr(record, f.name)) for f in fields(record)
-            if not f.metadata.get("secret")}
+    return {name: _plain(getattr(record, name)) for name in _shown_fields(type(record))}
+
+
+@cache
+def _shown_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if not f.metadata.get("secret"))
+
+
+_PLAIN = (str, int, float, type(None))  # bool is an int
 
 
 def _plain(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return as_json(value)
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="milliseconds")
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return as_json(value)
     return value
