@@ -14,7 +14,7 @@ from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
 from .privacy import mask
-from .records import Session, Visit
+from .records import PhraseHit, Session, Visit
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
@@ -148,12 +148,18 @@ def session_json(session: Session) -> dict:
         findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
                      "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
                     for f, q in zip(v.findings, _quotes(session, v))]
-        hits = [{**as_json(h), "matched": mask(h.matched)} for h in v.hits]
-        return {**as_json(v), "findings": findings, "hits": hits}
+        hits = [{**as_json(h), "matched": mask(h.matched), **_rounded(h)} for h in v.hits]
+        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits}
 
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(),
             "visits": [visit_json(v) for v in session.visits]}
+
+
+def _rounded(span: Visit | PhraseHit) -> dict:
+    """Where a visit or hit lies, to the millisecond (the times a split syllable gives carry
+    float noise: 3.952941176470588)."""
+    return {"start": round(span.start, 3), "end": round(span.end, 3)}
 
 
 def _clock(seconds: float) -> str:
