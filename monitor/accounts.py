@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .errors import AccountError
 from .records import AuditEntry
 from .storage import Store
+from .stored import Account
 from .vocabulary import ACCOUNT_ROLE_LABELS
 
 ROLES = tuple(ACCOUNT_ROLE_LABELS)  # admin, supervisor, staff, viewer
@@ -107,8 +108,8 @@ def reset_password(store: Store, name: str, password: str, actor: str = "system"
 
 def change_password(store: Store, name: str, old: str, new: str, origin: str = "") -> None:
     """A user changes their own password, proving the old one."""
-    if _user(store.account(name)) is None or not check_password_hash(
-            store.account(name)["password_hash"], old):
+    account = store.account(name)
+    if _user(account) is None or not check_password_hash(account.password_hash, old):
         raise AccountError("原密码不正确")
     _change(store, name, {"password_hash": _checked_password(name, new)},
             AuditEntry(name, "user", name, "change own password", origin))
@@ -123,19 +124,20 @@ def remove(store: Store, name: str, actor: str = "system", origin: str = "") -> 
             raise AccountError(f"no user {name}")
 
 
-def _user(row: dict | None) -> User | None:
-    if row is None or row.get("disabled"):
+def _user(account: Account | None) -> User | None:
+    if account is None or account.disabled:
         return None
-    return User(row["name"], row["role"], row.get("staff"))
+    return User(account.name, account.role, account.staff)
 
 
 def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if the password is right and the account is enabled, else None (the web
     app's login audits the attempt, with where it came from)."""
-    row = store.account(name)
-    if not check_password_hash(row["password_hash"] if row else _nobody(), password) or not row:
+    account = store.account(name)
+    if not check_password_hash(account.password_hash if account else _nobody(), password) \
+            or not account:
         return None
-    return _user(row)
+    return _user(account)
 
 
 def current(store: Store, name: str | None) -> User | None:
@@ -143,6 +145,6 @@ def current(store: Store, name: str | None) -> User | None:
     return _user(store.account(name)) if name else None
 
 
-def users(store: Store) -> list[dict]:
+def users(store: Store) -> list[Account]:
     """Every account (never a hash), by name."""
     return store.accounts()

@@ -25,12 +25,13 @@ import subprocess
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from .errors import ConfigError
 from .records import Finding, LightEvent, LiveUpdate
+from .stored import as_json
 from .vocabulary import SEVERITIES
 
 log = logging.getLogger("courtesy.alerts")
@@ -192,12 +193,6 @@ class Driver(Protocol):
 DRIVER_ERRORS = (OSError, subprocess.SubprocessError, http.client.HTTPException)
 
 
-def event_json(event: LightEvent) -> dict:
-    data = asdict(event)
-    data["at"] = event.at.isoformat(timespec="milliseconds")
-    return data
-
-
 @dataclass
 class CommandDriver:
     """Runs a program on every change (relay towers, PLCs): the event as JSON on stdin and
@@ -211,7 +206,7 @@ class CommandDriver:
     def show(self, event: LightEvent) -> None:
         env = {**os.environ, "COURTESY_WINDOW": event.window, "COURTESY_STATE": event.state,
                "COURTESY_PREVIOUS": event.previous, "COURTESY_RULE": event.rule}
-        subprocess.run(self.argv, input=json.dumps(event_json(event), ensure_ascii=False),
+        subprocess.run(self.argv, input=json.dumps(as_json(event), ensure_ascii=False),
                        text=True, env=env, timeout=self.timeout_s, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -227,7 +222,7 @@ class WebhookDriver:
 
     def show(self, event: LightEvent) -> None:
         request = urllib.request.Request(
-            self.url, data=json.dumps(event_json(event), ensure_ascii=False).encode(),
+            self.url, data=json.dumps(as_json(event), ensure_ascii=False).encode(),
             headers={"Content-Type": "application/json"}, method="POST")
         with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
             response.read()

@@ -14,6 +14,7 @@ from typing import IO
 
 from .records import AuditEntry
 from .storage import Store
+from .stored import as_json
 
 FORMATS = ("csv", "json")
 COLUMNS = ("id", "at", "actor", "action", "target", "detail", "origin")
@@ -24,12 +25,6 @@ def entries(store: Store, first: date | None = None, last: date | None = None,
             actor: str | None = None, action: str | None = None) -> list[AuditEntry]:
     """The trail, oldest first, for days first..last (inclusive), a person or an action."""
     return store.audit(first, last, actor, action)
-
-
-def as_dict(entry: AuditEntry) -> dict:
-    return {"id": entry.id, "at": entry.at.isoformat(timespec="milliseconds") if entry.at
-            else None, "actor": entry.actor, "action": entry.action, "target": entry.target,
-            "detail": entry.detail, "origin": entry.origin}
 
 
 def safe_cell(value) -> str:
@@ -43,12 +38,12 @@ def write_csv(rows: list[AuditEntry], handle: IO[str]) -> None:
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for entry in rows:
-        data = as_dict(entry)
+        data = as_json(entry)
         writer.writerow([safe_cell(data[c]) for c in COLUMNS])
 
 
 def write_json(rows: list[AuditEntry], handle: IO[str]) -> None:
-    json.dump({"audit": [as_dict(e) for e in rows]}, handle, ensure_ascii=False, indent=1)
+    json.dump({"audit": [as_json(e) for e in rows]}, handle, ensure_ascii=False, indent=1)
     handle.write("\n")
 
 

@@ -15,10 +15,11 @@ from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
 from .privacy import mask
-from .records import Session
+from .records import PhraseHit, Session, Visit
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
+from .stored import as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
                          verdict_label)
 
@@ -167,23 +168,24 @@ def _quotes(session: Session, visit) -> list:
 
 
 def session_json(session: Session) -> dict:
+    """A scored session for `--json`: each visit's record (`as_json`), speech masked and each
+    finding's quote with how its line was heard."""
+    def visit_json(v: Visit) -> dict:
+        findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
+                     "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
+                    for f, q in zip(v.findings, _quotes(session, v))]
+        hits = [{**as_json(h), "matched": mask(h.matched), **_rounded(h)} for h in v.hits]
+        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits}
+
     return {"session": session.id, "profile": session.profile,
-            "started_at": session.started_at.isoformat(), "visits": [{
-                "id": v.id, "window": v.window, "staff": v.staff,
-                "start": round(v.start, 3), "end": round(v.end, 3),
-                "greeted": v.greeted, "farewelled": v.farewelled,
-                "questions": v.questions, "unanswered": v.unanswered,
-                "findings": [{"rule": f.rule, "start": f.start, "end": f.end,
-                              "text": mask(f.text), "pinyin": mask(q.pinyin),
-                              "heard_by": q.heard_by, "category": f.category,
-                              "severity": f.severity, "deduction": f.deduction,
-                              "detail": mask(f.detail)}
-                             for f, q in zip(v.findings, _quotes(session, v))],
-                "hits": [{"kind": h.kind, "phrase": h.phrase, "matched": mask(h.matched),
-                          "start": round(h.start, 3), "end": round(h.end, 3), "score": h.score}
-                         for h in v.hits],
-                "score": v.score, "verdict": v.verdict,
-            } for v in session.visits]}
+            "started_at": session.started_at.isoformat(),
+            "visits": [visit_json(v) for v in session.visits]}
+
+
+def _rounded(span: Visit | PhraseHit) -> dict:
+    """Where a visit or hit lies, to the millisecond (the times a split syllable gives carry
+    float noise: 3.952941176470588)."""
+    return {"start": round(span.start, 3), "end": round(span.end, 3)}
 
 
 def _clock(seconds: float) -> str:
@@ -340,10 +342,10 @@ def user_list(db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path, read_only=True).accounts():
-        state = " disabled" if row.get("disabled") else ""
-        staff = f" staff={row['staff']}" if row.get("staff") else ""
-        click.echo(f"{row['name']:<20} {row['role']:<11} since {row['created_at']}"
+    for account in Store(db_path, read_only=True).accounts():
+        state = " disabled" if account.disabled else ""
+        staff = f" staff={account.staff}" if account.staff else ""
+        click.echo(f"{account.name:<20} {account.role:<11} since {account.created_at}"
                    f"{staff}{state}")
 
 
@@ -648,11 +650,11 @@ def training_list(tag, db_path):
     """
     from .storage import Store
 
-    for row in Store(db_path, read_only=True).training(tag):
-        click.echo(f"{row['tag']:<16} {row['visit']}  {row['started_at'][:16]}  "
-                   f"window {row['window'] or '-'}  {row['score']:.0f} "
-                   f"{verdict_label(row['verdict'])}"
-                   f"{'  · ' + mask(row['note']) if row['note'] else ''}")
+    for entry in Store(db_path, read_only=True).training(tag):
+        click.echo(f"{entry.tag:<16} {entry.visit}  {entry.started_at[:16]}  "
+                   f"window {entry.window or '-'}  {entry.score:.0f} "
+                   f"{verdict_label(entry.verdict, entry.provisional)}"
+                   f"{'  · ' + mask(entry.note) if entry.note else ''}")
 
 
 @cli.group()

@@ -24,7 +24,6 @@ the end of the utterance, whose final judgement confirms or corrects what was sh
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -40,10 +39,10 @@ from . import alerts
 from .lexicon import Lexicon
 from .normalize import NormText, normalize
 from .pipeline import Scorer
-from .records import (Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit,
-                      Word)
+from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit
 from .rules import score
 from .storage import StorageError, Store
+from .stored import OpenSession
 from .visits import Cues, VisitClock, label
 
 log = logging.getLogger("courtesy.live")
@@ -90,14 +89,6 @@ def _shifted(utterance: Utterance, offset: float) -> Utterance:
                     for w in utterance.words),
         spotted=tuple(replace(h, start=h.start + offset, end=h.end + offset)
                       for h in utterance.spotted))
-
-
-def _stored_utterance(row: dict) -> Utterance:
-    words = tuple(Word(w["text"], w["start"], w["end"]) for w in json.loads(row["words"] or "[]"))
-    return Utterance(start=row["start"], end=row["end"], role=row["role"],
-                     text=row["text"] or "", pinyin=row["pinyin"] or "", window=row["window"],
-                     staff=row["staff"], words=words, dbfs=row["dbfs"],
-                     heard_by=row["heard_by"] or "")
 
 
 def replay_anchor(utterances: list[Utterance], speed: float, at: datetime | None,
@@ -201,46 +192,46 @@ class LiveSession:
         is continued (True), earlier days' are finished on what they stored."""
         session = self.session
         try:
-            rows = self.store.unfinished_sessions(session.kind, session.window, session.source)
+            left = self.store.unfinished_sessions(session.kind, session.window, session.source)
         except sqlite3.Error as exc:
             log.warning("window %s: cannot look for a session to resume: %s", session.window, exc)
             return False
         resumed = False
-        for row in reversed(rows):  # the newest first
-            if not _gone(row["monitor"]):
+        for open_session in reversed(left):  # the newest first
+            if not _gone(open_session.monitor):
                 continue
             try:
-                if not self.store.take_over(row["id"], row["monitor"], self.monitor):
+                if not self.store.take_over(open_session.id, open_session.monitor, self.monitor):
                     continue
             except StorageError as exc:
                 log.warning("window %s: cannot take session %s over: %s", session.window,
-                            row["id"], exc)
+                            open_session.id, exc)
                 continue
-            anchor = datetime.fromisoformat(row["started_at"])
+            anchor = datetime.fromisoformat(open_session.started_at)
             if not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date():
-                self._restore(row["id"], anchor, row["staff"])
+                self._restore(open_session.id, anchor, open_session.staff)
                 self.offset = 0.0 if replay else (started_at - anchor).total_seconds()
                 if replay and session.utterances:
                     self.replayed_to = session.utterances[-1].end
                 resumed = True
                 log.warning("window %s: resuming session %s left by monitor %s (%d utterances "
-                            "stored)", session.window, row["id"], row["monitor"],
+                            "stored)", session.window, open_session.id, open_session.monitor,
                             len(session.utterances))
             else:
-                self._finish(row, anchor)
+                self._finish(open_session, anchor)
         return resumed
 
-    def _finish(self, row: dict, anchor: datetime) -> None:
+    def _finish(self, left_open: OpenSession, anchor: datetime) -> None:
         """A dead monitor's session of another day: its last visit judged for good, ended."""
         left = LiveSession(self.scorer, self.store, window=self.session.window,
-                           staff=row["staff"], started_at=anchor, kind=self.session.kind,
+                           staff=left_open.staff, started_at=anchor, kind=self.session.kind,
                            source=self.session.source, resume=None)
         left.monitor = self.monitor
-        left._restore(row["id"], anchor, row["staff"])
+        left._restore(left_open.id, anchor, left_open.staff)
         left.flush()
         self._pending.update(left._pending)  # what could not be written waits here
         log.warning("window %s: finished session %s left by monitor %s", self.session.window,
-                    row["id"], row["monitor"])
+                    left_open.id, left_open.monitor)
 
     def _restore(self, session_id: str, anchor: datetime, staff: str | None) -> None:
         """Rebuild the session from what was stored: its utterances heard again (as stored,
@@ -248,15 +239,15 @@ class LiveSession:
         session = self.session
         session.id, session.started_at, session.staff = session_id, anchor, session.staff or staff
         groups: list[tuple[str | None, list[int]]] = []
-        for index, row in enumerate(self.store.session_utterances(session_id)):
-            utterance = _stored_utterance(row)
+        for index, stored in enumerate(self.store.session_utterances(session_id)):
+            utterance = stored.utterance()
             norm, found = self.scorer.hear(utterance, index)
             self.clock.heard(utterance, self.scorer.cues(utterance, index, norm, found))
             session.utterances.append(utterance)
             self.norms.append(norm)
             if found:
                 self.hits[index] = found
-            visit_id = row["visit"] or (groups[-1][0] if groups else None)
+            visit_id = stored.visit or (groups[-1][0] if groups else None)
             if not groups or groups[-1][0] != visit_id:
                 groups.append((visit_id, []))
             groups[-1][1].append(index)

@@ -164,9 +164,8 @@ def due(store: Store, options: RetentionOptions, now: datetime) -> list[Expiry]:
     found = []
     if options.days:  # days 0: recordings are kept for ever
         cutoff = now - timedelta(days=options.days)
-        found = [Expiry("recording", r["path"], r["window"], f"录音结束于 {r['ended_at'][:16]}")
-                 for r in store.kept_recordings()
-                 if datetime.fromisoformat(r["ended_at"]) < cutoff]
+        found = [Expiry("recording", r.path, r.window, f"录音结束于 {r.ended_at:%Y-%m-%dT%H:%M}")
+                 for r in store.kept_recordings() if r.ended_at < cutoff]
     known = store.recording_paths()
     folder = options.folder.absolute()
     old_files = sorted(folder.rglob("*.flac")) if options.days and folder.is_dir() else []
@@ -176,8 +175,8 @@ def due(store: Store, options: RetentionOptions, now: datetime) -> list[Expiry]:
                                 "无记录的旧录音文件"))
     if options.transcript_days:
         spoken = now - timedelta(days=options.transcript_days)
-        found += [Expiry("speech", r["session"], r["window"] or "",
-                         f"{r['utterances']} 句话早于 {spoken:%Y-%m-%d %H:%M}")
+        found += [Expiry("speech", r.session, r.window or "",
+                         f"{r.utterances} 句话早于 {spoken:%Y-%m-%d %H:%M}")
                   for r in store.speech_before(spoken)]
     return found
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import numpy
 
 ROLES = ("staff", "customer")
+ADDED_PREFIX = "added:"  # the id of a finding a person added in review, not the machine
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class Review:
     note: str = ""
     at: datetime | None = None  # set when stored
     id: int | None = None
+    visit: str = ""  # the finding's visit (read back from the database)
 
 
 @dataclass(frozen=True)
@@ -252,10 +254,11 @@ class AddedFinding:
     note: str = ""
     at: datetime | None = None  # when it was added
     id: int | None = None
+    finding_at: str = ""  # the finding's own wall-clock time, ISO (read back when stored)
 
     @property
     def finding_id(self) -> str:
-        return f"added:{self.id}"
+        return f"{ADDED_PREFIX}{self.id}"
 
 
 @dataclass(frozen=True)
@@ -272,6 +275,7 @@ class Appeal:
     decision_note: str = ""
     filed_at: datetime | None = None
     id: int | None = None
+    visit: str = ""  # the finding's visit (read back from the database)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from . import privacy
 from .errors import AudioError, InputError
 from .storage import Store
-from .vocabulary import Speech, spoken
+from .stored import StoredUtterance
+from .vocabulary import Speech, spoken, verdict_label
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,6 +81,11 @@ class VisitReplay:
     lines: list[Line]
     findings: list[Mark]  # every finding, including those not tied to a line (no greeting)
     session: str = ""
+    provisional: bool = False  # 暂定: the visit was cut by a killed monitor
+
+    @property
+    def verdict_text(self) -> str:
+        return verdict_label(self.verdict, self.provisional)
 
     def next_finding(self, position: float) -> Mark | None:
         return next((f for f in self.findings if f.start > position + 1e-6), None)
@@ -94,35 +100,34 @@ class VisitReplay:
 
 def load(store: Store, visit_id: str, anonymise: Anonymise | None = None) -> VisitReplay:
     """A stored visit as a replay timeline; an unknown id is an error naming it."""
-    row = store.visit(visit_id)
-    if row is None:
+    visit = store.visit(visit_id)
+    if visit is None:
         raise InputError(store.path, f"no visit {visit_id!r} (see `courtesy report` or the "
                                      "board for visit ids)", field="visit")
     hits = store.visit_hits(visit_id)
-    findings = sorted(((Mark("finding", f["rule"], f["start"], f["end"], f["severity"],
-                             privacy.mask(f["detail"] or "")), f["text"] or "")
+    findings = sorted(((Mark("finding", f.rule, f.start, f.end, f.severity,
+                             privacy.mask(f.detail)), f.text)
                        for f in store.visit_findings(visit_id)), key=lambda pair: pair[0].start)
-    rows = sorted(store.visit_utterances([visit_id]), key=lambda u: (u["start"], u["idx"]))
     lines = []
-    for u in rows:
-        marks = [Mark("good", h["phrase"], h["start"], h["end"]) for h in hits
-                 if h["utterance"] == u["idx"] and h["kind"] in GOOD_KINDS]
+    for u in sorted(store.visit_utterances([visit_id]), key=lambda u: (u.start, u.idx)):
+        marks = [Mark("good", h.phrase, h.start, h.end) for h in hits
+                 if h.utterance == u.idx and h.kind in GOOD_KINDS]
         marks += [mark for mark, quote in findings if _said_in(mark, quote, u)]
         said = spoken(u)
-        lines.append(Line(u["role"], u["start"], u["end"], privacy.mask(said.text),
+        lines.append(Line(u.role, u.start, u.end, privacy.mask(said.text),
                           tuple(sorted(marks, key=lambda m: m.start)),
                           privacy.mask(said.pinyin), said.heard_by))
-    replay = VisitReplay(visit_id, row["window"], row["staff"], row["start"], row["end"],
-                         row["score"], row["verdict"], lines, [m for m, _ in findings],
-                         row["session"])
+    replay = VisitReplay(visit_id, visit.window, visit.staff, visit.start, visit.end,
+                         visit.score, visit.verdict, lines, [m for m, _ in findings],
+                         visit.session, visit.provisional)
     return _anonymised(replay, anonymise) if anonymise else replay
 
 
-def _said_in(mark: Mark, quote: str, utterance: dict) -> bool:
+def _said_in(mark: Mark, quote: str, utterance: StoredUtterance) -> bool:
     """A finding belongs to the line it quotes, when it happened during that line."""
-    said = (utterance["text"] or "", utterance["pinyin"] or "")  # old quotes may be pinyin
+    said = (utterance.text, utterance.pinyin)  # old quotes may be pinyin
     return bool(quote) and any(quote in s for s in said) \
-        and utterance["start"] <= mark.start <= utterance["end"]
+        and utterance.start <= mark.start <= utterance.end
 
 
 def _anonymised(replay: VisitReplay, how: Anonymise) -> VisitReplay:
@@ -217,7 +222,10 @@ class Clip:
 
 
 def _wall(iso: str) -> datetime:
-    at = datetime.fromisoformat(iso)
+    return _aware(datetime.fromisoformat(iso))
+
+
+def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.astimezone()
 
 
@@ -225,24 +233,24 @@ def recording(store: Store, visit_id: str) -> Recording | None:
     """The kept recording that holds most of a visit (None if none was kept or it is gone)."""
     import soundfile
 
-    row = store.visit(visit_id)
-    if row is None or not row["window"] or not row["started_at"]:
+    visit = store.visit(visit_id)
+    if visit is None or not visit.window or not visit.started_at:
         return None
-    start, end = _wall(row["started_at"]), _wall(row["ended_at"])
+    start, end = _wall(visit.started_at), _wall(visit.ended_at)
     best, shared = None, -1.0
-    for rec in store.recordings_over(row["window"], row["started_at"], row["ended_at"]):
-        overlap = (min(end, _wall(rec["ended_at"]))
-                   - max(start, _wall(rec["started_at"]))).total_seconds()
-        if overlap > shared and Path(rec["path"]).is_file():
-            best, shared = rec, overlap
+    for kept in store.recordings_over(visit.window, visit.started_at, visit.ended_at):
+        overlap = (min(end, _aware(kept.ended_at))
+                   - max(start, _aware(kept.started_at))).total_seconds()
+        if overlap > shared and Path(kept.path).is_file():
+            best, shared = kept, overlap
     if best is None:
         return None
     try:
-        info = soundfile.info(best["path"])
+        info = soundfile.info(best.path)
     except RuntimeError as exc:  # libsndfile: not audio, truncated, unreadable
-        raise AudioError(f"{best['path']}: cannot read the recording: {exc}") from None
-    offset = row["start"] - (start - _wall(best["started_at"])).total_seconds()
-    return Recording(Path(best["path"]), info.channels, info.samplerate, info.frames, offset)
+        raise AudioError(f"{best.path}: cannot read the recording: {exc}") from None
+    offset = visit.start - (start - _aware(best.started_at)).total_seconds()
+    return Recording(Path(best.path), info.channels, info.samplerate, info.frames, offset)
 
 
 def clip(source: Recording, start: float, end: float, customer: str = "keep") -> Clip | None:

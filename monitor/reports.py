@@ -38,15 +38,17 @@ from typing import IO
 from . import charts, privacy
 from .config import Hall
 from .errors import ReportError
+from .review import reviewed
 from .storage import Store
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, role_label, rule_name, rule_norm,
-                         severity_label, spoken, verdict_label)
+from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_label,
+                         rule_name, rule_norm, severity_label, spoken, verdict_label)
 
 FORMATS = ("html", "csv", "json", "pdf")
 INCIDENT_SEVERITIES = ("critical", "major")
 FIGURE_KEYS = ("visits", "score_avg", "pass", "warn", "fail", "greeting_rate", "answer_rate",
                "farewell_rate", "taboo_incidents", "findings", "greeted", "farewelled",
-               "questions", "answered")
+               "questions", "answered", "provisional")
 
 
 # the days a report may cover: a hall's working life, and at most a year at a time (the
@@ -94,6 +96,7 @@ class Figures:
     farewelled: int = 0
     questions: int = 0
     answered: int = 0
+    provisional: int = 0  # of `visits`, cut by a killed monitor (暂定): counted, and flagged
 
     def as_dict(self) -> dict:
         values = dict(self.__dict__)
@@ -107,20 +110,21 @@ class _Tally:
 
     def __init__(self):
         self.visits = self.greeted = self.farewelled = self.questions = self.answered = 0
-        self.taboo = self.findings = 0
+        self.taboo = self.findings = self.provisional = 0
         self.score_sum = 0.0
         self.verdicts: Counter = Counter()
 
-    def add(self, visit: dict, findings: list[dict]) -> None:
+    def add(self, visit: StoredVisit, findings: list[StoredFinding]) -> None:
         self.visits += 1
-        self.score_sum += visit["score"]
-        self.verdicts[visit["verdict"]] += 1
-        self.greeted += visit["greeted"]
-        self.farewelled += visit["farewelled"]
-        self.questions += visit["questions"]
-        self.answered += visit["questions"] - visit["unanswered"]
+        self.provisional += visit.provisional
+        self.score_sum += visit.score
+        self.verdicts[visit.verdict] += 1
+        self.greeted += visit.greeted
+        self.farewelled += visit.farewelled
+        self.questions += visit.questions
+        self.answered += visit.answered
         self.findings += len(findings)
-        self.taboo += sum(1 for f in findings if f["rule"] == "taboo")
+        self.taboo += sum(1 for f in findings if f.rule == "taboo")
 
     def figures(self) -> Figures:
         def rate(part: int, whole: int) -> float | None:
@@ -134,7 +138,7 @@ class _Tally:
             answer_rate=rate(self.answered, self.questions),
             farewell_rate=rate(self.farewelled, self.visits), taboo_incidents=self.taboo,
             findings=self.findings, greeted=self.greeted, farewelled=self.farewelled,
-            questions=self.questions, answered=self.answered)
+            questions=self.questions, answered=self.answered, provisional=self.provisional)
 
 
 @dataclass
@@ -224,6 +228,7 @@ class Incident:
     context: list[Line] = field(default_factory=list)
     pinyin: str = ""  # the quote's pinyin when a recogniser heard it (masked)
     heard_by: str = ""  # the engine that heard the quote, '' when typed
+    provisional: bool = False  # its visit was cut by a killed monitor (暂定)
 
 
 @dataclass
@@ -256,96 +261,105 @@ def _previous_weekday(day: date) -> date:
     return day
 
 
-def _tally(visits: Iterable[dict], findings_of: dict[str, list[dict]]) -> Figures:
+def _tally(visits: Iterable[StoredVisit], findings_of: dict[str, list[StoredFinding]]
+           ) -> Figures:
     tally = _Tally()
     for visit in visits:
-        tally.add(visit, findings_of.get(visit["id"], []))
+        tally.add(visit, findings_of.get(visit.id, []))
     return tally.figures()
 
 
-def _ranked(visits: list[dict], findings_of, key: str, names: dict[str, str]) -> list[Group]:
-    groups: dict[str | None, list[dict]] = defaultdict(list)
+def _ranked(visits: list[StoredVisit], findings_of, key: str, names: dict[str, str]
+            ) -> list[Group]:
+    groups: dict[str | None, list[StoredVisit]] = defaultdict(list)
     for visit in visits:
-        groups[visit[key]].append(visit)
+        groups[getattr(visit, key)].append(visit)
     scored = [(gid, _tally(rows, findings_of)) for gid, rows in groups.items()]
     scored.sort(key=lambda g: (-g[1].score_avg, -g[1].visits, g[0] or ""))
     return [Group(gid, names.get(gid) if gid else None, rank, figures)
             for rank, (gid, figures) in enumerate(scored, 1)]
 
 
-def _places(findings: list[dict], key: str, names: dict[str, str]) -> list[Place]:
-    counts = Counter(f[key] for f in findings)
+def _places(findings: list[StoredFinding], key: str, names: dict[str, str]) -> list[Place]:
+    counts = Counter(getattr(f, key) for f in findings)
     return [Place(pid, names.get(pid) if pid else None, n)
             for pid, n in sorted(counts.items(), key=lambda c: (-c[1], c[0] or ""))]
 
 
-def _rules(findings: list[dict], hall: Hall) -> list[RuleStat]:
-    by_rule: dict[str, list[dict]] = defaultdict(list)
+def _rules(findings: list[StoredFinding], hall: Hall) -> list[RuleStat]:
+    by_rule: dict[str, list[StoredFinding]] = defaultdict(list)
     for finding in findings:
-        by_rule[finding["rule"]].append(finding)
+        by_rule[finding.rule].append(finding)
     stats = []
     for rule, rows in by_rule.items():
-        severities = Counter(f["severity"] for f in rows)
+        severities = Counter(f.severity for f in rows)
         stats.append(RuleStat(
-            rule, rule_norm(rule), len(rows), len({f["visit"] for f in rows}),
+            rule, rule_norm(rule), len(rows), len({f.visit for f in rows}),
             severities["critical"], severities["major"], severities["minor"],
             _places(rows, "window", hall.window_names()), _places(rows, "staff", hall.staff)))
     return sorted(stats, key=lambda s: (-s.findings, s.id))
 
 
-def _hours(visits: list[dict], findings: list[dict]) -> list[HourStat]:
-    visit_hours = Counter(int(v["started_at"][11:13]) for v in visits)
-    finding_hours = Counter(int(f["at"][11:13]) for f in findings)
+def _hours(visits: list[StoredVisit], findings: list[StoredFinding]) -> list[HourStat]:
+    visit_hours = Counter(int(v.started_at[11:13]) for v in visits)
+    finding_hours = Counter(int(f.at[11:13]) for f in findings)
     seen = set(visit_hours) | set(finding_hours)
     first, last = min(seen | {8}), max(seen | {17})
     return [HourStat(h, visit_hours[h], finding_hours[h]) for h in range(first, last + 1)]
 
 
-def _context(finding: dict, lines: list[dict], around: int) -> list[Line]:
-    """The utterance the finding quotes (within its time span), with `around` more each side."""
+def _context(finding: StoredFinding, lines: list[StoredUtterance], shown: list[Speech],
+             around: int) -> list[Line]:
+    """The utterance the finding quotes (within its time span), with `around` more each side;
+    `shown`: each line's words as shown (masked)."""
     if not lines:
         return []
-    start, end, quote = finding["start"], finding["end"], finding["text"]
-    said = [(u["text"] or "", u["pinyin"] or "") for u in lines]
-    during = [n for n, u in enumerate(lines) if u["start"] <= end and u["end"] >= start] \
-        or [min(range(len(lines)), key=lambda n: abs(lines[n]["start"] - start))]
-    hit = next((n for n in during if quote and any(quote in s for s in said[n])), during[0])
-    return [Line(lines[n]["at"], lines[n]["role"], lines[n]["shown"].text, n == hit,
-                 lines[n]["shown"].pinyin, lines[n]["shown"].heard_by)
+    start, end, quote = finding.start, finding.end, finding.text
+    during = [n for n, u in enumerate(lines) if u.start <= end and u.end >= start] \
+        or [min(range(len(lines)), key=lambda n: abs(lines[n].start - start))]
+    hit = next((n for n in during if quote and (quote in lines[n].text
+                                                or quote in lines[n].pinyin)), during[0])
+    return [Line(lines[n].at, lines[n].role, shown[n].text, n == hit, shown[n].pinyin,
+                 shown[n].heard_by)
             for n in range(max(0, hit - around), min(len(lines), hit + around + 1))]
 
 
-def _incidents(store: Store, findings: list[dict], hall: Hall, around: int) -> list[Incident]:
-    grave = [f for f in findings if f["severity"] in INCIDENT_SEVERITIES]
-    lines_of: dict[str, list[dict]] = defaultdict(list)
-    for row in store.visit_utterances(sorted({f["visit"] for f in grave})):
-        said = spoken(row)  # masked once per line
-        row["shown"] = replace(said, text=privacy.mask(said.text), pinyin=privacy.mask(said.pinyin))
-        lines_of[row["visit"]].append(row)
+def _incidents(store: Store, findings: list[StoredFinding], provisional: set[str], hall: Hall,
+               around: int) -> list[Incident]:
+    grave = [f for f in findings if f.severity in INCIDENT_SEVERITIES]
+    lines_of: dict[str, list[StoredUtterance]] = defaultdict(list)
+    shown_of: dict[str, list[Speech]] = defaultdict(list)
+    for line in store.visit_utterances(sorted({f.visit for f in grave})):
+        said = spoken(line)  # masked once per line
+        lines_of[line.visit].append(line)
+        shown_of[line.visit].append(replace(said, text=privacy.mask(said.text),
+                                            pinyin=privacy.mask(said.pinyin)))
     incidents = []
     for f in grave:
-        quote = quoted(f["text"] or "", f["start"], f["end"], lines_of[f["visit"]])
+        quote = quoted(f.text, f.start, f.end, lines_of[f.visit])
         incidents.append(Incident(
-            id=f["id"], visit=f["visit"], at=f["at"], window=f["window"],
-            window_name=hall.window_name(f["window"]), staff=f["staff"],
-            staff_name=hall.staff_name(f["staff"]), rule=f["rule"], title=rule_norm(f["rule"]),
-            severity=f["severity"], category=f["category"] or "",
-            text=privacy.mask(quote.text), detail=privacy.mask(f["detail"] or ""),
-            link=hall.replay_link(f["visit"]), context=_context(f, lines_of[f["visit"]], around),
-            pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by))
+            id=f.id, visit=f.visit, at=f.at, window=f.window,
+            window_name=hall.window_name(f.window), staff=f.staff,
+            staff_name=hall.staff_name(f.staff), rule=f.rule, title=rule_norm(f.rule),
+            severity=f.severity, category=f.category,
+            text=privacy.mask(quote.text), detail=privacy.mask(f.detail),
+            link=hall.replay_link(f.visit),
+            context=_context(f, lines_of[f.visit], shown_of[f.visit], around),
+            pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by,
+            provisional=f.visit in provisional))
     return incidents
 
 
-def _by_visit(findings: list[dict]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = defaultdict(list)
+def _by_visit(findings: list[StoredFinding]) -> dict[str, list[StoredFinding]]:
+    out: dict[str, list[StoredFinding]] = defaultdict(list)
     for finding in findings:
-        out[finding["visit"]].append(finding)
+        out[finding.visit].append(finding)
     return out
 
 
-def _on(rows: list[dict], key: str, first: date, last: date) -> list[dict]:
+def _on(visits: list[StoredVisit], first: date, last: date) -> list[StoredVisit]:
     low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
-    return [r for r in rows if low <= r[key] < high]
+    return [v for v in visits if low <= v.started_at < high]
 
 
 def _describe(options: ReportOptions, hall: Hall) -> str:
@@ -361,33 +375,31 @@ def _describe(options: ReportOptions, hall: Hall) -> str:
 def build(store: Store, options: ReportOptions, hall: Hall | None = None,
           now: datetime | None = None) -> Report:
     """Compute the report for a period from the database."""
-    from .review import Reviewed
-    store = Reviewed(store)  # reviewed figures: dismissed findings out, added ones in, rescored
     hall = hall or Hall()
     filters = dict(window=options.window, staff=options.staff)
     wide_first = options.first - timedelta(days=7)
-    wide_visits = store.live_visits(wide_first, options.last, **filters)
-    wide_findings = store.live_findings(wide_first, options.last, **filters)
-    findings_of = _by_visit(wide_findings)
-    visits = _on(wide_visits, "started_at", options.first, options.last)
-    in_period = {v["id"] for v in visits}
-    findings = [f for f in wide_findings if f["visit"] in in_period]
+    # reviewed figures: dismissed findings out, added ones in, visits rescored
+    wide = reviewed(store, wide_first, options.last, **filters)
+    findings_of = _by_visit(wide.findings)
+    visits = _on(wide.visits, options.first, options.last)
+    in_period = {v.id for v in visits}
+    findings = [f for f in wide.findings if f.visit in in_period]
 
     last_day = store.last_live_day(options.first, **filters)
     previous = last_day or _previous_weekday(options.first)
     if previous >= wide_first:
-        previous_visits = _on(wide_visits, "started_at", previous, previous)
+        previous_visits = _on(wide.visits, previous, previous)
         previous_findings = findings_of
     else:
-        previous_visits = store.live_visits(previous, previous, **filters)
-        previous_findings = _by_visit(store.live_findings(previous, previous, **filters))
+        earlier = reviewed(store, previous, previous, **filters)
+        previous_visits, previous_findings = earlier.visits, _by_visit(earlier.findings)
     week = (wide_first, options.first - timedelta(days=1))
 
     trend = (options.first - timedelta(days=6), options.first) \
         if options.first == options.last else (options.first, options.last)
-    visits_by_day: dict[str, list[dict]] = defaultdict(list)
-    for visit in wide_visits:
-        visits_by_day[visit["started_at"][:10]].append(visit)
+    visits_by_day: dict[str, list[StoredVisit]] = defaultdict(list)
+    for visit in wide.visits:
+        visits_by_day[visit.started_at[:10]].append(visit)
 
     message = None
     if not visits:
@@ -398,23 +410,19 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
         options=options, hall=hall, generated_at=now or datetime.now().astimezone(),
         summary=_tally(visits, findings_of),
         previous_day=Comparison(previous, previous, _tally(previous_visits, previous_findings)),
-        last_7_days=Comparison(*week, _tally(_on(wide_visits, "started_at", *week),
-                                             findings_of)),
+        last_7_days=Comparison(*week, _tally(_on(wide.visits, *week), findings_of)),
         windows=_ranked(visits, findings_of, "window", hall.window_names()),
         staff=_ranked(visits, findings_of, "staff", hall.staff),
         rules=_rules(findings, hall), hours=_hours(visits, findings) if visits else [],
         days=[Day(d, _tally(visits_by_day[d.isoformat()], findings_of))
               for d in _days(*trend)] if visits else [],
-        incidents=_incidents(store, findings, hall, options.context_lines),
-        message=message, reviews=store.tallies(options.first, options.last, **filters))
+        incidents=_incidents(store, findings, {v.id for v in visits if v.provisional}, hall,
+                             options.context_lines),
+        message=message, reviews=wide.tallies(options.first, options.last))
 
 
 def _group_json(group: Group) -> dict:
     return {"rank": group.rank, "id": group.id, "name": group.name, **group.figures.as_dict()}
-
-
-def _place_json(places: list[Place]) -> list[dict]:
-    return [{"id": p.id, "name": p.name, "count": p.count} for p in places]
 
 
 def to_json(report: Report) -> dict:
@@ -429,7 +437,7 @@ def to_json(report: Report) -> dict:
             "config": hall.path or None,
         },
         "message": report.message,
-        "reviews": [t.__dict__ for t in report.reviews],
+        "reviews": [as_json(t) for t in report.reviews],
         "summary": report.summary.as_dict(),
         "comparison": {
             name: {"from": c.first.isoformat(), "to": c.last.isoformat(), **c.figures.as_dict()}
@@ -437,22 +445,10 @@ def to_json(report: Report) -> dict:
                             ("last_7_days", report.last_7_days))},
         "windows": [_group_json(g) for g in report.windows],
         "staff": [_group_json(g) for g in report.staff],
-        "rules": [{"id": r.id, "title": r.title, "findings": r.findings, "visits": r.visits,
-                   "critical": r.critical, "major": r.major, "minor": r.minor,
-                   "windows": _place_json(r.windows), "staff": _place_json(r.staff)}
-                  for r in report.rules],
-        "hours": [{"hour": h.hour, "visits": h.visits, "findings": h.findings}
-                  for h in report.hours],
+        "rules": [as_json(r) for r in report.rules],
+        "hours": [as_json(h) for h in report.hours],
         "days": [{"date": d.date.isoformat(), **d.figures.as_dict()} for d in report.days],
-        "incidents": [{
-            "id": i.id, "visit": i.visit, "at": i.at, "window": i.window,
-            "window_name": i.window_name, "staff": i.staff, "staff_name": i.staff_name,
-            "rule": i.rule, "title": i.title, "severity": i.severity, "category": i.category,
-            "text": i.text, "pinyin": i.pinyin, "heard_by": i.heard_by, "detail": i.detail,
-            "link": i.link,
-            "context": [{"at": c.at, "role": c.role, "text": c.text, "pinyin": c.pinyin,
-                         "heard_by": c.heard_by, "hit": c.hit} for c in i.context],
-        } for i in report.incidents],
+        "incidents": [as_json(i) for i in report.incidents],
     }
 
 
@@ -486,7 +482,8 @@ def csv_rows(report: Report) -> Iterable[dict]:
     for incident in data["incidents"]:
         yield {"section": "incident", "name": incident["title"], **{k: incident[k] for k in (
             "id", "at", "window", "staff", "rule", "severity", "text", "pinyin", "heard_by",
-            "link")}, "context": " / ".join(_context_text(c) for c in incident["context"])}
+            "link")}, "provisional": PROVISIONAL if incident["provisional"] else "",
+               "context": " / ".join(_context_text(c) for c in incident["context"])}
 
 
 def _context_text(line: dict) -> str:
@@ -538,6 +535,7 @@ def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> s
         autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = lambda value, fmt: charts.FORMATS[fmt](value)
     env.globals.update(severity_label=severity_label, verdict_label=verdict_label,
+                       provisional=PROVISIONAL,
                        role_label=role_label, rule_name=rule_name, machine_mark=MACHINE_MARK,
                        machine_note=MACHINE_NOTE)
     data = to_json(report)

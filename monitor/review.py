@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from .errors import CourtesyError
-from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding, Precision,
-                      Review, ReviewTally)
+from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding,
+                      Precision, Review, ReviewTally)
 from .rules import SEVERITY_FACTOR, RuleOptions, ScoreOptions, score
 from .storage import Store
+from .stored import StoredFinding, StoredVisit
 from .vocabulary import APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, RULES, SEVERITIES
 
 DECISIONS = tuple(DECISION_LABELS)
 REASONS = tuple(REVIEW_REASONS)
 DECISIONS_ON_APPEAL = ("upheld", "overturned")
 NOTE_MAX = 500
-ADDED_PREFIX = "added:"
 PHRASE_RULES = ("taboo",)  # rules whose finding is one lexicon phrase heard (precision per phrase)
 
 
@@ -51,13 +51,13 @@ def review(store: Store, finding_id: str, decision: str, reason: str, actor: str
         raise ReviewError(f"decision {decision!r}: one of {', '.join(DECISIONS)}")
     if reason not in REASONS:
         raise ReviewError(f"reason {reason!r}: one of {', '.join(REASONS)}")
-    row = store.finding_row(finding_id)
-    if row is None:
+    found = store.finding(finding_id)
+    if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
     entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin)
     with store.audited(entry):
         return store.add_review(Review(finding_id, decision, reason, actor, _note(note)),
-                                row["visit"])
+                                found.visit)
 
 
 def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: float,
@@ -70,24 +70,24 @@ def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: fl
     visit = store.visit(visit_id)
     if visit is None:
         raise ReviewError(f"没有编号为 {visit_id} 的来访记录")
-    length = visit["end"] - visit["start"]
+    length = visit.end - visit.start
     if not 0 <= offset <= length:
         raise ReviewError(f"时间须在来访的 0 到 {length:.0f} 秒之间")
-    anchor = datetime.fromisoformat(visit["started_at"]) - timedelta(seconds=visit["start"])
+    anchor = datetime.fromisoformat(visit.started_at) - timedelta(seconds=visit.start)
     entry = AuditEntry(actor, "add_finding", visit_id, f"{rule} {severity} +{offset:.1f}s",
                        origin)
     with store.audited(entry):
-        return store.add_finding(AddedFinding(visit_id, rule, severity, visit["start"] + offset,
+        return store.add_finding(AddedFinding(visit_id, rule, severity, visit.start + offset,
                                               actor, _note(note)), anchor)
 
 
 def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason: str,
            origin: str = "") -> Appeal:
     """A staff member contests a finding on their own record (one open appeal at a time)."""
-    row = store.finding_row(finding_id)
-    if row is None:
+    found = store.finding(finding_id)
+    if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
-    if not staff or row["staff"] != staff:
+    if not staff or found.staff != staff:
         raise ReviewError("只能对自己的检出记录提出申诉")
     reason = _note(reason, "申诉理由")
     if not reason:
@@ -96,7 +96,7 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
         raise ReviewError("这条检出已有待处理的申诉")
     entry = AuditEntry(actor, "appeal", finding_id, reason, origin)
     with store.audited(entry):
-        return store.add_appeal(Appeal(finding_id, staff, actor, reason), row["visit"])
+        return store.add_appeal(Appeal(finding_id, staff, actor, reason), found.visit)
 
 
 def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: str | None,
@@ -107,24 +107,23 @@ def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: s
     found = store.appeals(appeal_id=appeal_id)
     if not found:
         raise ReviewError(f"没有编号为 {appeal_id} 的申诉")
-    row = found[0]
-    if row["actor"] == actor or (actor_staff and actor_staff == row["staff"]):
+    contested = found[0]
+    if contested.actor == actor or (actor_staff and actor_staff == contested.staff):
         raise ReviewError("不能处理自己的申诉")
     entry = AuditEntry(actor, "decision", f"appeal:{appeal_id}",
-                       f"{status} {row['finding']}", origin)
+                       f"{status} {contested.finding}", origin)
     with store.audited(entry):
         if not store.decide_appeal(appeal_id, status, actor, _now(), _note(note)):
-            raise ReviewError(f"这条申诉已经处理（{APPEAL_LABELS.get(row['status'])}）")
+            raise ReviewError(f"这条申诉已经处理（{APPEAL_LABELS.get(contested.status)}）")
 
 
-def _gone(store: Store, finding_ids: list[str], latest: dict[str, dict] | None = None
+def _gone(store: Store, finding_ids: list[str], latest: dict[str, Review] | None = None
           ) -> set[str]:
     """Machine findings that no longer count: dismissed by their latest review, or overturned."""
     latest = store.latest_reviews(finding_ids) if latest is None else latest
-    out = {f for f, r in latest.items() if r["decision"] == "dismiss"}
+    out = {f for f, r in latest.items() if r.decision == "dismiss"}
     wanted = set(finding_ids)
-    return out | {a["finding"] for a in store.appeals(status="overturned")
-                  if a["finding"] in wanted}
+    return out | {a.finding for a in store.appeals(status="overturned") if a.finding in wanted}
 
 
 def _deduction(rule: str, severity: str, options: dict) -> float:
@@ -139,30 +138,24 @@ def _scoring(options: dict) -> ScoreOptions:
     return ScoreOptions(**options["scoring"]) if options.get("scoring") else ScoreOptions()
 
 
-def _added_finding(row: dict, options: dict) -> Finding:
-    return Finding(row["rule"], row["start"], row["start"], "", row["severity"],
-                   detail=row["note"] or "",
-                   deduction=_deduction(row["rule"], row["severity"], options))
+def _added_finding(added: AddedFinding, options: dict) -> Finding:
+    return Finding(added.rule, added.start, added.start, "", added.severity, detail=added.note,
+                   deduction=_deduction(added.rule, added.severity, options))
 
 
-def _machine_finding(row: dict) -> Finding:
-    return Finding(row["rule"], row["start"], row["end"], row["text"] or "", row["severity"],
-                   row["category"] or "", row["detail"] or "", row["deduction"] or 0.0)
-
-
-def _rescored(visit: dict, machine: list[dict], gone: set[str], added: list[dict],
-              options: Callable[[], dict]) -> Effective:
+def _rescored(visit: StoredVisit, machine: list[StoredFinding], gone: set[str],
+              added: list[AddedFinding], options: Callable[[], dict]) -> Effective:
     """One visit's effective result from its rows (`options`: its session's, when needed)."""
-    if not added and not any(f["id"] in gone for f in machine):
-        return Effective(visit["id"], visit["score"], visit["verdict"], visit["score"],
-                         visit["verdict"], tuple(_machine_finding(f) for f in machine), (), ())
+    if not added and not any(f.id in gone for f in machine):
+        return Effective(visit.id, visit.score, visit.verdict, visit.score, visit.verdict,
+                         tuple(f.finding() for f in machine), (), ())
     chosen = options()
-    counted = [_machine_finding(f) for f in machine if f["id"] not in gone]
+    counted = [f.finding() for f in machine if f.id not in gone]
     counted += [_added_finding(a, chosen) for a in added]
     new_score, verdict = score(counted, _scoring(chosen))
-    return Effective(visit["id"], new_score, verdict, visit["score"], visit["verdict"],
-                     tuple(counted), tuple(f["id"] for f in machine if f["id"] in gone),
-                     tuple(f"{ADDED_PREFIX}{a['id']}" for a in added))
+    return Effective(visit.id, new_score, verdict, visit.score, visit.verdict,
+                     tuple(counted), tuple(f.id for f in machine if f.id in gone),
+                     tuple(a.finding_id for a in added))
 
 
 def effective(store: Store, visit_id: str) -> Effective:
@@ -171,48 +164,46 @@ def effective(store: Store, visit_id: str) -> Effective:
     if visit is None:
         raise ReviewError(f"没有编号为 {visit_id} 的来访记录")
     machine = store.visit_findings(visit_id)
-    return _rescored(visit, machine, _gone(store, [f["id"] for f in machine]),
+    return _rescored(visit, machine, _gone(store, [f.id for f in machine]),
                      store.added_findings([visit_id]),
-                     lambda: store.session_options(visit["session"]))
+                     lambda: store.session_options(visit.session))
 
 
-def _added_row(row: dict, visit: dict) -> dict:
-    """An added finding as a report reads findings (`Store.live_findings` rows)."""
-    return {"id": f"{ADDED_PREFIX}{row['id']}", "session": visit["session"],
-            "visit": row["visit"], "rule": row["rule"], "start": row["start"],
-            "end": row["start"], "at": row["at"], "text": "", "category": "",
-            "severity": row["severity"], "detail": row["note"] or "",
-            "window": visit["window"], "staff": visit["staff"]}
+def _added_stored(added: AddedFinding, visit: StoredVisit) -> StoredFinding:
+    """An added finding as a report reads findings (`Store.live_findings`)."""
+    return StoredFinding(added.finding_id, visit.session, added.visit, added.rule, added.start,
+                         added.start, added.finding_at, "", added.severity, detail=added.note,
+                         window=visit.window, staff=visit.staff, visit_start=visit.start)
 
 
 @dataclass
 class _Period:
     """A period's rows as stored and what reviews say of them (read once, used twice)."""
 
-    visits: list[dict]
-    findings: list[dict]
-    latest: dict[str, dict]  # finding id -> its latest review
+    visits: list[StoredVisit]
+    findings: list[StoredFinding]
+    latest: dict[str, Review]  # finding id -> its latest review
     gone: set[str]
-    added: list[dict]
+    added: list[AddedFinding]
 
 
-def _read(store: Store, visits: list[dict], findings: list[dict]) -> _Period:
-    ids = [f["id"] for f in findings]
+def _read(store: Store, visits: list[StoredVisit], findings: list[StoredFinding]) -> _Period:
+    ids = [f.id for f in findings]
     latest = store.latest_reviews(ids)
     return _Period(visits, findings, latest, _gone(store, ids, latest),
-                   store.added_findings([v["id"] for v in visits]))
+                   store.added_findings([v.id for v in visits]))
 
 
-def _adjust(store: Store, period: _Period) -> tuple[list[dict], list[dict]]:
-    by_id = {v["id"]: v for v in period.visits}
-    added_of: dict[str, list[dict]] = {}
-    for row in period.added:
-        added_of.setdefault(row["visit"], []).append(row)
-    touched = sorted(({f["visit"] for f in period.findings if f["id"] in period.gone}
+def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[StoredFinding]]:
+    by_id = {v.id: v for v in period.visits}
+    added_of: dict[str, list[AddedFinding]] = {}
+    for added in period.added:
+        added_of.setdefault(added.visit, []).append(added)
+    touched = sorted(({f.visit for f in period.findings if f.id in period.gone}
                       | set(added_of)) & set(by_id))
-    machine_of: dict[str, list[dict]] = {}
-    for row in store.findings_of(touched):
-        machine_of.setdefault(row["visit"], []).append(row)
+    machine_of: dict[str, list[StoredFinding]] = {}
+    for found in store.findings_of(touched):
+        machine_of.setdefault(found.visit, []).append(found)
     options: dict[str, dict] = {}
 
     def session_options(session: str) -> dict:
@@ -225,37 +216,29 @@ def _adjust(store: Store, period: _Period) -> tuple[list[dict], list[dict]]:
         visit = by_id[visit_id]
         result = _rescored(visit, machine_of.get(visit_id, []), period.gone,
                            added_of.get(visit_id, []),
-                           lambda: session_options(visit["session"]))
-        rescored[visit_id] = {**visit, "score": result.score, "verdict": result.verdict}
-    kept = [f for f in period.findings if f["id"] not in period.gone]
-    kept += [_added_row(a, by_id[a["visit"]]) for a in period.added]
-    kept.sort(key=lambda f: (f["at"], f["id"]))
-    return [rescored.get(v["id"], v) for v in period.visits], kept
-
-
-def adjust(store: Store, visits: list[dict], findings: list[dict]
-           ) -> tuple[list[dict], list[dict]]:
-    """A report's visits and findings as reviews left them: dismissed and overturned
-    findings out, added ones in, and the visits they touch rescored."""
-    return _adjust(store, _read(store, visits, findings))
+                           lambda: session_options(visit.session))
+        rescored[visit_id] = replace(visit, score=result.score, verdict=result.verdict)
+    kept = [f for f in period.findings if f.id not in period.gone]
+    kept += [_added_stored(a, by_id[a.visit]) for a in period.added]
+    kept.sort(key=lambda f: (f.at, f.id))
+    return [rescored.get(v.id, v) for v in period.visits], kept
 
 
 def _tallies(period: _Period, first: date, last: date) -> list[ReviewTally]:
     low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
     counts: dict[tuple[str, str], Counter] = {}
     for f in period.findings:
-        review_row = period.latest.get(f["id"])
-        if not low <= f["at"] < high or (review_row is None and f["id"] not in period.gone):
+        latest = period.latest.get(f.id)
+        if not low <= f.at < high or (latest is None and f.id not in period.gone):
             continue
-        tally = counts.setdefault((f["rule"], f["window"] or ""), Counter())
+        tally = counts.setdefault((f.rule, f.window or ""), Counter())
         tally["reviewed"] += 1
-        tally["dismissed"] += f["id"] in period.gone
-        tally["confirmed"] += f["id"] not in period.gone and review_row["decision"] == "confirm"
-    windows = {v["id"]: v["window"] or "" for v in period.visits
-               if low <= v["started_at"] < high}
-    for row in period.added:
-        if row["visit"] in windows:
-            counts.setdefault((row["rule"], windows[row["visit"]]), Counter())["added"] += 1
+        tally["dismissed"] += f.id in period.gone
+        tally["confirmed"] += f.id not in period.gone and latest.decision == "confirm"
+    windows = {v.id: v.window or "" for v in period.visits if low <= v.started_at < high}
+    for added in period.added:
+        if added.visit in windows:
+            counts.setdefault((added.rule, windows[added.visit]), Counter())["added"] += 1
     return [ReviewTally(rule, win, c["reviewed"], c["confirmed"], c["dismissed"], c["added"])
             for (rule, win), c in sorted(counts.items())]
 
@@ -269,51 +252,38 @@ def tallies(store: Store, first: date, last: date, window: str | None = None,
     return _tallies(period, first, last)
 
 
+@dataclass
 class Reviewed:
-    """A store whose live visits and findings are as reviews left them, for a report: it
-    reads the same `live_visits`/`live_findings` and leaves every other method as it is."""
+    """A period's live visits and findings as reviews left them, for a report: dismissed
+    and overturned findings out, added ones in, the visits they touch rescored (each a
+    `dataclasses.replace` of the stored visit, the stored one unchanged)."""
 
-    def __init__(self, store: Store):
-        self.store = store
-        self._read: tuple | None = None  # (query, period, adjusted): a report asks twice
+    visits: list[StoredVisit]
+    findings: list[StoredFinding]
+    period: _Period  # the rows as stored, for the 复核 tallies
 
-    def __getattr__(self, name: str):
-        return getattr(self.store, name)
+    def tallies(self, first: date, last: date) -> list[ReviewTally]:
+        """The 复核 rows of days first..last within the period read."""
+        return _tallies(self.period, first, last)
 
-    def _adjusted(self, *query) -> tuple[list[dict], list[dict]]:
-        if self._read is None or self._read[0] != query:
-            period = _read(self.store, self.store.live_visits(*query),
-                           self.store.live_findings(*query))
-            self._read = (query, period, _adjust(self.store, period))
-        return self._read[2]
 
-    def live_visits(self, first: date, last: date, window: str | None = None,
-                    staff: str | None = None) -> list[dict]:
-        return self._adjusted(first, last, window, staff)[0]
-
-    def live_findings(self, first: date, last: date, window: str | None = None,
-                      staff: str | None = None) -> list[dict]:
-        return self._adjusted(first, last, window, staff)[1]
-
-    def tallies(self, first: date, last: date, window: str | None = None,
-                staff: str | None = None) -> list[ReviewTally]:
-        """The 复核 rows, from the rows already read when they cover the period."""
-        if self._read is not None:
-            (wide_first, wide_last, *who), period, _ = self._read
-            if who == [window, staff] and wide_first <= first and last <= wide_last:
-                return _tallies(period, first, last)
-        return tallies(self.store, first, last, window, staff)
+def reviewed(store: Store, first: date, last: date, window: str | None = None,
+             staff: str | None = None) -> Reviewed:
+    """Live visits and findings of days first..last as reviews left them."""
+    period = _read(store, store.live_visits(first, last, window, staff),
+                   store.live_findings(first, last, window, staff))
+    return Reviewed(*_adjust(store, period), period)
 
 
 def precision(store: Store, since: date | None = None) -> list[Precision]:
     """Per rule and phrase, the findings reviewers confirmed and dismissed (their latest
     review; an overturned appeal counts as dismissed), lowest precision first."""
     rows = store.reviewed_findings(since)
-    overturned = {a["finding"] for a in store.appeals(status="overturned")}
+    overturned = {a.finding for a in store.appeals(status="overturned")}
     counts: dict[tuple[str, str], Counter] = {}
     for row in rows:
-        dismissed = row["decision"] == "dismiss" or row["id"] in overturned
-        phrase = row["phrase"] if row["rule"] in PHRASE_RULES else ""
-        counts.setdefault((row["rule"], phrase), Counter())[dismissed] += 1
+        dismissed = row.decision == "dismiss" or row.id in overturned
+        phrase = row.phrase if row.rule in PHRASE_RULES else ""
+        counts.setdefault((row.rule, phrase), Counter())[dismissed] += 1
     out = [Precision(rule, phrase, c[False], c[True]) for (rule, phrase), c in counts.items()]
     return sorted(out, key=lambda p: (p.precision, -p.dismissed, p.rule, p.phrase))

@@ -19,8 +19,10 @@ import sqlite_utils
 
 from . import privacy
 from .errors import StorageError
-from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LightEvent, Recording, Review,
-                      Session, Visit)
+from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LightEvent, PhraseHit,
+                      Recording, Review, Session, Visit)
+from .stored import (Account, Ack, OpenSession, ReviewedFinding, SpokenSession, StoredFinding,
+                     StoredUtterance, StoredVisit, TrainingEntry)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -155,6 +157,42 @@ def _heartbeat(row: dict) -> Heartbeat:
     return Heartbeat(**{**row, **times})
 
 
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _recording(row: dict) -> Recording:
+    return Recording(row["path"], row["window"], datetime.fromisoformat(row["started_at"]),
+                     datetime.fromisoformat(row["ended_at"]), bool(row["kept"]),
+                     row["reason"] or "")
+
+
+def _review(row: dict) -> Review:
+    return Review(row["finding"], row["decision"], row["reason"], row["actor"],
+                  row["note"] or "", _time(row["at"]), row["id"], row["visit"])
+
+
+def _added(row: dict) -> AddedFinding:
+    return AddedFinding(row["visit"], row["rule"], row["severity"], row["start"], row["actor"],
+                        row["note"] or "", _time(row["added_at"]), row["id"], row["at"] or "")
+
+
+def _appeal(row: dict) -> Appeal:
+    return Appeal(row["finding"], row["staff"], row["actor"], row["reason"] or "",
+                  row["status"], row["decided_by"] or "", _time(row["decided_at"]),
+                  row["decision_note"] or "", _time(row["filed_at"]), row["id"], row["visit"])
+
+
+def _account(row: dict) -> Account:
+    return Account(row["name"], row["role"], row["created_at"] or "", row.get("staff"),
+                   bool(row.get("disabled")), row.get("password_hash") or "")
+
+
+# a finding with its visit's window, staff and start: every finding read joins its visit
+_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start from findings f "
+             "join visits v on f.visit = v.id")
+
+
 def _utterance_row(session: Session, index: int, visit_id: str | None, raw: bool) -> dict:
     u = session.utterances[index]
     clean = _keep if raw else privacy.mask
@@ -270,13 +308,14 @@ class Store:
             self.db["sessions"].upsert({**_session_row(session), "monitor": monitor or None,
                                         "ended_at": None}, pk="id")
 
-    def unfinished_sessions(self, kind: str, window: str | None, source: str) -> list[dict]:
+    def unfinished_sessions(self, kind: str, window: str | None, source: str
+                            ) -> list[OpenSession]:
         """Live sessions of a window and source that no monitor ended (a running monitor's,
         or one killed mid-day), oldest first."""
-        return list(self.db.query(
+        return [OpenSession(**r) for r in self.db.query(
             "select id, staff, started_at, monitor from sessions where kind = ? and "
             "[window] is ? and source = ? and monitor is not null and ended_at is null "
-            "order by started_at", [kind, window, source]))
+            "order by started_at", [kind, window, source])]
 
     def take_over(self, session_id: str, previous: str, monitor: str) -> bool:
         """Make `monitor` the owner of a dead monitor's session; False if another process
@@ -292,11 +331,10 @@ class Store:
             self.db.execute("update sessions set ended_at = ? where id = ?",
                             [at.isoformat(timespec="milliseconds"), session_id])
 
-    def session_utterances(self, session_id: str) -> list[dict]:
+    def session_utterances(self, session_id: str) -> list[StoredUtterance]:
         """A session's stored utterances in order (to resume it after a restart)."""
-        return list(self.db.query(
-            "select idx, visit, start, end, role, text, pinyin, window, staff, dbfs, words, "
-            "heard_by from utterances where session = ? order by idx", [session_id]))
+        return [StoredUtterance.from_row(r) for r in self.db.query(
+            "select * from utterances where session = ? order by idx", [session_id])]
 
     def add_utterance(self, session: Session, index: int, visit_id: str | None) -> None:
         """Store one live utterance the moment it is heard."""
@@ -431,22 +469,18 @@ class Store:
         return " and ".join(where), params
 
     def live_visits(self, first: date, last: date, window: str | None = None,
-                    staff: str | None = None) -> list[dict]:
+                    staff: str | None = None) -> list[StoredVisit]:
         """Live visits (never practice) started between two dates, in time order."""
         where, params = self._live(first, last, window, staff)
-        return list(self.db.query(
-            "select id, session, window, staff, started_at, greeted, farewelled, questions, "
-            f"unanswered, score, verdict from visits where {where} order by started_at, id",
-            params))
+        return [StoredVisit.from_row(r) for r in self.db.query(
+            f"select * from visits where {where} order by started_at, id", params)]
 
     def live_findings(self, first: date, last: date, window: str | None = None,
-                      staff: str | None = None) -> list[dict]:
+                      staff: str | None = None) -> list[StoredFinding]:
         """Findings of those visits, with the visit's window and staff, in time order."""
         where, params = self._live(first, last, window, staff, alias="v")
-        return list(self.db.query(
-            "select f.id, f.session, f.visit, f.rule, f.start, f.end, f.at, f.text, f.category, "
-            "f.severity, f.detail, v.window, v.staff from findings f join visits v "
-            f"on f.visit = v.id where {where} order by f.at, f.id", params))
+        return [StoredFinding.from_row(r) for r in self.db.query(
+            f"{_FINDINGS} where {where} order by f.at, f.id", params)]
 
     def last_live_day(self, before: date, window: str | None = None,
                       staff: str | None = None) -> date | None:
@@ -456,25 +490,24 @@ class Store:
                                  params))
         return date.fromisoformat(row["last"][:10]) if row["last"] else None
 
-    def visit_utterances(self, visit_ids: list[str]) -> list[dict]:
+    def visit_utterances(self, visit_ids: list[str]) -> list[StoredUtterance]:
         """The utterances of some visits, in session order."""
-        rows: list[dict] = []
-        for n in range(0, len(visit_ids), 500):
-            chunk = visit_ids[n:n + 500]
-            rows += self.db.query(
-                "select session, idx, visit, start, end, at, role, text, pinyin, heard_by "
-                f"from utterances where visit in ({', '.join('?' * len(chunk))}) order by session, idx", chunk)
-        return rows
+        rows = self._chunked("select * from utterances where visit in ({})", list(visit_ids))
+        return sorted((StoredUtterance.from_row(r) for r in rows),
+                      key=lambda u: (u.session, u.idx))
 
-    def visit(self, visit_id: str) -> dict | None:
-        rows = list(self.db["visits"].rows_where("id = ?", [visit_id]))
-        return rows[0] if rows else None
+    def visit(self, visit_id: str) -> StoredVisit | None:
+        row = next(self.db["visits"].rows_where("id = ?", [visit_id]), None)
+        return StoredVisit.from_row(row) if row else None
 
-    def visit_hits(self, visit_id: str) -> list[dict]:
-        return list(self.db["hits"].rows_where("visit = ?", [visit_id], order_by="start"))
+    def visit_hits(self, visit_id: str) -> list[PhraseHit]:
+        return [PhraseHit(h["kind"], h["phrase"], h["matched"] or "", h["utterance"], h["start"],
+                          h["end"], h["score"], h["category"] or "", h["severity"] or "")
+                for h in self.db["hits"].rows_where("visit = ?", [visit_id], order_by="start")]
 
-    def visit_findings(self, visit_id: str) -> list[dict]:
-        return list(self.db["findings"].rows_where("visit = ?", [visit_id], order_by="start"))
+    def visit_findings(self, visit_id: str) -> list[StoredFinding]:
+        return [StoredFinding.from_row(r) for r in self.db.query(
+            f"{_FINDINGS} where f.visit = ? order by f.start", [visit_id])]
 
     def add_training(self, visit_id: str, tag: str, note: str = "") -> bool:
         """Put a visit in a training collection; False if it is there already."""
@@ -492,15 +525,17 @@ class Store:
         with self._writing("remove training tag"):
             return self.db.execute(f"delete from training where {where}", args).rowcount
 
-    def training(self, tag: str | None = None) -> list[dict]:
+    def training(self, tag: str | None = None) -> list[TrainingEntry]:
         """Training visits with their tags, newest first."""
         if not self.db["training"].exists():
             return []
         where, args = ("where t.tag = ?", [tag]) if tag else ("", [])
-        return list(self.db.query(
+        return [TrainingEntry(r["visit"], r["tag"], r["note"] or "", r["added_at"], r["window"],
+                              r["staff"], r["started_at"], r["score"], r["verdict"],
+                              bool(r["provisional"])) for r in self.db.query(
             "select t.visit, t.tag, t.note, t.added_at, v.window, v.staff, v.started_at, "
-            f"v.score, v.verdict from training t join visits v on v.id = t.visit {where} "
-            "order by t.added_at desc, t.id desc", args))
+            f"v.score, v.verdict, v.provisional from training t join visits v on v.id = t.visit "
+            f"{where} order by t.added_at desc, t.id desc", args)]
 
     def visit_tags(self, visit_id: str) -> list[str]:
         """The training collections a visit is in."""
@@ -518,13 +553,13 @@ class Store:
                 "ended_at": recording.ended_at.isoformat(timespec="milliseconds"),
                 "kept": int(recording.kept), "reason": recording.reason}, pk="path")
 
-    def recordings_over(self, window: str, started_at: str, ended_at: str) -> list[dict]:
+    def recordings_over(self, window: str, started_at: str, ended_at: str) -> list[Recording]:
         """Kept recordings of a window overlapping a stretch of wall-clock time (ISO)."""
         return [self._located(r) for r in self.db["recordings"].rows_where(
             "window = ? and kept = 1 and started_at <= ? and ended_at >= ?",
             [window, ended_at, started_at], order_by="started_at")]
 
-    def kept_recordings(self) -> list[dict]:
+    def kept_recordings(self) -> list[Recording]:
         """Every window's kept recordings, oldest first, paths absolute."""
         if not self.db["recordings"].exists():
             return []
@@ -533,18 +568,20 @@ class Store:
 
     def recording_paths(self) -> set[str]:
         """Every recording the database knows (kept or not), paths absolute."""
-        return {self._located(r)["path"] for r in self.db["recordings"].rows_where(select="path")}
+        return {self._found(r["path"]) for r in self.db["recordings"].rows_where(select="path")}
 
-    def _located(self, row: dict) -> dict:
+    def _located(self, row: dict) -> Recording:
+        return _recording({**row, "path": self._found(row["path"])})
+
+    def _found(self, stored: str) -> str:
         """Paths are stored absolute; a relative one (older versions stored them relative to
         where `listen` ran) is looked for beside the database, then in its parent folders."""
-        path = Path(row["path"])
+        path = Path(stored)
         if path.is_absolute():
-            return row
+            return stored
         folder = self.path.resolve().parent
-        found = next((base / path for base in (folder, *folder.parents)
-                      if (base / path).exists()), folder / path)
-        return {**row, "path": str(found)}
+        return str(next((base / path for base in (folder, *folder.parents)
+                         if (base / path).exists()), folder / path))
 
     def recording_expired(self, path: str, reason: str = "expired") -> None:
         """A recording deleted from disk (by retention): its row stays, marked not kept."""
@@ -552,12 +589,12 @@ class Store:
             self.db.execute("update recordings set kept = 0, reason = ? where path = ?",
                             [reason, path])
 
-    def speech_before(self, cutoff: datetime) -> list[dict]:
+    def speech_before(self, cutoff: datetime) -> list[SpokenSession]:
         """Sessions holding speech text heard before `cutoff`: session, window, utterances."""
-        return list(self.db.query(
+        return [SpokenSession(**r) for r in self.db.query(
             "select session, window, count(*) as utterances from utterances where at < ? and "
             "(coalesce(text, '') != '' or coalesce(pinyin, '') != '' or words is not null) "
-            "group by session order by min(at)", [cutoff.isoformat(timespec="milliseconds")]))
+            "group by session order by min(at)", [cutoff.isoformat(timespec="milliseconds")])]
 
     def forget_speech(self, session_id: str, cutoff: datetime) -> int:
         """Delete what was said before `cutoff` in a session (utterance text, pinyin and
@@ -642,20 +679,11 @@ class Store:
         """Store a user (the hash only, never the password); False if the name is taken and
         `replace` is not set."""
         with self._writing("store user"):
-            if not replace and self.user(name) is not None:
+            if not replace and self.account(name) is not None:
                 return False
             self.db["users"].upsert({"name": name, "role": role, "password_hash": password_hash,
                                      "created_at": at.isoformat(timespec="seconds")}, pk="name")
         return True
-
-    def user(self, name: str) -> dict | None:
-        return next(self.db["users"].rows_where("name = ?", [name]), None)
-
-    def users(self) -> list[dict]:
-        if not self.db["users"].exists():  # a database from before the board, read-only
-            return []
-        return list(self.db["users"].rows_where(select="name, role, created_at",
-                                                order_by="name"))
 
     def setting(self, name: str, default: str) -> str:
         """A stored setting, storing `default` the first time (e.g. a generated secret)."""
@@ -672,8 +700,10 @@ class Store:
     def last_light_event(self) -> int:
         return self.db.execute("select coalesce(max(id), 0) from light_events").fetchone()[0]
 
-    def ack_of(self, event_id: int) -> dict | None:
-        return next(self.db["acks"].rows_where("event = ?", [event_id]), None)
+    def ack_of(self, event_id: int) -> Ack | None:
+        row = next(self.db["acks"].rows_where("event = ?", [event_id]), None)
+        return Ack(row["event"], row["window"], row["user"], datetime.fromisoformat(row["at"]),
+                   row["id"]) if row else None
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: a watcher's cue to look again."""
@@ -709,20 +739,20 @@ class Store:
             rows += self.db.query(sql.format(", ".join("?" * len(chunk))), chunk)
         return rows
 
-    def latest_reviews(self, finding_ids: list[str]) -> dict[str, dict]:
+    def latest_reviews(self, finding_ids: list[str]) -> dict[str, Review]:
         """Each finding's latest review (the one that counts), by finding id."""
         if not self.db["reviews"].exists():
             return {}
         rows = self._chunked("select * from reviews where id in (select max(id) from reviews "
                              "where finding in ({}) group by finding)", list(finding_ids))
-        return {r["finding"]: r for r in rows}
+        return {r["finding"]: _review(r) for r in rows}
 
-    def visit_reviews(self, visit_ids: list[str]) -> list[dict]:
+    def visit_reviews(self, visit_ids: list[str]) -> list[Review]:
         """Every review of some visits' findings, oldest first (the history stays)."""
         if not self.db["reviews"].exists():
             return []
-        return sorted(self._chunked("select * from reviews where visit in ({})",
-                                    list(visit_ids)), key=lambda r: r["id"])
+        return sorted((_review(r) for r in self._chunked(
+            "select * from reviews where visit in ({})", list(visit_ids))), key=lambda r: r.id)
 
     def add_finding(self, added: AddedFinding, anchor: datetime) -> AddedFinding:
         """A finding the machine missed; `anchor` is its session's start (for the clock time)."""
@@ -735,11 +765,12 @@ class Store:
                 "added_at": at.isoformat(timespec="milliseconds")}).last_pk
         return replace(added, at=at, id=added_id)
 
-    def added_findings(self, visit_ids: list[str]) -> list[dict]:
+    def added_findings(self, visit_ids: list[str]) -> list[AddedFinding]:
         if not self.db["added_findings"].exists():
             return []
-        return sorted(self._chunked("select * from added_findings where visit in ({})",
-                                    list(visit_ids)), key=lambda r: r["id"])
+        return sorted((_added(r) for r in self._chunked(
+            "select * from added_findings where visit in ({})", list(visit_ids))),
+            key=lambda r: r.id)
 
     def add_appeal(self, appeal: Appeal, visit: str) -> Appeal:
         at = appeal.filed_at or datetime.now().astimezone()
@@ -763,7 +794,7 @@ class Store:
 
     def appeals(self, staff: str | None = None, status: str | None = None,
                 finding_ids: list[str] | None = None, appeal_id: int | None = None
-                ) -> list[dict]:
+                ) -> list[Appeal]:
         """Appeals, newest first, optionally of one staff id, status, findings or one id."""
         if not self.db["appeals"].exists():
             return []
@@ -776,45 +807,45 @@ class Store:
                 return []
             where.append(f"finding in ({', '.join('?' * len(finding_ids))})")
             args += list(finding_ids)
-        return list(self.db["appeals"].rows_where(" and ".join(where), args,
-                                                  order_by="id desc"))
+        return [_appeal(r) for r in self.db["appeals"].rows_where(" and ".join(where), args,
+                                                                  order_by="id desc")]
 
-    def finding_row(self, finding_id: str) -> dict | None:
-        """A machine finding with its visit's window, staff, session and start."""
-        return next(self.db.query(
-            "select f.*, v.window, v.staff, v.started_at as visit_started_at, v.start as "
-            "visit_start from findings f join visits v on f.visit = v.id where f.id = ?",
-            [finding_id]), None)
+    def finding(self, finding_id: str) -> StoredFinding | None:
+        """A machine finding with its visit's window, staff and start."""
+        row = next(self.db.query(f"{_FINDINGS} where f.id = ?", [finding_id]), None)
+        return StoredFinding.from_row(row) if row else None
 
     def unreviewed(self, first: date, last: date, window: str | None = None,
                    staff: str | None = None, rule: str | None = None,
-                   limit: int = 200) -> list[dict]:
+                   limit: int = 200) -> list[StoredFinding]:
         """Live findings nobody has reviewed yet, gravest first, then in time order."""
         where, params = self._live(first, last, window, staff, alias="v")
         if rule is not None:
             where, params = where + " and f.rule = ?", params + [rule]
-        return list(self.db.query(
-            "select f.id, f.visit, f.rule, f.start, f.end, f.at, f.text, f.severity, "
-            "f.detail, v.window, v.staff, v.start as visit_start from findings f "
-            f"join visits v on f.visit = v.id where {where} and not exists "
+        return [StoredFinding.from_row(r) for r in self.db.query(
+            f"{_FINDINGS} where {where} and not exists "
             "(select 1 from reviews r where r.finding = f.id) order by case f.severity "
             "when 'critical' then 0 when 'major' then 1 else 2 end, f.at, f.id limit ?",
-            params + [limit]))
+            params + [limit])]
 
     def session_options(self, session_id: str) -> dict:
         row = self.db.execute("select options from sessions where id = ?",
                               [session_id]).fetchone()
         return json.loads(row[0]) if row and row[0] else {}
 
-    def account(self, name: str) -> dict | None:
-        """A user's row with staff id and disabled flag (never used to show the hash)."""
-        return next(self.db["users"].rows_where("name = ?", [name]), None)
+    def account(self, name: str) -> Account | None:
+        """A user with staff id and disabled flag (the hash only to check a password)."""
+        if not self.db["users"].exists():  # a database from before the board, read-only
+            return None
+        row = next(self.db["users"].rows_where("name = ?", [name]), None)
+        return _account(row) if row else None
 
-    def accounts(self) -> list[dict]:
+    def accounts(self) -> list[Account]:
+        """Every user by name, without the hash (an older database may lack columns)."""
         if not self.db["users"].exists():
             return []
-        return [{k: v for k, v in row.items() if k != "password_hash"}  # an older database
-                for row in self.db["users"].rows_where(order_by="name")]  # may lack columns
+        return [_account({**row, "password_hash": ""})
+                for row in self.db["users"].rows_where(order_by="name")]
 
     def update_account(self, name: str, values: dict) -> bool:
         """Change a user's role, hash, staff id or disabled flag; False if no such user."""
@@ -827,18 +858,19 @@ class Store:
         with self._writing("remove user"):
             return self.db.execute("delete from users where name = ?", [name]).rowcount == 1
 
-    def reviewed_findings(self, since: date | None = None) -> list[dict]:
+    def reviewed_findings(self, since: date | None = None) -> list[ReviewedFinding]:
         """Each reviewed machine finding's rule, phrase (a taboo's lexicon phrase, from the
         hit it came from) and latest decision; findings since a day, if given."""
         if not self.db["reviews"].exists():
             return []
-        return list(self.db.query(
+        return [ReviewedFinding(**r) for r in self.db.query(
             "select f.id, f.rule, min(coalesce(h.phrase, '')) as phrase, r.decision from reviews r "
             "join findings f on f.id = r.finding left join hits h on h.visit = f.visit and "
             "h.kind = f.rule and h.start = f.start where r.id in (select max(id) from reviews "
-            "group by finding) and f.at >= ? group by f.id", [(since or date.min).isoformat()]))
+            "group by finding) and f.at >= ? group by f.id", [(since or date.min).isoformat()])]
 
-    def findings_of(self, visit_ids: list[str]) -> list[dict]:
+    def findings_of(self, visit_ids: list[str]) -> list[StoredFinding]:
         """Every machine finding of some visits (with its deduction), in time order."""
-        return sorted(self._chunked("select * from findings where visit in ({})",
-                                    list(visit_ids)), key=lambda r: (r["visit"], r["start"]))
+        return sorted((StoredFinding.from_row(r) for r in self._chunked(
+            f"{_FINDINGS} where f.visit in ({{}})", list(visit_ids))),
+            key=lambda f: (f.visit, f.start))

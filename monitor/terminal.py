@@ -18,8 +18,7 @@ from . import replay as replays
 from . import sources
 from .errors import AudioError
 from .replay import Clock, Line, Mark, VisitReplay
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, role_label, rule_name, severity_label,
-                         verdict_label)
+from .vocabulary import MACHINE_MARK, MACHINE_NOTE, role_label, rule_name, severity_label
 
 REFRESH_S = 0.04  # a line appears within this (plus a frame) of its start
 
@@ -48,7 +47,7 @@ def line_text(line: Line, origin: float, pinyin: bool = False) -> str:
 
 def header(replay: VisitReplay) -> str:
     return (f"来访 {replay.id} · 窗口 {replay.window or '-'} · 工作人员 {replay.staff or '-'} · "
-            f"得分 {replay.score:.0f} {verdict_label(replay.verdict)}")
+            f"得分 {replay.score:.0f} {replay.verdict_text}")
 
 
 def legend(replay: VisitReplay) -> str | None:

@@ -101,35 +101,31 @@ class Speech:
         return MACHINE_NOTE + (f"；拼音：{self.pinyin}" if self.pinyin else "")
 
 
-def _field(line, name: str):
-    return line.get(name) if isinstance(line, dict) else getattr(line, name, None)
-
-
 def spoken(line) -> Speech:
-    """An utterance (record or stored row) as shown: its characters, else its pinyin."""
-    text, pinyin = _field(line, "text") or "", _field(line, "pinyin") or ""
-    heard_by = _field(line, "heard_by") or ""
+    """An utterance (heard, or read back) as shown: its characters, else its pinyin."""
+    text, pinyin = line.text or "", line.pinyin or ""
+    heard_by = line.heard_by or ""
     return Speech(text or pinyin, pinyin if text else "", heard_by)
 
 
 def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
-    """A finding's quote with how its line was heard: the line (record or row) that holds it,
+    """A finding's quote with how its line was heard: the line (an utterance) that holds it,
     during the finding if one does, else any line spoken during it (the quote is then in
     other words, e.g. toneless pinyin). The pinyin is the quote's own syllables when the
     line has one syllable per character (decoded speech), else the whole line's."""
     if not quote:
         return Speech("")
     holding = [line for line in lines
-               if quote in (_field(line, "text") or "") or quote in (_field(line, "pinyin") or "")]
-    during = [line for line in holding if _field(line, "start") <= end
-              and _field(line, "end") >= start]
+               if quote in (line.text or "") or quote in (line.pinyin or "")]
+    during = [line for line in holding if line.start <= end
+              and line.end >= start]
     if not (during or holding):
-        spoken_then = [line for line in lines if _field(line, "start") <= end
-                       and _field(line, "end") >= start and _field(line, "heard_by")]
-        return Speech(quote, "", _field(spoken_then[0], "heard_by") if spoken_then else "")
+        spoken_then = [line for line in lines if line.start <= end
+                       and line.end >= start and line.heard_by]
+        return Speech(quote, "", spoken_then[0].heard_by if spoken_then else "")
     line = (during or holding)[0]
-    text, pinyin = _field(line, "text") or "", _field(line, "pinyin") or ""
-    heard_by = _field(line, "heard_by") or ""
+    text, pinyin = line.text or "", line.pinyin or ""
+    heard_by = line.heard_by or ""
     if quote not in text:  # the quote is pinyin itself (an old database, a pinyin-only line)
         return Speech(quote, "", heard_by)
     syllables = pinyin.split()

@@ -76,7 +76,7 @@ def test_no_account_change_without_its_audit_row(store, db_path):
     with pytest.raises(StorageError):
         accounts.remove(store, "li", actor="root")
     assert store.account("wang") is None
-    assert store.account("li")["disabled"] == 0
+    assert store.account("li").disabled is False
 
 
 def test_the_cli_adds_disables_resets_and_removes(db_path):

@@ -109,12 +109,12 @@ def exported(hall_db):
 
 
 def _figures(visits, score_avg, passed, warned, failed, greeted, farewelled, questions,
-             answered, taboo, findings, greeting_rate, answer_rate, farewell_rate):
+             answered, taboo, findings, greeting_rate, answer_rate, farewell_rate, provisional=0):
     return {"visits": visits, "score_avg": score_avg, "pass": passed, "warn": warned,
             "fail": failed, "greeting_rate": greeting_rate, "answer_rate": answer_rate,
             "farewell_rate": farewell_rate, "taboo_incidents": taboo, "findings": findings,
             "greeted": greeted, "farewelled": farewelled, "questions": questions,
-            "answered": answered}
+            "answered": answered, "provisional": provisional}
 
 
 EMPTY = _figures(0, None, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, None, None)

@@ -82,7 +82,7 @@ def test_relative_paths_of_older_rows_are_found_beside_the_database(tmp_path):
     store.save_recording(Recording("reports/recordings/W1/2026-11-01/W1-090000.flac", "W1", at,
                                    at + timedelta(minutes=5), True, "all"))
     found = store.recordings_over("W1", at.isoformat(), (at + timedelta(minutes=1)).isoformat())
-    assert [Path(r["path"]) for r in found] == [audio]
+    assert [Path(r.path) for r in found] == [audio]
 
 
 def _play(db: Path, at: str) -> None:

@@ -73,7 +73,7 @@ def visits(store, scorer, tmp_path):
 
 
 def finding(store, visit_id, rule) -> str:
-    return next(f["id"] for f in store.visit_findings(visit_id) if f["rule"] == rule)
+    return next(f.id for f in store.visit_findings(visit_id) if f.rule == rule)
 
 
 def test_a_dismissed_finding_no_longer_counts_and_the_machines_result_stays(store, visits):
@@ -89,7 +89,7 @@ def test_a_dismissed_finding_no_longer_counts_and_the_machines_result_stays(stor
     review.review(store, finding(store, ungreeted, "answer"), "dismiss", "customer", "zhang")
     assert (review.effective(store, ungreeted).score, review.effective(store, ungreeted).verdict
             ) == (100.0, "pass")
-    assert store.visit(ungreeted)["score"] == 65.0  # nothing changed in place
+    assert store.visit(ungreeted).score == 65.0  # nothing changed in place
     assert len(store.visit_findings(ungreeted)) == 2
     audit = store.audit(action="review")
     assert [(a.actor, a.detail) for a in audit] == [("zhang", "dismiss misheard"),
@@ -103,7 +103,7 @@ def test_a_later_review_supersedes_and_both_stay(store, visits):
     review.review(store, greeting, "confirm", "other", "wang", note="复核后确认")
     assert review.effective(store, visits["ungreeted"]).score == 65.0
     history = store.visit_reviews([visits["ungreeted"]])
-    assert [(r["decision"], r["actor"]) for r in history] == [("dismiss", "zhang"),
+    assert [(r.decision, r.actor) for r in history] == [("dismiss", "zhang"),
                                                              ("confirm", "wang")]
 
 
@@ -142,7 +142,7 @@ def test_a_missed_finding_added_by_hand_counts(store, visits):
     assert (review.effective(store, good).score, review.effective(store, good).verdict) == (
         0.0, "fail")
     row = store.added_findings([good])[0]
-    assert row["at"].startswith("2026-11-20T09:00:10")
+    assert row.finding_at.startswith("2026-11-20T09:00:10")
     with pytest.raises(ReviewError, match="时间须在"):
         review.add_missed(store, good, "please", "minor", 999.0, "zhang")
     with pytest.raises(ReviewError, match="rule 'rude'"):
@@ -165,20 +165,20 @@ def test_staff_appeal_their_own_findings_and_someone_else_decides(store, visits)
     with pytest.raises(ReviewError, match="已经处理"):
         review.decide(store, filed.id, "upheld", "zhang", None)
     row = store.appeals(staff="S12")[0]
-    assert (row["status"], row["decided_by"], row["decision_note"]) == (
+    assert (row.status, row.decided_by, row.decision_note) == (
         "overturned", "zhang", "录音确有问候")
     assert [a.action for a in store.audit()] == ["appeal", "decision"]
 
 
 def test_the_queue_shows_unreviewed_findings_gravest_first(store, visits):
     queue = store.unreviewed(DAY, DAY)
-    assert queue[0]["severity"] == "critical" and queue[0]["rule"] == "taboo"
-    severities = [r["severity"] for r in queue]
+    assert queue[0].severity == "critical" and queue[0].rule == "taboo"
+    severities = [r.severity for r in queue]
     assert severities == sorted(severities, key=["critical", "major", "minor"].index)
-    review.review(store, queue[0]["id"], "confirm", "other", "zhang")
-    assert queue[0]["id"] not in {r["id"] for r in store.unreviewed(DAY, DAY)}
-    assert {r["staff"] for r in store.unreviewed(DAY, DAY, staff="S12")} == {"S12"}
-    assert {r["rule"] for r in store.unreviewed(DAY, DAY, rule="greeting")} == {"greeting"}
+    review.review(store, queue[0].id, "confirm", "other", "zhang")
+    assert queue[0].id not in {r.id for r in store.unreviewed(DAY, DAY)}
+    assert {r.staff for r in store.unreviewed(DAY, DAY, staff="S12")} == {"S12"}
+    assert {r.rule for r in store.unreviewed(DAY, DAY, rule="greeting")} == {"greeting"}
 
 
 def test_the_report_uses_reviewed_figures(store, visits):
@@ -197,7 +197,7 @@ def test_the_report_uses_reviewed_figures(store, visits):
     tallies = {(t.rule, t.window): t for t in review.tallies(store, DAY, DAY)}
     assert tallies[("greeting", "W02")].dismissed == 1
     assert tallies[("please", "W01")].added == 1
-    assert store.visit(visits["ungreeted"])["verdict"] == "warn"  # the automatic result stays
+    assert store.visit(visits["ungreeted"]).verdict == "warn"  # the automatic result stays
 
 
 def test_the_report_shows_what_reviews_changed(store, visits, tmp_path):
@@ -227,7 +227,7 @@ def test_precision_per_rule_and_phrase_from_reviews(store, visits):
     review.decide(store, filed.id, "overturned", "zhang", None)
     rows = {(p.rule, p.phrase): p for p in review.precision(store)}
     phrase = next(k[1] for k in rows if k[0] == "taboo")
-    assert phrase and phrase in store.finding_row(taboo)["detail"]  # the lexicon's phrase
+    assert phrase and phrase in store.finding(taboo).detail  # the lexicon's phrase
     assert (rows[("taboo", phrase)].confirmed, rows[("taboo", phrase)].dismissed) == (0, 1)
     assert rows[("greeting", "")].precision == 1.0
     assert rows[("answer", "")].dismissed == 1  # overturned on appeal

@@ -145,7 +145,7 @@ def test_nobody_decides_their_own_appeal(app, store, visits):
     token = login(client, "chen")
     response = client.post(f"/appeals/{filed.id}", data={"status": "overturned", "csrf": token})
     assert response.status_code == 409 and "不能处理自己的申诉" in response.text
-    assert store.appeals()[0]["status"] == "open"
+    assert store.appeals()[0].status == "open"
 
 
 def test_the_audit_page_and_export(client, store, visits):
@@ -171,7 +171,7 @@ def test_accounts_page_admin_manages_and_everyone_changes_their_password(app, st
     assert admin.post("/users", data={"action": "add", "name": "wang", "role": "staff",
                                       "staff": "S20", "password": PASSWORD,
                                       "csrf": token}).status_code == 302
-    assert store.account("wang")["staff"] == "S20"
+    assert store.account("wang").staff == "S20"
     view_token = login(viewer, "li")
     assert "全部账号" not in viewer.get("/users").text
     assert viewer.post("/users", data={"action": "disable", "name": "wang",

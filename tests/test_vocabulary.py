@@ -24,7 +24,7 @@ def test_decoded_speech_is_marked_and_keeps_its_pinyin():
     said = spoken(heard)
     assert said.machine and said.pinyin == "nǐ fán bù fán"
     assert said.title == "由语音自动识别，可能有误；拼音：nǐ fán bù fán"
-    only_pinyin = spoken({"text": "", "pinyin": "nín hǎo", "heard_by": "sherpa"})
+    only_pinyin = spoken(Utterance(0, 1, "staff", "", pinyin="nín hǎo", heard_by="sherpa"))
     assert (only_pinyin.text, only_pinyin.pinyin) == ("nín hǎo", "")  # shown as it is
 
 

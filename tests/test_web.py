@@ -77,8 +77,8 @@ def ack(client, event_id, token, **headers):
 
 
 def test_passwords_are_stored_hashed(store, db_path, run):
-    row = store.user("zhang")
-    assert PASSWORD not in row["password_hash"] and row["password_hash"].startswith("scrypt:")
+    account = store.account("zhang")
+    assert PASSWORD not in account.password_hash and account.password_hash.startswith("scrypt:")
     assert authenticate(store, "zhang", PASSWORD).role == "supervisor"
     assert authenticate(store, "zhang", PASSWORD + "x") is None
     assert authenticate(store, "nobody", PASSWORD) is None
@@ -131,7 +131,7 @@ def test_acknowledge_once_then_replay_is_refused(client, store, red):
     assert response.json["acknowledged"] == red.id
     assert response.json["window"]["ack"].startswith("已由 zhang 于")
     assert response.json["window"]["ackable"] is False
-    assert store.ack_of(red.id)["user"] == "zhang"
+    assert store.ack_of(red.id).user == "zhang"
     replay = ack(client, red.id, token)
     assert replay.status_code == 409 and replay.json["error"] == "已由 zhang 确认过"
     assert len(list(store.db["acks"].rows)) == 1

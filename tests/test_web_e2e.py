@@ -140,7 +140,7 @@ def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, bro
     assert stored[3] == ("red", after_ack)  # what the state machine said on its next tick
     assert stored[-1][1] == "off"
     red_id = store.light_events(window="W03")[2].id
-    assert store.ack_of(red_id)["user"] == "zhang"
+    assert store.ack_of(red_id).user == "zhang"
 
     escaped = hall.locator('[data-tile][data-window="W09"] .cause')
     expect(escaped).to_have_text("缺“请”字：<img src=x onerror=alert(1)><script>alert(2)</script>")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import datetime
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from .. import liveness
-from ..alerts import event_json
 from ..privacy import mask
+from ..stored import as_json
 from ..vocabulary import INTERRUPTED_LABEL, liveness_label
 from .common import WebContext, client, not_after, refuse, role_required, wants_json
 from .hub import BACKLOG_LIMIT, Hub, stream
@@ -107,11 +108,10 @@ def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
         rows = []
         for event in store.light_events(after=after, window=request.args.get("window"))[:limit]:
             ack = store.ack_of(event.id) if event.state == "red" else None
-            rows.append({**event_json(event), "at": not_after(event.at, now).isoformat(
-                timespec="milliseconds"), "quote": mask(event.quote),
-                "detail": mask(event.detail),
-                "acknowledged_by": ack["user"] if ack else None,
-                "acknowledged_at": ack["at"] if ack else None})
+            rows.append({**as_json(replace(event, at=not_after(event.at, now))),
+                         "quote": mask(event.quote), "detail": mask(event.detail),
+                         "acknowledged_by": ack.user if ack else None,
+                         "acknowledged_at": as_json(ack)["at"] if ack else None})
         return ctx.json_response({"events": rows,
                                   "last_event": rows[-1]["id"] if rows else after})
 
@@ -146,7 +146,7 @@ def _acknowledge(ctx: WebContext, lock: threading.Lock, event_id: int | None):
         done = store.acknowledge(event.id, g.user.name, datetime.now().astimezone())
     if not done:
         already = store.ack_of(event.id)
-        return refuse(409, f"已由 {already['user']} 确认过" if already
+        return refuse(409, f"已由 {already.user} 确认过" if already
                       else "这不是红灯，无需确认")
     ctx.audit("ack", f"light event {event.id}", f"window {event.window}")
     log.info("%s acknowledged red light %d at window %s", g.user.name, event.id, event.window)

@@ -158,10 +158,6 @@ def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
     return bool(name) and name.lower() in {h.lower().strip("[]") for h in LOCAL_HOSTS + allowed}
 
 
-def clock(iso: str | None) -> str:
-    return iso[11:19] if iso else ""
-
-
 def not_after(moment: datetime, now: datetime) -> datetime:
     """A time as the board shows it: never later than now (a monitor at --speed 5 writes
     times ahead of the clock)."""

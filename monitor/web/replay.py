@@ -23,6 +23,7 @@ from ..lexicon import Lexicon
 from ..terminal import clock_text
 from ..vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
                          verdict_label)
+from ..stored import StoredVisit
 from .common import WebContext
 
 # The lexicon kinds whose phrases would have kept a rule (for a taboo: what to say instead).
@@ -70,7 +71,8 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
     return {
         "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
         "staff": staff or "-", "score": f"{visit.score:.0f}",
-        "verdict": verdict_label(visit.verdict), "verdict_id": visit.verdict,
+        "verdict": visit.verdict_text, "verdict_id": visit.verdict,
+        "provisional": visit.provisional,
         "duration": round(duration, 3), "length": clock_text(duration),
         "lines": lines, "findings": findings,
         "machine": any(line["mark"] for line in lines), "pinyin": any(l["pinyin"] for l in lines),
@@ -107,27 +109,27 @@ class _Visits:
         piece = replays.clip(source, start, end, customer)
         return (piece.start, piece.wav()) if piece else None
 
-    def visit_wav(self, visit_id: str, row: dict, how: replays.Anonymise | None):
-        source = replays.recording(self.ctx.store(), visit_id)
+    def visit_wav(self, visit: StoredVisit, how: replays.Anonymise | None):
+        source = replays.recording(self.ctx.store(), visit.id)
         if source is None:
             return None, None
-        return source, self.wav(source, row["start"], row["end"],
+        return source, self.wav(source, visit.start, visit.end,
                                 how.customer if how else "keep")
 
-    def access(self, visit_id: str) -> tuple[dict | None, replays.Anonymise | None,
+    def access(self, visit_id: str) -> tuple[StoredVisit | None, replays.Anonymise | None,
                                              Response | None]:
-        """The visit row and how this user may see it, or the refusal."""
+        """The visit and how this user may see it, or the refusal."""
         refuse, store = self.ctx.refuse, self.ctx.store()
         if g.user is None:
             if request.method == "GET" and "/audio" not in request.path:
                 return None, None, redirect(url_for("auth.login", next=request.full_path))
             return None, None, refuse(401, "请先登录")
-        row = store.visit(visit_id)
+        visit = store.visit(visit_id)
         # a viewer sees training visits only, and cannot tell another visit from none
-        if row is None or not _supervisor() and not store.visit_tags(visit_id):
+        if visit is None or not _supervisor() and not store.visit_tags(visit_id):
             return None, None, refuse(404, f"没有编号为 {visit_id} 的来访记录")
         training = request.args.get("training") == "1" or not _supervisor()
-        return row, self.ctx.hall.training if training else None, None
+        return visit, self.ctx.hall.training if training else None, None
 
 
 def pages(ctx: WebContext) -> Blueprint:
@@ -143,14 +145,14 @@ def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
 
     @bp.get("/replay/<visit_id>")
     def replay_page(visit_id: str):
-        row, how, refusal = visits.access(visit_id)
+        stored, how, refusal = visits.access(visit_id)
         if refusal is not None:
             return refusal
         visit = replays.load(store(), visit_id, how)
-        view = page_view(visit, ctx.hall, how, visits.lexicon_of(row["profile"]))
+        view = page_view(visit, ctx.hall, how, visits.lexicon_of(stored.profile))
         audio, note = None, "这次来访没有保存录音：按“播放”按时间逐句回看文字记录。"
         try:
-            source, clip = visits.visit_wav(visit_id, row, how)
+            source, clip = visits.visit_wav(stored, how)
             if clip is not None:
                 audio, note = {"offset": round(clip[0] - visit.start, 4)}, ""
             elif source is not None:
@@ -162,16 +164,16 @@ def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
             "replay.html", view=view, audio=audio, note=note, training=how is not None,
             audio_url=url_for(".replay_audio", visit_id=visit_id, **query),
             tags=store().visit_tags(visit_id),
-            all_tags=sorted({r["tag"] for r in store().training()}),
+            all_tags=sorted({entry.tag for entry in store().training()}),
             may_edit=_supervisor(), query=query, user=g.user)
 
     @bp.get("/replay/<visit_id>/audio")
     def replay_audio(visit_id: str):
-        row, how, refusal = visits.access(visit_id)
+        stored, how, refusal = visits.access(visit_id)
         if refusal is not None:
             return refusal
         try:
-            _, clip = visits.visit_wav(visit_id, row, how)
+            _, clip = visits.visit_wav(stored, how)
         except CourtesyError as exc:
             return refuse(404, f"录音无法读取：{exc}")
         if clip is None:
@@ -211,14 +213,14 @@ def _training_routes(bp: Blueprint, ctx: WebContext) -> None:
         if g.user is None:
             return redirect(url_for("auth.login", next=request.full_path))
         show_staff = hall.training.staff_names
-        rows = sorted(store().training(), key=lambda r: r["tag"])
+        entries = sorted(store().training(), key=lambda e: e.tag)
         collections = [(tag, [{
-            "visit": r["visit"], "note": replays.anonymised_text(r["note"] or "", hall.training),
-            "window": hall.window_name(r["window"]) or r["window"] or "-",
-            "staff": (hall.staff_name(r["staff"]) or r["staff"] or "-") if show_staff else "",
-            "at": (r["started_at"] or "")[:16].replace("T", " "),
-            "score": f"{r['score']:.0f}", "verdict": verdict_label(r["verdict"]),
-            "verdict_id": r["verdict"],
-        } for r in group]) for tag, group in groupby(rows, key=lambda r: r["tag"])]
+            "visit": e.visit, "note": replays.anonymised_text(e.note, hall.training),
+            "window": hall.window_name(e.window) or e.window or "-",
+            "staff": (hall.staff_name(e.staff) or e.staff or "-") if show_staff else "",
+            "at": e.started_at[:16].replace("T", " "),
+            "score": f"{e.score:.0f}", "verdict": verdict_label(e.verdict, e.provisional),
+            "verdict_id": e.verdict,
+        } for e in group]) for tag, group in groupby(entries, key=lambda e: e.tag)]
         return render_template("training.html", collections=collections, user=g.user,
                                show_staff=show_staff)

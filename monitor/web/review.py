@@ -13,7 +13,7 @@ import io
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
@@ -21,7 +21,9 @@ from .. import accounts, audit, review
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
 from ..privacy import mask
+from ..records import Appeal
 from ..storage import Store
+from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS,
@@ -41,98 +43,103 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _lines(rows: list[dict], start: float, end: float) -> list[dict]:
+def _lines(lines: list[StoredUtterance], start: float, end: float) -> list[dict]:
     """The transcript around a moment, masked."""
-    return [{"at": (r["at"] or "")[11:19], "who": role_label(r["role"]), "role": r["role"],
-             "text": mask(spoken(r).text)}
-            for r in rows if r["end"] >= start - CONTEXT_S and r["start"] <= end + CONTEXT_S]
+    return [{"at": u.at[11:19], "who": role_label(u.role), "role": u.role,
+             "text": mask(spoken(u).text)}
+            for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
 
 
-def finding_view(row: dict, hall: Hall, lines: list[dict]) -> dict:
+def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance]) -> dict:
     """A finding as a review row: rule, norm, quote (masked), the stretch to replay."""
-    offset = max(0.0, row["start"] - row["visit_start"])
-    quote = quoted(row["text"] or "", row["start"], row["end"], lines)
+    offset = max(0.0, found.start - found.visit_start)
+    quote = quoted(found.text, found.start, found.end, lines)
     return {
-        "id": row["id"], "visit": row["visit"], "at": (row["at"] or "")[11:19],
-        "day": (row["at"] or "")[:10], "window": hall.window_name(row["window"]) or row["window"],
-        "staff": hall.staff_name(row["staff"]) or row["staff"], "rule": row["rule"],
-        "label": rule_name(row["rule"]), "norm": rule_norm(row["rule"]),
-        "severity": row["severity"], "severity_label": severity_label(row["severity"]),
-        "quote": mask(quote.text), "detail": mask(row["detail"] or ""),
+        "id": found.id, "visit": found.visit, "at": found.at[11:19],
+        "day": found.at[:10], "window": hall.window_name(found.window) or found.window,
+        "staff": hall.staff_name(found.staff) or found.staff, "rule": found.rule,
+        "label": rule_name(found.rule), "norm": rule_norm(found.rule),
+        "severity": found.severity, "severity_label": severity_label(found.severity),
+        "quote": mask(quote.text), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
-        "context": _lines(lines, row["start"], row["end"]),
+        "context": _lines(lines, found.start, found.end),
     }
 
 
 def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
                rule: str | None) -> list[dict]:
-    rows = store.unreviewed(day, day, window, staff, rule, QUEUE_LIMIT)
-    lines_of: dict[str, list[dict]] = defaultdict(list)
-    for line in store.visit_utterances(sorted({r["visit"] for r in rows})):
-        lines_of[line["visit"]].append(line)
-    return [finding_view(r, hall, lines_of[r["visit"]]) for r in rows]
+    queue = store.unreviewed(day, day, window, staff, rule, QUEUE_LIMIT)
+    lines_of: dict[str, list[StoredUtterance]] = defaultdict(list)
+    for line in store.visit_utterances(sorted({f.visit for f in queue})):
+        lines_of[line.visit].append(line)
+    return [finding_view(f, hall, lines_of[f.visit]) for f in queue]
 
 
-def visit_view(store: Store, hall: Hall, visit: dict) -> dict:
+def _minute(at: datetime | None) -> str:
+    return f"{at:%Y-%m-%d %H:%M}" if at else ""
+
+
+def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     """A visit with its effective result and each finding's review and appeal state."""
-    result = review.effective(store, visit["id"])
-    machine = store.visit_findings(visit["id"])
-    latest = store.latest_reviews([f["id"] for f in machine])
-    appeals = {}
-    for row in store.appeals(finding_ids=[f["id"] for f in machine]):
-        appeals.setdefault(row["finding"], row)  # newest first
+    result = review.effective(store, visit.id)
+    machine = store.visit_findings(visit.id)
+    latest = store.latest_reviews([f.id for f in machine])
+    appeals: dict[str, Appeal] = {}
+    for contested in store.appeals(finding_ids=[f.id for f in machine]):
+        appeals.setdefault(contested.finding, contested)  # newest first
     findings = [{
-        "id": f["id"], "label": rule_name(f["rule"]), "norm": rule_norm(f["rule"]),
-        "severity": f["severity"], "severity_label": severity_label(f["severity"]),
-        "at": clock_text(max(0.0, f["start"] - visit["start"])), "quote": mask(f["text"] or ""),
-        "counts": f["id"] not in result.dismissed,
-        "review": DECISION_LABELS[latest[f["id"]]["decision"]] + "（"
-        + REVIEW_REASONS[latest[f["id"]]["reason"]] + "）" if f["id"] in latest else "",
-        "appeal": _appeal_view(appeals[f["id"]]) if f["id"] in appeals else None,
+        "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
+        "severity": f.severity, "severity_label": severity_label(f.severity),
+        "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
+        "counts": f.id not in result.dismissed,
+        "review": DECISION_LABELS[latest[f.id].decision] + "（"
+        + REVIEW_REASONS[latest[f.id].reason] + "）" if f.id in latest else "",
+        "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
-        "id": f"{review.ADDED_PREFIX}{a['id']}", "label": rule_name(a["rule"]),
-        "norm": rule_norm(a["rule"]), "severity": a["severity"],
-        "severity_label": severity_label(a["severity"]),
-        "at": clock_text(max(0.0, a["start"] - visit["start"])), "quote": "",
-        "counts": True, "review": f"人工补录（{a['actor']}）" + (
-            f"：{mask(a['note'])}" if a["note"] else ""), "appeal": None,
-    } for a in store.added_findings([visit["id"]])]
+        "id": a.finding_id, "label": rule_name(a.rule),
+        "norm": rule_norm(a.rule), "severity": a.severity,
+        "severity_label": severity_label(a.severity),
+        "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
+        "counts": True, "review": f"人工补录（{a.actor}）" + (
+            f"：{mask(a.note)}" if a.note else ""), "appeal": None,
+    } for a in store.added_findings([visit.id])]
     return {
-        "id": visit["id"], "at": (visit["started_at"] or "")[:16].replace("T", " "),
-        "window": hall.window_name(visit["window"]) or visit["window"],
-        "staff": hall.staff_name(visit["staff"]) or visit["staff"],
-        "score": f"{result.score:.0f}", "verdict": verdict_label(result.verdict),
+        "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
+        "window": hall.window_name(visit.window) or visit.window,
+        "staff": hall.staff_name(visit.staff) or visit.staff,
+        "score": f"{result.score:.0f}",
+        "verdict": verdict_label(result.verdict, visit.provisional),
         "verdict_id": result.verdict, "automatic": f"{result.automatic_score:.0f}",
-        "changed": result.score != result.automatic_score,
-        "length": round(visit["end"] - visit["start"]), "findings": findings,
+        "changed": result.score != result.automatic_score, "provisional": visit.provisional,
+        "length": round(visit.end - visit.start), "findings": findings,
     }
 
 
-def _appeal_view(row: dict) -> dict:
-    return {"id": row["id"], "status": row["status"], "label": APPEAL_LABELS[row["status"]],
-            "reason": mask(row["reason"] or ""), "actor": row["actor"],
-            "filed_at": (row["filed_at"] or "")[:16].replace("T", " "),
-            "decided_by": row["decided_by"], "note": mask(row["decision_note"] or ""),
-            "decided_at": (row["decided_at"] or "")[:16].replace("T", " ")}
+def _appeal_view(contested: Appeal) -> dict:
+    return {"id": contested.id, "status": contested.status,
+            "label": APPEAL_LABELS[contested.status], "reason": mask(contested.reason),
+            "actor": contested.actor, "filed_at": _minute(contested.filed_at),
+            "decided_by": contested.decided_by, "note": mask(contested.decision_note),
+            "decided_at": _minute(contested.decided_at)}
 
 
 def appeals_view(store: Store, hall: Hall) -> list[dict]:
     """Every appeal, open ones first, with the finding it contests."""
-    rows = sorted(store.appeals(), key=lambda r: (r["status"] != "open", -r["id"]))
     out = []
-    for row in rows:
-        finding = store.finding_row(row["finding"])
-        if finding is None:  # its session was scored again since: the appeal stays listed
-            finding = {"rule": "", "severity": "", "text": "", "start": 0.0, "visit_start": 0.0,
-                       "window": None, "staff": row["staff"]}
-        out.append({**_appeal_view(row), "finding": row["finding"], "visit": row["visit"],
-                    "label": rule_name(finding["rule"]), "norm": rule_norm(finding["rule"]),
-                    "severity_label": severity_label(finding["severity"]),
-                    "quote": mask(finding["text"] or ""),
-                    "t": round(max(0.0, finding["start"] - finding["visit_start"]), 1),
-                    "staff": hall.staff_name(row["staff"]) or row["staff"],
-                    "status_label": APPEAL_LABELS[row["status"]]})
+    for contested in sorted(store.appeals(), key=lambda a: (a.status != "open", -a.id)):
+        found = store.finding(contested.finding)
+        if found is None:  # its session was scored again since: the appeal stays listed
+            found = StoredFinding(contested.finding, "", contested.visit, "", 0.0, 0.0, "", "",
+                                  "", staff=contested.staff)
+        out.append({**_appeal_view(contested), "finding": contested.finding,
+                    "visit": contested.visit, "label": rule_name(found.rule),
+                    "norm": rule_norm(found.rule),
+                    "severity_label": severity_label(found.severity),
+                    "quote": mask(found.text),
+                    "t": round(max(0.0, found.start - found.visit_start), 1),
+                    "staff": hall.staff_name(contested.staff) or contested.staff,
+                    "status_label": APPEAL_LABELS[contested.status]})
     return out
 
 
@@ -212,8 +219,8 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         n = max(1, min(request.args.get("n", 5, type=int) or 5, SAMPLE_MAX))
         visits = store().live_visits(day, day)
         drawn = random.SystemRandom().sample(visits, min(n, len(visits)))
-        chosen = sorted(drawn, key=lambda v: v["started_at"])
-        views = [visit_view(store(), hall, store().visit(v["id"])) for v in chosen]
+        chosen = sorted(drawn, key=lambda v: v.started_at)
+        views = [visit_view(store(), hall, v) for v in chosen]
         return render_template("review_sample.html", visits=views, day=day, n=n, user=g.user,
                                rules=RULES, severities=SEVERITIES, total=len(visits),
                                severity_label=severity_label, back=request.full_path)
@@ -260,7 +267,7 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
         last = _day(request.args.get("to"), date.today())
         first = _day(request.args.get("from"), last - timedelta(days=ME_DAYS - 1))
         rows = store().live_visits(first, last, staff=g.user.staff)
-        views = [visit_view(store(), hall, store().visit(v["id"])) for v in reversed(rows)]
+        views = [visit_view(store(), hall, v) for v in reversed(rows)]
         scores = [float(v["score"]) for v in views]
         return render_template("me.html", visits=views, first=first, last=last, user=g.user,
                                average=f"{sum(scores) / len(scores):.1f}" if scores else "-",
@@ -319,7 +326,7 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
         if refusal:
             return refusal
         chosen = query()
-        rows = [audit.as_dict(e) for e in reversed(audit.entries(store(), **chosen))]
+        rows = list(reversed(audit.entries(store(), **chosen)))
         return render_template("audit.html", rows=rows, chosen=chosen, user=g.user,
                                args=request.args.to_dict())
 

@@ -17,10 +17,11 @@ from ..config import Hall
 from ..privacy import mask
 from ..records import Heartbeat, LightEvent
 from ..storage import Store
+from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, SEVERITIES, Speech, liveness_label,
                           quoted, rule_name, rule_prompt, severity_label, state_label,
                           verdict_label)
-from .common import clock, not_after
+from .common import not_after
 
 
 def _shown(speech: Speech) -> Speech:
@@ -28,31 +29,31 @@ def _shown(speech: Speech) -> Speech:
     return Speech(mask(speech.text), mask(speech.pinyin), speech.heard_by)
 
 
-def _gravest(findings: list[dict], shown: int) -> list[dict]:
+def _gravest(findings: list[StoredFinding], shown: int) -> list[StoredFinding]:
     """The `shown` gravest findings (by severity, then time), in the order they happened:
     two minor ones never push a major one off the tile."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
-    kept = sorted(findings, key=lambda f: (rank.get(f["severity"], len(rank)), f["at"] or ""))
-    return sorted(kept[:shown], key=lambda f: f["at"] or "")
+    kept = sorted(findings, key=lambda f: (rank.get(f.severity, len(rank)), f.at))
+    return sorted(kept[:shown], key=lambda f: f.at)
 
 
-def _finding_view(row: dict, lines: list[dict], now: datetime) -> dict:
-    said = _shown(quoted(row["text"] or "", row["start"], row["end"], lines)
-                  if row["text"] else Speech(row["detail"] or ""))
-    at = f"{not_after(datetime.fromisoformat(row['at']), now):%H:%M:%S}" if row["at"] else ""
-    return {"severity": row["severity"],
-            "text": (f"{at} {rule_name(row['rule'])}"
-                     f"（{severity_label(row['severity'])}）{'：' + said.text if said.text else ''}"),
+def _finding_view(found: StoredFinding, lines: list[StoredUtterance], now: datetime) -> dict:
+    said = _shown(quoted(found.text, found.start, found.end, lines)
+                  if found.text else Speech(found.detail))
+    at = f"{not_after(datetime.fromisoformat(found.at), now):%H:%M:%S}" if found.at else ""
+    return {"severity": found.severity,
+            "text": (f"{at} {rule_name(found.rule)}"
+                     f"（{severity_label(found.severity)}）{'：' + said.text if said.text else ''}"),
             "mark": MACHINE_MARK if said.machine else "", "title": said.title}
 
 
-def _visit_text(visit: dict | None, state: str, now: datetime) -> str:
+def _visit_text(visit: StoredVisit | None, state: str, now: datetime) -> str:
     if not visit:
         return ""
     who = "上一位" if state == "off" else "当前"
-    started = not_after(datetime.fromisoformat(visit["started_at"]), now)
-    return (f"{who}顾客 {started:%H:%M:%S} 起 · {visit['score']:.0f} 分 · "
-            f"{verdict_label(visit['verdict'])}")
+    started = not_after(datetime.fromisoformat(visit.started_at), now)
+    return (f"{who}顾客 {started:%H:%M:%S} 起 · {visit.score:.0f} 分 · "
+            f"{verdict_label(visit.verdict, visit.provisional)}")
 
 
 def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3,
@@ -85,7 +86,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3,
         "cause_title": said.title if event.rule else "",
         "prompt": rule_prompt(event.rule) if event.state in ("yellow", "red") else "",
         "ackable": event.state == "red" and ack is None and bool(event.id),
-        "ack": f"已由 {ack['user']} 于 {clock(ack['at'])} 确认，灯将按规则恢复" if ack else "",
+        "ack": f"已由 {ack.user} 于 {ack.at:%H:%M:%S} 确认，灯将按规则恢复" if ack else "",
         "visit": event.visit or "", "visit_text": _visit_text(visit, event.state, now),
         "replay": f"/replay/{url_quote(event.visit, safe='')}" if event.visit else "",
         "findings": [_finding_view(f, lines, now) for f in findings],
