@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import typing
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
