@@ -395,6 +395,13 @@ def test_central_options_are_checked_key_by_key():
                                   "hall.toml")
     ok = CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1"}, "hall.toml")
     assert ok.mqtt_user == "h1" and ok.ship_audio is False
+    assert ok.board_events == "sqlite"
+    with pytest.raises(InputError, match="field 'central.board_events'"):
+        CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1",
+                                   "board_events": "kafka"}, "hall.toml")
+    with pytest.raises(InputError, match="field 'central.mqtt_url'"):
+        CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1",
+                                   "board_events": "mqtt"}, "hall.toml")
 
 
 def test_city_board_shows_each_hall_live_and_drills_down(scorer, clean, broker, tmp_path):
@@ -434,3 +441,67 @@ def test_city_board_shows_each_hall_live_and_drills_down(scorer, clean, broker, 
         time.sleep(0.1)
     app.extensions["city_board"].close()
     store.close()
+
+
+def _tile(client, window: str) -> dict | None:
+    return next((v for v in client.get("/api/lights").json["windows"] if v["window"] == window),
+                None)
+
+
+def _until(check, within_s: float, what: str):
+    deadline = time.monotonic() + within_s
+    while not (found := check()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return found
+
+
+def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, tmp_path):
+    from monitor.central.mqtt import MqttDriver
+    from monitor.config import Hall
+    from monitor.records import LightEvent
+    from monitor.web import WebOptions, create_app
+
+    db = tmp_path / "hall.db"
+    Store(db).close()
+    hall = Hall(central={"url": "postgresql://hall_a:pw@127.0.0.1:9/none", "hall": "hall_a",
+                         "mqtt_url": broker.url, "mqtt_password": HALLS["hall_a"],
+                         "board_events": "mqtt"})
+    app = create_app(db, WebOptions(poll_s=0.02, live_s=0.2, heartbeat_s=0.2), hall)
+    hub, client = app.extensions["courtesy_hub"], app.test_client()
+    subscriber = hub.subscribe()  # the SSE stream's subscription
+    driver = MqttDriver(broker.url, "hall_a", password=HALLS["hall_a"], heartbeat_s=0.5,
+                        timeout_s=0.5)
+    try:
+        assert hub.events.ready.wait(10)
+        sent = time.monotonic()
+        driver.show(LightEvent("W05", "yellow", "green", datetime.now().astimezone(),
+                               "no_greeting", "minor", visit="v1", id=41))
+        _until(lambda: (_tile(client, "W05") or {}).get("state") == "yellow", 2.0,
+               "the light change on the board within 2 s")
+        assert time.monotonic() - sent < 2.0
+        batch = subscriber.queue.get(timeout=2)
+        assert [m.event_id for m in batch] == [41] and '"state":"yellow"' in batch[0].text
+        assert client.get("/api/events?after=0").json["events"][0]["id"] == 41
+        assert Store(db).light_events() == []  # never in SQLite: it came from the broker
+        _until(lambda: _tile(client, "W05")["live"] is True, 3.0, "the driver's heartbeat")
+        broker.stop()  # restarted under the board: it must come back by itself
+        time.sleep(1.0)
+        broker.start()
+        red = LightEvent("W05", "red", "yellow", datetime.now().astimezone(), "taboo",
+                         "critical", visit="v1", id=42)
+        _until(lambda: _shown(driver, red), 20.0, "the driver reconnected")
+        _until(lambda: (_tile(client, "W05") or {}).get("state") == "red", 10.0,
+               "the board resubscribed after the broker's restart")
+        assert [e.id for e in hub.events.light_events()] == [41, 42]  # once each
+    finally:
+        driver.close()
+        hub.stop()
+
+
+def _shown(driver, event) -> bool:
+    try:
+        driver.show(event)
+        return True
+    except ConnectionError:
+        return False
