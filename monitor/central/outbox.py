@@ -7,15 +7,29 @@ shipper (`sync.py`) reads it in order and removes what PostgreSQL has committed.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
-# What a hall ships and each table's key; review tables are taken when they exist.
+# What a hall ships and each table's key; tables are taken when they exist.
 SHIPPED = {
     "sessions": "id", "utterances": "id", "visits": "id", "hits": "id", "findings": "id",
     "light_events": "id", "recordings": "path", "audit": "id",
     "reviews": "id", "review_notes": "id",
+    # the hall's state besides its visits (migration 0002); heartbeats: one row per window
+    "heartbeats": "window", "acks": "id", "users": "name", "settings": "name",
+    "training": "id", "added_findings": "id", "appeals": "id",
 }
+WITHHELD = {"users": ("password_hash",)}  # columns that never leave the hall
+SECRET_SETTING = re.compile(r"secret|password|token|key")  # settings that never leave it
+
+
+def shareable(table: str, row: dict) -> dict | None:
+    """The row as the city may see it, or None for a row that stays in the hall (shipped as
+    a delete, so a row that became secret is removed centrally too)."""
+    if table == "settings" and SECRET_SETTING.search(row["name"]):
+        return None
+    return {k: v for k, v in row.items() if k not in WITHHELD.get(table, ())}
 _OUTBOX = ("create table if not exists outbox (seq integer primary key autoincrement, "
            "tbl text not null, key text not null, op text not null, "
            "noted_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
