@@ -529,6 +529,8 @@ def test_hall_state_ships_without_hashes_or_secrets(clean, tmp_path):
     ship = Shipper(db, options(clean))
     ship.drain()
     later = now.replace(microsecond=0) + timedelta(seconds=7)
+    store.beat(Heartbeat("W02", "listen 1@box", later, "listening"))  # the same state again:
+    assert outbox.pending(ship.conn, 9) == []  # noted at most once a minute
     store.beat(Heartbeat("W01", "listen 2@box", later, "unplugged"))  # the latest replaces
     assert ship.drain() == 1
     assert ship.drain() == 0

@@ -20,6 +20,9 @@ SHIPPED = {
     "heartbeats": "window", "acks": "id", "users": "name", "settings": "name",
     "training": "id", "added_findings": "id", "appeals": "id",
 }
+THROTTLED = {"heartbeats": 60.0}  # seconds between notes of an unchanged state
+_NOTED = ("create table if not exists outbox_noted (tbl text not null, key text not null, "
+          "noted real not null, primary key (tbl, key))")
 WITHHELD = {"users": ("password_hash",)}  # columns that never leave the hall
 SECRET_SETTING = re.compile(r"secret|password|token|key")  # settings that never leave it
 
@@ -54,13 +57,32 @@ def _triggers(table: str, key: str) -> list[str]:
     made = []
     for op, row, when in (("insert", "new", "insert"), ("update", "new", "update"),
                           ("delete", "old", "delete")):
+        only, also = _throttle(table, key) if op != "delete" else ("", "")
+        only = only if op == "update" else ""
         made.append(f"create trigger if not exists outbox_{table}_{op} after {when} on [{table}] "
-                    f"begin {note.format(t=table, row=row, k=key, op=op)}; end")
+                    f"{only}begin {note.format(t=table, row=row, k=key, op=op)}; {also}end")
     # a key changed by an update: the old key is gone
     made.append(f"create trigger if not exists outbox_{table}_rekey after update of [{key}] "
                 f"on [{table}] when old.[{key}] is not new.[{key}] begin "
                 f"{note.format(t=table, row='old', k=key, op='delete')}; end")
     return made
+
+
+def _throttle(table: str, key: str) -> tuple[str, str]:
+    """A heartbeat rewrites its window's row every two seconds: it is noted when its state
+    or monitor changes, otherwise at most every `BEAT_NOTE_S` (the city needs the latest
+    state, not every beat). Returns the trigger's WHEN clause and the statement that
+    remembers when the row was last noted."""
+    if table not in THROTTLED:
+        return "", ""
+    last = f"(select noted from outbox_noted where tbl = '{table}' and key = new.[{key}])"
+    only = (f"when old.state is not new.state or old.monitor is not new.monitor or "
+            f"coalesce({last}, 0) < julianday('now') - {THROTTLED[table] / 86400!r} ")
+    # delete, then insert: an `or replace` here would yield to the writer's own conflict clause
+    also = (f"delete from outbox_noted where tbl = '{table}' and key = new.[{key}]; "
+            f"insert into outbox_noted (tbl, key, noted) "
+            f"values ('{table}', new.[{key}], julianday('now')); ")
+    return only, also
 
 
 def install(conn: sqlite3.Connection) -> list[str]:
@@ -74,6 +96,7 @@ def install(conn: sqlite3.Connection) -> list[str]:
     with conn:
         conn.execute(_OUTBOX)
         conn.execute(_STATE)
+        conn.execute(_NOTED)
         conn.execute("create index if not exists outbox_row on outbox (tbl, key)")
         for table in fresh:
             for trigger in _triggers(table, SHIPPED[table]):
