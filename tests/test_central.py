@@ -335,14 +335,23 @@ def test_city_report_ranks_halls(scorer, clean, tmp_path):
     assert {(w["hall"], w["window"]) for w in report["windows"]} == {
         ("hall_a", "W01"), ("hall_b", "W01"), ("hall_b", "W02")}
     assert sum(w["visits"] for w in report["windows"]) == sum(visits.values())
+    with psycopg.connect(clean.url) as conn:  # the staff dimension: as the city's own rows
+        staff = {(h, w, st): n for h, w, st, n in conn.execute(
+            'select hall, "window", staff, count(*) from visits where kind = \'live\' '
+            'group by 1, 2, 3').fetchall()}
+    assert {(s["hall"], s["window"], s["staff"]): s["visits"] for s in report["staff"]} == staff
+    assert sum(s["visits"] for s in report["staff"]) == sum(visits.values())
+    assert {"S01", "S02"} <= {s["staff"] for s in report["staff"]}
     html = tmp_path / "city.html"
     assert runner.invoke(cli, ["report", "--db", city, "--date", "2026-11-20",
                                "-o", str(html)]).exit_code == 0
     page = html.read_text(encoding="utf-8")
-    assert "大厅排名" in page and "hall_b" in page
+    assert "大厅排名" in page and "hall_b" in page and "各工作人员" in page
+    assert page.count('data-field="staff.') == len(staff)
     csv_out = runner.invoke(cli, ["report", "--db", city, "--date", "2026-11-20",
                                   "--format", "csv", "-o", "-"]).output.splitlines()
-    assert csv_out[0].startswith("rank,hall,window") and len(csv_out) == 1 + 2 + 3
+    assert csv_out[0].startswith("rank,hall,window,staff,") and len(csv_out) == 1 + 2 + 3 + len(staff)
+    assert sum(line.count(",S0") for line in csv_out) == len(staff)
 
 
 def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
