@@ -472,8 +472,13 @@ def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, t
     from monitor.records import LightEvent
     from monitor.web import WebOptions, create_app
 
+    from monitor.accounts import add_user
+
+    from .test_web import PASSWORD, ack, login
+
     db = tmp_path / "hall.db"
-    Store(db).close()
+    store = Store(db)  # the database the monitor writes and the board serves
+    add_user(store, "zhang", "supervisor", PASSWORD)
     hall = Hall(central={"url": "postgresql://hall_a:pw@127.0.0.1:9/none", "hall": "hall_a",
                          "mqtt_url": broker.url, "mqtt_password": HALLS["hall_a"],
                          "board_events": "mqtt"})
@@ -495,7 +500,15 @@ def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, t
             streamed += subscriber.queue.get(timeout=2)
         assert '"state":"yellow"' in next(m.text for m in streamed if m.event_id == 41)
         assert client.get("/api/events?after=40").json["events"][0]["id"] == 41
-        assert Store(db).light_events() == []  # never in SQLite: it came from the broker
+        assert store.light_events() == []  # never in SQLite: it came from the broker
+        # a red light the monitor stored and published: acknowledged into the hall's database
+        red = store.add_light_event(LightEvent("W06", "red", "green", datetime.now().astimezone(),
+                                               "taboo", "critical"))
+        driver.show(red)
+        _until(lambda: (_tile(client, "W06") or {}).get("ackable"), 2.0, "the red light")
+        assert ack(client, red.id, login(client)).json["acknowledged"] == red.id
+        assert store.ack_of(red.id)["user"] == "zhang"
+        assert "已确认" in _tile(client, "W06")["state_label"]
         _until(lambda: _tile(client, "W05")["live"] is True, 3.0, "the driver's heartbeat")
         broker.stop()  # restarted under the board: it must come back by itself
         time.sleep(1.0)
@@ -509,6 +522,7 @@ def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, t
     finally:
         driver.close()
         hub.stop()
+        store.close()
 
 
 def _shown(driver, event) -> bool:
