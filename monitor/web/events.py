@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..config import Hall
+from ..errors import ConfigError
 from ..records import Heartbeat, LightEvent
 
 
@@ -36,6 +37,11 @@ def open_events(hall: Hall) -> EventSource | None:
     from ..central.mqtt import HallFeed
     from ..central.options import CentralOptions
 
-    options = CentralOptions.from_table(hall.central, hall.path or "hall.toml")
-    return HallFeed(options.mqtt_url, options.hall, options.mqtt_user, options.mqtt_password,
-                    options.topic_prefix)
+    where = hall.path or "hall.toml"
+    options = CentralOptions.from_table(hall.central, where)
+    try:
+        return HallFeed(options.mqtt_url, options.hall, options.mqtt_user,
+                        options.mqtt_password, options.topic_prefix)
+    except ImportError:  # paho-mqtt, imported by the feed's first connection
+        raise ConfigError(f"{where}: [central] board_events = \"mqtt\" needs the central "
+                          "extra: pip install '.[central]'") from None
