@@ -519,6 +519,9 @@ def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, t
         _until(lambda: (_tile(client, "W05") or {}).get("state") == "red", 10.0,
                "the board resubscribed after the broker's restart")
         assert [e.id for e in hub.events.light_events(window="W05")] == [41, 42]  # once each
+        driver.close()  # the monitor stops: its retained heartbeat ages into 监测中断
+        _until(lambda: _tile(client, "W05")["state"] == "interrupted", 10.0,
+               "a stopped monitor shown as interrupted")
     finally:
         driver.close()
         hub.stop()
