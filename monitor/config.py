@@ -24,7 +24,7 @@ DEFAULT_PATH = Path("hall.toml")
 DEFAULT_REPLAY_URL = "http://localhost:8080"  # where `courtesy serve` runs by default
 WINDOW_KEYS = ("name", "device", "channels", "staff", "profile")
 CENTRAL_KEYS = ("url", "hall", "mqtt_url", "mqtt_user", "mqtt_password", "topic_prefix",
-                "ship_audio")
+                "ship_audio", "board_events")
 TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [table.ID] entries
     "windows": WINDOW_KEYS, "devices": WINDOW_KEYS, "staff": ("name",),
     "recordings": ("keep", "days", "folder", "transcript_days"),

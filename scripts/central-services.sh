@@ -35,6 +35,7 @@ broker = local.Broker({hall: password, "city": password}, (hall,), folder=folder
 (folder / "mqtt" / "pid").write_text(str(broker.process.pid))
 print(f"# administrator: {pg.url}")
 print(f'[central]\nurl = "{pg.hall_url(hall, password)}"\nhall = "{hall}"\n'
-      f'mqtt_url = "{broker.url}"\nmqtt_password = "{password}"')
+      f'mqtt_url = "{broker.url}"\nmqtt_password = "{password}"\n'
+      '# board_events = "mqtt"   # courtesy serve shows the lights published on the broker')
 print(f"# city reports: courtesy report --db {pg.hall_url('city', password)}")
 PY

@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -82,12 +82,13 @@ def broker():
 def clean(pg):
     """Each test starts from an empty city."""
     with psycopg.connect(pg.url, autocommit=True) as conn:
-        conn.execute("truncate " + ", ".join(TABLES))
+        conn.execute("truncate " + ", ".join(TABLES + STATE))
     return pg
 
 
 TABLES = ("sessions", "utterances", "visits", "hits", "findings", "light_events",
           "recordings", "audit")
+STATE = ("heartbeats", "acks", "users", "settings", "training", "added_findings", "appeals")
 
 
 def options(pg, hall="hall_a", password=None) -> CentralOptions:
@@ -334,14 +335,23 @@ def test_city_report_ranks_halls(scorer, clean, tmp_path):
     assert {(w["hall"], w["window"]) for w in report["windows"]} == {
         ("hall_a", "W01"), ("hall_b", "W01"), ("hall_b", "W02")}
     assert sum(w["visits"] for w in report["windows"]) == sum(visits.values())
+    with psycopg.connect(clean.url) as conn:  # the staff dimension: as the city's own rows
+        staff = {(h, w, st): n for h, w, st, n in conn.execute(
+            'select hall, "window", staff, count(*) from visits where kind = \'live\' '
+            'group by 1, 2, 3').fetchall()}
+    assert {(s["hall"], s["window"], s["staff"]): s["visits"] for s in report["staff"]} == staff
+    assert sum(s["visits"] for s in report["staff"]) == sum(visits.values())
+    assert {"S01", "S02"} <= {s["staff"] for s in report["staff"]}
     html = tmp_path / "city.html"
     assert runner.invoke(cli, ["report", "--db", city, "--date", "2026-11-20",
                                "-o", str(html)]).exit_code == 0
     page = html.read_text(encoding="utf-8")
-    assert "大厅排名" in page and "hall_b" in page
+    assert "大厅排名" in page and "hall_b" in page and "各工作人员" in page
+    assert page.count('data-field="staff.') == len(staff)
     csv_out = runner.invoke(cli, ["report", "--db", city, "--date", "2026-11-20",
                                   "--format", "csv", "-o", "-"]).output.splitlines()
-    assert csv_out[0].startswith("rank,hall,window") and len(csv_out) == 1 + 2 + 3
+    assert csv_out[0].startswith("rank,hall,window,staff,") and len(csv_out) == 1 + 2 + 3 + len(staff)
+    assert sum(line.count(",S0") for line in csv_out) == len(staff)
 
 
 def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
@@ -349,7 +359,7 @@ def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
     result = runner.invoke(cli, ["sync", "init", clean.url, "--hall", "hall_new",
                                  "--password-stdin"], input="pw-new\n")
     assert result.exit_code == 0, result.output
-    assert "数据库结构版本：0001" in result.output and "已创建角色：hall_new" in result.output
+    assert "数据库结构版本：0002" in result.output and "已创建角色：hall_new" in result.output
     with psycopg.connect(clean.hall_url("hall_new", "pw-new")) as conn:
         assert conn.execute("select count(*) from visits").fetchone() == (0,)
     missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
@@ -395,6 +405,13 @@ def test_central_options_are_checked_key_by_key():
                                   "hall.toml")
     ok = CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1"}, "hall.toml")
     assert ok.mqtt_user == "h1" and ok.ship_audio is False
+    assert ok.board_events == "sqlite"
+    with pytest.raises(InputError, match="field 'central.board_events'"):
+        CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1",
+                                   "board_events": "kafka"}, "hall.toml")
+    with pytest.raises(InputError, match="field 'central.mqtt_url'"):
+        CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1",
+                                   "board_events": "mqtt"}, "hall.toml")
 
 
 def test_city_board_shows_each_hall_live_and_drills_down(scorer, clean, broker, tmp_path):
@@ -433,4 +450,141 @@ def test_city_board_shows_each_hall_live_and_drills_down(scorer, clean, broker, 
         assert time.monotonic() < deadline + 10
         time.sleep(0.1)
     app.extensions["city_board"].close()
+    store.close()
+
+
+def _tile(client, window: str) -> dict | None:
+    return next((v for v in client.get("/api/lights").json["windows"] if v["window"] == window),
+                None)
+
+
+def _until(check, within_s: float, what: str):
+    deadline = time.monotonic() + within_s
+    while not (found := check()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return found
+
+
+def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, tmp_path):
+    from monitor.central.mqtt import MqttDriver
+    from monitor.config import Hall
+    from monitor.records import LightEvent
+    from monitor.web import WebOptions, create_app
+
+    from monitor.accounts import add_user
+
+    from .test_web import PASSWORD, ack, login
+
+    db = tmp_path / "hall.db"
+    store = Store(db)  # the database the monitor writes and the board serves
+    add_user(store, "zhang", "supervisor", PASSWORD)
+    hall = Hall(central={"url": "postgresql://hall_a:pw@127.0.0.1:9/none", "hall": "hall_a",
+                         "mqtt_url": broker.url, "mqtt_password": HALLS["hall_a"],
+                         "board_events": "mqtt"})
+    app = create_app(db, WebOptions(poll_s=0.02, live_s=0.2, heartbeat_s=0.2), hall)
+    hub, client = app.extensions["courtesy_hub"], app.test_client()
+    subscriber = hub.subscribe()  # the SSE stream's subscription
+    driver = MqttDriver(broker.url, "hall_a", password=HALLS["hall_a"], heartbeat_s=0.5,
+                        timeout_s=0.5)
+    try:
+        assert hub.events.ready.wait(10)
+        sent = time.monotonic()
+        driver.show(LightEvent("W05", "yellow", "green", datetime.now().astimezone(),
+                               "no_greeting", "minor", visit="v1", id=41))
+        _until(lambda: (_tile(client, "W05") or {}).get("state") == "yellow", 2.0,
+               "the light change on the board within 2 s")
+        assert time.monotonic() - sent < 2.0
+        streamed = []  # the broker's retained lights of earlier tests may come first
+        while 41 not in [m.event_id for m in streamed]:
+            streamed += subscriber.queue.get(timeout=2)
+        assert '"state":"yellow"' in next(m.text for m in streamed if m.event_id == 41)
+        assert client.get("/api/events?after=40").json["events"][0]["id"] == 41
+        assert store.light_events() == []  # never in SQLite: it came from the broker
+        # a red light the monitor stored and published: acknowledged into the hall's database
+        red = store.add_light_event(LightEvent("W06", "red", "green", datetime.now().astimezone(),
+                                               "taboo", "critical"))
+        driver.show(red)
+        _until(lambda: (_tile(client, "W06") or {}).get("ackable"), 2.0, "the red light")
+        assert ack(client, red.id, login(client)).json["acknowledged"] == red.id
+        assert store.ack_of(red.id).user == "zhang"
+        assert "已确认" in _tile(client, "W06")["state_label"]
+        _until(lambda: _tile(client, "W05")["live"] is True, 3.0, "the driver's heartbeat")
+        broker.stop()  # restarted under the board: it must come back by itself
+        time.sleep(1.0)
+        broker.start()
+        red = LightEvent("W05", "red", "yellow", datetime.now().astimezone(), "taboo",
+                         "critical", visit="v1", id=42)
+        _until(lambda: _shown(driver, red), 20.0, "the driver reconnected")
+        _until(lambda: (_tile(client, "W05") or {}).get("state") == "red", 10.0,
+               "the board resubscribed after the broker's restart")
+        assert [e.id for e in hub.events.light_events(window="W05")] == [41, 42]  # once each
+        driver.close()  # the monitor stops: its retained heartbeat ages into 监测中断
+        _until(lambda: _tile(client, "W05")["state"] == "interrupted", 10.0,
+               "a stopped monitor shown as interrupted")
+    finally:
+        driver.close()
+        hub.stop()
+        store.close()
+
+
+def _shown(driver, event) -> bool:
+    try:
+        driver.show(event)
+        return True
+    except ConnectionError:
+        return False
+
+
+def test_hall_state_ships_without_hashes_or_secrets(clean, tmp_path):
+    from monitor.accounts import add_user
+    from monitor.records import Heartbeat, LightEvent
+    from monitor.central.sync import Shipper
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    now = datetime.now().astimezone()
+    for window in ("W01", "W02"):
+        store.beat(Heartbeat(window, "listen 1@box", now, "listening"))
+    red = store.add_light_event(LightEvent("W01", "red", "green", now, "taboo", "critical"))
+    assert store.acknowledge(red.id, "zhang", now)
+    add_user(store, "zhang", "supervisor", "secret-pw-1234")
+    store.setting("web_secret_key", "0123abcd")
+    store.setting("board_title", "东区大厅")
+    ship = Shipper(db, options(clean))
+    ship.drain()
+    later = now.replace(microsecond=0) + timedelta(seconds=7)
+    store.beat(Heartbeat("W02", "listen 1@box", later, "listening"))  # the same state again:
+    assert outbox.pending(ship.conn, 9) == []  # noted at most once a minute
+    store.beat(Heartbeat("W01", "listen 2@box", later, "unplugged"))  # the latest replaces
+    assert ship.drain() == 1
+    assert ship.drain() == 0
+    with psycopg.connect(clean.url) as conn:
+        def rows(table):
+            return {r[0]: r[1] for r in conn.execute(
+                f"select id, row from {table} where hall = 'hall_a' order by id")}
+        beats = rows("heartbeats")
+        assert sorted(beats) == ["W01", "W02"]
+        assert beats["W01"]["state"] == "unplugged" and beats["W01"]["monitor"] == "listen 2@box"
+        assert conn.execute("select state from heartbeats where id = 'W01'").fetchone() == (
+            "unplugged",)
+        acks = rows("acks")
+        assert [a["event"] for a in acks.values()] == [red.id]
+        users = rows("users")
+        assert users["zhang"]["role"] == "supervisor" and "password_hash" not in users["zhang"]
+        assert store.account("zhang").password_hash[:20] not in str(users)
+        assert rows("settings") == {"board_title": {"name": "board_title", "value": "东区大厅"}}
+    # the same again changes nothing; another hall neither sees nor writes these rows
+    with ship.conn:
+        ship.conn.execute("insert into outbox (tbl, key, op) select 'users', name, 'update' "
+                          "from users")
+    assert ship.drain() == 1
+    with psycopg.connect(options(clean, "hall_b").url, autocommit=True) as conn:
+        assert conn.execute("select count(*) from heartbeats").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("insert into acks (hall, id, row) values ('hall_a', '9', '{}')")
+    with psycopg.connect(clean.url) as conn:
+        assert conn.execute("select count(*) from users").fetchone() == (1,)
+    ship.close()
     store.close()

@@ -35,6 +35,7 @@ class HallFigures:
     major: int
     minor: int
     rank: int | None = None  # halls only: 1 is the best mean score
+    staff: str | None = None  # staff rows only: the staff id the visits were served by
 
     @property
     def pass_rate(self) -> float | None:
@@ -47,24 +48,26 @@ class CityReport:
     last: date
     halls: list[HallFigures]  # ranked, best first
     windows: list[HallFigures]  # per hall and window
+    staff: list[HallFigures]  # per hall, window and staff member
 
     def to_json(self) -> dict:
         def row(f: HallFigures) -> dict:
             return {**asdict(f), "pass_rate": f.pass_rate}
         return {"first": self.first.isoformat(), "last": self.last.isoformat(),
-                "halls": [row(f) for f in self.halls], "windows": [row(f) for f in self.windows]}
+                "halls": [row(f) for f in self.halls], "windows": [row(f) for f in self.windows],
+                "staff": [row(f) for f in self.staff]}
 
 
 _QUERY = """
 with v as (
-  select hall, id, "window", score, verdict from visits
+  select hall, id, "window", staff, score, verdict from visits
   where kind = 'live' and started_at >= %(first)s and started_at < %(after)s),
 f as (
   select hall, visit, count(*) filter (where severity = 'critical') as critical,
     count(*) filter (where severity = 'major') as major,
     count(*) filter (where severity = 'minor') as minor
   from findings where (hall, visit) in (select hall, id from v) group by hall, visit)
-select v.hall, {window}, count(*), avg(v.score),
+select v.hall, {columns}, count(*), avg(v.score),
   count(*) filter (where v.verdict = 'pass'), count(*) filter (where v.verdict = 'warn'),
   count(*) filter (where v.verdict = 'fail'), coalesce(sum(f.critical), 0)::int,
   coalesce(sum(f.major), 0)::int, coalesce(sum(f.minor), 0)::int
@@ -73,13 +76,15 @@ group by v.hall{group} order by v.hall{group}
 """
 
 
-def _figures(pg, first: date, last: date, by_window: bool) -> list[HallFigures]:
-    query = _QUERY.format(window='v."window"' if by_window else "null",
-                          group=', v."window"' if by_window else "")
+def _figures(pg, first: date, last: date, by: tuple[str, ...]) -> list[HallFigures]:
+    """Figures per hall, and by `by` (window, then staff) under it."""
+    query = _QUERY.format(
+        columns=", ".join(f'v."{c}"' if c in by else "null" for c in ("window", "staff")),
+        group="".join(f', v."{c}"' for c in by))
     rows = pg.execute(query, {"first": first.isoformat(),
                               "after": (last + timedelta(days=1)).isoformat()}).fetchall()
-    return [HallFigures(r[0], r[1], r[2], None if r[3] is None else round(r[3], 1),
-                        *r[4:]) for r in rows]
+    return [HallFigures(r[0], r[1], r[3], None if r[4] is None else round(r[4], 1),
+                        *r[5:], staff=r[2]) for r in rows]
 
 
 def build(url: str, first: date, last: date) -> CityReport:
@@ -88,24 +93,26 @@ def build(url: str, first: date, last: date) -> CityReport:
 
     try:
         with psycopg.connect(url, connect_timeout=10) as pg:
-            halls = _figures(pg, first, last, by_window=False)
-            windows = _figures(pg, first, last, by_window=True)
+            halls = _figures(pg, first, last, ())
+            windows = _figures(pg, first, last, ("window",))
+            staff = _figures(pg, first, last, ("window", "staff"))
     except psycopg.Error as exc:
         raise SyncError(f"central database: {error_text(exc)}") from None
     halls.sort(key=lambda f: (-(f.mean_score or 0), f.critical, f.hall))
     ranked = [HallFigures(**{**asdict(f), "rank": n}) for n, f in enumerate(halls, 1)]
-    return CityReport(first, last, ranked, windows)
+    return CityReport(first, last, ranked, windows, staff)
 
 
-_COLUMNS = ("rank", "hall", "window", "visits", "mean_score", "pass_rate", "passed", "warned",
+_COLUMNS = ("rank", "hall", "window", "staff", "visits", "mean_score", "pass_rate", "passed", "warned",
             "failed", "critical", "major", "minor")
 
 
 def write_csv(report: CityReport, handle: IO[str]) -> None:
-    """One row per hall (window empty), then one per hall and window."""
+    """One row per hall (window and staff empty), one per hall and window, then one per
+    hall, window and staff member."""
     out = csv.writer(handle)
     out.writerow(_COLUMNS)
-    for f in report.halls + report.windows:
+    for f in report.halls + report.windows + report.staff:
         row = {**asdict(f), "pass_rate": f.pass_rate}
         out.writerow([row[c] if row[c] is not None else "" for c in _COLUMNS])
 
@@ -128,6 +135,14 @@ td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td.h{text-align:l
 {% for f in r.windows %}<tr><td class="h">{{ f.hall }}</td><td class="h">{{ f.window or "—" }}</td>
 <td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>
 <td>{{ f.critical }}</td></tr>
+{% endfor %}</table>
+<h2>各工作人员</h2><table><tr><th>大厅</th><th>窗口</th><th>工作人员</th><th>服务次数</th>
+<th>平均分</th><th>合格率</th>{% for s in sev %}<th>{{ s }}问题</th>{% endfor %}</tr>
+{% for f in r.staff %}<tr data-field="staff.{{ loop.index0 }}"><td class="h">{{ f.hall }}</td>
+<td class="h">{{ f.window or "—" }}</td><td class="h">{{ f.staff or "—" }}</td>
+<td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>
+<td>{{ "%.0f%%"|format(f.pass_rate * 100) if f.pass_rate is not none else "—" }}</td>
+<td>{{ f.critical }}</td><td>{{ f.major }}</td><td>{{ f.minor }}</td></tr>
 {% endfor %}</table></body></html>"""
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError
-from ..records import LightEvent
+from ..records import Heartbeat, LightEvent
 
 STALE_S = 30.0  # a window without a heartbeat this long is shown as interrupted
 
@@ -114,7 +114,7 @@ class MqttDriver:
         while not self._stop.wait(every_s):
             if not self._connected.is_set():
                 continue
-            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             with self._lock:
                 windows = sorted(set(self.windows) | set(self._last))
             for window in windows:
@@ -194,6 +194,102 @@ class CityBoard:
     def lights(self, hall: str) -> dict[str, str]:
         with self._lock:
             return dict(self.halls.get(hall, HallSummary(hall)).lights)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def light_event(payload: dict) -> LightEvent:
+    """A light change as the driver published it (no quote or detail: speech stays off the
+    broker; the board reads a visit's findings from the hall's database)."""
+    return LightEvent(payload["window"], payload["state"], payload.get("previous") or "off",
+                      datetime.fromisoformat(payload["at"]), payload.get("rule") or "",
+                      payload.get("severity") or "", visit=payload.get("visit"),
+                      id=payload.get("id"))
+
+
+class HallFeed:
+    """One hall's lights and heartbeats from the broker, for the hall board
+    (`[central] board_events = "mqtt"`): the same records, by the same method names, the
+    board otherwise reads from the hall's SQLite (`web/events.py`).
+
+    paho reconnects by itself after a broker restart; each (re)connection subscribes again
+    and the retained messages bring every window's present state back. A light is known by
+    the id the monitor stored it under, so one received twice (retained, or published again
+    on the driver's reconnection) is one event."""
+
+    def __init__(self, url: str, hall: str, user: str, password: str,
+                 prefix: str = "courtesy", keep: int = 1000):
+        self.hall, self.prefix, self.keep = hall, prefix, keep
+        self._lights: dict[str, LightEvent] = {}
+        self._events: dict[int, LightEvent] = {}  # the newest `keep` changes, by id
+        self._beats: dict[str, Heartbeat] = {}
+        self._version = 0
+        self._lock = threading.Lock()
+        self.ready = threading.Event()
+        self.client, host, port = _client(url, user, password,
+                                          f"courtesy-board-{hall}-{os.getpid()}")
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda *a: self.ready.clear()
+        self.client.on_message = self._on_message
+        self.client.connect_async(host, port, keepalive=15)
+        self.client.loop_start()
+
+    def _on_connect(self, client, userdata, flags, reason, properties) -> None:
+        if not reason.is_failure:
+            topic = f"{self.prefix}/{self.hall}/+/"
+            client.subscribe([(topic + "light", 1), (topic + "heartbeat", 1)])
+            self.ready.set()
+
+    def _on_message(self, client, userdata, message) -> None:
+        window, kind = message.topic.split("/")[-2:]
+        try:
+            payload = json.loads(message.payload)
+            if kind == "light":
+                self._light(window, light_event(payload))
+            else:
+                beat = Heartbeat(window, payload.get("monitor", ""),
+                                 datetime.fromisoformat(payload["at"]), "listening")
+                with self._lock:
+                    self._beats[window] = beat
+                    self._version += 1
+        except (ValueError, KeyError, TypeError):  # not ours to show; the monitor is not hurt
+            return
+
+    def _light(self, window: str, event: LightEvent) -> None:
+        with self._lock:
+            now = self._lights.get(window)
+            if now is None or (event.id or 0) >= (now.id or 0):
+                self._lights[window] = event
+            if event.id is not None and event.id not in self._events:
+                self._events[event.id] = event
+                for old in sorted(self._events)[:-self.keep]:
+                    del self._events[old]
+            self._version += 1
+
+    def current_lights(self) -> dict[str, LightEvent]:
+        """Each window's latest light (as `Store.current_lights`)."""
+        with self._lock:
+            return dict(sorted(self._lights.items()))
+
+    def heartbeats(self) -> dict[str, Heartbeat]:
+        with self._lock:
+            return dict(self._beats)
+
+    def light_events(self, after: int = 0, window: str | None = None) -> list[LightEvent]:
+        """The changes received with an id above `after`, in id order."""
+        with self._lock:
+            return [e for i, e in sorted(self._events.items())
+                    if i > after and window in (None, e.window)]
+
+    def last_light_event(self) -> int:
+        with self._lock:
+            return max(self._events, default=0)
+
+    def data_version(self) -> int:
+        """Changes with every message: the board's watcher looks again."""
+        return self._version
 
     def close(self) -> None:
         self.client.disconnect()

@@ -10,6 +10,7 @@ from ..config import CENTRAL_KEYS as KEYS
 from ..config import load
 from ..errors import InputError
 
+BOARD_EVENTS = ("sqlite", "mqtt")  # where `courtesy serve` takes the hall's lights from
 HALL_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # a PostgreSQL role and an MQTT topic level
 
 
@@ -24,6 +25,7 @@ class CentralOptions:
     mqtt_password: str = ""
     topic_prefix: str = "courtesy"
     ship_audio: bool = False  # recordings' FLAC travel too (default: their metadata only)
+    board_events: str = "sqlite"  # the hall board's lights and heartbeats: sqlite or mqtt
 
     @classmethod
     def from_table(cls, table: dict, path) -> "CentralOptions":
@@ -46,6 +48,12 @@ class CentralOptions:
         mqtt_url = table.get("mqtt_url", "")
         if mqtt_url and urlsplit(mqtt_url).scheme not in ("mqtt", "tcp"):
             raise InputError(path, "must be an mqtt://HOST:PORT URL", field="central.mqtt_url")
+        if table.get("board_events", "sqlite") not in BOARD_EVENTS:
+            raise InputError(path, f"one of {', '.join(BOARD_EVENTS)}",
+                             field="central.board_events")
+        if table.get("board_events") == "mqtt" and not mqtt_url:
+            raise InputError(path, "board_events = \"mqtt\" needs mqtt_url",
+                             field="central.mqtt_url")
         if not isinstance(table.get("ship_audio", False), bool):
             raise InputError(path, "must be true or false", field="central.ship_audio")
         return cls(**{"mqtt_user": table["hall"], **table})

@@ -7,15 +7,32 @@ shipper (`sync.py`) reads it in order and removes what PostgreSQL has committed.
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 
-# What a hall ships and each table's key; review tables are taken when they exist.
+# What a hall ships and each table's key; tables are taken when they exist.
 SHIPPED = {
     "sessions": "id", "utterances": "id", "visits": "id", "hits": "id", "findings": "id",
     "light_events": "id", "recordings": "path", "audit": "id",
     "reviews": "id", "review_notes": "id",
+    # the hall's state besides its visits (migration 0002); heartbeats: one row per window
+    "heartbeats": "window", "acks": "id", "users": "name", "settings": "name",
+    "training": "id", "added_findings": "id", "appeals": "id",
 }
+THROTTLED = {"heartbeats": 60.0}  # seconds between notes of an unchanged state
+_NOTED = ("create table if not exists outbox_noted (tbl text not null, key text not null, "
+          "noted real not null, primary key (tbl, key))")
+WITHHELD = {"users": ("password_hash",)}  # columns that never leave the hall
+SECRET_SETTING = re.compile(r"secret|password|token|key")  # settings that never leave it
+
+
+def shareable(table: str, row: dict) -> dict | None:
+    """The row as the city may see it, or None for a row that stays in the hall (shipped as
+    a delete, so a row that became secret is removed centrally too)."""
+    if table == "settings" and SECRET_SETTING.search(row["name"]):
+        return None
+    return {k: v for k, v in row.items() if k not in WITHHELD.get(table, ())}
 _OUTBOX = ("create table if not exists outbox (seq integer primary key autoincrement, "
            "tbl text not null, key text not null, op text not null, "
            "noted_at text not null default (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))")
@@ -40,13 +57,32 @@ def _triggers(table: str, key: str) -> list[str]:
     made = []
     for op, row, when in (("insert", "new", "insert"), ("update", "new", "update"),
                           ("delete", "old", "delete")):
+        only, also = _throttle(table, key) if op != "delete" else ("", "")
+        only = only if op == "update" else ""
         made.append(f"create trigger if not exists outbox_{table}_{op} after {when} on [{table}] "
-                    f"begin {note.format(t=table, row=row, k=key, op=op)}; end")
+                    f"{only}begin {note.format(t=table, row=row, k=key, op=op)}; {also}end")
     # a key changed by an update: the old key is gone
     made.append(f"create trigger if not exists outbox_{table}_rekey after update of [{key}] "
                 f"on [{table}] when old.[{key}] is not new.[{key}] begin "
                 f"{note.format(t=table, row='old', k=key, op='delete')}; end")
     return made
+
+
+def _throttle(table: str, key: str) -> tuple[str, str]:
+    """A heartbeat rewrites its window's row every two seconds: it is noted when its state
+    or monitor changes, otherwise at most every `BEAT_NOTE_S` (the city needs the latest
+    state, not every beat). Returns the trigger's WHEN clause and the statement that
+    remembers when the row was last noted."""
+    if table not in THROTTLED:
+        return "", ""
+    last = f"(select noted from outbox_noted where tbl = '{table}' and key = new.[{key}])"
+    only = (f"when old.state is not new.state or old.monitor is not new.monitor or "
+            f"coalesce({last}, 0) < julianday('now') - {THROTTLED[table] / 86400!r} ")
+    # delete, then insert: an `or replace` here would yield to the writer's own conflict clause
+    also = (f"delete from outbox_noted where tbl = '{table}' and key = new.[{key}]; "
+            f"insert into outbox_noted (tbl, key, noted) "
+            f"values ('{table}', new.[{key}], julianday('now')); ")
+    return only, also
 
 
 def install(conn: sqlite3.Connection) -> list[str]:
@@ -60,6 +96,7 @@ def install(conn: sqlite3.Connection) -> list[str]:
     with conn:
         conn.execute(_OUTBOX)
         conn.execute(_STATE)
+        conn.execute(_NOTED)
         conn.execute("create index if not exists outbox_row on outbox (tbl, key)")
         for table in fresh:
             for trigger in _triggers(table, SHIPPED[table]):

@@ -116,9 +116,10 @@ class Shipper:
         """One table's changed rows: upserted as they are now, or deleted if gone (one
         pipelined statement each way)."""
         column, hall = outbox.SHIPPED[table], self.options.hall
-        rows = {str(r[column]): r for r in self.conn.execute(
+        found = {str(r[column]): outbox.shareable(table, dict(r)) for r in self.conn.execute(
             f"select * from [{table}] where [{column}] in ({','.join('?' * len(keys))})",
             list(keys))}
+        rows = {key: row for key, row in found.items() if row is not None}
         gone = [[hall, key] for key in keys if key not in rows]
         if gone:
             cursor.executemany(f"delete from {table} where hall = %s and id = %s", gone)
@@ -130,7 +131,7 @@ class Shipper:
             f"insert into {table} (hall, id, row{extra}) values (%s, %s, %s{value}) "
             f"on conflict (hall, id) do update set row = excluded.row, "
             f"shipped_at = now(){extra and ', audio = excluded.audio'}",
-            [[hall, key, json.dumps(dict(row), ensure_ascii=False),
+            [[hall, key, json.dumps(row, ensure_ascii=False),
               *([self._audio(row)] if audio else [])] for key, row in rows.items()])
 
     def _audio(self, row) -> bytes | None:

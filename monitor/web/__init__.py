@@ -43,6 +43,7 @@ from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
 from . import auth, board, replay, review, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, host_allowed, refuse,
                      wants_json)
+from .events import open_events
 from .hub import Hub
 
 __all__ = ["WebContext", "WebOptions", "create_app", "serve", "ServeError", "bind_hosts"]
@@ -64,7 +65,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
         SESSION_COOKIE_NAME="courtesy_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=options.secure_cookie,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=options.login_hours))
-    hub = Hub(ctx.db_path, options, ctx.hall)
+    hub = Hub(ctx.db_path, options, ctx.hall, open_events(ctx.hall))
     app.extensions["courtesy_hub"] = hub
     app.extensions["courtesy_context"] = ctx
     app.jinja_env.globals.update(csrf_token=csrf_token, states=STATE_LABELS,

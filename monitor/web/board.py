@@ -18,6 +18,7 @@ from ..privacy import mask
 from ..stored import as_json
 from ..vocabulary import INTERRUPTED_LABEL, liveness_label
 from .common import WebContext, client, not_after, refuse, role_required, wants_json
+from .events import EventSource
 from .hub import BACKLOG_LIMIT, Hub, stream
 from .tiles import Board, blank_view, counter_view
 
@@ -35,32 +36,37 @@ def _event_id(text: str | None, default: int | None) -> int | None:
     return int(text)
 
 
-def _tiles(ctx: WebContext) -> Board:
-    return Board(ctx.store(), ctx.hall, ctx.options.findings_shown)
+def _tiles(ctx: WebContext, hub: Hub) -> Board:
+    return Board(ctx.store(), ctx.hall, ctx.options.findings_shown, hub.events)
+
+
+def _events(ctx: WebContext, hub: Hub) -> EventSource:
+    """Where lights come from: the broker when the hall board takes them from there."""
+    return ctx.store() if hub.events is None else hub.events
 
 
 def pages(ctx: WebContext, hub: Hub) -> Blueprint:
     """The board's pages over the app's store, the watcher `hub` and its stream caps."""
     bp = Blueprint("board", __name__)
-    _page_routes(bp, ctx)
+    _page_routes(bp, ctx, hub)
     _api_routes(bp, ctx, hub)
     return bp
 
 
-def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
+def _page_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
     ack_lock = threading.Lock()  # two supervisors clicking at once: one wins, one gets 409
 
     @bp.get("/")
     def board():
-        last = ctx.store().last_light_event()  # first: a later event is resent, never lost
-        return render_template("board.html", views=list(_tiles(ctx).views().values()),
+        last = _events(ctx, hub).last_light_event()  # first: a later one is resent, not lost
+        return render_template("board.html", views=list(_tiles(ctx, hub).views().values()),
                                last=last, blank=blank_view(), user=g.user,
                                interrupted_label=INTERRUPTED_LABEL)
 
     @bp.get("/window/<window_id>")
     def window_page(window_id: str):
-        last = ctx.store().last_light_event()
-        view = _tiles(ctx).one(window_id)
+        last = _events(ctx, hub).last_light_event()
+        view = _tiles(ctx, hub).one(window_id)
         if view is None:
             return refuse(404, f"大厅配置中没有窗口 {window_id}，也从未监测到它")
         counter = not ctx.hall.counter_details
@@ -78,7 +84,7 @@ def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
             return refuse(403, why)
         if not g.user.may_acknowledge:
             return refuse(403, "只有值班主管可以确认红灯")
-        return _acknowledge(ctx, ack_lock, request.form.get("event", type=int))
+        return _acknowledge(ctx, hub, ack_lock, request.form.get("event", type=int))
 
     @bp.get("/health")
     @role_required("supervisor")
@@ -93,9 +99,9 @@ def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
 def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
     @bp.get("/api/lights")
     def api_lights():
-        last = ctx.store().last_light_event()
+        last = _events(ctx, hub).last_light_event()
         return ctx.json_response({"last_event": last,
-                                  "windows": list(_tiles(ctx).views().values())})
+                                  "windows": list(_tiles(ctx, hub).views().values())})
 
     @bp.get("/api/events")
     def api_events():
@@ -106,7 +112,8 @@ def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
             return refuse(400, "参数 after 和 limit 须为不大于 2^63-1 的非负整数")
         store, now = ctx.store(), datetime.now().astimezone()
         rows = []
-        for event in store.light_events(after=after, window=request.args.get("window"))[:limit]:
+        lit = _events(ctx, hub).light_events(after=after, window=request.args.get("window"))
+        for event in lit[:limit]:
             ack = store.ack_of(event.id) if event.state == "red" else None
             rows.append({**as_json(replace(event, at=not_after(event.at, now))),
                          "quote": mask(event.quote), "detail": mask(event.detail),
@@ -123,7 +130,7 @@ def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
         except ValueError:
             return refuse(400, "参数 after 须为不大于 2^63-1 的非负整数")
         if after is None:
-            after = ctx.store().last_light_event()
+            after = _events(ctx, hub).last_light_event()
         address = client()
         if not hub.slots.take(address):
             log.warning("stream refused for %s: %d open", address, hub.slots.open)
@@ -137,7 +144,7 @@ def _api_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
         return response
 
 
-def _acknowledge(ctx: WebContext, lock: threading.Lock, event_id: int | None):
+def _acknowledge(ctx: WebContext, hub: Hub, lock: threading.Lock, event_id: int | None):
     store = ctx.store()
     event = store.light_event(event_id) if event_id else None
     if event is None:
@@ -150,7 +157,7 @@ def _acknowledge(ctx: WebContext, lock: threading.Lock, event_id: int | None):
                       else "这不是红灯，无需确认")
     ctx.audit("ack", f"light event {event.id}", f"window {event.window}")
     log.info("%s acknowledged red light %d at window %s", g.user.name, event.id, event.window)
-    view = _tiles(ctx).one(event.window)
+    view = _tiles(ctx, hub).one(event.window)
     if wants_json():
         return ctx.json_response({"acknowledged": event.id, "window": view})
     return redirect(url_for("board.board"))

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..config import Hall
 from ..storage import StorageError, Store
 from .common import WebOptions, json_text
+from .events import EventSource
 from .tiles import Board, counter_view
 
 log = logging.getLogger("courtesy.web")
@@ -93,8 +94,10 @@ class Hub:
     every tile when the database changed or `live_s` passed, and sent as `update`.
     """
 
-    def __init__(self, db_path: Path, options: WebOptions, hall: Hall | None = None):
+    def __init__(self, db_path: Path, options: WebOptions, hall: Hall | None = None,
+                 events: EventSource | None = None):
         self.db_path = db_path
+        self.events = events  # lights and heartbeats from the broker; None: from the database
         self.options = options
         self.hall = hall or Hall()
         self.slots = StreamSlots(options.max_streams, options.max_streams_per_client)
@@ -127,14 +130,16 @@ class Hub:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        if self.events is not None:
+            self.events.close()
 
     def _run(self) -> None:
         try:
             store = Store(self.db_path)
-            board = Board(store, self.hall, self.options.findings_shown)
-            last = store.last_light_event()
+            board = Board(store, self.hall, self.options.findings_shown, self.events)
+            last = board.events.last_light_event()
             sent = board.views()
-            version = store.data_version()
+            version = self._version(board)
         except (StorageError, sqlite3.Error) as exc:  # the pages show "connection lost"
             log.error("board watcher cannot read %s: %s", self.db_path, exc)
             raise
@@ -143,11 +148,11 @@ class Hub:
         judged = time.monotonic()
         while not self._stop.wait(self.options.poll_s):
             try:
-                changed = store.data_version() != version
+                changed = self._version(board) != version
                 due = time.monotonic() - judged >= self.options.live_s
                 if not changed and not due:
                     continue
-                version = store.data_version()
+                version = self._version(board)
                 judged = time.monotonic() if due else judged
                 messages, last = self._changes(board, sent, last, changed, due)
             except sqlite3.Error as exc:  # locked for a moment: a dead watcher would be a
@@ -158,14 +163,20 @@ class Hub:
         store.close()
 
     @staticmethod
+    def _version(board: Board) -> tuple[int, int]:
+        """The database's version and the event source's: an ack is in the one, a light
+        from the broker in the other."""
+        return board.store.data_version(), board.events.data_version()
+
+    @staticmethod
     def _changes(board: Board, sent: dict[str, dict], last: int, changed: bool,
                  due: bool) -> tuple[list[_Message], int]:
         """New light events since `last` (when the database changed), then, when due, every
         other tile that differs from `sent`: monitors beat all the time, so rebuilding every
         tile on each change would read the database many times a second for nothing."""
         messages, now = [], datetime.now().astimezone()
-        events = board.store.light_events(after=last) if changed else []
-        beats = board.store.heartbeats() if events else {}
+        events = board.events.light_events(after=last) if changed else []
+        beats = board.events.heartbeats() if events else {}
         for event in events:
             last = event.id
             view = sent[event.window] = board.view(event.window, event,
@@ -222,13 +233,13 @@ def _backlog(hub: Hub, after: int, window: str | None,
     """The light events a resuming page missed, as events, and the last event's id."""
     store = Store(hub.db_path)
     try:
-        board = Board(store, hub.hall, hub.options.findings_shown)
-        missed = store.light_events(after=after, window=window)
+        board = Board(store, hub.hall, hub.options.findings_shown, hub.events)
+        missed = board.events.light_events(after=after, window=window)
         last = max([after] + [e.id for e in missed])
         if len(missed) > BACKLOG_LIMIT:
             latest = {e.window: e for e in missed}
             missed = sorted(latest.values(), key=lambda e: e.id)
-        now, beats = datetime.now().astimezone(), store.heartbeats()
+        now, beats = datetime.now().astimezone(), board.events.heartbeats()
         return "".join(sse("light", shown(board.view(e.window, e, beats.get(e.window), now)),
                            e.id) for e in missed), last
     finally:

@@ -22,6 +22,7 @@ from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, SEVERITIES, Speech, l
                           quoted, rule_name, rule_prompt, severity_label, state_label,
                           verdict_label)
 from .common import not_after
+from .events import EventSource
 
 
 def _shown(speech: Speech) -> Speech:
@@ -129,11 +130,16 @@ class Board:
     store: Store
     hall: Hall
     findings_shown: int = 3
+    source: EventSource | None = None  # lights and heartbeats (events.py); None: the store
+
+    @property
+    def events(self) -> EventSource:
+        return self.store if self.source is None else self.source
 
     def views(self, now: datetime | None = None) -> dict[str, dict]:
         now = now or datetime.now().astimezone()
-        lights = self.store.current_lights()
-        beats = self.store.heartbeats()
+        lights = self.events.current_lights()
+        beats = self.events.heartbeats()
         windows = sorted(set(self.hall.windows) | set(beats) | set(lights))
         return {w: self.view(w, lights.get(w), beats.get(w), now) for w in windows}
 
@@ -147,8 +153,8 @@ class Board:
     def one(self, window: str, now: datetime | None = None) -> dict | None:
         """One window's tile, or None for a window neither configured, heard nor lit."""
         now = now or datetime.now().astimezone()
-        event = self.store.current_lights().get(window)
-        heartbeat = self.store.heartbeats().get(window)
+        event = self.events.current_lights().get(window)
+        heartbeat = self.events.heartbeats().get(window)
         if event is None and heartbeat is None and window not in self.hall.windows:
             return None
         return self.view(window, event, heartbeat, now)
