@@ -41,6 +41,7 @@ class Phrase:
     source: str = ""
     file: str = ""
     line: int = 0
+    threshold: float | None = None  # a hall's own match threshold (tuning.py); None: the kind's
 
     @property
     def forms(self) -> tuple[str, ...]:

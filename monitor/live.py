@@ -92,7 +92,9 @@ def _shifted(utterance: Utterance, offset: float) -> Utterance:
                       for h in utterance.spotted))
 
 
-def _stored_utterance(row: dict) -> Utterance:
+def stored_utterance(row: dict) -> Utterance:
+    """An utterance as `Store.session_utterances` gives it back (heard again on resume, and
+    re-scored by a lexicon preview)."""
     words = tuple(Word(w["text"], w["start"], w["end"]) for w in json.loads(row["words"] or "[]"))
     return Utterance(start=row["start"], end=row["end"], role=row["role"],
                      text=row["text"] or "", pinyin=row["pinyin"] or "", window=row["window"],
@@ -169,7 +171,8 @@ class LiveSession:
         self.session = Session(
             id=f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
             source=source, window=window, staff=staff, profile=scorer.profile.name,
-            started_at=started_at, utterances=[], kind=kind, options=scorer.profile.as_dict())
+            started_at=started_at, utterances=[], kind=kind, options=scorer.profile.as_dict(),
+            lexicon_version=scorer.lexicon_version)
         self.norms: list = []
         self.hits: dict[int, list[PhraseHit]] = {}
         self.clock = VisitClock(scorer.profile.visits)
@@ -249,7 +252,7 @@ class LiveSession:
         session.id, session.started_at, session.staff = session_id, anchor, session.staff or staff
         groups: list[tuple[str | None, list[int]]] = []
         for index, row in enumerate(self.store.session_utterances(session_id)):
-            utterance = _stored_utterance(row)
+            utterance = stored_utterance(row)
             norm, found = self.scorer.hear(utterance, index)
             self.clock.heard(utterance, self.scorer.cues(utterance, index, norm, found))
             session.utterances.append(utterance)

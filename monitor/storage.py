@@ -19,8 +19,8 @@ import sqlite_utils
 
 from . import privacy
 from .errors import StorageError
-from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LightEvent, Recording, Review,
-                      Session, Visit)
+from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
+                      Recording, Review, Session, Visit)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -118,6 +118,16 @@ _AUDIT_GUARDS = (
     "create trigger if not exists audit_no_delete before delete on audit "
     "begin select raise(abort, 'the audit trail is append-only'); end",
 )
+# hall lexicon changes (monitor/tuning.py): each a version, append-only like the audit trail
+SCHEMA["sessions"][0]["lexicon_version"] = int  # the hall lexicon a session was judged with
+SCHEMA["lexicon_changes"] = ({
+    "version": int, "at": str, "actor": str, "kind": str, "phrase": str, "change": str,
+    "value": str, "reason": str,
+}, "version")
+_AUDIT_GUARDS += tuple(
+    f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
+    "begin select raise(abort, 'lexicon changes are append-only'); end"
+    for verb in ("update", "delete"))
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
@@ -133,6 +143,7 @@ def _session_row(session: Session) -> dict:
         "scored_at": datetime.now().astimezone().isoformat(),
         "options": json.dumps(session.options, ensure_ascii=False, default=str),
         "utterances": len(session.utterances), "visits": len(session.visits),
+        "lexicon_version": session.lexicon_version,
     }
 
 
@@ -842,3 +853,43 @@ class Store:
         """Every machine finding of some visits (with its deduction), in time order."""
         return sorted(self._chunked("select * from findings where visit in ({})",
                                     list(visit_ids)), key=lambda r: (r["visit"], r["start"]))
+
+    # --- hall lexicon changes (monitor/tuning.py) ----------------------------------------
+
+    def add_lexicon_change(self, change: LexiconChange) -> LexiconChange:
+        """Append a change as the next lexicon version (under the write lock, so two
+        supervisors at once make two versions)."""
+        at = change.at or datetime.now().astimezone()
+        with self._writing("store lexicon change"):
+            version = self.lexicon_version() + 1
+            self.db["lexicon_changes"].insert({
+                "version": version, "at": at.isoformat(timespec="milliseconds"),
+                "actor": change.actor, "kind": change.kind, "phrase": change.phrase,
+                "change": change.change, "value": change.value,
+                "reason": self._clean(change.reason)})
+        return replace(change, at=at, version=version)
+
+    def lexicon_changes(self, upto: int | None = None) -> list[LexiconChange]:
+        """The hall's lexicon changes in version order, up to a version if given."""
+        if not self.db["lexicon_changes"].exists():  # an older database, read-only
+            return []
+        rows = self.db["lexicon_changes"].rows_where(
+            "version <= ?", [upto if upto is not None else 2 ** 62], order_by="version")
+        return [LexiconChange(r["kind"], r["phrase"], r["change"], r["value"], r["reason"],
+                              r["actor"], datetime.fromisoformat(r["at"]), r["version"])
+                for r in rows]
+
+    def lexicon_version(self) -> int:
+        """The hall lexicon's current version (0: the shipped files, unchanged)."""
+        if not self.db["lexicon_changes"].exists():
+            return 0
+        return self.db.execute("select coalesce(max(version), 0) from lexicon_changes"
+                               ).fetchone()[0]
+
+    def live_sessions(self, first: date, last: date) -> list[dict]:
+        """Live sessions with visits started on the days first..last, oldest first."""
+        where, params = self._live(first, last, None, None, alias="v")
+        return list(self.db.query(
+            "select s.id, s.window, s.staff, s.profile, s.started_at, s.lexicon_version "
+            "from sessions s where s.id in (select v.session from visits v where "
+            f"{where}) order by s.started_at, s.id", params))

@@ -1,0 +1,284 @@
+"""A hall's own lexicon: the shipped files plus the changes its supervisors made.
+
+Reviews measure how often a phrase's findings hold (review.precision); a supervisor who
+sees one that keeps being dismissed can raise its match threshold, add an exception (a
+context in which it does not count) or switch it off for the hall. Each change is one
+append-only row and a new lexicon *version* (0 is the shipped files); an undo is another
+change, so every version can be rebuilt and every session says which one judged it.
+
+Before a change is applied, `preview` re-scores the stored speech of the last days with
+and without it, in memory: which findings would disappear or appear (and what reviewers
+said of them), which visits would change verdict. Nothing stored changes.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from . import lexicon as lexicons
+from . import profiles
+from .errors import CourtesyError
+from .lexicon import REQUIRED_KINDS, Lexicon, Phrase
+from .live import stored_utterance
+from .matching import Matcher
+from .normalize import clean_chars, heard
+from .pipeline import EXPECTED, Scorer, expected_forms
+from .records import (AuditEntry, ChangedFinding, ChangedVisit, LexiconChange, Session,
+                      TuningPreview, Utterance)
+from .storage import Store
+
+CHANGES = ("threshold", "except", "off")
+UNDO = "undo"
+KINDS = REQUIRED_KINDS + ("taboo",)  # phrases whose hits make or spare findings
+THRESHOLD_MIN, THRESHOLD_MAX = 50.0, 100.0
+DEFAULT_DAYS = 7
+MAX_DAYS = 92
+REASON_MAX = 500
+
+
+class TuningError(CourtesyError):
+    """A lexicon change cannot be made as asked."""
+
+
+def hall_lexicon(shipped: Lexicon, changes: Sequence[LexiconChange]) -> tuple[Lexicon, int]:
+    """The shipped lexicon with a hall's changes (in version order, undone ones left out),
+    and the version that makes."""
+    undone = {int(c.value) for c in changes if c.change == UNDO}
+    own: dict[tuple[str, str], list[LexiconChange]] = {}
+    for change in changes:
+        if change.change != UNDO and change.version not in undone:
+            own.setdefault((change.kind, change.phrase), []).append(change)
+    phrases = []
+    for phrase in shipped.phrases:
+        changed = _changed(phrase, own.get((phrase.kind, phrase.text), ()))
+        if changed is not None:
+            phrases.append(changed)
+    return Lexicon(tuple(phrases)), max((c.version or 0 for c in changes), default=0)
+
+
+def _changed(phrase: Phrase, changes: Sequence[LexiconChange]) -> Phrase | None:
+    """A phrase with its changes applied; None when it is switched off."""
+    for change in changes:
+        if change.change == "off":
+            return None
+        if change.change == "threshold":
+            phrase = replace(phrase, threshold=float(change.value))
+        elif change.change == "except":
+            phrase = replace(phrase, exceptions=phrase.exceptions + (change.value,))
+    return phrase
+
+
+def current(store: Store, shipped: Lexicon) -> tuple[Lexicon, int]:
+    """The hall's lexicon as it stands now."""
+    return hall_lexicon(shipped, store.lexicon_changes())
+
+
+def scorer(store: Store, profile: str = profiles.DEFAULT,
+           lexicon_dir: Path | None = None) -> Scorer:
+    """A profile's scorer with the hall lexicon of the database it will write to."""
+    return Scorer.load(profile, lexicon_dir, store.lexicon_changes())
+
+
+def find_phrase(shipped: Lexicon, text: str, kind: str | None = None) -> Phrase:
+    """The rule phrase (required or taboo) written `text`, by its text or one of its forms."""
+    wanted = clean_chars(text)
+    found = [p for p in shipped.phrases if p.kind in KINDS and (kind is None or p.kind == kind)
+             and wanted in p.forms]
+    if not found:
+        raise TuningError(f"词库中没有词条“{text}”（只能调整必用语和服务忌语的词条）")
+    exact = [p for p in found if p.text == wanted]
+    return (exact or found)[0]
+
+
+def propose(store: Store, shipped: Lexicon, text: str, change: str, value: str, reason: str,
+            actor: str, kind: str | None = None) -> LexiconChange:
+    """A checked change to one phrase of the hall lexicon as it stands (not stored)."""
+    if change not in CHANGES:
+        raise TuningError(f"change {change!r}: one of {', '.join(CHANGES)}")
+    phrase = find_phrase(shipped, text, kind)
+    now, _ = current(store, shipped)
+    standing = next((p for p in now.phrases if (p.kind, p.text) == (phrase.kind, phrase.text)),
+                    None)
+    if standing is None:
+        raise TuningError(f"词条“{phrase.text}”已在本厅停用（可撤销那次停用）")
+    reason = (reason or "").strip()
+    if not reason:
+        raise TuningError("请写明调整原因")
+    if len(reason) > REASON_MAX:
+        raise TuningError(f"原因不能超过 {REASON_MAX} 个字")
+    value = _checked_value(standing, change, value)
+    return LexiconChange(phrase.kind, phrase.text, change, value, reason, actor)
+
+
+def _checked_value(phrase: Phrase, change: str, value: str) -> str:
+    if change == "off":
+        return ""
+    if change == "threshold":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise TuningError(f"阈值须为 {THRESHOLD_MIN:.0f} 到 {THRESHOLD_MAX:.0f} 之间的数"
+                              ) from None
+        if not THRESHOLD_MIN <= number <= THRESHOLD_MAX:
+            raise TuningError(f"阈值须为 {THRESHOLD_MIN:.0f} 到 {THRESHOLD_MAX:.0f} 之间的数")
+        return f"{number:g}"
+    context = clean_chars(value or "")
+    if not any(form in context and form != context for form in phrase.forms):
+        raise TuningError(f"例外须是包含“{phrase.text}”（或其变体）的更长说法，如“{phrase.text}的话”")
+    if context in phrase.exceptions:
+        raise TuningError(f"“{context}”已是这个词条的例外")
+    return context
+
+
+def apply(store: Store, change: LexiconChange, origin: str = "") -> LexiconChange:
+    """Store a change as the next lexicon version, with its audit row."""
+    entry = AuditEntry(change.actor, "lexicon_change", f"lexicon:{change.kind}:{change.phrase}",
+                       f"{change.change} {change.value}".strip(), origin)
+    with store.audited(entry):
+        return store.add_lexicon_change(change)
+
+
+def undo(store: Store, version: int, actor: str, reason: str, origin: str = "") -> LexiconChange:
+    """Revert one change: a new version without it (the change itself stays stored)."""
+    changes = store.lexicon_changes()
+    target = next((c for c in changes if c.version == version), None)
+    if target is None:
+        raise TuningError(f"没有版本 {version} 的词库调整")
+    if target.change == UNDO:
+        raise TuningError("撤销本身不能再撤销；请重新提交那次调整")
+    if any(c.change == UNDO and c.value == str(version) for c in changes):
+        raise TuningError(f"版本 {version} 的调整已经撤销")
+    reason = (reason or "").strip() or f"撤销版本 {version}"
+    return apply(store, LexiconChange(target.kind, target.phrase, UNDO, str(version),
+                                      reason[:REASON_MAX], actor), origin)
+
+
+# --- preview: the stored speech of some days, re-scored with and without a change -------
+
+
+def stored_speech(store: Store, first: date, last: date
+                  ) -> Iterator[tuple[dict, list[Utterance]]]:
+    """Each live session of the days with its stored utterances (the one place a preview
+    reads stored speech)."""
+    for row in store.live_sessions(first, last):
+        yield row, [stored_utterance(r) for r in store.session_utterances(row["id"])]
+
+
+class _Pair:
+    """One profile's scorers without and with the change, and a cheap test of whether the
+    phrase is heard at all in an utterance (where it is not, the change cannot matter)."""
+
+    def __init__(self, profile: profiles.Profile, shipped: Lexicon,
+                 changes: list[LexiconChange], change: LexiconChange):
+        before, version = hall_lexicon(shipped, changes)
+        after, _ = hall_lexicon(shipped, changes + [replace(change, version=version + 1)])
+        self.before = Scorer(profile, before, version)
+        self.after = Scorer(profile, after, version + 1)
+        key = (change.kind, change.phrase)
+        phrase = next((p for p in self.before.lexicon.phrases if (p.kind, p.text) == key), None)
+        self.filters: list[Matcher] = []
+        if phrase is not None:
+            wide = min(_threshold(phrase, profile), _threshold(
+                next((p for p in self.after.lexicon.phrases if (p.kind, p.text) == key), phrase),
+                profile))
+            loosest = Lexicon((replace(phrase, exceptions=(), threshold=wide),))
+            self.filters.append(Matcher(loosest, profile.matching))
+            if phrase.kind in EXPECTED:
+                self.filters.append(Matcher(expected_forms(loosest),
+                                            profile.matching.expecting()))
+
+    def touches(self, utterances: list[Utterance]) -> bool:
+        return any(m.find(heard(u)) for u in utterances for m in self.filters)
+
+
+def _threshold(phrase: Phrase, profile: profiles.Profile) -> float:
+    return (phrase.threshold if phrase.threshold is not None
+            else profile.matching.thresholds.get(phrase.kind, 80.0))
+
+
+def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
+            lexicon_dir: Path | None = None, today: date | None = None) -> TuningPreview:
+    """What `change` would have changed on the live sessions of the last `days` days."""
+    began = time.perf_counter()
+    last = today or date.today()
+    first = last - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
+    changes = store.lexicon_changes()
+    pairs: dict[str, _Pair] = {}
+    sessions = rescored = visits = before_n = after_n = 0
+    found: list[ChangedFinding] = []
+    turned: list[ChangedVisit] = []
+    for row, utterances in stored_speech(store, first, last):
+        sessions += 1
+        name = row["profile"] or profiles.DEFAULT
+        if name not in pairs:
+            chosen = profiles.load(name, lexicon_dir)
+            pairs[name] = _Pair(chosen, lexicons.load(lexicon_dir, chosen.lexicons), changes,
+                                change)
+        pair = pairs[name]
+        if not pair.touches(utterances):
+            continue
+        rescored += 1
+        anchor = datetime.fromisoformat(row["started_at"])
+        meta = {"window": row["window"], "staff": row["staff"], "started_at": anchor}
+        old, new = pair.before.score(utterances, **meta), pair.after.score(utterances, **meta)
+        visits += len(old.visits)
+        before_n += sum(len(v.findings) for v in old.visits)
+        after_n += sum(len(v.findings) for v in new.visits)
+        found += _changed_findings(row, old, new)
+        turned += _turned(row, old, new)
+    found = _with_reviews(store, found, first, last)
+    return TuningPreview(change, days, sessions, rescored, visits, before_n, after_n,
+                         tuple(sorted(found, key=lambda f: f.at)), tuple(turned),
+                         round(time.perf_counter() - began, 3))
+
+
+def _finding_keys(session: Session) -> dict[tuple, tuple]:
+    return {(f.rule, round(f.start, 2), f.severity, f.text): (v, f)
+            for v in session.visits for f in v.findings}
+
+
+def _changed_findings(row: dict, old: Session, new: Session) -> list[ChangedFinding]:
+    before, after = _finding_keys(old), _finding_keys(new)
+    out = []
+    for keys, other, gone in ((before, after, True), (after, before, False)):
+        for key in keys.keys() - other.keys():
+            visit, finding = keys[key]
+            out.append(ChangedFinding(
+                row["id"], visit.window or row["window"], visit.staff or row["staff"],
+                old.started_at + timedelta(seconds=finding.start), finding.rule,
+                finding.severity, finding.text, gone))
+    return out
+
+
+def _turned(row: dict, old: Session, new: Session) -> list[ChangedVisit]:
+    """Visits (paired by their place in the session) whose verdict the change turns."""
+    after = {v.id: v for v in new.visits}
+    return [ChangedVisit(row["id"], v.window or row["window"], v.staff or row["staff"],
+                         old.started_at + timedelta(seconds=v.start), v.score, v.verdict,
+                         after[v.id].score, after[v.id].verdict)
+            for v in old.visits if v.id in after and after[v.id].verdict != v.verdict]
+
+
+def _with_reviews(store: Store, found: list[ChangedFinding], first: date, last: date
+                  ) -> list[ChangedFinding]:
+    """Findings that would disappear, with what reviewers decided on the stored finding
+    (the same rule at the same moment of the same session; an overturned appeal counts
+    as dismissed)."""
+    gone = {f.session for f in found if f.gone}
+    if not gone:
+        return found
+    stored = {(r["session"], r["rule"], r["at"]): r["id"]
+              for r in store.live_findings(first, last) if r["session"] in gone}
+    ids = [stored.get((f.session, f.rule, f.at.isoformat(timespec="milliseconds")))
+           if f.gone else None for f in found]
+    latest = store.latest_reviews([i for i in ids if i])
+    overturned = {a["finding"] for a in store.appeals(status="overturned")}
+    out = []
+    for f, finding_id in zip(found, ids):
+        decision = ("dismiss" if finding_id in overturned else
+                    latest[finding_id]["decision"] if finding_id in latest else "")
+        out.append(replace(f, review=decision))
+    return out
