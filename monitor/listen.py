@@ -75,8 +75,8 @@ class Monitor:
         # anything is stored, never a device retried forever
         inputs = [self._source(config, live_options) for config in windows]
         for config, source in zip(windows, inputs):
-            scorer = scorers.get(config.profile) or scorers.setdefault(
-                config.profile, Scorer.load(config.profile, lexicon_dir))
+            scorer = scorers.get(config.profile) or scorers.setdefault(config.profile, Scorer.load(
+                config.profile, lexicon_dir, store.lexicon_changes()))
             report = self._reporter(config.id)
             session = LiveSession(scorer, store, window=config.id, staff=config.staff,
                                   started_at=self.started_at,

@@ -95,7 +95,8 @@ def find_phrase(shipped: Lexicon, text: str, kind: str | None = None) -> Phrase:
 
 def propose(store: Store, shipped: Lexicon, text: str, change: str, value: str, reason: str,
             actor: str, kind: str | None = None) -> LexiconChange:
-    """A checked change to one phrase of the hall lexicon as it stands (not stored)."""
+    """A checked change to one phrase of the hall lexicon as it stands (not stored: see
+    `preview`, then `apply`)."""
     if change not in CHANGES:
         raise TuningError(f"change {change!r}: one of {', '.join(CHANGES)}")
     phrase = find_phrase(shipped, text, kind)
@@ -104,13 +105,8 @@ def propose(store: Store, shipped: Lexicon, text: str, change: str, value: str, 
                     None)
     if standing is None:
         raise TuningError(f"词条“{phrase.text}”已在本厅停用（可撤销那次停用）")
-    reason = (reason or "").strip()
-    if not reason:
-        raise TuningError("请写明调整原因")
-    if len(reason) > REASON_MAX:
-        raise TuningError(f"原因不能超过 {REASON_MAX} 个字")
     value = _checked_value(standing, change, value)
-    return LexiconChange(phrase.kind, phrase.text, change, value, reason, actor)
+    return LexiconChange(phrase.kind, phrase.text, change, value, (reason or "").strip(), actor)
 
 
 def _checked_value(phrase: Phrase, change: str, value: str) -> str:
@@ -134,7 +130,12 @@ def _checked_value(phrase: Phrase, change: str, value: str) -> str:
 
 
 def apply(store: Store, change: LexiconChange, origin: str = "") -> LexiconChange:
-    """Store a change as the next lexicon version, with its audit row."""
+    """Store a change as the next lexicon version, with its audit row; a change needs
+    its reason."""
+    if not change.reason.strip():
+        raise TuningError("请写明调整原因")
+    if len(change.reason) > REASON_MAX:
+        raise TuningError(f"原因不能超过 {REASON_MAX} 个字")
     entry = AuditEntry(change.actor, "lexicon_change", f"lexicon:{change.kind}:{change.phrase}",
                        f"{change.change} {change.value}".strip(), origin)
     with store.audited(entry):
