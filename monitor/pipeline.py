@@ -25,7 +25,7 @@ class Scorer:
     def __init__(self, profile: profiles.Profile, lexicon: lexicons.Lexicon,
                  lexicon_version: int = 0):
         """`lexicon`: the shipped files with a hall's changes up to `lexicon_version`
-        (tuning.hall_lexicon), which each session it scores records."""
+        (lexicon.hall_lexicon), which each session it scores records."""
         self.profile = profile
         self.lexicon_version = lexicon_version
         self.lexicon = lexicon.for_sector(profile.sector)
@@ -38,10 +38,9 @@ class Scorer:
              changes: Sequence[LexiconChange] = ()) -> "Scorer":
         """A profile's scorer with the shipped lexicon files and a hall's changes to them
         (`Store.lexicon_changes()`; none: version 0)."""
-        from .tuning import hall_lexicon
-
         chosen = profiles.load(profile, lexicon_dir)
-        lexicon, version = hall_lexicon(lexicons.load(lexicon_dir, chosen.lexicons), changes)
+        lexicon, version = lexicons.hall_lexicon(lexicons.load(lexicon_dir, chosen.lexicons),
+                                                 changes)
         return cls(chosen, lexicon, version)
 
     def score(

@@ -13,7 +13,7 @@ said of them), which visits would change verdict. Nothing stored changes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,7 @@ from pathlib import Path
 from . import lexicon as lexicons
 from . import profiles
 from .errors import CourtesyError
-from .lexicon import REQUIRED_KINDS, Lexicon, Phrase
+from .lexicon import REQUIRED_KINDS, UNDO, Lexicon, Phrase, hall_lexicon
 from .live import stored_utterance
 from .matching import Matcher
 from .normalize import clean_chars, heard
@@ -31,7 +31,6 @@ from .records import (AuditEntry, ChangedFinding, ChangedVisit, LexiconChange, S
 from .storage import Store
 
 CHANGES = ("threshold", "except", "off")
-UNDO = "undo"
 KINDS = REQUIRED_KINDS + ("taboo",)  # phrases whose hits make or spare findings
 THRESHOLD_MIN, THRESHOLD_MAX = 50.0, 100.0
 DEFAULT_DAYS = 7
@@ -41,34 +40,6 @@ REASON_MAX = 500
 
 class TuningError(CourtesyError):
     """A lexicon change cannot be made as asked."""
-
-
-def hall_lexicon(shipped: Lexicon, changes: Sequence[LexiconChange]) -> tuple[Lexicon, int]:
-    """The shipped lexicon with a hall's changes (in version order, undone ones left out),
-    and the version that makes."""
-    undone = {int(c.value) for c in changes if c.change == UNDO}
-    own: dict[tuple[str, str], list[LexiconChange]] = {}
-    for change in changes:
-        if change.change != UNDO and change.version not in undone:
-            own.setdefault((change.kind, change.phrase), []).append(change)
-    phrases = []
-    for phrase in shipped.phrases:
-        changed = _changed(phrase, own.get((phrase.kind, phrase.text), ()))
-        if changed is not None:
-            phrases.append(changed)
-    return Lexicon(tuple(phrases)), max((c.version or 0 for c in changes), default=0)
-
-
-def _changed(phrase: Phrase, changes: Sequence[LexiconChange]) -> Phrase | None:
-    """A phrase with its changes applied; None when it is switched off."""
-    for change in changes:
-        if change.change == "off":
-            return None
-        if change.change == "threshold":
-            phrase = replace(phrase, threshold=float(change.value))
-        elif change.change == "except":
-            phrase = replace(phrase, exceptions=phrase.exceptions + (change.value,))
-    return phrase
 
 
 def current(store: Store, shipped: Lexicon) -> tuple[Lexicon, int]:

@@ -51,7 +51,7 @@ def test_a_phrase_threshold_of_its_own_overrides_its_kinds(shipped):
     phrase = tuning.find_phrase(shipped, "你不要再讲了")
     heard = normalize("你不要再讲啦")
     assert Matcher(Lexicon((phrase,))).find(heard)  # one syllable off passes at 75
-    strict = Matcher(Lexicon((tuning.hall_lexicon(Lexicon((phrase,)), [
+    strict = Matcher(Lexicon((lexicons.hall_lexicon(Lexicon((phrase,)), [
         tuning.LexiconChange("taboo", "你不要再讲了", "threshold", "100", "r", "a",
                              version=1)])[0].phrases)))
     assert not strict.find(heard)
@@ -113,7 +113,7 @@ def test_an_undo_is_a_new_version_and_the_change_stays(store, shipped):
     assert "你烦不烦" in kept and kept["不可能的"].threshold == 90.0
     assert [c.version for c in store.lexicon_changes()] == [1, 2, 3]
     assert [c.version for c in store.lexicon_changes(upto=2)] == [1, 2]
-    assert tuning.hall_lexicon(shipped, store.lexicon_changes(upto=2))[1] == 2
+    assert lexicons.hall_lexicon(shipped, store.lexicon_changes(upto=2))[1] == 2
     with pytest.raises(TuningError, match="已经撤销"):
         tuning.undo(store, 2, "wang", "")
     with pytest.raises(TuningError, match="不能再撤销"):
