@@ -57,3 +57,17 @@ def test_an_admin_may_tune_and_a_viewer_may_not(app, store, visits):
                       data={**OFF, "csrf": login(admin, "root")}).status_code == 200
     refused = viewer.post("/review/lexicon/apply", data={**OFF, "csrf": login(viewer, "li")})
     assert refused.status_code == 403 and store.lexicon_version() == 0
+
+
+def test_an_admin_may_do_what_a_supervisor_does_on_replay_and_health(app, store, visits):
+    admin, viewer = app.test_client(), app.test_client()
+    token = login(admin, "root")
+    login(viewer, "li")
+    url = f"/replay/{visits['taboo']}"
+    assert viewer.get(url).status_code == 404  # not a training visit: a viewer cannot tell
+    assert admin.get(url).status_code == 200
+    tagged = admin.post(f"{url}/training", data={"tag": "taboo", "csrf": token})
+    assert tagged.status_code in (200, 302, 303), tagged.text
+    assert store.visit_tags(visits["taboo"])
+    assert admin.get("/health").status_code == 200
+    assert viewer.get("/health").status_code == 403

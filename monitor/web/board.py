@@ -80,7 +80,7 @@ def _page_routes(bp: Blueprint, ctx: WebContext) -> None:
         return _acknowledge(ctx, ack_lock, request.form.get("event", type=int))
 
     @bp.get("/health")
-    @role_required("supervisor")
+    @role_required("supervisor", "admin")
     def health():
         now = datetime.now().astimezone()
         beats = ctx.store().heartbeats()
