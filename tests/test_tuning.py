@@ -163,3 +163,25 @@ def test_an_older_database_gains_the_version_column(db_path):
 
 def test_a_scorer_without_changes_is_version_zero(scorer):
     assert scorer.lexicon_version == 0 and isinstance(scorer, Scorer)
+
+
+def test_the_report_csv_has_the_review_rows_the_html_shows(store, visits):
+    import csv
+    import io
+
+    from monitor import reports
+    from monitor.config import Hall
+
+    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "other", "zhang")
+    review.review(store, finding(store, visits["ungreeted"], "greeting"), "dismiss",
+                  "misheard", "zhang")
+    review.add_missed(store, visits["good"], "please", "minor", 10.0, "zhang")
+    out = io.StringIO()
+    reports.write_csv(reports.build(store, reports.ReportOptions(DAY, DAY), Hall()), out)
+    rows = [r for r in csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff")))
+            if r["section"] == "review"]
+    assert {(r["rule"], r["window"], r["name"]): (r["reviewed"], r["confirmed"], r["dismissed"],
+                                                  r["added"]) for r in rows} == {
+        ("taboo", "W01", "服务忌语"): ("1", "1", "0", "0"),
+        ("greeting", "W02", "未问候"): ("1", "0", "1", "0"),
+        ("please", "W01", "缺“请”字"): ("0", "0", "0", "1")}
