@@ -1054,7 +1054,7 @@ def preview_lines(shown) -> list[str]:
     gone = [f for f in shown.findings if f.gone]
     lines = [f"预览：{phrase_kind_label(c.kind)}词条“{c.phrase}”"
              f"{what}（最近 {shown.days} 天）",
-             f"会话 {shown.sessions} 个，其中 {shown.rescored} 个听到该词条，已重新评分"
+             f"来访 {shown.visits} 个，其中 {shown.rescored} 个听到该词条，已重新评分"
              f"（用时 {shown.seconds:.2f} 秒）",
              f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
              f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]

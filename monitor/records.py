@@ -372,10 +372,9 @@ class TuningPreview:
 
     change: LexiconChange
     days: int
-    sessions: int  # live sessions in those days
+    visits: int  # live visits in those days
     rescored: int  # of them, those where the phrase is heard at all (the others cannot change)
-    visits: int
-    findings_before: int  # in the rescored sessions
+    findings_before: int  # in the rescored visits
     findings_after: int
     findings: tuple[ChangedFinding, ...]
     visits_changed: tuple[ChangedVisit, ...]

@@ -887,9 +887,19 @@ class Store:
                                ).fetchone()[0]
 
     def live_sessions(self, first: date, last: date) -> list[dict]:
-        """Live sessions with visits started on the days first..last, oldest first."""
+        """Live sessions with visits started on the days first..last, oldest first, with
+        how many of those visits each has."""
         where, params = self._live(first, last, None, None, alias="v")
         return list(self.db.query(
-            "select s.id, s.window, s.staff, s.profile, s.started_at, s.lexicon_version "
-            "from sessions s where s.id in (select v.session from visits v where "
-            f"{where}) order by s.started_at, s.id", params))
+            "select s.id, s.window, s.staff, s.profile, s.started_at, s.lexicon_version, "
+            "count(v.id) as visits from sessions s join visits v on v.session = s.id where "
+            f"{where} group by s.id order by s.started_at, s.id", params))
+
+    def phrase_visits(self, kind: str, phrase: str, first: date, last: date
+                      ) -> dict[str, str]:
+        """Live visits of those days in which a lexicon phrase was heard, as stored: each
+        visit's session by visit id."""
+        where, params = self._live(first, last, None, None, alias="v")
+        return dict(self.db.execute(
+            "select distinct h.visit, v.session from hits h join visits v on h.visit = v.id "
+            f"where {where} and h.kind = ? and h.phrase = ?", params + [kind, phrase]))

@@ -131,17 +131,27 @@ def undo(store: Store, version: int, actor: str, reason: str, origin: str = "") 
 # --- preview: the stored speech of some days, re-scored with and without a change -------
 
 
-def stored_speech(store: Store, first: date, last: date
-                  ) -> Iterator[tuple[dict, list[Utterance]]]:
-    """Each live session of the days with its stored utterances (the one place a preview
-    reads stored speech)."""
+def stored_speech(store: Store, first: date, last: date,
+                  wanted: dict[str, str] | None = None
+                  ) -> Iterator[tuple[dict, list[list[Utterance]]]]:
+    """Each live session of the days with its stored utterances, visit by visit (only the
+    `wanted` visits, given with their sessions): the one place a preview reads stored
+    speech."""
+    sessions = None if wanted is None else set(wanted.values())
     for row in store.live_sessions(first, last):
-        yield row, [stored_utterance(r) for r in store.session_utterances(row["id"])]
+        if sessions is not None and row["id"] not in sessions:
+            continue
+        groups: dict[str, list[Utterance]] = {}
+        for line in store.session_utterances(row["id"]):
+            if line["visit"] and (wanted is None or line["visit"] in wanted):
+                groups.setdefault(line["visit"], []).append(stored_utterance(line))
+        yield row, list(groups.values())
 
 
 class _Pair:
-    """One profile's scorers without and with the change, and a cheap test of whether the
-    phrase is heard at all in an utterance (where it is not, the change cannot matter)."""
+    """One profile's scorers without and with the change, and a test of whether the phrase
+    is heard at all, as loosely as either allows (where it is not, the change cannot
+    matter)."""
 
     def __init__(self, profile: profiles.Profile, shipped: Lexicon,
                  changes: list[LexiconChange], change: LexiconChange):
@@ -152,10 +162,12 @@ class _Pair:
         key = (change.kind, change.phrase)
         phrase = next((p for p in self.before.lexicon.phrases if (p.kind, p.text) == key), None)
         self.filters: list[Matcher] = []
+        self.stricter = True  # the change can only remove this phrase's hits
         if phrase is not None:
-            wide = min(_threshold(phrase, profile), _threshold(
-                next((p for p in self.after.lexicon.phrases if (p.kind, p.text) == key), phrase),
-                profile))
+            changed = next((p for p in self.after.lexicon.phrases if (p.kind, p.text) == key),
+                           None)
+            wide = min(_threshold(phrase, profile), _threshold(changed or phrase, profile))
+            self.stricter = wide == _threshold(phrase, profile)
             loosest = Lexicon((replace(phrase, exceptions=(), threshold=wide),))
             self.filters.append(Matcher(loosest, profile.matching))
             if phrase.kind in EXPECTED:
@@ -173,38 +185,48 @@ def _threshold(phrase: Phrase, profile: profiles.Profile) -> float:
 
 def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
             lexicon_dir: Path | None = None, today: date | None = None) -> TuningPreview:
-    """What `change` would have changed on the live sessions of the last `days` days."""
+    """What `change` would have changed on the live visits of the last `days` days.
+
+    Each visit is re-scored on its own stored utterances (as it was cut) with the hall
+    lexicon as it stands and with the change. A change that can only remove hits (off, an
+    exception, a higher threshold) re-scores the visits whose stored hits hold the phrase;
+    a lower threshold, or a session judged with another lexicon version, asks the matcher
+    which visits hear the phrase at all.
+    """
     began = time.perf_counter()
     last = today or date.today()
     first = last - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
-    changes = store.lexicon_changes()
+    changes, version = store.lexicon_changes(), store.lexicon_version()
     pairs: dict[str, _Pair] = {}
-    sessions = rescored = visits = before_n = after_n = 0
+    sessions = store.live_sessions(first, last)
+    for name in {row["profile"] or profiles.DEFAULT for row in sessions}:
+        chosen = profiles.load(name, lexicon_dir)
+        pairs[name] = _Pair(chosen, lexicons.load(lexicon_dir, chosen.lexicons), changes,
+                            change)
+    stricter = all(pair.stricter for pair in pairs.values())
+    heard_in = store.phrase_visits(change.kind, change.phrase, first, last) if stricter else None
+    if heard_in is not None and any(row["lexicon_version"] != version for row in sessions):
+        heard_in = None  # what was stored was heard with another lexicon
+    rescored = before_n = after_n = 0
     found: list[ChangedFinding] = []
     turned: list[ChangedVisit] = []
-    for row, utterances in stored_speech(store, first, last):
-        sessions += 1
-        name = row["profile"] or profiles.DEFAULT
-        if name not in pairs:
-            chosen = profiles.load(name, lexicon_dir)
-            pairs[name] = _Pair(chosen, lexicons.load(lexicon_dir, chosen.lexicons), changes,
-                                change)
-        pair = pairs[name]
-        if not pair.touches(utterances):
-            continue
-        rescored += 1
-        anchor = datetime.fromisoformat(row["started_at"])
-        meta = {"window": row["window"], "staff": row["staff"], "started_at": anchor}
-        old, new = pair.before.score(utterances, **meta), pair.after.score(utterances, **meta)
-        visits += len(old.visits)
-        before_n += sum(len(v.findings) for v in old.visits)
-        after_n += sum(len(v.findings) for v in new.visits)
-        found += _changed_findings(row, old, new)
-        turned += _turned(row, old, new)
+    for row, groups in stored_speech(store, first, last, heard_in):
+        pair = pairs[row["profile"] or profiles.DEFAULT]
+        meta = {"window": row["window"], "staff": row["staff"],
+                "started_at": datetime.fromisoformat(row["started_at"])}
+        for utterances in groups:
+            if heard_in is None and not pair.touches(utterances):
+                continue
+            rescored += 1
+            old, new = pair.before.score(utterances, **meta), pair.after.score(utterances, **meta)
+            before_n += sum(len(v.findings) for v in old.visits)
+            after_n += sum(len(v.findings) for v in new.visits)
+            found += _changed_findings(row, old, new)
+            turned += _turned(row, old, new)
     found = _with_reviews(store, found, first, last)
-    return TuningPreview(change, days, sessions, rescored, visits, before_n, after_n,
-                         tuple(sorted(found, key=lambda f: f.at)), tuple(turned),
-                         round(time.perf_counter() - began, 3))
+    return TuningPreview(change, days, sum(r["visits"] for r in sessions), rescored,
+                         before_n, after_n, tuple(sorted(found, key=lambda f: f.at)),
+                         tuple(turned), round(time.perf_counter() - began, 3))
 
 
 def _finding_keys(session: Session) -> dict[tuple, tuple]:

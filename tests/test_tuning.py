@@ -82,7 +82,7 @@ def test_preview_shows_what_would_change_and_changes_nothing_stored(store, shipp
     before = _digest(db_path)
     shown = tuning.preview(store, _off(store, shipped), days=7, today=DAY)
     assert _digest(db_path) == before
-    assert shown.sessions == 3 and shown.rescored == 1  # only where 你烦不烦 is heard at all
+    assert shown.visits == 3 and shown.rescored == 1  # only where 你烦不烦 is heard at all
     gone = [f for f in shown.findings if f.gone]
     assert [(f.rule, f.window, f.review, f.at.isoformat()[:19]) for f in gone] == [
         ("taboo", "W01", "dismiss", "2026-11-20T10:00:04")]
@@ -185,3 +185,19 @@ def test_the_report_csv_has_the_review_rows_the_html_shows(store, visits):
         ("taboo", "W01", "服务忌语"): ("1", "1", "0", "0"),
         ("greeting", "W02", "未问候"): ("1", "0", "1", "0"),
         ("please", "W01", "缺“请”字"): ("0", "0", "0", "1")}
+
+
+def test_a_lower_threshold_is_previewed_on_every_visit_where_the_phrase_may_be_heard(
+        store, shipped, scorer, visits, tmp_path, db_path):
+    lines = [(0.0, 3.0, "customer", "你好 我想问一下"), (3.5, 6.0, "staff", "您好，请讲。"),
+             (6.5, 9.0, "customer", "我上次来过 你们说"), (9.5, 12.0, "staff", "你不要再跟我讲了"),
+             (12.5, 15.0, "staff", "请慢走，再见。")]
+    visit = _score(store, scorer, tmp_path, "loose", lines, "W04", "S09", "2026-11-20T14:00")
+    assert "taboo" not in {f["rule"] for f in store.visit_findings(visit)}
+    before = _digest(db_path)
+    change = tuning.propose(store, shipped, "你不要再讲了", "threshold", "60", "漏检", "zhang")
+    shown = tuning.preview(store, change, today=DAY)
+    assert _digest(db_path) == before
+    assert shown.visits == 4 and shown.rescored == 1
+    assert [(f.gone, f.rule, f.window, f.review) for f in shown.findings] == [
+        (False, "taboo", "W04", "")]

@@ -390,7 +390,7 @@ def preview_view(shown, hall: Hall) -> dict:
     return {
         "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
         "what": LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else ""),
-        "days": shown.days, "sessions": shown.sessions, "rescored": shown.rescored,
+        "days": shown.days, "visits_all": shown.visits, "rescored": shown.rescored,
         "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
         "new": len(shown.findings) - len(gone), "seconds": f"{shown.seconds:.2f}",
         "findings": [{"gone": f.gone, "at": f"{f.at:%Y-%m-%d %H:%M:%S}",
