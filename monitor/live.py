@@ -102,6 +102,10 @@ def stored_utterance(row: dict) -> Utterance:
                      heard_by=row["heard_by"] or "")
 
 
+def _session_id(window: str | None, started_at: datetime) -> str:
+    return f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
 def replay_anchor(utterances: list[Utterance], speed: float, at: datetime | None,
                   now: datetime, tail_s: float) -> datetime:
     """Where a replayed transcript's session starts on the wall clock. Times stored are
@@ -167,9 +171,10 @@ class LiveSession:
         is being finished)."""
         started_at = started_at or datetime.now().astimezone()
         self.scorer = scorer
+        self._next: Scorer | None = None  # a new hall lexicon's, from the next visit on
         self.store = store
         self.session = Session(
-            id=f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
+            id=_session_id(window, started_at),
             source=source, window=window, staff=staff, profile=scorer.profile.name,
             started_at=started_at, utterances=[], kind=kind, options=scorer.profile.as_dict(),
             lexicon_version=scorer.lexicon_version)
@@ -284,10 +289,18 @@ class LiveSession:
             return []
         utterance = _shifted(replace(utterance, window=utterance.window or self.session.window,
                                      staff=utterance.staff or self.session.staff), self.offset)
+        if not self.current:
+            self._switch(utterance.start)
         index = -1 if utterance.partial else len(self.session.utterances)
         norm, found = self.scorer.hear(utterance, index)
         said = self.scorer.cues(utterance, index, norm, found)
-        updates = self._close(utterance.start) if self._ends_visit(utterance, said) else []
+        updates = []
+        if self._ends_visit(utterance, said):
+            updates = self._close(utterance.start)
+            if self._switch(utterance.start):  # heard again, with the new lexicon
+                index = -1 if utterance.partial else len(self.session.utterances)
+                norm, found = self.scorer.hear(utterance, index)
+                said = self.scorer.cues(utterance, index, norm, found)
         if utterance.partial:
             return updates + self._heard_so_far(utterance, norm, found)
         self.partials.pop(utterance.role, None)
@@ -327,6 +340,7 @@ class LiveSession:
         if now <= self.replayed_to:  # a resumed replay catching up with what was stored
             return []
         if not self.current:
+            self._switch(now)
             return self._judge(now, "open") if self.partials else []
         if self.clock.expired(now):
             return self._close(now)
@@ -341,6 +355,31 @@ class LiveSession:
         self._hold(("end",), "end of session",
                    lambda: self.store.end_session(self.session.id, ended))
         return updates
+
+    def use(self, scorer: Scorer) -> None:
+        """Judge with `scorer` (a new hall lexicon version) from the next visit on."""
+        self._next = scorer
+
+    def _switch(self, now: float) -> bool:
+        """Between visits, take up a new scorer: this session ends and a new one goes on
+        with the same clock, so each session is judged with one lexicon version."""
+        if self._next is None or self.current or self._pending:  # writes wait: later
+            return False
+        scorer, self._next, old = self._next, None, self.session
+        ended = self._at(now)
+        self._hold(("end", old.id), f"end of session {old.id}",
+                   lambda: self.store.end_session(old.id, ended))
+        self.scorer, self._settling = scorer, settling(scorer.lexicon)
+        self.session = replace(old, id=_session_id(old.window, old.started_at), utterances=[],
+                               visits=[], options=scorer.profile.as_dict(),
+                               lexicon_version=scorer.lexicon_version)
+        self.norms, self.hits = [], {}
+        new = self.session
+        self._hold(("session", new.id), "session",
+                   lambda: self.store.open_session(new, self.monitor))
+        log.info("window %s: lexicon version %d from session %s on", new.window,
+                 new.lexicon_version, new.id)
+        return True
 
     def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
         if not self.current:

@@ -128,6 +128,19 @@ class Scorer:
             findings=findings, hits=[h for i in indices for h in hits.get(i, ())],
             score=round(total, 1), verdict=verdict)
 
+    def judge_as_cut(self, visit_id: str, utterances: Sequence[Utterance],
+                     window: str | None = None) -> Visit:
+        """A stored visit judged again on its utterances, as it was cut (a lexicon
+        preview: where the visit begins and ends is not decided again)."""
+        norms, hits = [], {}
+        for i, utterance in enumerate(utterances):
+            norm, found = self.hear(utterance, i)
+            norms.append(norm)
+            if found:
+                hits[i] = found
+        return self.judge(visit_id, window, tuple(range(len(utterances))), utterances, norms,
+                          hits)
+
     def _expected(self, indices, utterances, norms, hits) -> dict[int, list[PhraseHit]]:
         """A greeting in the visit's first staff words and a farewell in its last are where
         they are expected: there, a phrase heard half right counts (a recogniser that wrote

@@ -26,8 +26,8 @@ from .live import stored_utterance
 from .matching import Matcher
 from .normalize import clean_chars, heard
 from .pipeline import EXPECTED, Scorer, expected_forms
-from .records import (AuditEntry, ChangedFinding, ChangedVisit, LexiconChange, Session,
-                      TuningPreview, Utterance)
+from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, LexiconChange,
+                      TuningPreview, Utterance, Visit)
 from .storage import Store
 
 CHANGES = ("threshold", "except", "off")
@@ -133,7 +133,7 @@ def undo(store: Store, version: int, actor: str, reason: str, origin: str = "") 
 
 def stored_speech(store: Store, first: date, last: date,
                   wanted: dict[str, str] | None = None
-                  ) -> Iterator[tuple[dict, list[list[Utterance]]]]:
+                  ) -> Iterator[tuple[dict, dict[str, list[Utterance]]]]:
     """Each live session of the days with its stored utterances, visit by visit (only the
     `wanted` visits, given with their sessions): the one place a preview reads stored
     speech."""
@@ -145,7 +145,7 @@ def stored_speech(store: Store, first: date, last: date,
         for line in store.session_utterances(row["id"]):
             if line["visit"] and (wanted is None or line["visit"] in wanted):
                 groups.setdefault(line["visit"], []).append(stored_utterance(line))
-        yield row, list(groups.values())
+        yield row, groups
 
 
 class _Pair:
@@ -187,8 +187,8 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
             lexicon_dir: Path | None = None, today: date | None = None) -> TuningPreview:
     """What `change` would have changed on the live visits of the last `days` days.
 
-    Each visit is re-scored on its own stored utterances (as it was cut) with the hall
-    lexicon as it stands and with the change. A change that can only remove hits (off, an
+    Each visit is judged again on its stored utterances, as it was cut, with the hall
+    lexicon as it stands and with the change (so where visits begin and end stays). A change that can only remove hits (off, an
     exception, a higher threshold) re-scores the visits whose stored hits hold the phrase;
     a lower threshold, or a session judged with another lexicon version, asks the matcher
     which visits hear the phrase at all.
@@ -212,48 +212,37 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
     turned: list[ChangedVisit] = []
     for row, groups in stored_speech(store, first, last, heard_in):
         pair = pairs[row["profile"] or profiles.DEFAULT]
-        meta = {"window": row["window"], "staff": row["staff"],
-                "started_at": datetime.fromisoformat(row["started_at"])}
-        for utterances in groups:
+        anchor = datetime.fromisoformat(row["started_at"])
+        for visit_id, utterances in groups.items():
             if heard_in is None and not pair.touches(utterances):
                 continue
             rescored += 1
-            old, new = pair.before.score(utterances, **meta), pair.after.score(utterances, **meta)
-            before_n += sum(len(v.findings) for v in old.visits)
-            after_n += sum(len(v.findings) for v in new.visits)
-            found += _changed_findings(row, old, new)
-            turned += _turned(row, old, new)
+            old = pair.before.judge_as_cut(visit_id, utterances, row["window"])
+            new = pair.after.judge_as_cut(visit_id, utterances, row["window"])
+            before_n, after_n = before_n + len(old.findings), after_n + len(new.findings)
+            found += _changed_findings(row, anchor, old, new)
+            if old.verdict != new.verdict:
+                turned.append(ChangedVisit(row["id"], old.window, old.staff or row["staff"],
+                                           anchor + timedelta(seconds=old.start), old.score,
+                                           old.verdict, new.score, new.verdict))
     found = _with_reviews(store, found, first, last)
     return TuningPreview(change, days, sum(r["visits"] for r in sessions), rescored,
                          before_n, after_n, tuple(sorted(found, key=lambda f: f.at)),
                          tuple(turned), round(time.perf_counter() - began, 3))
 
 
-def _finding_keys(session: Session) -> dict[tuple, tuple]:
-    return {(f.rule, round(f.start, 2), f.severity, f.text): (v, f)
-            for v in session.visits for f in v.findings}
+def _changed_findings(row: dict, anchor: datetime, old: Visit, new: Visit
+                      ) -> list[ChangedFinding]:
+    """The findings of a visit judged without and with the change that only one side has."""
+    def keys(visit: Visit) -> dict[tuple, Finding]:
+        return {(f.rule, round(f.start, 2), f.severity, f.text): f for f in visit.findings}
 
-
-def _changed_findings(row: dict, old: Session, new: Session) -> list[ChangedFinding]:
-    before, after = _finding_keys(old), _finding_keys(new)
-    out = []
-    for keys, other, gone in ((before, after, True), (after, before, False)):
-        for key in keys.keys() - other.keys():
-            visit, finding = keys[key]
-            out.append(ChangedFinding(
-                row["id"], visit.window or row["window"], visit.staff or row["staff"],
-                old.started_at + timedelta(seconds=finding.start), finding.rule,
-                finding.severity, finding.text, gone))
-    return out
-
-
-def _turned(row: dict, old: Session, new: Session) -> list[ChangedVisit]:
-    """Visits (paired by their place in the session) whose verdict the change turns."""
-    after = {v.id: v for v in new.visits}
-    return [ChangedVisit(row["id"], v.window or row["window"], v.staff or row["staff"],
-                         old.started_at + timedelta(seconds=v.start), v.score, v.verdict,
-                         after[v.id].score, after[v.id].verdict)
-            for v in old.visits if v.id in after and after[v.id].verdict != v.verdict]
+    before, after = keys(old), keys(new)
+    return [ChangedFinding(row["id"], old.window, old.staff or row["staff"],
+                           anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text,
+                           gone)
+            for mine, other, gone in ((before, after, True), (after, before, False))
+            for key, f in mine.items() if key not in other]
 
 
 def _with_reviews(store: Store, found: list[ChangedFinding], first: date, last: date

@@ -201,3 +201,29 @@ def test_a_lower_threshold_is_previewed_on_every_visit_where_the_phrase_may_be_h
     assert shown.visits == 4 and shown.rescored == 1
     assert [(f.gone, f.rule, f.window, f.review) for f in shown.findings] == [
         (False, "taboo", "W04", "")]
+
+
+def test_a_live_session_takes_up_a_new_version_at_the_next_visit_in_a_new_session(
+        store, shipped, scorer):
+    from datetime import datetime
+
+    from monitor.live import LiveSession
+
+    from .conftest import utt
+
+    live = LiveSession(scorer, store, window="W1", staff="S1",
+                       started_at=datetime(2026, 11, 20, 9, 0).astimezone())
+    live.feed(utt(0, 2, "staff", "您好"))
+    live.feed(utt(3, 5, "staff", "你烦不烦"))
+    tuning.apply(store, _off(store, shipped))
+    live.use(tuning.scorer(store, "general"))
+    live.feed(utt(6, 8, "staff", "请慢走，再见"))  # the same visit: judged as it began
+    live.feed(utt(300, 302, "staff", "您好"))  # the next visit: the new lexicon
+    live.feed(utt(303, 305, "staff", "你烦不烦"))
+    live.flush(400)
+    rows = list(store.db.query(
+        "select s.id, s.lexicon_version, s.ended_at, (select count(*) from findings f where "
+        "f.session = s.id and f.rule = 'taboo') as taboos, (select count(*) from visits v "
+        "where v.session = s.id) as visits from sessions s order by s.lexicon_version"))
+    assert [(r["lexicon_version"], r["taboos"], r["visits"], bool(r["ended_at"]))
+            for r in rows] == [(0, 1, 1, True), (1, 0, 1, True)]
