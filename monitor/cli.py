@@ -397,13 +397,12 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     import signal
     import time
 
-    from . import alerts, live, transcript
+    from . import alerts, live, transcript, tuning
     from .liveness import Beater, Ear
-    from .pipeline import Scorer
 
     utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path)
-    scorer = Scorer.load(profile, lexicon_dir, store.lexicon_changes())
+    scorer = tuning.scorer(store, profile, lexicon_dir)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
                                     datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
     session = live.LiveSession(scorer, store, window=window,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, recordings, sources
+from . import alerts, recordings, sources, tuning
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -77,8 +77,8 @@ class Monitor:
         # anything is stored, never a device retried forever
         inputs = [self._source(config, live_options) for config in windows]
         for config, source in zip(windows, inputs):
-            scorer = scorers.get(config.profile) or scorers.setdefault(config.profile, Scorer.load(
-                config.profile, lexicon_dir, store.lexicon_changes()))
+            scorer = scorers.get(config.profile) or scorers.setdefault(
+                config.profile, tuning.scorer(store, config.profile, lexicon_dir))
             report = self._reporter(config.id)
             session = LiveSession(scorer, store, window=config.id, staff=config.staff,
                                   started_at=self.started_at,
