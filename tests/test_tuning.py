@@ -16,6 +16,7 @@ from monitor.pipeline import Scorer
 from monitor.storage import StorageError, Store
 from monitor.tuning import TuningError
 
+from .test_listen import engine  # noqa: F401 (a fixture: the sherpa engine)
 from .test_review import DAY, TABOO, _score, finding, seed
 
 
@@ -227,3 +228,25 @@ def test_a_live_session_takes_up_a_new_version_at_the_next_visit_in_a_new_sessio
         "where v.session = s.id) as visits from sessions s order by s.lexicon_version"))
     assert [(r["lexicon_version"], r["taboos"], r["visits"], bool(r["ended_at"]))
             for r in rows] == [(0, 1, 1, True), (1, 0, 1, True)]
+
+
+def test_a_running_monitor_hands_each_window_the_new_version(tmp_path, engine, shipped,
+                                                             monkeypatch):
+    from audio_support import SAMPLES
+    from monitor import listen
+    from monitor.config import WindowConfig
+    from monitor.recordings import RetentionOptions
+
+    monkeypatch.setattr(listen, "LEXICON_CHECK_S", 0.0)
+    store, events = Store(tmp_path / "live.db"), []
+    monitor = listen.Monitor([WindowConfig("W1", SAMPLES / "hospital_taboo.flac",
+                                           profile="hospital")], engine, store,
+                             RetentionOptions(keep="none"), on_event=events.append)
+    session = monitor.windows[0].session
+    monitor._new_lexicon()
+    assert session._next is None and not events  # nothing new
+    tuning.apply(store, _off(store, shipped))
+    monitor._new_lexicon()
+    assert session._next.lexicon_version == 1
+    assert not any(p.text == "你烦不烦" for p in session._next.lexicon.phrases)
+    assert [e.kind for e in events] == ["lexicon"]
