@@ -33,6 +33,7 @@ def test_preview_then_apply_with_its_audit_row_then_undo(client, store, visits, 
         "zhang", "lexicon:taboo:你烦不烦", "off", "127.0.0.1")
     page = client.get(applied.headers["Location"]).text
     assert "已应用：词库版本 1" in page and "v1" in page and "多为顾客所说" in page
+    assert "本厅已停用" in page and 'name="phrase" value="你烦不烦"' not in page
     undone = client.post("/review/lexicon/undo", data={"version": "1", "reason": "误判",
                                                        "csrf": token})
     assert undone.status_code == 302 and store.lexicon_version() == 2

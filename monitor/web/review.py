@@ -449,6 +449,10 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
                  "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
                  "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
                 for p in review.precision(store(), date.today() - timedelta(days=days_shown))]
+        shipped = lexicons.load(ctx.lexicon_dir)
+        standing = {(p.kind, p.text) for p in tuning.current(store(), shipped)[0].phrases}
+        for row in rows:
+            row["off"] = bool(row["phrase"]) and (row["rule"], row["phrase"]) not in standing
         return render_template("review_lexicon.html", rows=rows, days=days_shown, user=g.user,
                                changes=_change_rows(store()), version=store().lexicon_version(),
                                kinds={k: phrase_kind_label(k) for k in tuning.KINDS},
