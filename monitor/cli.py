@@ -1032,12 +1032,16 @@ def sync_init(admin_url, halls, cities, password_stdin):
 
 
 def _hall_changes(db_path: Path) -> list:
-    """The lexicon changes of the database a command will write to (none yet: none)."""
-    from .storage import Store
+    """The lexicon changes of the database a command will write to (none yet, or not yet a
+    courtesy database: none; the writer then creates or refuses it as it would)."""
+    from .storage import StorageError, Store
 
     if not db_path.is_file():
         return []
-    store = Store(db_path, read_only=True)
+    try:
+        store = Store(db_path, read_only=True)
+    except StorageError:
+        return []
     try:
         return store.lexicon_changes()
     finally:

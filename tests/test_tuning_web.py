@@ -72,3 +72,11 @@ def test_an_admin_may_do_what_a_supervisor_does_on_replay_and_health(app, store,
     assert store.visit_tags(visits["taboo"])
     assert admin.get("/health").status_code == 200
     assert viewer.get("/health").status_code == 403
+
+
+def test_the_user_bar_names_each_role(app, store):
+    for name, label in (("root", "管理员"), ("zhang", "值班主管"), ("liu", "工作人员"),
+                        ("li", "查看")):
+        client = app.test_client()
+        login(client, name)
+        assert f"<span>{label}：{name}</span>" in client.get("/users").text
