@@ -6,7 +6,7 @@ context in which it does not count) or switch it off for the hall. Each change i
 append-only row and a new lexicon *version* (0 is the shipped files); an undo is another
 change, so every version can be rebuilt and every session says which one judged it.
 
-Before a change is applied, `preview` re-scores the stored speech of the last days with
+Before a change is applied, `preview` judges the stored visits of the last days again with
 and without it, in memory: which findings would disappear or appear (and what reviewers
 said of them), which visits would change verdict. Nothing stored changes.
 """
@@ -187,11 +187,11 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
             lexicon_dir: Path | None = None, today: date | None = None) -> TuningPreview:
     """What `change` would have changed on the live visits of the last `days` days.
 
-    Each visit is judged again on its stored utterances, as it was cut, with the hall
-    lexicon as it stands and with the change (so where visits begin and end stays). A change that can only remove hits (off, an
-    exception, a higher threshold) re-scores the visits whose stored hits hold the phrase;
-    a lower threshold, or a session judged with another lexicon version, asks the matcher
-    which visits hear the phrase at all.
+    Each visit is judged again on its stored utterances, as it was cut (where visits begin
+    and end stays), with the hall lexicon as it stands and with the change. A change that
+    can only remove hits (off, an exception, a higher threshold) judges the visits whose
+    stored hits hold the phrase; a lower threshold, or a session judged with another
+    lexicon version, asks the matcher which visits hear the phrase at all.
     """
     began = time.perf_counter()
     last = today or date.today()
