@@ -206,7 +206,8 @@ class LiveSession:
 
     def _resume(self, started_at: datetime, replay: bool) -> bool:
         """Take over the sessions of this window and source that a dead monitor left: today's
-        is continued (True), earlier days' are finished on what they stored."""
+        is continued (True) if it was judged with this scorer's lexicon version; earlier
+        days' (and one of another version) are finished on what they stored."""
         session = self.session
         try:
             rows = self.store.unfinished_sessions(session.kind, session.window, session.source)
@@ -225,7 +226,9 @@ class LiveSession:
                             row["id"], exc)
                 continue
             anchor = datetime.fromisoformat(row["started_at"])
-            if not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date():
+            if (not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date()
+                    and self.store.session_lexicon_version(row["id"])
+                    == self.scorer.lexicon_version):  # one session, one lexicon version
                 self._restore(row["id"], anchor, row["staff"])
                 self.offset = 0.0 if replay else (started_at - anchor).total_seconds()
                 if replay and session.utterances:

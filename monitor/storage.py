@@ -886,6 +886,12 @@ class Store:
         return self.db.execute("select coalesce(max(version), 0) from lexicon_changes"
                                ).fetchone()[0]
 
+    def session_lexicon_version(self, session_id: str) -> int:
+        """The hall lexicon version a session is judged with (0 for an older session)."""
+        row = self.db.execute("select lexicon_version from sessions where id = ?",
+                              [session_id]).fetchone()
+        return (row[0] or 0) if row else 0
+
     def live_sessions(self, first: date, last: date) -> list[dict]:
         """Live sessions with visits started on the days first..last, oldest first, with
         how many of those visits each has."""

@@ -250,3 +250,26 @@ def test_a_running_monitor_hands_each_window_the_new_version(tmp_path, engine, s
     assert session._next.lexicon_version == 1
     assert not any(p.text == "你烦不烦" for p in session._next.lexicon.phrases)
     assert [e.kind for e in events] == ["lexicon"]
+
+
+def test_a_dead_monitors_session_of_another_version_is_finished_not_continued(
+        store, shipped, scorer, db_path):
+    from datetime import datetime, timedelta
+
+    from monitor.live import LiveSession
+
+    from .conftest import utt
+    from .test_storage_faults import _kill_owner
+
+    at = datetime(2026, 11, 20, 9, 0).astimezone()
+    first = LiveSession(scorer, store, window="W1", started_at=at)
+    first.feed(utt(0, 2, "staff", "您好"))
+    _kill_owner(db_path)
+    tuning.apply(store, _off(store, shipped))
+    later = LiveSession(tuning.scorer(store, "general"), Store(db_path), window="W1",
+                        started_at=at + timedelta(minutes=10))
+    assert later.session.id != first.session.id
+    versions = dict(store.db.execute("select id, lexicon_version from sessions"))
+    assert versions == {first.session.id: 0, later.session.id: 1}
+    assert store.db.execute("select ended_at from sessions where id = ?",
+                            [first.session.id]).fetchone()[0]
