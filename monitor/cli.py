@@ -1048,8 +1048,9 @@ def _hall_changes(db_path: Path) -> list:
         store.close()
 
 
-def preview_lines(shown) -> list[str]:
-    """A lexicon change's preview for the terminal (quotes masked)."""
+def preview_lines(shown, limit: int = 50) -> list[str]:
+    """A lexicon change's preview for the terminal (quotes masked; the first `limit`
+    findings and visits listed)."""
     from .vocabulary import LEXICON_CHANGE_LABELS, REVIEWED_LABELS, phrase_kind_label
 
     c = shown.change
@@ -1061,14 +1062,16 @@ def preview_lines(shown) -> list[str]:
              f"（用时 {shown.seconds:.2f} 秒）",
              f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
              f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
-    for f in shown.findings:
+    for f in shown.findings[:limit]:
         lines.append(f"  {'消失' if f.gone else '新增'} {f.at:%Y-%m-%d %H:%M:%S} {f.window or '-'} "
                      f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
                      + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
-    for v in shown.visits_changed:
+    for v in shown.visits_changed[:limit]:
         lines.append(f"  结论 {v.at:%Y-%m-%d %H:%M:%S} {v.window or '-'} "
                      f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
                      f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
+    if max(len(shown.findings), len(shown.visits_changed)) > limit:
+        lines.append(f"  （只列出前 {limit} 条，加 --all 列出全部）")
     return lines
 
 
@@ -1084,10 +1087,11 @@ def preview_lines(shown) -> list[str]:
 @click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
 @click.option("--reason", default="", help="Why (needed with --apply)")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
+@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
 @db_option
 @lexicons_option
-def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, actor, db_path,
-                 lexicon_dir):
+def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, actor, show_all,
+                 db_path, lexicon_dir):
     """Preview a change to one phrase of the hall's lexicon, and with --apply make it.
 
     The preview re-scores the stored speech of the last --days days with and without the
@@ -1108,7 +1112,9 @@ def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, ac
     store = Store(db_path, must_exist=True)
     proposed = tuning.propose(store, lexicons.load(lexicon_dir), phrase, change,
                               "" if value is None else str(value), reason, actor, kind)
-    for line in preview_lines(tuning.preview(store, proposed, days, lexicon_dir)):
+    shown = tuning.preview(store, proposed, days, lexicon_dir)
+    for line in preview_lines(shown, len(shown.findings) + len(shown.visits_changed)
+                              if show_all else 50):
         click.echo(line)
     if not apply_:
         click.echo("仅为预览，未作任何更改（加 --apply 应用）")

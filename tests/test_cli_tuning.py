@@ -61,3 +61,20 @@ def test_exactly_one_change_and_a_known_phrase(run, db_path):
     unknown = run("lexicon", "tune", "自己看", "--off", "--db", db_path)
     assert unknown.exit_code == 1 and "词库中没有词条“自己看”" in unknown.output
     assert Store(db_path).lexicon_version() == 0
+
+
+def test_a_long_preview_lists_the_first_ones_unless_all(run, db_path):
+    from monitor import lexicon, tuning
+    from monitor.cli import preview_lines
+
+    for n in range(26):  # 26 windows, each the same taboo visit: 26 findings, 26 verdicts
+        _scored(run, db_path, f"W{n:02d}")
+    full = run("lexicon", "tune", "你烦不烦", "--off", "--db", db_path).output
+    assert "消失 26，新增 0；来访结论改变 26" in full
+    assert full.count("  消失 ") == 26 and full.count("  结论 ") == 26 and "只列出" not in full
+    store = Store(db_path)
+    shown = tuning.preview(store, tuning.propose(store, lexicon.load(), "你烦不烦", "off", "",
+                                                 "", "cli"))
+    short = "\n".join(preview_lines(shown, 20))
+    assert short.count("  消失 ") == 20 and short.count("  结论 ") == 20
+    assert "只列出前 20 条，加 --all 列出全部" in short

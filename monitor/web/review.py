@@ -383,8 +383,12 @@ USER_ACTIONS = {"add": "添加", "disable": "停用", "enable": "启用", "reset
 # --- the lexicon page: precision from reviews, and the hall's changes to its lexicon ----
 
 
+PREVIEW_ROWS = 500  # findings and visits listed on the preview page (the totals count all)
+
+
 def preview_view(shown, hall: Hall) -> dict:
-    """A lexicon change's preview as the page shows it (quotes masked)."""
+    """A lexicon change's preview as the page shows it (quotes masked; the first
+    PREVIEW_ROWS findings and visits listed)."""
     c = shown.change
     gone = [f for f in shown.findings if f.gone]
     return {
@@ -398,13 +402,16 @@ def preview_view(shown, hall: Hall) -> dict:
                       "staff": hall.staff_name(f.staff) or f.staff or "",
                       "label": rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
-                      "review": REVIEWED_LABELS.get(f.review, "未复核")} for f in shown.findings],
+                      "review": REVIEWED_LABELS.get(f.review, "未复核")}
+                     for f in shown.findings[:PREVIEW_ROWS]],
         "visits": [{"at": f"{v.at:%Y-%m-%d %H:%M:%S}",
                     "window": hall.window_name(v.window) or v.window or "",
                     "staff": hall.staff_name(v.staff) or v.staff or "",
                     "before": f"{verdict_label(v.verdict_before)} {v.score_before:.0f}",
                     "after": f"{verdict_label(v.verdict_after)} {v.score_after:.0f}"}
-                   for v in shown.visits_changed],
+                   for v in shown.visits_changed[:PREVIEW_ROWS]],
+        "changed_findings": len(shown.findings), "changed_visits": len(shown.visits_changed),
+        "limit": PREVIEW_ROWS,
     }
 
 
