@@ -150,7 +150,8 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .pipeline import Scorer
 
     staff, profile = _for_window(hall, window, staff, profile)
-    session = score_source(Scorer.load(profile, lexicon_dir), source, engine, channels,
+    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path)), source,
+                           engine, channels,
                            window=window, staff=staff, started_at=_parse_at(at))
     store = _writer(db_path, hall)
     store.save(session)
@@ -217,7 +218,7 @@ def summary(session: Session) -> str:
 
 @cli.group()
 def lexicon():
-    """Lexicon files: check them."""
+    """Lexicon files: check them; a hall's own changes to them: preview, make, undo, list."""
 
 
 @lexicon.command("check")
@@ -428,14 +429,13 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     import signal
     import time
 
-    from . import alerts, live, transcript
+    from . import alerts, live, transcript, tuning
     from .liveness import Beater, Ear
-    from .pipeline import Scorer
 
     utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path, hall)
     staff, profile = _for_window(hall, window, staff, profile)
-    scorer = Scorer.load(profile, lexicon_dir)
+    scorer = tuning.scorer(store, profile, lexicon_dir)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
                                     datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
     session = live.LiveSession(scorer, store, window=window,
@@ -910,7 +910,7 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
         return
     chosen = practices.find(scenario)
     practices.check_microphone(device)
-    scorer = Scorer.load(chosen.profile, lexicon_dir)
+    scorer = Scorer.load(chosen.profile, lexicon_dir, _hall_changes(db_path))
     store = _writer(db_path, hall)
     session = LiveSession(scorer, store, window="practice", staff=trainee,
                           kind="practice", source=f"practice:{chosen.name}")
@@ -1061,6 +1061,139 @@ def sync_init(admin_url, halls, cities, password_stdin):
     for name in halls + cities:
         schema.add_role(admin_url, name, password, city=name in cities)
         click.echo(f"已创建角色：{name}")
+
+
+# --- a hall's lexicon changes (monitor/tuning.py) ---------------------------------------
+
+
+def _hall_changes(db_path: Path) -> list:
+    """The lexicon changes of the database a command will write to (none yet, or not yet a
+    courtesy database: none; the writer then creates or refuses it as it would)."""
+    from .storage import StorageError, Store
+
+    if not db_path.is_file():
+        return []
+    try:
+        store = Store(db_path, read_only=True)
+    except StorageError:
+        return []
+    try:
+        return store.lexicon_changes()
+    finally:
+        store.close()
+
+
+def preview_lines(shown, limit: int = 50) -> list[str]:
+    """A lexicon change's preview for the terminal (quotes masked; the first `limit`
+    findings and visits listed)."""
+    from .vocabulary import LEXICON_CHANGE_LABELS, REVIEWED_LABELS, phrase_kind_label
+
+    c = shown.change
+    what = LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else "")
+    gone = [f for f in shown.findings if f.gone]
+    lines = [f"预览：{phrase_kind_label(c.kind)}词条“{c.phrase}”"
+             f"{what}（最近 {shown.days} 天）",
+             f"来访 {shown.visits} 个，其中 {shown.rescored} 个听到该词条，已重新评分"
+             f"（用时 {shown.seconds:.2f} 秒）",
+             f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
+             f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
+    for f in shown.findings[:limit]:
+        lines.append(f"  {'消失' if f.gone else '新增'} {f.at:%Y-%m-%d %H:%M:%S} {f.window or '-'} "
+                     f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
+                     + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
+    for v in shown.visits_changed[:limit]:
+        lines.append(f"  结论 {v.at:%Y-%m-%d %H:%M:%S} {v.window or '-'} "
+                     f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
+                     f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
+    if max(len(shown.findings), len(shown.visits_changed)) > limit:
+        lines.append(f"  （只列出前 {limit} 条，加 --all 列出全部）")
+    return lines
+
+
+@lexicon.command("tune")
+@click.argument("phrase")
+@click.option("--off", is_flag=True, help="Switch the phrase off for this hall")
+@click.option("--threshold", type=float, help="Its own match threshold (50-100; higher: stricter)")
+@click.option("--except", "context", help="A longer phrasing in which it does not count")
+@click.option("--kind", type=click.Choice(lexicons.REQUIRED_KINDS + ("taboo",)),
+              help="The phrase's lexicon kind, if its text is in several")
+@click.option("--days", type=click.IntRange(1, 92), default=7, show_default=True,
+              help="Preview on the stored speech of this many days")
+@click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
+@click.option("--reason", default="", help="Why (needed with --apply)")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
+@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
+@db_option
+@lexicons_option
+def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, actor, show_all,
+                 db_path, lexicon_dir):
+    """Preview a change to one phrase of the hall's lexicon, and with --apply make it.
+
+    The preview re-scores the stored speech of the last --days days with and without the
+    change and changes nothing stored; --apply stores it as a new lexicon version, which
+    score, play, listen and practice judge with from then on.
+
+    Example: courtesy lexicon tune 不可能的 --threshold 90 --reason 误报多 --apply
+    """
+    from . import tuning
+    from .storage import Store
+
+    chosen = [(name, value) for name, value in (("off", "" if off else None),
+                                                ("threshold", threshold), ("except", context))
+              if value is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --off, --threshold N, --except TEXT")
+    (change, value), = chosen
+    store = Store(db_path, must_exist=True)
+    proposed = tuning.propose(store, lexicons.load(lexicon_dir), phrase, change,
+                              "" if value is None else str(value), reason, actor, kind)
+    shown = tuning.preview(store, proposed, days, lexicon_dir)
+    for line in preview_lines(shown, len(shown.findings) + len(shown.visits_changed)
+                              if show_all else 50):
+        click.echo(line)
+    if not apply_:
+        click.echo("仅为预览，未作任何更改（加 --apply 应用）")
+        return
+    made = tuning.apply(store, proposed, origin="courtesy lexicon tune")
+    click.echo(f"已应用：本厅词库版本 {made.version}")
+
+
+@lexicon.command("undo")
+@click.argument("version", type=int)
+@click.option("--reason", default="", help="Why")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
+@db_option
+def lexicon_undo(version, reason, actor, db_path):
+    """Undo one lexicon change: a new version without it (the change stays listed).
+
+    Example: courtesy lexicon undo 1 --reason 阈值过高漏检
+    """
+    from . import tuning
+    from .storage import Store
+
+    made = tuning.undo(Store(db_path, must_exist=True), version, actor, reason,
+                       origin="courtesy lexicon undo")
+    click.echo(f"已撤销版本 {version}：本厅词库版本 {made.version}")
+
+
+@lexicon.command("changes")
+@db_option
+def lexicon_changes(db_path):
+    """List the hall's lexicon versions: who changed which phrase, how and why.
+
+    Example: courtesy lexicon changes --db reports/courtesy.db
+    """
+    from .storage import Store
+    from .vocabulary import LEXICON_CHANGE_LABELS, phrase_kind_label
+
+    store = Store(db_path, read_only=True)
+    changes = store.lexicon_changes()
+    if not changes:
+        click.echo("本厅词库未作调整（版本 0：随软件发布的词库）")
+    for c in changes:
+        click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
+                   f"“{c.phrase}” "
+                   f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

@@ -2,17 +2,20 @@
 
 Each file holds one *kind* of phrase. Required courtesy kinds are what staff should say;
 `taboo` is what staff must never say (服务忌语); cue kinds are what the rules listen for
-(a customer's thanks, a question, an instruction that wants a 请).
+(a customer's thanks, a question, an instruction that wants a 请). A hall may change its
+own copy phrase by phrase (`hall_lexicon`: thresholds, exceptions, phrases off; tuning.py).
 """
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import InputError, parse_toml, read_text
 from .normalize import clean_chars
+from .records import LexiconChange
 from .vocabulary import SEVERITIES
 
 REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
@@ -21,6 +24,7 @@ KINDS = REQUIRED_KINDS + ("taboo",) + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")
+UNDO = "undo"  # a hall lexicon change that reverts an earlier one (tuning.py)
 _HEADER_KEYS = {"kind", "description"}
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
                 "position"}
@@ -41,6 +45,7 @@ class Phrase:
     source: str = ""
     file: str = ""
     line: int = 0
+    threshold: float | None = None  # a hall's own match threshold (tuning.py); None: the kind's
 
     @property
     def forms(self) -> tuple[str, ...]:
@@ -217,3 +222,31 @@ def check(phrases: list[Phrase]) -> None:
                                  phrase.line, "text")
             raise InputError(phrase.file, f"duplicate phrase {form!r} (also in {other.file}, "
                              f"line {other.line})", phrase.line, "text")
+
+
+def hall_lexicon(shipped: Lexicon, changes: Sequence[LexiconChange]) -> tuple[Lexicon, int]:
+    """The shipped lexicon with a hall's changes (in version order, undone ones left out),
+    and the version that makes."""
+    undone = {int(c.value) for c in changes if c.change == UNDO}
+    own: dict[tuple[str, str], list[LexiconChange]] = {}
+    for change in changes:
+        if change.change != UNDO and change.version not in undone:
+            own.setdefault((change.kind, change.phrase), []).append(change)
+    phrases = []
+    for phrase in shipped.phrases:
+        changed = _changed(phrase, own.get((phrase.kind, phrase.text), ()))
+        if changed is not None:
+            phrases.append(changed)
+    return Lexicon(tuple(phrases)), max((c.version or 0 for c in changes), default=0)
+
+
+def _changed(phrase: Phrase, changes: Sequence[LexiconChange]) -> Phrase | None:
+    """A phrase with its changes applied; None when it is switched off."""
+    for change in changes:
+        if change.change == "off":
+            return None
+        if change.change == "threshold":
+            phrase = replace(phrase, threshold=float(change.value))
+        elif change.change == "except":
+            phrase = replace(phrase, exceptions=phrase.exceptions + (change.value,))
+    return phrase

@@ -11,13 +11,14 @@ never the monitoring.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, recordings, sources
+from . import alerts, recordings, sources, tuning
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -33,6 +34,7 @@ from .storage import Store
 from .vad import VadOptions
 
 log = logging.getLogger("courtesy.listen")
+LEXICON_CHECK_S = 10.0  # how often a running monitor looks for a new hall lexicon version
 
 
 @dataclass
@@ -76,7 +78,7 @@ class Monitor:
         inputs = [self._source(config, live_options) for config in windows]
         for config, source in zip(windows, inputs):
             scorer = scorers.get(config.profile) or scorers.setdefault(
-                config.profile, Scorer.load(config.profile, lexicon_dir))
+                config.profile, tuning.scorer(store, config.profile, lexicon_dir))
             report = self._reporter(config.id)
             session = LiveSession(scorer, store, window=config.id, staff=config.staff,
                                   started_at=self.started_at,
@@ -93,6 +95,8 @@ class Monitor:
         self.lights = (live.lights_for([w.session for w in self.windows], store, lights,
                                        drivers or []) if lights else None)
         self._upkeep_at = 0.0  # monotonic time of the next retention run
+        self.lexicon_dir = lexicon_dir
+        self._lexicon = (store.lexicon_version(), time.monotonic() + LEXICON_CHECK_S)
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
         if sources.names_a_file(config.device):
@@ -137,6 +141,30 @@ class Monitor:
         except CourtesyError as exc:  # the database refuses writes: next hour, then
             self._reporter("-")("storage", f"retention not applied: {exc}")
 
+    def _new_lexicon(self) -> None:
+        """Every LEXICON_CHECK_S, a look for a new hall lexicon version (a supervisor's
+        change): each window judges with it from its next visit, in a new session."""
+        version, check_at = self._lexicon
+        if time.monotonic() < check_at:
+            return
+        try:
+            latest = self.store.lexicon_version()
+            changes = self.store.lexicon_changes() if latest != version else []
+        except sqlite3.Error as exc:
+            log.warning("cannot look for a new lexicon version: %s", exc)
+            latest = version
+        self._lexicon = (latest, time.monotonic() + LEXICON_CHECK_S)
+        if latest == version:
+            return
+        scorers: dict[str, Scorer] = {}
+        for w in self.windows:
+            profile = w.config.profile
+            if profile not in scorers:
+                scorers[profile] = Scorer.load(profile, self.lexicon_dir, changes)
+            w.session.use(scorers[profile])
+        self._reporter("-")("lexicon", f"hall lexicon version {latest}: used from each "
+                                       "window's next visit")
+
     @property
     def visits(self) -> int:
         """Visits this monitor heard (not the whole database's)."""
@@ -152,6 +180,7 @@ class Monitor:
         per_window = timeout / max(1, len(self.windows))
         self.beater.tick()
         self._upkeep()
+        self._new_lexicon()
         for w in self.windows:
             block = w.source.read(per_window)
             w.recorder.write(block)

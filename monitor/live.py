@@ -91,6 +91,10 @@ def _shifted(utterance: Utterance, offset: float) -> Utterance:
                       for h in utterance.spotted))
 
 
+def _session_id(window: str | None, started_at: datetime) -> str:
+    return f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
 def replay_anchor(utterances: list[Utterance], speed: float, at: datetime | None,
                   now: datetime, tail_s: float) -> datetime:
     """Where a replayed transcript's session starts on the wall clock. Times stored are
@@ -156,11 +160,13 @@ class LiveSession:
         is being finished)."""
         started_at = started_at or datetime.now().astimezone()
         self.scorer = scorer
+        self._next: Scorer | None = None  # a new hall lexicon's, from the next visit on
         self.store = store
         self.session = Session(
-            id=f"{window or 'window'}-{started_at:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}",
+            id=_session_id(window, started_at),
             source=source, window=window, staff=staff, profile=scorer.profile.name,
-            started_at=started_at, utterances=[], kind=kind, options=scorer.profile.as_dict())
+            started_at=started_at, utterances=[], kind=kind, options=scorer.profile.as_dict(),
+            lexicon_version=scorer.lexicon_version)
         self.norms: list = []
         self.hits: dict[int, list[PhraseHit]] = {}
         self.clock = VisitClock(scorer.profile.visits)
@@ -189,7 +195,8 @@ class LiveSession:
 
     def _resume(self, started_at: datetime, replay: bool) -> bool:
         """Take over the sessions of this window and source that a dead monitor left: today's
-        is continued (True), earlier days' are finished on what they stored."""
+        is continued (True) if it was judged with this scorer's lexicon version; earlier
+        days' (and one of another version) are finished on what they stored."""
         session = self.session
         try:
             left = self.store.unfinished_sessions(session.kind, session.window, session.source)
@@ -208,7 +215,9 @@ class LiveSession:
                             open_session.id, exc)
                 continue
             anchor = datetime.fromisoformat(open_session.started_at)
-            if not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date():
+            if (not resumed and anchor.astimezone(started_at.tzinfo).date() == started_at.date()
+                    and self.store.session_lexicon_version(open_session.id)
+                    == self.scorer.lexicon_version):  # one session, one lexicon version
                 self._restore(open_session.id, anchor, open_session.staff)
                 self.offset = 0.0 if replay else (started_at - anchor).total_seconds()
                 if replay and session.utterances:
@@ -272,10 +281,18 @@ class LiveSession:
             return []
         utterance = _shifted(replace(utterance, window=utterance.window or self.session.window,
                                      staff=utterance.staff or self.session.staff), self.offset)
+        if not self.current:
+            self._switch(utterance.start)
         index = -1 if utterance.partial else len(self.session.utterances)
         norm, found = self.scorer.hear(utterance, index)
         said = self.scorer.cues(utterance, index, norm, found)
-        updates = self._close(utterance.start) if self._ends_visit(utterance, said) else []
+        updates = []
+        if self._ends_visit(utterance, said):
+            updates = self._close(utterance.start)
+            if self._switch(utterance.start):  # heard again, with the new lexicon
+                index = -1 if utterance.partial else len(self.session.utterances)
+                norm, found = self.scorer.hear(utterance, index)
+                said = self.scorer.cues(utterance, index, norm, found)
         if utterance.partial:
             return updates + self._heard_so_far(utterance, norm, found)
         self.partials.pop(utterance.role, None)
@@ -315,6 +332,7 @@ class LiveSession:
         if now <= self.replayed_to:  # a resumed replay catching up with what was stored
             return []
         if not self.current:
+            self._switch(now)
             return self._judge(now, "open") if self.partials else []
         if self.clock.expired(now):
             return self._close(now)
@@ -329,6 +347,31 @@ class LiveSession:
         self._hold(("end",), "end of session",
                    lambda: self.store.end_session(self.session.id, ended))
         return updates
+
+    def use(self, scorer: Scorer) -> None:
+        """Judge with `scorer` (a new hall lexicon version) from the next visit on."""
+        self._next = scorer
+
+    def _switch(self, now: float) -> bool:
+        """Between visits, take up a new scorer: this session ends and a new one goes on
+        with the same clock, so each session is judged with one lexicon version."""
+        if self._next is None or self.current or self._pending:  # writes wait: later
+            return False
+        scorer, self._next, old = self._next, None, self.session
+        ended = self._at(now)
+        self._hold(("end", old.id), f"end of session {old.id}",
+                   lambda: self.store.end_session(old.id, ended))
+        self.scorer, self._settling = scorer, settling(scorer.lexicon)
+        self.session = replace(old, id=_session_id(old.window, old.started_at), utterances=[],
+                               visits=[], options=scorer.profile.as_dict(),
+                               lexicon_version=scorer.lexicon_version)
+        self.norms, self.hits = [], {}
+        new = self.session
+        self._hold(("session", new.id), "session",
+                   lambda: self.store.open_session(new, self.monitor))
+        log.info("window %s: lexicon version %d from session %s on", new.window,
+                 new.lexicon_version, new.id)
+        return True
 
     def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
         if not self.current:

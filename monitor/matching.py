@@ -3,8 +3,9 @@
 Phrases and utterances are compared as sequences of toneless pinyin syllables, each
 syllable coded as one character so rapidfuzz aligns whole syllables: a homophone
 substitution is free, a wrong, dropped or added syllable costs one edit, and a phrase
-tolerates a number of edits that grows with its length (threshold per kind). Candidates
-come from an automaton of phrase pieces, so cost grows with the text, not the lexicon.
+tolerates a number of edits that grows with its length (threshold per kind, or a hall's
+own per phrase). Candidates come from an automaton of phrase pieces, so cost grows with
+the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
 of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
@@ -151,7 +152,8 @@ class Matcher:
         self._loose = _Coding(loose=True)  # longer phrases, for pinyin-only speech
         self._forms: list[_Form] = []
         for phrase in lexicon.phrases:
-            threshold = self.options.thresholds.get(phrase.kind, 80.0)
+            threshold = (phrase.threshold if phrase.threshold is not None
+                         else self.options.thresholds.get(phrase.kind, 80.0))
             texts = [(f, False) for f in phrase.forms] + [(e, True) for e in phrase.exceptions]
             for text, exception in texts:
                 syllables = normalize(text).syllables

@@ -16,23 +16,32 @@ from . import profiles, rules, transcript, visits
 from .lexicon import Lexicon
 from .matching import PARTICLES, Matcher
 from .normalize import NormText, heard
-from .records import PhraseHit, Session, Utterance, Visit
+from .records import LexiconChange, PhraseHit, Session, Utterance, Visit
 
 
 class Scorer:
     """Scores conversations against one profile."""
 
-    def __init__(self, profile: profiles.Profile, lexicon: lexicons.Lexicon):
+    def __init__(self, profile: profiles.Profile, lexicon: lexicons.Lexicon,
+                 lexicon_version: int = 0):
+        """`lexicon`: the shipped files with a hall's changes up to `lexicon_version`
+        (lexicon.hall_lexicon), which each session it scores records."""
         self.profile = profile
+        self.lexicon_version = lexicon_version
         self.lexicon = lexicon.for_sector(profile.sector)
         self.matcher = Matcher(self.lexicon, profile.matching)
-        self.expecting = Matcher(_expected_forms(self.lexicon), profile.matching.expecting())
+        self.expecting = Matcher(expected_forms(self.lexicon), profile.matching.expecting())
         self._phrases = {(p.kind, p.text) for p in self.lexicon.phrases}
 
     @classmethod
-    def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None) -> "Scorer":
+    def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
+             changes: Sequence[LexiconChange] = ()) -> "Scorer":
+        """A profile's scorer with the shipped lexicon files and a hall's changes to them
+        (`Store.lexicon_changes()`; none: version 0)."""
         chosen = profiles.load(profile, lexicon_dir)
-        return cls(chosen, lexicons.load(lexicon_dir, chosen.lexicons))
+        lexicon, version = lexicons.hall_lexicon(lexicons.load(lexicon_dir, chosen.lexicons),
+                                                 changes)
+        return cls(chosen, lexicon, version)
 
     def score(
         self,
@@ -63,7 +72,8 @@ class Scorer:
             id=session_id, source=source, window=window or _first(utterances, "window"),
             staff=staff or _first(utterances, "staff"), profile=self.profile.name,
             started_at=started_at or datetime.now().astimezone(), utterances=utterances,
-            visits=scored, sha256=sha256, kind=kind, options=self.profile.as_dict())
+            visits=scored, sha256=sha256, kind=kind, options=self.profile.as_dict(),
+            lexicon_version=self.lexicon_version)
 
     def hear(self, utterance: Utterance, index: int) -> tuple[NormText, list[PhraseHit]]:
         """Normalise one utterance and find its phrases (index: its place in the session)."""
@@ -118,6 +128,19 @@ class Scorer:
             findings=findings, hits=[h for i in indices for h in hits.get(i, ())],
             score=round(total, 1), verdict=verdict)
 
+    def judge_as_cut(self, visit_id: str, utterances: Sequence[Utterance],
+                     window: str | None = None) -> Visit:
+        """A stored visit judged again on its utterances, as it was cut (a lexicon
+        preview: where the visit begins and ends is not decided again)."""
+        norms, hits = [], {}
+        for i, utterance in enumerate(utterances):
+            norm, found = self.hear(utterance, i)
+            norms.append(norm)
+            if found:
+                hits[i] = found
+        return self.judge(visit_id, window, tuple(range(len(utterances))), utterances, norms,
+                          hits)
+
     def _expected(self, indices, utterances, norms, hits) -> dict[int, list[PhraseHit]]:
         """A greeting in the visit's first staff words and a farewell in its last are where
         they are expected: there, a phrase heard half right counts (a recogniser that wrote
@@ -144,11 +167,13 @@ class Scorer:
 EXPECTED = ("greeting", "farewell")
 
 
-def _expected_forms(lexicon: Lexicon) -> Lexicon:
+def expected_forms(lexicon: Lexicon) -> Lexicon:
     """Greetings and farewells for matching where they are expected, without the variants
-    that only add a particle: half of 请坐吧 heard is 请吧, which greets nobody."""
+    that only add a particle: half of 请坐吧 heard is 请吧, which greets nobody. There the
+    expected threshold holds, not a hall's own for the phrase."""
     return Lexicon(tuple(
-        replace(p, variants=tuple(v for v in p.variants if v[-1] not in PARTICLES))
+        replace(p, variants=tuple(v for v in p.variants if v[-1] not in PARTICLES),
+                threshold=None)
         for p in lexicon.phrases if p.kind in EXPECTED))
 
 

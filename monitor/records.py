@@ -116,6 +116,7 @@ class Session:
     sha256: str = ""
     kind: str = "live"  # live (real visits) or practice (never in daily reports)
     options: dict = field(default_factory=dict)  # the profile used, so a score can be explained
+    lexicon_version: int = 0  # the hall lexicon it was judged with (0: the shipped files)
 
 
 @dataclass(frozen=True)
@@ -318,3 +319,67 @@ class Precision:
     def precision(self) -> float | None:
         reviewed = self.confirmed + self.dismissed
         return self.confirmed / reviewed if reviewed else None
+
+
+@dataclass(frozen=True)
+class LexiconChange:
+    """One change a hall made to one phrase of its lexicon (monitor/tuning.py), stored
+    append-only; `version` is the hall lexicon it makes (the shipped files are 0).
+
+    change: "threshold" (value: the match threshold, 0-100), "except" (value: a context in
+    which the phrase does not count), "off" (value ''), or "undo" (value: the version undone).
+    """
+
+    kind: str  # the phrase's lexicon kind (taboo, greeting, ...)
+    phrase: str  # its canonical text
+    change: str
+    value: str
+    reason: str
+    actor: str
+    at: datetime | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangedFinding:
+    """A finding a proposed lexicon change would remove or add, on stored speech."""
+
+    session: str
+    window: str | None
+    staff: str | None
+    at: datetime  # wall clock
+    rule: str
+    severity: str
+    quote: str  # as stored (masked on display)
+    gone: bool  # True: would disappear; False: would appear
+    review: str = ""  # the reviewers' latest decision on the stored finding ('confirm'...)
+
+
+@dataclass(frozen=True)
+class ChangedVisit:
+    """A visit whose verdict a proposed lexicon change would turn."""
+
+    session: str
+    window: str | None
+    staff: str | None
+    at: datetime
+    score_before: float
+    verdict_before: str
+    score_after: float
+    verdict_after: str
+
+
+@dataclass(frozen=True)
+class TuningPreview:
+    """What a proposed lexicon change would have changed on the stored speech of some days:
+    computed in memory, nothing stored changes."""
+
+    change: LexiconChange
+    days: int
+    visits: int  # live visits in those days
+    rescored: int  # of them, those where the phrase is heard at all (the others cannot change)
+    findings_before: int  # in the rescored visits
+    findings_after: int
+    findings: tuple[ChangedFinding, ...]
+    visits_changed: tuple[ChangedVisit, ...]
+    seconds: float  # how long the preview took

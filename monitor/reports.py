@@ -454,14 +454,16 @@ def to_json(report: Report) -> dict:
 
 CSV_COLUMNS = ("section", "id", "name", "from", "to") + FIGURE_KEYS + (
     "critical", "major", "minor", "at", "window", "staff", "rule", "severity", "text", "pinyin",
-    "heard_by", "link", "context")
+    "heard_by", "link", "context", "reviewed", "confirmed", "dismissed", "added")
 
 
 def csv_rows(report: Report) -> Iterable[dict]:
-    """One row per figure set, rule, place and incident; `section` says which."""
+    """One row per figure set, rule, place, 复核 tally and incident; `section` says which."""
     data = to_json(report)
     period = {"from": data["report"]["from"], "to": data["report"]["to"]}
     yield {"section": "summary", **period, **data["summary"]}
+    for tally in data["reviews"]:  # the HTML's 复核 section: per rule and window
+        yield {"section": "review", "name": rule_name(tally["rule"]), **tally}
     for name, values in data["comparison"].items():
         yield {"section": name, **values}
     for section in ("windows", "staff"):

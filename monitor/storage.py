@@ -19,10 +19,10 @@ import sqlite_utils
 
 from . import privacy
 from .errors import StorageError
-from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LightEvent, PhraseHit,
-                      Recording, Review, Session, Visit)
-from .stored import (Account, Ack, OpenSession, ReviewedFinding, SpokenSession, StoredFinding,
-                     StoredUtterance, StoredVisit, TrainingEntry)
+from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
+                      PhraseHit, Recording, Review, Session, Visit)
+from .stored import (Account, Ack, JudgedSession, OpenSession, ReviewedFinding, SpokenSession,
+                     StoredFinding, StoredUtterance, StoredVisit, TrainingEntry)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -120,6 +120,16 @@ _AUDIT_GUARDS = (
     "create trigger if not exists audit_no_delete before delete on audit "
     "begin select raise(abort, 'the audit trail is append-only'); end",
 )
+# hall lexicon changes (monitor/tuning.py): each a version, append-only like the audit trail
+SCHEMA["sessions"][0]["lexicon_version"] = int  # the hall lexicon a session was judged with
+SCHEMA["lexicon_changes"] = ({
+    "version": int, "at": str, "actor": str, "kind": str, "phrase": str, "change": str,
+    "value": str, "reason": str,
+}, "version")
+_AUDIT_GUARDS += tuple(
+    f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
+    "begin select raise(abort, 'lexicon changes are append-only'); end"
+    for verb in ("update", "delete"))
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
@@ -135,6 +145,7 @@ def _session_row(session: Session) -> dict:
         "scored_at": datetime.now().astimezone().isoformat(),
         "options": json.dumps(session.options, ensure_ascii=False, default=str),
         "utterances": len(session.utterances), "visits": len(session.visits),
+        "lexicon_version": session.lexicon_version,
     }
 
 
@@ -874,3 +885,59 @@ class Store:
         return sorted((StoredFinding.from_row(r) for r in self._chunked(
             f"{_FINDINGS} where f.visit in ({{}})", list(visit_ids))),
             key=lambda f: (f.visit, f.start))
+
+    # --- hall lexicon changes (monitor/tuning.py) ----------------------------------------
+
+    def add_lexicon_change(self, change: LexiconChange) -> LexiconChange:
+        """Append a change as the next lexicon version (under the write lock, so two
+        supervisors at once make two versions)."""
+        at = change.at or datetime.now().astimezone()
+        with self._writing("store lexicon change"):
+            version = self.lexicon_version() + 1
+            self.db["lexicon_changes"].insert({
+                "version": version, "at": at.isoformat(timespec="milliseconds"),
+                "actor": change.actor, "kind": change.kind, "phrase": change.phrase,
+                "change": change.change, "value": change.value,
+                "reason": self._clean(change.reason)})
+        return replace(change, at=at, version=version)
+
+    def lexicon_changes(self, upto: int | None = None) -> list[LexiconChange]:
+        """The hall's lexicon changes in version order, up to a version if given."""
+        if not self.db["lexicon_changes"].exists():  # an older database, read-only
+            return []
+        rows = self.db["lexicon_changes"].rows_where(
+            "version <= ?", [upto if upto is not None else 2 ** 62], order_by="version")
+        return [LexiconChange(r["kind"], r["phrase"], r["change"], r["value"], r["reason"],
+                              r["actor"], datetime.fromisoformat(r["at"]), r["version"])
+                for r in rows]
+
+    def lexicon_version(self) -> int:
+        """The hall lexicon's current version (0: the shipped files, unchanged)."""
+        if not self.db["lexicon_changes"].exists():
+            return 0
+        return self.db.execute("select coalesce(max(version), 0) from lexicon_changes"
+                               ).fetchone()[0]
+
+    def session_lexicon_version(self, session_id: str) -> int:
+        """The hall lexicon version a session is judged with (0 for an older session)."""
+        row = self.db.execute("select lexicon_version from sessions where id = ?",
+                              [session_id]).fetchone()
+        return (row[0] or 0) if row else 0
+
+    def live_sessions(self, first: date, last: date) -> list[JudgedSession]:
+        """Live sessions with visits started on the days first..last, oldest first, with
+        how many of those visits each has."""
+        where, params = self._live(first, last, None, None, alias="v")
+        return [JudgedSession.from_row(r) for r in self.db.query(
+            "select s.id, s.window, s.staff, s.profile, s.started_at, s.lexicon_version, "
+            "count(v.id) as visits from sessions s join visits v on v.session = s.id where "
+            f"{where} group by s.id order by s.started_at, s.id", params)]
+
+    def phrase_visits(self, kind: str, phrase: str, first: date, last: date
+                      ) -> list[StoredVisit]:
+        """Live visits of those days in which a lexicon phrase was heard, as stored."""
+        where, params = self._live(first, last, None, None, alias="v")
+        return [StoredVisit.from_row(r) for r in self.db.query(
+            f"select v.* from visits v where {where} and v.id in (select visit from hits "
+            "where kind = ? and phrase = ?) order by v.started_at, v.id",
+            params + [kind, phrase])]

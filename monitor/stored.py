@@ -143,6 +143,25 @@ class OpenSession:
 
 
 @dataclass(frozen=True)
+class JudgedSession:
+    """A live session as a lexicon preview reads it: who, which profile and lexicon version
+    judged it, and how many of its visits fall in the days asked for."""
+
+    id: str
+    window: str | None
+    staff: str | None
+    profile: str
+    started_at: str
+    lexicon_version: int
+    visits: int
+
+    @classmethod
+    def from_row(cls, row: dict) -> JudgedSession:
+        return cls(row["id"], row["window"], row["staff"], row["profile"] or "",
+                   row["started_at"], row["lexicon_version"] or 0, row["visits"])
+
+
+@dataclass(frozen=True)
 class TrainingEntry:
     """A visit in a training collection, with the visit's figures."""
 

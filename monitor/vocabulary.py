@@ -151,3 +151,13 @@ DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
 REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
                   "other": "其他"}
 APPEAL_LABELS = {"open": "待处理", "upheld": "维持原判", "overturned": "已撤销"}
+
+# a hall's lexicon changes (monitor/tuning.py) and what reviewers decided, as a preview says
+LEXICON_CHANGE_LABELS = {"threshold": "调整阈值", "except": "添加例外", "off": "停用",
+                         "undo": "撤销"}
+REVIEWED_LABELS = {"confirm": "已确认", "dismiss": "已驳回"}
+
+
+def phrase_kind_label(kind: str) -> str:
+    """A lexicon kind as a hall calls it: 迎声, 送声, ... or 服务忌语."""
+    return EXPECT_LABELS.get(kind) or rule_name(kind)

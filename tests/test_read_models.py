@@ -18,8 +18,8 @@ import pytest
 from monitor import replay, reports, review, stored, terminal
 from monitor.accounts import add_user
 from monitor.config import Hall
-from monitor.records import (AuditEntry, Heartbeat, LightEvent, PhraseHit, Recording,
-                             Session)
+from monitor.records import (AuditEntry, Heartbeat, LexiconChange, LightEvent, PhraseHit,
+                             Recording, Session)
 from monitor.storage import Store
 from monitor.stored import as_json
 from monitor.web.tiles import window_view
@@ -92,6 +92,7 @@ def left(db_path, scorer):
     review.add_missed(store, visit.id, "please", "minor", 1.0, "zhang")
     review.appeal(store, taboo.id, "wang", "S07", "我没有这样说")
     store.add_audit(AuditEntry("zhang", "login"))
+    store.add_lexicon_change(LexiconChange("taboo", "你烦不烦", "threshold", "90", "试用", "zhang"))
     return store, session.id, visit.id
 
 
@@ -117,6 +118,8 @@ def _calls(store: Store, session_id: str, visit_id: str) -> dict[str, object]:
         "account": store.account("zhang"), "accounts": store.accounts(),
         "reviewed_findings": store.reviewed_findings(),
         "findings_of": store.findings_of([visit_id]),
+        "lexicon_changes": store.lexicon_changes(), "live_sessions": store.live_sessions(DAY, DAY),
+        "phrase_visits": store.phrase_visits("taboo", "你烦不烦", DAY, DAY),
     }
 
 

@@ -81,6 +81,25 @@
     });
   }
 
+  // The review queue and appeals link to a moment (#t=SECONDS from the visit's start): the
+  // page opens there, paused, with that line current.
+  function fragment() {
+    const match = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash);
+    return match ? Math.min(duration, Number(match[1])) : null;
+  }
+  function place(t) {
+    if (!audio) {
+      origin = t;
+      startedAt = null;
+      button.textContent = "播放";
+      show();
+      return;
+    }
+    const set = () => { audio.currentTime = Math.max(0, t - offset); show(); };
+    if (audio.readyState >= 1) set(); else audio.addEventListener("loadedmetadata", set, { once: true });
+  }
+  window.addEventListener("hashchange", () => { const t = fragment(); if (t !== null) place(t); });
+
   if (audio) {
     for (const name of ["timeupdate", "seeked", "loadedmetadata"]) audio.addEventListener(name, show);
   } else {
@@ -98,5 +117,6 @@
     });
     setInterval(() => { if (startedAt !== null) show(); }, 50);
   }
-  show();
+  const opening = fragment();
+  if (opening !== null) place(opening); else show();
 })();

@@ -87,7 +87,7 @@ def _page_routes(bp: Blueprint, ctx: WebContext, hub: Hub) -> None:
         return _acknowledge(ctx, hub, ack_lock, request.form.get("event", type=int))
 
     @bp.get("/health")
-    @role_required("supervisor")
+    @role_required("supervisor", "admin")
     def health():
         now = datetime.now().astimezone()
         beats = ctx.store().heartbeats()

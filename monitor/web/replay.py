@@ -80,7 +80,8 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
 
 
 def _supervisor() -> bool:
-    return g.user is not None and g.user.role == "supervisor"
+    """A supervisor, or an admin (who may do all a supervisor does)."""
+    return g.user is not None and g.user.may_review
 
 
 class _Visits:

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from .. import accounts, audit, review
+from .. import accounts, audit, review, tuning
+from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
 from ..privacy import mask
@@ -26,9 +27,10 @@ from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext
-from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS,
-                         RULES, SEVERITIES, quoted, role_label, rule_name, rule_norm,
-                         severity_label, spoken, verdict_label)
+from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
+                          LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
+                          SEVERITIES, phrase_kind_label, quoted, role_label, rule_name, rule_norm,
+                          severity_label, spoken, verdict_label)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -201,6 +203,7 @@ def pages(ctx: WebContext) -> Blueprint:
         return redirect(_back(form.get("back"), url_for(".queue")))
 
     _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
+    _lexicon_pages(bp, ctx, reviewer, failed, origin)
     _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
     _audit_pages(bp, store, reviewer)
     _user_pages(bp, store, gate, refuse, origin)
@@ -209,7 +212,7 @@ def pages(ctx: WebContext) -> Blueprint:
 
 def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewer, failed,
                   refuse, origin) -> None:
-    """抽检 (random visits of a day, a missed finding added by hand) and lexicon precision."""
+    """抽检: random visits of a day, a missed finding added by hand."""
     @bp.get("/review/sample")
     def sample():
         refusal = reviewer()
@@ -240,19 +243,6 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         except CourtesyError as exc:
             return failed(exc)
         return redirect(_back(form.get("back"), url_for(".sample")))
-
-    @bp.get("/review/lexicon")
-    def lexicon_precision():
-        refusal = reviewer()
-        if refusal:
-            return refusal
-        days = max(1, min(request.args.get("days", 90, type=int) or 90, 3660))
-        rows = [{"rule": p.rule, "label": rule_name(p.rule), "norm": rule_norm(p.rule),
-                 "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
-                 "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
-                for p in review.precision(store(), date.today() - timedelta(days=days))]
-        return render_template("review_lexicon.html", rows=rows, days=days, user=g.user)
-
 
 
 def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, reviewer,
@@ -395,3 +385,126 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
 
 USER_ACTIONS = {"add": "添加", "disable": "停用", "enable": "启用", "reset": "重置密码",
                 "remove": "删除"}
+
+
+# --- the lexicon page: precision from reviews, and the hall's changes to its lexicon ----
+
+
+PREVIEW_ROWS = 500  # findings and visits listed on the preview page (the totals count all)
+
+
+def preview_view(shown, hall: Hall) -> dict:
+    """A lexicon change's preview as the page shows it (quotes masked; the first
+    PREVIEW_ROWS findings and visits listed)."""
+    c = shown.change
+    gone = [f for f in shown.findings if f.gone]
+    return {
+        "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
+        "what": LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else ""),
+        "days": shown.days, "visits_all": shown.visits, "rescored": shown.rescored,
+        "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
+        "new": len(shown.findings) - len(gone), "seconds": f"{shown.seconds:.2f}",
+        "findings": [{"gone": f.gone, "at": f"{f.at:%Y-%m-%d %H:%M:%S}",
+                      "window": hall.window_name(f.window) or f.window or "",
+                      "staff": hall.staff_name(f.staff) or f.staff or "",
+                      "label": rule_name(f.rule), "severity": f.severity,
+                      "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
+                      "review": REVIEWED_LABELS.get(f.review, "未复核")}
+                     for f in shown.findings[:PREVIEW_ROWS]],
+        "visits": [{"at": f"{v.at:%Y-%m-%d %H:%M:%S}",
+                    "window": hall.window_name(v.window) or v.window or "",
+                    "staff": hall.staff_name(v.staff) or v.staff or "",
+                    "before": f"{verdict_label(v.verdict_before)} {v.score_before:.0f}",
+                    "after": f"{verdict_label(v.verdict_after)} {v.score_after:.0f}"}
+                   for v in shown.visits_changed[:PREVIEW_ROWS]],
+        "changed_findings": len(shown.findings), "changed_visits": len(shown.visits_changed),
+        "limit": PREVIEW_ROWS,
+    }
+
+
+def _change_rows(store: Store) -> list[dict]:
+    """The hall's lexicon versions, newest first, each with whether it can still be undone."""
+    changes = store.lexicon_changes()
+    undone = {int(c.value) for c in changes if c.change == tuning.UNDO}
+    return [{"version": c.version, "at": f"{c.at:%Y-%m-%d %H:%M}", "actor": c.actor,
+             "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
+             "what": LEXICON_CHANGE_LABELS.get(c.change, c.change), "value": c.value,
+             "reason": mask(c.reason), "undone": c.version in undone,
+             "may_undo": c.change != tuning.UNDO and c.version not in undone}
+            for c in reversed(changes)]
+
+
+def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> None:
+    """/review/lexicon: each phrase's precision with a form to change it; a change is
+    previewed on the stored speech of the last days (nothing stored changes), then applied
+    with a second button; every version listed, each undoable."""
+    store, refuse, hall = ctx.store, ctx.refuse, ctx.hall
+
+    def proposed():
+        form = request.form
+        return tuning.propose(store(), lexicons.load(ctx.lexicon_dir), form.get("phrase", ""),
+                              form.get("change", ""), form.get("value", ""),
+                              form.get("reason", ""), g.user.name, form.get("kind") or None)
+
+    def days() -> int:
+        return max(1, min(request.form.get("days", tuning.DEFAULT_DAYS, type=int)
+                          or tuning.DEFAULT_DAYS, tuning.MAX_DAYS))
+
+    def refused(error: CourtesyError):
+        return refuse(409, str(error)) if isinstance(error, tuning.TuningError) else failed(error)
+
+    @bp.get("/review/lexicon")
+    def lexicon_precision():
+        refusal = reviewer()
+        if refusal:
+            return refusal
+        days_shown = max(1, min(request.args.get("days", 90, type=int) or 90, 3660))
+        rows = [{"rule": p.rule, "label": rule_name(p.rule), "norm": rule_norm(p.rule),
+                 "phrase": p.phrase, "confirmed": p.confirmed, "dismissed": p.dismissed,
+                 "precision": f"{p.precision:.0%}" if p.precision is not None else "-"}
+                for p in review.precision(store(), date.today() - timedelta(days=days_shown))]
+        shipped = lexicons.load(ctx.lexicon_dir)
+        standing = {(p.kind, p.text) for p in tuning.current(store(), shipped)[0].phrases}
+        for row in rows:
+            row["off"] = bool(row["phrase"]) and (row["rule"], row["phrase"]) not in standing
+        return render_template("review_lexicon.html", rows=rows, days=days_shown, user=g.user,
+                               changes=_change_rows(store()), version=store().lexicon_version(),
+                               kinds={k: phrase_kind_label(k) for k in tuning.KINDS},
+                               labels=LEXICON_CHANGE_LABELS, done=request.args.get("done", ""),
+                               preview_days=tuning.DEFAULT_DAYS)
+
+    @bp.post("/review/lexicon/preview")
+    def lexicon_preview():
+        refusal = reviewer(post=True)
+        if refusal:
+            return refusal
+        try:
+            change = proposed()
+            shown = tuning.preview(store(), change, days(), ctx.lexicon_dir)
+        except CourtesyError as exc:
+            return refused(exc)
+        return render_template("review_tuning.html", p=preview_view(shown, hall), change=change,
+                               user=g.user, labels=LEXICON_CHANGE_LABELS)
+
+    @bp.post("/review/lexicon/apply")
+    def lexicon_apply():
+        refusal = reviewer(post=True)
+        if refusal:
+            return refusal
+        try:
+            made = tuning.apply(store(), proposed(), origin())
+        except CourtesyError as exc:
+            return refused(exc)
+        return redirect(url_for(".lexicon_precision", done=f"已应用：词库版本 {made.version}"))
+
+    @bp.post("/review/lexicon/undo")
+    def lexicon_undo():
+        refusal = reviewer(post=True)
+        if refusal:
+            return refusal
+        try:
+            made = tuning.undo(store(), request.form.get("version", 0, type=int), g.user.name,
+                               request.form.get("reason", ""), origin())
+        except CourtesyError as exc:
+            return refused(exc)
+        return redirect(url_for(".lexicon_precision", done=f"已撤销：词库版本 {made.version}"))
