@@ -88,7 +88,8 @@ def clean(pg):
 
 TABLES = ("sessions", "utterances", "visits", "hits", "findings", "light_events",
           "recordings", "audit")
-STATE = ("heartbeats", "acks", "users", "settings", "training", "added_findings", "appeals")
+STATE = ("heartbeats", "acks", "users", "settings", "training", "added_findings", "appeals",
+         "lexicon_changes")
 
 
 def options(pg, hall="hall_a", password=None) -> CentralOptions:
@@ -359,7 +360,7 @@ def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
     result = runner.invoke(cli, ["sync", "init", clean.url, "--hall", "hall_new",
                                  "--password-stdin"], input="pw-new\n")
     assert result.exit_code == 0, result.output
-    assert "数据库结构版本：0002" in result.output and "已创建角色：hall_new" in result.output
+    assert "数据库结构版本：0003" in result.output and "已创建角色：hall_new" in result.output
     with psycopg.connect(clean.hall_url("hall_new", "pw-new")) as conn:
         assert conn.execute("select count(*) from visits").fetchone() == (0,)
     missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
@@ -534,6 +535,29 @@ def _shown(driver, event) -> bool:
         return True
     except ConnectionError:
         return False
+
+
+def test_lexicon_versions_ship_with_the_sessions_judged_by_them(clean, tmp_path):
+    from monitor import tuning
+    from monitor.central.sync import Shipper
+    from monitor.records import LexiconChange
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    tuning.apply(store, LexiconChange("taboo", "你烦不烦", "off", "", "本厅误报多", "zhang"))
+    session = tuning.scorer(store, "hospital").score_file(
+        ROOT / "audio" / "hospital_taboo.jsonl", window="W03", started_at=MORNING)
+    store.save(session)
+    ship = Shipper(db, options(clean))
+    ship.drain()
+    with psycopg.connect(clean.url) as conn:
+        assert conn.execute("select id, kind, phrase, change from lexicon_changes where "
+                            "hall = 'hall_a'").fetchall() == [("1", "taboo", "你烦不烦", "off")]
+        assert conn.execute("select lexicon_version from sessions where hall = 'hall_a' and "
+                            "id = %s", [session.id]).fetchone() == (1,)
+    ship.close()
+    store.close()
 
 
 def test_hall_state_ships_without_hashes_or_secrets(clean, tmp_path):

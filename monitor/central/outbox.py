@@ -19,6 +19,7 @@ SHIPPED = {
     # the hall's state besides its visits (migration 0002); heartbeats: one row per window
     "heartbeats": "window", "acks": "id", "users": "name", "settings": "name",
     "training": "id", "added_findings": "id", "appeals": "id",
+    "lexicon_changes": "version",  # migration 0003: the hall's lexicon versions
 }
 THROTTLED = {"heartbeats": 60.0}  # seconds between notes of an unchanged state
 _NOTED = ("create table if not exists outbox_noted (tbl text not null, key text not null, "
