@@ -22,7 +22,7 @@ from .errors import StorageError
 from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
                       PhraseHit, Recording, Review, Session, Visit)
 from .stored import (Account, Ack, JudgedSession, OpenSession, ReviewedFinding, SpokenSession,
-                     StoredFinding, StoredUtterance, StoredVisit, TrainingEntry)
+                     StoredFinding, StoredUtterance, StoredVisit, TrainingEntry, as_json)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -36,7 +36,7 @@ SCHEMA = {
     "utterances": ({
         "id": str, "session": str, "idx": int, "visit": str, "start": float, "end": float,
         "at": str, "role": str, "text": str, "pinyin": str, "window": str, "staff": str,
-        "dbfs": float, "words": str, "heard_by": str,
+        "dbfs": float, "words": str, "heard_by": str, "spotted": str,
     }, "id"),
     "visits": ({
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
@@ -217,6 +217,8 @@ def _utterance_row(session: Session, index: int, visit_id: str | None, raw: bool
         "text": clean(u.text), "pinyin": clean(u.pinyin), "window": u.window, "staff": u.staff,
         "dbfs": u.dbfs, "heard_by": u.heard_by,
         "words": json.dumps(words, ensure_ascii=False) if words else None,
+        "spotted": json.dumps([as_json(h) for h in u.spotted], ensure_ascii=False)
+        if u.spotted else None,
     }
 
 
@@ -608,13 +610,13 @@ class Store:
             "group by session order by min(at)", [cutoff.isoformat(timespec="milliseconds")])]
 
     def forget_speech(self, session_id: str, cutoff: datetime) -> int:
-        """Delete what was said before `cutoff` in a session (utterance text, pinyin and
-        words; finding quotes, matched phrases, light quotes), keeping the times, scores
-        and verdicts the reports count. Returns the utterances emptied."""
+        """Delete what was said before `cutoff` in a session (utterance text, pinyin, words
+        and spotted phrases; finding quotes, matched phrases, light quotes), keeping the
+        times, scores and verdicts the reports count. Returns the utterances emptied."""
         at = cutoff.isoformat(timespec="milliseconds")
         with self._writing("delete old speech"):
             emptied = self.db.execute(
-                "update utterances set text = '', pinyin = '', words = null "
+                "update utterances set text = '', pinyin = '', words = null, spotted = null "
                 "where session = ? and at < ?", [session_id, at]).rowcount
             self.db.execute("update findings set text = '' where session = ? and at < ?",
                             [session_id, at])

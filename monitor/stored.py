@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from .records import ADDED_PREFIX, Finding, Utterance, Word
+from .records import ADDED_PREFIX, Finding, PhraseHit, Utterance, Word
 
 
 def _text(value: str | None) -> str:
@@ -116,20 +116,25 @@ class StoredUtterance:
     staff: str | None = None
     dbfs: float | None = None
     words: tuple[Word, ...] = ()
+    spotted: tuple[PhraseHit, ...] = ()  # a keyword spotter's hits, the evidence beside it
 
     def utterance(self) -> Utterance:
-        """The pipeline's record of it, to hear it again (a resumed live session)."""
+        """The pipeline's record of it, to hear it again (a resumed live session, a lexicon
+        preview): with the spotter's hits, it is judged as it was."""
         return Utterance(self.start, self.end, self.role, self.text, self.pinyin,
                          window=self.window, staff=self.staff, words=self.words,
-                         dbfs=self.dbfs, heard_by=self.heard_by)
+                         dbfs=self.dbfs, heard_by=self.heard_by, spotted=self.spotted)
 
     @classmethod
     def from_row(cls, row: dict) -> StoredUtterance:
+        """`.get`: columns a read-only database from an older version lacks."""
         words = tuple(Word(**w) for w in json.loads(row["words"])) if row.get("words") else ()
+        spotted = tuple(PhraseHit(**h) for h in json.loads(row["spotted"])) \
+            if row.get("spotted") else ()
         return cls(row["session"], row["idx"], row["visit"], row["start"], row["end"],
                    _text(row["at"]), row["role"], _text(row["text"]), _text(row["pinyin"]),
                    _text(row.get("heard_by")), row["window"], row["staff"], row.get("dbfs"),
-                   words)  # .get: columns a read-only database from an older version lacks
+                   words, spotted)
 
 
 @dataclass(frozen=True)

@@ -273,3 +273,26 @@ def test_a_dead_monitors_session_of_another_version_is_finished_not_continued(
     assert versions == {first.session.id: 0, later.session.id: 1}
     assert store.db.execute("select ended_at from sessions where id = ?",
                             [first.session.id]).fetchone()[0]
+
+
+@pytest.mark.slow
+def test_a_phrase_only_the_keyword_spotter_heard_is_in_the_preview(store, shipped, engine):
+    """In audio a taboo is often heard by the keyword spotter alone (the recogniser wrote
+    里发布发吗 where the spotter heard 烦不烦): its hits are stored with the utterance, so
+    a preview judges the visit as it was judged and switching the phrase off shows it go."""
+    from datetime import datetime
+
+    from audio_support import SAMPLES
+    from monitor.audio import transcribe_file
+
+    utterances = transcribe_file(SAMPLES / "hospital_taboo.flac", engine)
+    session = tuning.scorer(store, "hospital").score(
+        utterances, source="hospital_taboo.flac", window="W03",
+        started_at=datetime(2026, 11, 20, 9, 0).astimezone())
+    store.save(session)
+    [taboo] = [f for f in session.visits[0].findings if f.rule == "taboo"]
+    assert not any(taboo.text in u.text for u in utterances)  # the spotter's alone
+    stored = store.session_utterances(session.id)
+    assert [u.spotted for u in stored] == [u.spotted for u in utterances]
+    shown = tuning.preview(store, _off(store, shipped), today=DAY)
+    assert [(f.gone, f.rule, f.quote) for f in shown.findings] == [(True, "taboo", taboo.text)]
