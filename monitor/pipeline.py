@@ -56,12 +56,7 @@ class Scorer:
     ) -> Session:
         """Score a whole conversation; window and staff fill in what the lines leave out."""
         utterances = [_fill(u, window, staff) for u in utterances]
-        norms, hits = [], {}
-        for i, utterance in enumerate(utterances):
-            norm, found = self.hear(utterance, i)
-            norms.append(norm)
-            if found:
-                hits[i] = found
+        norms, hits = self._hear_all(utterances)
         session_id = session_key(sha256 or _content_key(utterances), window)
         segments = visits.segment(
             utterances, lambda i: self.cues(utterances[i], i, norms[i], hits.get(i, [])),
@@ -132,14 +127,20 @@ class Scorer:
                      window: str | None = None) -> Visit:
         """A stored visit judged again on its utterances, as it was cut (a lexicon
         preview: where the visit begins and ends is not decided again)."""
+        norms, hits = self._hear_all(utterances)
+        return self.judge(visit_id, window, tuple(range(len(utterances))), utterances, norms,
+                          hits)
+
+    def _hear_all(self, utterances: Sequence[Utterance]
+                  ) -> tuple[list[NormText], dict[int, list[PhraseHit]]]:
+        """Each utterance heard: its normalised text, and its hits by index where any."""
         norms, hits = [], {}
         for i, utterance in enumerate(utterances):
             norm, found = self.hear(utterance, i)
             norms.append(norm)
             if found:
                 hits[i] = found
-        return self.judge(visit_id, window, tuple(range(len(utterances))), utterances, norms,
-                          hits)
+        return norms, hits
 
     def _expected(self, indices, utterances, norms, hits) -> dict[int, list[PhraseHit]]:
         """A greeting in the visit's first staff words and a farewell in its last are where
