@@ -17,17 +17,8 @@ from monitor.storage import StorageError, Store
 from monitor.tuning import TuningError
 
 from .test_listen import engine  # noqa: F401 (a fixture: the sherpa engine)
-from .test_review import DAY, TABOO, _score, finding, seed
-
-
-@pytest.fixture
-def store(db_path):
-    return Store(db_path)
-
-
-@pytest.fixture
-def visits(store, scorer, tmp_path):
-    return seed(store, scorer, tmp_path)
+from .test_review import DAY, TABOO, _score, finding
+from .test_review import store, visits  # noqa: F401 (fixtures: a store and three scored visits)
 
 
 @pytest.fixture(scope="module")
