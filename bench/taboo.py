@@ -68,8 +68,6 @@ def run(seed: int, count: int, engine, log=print) -> dict[str, dict]:
     scorer = Scorer.load("general")
     allowed = {p.text for p in scorer.lexicon.phrases}
     bars = {"with the evidence bar": scorer.matcher,
-            "bar without the polite-address veto": Matcher(scorer.lexicon, replace(
-                scorer.profile.matching, polite_address=())),
             "without it": Matcher(scorer.lexicon, replace(scorer.profile.matching,
                                                           evidence_kinds=()))}
     tallies = {name: {"tp": 0, "fp": 0, "fn": 0, "false": []} for name in bars}

@@ -97,13 +97,6 @@ class MatchOptions:
     long_from: int = 5
     long_agreement: float = 30.0
     exception_veto: float = 85.0
-    # and no polite address (您, heard nín or, n/l merged, lín) in the same breath: within
-    # `polite_before_s` before the hit or `polite_after_s` after it, the words are polite
-    # phrasing whose exception the recogniser misheard (不会自己看的话我帮您看 heard
-    # 不会自己看着您看, 您急什么时候要用 heard lín jí shén me); no taboo form holds 您
-    polite_address: tuple[str, ...] = ("nin", "lin")
-    polite_before_s: float = 0.6
-    polite_after_s: float = 1.2
     # search only this many syllables at each end of an utterance (0: all of it); where a
     # phrase is expected it is at an end, and a loose search through a whole long line
     # finds a candidate at nearly every syllable
@@ -191,8 +184,7 @@ class Matcher:
             return True
         times = unit_times(utterance, len(norm))
         toned = utterance.pinyin.split()
-        has_tones = len(toned) == len(norm)
-        if not has_tones:
+        if len(toned) != len(norm):
             toned = list(norm.syllables)  # characters heard: no tones to compare
         near = [(syllable, heard) for syllable, heard, (begin, end)
                 in zip(norm.syllables, toned, times)
@@ -200,8 +192,6 @@ class Matcher:
         syllables = [syllable for syllable, _ in near]
         if phrase.exceptions and (self._agreement.best(phrase.exceptions, syllables)
                                   >= o.exception_veto):
-            return False
-        if self._addressed_politely(hit, toned, times, has_tones):
             return False
         spotted = any(s.kind == hit.kind and s.phrase == hit.phrase and s.start < hit.end + 1
                       and hit.start < s.end + 1 for s in utterance.spotted)
@@ -225,18 +215,6 @@ class Matcher:
                     len(same) == len(expected) and off == 0) or (
                     len(same) == 3 < len(expected) and off <= 1):
                 return True
-        return False
-
-    def _addressed_politely(self, hit: PhraseHit, heard: list[str],
-                            times: list[tuple[float, float]], toned: bool) -> bool:
-        """您 said just before or after the hit (in its second tone when tones were heard)."""
-        o = self.options
-        for syllable, (begin, _) in zip(heard, times):
-            if hit.start - o.polite_before_s <= begin < hit.start or \
-                    hit.end <= begin <= hit.end + o.polite_after_s:
-                base, tone = syllable_tone(syllable)
-                if base in o.polite_address and (not toned or tone == 2):
-                    return True
         return False
 
     def _needed(self, form: str) -> float:
