@@ -27,10 +27,10 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .errors import ConfigError
-from .records import Finding, LightEvent, LiveUpdate
+from .records import Finding, Heartbeat, LightEvent, LiveUpdate
 from .stored import as_json
 from .vocabulary import SEVERITIES
 
@@ -186,6 +186,19 @@ class Driver(Protocol):
     def show(self, event: LightEvent) -> None:
         """Show a light change; raise one of `DRIVER_ERRORS` on failure (the dispatcher
         retries); any other exception is a bug and stops that driver's thread, logged."""
+
+
+@runtime_checkable
+class BeatDriver(Protocol):
+    """A driver that also carries each window's heartbeat (MQTT: the board and displays
+    fed by the broker see a microphone unplugged or a monitor stopped, not only silence)."""
+
+    def beat(self, heartbeat: Heartbeat) -> None:
+        """Take the monitor's latest heartbeat for a window; never blocks, never raises."""
+
+
+def beat_relays(drivers: Iterable[Driver]) -> list[Callable[[Heartbeat], None]]:
+    return [d.beat for d in drivers if isinstance(d, BeatDriver)]
 
 
 # What a driver out of reach raises: a device or network gone (OSError: URLError, a USB

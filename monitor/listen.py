@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, recordings, sources, tuning
+from . import alerts, live, recordings, sources, tuning
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
 from .errors import CourtesyError
-from . import live
 from .live import LiveSession
 from .liveness import Beater, Ear, LivenessOptions
 from .pipeline import Scorer
@@ -90,7 +89,8 @@ class Monitor:
                                             s.speech_started(at), partials=True),
                 session, Recorder(config.id, self.retention, store, self.started_at, report),
                 Ear(config.id, source, session, liveness)))
-        self.beater = Beater(store, [w.ear for w in self.windows], "listen")
+        self.beater = Beater(store, [w.ear for w in self.windows], "listen",
+                             relays=alerts.beat_relays(drivers or []))
         # each window's light changes stored through its session's backlog, like its speech
         self.lights = (live.lights_for([w.session for w in self.windows], store, lights,
                                        drivers or []) if lights else None)

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -97,9 +98,10 @@ class Beater:
     written is logged and tried again at the next tick: it never stops the monitor."""
 
     def __init__(self, store, ears: list[Ear], program: str, beat_s: float = BEAT_S,
-                 clock=time.monotonic):
+                 clock=time.monotonic, relays: list[Callable[[Heartbeat], None]] = ()):
         self.store = store
         self.ears = ears
+        self.relays = relays  # drivers that carry heartbeats too (MQTT), apart from the store
         self.monitor = f"{program} {os.getpid()}@{socket.gethostname()}"
         self.beat_s = beat_s
         self.clock = clock
@@ -119,11 +121,15 @@ class Beater:
     def _beat(self, state: str | None = None) -> None:
         now = datetime.now().astimezone()
         self._next = self.clock() + (self.beat_s / 2 if self.failing else self.beat_s)
+        beats = [ear.heartbeat(self.monitor, self.started_at, now) for ear in self.ears]
+        if state:
+            beats = [replace(beat, state=state, message="监测已停止") for beat in beats]
+        for beat in beats:  # a database that refuses writes does not silence the broker
+            for relay in self.relays:
+                relay(beat)
         try:
-            for ear in self.ears:
-                beat = ear.heartbeat(self.monitor, self.started_at, now)
-                self.store.beat(replace(beat, state=state, message="监测已停止") if state
-                                else beat)
+            for beat in beats:
+                self.store.beat(beat)
         except CourtesyError as exc:  # the database refuses writes: keep trying
             if not self.failing:
                 log.warning("heartbeat not written (trying again): %s", exc)

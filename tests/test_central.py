@@ -529,6 +529,51 @@ def test_hall_board_takes_its_lights_from_the_broker_through_a_restart(broker, t
         store.close()
 
 
+def test_a_monitors_state_reaches_the_broker_fed_board(broker, tmp_path):
+    """The heartbeat on MQTT carries the monitor's state: a board fed by the broker shows a
+    microphone unplugged, and a monitor that stopped, at once, as the SQLite board does."""
+    from monitor.alerts import beat_relays
+    from monitor.central.mqtt import MqttDriver
+    from monitor.config import Hall
+    from monitor.liveness import Beater, Ear
+    from monitor.records import Heartbeat
+    from monitor.web import WebOptions, create_app
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    hall = Hall(central={"url": "postgresql://hall_a:pw@127.0.0.1:9/none", "hall": "hall_a",
+                         "mqtt_url": broker.url, "mqtt_password": HALLS["hall_a"],
+                         "board_events": "mqtt"})
+    app = create_app(db, WebOptions(poll_s=0.02, live_s=0.2, heartbeat_s=0.2), hall)
+    hub, client = app.extensions["courtesy_hub"], app.test_client()
+    driver = MqttDriver(broker.url, "hall_a", password=HALLS["hall_a"], heartbeat_s=0.5,
+                        timeout_s=0.5)
+    beater = Beater(store, [Ear("W08")], "listen", relays=beat_relays([driver]))
+    try:
+        assert hub.events.ready.wait(10) and driver._connected.wait(10)
+        beater.tick()
+        _until(lambda: (_tile(client, "W08") or {}).get("live") is True, 3.0, "listening")
+        driver.beat(Heartbeat("W08", beater.monitor, datetime.now().astimezone(), "unplugged",
+                              message="音频设备已断开，正在重新连接"))
+        unplugged = _until(lambda: (t := _tile(client, "W08")) and t["live"] is False and t,
+                           2.0, "the unplugged microphone on the board")
+        assert unplugged["cause"] == "麦克风已断开"
+        assert hub.events.heartbeats()["W08"].message == "音频设备已断开，正在重新连接"
+        beater.tick()  # the microphone is back
+        beater._next = 0.0
+        beater.tick()
+        _until(lambda: _tile(client, "W08")["live"] is True, 3.0, "listening again")
+        beater.stop()  # a clean stop: shown at once, not after the heartbeat ages
+        stopped = _until(lambda: (t := _tile(client, "W08"))["live"] is False and t, 2.0,
+                         "the stopped monitor")
+        assert stopped["cause"] == "监测已停止"
+        assert store.heartbeats()["W08"].state == "stopped"  # the hall's database too
+    finally:
+        driver.close()
+        hub.stop()
+        store.close()
+
+
 def _shown(driver, event) -> bool:
     try:
         driver.show(event)

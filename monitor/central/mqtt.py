@@ -58,6 +58,7 @@ class MqttDriver:
         self.hall, self.prefix, self.timeout_s = hall, prefix, timeout_s
         self.monitor = f"{os.getpid()}@{socket.gethostname()}"
         self._last: dict[str, dict] = {}  # window -> the last light payload published
+        self._states: dict[str, dict] = {}  # window -> the monitor's state and its message
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self._reconnection = False
@@ -110,16 +111,32 @@ class MqttDriver:
         if not info.is_published():
             raise ConnectionError("MQTT broker did not acknowledge the light change")
 
+    def beat(self, heartbeat: Heartbeat) -> None:
+        """The monitor's own heartbeat (`alerts.BeatDriver`): its state (listening,
+        unplugged, silent, storage, stopped) goes out at once when it changes, and with
+        every periodic beat."""
+        state = {"state": heartbeat.state, "message": heartbeat.message}
+        with self._lock:
+            changed = self._states.get(heartbeat.window) != state
+            self._states[heartbeat.window] = state
+        if changed and self._connected.is_set():
+            self._publish_beat(heartbeat.window)
+
     def _beat(self, every_s: float) -> None:
         while not self._stop.wait(every_s):
             if not self._connected.is_set():
                 continue
-            now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             with self._lock:
-                windows = sorted(set(self.windows) | set(self._last))
+                windows = sorted(set(self.windows) | set(self._last) | set(self._states))
             for window in windows:
-                self.client.publish(self._topic(window, "heartbeat"),
-                                    json.dumps({"at": now, "monitor": self.monitor}), 1, True)
+                self._publish_beat(window)
+
+    def _publish_beat(self, window: str) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        with self._lock:
+            state = self._states.get(window, {"state": "listening", "message": ""})
+        self.client.publish(self._topic(window, "heartbeat"), json.dumps(
+            {"at": now, "monitor": self.monitor, **state}, ensure_ascii=False), 1, True)
 
     def close(self) -> None:
         self._stop.set()
@@ -250,7 +267,9 @@ class HallFeed:
                 self._light(window, light_event(payload))
             else:
                 beat = Heartbeat(window, payload.get("monitor", ""),
-                                 datetime.fromisoformat(payload["at"]), "listening")
+                                 datetime.fromisoformat(payload["at"]),
+                                 payload.get("state", "listening"),
+                                 message=payload.get("message", ""))
                 with self._lock:
                     self._beats[window] = beat
                     self._version += 1
