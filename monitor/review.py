@@ -37,6 +37,11 @@ def _now() -> datetime:
     return datetime.now().astimezone()
 
 
+def _one_of(field: str, value: str, allowed) -> None:
+    if value not in allowed:
+        raise ReviewError(f"{field} {value!r}: one of {', '.join(allowed)}")
+
+
 def _note(text: str, what: str = "备注") -> str:
     text = (text or "").strip()
     if len(text) > NOTE_MAX:
@@ -47,10 +52,8 @@ def _note(text: str, what: str = "备注") -> str:
 def review(store: Store, finding_id: str, decision: str, reason: str, actor: str,
            note: str = "", origin: str = "") -> Review:
     """Confirm or dismiss a machine finding with a reason; stored with its audit row."""
-    if decision not in DECISIONS:
-        raise ReviewError(f"decision {decision!r}: one of {', '.join(DECISIONS)}")
-    if reason not in REASONS:
-        raise ReviewError(f"reason {reason!r}: one of {', '.join(REASONS)}")
+    _one_of("decision", decision, DECISIONS)
+    _one_of("reason", reason, REASONS)
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
@@ -63,10 +66,8 @@ def review(store: Store, finding_id: str, decision: str, reason: str, actor: str
 def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: float,
                actor: str, note: str = "", origin: str = "") -> AddedFinding:
     """Mark a finding the machine missed, `offset` seconds into the visit."""
-    if rule not in RULES:
-        raise ReviewError(f"rule {rule!r}: one of {', '.join(RULES)}")
-    if severity not in SEVERITIES:
-        raise ReviewError(f"severity {severity!r}: one of {', '.join(SEVERITIES)}")
+    _one_of("rule", rule, RULES)
+    _one_of("severity", severity, SEVERITIES)
     visit = store.visit(visit_id)
     if visit is None:
         raise ReviewError(f"没有编号为 {visit_id} 的来访记录")
@@ -102,8 +103,7 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
 def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: str | None,
            note: str = "", origin: str = "") -> None:
     """Uphold or overturn an open appeal; nobody decides an appeal of their own."""
-    if status not in DECISIONS_ON_APPEAL:
-        raise ReviewError(f"decision {status!r}: one of {', '.join(DECISIONS_ON_APPEAL)}")
+    _one_of("decision", status, DECISIONS_ON_APPEAL)
     found = store.appeals(appeal_id=appeal_id)
     if not found:
         raise ReviewError(f"没有编号为 {appeal_id} 的申诉")
