@@ -14,32 +14,13 @@ from monitor.config import Hall
 from monitor.review import ReviewError
 from monitor.storage import StorageError, Store
 
+from .test_reports import VISIT_GOOD, VISIT_TABOO, VISIT_UNGREETED
+
 DAY = date(2026, 11, 20)
-GOOD = [  # 100, pass
-    (0.0, 2.7, "customer", "你好 我想办一下身份证"),
-    (3.4, 8.1, "staff", "您好，请坐。请问您是第一次办理还是换领？"),
-    (8.8, 11.6, "customer", "是换领 原来的过期了"),
-    (12.2, 17.9, "staff", "好的，请您出示一下旧身份证和户口本。"),
-    (18.9, 22.1, "customer", "户口本没带可以吗"),
-    (22.9, 30.6, "staff", "换领身份证只需要旧证就可以，不用户口本，您放心。"),
-    (31.2, 34.0, "customer", "好的 多久能拿到呢"),
-    (34.6, 41.6, "staff", "大概二十个工作日，到时候会有短信通知您来领取。"),
-    (42.4, 44.2, "customer", "好 谢谢你啊"),
-    (44.7, 47.8, "staff", "不客气，请慢走，再见。"),
-]
-TABOO = [  # no greeting (major), 你烦不烦 (critical), ...: 0, fail
-    (0.0, 4.0, "customer", "我的电话是一三八一二三四五六七八"),
-    (4.5, 7.5, "staff", "你烦不烦啊 后面还有人排队呢"),
-    (8.0, 11.0, "customer", "你怎么这样说话"),
-    (11.5, 14.5, "staff", "好的，请慢走，再见。"),
-]
-UNGREETED = [  # no greeting (major -20), last question unanswered (major -15): 65, warn
-    (0.0, 2.5, "customer", "你好 我来交电费"),
-    (3.0, 5.5, "staff", "请把户号告诉我。"),
-    (6.0, 9.0, "customer", "户号是三三零一二八"),
-    (9.5, 13.5, "staff", "好的，已经交好了，请慢走，再见。"),
-    (14.0, 16.5, "customer", "那发票在哪里拿呢"),
-]
+# the report tests' conversations, each at its own start: GOOD 100, pass; TABOO no greeting
+# (major), 你烦不烦 (critical): 0, fail; UNGREETED no greeting, last question unanswered: 65, warn
+GOOD, UNGREETED = VISIT_GOOD, VISIT_UNGREETED
+TABOO = [(start - 3600, end - 3600, role, text) for start, end, role, text in VISIT_TABOO]
 
 
 def _score(store, scorer, tmp: Path, name, lines, window, staff, at):
