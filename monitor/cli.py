@@ -899,10 +899,9 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
 
     Example: courtesy practice long-wait --device pulse
     """
-    from . import asr, practice as practices
+    from . import asr, practice as practices, tuning
     from .live import LiveSession
     from .liveness import Beater, Ear
-    from .pipeline import Scorer
 
     if scenario is None:
         for known in practices.available():
@@ -910,8 +909,8 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
         return
     chosen = practices.find(scenario)
     practices.check_microphone(device)
-    scorer = Scorer.load(chosen.profile, lexicon_dir, _hall_changes(db_path))
     store = _writer(db_path, hall)
+    scorer = tuning.scorer(store, chosen.profile, lexicon_dir)
     session = LiveSession(scorer, store, window="practice", staff=trainee,
                           kind="practice", source=f"practice:{chosen.name}")
     mic = practices.sources.LiveSource(device, ("staff",))
