@@ -280,7 +280,9 @@ def test_read_only_commands_work_on_a_read_only_database(tmp_path, write_jsonl, 
     folder.chmod(0o555)
     before = db.read_bytes()
     setpriv = shutil.which("setpriv")
-    as_nobody = setpriv and Path("/proc/self").stat().st_uid == 0
+    # nobody must reach the checkout to import it (a `mktemp -d` folder is its owner's only)
+    reachable = all(folder.stat().st_mode & 0o001 for folder in [ROOT, *ROOT.parents])
+    as_nobody = setpriv and Path("/proc/self").stat().st_uid == 0 and reachable
     try:
         for command in (["report", "--date", "2026-11-22", "--format", "json", "-o", "-"],
                         ["replay", visit, "--plain", "--no-audio", "--speed", "1000"],
