@@ -43,7 +43,8 @@ class Utterance:
     spotted: tuple["PhraseHit", ...] = ()  # phrases a keyword spotter heard in this stretch
     heard_by: str = ""  # the engine that heard it ('' when a person wrote the text)
     partial: bool = False  # heard so far of speech still going on: judged, never stored
-
+    role_confidence: float | None = None  # how sure a single-channel pickup is of `role`
+    # (0.5-1.0); None: the role is given (its own intercom channel, a typed transcript)
 
     @property
     def decoded(self) -> bool:

@@ -36,7 +36,7 @@ SCHEMA = {
     "utterances": ({
         "id": str, "session": str, "idx": int, "visit": str, "start": float, "end": float,
         "at": str, "role": str, "text": str, "pinyin": str, "window": str, "staff": str,
-        "dbfs": float, "words": str, "heard_by": str, "spotted": str,
+        "dbfs": float, "words": str, "heard_by": str, "spotted": str, "role_confidence": float,
     }, "id"),
     "visits": ({
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
@@ -215,7 +215,7 @@ def _utterance_row(session: Session, index: int, visit_id: str | None, raw: bool
         "id": f"{session.id}:{index}", "session": session.id, "idx": index, "visit": visit_id,
         "start": u.start, "end": u.end, "at": _iso(session.started_at, u.start), "role": u.role,
         "text": clean(u.text), "pinyin": clean(u.pinyin), "window": u.window, "staff": u.staff,
-        "dbfs": u.dbfs, "heard_by": u.heard_by,
+        "dbfs": u.dbfs, "heard_by": u.heard_by, "role_confidence": u.role_confidence,
         "words": json.dumps(words, ensure_ascii=False) if words else None,
         "spotted": json.dumps([as_json(h) for h in u.spotted], ensure_ascii=False)
         if u.spotted else None,

@@ -117,13 +117,15 @@ class StoredUtterance:
     dbfs: float | None = None
     words: tuple[Word, ...] = ()
     spotted: tuple[PhraseHit, ...] = ()  # a keyword spotter's hits, the evidence beside it
+    role_confidence: float | None = None  # None: the role was given, not guessed by voice
 
     def utterance(self) -> Utterance:
         """The pipeline's record of it, to hear it again (a resumed live session, a lexicon
         preview): with the spotter's hits, it is judged as it was."""
         return Utterance(self.start, self.end, self.role, self.text, self.pinyin,
                          window=self.window, staff=self.staff, words=self.words,
-                         dbfs=self.dbfs, heard_by=self.heard_by, spotted=self.spotted)
+                         dbfs=self.dbfs, heard_by=self.heard_by, spotted=self.spotted,
+                         role_confidence=self.role_confidence)
 
     @classmethod
     def from_row(cls, row: dict) -> StoredUtterance:
@@ -134,7 +136,7 @@ class StoredUtterance:
         return cls(row["session"], row["idx"], row["visit"], row["start"], row["end"],
                    _text(row["at"]), row["role"], _text(row["text"]), _text(row["pinyin"]),
                    _text(row.get("heard_by")), row["window"], row["staff"], row.get("dbfs"),
-                   words, spotted)
+                   words, spotted, row.get("role_confidence"))
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,12 @@ def parse_line(raw: str, path, line: int) -> Utterance:
                              or not -200 <= dbfs <= 20):
         raise InputError(path, f"must be a level in dBFS (-200 to 20), not {dbfs!r}", line,
                          "dbfs")
+    confidence = obj.get("role_confidence")
+    if confidence is not None and (isinstance(confidence, bool)
+                                   or not isinstance(confidence, (int, float))
+                                   or not 0 <= confidence <= 1):
+        raise InputError(path, f"must be a number from 0 to 1, not {confidence!r}", line,
+                         "role_confidence")
     return Utterance(
         start=start, end=end, role=role, text=text, pinyin=optional["pinyin"] or "",
         visit=optional["visit"], window=optional["window"], staff=optional["staff"],
@@ -121,6 +127,7 @@ def parse_line(raw: str, path, line: int) -> Utterance:
         dbfs=float(dbfs) if dbfs is not None else None, line=line,
         spotted=_spotted(obj["spotted"], path, line) if "spotted" in obj else (),
         heard_by=optional["heard_by"] or "",
+        role_confidence=float(confidence) if confidence is not None else None,
     )
 
 
@@ -156,7 +163,7 @@ def parse(lines: Iterable[str], path) -> Iterator[Utterance]:
 def to_json(utterance: Utterance) -> dict:
     out = {"start": round(utterance.start, 3), "end": round(utterance.end, 3),
            "role": utterance.role, "text": utterance.text}
-    for key in ("pinyin", "heard_by", "visit", "window", "staff", "dbfs"):
+    for key in ("pinyin", "heard_by", "visit", "window", "staff", "dbfs", "role_confidence"):
         value = getattr(utterance, key)
         if value not in (None, ""):
             out[key] = value
