@@ -20,8 +20,8 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
-                         verdict_label)
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, role_heard, rule_name,
+                         severity_label, verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -173,15 +173,32 @@ def session_json(session: Session) -> dict:
     """A scored session for `--json`: each visit's record (`as_json`), speech masked and each
     finding's quote with how its line was heard."""
     def visit_json(v: Visit) -> dict:
-        findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
-                     "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
+        findings = [_unset({**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
+                            "pinyin": mask(q.pinyin), "heard_by": q.heard_by}, "role_confidence")
                     for f, q in zip(v.findings, _quotes(session, v))]
         hits = [{**as_json(h), "matched": mask(h.matched), **_rounded(h)} for h in v.hits]
-        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits}
+        roles = _roles_heard(session, v)
+        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits,
+                **({"roles": roles} if roles else {})}
 
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(),
             "visits": [visit_json(v) for v in session.visits]}
+
+
+def _unset(record: dict, key: str) -> dict:
+    """The record without `key` when it is None (a transcript's output stays as it was)."""
+    return {k: v for k, v in record.items() if k != key or v is not None}
+
+
+def _roles_heard(session: Session, visit: Visit) -> list[dict]:
+    """The roles a single pickup gave the visit's lines by voice, with how sure it was
+    (none where every role is given by its channel or the transcript)."""
+    return [{"line": i, "start": round(u.start, 3), "end": round(u.end, 3), "role": u.role,
+             "role_confidence": u.role_confidence,
+             "label": role_heard(u.role, u.role_confidence)}
+            for i in visit.utterances for u in [session.utterances[i]]
+            if u.role_confidence is not None]
 
 
 def _rounded(span: Visit | PhraseHit) -> dict:
