@@ -466,7 +466,8 @@ def _write_json(path: Path, section: str, record: dict) -> None:
 SECTIONS = {"sweep": sweep, "speed": speed, "recall": recall, "false": false_hits,
             "vosk": vosk_cer}
 # these take the command line
-WITH_ARGS = {"latency": lambda args: latency(args.voices), "verdicts": verdicts, "everyday": everyday, "taboo": taboo}
+WITH_ARGS = {"latency": lambda args: latency(args.voices), "verdicts": verdicts,
+             "everyday": everyday, "taboo": taboo}
 
 
 def arguments(argv=None):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -268,15 +269,16 @@ def test_a_dead_monitors_session_of_another_version_is_finished_not_continued(
 
 @pytest.mark.slow
 def test_a_phrase_only_the_keyword_spotter_heard_is_in_the_preview(store, shipped, engine):
-    """In audio a taboo is often heard by the keyword spotter alone (the recogniser wrote
-    里发布发吗 where the spotter heard 烦不烦): its hits are stored with the utterance, so
-    a preview judges the visit as it was judged and switching the phrase off shows it go."""
+    """In audio a taboo is often heard by the keyword spotter alone (in espeak's robotic
+    render of the hospital sample the recogniser wrote 里发布发吗 where the spotter heard
+    烦不烦; the natural-voice sample it reads whole): its hits are stored with the utterance, so a
+    preview judges the visit as it was judged and switching the phrase off shows it go."""
     from datetime import datetime
 
-    from audio_support import SAMPLES
     from monitor.audio import transcribe_file
 
-    utterances = transcribe_file(SAMPLES / "hospital_taboo.flac", engine)
+    espeak = Path(__file__).parent / "data" / "hospital_taboo_espeak.flac"
+    utterances = transcribe_file(espeak, engine)
     session = tuning.scorer(store, "hospital").score(
         utterances, source="hospital_taboo.flac", window="W03",
         started_at=datetime(2026, 11, 20, 9, 0).astimezone())
