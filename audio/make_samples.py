@@ -1,71 +1,96 @@
 """Render the bundled reference transcripts (audio/*.jsonl) as two-channel counter recordings.
 
-Each utterance is spoken by espeak-ng's `cmn-latn-pinyin` voice (Chinese text in,
-Mandarin out; the plain `cmn` voice reads digits in English) and placed at its
-transcript time: staff on channel 0, customer on channel 1, 16 kHz FLAC. Silence is kept
-digital (no hiss) so the committed files stay small. A render longer than its slot is
-spoken faster until it fits.
+Each utterance is spoken by a natural Mandarin voice (Kokoro-82M through bench/voices.py;
+`make voices` installs it): the staff member in one voice, each customer in another (a line
+more than NEW_CUSTOMER_S after the one before is a new customer), so the demo, the review
+queue and replay sound as a hall does. A line is placed at its transcript start, staff on
+channel 0 and customer on channel 1, 16 kHz FLAC; a render longer than its slot is spoken
+faster until it fits, and the transcript's `end` is rewritten to where the voice really
+stops, so the reference stays true to the audio. Silence is kept digital (no hiss) so the
+committed files stay small.
 
     python audio/make_samples.py            # all transcripts beside this script
     python audio/make_samples.py a.jsonl    # one
 """
 from __future__ import annotations
 
-import subprocess
+import json
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-import soxr
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "bench"))
+
+import render  # noqa: E402
+import voices  # noqa: E402
 
 from monitor import transcript  # noqa: E402
 
-RATE = 16000
+RATE = render.RATE
 CHANNEL = {"staff": 0, "customer": 1}
-VOICE = "cmn-latn-pinyin"
-SPEEDS = (165, 185, 205, 230, 260)  # espeak words per minute, tried in turn
+CAST = {  # sample: (staff voice, customer voices in turn)
+    "bank_wait": ("zf_xiaoxiao", ("zm_yunxi",)),
+    "hospital_taboo": ("zm_yunyang", ("zf_xiaobei",)),
+    "police_good": ("zf_xiaoyi", ("zm_yunjian",)),
+    "utility_day": ("zm_yunjian", ("zf_xiaoyi", "zm_yunxia")),
+}
+SPEEDS = (0.85, 0.95, 1.05, 1.15, 1.3, 1.45)  # Kokoro's paces a line may be spoken at:
+# the first is a counter's calm pace (Kokoro's own 1.0 reads Mandarin at 330-380 characters
+# a minute, past the speech-rate rule's 280)
+NEW_CUSTOMER_S = 40.0
 TAIL_S = 1.5
 
 
-def speak(text: str, speed: int) -> np.ndarray:
-    with tempfile.NamedTemporaryFile(suffix=".wav") as out:
-        subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(speed), "-w", out.name, text],
-                       check=True, capture_output=True)
-        samples, rate = sf.read(out.name, dtype="float32")
-    return soxr.resample(samples, rate, RATE)
+def fitted(text: str, name: str, seconds: float) -> np.ndarray:
+    """The slowest pace that fits the slot (the fastest when none does): a line takes
+    about SPEEDS[0]/pace of its time at SPEEDS[0], so the pace is guessed from that render,
+    then raised until the line fits."""
+    samples = render.speech(text, voices.NaturalVoice(name, SPEEDS[0]))
+    guess = SPEEDS[0] * len(samples) / (seconds * RATE)
+    for speed in (s for s in SPEEDS[1:] if s >= guess or s == SPEEDS[-1]):
+        if len(samples) <= seconds * RATE:
+            break
+        samples = render.speech(text, voices.NaturalVoice(name, speed))
+    return samples
 
 
-def fitted(text: str, seconds: float) -> np.ndarray:
-    """The slowest render that fits the slot (the fastest when none does)."""
-    for speed in SPEEDS:
-        voice = speak(text, speed)
-        if len(voice) <= seconds * RATE:
-            return voice
-    return voice
-
-
-def render(source: Path, target: Path) -> float:
-    utterances = transcript.read(source)
-    length = round((max(u.end for u in utterances) + TAIL_S) * RATE)
+def render_sample(source: Path, target: Path) -> float:
+    """Speak `source` into `target`; rewrite `source`'s ends to the voices' real ends."""
+    transcript.read(source)  # one clear error for a bad transcript before any work
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    staff, customers = CAST[source.stem]
+    customer, previous_end = -1, -NEW_CUSTOMER_S
+    placed = []
+    for row in rows:
+        if row["role"] == "customer" and (customer < 0 or
+                                          row["start"] - previous_end > NEW_CUSTOMER_S):
+            customer += 1
+        name = staff if row["role"] == "staff" else customers[customer % len(customers)]
+        samples = fitted(row["text"], name, row["end"] - row["start"])
+        previous_end = row["end"] = round(row["start"] + len(samples) / RATE, 2)
+        placed.append((round(row["start"] * RATE), CHANNEL[row["role"]], samples))
+    length = round((max(r["end"] for r in rows) + TAIL_S) * RATE)
     audio = np.zeros((length, 2), np.float32)
-    for u in utterances:
-        voice = fitted(u.text, u.end - u.start) * 0.5
-        begin = round(u.start * RATE)
-        end = min(length, begin + len(voice))
-        audio[begin:end, CHANNEL[u.role]] += voice[: end - begin]
+    for begin, channel, samples in placed:
+        audio[begin:begin + len(samples), channel] += samples
     sf.write(target, np.clip(audio, -1, 1), RATE, format="FLAC", subtype="PCM_16")
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
     return length / RATE
 
 
 def main(paths: list[str]) -> None:
     for source in [Path(p) for p in paths] or sorted(HERE.glob("*.jsonl")):
         target = source.with_suffix(".flac")
-        seconds = render(source, target)
+        try:
+            seconds = render_sample(source, target)
+        except voices.VoicesMissing as e:
+            raise SystemExit(f"error: {e}") from None
         print(f"{target}: {seconds:.1f} s, {target.stat().st_size // 1024} KiB")
 
 
