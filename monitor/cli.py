@@ -27,7 +27,20 @@ log = logging.getLogger("courtesy")
 
 
 class _Group(click.Group):
-    """Turns the library's errors into `Error: ...` and exit status 1."""
+    """Turns the library's errors into `Error: ...` and exit status 1; every command with
+    --db also takes --config, whose `[hall] db` is the database when --db is not given."""
+
+    group_class = type  # subgroups too
+
+    def add_command(self, cmd, name=None):
+        if any(p.name == "db_path" for p in cmd.params) and not any(
+                "--config" in p.opts for p in cmd.params):
+            cmd.params.append(click.Option(
+                ["--config", "db_config"], type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False, callback=_remember_config,
+                help="Hall config whose [hall] db is the database "
+                     "(default: $COURTESY_CONFIG, else ./hall.toml)"))
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         try:
@@ -39,8 +52,25 @@ class _Group(click.Group):
 
 def db_option(func):
     return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                        default=DEFAULT_DB, show_default=True,
-                        help="SQLite database")(func)
+                        callback=_db_path,
+                        help=f"SQLite database [default: the hall config's [hall] db, "
+                             f"else {DEFAULT_DB}]")(func)
+
+
+def _remember_config(ctx, param, path: Path | None):
+    ctx.meta["courtesy.config"] = path
+
+
+def _db_path(ctx, param, path: Path | None) -> Path:
+    """--db as given, else `[hall] db` of the command's --config (or the default config)."""
+    if path is not None:
+        return path
+    from . import config
+
+    hall = ctx.params.get("hall")
+    if not isinstance(hall, config.Hall):
+        hall = config.load(ctx.params.get("config_path") or ctx.meta.get("courtesy.config"))
+    return hall.ops.db or DEFAULT_DB
 
 
 def lexicons_option(func):
@@ -1193,6 +1223,70 @@ def lexicon_changes(db_path):
         click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+# --- running unattended (issue 23): backups, the config check, services, the day's report --
+
+@cli.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file [default: a dated file in [backup] folder, rotated]")
+@db_option
+@hall_option
+def backup_command(output, db_path, hall):
+    """Copy the database consistently while monitors write, and check the copy.
+
+    Example: courtesy backup -o reports/backup-2026-12-06.db
+    """
+    from . import backup
+
+    made = backup.backup(db_path, output, hall.ops.backup_folder, hall.ops.backup_keep)
+    rows = sum(made.counts.values())
+    click.echo(f"已备份 backup: {made.path}（{rows} 行，{len(made.counts)} 张表，"
+               f"完整性检查通过，{made.seconds:.1f} 秒）")
+    for old in made.removed:
+        click.echo(f"已删除旧备份 rotated out: {old}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even though monitors seem to be writing")
+@db_option
+def restore(backup_file, force, db_path):
+    """Check a backup, keep the database as it is beside it, then replace it by the backup.
+
+    Example: courtesy restore backups/courtesy-20261206-023000.db --config hall.toml
+    """
+    from . import backup
+
+    kept = backup.restore(backup_file, db_path, force)
+    if kept:
+        click.echo(f"原数据库已另存 previous database kept: {kept.path}")
+    click.echo(f"已恢复 restored: {db_path} ← {backup_file}")
+
+
+@cli.group("config")
+def config_group():
+    """The hall config (hall.toml)."""
+
+
+@config_group.command("check")
+@db_option
+@hall_option
+def config_check(db_path, hall):
+    """Check hall.toml and everything it names: database, microphones, lights, folders.
+
+    Example: courtesy config check
+    """
+    from . import checkup
+
+    checks = checkup.run(hall, db_path)
+    click.echo(f"配置文件 config: {hall.path or '（无，使用默认设置）'}")
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
+    if failed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script
