@@ -310,7 +310,9 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     /api/lights, /api/events?after=ID, /events (server-sent events), /health (device
     health, supervisors). Supervisors log in (`courtesy user add`) to acknowledge red
     lights. /replay/VISIT replays a visit (audio, transcript, findings) and /training lists
-    the training collections; both need a login.
+    the training collections; both need a login. The hall's queue and rating systems push
+    events to POST /api/hall/events with their token, and files dropped in the folders
+    [queue]/[ratings] of hall.toml name are imported (moved to done/ or failed/).
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
@@ -326,9 +328,24 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          max_streams_per_client=max_streams_per_client,
                          allowed_hosts=bind_hosts(host, allowed_hosts),
                          secure_cookie=secure_cookies)
-    app = create_app(db_path, options, config.load(config_path), lexicon_dir)
+    hall = config.load(config_path)
+    app = create_app(db_path, options, hall, lexicon_dir)
+    _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
+
+
+def _watch_hall_folders(db_path: Path, hall) -> None:
+    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving."""
+    import threading
+
+    from . import hallevents
+
+    folders = [s.folder for s in (hall.queue, hall.ratings) if s.folder]
+    if folders:
+        threading.Thread(target=hallevents.watch, args=(db_path, hall, threading.Event()),
+                         name="hall-folders", daemon=True).start()
+        click.echo("watching " + ", ".join(map(str, folders)) + " (叫号/评价文件夹)")
 
 
 @cli.group()
@@ -1287,6 +1304,37 @@ def config_check(db_path, hall):
     click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
     if failed:
         raise SystemExit(1)
+
+
+@cli.group("hall")
+def hall_systems():
+    """The hall's own systems: queue calls (排队叫号) and citizen ratings (好差评).
+
+    Example: courtesy hall import queue audio/hall/queue.jsonl --db reports/courtesy.db
+    """
+
+
+@hall_systems.command("import")
+@click.argument("kind", type=click.Choice(["queue", "ratings"]))
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="Mapping file (TOML) for a vendor's CSV or JSON export "
+                   "(default: the canonical JSON Lines)")
+@db_option
+def hall_import(kind, source, mapping, db_path):
+    """Import queue events or ratings from a file: checked whole, stored once by the
+    source's event id (a second import of the same file changes nothing).
+
+    Example: courtesy hall import ratings audio/hall/ratings.csv --mapping audio/hall/ratings-mapping.toml --db reports/courtesy.db
+    """
+    from . import hallevents, hallimport
+    from .storage import Store
+
+    mapping = hallimport.load_mapping(mapping) if mapping else None
+    items = hallimport.read(source, kind, mapping)  # checked before the database opens
+    done = hallevents.save(Store(db_path), kind, items, str(source), actor="cli",
+                           origin="courtesy hall import")
+    click.echo(done.text())
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

@@ -384,3 +384,31 @@ class TuningPreview:
     findings: tuple[ChangedFinding, ...]
     visits_changed: tuple[ChangedVisit, ...]
     seconds: float  # how long the preview took
+
+
+@dataclass(frozen=True)
+class QueueEvent:
+    """One ticket from the hall's queue system (排队叫号): called to a window, served,
+    finished. `id` is the queue system's own event id (imports are idempotent by it)."""
+
+    id: str
+    ticket: str
+    window: str
+    called: datetime
+    business: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One citizen rating from a window's rating device (好差评): level 1-5, 5 = 非常满意;
+    `ticket` where the device knows it, else joined to a visit by window and time."""
+
+    id: str
+    window: str
+    at: datetime
+    level: int
+    ticket: str = ""
+    reason: str = ""
+    text: str = ""  # masked before it is stored

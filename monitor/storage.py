@@ -131,6 +131,18 @@ _AUDIT_GUARDS += tuple(
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
 SCHEMA.update(migrate.SCHEMA)
+# the hall's own systems (monitor/hallevents.py): queue events and ratings, keyed by the
+# source system's event id
+SCHEMA["queue_events"] = ({
+    "id": str, "ticket": str, "window": str, "business": str, "called": str, "started": str,
+    "finished": str, "source": str, "imported_at": str,
+}, "id")
+SCHEMA["ratings"] = ({
+    "id": str, "ticket": str, "window": str, "at": str, "level": int, "reason": str,
+    "text": str, "source": str, "imported_at": str,
+}, "id")
+_INDEXES.update({"queue_events": [["window", "called"], ["ticket"]],
+                 "ratings": [["window", "at"], ["ticket"]]})
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
