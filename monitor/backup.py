@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from . import migrate
 from .errors import StorageError
 
 BUSY_S = 10.0  # as storage.BUSY_S: how long to wait for a writer's lock
@@ -136,8 +137,6 @@ def running_monitors(db_path: Path, now: datetime | None = None) -> list[str]:
 def restore(backup_file: Path, db_path: Path, force: bool = False) -> Copy | None:
     """Replace the database's content with a checked backup; the database as it was is
     kept beside it first (returned), and a database monitors still write is refused."""
-    from . import migrate
-
     verify(backup_file)
     migrate.check_version(Path(backup_file))
     writing = running_monitors(db_path) if Path(db_path).is_file() else []

@@ -89,14 +89,9 @@ def behind(conn: sqlite3.Connection) -> bool:
     return version_of(conn) < current()
 
 
-def backup_first(conn: sqlite3.Connection, path: Path) -> Path:
-    """Copy the database beside itself before an upgrade changes it."""
-    from . import backup
-
-    out = Path(f"{path}.before-upgrade-v{version_of(conn)}-{datetime.now():%Y%m%d-%H%M%S}")
-    backup.copy(conn, out)
-    log.info("升级前备份 backup before upgrade: %s", out)
-    return out
+def copy_name(conn: sqlite3.Connection, path: Path) -> Path:
+    """Where the database is copied before an upgrade changes it: beside itself."""
+    return Path(f"{path}.before-upgrade-v{version_of(conn)}-{datetime.now():%Y%m%d-%H%M%S}")
 
 
 def run_steps(db, copied: Path | None) -> None:
@@ -112,5 +107,5 @@ def run_steps(db, copied: Path | None) -> None:
         "from_version": found, "to_version": current(), "release": release(),
         "backup": str(copied or ""),
     })
-    log.info("数据库已升级 database upgraded: version %d → %d (courtesy %s)",
-             found, current(), release())
+    log.info("数据库已升级 database upgraded: version %d → %d (courtesy %s), copy before: %s",
+             found, current(), release(), copied or "none (new database)")

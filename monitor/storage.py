@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import migrate, privacy
+from . import backup, migrate, privacy
 from .errors import StorageError
 from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
                       PhraseHit, Recording, Review, Session, Visit)
@@ -289,7 +289,9 @@ class Store:
         transaction, after a copy of a database that held anything (monitor/migrate.py)."""
         if not (self._missing() or migrate.behind(self.db.conn)):
             return
-        copied = migrate.backup_first(self.db.conn, self.path) if tables else None
+        copied = None
+        if tables:  # anything stored is copied before it changes
+            copied = backup.copy(self.db.conn, migrate.copy_name(self.db.conn, self.path)).path
         with self._writing("upgrade the database"):
             if self._missing() or migrate.behind(self.db.conn):  # not done by another
                 self._create()
