@@ -114,6 +114,14 @@ def _load_hall(ctx, param, path: Path | None):
     return config.load(path)
 
 
+def _hall_log(hall):
+    """`listen` and `serve` log the hall's events (stderr, and [log] file)."""
+    from . import logs
+
+    logs.for_hall(hall, click.get_current_context().find_root().meta.get("courtesy.verbose"))
+    return logs
+
+
 def _writer(db_path: Path, hall):
     """The database for a command that stores speech; masked unless the hall keeps raw text."""
     from .storage import Store
@@ -149,8 +157,10 @@ def _parse_at(value: str | None) -> datetime:
 @click.version_option(package_name="courtesy")
 def cli(verbose):
     """Offline courtesy monitor for service counters (窗口文明用语监测)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from . import logs
+
+    logs.setup("INFO" if verbose else "WARNING")
+    click.get_current_context().meta["courtesy.verbose"] = verbose
 
 
 @cli.command()
@@ -329,6 +339,7 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          allowed_hosts=bind_hosts(host, allowed_hosts),
                          secure_cookie=secure_cookies)
     hall = config.load(config_path)
+    _hall_log(hall)
     app = create_app(db_path, options, hall, lexicon_dir)
     _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
@@ -849,12 +860,14 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = _writer(db_path, hall)
+    logs = _hall_log(hall)
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
-        on_update=lambda update: click.echo(live_line(update)),
-        on_light=lambda events: [click.echo(light_line(e)) for e in events],
-        on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
+        on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
+        on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+                            logs.event(e)))
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
@@ -1304,6 +1317,63 @@ def config_check(db_path, hall):
     click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
     if failed:
         raise SystemExit(1)
+
+
+@cli.group()
+def service():
+    """Run one hall under systemd: listen and serve restarted always, backup and report
+    timers, a dedicated system user (docs/operations.md)."""
+
+
+@service.command("install")
+@click.option("--config", "config_path", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The hall's hall.toml; its folder becomes the service user's")
+@click.option("--user", "user", default="courtesy", show_default=True,
+              help="System user the services run as (created if missing)")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the board binds (behind a TLS reverse proxy: 127.0.0.1)")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_install(config_path, user, host, port, unit_dir):
+    """Install, enable and start the hall's services (as root).
+
+    Example: courtesy service install --config /srv/courtesy/hall.toml
+    """
+    from . import config, service as services
+
+    for line in services.install(config.load(config_path), config_path, user, unit_dir,
+                                 host, port):
+        click.echo(line)
+
+
+@service.command("status")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_status(unit_dir):
+    """Say which of the hall's units are installed, enabled and running.
+
+    Example: courtesy service status
+    """
+    from . import service as services
+
+    for line in services.status(unit_dir):
+        click.echo(line)
+
+
+@service.command("uninstall")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_uninstall(unit_dir):
+    """Stop and remove the hall's units (the user, database and recordings stay).
+
+    Example: courtesy service uninstall
+    """
+    from . import service as services
+
+    for line in services.uninstall(unit_dir):
+        click.echo(line)
 
 
 @cli.group("hall")

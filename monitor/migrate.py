@@ -107,5 +107,5 @@ def run_steps(db, copied: Path | None) -> None:
         "from_version": found, "to_version": current(), "release": release(),
         "backup": str(copied or ""),
     })
-    log.info("数据库已升级 database upgraded: version %d → %d (courtesy %s), copy before: %s",
+    log.info("数据库结构 schema: version %d → %d (courtesy %s), copy before: %s",
              found, current(), release(), copied or "none (new database)")
