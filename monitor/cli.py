@@ -20,8 +20,8 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
-                         verdict_label)
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, role_heard, rule_name,
+                         severity_label, verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -190,7 +190,8 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .pipeline import Scorer
 
     staff, profile = _for_window(hall, window, staff, profile)
-    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path)), source,
+    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
+                                       hall.rating_device), source,
                            engine, channels,
                            window=window, staff=staff, started_at=_parse_at(at))
     store = _writer(db_path, hall)
@@ -212,15 +213,32 @@ def session_json(session: Session) -> dict:
     """A scored session for `--json`: each visit's record (`as_json`), speech masked and each
     finding's quote with how its line was heard."""
     def visit_json(v: Visit) -> dict:
-        findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
-                     "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
+        findings = [_unset({**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
+                            "pinyin": mask(q.pinyin), "heard_by": q.heard_by}, "role_confidence")
                     for f, q in zip(v.findings, _quotes(session, v))]
         hits = [{**as_json(h), "matched": mask(h.matched), **_rounded(h)} for h in v.hits]
-        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits}
+        roles = _roles_heard(session, v)
+        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits,
+                **({"roles": roles} if roles else {})}
 
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(),
             "visits": [visit_json(v) for v in session.visits]}
+
+
+def _unset(record: dict, key: str) -> dict:
+    """The record without `key` when it is None (a transcript's output stays as it was)."""
+    return {k: v for k, v in record.items() if k != key or v is not None}
+
+
+def _roles_heard(session: Session, visit: Visit) -> list[dict]:
+    """The roles a single pickup gave the visit's lines by voice, with how sure it was
+    (none where every role is given by its channel or the transcript)."""
+    return [{"line": i, "start": round(u.start, 3), "end": round(u.end, 3), "role": u.role,
+             "role_confidence": u.role_confidence,
+             "label": role_heard(u.role, u.role_confidence)}
+            for i in visit.utterances for u in [session.utterances[i]]
+            if u.role_confidence is not None]
 
 
 def _rounded(span: Visit | PhraseHit) -> dict:
@@ -493,7 +511,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path, hall)
     staff, profile = _for_window(hall, window, staff, profile)
-    scorer = tuning.scorer(store, profile, lexicon_dir)
+    scorer = tuning.scorer(store, profile, lexicon_dir, hall.rating_device)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
                                     datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
     session = live.LiveSession(scorer, store, window=window,
@@ -864,6 +882,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
+        rating_device=hall.rating_device,
         on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
         on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),

@@ -80,6 +80,13 @@ class Finding:
     category: str = ""
     detail: str = ""
     deduction: float = 0.0
+    role_confidence: float | None = None  # set when a role it rests on was heard unsure (a
+    # single pickup, below `RuleOptions.role_sure_at`): the lowest such confidence; it then
+    # counts nothing and turns no light until a person confirms it or corrects the role
+
+    @property
+    def unsure_role(self) -> bool:
+        return self.role_confidence is not None
 
 
 @dataclass

@@ -52,7 +52,7 @@ SCHEMA = {
     "findings": ({
         "id": str, "session": str, "visit": str, "rule": str, "start": float, "end": float,
         "at": str, "text": str, "category": str, "severity": str, "deduction": float,
-        "detail": str,
+        "detail": str, "role_confidence": float,
     }, "id"),
     "users": ({
         "name": str, "role": str, "password_hash": str, "created_at": str,
@@ -451,6 +451,7 @@ class Store:
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
             "text": self._clean(f.text), "category": f.category, "severity": f.severity,
             "deduction": f.deduction, "detail": self._clean(f.detail),
+            "role_confidence": f.role_confidence,
         } for n, f in enumerate(visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:
