@@ -347,7 +347,7 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     if str(db_path).startswith(("postgresql:", "postgres:")):  # the city board (issue 15)
         from .central.city_cli import serve_city
         return serve_city(db_path, config_path, host, port, threads, click.echo)
-    from . import config
+    from . import config, watch
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
@@ -359,6 +359,7 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     hall = config.load(config_path)
     _hall_log(hall)
     app = create_app(db_path, options, hall, lexicon_dir)
+    watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
     _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
@@ -1335,6 +1336,34 @@ def config_check(db_path, hall):
     failed = [c for c in checks if not c.ok]
     click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
     if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--date", "day", help="The day (default: today), e.g. 2026-11-20")
+@db_option
+@hall_option
+def daily(day, db_path, hall):
+    """Make the day's report in [report] formats and folder, delete old ones, and send it
+    by mail and webhook as hall.toml says (run at closing time by the service's timer).
+
+    Example: courtesy daily --date 2026-11-20
+    """
+    from datetime import date
+
+    from . import schedule
+
+    _hall_log(hall)
+    done = schedule.run(db_path, hall, _parse_day(day, "--date") or date.today())
+    for path in done.files:
+        click.echo(f"已生成 wrote: {path}")
+    for path in done.removed:
+        click.echo(f"已删除过期日报 removed: {path}")
+    for where in done.sent:
+        click.echo(f"已发送 sent: {where}")
+    for why in done.failed:
+        click.echo(f"发送失败 not sent: {why}", err=True)
+    if done.failed:
         raise SystemExit(1)
 
 

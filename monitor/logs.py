@@ -36,7 +36,6 @@ def setup(level: str = "WARNING", file: Path | None = None, max_mb: float = 10.0
         logger.removeHandler(handler)
         handler.close()
     logger.setLevel(level)
-    logger.propagate = False
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if file is not None:
         try:
