@@ -1382,9 +1382,11 @@ def service():
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address the board binds (behind a TLS reverse proxy: 127.0.0.1)")
 @click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--secure-cookies", is_flag=True,
+              help="The board is reached over HTTPS (a TLS reverse proxy)")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("/etc/systemd/system"), show_default=True)
-def service_install(config_path, user, host, port, unit_dir):
+def service_install(config_path, user, host, port, secure_cookies, unit_dir):
     """Install, enable and start the hall's services (as root).
 
     Example: courtesy service install --config /srv/courtesy/hall.toml
@@ -1392,7 +1394,7 @@ def service_install(config_path, user, host, port, unit_dir):
     from . import config, service as services
 
     for line in services.install(config.load(config_path), config_path, user, unit_dir,
-                                 host, port):
+                                 host, port, secure_cookies):
         click.echo(line)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from . import reports
 from .config import Hall
 from .storage import Store
+from .vocabulary import verdict_label
 
 log = logging.getLogger("courtesy.daily")
 DEFAULT_FOLDER = Path("reports") / "daily"
@@ -101,9 +102,9 @@ def _mail(smtp: dict, day: date, files: list[Path], summary: dict) -> str:
 def _body(day: date, summary: dict) -> str:
     figures = summary.get("summary", {})
     lines = [f"{day} 窗口文明用语日报（附件）", ""]
-    for key, label in (("visits", "来访"), ("passed", "合格"), ("warned", "待改进"),
-                       ("failed", "不合格"), ("score_avg", "平均得分"),
-                       ("taboo_incidents", "禁语")):
+    for key, label in (("visits", "来访"), ("passed", verdict_label("pass")),
+                       ("warned", verdict_label("warn")), ("failed", verdict_label("fail")),
+                       ("score_avg", "平均得分"), ("taboo_incidents", "禁语")):
         if figures.get(key) is not None:
             lines.append(f"{label} {key}: {figures[key]}")
     return "\n".join(lines) + "\n"

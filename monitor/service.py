@@ -80,10 +80,11 @@ WantedBy=timers.target
 """
 
 
-def units(hall: Hall, hall_config: Path, user: str = USER, host: str = "0.0.0.0",
-          port: int = 8080) -> list[Unit]:
+def units(hall: Hall, hall_config: Path, user: str = USER, host: str = "127.0.0.1",
+          port: int = 8080, secure_cookies: bool = False) -> list[Unit]:
     """Every unit file for the hall whose config is `hall_config` (an absolute path)."""
     exe = courtesy_command()
+    https = " --secure-cookies" if secure_cookies else ""
     boot = "\n[Install]\nWantedBy=multi-user.target\n"
     made = [
         Unit(f"{PREFIX}listen.service",
@@ -91,7 +92,7 @@ def units(hall: Hall, hall_config: Path, user: str = USER, host: str = "0.0.0.0"
                       user, True, "network-online.target sound.target") + boot),
         Unit(f"{PREFIX}serve.service",
              _service("board (serve)", f"{exe} serve --config {hall_config} --host {host} "
-                                       f"--port {port}", hall_config, user, True) + boot),
+                                       f"--port {port}{https}", hall_config, user, True) + boot),
         Unit(f"{PREFIX}backup.service",
              _service("backup", f"{exe} backup --config {hall_config}", hall_config, user,
                       False)),
@@ -152,7 +153,8 @@ def own_folder(folder: Path, user: str) -> None:
 
 
 def install(hall: Hall, hall_config: Path, user: str = USER, unit_dir: Path = UNIT_DIR,
-            host: str = "0.0.0.0", port: int = 8080) -> list[str]:
+            host: str = "127.0.0.1", port: int = 8080, secure_cookies: bool = False
+            ) -> list[str]:
     """Write the units, make the user own the hall folder, enable and start (systemd)."""
     if os.geteuid() != 0:
         raise ConfigError("service install needs root（请用 root 运行：sudo courtesy service "
@@ -160,7 +162,7 @@ def install(hall: Hall, hall_config: Path, user: str = USER, unit_dir: Path = UN
     hall_config = hall_config.resolve()
     ensure_user(user, hall_config.parent)
     own_folder(hall_config.parent, user)
-    made = units(hall, hall_config, user, host, port)
+    made = units(hall, hall_config, user, host, port, secure_cookies)
     unit_dir.mkdir(parents=True, exist_ok=True)
     for unit in made:
         (unit_dir / unit.name).write_text(unit.text, encoding="utf-8")
