@@ -42,7 +42,8 @@ from .review import reviewed
 from .storage import Store
 from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_label,
-                         rule_name, rule_norm, severity_label, spoken, verdict_label)
+                         rule_name, rule_norm, severity_label, spoken, ticket_label,
+                         verdict_label)
 
 FORMATS = ("html", "csv", "json", "pdf")
 INCIDENT_SEVERITIES = ("critical", "major")
@@ -229,6 +230,7 @@ class Incident:
     pinyin: str = ""  # the quote's pinyin when a recogniser heard it (masked)
     heard_by: str = ""  # the engine that heard the quote, '' when typed
     provisional: bool = False  # its visit was cut by a killed monitor (暂定)
+    ticket: str = ""  # its visit's queue ticket and business (排队号 A023（户籍）), '' without
 
 
 @dataclass
@@ -346,7 +348,7 @@ def _incidents(store: Store, findings: list[StoredFinding], provisional: set[str
             link=hall.replay_link(f.visit),
             context=_context(f, lines_of[f.visit], shown_of[f.visit], around),
             pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by,
-            provisional=f.visit in provisional))
+            provisional=f.visit in provisional, ticket=ticket_label(f.ticket, f.business)))
     return incidents
 
 

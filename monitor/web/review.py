@@ -30,7 +30,8 @@ from .common import WebContext
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
                           ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
-                          rule_name, rule_norm, severity_label, spoken, verdict_label)
+                          rule_name, rule_norm, severity_label, spoken, ticket_label,
+                          verdict_label)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -65,7 +66,7 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance])
         "quote": mask(quote.text), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
         "context": _lines(lines, found.start, found.end),
-        "pending": _pending(found),
+        "pending": _pending(found), "ticket": ticket_label(found.ticket, found.business),
     }
 
 
@@ -125,6 +126,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "verdict_id": result.verdict, "automatic": f"{result.automatic_score:.0f}",
         "changed": result.score != result.automatic_score, "provisional": visit.provisional,
         "length": round(visit.end - visit.start), "findings": findings,
+        "ticket": ticket_label(visit.ticket, visit.business),
     }
 
 
