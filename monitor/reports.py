@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from . import charts, privacy
+from . import charts, privacy, ratingreport
 from .config import Hall
 from .errors import ReportError
 from .review import reviewed
@@ -249,6 +249,8 @@ class Report:
     incidents: list[Incident]
     message: str | None = None  # why the report is empty, when it is
     reviews: list = field(default_factory=list)  # review.tallies: the 复核 section
+    # the 好差评 section: citizen ratings joined to visits (monitor/ratingreport.py)
+    ratings: ratingreport.RatingSection = field(default_factory=ratingreport.RatingSection)
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -420,7 +422,9 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
               for d in _days(*trend)] if visits else [],
         incidents=_incidents(store, findings, {v.id for v in visits if v.provisional}, hall,
                              options.context_lines),
-        message=message, reviews=wide.tallies(options.first, options.last))
+        message=message, reviews=wide.tallies(options.first, options.last),
+        ratings=ratingreport.build(store, visits, findings_of, options.first, options.last,
+                                   hall))
 
 
 def _group_json(group: Group) -> dict:
@@ -451,6 +455,7 @@ def to_json(report: Report) -> dict:
         "hours": [as_json(h) for h in report.hours],
         "days": [{"date": d.date.isoformat(), **d.figures.as_dict()} for d in report.days],
         "incidents": [as_json(i) for i in report.incidents],
+        "ratings": as_json(report.ratings),
     }
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from .. import accounts, audit, review, tuning
+from .. import accounts, audit, ratingreport, review, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
@@ -197,6 +197,8 @@ def pages(ctx: WebContext) -> Blueprint:
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
+                               mismatches=ratingreport.mismatches(store(), day, hall),
+                               mismatch_mark=ratingreport.MISMATCH,
                                reasons=REVIEW_REASONS, rules=RULES, user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 
