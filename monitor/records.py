@@ -230,10 +230,11 @@ class AuditEntry:
     actor: str  # a user name, or "system"
     action: str  # login, ack, review, appeal, decision, training, user, config, retention…
     target: str = ""  # what it was done to: a visit, finding, user, file
-    detail: str = ""
+    detail: str = ""  # ids and codes (what was decided), stored as given
     origin: str = ""  # where from: a client address, a command, a host
     at: datetime | None = None  # set when stored
     id: int | None = None
+    note: str = ""  # a person's free text (a reason, a decision note): personal numbers masked
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,10 @@ def review(store: Store, finding_id: str, decision: str, reason: str, actor: str
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
-    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin)
+    note = _note(note)
+    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin, note=note)
     with store.audited(entry):
-        return store.add_review(Review(finding_id, decision, reason, actor, _note(note)),
-                                found.visit)
+        return store.add_review(Review(finding_id, decision, reason, actor, note), found.visit)
 
 
 def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: float,
@@ -76,11 +76,12 @@ def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: fl
     if not 0 <= offset <= length:
         raise ReviewError(f"时间须在来访的 0 到 {length:.0f} 秒之间")
     anchor = datetime.fromisoformat(visit.started_at) - timedelta(seconds=visit.start)
+    note = _note(note)
     entry = AuditEntry(actor, "add_finding", visit_id, f"{rule} {severity} +{offset:.1f}s",
-                       origin)
+                       origin, note=note)
     with store.audited(entry):
         return store.add_finding(AddedFinding(visit_id, rule, severity, visit.start + offset,
-                                              actor, _note(note)), anchor)
+                                              actor, note), anchor)
 
 
 def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason: str,
@@ -95,7 +96,7 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
     reason = _note(reason, "申诉理由")
     if not reason:
         raise ReviewError("请写明申诉理由")
-    entry = AuditEntry(actor, "appeal", finding_id, reason, origin)
+    entry = AuditEntry(actor, "appeal", finding_id, "", origin, note=reason)
     with store.audited(entry):  # checked in the transaction that stores it: one appeal only
         earlier = store.appeals(finding_ids=[finding_id])
         if earlier:
@@ -114,10 +115,11 @@ def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: s
     contested = found[0]
     if contested.actor == actor or (actor_staff and actor_staff == contested.staff):
         raise ReviewError("不能处理自己的申诉")
+    note = _note(note)
     entry = AuditEntry(actor, "decision", f"appeal:{appeal_id}",
-                       f"{status} {contested.finding}", origin)
+                       f"{status} {contested.finding}", origin, note=note)
     with store.audited(entry):
-        if not store.decide_appeal(appeal_id, status, actor, _now(), _note(note)):
+        if not store.decide_appeal(appeal_id, status, actor, _now(), note):
             raise ReviewError(f"这条申诉已经处理（{APPEAL_LABELS.get(contested.status)}）")
 
 

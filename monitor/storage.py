@@ -81,7 +81,7 @@ SCHEMA = {
     }, "window"),
     "audit": ({
         "id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str,
-        "origin": str,
+        "origin": str, "note": str,
     }, "id"),
     # review and appeal (monitor/review.py): new rows only, the machine's findings stay
     "reviews": ({
@@ -668,11 +668,13 @@ class Store:
     # --- the audit trail (append-only) ---------------------------------------------------
 
     def add_audit(self, entry: AuditEntry) -> AuditEntry:
-        """Append an action to the audit trail; returns it with its id and time."""
+        """Append an action to the audit trail; returns it with its id and time. Only the
+        free-text note is masked: target and detail are ids, codes and times, which
+        masking would garble (a visit id is digits enough to look like a phone)."""
         at = entry.at or datetime.now().astimezone()
         row = {"at": at.isoformat(timespec="milliseconds"), "actor": entry.actor,
-               "action": entry.action, "target": entry.target,  # an id or path, never speech
-               "detail": self._clean(entry.detail), "origin": entry.origin}
+               "action": entry.action, "target": entry.target, "detail": entry.detail,
+               "origin": entry.origin, "note": self._clean(entry.note)}
         with self._writing("store audit entry"):
             entry_id = self.db["audit"].insert(row).last_pk
         return replace(entry, at=at, id=entry_id)
@@ -691,7 +693,7 @@ class Store:
             if value is not None:
                 where, args = where + [f"{column} = ?"], args + [value]
         return [AuditEntry(r["actor"], r["action"], r["target"], r["detail"], r["origin"],
-                           datetime.fromisoformat(r["at"]), r["id"])
+                           datetime.fromisoformat(r["at"]), r["id"], r.get("note") or "")
                 for r in self.db["audit"].rows_where(" and ".join(where), args, order_by="id")]
 
     def counts(self) -> dict[str, int]:
