@@ -8,6 +8,7 @@ atomic (BEGIN IMMEDIATE) and waiting up to `BUSY_S` for it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -143,6 +144,26 @@ SCHEMA["ratings"] = ({
 _INDEXES.update({"queue_events": [["window", "called"], ["ticket"]],
                  "ratings": [["window", "at"], ["ticket"]]})
 _CHILDREN = ("findings", "hits", "visits", "utterances")
+
+
+def finding_ids(visit: Visit) -> list[str]:
+    """Each of a visit's findings' stable id: its visit, rule, time in the session in ms and,
+    for a phrase finding, a digest of the lexicon phrase heard. A re-scoring (the same file
+    again, another lexicon or threshold, a role corrected, a live visit re-judged) gives a
+    finding that is still there the same id, so reviews and appeals stay with it; one that is
+    gone leaves them orphaned, never on another finding (as an index in the list would)."""
+    out, seen = [], set()
+    for f in visit.findings:
+        phrase = next((h.phrase for h in visit.hits if h.kind == f.rule and h.start == f.start),
+                      "")
+        key = f"{visit.id}:{f.rule}@{round(f.start * 1000)}" + (
+            f"~{hashlib.sha1(phrase.encode()).hexdigest()[:8]}" if phrase else "")
+        n = 1
+        while (key + (f".{n}" if n > 1 else "")) in seen:
+            n += 1
+        out.append(key + (f".{n}" if n > 1 else ""))
+        seen.add(out[-1])
+    return out
 
 
 def _iso(anchor: datetime, seconds: float) -> str:
@@ -431,12 +452,12 @@ class Store:
             "severity": h.severity,
         } for n, h in enumerate(visit.hits)))
         self._insert("findings", ({
-            "id": f"{visit.id}:f{n}", "session": session.id, "visit": visit.id,
+            "id": key, "session": session.id, "visit": visit.id,
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
             "text": self._clean(f.text), "category": f.category, "severity": f.severity,
             "deduction": f.deduction, "detail": self._clean(f.detail),
             "role_confidence": f.role_confidence,
-        } for n, f in enumerate(visit.findings)))
+        } for key, f in zip(finding_ids(visit), visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:
         """Store a light change; returns it with its id (the order of events)."""
