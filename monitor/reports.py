@@ -39,7 +39,7 @@ from . import charts, privacy
 from .config import Hall
 from .errors import ReportError
 from .review import reviewed
-from .storage import Store
+from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_label,
                          rule_name, rule_norm, severity_label, spoken, verdict_label)
@@ -358,7 +358,7 @@ def _by_visit(findings: list[StoredFinding]) -> dict[str, list[StoredFinding]]:
 
 
 def _on(visits: list[StoredVisit], first: date, last: date) -> list[StoredVisit]:
-    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    low, high = day_bounds(first, last)
     return [v for v in visits if low <= v.started_at < high]
 
 

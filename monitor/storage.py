@@ -166,6 +166,13 @@ def finding_ids(visit: Visit) -> list[str]:
     return out
 
 
+def day_bounds(first: date, last: date) -> tuple[str, str]:
+    """Days first..last as the [low, high) bounds stored ISO times compare with. High is
+    the last day and "~" (after "T" and every time of that day, before the next day), not
+    the next day's date, which does not exist after 9999-12-31."""
+    return first.isoformat(), last.isoformat() + "~"
+
+
 def _iso(anchor: datetime, seconds: float) -> str:
     return (anchor + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
@@ -508,7 +515,7 @@ class Store:
               alias: str = "visits") -> tuple[str, list]:
         """Where-clause for live visits started on the days first..last (wall-clock dates)."""
         where = [f"{alias}.kind = 'live'", f"{alias}.started_at >= ?", f"{alias}.started_at < ?"]
-        params: list = [first.isoformat(), (last + timedelta(days=1)).isoformat()]
+        params: list = list(day_bounds(first, last))
         for column, value in (("window", window), ("staff", staff)):
             if value is not None:
                 where.append(f"{alias}.[{column}] = ?")
@@ -707,7 +714,7 @@ class Store:
         if first is not None:
             where, args = where + ["at >= ?"], args + [first.isoformat()]
         if last is not None:
-            where, args = where + ["at < ?"], args + [(last + timedelta(days=1)).isoformat()]
+            where, args = where + ["at < ?"], args + [day_bounds(last, last)[1]]
         for column, value in (("actor", actor), ("action", action)):
             if value is not None:
                 where, args = where + [f"{column} = ?"], args + [value]
