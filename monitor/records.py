@@ -272,6 +272,21 @@ class AddedFinding:
 
 
 @dataclass(frozen=True)
+class RoleCorrection:
+    """A reviewer saying who really spoke a line a single pickup gave the wrong role (or
+    an unsure one); a later correction of the same line supersedes it, none is deleted."""
+
+    visit: str
+    session: str
+    idx: int  # the utterance's place in its session
+    role: str  # staff or customer
+    actor: str
+    note: str = ""
+    at: datetime | None = None  # set when stored
+    id: int | None = None
+
+
+@dataclass(frozen=True)
 class Appeal:
     """A staff member contesting a finding; a supervisor other than the appellant decides."""
 

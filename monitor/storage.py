@@ -143,6 +143,16 @@ SCHEMA["ratings"] = ({
 }, "id")
 _INDEXES.update({"queue_events": [["window", "called"], ["ticket"]],
                  "ratings": [["window", "at"], ["ticket"]]})
+# a reviewer's word on who spoke a line (monitor/roles.py), append-only like reviews' audit
+SCHEMA["role_corrections"] = ({
+    "id": int, "visit": str, "session": str, "idx": int, "role": str, "actor": str,
+    "note": str, "at": str,
+}, "id")
+_INDEXES["role_corrections"] = [["visit"]]
+_AUDIT_GUARDS += tuple(
+    f"create trigger if not exists role_corrections_no_{verb} before {verb} on "
+    "role_corrections begin select raise(abort, 'role corrections are append-only'); end"
+    for verb in ("update", "delete"))
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 

@@ -87,14 +87,18 @@ ROLE_PENDING = "角色待确认"  # a finding on a role a single pickup heard un
 ROLE_CORRECTED = "人工更正"
 
 
-def role_heard(role: str, confidence: float | None = None, corrected: bool = False) -> str:
+def role_heard(role: str, confidence: float | None = None, corrected: str = "") -> str:
     """A line's role as shown: 工作人员, or as a single pickup's voice decided it
-    (工作人员（声纹判断，把握 72%）), or as a reviewer corrected it."""
+    (工作人员（声纹判断，把握 72%）), or as a reviewer corrected it (`corrected`: the role
+    a person gave it): 顾客（人工更正；声纹判断为工作人员，把握 62%）."""
+    sure = f"，把握 {confidence:.0%}" if confidence is not None else ""
     if corrected:
-        return f"{role_label(role)}（{ROLE_CORRECTED}）"
+        was = f"声纹判断为{role_label(role)}{sure}" if confidence is not None else \
+            f"原为{role_label(role)}"
+        return f"{role_label(corrected)}（{ROLE_CORRECTED}；{was}）"
     if confidence is None:
         return role_label(role)
-    return f"{role_label(role)}（声纹判断，把握 {confidence:.0%}）"
+    return f"{role_label(role)}（声纹判断{sure}）"
 
 
 @dataclass(frozen=True)
