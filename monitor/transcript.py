@@ -12,9 +12,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from .config import STAFF_ID, WINDOW_ID
 from .errors import InputError
-from .records import ROLES, PhraseHit, Utterance, Word
+from .records import ROLES, STAFF_ID, WINDOW_ID, PhraseHit, Utterance, Word
 
 _OPTIONAL_STR = ("visit", "window", "staff", "pinyin", "heard_by")
 ID_MAX = 64
