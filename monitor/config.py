@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from . import alerts, profiles, sources
 from .errors import ConfigError, CourtesyError, InputError, parse_toml, read_text
+from .records import STAFF_ID, WINDOW_ID
 from .liveness import LivenessOptions
 from .recordings import KEEP, RetentionOptions
 from .replay import CUSTOMER_MODES, Anonymise
@@ -48,8 +49,6 @@ OPS_TABLES = {
 }
 TABLES.update(OPS_TABLES)
 ENTRY_TABLES = ("windows", "devices", "staff")
-WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")  # in URLs and recording folders
-STAFF_ID = re.compile(r"[\w-]+")
 
 
 @dataclass
