@@ -1434,14 +1434,16 @@ def service_install(config_path, user, host, port, secure_cookies, unit_dir):
 @service.command("status")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("/etc/systemd/system"), show_default=True)
-def service_status(unit_dir):
-    """Say which of the hall's units are installed, enabled and running.
+@db_option
+def service_status(unit_dir, db_path):
+    """Say which of the hall's units are installed, enabled and running, and whether each
+    window is still heard (its monitor's last heartbeat).
 
     Example: courtesy service status
     """
     from . import service as services
 
-    for line in services.status(unit_dir):
+    for line in services.status(unit_dir) + services.windows(db_path):
         click.echo(line)
 
 
