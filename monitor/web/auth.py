@@ -15,7 +15,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from .. import accounts
 from ..storage import Store
-from .common import WebContext, WebOptions, client, refuse
+from .common import WebContext, WebOptions, client, home, refuse
 
 log = logging.getLogger("courtesy.web")
 
@@ -47,8 +47,8 @@ def pages(ctx: WebContext) -> Blueprint:
     @bp.route("/login", methods=["GET", "POST"])
     def login():
         target = request.values.get("next", "")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("board.board")
+        if not target.startswith("/") or target.startswith("//") or target in ("/", "/?"):
+            target = ""  # where the role's own page is (home)
         if request.method == "GET":
             return render_template("login.html", next=target, error="", user=g.user)
         why = ctx.forged()
@@ -70,7 +70,7 @@ def pages(ctx: WebContext) -> Blueprint:
         session.permanent = True
         session["user"] = user.name
         session["csrf"] = secrets.token_urlsafe(32)
-        return redirect(target)
+        return redirect(target or url_for(home(user)))
 
     @bp.post("/logout")
     def logout():

@@ -22,12 +22,12 @@ from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
 from ..privacy import mask
-from ..records import Appeal
+from ..records import Appeal, Review
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext
-from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
+from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
                           SEVERITIES, phrase_kind_label, quoted, role_label, rule_name, rule_norm,
                           severity_label, spoken, verdict_label)
@@ -94,8 +94,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "severity": f.severity, "severity_label": severity_label(f.severity),
         "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
         "counts": f.id not in result.dismissed,
-        "review": DECISION_LABELS[latest[f.id].decision] + "（"
-        + REVIEW_REASONS[latest[f.id].reason] + "）" if f.id in latest else "",
+        "review": _reviewed(latest[f.id]) if f.id in latest else "",
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
@@ -116,6 +115,13 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "changed": result.score != result.automatic_score, "provisional": visit.provisional,
         "length": round(visit.end - visit.start), "findings": findings,
     }
+
+
+def _reviewed(done: Review) -> str:
+    """已确认, or 驳回（误识别）: a dismissal with its reason."""
+    if done.decision == "confirm":
+        return REVIEWED_LABELS["confirm"]
+    return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
 
 
 def _appeal_view(contested: Appeal) -> dict:
@@ -195,9 +201,10 @@ def pages(ctx: WebContext) -> Blueprint:
             return refusal
         form = request.form
         try:
-            review.review(store(), form.get("finding", ""), form.get("decision", ""),
-                          form.get("reason", "other"), g.user.name, form.get("note", ""),
-                          origin())
+            decision = form.get("decision", "")
+            review.review(store(), form.get("finding", ""), decision,
+                          form.get("reason", "") if decision == "dismiss" else "",
+                          g.user.name, form.get("note", ""), origin())
         except CourtesyError as exc:
             return failed(exc)
         return redirect(_back(form.get("back"), url_for(".queue")))
@@ -316,9 +323,9 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
         if refusal:
             return refusal
         chosen = query()
-        rows = list(reversed(audit.entries(store(), **chosen)))
+        rows = [(e, audit.describe(e)) for e in reversed(audit.entries(store(), **chosen))]
         return render_template("audit.html", rows=rows, chosen=chosen, user=g.user,
-                               args=request.args.to_dict())
+                               args=request.args.to_dict(), actions=AUDIT_ACTIONS)
 
     @bp.get("/audit/export")
     def audit_export():
@@ -409,8 +416,10 @@ def preview_view(shown, hall: Hall) -> dict:
                       "staff": hall.staff_name(f.staff) or f.staff or "",
                       "label": rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
-                      "review": REVIEWED_LABELS.get(f.review, "未复核")}
+                      "review": REVIEWED_LABELS.get(f.review, "未复核"),
+                      "outcome": _outcome(f.gone, f.review)}
                      for f in shown.findings[:PREVIEW_ROWS]],
+        "lost": sum(f.gone and f.review == "confirm" for f in shown.findings),
         "visits": [{"at": f"{v.at:%Y-%m-%d %H:%M:%S}",
                     "window": hall.window_name(v.window) or v.window or "",
                     "staff": hall.staff_name(v.staff) or v.staff or "",
@@ -420,6 +429,14 @@ def preview_view(shown, hall: Hall) -> dict:
         "changed_findings": len(shown.findings), "changed_visits": len(shown.visits_changed),
         "limit": PREVIEW_ROWS,
     }
+
+
+def _outcome(gone: bool, reviewed: str | None) -> str:
+    """Whether a finding the change removes or adds is good news: losing a finding a person
+    confirmed is bad, losing one they dismissed good; anything unreviewed is not known."""
+    if gone and reviewed:
+        return "good" if reviewed == "dismiss" else "bad"
+    return "unknown"
 
 
 def _change_rows(store: Store) -> list[dict]:
@@ -502,8 +519,15 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
         refusal = reviewer(post=True)
         if refusal:
             return refusal
+        version = request.form.get("version", 0, type=int)
+        if request.form.get("confirmed") != "1":  # a second button, on a page that says what
+            row = next((c for c in _change_rows(store()) if c["version"] == version), None)
+            if row is None or not row["may_undo"]:
+                return refuse(409, f"版本 {version} 的调整不存在或已撤销")
+            return render_template("review_undo.html", c=row, user=g.user,
+                                   reason=request.form.get("reason", ""))
         try:
-            made = tuning.undo(store(), request.form.get("version", 0, type=int), g.user.name,
+            made = tuning.undo(store(), version, g.user.name,
                                request.form.get("reason", ""), origin())
         except CourtesyError as exc:
             return refused(exc)
