@@ -20,8 +20,8 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, quoted, rule_name,
-                         severity_label, state_label, verdict_label)
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, quoted, role_heard,
+                         rule_name, severity_label, state_label, verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -172,15 +172,32 @@ def session_json(session: Session) -> dict:
     """A scored session for `--json`: each visit's record (`as_json`), speech masked and each
     finding's quote with how its line was heard."""
     def visit_json(v: Visit) -> dict:
-        findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
-                     "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
+        findings = [_unset({**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
+                            "pinyin": mask(q.pinyin), "heard_by": q.heard_by}, "role_confidence")
                     for f, q in zip(v.findings, _quotes(session, v))]
         hits = [{**as_json(h), "matched": mask(h.matched), **_rounded(h)} for h in v.hits]
-        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits}
+        roles = _roles_heard(session, v)
+        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits,
+                **({"roles": roles} if roles else {})}
 
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(),
             "visits": [visit_json(v) for v in session.visits]}
+
+
+def _unset(record: dict, key: str) -> dict:
+    """The record without `key` when it is None (a transcript's output stays as it was)."""
+    return {k: v for k, v in record.items() if k != key or v is not None}
+
+
+def _roles_heard(session: Session, visit: Visit) -> list[dict]:
+    """The roles a single pickup gave the visit's lines by voice, with how sure it was
+    (none where every role is given by its channel or the transcript)."""
+    return [{"line": i, "start": round(u.start, 3), "end": round(u.end, 3), "role": u.role,
+             "role_confidence": u.role_confidence,
+             "label": role_heard(u.role, u.role_confidence)}
+            for i in visit.utterances for u in [session.utterances[i]]
+            if u.role_confidence is not None]
 
 
 def _rounded(span: Visit | PhraseHit) -> dict:
@@ -280,7 +297,9 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     /api/lights, /api/events?after=ID, /events (server-sent events), /health (device
     health, supervisors). Supervisors log in (`courtesy user add`) to acknowledge red
     lights. /replay/VISIT replays a visit (audio, transcript, findings) and /training lists
-    the training collections; both need a login.
+    the training collections; both need a login. The hall's queue and rating systems push
+    events to POST /api/hall/events with their token, and files dropped in the folders
+    [queue]/[ratings] of hall.toml name are imported (moved to done/ or failed/).
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
@@ -296,9 +315,24 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          max_streams_per_client=max_streams_per_client,
                          allowed_hosts=bind_hosts(host, allowed_hosts),
                          secure_cookie=secure_cookies)
-    app = create_app(db_path, options, config.load(config_path), lexicon_dir)
+    hall = config.load(config_path)
+    app = create_app(db_path, options, hall, lexicon_dir)
+    _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
+
+
+def _watch_hall_folders(db_path: Path, hall) -> None:
+    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving."""
+    import threading
+
+    from . import hallevents
+
+    folders = [s.folder for s in (hall.queue, hall.ratings) if s.folder]
+    if folders:
+        threading.Thread(target=hallevents.watch, args=(db_path, hall, threading.Event()),
+                         name="hall-folders", daemon=True).start()
+        click.echo("watching " + ", ".join(map(str, folders)) + " (叫号/评价文件夹)")
 
 
 @cli.group()
@@ -1204,6 +1238,37 @@ def lexicon_changes(db_path):
         click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+@cli.group("hall")
+def hall_systems():
+    """The hall's own systems: queue calls (排队叫号) and citizen ratings (好差评).
+
+    Example: courtesy hall import queue audio/hall/queue.jsonl --db reports/courtesy.db
+    """
+
+
+@hall_systems.command("import")
+@click.argument("kind", type=click.Choice(["queue", "ratings"]))
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="Mapping file (TOML) for a vendor's CSV or JSON export "
+                   "(default: the canonical JSON Lines)")
+@db_option
+def hall_import(kind, source, mapping, db_path):
+    """Import queue events or ratings from a file: checked whole, stored once by the
+    source's event id (a second import of the same file changes nothing).
+
+    Example: courtesy hall import ratings audio/hall/ratings.csv --mapping audio/hall/ratings-mapping.toml --db reports/courtesy.db
+    """
+    from . import hallevents, hallimport
+    from .storage import Store
+
+    mapping = hallimport.load_mapping(mapping) if mapping else None
+    items = hallimport.read(source, kind, mapping)  # checked before the database opens
+    done = hallevents.save(Store(db_path), kind, items, str(source), actor="cli",
+                           origin="courtesy hall import")
+    click.echo(done.text())
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

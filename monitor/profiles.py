@@ -21,6 +21,7 @@ DEFAULT = "general"
 TABLES = ("profile", "visits", "matching", "rules", "scoring")
 HEAD_KEYS = {"name": str, "title": str, "sector": str, "extends": str, "lexicons": list}
 PERCENT = {"expected_threshold", "pass_at", "fail_below"}  # 0-100, like the thresholds
+CONFIDENCE = {"role_sure_at"}  # 0.5-1, as sure as a voice decision on a role can be
 
 
 @dataclass
@@ -134,6 +135,8 @@ def _number(value, key: str, current, path: Path, field: str) -> float | int:
         raise InputError(path, f"must not be negative ({value})", field=field)
     if key in PERCENT and value > 100:
         raise InputError(path, f"must be 0-100, not {value}", field=field)
+    if key in CONFIDENCE and not 0.5 <= value <= 1:
+        raise InputError(path, f"must be 0.5-1, not {value}", field=field)
     if isinstance(current, int):
         if value != int(value):
             raise InputError(path, f"must be a whole number, not {value}", field=field)
@@ -161,7 +164,10 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
                              field=f"matching.thresholds.{kind}")
         matching.thresholds[kind] = float(value)
     rules = RuleOptions()
-    for rule_id, values in _table(data, "rules", path).items():
+    rule_tables = dict(_table(data, "rules", path))
+    _fill(rules, {k: rule_tables.pop(k) for k in list(rule_tables) if k not in rules.settings
+                  and not isinstance(rule_tables[k], dict)}, path, "rules")  # [rules] itself
+    for rule_id, values in rule_tables.items():
         if rule_id not in rules.settings:
             raise InputError(path, f"unknown rule (known: {', '.join(rules.settings)})",
                              field=f"rules.{rule_id}")

@@ -80,6 +80,13 @@ class Finding:
     category: str = ""
     detail: str = ""
     deduction: float = 0.0
+    role_confidence: float | None = None  # set when a role it rests on was heard unsure (a
+    # single pickup, below `RuleOptions.role_sure_at`): the lowest such confidence; it then
+    # counts nothing and turns no light until a person confirms it or corrects the role
+
+    @property
+    def unsure_role(self) -> bool:
+        return self.role_confidence is not None
 
 
 @dataclass
@@ -384,3 +391,31 @@ class TuningPreview:
     findings: tuple[ChangedFinding, ...]
     visits_changed: tuple[ChangedVisit, ...]
     seconds: float  # how long the preview took
+
+
+@dataclass(frozen=True)
+class QueueEvent:
+    """One ticket from the hall's queue system (排队叫号): called to a window, served,
+    finished. `id` is the queue system's own event id (imports are idempotent by it)."""
+
+    id: str
+    ticket: str
+    window: str
+    called: datetime
+    business: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One citizen rating from a window's rating device (好差评): level 1-5, 5 = 非常满意;
+    `ticket` where the device knows it, else joined to a visit by window and time."""
+
+    id: str
+    window: str
+    at: datetime
+    level: int
+    ticket: str = ""
+    reason: str = ""
+    text: str = ""  # masked before it is stored

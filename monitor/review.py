@@ -4,8 +4,9 @@ and staff contest findings on their own record.
 Nothing is deleted or changed in place: each review, added finding and appeal is a new row
 beside the machine's findings, and each is stored in one transaction with its audit row.
 A visit's effective result (`effective`, `adjust` for reports) leaves out findings whose
-latest review dismissed them or whose appeal was overturned, adds the hand-added ones, and
-scores again with `rules.score`, the formula the machine used.
+latest review dismissed them or whose appeal was overturned, adds the hand-added ones, counts
+the ones on an unsure role (a single pickup) that a person confirmed, and scores again with
+`rules.score`, the formula the machine used.
 """
 from __future__ import annotations
 
@@ -150,14 +151,27 @@ def _added_finding(added: AddedFinding, options: dict) -> Finding:
                    deduction=_deduction(added.rule, added.severity, options))
 
 
+def _confirmed(latest: dict[str, Review]) -> set[str]:
+    return {f for f, r in latest.items() if r.decision == "confirm"}
+
+
+def _counted(found: StoredFinding, confirmed: set[str]) -> Finding:
+    """A finding as it counts: one on an unsure role only once a person confirmed it."""
+    if found.unsure_role and found.id in confirmed:
+        return replace(found.finding(), role_confidence=None)
+    return found.finding()
+
+
 def _rescored(visit: StoredVisit, machine: list[StoredFinding], gone: set[str],
-              added: list[AddedFinding], options: Callable[[], dict]) -> Effective:
+              added: list[AddedFinding], options: Callable[[], dict],
+              confirmed: set[str] = frozenset()) -> Effective:
     """One visit's effective result from its rows (`options`: its session's, when needed)."""
-    if not added and not any(f.id in gone for f in machine):
+    if not added and not any(f.id in gone or f.unsure_role and f.id in confirmed
+                             for f in machine):
         return Effective(visit.id, visit.score, visit.verdict, visit.score, visit.verdict,
                          tuple(f.finding() for f in machine), (), ())
     chosen = options()
-    counted = [f.finding() for f in machine if f.id not in gone]
+    counted = [_counted(f, confirmed) for f in machine if f.id not in gone]
     counted += [_added_finding(a, chosen) for a in added]
     new_score, verdict = score(counted, _scoring(chosen))
     return Effective(visit.id, new_score, verdict, visit.score, visit.verdict,
@@ -171,9 +185,10 @@ def effective(store: Store, visit_id: str) -> Effective:
     if visit is None:
         raise ReviewError(f"没有编号为 {visit_id} 的来访记录")
     machine = store.visit_findings(visit_id)
-    return _rescored(visit, machine, _gone(store, [f.id for f in machine]),
+    latest = store.latest_reviews([f.id for f in machine])
+    return _rescored(visit, machine, _gone(store, [f.id for f in machine], latest),
                      store.added_findings([visit_id]),
-                     lambda: store.session_options(visit.session))
+                     lambda: store.session_options(visit.session), _confirmed(latest))
 
 
 def _added_stored(added: AddedFinding, visit: StoredVisit) -> StoredFinding:
@@ -206,8 +221,9 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
     added_of: dict[str, list[AddedFinding]] = {}
     for added in period.added:
         added_of.setdefault(added.visit, []).append(added)
-    touched = sorted(({f.visit for f in period.findings if f.id in period.gone}
-                      | set(added_of)) & set(by_id))
+    confirmed = _confirmed(period.latest)
+    touched = sorted(({f.visit for f in period.findings if f.id in period.gone
+                       or f.unsure_role and f.id in confirmed} | set(added_of)) & set(by_id))
     machine_of: dict[str, list[StoredFinding]] = {}
     for found in store.findings_of(touched):
         machine_of.setdefault(found.visit, []).append(found)
@@ -223,9 +239,10 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
         visit = by_id[visit_id]
         result = _rescored(visit, machine_of.get(visit_id, []), period.gone,
                            added_of.get(visit_id, []),
-                           lambda: session_options(visit.session))
+                           lambda: session_options(visit.session), confirmed)
         rescored[visit_id] = replace(visit, score=result.score, verdict=result.verdict)
-    kept = [f for f in period.findings if f.id not in period.gone]
+    kept = [f for f in period.findings if f.id not in period.gone
+            and (not f.unsure_role or f.id in confirmed)]  # unsure and unchecked: not yet
     kept += [_added_stored(a, by_id[a.visit]) for a in period.added]
     kept.sort(key=lambda f: (f.at, f.id))
     return [rescored.get(v.id, v) for v in period.visits], kept
@@ -262,8 +279,9 @@ def tallies(store: Store, first: date, last: date, window: str | None = None,
 @dataclass
 class Reviewed:
     """A period's live visits and findings as reviews left them, for a report: dismissed
-    and overturned findings out, added ones in, the visits they touch rescored (each a
-    `dataclasses.replace` of the stored visit, the stored one unchanged)."""
+    and overturned findings out, and those on an unsure role until a person confirms them;
+    added ones in; the visits they touch rescored (each a `dataclasses.replace` of the
+    stored visit, the stored one unchanged)."""
 
     visits: list[StoredVisit]
     findings: list[StoredFinding]

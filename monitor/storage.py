@@ -52,7 +52,7 @@ SCHEMA = {
     "findings": ({
         "id": str, "session": str, "visit": str, "rule": str, "start": float, "end": float,
         "at": str, "text": str, "category": str, "severity": str, "deduction": float,
-        "detail": str,
+        "detail": str, "role_confidence": float,
     }, "id"),
     "users": ({
         "name": str, "role": str, "password_hash": str, "created_at": str,
@@ -130,6 +130,18 @@ _AUDIT_GUARDS += tuple(
     f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
+# the hall's own systems (monitor/hallevents.py): queue events and ratings, keyed by the
+# source system's event id
+SCHEMA["queue_events"] = ({
+    "id": str, "ticket": str, "window": str, "business": str, "called": str, "started": str,
+    "finished": str, "source": str, "imported_at": str,
+}, "id")
+SCHEMA["ratings"] = ({
+    "id": str, "ticket": str, "window": str, "at": str, "level": int, "reason": str,
+    "text": str, "source": str, "imported_at": str,
+}, "id")
+_INDEXES.update({"queue_events": [["window", "called"], ["ticket"]],
+                 "ratings": [["window", "at"], ["ticket"]]})
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
@@ -423,6 +435,7 @@ class Store:
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
             "text": self._clean(f.text), "category": f.category, "severity": f.severity,
             "deduction": f.deduction, "detail": self._clean(f.detail),
+            "role_confidence": f.role_confidence,
         } for n, f in enumerate(visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:

@@ -80,22 +80,28 @@ class StoredFinding:
     window: str | None = None
     staff: str | None = None
     visit_start: float = 0.0  # the visit's start, seconds from the session start
+    role_confidence: float | None = None  # set: it rests on a role heard unsure (rules.py)
 
     @property
     def added(self) -> bool:
         return self.id.startswith(ADDED_PREFIX)
 
+    @property
+    def unsure_role(self) -> bool:
+        return self.role_confidence is not None
+
     def finding(self) -> Finding:
         """The pipeline's record of it (what `rules.score` counts)."""
         return Finding(self.rule, self.start, self.end, self.text, self.severity,
-                       self.category, self.detail, self.deduction)
+                       self.category, self.detail, self.deduction, self.role_confidence)
 
     @classmethod
     def from_row(cls, row: dict) -> StoredFinding:
         return cls(row["id"], row["session"], row["visit"], row["rule"], row["start"],
                    row["end"], _text(row["at"]), _text(row["text"]), row["severity"],
                    _text(row["category"]), _text(row["detail"]), row["deduction"] or 0.0,
-                   row["window"], row["staff"], row["visit_start"] or 0.0)
+                   row["window"], row["staff"], row["visit_start"] or 0.0,
+                   row.get("role_confidence"))
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,20 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
 
 
+ROLE_PENDING = "角色待确认"  # a finding on a role a single pickup heard unsure, until reviewed
+ROLE_CORRECTED = "人工更正"
+
+
+def role_heard(role: str, confidence: float | None = None, corrected: bool = False) -> str:
+    """A line's role as shown: 工作人员, or as a single pickup's voice decided it
+    (工作人员（声纹判断，把握 72%）), or as a reviewer corrected it."""
+    if corrected:
+        return f"{role_label(role)}（{ROLE_CORRECTED}）"
+    if confidence is None:
+        return role_label(role)
+    return f"{role_label(role)}（声纹判断，把握 {confidence:.0%}）"
+
+
 @dataclass(frozen=True)
 class Speech:
     """Words to show, with what the recogniser really heard when a machine heard them."""

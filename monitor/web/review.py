@@ -29,8 +29,8 @@ from ..terminal import clock_text
 from .common import WebContext
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
-                          SEVERITIES, phrase_kind_label, quoted, role_label, rule_name, rule_norm,
-                          severity_label, spoken, verdict_label)
+                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
+                          rule_name, rule_norm, severity_label, spoken, verdict_label)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -46,8 +46,8 @@ def _day(value: str | None, default: date) -> date:
 
 
 def _lines(lines: list[StoredUtterance], start: float, end: float) -> list[dict]:
-    """The transcript around a moment, masked."""
-    return [{"at": u.at[11:19], "who": role_label(u.role), "role": u.role,
+    """The transcript around a moment, masked; each line's role as heard."""
+    return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence), "role": u.role,
              "text": mask(spoken(u).text)}
             for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
 
@@ -65,7 +65,17 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance])
         "quote": mask(quote.text), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
         "context": _lines(lines, found.start, found.end),
+        "pending": _pending(found),
     }
+
+
+def _pending(found: StoredFinding) -> str:
+    """What the queue says of a finding on a role a single pickup heard unsure."""
+    if not found.unsure_role:
+        return ""
+    return (f"{ROLE_PENDING}：说话人由声纹判断，把握 {found.role_confidence:.0%}，"
+            "可能听错了是谁说的。人工确认前不计分、不亮红灯；确认则计入，"
+            "驳回（顾客所说）则不计，也可在回放页更正这句话的角色。")
 
 
 def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
