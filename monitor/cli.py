@@ -150,7 +150,8 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .pipeline import Scorer
 
     staff, profile = _for_window(hall, window, staff, profile)
-    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path)), source,
+    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
+                                       hall.rating_device), source,
                            engine, channels,
                            window=window, staff=staff, started_at=_parse_at(at))
     store = _writer(db_path, hall)
@@ -469,7 +470,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path, hall)
     staff, profile = _for_window(hall, window, staff, profile)
-    scorer = tuning.scorer(store, profile, lexicon_dir)
+    scorer = tuning.scorer(store, profile, lexicon_dir, hall.rating_device)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
                                     datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
     session = live.LiveSession(scorer, store, window=window,
@@ -844,6 +845,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
+        rating_device=hall.rating_device,
         on_update=lambda update: click.echo(live_line(update)),
         on_light=lambda events: [click.echo(light_line(e)) for e in events],
         on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),

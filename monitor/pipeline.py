@@ -35,10 +35,11 @@ class Scorer:
 
     @classmethod
     def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
-             changes: Sequence[LexiconChange] = ()) -> "Scorer":
+             changes: Sequence[LexiconChange] = (), rating_device: bool = False) -> "Scorer":
         """A profile's scorer with the shipped lexicon files and a hall's changes to them
-        (`Store.lexicon_changes()`; none: version 0)."""
-        chosen = profiles.load(profile, lexicon_dir)
+        (`Store.lexicon_changes()`; none: version 0); `rating_device`: the hall's windows
+        have rating devices (hall.toml `[ratings] device`), so the rating prompt is required."""
+        chosen = profiles.load(profile, lexicon_dir, rating_device)
         lexicon, version = lexicons.hall_lexicon(lexicons.load(lexicon_dir, chosen.lexicons),
                                                  changes)
         return cls(chosen, lexicon, version)

@@ -144,8 +144,10 @@ def _number(value, key: str, current, path: Path, field: str) -> float | int:
     return float(value)
 
 
-def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
-    """Load a profile by name (or path), with everything it extends."""
+def load(name: str = DEFAULT, lexicon_dir: Path | None = None,
+         rating_device: bool = False) -> Profile:
+    """Load a profile by name (or path), with everything it extends; in a hall with rating
+    devices (`rating_device`) the rating prompt is required (rule rating_prompt on)."""
     data, path = _raw(name, lexicon_dir)
     head = _head(data, path)
     lexicons = head.get("lexicons", list(KINDS))
@@ -180,6 +182,8 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
         _fill(rules.settings[rule_id], setting_values, path, f"rules.{rule_id}")
         _fill(rules, values, path, f"rules.{rule_id}")
     scoring = _fill(ScoreOptions(), _table(data, "scoring", path), path, "scoring")
+    if rating_device:
+        rules.settings["rating_prompt"].enabled = True
     profile_name = head.get("name", path.stem)
     sector = head.get("sector", profile_name if profile_name in SECTORS else None)
     return Profile(profile_name, head.get("title", profile_name), sector, list(lexicons),

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 PAD_S = 1.0  # audio kept either side of a visit: a greeting may begin before the visit does
 STAFF_CHANNEL, CUSTOMER_CHANNEL = 0, 1  # as the recorder writes them (staff,customer)
-GOOD_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
+GOOD_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply",
+              "rating_prompt")
 CUSTOMER_MODES = ("keep", "mute", "drop")
 NAME_MASK = "（姓名）"
 MUTED = "（顾客讲话）"  # a muted customer line in training

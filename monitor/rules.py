@@ -48,6 +48,9 @@ def _settings() -> dict[str, RuleSetting]:
         "speech_rate": RuleSetting(severity="minor", weight=3),
         "duration": RuleSetting(severity="minor", weight=10),
         "volume": RuleSetting(severity="minor", weight=3),
+        "rating_pressure": RuleSetting(severity="major", weight=20),
+        # on only where the hall has rating devices (hall.toml [ratings] device = true)
+        "rating_prompt": RuleSetting(enabled=False, severity="minor", weight=5),
     }
 
 
@@ -387,6 +390,26 @@ def volume_rule(view, options):
             if view.utterances[i].dbfs is not None and view.utterances[i].dbfs > options.max_dbfs]
 
 
+def rating_pressure_rule(view, options):
+    """诱导好评: staff asking for a good rating (or against a bad one); the rating is the
+    citizen's own (国办发〔2019〕51号). The neutral invitation names no level, never a hit."""
+    return [_finding("rating_pressure", h.start, h.end, h.matched, options,
+                     f"诱导好评「{h.phrase}」", category="诱导好评")
+            for i in view.by("staff") for h in view.said(i, "rating_pressure")]
+
+
+def rating_prompt_rule(view, options):
+    """邀请评价: where every window has a rating device, staff invite the rating (neutrally)
+    before the citizen leaves; judged when the visit has ended."""
+    staff = view.by("staff")
+    if view.open or not staff or any(view.said(i, k) for i in staff
+                                     for k in ("rating_prompt", "rating_pressure")):
+        return []
+    start, end, quote = _words(view, staff[-1], view.start, view.end)
+    return [_finding("rating_prompt", start, end, quote, options,
+                     "未邀请群众评价（如“请您对我的服务作出评价”）")]
+
+
 RULES: dict[str, Rule] = {
     "greeting": greeting_rule,
     "answer": answer_rule,
@@ -399,6 +422,8 @@ RULES: dict[str, Rule] = {
     "speech_rate": speech_rate_rule,
     "duration": duration_rule,
     "volume": volume_rule,
+    "rating_pressure": rating_pressure_rule,
+    "rating_prompt": rating_prompt_rule,
 }
 
 

@@ -34,6 +34,8 @@ RULES: dict[str, RuleWords] = {
     "speech_rate": RuleWords("语速不当", "请注意语速", "语速适中"),
     "duration": RuleWords("办理超时", "请抓紧办理", "办理时长"),
     "volume": RuleWords("音量过大", "请放低音量", "音量适中"),
+    "rating_pressure": RuleWords("诱导好评", "评价由群众自主作出，请勿诱导", "不诱导评价"),
+    "rating_prompt": RuleWords("未邀请评价", "请邀请群众评价", "主动邀评"),
 }
 SEVERITY_LABELS = {"critical": "严重", "major": "较重", "minor": "轻微"}
 VERDICT_LABELS = {"pass": "合格", "warn": "待改进", "fail": "不合格"}
