@@ -152,6 +152,7 @@ def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
 
 # Liveness (monitor/liveness.py): a window nobody listens to, and what its monitor reports.
 INTERRUPTED_LABEL = "监测中断"
+UNACKNOWLEDGED_RED = "红灯待确认"  # a red that outlives its monitor until somebody acknowledges it
 LIVENESS_LABELS = {"listening": "正在监听", "never": "尚无监测", "stale": "监测程序无响应",
                    "stopped": "监测已停止", "unplugged": "麦克风已断开", "silent": "麦克风无声音",
                    "storage": "数据库暂时无法写入"}

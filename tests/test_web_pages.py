@@ -88,3 +88,19 @@ def test_an_error_page_is_titled_in_words(app):
     assert missing.status_code == 404
     assert "<title>页面不存在</title>" in missing.text and "<h1>页面不存在</h1>" in missing.text
     assert "<title>404</title>" not in missing.text
+
+
+def test_a_staff_member_replays_their_own_visit_from_their_record_and_no_other(
+        app, db_path, scorer, tmp_path):
+    from .test_review import seed
+
+    visits = seed(Store(db_path), scorer, tmp_path)
+    client = app.test_client()
+    login(client, "liu")  # staff S12: the ungreeted visit is theirs
+    record = client.get("/me?from=2026-11-01&to=2026-11-30").text
+    own = visits["ungreeted"]
+    assert f'href="/replay/{own}"' in record and f'href="/replay/{own}#t=' in record
+    page = client.get(f"/replay/{own}")
+    assert page.status_code == 200 and "刘强" in page.text  # as it was, not anonymised
+    assert "加入培训集" not in page.text  # replaying is not editing
+    assert client.get(f"/replay/{visits['taboo']}").status_code == 404  # a colleague's

@@ -103,7 +103,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
         "severity": f.severity, "severity_label": severity_label(f.severity),
         "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
-        "counts": f.id not in result.dismissed,
+        "t": round(max(0.0, f.start - visit.start), 1), "counts": f.id not in result.dismissed,
         "review": _reviewed(latest[f.id]) if f.id in latest else "",
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
@@ -112,7 +112,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "norm": rule_norm(a.rule), "severity": a.severity,
         "severity_label": severity_label(a.severity),
         "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
-        "counts": True, "review": f"人工补录（{a.actor}）" + (
+        "t": round(max(0.0, a.start - visit.start), 1), "counts": True, "review": f"人工补录（{a.actor}）" + (
             f"：{mask(a.note)}" if a.note else ""), "appeal": None,
     } for a in store.added_findings([visit.id])]
     return {
