@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from datetime import date
 from typing import IO
-
-from dataclasses import dataclass
 
 from .records import AuditEntry
 from .storage import Store
 from .stored import as_json
 from .vocabulary import (ACCOUNT_CHANGES, ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS,
                          AUDIT_COLUMNS, DECISION_LABELS, LEXICON_CHANGE_LABELS, REVIEW_REASONS,
-                         SETTING_KEYS, TRAINING_CHANGES, phrase_kind_label, rule_name,
+                         ROLE_LABELS, SETTING_KEYS, TRAINING_CHANGES, phrase_kind_label,
+                         rule_name,
                          setting_label, severity_label)
 
 FORMATS = ("csv", "json")
-COLUMNS = ("id", "at", "actor", "action", "target", "detail", "origin")
+COLUMNS = ("id", "at", "actor", "action", "target", "detail", "note", "origin")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -74,6 +74,11 @@ def describe(entry: AuditEntry) -> Described:
         for key, label in SETTING_KEYS.items():
             detail = detail.replace(f"{key}: ", f"{label}：")
         detail = detail.replace("true", "是").replace("false", "否")
+    elif action == "role":  # line 3 (session:idx) customer -> staff
+        head, _, change = detail.partition(") ")
+        old, _, new = change.partition(" -> ")
+        detail = (f"第 {head.split(' ')[1] if ' ' in head else head} 句："
+                  f"{ROLE_LABELS.get(old, old)} → {ROLE_LABELS.get(new, new)}") if new else detail
     elif action == "lexicon_change":
         _, kind, phrase = (target.split(":", 2) + ["", ""])[:3]
         target = f"{phrase_kind_label(kind)} {phrase}"
@@ -114,4 +119,5 @@ def write(rows: list[AuditEntry], fmt: str, handle: IO[str]) -> None:
 def line(entry: AuditEntry) -> str:
     """One entry as a line for the terminal."""
     return (f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor:<12} {entry.action:<12} "
-            f"{entry.target}  {entry.detail}" + (f"  ({entry.origin})" if entry.origin else ""))
+            f"{entry.target}  {entry.detail}" + (f"  “{entry.note}”" if entry.note else "")
+            + (f"  ({entry.origin})" if entry.origin else ""))

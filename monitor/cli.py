@@ -20,8 +20,9 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, quoted, role_heard,
-                         rule_name, severity_label, state_label, verdict_label)
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted,
+                         role_heard, role_label, rule_name, severity_label, state_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -1271,6 +1272,42 @@ def hall_import(kind, source, mapping, db_path):
     done = hallevents.save(Store(db_path), kind, items, str(source), actor="cli",
                            origin="courtesy hall import")
     click.echo(done.text())
+
+
+
+@cli.group("review")
+def review_group():
+    """Review from the terminal: correct who spoke a line (the web pages do the rest)."""
+
+
+@review_group.command("role")
+@click.argument("visit_id")
+@click.argument("line", type=click.IntRange(1))
+@click.argument("role", type=click.Choice(["staff", "customer"]))
+@click.option("--note", default="", help="Why (kept with the correction)")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who corrects it")
+@db_option
+def review_role(visit_id, line, role, note, actor, db_path):
+    """Say who spoke line LINE (numbered as in replay) of a visit heard on one pickup; the
+    visit is judged again with the corrected role (its findings and score as reviews
+    leave them), and the machine's result stays stored beside it.
+
+    Example: courtesy review role 9074af0e88cd-W01-001 2 customer --note 顾客的声音
+    """
+    from . import review, roles
+    from .storage import Store
+
+    store = Store(db_path, must_exist=True)
+    roles.correct(store, visit_id, line, role, actor, note, origin="courtesy review role")
+    result = review.effective(store, visit_id)
+    click.echo(f"已更正：第 {line} 句为{role_label(role)}（{ROLE_CORRECTED}）")
+    click.echo(f"{visit_id}  复核后 {result.score:.1f} {verdict_label(result.verdict)}"
+               f"（机器判定 {result.automatic_score:.1f} "
+               f"{verdict_label(result.automatic_verdict)}）")
+    for found in result.counted:
+        if not found.unsure_role:
+            click.echo(f"    {_clock(found.start)} {rule_name(found.rule)}"
+                       f"（{severity_label(found.severity)}） {mask(found.detail)}")
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

@@ -230,10 +230,11 @@ class AuditEntry:
     actor: str  # a user name, or "system"
     action: str  # login, ack, review, appeal, decision, training, user, config, retention…
     target: str = ""  # what it was done to: a visit, finding, user, file
-    detail: str = ""
+    detail: str = ""  # ids and codes (what was decided), stored as given
     origin: str = ""  # where from: a client address, a command, a host
     at: datetime | None = None  # set when stored
     id: int | None = None
+    note: str = ""  # a person's free text (a reason, a decision note): personal numbers masked
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,21 @@ class AddedFinding:
     @property
     def finding_id(self) -> str:
         return f"{ADDED_PREFIX}{self.id}"
+
+
+@dataclass(frozen=True)
+class RoleCorrection:
+    """A reviewer saying who really spoke a line a single pickup gave the wrong role (or
+    an unsure one); a later correction of the same line supersedes it, none is deleted."""
+
+    visit: str
+    session: str
+    idx: int  # the utterance's place in its session
+    role: str  # staff or customer
+    actor: str
+    note: str = ""
+    at: datetime | None = None  # set when stored
+    id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ SCHEMA = {
     }, "window"),
     "audit": ({
         "id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str,
-        "origin": str,
+        "origin": str, "note": str,
     }, "id"),
     # review and appeal (monitor/review.py): new rows only, the machine's findings stay
     "reviews": ({
@@ -142,6 +142,16 @@ SCHEMA["ratings"] = ({
 }, "id")
 _INDEXES.update({"queue_events": [["window", "called"], ["ticket"]],
                  "ratings": [["window", "at"], ["ticket"]]})
+# a reviewer's word on who spoke a line (monitor/roles.py), append-only like reviews' audit
+SCHEMA["role_corrections"] = ({
+    "id": int, "visit": str, "session": str, "idx": int, "role": str, "actor": str,
+    "note": str, "at": str,
+}, "id")
+_INDEXES["role_corrections"] = [["visit"]]
+_AUDIT_GUARDS += tuple(
+    f"create trigger if not exists role_corrections_no_{verb} before {verb} on "
+    "role_corrections begin select raise(abort, 'role corrections are append-only'); end"
+    for verb in ("update", "delete"))
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
@@ -666,11 +676,13 @@ class Store:
     # --- the audit trail (append-only) ---------------------------------------------------
 
     def add_audit(self, entry: AuditEntry) -> AuditEntry:
-        """Append an action to the audit trail; returns it with its id and time."""
+        """Append an action to the audit trail; returns it with its id and time. Only the
+        free-text note is masked: target and detail are ids, codes and times, which
+        masking would garble (a visit id is digits enough to look like a phone)."""
         at = entry.at or datetime.now().astimezone()
         row = {"at": at.isoformat(timespec="milliseconds"), "actor": entry.actor,
-               "action": entry.action, "target": entry.target,  # an id or path, never speech
-               "detail": self._clean(entry.detail), "origin": entry.origin}
+               "action": entry.action, "target": entry.target, "detail": entry.detail,
+               "origin": entry.origin, "note": self._clean(entry.note)}
         with self._writing("store audit entry"):
             entry_id = self.db["audit"].insert(row).last_pk
         return replace(entry, at=at, id=entry_id)
@@ -689,7 +701,7 @@ class Store:
             if value is not None:
                 where, args = where + [f"{column} = ?"], args + [value]
         return [AuditEntry(r["actor"], r["action"], r["target"], r["detail"], r["origin"],
-                           datetime.fromisoformat(r["at"]), r["id"])
+                           datetime.fromisoformat(r["at"]), r["id"], r.get("note") or "")
                 for r in self.db["audit"].rows_where(" and ".join(where), args, order_by="id")]
 
     def counts(self) -> dict[str, int]:

@@ -87,14 +87,18 @@ ROLE_PENDING = "角色待确认"  # a finding on a role a single pickup heard un
 ROLE_CORRECTED = "人工更正"
 
 
-def role_heard(role: str, confidence: float | None = None, corrected: bool = False) -> str:
+def role_heard(role: str, confidence: float | None = None, corrected: str = "") -> str:
     """A line's role as shown: 工作人员, or as a single pickup's voice decided it
-    (工作人员（声纹判断，把握 72%）), or as a reviewer corrected it."""
+    (工作人员（声纹判断，把握 72%）), or as a reviewer corrected it (`corrected`: the role
+    a person gave it): 顾客（人工更正；声纹判断为工作人员，把握 62%）."""
+    sure = f"，把握 {confidence:.0%}" if confidence is not None else ""
     if corrected:
-        return f"{role_label(role)}（{ROLE_CORRECTED}）"
+        was = f"声纹判断为{role_label(role)}{sure}" if confidence is not None else \
+            f"原为{role_label(role)}"
+        return f"{role_label(corrected)}（{ROLE_CORRECTED}；{was}）"
     if confidence is None:
         return role_label(role)
-    return f"{role_label(role)}（声纹判断，把握 {confidence:.0%}）"
+    return f"{role_label(role)}（声纹判断{sure}）"
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,7 @@ AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "�
                  "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
                  "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
                  "user": "账号", "config": "修改设置", "retention": "到期删除",
-                 "lexicon_change": "修改词库"}
+                 "lexicon_change": "修改词库", "role": "更正角色"}
 ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
                    "reset password": "重置密码", "change own password": "修改本人密码",
                    "remove": "删除"}
@@ -198,7 +202,7 @@ SETTING_KEYS = {"name": "名称", "device": "音频设备", "staff": "值班人�
                 "channels": "声道", "red_hold_s": "红灯保持秒数", "ack_required": "须主管确认",
                 "keep": "保存范围", "days": "保存天数"}
 AUDIT_COLUMNS = {"id": "编号", "at": "时间", "actor": "操作人", "action": "操作",
-                 "target": "对象", "detail": "内容", "origin": "来源"}
+                 "target": "对象", "detail": "内容", "note": "备注", "origin": "来源"}
 
 
 def setting_label(target: str) -> str:

@@ -47,7 +47,8 @@ def test_csv_export_has_a_bom_and_no_live_formulas(trail, tmp_path):
     raw = target.read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0]) == ["编号", "时间", "操作人", "操作", "对象", "内容", "来源", "操作代码"]
+    assert list(rows[0]) == ["编号", "时间", "操作人", "操作", "对象", "内容", "备注", "来源",
+                           "操作代码"]
     assert [r["操作代码"] for r in rows] == ["login", "review", "login", "appeal"]
     assert [r["操作"] for r in rows] == ["登录", "复核", "登录", "申诉"]
     assert rows[1]["内容"] == "驳回（误识别）"
@@ -83,6 +84,7 @@ def test_a_bad_day_or_missing_database_is_one_clear_error(trail, tmp_path):
     ("lexicon_change", "lexicon:taboo:你烦不烦", "threshold 1",
      ("修改词库", "服务忌语 你烦不烦", "调整阈值 1")),
     ("login", "zhang", "", ("登录", "zhang", "")),
+    ("role", "v1", "line 3 (s1:4) customer -> staff", ("更正角色", "v1", "第 3 句：顾客 → 工作人员")),
 ])
 def test_every_action_reads_in_chinese(action, target, detail, words):
     described = audit.describe(AuditEntry("zhang", action, target, detail, "127.0.0.1"))

@@ -160,7 +160,7 @@ def test_the_audit_page_and_export(client, store, visits):
     export = client.get("/audit/export?format=csv&action=review")
     assert export.data.startswith("\ufeff".encode())
     text = export.data.decode("utf-8-sig")
-    assert text.startswith("编号,时间,操作人,操作,对象,内容,来源") and ",确认," in text
+    assert text.startswith("编号,时间,操作人,操作,对象,内容,备注,来源") and ",确认," in text
     assert "登录" not in text
     client.post("/logout")
     login(client, "liu")

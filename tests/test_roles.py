@@ -1,11 +1,14 @@
 """Roles told apart by voice on one pickup microphone: a finding resting on an unsure role
 counts nothing, turns no light red and waits for a person; the role is shown as heard."""
+import io
 import json
-from datetime import datetime, timedelta
+import sqlite3
+from datetime import datetime
 
 import pytest
 
-from monitor import profiles, review
+from monitor import profiles, replay, reports, review, roles, terminal
+from monitor.accounts import add_user
 from monitor.alerts import Lights
 from monitor.config import Hall
 from monitor.errors import InputError
@@ -14,6 +17,8 @@ from monitor.storage import Store
 from monitor.web.review import queue_view
 
 from .conftest import utt
+from .test_web import PASSWORD, login
+from .test_web_replay import make_client
 
 AT = datetime(2026, 11, 20, 9, 0).astimezone()
 
@@ -27,7 +32,9 @@ def pickup(taboo_role="staff", taboo_sure=0.62):
 
 
 def taboos(visit):
-    return [f for f in visit.findings if f.rule == "taboo"]
+    """A visit's taboo findings (a scored `Visit`, or an `Effective` result: those counted)."""
+    found = visit.counted if hasattr(visit, "counted") else visit.findings
+    return [f for f in found if f.rule == "taboo"]
 
 
 def test_a_taboo_on_an_unsure_staff_role_waits_for_a_person(scorer):
@@ -162,3 +169,145 @@ def test_score_json_of_a_transcript_without_confidence_is_unchanged(run, write_j
     [visit] = json.loads(result.stdout)["visits"]
     assert "roles" not in visit
     assert all("role_confidence" not in f for f in visit["findings"])
+
+
+# --- a reviewer corrects a role: the visit is judged again with it -------------------------
+
+def test_a_customer_taboo_corrected_to_customer_is_gone(stored):
+    store, visit_id = stored
+    fix = roles.correct(store, visit_id, 3, "customer", "zhang", "顾客的声音")
+    assert (fix.idx, fix.role, fix.id) == (2, "customer", 1)
+    result = review.effective(store, visit_id)
+    assert result.verdict == "pass" and "taboo" not in {f.rule for f in result.counted}
+    assert any(f.rule == "taboo" for f in store.visit_findings(visit_id))  # machine's stays
+    assert not [r for r in queue_view(store, Hall(), AT.date(), None, None, None)
+                if r["rule"] == "taboo"]  # nothing left to review
+    [entry] = [e for e in store.audit() if e.action == "role"]
+    assert entry.actor == "zhang" and entry.target == visit_id
+
+
+def test_a_staff_taboo_heard_as_customer_corrected_to_staff_counts(scorer, db_path):
+    store = Store(db_path)
+    store.save(scorer.score(pickup("customer", 0.9), window="W1", staff="S1", started_at=AT))
+    [visit] = store.live_visits(AT.date(), AT.date())
+    assert visit.verdict == "pass" and not taboos(review.effective(store, visit.id))
+    roles.correct(store, visit.id, 3, "staff", "zhang")
+    result = review.effective(store, visit.id)
+    assert result.verdict == "fail" and [f.role_confidence for f in taboos(result)] == [None]
+    figures = review.reviewed(store, AT.date(), AT.date())  # the report's figures
+    assert [v.verdict for v in figures.visits] == ["fail"]
+    assert [f.id for f in figures.findings if f.rule == "taboo"][0].startswith(roles.PREFIX)
+    roles.correct(store, visit.id, 3, "customer", "zhang", "听错了")  # the latest decides
+    assert review.effective(store, visit.id).verdict == "pass"
+    assert len(roles.history(store, visit.id)) == 2
+
+
+def test_an_unsure_taboo_corrected_to_staff_counts_without_its_mark(stored):
+    store, visit_id = stored
+    roles.correct(store, visit_id, 3, "staff", "zhang")
+    assert review.effective(store, visit_id).verdict == "fail"
+    [row] = [r for r in queue_view(store, Hall(), AT.date(), None, None, "taboo")]
+    assert row["pending"] == "" and "角色待确认" not in row["detail"]
+
+
+def test_role_corrections_are_append_only(stored):
+    store, visit_id = stored
+    roles.correct(store, visit_id, 3, "customer", "zhang")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute("update role_corrections set role = 'staff'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.db.execute("delete from role_corrections")
+
+
+@pytest.mark.parametrize("line, role, message", [
+    (9, "customer", "共 4 句，没有第 9 句"), (1, "boss", "one of staff, customer")])
+def test_a_bad_correction_is_refused_and_stores_nothing(stored, line, role, message):
+    store, visit_id = stored
+    with pytest.raises(roles.RoleError, match=message):
+        roles.correct(store, visit_id, line, role, "zhang")
+    assert roles.history(store, visit_id) == [] and not store.audit()
+
+
+def test_cli_review_role(run, write_jsonl, db_path):
+    rows = [{"start": u.start, "end": u.end, "role": u.role, "text": u.text,
+             "role_confidence": u.role_confidence} for u in pickup("customer", 0.9)]
+    run("score", write_jsonl(rows), "--db", db_path, "--window", "W1",
+        "--at", "2026-11-20T09:00")
+    visit_id = Store(db_path).live_visits(AT.date(), AT.date())[0].id
+    result = run("review", "role", visit_id, "3", "staff", "--db", db_path, "--by", "zhang")
+    assert result.exit_code == 0, result.stderr
+    assert "第 3 句为工作人员（人工更正）" in result.stdout
+    assert "复核后 0.0 不合格（机器判定" in result.stdout and "服务忌语" in result.stdout
+    bad = run("review", "role", visit_id, "7", "staff", "--db", db_path)
+    assert bad.exit_code == 1 and "没有第 7 句" in bad.stderr
+
+
+def test_replay_shows_roles_as_heard_and_as_corrected(stored):
+    store, visit_id = stored
+    roles.correct(store, visit_id, 2, "staff", "zhang")
+    lines = replay.load(store, visit_id).lines
+    assert [line.who for line in lines] == [
+        "工作人员（声纹判断，把握 93%）", "工作人员（人工更正；声纹判断为顾客，把握 90%）",
+        "工作人员（声纹判断，把握 62%）", "工作人员（声纹判断，把握 95%）"]
+    assert terminal.line_text(lines[2], 0).startswith("00:05.0 工作人员（声纹判断，把握 62%）")
+
+
+def test_the_web_replay_page_corrects_a_role(stored, db_path, tmp_path):
+    store, visit_id = stored
+    add_user(store, "zhang", "supervisor", PASSWORD)
+    add_user(store, "li", "viewer", PASSWORD)
+    client = make_client(db_path, tmp_path)
+    token = login(client)
+    page = client.get(f"/replay/{visit_id}").text
+    assert "工作人员（声纹判断，把握 62%）" in page and "第 3 句是" in page
+    posted = client.post(f"/replay/{visit_id}/role",
+                         data={"csrf": token, "line": "3", "role": "customer"})
+    assert posted.status_code == 302
+    page = client.get(f"/replay/{visit_id}").text
+    assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in page
+    forged = client.post(f"/replay/{visit_id}/role", data={"line": "3", "role": "staff"})
+    assert forged.status_code in (400, 403)
+    viewer = make_client(db_path, tmp_path)
+    refused = viewer.post(f"/replay/{visit_id}/role",
+                          data={"csrf": login(viewer, "li"), "line": "3", "role": "staff"})
+    assert refused.status_code == 403 and len(roles.history(store, visit_id)) == 1
+
+
+def test_the_review_page_marks_an_unsure_role(stored, db_path, tmp_path):
+    store, _ = stored
+    add_user(store, "zhang", "supervisor", PASSWORD)
+    client = make_client(db_path, tmp_path)
+    login(client)
+    page = client.get(f"/review?day={AT.date()}").text
+    assert 'data-field="role-pending"' in page and "角色待确认" in page
+    assert "工作人员（声纹判断，把握 62%）" in page
+
+
+def test_the_report_shows_roles_as_heard_in_context(stored, tmp_path):
+    store, visit_id = stored
+    [taboo] = [f for f in store.visit_findings(visit_id) if f.rule == "taboo"]
+    review.review(store, taboo.id, "confirm", "other", "zhang")  # now an incident
+    roles.correct(store, visit_id, 2, "customer", "zhang")
+    built = reports.build(store, reports.ReportOptions(first=AT.date(), last=AT.date()), Hall())
+    data = reports.to_json(built)
+    [incident] = [i for i in data["incidents"] if i["rule"] == "taboo"]
+    assert [(c["role_confidence"], c["corrected"]) for c in incident["context"]] == [
+        (0.93, ""), (0.9, "customer"), (0.62, ""), (0.95, "")]
+    page = reports.render_html(built)
+    assert "工作人员（声纹判断，把握 62%）" in page and "顾客（人工更正；声纹判断为顾客，把握 90%）" in page
+    out = io.StringIO()
+    reports.write_csv(built, out)
+    assert "staff（工作人员（声纹判断，把握 62%））: 你烦不烦啊" in out.getvalue()
+
+
+def test_a_report_of_typed_transcripts_shows_roles_as_before(scorer, db_path):
+    store = Store(db_path)
+    store.save(scorer.score([utt(u.start, u.end, u.role, u.text) for u in pickup()],
+                            window="W1", started_at=AT))
+    built = reports.build(store, reports.ReportOptions(first=AT.date(), last=AT.date()), Hall())
+    [incident] = reports.to_json(built)["incidents"]
+    assert "声纹" not in reports.render_html(built)
+    out = io.StringIO()
+    reports.write_csv(built, out)
+    assert "staff: 你烦不烦啊" in out.getvalue()
+    assert all(c["role_confidence"] is None for c in incident["context"])

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from .. import accounts, audit, review, tuning
+from .. import accounts, audit, review, roles, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
@@ -81,6 +81,10 @@ def _pending(found: StoredFinding) -> str:
 def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
                rule: str | None) -> list[dict]:
     queue = store.unreviewed(day, day, window, staff, rule, QUEUE_LIMIT)
+    corrected = roles.corrections(store, sorted({f.visit for f in queue}))
+    fixes = roles.fixes(store, [store.visit(v) for v in corrected])
+    queue = [fixes[f.visit].sured(f) if f.visit in fixes else f for f in queue
+             if f.visit not in fixes or f.id not in fixes[f.visit].removed]
     lines_of: dict[str, list[StoredUtterance]] = defaultdict(list)
     for line in store.visit_utterances(sorted({f.visit for f in queue})):
         lines_of[line.visit].append(line)
