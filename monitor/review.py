@@ -58,11 +58,14 @@ def _note(text: str, what: str = "备注") -> str:
 def review(store: Store, finding_id: str, decision: str, reason: str, actor: str,
            note: str = "", origin: str = "") -> Review:
     """Confirm a machine finding, or dismiss it with a reason (why the machine was wrong: a
-    confirmation has none); stored with its audit row."""
+    confirmation has none, whatever reason comes with it); stored with its audit row."""
     _one_of("decision", decision, DECISIONS)
-    if decision == "dismiss" and not reason:
+    if decision == "confirm":
+        reason = ""
+    elif not reason:
         raise ReviewError("驳回须选择理由")
-    _one_of("reason", reason, REASONS if decision == "dismiss" else ("",))
+    else:
+        _one_of("reason", reason, REASONS)
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")

@@ -104,7 +104,7 @@ def test_a_review_cannot_be_stored_without_its_audit_row(store, visits, db_path)
 
 @pytest.mark.parametrize("decision, reason, message", [
     ("delete", "misheard", "复核结论“delete”无效"), ("dismiss", "because", "理由“because”无效"),
-    ("dismiss", "", "驳回须选择理由"), ("confirm", "other", "理由“other”无效")])
+    ("dismiss", "", "驳回须选择理由")])
 def test_a_bad_decision_or_reason_is_refused(store, visits, decision, reason, message):
     with pytest.raises(ReviewError, match=message):
         review.review(store, finding(store, visits["ungreeted"], "greeting"), decision, reason,
@@ -112,6 +112,13 @@ def test_a_bad_decision_or_reason_is_refused(store, visits, decision, reason, me
     with pytest.raises(ReviewError, match="没有编号为 nope"):
         review.review(store, "nope", "dismiss", "misheard", "zhang")
     assert store.db["reviews"].count == 0 and not store.audit()
+
+
+def test_a_confirmation_is_stored_without_a_reason(store, visits):
+    greeting = finding(store, visits["ungreeted"], "greeting")
+    assert review.review(store, greeting, "confirm", "other", "zhang").reason == ""
+    assert store.latest_reviews([greeting])[greeting].reason == ""
+    assert store.audit(action="review")[-1].detail == "confirm"
 
 
 def test_a_missed_finding_added_by_hand_counts(store, visits):
