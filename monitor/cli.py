@@ -1,6 +1,7 @@
 """The `courtesy` command: each command parses options, calls the library, formats output."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -151,10 +152,11 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .pipeline import Scorer
 
     staff, profile = _for_window(hall, window, staff, profile)
+    started_at = _parse_at(at)
     session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
                                        hall.rating_device), source,
-                           engine, channels,
-                           window=window, staff=staff, started_at=_parse_at(at))
+                           engine, channels, window=window, staff=staff, started_at=started_at,
+                           queue=_queue_calls(db_path, started_at) if at else [])
     store = _writer(db_path, hall)
     store.save(session)
     if as_json:
@@ -1113,21 +1115,35 @@ def sync_init(admin_url, halls, cities, password_stdin):
 # --- a hall's lexicon changes (monitor/tuning.py) ---------------------------------------
 
 
-def _hall_changes(db_path: Path) -> list:
-    """The lexicon changes of the database a command will write to (none yet, or not yet a
-    courtesy database: none; the writer then creates or refuses it as it would)."""
+@contextlib.contextmanager
+def _existing(db_path: Path):
+    """The database a command will write to, read only; None when there is none yet, or not
+    yet a courtesy database (the writer then creates or refuses it as it would)."""
     from .storage import StorageError, Store
 
-    if not db_path.is_file():
-        return []
     try:
-        store = Store(db_path, read_only=True)
+        store = Store(db_path, read_only=True) if db_path.is_file() else None
     except StorageError:
-        return []
+        store = None
     try:
-        return store.lexicon_changes()
+        yield store
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+
+
+def _queue_calls(db_path: Path, anchor: datetime) -> list:
+    """The hall's queue calls around a session's start, which set its visits."""
+    from . import hallevents
+
+    with _existing(db_path) as store:
+        return hallevents.calls_for(store, anchor) if store else []
+
+
+def _hall_changes(db_path: Path) -> list:
+    """The lexicon changes of the database a command will write to."""
+    with _existing(db_path) as store:
+        return store.lexicon_changes() if store else []
 
 
 def preview_lines(shown, limit: int = 50) -> list[str]:

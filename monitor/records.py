@@ -107,6 +107,8 @@ class Visit:
     hits: list[PhraseHit] = field(default_factory=list)
     score: float = 100.0
     verdict: str = "pass"
+    ticket: str = ""  # the queue's ticket (排队号) where a call set the visit
+    business: str = ""  # the queue's business type (业务类型)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from . import charts, privacy, roles
+from . import charts, privacy, ratingreport, roles
 from .config import Hall
 from .errors import ReportError
 from .review import reviewed
@@ -43,7 +43,8 @@ from .storage import Store
 from .records import RoleCorrection
 from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_heard,
-                         rule_name, rule_norm, severity_label, spoken, verdict_label)
+                         rule_name, rule_norm, severity_label, spoken, ticket_label,
+                         verdict_label)
 
 FORMATS = ("html", "csv", "json", "pdf")
 INCIDENT_SEVERITIES = ("critical", "major")
@@ -232,6 +233,7 @@ class Incident:
     pinyin: str = ""  # the quote's pinyin when a recogniser heard it (masked)
     heard_by: str = ""  # the engine that heard the quote, '' when typed
     provisional: bool = False  # its visit was cut by a killed monitor (暂定)
+    ticket: str = ""  # its visit's queue ticket and business (排队号 A023（户籍）), '' without
 
 
 @dataclass
@@ -250,6 +252,8 @@ class Report:
     incidents: list[Incident]
     message: str | None = None  # why the report is empty, when it is
     reviews: list = field(default_factory=list)  # review.tallies: the 复核 section
+    # the 好差评 section: citizen ratings joined to visits (monitor/ratingreport.py)
+    ratings: ratingreport.RatingSection = field(default_factory=ratingreport.RatingSection)
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -352,7 +356,7 @@ def _incidents(store: Store, findings: list[StoredFinding], provisional: set[str
             context=_context(f, lines_of[f.visit], shown_of[f.visit], around,
                              fixes.get(f.visit, {})),
             pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by,
-            provisional=f.visit in provisional))
+            provisional=f.visit in provisional, ticket=ticket_label(f.ticket, f.business)))
     return incidents
 
 
@@ -424,7 +428,9 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
               for d in _days(*trend)] if visits else [],
         incidents=_incidents(store, findings, {v.id for v in visits if v.provisional}, hall,
                              options.context_lines),
-        message=message, reviews=wide.tallies(options.first, options.last))
+        message=message, reviews=wide.tallies(options.first, options.last),
+        ratings=ratingreport.build(store, visits, findings_of, options.first, options.last,
+                                   hall))
 
 
 def _group_json(group: Group) -> dict:
@@ -455,6 +461,7 @@ def to_json(report: Report) -> dict:
         "hours": [as_json(h) for h in report.hours],
         "days": [{"date": d.date.isoformat(), **d.figures.as_dict()} for d in report.days],
         "incidents": [as_json(i) for i in report.incidents],
+        "ratings": as_json(report.ratings),
     }
 
 

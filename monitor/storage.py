@@ -42,7 +42,7 @@ SCHEMA = {
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
         "start": float, "end": float, "started_at": str, "ended_at": str, "greeted": int,
         "farewelled": int, "questions": int, "unanswered": int, "score": float, "verdict": str,
-        "provisional": int,
+        "provisional": int, "ticket": str, "business": str,
     }, "id"),
     "hits": ({
         "id": str, "session": str, "visit": str, "utterance": int, "kind": str, "phrase": str,
@@ -222,7 +222,8 @@ def _account(row: dict) -> Account:
 
 
 # a finding with its visit's window, staff and start: every finding read joins its visit
-_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start from findings f "
+_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start, v.ticket, v.business "
+             "from findings f "
              "join visits v on f.visit = v.id")
 
 
@@ -431,7 +432,7 @@ class Store:
             "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
             "farewelled": int(visit.farewelled), "questions": visit.questions,
             "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
-            "provisional": int(provisional),
+            "provisional": int(provisional), "ticket": visit.ticket, "business": visit.business,
         }])
         self._insert("hits", ({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,

@@ -50,6 +50,13 @@ MACHINE_NOTE = "由语音自动识别，可能有误"  # its legend / tooltip
 PINYIN_TOGGLE = "显示拼音"
 
 
+def ticket_label(ticket: str, business: str = "") -> str:
+    """A visit the queue set, as every surface names it: 排队号 A023（户籍）; '' without."""
+    if not ticket:
+        return ""
+    return f"排队号 {ticket}" + (f"（{business}）" if business else "")
+
+
 def rule_name(rule: str) -> str:
     return RULES[rule].name if rule in RULES else rule
 

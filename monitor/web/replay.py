@@ -22,7 +22,7 @@ from ..errors import CourtesyError
 from ..lexicon import Lexicon
 from ..terminal import clock_text
 from ..vocabulary import (MACHINE_MARK, ROLE_LABELS, rule_name, rule_norm, severity_label,
-                         verdict_label)
+                         ticket_label, verdict_label)
 from ..storage import Store
 from ..stored import StoredVisit
 from .common import WebContext
@@ -74,7 +74,7 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
         "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
         "staff": staff or "-", "score": f"{visit.score:.0f}",
         "verdict": visit.verdict_text, "verdict_id": visit.verdict,
-        "provisional": visit.provisional,
+        "provisional": visit.provisional, "ticket": ticket_label(visit.ticket, visit.business),
         "duration": round(duration, 3), "length": clock_text(duration),
         "lines": lines, "findings": findings,
         "machine": any(line["mark"] for line in lines), "pinyin": any(l["pinyin"] for l in lines),

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from .. import accounts, audit, review, roles, tuning
+from .. import accounts, audit, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
@@ -30,7 +30,8 @@ from .common import WebContext
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
                           ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
-                          rule_name, rule_norm, severity_label, spoken, verdict_label)
+                          rule_name, rule_norm, severity_label, spoken, ticket_label,
+                          verdict_label)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -65,7 +66,7 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance])
         "quote": mask(quote.text), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
         "context": _lines(lines, found.start, found.end),
-        "pending": _pending(found),
+        "pending": _pending(found), "ticket": ticket_label(found.ticket, found.business),
     }
 
 
@@ -128,6 +129,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "verdict_id": result.verdict, "automatic": f"{result.automatic_score:.0f}",
         "changed": result.score != result.automatic_score, "provisional": visit.provisional,
         "length": round(visit.end - visit.start), "findings": findings,
+        "ticket": ticket_label(visit.ticket, visit.business),
     }
 
 
@@ -205,6 +207,8 @@ def pages(ctx: WebContext) -> Blueprint:
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
+                               mismatches=ratingreport.mismatches(store(), day, hall),
+                               mismatch_mark=ratingreport.MISMATCH,
                                reasons=REVIEW_REASONS, rules=RULES, user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 
