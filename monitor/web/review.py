@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from .. import accounts, audit, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
@@ -26,7 +26,7 @@ from ..records import Appeal, Review
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
-from .common import WebContext
+from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
                           ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
@@ -225,13 +225,13 @@ def pages(ctx: WebContext) -> Blueprint:
                           g.user.name, form.get("note", ""), origin())
         except CourtesyError as exc:
             return failed(exc)
-        return redirect(_back(form.get("back"), url_for(".queue")))
+        return redirect(local_path(form.get("back"), url_for(".queue")))
 
     _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
     _lexicon_pages(bp, ctx, reviewer, failed, origin)
     _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
     _audit_pages(bp, store, reviewer)
-    _user_pages(bp, store, gate, refuse, origin)
+    _user_pages(bp, store, hall, gate, refuse, origin)
     return bp
 
 
@@ -267,7 +267,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
             return refuse(400, "时间须为秒数")
         except CourtesyError as exc:
             return failed(exc)
-        return redirect(_back(form.get("back"), url_for(".sample")))
+        return redirect(local_path(form.get("back"), url_for(".sample")))
 
 
 def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, reviewer,
@@ -322,12 +322,6 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
 
 
 
-def _back(target: str | None, default: str) -> str:
-    """Where a form returns to: a path on this site only."""
-    return target if target and target.startswith("/") and not target.startswith("//") \
-        else default
-
-
 def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
     def query() -> dict:
         args = request.args
@@ -359,7 +353,8 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
                         headers={"Content-Disposition": f"attachment; filename=audit.{fmt}"})
 
 
-def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin) -> None:
+def _user_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, refuse,
+                origin) -> None:
     @bp.get("/users")
     def users():
         refusal = gate(lambda u: True, "")
@@ -379,7 +374,8 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
         try:
             if action == "add":
                 accounts.add_user(store(), name, form.get("role", ""), form.get("password", ""),
-                                  staff=form.get("staff"), actor=who, origin=origin())
+                                  staff=form.get("staff"), actor=who, origin=origin(),
+                                  known_staff=hall.staff)
             elif action in ("disable", "enable"):
                 accounts.disable(store(), name, who, origin(), enabled=action == "enable")
             elif action == "reset":
@@ -401,8 +397,8 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
         if form.get("new", "") != form.get("again", ""):
             return refuse(400, "两次输入的新密码不一致")
         try:
-            accounts.change_password(store(), g.user.name, form.get("old", ""),
-                                     form.get("new", ""), origin())
+            session["version"] = accounts.change_password(
+                store(), g.user.name, form.get("old", ""), form.get("new", ""), origin())
         except CourtesyError as exc:
             return refuse(409, str(exc))
         return redirect(url_for(".users", done="密码已修改"))
