@@ -99,7 +99,9 @@ def _minute(at: datetime | None) -> str:
 def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     """A visit with its effective result and each finding's review and appeal state."""
     result = review.effective(store, visit.id)
+    fix = roles.fixes(store, [visit]).get(visit.id)
     machine = store.visit_findings(visit.id)
+    machine = [fix.sured(f) for f in machine] if fix else machine
     latest = store.latest_reviews([f.id for f in machine])
     appeals: dict[str, Appeal] = {}
     for contested in store.appeals(finding_ids=[f.id for f in machine]):
@@ -108,8 +110,10 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
         "severity": f.severity, "severity_label": severity_label(f.severity),
         "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
-        "t": round(max(0.0, f.start - visit.start), 1), "counts": f.id not in result.dismissed,
-        "review": _reviewed(latest[f.id]) if f.id in latest else "",
+        "t": round(max(0.0, f.start - visit.start), 1),
+        "counts": f.id not in result.dismissed and (
+            not f.unsure_role or f.id in latest and latest[f.id].decision == "confirm"),
+        "review": _reviewed(latest[f.id]) if f.id in latest else _unreviewed(f, fix),
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
@@ -117,8 +121,9 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "norm": rule_norm(a.rule), "severity": a.severity,
         "severity_label": severity_label(a.severity),
         "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
-        "t": round(max(0.0, a.start - visit.start), 1), "counts": True, "review": f"人工补录（{a.actor}）" + (
-            f"：{mask(a.note)}" if a.note else ""), "appeal": None,
+        "t": round(max(0.0, a.start - visit.start), 1), "counts": True,
+        "review": f"人工补录（{a.actor}）" + (f"：{mask(a.note)}" if a.note else ""),
+        "appeal": None,
     } for a in store.added_findings([visit.id])]
     return {
         "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
@@ -138,6 +143,14 @@ def _reviewed(done: Review) -> str:
     if done.decision == "confirm":
         return REVIEWED_LABELS["confirm"]
     return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
+
+
+def _unreviewed(found: StoredFinding, fix: roles.Fix | None) -> str:
+    """What stands for a review of a finding nobody reviewed: a role correction took it
+    away, or it waits for a person because its role was heard unsure."""
+    if fix is not None and found.id in fix.removed:
+        return "角色已更正，不计"
+    return ROLE_PENDING if found.unsure_role else ""
 
 
 def _appeal_view(contested: Appeal) -> dict:
