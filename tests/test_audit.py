@@ -89,3 +89,11 @@ def test_a_bad_day_or_missing_database_is_one_clear_error(trail, tmp_path):
 def test_every_action_reads_in_chinese(action, target, detail, words):
     described = audit.describe(AuditEntry("zhang", action, target, detail, "127.0.0.1"))
     assert (described.action, described.target, described.detail) == words
+
+
+def test_the_widest_days_list_everything_without_a_traceback(trail):
+    result = courtesy(trail, "list", "--from", "0001-01-01", "--to", "9999-12-31")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == 4
+    exported = courtesy(trail, "export", "--format", "json", "--to", "9999-12-31")
+    assert len(json.loads(exported.stdout)["audit"]) == 4

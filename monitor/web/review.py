@@ -28,8 +28,8 @@ from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
-                          LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
-                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
+                          LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
+                          RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
                           rule_name, rule_norm, severity_label, spoken, ticket_label,
                           verdict_label)
 
@@ -125,6 +125,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "review": f"人工补录（{a.actor}）" + (f"：{mask(a.note)}" if a.note else ""),
         "appeal": None,
     } for a in store.added_findings([visit.id])]
+    findings += _orphaned(store, visit, {f.id for f in machine})
     return {
         "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
         "window": hall.window_name(visit.window) or visit.window,
@@ -143,6 +144,20 @@ def _reviewed(done: Review) -> str:
     if done.decision == "confirm":
         return REVIEWED_LABELS["confirm"]
     return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
+def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]:
+    """Decisions on findings a re-scoring took away (a phrase switched off, an exception):
+    shown as such, never moved onto another finding, and no longer counted."""
+    reviews = {r.finding: r for r in store.visit_reviews([visit.id]) if r.finding not in current}
+    appeals: dict[str, Appeal] = {}
+    for contested in store.appeals(staff=visit.staff):
+        if contested.visit == visit.id and contested.finding not in current:
+            appeals.setdefault(contested.finding, contested)  # newest first
+    return [{
+        "id": gone, "label": ORPHANED, "norm": "", "severity": "", "severity_label": "",
+        "at": "", "quote": "", "counts": False, "orphaned": True,
+        "review": _reviewed(reviews[gone]) if gone in reviews else "",
+        "appeal": _appeal_view(appeals[gone]) if gone in appeals else None,
+    } for gone in sorted(set(reviews) | set(appeals))]
 
 
 def _unreviewed(found: StoredFinding, fix: roles.Fix | None) -> str:
@@ -166,12 +181,13 @@ def appeals_view(store: Store, hall: Hall) -> list[dict]:
     out = []
     for contested in sorted(store.appeals(), key=lambda a: (a.status != "open", -a.id)):
         found = store.finding(contested.finding)
-        if found is None:  # its session was scored again since: the appeal stays listed
+        if found is None:  # scored again since without it: listed as orphaned, never moved
             found = StoredFinding(contested.finding, "", contested.visit, "", 0.0, 0.0, "", "",
                                   "", staff=contested.staff)
         out.append({**_appeal_view(contested), "finding": contested.finding,
-                    "visit": contested.visit, "label": rule_name(found.rule),
-                    "norm": rule_norm(found.rule),
+                    "visit": contested.visit,
+                    "label": rule_name(found.rule) if found.rule else ORPHANED,
+                    "orphaned": not found.rule, "norm": rule_norm(found.rule),
                     "severity_label": severity_label(found.severity),
                     "quote": mask(found.text),
                     "t": round(max(0.0, found.start - found.visit_start), 1),
