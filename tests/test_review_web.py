@@ -226,7 +226,7 @@ def test_an_appeal_whose_finding_a_rescoring_took_away_is_shown_orphaned(
     html = staff.get("/me?from=2026-11-01&to=2026-11-30").text
     item = html[html.index("原发现已不存在"):]
     item = item[:item.index("</li>")]
-    assert "确认（其他）" in item and "申诉：待处理" in item and "<form" not in item
+    assert "已确认" in item and "申诉：待处理" in item and "<form" not in item
     login(boss, "zhang")
     page = boss.get("/appeals").text
     assert "原发现已不存在" in page and "是顾客说的" in page
