@@ -20,6 +20,7 @@ SHIPPED = {
     "heartbeats": "window", "acks": "id", "users": "name", "settings": "name",
     "training": "id", "added_findings": "id", "appeals": "id",
     "lexicon_changes": "version",  # migration 0003: the hall's lexicon versions
+    "queue_events": "id", "ratings": "id",  # migration 0005: the hall's queue and ratings
 }
 THROTTLED = {"heartbeats": 60.0}  # seconds between notes of an unchanged state
 _NOTED = ("create table if not exists outbox_noted (tbl text not null, key text not null, "
