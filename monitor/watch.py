@@ -39,7 +39,10 @@ def judge(heartbeats: dict[str, Heartbeat], now: datetime, hall: Hall,
     """Every alert standing at `now`; `silent_since` remembers when windows went silent."""
     ops = hall.ops
     standing = {}
+    listened = {w.id for w in hall.listened()}  # a window taken out of hall.toml is no alert
     for window, beat in heartbeats.items():
+        if listened and window not in listened:
+            continue
         state = liveness.judge(beat, window, now)
         kind = "" if state.live else state.reason
         if kind == "silent":
