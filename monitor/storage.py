@@ -130,6 +130,11 @@ _AUDIT_GUARDS += tuple(
     f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
+# staff voice profiles (monitor/voices.py): numbers only, one row per staff id, never shipped
+SCHEMA["voice_profiles"] = ({
+    "staff": str, "kind": str, "profile": str, "frames": int, "version": int,
+    "updated_at": str,
+}, "staff")
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
