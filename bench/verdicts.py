@@ -2,7 +2,8 @@
 
 Generated conversations of the five sectors (conversations.Generator) get what halls do
 (a long wait after 请稍等, silence while a form is filled, gaps between customers), are
-rendered to two-channel audio (render.py: staff and customer in different voices, hall
+rendered to two-channel audio (render.py: staff and customer in different voices, natural
+or espeak, hall
 noise at two levels, cross-talk bleed) with every line placed where its audio really is,
 and are judged twice by the same profile: from the text with the transcript's visits,
 and from the audio with visits inferred. The text's judgement is the reference.
@@ -39,6 +40,7 @@ class BenchOptions:
     seed: int = 11
     form_fill: float = 0.5  # share of visits with a silence while a form is filled
     waits: float = 0.4  # share of visits without one where staff are made to announce a wait
+    voices: str = "natural"  # render.VOICE_KINDS: natural (Kokoro) or espeak (the hard case)
 
 
 @dataclass
@@ -77,8 +79,9 @@ def build(options: BenchOptions, log=print) -> list[Rendered]:
 
 def render_session(name: str, conv: Conversation, snr: float, rng: random.Random,
                    options: BenchOptions, seed: int) -> Rendered:
-    staff_voice = random_voice(rng)
-    customers = {v.label: random_voice(rng, avoid=staff_voice.variant) for v in conv.visits}
+    staff_voice = random_voice(rng, kind=options.voices)
+    customers = {v.label: random_voice(rng, avoid=staff_voice.speaker, kind=options.voices)
+                 for v in conv.visits}
     gaps = hall_gaps(conv, rng, options.form_fill)
     placed, utterances = [], []
     shift = added = 0.0
@@ -311,7 +314,7 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
                                                           list[dict]]:
     """Render, judge from text and from audio, compare. Figures by noise level and overall,
     per-visit rows, and per session what was said and what was heard."""
-    log(f"rendering {options.sessions} sessions x {options.visits} visits "
+    log(f"rendering {options.sessions} sessions x {options.visits} visits, {options.voices} voices "
         f"(cache {CACHE})")
     rendered = build(options, log)
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}

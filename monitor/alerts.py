@@ -4,7 +4,9 @@ off: no visit. green: a visit, nothing wrong so far. yellow: a warning is open (
 greeting yet, a question unanswered, a customer left waiting, any minor or major
 finding). red: a critical finding (taboo); it stays red for `red_hold_s` and until a
 supervisor acknowledges it, because a red that vanishes before anyone saw it is useless.
-A false red destroys trust, so red comes only from critical findings.
+A false red destroys trust, so red comes only from critical findings, and never from one
+on a role a single pickup heard unsure (`Finding.unsure_role`): that one lights nothing
+and waits in the review queue.
 
 A red may come while the words are still being spoken (a critical finding in
 `LiveUpdate.provisional`): it is held until the visit's judgement holds the finding for
@@ -66,10 +68,16 @@ def _same(a: Finding, b: Finding) -> bool:
     return a.rule == b.rule and a.start < b.end + SAME_S and b.start < a.end + SAME_S
 
 
+def _counting(visit) -> list[Finding]:
+    """The findings a light answers to: not those on a role heard unsure (a single pickup
+    may have given the customer's words to staff); they wait for a person in review."""
+    return [f for f in visit.findings if not f.unsure_role]
+
+
 def _wanted(update: LiveUpdate) -> tuple[str, Finding | None]:
     if update.state == "closed":
         return "off", None
-    findings = sorted(update.visit.findings, key=lambda f: (_RANK[f.severity], -f.start))
+    findings = sorted(_counting(update.visit), key=lambda f: (_RANK[f.severity], -f.start))
     if not findings:
         return "green", None
     worst = findings[0]
@@ -105,7 +113,7 @@ class LightMachine:
             w.shown = []
         w.visit = visit.id
         w.wanted, w.cause = _wanted(update)
-        critical = [f for f in visit.findings if f.severity == "critical"]
+        critical = [f for f in _counting(visit) if f.severity == "critical"]
         events = self._confirm(window, w, critical, update)
         fresh = [f for f in critical if not any(_same(f, s) for s in w.shown)]
         w.shown = [] if update.state == "closed" else w.shown + fresh

@@ -17,7 +17,7 @@ from .storage import Store
 from .stored import as_json
 
 FORMATS = ("csv", "json")
-COLUMNS = ("id", "at", "actor", "action", "target", "detail", "origin")
+COLUMNS = ("id", "at", "actor", "action", "target", "detail", "note", "origin")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -54,4 +54,5 @@ def write(rows: list[AuditEntry], fmt: str, handle: IO[str]) -> None:
 def line(entry: AuditEntry) -> str:
     """One entry as a line for the terminal."""
     return (f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor:<12} {entry.action:<12} "
-            f"{entry.target}  {entry.detail}" + (f"  ({entry.origin})" if entry.origin else ""))
+            f"{entry.target}  {entry.detail}" + (f"  “{entry.note}”" if entry.note else "")
+            + (f"  ({entry.origin})" if entry.origin else ""))

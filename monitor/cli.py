@@ -1,6 +1,7 @@
 """The `courtesy` command: each command parses options, calls the library, formats output."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -20,8 +21,8 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, quoted, rule_name, severity_label,
-                         verdict_label)
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted, role_heard,
+                         role_label, rule_name, severity_label, verdict_label)
 
 log = logging.getLogger("courtesy")
 
@@ -151,10 +152,13 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .pipeline import Scorer
 
     staff, profile = _for_window(hall, window, staff, profile)
+    started_at = _parse_at(at)
     voice, learned = _voice(db_path, staff, channels) or (None, True)
-    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path)), source,
-                           engine, channels, voice=voice, learned=learned,
-                           window=window, staff=staff, started_at=_parse_at(at))
+    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
+                                       hall.rating_device), source,
+                           engine, channels, voice=voice, learned=learned, window=window,
+                           staff=staff, started_at=started_at,
+                           queue=_queue_calls(db_path, started_at) if at else [])
     store = _writer(db_path, hall)
     store.save(session)
     if as_json:
@@ -186,15 +190,32 @@ def session_json(session: Session) -> dict:
     """A scored session for `--json`: each visit's record (`as_json`), speech masked and each
     finding's quote with how its line was heard."""
     def visit_json(v: Visit) -> dict:
-        findings = [{**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
-                     "pinyin": mask(q.pinyin), "heard_by": q.heard_by}
+        findings = [_unset({**as_json(f), "text": mask(f.text), "detail": mask(f.detail),
+                            "pinyin": mask(q.pinyin), "heard_by": q.heard_by}, "role_confidence")
                     for f, q in zip(v.findings, _quotes(session, v))]
         hits = [{**as_json(h), "matched": mask(h.matched), **_rounded(h)} for h in v.hits]
-        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits}
+        roles = _roles_heard(session, v)
+        return {**as_json(v), **_rounded(v), "findings": findings, "hits": hits,
+                **({"roles": roles} if roles else {})}
 
     return {"session": session.id, "profile": session.profile,
             "started_at": session.started_at.isoformat(),
             "visits": [visit_json(v) for v in session.visits]}
+
+
+def _unset(record: dict, key: str) -> dict:
+    """The record without `key` when it is None (a transcript's output stays as it was)."""
+    return {k: v for k, v in record.items() if k != key or v is not None}
+
+
+def _roles_heard(session: Session, visit: Visit) -> list[dict]:
+    """The roles a single pickup gave the visit's lines by voice, with how sure it was
+    (none where every role is given by its channel or the transcript)."""
+    return [{"line": i, "start": round(u.start, 3), "end": round(u.end, 3), "role": u.role,
+             "role_confidence": u.role_confidence,
+             "label": role_heard(u.role, u.role_confidence)}
+            for i in visit.utterances for u in [session.utterances[i]]
+            if u.role_confidence is not None]
 
 
 def _rounded(span: Visit | PhraseHit) -> dict:
@@ -294,7 +315,9 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     /api/lights, /api/events?after=ID, /events (server-sent events), /health (device
     health, supervisors). Supervisors log in (`courtesy user add`) to acknowledge red
     lights. /replay/VISIT replays a visit (audio, transcript, findings) and /training lists
-    the training collections; both need a login.
+    the training collections; both need a login. The hall's queue and rating systems push
+    events to POST /api/hall/events with their token, and files dropped in the folders
+    [queue]/[ratings] of hall.toml name are imported (moved to done/ or failed/).
 
     Example: courtesy serve --db reports/courtesy.db --port 8080
     """
@@ -310,9 +333,24 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          max_streams_per_client=max_streams_per_client,
                          allowed_hosts=bind_hosts(host, allowed_hosts),
                          secure_cookie=secure_cookies)
-    app = create_app(db_path, options, config.load(config_path), lexicon_dir)
+    hall = config.load(config_path)
+    app = create_app(db_path, options, hall, lexicon_dir)
+    _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
+
+
+def _watch_hall_folders(db_path: Path, hall) -> None:
+    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving."""
+    import threading
+
+    from . import hallevents
+
+    folders = [s.folder for s in (hall.queue, hall.ratings) if s.folder]
+    if folders:
+        threading.Thread(target=hallevents.watch, args=(db_path, hall, threading.Event()),
+                         name="hall-folders", daemon=True).start()
+        click.echo("watching " + ", ".join(map(str, folders)) + " (叫号/评价文件夹)")
 
 
 @cli.group()
@@ -449,7 +487,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     utterances = transcript.read(source)  # the whole file checked before anything is stored
     store = _writer(db_path, hall)
     staff, profile = _for_window(hall, window, staff, profile)
-    scorer = tuning.scorer(store, profile, lexicon_dir)
+    scorer = tuning.scorer(store, profile, lexicon_dir, hall.rating_device)
     started_at = live.replay_anchor(utterances, speed, _parse_at(at) if at else None,
                                     datetime.now().astimezone(), scorer.profile.visits.max_wait_s)
     session = live.LiveSession(scorer, store, window=window,
@@ -824,6 +862,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
+        rating_device=hall.rating_device,
         on_update=lambda update: click.echo(live_line(update)),
         on_light=lambda events: [click.echo(light_line(e)) for e in events],
         on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
@@ -1084,21 +1123,35 @@ def sync_init(admin_url, halls, cities, password_stdin):
 # --- a hall's lexicon changes (monitor/tuning.py) ---------------------------------------
 
 
-def _hall_changes(db_path: Path) -> list:
-    """The lexicon changes of the database a command will write to (none yet, or not yet a
-    courtesy database: none; the writer then creates or refuses it as it would)."""
+@contextlib.contextmanager
+def _existing(db_path: Path):
+    """The database a command will write to, read only; None when there is none yet, or not
+    yet a courtesy database (the writer then creates or refuses it as it would)."""
     from .storage import StorageError, Store
 
-    if not db_path.is_file():
-        return []
     try:
-        store = Store(db_path, read_only=True)
+        store = Store(db_path, read_only=True) if db_path.is_file() else None
     except StorageError:
-        return []
+        store = None
     try:
-        return store.lexicon_changes()
+        yield store
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+
+
+def _queue_calls(db_path: Path, anchor: datetime) -> list:
+    """The hall's queue calls around a session's start, which set its visits."""
+    from . import hallevents
+
+    with _existing(db_path) as store:
+        return hallevents.calls_for(store, anchor) if store else []
+
+
+def _hall_changes(db_path: Path) -> list:
+    """The lexicon changes of the database a command will write to."""
+    with _existing(db_path) as store:
+        return store.lexicon_changes() if store else []
 
 
 def preview_lines(shown, limit: int = 50) -> list[str]:
@@ -1212,6 +1265,73 @@ def lexicon_changes(db_path):
         click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+@cli.group("hall")
+def hall_systems():
+    """The hall's own systems: queue calls (排队叫号) and citizen ratings (好差评).
+
+    Example: courtesy hall import queue audio/hall/queue.jsonl --db reports/courtesy.db
+    """
+
+
+@hall_systems.command("import")
+@click.argument("kind", type=click.Choice(["queue", "ratings"]))
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="Mapping file (TOML) for a vendor's CSV or JSON export "
+                   "(default: the canonical JSON Lines)")
+@db_option
+def hall_import(kind, source, mapping, db_path):
+    """Import queue events or ratings from a file: checked whole, stored once by the
+    source's event id (a second import of the same file changes nothing).
+
+    Example: courtesy hall import ratings audio/hall/ratings.csv --mapping audio/hall/ratings-mapping.toml --db reports/courtesy.db
+    """
+    from . import hallevents, hallimport
+    from .storage import Store
+
+    mapping = hallimport.load_mapping(mapping) if mapping else None
+    items = hallimport.read(source, kind, mapping)  # checked before the database opens
+    done = hallevents.save(Store(db_path), kind, items, str(source), actor="cli",
+                           origin="courtesy hall import")
+    click.echo(done.text())
+
+
+
+@cli.group("review")
+def review_group():
+    """Review from the terminal: correct who spoke a line (the web pages do the rest)."""
+
+
+@review_group.command("role")
+@click.argument("visit_id")
+@click.argument("line", type=click.IntRange(1))
+@click.argument("role", type=click.Choice(["staff", "customer"]))
+@click.option("--note", default="", help="Why (kept with the correction)")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who corrects it")
+@db_option
+def review_role(visit_id, line, role, note, actor, db_path):
+    """Say who spoke line LINE (numbered as in replay) of a visit heard on one pickup; the
+    visit is judged again with the corrected role (its findings and score as reviews
+    leave them), and the machine's result stays stored beside it.
+
+    Example: courtesy review role 9074af0e88cd-W01-001 2 customer --note 顾客的声音
+    """
+    from . import review, roles
+    from .storage import Store
+
+    store = Store(db_path, must_exist=True)
+    roles.correct(store, visit_id, line, role, actor, note, origin="courtesy review role")
+    result = review.effective(store, visit_id)
+    click.echo(f"已更正：第 {line} 句为{role_label(role)}（{ROLE_CORRECTED}）")
+    click.echo(f"{visit_id}  复核后 {result.score:.1f} {verdict_label(result.verdict)}"
+               f"（机器判定 {result.automatic_score:.1f} "
+               f"{verdict_label(result.automatic_verdict)}）")
+    for found in result.counted:
+        if not found.unsure_role:
+            click.echo(f"    {_clock(found.start)} {rule_name(found.rule)}"
+                       f"（{severity_label(found.severity)}） {mask(found.detail)}")
 
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script

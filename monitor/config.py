@@ -25,6 +25,7 @@ DEFAULT_REPLAY_URL = "http://localhost:8080"  # where `courtesy serve` runs by d
 WINDOW_KEYS = ("name", "device", "channels", "staff", "profile")
 CENTRAL_KEYS = ("url", "hall", "mqtt_url", "mqtt_user", "mqtt_password", "topic_prefix",
                 "ship_audio", "board_events")
+SYSTEM_KEYS = ("folder", "mapping", "token")  # [queue], [ratings]: the hall's own systems
 TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [table.ID] entries
     "windows": WINDOW_KEYS, "devices": WINDOW_KEYS, "staff": ("name",),
     "recordings": ("keep", "days", "folder", "transcript_days"),
@@ -32,6 +33,7 @@ TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [tabl
     "privacy": ("store_raw",), "lights": ("red_hold_s", "ack_required", "drivers"),
     "web": ("allowed_hosts", "max_streams", "max_streams_per_client"),
     "liveness": ("silent_s",), "central": CENTRAL_KEYS,
+    "queue": SYSTEM_KEYS, "ratings": SYSTEM_KEYS + ("device",),
 }
 TOP_KEYS = ("replay_url",)
 ENTRY_TABLES = ("windows", "devices", "staff")
@@ -61,6 +63,16 @@ class WebConfig:
 
 
 @dataclass
+class HallSystem:
+    """`[queue]` or `[ratings]`: the hall's queue or rating system feeding the monitor (a
+    watched folder, the mapping its exports need, the token its API calls carry)."""
+
+    folder: Path | None = None
+    mapping: Path | None = None
+    token: str | None = None
+
+
+@dataclass
 class Hall:
     """Everything `hall.toml` says, checked; the defaults are a hall without a file."""
 
@@ -82,6 +94,11 @@ class Hall:
     web: WebConfig = field(default_factory=WebConfig)
     silent_s: float | None = None  # `[liveness] silent_s`; None: the monitor's default
     central: dict = field(default_factory=dict)  # `[central]`, parsed by monitor.central
+    queue: HallSystem = field(default_factory=HallSystem)  # `[queue]` 排队叫号
+    ratings: HallSystem = field(default_factory=HallSystem)  # `[ratings]` 好差评
+    # `[ratings] device = true`: every window has a rating device, so the neutral rating
+    # prompt (请您对我的服务作出评价) is required of staff
+    rating_device: bool = False
 
     @property
     def liveness(self) -> LivenessOptions:
@@ -150,7 +167,10 @@ def parse(text: str, path: Path | str) -> Hall:
         web=_web(r, data.get("web", {})),
         silent_s=r.number(data.get("liveness", {}), "liveness.silent_s", None, minimum=0,
                           strict=True),
-        central=_central(r, data.get("central", {})))
+        central=_central(r, data.get("central", {})),
+        queue=_system(r, data.get("queue", {}), "queue"),
+        ratings=_system(r, data.get("ratings", {}), "ratings"),
+        rating_device=r.boolean(data.get("ratings", {}), "ratings.device", False))
 
 
 class _Reader:
@@ -378,3 +398,12 @@ def _central(r: _Reader, raw: dict) -> dict:
         else:
             r.text(raw, f"central.{key}")
     return dict(raw)
+
+
+def _system(r: _Reader, raw: dict, table: str) -> HallSystem:
+    paths = {key: Path(r.text(raw, f"{table}.{key}")) if key in raw else None
+             for key in ("folder", "mapping")}
+    token = r.text(raw, f"{table}.token")
+    if token is not None and len(token) < 16:
+        r.fail(f"{table}.token", "at least 16 characters (e.g. from `openssl rand -hex 16`)")
+    return HallSystem(paths["folder"], paths["mapping"], token)

@@ -18,9 +18,10 @@ from .normalize import clean_chars
 from .records import LexiconChange
 from .vocabulary import SEVERITIES
 
-REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
+REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply",
+                  "rating_prompt")
 CUE_KINDS = ("thanks", "question", "instruction")
-KINDS = REQUIRED_KINDS + ("taboo",) + CUE_KINDS
+KINDS = REQUIRED_KINDS + ("taboo", "rating_pressure") + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")

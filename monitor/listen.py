@@ -61,7 +61,7 @@ class Monitor:
                  vad_options: VadOptions | None = None,
                  live_options: sources.LiveOptions | None = None, tick_s: float = 1.0,
                  liveness: LivenessOptions | None = None,
-                 upkeep_s: float = recordings.UPKEEP_S):
+                 upkeep_s: float = recordings.UPKEEP_S, rating_device: bool = False):
         self.store = store
         self.retention = retention or RetentionOptions()
         self.on_update = on_update or (lambda update: None)
@@ -69,6 +69,7 @@ class Monitor:
         self.on_event = on_event or (lambda event: None)
         self.tick_s = tick_s
         self.upkeep_s = upkeep_s  # retention runs this often, and at start
+        self.rating_device = rating_device  # hall.toml [ratings] device: the prompt required
         self.started_at = datetime.now().astimezone()
         scorers: dict[str, Scorer] = {}
         self.windows: list[_Window] = []
@@ -77,7 +78,8 @@ class Monitor:
         inputs = [self._source(config, live_options) for config in windows]
         for config, source in zip(windows, inputs):
             scorer = scorers.get(config.profile) or scorers.setdefault(
-                config.profile, tuning.scorer(store, config.profile, lexicon_dir))
+                config.profile, tuning.scorer(store, config.profile, lexicon_dir,
+                                              rating_device))
             report = self._reporter(config.id)
             session = LiveSession(scorer, store, window=config.id, staff=config.staff,
                                   started_at=self.started_at,
@@ -164,7 +166,8 @@ class Monitor:
         for w in self.windows:
             profile = w.config.profile
             if profile not in scorers:
-                scorers[profile] = Scorer.load(profile, self.lexicon_dir, changes)
+                scorers[profile] = Scorer.load(profile, self.lexicon_dir, changes,
+                                               self.rating_device)
             w.session.use(scorers[profile])
         self._reporter("-")("lexicon", f"hall lexicon version {latest}: used from each "
                                        "window's next visit")

@@ -438,8 +438,8 @@ class LiveSession:
                                  utterances, norms, hits, now)
         final = self.visit.findings if self.visit else []
         known = _signature(final)
-        provisional = tuple(f for f in view.findings
-                            if _key(f) not in known and f.severity == "critical")
+        provisional = tuple(f for f in view.findings if _key(f) not in known
+                            and f.severity == "critical" and not f.unsure_role)
         waits = any(_key(f) not in known and f not in provisional for f in view.findings)
         kept = final if waits else [f for f in view.findings if _key(f) in known]
         findings = sorted(list(kept) + list(provisional), key=lambda f: (f.start, f.rule))

@@ -3,9 +3,12 @@
 Counter talk is full of them (a customer reads out a phone number, staff repeat an ID).
 Speech recognition writes digits as Arabic numerals, full-width numerals, Chinese
 numerals (一三八…, 幺 for 1, 两 for 2, 〇/零 for 0), financial numerals (壹贰叁…) or, from
-the pinyin recogniser, syllables (yāo sān bā…, toned or not), grouped by spaces, commas
-or dashes, behind a country code, or run together with the next number; all are found
-here. `Store` masks everything it writes (unless the hall keeps raw text), and reports,
+the pinyin recogniser, syllables (yāo sān bā…, toned or not); a typed note may use any
+script's decimal digits. Groups are separated by any space (no-break, thin), invisible
+format characters (zero-width), any dash, dots, slashes or commas (、，), and a number may
+sit behind a country code or run together with the next one; all are found here: the
+patterns run on a `_shadow` of the text, each character read as the ASCII digit or
+separator it stands for, so one pattern covers every form and positions stay the same. `Store` masks everything it writes (unless the hall keeps raw text), and reports,
 replay, the board and the CLI show quotes only after `mask()`.
 """
 from __future__ import annotations
@@ -15,9 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-DIGITS = {
+DIGITS = {  # what the patterns see; every other decimal digit is read by `_shadow`
     **{str(d): str(d) for d in range(10)},
-    **{chr(0xFF10 + d): str(d) for d in range(10)},  # full-width ０-９
     "零": "0", "〇": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "兩": "2", "三": "3",
     "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
     # financial numerals (大写), simplified and traditional
@@ -32,7 +34,7 @@ _LETTER = "A-Za-z\u00c0-\u024f\u01d6-\u01dc"  # latin letters with tone marks
 _SYLLABLE = "|".join("".join(f"[{_TONED[c]}]" if c in _TONED else c for c in syllable)
                      for syllable in sorted(PINYIN, key=len, reverse=True))
 _TOKEN = (f"(?:[{''.join(DIGITS)}]|(?<![{_LETTER}])(?i:{_SYLLABLE})(?![{_LETTER}]))")
-_SEP = "[ \t,，\\-–—]"
+_SEP = "[ \t,\\-./]"  # what `_shadow` makes of every separator
 _CHECK = "(?<![{0}])[XxＸｘ](?![{0}])".format(_LETTER)
 # Digits, the groups joined by up to three separators; an ID card may end in X.
 _RUN = re.compile(f"{_TOKEN}(?:{_SEP}{{0,3}}{_TOKEN})*(?:{_SEP}{{0,3}}{_CHECK})?")
@@ -41,6 +43,36 @@ _MOBILE = re.compile(r"1[3-9]\d{9}")
 MASK = "*"
 GAP = 5  # digits left over beside a found number: this many or more are a number too
 SHOWN = 4  # most digits in a row left visible where numbers run together
+
+
+# Separators by the category Unicode gives them: spaces (Zs) and invisible format characters
+# (Cf, e.g. zero-width space) read as " ", dashes (Pd) as "-"; these by name:
+_SEPARATORS = {**dict.fromkeys("\t", " "), **dict.fromkeys(".．·・‧｡", "."),
+               **dict.fromkeys("/／∕⁄", "/"), **dict.fromkeys(",，、､﹐﹑", ",")}
+_AS = {"Zs": " ", "Cf": " ", "Pd": "-"}
+
+
+class _Reading(dict):
+    """Code point -> the ASCII digit or separator it stands for (None: itself), filled on
+    first sight, for `str.translate`."""
+
+    def __missing__(self, point: int) -> str | None:
+        char = chr(point)
+        if char.isdecimal():
+            shown = str(unicodedata.decimal(char))
+        else:
+            shown = _SEPARATORS.get(char) or _AS.get(unicodedata.category(char))
+        self[point] = shown or char
+        return shown or char
+
+
+_READING = _Reading()
+
+
+def _shadow(text: str) -> str:
+    """`text` with every decimal digit as ASCII and every separator as one of " ,-./", at
+    the same positions (one character for one)."""
+    return text if text.isascii() else text.translate(_READING)
 
 
 @dataclass(frozen=True)
@@ -94,13 +126,17 @@ def _classify(digits: str) -> tuple[str, int, int] | None:
 
 
 def _ordinary(run: str, groups: list[str]) -> bool:
-    """A date (2026-11-22) or an amount with thousands commas (1,280,000): not personal."""
+    """A date (2026-11-22, 2026/11/22), an amount with thousands commas (1,280,000) or with
+    cents (12345.67): not personal. Nothing as long as a phone number is an amount."""
     sizes = [len(g) for g in groups]
     if len(groups) == 3 and sizes[0] == 4 and all(1 <= s <= 2 for s in sizes[1:]):
         year, month, day = (int(g) for g in groups)
         return 1900 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
-    return (len(groups) > 1 and set(re.findall(_SEP, run)) == {","} and 1 <= sizes[0] <= 3
-            and all(s == 3 for s in sizes[1:]))
+    separators = set(re.findall(_SEP, run))
+    if separators == {"."}:
+        return len(groups) == 2 and sizes[0] <= 6 and sizes[1] <= 2
+    return (len(groups) > 1 and separators == {","} and 1 <= sizes[0] <= 3
+            and all(s == 3 for s in sizes[1:]) and sum(sizes) <= 10)
 
 
 def _split(digits: str) -> list[tuple[str, int, int, int, int]]:
@@ -145,6 +181,7 @@ def _split(digits: str) -> list[tuple[str, int, int, int, int]]:
 
 def find(text: str) -> list[Match]:
     """Every personal number in `text`, in order."""
+    text = _shadow(text)
     found = []
     for run in _RUN.finditer(text):
         if run.end() - run.start() < 7:  # cheap: fewer than 7 characters, fewer than 7 digits

@@ -21,6 +21,7 @@ DEFAULT = "general"
 TABLES = ("profile", "visits", "matching", "rules", "scoring")
 HEAD_KEYS = {"name": str, "title": str, "sector": str, "extends": str, "lexicons": list}
 PERCENT = {"expected_threshold", "pass_at", "fail_below"}  # 0-100, like the thresholds
+CONFIDENCE = {"role_sure_at"}  # 0.5-1, as sure as a voice decision on a role can be
 
 
 @dataclass
@@ -134,6 +135,8 @@ def _number(value, key: str, current, path: Path, field: str) -> float | int:
         raise InputError(path, f"must not be negative ({value})", field=field)
     if key in PERCENT and value > 100:
         raise InputError(path, f"must be 0-100, not {value}", field=field)
+    if key in CONFIDENCE and not 0.5 <= value <= 1:
+        raise InputError(path, f"must be 0.5-1, not {value}", field=field)
     if isinstance(current, int):
         if value != int(value):
             raise InputError(path, f"must be a whole number, not {value}", field=field)
@@ -141,8 +144,10 @@ def _number(value, key: str, current, path: Path, field: str) -> float | int:
     return float(value)
 
 
-def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
-    """Load a profile by name (or path), with everything it extends."""
+def load(name: str = DEFAULT, lexicon_dir: Path | None = None,
+         rating_device: bool = False) -> Profile:
+    """Load a profile by name (or path), with everything it extends; in a hall with rating
+    devices (`rating_device`) the rating prompt is required (rule rating_prompt on)."""
     data, path = _raw(name, lexicon_dir)
     head = _head(data, path)
     lexicons = head.get("lexicons", list(KINDS))
@@ -161,7 +166,10 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
                              field=f"matching.thresholds.{kind}")
         matching.thresholds[kind] = float(value)
     rules = RuleOptions()
-    for rule_id, values in _table(data, "rules", path).items():
+    rule_tables = dict(_table(data, "rules", path))
+    _fill(rules, {k: rule_tables.pop(k) for k in list(rule_tables) if k not in rules.settings
+                  and not isinstance(rule_tables[k], dict)}, path, "rules")  # [rules] itself
+    for rule_id, values in rule_tables.items():
         if rule_id not in rules.settings:
             raise InputError(path, f"unknown rule (known: {', '.join(rules.settings)})",
                              field=f"rules.{rule_id}")
@@ -174,6 +182,8 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None) -> Profile:
         _fill(rules.settings[rule_id], setting_values, path, f"rules.{rule_id}")
         _fill(rules, values, path, f"rules.{rule_id}")
     scoring = _fill(ScoreOptions(), _table(data, "scoring", path), path, "scoring")
+    if rating_device:
+        rules.settings["rating_prompt"].enabled = True
     profile_name = head.get("name", path.stem)
     sector = head.get("sector", profile_name if profile_name in SECTORS else None)
     return Profile(profile_name, head.get("title", profile_name), sector, list(lexicons),

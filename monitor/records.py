@@ -80,6 +80,13 @@ class Finding:
     category: str = ""
     detail: str = ""
     deduction: float = 0.0
+    role_confidence: float | None = None  # set when a role it rests on was heard unsure (a
+    # single pickup, below `RuleOptions.role_sure_at`): the lowest such confidence; it then
+    # counts nothing and turns no light until a person confirms it or corrects the role
+
+    @property
+    def unsure_role(self) -> bool:
+        return self.role_confidence is not None
 
 
 @dataclass
@@ -100,6 +107,8 @@ class Visit:
     hits: list[PhraseHit] = field(default_factory=list)
     score: float = 100.0
     verdict: str = "pass"
+    ticket: str = ""  # the queue's ticket (排队号) where a call set the visit
+    business: str = ""  # the queue's business type (业务类型)
 
 
 @dataclass
@@ -223,10 +232,11 @@ class AuditEntry:
     actor: str  # a user name, or "system"
     action: str  # login, ack, review, appeal, decision, training, user, config, retention…
     target: str = ""  # what it was done to: a visit, finding, user, file
-    detail: str = ""
+    detail: str = ""  # ids and codes (what was decided), stored as given
     origin: str = ""  # where from: a client address, a command, a host
     at: datetime | None = None  # set when stored
     id: int | None = None
+    note: str = ""  # a person's free text (a reason, a decision note): personal numbers masked
 
 
 @dataclass(frozen=True)
@@ -261,6 +271,21 @@ class AddedFinding:
     @property
     def finding_id(self) -> str:
         return f"{ADDED_PREFIX}{self.id}"
+
+
+@dataclass(frozen=True)
+class RoleCorrection:
+    """A reviewer saying who really spoke a line a single pickup gave the wrong role (or
+    an unsure one); a later correction of the same line supersedes it, none is deleted."""
+
+    visit: str
+    session: str
+    idx: int  # the utterance's place in its session
+    role: str  # staff or customer
+    actor: str
+    note: str = ""
+    at: datetime | None = None  # set when stored
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -384,3 +409,31 @@ class TuningPreview:
     findings: tuple[ChangedFinding, ...]
     visits_changed: tuple[ChangedVisit, ...]
     seconds: float  # how long the preview took
+
+
+@dataclass(frozen=True)
+class QueueEvent:
+    """One ticket from the hall's queue system (排队叫号): called to a window, served,
+    finished. `id` is the queue system's own event id (imports are idempotent by it)."""
+
+    id: str
+    ticket: str
+    window: str
+    called: datetime
+    business: str = ""
+    started: datetime | None = None
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One citizen rating from a window's rating device (好差评): level 1-5, 5 = 非常满意;
+    `ticket` where the device knows it, else joined to a visit by window and time."""
+
+    id: str
+    window: str
+    at: datetime
+    level: int
+    ticket: str = ""
+    reason: str = ""
+    text: str = ""  # masked before it is stored

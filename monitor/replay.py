@@ -16,18 +16,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import privacy
+from . import privacy, roles
 from .errors import AudioError, InputError
 from .storage import Store
 from .stored import StoredUtterance
-from .vocabulary import Speech, spoken, verdict_label
+from .vocabulary import Speech, role_heard, spoken, verdict_label
 
 if TYPE_CHECKING:
     import numpy as np
 
 PAD_S = 1.0  # audio kept either side of a visit: a greeting may begin before the visit does
 STAFF_CHANNEL, CUSTOMER_CHANNEL = 0, 1  # as the recorder writes them (staff,customer)
-GOOD_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply")
+GOOD_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply",
+              "rating_prompt")
 CUSTOMER_MODES = ("keep", "mute", "drop")
 NAME_MASK = "（姓名）"
 MUTED = "（顾客讲话）"  # a muted customer line in training
@@ -54,10 +55,22 @@ class Line:
     marks: tuple[Mark, ...] = ()
     pinyin: str = ""  # what the recogniser really heard, masked ('' when typed)
     heard_by: str = ""  # the engine that heard it ('' when a person wrote the text)
+    role_confidence: float | None = None  # a single pickup's voice decision on `role`
+    corrected: str = ""  # the role a reviewer gave it (monitor/roles.py), '' if none
 
     @property
     def speech(self) -> Speech:
         return Speech(self.text, self.pinyin, self.heard_by)
+
+    @property
+    def speaker(self) -> str:
+        """Who spoke it: as a reviewer corrected it, else as heard."""
+        return self.corrected or self.role
+
+    @property
+    def who(self) -> str:
+        """The role as shown: 工作人员（声纹判断，把握 72%）, 顾客（人工更正；…）."""
+        return role_heard(self.role, self.role_confidence, self.corrected)
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,8 @@ class VisitReplay:
     findings: list[Mark]  # every finding, including those not tied to a line (no greeting)
     session: str = ""
     provisional: bool = False  # 暂定: the visit was cut by a killed monitor
+    ticket: str = ""  # the queue's ticket and business type, where a call set the visit
+    business: str = ""
 
     @property
     def verdict_text(self) -> str:
@@ -109,17 +124,19 @@ def load(store: Store, visit_id: str, anonymise: Anonymise | None = None) -> Vis
                              privacy.mask(f.detail)), f.text)
                        for f in store.visit_findings(visit_id)), key=lambda pair: pair[0].start)
     lines = []
-    for u in sorted(store.visit_utterances([visit_id]), key=lambda u: (u.start, u.idx)):
+    fixes = roles.corrections(store, [visit_id]).get(visit_id, {})
+    for u in roles.visit_lines(store, visit_id):
         marks = [Mark("good", h.phrase, h.start, h.end) for h in hits
                  if h.utterance == u.idx and h.kind in GOOD_KINDS]
         marks += [mark for mark, quote in findings if _said_in(mark, quote, u)]
         said = spoken(u)
         lines.append(Line(u.role, u.start, u.end, privacy.mask(said.text),
                           tuple(sorted(marks, key=lambda m: m.start)),
-                          privacy.mask(said.pinyin), said.heard_by))
+                          privacy.mask(said.pinyin), said.heard_by, u.role_confidence,
+                          fixes[u.idx].role if u.idx in fixes else ""))
     replay = VisitReplay(visit_id, visit.window, visit.staff, visit.start, visit.end,
                          visit.score, visit.verdict, lines, [m for m, _ in findings],
-                         visit.session, visit.provisional)
+                         visit.session, visit.provisional, visit.ticket, visit.business)
     return _anonymised(replay, anonymise) if anonymise else replay
 
 
@@ -133,9 +150,9 @@ def _said_in(mark: Mark, quote: str, utterance: StoredUtterance) -> bool:
 def _anonymised(replay: VisitReplay, how: Anonymise) -> VisitReplay:
     lines = replay.lines
     if how.customer == "drop":
-        lines = [line for line in lines if line.role != "customer"]
+        lines = [line for line in lines if line.speaker != "customer"]
     elif how.customer == "mute":
-        lines = [replace(line, text=MUTED, marks=(), pinyin="") if line.role == "customer"
+        lines = [replace(line, text=MUTED, marks=(), pinyin="") if line.speaker == "customer"
                  else line for line in lines]
     staff = replay.staff if how.staff_names else ("工作人员" if replay.staff else None)
     findings = replay.findings

@@ -35,14 +35,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from . import charts, privacy
+from . import charts, privacy, ratingreport, roles
 from .config import Hall
 from .errors import ReportError
 from .review import reviewed
 from .storage import Store
+from .records import RoleCorrection
 from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_label,
-                         rule_name, rule_norm, severity_label, spoken, verdict_label)
+from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_heard,
+                         rule_name, rule_norm, severity_label, spoken, ticket_label,
+                         verdict_label)
 
 FORMATS = ("html", "csv", "json", "pdf")
 INCIDENT_SEVERITIES = ("critical", "major")
@@ -205,6 +207,8 @@ class Line:
     hit: bool  # the utterance the finding quotes
     pinyin: str = ""  # what a recogniser heard (masked), '' for typed text
     heard_by: str = ""  # the engine, '' when a person wrote the text
+    role_confidence: float | None = None  # a single pickup's voice decision on `role`
+    corrected: str = ""  # the role a reviewer gave the line (monitor/roles.py), '' if none
 
 
 @dataclass
@@ -229,6 +233,7 @@ class Incident:
     pinyin: str = ""  # the quote's pinyin when a recogniser heard it (masked)
     heard_by: str = ""  # the engine that heard the quote, '' when typed
     provisional: bool = False  # its visit was cut by a killed monitor (暂定)
+    ticket: str = ""  # its visit's queue ticket and business (排队号 A023（户籍）), '' without
 
 
 @dataclass
@@ -247,6 +252,8 @@ class Report:
     incidents: list[Incident]
     message: str | None = None  # why the report is empty, when it is
     reviews: list = field(default_factory=list)  # review.tallies: the 复核 section
+    # the 好差评 section: citizen ratings joined to visits (monitor/ratingreport.py)
+    ratings: ratingreport.RatingSection = field(default_factory=ratingreport.RatingSection)
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -309,9 +316,9 @@ def _hours(visits: list[StoredVisit], findings: list[StoredFinding]) -> list[Hou
 
 
 def _context(finding: StoredFinding, lines: list[StoredUtterance], shown: list[Speech],
-             around: int) -> list[Line]:
+             around: int, fixes: dict[int, RoleCorrection]) -> list[Line]:
     """The utterance the finding quotes (within its time span), with `around` more each side;
-    `shown`: each line's words as shown (masked)."""
+    `shown`: each line's words as shown (masked); `fixes`: role corrections by line index."""
     if not lines:
         return []
     start, end, quote = finding.start, finding.end, finding.text
@@ -320,7 +327,8 @@ def _context(finding: StoredFinding, lines: list[StoredUtterance], shown: list[S
     hit = next((n for n in during if quote and (quote in lines[n].text
                                                 or quote in lines[n].pinyin)), during[0])
     return [Line(lines[n].at, lines[n].role, shown[n].text, n == hit, shown[n].pinyin,
-                 shown[n].heard_by)
+                 shown[n].heard_by, lines[n].role_confidence,
+                 fixes[lines[n].idx].role if lines[n].idx in fixes else "")
             for n in range(max(0, hit - around), min(len(lines), hit + around + 1))]
 
 
@@ -335,6 +343,7 @@ def _incidents(store: Store, findings: list[StoredFinding], provisional: set[str
         shown_of[line.visit].append(replace(said, text=privacy.mask(said.text),
                                             pinyin=privacy.mask(said.pinyin)))
     incidents = []
+    fixes = roles.corrections(store, sorted(lines_of))
     for f in grave:
         quote = quoted(f.text, f.start, f.end, lines_of[f.visit])
         incidents.append(Incident(
@@ -344,9 +353,10 @@ def _incidents(store: Store, findings: list[StoredFinding], provisional: set[str
             severity=f.severity, category=f.category,
             text=privacy.mask(quote.text), detail=privacy.mask(f.detail),
             link=hall.replay_link(f.visit),
-            context=_context(f, lines_of[f.visit], shown_of[f.visit], around),
+            context=_context(f, lines_of[f.visit], shown_of[f.visit], around,
+                             fixes.get(f.visit, {})),
             pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by,
-            provisional=f.visit in provisional))
+            provisional=f.visit in provisional, ticket=ticket_label(f.ticket, f.business)))
     return incidents
 
 
@@ -418,7 +428,9 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
               for d in _days(*trend)] if visits else [],
         incidents=_incidents(store, findings, {v.id for v in visits if v.provisional}, hall,
                              options.context_lines),
-        message=message, reviews=wide.tallies(options.first, options.last))
+        message=message, reviews=wide.tallies(options.first, options.last),
+        ratings=ratingreport.build(store, visits, findings_of, options.first, options.last,
+                                   hall))
 
 
 def _group_json(group: Group) -> dict:
@@ -449,6 +461,7 @@ def to_json(report: Report) -> dict:
         "hours": [as_json(h) for h in report.hours],
         "days": [{"date": d.date.isoformat(), **d.figures.as_dict()} for d in report.days],
         "incidents": [as_json(i) for i in report.incidents],
+        "ratings": as_json(report.ratings),
     }
 
 
@@ -491,7 +504,10 @@ def csv_rows(report: Report) -> Iterable[dict]:
 def _context_text(line: dict) -> str:
     heard = f"（{MACHINE_MARK}：{line['pinyin']}）" if line["heard_by"] and line["pinyin"] \
         else f"（{MACHINE_MARK}）" if line["heard_by"] else ""
-    return f"{line['role']}: {line['text']}{heard}"
+    role = line["role"]
+    if line["role_confidence"] is not None or line["corrected"]:
+        role += f"（{role_heard(role, line['role_confidence'], line['corrected'])}）"
+    return f"{role}: {line['text']}{heard}"
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell
@@ -538,7 +554,7 @@ def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> s
     env.filters["fmt"] = lambda value, fmt: charts.FORMATS[fmt](value)
     env.globals.update(severity_label=severity_label, verdict_label=verdict_label,
                        provisional=PROVISIONAL,
-                       role_label=role_label, rule_name=rule_name, machine_mark=MACHINE_MARK,
+                       role_heard=role_heard, rule_name=rule_name, machine_mark=MACHINE_MARK,
                        machine_note=MACHINE_NOTE)
     data = to_json(report)
     return env.get_template("report.html.j2").render(

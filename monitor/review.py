@@ -4,8 +4,9 @@ and staff contest findings on their own record.
 Nothing is deleted or changed in place: each review, added finding and appeal is a new row
 beside the machine's findings, and each is stored in one transaction with its audit row.
 A visit's effective result (`effective`, `adjust` for reports) leaves out findings whose
-latest review dismissed them or whose appeal was overturned, adds the hand-added ones, and
-scores again with `rules.score`, the formula the machine used.
+latest review dismissed them or whose appeal was overturned, adds the hand-added ones, counts
+the ones on an unsure role (a single pickup) that a person confirmed, and scores again with
+`rules.score`, the formula the machine used.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from . import roles
 from .errors import CourtesyError
 from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding,
                       Precision, Review, ReviewTally)
@@ -57,10 +59,10 @@ def review(store: Store, finding_id: str, decision: str, reason: str, actor: str
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
-    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin)
+    note = _note(note)
+    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin, note=note)
     with store.audited(entry):
-        return store.add_review(Review(finding_id, decision, reason, actor, _note(note)),
-                                found.visit)
+        return store.add_review(Review(finding_id, decision, reason, actor, note), found.visit)
 
 
 def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: float,
@@ -75,11 +77,12 @@ def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: fl
     if not 0 <= offset <= length:
         raise ReviewError(f"时间须在来访的 0 到 {length:.0f} 秒之间")
     anchor = datetime.fromisoformat(visit.started_at) - timedelta(seconds=visit.start)
+    note = _note(note)
     entry = AuditEntry(actor, "add_finding", visit_id, f"{rule} {severity} +{offset:.1f}s",
-                       origin)
+                       origin, note=note)
     with store.audited(entry):
         return store.add_finding(AddedFinding(visit_id, rule, severity, visit.start + offset,
-                                              actor, _note(note)), anchor)
+                                              actor, note), anchor)
 
 
 def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason: str,
@@ -95,7 +98,7 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
         raise ReviewError("请写明申诉理由")
     if store.appeals(finding_ids=[finding_id], status="open"):
         raise ReviewError("这条检出已有待处理的申诉")
-    entry = AuditEntry(actor, "appeal", finding_id, reason, origin)
+    entry = AuditEntry(actor, "appeal", finding_id, "", origin, note=reason)
     with store.audited(entry):
         return store.add_appeal(Appeal(finding_id, staff, actor, reason), found.visit)
 
@@ -110,10 +113,11 @@ def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: s
     contested = found[0]
     if contested.actor == actor or (actor_staff and actor_staff == contested.staff):
         raise ReviewError("不能处理自己的申诉")
+    note = _note(note)
     entry = AuditEntry(actor, "decision", f"appeal:{appeal_id}",
-                       f"{status} {contested.finding}", origin)
+                       f"{status} {contested.finding}", origin, note=note)
     with store.audited(entry):
-        if not store.decide_appeal(appeal_id, status, actor, _now(), _note(note)):
+        if not store.decide_appeal(appeal_id, status, actor, _now(), note):
             raise ReviewError(f"这条申诉已经处理（{APPEAL_LABELS.get(contested.status)}）")
 
 
@@ -143,14 +147,30 @@ def _added_finding(added: AddedFinding, options: dict) -> Finding:
                    deduction=_deduction(added.rule, added.severity, options))
 
 
+def _confirmed(latest: dict[str, Review]) -> set[str]:
+    return {f for f, r in latest.items() if r.decision == "confirm"}
+
+
+def _counted(found: StoredFinding, confirmed: set[str]) -> Finding:
+    """A finding as it counts: one on an unsure role only once a person confirmed it."""
+    if found.unsure_role and found.id in confirmed:
+        return replace(found.finding(), role_confidence=None)
+    return found.finding()
+
+
 def _rescored(visit: StoredVisit, machine: list[StoredFinding], gone: set[str],
-              added: list[AddedFinding], options: Callable[[], dict]) -> Effective:
-    """One visit's effective result from its rows (`options`: its session's, when needed)."""
-    if not added and not any(f.id in gone for f in machine):
+              added: list[AddedFinding], options: Callable[[], dict],
+              confirmed: set[str] = frozenset(), fix: roles.Fix | None = None) -> Effective:
+    """One visit's effective result from its rows (`options`: its session's, when needed;
+    `fix`: what role corrections change in its findings)."""
+    if fix is not None:
+        machine, gone = fix.apply(machine), gone | fix.removed
+    elif not added and not any(f.id in gone or f.unsure_role and f.id in confirmed
+                               for f in machine):
         return Effective(visit.id, visit.score, visit.verdict, visit.score, visit.verdict,
                          tuple(f.finding() for f in machine), (), ())
     chosen = options()
-    counted = [f.finding() for f in machine if f.id not in gone]
+    counted = [_counted(f, confirmed) for f in machine if f.id not in gone]
     counted += [_added_finding(a, chosen) for a in added]
     new_score, verdict = score(counted, _scoring(chosen))
     return Effective(visit.id, new_score, verdict, visit.score, visit.verdict,
@@ -164,9 +184,11 @@ def effective(store: Store, visit_id: str) -> Effective:
     if visit is None:
         raise ReviewError(f"没有编号为 {visit_id} 的来访记录")
     machine = store.visit_findings(visit_id)
-    return _rescored(visit, machine, _gone(store, [f.id for f in machine]),
+    latest = store.latest_reviews([f.id for f in machine])
+    return _rescored(visit, machine, _gone(store, [f.id for f in machine], latest),
                      store.added_findings([visit_id]),
-                     lambda: store.session_options(visit.session))
+                     lambda: store.session_options(visit.session), _confirmed(latest),
+                     roles.fixes(store, [visit]).get(visit_id))
 
 
 def _added_stored(added: AddedFinding, visit: StoredVisit) -> StoredFinding:
@@ -183,15 +205,18 @@ class _Period:
     visits: list[StoredVisit]
     findings: list[StoredFinding]
     latest: dict[str, Review]  # finding id -> its latest review
-    gone: set[str]
+    gone: set[str]  # dismissed, overturned, or taken away by a role correction
     added: list[AddedFinding]
+    fixes: dict[str, roles.Fix]  # visit id -> what role corrections change in it
 
 
 def _read(store: Store, visits: list[StoredVisit], findings: list[StoredFinding]) -> _Period:
     ids = [f.id for f in findings]
     latest = store.latest_reviews(ids)
-    return _Period(visits, findings, latest, _gone(store, ids, latest),
-                   store.added_findings([v.id for v in visits]))
+    fixes = roles.fixes(store, visits)
+    removed = {f for fix in fixes.values() for f in fix.removed}
+    return _Period(visits, findings, latest, _gone(store, ids, latest) | removed,
+                   store.added_findings([v.id for v in visits]), fixes)
 
 
 def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[StoredFinding]]:
@@ -199,8 +224,10 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
     added_of: dict[str, list[AddedFinding]] = {}
     for added in period.added:
         added_of.setdefault(added.visit, []).append(added)
-    touched = sorted(({f.visit for f in period.findings if f.id in period.gone}
-                      | set(added_of)) & set(by_id))
+    confirmed = _confirmed(period.latest)
+    touched = sorted(({f.visit for f in period.findings if f.id in period.gone
+                       or f.unsure_role and f.id in confirmed} | set(added_of)
+                      | set(period.fixes)) & set(by_id))
     machine_of: dict[str, list[StoredFinding]] = {}
     for found in store.findings_of(touched):
         machine_of.setdefault(found.visit, []).append(found)
@@ -216,9 +243,13 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
         visit = by_id[visit_id]
         result = _rescored(visit, machine_of.get(visit_id, []), period.gone,
                            added_of.get(visit_id, []),
-                           lambda: session_options(visit.session))
+                           lambda: session_options(visit.session), confirmed,
+                           period.fixes.get(visit_id))
         rescored[visit_id] = replace(visit, score=result.score, verdict=result.verdict)
-    kept = [f for f in period.findings if f.id not in period.gone]
+    kept = [period.fixes[f.visit].sured(f) if f.visit in period.fixes else f
+            for f in period.findings if f.id not in period.gone]
+    kept += [f for v in period.fixes.values() for f in v.brought if f.visit in by_id]
+    kept = [f for f in kept if not f.unsure_role or f.id in confirmed]  # unchecked: not yet
     kept += [_added_stored(a, by_id[a.visit]) for a in period.added]
     kept.sort(key=lambda f: (f.at, f.id))
     return [rescored.get(v.id, v) for v in period.visits], kept
@@ -255,8 +286,9 @@ def tallies(store: Store, first: date, last: date, window: str | None = None,
 @dataclass
 class Reviewed:
     """A period's live visits and findings as reviews left them, for a report: dismissed
-    and overturned findings out, added ones in, the visits they touch rescored (each a
-    `dataclasses.replace` of the stored visit, the stored one unchanged)."""
+    and overturned findings out, and those on an unsure role until a person confirms them;
+    added ones in; the visits they touch rescored (each a `dataclasses.replace` of the
+    stored visit, the stored one unchanged)."""
 
     visits: list[StoredVisit]
     findings: list[StoredFinding]

@@ -5,6 +5,13 @@ matters as the cue a rule reacts to (a question to answer, thanks to reply to, a
 utterance not to talk over). Each rule has an id, parameters from the profile, a severity
 and a weight; the score is 100 minus the weighted deductions, and a critical finding is
 fatal.
+
+On a single pickup microphone a line's role is a voice decision with a confidence
+(`Utterance.role_confidence`). A finding resting on a role heard less sure than
+`role_sure_at` (the line it quotes, the cue it answers, a line that may have been the
+missing phrase) carries that confidence (`Finding.role_confidence`): it is shown and
+queued for review, but counts nothing and turns no light until a person confirms it or
+corrects the role, so a citizen's words never count against staff unchecked.
 """
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from dataclasses import dataclass, field
 from .matching import loose_syllable
 from .normalize import HAN, NormText, normalize
 from .records import Finding, PhraseHit, Utterance
+from .vocabulary import ROLE_LABELS, ROLE_PENDING
 
 SEVERITY_FACTOR = {"critical": None, "major": 1.0, "minor": 0.5}
 
@@ -40,6 +48,9 @@ def _settings() -> dict[str, RuleSetting]:
         "speech_rate": RuleSetting(severity="minor", weight=3),
         "duration": RuleSetting(severity="minor", weight=10),
         "volume": RuleSetting(severity="minor", weight=3),
+        "rating_pressure": RuleSetting(severity="major", weight=20),
+        # on only where the hall has rating devices (hall.toml [ratings] device = true)
+        "rating_prompt": RuleSetting(enabled=False, severity="minor", weight=5),
     }
 
 
@@ -61,6 +72,7 @@ class RuleOptions:
     max_dbfs: float | None = -6.0  # louder staff speech is shouting (when levels are known)
     please_markers: tuple[str, ...] = ("请", "麻烦", "您", "劳驾")
     greeting_markers: tuple[str, ...] = ("您", "请", "欢迎", "好")  # a greeting says one
+    role_sure_at: float = 0.8  # a finding counts against staff only on roles heard this sure
     settings: dict[str, RuleSetting] = field(default_factory=_settings)
 
 
@@ -103,6 +115,25 @@ class VisitView:
         u = self.utterances[i]
         return u.text or u.pinyin
 
+    def unsure(self, i: int, sure_at: float) -> bool:
+        """Was this line's role a voice decision less sure than `sure_at`?"""
+        confidence = self.utterances[i].role_confidence
+        return confidence is not None and confidence < sure_at
+
+    def doubt(self, options: RuleOptions, lines=(), between: tuple[float, float] | None = None
+              ) -> Utterance | None:
+        """The least sure of the unsure roles a finding rests on: its own `lines`, and with
+        `between` every line spoken then (one of them may have been the staff's missing
+        words); None when every role is sure."""
+        chosen = set(lines)
+        if between is not None:
+            low, high = between
+            chosen |= {i for i in self.indices
+                       if self.utterances[i].start <= high and self.utterances[i].end >= low}
+        unsure = [self.utterances[i] for i in sorted(chosen)
+                  if self.unsure(i, options.role_sure_at)]
+        return min(unsure, key=lambda u: u.role_confidence) if unsure else None
+
 
 def greeted(view: VisitView, options: RuleOptions) -> bool:
     """来有迎声 asks for a courteous word (您好, 欢迎, 请…): 下一个，办什么业务 is the curt
@@ -144,10 +175,20 @@ def unanswered(view: VisitView, options: RuleOptions) -> list[int]:
 Rule = Callable[[VisitView, RuleOptions], list[Finding]]
 
 
-def _finding(rule, start, end, text, options, detail="", severity=None, category="") -> Finding:
+def _finding(rule, start, end, text, options, detail="", severity=None, category="",
+             doubt: Utterance | None = None) -> Finding:
+    """A finding; `doubt`: the least sure line it rests on, when a role was heard unsure."""
     return Finding(rule=rule, start=round(start, 3), end=round(end, 3), text=text,
                    severity=severity or options.settings[rule].severity, category=category,
-                   detail=detail)
+                   detail=detail + (unsure_note(doubt.role, doubt.role_confidence)
+                                    if doubt else ""),
+                   role_confidence=doubt.role_confidence if doubt else None)
+
+
+def unsure_note(heard: str, confidence: float) -> str:
+    """What a finding on an unsure role says, in its detail (which every surface shows)."""
+    other = ROLE_LABELS["customer" if heard == "staff" else "staff"]
+    return f"（{ROLE_PENDING}：可能是{other}所说，听为{ROLE_LABELS[heard]}的把握 {confidence:.0%}）"
 
 
 def _words(view: VisitView, i: int | None, start: float, end: float) -> tuple[float, float, str]:
@@ -163,34 +204,47 @@ def greeting_rule(view, options):
     if greeted(view, options) or not _due(view, view.start + options.greet_within_s):
         return []
     staff = view.by("staff")
-    start, end, quote = _words(view, staff[0] if staff else None, view.start,
-                               min(view.end, view.start + options.greet_within_s))
+    due = min(view.end, view.start + options.greet_within_s)
+    start, end, quote = _words(view, staff[0] if staff else None, view.start, due)
     return [_finding("greeting", start, end, quote, options,
-                     f"开始后{options.greet_within_s:g}秒内未问候")]
+                     f"开始后{options.greet_within_s:g}秒内未问候",
+                     doubt=view.doubt(options, between=(view.start, due)))]
 
 
 def farewell_rule(view, options):
     if view.open or farewelled(view, options):
         return []
     staff = view.by("staff")
-    start, end, quote = _words(view, staff[-1] if staff else None,
-                               max(view.start, view.end - options.farewell_within_s), view.end)
+    due = max(view.start, view.end - options.farewell_within_s)
+    start, end, quote = _words(view, staff[-1] if staff else None, due, view.end)
     return [_finding("farewell", start, end, quote, options,
-                     f"最后{options.farewell_within_s:g}秒内未送别")]
+                     f"最后{options.farewell_within_s:g}秒内未送别",
+                     doubt=view.doubt(options, between=(due, view.end)))]
 
 
 def answer_rule(view, options):
-    return [_finding("answer", view.utterances[i].start, view.utterances[i].end, view.quote(i),
-                     options, f"顾客提问后{options.answer_within_s:g}秒内未答复")
-            for i in unanswered(view, options)]
+    """An unanswered question rests on the asker's role and on the roles of whatever was
+    said while the answer was due (it may have been the staff's answer)."""
+    findings = []
+    for i in unanswered(view, options):
+        asked = view.utterances[i]
+        doubt = view.doubt(options, [i], (asked.end, asked.end + options.answer_within_s))
+        findings.append(_finding("answer", asked.start, asked.end, view.quote(i), options,
+                                 f"顾客提问后{options.answer_within_s:g}秒内未答复",
+                                 doubt=doubt))
+    return findings
 
 
 def taboo_rule(view, options):
+    """Taboo phrases of staff lines; on a line heard as the customer's with an unsure role
+    too, as a finding that waits for a person (it may be the staff's)."""
+    lines = [i for i in view.indices if view.utterances[i].role == "staff"
+             or view.unsure(i, options.role_sure_at)]
     return [_finding("taboo", h.start, h.end, h.matched, options,
                      f"服务忌语「{h.phrase}」"
                      + (f"（听到「{h.matched}」）" if h.matched != h.phrase else ""),
-                     severity=h.severity, category=h.category)
-            for i in view.by("staff") for h in view.said(i, "taboo")]
+                     severity=h.severity, category=h.category, doubt=view.doubt(options, [i]))
+            for i in lines for h in view.said(i, "taboo")]
 
 
 def _has_marker(norm: NormText, markers: Sequence[str]) -> bool:
@@ -210,7 +264,8 @@ def please_rule(view, options):
         if orders and not view.said(i, "please") and not _has_marker(view.norms[i],
                                                                      options.please_markers):
             findings.append(_finding("please", orders[0].start, orders[0].end, view.quote(i),
-                                     options, f"指令「{orders[0].matched}」前未用“请”"))
+                                     options, f"指令「{orders[0].matched}」前未用“请”",
+                                     doubt=view.doubt(options, [i])))
     return findings
 
 
@@ -227,7 +282,8 @@ def _no_apology_after_wait(view, options):
             findings.append(_finding(
                 "wait_apology", view.utterances[back].start, view.utterances[back].end,
                 view.quote(back), options,
-                f"让顾客等候{silence:.0f}秒后未致歉（如“让您久等了”）"))
+                f"让顾客等候{silence:.0f}秒后未致歉（如“让您久等了”）",
+                doubt=view.doubt(options, [i, back])))
     return findings
 
 
@@ -273,8 +329,10 @@ def thanks_reply_rule(view, options):
                    if thanked.start < view.utterances[j].start
                    <= thanked.end + options.thanks_within_s]
         if not any(view.said(j, "thanks_reply") for j in replies):
+            doubt = view.doubt(options, [i], (thanked.end, thanked.end + options.thanks_within_s))
             findings.append(_finding("thanks_reply", thanked.start, thanked.end, view.quote(i),
-                                     options, "顾客致谢未回应（如“不客气”“不用谢”）"))
+                                     options, "顾客致谢未回应（如“不客气”“不用谢”）",
+                                     doubt=doubt))
     return findings
 
 
@@ -289,7 +347,8 @@ def interruption_rule(view, options):
             if other.start < staff.start < other.end and overlap > options.overlap_s:
                 findings.append(_finding("interruption", staff.start, staff.start + overlap,
                                          view.quote(i), options,
-                                         f"打断顾客讲话{overlap:.1f}秒"))
+                                         f"打断顾客讲话{overlap:.1f}秒",
+                                         doubt=view.doubt(options, [i, j])))
                 break
     return findings
 
@@ -309,7 +368,7 @@ def speech_rate_rule(view, options):
         else:
             continue
         findings.append(_finding("speech_rate", utterance.start, utterance.end, view.quote(i),
-                                 options, detail))
+                                 options, detail, doubt=view.doubt(options, [i])))
     return findings
 
 
@@ -326,9 +385,29 @@ def volume_rule(view, options):
         return []
     return [_finding("volume", view.utterances[i].start, view.utterances[i].end, view.quote(i),
                      options, f"音量{view.utterances[i].dbfs:.1f} dBFS，"
-                     f"高于{options.max_dbfs:g} dBFS")
+                     f"高于{options.max_dbfs:g} dBFS", doubt=view.doubt(options, [i]))
             for i in view.by("staff")
             if view.utterances[i].dbfs is not None and view.utterances[i].dbfs > options.max_dbfs]
+
+
+def rating_pressure_rule(view, options):
+    """诱导好评: staff asking for a good rating (or against a bad one); the rating is the
+    citizen's own (国办发〔2019〕51号). The neutral invitation names no level, never a hit."""
+    return [_finding("rating_pressure", h.start, h.end, h.matched, options,
+                     f"诱导好评「{h.phrase}」", category="诱导好评")
+            for i in view.by("staff") for h in view.said(i, "rating_pressure")]
+
+
+def rating_prompt_rule(view, options):
+    """邀请评价: where every window has a rating device, staff invite the rating (neutrally)
+    before the citizen leaves; judged when the visit has ended."""
+    staff = view.by("staff")
+    if view.open or not staff or any(view.said(i, k) for i in staff
+                                     for k in ("rating_prompt", "rating_pressure")):
+        return []
+    start, end, quote = _words(view, staff[-1], view.start, view.end)
+    return [_finding("rating_prompt", start, end, quote, options,
+                     "未邀请群众评价（如“请您对我的服务作出评价”）")]
 
 
 RULES: dict[str, Rule] = {
@@ -343,6 +422,8 @@ RULES: dict[str, Rule] = {
     "speech_rate": speech_rate_rule,
     "duration": duration_rule,
     "volume": volume_rule,
+    "rating_pressure": rating_pressure_rule,
+    "rating_prompt": rating_prompt_rule,
 }
 
 
@@ -361,7 +442,9 @@ def evaluate(view: VisitView, options: RuleOptions) -> list[Finding]:
 
 
 def score(findings: Sequence[Finding], options: ScoreOptions) -> tuple[float, str]:
-    """100 minus the deductions, never below 0; a critical finding fails the visit."""
+    """100 minus the deductions, never below 0; a critical finding fails the visit. A
+    finding on an unsure role counts nothing until a person confirms it."""
+    findings = [f for f in findings if not f.unsure_role]
     if any(f.severity == "critical" for f in findings):
         return 0.0, "fail"
     total = max(0.0, 100.0 - sum(f.deduction for f in findings))

@@ -42,7 +42,7 @@ SCHEMA = {
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
         "start": float, "end": float, "started_at": str, "ended_at": str, "greeted": int,
         "farewelled": int, "questions": int, "unanswered": int, "score": float, "verdict": str,
-        "provisional": int,
+        "provisional": int, "ticket": str, "business": str,
     }, "id"),
     "hits": ({
         "id": str, "session": str, "visit": str, "utterance": int, "kind": str, "phrase": str,
@@ -52,7 +52,7 @@ SCHEMA = {
     "findings": ({
         "id": str, "session": str, "visit": str, "rule": str, "start": float, "end": float,
         "at": str, "text": str, "category": str, "severity": str, "deduction": float,
-        "detail": str,
+        "detail": str, "role_confidence": float,
     }, "id"),
     "users": ({
         "name": str, "role": str, "password_hash": str, "created_at": str,
@@ -81,7 +81,7 @@ SCHEMA = {
     }, "window"),
     "audit": ({
         "id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str,
-        "origin": str,
+        "origin": str, "note": str,
     }, "id"),
     # review and appeal (monitor/review.py): new rows only, the machine's findings stay
     "reviews": ({
@@ -135,6 +135,28 @@ SCHEMA["voice_profiles"] = ({
     "staff": str, "kind": str, "profile": str, "frames": int, "version": int,
     "updated_at": str,
 }, "staff")
+# the hall's own systems (monitor/hallevents.py): queue events and ratings, keyed by the
+# source system's event id
+SCHEMA["queue_events"] = ({
+    "id": str, "ticket": str, "window": str, "business": str, "called": str, "started": str,
+    "finished": str, "source": str, "imported_at": str,
+}, "id")
+SCHEMA["ratings"] = ({
+    "id": str, "ticket": str, "window": str, "at": str, "level": int, "reason": str,
+    "text": str, "source": str, "imported_at": str,
+}, "id")
+_INDEXES.update({"queue_events": [["window", "called"], ["ticket"]],
+                 "ratings": [["window", "at"], ["ticket"]]})
+# a reviewer's word on who spoke a line (monitor/roles.py), append-only like reviews' audit
+SCHEMA["role_corrections"] = ({
+    "id": int, "visit": str, "session": str, "idx": int, "role": str, "actor": str,
+    "note": str, "at": str,
+}, "id")
+_INDEXES["role_corrections"] = [["visit"]]
+_AUDIT_GUARDS += tuple(
+    f"create trigger if not exists role_corrections_no_{verb} before {verb} on "
+    "role_corrections begin select raise(abort, 'role corrections are append-only'); end"
+    for verb in ("update", "delete"))
 _CHILDREN = ("findings", "hits", "visits", "utterances")
 
 
@@ -205,7 +227,8 @@ def _account(row: dict) -> Account:
 
 
 # a finding with its visit's window, staff and start: every finding read joins its visit
-_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start from findings f "
+_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start, v.ticket, v.business "
+             "from findings f "
              "join visits v on f.visit = v.id")
 
 
@@ -414,7 +437,7 @@ class Store:
             "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
             "farewelled": int(visit.farewelled), "questions": visit.questions,
             "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
-            "provisional": int(provisional),
+            "provisional": int(provisional), "ticket": visit.ticket, "business": visit.business,
         }])
         self._insert("hits", ({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,
@@ -428,6 +451,7 @@ class Store:
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
             "text": self._clean(f.text), "category": f.category, "severity": f.severity,
             "deduction": f.deduction, "detail": self._clean(f.detail),
+            "role_confidence": f.role_confidence,
         } for n, f in enumerate(visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:
@@ -658,11 +682,13 @@ class Store:
     # --- the audit trail (append-only) ---------------------------------------------------
 
     def add_audit(self, entry: AuditEntry) -> AuditEntry:
-        """Append an action to the audit trail; returns it with its id and time."""
+        """Append an action to the audit trail; returns it with its id and time. Only the
+        free-text note is masked: target and detail are ids, codes and times, which
+        masking would garble (a visit id is digits enough to look like a phone)."""
         at = entry.at or datetime.now().astimezone()
         row = {"at": at.isoformat(timespec="milliseconds"), "actor": entry.actor,
-               "action": entry.action, "target": entry.target,  # an id or path, never speech
-               "detail": self._clean(entry.detail), "origin": entry.origin}
+               "action": entry.action, "target": entry.target, "detail": entry.detail,
+               "origin": entry.origin, "note": self._clean(entry.note)}
         with self._writing("store audit entry"):
             entry_id = self.db["audit"].insert(row).last_pk
         return replace(entry, at=at, id=entry_id)
@@ -681,7 +707,7 @@ class Store:
             if value is not None:
                 where, args = where + [f"{column} = ?"], args + [value]
         return [AuditEntry(r["actor"], r["action"], r["target"], r["detail"], r["origin"],
-                           datetime.fromisoformat(r["at"]), r["id"])
+                           datetime.fromisoformat(r["at"]), r["id"], r.get("note") or "")
                 for r in self.db["audit"].rows_where(" and ".join(where), args, order_by="id")]
 
     def counts(self) -> dict[str, int]:

@@ -46,6 +46,8 @@ class StoredVisit:
     kind: str = "live"
     profile: str = ""
     provisional: bool = False  # 暂定: cut by a monitor that was killed mid-visit
+    ticket: str = ""  # the queue's ticket and business type, where a call set the visit
+    business: str = ""
 
     @property
     def answered(self) -> int:
@@ -57,7 +59,8 @@ class StoredVisit:
                    row["end"], _text(row["started_at"]), _text(row["ended_at"]), row["score"],
                    row["verdict"], bool(row["greeted"]), bool(row["farewelled"]),
                    row["questions"] or 0, row["unanswered"] or 0, row["kind"] or "live",
-                   _text(row["profile"]), bool(row.get("provisional")))
+                   _text(row["profile"]), bool(row.get("provisional")),
+                   _text(row.get("ticket")), _text(row.get("business")))
 
 
 @dataclass(frozen=True)
@@ -80,22 +83,31 @@ class StoredFinding:
     window: str | None = None
     staff: str | None = None
     visit_start: float = 0.0  # the visit's start, seconds from the session start
+    role_confidence: float | None = None  # set: it rests on a role heard unsure (rules.py)
+    ticket: str = ""  # its visit's queue ticket and business type (issue 22)
+    business: str = ""
 
     @property
     def added(self) -> bool:
         return self.id.startswith(ADDED_PREFIX)
 
+    @property
+    def unsure_role(self) -> bool:
+        return self.role_confidence is not None
+
     def finding(self) -> Finding:
         """The pipeline's record of it (what `rules.score` counts)."""
         return Finding(self.rule, self.start, self.end, self.text, self.severity,
-                       self.category, self.detail, self.deduction)
+                       self.category, self.detail, self.deduction, self.role_confidence)
 
     @classmethod
     def from_row(cls, row: dict) -> StoredFinding:
         return cls(row["id"], row["session"], row["visit"], row["rule"], row["start"],
                    row["end"], _text(row["at"]), _text(row["text"]), row["severity"],
                    _text(row["category"]), _text(row["detail"]), row["deduction"] or 0.0,
-                   row["window"], row["staff"], row["visit_start"] or 0.0)
+                   row["window"], row["staff"], row["visit_start"] or 0.0,
+                   row.get("role_confidence"), _text(row.get("ticket")),
+                   _text(row.get("business")))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from . import replay as replays
 from . import sources
 from .errors import AudioError
 from .replay import Clock, Line, Mark, VisitReplay
-from .vocabulary import MACHINE_MARK, MACHINE_NOTE, role_label, rule_name, severity_label
+from .vocabulary import MACHINE_MARK, MACHINE_NOTE, rule_name, severity_label
 
 REFRESH_S = 0.04  # a line appears within this (plus a frame) of its start
 
@@ -41,7 +41,7 @@ def line_text(line: Line, origin: float, pinyin: bool = False) -> str:
     heard = f" 〔{MACHINE_MARK}〕" if line.speech.machine else ""
     if pinyin and line.pinyin:
         heard += f" ‹{line.pinyin}›"
-    return (f"{clock_text(line.start - origin)} {role_label(line.role):<4} {line.text}{heard}"
+    return (f"{clock_text(line.start - origin)} {line.who:<4} {line.text}{heard}"
             + (f"   [{marks}]" if marks else ""))
 
 
@@ -165,7 +165,7 @@ def _draw(screen, replay: VisitReplay, clock: Clock, pinyin: bool = False) -> No
     rows = height - 3
     for row, item in enumerate(shown[-rows:] if rows > 0 else []):
         marks = item.marks if isinstance(item, Line) else (item,)
-        indent = 4 if isinstance(item, Line) and item.role == "customer" else 0
+        indent = 4 if isinstance(item, Line) and item.speaker == "customer" else 0
         if any(m.kind == "finding" for m in marks):
             attr = curses.color_pair(2)
         else:

@@ -48,9 +48,9 @@ def current(store: Store, shipped: Lexicon) -> tuple[Lexicon, int]:
 
 
 def scorer(store: Store, profile: str = profiles.DEFAULT,
-           lexicon_dir: Path | None = None) -> Scorer:
+           lexicon_dir: Path | None = None, rating_device: bool = False) -> Scorer:
     """A profile's scorer with the hall lexicon of the database it will write to."""
-    return Scorer.load(profile, lexicon_dir, store.lexicon_changes())
+    return Scorer.load(profile, lexicon_dir, store.lexicon_changes(), rating_device)
 
 
 def find_phrase(shipped: Lexicon, text: str, kind: str | None = None) -> Phrase:

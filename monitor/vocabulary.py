@@ -34,6 +34,8 @@ RULES: dict[str, RuleWords] = {
     "speech_rate": RuleWords("语速不当", "请注意语速", "语速适中"),
     "duration": RuleWords("办理超时", "请抓紧办理", "办理时长"),
     "volume": RuleWords("音量过大", "请放低音量", "音量适中"),
+    "rating_pressure": RuleWords("诱导好评", "评价由群众自主作出，请勿诱导", "不诱导评价"),
+    "rating_prompt": RuleWords("未邀请评价", "请邀请群众评价", "主动邀评"),
 }
 SEVERITY_LABELS = {"critical": "严重", "major": "较重", "minor": "轻微"}
 VERDICT_LABELS = {"pass": "合格", "warn": "待改进", "fail": "不合格"}
@@ -46,6 +48,13 @@ EXPECT_LABELS = {"greeting": "迎声", "answer": "答声", "apology": "致歉", 
 MACHINE_MARK = "机器识别"  # beside speech a recogniser heard (never beside typed text)
 MACHINE_NOTE = "由语音自动识别，可能有误"  # its legend / tooltip
 PINYIN_TOGGLE = "显示拼音"
+
+
+def ticket_label(ticket: str, business: str = "") -> str:
+    """A visit the queue set, as every surface names it: 排队号 A023（户籍）; '' without."""
+    if not ticket:
+        return ""
+    return f"排队号 {ticket}" + (f"（{business}）" if business else "")
 
 
 def rule_name(rule: str) -> str:
@@ -79,6 +88,24 @@ def state_label(state: str) -> str:
 
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
+
+
+ROLE_PENDING = "角色待确认"  # a finding on a role a single pickup heard unsure, until reviewed
+ROLE_CORRECTED = "人工更正"
+
+
+def role_heard(role: str, confidence: float | None = None, corrected: str = "") -> str:
+    """A line's role as shown: 工作人员, or as a single pickup's voice decided it
+    (工作人员（声纹判断，把握 72%）), or as a reviewer corrected it (`corrected`: the role
+    a person gave it): 顾客（人工更正；声纹判断为工作人员，把握 62%）."""
+    sure = f"，把握 {confidence:.0%}" if confidence is not None else ""
+    if corrected:
+        was = f"声纹判断为{role_label(role)}{sure}" if confidence is not None else \
+            f"原为{role_label(role)}"
+        return f"{role_label(corrected)}（{ROLE_CORRECTED}；{was}）"
+    if confidence is None:
+        return role_label(role)
+    return f"{role_label(role)}（声纹判断{sure}）"
 
 
 @dataclass(frozen=True)

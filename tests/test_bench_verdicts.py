@@ -55,7 +55,7 @@ def test_rendered_lines_are_where_the_transcript_says(tmp_path, monkeypatch):
     monkeypatch.setattr(render, "BANK_SAMPLES", 1 << 18)
     conv = Generator(lexicon.load(), seed=3).session("bank", 2)
     done = verdicts.render_session("t", conv, 25.0, random.Random(1),
-                                   verdicts.BenchOptions(), seed=1)
+                                   verdicts.BenchOptions(voices="espeak"), seed=1)
     audio, rate = sf.read(done.path, dtype="float32")
     assert rate == render.RATE and audio.shape[1] == 2
     lines = done.utterances

@@ -213,3 +213,16 @@ def test_precision_per_rule_and_phrase_from_reviews(store, visits):
     assert rows[("greeting", "")].precision == 1.0
     assert rows[("answer", "")].dismissed == 1  # overturned on appeal
     assert [p.precision for p in review.precision(store)][0] == 0.0  # worst first
+
+
+def test_the_audit_keeps_ids_whole_and_records_the_masked_decision_note(store, visits):
+    """A visit id is digits enough to look like a phone: masking it made the trail useless
+    (`W02-2*****06T*****4-…`); only the free-text note is masked, and the note is kept."""
+    taboo = finding(store, visits["taboo"], "taboo")
+    filed = review.appeal(store, taboo, "s07", "S07", "客户电话13812345678可以作证")
+    review.decide(store, filed.id, "overturned", "zhang", None,
+                  note="已回电 138.1234.5678 核实", origin="127.0.0.1")
+    appealed, decided = store.audit(action="appeal")[0], store.audit(action="decision")[0]
+    assert appealed.target == taboo and appealed.note == "客户电话138****5678可以作证"
+    assert decided.detail == f"overturned {taboo}" and visits["taboo"] in decided.detail
+    assert decided.note == "已回电 138.****.5678 核实"

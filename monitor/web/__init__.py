@@ -9,6 +9,7 @@ each made by a factory in its own module:
 - `board.pages(ctx, hub)`: /, /window/<id>, /api/lights, /api/events, /events, /ack, /health
 - `auth.pages(ctx)`: /login, /logout
 - `replay.pages(ctx)`: /replay/<visit>, its audio and training tags, /training
+- `hallapi.pages(ctx)`: POST /api/hall/events (queue and rating systems, by token)
 
 A new page group is a module with `pages(ctx: WebContext) -> Blueprint`, registered here with
 one line: `app.register_blueprint(settings.pages(ctx))`. The context carries:
@@ -40,7 +41,7 @@ from .. import accounts
 from ..config import Hall
 from ..errors import ServeError
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
-from . import auth, board, replay, review, settings
+from . import auth, board, hallapi, replay, review, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, host_allowed, refuse,
                      wants_json)
 from .events import open_events
@@ -78,6 +79,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     app.register_blueprint(replay.pages(ctx))
     app.register_blueprint(settings.pages(ctx))
     app.register_blueprint(review.pages(ctx))
+    app.register_blueprint(hallapi.pages(ctx))
     return app
 
 
@@ -88,7 +90,7 @@ def _identify(ctx: WebContext):
                            "（管理员可用 courtesy serve --allowed-host 添加）")
     g.user = accounts.current(ctx.store(), session.get("user"))
     if ctx.options.board_login and g.user is None and request.endpoint not in (
-            "auth.login", "static"):
+            "auth.login", "static", "hallapi.events"):  # the hall's systems carry a token
         if request.method == "GET" and request.endpoint and not wants_json() \
                 and not request.path.startswith(("/api/", "/events")):
             return redirect(url_for("auth.login", next=request.full_path))

@@ -15,14 +15,15 @@ from itertools import groupby
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from .. import lexicon as lexicons
-from .. import profiles
+from .. import profiles, review, roles
 from .. import replay as replays
 from ..config import Hall
 from ..errors import CourtesyError
 from ..lexicon import Lexicon
 from ..terminal import clock_text
-from ..vocabulary import (MACHINE_MARK, role_label, rule_name, rule_norm, severity_label,
-                         verdict_label)
+from ..vocabulary import (MACHINE_MARK, ROLE_LABELS, rule_name, rule_norm, severity_label,
+                         ticket_label, verdict_label)
+from ..storage import Store
 from ..stored import StoredVisit
 from .common import WebContext
 
@@ -56,12 +57,13 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
     show_staff = how is None or how.staff_names
     staff = (hall.staff_name(visit.staff) or visit.staff) if show_staff else visit.staff
     lines = [{
-        "role": line.role, "who": role_label(line.role),
+        "role": line.speaker, "who": line.who, "number": number,
+        "unsure": line.role_confidence is not None and not line.corrected,
         "t": round(line.start - visit.start, 3), "at": clock_text(line.start - visit.start),
         "text": line.text, "pinyin": line.pinyin,
         "mark": MACHINE_MARK if line.speech.machine else "", "title": line.speech.title,
         "marks": [{"kind": m.kind, "text": _mark_text(m)} for m in line.marks],
-    } for line in visit.lines]
+    } for number, line in enumerate(visit.lines, 1)]
     findings = [{
         "t": round(f.start - visit.start, 3), "at": clock_text(f.start - visit.start),
         "rule": f.label, "label": rule_name(f.label), "norm": rule_norm(f.label),
@@ -72,7 +74,7 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
         "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
         "staff": staff or "-", "score": f"{visit.score:.0f}",
         "verdict": visit.verdict_text, "verdict_id": visit.verdict,
-        "provisional": visit.provisional,
+        "provisional": visit.provisional, "ticket": ticket_label(visit.ticket, visit.business),
         "duration": round(duration, 3), "length": clock_text(duration),
         "lines": lines, "findings": findings,
         "machine": any(line["mark"] for line in lines), "pinyin": any(l["pinyin"] for l in lines),
@@ -137,6 +139,7 @@ def pages(ctx: WebContext) -> Blueprint:
     """The replay and training pages, over the app's store, CSRF check and error page."""
     bp = Blueprint("replay", __name__)
     _replay_routes(bp, ctx, _Visits(ctx))
+    _role_routes(bp, ctx)
     _training_routes(bp, ctx)
     return bp
 
@@ -166,7 +169,8 @@ def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
             audio_url=url_for(".replay_audio", visit_id=visit_id, **query),
             tags=store().visit_tags(visit_id),
             all_tags=sorted({entry.tag for entry in store().training()}),
-            may_edit=_supervisor(), query=query, user=g.user)
+            may_edit=_supervisor(), query=query, user=g.user,
+            reviewed=_reviewed(store(), stored) if how is None else None, roles=ROLE_LABELS)
 
     @bp.get("/replay/<visit_id>/audio")
     def replay_audio(visit_id: str):
@@ -184,18 +188,55 @@ def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
         return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
+def _editing(ctx: WebContext, why: str) -> Response | None:
+    """The refusal of a change to a visit by anyone but a logged-in supervisor posting
+    from the page itself, or None."""
+    if g.user is None:
+        return ctx.refuse(401, "请先登录")
+    forgery = ctx.forged()
+    if forgery:
+        return ctx.refuse(403, forgery)
+    return None if _supervisor() else ctx.refuse(403, why)
+
+
+def _role_routes(bp: Blueprint, ctx: WebContext) -> None:
+    store, refuse = ctx.store, ctx.refuse
+
+    @bp.post("/replay/<visit_id>/role")
+    def replay_role(visit_id: str):
+        """A supervisor says who spoke a line; the visit is judged again with it."""
+        refusal = _editing(ctx, "只有值班主管可以更正角色")
+        if refusal is not None:
+            return refusal
+        form = request.form
+        try:
+            roles.correct(store(), visit_id, int(form.get("line", "0") or 0),
+                          form.get("role", ""), g.user.name, form.get("note", ""),
+                          request.remote_addr or "")
+        except ValueError:
+            return refuse(400, "句号须为数字")
+        except roles.RoleError as exc:
+            return refuse(409, str(exc))
+        return redirect(url_for(".replay_page", visit_id=visit_id) + "#lines")
+
+
+def _reviewed(store: Store, visit: StoredVisit) -> dict | None:
+    """The visit's score as reviews and role corrections left it, when that differs."""
+    result = review.effective(store, visit.id)
+    if (result.score, result.verdict) == (visit.score, visit.verdict):
+        return None
+    return {"score": f"{result.score:.0f}", "verdict": verdict_label(result.verdict),
+            "verdict_id": result.verdict}
+
+
 def _training_routes(bp: Blueprint, ctx: WebContext) -> None:
     store, refuse, hall = ctx.store, ctx.refuse, ctx.hall
 
     @bp.post("/replay/<visit_id>/training")
     def replay_training(visit_id: str):
-        if g.user is None:
-            return refuse(401, "请先登录")
-        why = ctx.forged()
-        if why:
-            return refuse(403, why)
-        if not _supervisor():
-            return refuse(403, "只有值班主管可以编辑培训集")
+        refusal = _editing(ctx, "只有值班主管可以编辑培训集")
+        if refusal is not None:
+            return refusal
         if store().visit(visit_id) is None:
             return refuse(404, f"没有编号为 {visit_id} 的来访记录")
         tag = request.form.get("tag", "").strip()

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from .. import accounts, audit, review, tuning
+from .. import accounts, audit, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
@@ -29,8 +29,9 @@ from ..terminal import clock_text
 from .common import WebContext
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
-                          SEVERITIES, phrase_kind_label, quoted, role_label, rule_name, rule_norm,
-                          severity_label, spoken, verdict_label)
+                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
+                          rule_name, rule_norm, severity_label, spoken, ticket_label,
+                          verdict_label)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -46,8 +47,8 @@ def _day(value: str | None, default: date) -> date:
 
 
 def _lines(lines: list[StoredUtterance], start: float, end: float) -> list[dict]:
-    """The transcript around a moment, masked."""
-    return [{"at": u.at[11:19], "who": role_label(u.role), "role": u.role,
+    """The transcript around a moment, masked; each line's role as heard."""
+    return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence), "role": u.role,
              "text": mask(spoken(u).text)}
             for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
 
@@ -65,12 +66,26 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance])
         "quote": mask(quote.text), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
         "context": _lines(lines, found.start, found.end),
+        "pending": _pending(found), "ticket": ticket_label(found.ticket, found.business),
     }
+
+
+def _pending(found: StoredFinding) -> str:
+    """What the queue says of a finding on a role a single pickup heard unsure."""
+    if not found.unsure_role:
+        return ""
+    return (f"{ROLE_PENDING}：说话人由声纹判断，把握 {found.role_confidence:.0%}，"
+            "可能听错了是谁说的。人工确认前不计分、不亮红灯；确认则计入，"
+            "驳回（顾客所说）则不计，也可在回放页更正这句话的角色。")
 
 
 def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
                rule: str | None) -> list[dict]:
     queue = store.unreviewed(day, day, window, staff, rule, QUEUE_LIMIT)
+    corrected = roles.corrections(store, sorted({f.visit for f in queue}))
+    fixes = roles.fixes(store, [store.visit(v) for v in corrected])
+    queue = [fixes[f.visit].sured(f) if f.visit in fixes else f for f in queue
+             if f.visit not in fixes or f.id not in fixes[f.visit].removed]
     lines_of: dict[str, list[StoredUtterance]] = defaultdict(list)
     for line in store.visit_utterances(sorted({f.visit for f in queue})):
         lines_of[line.visit].append(line)
@@ -115,6 +130,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "verdict_id": result.verdict, "automatic": f"{result.automatic_score:.0f}",
         "changed": result.score != result.automatic_score, "provisional": visit.provisional,
         "length": round(visit.end - visit.start), "findings": findings,
+        "ticket": ticket_label(visit.ticket, visit.business),
     }
 
 
@@ -185,6 +201,8 @@ def pages(ctx: WebContext) -> Blueprint:
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
+                               mismatches=ratingreport.mismatches(store(), day, hall),
+                               mismatch_mark=ratingreport.MISMATCH,
                                reasons=REVIEW_REASONS, rules=RULES, user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 

@@ -20,7 +20,7 @@ from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, SEVERITIES, Speech, liveness_label,
                           quoted, rule_name, rule_prompt, severity_label, state_label,
-                          verdict_label)
+                          ticket_label, verdict_label)
 from .common import not_after
 from .events import EventSource
 
@@ -53,7 +53,9 @@ def _visit_text(visit: StoredVisit | None, state: str, now: datetime) -> str:
         return ""
     who = "上一位" if state == "off" else "当前"
     started = not_after(datetime.fromisoformat(visit.started_at), now)
-    return (f"{who}顾客 {started:%H:%M:%S} 起 · {visit.score:.0f} 分 · "
+    ticket = ticket_label(visit.ticket, visit.business)
+    return (f"{who}顾客{' ' + ticket if ticket else ''} {started:%H:%M:%S} 起 · "
+            f"{visit.score:.0f} 分 · "
             f"{verdict_label(visit.verdict, visit.provisional)}")
 
 
