@@ -367,8 +367,10 @@ def user():
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line")
 @click.option("--replace", is_flag=True, help="Reset the password and role of an existing user")
 @db_option
-def user_add(name, role, staff_id, password_stdin, replace, db_path):
-    """Add a user; the password is asked for (or read from stdin) and stored hashed.
+@hall_option
+def user_add(name, role, staff_id, password_stdin, replace, db_path, hall):
+    """Add a user; the password is asked for (or read from stdin) and stored hashed. A
+    staff account's --staff must be in the hall config's [staff], when it lists staff.
 
     Example: courtesy user add zhang --role supervisor
     """
@@ -376,7 +378,8 @@ def user_add(name, role, staff_id, password_stdin, replace, db_path):
     from .storage import Store
 
     added = add_user(Store(db_path), name, role, _password(password_stdin), replace=replace,
-                     staff=staff_id, actor="cli", origin="courtesy user add")
+                     staff=staff_id, actor="cli", origin="courtesy user add",
+                     known_staff=hall.staff)
     click.echo(f"{'updated' if replace else 'added'} {added.name} ({added.role})")
 
 

@@ -87,7 +87,8 @@ def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: fl
 
 def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason: str,
            origin: str = "") -> Appeal:
-    """A staff member contests a finding on their own record (one open appeal at a time)."""
+    """A staff member contests a finding on their own record, once: a decided appeal is
+    final (a second would let the same finding be argued until somebody gives in)."""
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
@@ -96,10 +97,12 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
     reason = _note(reason, "申诉理由")
     if not reason:
         raise ReviewError("请写明申诉理由")
-    if store.appeals(finding_ids=[finding_id], status="open"):
-        raise ReviewError("这条检出已有待处理的申诉")
     entry = AuditEntry(actor, "appeal", finding_id, "", origin, note=reason)
-    with store.audited(entry):
+    with store.audited(entry):  # checked in the transaction that stores it: one appeal only
+        earlier = store.appeals(finding_ids=[finding_id])
+        if earlier:
+            raise ReviewError(f"这条检出已申诉过（{APPEAL_LABELS.get(earlier[-1].status)}），"
+                              "不能再次申诉")
         return store.add_appeal(Appeal(finding_id, staff, actor, reason), found.visit)
 
 

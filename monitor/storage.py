@@ -98,7 +98,8 @@ SCHEMA = {
         "filed_at": str,
     }, "id"),
 }
-SCHEMA["users"][0].update({"staff": str, "disabled": int})  # accounts: staff id, switched off
+SCHEMA["users"][0].update({"staff": str, "disabled": int,  # accounts: staff id, switched off,
+                           "session_version": str})  # and what a login cookie must carry
 _INDEXES = {
     "reviews": [["finding", "id"], ["visit"], ["at"]],
     "added_findings": [["visit"], ["at"]],
@@ -223,7 +224,8 @@ def _appeal(row: dict) -> Appeal:
 
 def _account(row: dict) -> Account:
     return Account(row["name"], row["role"], row["created_at"] or "", row.get("staff"),
-                   bool(row.get("disabled")), row.get("password_hash") or "")
+                   bool(row.get("disabled")), row.get("password_hash") or "",
+                   row.get("session_version") or "")
 
 
 # a finding with its visit's window, staff and start: every finding read joins its visit
@@ -888,7 +890,7 @@ class Store:
         """Every user by name, without the hash (an older database may lack columns)."""
         if not self.db["users"].exists():
             return []
-        return [_account({**row, "password_hash": ""})
+        return [_account({**row, "password_hash": "", "session_version": ""})
                 for row in self.db["users"].rows_where(order_by="name")]
 
     def update_account(self, name: str, values: dict) -> bool:

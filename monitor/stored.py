@@ -206,6 +206,7 @@ class Account:
     staff: str | None = None
     disabled: bool = False
     password_hash: str = field(default="", repr=False, metadata={"secret": True})
+    session_version: str = field(default="", repr=False, metadata={"secret": True})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from monitor import alerts
 from monitor.central import outbox, schema, simulate
 from monitor.central.options import CentralOptions
+from monitor.central.sync import Shipper
 from monitor.cli import cli
 from monitor.errors import ConfigError, InputError
 from monitor.storage import Store
@@ -353,6 +354,24 @@ def test_city_report_ranks_halls(scorer, clean, tmp_path):
                                   "--format", "csv", "-o", "-"]).output.splitlines()
     assert csv_out[0].startswith("rank,hall,window,staff,") and len(csv_out) == 1 + 2 + 3 + len(staff)
     assert sum(line.count(",S0") for line in csv_out) == len(staff)
+
+
+def test_city_figures_leave_out_a_finding_on_an_unsure_role(scorer, clean, tmp_path):
+    """One pickup gave the customer's 你烦不烦 to staff, unsure: the city counts no
+    critical finding and no failed visit for it, as the hall's own figures do."""
+    from .test_roles import pickup
+
+    db = tmp_path / "hall_a.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    store.save(scorer.score(pickup(), window="W01", staff="S01", started_at=MORNING))
+    store.close()
+    Shipper(db, options(clean, "hall_a")).drain()
+    result = CliRunner().invoke(cli, ["report", "--db", clean.hall_url(*CITY), "--date",
+                                      "2026-11-20", "--format", "json", "-o", "-"])
+    assert result.exit_code == 0, result.output
+    [hall] = json.loads(result.output)["halls"]
+    assert (hall["visits"], hall["critical"], hall["failed"]) == (1, 0, 0)
 
 
 def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):

@@ -135,7 +135,7 @@ def test_staff_appeal_their_own_findings_and_someone_else_decides(store, visits)
     with pytest.raises(ReviewError, match="只能对自己的"):
         review.appeal(store, greeting, "wangfang", "S07", "不是我")
     filed = review.appeal(store, greeting, "liu", "S12", "我说了您好，机器没听到")
-    with pytest.raises(ReviewError, match="已有待处理的申诉"):
+    with pytest.raises(ReviewError, match="已申诉过（待处理）"):
         review.appeal(store, greeting, "liu", "S12", "再申诉一次")
     with pytest.raises(ReviewError, match="不能处理自己的申诉"):
         review.decide(store, filed.id, "overturned", "liu", "S12")
@@ -145,6 +145,8 @@ def test_staff_appeal_their_own_findings_and_someone_else_decides(store, visits)
     assert review.effective(store, visits["ungreeted"]).score == 85.0
     with pytest.raises(ReviewError, match="已经处理"):
         review.decide(store, filed.id, "upheld", "zhang", None)
+    with pytest.raises(ReviewError, match="已申诉过（.*），不能再次申诉"):  # a decision is final
+        review.appeal(store, greeting, "liu", "S12", "再申诉一次")
     row = store.appeals(staff="S12")[0]
     assert (row.status, row.decided_by, row.decision_note) == (
         "overturned", "zhang", "录音确有问候")

@@ -311,3 +311,39 @@ def test_a_report_of_typed_transcripts_shows_roles_as_before(scorer, db_path):
     reports.write_csv(built, out)
     assert "staff: 你烦不烦啊" in out.getvalue()
     assert all(c["role_confidence"] is None for c in incident["context"])
+
+
+def test_a_missing_greeting_rests_only_on_lines_heard_as_the_customer(scorer):
+    heard_as = {"staff": [utt(0, 2, "staff", "身份证带了吗", role_confidence=0.6)],
+                "customer": [utt(0, 2, "customer", "您好请坐", role_confidence=0.6)]}
+    [unsure_staff] = scorer.score(heard_as["staff"] + [utt(30, 31, "staff", "请慢走")],
+                                  window="W1").visits
+    [greeting] = [f for f in unsure_staff.findings if f.rule == "greeting"]
+    assert greeting.role_confidence is None  # staff's own words lacked it: counts
+    [unsure_customer] = scorer.score(heard_as["customer"] + [utt(30, 31, "staff", "请慢走")],
+                                     window="W1").visits
+    [greeting] = [f for f in unsure_customer.findings if f.rule == "greeting"]
+    assert greeting.role_confidence == 0.6  # that greeting may have been the staff's
+
+
+def test_a_visits_findings_say_what_counts_by_role(stored):
+    from monitor.web.review import visit_view
+
+    store, visit_id = stored
+    view = visit_view(store, Hall(), store.visit(visit_id))
+    [taboo] = [f for f in view["findings"] if f["label"] == "服务忌语"]
+    assert (taboo["counts"], taboo["review"]) == (False, "角色待确认")
+    roles.correct(store, visit_id, 3, "customer", "zhang")
+    view = visit_view(store, Hall(), store.visit(visit_id))
+    [taboo] = [f for f in view["findings"] if f["label"] == "服务忌语"]
+    assert (taboo["counts"], taboo["review"]) == (False, "角色已更正，不计")
+
+
+def test_the_supervisors_board_marks_an_unsure_finding(stored):
+    from monitor.records import LightEvent
+    from monitor.web.tiles import window_view
+
+    store, visit_id = stored
+    event = LightEvent("W1", "green", "off", AT, visit=visit_id)
+    texts = [f["text"] for f in window_view(store, event, 5, AT)["findings"]]
+    assert any("服务忌语（严重，角色待确认）" in t for t in texts)

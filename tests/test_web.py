@@ -98,10 +98,11 @@ def test_user_commands(db_path):
     again = courtesy("user", "add", "wang", "--role", "viewer", "--password-stdin",
                      stdin="s3cret-pass\n")
     assert again.returncode == 1
-    assert again.stderr.strip() == "Error: user wang exists (use --replace to reset the " \
-                                   "password or role)"
+    assert again.stderr.strip() == "Error: 用户 wang 已存在（user wang exists: use --replace " \
+                                   "to reset the password or role）"
     short = courtesy("user", "add", "zhao", "--role", "viewer", "--password-stdin", stdin="abc\n")
-    assert short.stderr.strip() == "Error: password for zhao: at least 8 characters"
+    assert short.stderr.strip() == "Error: zhao 的密码至少 8 个字符（password for zhao: at least " \
+                                   "8 characters）"
     listed = courtesy("user", "list")
     assert listed.stdout.split()[:2] == ["wang", "supervisor"] and "s3cret" not in listed.stdout
     assert authenticate(Store(db_path), "wang", "s3cret-pass") is not None

@@ -66,7 +66,9 @@ f as (
   select hall, visit, count(*) filter (where severity = 'critical') as critical,
     count(*) filter (where severity = 'major') as major,
     count(*) filter (where severity = 'minor') as minor
-  from findings where (hall, visit) in (select hall, id from v) group by hall, visit)
+  from findings where (hall, visit) in (select hall, id from v)
+    and row->>'role_confidence' is null  -- on a role heard unsure: not counted (rules.py)
+  group by hall, visit)
 select v.hall, {columns}, count(*), avg(v.score),
   count(*) filter (where v.verdict = 'pass'), count(*) filter (where v.verdict = 'warn'),
   count(*) filter (where v.verdict = 'fail'), coalesce(sum(f.critical), 0)::int,

@@ -24,7 +24,7 @@ SHIPPED = {
 THROTTLED = {"heartbeats": 60.0}  # seconds between notes of an unchanged state
 _NOTED = ("create table if not exists outbox_noted (tbl text not null, key text not null, "
           "noted real not null, primary key (tbl, key))")
-WITHHELD = {"users": ("password_hash",)}  # columns that never leave the hall
+WITHHELD = {"users": ("password_hash", "session_version")}  # never leave the hall
 SECRET_SETTING = re.compile(r"secret|password|token|key")  # settings that never leave it
 
 

@@ -88,7 +88,7 @@ def _identify(ctx: WebContext):
     if not host_allowed(request.host, ctx.options.allowed_hosts):
         return refuse(400, "请求的主机名不在本服务允许的范围内"
                            "（管理员可用 courtesy serve --allowed-host 添加）")
-    g.user = accounts.current(ctx.store(), session.get("user"))
+    g.user = accounts.current(ctx.store(), session.get("user"), session.get("version"))
     if ctx.options.board_login and g.user is None and request.endpoint not in (
             "auth.login", "static", "hallapi.events"):  # the hall's systems carry a token
         if request.method == "GET" and request.endpoint and not wants_json() \

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from flask import Response, g, redirect, render_template, request, session, url_for
 
@@ -145,6 +146,24 @@ def role_required(*roles: str, hidden: bool = False):
             return view(*args, **kwargs)
         return guarded
     return wrap
+
+
+def local_path(target: str | None, default: str) -> str:
+    """Where a `next=` or `back=` sends the browser: a path on this site, else `default`.
+
+    A browser drops tabs and newlines from a URL and reads a backslash as `/`, so
+    `/%09/evil.example` would leave the site: a target with a scheme, a host, a backslash,
+    a space or a control character, as given or percent-decoded, is refused, not cleaned."""
+    if not target or len(target) > 2048:
+        return default
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form \
+                or any(c.isspace() or not c.isprintable() for c in form):
+            return default
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return default
+    return target
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:

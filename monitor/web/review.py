@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
 from .. import accounts, audit, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
@@ -26,7 +26,7 @@ from ..records import Appeal
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
-from .common import WebContext
+from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
                           ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
@@ -99,7 +99,9 @@ def _minute(at: datetime | None) -> str:
 def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     """A visit with its effective result and each finding's review and appeal state."""
     result = review.effective(store, visit.id)
+    fix = roles.fixes(store, [visit]).get(visit.id)
     machine = store.visit_findings(visit.id)
+    machine = [fix.sured(f) for f in machine] if fix else machine
     latest = store.latest_reviews([f.id for f in machine])
     appeals: dict[str, Appeal] = {}
     for contested in store.appeals(finding_ids=[f.id for f in machine]):
@@ -108,9 +110,11 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
         "severity": f.severity, "severity_label": severity_label(f.severity),
         "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
-        "counts": f.id not in result.dismissed,
+        "counts": f.id not in result.dismissed and (
+            not f.unsure_role or f.id in latest and latest[f.id].decision == "confirm"),
         "review": DECISION_LABELS[latest[f.id].decision] + "（"
-        + REVIEW_REASONS[latest[f.id].reason] + "）" if f.id in latest else "",
+        + REVIEW_REASONS[latest[f.id].reason] + "）" if f.id in latest
+        else _unreviewed(f, fix),
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
@@ -132,6 +136,14 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "length": round(visit.end - visit.start), "findings": findings,
         "ticket": ticket_label(visit.ticket, visit.business),
     }
+
+
+def _unreviewed(found: StoredFinding, fix: roles.Fix | None) -> str:
+    """What stands for a review of a finding nobody reviewed: a role correction took it
+    away, or it waits for a person because its role was heard unsure."""
+    if fix is not None and found.id in fix.removed:
+        return "角色已更正，不计"
+    return ROLE_PENDING if found.unsure_role else ""
 
 
 def _appeal_view(contested: Appeal) -> dict:
@@ -218,13 +230,13 @@ def pages(ctx: WebContext) -> Blueprint:
                           origin())
         except CourtesyError as exc:
             return failed(exc)
-        return redirect(_back(form.get("back"), url_for(".queue")))
+        return redirect(local_path(form.get("back"), url_for(".queue")))
 
     _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
     _lexicon_pages(bp, ctx, reviewer, failed, origin)
     _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
     _audit_pages(bp, store, reviewer)
-    _user_pages(bp, store, gate, refuse, origin)
+    _user_pages(bp, store, hall, gate, refuse, origin)
     return bp
 
 
@@ -260,7 +272,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
             return refuse(400, "时间须为秒数")
         except CourtesyError as exc:
             return failed(exc)
-        return redirect(_back(form.get("back"), url_for(".sample")))
+        return redirect(local_path(form.get("back"), url_for(".sample")))
 
 
 def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, reviewer,
@@ -315,12 +327,6 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
 
 
 
-def _back(target: str | None, default: str) -> str:
-    """Where a form returns to: a path on this site only."""
-    return target if target and target.startswith("/") and not target.startswith("//") \
-        else default
-
-
 def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
     def query() -> dict:
         args = request.args
@@ -352,7 +358,8 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
                         headers={"Content-Disposition": f"attachment; filename=audit.{fmt}"})
 
 
-def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin) -> None:
+def _user_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, refuse,
+                origin) -> None:
     @bp.get("/users")
     def users():
         refusal = gate(lambda u: True, "")
@@ -372,7 +379,8 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
         try:
             if action == "add":
                 accounts.add_user(store(), name, form.get("role", ""), form.get("password", ""),
-                                  staff=form.get("staff"), actor=who, origin=origin())
+                                  staff=form.get("staff"), actor=who, origin=origin(),
+                                  known_staff=hall.staff)
             elif action in ("disable", "enable"):
                 accounts.disable(store(), name, who, origin(), enabled=action == "enable")
             elif action == "reset":
@@ -394,8 +402,8 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
         if form.get("new", "") != form.get("again", ""):
             return refuse(400, "两次输入的新密码不一致")
         try:
-            accounts.change_password(store(), g.user.name, form.get("old", ""),
-                                     form.get("new", ""), origin())
+            session["version"] = accounts.change_password(
+                store(), g.user.name, form.get("old", ""), form.get("new", ""), origin())
         except CourtesyError as exc:
             return refuse(409, str(exc))
         return redirect(url_for(".users", done="密码已修改"))

@@ -18,9 +18,9 @@ from ..privacy import mask
 from ..records import Heartbeat, LightEvent
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
-from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, SEVERITIES, Speech, liveness_label,
-                          quoted, rule_name, rule_prompt, severity_label, state_label,
-                          ticket_label, verdict_label)
+from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, ROLE_PENDING, SEVERITIES, Speech,
+                          liveness_label, quoted, rule_name, rule_prompt, severity_label,
+                          state_label, ticket_label, verdict_label)
 from .common import not_after
 from .events import EventSource
 
@@ -44,7 +44,9 @@ def _finding_view(found: StoredFinding, lines: list[StoredUtterance], now: datet
     at = f"{not_after(datetime.fromisoformat(found.at), now):%H:%M:%S}" if found.at else ""
     return {"severity": found.severity,
             "text": (f"{at} {rule_name(found.rule)}"
-                     f"（{severity_label(found.severity)}）{'：' + said.text if said.text else ''}"),
+                     f"（{severity_label(found.severity)}"
+                     f"{'，' + ROLE_PENDING if found.unsure_role else ''}）"
+                     f"{'：' + said.text if said.text else ''}"),
             "mark": MACHINE_MARK if said.machine else "", "title": said.title}
 
 
