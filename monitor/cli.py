@@ -102,6 +102,16 @@ def _for_window(hall, window: str | None, staff: str | None, profile: str | None
     return staff, profile
 
 
+def _id_option(ctx, param, value: str | None) -> str | None:
+    """A --window or --staff id, checked as a transcript's ids are."""
+    from .transcript import id_problem
+
+    problem = id_problem(param.name, value) if value else None
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
 def _parse_at(value: str | None) -> datetime:
     if not value:
         return datetime.now().astimezone()
@@ -130,8 +140,12 @@ def cli(verbose):
 @click.option("--profile", help="Sector profile: general, police, hospital, bank, utility, "
                                 "government [default: the window's in the hall config, "
                                 "else general]")
-@click.option("--window", help="Window id (else from the lines)")
-@click.option("--staff", help="Staff member id (else from the lines)")
+@click.option("--window", callback=_id_option,
+              help="Window id for every line (a line's own window is overridden; "
+                   "else each line's own)")
+@click.option("--staff", callback=_id_option,
+              help="Staff member id for every line (a line's own is overridden; "
+                   "else each line's own)")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @db_option

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from . import alerts, profiles, sources
 from .errors import ConfigError, CourtesyError, InputError, parse_toml, read_text
+from .records import STAFF_ID, WINDOW_ID
 from .liveness import LivenessOptions
 from .recordings import KEEP, RetentionOptions
 from .replay import CUSTOMER_MODES, Anonymise
@@ -37,8 +38,6 @@ TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [tabl
 }
 TOP_KEYS = ("replay_url",)
 ENTRY_TABLES = ("windows", "devices", "staff")
-WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")  # in URLs and recording folders
-STAFF_ID = re.compile(r"[\w-]+")
 
 
 @dataclass

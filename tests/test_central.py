@@ -90,7 +90,7 @@ def clean(pg):
 TABLES = ("sessions", "utterances", "visits", "hits", "findings", "light_events",
           "recordings", "audit")
 STATE = ("heartbeats", "acks", "users", "settings", "training", "added_findings", "appeals",
-         "lexicon_changes")
+         "lexicon_changes", "queue_events", "ratings")
 
 
 def options(pg, hall="hall_a", password=None) -> CentralOptions:
@@ -379,7 +379,9 @@ def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
     result = runner.invoke(cli, ["sync", "init", clean.url, "--hall", "hall_new",
                                  "--password-stdin"], input="pw-new\n")
     assert result.exit_code == 0, result.output
-    assert "数据库结构版本：0003" in result.output and "已创建角色：hall_new" in result.output
+    head = max(p.name[:4] for p in (ROOT / "monitor" / "central" / "migrations" / "versions")
+               .glob("0*.py"))  # the newest migration
+    assert f"数据库结构版本：{head}" in result.output and "已创建角色：hall_new" in result.output
     with psycopg.connect(clean.hall_url("hall_new", "pw-new")) as conn:
         assert conn.execute("select count(*) from visits").fetchone() == (0,)
     missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
@@ -672,5 +674,84 @@ def test_hall_state_ships_without_hashes_or_secrets(clean, tmp_path):
             conn.execute("insert into acks (hall, id, row) values ('hall_a', '9', '{}')")
     with psycopg.connect(clean.url) as conn:
         assert conn.execute("select count(*) from users").fetchone() == (1,)
+    ship.close()
+    store.close()
+
+
+def test_queue_events_and_ratings_ship_and_rank_halls_by_rating(scorer, clean, tmp_path):
+    """Issue 22: the hall's queue events and ratings reach the city like its visits (a
+    re-import ships nothing twice), and the city report ranks halls by rating too."""
+    from monitor import hallevents
+    from monitor.central import city
+    from monitor.records import QueueEvent, Rating
+    from monitor.central.sync import Shipper
+
+    levels = {"hall_a": [3, 4], "hall_b": [5, 5, 4]}
+    for hall, given in levels.items():
+        db = tmp_path / f"{hall}.db"
+        store = monitored(scorer, db, {"W01": 2})
+        calls = [QueueEvent(f"Q{n}", f"A{n:03d}", "W01", MORNING + timedelta(minutes=n), "户籍")
+                 for n in range(len(given))]
+        ratings = [Rating(f"R{n}", "W01", MORNING + timedelta(minutes=n, seconds=50), level,
+                          f"A{n:03d}", "", "电话13812345678" if n == 0 else "")
+                   for n, level in enumerate(given)]
+        hallevents.save(store, "queue", calls, "test")
+        hallevents.save(store, "ratings", ratings, "test")
+        ship = Shipper(db, options(clean, hall))
+        ship.drain()
+        hallevents.save(store, "ratings", ratings, "test")  # again: only its audit row
+        assert [c.table for c in outbox.pending(store.db.conn, 100)] == ["audit"]
+        ship.close()
+        store.close()
+    with psycopg.connect(clean.url) as conn:
+        assert conn.execute("select hall, count(*) from queue_events group by hall "
+                            "order by hall").fetchall() == [("hall_a", 2), ("hall_b", 3)]
+        rows = conn.execute("select hall, id, level, ticket, row->>'text' from ratings "
+                            "order by hall, id").fetchall()
+    assert [(h, i, lv, t) for h, i, lv, t, _ in rows][:2] == [("hall_a", "R0", 3, "A000"),
+                                                             ("hall_a", "R1", 4, "A001")]
+    assert all("13812345678" not in (text or "") for *_, text in rows)
+    report = city.build(clean.hall_url(*CITY), MORNING.date(), MORNING.date())
+    by_hall = {f.hall: f for f in report.halls}
+    assert (by_hall["hall_b"].rating_rank, by_hall["hall_a"].rating_rank) == (1, 2)
+    assert by_hall["hall_a"].ratings == 2 and by_hall["hall_a"].mean_rating == 3.5
+    assert "按群众评价排名" in city.render_html(report)
+
+
+def test_a_halls_role_cannot_rewrite_or_delete_its_audit_trail_or_lexicon_changes(
+        clean, tmp_path):
+    """Issue 21: hall_a updated and deleted its own `audit` and `lexicon_changes` rows in
+    PostgreSQL. Now refused (migration 0004); shipping the same rows again still works."""
+    from monitor import tuning
+    from monitor.central.sync import Shipper
+    from monitor.lexicon import load
+    from monitor.records import AuditEntry
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    store.add_audit(AuditEntry("zhang", "login", "zhang", "supervisor", "127.0.0.1"))
+    tuning.apply(store, tuning.propose(store, load(), "你烦不烦", "off", "", "多为顾客所说",
+                                       "zhang"))
+    ship = Shipper(db, options(clean))
+    assert ship.drain() >= 3
+    hall = options(clean).url
+    for table in ("audit", "lexicon_changes"):
+        for statement in (f"update {table} set row = row || '{{\"actor\": \"x\"}}'",
+                          f"delete from {table}"):
+            with psycopg.connect(hall) as conn, pytest.raises(
+                    psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    outbox.install(store.db.conn)  # noted again: shipped twice, no error, nothing changed
+    store.db.conn.execute("insert into outbox (tbl, key, op) select 'audit', id, 'insert' "
+                          "from audit")
+    store.db.conn.commit()
+    assert ship.drain() >= 2
+    with psycopg.connect(clean.url) as conn:
+        actors = {r[0] for r in conn.execute("select row->>'actor' from audit")}
+        changes = conn.execute("select count(*) from lexicon_changes").fetchone()[0]
+    assert actors == {"zhang"} and changes == 1
+    with psycopg.connect(hall) as conn:  # a hall may still add its own rows
+        conn.execute("insert into audit (hall, id, row) values ('hall_a', 'x1', '{}')")
     ship.close()
     store.close()
