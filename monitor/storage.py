@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import privacy
+from . import backup, migrate, privacy
 from .errors import StorageError
 from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
                       PhraseHit, Recording, Review, Session, Visit)
@@ -132,6 +132,7 @@ _AUDIT_GUARDS += tuple(
     f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
+SCHEMA.update(migrate.SCHEMA)
 # staff voice profiles (monitor/voices.py): numbers only, one row per staff id, never shipped
 SCHEMA["voice_profiles"] = ({
     "staff": str, "kind": str, "profile": str, "frames": int, "version": int,
@@ -316,16 +317,31 @@ class Store:
             raise StorageError(f"{self.path}: not a courtesy database (no sessions, visits and "
                                "findings tables); give the --db that `courtesy score` or "
                                "`courtesy listen` writes")
-        if read_only:
-            return
         try:
+            migrate.refuse_newer(self.db.conn, self.path)
+            if read_only:
+                return
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()
-            if self._missing():
-                with self._writing("create tables"):
-                    self._create()
+            self._upgrade(tables)
+        except StorageError:
+            self.db.close()
+            raise
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+
+    def _upgrade(self, tables: set[str]) -> None:
+        """Bring an older (or new) database up to this code: schema and data steps in one
+        transaction, after a copy of a database that held anything (monitor/migrate.py)."""
+        if not (self._missing() or migrate.behind(self.db.conn)):
+            return
+        copied = None
+        if tables:  # anything stored is copied before it changes
+            copied = backup.copy(self.db.conn, migrate.copy_name(self.db.conn, self.path)).path
+        with self._writing("upgrade the database"):
+            if self._missing() or migrate.behind(self.db.conn):  # not done by another
+                self._create()
+                migrate.run_steps(self.db, copied)
 
     def _read_only(self) -> tuple[sqlite_utils.Database, set[str]]:
         """Open for reading only. A WAL database whose folder nobody may write to cannot
