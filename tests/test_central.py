@@ -158,7 +158,7 @@ def test_an_hour_without_the_city_arrives_exactly_once(scorer, clean, tmp_path):
         runner = CliRunner()
         failed = runner.invoke(cli, ["sync", "run", "--once", "--config", str(config),
                                      "--db", str(db)])
-        assert failed.exit_code == 1 and "Error: central database: cannot connect" in failed.output
+        assert failed.exit_code == 1 and "错误：central database: cannot connect" in failed.output
         status = runner.invoke(cli, ["sync", "status", "--config", str(config), "--db", str(db)])
         pending = sqlite3.connect(db).execute("select count(*) from outbox").fetchone()[0]
         assert pending >= sum(len(v) for v in local_ids(db).values())
@@ -386,7 +386,7 @@ def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
         assert conn.execute("select count(*) from visits").fetchone() == (0,)
     missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
                                   "--db", str(tmp_path / "nope.db")])
-    assert missing.exit_code == 1 and "nope.db: no such database" in missing.output
+    assert missing.exit_code == 1 and "nope.db：没有这个数据库" in missing.output
     assert not (tmp_path / "nope.db").exists()
 
 
@@ -755,3 +755,44 @@ def test_a_halls_role_cannot_rewrite_or_delete_its_audit_trail_or_lexicon_change
         conn.execute("insert into audit (hall, id, row) values ('hall_a', 'x1', '{}')")
     ship.close()
     store.close()
+
+
+def test_one_hall_cannot_knock_another_off_the_broker_nor_speak_for_it(broker):
+    """Issue 21: hall A connecting with hall B's client id (`courtesy-<hall>-<pid>@<host>`,
+    every part guessable) closed B's connection and published B's retained `offline`. Now
+    every id carries a random part, and the ACL gives each hall's login its own topics only."""
+    import paho.mqtt.client as paho
+    from monitor.central.mqtt import CityBoard
+
+    drivers = [alerts.driver_from_config({"type": "mqtt", "url": broker.url, "hall": "hall_b",
+                                          "password": HALLS["hall_b"], "timeout_s": 2.0},
+                                         "hall.toml") for _ in range(2)]
+    driver = drivers[0]
+    try:
+        driver.show(_event("W05", "green"))
+        ids = [d.client._client_id.decode() for d in drivers]
+        guessable = f"courtesy-hall_b-{driver.monitor}"
+        assert ids[0] != ids[1] and all(i.startswith(guessable + "-") for i in ids)
+        dropped = []
+        driver.client.on_disconnect = lambda *a: dropped.append(a)
+        rogue = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=guessable)
+        rogue.username_pw_set("hall_a", HALLS["hall_a"])
+        rogue.connect("127.0.0.1", broker.port)
+        rogue.loop_start()
+        rogue.publish("courtesy/hall_b/status", "offline", 1, True)
+        rogue.publish("courtesy/hall_b/W05/light", json.dumps({"state": "red"}), 1, True)
+        time.sleep(1.0)
+        rogue.disconnect()
+        rogue.loop_stop()
+        assert dropped == [], "hall_b's monitor was knocked off the broker"
+        board = CityBoard(broker.url, *CITY)
+        try:
+            assert board.ready.wait(10)
+            time.sleep(1.0)
+            [seen] = [row for row in board.summary() if row["hall"] == "hall_b"]
+            assert seen["online"] is True and board.lights("hall_b")["W05"] == "green"
+        finally:
+            board.close()
+    finally:
+        for each in drivers:
+            each.close()
