@@ -28,7 +28,20 @@ log = logging.getLogger("courtesy")
 
 
 class _Group(click.Group):
-    """Turns the library's errors into `Error: ...` and exit status 1."""
+    """Turns the library's errors into `Error: ...` and exit status 1; every command with
+    --db also takes --config, whose `[hall] db` is the database when --db is not given."""
+
+    group_class = type  # subgroups too
+
+    def add_command(self, cmd, name=None):
+        if any(p.name == "db_path" for p in cmd.params) and not any(
+                "--config" in p.opts for p in cmd.params):
+            cmd.params.append(click.Option(
+                ["--config", "db_config"], type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False, callback=_remember_config,
+                help="Hall config whose [hall] db is the database "
+                     "(default: $COURTESY_CONFIG, else ./hall.toml)"))
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         try:
@@ -40,8 +53,25 @@ class _Group(click.Group):
 
 def db_option(func):
     return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                        default=DEFAULT_DB, show_default=True,
-                        help="SQLite database")(func)
+                        callback=_db_path,
+                        help=f"SQLite database [default: the hall config's [hall] db, "
+                             f"else {DEFAULT_DB}]")(func)
+
+
+def _remember_config(ctx, param, path: Path | None):
+    ctx.meta["courtesy.config"] = path
+
+
+def _db_path(ctx, param, path: Path | None) -> Path:
+    """--db as given, else `[hall] db` of the command's --config (or the default config)."""
+    if path is not None:
+        return path
+    from . import config
+
+    hall = ctx.params.get("hall")
+    if not isinstance(hall, config.Hall):
+        hall = config.load(ctx.params.get("config_path") or ctx.meta.get("courtesy.config"))
+    return hall.ops.db or DEFAULT_DB
 
 
 def lexicons_option(func):
@@ -85,6 +115,14 @@ def _load_hall(ctx, param, path: Path | None):
     return config.load(path)
 
 
+def _hall_log(hall):
+    """`listen` and `serve` log the hall's events (stderr, and [log] file)."""
+    from . import logs
+
+    logs.for_hall(hall, click.get_current_context().find_root().meta.get("courtesy.verbose"))
+    return logs
+
+
 def _writer(db_path: Path, hall):
     """The database for a command that stores speech; masked unless the hall keeps raw text."""
     from .storage import Store
@@ -99,6 +137,16 @@ def _for_window(hall, window: str | None, staff: str | None, profile: str | None
     staff = staff or (configured.staff if configured else None) or None
     profile = profile or (configured.profile if configured else None) or profiles.DEFAULT
     return staff, profile
+
+
+def _id_option(ctx, param, value: str | None) -> str | None:
+    """A --window or --staff id, checked as a transcript's ids are."""
+    from .transcript import id_problem
+
+    problem = id_problem(param.name, value) if value else None
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 def _parse_at(value: str | None) -> datetime:
@@ -120,8 +168,10 @@ def _parse_at(value: str | None) -> datetime:
 @click.version_option(package_name="courtesy")
 def cli(verbose):
     """Offline courtesy monitor for service counters (窗口文明用语监测)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from . import logs
+
+    logs.setup("INFO" if verbose else "WARNING")
+    click.get_current_context().meta["courtesy.verbose"] = verbose
 
 
 @cli.command()
@@ -129,8 +179,12 @@ def cli(verbose):
 @click.option("--profile", help="Sector profile: general, police, hospital, bank, utility, "
                                 "government [default: the window's in the hall config, "
                                 "else general]")
-@click.option("--window", help="Window id (else from the lines)")
-@click.option("--staff", help="Staff member id (else from the lines)")
+@click.option("--window", callback=_id_option,
+              help="Window id for every line (a line's own window is overridden; "
+                   "else each line's own)")
+@click.option("--staff", callback=_id_option,
+              help="Staff member id for every line (a line's own is overridden; "
+                   "else each line's own)")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @db_option
@@ -309,7 +363,7 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     if str(db_path).startswith(("postgresql:", "postgres:")):  # the city board (issue 15)
         from .central.city_cli import serve_city
         return serve_city(db_path, config_path, host, port, threads, click.echo)
-    from . import config
+    from . import config, watch
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
@@ -319,7 +373,9 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          allowed_hosts=bind_hosts(host, allowed_hosts),
                          secure_cookie=secure_cookies)
     hall = config.load(config_path)
+    _hall_log(hall)
     app = create_app(db_path, options, hall, lexicon_dir)
+    watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
     _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
@@ -843,13 +899,15 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = _writer(db_path, hall)
+    logs = _hall_log(hall)
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
         rating_device=hall.rating_device,
-        on_update=lambda update: click.echo(live_line(update)),
-        on_light=lambda events: [click.echo(light_line(e)) for e in events],
-        on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
+        on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
+        on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+                            logs.event(e)))
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
@@ -1249,6 +1307,157 @@ def lexicon_changes(db_path):
         click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+# --- running unattended (issue 23): backups, the config check, services, the day's report --
+
+@cli.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file [default: a dated file in [backup] folder, rotated]")
+@db_option
+@hall_option
+def backup_command(output, db_path, hall):
+    """Copy the database consistently while monitors write, and check the copy.
+
+    Example: courtesy backup -o reports/backup-2026-12-06.db
+    """
+    from . import backup
+
+    made = backup.backup(db_path, output, hall.ops.backup_folder, hall.ops.backup_keep)
+    rows = sum(made.counts.values())
+    click.echo(f"已备份 backup: {made.path}（{rows} 行，{len(made.counts)} 张表，"
+               f"完整性检查通过，{made.seconds:.1f} 秒）")
+    for old in made.removed:
+        click.echo(f"已删除旧备份 rotated out: {old}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even though monitors seem to be writing")
+@db_option
+def restore(backup_file, force, db_path):
+    """Check a backup, keep the database as it is beside it, then replace it by the backup.
+
+    Example: courtesy restore backups/courtesy-20261206-023000.db --config hall.toml
+    """
+    from . import backup
+
+    kept = backup.restore(backup_file, db_path, force)
+    if kept:
+        click.echo(f"原数据库已另存 previous database kept: {kept.path}")
+    click.echo(f"已恢复 restored: {db_path} ← {backup_file}")
+
+
+@cli.group("config")
+def config_group():
+    """The hall config (hall.toml)."""
+
+
+@config_group.command("check")
+@db_option
+@hall_option
+def config_check(db_path, hall):
+    """Check hall.toml and everything it names: database, microphones, lights, folders.
+
+    Example: courtesy config check
+    """
+    from . import checkup
+
+    checks = checkup.run(hall, db_path)
+    click.echo(f"配置文件 config: {hall.path or '（无，使用默认设置）'}")
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--date", "day", help="The day (default: today), e.g. 2026-11-20")
+@db_option
+@hall_option
+def daily(day, db_path, hall):
+    """Make the day's report in [report] formats and folder, delete old ones, and send it
+    by mail and webhook as hall.toml says (run at closing time by the service's timer).
+
+    Example: courtesy daily --date 2026-11-20
+    """
+    from datetime import date
+
+    from . import schedule
+
+    _hall_log(hall)
+    done = schedule.run(db_path, hall, _parse_day(day, "--date") or date.today())
+    for path in done.files:
+        click.echo(f"已生成 wrote: {path}")
+    for path in done.removed:
+        click.echo(f"已删除过期日报 removed: {path}")
+    for where in done.sent:
+        click.echo(f"已发送 sent: {where}")
+    for why in done.failed:
+        click.echo(f"发送失败 not sent: {why}", err=True)
+    if done.failed:
+        raise SystemExit(1)
+
+
+@cli.group()
+def service():
+    """Run one hall under systemd: listen and serve restarted always, backup and report
+    timers, a dedicated system user (docs/operations.md)."""
+
+
+@service.command("install")
+@click.option("--config", "config_path", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The hall's hall.toml; its folder becomes the service user's")
+@click.option("--user", "user", default="courtesy", show_default=True,
+              help="System user the services run as (created if missing)")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the board binds (behind a TLS reverse proxy: 127.0.0.1)")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--secure-cookies", is_flag=True,
+              help="The board is reached over HTTPS (a TLS reverse proxy)")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_install(config_path, user, host, port, secure_cookies, unit_dir):
+    """Install, enable and start the hall's services (as root).
+
+    Example: courtesy service install --config /srv/courtesy/hall.toml
+    """
+    from . import config, service as services
+
+    for line in services.install(config.load(config_path), config_path, user, unit_dir,
+                                 host, port, secure_cookies):
+        click.echo(line)
+
+
+@service.command("status")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_status(unit_dir):
+    """Say which of the hall's units are installed, enabled and running.
+
+    Example: courtesy service status
+    """
+    from . import service as services
+
+    for line in services.status(unit_dir):
+        click.echo(line)
+
+
+@service.command("uninstall")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_uninstall(unit_dir):
+    """Stop and remove the hall's units (the user, database and recordings stay).
+
+    Example: courtesy service uninstall
+    """
+    from . import service as services
+
+    for line in services.uninstall(unit_dir):
+        click.echo(line)
 
 
 @cli.group("hall")

@@ -20,7 +20,7 @@ from .errors import CourtesyError
 from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding,
                       Precision, Review, ReviewTally)
 from .rules import SEVERITY_FACTOR, RuleOptions, ScoreOptions, score
-from .storage import Store
+from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredVisit
 from .vocabulary import APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, RULES, SEVERITIES
 
@@ -259,7 +259,7 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
 
 
 def _tallies(period: _Period, first: date, last: date) -> list[ReviewTally]:
-    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    low, high = day_bounds(first, last)
     counts: dict[tuple[str, str], Counter] = {}
     for f in period.findings:
         latest = period.latest.get(f.id)

@@ -178,6 +178,8 @@ DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
 REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
                   "other": "其他"}
 APPEAL_LABELS = {"open": "待处理", "upheld": "维持原判", "overturned": "已撤销"}
+# a review or appeal whose finding a re-scoring took away (monitor/storage.finding_ids)
+ORPHANED = "原发现已不存在"
 
 # a hall's lexicon changes (monitor/tuning.py) and what reviewers decided, as a preview says
 LEXICON_CHANGE_LABELS = {"threshold": "调整阈值", "except": "添加例外", "off": "停用",

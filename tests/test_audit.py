@@ -65,3 +65,11 @@ def test_a_bad_day_or_missing_database_is_one_clear_error(trail, tmp_path):
     assert bad.exit_code == 2 and "not a date like 2026-11-22" in bad.output
     missing = courtesy(tmp_path / "none.db", "list")
     assert missing.exit_code == 1 and "no such database" in missing.output
+
+
+def test_the_widest_days_list_everything_without_a_traceback(trail):
+    result = courtesy(trail, "list", "--from", "0001-01-01", "--to", "9999-12-31")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == 4
+    exported = courtesy(trail, "export", "--format", "json", "--to", "9999-12-31")
+    assert len(json.loads(exported.stdout)["audit"]) == 4

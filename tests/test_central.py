@@ -716,3 +716,42 @@ def test_queue_events_and_ratings_ship_and_rank_halls_by_rating(scorer, clean, t
     assert (by_hall["hall_b"].rating_rank, by_hall["hall_a"].rating_rank) == (1, 2)
     assert by_hall["hall_a"].ratings == 2 and by_hall["hall_a"].mean_rating == 3.5
     assert "按群众评价排名" in city.render_html(report)
+
+
+def test_a_halls_role_cannot_rewrite_or_delete_its_audit_trail_or_lexicon_changes(
+        clean, tmp_path):
+    """Issue 21: hall_a updated and deleted its own `audit` and `lexicon_changes` rows in
+    PostgreSQL. Now refused (migration 0004); shipping the same rows again still works."""
+    from monitor import tuning
+    from monitor.central.sync import Shipper
+    from monitor.lexicon import load
+    from monitor.records import AuditEntry
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    store.add_audit(AuditEntry("zhang", "login", "zhang", "supervisor", "127.0.0.1"))
+    tuning.apply(store, tuning.propose(store, load(), "你烦不烦", "off", "", "多为顾客所说",
+                                       "zhang"))
+    ship = Shipper(db, options(clean))
+    assert ship.drain() >= 3
+    hall = options(clean).url
+    for table in ("audit", "lexicon_changes"):
+        for statement in (f"update {table} set row = row || '{{\"actor\": \"x\"}}'",
+                          f"delete from {table}"):
+            with psycopg.connect(hall) as conn, pytest.raises(
+                    psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    outbox.install(store.db.conn)  # noted again: shipped twice, no error, nothing changed
+    store.db.conn.execute("insert into outbox (tbl, key, op) select 'audit', id, 'insert' "
+                          "from audit")
+    store.db.conn.commit()
+    assert ship.drain() >= 2
+    with psycopg.connect(clean.url) as conn:
+        actors = {r[0] for r in conn.execute("select row->>'actor' from audit")}
+        changes = conn.execute("select count(*) from lexicon_changes").fetchone()[0]
+    assert actors == {"zhang"} and changes == 1
+    with psycopg.connect(hall) as conn:  # a hall may still add its own rows
+        conn.execute("insert into audit (hall, id, row) values ('hall_a', 'x1', '{}')")
+    ship.close()
+    store.close()

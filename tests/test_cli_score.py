@@ -162,3 +162,37 @@ def test_a_bad_hall_config_is_named_and_nothing_is_stored(run, db_path, tmp_path
     result = run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--config", hall)
     assert result.exit_code == 1 and str(hall) in result.stderr and "staf" in result.stderr
     assert not db_path.exists() or counts(db_path)["sessions"] == 0
+
+
+def test_window_and_staff_options_apply_to_every_line(run, db_path, write_jsonl):
+    """The session said W01 while its visits said WX: now the options win for every line."""
+    source = write_jsonl([
+        {"start": 0, "end": 2, "role": "staff", "text": "您好", "window": "WX", "staff": "S99"},
+        {"start": 3, "end": 5, "role": "customer", "text": "我来交电费", "window": "WX"},
+        {"start": 6, "end": 8, "role": "staff", "text": "好的，请慢走", "staff": "S99"},
+    ])
+    result = run("score", source, "--window", "W01", "--staff", "S07", "--db", db_path)
+    assert result.exit_code == 0, result.stderr
+    db = sqlite_utils.Database(db_path)
+    rows = [(r["window"], r["staff"]) for t in ("sessions", "visits", "utterances")
+            for r in db[t].rows]
+    assert set(rows) == {("W01", "S07")} and len(rows) == 5
+
+
+@pytest.mark.parametrize("option, value", [("--window", "<xss-win>"), ("--staff", "S 07"),
+                                           ("--window", "W" * 65)])
+def test_bad_window_or_staff_ids_are_refused(run, db_path, option, value):
+    result = run("score", SAMPLES / "police_good.jsonl", option, value, "--db", db_path)
+    assert result.exit_code == 2 and "only letters, digits" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_an_id_from_a_transcript_is_refused_with_file_line_and_field(run, db_path,
+                                                                     write_jsonl):
+    source = write_jsonl([{"start": 0, "end": 2, "role": "staff", "text": "您好"},
+                          {"start": 3, "end": 5, "role": "staff", "text": "好",
+                           "window": "<xss-win>"}])
+    result = run("score", source, "--db", db_path)
+    shown = result.output + result.stderr
+    assert result.exit_code == 1 and "line 2: field 'window': window id '<xss-win>'" in shown
+    assert not db_path.exists() or counts(db_path)["sessions"] == 0

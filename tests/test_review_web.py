@@ -200,3 +200,29 @@ def test_the_lexicon_precision_page(client, store, visits):
     login(client, "zhang")
     html = client.get("/review/lexicon?days=3660").text
     assert 'data-rule="taboo"' in html and "服务忌语" in html and "0%" in html
+
+
+def test_an_appeal_whose_finding_a_rescoring_took_away_is_shown_orphaned(
+        app, store, visits, scorer, tmp_path):
+    from monitor import lexicon as lexicons
+    from monitor import tuning
+
+    from .test_review import TABOO, _score
+
+    accounts.add_user(store, "wu", "staff", PASSWORD, staff="S07")
+    taboo = finding(store, visits["taboo"], "taboo")
+    review.review(store, taboo, "confirm", "other", "zhang")
+    review.appeal(store, taboo, "wu", "S07", "是顾客说的")
+    tuning.apply(store, tuning.propose(store, lexicons.load(), "你烦不烦", "off", "",
+                                       "多为顾客所说", "zhang"))
+    _score(store, tuning.scorer(store, "general"), tmp_path, "taboo", TABOO, "W01", "S07",
+           "2026-11-20T10:00")
+    staff, boss = app.test_client(), app.test_client()
+    login(staff, "wu")
+    html = staff.get("/me?from=2026-11-01&to=2026-11-30").text
+    item = html[html.index("原发现已不存在"):]
+    item = item[:item.index("</li>")]
+    assert "确认（其他）" in item and "申诉：待处理" in item and "<form" not in item
+    login(boss, "zhang")
+    page = boss.get("/appeals").text
+    assert "原发现已不存在" in page and "是顾客说的" in page

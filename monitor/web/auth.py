@@ -83,8 +83,10 @@ def pages(ctx: WebContext) -> Blueprint:
             return render_template("login.html", next=target, user=None,
                                    error=f"密码错误次数过多，请 {max(wait / 60, 1):.0f} 分钟后再试"), 429
         if user is None:
+            log.warning("登录失败 login failed: 用户 user=%r 来自 from=%s", name, client())
             return render_template("login.html", next=target, error="用户名或密码错误",
                                    user=None), 401
+        log.info("登录 login: 用户 user=%s 来自 from=%s", user.name, client())
         session.clear()
         session.permanent = True
         session["user"] = user.name

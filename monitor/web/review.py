@@ -22,14 +22,14 @@ from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
 from ..privacy import mask
-from ..records import Appeal
+from ..records import Appeal, Review
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
-                          LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
-                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
+                          LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
+                          RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
                           rule_name, rule_norm, severity_label, spoken, ticket_label,
                           verdict_label)
 
@@ -112,9 +112,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
         "counts": f.id not in result.dismissed and (
             not f.unsure_role or f.id in latest and latest[f.id].decision == "confirm"),
-        "review": DECISION_LABELS[latest[f.id].decision] + "（"
-        + REVIEW_REASONS[latest[f.id].reason] + "）" if f.id in latest
-        else _unreviewed(f, fix),
+        "review": _review_text(latest[f.id]) if f.id in latest else _unreviewed(f, fix),
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
@@ -125,6 +123,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "counts": True, "review": f"人工补录（{a.actor}）" + (
             f"：{mask(a.note)}" if a.note else ""), "appeal": None,
     } for a in store.added_findings([visit.id])]
+    findings += _orphaned(store, visit, {f.id for f in machine})
     return {
         "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
         "window": hall.window_name(visit.window) or visit.window,
@@ -136,6 +135,26 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "length": round(visit.end - visit.start), "findings": findings,
         "ticket": ticket_label(visit.ticket, visit.business),
     }
+
+
+def _review_text(decided: Review) -> str:
+    return DECISION_LABELS[decided.decision] + "（" + REVIEW_REASONS[decided.reason] + "）"
+
+
+def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]:
+    """Decisions on findings a re-scoring took away (a phrase switched off, an exception):
+    shown as such, never moved onto another finding, and no longer counted."""
+    reviews = {r.finding: r for r in store.visit_reviews([visit.id]) if r.finding not in current}
+    appeals: dict[str, Appeal] = {}
+    for contested in store.appeals(staff=visit.staff):
+        if contested.visit == visit.id and contested.finding not in current:
+            appeals.setdefault(contested.finding, contested)  # newest first
+    return [{
+        "id": gone, "label": ORPHANED, "norm": "", "severity": "", "severity_label": "",
+        "at": "", "quote": "", "counts": False, "orphaned": True,
+        "review": _review_text(reviews[gone]) if gone in reviews else "",
+        "appeal": _appeal_view(appeals[gone]) if gone in appeals else None,
+    } for gone in sorted(set(reviews) | set(appeals))]
 
 
 def _unreviewed(found: StoredFinding, fix: roles.Fix | None) -> str:
@@ -159,12 +178,13 @@ def appeals_view(store: Store, hall: Hall) -> list[dict]:
     out = []
     for contested in sorted(store.appeals(), key=lambda a: (a.status != "open", -a.id)):
         found = store.finding(contested.finding)
-        if found is None:  # its session was scored again since: the appeal stays listed
+        if found is None:  # scored again since without it: listed as orphaned, never moved
             found = StoredFinding(contested.finding, "", contested.visit, "", 0.0, 0.0, "", "",
                                   "", staff=contested.staff)
         out.append({**_appeal_view(contested), "finding": contested.finding,
-                    "visit": contested.visit, "label": rule_name(found.rule),
-                    "norm": rule_norm(found.rule),
+                    "visit": contested.visit,
+                    "label": rule_name(found.rule) if found.rule else ORPHANED,
+                    "orphaned": not found.rule, "norm": rule_norm(found.rule),
                     "severity_label": severity_label(found.severity),
                     "quote": mask(found.text),
                     "t": round(max(0.0, found.start - found.visit_start), 1),

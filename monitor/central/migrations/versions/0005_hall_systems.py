@@ -3,12 +3,12 @@ so the city can rank halls by rating as well as by courtesy score; a visit's tic
 business type come with its row. Same (hall, id) key and row-level security as 0001.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
