@@ -440,7 +440,7 @@ class Operations:
     log_level: str = "INFO"
     log_max_mb: float = 10.0
     log_keep: int = 5
-    backup_folder: Path | None = None
+    backup_folder: Path | None = None  # with a hall.toml: its folder's backups/ by default
     backup_keep: int = 14
     backup_at: str = "02:30"  # the daily backup, local time
     report_at: str | None = None  # `[report] at = "18:00"`: the day's report on its own
@@ -475,7 +475,7 @@ def _operations(r: _Reader, data: dict, base: Path) -> Operations:
         db=_path(r, hall, "hall.db", base), log_file=_path(r, log, "log.file", base),
         log_level=level, log_max_mb=r.number(log, "log.max_mb", 10.0, minimum=0, strict=True),
         log_keep=r.number(log, "log.keep", 5, minimum=0, integer=True),
-        backup_folder=_path(r, backup, "backup.folder", base),
+        backup_folder=_path(r, backup, "backup.folder", base) or base / "backups",
         backup_keep=r.number(backup, "backup.keep", 14, minimum=1, integer=True),
         backup_at=_clock(r, backup, "backup.at", "02:30"), **_report(r, data, base),
         **_alerts(r, data.get("alerts", {})))

@@ -153,3 +153,11 @@ def test_restore_refuses_while_a_monitor_beats(tmp_path):
     with pytest.raises(StorageError, match="W01.*stop them first"):
         backup.restore(tmp_path / "b.db", db)
     assert backup.restore(tmp_path / "b.db", db, force=True) is not None
+
+
+def test_a_hall_without_a_backup_folder_backs_up_beside_its_config(tmp_path, run):
+    (tmp_path / "hall.toml").write_text('[hall]\ndb = "hall.db"\n', encoding="utf-8")
+    Store(tmp_path / "hall.db").close()
+    result = run("backup", "--config", tmp_path / "hall.toml")
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "backups").glob("courtesy-*.db"))) == 1

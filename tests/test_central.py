@@ -755,3 +755,44 @@ def test_a_halls_role_cannot_rewrite_or_delete_its_audit_trail_or_lexicon_change
         conn.execute("insert into audit (hall, id, row) values ('hall_a', 'x1', '{}')")
     ship.close()
     store.close()
+
+
+def test_one_hall_cannot_knock_another_off_the_broker_nor_speak_for_it(broker):
+    """Issue 21: hall A connecting with hall B's client id (`courtesy-<hall>-<pid>@<host>`,
+    every part guessable) closed B's connection and published B's retained `offline`. Now
+    every id carries a random part, and the ACL gives each hall's login its own topics only."""
+    import paho.mqtt.client as paho
+    from monitor.central.mqtt import CityBoard
+
+    drivers = [alerts.driver_from_config({"type": "mqtt", "url": broker.url, "hall": "hall_b",
+                                          "password": HALLS["hall_b"], "timeout_s": 2.0},
+                                         "hall.toml") for _ in range(2)]
+    driver = drivers[0]
+    try:
+        driver.show(_event("W05", "green"))
+        ids = [d.client._client_id.decode() for d in drivers]
+        guessable = f"courtesy-hall_b-{driver.monitor}"
+        assert ids[0] != ids[1] and all(i.startswith(guessable + "-") for i in ids)
+        dropped = []
+        driver.client.on_disconnect = lambda *a: dropped.append(a)
+        rogue = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=guessable)
+        rogue.username_pw_set("hall_a", HALLS["hall_a"])
+        rogue.connect("127.0.0.1", broker.port)
+        rogue.loop_start()
+        rogue.publish("courtesy/hall_b/status", "offline", 1, True)
+        rogue.publish("courtesy/hall_b/W05/light", json.dumps({"state": "red"}), 1, True)
+        time.sleep(1.0)
+        rogue.disconnect()
+        rogue.loop_stop()
+        assert dropped == [], "hall_b's monitor was knocked off the broker"
+        board = CityBoard(broker.url, *CITY)
+        try:
+            assert board.ready.wait(10)
+            time.sleep(1.0)
+            [seen] = [row for row in board.summary() if row["hall"] == "hall_b"]
+            assert seen["online"] is True and board.lights("hall_b")["W05"] == "green"
+        finally:
+            board.close()
+    finally:
+        for each in drivers:
+            each.close()

@@ -260,27 +260,33 @@ def test_the_web_replay_page_corrects_a_role(stored, db_path, tmp_path):
     token = login(client)
     page = client.get(f"/replay/{visit_id}").text
     assert "工作人员（声纹判断，把握 62%）" in page and "第 3 句是" in page
-    posted = client.post(f"/replay/{visit_id}/role",
-                         data={"csrf": token, "line": "3", "role": "customer"})
-    assert posted.status_code == 302
+    back = f"/replay/{visit_id}"
+    posted = client.post("/review/role", data={"csrf": token, "visit": visit_id, "line": "3",
+                                               "role": "customer", "back": back})
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(back)
     page = client.get(f"/replay/{visit_id}").text
     assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in page
-    forged = client.post(f"/replay/{visit_id}/role", data={"line": "3", "role": "staff"})
+    assert 'data-field="reviewed"' not in page  # the unsure taboo never counted
+    forged = client.post("/review/role", data={"visit": visit_id, "line": "3", "role": "staff"})
     assert forged.status_code in (400, 403)
+    bad = client.post("/review/role", data={"csrf": token, "visit": visit_id, "line": "x",
+                                            "role": "staff"})
+    assert bad.status_code == 409 and "句号须为数字" in bad.text
     viewer = make_client(db_path, tmp_path)
-    refused = viewer.post(f"/replay/{visit_id}/role",
-                          data={"csrf": login(viewer, "li"), "line": "3", "role": "staff"})
+    refused = viewer.post("/review/role", data={"csrf": login(viewer, "li"), "visit": visit_id,
+                                                "line": "3", "role": "staff"})
     assert refused.status_code == 403 and len(roles.history(store, visit_id)) == 1
 
 
 def test_the_review_page_marks_an_unsure_role(stored, db_path, tmp_path):
-    store, _ = stored
+    store, visit_id = stored
     add_user(store, "zhang", "supervisor", PASSWORD)
     client = make_client(db_path, tmp_path)
     login(client)
     page = client.get(f"/review?day={AT.date()}").text
     assert 'data-field="role-pending"' in page and "角色待确认" in page
     assert "工作人员（声纹判断，把握 62%）" in page
+    assert "第 3 句其实是" in page  # one click corrects the line the finding rests on
 
 
 def test_the_report_shows_roles_as_heard_in_context(stored, tmp_path):
@@ -347,3 +353,19 @@ def test_the_supervisors_board_marks_an_unsure_finding(stored):
     event = LightEvent("W1", "green", "off", AT, visit=visit_id)
     texts = [f["text"] for f in window_view(store, event, 5, AT)["findings"]]
     assert any("服务忌语（严重，角色待确认）" in t for t in texts)
+
+
+def test_the_queue_corrects_the_line_a_finding_rests_on(stored, db_path, tmp_path):
+    store, visit_id = stored
+    add_user(store, "zhang", "supervisor", PASSWORD)
+    client = make_client(db_path, tmp_path)
+    token = login(client)
+    queue = f"/review?day={AT.date()}"
+    posted = client.post("/review/role", data={"csrf": token, "visit": visit_id, "line": "3",
+                                               "role": "customer", "back": queue})
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(queue)
+    page = client.get(queue).text
+    assert "角色待确认" not in page and 'data-finding' in page  # the taboo left the queue
+    assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in page  # in another's context
+    replayed = client.get(f"/replay/{visit_id}").text
+    assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in replayed

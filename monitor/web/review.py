@@ -46,14 +46,18 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _lines(lines: list[StoredUtterance], start: float, end: float) -> list[dict]:
-    """The transcript around a moment, masked; each line's role as heard."""
-    return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence), "role": u.role,
-             "text": mask(spoken(u).text)}
+def _lines(lines: list[StoredUtterance], start: float, end: float,
+           said_by: dict[int, str]) -> list[dict]:
+    """The transcript around a moment, masked; each line's role as heard (`said_by`: the
+    role a reviewer gave a line, by its index)."""
+    return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence,
+                                                   said_by.get(u.idx, "")),
+             "role": said_by.get(u.idx, u.role), "text": mask(spoken(u).text)}
             for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
 
 
-def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance]) -> dict:
+def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance],
+                 said_by: dict[int, str] | None = None) -> dict:
     """A finding as a review row: rule, norm, quote (masked), the stretch to replay."""
     offset = max(0.0, found.start - found.visit_start)
     quote = quoted(found.text, found.start, found.end, lines)
@@ -65,9 +69,18 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance])
         "severity": found.severity, "severity_label": severity_label(found.severity),
         "quote": mask(quote.text), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
-        "context": _lines(lines, found.start, found.end),
+        "context": _lines(lines, found.start, found.end, said_by or {}),
         "pending": _pending(found), "ticket": ticket_label(found.ticket, found.business),
+        "line": _unsure_line(found, lines) if found.unsure_role else None,
     }
+
+
+def _unsure_line(found: StoredFinding, lines: list[StoredUtterance]) -> int | None:
+    """The number (as replay counts them) of the least sure line a finding rests on."""
+    ordered = sorted(lines, key=lambda u: (u.start, u.idx))
+    during = [n for n, u in enumerate(ordered, 1) if u.role_confidence is not None
+              and u.start <= found.end and u.end >= found.start]
+    return min(during, key=lambda n: ordered[n - 1].role_confidence) if during else None
 
 
 def _pending(found: StoredFinding) -> str:
@@ -76,7 +89,7 @@ def _pending(found: StoredFinding) -> str:
         return ""
     return (f"{ROLE_PENDING}：说话人由声纹判断，把握 {found.role_confidence:.0%}，"
             "可能听错了是谁说的。人工确认前不计分、不亮红灯；确认则计入，"
-            "驳回（顾客所说）则不计，也可在回放页更正这句话的角色。")
+            "驳回（顾客所说）则不计，也可更正这句话的角色（下方或回放页）。")
 
 
 def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
@@ -89,7 +102,9 @@ def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: s
     lines_of: dict[str, list[StoredUtterance]] = defaultdict(list)
     for line in store.visit_utterances(sorted({f.visit for f in queue})):
         lines_of[line.visit].append(line)
-    return [finding_view(f, hall, lines_of[f.visit]) for f in queue]
+    return [finding_view(f, hall, lines_of[f.visit],
+                         {i: fix.role for i, fix in corrected.get(f.visit, {}).items()})
+            for f in queue]
 
 
 def _minute(at: datetime | None) -> str:
@@ -219,7 +234,7 @@ def pages(ctx: WebContext) -> Blueprint:
 
     def failed(error: CourtesyError):
         """A refused action: 409 for what the rules forbid, 500 for a database fault."""
-        mine = isinstance(error, (review.ReviewError, AccountError))
+        mine = isinstance(error, (review.ReviewError, roles.RoleError, AccountError))
         return refuse(409 if mine else 500, str(error))
 
     @bp.get("/review")
@@ -238,19 +253,35 @@ def pages(ctx: WebContext) -> Blueprint:
                                reasons=REVIEW_REASONS, rules=RULES, user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 
-    @bp.post("/review/decide")
-    def decide_finding():
+    def acted(act: Callable[[dict], object]):
+        """A reviewer's change from a queue row: made, then back to where it was asked."""
         refusal = reviewer(post=True)
         if refusal:
             return refusal
         form = request.form
         try:
-            review.review(store(), form.get("finding", ""), form.get("decision", ""),
-                          form.get("reason", "other"), g.user.name, form.get("note", ""),
-                          origin())
+            act(form)
         except CourtesyError as exc:
             return failed(exc)
         return redirect(local_path(form.get("back"), url_for(".queue")))
+
+    @bp.post("/review/decide")
+    def decide_finding():
+        return acted(lambda form: review.review(
+            store(), form.get("finding", ""), form.get("decision", ""),
+            form.get("reason", "other"), g.user.name, form.get("note", ""), origin()))
+
+    @bp.post("/review/role")
+    def correct_role():
+        """Who spoke a line one pickup heard (from the queue or the replay page); the
+        visit is judged again with it (monitor/roles.py)."""
+        def correct(form) -> None:
+            line = form.get("line", "")
+            if not line.isdigit():
+                raise roles.RoleError("句号须为数字")
+            roles.correct(store(), form.get("visit", ""), int(line), form.get("role", ""),
+                          g.user.name, form.get("note", ""), origin())
+        return acted(correct)
 
     _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
     _lexicon_pages(bp, ctx, reviewer, failed, origin)
