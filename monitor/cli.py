@@ -21,14 +21,15 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted, role_heard,
-                         role_label, rule_name, severity_label, verdict_label)
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted,
+                         role_heard, role_label, rule_name, severity_label, state_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy")
 
 
 class _Group(click.Group):
-    """Turns the library's errors into `Error: ...` and exit status 1; every command with
+    """Turns the library's errors into `错误：...` and exit status 1; every command with
     --db also takes --config, whose `[hall] db` is the database when --db is not given."""
 
     group_class = type  # subgroups too
@@ -47,7 +48,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CourtesyError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"错误：{exc}", err=True)
             ctx.exit(1)
 
 
@@ -81,7 +82,7 @@ def lexicons_option(func):
 
 
 def _channel_map(ctx, param, value):
-    from .sources import parse_channels
+    from .sources import LiveOptions, names_a_file, parse_channels
 
     try:
         return parse_channels(value)
@@ -216,7 +217,7 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
         click.echo(json.dumps(session_json(session), ensure_ascii=False))
     else:
         click.echo(summary(session))
-        click.echo(f"stored in {db_path}")
+        click.echo(f"已存入 {db_path}")
 
 
 def _quotes(session: Session, visit) -> list:
@@ -272,12 +273,12 @@ def summary(session: Session) -> str:
     """Visits and their findings; a quote a recogniser heard is marked 〔机器识别〕."""
     marks = {True: "✓", False: "✗"}
     heard = False
-    lines = [f"session {session.id} · profile {session.profile} · {len(session.visits)} visit(s)"]
+    lines = [f"会话 {session.id} · 行业配置 {session.profile} · {len(session.visits)} 次来访"]
     for v in session.visits:
         lines.append(
-            f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  window {v.window or '-'}  "
-            f"score {v.score:5.1f}  {v.verdict.upper():4}  greet {marks[v.greeted]}  "
-            f"answer {v.questions - v.unanswered}/{v.questions}  farewell {marks[v.farewelled]}")
+            f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  窗口 {v.window or '-'}  "
+            f"得分 {v.score:5.1f}  {verdict_label(v.verdict)}  迎声 {marks[v.greeted]}  "
+            f"答声 {v.questions - v.unanswered}/{v.questions}  送声 {marks[v.farewelled]}")
         for f, quote in zip(v.findings, _quotes(session, v)):
             what = f"{f.category} " if f.category else ""
             said = f" · {mask(f.text)}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
@@ -576,8 +577,10 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
 
 def light_line(event) -> str:
-    cause = f" ({event.rule}: {mask(event.quote or event.detail)})" if event.rule else ""
-    return f"    light {event.window} {event.previous} -> {event.state}{cause}"
+    cause = (f"（{rule_name(event.rule)}：{mask(event.quote or event.detail)}）"
+             if event.rule else "")
+    return (f"    提示灯 {event.window} {state_label(event.previous)} → "
+            f"{state_label(event.state)}{cause}")
 
 
 def live_line(update) -> str:
@@ -588,10 +591,10 @@ def live_line(update) -> str:
     if update.partial:  # judged on speech still going on: shown, not stored
         head += " （暂定）"
     if update.state == "closed":
-        return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
-                f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
-    lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
-    lines += [f"    {f.severity:<8} {f.rule:<12} {mask(f.detail)}"
+        return (f"{head} 结束 得分 {visit.score:.0f} {verdict_label(visit.verdict)}"
+                f"{' · ' + '、'.join(rule_name(f.rule) for f in visit.findings) if visit.findings else ''}")
+    lines = [f"{head} {'开始' if update.state == 'open' else '更新'} 得分 {visit.score:.0f}"]
+    lines += [f"    {severity_label(f.severity)} {rule_name(f.rule)} {mask(f.detail)}"
               f"{' · ' + mask(f.text) if f.text else ''}" for f in update.new_findings]
     return "\n".join(lines)
 
@@ -663,7 +666,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
         return
     target = reports.output_path(output, options, fmt)
     reports.save(built, fmt, target, max_incidents)
-    click.echo(f"wrote {target}")
+    click.echo(f"已写出 {target}")
 
 
 @cli.command()
@@ -864,11 +867,14 @@ def transcribe(audio, channels, engine, output, lexicon_dir):
               help="Folder for recordings [default: reports/recordings]")
 @click.option("--for", "duration", type=float, default=None,
               help="Stop after this many seconds (default: until interrupted)")
+@click.option("--realtime", is_flag=True,
+              help="A recording given as --device is played at the pace it was spoken (so "
+                   "the board follows it), not as fast as it is processed")
 @engine_option
 @db_option
 @lexicons_option
 def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep, keep_days,
-           recordings, duration, engine, db_path, lexicon_dir):
+           recordings, duration, realtime, engine, db_path, lexicon_dir):
     """Listen to counters live: transcribe, judge, light and store as people speak.
 
     Example: courtesy listen --window W01 --device pulse --channels staff,customer
@@ -907,18 +913,24 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
         on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
-                            logs.event(e)))
+                            logs.event(e)),
+        live_options=LiveOptions(realtime=realtime))
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
     timed = run_for(duration)
-    click.echo(f"listening to {', '.join(w.id for w in hall.listened())}; storing in {db_path}; "
-               f"recordings: {retention.keep} for {retention.days:g} days in {retention.folder}")
+    click.echo(f"正在监听 {', '.join(w.id for w in hall.listened())}；存入 {db_path}；"
+               f"录音：{KEEP_WORDS[retention.keep]}，保存 {retention.days:g} 天，"
+               f"位于 {retention.folder}")
+    replayed = [w.id for w in hall.listened() if names_a_file(w.device)]
+    if replayed and not realtime:
+        click.echo(f"注意：{'、'.join(replayed)} 的设备是录音文件，按处理速度回放（比实际快），"
+                   "看板无法实时跟随；加 --realtime 按说话的速度回放。")
     try:
         monitor.run(lambda: bool(stopping) or timed())
     finally:
         monitor.lights.close()
-    click.echo(f"stopped; {monitor.visits} visit(s) heard by this monitor, stored in {db_path}")
+    click.echo(f"已停止；本次监听 {monitor.visits} 次来访，已存入 {db_path}")
 
 
 @cli.group()
@@ -1435,14 +1447,16 @@ def service_install(config_path, user, host, port, secure_cookies, unit_dir):
 @service.command("status")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("/etc/systemd/system"), show_default=True)
-def service_status(unit_dir):
-    """Say which of the hall's units are installed, enabled and running.
+@db_option
+def service_status(unit_dir, db_path):
+    """Say which of the hall's units are installed, enabled and running, and whether each
+    window is still heard (its monitor's last heartbeat).
 
     Example: courtesy service status
     """
     from . import service as services
 
-    for line in services.status(unit_dir):
+    for line in services.status(unit_dir) + services.windows(db_path):
         click.echo(line)
 
 

@@ -617,6 +617,10 @@ def lights_for(sessions: Iterable[LiveSession], store: Store,
         return session.record_light(event) if session else store.add_light_event(event)
 
     machine = alerts.LightMachine(options, acknowledged=acknowledged, record=record)
+    try:
+        machine.resume(e for w, e in store.current_lights().items() if w in by_window)
+    except (sqlite3.Error, StorageError) as exc:  # unreadable now: the lights start afresh
+        log.warning("last lights not read, a red from before the restart is not held: %s", exc)
     return alerts.Lights(machine, alerts.Dispatcher(drivers))
 
 

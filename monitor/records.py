@@ -249,7 +249,7 @@ class Review:
 
     finding: str  # the finding's id
     decision: str  # confirm or dismiss
-    reason: str  # misheard, customer, not_applicable, other (vocabulary.REVIEW_REASONS)
+    reason: str  # a dismissal's (vocabulary.REVIEW_REASONS); a confirmation has none: ""
     actor: str  # the reviewer's user name
     note: str = ""
     at: datetime | None = None  # set when stored

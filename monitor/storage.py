@@ -296,8 +296,8 @@ class Store:
         self.store_raw = store_raw
         self._clean = _keep if store_raw else privacy.mask
         if (must_exist or read_only) and not _is_file(self.path):
-            raise StorageError(f"{self.path}: no such database (score sessions into it first, "
-                               "or give --db)")
+            raise StorageError(f"{self.path}：没有这个数据库（先用 courtesy score 或 listen "
+                               "写入，或用 --db 指定监测程序写入的数据库）")
         try:
             if read_only:
                 self.db, tables = self._read_only()

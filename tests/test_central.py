@@ -158,7 +158,7 @@ def test_an_hour_without_the_city_arrives_exactly_once(scorer, clean, tmp_path):
         runner = CliRunner()
         failed = runner.invoke(cli, ["sync", "run", "--once", "--config", str(config),
                                      "--db", str(db)])
-        assert failed.exit_code == 1 and "Error: central database: cannot connect" in failed.output
+        assert failed.exit_code == 1 and "错误：central database: cannot connect" in failed.output
         status = runner.invoke(cli, ["sync", "status", "--config", str(config), "--db", str(db)])
         pending = sqlite3.connect(db).execute("select count(*) from outbox").fetchone()[0]
         assert pending >= sum(len(v) for v in local_ids(db).values())
@@ -386,7 +386,7 @@ def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
         assert conn.execute("select count(*) from visits").fetchone() == (0,)
     missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
                                   "--db", str(tmp_path / "nope.db")])
-    assert missing.exit_code == 1 and "nope.db: no such database" in missing.output
+    assert missing.exit_code == 1 and "nope.db：没有这个数据库" in missing.output
     assert not (tmp_path / "nope.db").exists()
 
 

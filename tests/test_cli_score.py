@@ -47,10 +47,10 @@ def test_bundled_samples_get_the_expected_three_sounds(run, db_path):
 def test_readable_summary(run, db_path):
     result = run("score", SAMPLES / "utility_day.jsonl", "--db", db_path)
     assert result.exit_code == 0
-    assert "2 visit(s)" in result.stdout
+    assert "2 次来访" in result.stdout
     assert "服务忌语（" in result.stdout and "推诿" in result.stdout
     assert "机器识别" not in result.stdout  # typed text carries no mark
-    assert f"stored in {db_path}" in result.stdout
+    assert f"已存入 {db_path}" in result.stdout
 
 
 def test_scoring_twice_does_not_duplicate_rows(run, db_path):
@@ -86,7 +86,7 @@ def test_bad_line_fails_whole_file_and_leaves_db_unchanged(run, db_path, write_j
                        {"start": 2, "end": 1, "role": "staff", "text": "再见"}])
     result = run("score", bad, "--db", db_path)
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {bad}, line 2: field 'end': end 1.0 is before start 2.0\n"
+    assert result.stderr == f"错误：{bad}, line 2: field 'end': end 1.0 is before start 2.0\n"
     assert result.stdout == ""
     assert counts(db_path) == before
 

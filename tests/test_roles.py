@@ -142,7 +142,7 @@ def test_the_queue_marks_an_unsure_role_and_a_confirmation_makes_it_count(stored
     unchecked = review.reviewed(store, AT.date(), AT.date())  # the report's figures
     assert [v.verdict for v in unchecked.visits] == ["pass"]
     assert not [f for f in unchecked.findings if f.rule == "taboo"]
-    review.review(store, row["id"], "confirm", "other", "zhang")
+    review.review(store, row["id"], "confirm", "", "zhang")
     assert review.effective(store, visit_id).verdict == "fail"
     figures = review.reviewed(store, AT.date(), AT.date())
     assert [v.verdict for v in figures.visits] == ["fail"]

@@ -164,7 +164,7 @@ def test_the_report_csv_has_the_review_rows_the_html_shows(store, visits):
     from monitor import reports
     from monitor.config import Hall
 
-    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "other", "zhang")
+    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "", "zhang")
     review.review(store, finding(store, visits["ungreeted"], "greeting"), "dismiss",
                   "misheard", "zhang")
     review.add_missed(store, visits["good"], "please", "minor", 10.0, "zhang")

@@ -86,6 +86,11 @@ def _supervisor() -> bool:
     return g.user is not None and g.user.may_review
 
 
+def _own(visit: StoredVisit) -> bool:
+    """The visit is the logged-in staff member's own."""
+    return g.user.role == "staff" and bool(g.user.staff) and visit.staff == g.user.staff
+
+
 class _Visits:
     """A visit as this user may see it: its row, lexicon and clip."""
 
@@ -128,10 +133,12 @@ class _Visits:
                 return None, None, redirect(url_for("auth.login", next=request.full_path))
             return None, None, refuse(401, "请先登录")
         visit = store.visit(visit_id)
-        # a viewer sees training visits only, and cannot tell another visit from none
-        if visit is None or not _supervisor() and not store.visit_tags(visit_id):
+        # a staff member replays their own visits as they were (to argue an appeal); a
+        # viewer sees training visits only; neither can tell another visit from none
+        own = visit is not None and _own(visit)
+        if visit is None or not (_supervisor() or own) and not store.visit_tags(visit_id):
             return None, None, refuse(404, f"没有编号为 {visit_id} 的来访记录")
-        training = request.args.get("training") == "1" or not _supervisor()
+        training = request.args.get("training") == "1" or not (_supervisor() or own)
         return visit, self.ctx.hall.training if training else None, None
 
 

@@ -27,7 +27,7 @@ from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext, local_path
-from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
+from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
                           RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
                           rule_name, rule_norm, severity_label, spoken, ticket_label,
@@ -125,9 +125,10 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
         "severity": f.severity, "severity_label": severity_label(f.severity),
         "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
+        "t": round(max(0.0, f.start - visit.start), 1),
         "counts": f.id not in result.dismissed and (
             not f.unsure_role or f.id in latest and latest[f.id].decision == "confirm"),
-        "review": _review_text(latest[f.id]) if f.id in latest else _unreviewed(f, fix),
+        "review": _reviewed(latest[f.id]) if f.id in latest else _unreviewed(f, fix),
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
@@ -135,8 +136,9 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "norm": rule_norm(a.rule), "severity": a.severity,
         "severity_label": severity_label(a.severity),
         "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
-        "counts": True, "review": f"人工补录（{a.actor}）" + (
-            f"：{mask(a.note)}" if a.note else ""), "appeal": None,
+        "t": round(max(0.0, a.start - visit.start), 1), "counts": True,
+        "review": f"人工补录（{a.actor}）" + (f"：{mask(a.note)}" if a.note else ""),
+        "appeal": None,
     } for a in store.added_findings([visit.id])]
     findings += _orphaned(store, visit, {f.id for f in machine})
     return {
@@ -152,10 +154,11 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     }
 
 
-def _review_text(decided: Review) -> str:
-    return DECISION_LABELS[decided.decision] + "（" + REVIEW_REASONS[decided.reason] + "）"
-
-
+def _reviewed(done: Review) -> str:
+    """已确认, or 驳回（误识别）: a dismissal with its reason."""
+    if done.decision == "confirm":
+        return REVIEWED_LABELS["confirm"]
+    return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
 def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]:
     """Decisions on findings a re-scoring took away (a phrase switched off, an exception):
     shown as such, never moved onto another finding, and no longer counted."""
@@ -167,7 +170,7 @@ def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]
     return [{
         "id": gone, "label": ORPHANED, "norm": "", "severity": "", "severity_label": "",
         "at": "", "quote": "", "counts": False, "orphaned": True,
-        "review": _review_text(reviews[gone]) if gone in reviews else "",
+        "review": _reviewed(reviews[gone]) if gone in reviews else "",
         "appeal": _appeal_view(appeals[gone]) if gone in appeals else None,
     } for gone in sorted(set(reviews) | set(appeals))]
 
@@ -269,7 +272,7 @@ def pages(ctx: WebContext) -> Blueprint:
     def decide_finding():
         return acted(lambda form: review.review(
             store(), form.get("finding", ""), form.get("decision", ""),
-            form.get("reason", "other"), g.user.name, form.get("note", ""), origin()))
+            form.get("reason", ""), g.user.name, form.get("note", ""), origin()))
 
     @bp.post("/review/role")
     def correct_role():
@@ -391,9 +394,9 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
         if refusal:
             return refusal
         chosen = query()
-        rows = list(reversed(audit.entries(store(), **chosen)))
+        rows = [(e, audit.describe(e)) for e in reversed(audit.entries(store(), **chosen))]
         return render_template("audit.html", rows=rows, chosen=chosen, user=g.user,
-                               args=request.args.to_dict())
+                               args=request.args.to_dict(), actions=AUDIT_ACTIONS)
 
     @bp.get("/audit/export")
     def audit_export():
@@ -486,8 +489,10 @@ def preview_view(shown, hall: Hall) -> dict:
                       "staff": hall.staff_name(f.staff) or f.staff or "",
                       "label": rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
-                      "review": REVIEWED_LABELS.get(f.review, "未复核")}
+                      "review": REVIEWED_LABELS.get(f.review, "未复核"),
+                      "outcome": _outcome(f.gone, f.review)}
                      for f in shown.findings[:PREVIEW_ROWS]],
+        "lost": sum(f.gone and f.review == "confirm" for f in shown.findings),
         "visits": [{"at": f"{v.at:%Y-%m-%d %H:%M:%S}",
                     "window": hall.window_name(v.window) or v.window or "",
                     "staff": hall.staff_name(v.staff) or v.staff or "",
@@ -497,6 +502,14 @@ def preview_view(shown, hall: Hall) -> dict:
         "changed_findings": len(shown.findings), "changed_visits": len(shown.visits_changed),
         "limit": PREVIEW_ROWS,
     }
+
+
+def _outcome(gone: bool, reviewed: str | None) -> str:
+    """Whether a finding the change removes or adds is good news: losing a finding a person
+    confirmed is bad, losing one they dismissed good; anything unreviewed is not known."""
+    if gone and reviewed:
+        return "good" if reviewed == "dismiss" else "bad"
+    return "unknown"
 
 
 def _change_rows(store: Store) -> list[dict]:
@@ -579,8 +592,15 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
         refusal = reviewer(post=True)
         if refusal:
             return refusal
+        version = request.form.get("version", 0, type=int)
+        if request.form.get("confirmed") != "1":  # a second button, on a page that says what
+            row = next((c for c in _change_rows(store()) if c["version"] == version), None)
+            if row is None or not row["may_undo"]:
+                return refuse(409, f"版本 {version} 的调整不存在或已撤销")
+            return render_template("review_undo.html", c=row, user=g.user,
+                                   reason=request.form.get("reason", ""))
         try:
-            made = tuning.undo(store(), request.form.get("version", 0, type=int), g.user.name,
+            made = tuning.undo(store(), version, g.user.name,
                                request.form.get("reason", ""), origin())
         except CourtesyError as exc:
             return refused(exc)
