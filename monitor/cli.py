@@ -553,6 +553,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     session = live.LiveSession(scorer, store, window=window,
                                staff=staff, started_at=started_at,
                                source=str(source.resolve()), replay=True)
+    session.calls = _queue_calls(db_path, started_at)  # the hall queue's, where imported
     light_options = dataclasses.replace(hall.lights)
     if red_hold is not None:
         light_options.red_hold_s = red_hold
