@@ -551,6 +551,12 @@ class Store:
                 params.append(value)
         return " and ".join(where), params
 
+    def live_days(self) -> list[tuple[date, int]]:
+        """Every day with live visits and how many, newest first (what a report can cover)."""
+        rows = self.db.query("select substr(started_at, 1, 10) as day, count(*) as visits "
+                             "from visits where kind = 'live' group by day order by day desc")
+        return [(date.fromisoformat(r["day"]), r["visits"]) for r in rows]
+
     def live_visits(self, first: date, last: date, window: str | None = None,
                     staff: str | None = None) -> list[StoredVisit]:
         """Live visits (never practice) started between two dates, in time order."""
