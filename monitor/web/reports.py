@@ -16,6 +16,7 @@ from flask import Blueprint, Response, g, render_template, render_template_strin
 
 from .. import reports
 from ..errors import CourtesyError
+from ..stored import HeldDay
 from .common import SUPERVISORS, WebContext, role_required
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
@@ -27,8 +28,9 @@ REPORT_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'se
               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
-def periods(days: list[tuple[date, int]]) -> list[dict]:
+def periods(held: list[HeldDay]) -> list[dict]:
     """The days held, newest first, then each month and ISO week they fall in."""
+    days = [(date.fromisoformat(h.day), h.visits) for h in held]
     rows = [{"kind": "日报", "label": f"{d:%Y-%m-%d}", "first": d, "last": d, "visits": n}
             for d, n in days]
     weeks: dict[tuple[int, int], list] = {}
