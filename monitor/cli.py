@@ -538,6 +538,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     session = live.LiveSession(scorer, store, window=window,
                                staff=staff, started_at=started_at,
                                source=str(source.resolve()), replay=True)
+    session.calls = _queue_calls(db_path, started_at)  # the hall queue's, where imported
     light_options = dataclasses.replace(hall.lights)
     if red_hold is not None:
         light_options.red_hold_s = red_hold
@@ -1446,14 +1447,16 @@ def service_install(config_path, user, host, port, secure_cookies, unit_dir):
 @service.command("status")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("/etc/systemd/system"), show_default=True)
-def service_status(unit_dir):
-    """Say which of the hall's units are installed, enabled and running.
+@db_option
+def service_status(unit_dir, db_path):
+    """Say which of the hall's units are installed, enabled and running, and whether each
+    window is still heard (its monitor's last heartbeat).
 
     Example: courtesy service status
     """
     from . import service as services
 
-    for line in services.status(unit_dir):
+    for line in services.status(unit_dir) + services.windows(db_path):
         click.echo(line)
 
 

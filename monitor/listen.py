@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, live, recordings, sources, tuning
+from . import alerts, hallevents, live, recordings, sources, tuning
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -34,6 +34,7 @@ from .vad import VadOptions
 
 log = logging.getLogger("courtesy.listen")
 LEXICON_CHECK_S = 10.0  # how often a running monitor looks for a new hall lexicon version
+QUEUE_CHECK_S = 5.0  # how often it reads the hall queue's calls (issue 22)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Monitor:
         self.tick_s = tick_s
         self.upkeep_s = upkeep_s  # retention runs this often, and at start
         self.rating_device = rating_device  # hall.toml [ratings] device: the prompt required
+        self._queue_at = 0.0  # when the queue's calls are read next
         self.started_at = datetime.now().astimezone()
         scorers: dict[str, Scorer] = {}
         self.windows: list[_Window] = []
@@ -144,6 +146,18 @@ class Monitor:
         except CourtesyError as exc:  # the database refuses writes: next hour, then
             self._reporter("-")("storage", f"retention not applied: {exc}")
 
+    def _queue_calls(self) -> None:
+        """Every QUEUE_CHECK_S, each window takes the hall queue's calls (imported or pushed
+        to the API meanwhile): where it has some, they set its visits."""
+        if time.monotonic() < self._queue_at:
+            return
+        self._queue_at = time.monotonic() + QUEUE_CHECK_S
+        for w in self.windows:
+            try:
+                w.session.calls = hallevents.calls_for(self.store, w.session.session.started_at)
+            except sqlite3.Error as exc:
+                log.warning("cannot read the queue's calls: %s", exc)
+
     def _new_lexicon(self) -> None:
         """Every LEXICON_CHECK_S, a look for a new hall lexicon version (a supervisor's
         change): each window judges with it from its next visit, in a new session."""
@@ -185,6 +199,7 @@ class Monitor:
         self.beater.tick()
         self._upkeep()
         self._new_lexicon()
+        self._queue_calls()
         for w in self.windows:
             block = w.source.read(per_window)
             w.recorder.write(block)

@@ -208,3 +208,30 @@ def uninstall(unit_dir: Path = UNIT_DIR) -> list[str]:
     if names and systemd_running():
         _run("systemctl", "daemon-reload")
     return [f"已删除 removed: {unit_dir / n}" for n in names] or ["未安装 not installed"]
+
+
+def windows(db_path: Path) -> list[str]:
+    """One line per window the database has heard of: listened to, or why not, since when."""
+    from datetime import datetime
+
+    from . import liveness
+    from .errors import StorageError
+    from .storage import Store
+    from .vocabulary import liveness_label
+
+    try:
+        store = Store(db_path, read_only=True)
+    except StorageError as exc:
+        return [f"数据库 database: {exc}"]
+    try:
+        beats = store.heartbeats()
+    finally:
+        store.close()
+    now = datetime.now().astimezone()
+    lines = []
+    for window, beat in sorted(beats.items()):
+        state = liveness.judge(beat, window, now)
+        reason = "listening" if state.live else state.reason
+        lines.append(f"窗口 window={window}: {liveness_label(reason)} ({reason})，"
+                     f"最后心跳 last beat {beat.at:%Y-%m-%d %H:%M:%S}，{beat.monitor}")
+    return lines or ["尚无监测心跳 no heartbeat yet"]

@@ -172,6 +172,14 @@ LIVENESS_LABELS = {"listening": "正在监听", "never": "尚无监测", "stale"
 def liveness_label(reason: str) -> str:
     return LIVENESS_LABELS.get(reason, reason)
 
+
+# alerts (monitor/watch.py): every liveness reason, and two of the hall's own
+ALERT_LABELS = {"backlog": "待写入数据积压", "disk": "磁盘空间不足"}
+
+
+def alert_label(kind: str) -> str:
+    return ALERT_LABELS.get(kind) or liveness_label(kind)
+
 # review and appeal (issue 13): accounts' roles, a reviewer's decisions and reasons, appeals
 ACCOUNT_ROLE_LABELS = {"admin": "管理员", "supervisor": "值班主管", "staff": "工作人员",
                        "viewer": "查看"}

@@ -20,19 +20,17 @@ from . import alerts, liveness
 from .config import Hall
 from .records import Heartbeat, LightEvent
 from .storage import Store
+from .vocabulary import alert_label
 
 log = logging.getLogger("courtesy.alerts")
 EVERY_S = 5.0
 HALL = "-"  # the window of a hall-wide alert (the disk)
-LABELS = {"stopped": "监测程序已停止", "stale": "监测程序无响应", "unplugged": "麦克风已断开",
-          "silent": "麦克风长时间无声", "storage": "数据库写入故障", "backlog": "待写入数据积压",
-          "disk": "磁盘空间不足"}
 
 
 @dataclass(frozen=True)
 class Alert:
     window: str
-    kind: str  # a key of LABELS
+    kind: str  # stopped, stale, unplugged, silent, storage (liveness), backlog, disk
     message: str
 
 
@@ -41,7 +39,10 @@ def judge(heartbeats: dict[str, Heartbeat], now: datetime, hall: Hall,
     """Every alert standing at `now`; `silent_since` remembers when windows went silent."""
     ops = hall.ops
     standing = {}
+    listened = {w.id for w in hall.listened()}  # a window taken out of hall.toml is no alert
     for window, beat in heartbeats.items():
+        if listened and window not in listened:
+            continue
         state = liveness.judge(beat, window, now)
         kind = "" if state.live else state.reason
         if kind == "silent":
@@ -101,7 +102,7 @@ class Watch:
         return events
 
     def _event(self, alert: Alert, state: str, now: datetime) -> LightEvent:
-        label = LABELS[alert.kind]
+        label = alert_label(alert.kind)
         if state == "alert":
             log.warning("告警 alert %s: 窗口 window=%s %s：%s", alert.kind, alert.window, label,
                         alert.message)

@@ -204,3 +204,22 @@ def test_kill_9_of_each_process_is_back_within_10_seconds(hall_dir, tmp_path, pu
     if cold_s > COLD_START_BAR_S:
         pytest.skip(f"machine too loaded for the {FLOOR_S:.0f} s floor ({said})")
     assert listen_s < FLOOR_S and serve_s < FLOOR_S, said
+
+
+def test_status_says_whether_each_window_is_heard(tmp_path, run):
+    from datetime import datetime, timedelta
+
+    from monitor.records import Heartbeat
+    from monitor.storage import Store
+
+    store = Store(tmp_path / "hall.db")
+    now = datetime.now().astimezone()
+    store.beat(Heartbeat("W01", "listen 7@host", now, "listening", now))
+    store.beat(Heartbeat("W02", "listen 7@host", now - timedelta(minutes=5), "listening", now))
+    store.close()
+    result = run("service", "status", "--unit-dir", tmp_path / "none", "--db",
+                 tmp_path / "hall.db")
+    assert result.exit_code == 0, result.output
+    assert "未安装 not installed" in result.output
+    assert "窗口 window=W01: 正在监听 (listening)" in result.output
+    assert "窗口 window=W02: 监测程序无响应 (stale)" in result.output

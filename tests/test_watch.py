@@ -71,3 +71,10 @@ def test_alerts_and_their_end_reach_the_drivers_and_the_log(tmp_path, caplog):
     assert "监测程序无响应" in sent[0]["detail"]
     assert "告警 alert stale: 窗口 window=W01 监测程序无响应" in caplog.text
     assert "告警解除 alert cleared stale" in caplog.text
+
+
+def test_a_window_no_longer_in_the_hall_is_no_alert(tmp_path):
+    hall = _hall(tmp_path, '[windows.W01]\ndevice = "USB Audio"\n')
+    now = T0 + timedelta(hours=1)
+    beats = {"W01": _beat("W01", now, "unplugged"), "OLD": _beat("OLD", T0, "stopped")}
+    assert set(watch.judge(beats, now, hall, {}, None)) == {("W01", "unplugged")}
