@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, hallevents, live, recordings, sources, tuning
+from . import alerts, hallevents, live, recordings, sources, tuning, voices
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -87,10 +87,14 @@ class Monitor:
                                   started_at=self.started_at,
                                   source=f"listen:{config.device}",
                                   replay=isinstance(source, FileReplay))
+            profile = voices.load(store, config.staff)
             self.windows.append(_Window(
                 config, source, Transcriber(engine, vad_options,
                                             on_speech=lambda role, at, s=session:
-                                            s.speech_started(at), partials=True),
+                                            s.speech_started(at), partials=True,
+                                            voice=profile.voice if profile else None,
+                                            learned=profile is None
+                                            or profile.kind == voices.LEARNED),
                 session, Recorder(config.id, self.retention, store, self.started_at, report),
                 Ear(config.id, source, session, liveness)))
         self.beater = Beater(store, [w.ear for w in self.windows], "listen",
@@ -218,6 +222,13 @@ class Monitor:
     def _heard(self, w: _Window, utterance) -> None:
         w.recorder.heard(utterance.end)
         self._updates(w.session.feed(utterance))
+        speakers = w.transcriber.speakers
+        if speakers.changed and w.config.staff and not utterance.partial:
+            speakers.changed = False  # a learned voice, kept for the next start
+            try:
+                voices.save(self.store, w.config.staff, speakers.staff, voices.LEARNED)
+            except CourtesyError as exc:
+                self._reporter(w.config.id)("storage", f"voice profile not stored: {exc}")
 
     def _updates(self, updates: list[LiveUpdate]) -> None:
         for update in updates:
