@@ -83,7 +83,7 @@ def _checked_role(role: str, staff: str | None, known_staff: dict | None) -> str
         raise AccountError("工作人员账号须注明工号（a staff account needs the staff id it "
                            "belongs to: --staff）")
     if role != "staff" and staff:
-        raise AccountError(f"只有工作人员账号有工号，{role} 账号不能指定 --staff {staff}"
+        raise AccountError(f"只有工作人员账号有工号，{role} 账号不能指定工号 {staff}"
                            f"（--staff is only for the staff role）")
     if staff and (len(staff) > 64 or not STAFF_ID.fullmatch(staff)):
         raise AccountError(f"工号 {staff!r} 只能包含字母、数字、- 和 _，至多 64 个字符"
