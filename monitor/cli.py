@@ -21,20 +21,34 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted, role_heard,
-                         role_label, rule_name, severity_label, verdict_label)
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted,
+                         role_heard, role_label, rule_name, severity_label, state_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy")
 
 
 class _Group(click.Group):
-    """Turns the library's errors into `Error: ...` and exit status 1."""
+    """Turns the library's errors into `错误：...` and exit status 1; every command with
+    --db also takes --config, whose `[hall] db` is the database when --db is not given."""
+
+    group_class = type  # subgroups too
+
+    def add_command(self, cmd, name=None):
+        if any(p.name == "db_path" for p in cmd.params) and not any(
+                "--config" in p.opts for p in cmd.params):
+            cmd.params.append(click.Option(
+                ["--config", "db_config"], type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False, callback=_remember_config,
+                help="Hall config whose [hall] db is the database "
+                     "(default: $COURTESY_CONFIG, else ./hall.toml)"))
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except CourtesyError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"错误：{exc}", err=True)
             ctx.exit(1)
 
 
@@ -61,8 +75,25 @@ class Bounded(click.ParamType):
 
 def db_option(func):
     return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                        default=DEFAULT_DB, show_default=True,
-                        help="SQLite database")(func)
+                        callback=_db_path,
+                        help=f"SQLite database [default: the hall config's [hall] db, "
+                             f"else {DEFAULT_DB}]")(func)
+
+
+def _remember_config(ctx, param, path: Path | None):
+    ctx.meta["courtesy.config"] = path
+
+
+def _db_path(ctx, param, path: Path | None) -> Path:
+    """--db as given, else `[hall] db` of the command's --config (or the default config)."""
+    if path is not None:
+        return path
+    from . import config
+
+    hall = ctx.params.get("hall")
+    if not isinstance(hall, config.Hall):
+        hall = config.load(ctx.params.get("config_path") or ctx.meta.get("courtesy.config"))
+    return hall.ops.db or DEFAULT_DB
 
 
 def lexicons_option(func):
@@ -72,7 +103,7 @@ def lexicons_option(func):
 
 
 def _channel_map(ctx, param, value):
-    from .sources import parse_channels
+    from .sources import LiveOptions, names_a_file, parse_channels
 
     try:
         return parse_channels(value)
@@ -106,6 +137,14 @@ def _load_hall(ctx, param, path: Path | None):
     return config.load(path)
 
 
+def _hall_log(hall):
+    """`listen` and `serve` log the hall's events (stderr, and [log] file)."""
+    from . import logs
+
+    logs.for_hall(hall, click.get_current_context().find_root().meta.get("courtesy.verbose"))
+    return logs
+
+
 def _writer(db_path: Path, hall):
     """The database for a command that stores speech; masked unless the hall keeps raw text."""
     from .storage import Store
@@ -120,6 +159,16 @@ def _for_window(hall, window: str | None, staff: str | None, profile: str | None
     staff = staff or (configured.staff if configured else None) or None
     profile = profile or (configured.profile if configured else None) or profiles.DEFAULT
     return staff, profile
+
+
+def _id_option(ctx, param, value: str | None) -> str | None:
+    """A --window or --staff id, checked as a transcript's ids are."""
+    from .transcript import id_problem
+
+    problem = id_problem(param.name, value) if value else None
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 def _parse_at(value: str | None) -> datetime:
@@ -141,8 +190,10 @@ def _parse_at(value: str | None) -> datetime:
 @click.version_option(package_name="courtesy")
 def cli(verbose):
     """Offline courtesy monitor for service counters (窗口文明用语监测)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from . import logs
+
+    logs.setup("INFO" if verbose else "WARNING")
+    click.get_current_context().meta["courtesy.verbose"] = verbose
 
 
 @cli.command()
@@ -150,8 +201,12 @@ def cli(verbose):
 @click.option("--profile", help="Sector profile: general, police, hospital, bank, utility, "
                                 "government [default: the window's in the hall config, "
                                 "else general]")
-@click.option("--window", help="Window id (else from the lines)")
-@click.option("--staff", help="Staff member id (else from the lines)")
+@click.option("--window", callback=_id_option,
+              help="Window id for every line (a line's own window is overridden; "
+                   "else each line's own)")
+@click.option("--staff", callback=_id_option,
+              help="Staff member id for every line (a line's own is overridden; "
+                   "else each line's own)")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @db_option
@@ -183,7 +238,7 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
         click.echo(json.dumps(session_json(session), ensure_ascii=False))
     else:
         click.echo(summary(session))
-        click.echo(f"stored in {db_path}")
+        click.echo(f"已存入 {db_path}")
 
 
 def _quotes(session: Session, visit) -> list:
@@ -239,12 +294,12 @@ def summary(session: Session) -> str:
     """Visits and their findings; a quote a recogniser heard is marked 〔机器识别〕."""
     marks = {True: "✓", False: "✗"}
     heard = False
-    lines = [f"session {session.id} · profile {session.profile} · {len(session.visits)} visit(s)"]
+    lines = [f"会话 {session.id} · 行业配置 {session.profile} · {len(session.visits)} 次来访"]
     for v in session.visits:
         lines.append(
-            f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  window {v.window or '-'}  "
-            f"score {v.score:5.1f}  {v.verdict.upper():4}  greet {marks[v.greeted]}  "
-            f"answer {v.questions - v.unanswered}/{v.questions}  farewell {marks[v.farewelled]}")
+            f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  窗口 {v.window or '-'}  "
+            f"得分 {v.score:5.1f}  {verdict_label(v.verdict)}  迎声 {marks[v.greeted]}  "
+            f"答声 {v.questions - v.unanswered}/{v.questions}  送声 {marks[v.farewelled]}")
         for f, quote in zip(v.findings, _quotes(session, v)):
             what = f"{f.category} " if f.category else ""
             said = f" · {mask(f.text)}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
@@ -332,7 +387,7 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     if str(db_path).startswith(("postgresql:", "postgres:")):  # the city board (issue 15)
         from .central.city_cli import serve_city
         return serve_city(db_path, config_path, host, port, threads, click.echo)
-    from . import config
+    from . import config, watch
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
@@ -343,7 +398,9 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          or hall.web.max_streams_per_client or WebOptions.max_streams_per_client,
                          allowed_hosts=bind_hosts(host, allowed_hosts + hall.web.allowed_hosts),
                          secure_cookie=secure_cookies)
+    _hall_log(hall)
     app = create_app(db_path, options, hall, lexicon_dir)
+    watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
     _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
@@ -543,8 +600,10 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
 
 def light_line(event) -> str:
-    cause = f" ({event.rule}: {mask(event.quote or event.detail)})" if event.rule else ""
-    return f"    light {event.window} {event.previous} -> {event.state}{cause}"
+    cause = (f"（{rule_name(event.rule)}：{mask(event.quote or event.detail)}）"
+             if event.rule else "")
+    return (f"    提示灯 {event.window} {state_label(event.previous)} → "
+            f"{state_label(event.state)}{cause}")
 
 
 def live_line(update) -> str:
@@ -555,10 +614,10 @@ def live_line(update) -> str:
     if update.partial:  # judged on speech still going on: shown, not stored
         head += " （暂定）"
     if update.state == "closed":
-        return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
-                f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
-    lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
-    lines += [f"    {f.severity:<8} {f.rule:<12} {mask(f.detail)}"
+        return (f"{head} 结束 得分 {visit.score:.0f} {verdict_label(visit.verdict)}"
+                f"{' · ' + '、'.join(rule_name(f.rule) for f in visit.findings) if visit.findings else ''}")
+    lines = [f"{head} {'开始' if update.state == 'open' else '更新'} 得分 {visit.score:.0f}"]
+    lines += [f"    {severity_label(f.severity)} {rule_name(f.rule)} {mask(f.detail)}"
               f"{' · ' + mask(f.text) if f.text else ''}" for f in update.new_findings]
     return "\n".join(lines)
 
@@ -630,7 +689,7 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
         return
     target = reports.output_path(output, options, fmt)
     reports.save(built, fmt, target, max_incidents)
-    click.echo(f"wrote {target}")
+    click.echo(f"已写出 {target}")
 
 
 @cli.command()
@@ -832,11 +891,14 @@ def transcribe(audio, channels, engine, output, lexicon_dir):
               help="Folder for recordings [default: reports/recordings]")
 @click.option("--for", "duration", type=Bounded(limits.LISTEN_FOR_S), default=None,
               help="Stop after this many seconds (default: until interrupted)")
+@click.option("--realtime", is_flag=True,
+              help="A recording given as --device is played at the pace it was spoken (so "
+                   "the board follows it), not as fast as it is processed")
 @engine_option
 @db_option
 @lexicons_option
 def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep, keep_days,
-           recordings, duration, engine, db_path, lexicon_dir):
+           recordings, duration, realtime, engine, db_path, lexicon_dir):
     """Listen to counters live: transcribe, judge, light and store as people speak.
 
     Example: courtesy listen --window W01 --device pulse --channels staff,customer
@@ -867,24 +929,32 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = _writer(db_path, hall)
+    logs = _hall_log(hall)
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
         rating_device=hall.rating_device,
-        on_update=lambda update: click.echo(live_line(update)),
-        on_light=lambda events: [click.echo(light_line(e)) for e in events],
-        on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
+        on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
+        on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+                            logs.event(e)),
+        live_options=LiveOptions(realtime=realtime))
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
     timed = run_for(duration)
-    click.echo(f"listening to {', '.join(w.id for w in hall.listened())}; storing in {db_path}; "
-               f"recordings: {retention.keep} for {retention.days:g} days in {retention.folder}")
+    click.echo(f"正在监听 {', '.join(w.id for w in hall.listened())}；存入 {db_path}；"
+               f"录音：{KEEP_WORDS[retention.keep]}，保存 {retention.days:g} 天，"
+               f"位于 {retention.folder}")
+    replayed = [w.id for w in hall.listened() if names_a_file(w.device)]
+    if replayed and not realtime:
+        click.echo(f"注意：{'、'.join(replayed)} 的设备是录音文件，按处理速度回放（比实际快），"
+                   "看板无法实时跟随；加 --realtime 按说话的速度回放。")
     try:
         monitor.run(lambda: bool(stopping) or timed())
     finally:
         monitor.lights.close()
-    click.echo(f"stopped; {monitor.visits} visit(s) heard by this monitor, stored in {db_path}")
+    click.echo(f"已停止；本次监听 {monitor.visits} 次来访，已存入 {db_path}")
 
 
 @cli.group()
@@ -1275,6 +1345,159 @@ def lexicon_changes(db_path):
         click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+# --- running unattended (issue 23): backups, the config check, services, the day's report --
+
+@cli.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file [default: a dated file in [backup] folder, rotated]")
+@db_option
+@hall_option
+def backup_command(output, db_path, hall):
+    """Copy the database consistently while monitors write, and check the copy.
+
+    Example: courtesy backup -o reports/backup-2026-12-06.db
+    """
+    from . import backup
+
+    made = backup.backup(db_path, output, hall.ops.backup_folder, hall.ops.backup_keep)
+    rows = sum(made.counts.values())
+    click.echo(f"已备份 backup: {made.path}（{rows} 行，{len(made.counts)} 张表，"
+               f"完整性检查通过，{made.seconds:.1f} 秒）")
+    for old in made.removed:
+        click.echo(f"已删除旧备份 rotated out: {old}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even though monitors seem to be writing")
+@db_option
+def restore(backup_file, force, db_path):
+    """Check a backup, keep the database as it is beside it, then replace it by the backup.
+
+    Example: courtesy restore backups/courtesy-20261206-023000.db --config hall.toml
+    """
+    from . import backup
+
+    kept = backup.restore(backup_file, db_path, force)
+    if kept:
+        click.echo(f"原数据库已另存 previous database kept: {kept.path}")
+    click.echo(f"已恢复 restored: {db_path} ← {backup_file}")
+
+
+@cli.group("config")
+def config_group():
+    """The hall config (hall.toml)."""
+
+
+@config_group.command("check")
+@db_option
+@hall_option
+def config_check(db_path, hall):
+    """Check hall.toml and everything it names: database, microphones, lights, folders.
+
+    Example: courtesy config check
+    """
+    from . import checkup
+
+    checks = checkup.run(hall, db_path)
+    click.echo(f"配置文件 config: {hall.path or '（无，使用默认设置）'}")
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--date", "day", help="The day (default: today), e.g. 2026-11-20")
+@db_option
+@hall_option
+def daily(day, db_path, hall):
+    """Make the day's report in [report] formats and folder, delete old ones, and send it
+    by mail and webhook as hall.toml says (run at closing time by the service's timer).
+
+    Example: courtesy daily --date 2026-11-20
+    """
+    from datetime import date
+
+    from . import schedule
+
+    _hall_log(hall)
+    done = schedule.run(db_path, hall, _parse_day(day, "--date") or date.today())
+    for path in done.files:
+        click.echo(f"已生成 wrote: {path}")
+    for path in done.removed:
+        click.echo(f"已删除过期日报 removed: {path}")
+    for where in done.sent:
+        click.echo(f"已发送 sent: {where}")
+    for why in done.failed:
+        click.echo(f"发送失败 not sent: {why}", err=True)
+    if done.failed:
+        raise SystemExit(1)
+
+
+@cli.group()
+def service():
+    """Run one hall under systemd: listen and serve restarted always, backup and report
+    timers, a dedicated system user (docs/operations.md)."""
+
+
+@service.command("install")
+@click.option("--config", "config_path", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The hall's hall.toml; its folder becomes the service user's")
+@click.option("--user", "user", default="courtesy", show_default=True,
+              help="System user the services run as (created if missing)")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the board binds (behind a TLS reverse proxy: 127.0.0.1)")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--secure-cookies", is_flag=True,
+              help="The board is reached over HTTPS (a TLS reverse proxy)")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_install(config_path, user, host, port, secure_cookies, unit_dir):
+    """Install, enable and start the hall's services (as root).
+
+    Example: courtesy service install --config /srv/courtesy/hall.toml
+    """
+    from . import config, service as services
+
+    for line in services.install(config.load(config_path), config_path, user, unit_dir,
+                                 host, port, secure_cookies):
+        click.echo(line)
+
+
+@service.command("status")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+@db_option
+def service_status(unit_dir, db_path):
+    """Say which of the hall's units are installed, enabled and running, and whether each
+    window is still heard (its monitor's last heartbeat).
+
+    Example: courtesy service status
+    """
+    from . import service as services
+
+    for line in services.status(unit_dir) + services.windows(db_path):
+        click.echo(line)
+
+
+@service.command("uninstall")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_uninstall(unit_dir):
+    """Stop and remove the hall's units (the user, database and recordings stay).
+
+    Example: courtesy service uninstall
+    """
+    from . import service as services
+
+    for line in services.uninstall(unit_dir):
+        click.echo(line)
 
 
 @cli.group("hall")

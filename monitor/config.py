@@ -8,6 +8,7 @@ line with a suggestion, not a setting silently ignored.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +16,13 @@ from urllib.parse import urlsplit
 
 from . import alerts, limits, profiles, sources
 from .errors import ConfigError, CourtesyError, InputError, parse_toml, read_text
+from .records import STAFF_ID, WINDOW_ID
 from .liveness import LivenessOptions
 from .recordings import KEEP, RetentionOptions
 from .replay import CUSTOMER_MODES, Anonymise
 
 DEFAULT_PATH = Path("hall.toml")
+CONFIG_ENV = "COURTESY_CONFIG"  # the hall config of every command run without --config
 DEFAULT_REPLAY_URL = "http://localhost:8080"  # where `courtesy serve` runs by default
 WINDOW_KEYS = ("name", "device", "channels", "staff", "profile")
 CENTRAL_KEYS = ("url", "hall", "mqtt_url", "mqtt_user", "mqtt_password", "topic_prefix",
@@ -35,10 +38,17 @@ TABLES = {  # every table and its keys; `windows`, `devices`, `staff` hold [tabl
     "queue": SYSTEM_KEYS, "ratings": SYSTEM_KEYS + ("device",),
 }
 TOP_KEYS = ("replay_url",)
+# running unattended (issue 23): the database, logs, backups, the day's report, alerts
+OPS_TABLES = {
+    "hall": ("db",), "log": ("file", "level", "max_mb", "keep"),
+    "backup": ("folder", "keep", "at"),
+    "report": ("at", "formats", "folder", "keep_days", "smtp_host", "smtp_port", "smtp_from",
+               "smtp_to", "smtp_user", "smtp_password", "smtp_starttls", "webhook"),
+    "alerts": ("silent_min", "disk_free_mb", "backlog"),
+}
+TABLES.update(OPS_TABLES)
 ENTRY_TABLES = ("windows", "devices", "staff")
 DRIVER_NUMBERS = {"timeout_s": limits.Range(0.1, 600), "index": limits.DEVICE_INDEX}
-WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")  # in URLs and recording folders
-STAFF_ID = re.compile(r"[\w-]+")
 
 
 @dataclass
@@ -94,6 +104,7 @@ class Hall:
     web: WebConfig = field(default_factory=WebConfig)
     silent_s: float | None = None  # `[liveness] silent_s`; None: the monitor's default
     central: dict = field(default_factory=dict)  # `[central]`, parsed by monitor.central
+    ops: Operations = field(default_factory=lambda: Operations())  # [hall] [log] [backup]...
     queue: HallSystem = field(default_factory=HallSystem)  # `[queue]` 排队叫号
     ratings: HallSystem = field(default_factory=HallSystem)  # `[ratings]` 好差评
     # `[ratings] device = true`: every window has a rating device, so the neutral rating
@@ -131,10 +142,18 @@ def window_id(text: str) -> str:
     return text
 
 
+def default_path() -> tuple[Path, bool]:
+    """The hall config a command reads without --config: $COURTESY_CONFIG (which must exist)
+    or ./hall.toml when present; and whether it was named."""
+    named = os.environ.get(CONFIG_ENV)
+    return (Path(named), True) if named else (DEFAULT_PATH, False)
+
+
 def load(path: Path | str | None = None) -> Hall:
-    """Read the hall config; without a path, `hall.toml` if present, else the defaults."""
+    """Read the hall config; without a path, $COURTESY_CONFIG, else `hall.toml` if
+    present, else the defaults."""
     explicit = path is not None
-    path = Path(path) if explicit else DEFAULT_PATH
+    path, explicit = (Path(path), True) if explicit else default_path()
     if not path.is_file():
         if explicit:
             raise InputError(path, "no such file (copy hall.example.toml to start one)")
@@ -169,6 +188,7 @@ def parse(text: str, path: Path | str) -> Hall:
         silent_s=r.number(data.get("liveness", {}), "liveness.silent_s", None,
                           bound=limits.SILENT_S),
         central=_central(r, data.get("central", {})),
+        ops=_operations(r, data, Path(path).parent),
         queue=_system(r, data.get("queue", {}), "queue"),
         ratings=_system(r, data.get("ratings", {}), "ratings"),
         rating_device=r.boolean(data.get("ratings", {}), "ratings.device", False))
@@ -365,10 +385,7 @@ def _window(r: _Reader, window_id: str, entry: dict, staff: dict) -> WindowConfi
 
 def _replay_url(r: _Reader, value) -> str:
     """Links in reports open this; only a web address, never `javascript:` or a file."""
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        r.fail("replay_url", f"must be an http:// or https:// address, not {value!r}")
-    return value
+    return _web_address(r, "replay_url", value)
 
 
 def _training(r: _Reader, raw: dict, staff_names: tuple) -> Anonymise:
@@ -435,3 +452,100 @@ def _system(r: _Reader, raw: dict, table: str) -> HallSystem:
     if token is not None and len(token) < 16:
         r.fail(f"{table}.token", "at least 16 characters (e.g. from `openssl rand -hex 16`)")
     return HallSystem(paths["folder"], paths["mapping"], token)
+
+
+# --- running unattended (issue 23): [hall] [log] [backup] [report] [alerts] ----------------
+REPORT_FORMATS = ("html", "json", "csv", "pdf")
+CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+@dataclass
+class Operations:
+    """What runs a hall unattended. Relative paths are taken from the config's folder, so
+    a service finds the same files wherever it starts."""
+
+    db: Path | None = None  # `[hall] db`: every command's database without --db
+    log_file: Path | None = None  # `[log] file`: a rotating log besides stderr
+    log_level: str = "INFO"
+    log_max_mb: float = 10.0
+    log_keep: int = 5
+    backup_folder: Path | None = None  # with a hall.toml: its folder's backups/ by default
+    backup_keep: int = 14
+    backup_at: str = "02:30"  # the daily backup, local time
+    report_at: str | None = None  # `[report] at = "18:00"`: the day's report on its own
+    report_formats: tuple[str, ...] = ("html",)
+    report_folder: Path | None = None
+    report_keep_days: int = 90
+    smtp: dict = field(default_factory=dict)  # host, port, from, to, user, password, starttls
+    report_webhook: str | None = None
+    silent_min: float | None = None  # `[alerts]`: a window silent this long is an alert
+    disk_free_mb: float = 1024.0  # less free space than this where the database is
+    backlog: int = 100  # a window's unwritten items past this
+
+
+def _path(r: _Reader, raw: dict, where: str, base: Path) -> Path | None:
+    value = r.text(raw, where)
+    return None if value is None else base / Path(value).expanduser()
+
+
+def _clock(r: _Reader, raw: dict, where: str, default: str | None) -> str | None:
+    value = raw.get(where.rsplit(".", 1)[1], default)
+    if value is not default and (not isinstance(value, str) or not CLOCK.fullmatch(value)):
+        r.fail(where, f'must be a time of day like "18:00", not {value!r}')
+    return value
+
+
+def _operations(r: _Reader, data: dict, base: Path) -> Operations:
+    hall, log, backup = (data.get(t, {}) for t in ("hall", "log", "backup"))
+    level = log.get("level", "INFO")
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        r.fail("log.level", f"must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    return Operations(
+        db=_path(r, hall, "hall.db", base), log_file=_path(r, log, "log.file", base),
+        log_level=level, log_max_mb=r.number(log, "log.max_mb", 10.0, bound=limits.LOG_MB),
+        log_keep=r.number(log, "log.keep", 5, bound=limits.FILES_KEPT),
+        backup_folder=_path(r, backup, "backup.folder", base) or base / "backups",
+        backup_keep=r.number(backup, "backup.keep", 14, bound=limits.BACKUPS_KEPT),
+        backup_at=_clock(r, backup, "backup.at", "02:30"), **_report(r, data, base),
+        **_alerts(r, data.get("alerts", {})))
+
+
+def _report(r: _Reader, data: dict, base: Path) -> dict:
+    raw = data.get("report", {})
+    formats = raw.get("formats", ["html"])
+    if not isinstance(formats, list) or not formats or \
+            not all(f in REPORT_FORMATS for f in formats):
+        r.fail("report.formats", f"must be a list of {', '.join(REPORT_FORMATS)}, "
+                                 f"not {formats!r}")
+    smtp = {key[5:]: raw[key] for key in OPS_TABLES["report"] if key.startswith("smtp_")
+            and key in raw}
+    for key in ("host", "from", "user", "password"):
+        r.text(raw, f"report.smtp_{key}")
+    r.number(raw, "report.smtp_port", None, bound=limits.PORT)
+    r.boolean(raw, "report.smtp_starttls", False)
+    to = smtp.get("to", [])
+    if not isinstance(to, list) or not all(isinstance(a, str) and "@" in a for a in to):
+        r.fail("report.smtp_to", f'must be a list of addresses, e.g. ["it@hall.cn"], not {to!r}')
+    if smtp and not (smtp.get("host") and to and smtp.get("from")):
+        r.fail("report", "mail needs smtp_host, smtp_from and smtp_to together")
+    webhook = raw.get("webhook")
+    if webhook is not None:
+        _web_address(r, "report.webhook", webhook)
+    return {"report_at": _clock(r, raw, "report.at", None), "report_formats": tuple(formats),
+            "report_folder": _path(r, raw, "report.folder", base),
+            "report_keep_days": r.number(raw, "report.keep_days", 90,
+                                         bound=limits.REPORT_DAYS),
+            "smtp": smtp, "report_webhook": webhook}
+
+
+def _alerts(r: _Reader, raw: dict) -> dict:
+    return {"silent_min": r.number(raw, "alerts.silent_min", None, bound=limits.SILENT_MIN),
+            "disk_free_mb": r.number(raw, "alerts.disk_free_mb", 1024.0, bound=limits.DISK_MB),
+            "backlog": r.number(raw, "alerts.backlog", 100, bound=limits.BACKLOG)}
+
+
+def _web_address(r: _Reader, where: str, value) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        r.fail(where, f"must be an http:// or https:// address, not {value!r}")
+    return value

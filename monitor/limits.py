@@ -63,8 +63,15 @@ SILENT_S = Range(1, DAY_S)  # [liveness] silent_s
 KEEP_DAYS = Range(0, 3660)  # [recordings] days, transcript_days: 0 keeps them
 STREAMS = Range(1, 1000, integer=True)  # [web] max_streams, max_streams_per_client
 DEVICE_INDEX = Range(0, 1023, integer=True)  # [windows.ID] device, as PortAudio numbers it
+LOG_MB = Range(0, 10_000, low_open=True)  # [log] max_mb
+FILES_KEPT = Range(0, 1000, integer=True)  # [log] keep
+BACKUPS_KEPT = Range(1, 3660, integer=True)  # [backup] keep
+REPORT_DAYS = Range(0, 3660, integer=True)  # [report] keep_days
+SILENT_MIN = Range(0, 1440, low_open=True)  # [alerts] silent_min
+DISK_MB = Range(0, 10**8)  # [alerts] disk_free_mb
+BACKLOG = Range(1, 10**7, integer=True)  # [alerts] backlog
 ANY = Range(-1e12, 1e12)  # the outer bound of a number no table gave its own range
-# command options
+# command options (PORT also [report] smtp_port)
 PORT = Range(1, 65535, integer=True)
 THREADS = Range(2, 1000, integer=True)
 PLAY_SPEED = Range(0, 1000)  # 0: as fast as possible

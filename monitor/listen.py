@@ -102,7 +102,8 @@ class Monitor:
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
         if sources.names_a_file(config.device):
-            return FileReplay(Path(str(config.device)), config.channels)
+            return FileReplay(Path(str(config.device)), config.channels,
+                              realtime=bool(options and options.realtime))
         report = self._reporter(config.id)
         return sources.LiveSource(config.device, config.channels, options,
                                   on_event=lambda message: report("device", message))

@@ -499,8 +499,9 @@ class LiveSession:
         while len(self._pending) > max(self.backlog_limit, 1):
             _, (lost, _) = self._pending.popitem(last=False)
             self.dropped += 1
-            log.warning("window %s: backlog full (%d writes held): dropped %s (%d dropped so "
-                        "far)", self.session.window, self.backlog_limit, lost, self.dropped)
+            log.warning("存储积压已满 backlog full: 窗口 window=%s (%d writes held)，丢弃 dropped "
+                        "%s（累计 %d so far）", self.session.window, self.backlog_limit, lost,
+                        self.dropped)
         if write_now:
             self._retry()
 
@@ -517,16 +518,16 @@ class LiveSession:
                 return
             self._pending.pop(key, None)
         if self._fault:
-            log.warning("window %s: the database takes writes again; the backlog is stored",
-                        self.session.window)
+            log.warning("存储恢复 storage recovered: 窗口 window=%s 数据库恢复写入，积压已写入 "
+                        "(the backlog is stored)", self.session.window)
             self._fault, self._retry_s, self._next_try = "", RETRY_S, 0.0
 
     def _failed(self, error: StorageError) -> None:
         """A write was refused: say so once per fault (not per retry), wait longer each time."""
         kind = _fault_kind(error)
         if kind != self._fault:
-            log.warning("window %s: %s; holding %d write(s) in memory, retrying",
-                        self.session.window, error, len(self._pending) + 1)
+            log.warning("存储故障 storage fault: 窗口 window=%s %s；内存暂存 holding %d write(s)，"
+                        "稍后重试 retrying", self.session.window, error, len(self._pending) + 1)
         self._fault = kind
         self._next_try = time.monotonic() + self._retry_s
         self._retry_s = min(self._retry_s * 2, MAX_RETRY_S)
@@ -574,6 +575,10 @@ def lights_for(sessions: Iterable[LiveSession], store: Store,
         return session.record_light(event) if session else store.add_light_event(event)
 
     machine = alerts.LightMachine(options, acknowledged=acknowledged, record=record)
+    try:
+        machine.resume(e for w, e in store.current_lights().items() if w in by_window)
+    except (sqlite3.Error, StorageError) as exc:  # unreadable now: the lights start afresh
+        log.warning("last lights not read, a red from before the restart is not held: %s", exc)
     return alerts.Lights(machine, alerts.Dispatcher(drivers))
 
 

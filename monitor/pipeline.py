@@ -56,9 +56,10 @@ class Scorer:
         kind: str = "live",
         queue: Sequence[visits.Call] = (),
     ) -> Session:
-        """Score a whole conversation; window and staff fill in what the lines leave out;
-        `queue`: the hall's queue calls in the session's seconds, which set visits where
-        they are (`visits.calls`)."""
+        """Score a whole conversation. `window` and `staff`, given, apply to every line (a
+        line's own is overridden: the session and its visits always agree); not given,
+        each line's own counts. `queue`: the hall's queue calls in the session's seconds,
+        which set visits where they are (`visits.calls`)."""
         utterances = [_fill(u, window, staff) for u in utterances]
         norms, hits = self._hear_all(utterances)
         session_id = session_key(sha256 or _content_key(utterances), window)
@@ -199,9 +200,9 @@ def _content_key(utterances: Sequence[Utterance]) -> str:
 
 
 def _fill(utterance: Utterance, window: str | None, staff: str | None) -> Utterance:
-    if (window and not utterance.window) or (staff and not utterance.staff):
-        return replace(utterance, window=utterance.window or window,
-                       staff=utterance.staff or staff)
+    if (window and utterance.window != window) or (staff and utterance.staff != staff):
+        return replace(utterance, window=window or utterance.window,
+                       staff=staff or utterance.staff)
     return utterance
 
 

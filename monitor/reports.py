@@ -39,8 +39,8 @@ from . import charts, privacy, ratingreport, roles
 from .config import Hall
 from .errors import ReportError
 from .review import reviewed
-from .storage import Store
 from .records import RoleCorrection
+from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_heard,
                          rule_name, rule_norm, severity_label, spoken, ticket_label,
@@ -368,7 +368,7 @@ def _by_visit(findings: list[StoredFinding]) -> dict[str, list[StoredFinding]]:
 
 
 def _on(visits: list[StoredVisit], first: date, last: date) -> list[StoredVisit]:
-    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    low, high = day_bounds(first, last)
     return [v for v in visits if low <= v.started_at < high]
 
 

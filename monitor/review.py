@@ -20,7 +20,7 @@ from .errors import CourtesyError
 from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding,
                       Precision, Review, ReviewTally)
 from .rules import SEVERITY_FACTOR, RuleOptions, ScoreOptions, score
-from .storage import Store
+from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredVisit
 from .vocabulary import APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, RULES, SEVERITIES
 
@@ -39,9 +39,13 @@ def _now() -> datetime:
     return datetime.now().astimezone()
 
 
+FIELDS = {"decision": "复核结论", "reason": "理由", "rule": "规则", "severity": "严重程度",
+          "status": "处理结果"}
+
+
 def _one_of(field: str, value: str, allowed) -> None:
     if value not in allowed:
-        raise ReviewError(f"{field} {value!r}: one of {', '.join(allowed)}")
+        raise ReviewError(f"{FIELDS[field]}“{value}”无效，可选：{'、'.join(allowed)}")
 
 
 def _note(text: str, what: str = "备注") -> str:
@@ -53,14 +57,21 @@ def _note(text: str, what: str = "备注") -> str:
 
 def review(store: Store, finding_id: str, decision: str, reason: str, actor: str,
            note: str = "", origin: str = "") -> Review:
-    """Confirm or dismiss a machine finding with a reason; stored with its audit row."""
+    """Confirm a machine finding, or dismiss it with a reason (why the machine was wrong: a
+    confirmation has none, whatever reason comes with it); stored with its audit row."""
     _one_of("decision", decision, DECISIONS)
-    _one_of("reason", reason, REASONS)
+    if decision == "confirm":
+        reason = ""
+    elif not reason:
+        raise ReviewError("驳回须选择理由")
+    else:
+        _one_of("reason", reason, REASONS)
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
     note = _note(note)
-    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin, note=note)
+    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}".strip(), origin,
+                       note=note)
     with store.audited(entry):
         return store.add_review(Review(finding_id, decision, reason, actor, note), found.visit)
 
@@ -109,7 +120,7 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
 def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: str | None,
            note: str = "", origin: str = "") -> None:
     """Uphold or overturn an open appeal; nobody decides an appeal of their own."""
-    _one_of("decision", status, DECISIONS_ON_APPEAL)
+    _one_of("status", status, DECISIONS_ON_APPEAL)
     found = store.appeals(appeal_id=appeal_id)
     if not found:
         raise ReviewError(f"没有编号为 {appeal_id} 的申诉")
@@ -259,7 +270,7 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
 
 
 def _tallies(period: _Period, first: date, last: date) -> list[ReviewTally]:
-    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    low, high = day_bounds(first, last)
     counts: dict[tuple[str, str], Counter] = {}
     for f in period.findings:
         latest = period.latest.get(f.id)

@@ -138,9 +138,9 @@ def _fix(store: Store, visit: StoredVisit, lines: list[StoredUtterance],
     heard = [u.utterance() for u in lines]
     said = [replace(u, role=fixes[line.idx].role, role_confidence=None)
             if line.idx in fixes else u for u, line in zip(heard, lines)]
-    before = scorer.judge_as_cut(visit.id, heard, visit.window).findings
+    before = {_key(f) for f in scorer.judge_as_cut(visit.id, heard, visit.window).findings}
     after = {_key(f): f for f in scorer.judge_as_cut(visit.id, said, visit.window).findings}
-    gone = {_key(f) for f in before} - set(after)
+    gone = before - set(after)
     stored = store.visit_findings(visit.id)
     anchor = datetime.fromisoformat(visit.started_at) - timedelta(seconds=visit.start)
     brought = tuple(
@@ -148,8 +148,7 @@ def _fix(store: Store, visit: StoredVisit, lines: list[StoredUtterance],
                       f.end, (anchor + timedelta(seconds=f.start)).isoformat(), f.text,
                       f.severity, f.category, f.detail, f.deduction, visit.window,
                       visit.staff, visit.start, f.role_confidence)
-        for n, (key, f) in enumerate(sorted(after.items()))
-        if key not in {_key(b) for b in before})
+        for n, f in enumerate(after[key] for key in sorted(set(after) - before)))
     return Fix(frozenset(f.id for f in stored if _key(f) in gone),
                {f.id: after[_key(f)].role_confidence for f in stored if _key(f) in after},
                brought)

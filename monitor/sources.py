@@ -205,6 +205,7 @@ class LiveOptions:
     stall_s: float = 3.0  # no audio for this long from an open stream: the device is lost
     backoff_s: float = 1.0  # first wait before reopening a lost device
     max_backoff_s: float = 30.0  # the wait doubles up to this
+    realtime: bool = False  # a recording given as a device: played at the pace it was spoken
 
 
 class Source(Protocol):
@@ -367,9 +368,11 @@ class LiveSource:
 
 
 class FileReplay:
-    """A recording fed block by block through the live path, as fast as it is processed."""
+    """A recording fed block by block through the live path: as fast as it is processed, or
+    with `realtime` at the pace it was spoken (so the board follows it as if live)."""
 
-    def __init__(self, path: Path, roles: tuple[str, ...]):
+    def __init__(self, path: Path, roles: tuple[str, ...], realtime: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
         """A missing or unreadable recording is one InputError now, not a device to retry."""
         if not path.is_file():
             raise InputError(path, "no such recording (a WAV/FLAC given as a device is replayed)")
@@ -382,16 +385,26 @@ class FileReplay:
         self._chunks = read_file(path, roles)
         self._next: AudioChunk | None = None
         self.finished = False
+        self.realtime, self._clock = realtime, clock
+        self._began = 0.0
 
     def open(self) -> None:
         self._next = next(self._chunks, None)
         self.finished = self._next is None
+        self._began = self._clock()
 
     def read(self, timeout: float = 0.0) -> list[AudioChunk]:
-        """The chunks of the next block (all roles at one start time)."""
+        """The chunks of the next block (all roles at one start time); in real time, none
+        before that block was spoken (waiting at most `timeout`)."""
         if self._next is None:
             self.finished = True
             return []
+        if self.realtime:
+            due = self._began + self._next.start - self._clock()
+            if due > timeout:
+                time.sleep(max(timeout, 0.0))
+                return []
+            time.sleep(max(due, 0.0))
         block = [self._next]
         for chunk in self._chunks:
             if chunk.start != block[0].start:

@@ -94,7 +94,7 @@ def test_the_cli_adds_disables_resets_and_removes(db_path):
                     stdin="another password\n").exit_code == 0
     assert courtesy("user", "remove", "wangfang").exit_code == 0
     missing = courtesy("user", "remove", "wangfang")
-    assert missing.exit_code == 1 and "Error: 没有用户 wangfang（no user wangfang）" in missing.output
+    assert missing.exit_code == 1 and "错误：没有用户 wangfang（no user wangfang）" in missing.output
     actions = [e.detail for e in Store(db_path).audit(actor="cli")]
     assert actions == ["add staff staff=S07", "disable", "reset password", "remove"]
 

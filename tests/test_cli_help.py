@@ -43,7 +43,10 @@ NOT_RUN = {("serve",): "a server that runs until stopped", ("listen",): "a live 
            ("model", "install"): "a model download or copy",
            ("sync", "run"): "a city PostgreSQL (tests/test_central.py runs it)",
            ("sync", "status"): "a hall.toml with [central] (tests/test_central.py runs it)",
-           ("sync", "init"): "a city PostgreSQL (tests/test_central.py runs it)"}
+           ("sync", "init"): "a city PostgreSQL (tests/test_central.py runs it)",
+           ("restore",): "a backup made first (tests/test_backup.py runs it)",
+           ("service", "install"): "root, a system user and systemd (tests/test_service.py)",
+           ("service", "uninstall"): "root and systemd (tests/test_service.py runs it)"}
 SLOW = {("play",), ("replay",), ("transcribe",)}  # real time (sped up); sherpa on a recording
 PASSWORD = "example-password-1"
 

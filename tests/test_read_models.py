@@ -88,7 +88,7 @@ def left(db_path, scorer):
     add_user(store, "zhang", "supervisor", PASSWORD)
     add_user(store, "wang", "staff", PASSWORD, staff="S07")
     taboo = next(f for f in store.visit_findings(visit.id) if f.rule == "taboo")
-    review.review(store, taboo.id, "confirm", "other", "zhang")
+    review.review(store, taboo.id, "confirm", "", "zhang")
     review.add_missed(store, visit.id, "please", "minor", 1.0, "zhang")
     review.appeal(store, taboo.id, "wang", "S07", "我没有这样说")
     store.add_audit(AuditEntry("zhang", "login"))

@@ -72,12 +72,20 @@ def test_a_window_whose_monitor_stopped_shows_interrupted_never_its_light(make, 
     beat(store, "W01", stopped_at)  # the monitor was killed: its last beat grows old
     dead = windows(client)["W01"]
     assert (dead["state"], dead["state_label"], dead["live"], dead["reason"]) == (
-        "interrupted", "监测中断", False, "stale")
+        "interrupted", "监测中断 · 红灯待确认", False, "stale")
     assert dead["interrupted_since"] == stopped_at.isoformat(timespec="milliseconds")
-    assert dead["since"] == f"{stopped_at:%H:%M:%S} 起" and not dead["ackable"]
+    # the red nobody acknowledged outlives its monitor, with its button
+    assert dead["since"] == f"{stopped_at:%H:%M:%S} 起" and dead["ackable"]
     assert "你烦不烦" not in dead["cause"]
     page = client.get("/window/W01").text
     assert 'data-state="interrupted"' in page and "监测中断" in page
+    board = client.get("/").text
+    token = login(client)
+    assert "确认红灯" in client.get("/").text and "确认红灯" not in board  # once logged in
+    red = store.current_lights()["W01"]
+    assert client.post("/ack", data={"event": red.id, "csrf": token}).status_code == 302
+    acked = windows(client)["W01"]
+    assert (acked["state_label"], acked["ackable"]) == ("监测中断", False)
     beat(store, "W02", now(), state="unplugged")
     assert (windows(client)["W02"]["state"], windows(client)["W02"]["cause"]) == (
         "interrupted", "麦克风已断开")

@@ -171,7 +171,7 @@ def test_staff_id_only_for_staff_accounts_and_known_to_the_hall(store, run, db_p
     result = CliRunner().invoke(cli, ["user", "add", "boss", "--role", "supervisor", "--staff",
                                       "S12", "--password-stdin", "--db", str(db_path)],
                                 input=PASSWORD + "\n")
-    assert result.exit_code == 1 and "Error: 只有工作人员账号有工号" in result.output
+    assert result.exit_code == 1 and "错误：只有工作人员账号有工号" in result.output
     result = CliRunner().invoke(cli, ["user", "add", "wu", "--role", "staff", "--staff", "S99",
                                       "--password-stdin", "--db", str(db_path),
                                       "--config", str(hall)], input=PASSWORD + "\n")

@@ -42,8 +42,8 @@ from ..config import Hall
 from ..errors import ServeError
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
 from . import auth, board, hallapi, replay, review, settings
-from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, host_allowed, refuse,
-                     wants_json)
+from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
+                     nav_links, refuse, wants_json)
 from .events import open_events
 from .hub import Hub
 
@@ -69,9 +69,9 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     hub = Hub(ctx.db_path, options, ctx.hall, open_events(ctx.hall))
     app.extensions["courtesy_hub"] = hub
     app.extensions["courtesy_context"] = ctx
-    app.jinja_env.globals.update(csrf_token=csrf_token, states=STATE_LABELS,
-                                 machine_mark=MACHINE_MARK, machine_note=MACHINE_NOTE,
-                                 pinyin_toggle=PINYIN_TOGGLE)
+    app.jinja_env.globals.update(csrf_token=csrf_token, nav_links=nav_links, home=home,
+                                 states=STATE_LABELS, machine_mark=MACHINE_MARK,
+                                 machine_note=MACHINE_NOTE, pinyin_toggle=PINYIN_TOGGLE)
     app.before_request(lambda: _identify(ctx))
     app.after_request(_harden)
     app.register_blueprint(board.pages(ctx, hub))

@@ -22,7 +22,7 @@ from flask import Blueprint, g, redirect, render_template, request, session, url
 
 from .. import accounts
 from ..storage import Store
-from .common import WebContext, WebOptions, client, local_path, refuse
+from .common import WebContext, WebOptions, client, home, local_path, refuse
 
 log = logging.getLogger("courtesy.web")
 
@@ -70,7 +70,9 @@ def pages(ctx: WebContext) -> Blueprint:
 
     @bp.route("/login", methods=["GET", "POST"])
     def login():
-        target = local_path(request.values.get("next"), url_for("board.board"))
+        target = local_path(request.values.get("next"), "")
+        if target in ("/", "/?"):
+            target = ""  # the board asked for by default: the role's own page (home)
         if request.method == "GET":
             return render_template("login.html", next=target, error="", user=g.user)
         why = ctx.forged()
@@ -83,14 +85,16 @@ def pages(ctx: WebContext) -> Blueprint:
             return render_template("login.html", next=target, user=None,
                                    error=f"密码错误次数过多，请 {max(wait / 60, 1):.0f} 分钟后再试"), 429
         if user is None:
+            log.warning("登录失败 login failed: 用户 user=%r 来自 from=%s", name, client())
             return render_template("login.html", next=target, error="用户名或密码错误",
                                    user=None), 401
+        log.info("登录 login: 用户 user=%s 来自 from=%s", user.name, client())
         session.clear()
         session.permanent = True
         session["user"] = user.name
         session["version"] = user.version
         session["csrf"] = secrets.token_urlsafe(32)
-        return redirect(target)
+        return redirect(target or url_for(home(user)))
 
     @bp.post("/logout")
     def logout():

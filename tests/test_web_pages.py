@@ -1,0 +1,106 @@
+"""Every page of the web app as each role finds it: one header with the links that role may
+use (and no other), each link a page that opens; a login that lands on the role's own page;
+error pages titled in words."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from monitor import accounts
+from monitor.config import load
+from monitor.storage import Store
+from monitor.web import WebOptions, create_app
+from monitor.web.common import PAGES
+
+from .test_review_web import PASSWORD, login
+
+HALL = """[windows.W01]
+name = "户籍窗口"
+staff = "S07"
+
+[staff.S07]
+name = "王芳"
+
+[staff.S12]
+name = "刘强"
+"""
+ROLES = {"root": "admin", "zhang": "supervisor", "liu": "staff", "li": "viewer"}
+
+
+@pytest.fixture
+def app(db_path, tmp_path):
+    store = Store(db_path)
+    for name, role in ROLES.items():
+        accounts.add_user(store, name, role, PASSWORD, staff="S12" if role == "staff" else None)
+    hall = tmp_path / "hall.toml"
+    hall.write_text(HALL, encoding="utf-8")
+    app = create_app(db_path, WebOptions(poll_s=0.02, heartbeat_s=0.2), load(hall))
+    yield app
+    app.extensions["courtesy_hub"].stop()
+
+
+def header_links(html: str) -> list[str]:
+    header = re.search(r'<header class="site">(.*?)</header>', html, re.S)
+    assert header, "the page has no site header"
+    nav = re.search(r'<nav class="links"[^>]*>(.*?)</nav>', header.group(1), re.S).group(1)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+@pytest.mark.parametrize("name", list(ROLES))
+def test_every_page_a_role_may_use_is_linked_from_one_header_on_every_page(app, name):
+    role = ROLES[name]
+    client = app.test_client()
+    login(client, name)
+    with app.test_request_context():
+        from flask import url_for
+        mine = [url_for(endpoint) for endpoint, _, roles in PAGES if roles is None or role in roles]
+    assert len(mine) == len(set(mine))
+    for path in mine:
+        page = client.get(path)
+        assert page.status_code == 200, (role, path, page.text[:300])
+        assert header_links(page.text) == mine, (role, path)
+        assert f'href="{path}" aria-current="page"' in page.text
+    if role in ("supervisor", "admin"):
+        assert "/settings" in mine and "/review" in mine and "/training" in mine
+    else:
+        assert "/settings" not in mine and "/review" not in mine and "/health" not in mine
+    assert ("/me" in mine) == (role == "staff")
+
+
+def test_a_staff_member_lands_on_their_own_record_and_everyone_logs_in_on_one_page(app):
+    page = app.test_client().get("/login").text
+    assert "<title>登录</title>" in page and "主管" not in page
+    staff, supervisor = app.test_client(), app.test_client()
+    staff.get("/login")
+    with staff.session_transaction() as session:
+        token = session["csrf"]
+    landed = staff.post("/login", data={"name": "liu", "password": PASSWORD, "csrf": token})
+    assert landed.headers["Location"] == "/me"
+    login(supervisor, "zhang")  # next=/ : the board
+    assert supervisor.get("/").status_code == 200
+
+
+def test_an_error_page_is_titled_in_words(app):
+    client = app.test_client()
+    login(client, "zhang")
+    missing = client.get("/replay/no-such-visit")
+    assert missing.status_code == 404
+    assert "<title>页面不存在</title>" in missing.text and "<h1>页面不存在</h1>" in missing.text
+    assert "<title>404</title>" not in missing.text
+
+
+def test_a_staff_member_replays_their_own_visit_from_their_record_and_no_other(
+        app, db_path, scorer, tmp_path):
+    from .test_review import seed
+
+    visits = seed(Store(db_path), scorer, tmp_path)
+    client = app.test_client()
+    login(client, "liu")  # staff S12: the ungreeted visit is theirs
+    record = client.get("/me?from=2026-11-01&to=2026-11-30").text
+    own = visits["ungreeted"]
+    assert f'href="/replay/{own}"' in record and f'href="/replay/{own}#t=' in record
+    page = client.get(f"/replay/{own}")
+    assert page.status_code == 200 and "刘强" in page.text  # as it was, not anonymised
+    assert "加入培训集" not in page.text  # replaying is not editing
+    assert client.get(f"/replay/{visits['taboo']}").status_code == 404  # a colleague's
