@@ -103,7 +103,7 @@ def lexicons_option(func):
 
 
 def _channel_map(ctx, param, value):
-    from .sources import LiveOptions, names_a_file, parse_channels
+    from .sources import parse_channels
 
     try:
         return parse_channels(value)
@@ -907,7 +907,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
 
     from . import asr, config
     from .listen import Monitor, run_for
-    from .sources import parse_channels
+    from .sources import LiveOptions, names_a_file, parse_channels
 
     hall = config.load(config_path)
     if config_path:
