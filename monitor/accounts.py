@@ -20,6 +20,7 @@ from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import voices
 from .limits import ID_MAX
 from .errors import AccountError
 from .records import STAFF_ID, AuditEntry
@@ -158,12 +159,16 @@ def log_out(store: Store, name: str, origin: str = "") -> None:
 
 
 def remove(store: Store, name: str, actor: str = "system", origin: str = "") -> None:
-    """Remove a user (their past actions stay in the audit trail under their name)."""
+    """Remove a user (their past actions stay in the audit trail under their name); a staff
+    account's voice profile goes with it (personal data kept no longer than its person)."""
     if actor == name:
         raise AccountError("不能删除自己的账号")
+    account = store.account(name)
     with store.audited(AuditEntry(actor, "user", name, "remove", origin)):
         if not store.remove_account(name):
             raise AccountError(f"没有用户 {name}（no user {name}）")
+        if account is not None and account.staff:
+            voices.forget(store, account.staff, actor, origin)
 
 
 def _user(account: Account | None) -> User | None:

@@ -115,7 +115,8 @@ def channels_option(func):
     return click.option("--channels", callback=_channel_map, default="staff,customer",
                         show_default=True,
                         help="Role of each audio channel in order (staff, customer, - to skip); "
-                             "a mono recording takes one role")(func)
+                             "a mono recording takes one role; mixed: one pickup microphone "
+                             "holding both voices, told apart by voice")(func)
 
 
 def engine_option(func):
@@ -228,9 +229,11 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
 
     staff, profile = _for_window(hall, window, staff, profile)
     started_at = _parse_at(at)
+    voice, learned = _voice(db_path, staff, channels) or (None, True)
     session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
                                        hall.rating_device), source,
-                           engine, channels, window=window, staff=staff, started_at=started_at,
+                           engine, channels, voice=voice, learned=learned, window=window,
+                           staff=staff, started_at=started_at,
                            queue=_queue_calls(db_path, started_at) if at else [])
     store = _writer(db_path, hall)
     store.save(session)
@@ -239,6 +242,18 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     else:
         click.echo(summary(session))
         click.echo(f"已存入 {db_path}")
+
+
+def _voice(db_path: Path, staff: str | None, channels: tuple[str, ...]):
+    """The staff member's stored voice profile for a mixed channel (read only; None: the
+    staff voice is learned from the recording)."""
+    from . import sources, voices
+    from .storage import Store
+
+    if channels != (sources.MIXED,) or not staff or not Path(db_path).is_file():
+        return None
+    profile = voices.load(Store(db_path, read_only=True), staff)
+    return profile and (profile.voice, profile.kind == voices.LEARNED)
 
 
 def _quotes(session: Session, visit) -> list:
@@ -562,6 +577,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     session = live.LiveSession(scorer, store, window=window,
                                staff=staff, started_at=started_at,
                                source=str(source.resolve()), replay=True)
+    session.calls = _queue_calls(db_path, started_at)  # the hall queue's, where imported
     light_options = dataclasses.replace(hall.lights)
     if red_hold is not None:
         light_options.red_hold_s = red_hold
@@ -851,8 +867,11 @@ def devices():
 @engine_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSONL transcript here (default: standard output)")
+@click.option("--staff", help="Staff member whose voice profile tells them apart on a mixed "
+                              "channel (else their voice is learned from the recording)")
 @lexicons_option
-def transcribe(audio, channels, engine, output, lexicon_dir):
+@db_option
+def transcribe(audio, channels, engine, output, staff, lexicon_dir, db_path):
     """Transcribe a WAV/FLAC recording into a JSONL transcript (pinyin, levels, phrase hits).
 
     Example: courtesy transcribe audio/police_good.flac -o police_good.heard.jsonl
@@ -860,7 +879,9 @@ def transcribe(audio, channels, engine, output, lexicon_dir):
     from . import asr, transcript
     from .audio import transcribe_file
 
-    utterances = transcribe_file(audio, asr.create(engine, lexicons.load(lexicon_dir)), channels)
+    voice, learned = _voice(db_path, staff, channels) or (None, True)
+    utterances = transcribe_file(audio, asr.create(engine, lexicons.load(lexicon_dir)), channels,
+                                 voice=voice, learned=learned)
     if output is None:
         buffer = io.StringIO()
         transcript.write(utterances, buffer)
@@ -1569,3 +1590,73 @@ def review_role(visit_id, line, role, note, actor, db_path):
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script
     cli()
+
+
+@cli.group()
+def staff():
+    """Staff voice profiles for pickup microphones (numbers only, never audio)."""
+
+
+@staff.command("enrol")
+@click.argument("staff_id")
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="A WAV/FLAC of the staff member speaking alone (about 30 s)")
+@click.option("--device", help="Record from this input device instead (see `courtesy devices`)")
+@click.option("--seconds", type=click.FloatRange(5, 300), default=30.0, show_default=True,
+              help="How long to record with --device")
+@db_option
+def staff_enrol(staff_id, source, device, seconds, db_path):
+    """Store a staff member's voice profile, to tell them apart on a mixed channel.
+
+    Example: courtesy staff enrol S07 --from audio/voices/S07.flac
+    """
+    from . import voices
+    from .storage import Store
+
+    if (source is None) == (device is None):
+        raise click.UsageError("give --from FILE or --device D")
+    if device is None:
+        samples, where = voices.read(source), str(source)
+    else:
+        click.echo(f"请 {staff_id} 对着麦克风正常说话 {seconds:g} 秒……")
+        samples, where = voices.record(device, seconds), f"device {device}"
+    profile = voices.enrol(Store(db_path), staff_id, samples, where, actor="cli",
+                           origin="courtesy staff enrol")
+    click.echo(f"已登记 {staff_id} 的声纹（{profile.seconds:.0f} 秒语音，只存数值，不存录音）")
+
+
+@staff.command("voices")
+@db_option
+def staff_voices(db_path):
+    """List the stored voice profiles.
+
+    Example: courtesy staff voices
+    """
+    from . import voices
+    from .storage import Store
+
+    rows = voices.profiles(Store(db_path, must_exist=True, read_only=True))
+    if not rows:
+        click.echo("没有声纹")
+    for p in rows:
+        kind = "登记" if p.kind == voices.ENROLLED else "自动学习"
+        click.echo(f"{p.staff}  {kind} ({p.kind})  {p.seconds:.0f} 秒语音  "
+                   f"更新于 {p.updated_at:%Y-%m-%d %H:%M}")
+
+
+@staff.command("forget")
+@click.argument("staff_id")
+@db_option
+def staff_forget(staff_id, db_path):
+    """Delete a staff member's voice profile (audited).
+
+    Example: courtesy staff forget S07
+    """
+    from . import voices
+    from .storage import Store
+
+    if voices.forget(Store(db_path, must_exist=True), staff_id, actor="cli",
+                     origin="courtesy staff forget"):
+        click.echo(f"已删除 {staff_id} 的声纹")
+    else:
+        click.echo(f"{staff_id} 没有声纹（无需删除）")

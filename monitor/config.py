@@ -365,7 +365,8 @@ def _window(r: _Reader, window_id: str, entry: dict, staff: dict) -> WindowConfi
     if "channels" in values:
         channels = values["channels"]
         if not isinstance(channels, str):
-            r.fail(where("channels"), f'must be a string like "staff,customer", not {channels!r}')
+            r.fail(where("channels"), f'must be a string like "staff,customer" or "mixed", '
+                                      f'not {channels!r}')
         try:
             window.channels = sources.parse_channels(channels)
         except CourtesyError as exc:

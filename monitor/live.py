@@ -43,7 +43,7 @@ from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Uttera
 from .rules import score
 from .storage import StorageError, Store
 from .stored import OpenSession
-from .visits import Cues, VisitClock, label
+from .visits import Call, Cues, Segment, VisitClock, label
 
 log = logging.getLogger("courtesy.live")
 
@@ -173,6 +173,11 @@ class LiveSession:
         self.current: list[int] = []
         self.visit: Visit | None = None
         self.visit_label: str | None = None
+        self.visit_call: Call | None = None  # the queue call the visit in progress answers
+        # the hall queue's calls to this window, in session seconds (set by the caller, e.g.
+        # `listen` every few seconds): where there are some, a call starts a visit and the
+        # next call or the finish ends it; the speech clock decides only where they are silent
+        self.calls: list[Call] = []
         self.visits_seen = 0
         self.offset = 0.0  # added to the caller's times: a session continued after a restart
         self.replayed_to = -1.0  # a resumed replay: speech ending by then was stored already
@@ -302,6 +307,7 @@ class LiveSession:
             self.hits[index] = found
         opened = not self.current
         if opened:
+            self.visit_call = self._call_at(utterance.start)
             self.visits_seen += 1
             self.visit_label = utterance.visit or label(self.session.window, self.visits_seen)
         self.current.append(index)
@@ -334,7 +340,7 @@ class LiveSession:
         if not self.current:
             self._switch(now)
             return self._judge(now, "open") if self.partials else []
-        if self.clock.expired(now):
+        if self._call_over(now) or (self._call_at(now) is None and self.clock.expired(now)):
             return self._close(now)
         return self._judge(now, "update")
 
@@ -378,7 +384,31 @@ class LiveSession:
             return False
         if utterance.visit is not None:
             return utterance.visit != self.visit_label
+        call = self._call_at(utterance.start)
+        if call is not None or self.visit_call is not None:
+            return call != self.visit_call
         return self.clock.expired(utterance.start, utterance, said)
+
+    def _span(self, call: Call) -> tuple[float, float]:
+        """A call's stretch: to its finish or the next call, whichever is first."""
+        later = [c.start for c in self.calls if c.window == call.window and c.start > call.start]
+        ends = [t for t in (call.end, min(later, default=None)) if t is not None]
+        return call.start, min(ends, default=float("inf"))
+
+    def _call_at(self, moment: float) -> Call | None:
+        """The call whose stretch holds `moment` at this window, if any."""
+        for call in self.calls:
+            if call.window == self.session.window:
+                start, end = self._span(call)
+                if start <= moment < end:
+                    return call
+        return None
+
+    def _call_over(self, now: float) -> bool:
+        """Has the queue ended the visit in progress (finished, or the next ticket called)?"""
+        if self.visit_call is not None:
+            return now >= self._span(self.visit_call)[1]
+        return self._call_at(now) is not None
 
     def _judge(self, now: float | None, state: str, always: bool = False,
                rejudge: bool = True) -> list[LiveUpdate]:
@@ -389,7 +419,8 @@ class LiveSession:
         if self.current and rejudge:
             visit = self.scorer.judge(
                 f"{self.session.id}-{self.visit_label}", self.session.window,
-                tuple(self.current), self.session.utterances, self.norms, self.hits, now)
+                tuple(self.current), self.session.utterances, self.norms, self.hits, now,
+                segment=self._segment())
             before = _signature(self.visit.findings) if self.visit else set()
             changed = always or _signature(visit.findings) != before
             self.visit = visit
@@ -447,6 +478,16 @@ class LiveSession:
         return replace(view, findings=findings, score=round(total, 1),
                        verdict=verdict), provisional
 
+    def _segment(self) -> Segment | None:
+        """The visit in progress as the queue set it (ticket, business, span), if it did."""
+        call = self.visit_call
+        if call is None:
+            return None
+        start, end = self._span(call)
+        said_to = max(self.session.utterances[i].end for i in self.current)
+        return Segment(self.visit_label or "", call.window, tuple(self.current), call.ticket,
+                       call.business, (start, end if end != float("inf") else said_to))
+
     def wall(self, seconds: float) -> datetime:
         """The wall-clock time of a moment on the caller's time base."""
         return self._at(seconds + self.offset)
@@ -457,6 +498,7 @@ class LiveSession:
     def _close(self, now: float | None) -> list[LiveUpdate]:
         updates = self._judge(None, "closed", always=True) if self.current else []
         self.current, self.visit, self.visit_label, self._shown = [], None, None, set()
+        self.visit_call = None
         self._showing = None
         if now is not None:
             updates = [replace(u, now=now, at=self._at(now)) for u in updates]

@@ -24,18 +24,25 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 OTHER_AUDIO = (".mp3", ".ogg", ".opus", ".m4a", ".aac", ".wma", ".amr")  # refused by name
 DEFAULT_CHANNELS = ("staff", "customer")
 SKIP = "-"  # a channel map entry for a channel nobody listens to
+MIXED = "mixed"  # one pickup microphone holding both voices (speakers.py tells them apart)
+ALL = -1  # a channel index: every channel averaged
 
 log = logging.getLogger("courtesy.sources")
 
 
 def parse_channels(value: str | None) -> tuple[str, ...]:
-    """`staff,customer` -> ('staff', 'customer'); `-` skips a channel."""
+    """`staff,customer` -> ('staff', 'customer'); `-` skips a channel; `mixed` alone is one
+    channel (a stereo source's channels averaged) holding both voices."""
     if not value:
         return DEFAULT_CHANNELS
     roles = tuple(part.strip() for part in value.split(","))
+    if MIXED in roles and roles != (MIXED,):
+        raise ConfigError(f"channel map {value!r}: mixed stands alone (one channel holding "
+                          f"both voices)")
     for role in roles:
-        if role not in ROLES + (SKIP,):
-            raise ConfigError(f"channel map {value!r}: {role!r} is not staff, customer or -")
+        if role not in ROLES + (SKIP, MIXED):
+            raise ConfigError(f"channel map {value!r}: {role!r} is not staff, customer, "
+                              f"mixed or -")
     if not any(role != SKIP for role in roles):
         raise ConfigError(f"channel map {value!r} listens to no channel")
     return roles
@@ -44,6 +51,8 @@ def parse_channels(value: str | None) -> tuple[str, ...]:
 def channel_roles(label, channels: int, roles: tuple[str, ...]) -> list[tuple[int, str]]:
     """Which channel index feeds which role; a mono source gets one role."""
     heard = [r for r in roles if r != SKIP]
+    if heard == [MIXED]:
+        return [(ALL, MIXED)]
     if channels == 1 and len(heard) > 1:
         log.warning("%s is mono: staff and customer cannot be told apart, so all speech is "
                     "treated as staff speech (give --channels staff or --channels customer "
@@ -136,7 +145,8 @@ def _split(frames: np.ndarray, mapping, position: int) -> Iterator[AudioChunk]:
         return
     start = position / SAMPLE_RATE
     for index, role in mapping:
-        yield AudioChunk(role, np.ascontiguousarray(frames[:, index]), start)
+        samples = frames.mean(axis=1) if index == ALL else frames[:, index]
+        yield AudioChunk(role, np.ascontiguousarray(samples, np.float32), start)
 
 
 def file_duration(path) -> float:

@@ -133,6 +133,11 @@ _AUDIT_GUARDS += tuple(
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
 SCHEMA.update(migrate.SCHEMA)
+# staff voice profiles (monitor/voices.py): numbers only, one row per staff id, never shipped
+SCHEMA["voice_profiles"] = ({
+    "staff": str, "kind": str, "profile": str, "frames": int, "version": int,
+    "updated_at": str,
+}, "staff")
 # the hall's own systems (monitor/hallevents.py): queue events and ratings, keyed by the
 # source system's event id
 SCHEMA["queue_events"] = ({

@@ -153,7 +153,7 @@ def test_the_example_documents_every_table_and_loads():
     ('[devices.W1]\ndevice = 1.5\n', 2, "field 'devices.W1.device': must be a device name"),
     ('[devices.W1]\ndevice = true\n', 2, "must be a device name"),
     ('[windows.W1]\nchannels = 5\n', 2, "field 'windows.W1.channels': must be a string"),
-    ('[windows.W1]\nchannels = "staff,boss"\n', 2, "'boss' is not staff, customer or -"),
+    ('[windows.W1]\nchannels = "staff,boss"\n', 2, "'boss' is not staff, customer, mixed or -"),
     ('[windows.W1]\nprofile = 5\n', 2, "field 'windows.W1.profile': must be a profile name"),
     ('[windows.W1]\nprofile = "zoo"\n', 2, "not 'zoo'"),
     ('[windows.W1]\ndevice = 1\n[devices.W1]\ndevice = 2\n', 4, "set twice"),

@@ -95,3 +95,23 @@ def test_the_ticket_shows_on_replay_board_and_report(scorer, db_path):
     built = reports.build(store, reports.ReportOptions(ANCHOR.date(), ANCHOR.date()))
     assert [i.ticket for i in built.incidents] == ["排队号 A023（户籍）"]
     assert "排队号 A023（户籍）" in reports.render_html(built)
+
+
+def test_live_visits_follow_the_queue_and_speech_where_it_is_silent(scorer, db_path):
+    """The live monitor (listen, play) cuts visits by the calls it is given: a call in the
+    middle of talk closes the visit, a ticket's finish closes it as the clock passes, and
+    speech no call covers is cut by speech."""
+    from monitor.live import LiveSession
+
+    store = Store(db_path)
+    session = LiveSession(scorer, store, window="W01", started_at=ANCHOR)
+    session.calls = [visits.Call("W01", 0.0, None, "A001", "户籍"),
+                     visits.Call("W01", 11.0, 25.0, "A002", "出入境")]
+    for u in lines(1, 12, 40):
+        session.feed(u)
+        session.tick(u.end + 0.5)
+    session.tick(60.0)
+    session.flush(60.0)
+    stored = sorted(store.live_visits(ANCHOR.date(), ANCHOR.date()), key=lambda v: v.start)
+    assert [(v.ticket, v.business, v.start, v.end) for v in stored] == [
+        ("A001", "户籍", 0.0, 11.0), ("A002", "出入境", 11.0, 25.0), ("", "", 40.0, 48.0)]
