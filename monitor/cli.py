@@ -605,10 +605,10 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
             last = update.at
         for events in alerts.linger(lights, last, linger, speed):  # a red waits for the board
             show_lights(events)
-    finally:
+        held = session.drain(live.DRAIN_S)
+    finally:  # the last beat after the backlog: it says stopped, not what was held
         beater.stop()
         lights.close()
-    held = session.drain(live.DRAIN_S)
     if held:
         raise click.ClickException(
             f"{db_path}: {held} 条记录未能写入数据库（{session.fault}）；已写入的记录未丢失。"
