@@ -435,12 +435,15 @@ def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
     its role and confidence from the voice and, where unsure, its words; `decode` turns
     pinyin syllables into characters."""
     if len(turns) > 1 and (utterance.words or utterance.spotted):
+        hits = {h: _turn_of(turns, h.start, h.end) for h in utterance.spotted}
+        owner = {w: next((n for h, n in hits.items() if w.start < h.end and h.start < w.end),
+                         _turn_of(turns, w.start, w.end)) for w in utterance.words}
         parts = []
-        for n, turn in enumerate(turns):
-            words = tuple(w for w in utterance.words if _turn_of(turns, w.start, w.end) == n)
-            hits = tuple(h for h in utterance.spotted if _turn_of(turns, h.start, h.end) == n)
-            if words or hits:
-                parts.append((turn, _part(utterance, words, hits, decode)))
+        for n, turn in enumerate(turns):  # a spotted phrase is never cut: its words go with it
+            words = tuple(w for w in utterance.words if owner[w] == n)
+            spotted = tuple(h for h, at in hits.items() if at == n)
+            if words or spotted:
+                parts.append((turn, _part(utterance, words, spotted, decode)))
     else:
         parts = [(max(turns, key=lambda t: _overlap(t, utterance.start, utterance.end)),
                   utterance)]
