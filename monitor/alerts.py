@@ -161,6 +161,13 @@ class LightMachine:
         return [self._change(window, w, state, update.at, cause, w.visit,
                              f"撤回红灯：整句听完未确认「{withdrawn.text}」")]
 
+    def stored(self, held: LightEvent, kept: LightEvent) -> None:
+        """A change that waited for the database is written: a red held on it now waits for
+        the acknowledgement of the stored event (`kept`, with its id)."""
+        for w in self.windows.values():
+            if w.red is held:
+                w.red = kept
+
     def tick(self, at: datetime) -> list[LightEvent]:
         """Time passes: release reds whose hold is over and that are acknowledged."""
         events = []

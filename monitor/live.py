@@ -517,9 +517,11 @@ class LiveSession:
 
     # --- the backlog: writes the database refused, kept in order -----------------------
 
-    def record_light(self, event: LightEvent) -> LightEvent:
+    def record_light(self, event: LightEvent,
+                     stored: Callable[[LightEvent], object] = lambda kept: None) -> LightEvent:
         """Store a light change through the backlog (a `LightMachine`'s `record`): one that
-        has to wait comes back without an id."""
+        has to wait comes back without an id, and `stored` hears it with its id once it is
+        written."""
         self._retry()
         if not self._pending:
             try:
@@ -529,7 +531,7 @@ class LiveSession:
         self._lights += 1
         self._hold(("light", self._lights), f"light event {event.window} {event.previous}->"
                    f"{event.state} at {event.at:%H:%M:%S}",
-                   lambda: self.store.add_light_event(event))
+                   lambda: stored(self.store.add_light_event(event)))
         return event
 
     def _hold(self, key: tuple, what: str, write: Callable[[], object],
@@ -606,15 +608,19 @@ def lights_for(sessions: Iterable[LiveSession], store: Store,
     backlog, so a refused write never stops a light (`Lights.for_store` writes directly)."""
     by_window = {s.session.window or "-": s for s in sessions}
 
-    def acknowledged(event_id: int | None) -> bool:  # an event still held: none to wait for
+    def acknowledged(event_id: int | None) -> bool:
+        """A red still held in the backlog cannot have been acknowledged: it stays red (a
+        full disk must not release a red light); once written it waits for its ack."""
         try:
-            return event_id is None or store.acknowledged(event_id)
+            return event_id is not None and store.acknowledged(event_id)
         except sqlite3.Error:
             return False
 
     def record(event: LightEvent) -> LightEvent:
         session = by_window.get(event.window)
-        return session.record_light(event) if session else store.add_light_event(event)
+        if session is None:
+            return store.add_light_event(event)
+        return session.record_light(event, lambda kept: machine.stored(event, kept))
 
     machine = alerts.LightMachine(options, acknowledged=acknowledged, record=record)
     try:
