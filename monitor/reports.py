@@ -544,9 +544,12 @@ def page_incidents(incidents: list[dict], limit: int | None) -> list[tuple[int, 
     return sorted(chosen[:limit], key=lambda pair: pair[0])
 
 
-def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> str:
-    """One self-contained page: inline styles, server-drawn SVG charts, no scripts."""
+def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS,
+                site_header: str = "") -> str:
+    """One self-contained page: inline styles, server-drawn SVG charts, no scripts; in the
+    web app with its `site_header` (markup the app rendered) on top."""
     import jinja2  # only the HTML and PDF formats need the template engine
+    import markupsafe
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -559,7 +562,8 @@ def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> s
     data = to_json(report)
     return env.get_template("report.html.j2").render(
         r=data, title=_title(report), charts=charts.report_charts(data),
-        incidents=page_incidents(data["incidents"], max_incidents))
+        incidents=page_incidents(data["incidents"], max_incidents),
+        site_header=markupsafe.Markup(site_header))
 
 
 def _title(report: Report) -> str:

@@ -22,8 +22,9 @@ from . import backup, migrate, privacy
 from .errors import StorageError
 from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
                       PhraseHit, Recording, Review, Session, Visit)
-from .stored import (Account, Ack, JudgedSession, OpenSession, ReviewedFinding, SpokenSession,
-                     StoredFinding, StoredUtterance, StoredVisit, TrainingEntry, as_json)
+from .stored import (Account, Ack, HeldDay, JudgedSession, OpenSession, ReviewedFinding,
+                     SpokenSession, StoredFinding, StoredUtterance, StoredVisit, TrainingEntry,
+                     as_json)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -555,6 +556,12 @@ class Store:
                 where.append(f"{alias}.[{column}] = ?")
                 params.append(value)
         return " and ".join(where), params
+
+    def live_days(self) -> list[HeldDay]:
+        """Every day with live visits and how many, newest first (what a report can cover)."""
+        rows = self.db.query("select substr(started_at, 1, 10) as day, count(*) as visits "
+                             "from visits where kind = 'live' group by day order by day desc")
+        return [HeldDay(r["day"], r["visits"]) for r in rows]
 
     def live_visits(self, first: date, last: date, window: str | None = None,
                     staff: str | None = None) -> list[StoredVisit]:

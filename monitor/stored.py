@@ -162,6 +162,14 @@ class OpenSession:
 
 
 @dataclass(frozen=True)
+class HeldDay:
+    """A day the database holds live visits of (what a report can cover)."""
+
+    day: str  # 2026-11-20, the visits' wall-clock date
+    visits: int
+
+
+@dataclass(frozen=True)
 class JudgedSession:
     """A live session as a lexicon preview reads it: who, which profile and lexicon version
     judged it, and how many of its visits fall in the days asked for."""

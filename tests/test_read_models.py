@@ -120,6 +120,7 @@ def _calls(store: Store, session_id: str, visit_id: str) -> dict[str, object]:
         "findings_of": store.findings_of([visit_id]),
         "lexicon_changes": store.lexicon_changes(), "live_sessions": store.live_sessions(DAY, DAY),
         "phrase_visits": store.phrase_visits("taboo", "你烦不烦", DAY, DAY),
+        "live_days": store.live_days(),
     }
 
 

@@ -104,3 +104,29 @@ def test_a_staff_member_replays_their_own_visit_from_their_record_and_no_other(
     assert page.status_code == 200 and "刘强" in page.text  # as it was, not anonymised
     assert "加入培训集" not in page.text  # replaying is not editing
     assert client.get(f"/replay/{visits['taboo']}").status_code == 404  # a colleague's
+
+
+def test_reports_list_the_days_held_and_give_the_report_four_ways(app, db_path, scorer,
+                                                                   tmp_path):
+    import json
+
+    from .test_review import seed
+
+    seed(Store(db_path), scorer, tmp_path)  # three visits on 2026-11-20
+    staff, supervisor = app.test_client(), app.test_client()
+    login(staff, "liu")
+    assert staff.get("/reports").status_code == 403
+    login(supervisor, "zhang")
+    listing = supervisor.get("/reports").text
+    assert "2026-11-20" in listing and "3 次" in listing
+    assert "2026 年第 47 周" in listing and "2026 年 11 月" in listing
+    day = "/reports/view?from=2026-11-20&to=2026-11-20&format="
+    assert f'href="{day}html"'.replace("&", "&amp;") in listing
+    page = supervisor.get(day + "html")
+    assert page.status_code == 200 and "文明服务报告" in page.text
+    assert header_links(page.text) and "'unsafe-inline'" in page.headers["Content-Security-Policy"]
+    data = json.loads(supervisor.get(day + "json").data)
+    assert data["summary"]["visits"] == 3
+    table = supervisor.get(day + "csv")
+    assert "attachment" in table.headers["Content-Disposition"] and b"summary" in table.data
+    assert supervisor.get("/reports/view?from=nope&format=html").status_code == 400

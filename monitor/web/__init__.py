@@ -9,6 +9,7 @@ each made by a factory in its own module:
 - `board.pages(ctx, hub)`: /, /window/<id>, /api/lights, /api/events, /events, /ack, /health
 - `auth.pages(ctx)`: /login, /logout
 - `replay.pages(ctx)`: /replay/<visit>, its audio and training tags, /training
+- `reports.pages(ctx)`: /reports (the days held) and /reports/view (HTML, PDF, CSV, JSON)
 - `hallapi.pages(ctx)`: POST /api/hall/events (queue and rating systems, by token)
 
 A new page group is a module with `pages(ctx: WebContext) -> Blueprint`, registered here with
@@ -41,7 +42,7 @@ from .. import accounts
 from ..config import Hall
 from ..errors import ServeError
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
-from . import auth, board, hallapi, replay, review, settings
+from . import auth, board, hallapi, replay, reports, review, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
                      nav_links, refuse, wants_json)
 from .events import open_events
@@ -79,6 +80,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     app.register_blueprint(replay.pages(ctx))
     app.register_blueprint(settings.pages(ctx))
     app.register_blueprint(review.pages(ctx))
+    app.register_blueprint(reports.pages(ctx))
     app.register_blueprint(hallapi.pages(ctx))
     return app
 
@@ -99,7 +101,7 @@ def _identify(ctx: WebContext):
 
 
 def _harden(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # the report page sets its own
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
