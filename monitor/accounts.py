@@ -21,9 +21,9 @@ from functools import cache
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import voices
-from .config import STAFF_ID
+from .limits import ID_MAX
 from .errors import AccountError
-from .records import AuditEntry
+from .records import STAFF_ID, AuditEntry
 from .storage import Store
 from .stored import Account
 from .vocabulary import ACCOUNT_ROLE_LABELS
@@ -84,11 +84,11 @@ def _checked_role(role: str, staff: str | None, known_staff: dict | None) -> str
         raise AccountError("工作人员账号须注明工号（a staff account needs the staff id it "
                            "belongs to: --staff）")
     if role != "staff" and staff:
-        raise AccountError(f"只有工作人员账号有工号，{role} 账号不能指定 --staff {staff}"
+        raise AccountError(f"只有工作人员账号有工号，{role} 账号不能指定工号 {staff}"
                            f"（--staff is only for the staff role）")
-    if staff and (len(staff) > 64 or not STAFF_ID.fullmatch(staff)):
-        raise AccountError(f"工号 {staff!r} 只能包含字母、数字、- 和 _，至多 64 个字符"
-                           "（staff id: letters, digits, - and _, at most 64）")
+    if staff and (len(staff) > ID_MAX or not STAFF_ID.fullmatch(staff)):
+        raise AccountError(f"工号 {staff[:40]!r} 只能包含字母、数字、- 和 _，至多 {ID_MAX} 个字符"
+                           f"（staff id: letters, digits, - and _, at most {ID_MAX}）")
     if staff and known_staff and staff not in known_staff:
         raise AccountError(f"工号 {staff} 不在 hall.toml 的 [staff] 中"
                            f"（staff id {staff} is not in [staff]）")

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import lexicon as lexicons
-from . import profiles
+from . import limits, profiles
 from .errors import CourtesyError
 from .privacy import mask
 from .records import PhraseHit, Session, Visit
@@ -52,6 +52,27 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+class _OutOfRange(click.BadParameter):
+    exit_code = 1  # a value the command cannot run with, as a library error is
+
+
+class Bounded(click.ParamType):
+    """A number option in its range (monitor/limits.py, where every option's range is):
+    nan, inf, 1e14 and -1 where they make no sense are one `Error:` in Chinese with the
+    option's name, and exit status 1."""
+
+    def __init__(self, bound: limits.Range):
+        self.bound = bound
+        self.name = "integer" if bound.integer else "number"
+
+    def convert(self, value, param, ctx):
+        name = param.opts[0] if param is not None and param.opts else "value"
+        try:
+            return self.bound.parse(str(value), name)
+        except ValueError as exc:
+            raise _OutOfRange(str(exc), ctx=ctx, param=param) from None
+
+
 def db_option(func):
     return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                         callback=_db_path,
@@ -82,7 +103,7 @@ def lexicons_option(func):
 
 
 def _channel_map(ctx, param, value):
-    from .sources import LiveOptions, names_a_file, parse_channels
+    from .sources import parse_channels
 
     try:
         return parse_channels(value)
@@ -343,16 +364,18 @@ def list_profiles(lexicon_dir):
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every network of this machine)")
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=Bounded(limits.PORT), default=8080, show_default=True)
 @click.option("--board-login/--no-board-login", default=False, show_default=True,
               help="Viewing the board needs a login too (acknowledging always does)")
-@click.option("--threads", type=int, default=64, show_default=True,
+@click.option("--threads", type=Bounded(limits.THREADS), default=64, show_default=True,
               help="Server threads; every open board or window page holds one")
-@click.option("--max-streams", type=click.IntRange(1),
+@click.option("--max-streams", type=Bounded(limits.STREAMS),
               help="Open board/window pages (event streams) in all, more get 503 "
-                   "[default: threads - 24, at least half the threads]")
-@click.option("--max-streams-per-client", type=click.IntRange(1), default=16,
-              show_default=True, help="Open event streams from one client address")
+                   "[default: [web] of the hall config, else threads - 24, at least half "
+                   "the threads]")
+@click.option("--max-streams-per-client", type=Bounded(limits.STREAMS),
+              help="Open event streams from one client address [default: [web] of the hall "
+                   "config, else 16]")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="A Host: name the board answers to besides localhost and --host "
                    "(repeatable; '*' for any); others get 400")
@@ -383,12 +406,13 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
-    max_streams = max_streams or max(threads - 24, threads // 2, 1)
+    hall = config.load(config_path)  # its [web]: hosts and stream caps, unless given here
+    max_streams = max_streams or hall.web.max_streams or max(threads - 24, threads // 2, 1)
     options = WebOptions(board_login=board_login, max_streams=max_streams,
-                         max_streams_per_client=max_streams_per_client,
-                         allowed_hosts=bind_hosts(host, allowed_hosts),
+                         max_streams_per_client=max_streams_per_client
+                         or hall.web.max_streams_per_client or WebOptions.max_streams_per_client,
+                         allowed_hosts=bind_hosts(host, allowed_hosts + hall.web.allowed_hosts),
                          secure_cookie=secure_cookies)
-    hall = config.load(config_path)
     _hall_log(hall)
     app = create_app(db_path, options, hall, lexicon_dir)
     watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
@@ -517,13 +541,13 @@ def user_remove(name, db_path):
 @click.option("--staff", help="Staff member id")
 @click.option("--profile", help="Sector profile [default: the window's in the hall config, "
                                 "else general]")
-@click.option("--speed", type=float, default=0.0, show_default=True,
+@click.option("--speed", type=Bounded(limits.PLAY_SPEED), default=0.0, show_default=True,
               help="1 real time, 10 ten times faster, 0 as fast as possible")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
-@click.option("--red-hold", type=float, default=None,
+@click.option("--red-hold", type=Bounded(limits.RED_HOLD_S), default=None,
               help="Seconds (session time) a red light holds at least [default: the hall "
                    "config's, else 60]")
-@click.option("--linger", type=float, default=0.0, show_default=True,
+@click.option("--linger", type=Bounded(limits.LINGER_S), default=0.0, show_default=True,
               help="After the transcript, keep the lights running up to this many seconds "
                    "while a red light waits for a supervisor's acknowledgement")
 @db_option
@@ -637,7 +661,7 @@ def _parse_day(value: str | None, option: str):
               "(default: reports/courtesy-DATE.FORMAT)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config naming windows and staff (default: ./hall.toml if present)")
-@click.option("--max-incidents", type=click.IntRange(min=1), default=PAGE_INCIDENTS,
+@click.option("--max-incidents", type=Bounded(limits.INCIDENTS), default=PAGE_INCIDENTS,
               show_default=True,
               help="Most incidents an HTML or PDF page lists (CSV and JSON hold all)")
 @db_option
@@ -686,7 +710,8 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
 
 @cli.command()
 @click.argument("visit_id")
-@click.option("--speed", type=float, default=1.0, show_default=True, help="Playback speed")
+@click.option("--speed", type=Bounded(limits.REPLAY_SPEED), default=1.0, show_default=True,
+              help="Playback speed")
 @click.option("--plain", is_flag=True,
               help="Print lines as their time comes instead of the full-screen player")
 @click.option("--training", is_flag=True,
@@ -881,11 +906,11 @@ def transcribe(audio, channels, engine, output, staff, lexicon_dir, db_path):
                    "[recordings] keep/days/folder, [[lights.drivers]]")
 @click.option("--keep", type=click.Choice(["none", "flagged", "all"]), default=None,
               help="Recordings kept for replay [default: flagged]")
-@click.option("--keep-days", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--keep-days", type=Bounded(limits.KEEP_DAYS_GIVEN), default=None,
               help="Delete recordings older than this many days [default: 30]")
 @click.option("--recordings", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for recordings [default: reports/recordings]")
-@click.option("--for", "duration", type=float, default=None,
+@click.option("--for", "duration", type=Bounded(limits.LISTEN_FOR_S), default=None,
               help="Stop after this many seconds (default: until interrupted)")
 @click.option("--realtime", is_flag=True,
               help="A recording given as --device is played at the pace it was spoken (so "
@@ -903,7 +928,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
 
     from . import asr, config
     from .listen import Monitor, run_for
-    from .sources import parse_channels
+    from .sources import LiveOptions, names_a_file, parse_channels
 
     hall = config.load(config_path)
     if config_path:
@@ -1142,7 +1167,8 @@ def sync():
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("hall.toml"), show_default=True, help="Hall config with [central]")
 @click.option("--once", is_flag=True, help="Ship what is pending, then stop")
-@click.option("--every", type=float, default=2.0, show_default=True, help="Seconds between rounds")
+@click.option("--every", type=Bounded(limits.SYNC_EVERY_S), default=2.0, show_default=True,
+              help="Seconds between rounds")
 @db_option
 def sync_run(config_path, once, every, db_path):
     """Ship pending changes; without --once keep shipping until stopped (Ctrl-C).
@@ -1258,11 +1284,12 @@ def preview_lines(shown, limit: int = 50) -> list[str]:
 @lexicon.command("tune")
 @click.argument("phrase")
 @click.option("--off", is_flag=True, help="Switch the phrase off for this hall")
-@click.option("--threshold", type=float, help="Its own match threshold (50-100; higher: stricter)")
+@click.option("--threshold", type=Bounded(limits.THRESHOLD),
+              help="Its own match threshold (50-100; higher: stricter)")
 @click.option("--except", "context", help="A longer phrasing in which it does not count")
 @click.option("--kind", type=click.Choice(lexicons.REQUIRED_KINDS + ("taboo",)),
               help="The phrase's lexicon kind, if its text is in several")
-@click.option("--days", type=click.IntRange(1, 92), default=7, show_default=True,
+@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
               help="Preview on the stored speech of this many days")
 @click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
 @click.option("--reason", default="", help="Why (needed with --apply)")
@@ -1304,7 +1331,7 @@ def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, ac
 
 
 @lexicon.command("undo")
-@click.argument("version", type=int)
+@click.argument("version", type=Bounded(limits.VERSION))
 @click.option("--reason", default="", help="Why")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
 @db_option

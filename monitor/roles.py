@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from . import privacy
 from .errors import CourtesyError
 from .pipeline import Scorer
 from .records import ROLES, AuditEntry, Finding, RoleCorrection
@@ -56,11 +57,13 @@ def correct(store: Store, visit_id: str, line: int, role: str, actor: str, note:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise RoleError(f"备注不能超过 {NOTE_MAX} 个字")
+    note = note if store.store_raw else privacy.mask(note)  # a person's words, like speech
     said = lines[line - 1]
     fix = RoleCorrection(visit_id, said.session, said.idx, role, actor, note,
                          datetime.now().astimezone())
     entry = AuditEntry(actor, "role", visit_id,
-                       f"line {line} ({said.session}:{said.idx}) {said.role} -> {role}", origin)
+                       f"line {line} ({said.session}:{said.idx}) {said.role} -> {role}", origin,
+                       note=note)
     with store.audited(entry):
         row = {k: v for k, v in fix.__dict__.items() if k != "id"}
         new_id = store.db[TABLE].insert({**row, "at": fix.at.isoformat()}).last_pk

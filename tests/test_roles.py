@@ -175,8 +175,9 @@ def test_score_json_of_a_transcript_without_confidence_is_unchanged(run, write_j
 
 def test_a_customer_taboo_corrected_to_customer_is_gone(stored):
     store, visit_id = stored
-    fix = roles.correct(store, visit_id, 3, "customer", "zhang", "顾客的声音")
+    fix = roles.correct(store, visit_id, 3, "customer", "zhang", "顾客的声音，电话13812345678")
     assert (fix.idx, fix.role, fix.id) == (2, "customer", 1)
+    assert roles.history(store, visit_id)[0].note == "顾客的声音，电话138****5678"
     result = review.effective(store, visit_id)
     assert result.verdict == "pass" and "taboo" not in {f.rule for f in result.counted}
     assert any(f.rule == "taboo" for f in store.visit_findings(visit_id))  # machine's stays

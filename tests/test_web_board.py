@@ -274,6 +274,27 @@ def test_serve_options_for_hosts_cookies_and_stream_caps(board_server, db_path):
         refused.stderr
 
 
+def test_serve_takes_hosts_and_stream_caps_from_the_hall_config(board_server, db_path,
+                                                                 tmp_path):
+    import subprocess
+
+    from .test_web import COURTESY
+
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[web]\nallowed_hosts = ["courtesy.hall.local"]\nmax_streams = 8\n',
+                    encoding="utf-8")
+    url = board_server("--config", str(hall), "--threads", "16")
+    counter = urllib.request.Request(url + "/api/lights",
+                                     headers={"Host": "courtesy.hall.local:8080"})
+    with urllib.request.urlopen(counter, timeout=5) as answer:  # a counter PC's name
+        assert answer.status == 200
+    refused = subprocess.run([COURTESY, "serve", "--db", str(db_path), "--threads", "8",
+                              "--config", str(hall)], capture_output=True, text=True,
+                             timeout=30)
+    assert refused.returncode == 1 and "--max-streams 8 must stay below --threads 8" in \
+        refused.stderr
+
+
 def test_streams_are_capped_in_all_and_freed_when_closed(make, store):
     client = make(max_streams=2, max_streams_per_client=5)
     opened = []

@@ -130,8 +130,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 
 
     options = app.extensions["courtesy_context"].options
     if options.max_streams >= threads:
-        raise ServeError(f"--max-streams {options.max_streams} must stay below --threads "
-                         f"{threads}, or open streams leave no thread for other pages")
+        raise ServeError(f"看板事件流上限 {options.max_streams} 须小于服务线程数 {threads}"
+                         f"（--max-streams {options.max_streams} must stay below --threads "
+                         f"{threads}, or open streams leave no thread for other pages）")
     try:
         run(app, host=host, port=port, threads=threads, ident="courtesy",
             channel_request_lookahead=1)  # reads on, so a closed page frees its thread
