@@ -12,25 +12,13 @@ from monitor.storage import Store
 from monitor.web.common import PAGES
 
 from .test_review import seed
+from .test_web_pages import HALL
 from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
                                 "/usr/bin/chromium (`make test` installs it)")
 PASSWORD = "counter-supervisor"
 USERS = {"root": "admin", "zhang": "supervisor", "liu": "staff", "li": "viewer"}
-HALL = """[windows.W01]
-name = "出入境窗口"
-staff = "S07"
-
-[windows.W02]
-name = "户籍办理窗口"
-
-[staff.S07]
-name = "王芳"
-
-[staff.S12]
-name = "刘强"
-"""
 # words a page may carry in Latin letters: the product's name, formats, units, ids
 ALLOWED = {"courtesy", "pdf", "csv", "json", "toml", "dbfs"} | set(USERS)
 # the text of every visible text node and its boxes, and pairs of nodes whose boxes meet
