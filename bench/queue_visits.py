@@ -94,7 +94,7 @@ def text_bench(sessions: int, visits: int, seed: int) -> dict:
     return tally
 
 
-def audio_bench(count: int, visits: int, seed: int) -> dict:
+def audio_bench(count: int, visits: int, seed: int, voices: str) -> dict:
     from audio import sherpa_engine
     from verdicts import build
 
@@ -102,7 +102,8 @@ def audio_bench(count: int, visits: int, seed: int) -> dict:
 
     engine = sherpa_engine()
     rng = random.Random(seed)
-    rendered = build(BenchOptions(sessions=count, visits=visits, seed=seed), log=print)
+    rendered = build(BenchOptions(sessions=count, visits=visits, seed=seed, voices=voices),
+                     log=print)
     tally = {"sessions": 0, "agree": 0}
     for r in rendered:
         scorer = Scorer.load(r.sector)
@@ -122,6 +123,7 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=4)
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--audio", type=int, default=0, help="rendered sessions to transcribe")
+    parser.add_argument("--voices", default="natural", help="natural (Kokoro) or espeak")
     args = parser.parse_args()
     began = time.perf_counter()
     t = text_bench(args.sessions, args.visits, args.seed)
@@ -134,7 +136,7 @@ def main() -> None:
     print(f"| speech alone | {t['speech_exact']} / {t['visits']} | {t['speech_sessions']} / "
           f"{t['sessions']} | |")
     if args.audio:
-        a = audio_bench(args.audio, args.visits, args.seed)
+        a = audio_bench(args.audio, args.visits, args.seed, args.voices)
         share = a["agree"] / a["sessions"]
         print("| audio with the queue | visit count as the text's | sessions | floor |")
         print("|---|---|---|---|")

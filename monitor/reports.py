@@ -467,7 +467,8 @@ def to_json(report: Report) -> dict:
 
 CSV_COLUMNS = ("section", "id", "name", "from", "to") + FIGURE_KEYS + (
     "critical", "major", "minor", "at", "window", "staff", "rule", "severity", "text", "pinyin",
-    "heard_by", "link", "context", "reviewed", "confirmed", "dismissed", "added")
+    "heard_by", "link", "context", "reviewed", "confirmed", "dismissed", "added",
+    "ratings", "mean_level", "satisfied", "bad")
 
 
 def csv_rows(report: Report) -> Iterable[dict]:
@@ -499,6 +500,26 @@ def csv_rows(report: Report) -> Iterable[dict]:
             "id", "at", "window", "staff", "rule", "severity", "text", "pinyin", "heard_by",
             "link")}, "provisional": PROVISIONAL if incident["provisional"] else "",
                "context": " / ".join(_context_text(c) for c in incident["context"])}
+    yield from _rating_rows(data["ratings"])
+
+
+def _rating_rows(section: dict) -> Iterable[dict]:
+    """The 好差评 section: per window and staff member, per level, and each 差评."""
+    for key in ("windows", "staff"):
+        for row in section[key]:
+            yield {"section": f"rating_{key.rstrip('s')}", "id": row["id"], "name": row["name"],
+                   "score_avg": row["mean_score"], **{k: row[k] for k in (
+                       "ratings", "mean_level", "satisfied", "bad")}}
+    for row in section["levels"]:
+        yield {"section": "rating_level", "id": row["level"], "name": row["label"],
+               "ratings": row["ratings"], "visits": row["joined"],
+               "score_avg": row["mean_score"], "fail": row["failed"]}
+    for bad in section["bad"]:
+        yield {"section": "rating_bad", "id": bad["visit"], "name": bad["label"],
+               "at": bad["at"], "window": bad["window"], "staff": bad["staff"],
+               "text": " ".join(filter(None, (bad["reason"], bad["text"]))),
+               "context": " / ".join(bad["findings"]), "link": bad["link"],
+               "score_avg": bad["score"]}
 
 
 def _context_text(line: dict) -> str:

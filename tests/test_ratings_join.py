@@ -86,6 +86,10 @@ def test_the_report_has_a_ratings_section(rated_day):
     assert any("这不归我管" in f for f in bad[2]["findings"])
     assert "13912345678" not in bad[2]["text"] and "139****5678" in bad[2]["text"]
     assert bad[1]["how"] == "ticket" and not any("忌语" in f for f in bad[1]["findings"])
+    rows = list(reports.csv_rows(built))
+    assert {r["section"] for r in rows} >= {"rating_window", "rating_staff", "rating_level",
+                                             "rating_bad"}
+    assert sum(r["section"] == "rating_bad" for r in rows) == 2
     html = reports.render_html(built)
     assert "好差评" in html and 'data-field="ratings/windows/0/bad"' in html
     assert "13812345678" not in html
