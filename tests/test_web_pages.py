@@ -19,6 +19,9 @@ HALL = """[windows.W01]
 name = "户籍窗口"
 staff = "S07"
 
+[windows.W02]
+name = "户籍办理窗口"
+
 [staff.S07]
 name = "王芳"
 

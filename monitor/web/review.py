@@ -132,14 +132,14 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
-        "id": a.finding_id, "label": rule_name(a.rule),
-        "norm": rule_norm(a.rule), "severity": a.severity,
+        "id": a.finding_id, "label": rule_name(a.rule) if kept else ORPHANED,
+        "norm": rule_norm(a.rule) if kept else "", "severity": a.severity,
         "severity_label": severity_label(a.severity),
         "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
-        "t": round(max(0.0, a.start - visit.start), 1), "counts": True,
+        "t": round(max(0.0, a.start - visit.start), 1), "counts": kept,
         "review": f"人工补录（{a.actor}）" + (f"：{mask(a.note)}" if a.note else ""),
         "appeal": None,
-    } for a in store.added_findings([visit.id])]
+    } for a in store.added_findings([visit.id]) for kept in [review.within(a, visit)]]
     findings += _orphaned(store, visit, {f.id for f in machine})
     return {
         "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
@@ -159,6 +159,8 @@ def _reviewed(done: Review) -> str:
     if done.decision == "confirm":
         return REVIEWED_LABELS["confirm"]
     return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
+
+
 def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]:
     """Decisions on findings a re-scoring took away (a phrase switched off, an exception):
     shown as such, never moved onto another finding, and no longer counted."""
