@@ -113,7 +113,7 @@ def speed(windows_list=(1, 20, 40), mono: bool = False) -> None:
         speech = sum(w.transcriber.speech_s for w in monitor.windows)
         hall_rtf = wall / max(audio)  # all windows run side by side: the longest sets the pace
         per_stream = cpu / ((1 if mono else 2) * sum(audio))
-        print(f"{count:>8} {2 * count:>8} {statistics.mean(audio):>15.1f} "
+        print(f"{count:>8} {(1 if mono else 2) * count:>8} {statistics.mean(audio):>15.1f} "
               f"{100 * speech / (2 * sum(audio)):>8.0f}% {cpu:>7.1f} {wall:>7.1f} "
               f"{hall_rtf:>9.3f} {per_stream:>13.4f} {cpu / speech:>13.4f} "
               f"{1 / per_stream:>13.0f}")
