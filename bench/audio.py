@@ -113,13 +113,14 @@ def speed(windows_list=(1, 20, 40), mono: bool = False) -> None:
         speech = sum(w.transcriber.speech_s for w in monitor.windows)
         hall_rtf = wall / max(audio)  # all windows run side by side: the longest sets the pace
         per_stream = cpu / ((1 if mono else 2) * sum(audio))
-        print(f"{count:>8} {2 * count:>8} {statistics.mean(audio):>15.1f} "
+        print(f"{count:>8} {(1 if mono else 2) * count:>8} {statistics.mean(audio):>15.1f} "
               f"{100 * speech / (2 * sum(audio)):>8.0f}% {cpu:>7.1f} {wall:>7.1f} "
               f"{hall_rtf:>9.3f} {per_stream:>13.4f} {cpu / speech:>13.4f} "
               f"{1 / per_stream:>13.0f}")
 
 
-def latency(voices: str = VOICE_KINDS[0], mono: bool = False) -> dict[str, list[float]]:
+def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
+            speakers: int = 7) -> dict[str, list[float]]:
     """End of a phrase -> its judgement given to the lights (any light change stored), with
     speech judged while it is spoken; on the samples and on renders of other voices
     (taboos inside longer staff lines, their true end known). Returns the delays.
@@ -133,7 +134,7 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False) -> dict[str, list[
     runs = [(p, profile_of(p), ()) for p in SAMPLES]
     runs += [(r.path, "general", r.truths) for r in renders(voices)]  # mono: staff
     if mono:
-        runs = _pickup_runs()
+        runs = _pickup_runs(speakers)
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
@@ -242,16 +243,13 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False) -> dict[str, list[
     return {"phrases": phrases, "reds": reds}
 
 
-def _pickup_runs() -> list[tuple]:
+def _pickup_runs(speakers: int = 7) -> list[tuple]:
     """The latency runs on one pickup channel: (path, profile, truths, staff voice
     enrolled from held-out sentences, customer lines' spans)."""
     import pickup
-    from corpus import CUSTOMER_RUDE, CUSTOMER_STATEMENTS
-    from renders import LINES
 
-    said = [line for pair in zip(CUSTOMER_STATEMENTS, CUSTOMER_RUDE * 9) for line in pair]
-    return [(r.path, "general", r.truths, pickup.enrolment(r.staff), r.customer_spans)
-            for r in pickup.latency_renders(LINES, said)]
+    return [(r.path, "general", r.truths, r.staff, r.customer_spans)
+            for r in pickup.latency_renders(speakers)]
 
 
 def _blocks(path: Path, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS):
@@ -498,7 +496,8 @@ def _write_json(path: Path, section: str, record: dict) -> None:
 
 SECTIONS = {"sweep": sweep, "recall": recall, "false": false_hits, "vosk": vosk_cer}
 # these take the command line
-WITH_ARGS = {"latency": lambda args: latency(args.voices, args.mono), "verdicts": verdicts,
+WITH_ARGS = {"latency": lambda args: latency(args.voices, args.mono, args.speakers),
+             "verdicts": verdicts,
              "everyday": everyday, "taboo": taboo,
              "speed": lambda args: speed(args.windows, args.mono)}
 
@@ -531,6 +530,9 @@ def arguments(argv=None):
     parser.add_argument("--learned", action="store_true",
                         help="with --mono: no enrolled staff voice, learned from the audio "
                         "(verdicts)")
+    parser.add_argument("--speakers", type=int, default=7, choices=range(2, 8),
+                        help="with --mono: how many natural voices take the staff's part "
+                        "(latency)")
     parser.add_argument("--windows", type=int, nargs="+", default=[1, 20, 40],
                         help="window counts (speed)")
     parser.add_argument("--real-zh", type=Path, default=REAL_ZH,

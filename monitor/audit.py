@@ -17,6 +17,7 @@ from .records import AuditEntry
 from .storage import Store
 from .stored import as_json
 from .vocabulary import (ACCOUNT_CHANGES, ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS,
+                         AUDIT_ACTORS,
                          AUDIT_COLUMNS, DECISION_LABELS, LEXICON_CHANGE_LABELS, REVIEW_REASONS,
                          ROLE_LABELS, SETTING_KEYS, TRAINING_CHANGES, phrase_kind_label,
                          rule_name,
@@ -46,6 +47,7 @@ class Described:
     action: str
     target: str
     detail: str
+    actor: str = ""
 
 
 def describe(entry: AuditEntry) -> Described:
@@ -83,7 +85,8 @@ def describe(entry: AuditEntry) -> Described:
         _, kind, phrase = (target.split(":", 2) + ["", ""])[:3]
         target = f"{phrase_kind_label(kind)} {phrase}"
         detail = f"{LEXICON_CHANGE_LABELS.get(words[0], words[0])} {' '.join(words[1:])}".strip()
-    return Described(AUDIT_ACTIONS.get(action, action), target, detail)
+    return Described(AUDIT_ACTIONS.get(action, action), target, detail,
+                     AUDIT_ACTORS.get(entry.actor, entry.actor))
 
 
 def _account_change(detail: str) -> str:
@@ -103,7 +106,8 @@ def write_csv(rows: list[AuditEntry], handle: IO[str]) -> None:
     writer.writerow([AUDIT_COLUMNS[c] for c in COLUMNS] + ["操作代码"])
     for entry in rows:
         data, words = as_json(entry), describe(entry)
-        data.update(action=words.action, target=words.target, detail=words.detail)
+        data.update(action=words.action, target=words.target, detail=words.detail,
+                    actor=words.actor)
         writer.writerow([safe_cell(data[c]) for c in COLUMNS] + [entry.action])
 
 

@@ -1474,7 +1474,7 @@ def service():
               help="System user the services run as (created if missing)")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address the board binds (behind a TLS reverse proxy: 127.0.0.1)")
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=Bounded(limits.PORT), default=8080, show_default=True)
 @click.option("--secure-cookies", is_flag=True,
               help="The board is reached over HTTPS (a TLS reverse proxy)")
 @click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -1560,7 +1560,7 @@ def review_group():
 
 @review_group.command("role")
 @click.argument("visit_id")
-@click.argument("line", type=click.IntRange(1))
+@click.argument("line", type=Bounded(limits.LINE))
 @click.argument("role", type=click.Choice(["staff", "customer"]))
 @click.option("--note", default="", help="Why (kept with the correction)")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who corrects it")
@@ -1602,7 +1602,7 @@ def staff():
 @click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
               help="A WAV/FLAC of the staff member speaking alone (about 30 s)")
 @click.option("--device", help="Record from this input device instead (see `courtesy devices`)")
-@click.option("--seconds", type=click.FloatRange(5, 300), default=30.0, show_default=True,
+@click.option("--seconds", type=Bounded(limits.ENROL_S), default=30.0, show_default=True,
               help="How long to record with --device")
 @db_option
 def staff_enrol(staff_id, source, device, seconds, db_path):

@@ -25,12 +25,12 @@ class Range:
     low_open: bool = False
 
     def text(self) -> str:
-        return f"{'大于 ' if self.low_open else ''}{self.low:g} 到 {self.high:g}"
+        return f"{'大于 ' if self.low_open else ''}{_number(self.low)} 到 {_number(self.high)}"
 
     def why_not(self, value, name: str) -> str | None:
         """None if `value` is in range, else why not, in Chinese with `name` beside it."""
         english = f"{name} must be {'a whole number ' if self.integer else ''}" \
-                  f"{'above ' if self.low_open else ''}{self.low:g}-{self.high:g}"
+                  f"{'above ' if self.low_open else ''}{_number(self.low)}-{_number(self.high)}"
         if isinstance(value, bool) or not isinstance(value, int if self.integer else (int, float)):
             return f"须为{'整数' if self.integer else '数'}，不是 {_shown(value)}（{english}）"
         if (isinstance(value, float) and not math.isfinite(value)) \
@@ -49,6 +49,10 @@ class Range:
         if why:
             raise ValueError(why)
         return value
+
+
+def _number(bound: float) -> str:
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def _shown(value) -> str:
@@ -82,6 +86,8 @@ KEEP_DAYS_GIVEN = Range(0, 3660, low_open=True)  # listen --keep-days
 INCIDENTS = Range(1, 10_000, integer=True)
 SYNC_EVERY_S = Range(0.1, 3600)
 VERSION = Range(1, 10**9, integer=True)  # a lexicon version
+LINE = Range(1, 10**6, integer=True)  # a line of a visit, as replay numbers it
+ENROL_S = Range(5, 300)  # seconds of a staff member's voice recorded for their profile
 THRESHOLD = Range(50, 100)  # a phrase's own match threshold (tuning.py)
 PREVIEW_DAYS = Range(1, 92, integer=True)  # days of stored speech a lexicon change is tried on
 # text a person types into hall.toml or a form

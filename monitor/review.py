@@ -192,6 +192,19 @@ def _rescored(visit: StoredVisit, machine: list[StoredFinding], gone: set[str],
                      tuple(a.finding_id for a in added))
 
 
+def within(added: AddedFinding, visit: StoredVisit) -> bool:
+    """Is a hand-added finding still inside its visit? A re-scoring may cut visits anew (a
+    greeting phrase switched off): one whose visit id now names other minutes is orphaned,
+    never counted against another customer's visit."""
+    return visit.start <= added.start <= visit.end
+
+
+def added_to(store: Store, visits: list[StoredVisit]) -> list[AddedFinding]:
+    """The hand-added findings that still lie inside their visits."""
+    by_id = {v.id: v for v in visits}
+    return [a for a in store.added_findings(list(by_id)) if within(a, by_id[a.visit])]
+
+
 def effective(store: Store, visit_id: str) -> Effective:
     """The visit's findings minus dismissed and overturned plus added ones, rescored."""
     visit = store.visit(visit_id)
@@ -200,7 +213,7 @@ def effective(store: Store, visit_id: str) -> Effective:
     machine = store.visit_findings(visit_id)
     latest = store.latest_reviews([f.id for f in machine])
     return _rescored(visit, machine, _gone(store, [f.id for f in machine], latest),
-                     store.added_findings([visit_id]),
+                     added_to(store, [visit]),
                      lambda: store.session_options(visit.session), _confirmed(latest),
                      roles.fixes(store, [visit]).get(visit_id))
 
@@ -230,7 +243,7 @@ def _read(store: Store, visits: list[StoredVisit], findings: list[StoredFinding]
     fixes = roles.fixes(store, visits)
     removed = {f for fix in fixes.values() for f in fix.removed}
     return _Period(visits, findings, latest, _gone(store, ids, latest) | removed,
-                   store.added_findings([v.id for v in visits]), fixes)
+                   added_to(store, visits), fixes)
 
 
 def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[StoredFinding]]:

@@ -278,6 +278,8 @@ class Tracker:
         if self.staff is None or not len(rows):
             return [Turn(start, end, 0.0)]
         ratios = self._ratios(rows)
+        if ratios is None:
+            return [Turn(start, end, 0.0)]
         loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - 25, -70)
         count = math.ceil(len(rows) / block)
         scores = np.array([_mean(ratios[n * block:(n + 1) * block],
@@ -294,13 +296,15 @@ class Tracker:
         turns[0].start, turns[-1].end = start, end
         return turns
 
-    def _ratios(self, rows: np.ndarray) -> np.ndarray:
+    def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
         """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
         or (a new voice) the staff voice's own floor; with the level each has at this
-        microphone once the conversation has shown it."""
+        microphone once the conversation has shown it. None while neither is known (a
+        voice learned from a few seconds has no floor yet)."""
         mine = self.staff.loglik(rows, False)
-        floor = self.staff.floor if self.staff.floor > -math.inf else float(np.median(mine))
-        other = np.full(len(rows), floor)
+        if self.staff.floor == -math.inf and self._other is None:
+            return None
+        other = np.full(len(rows), self.staff.floor)
         if self._other is not None:
             other = np.maximum(other, self._other.loglik(rows, False))
         ratios = mine - other
@@ -431,12 +435,15 @@ def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
     its role and confidence from the voice and, where unsure, its words; `decode` turns
     pinyin syllables into characters."""
     if len(turns) > 1 and (utterance.words or utterance.spotted):
+        hits = {h: _turn_of(turns, h.start, h.end) for h in utterance.spotted}
+        owner = {w: next((n for h, n in hits.items() if w.start < h.end and h.start < w.end),
+                         _turn_of(turns, w.start, w.end)) for w in utterance.words}
         parts = []
-        for n, turn in enumerate(turns):
-            words = tuple(w for w in utterance.words if _turn_of(turns, w.start, w.end) == n)
-            hits = tuple(h for h in utterance.spotted if _turn_of(turns, h.start, h.end) == n)
-            if words or hits:
-                parts.append((turn, _part(utterance, words, hits, decode)))
+        for n, turn in enumerate(turns):  # a spotted phrase is never cut: its words go with it
+            words = tuple(w for w in utterance.words if owner[w] == n)
+            spotted = tuple(h for h, at in hits.items() if at == n)
+            if words or spotted:
+                parts.append((turn, _part(utterance, words, spotted, decode)))
     else:
         parts = [(max(turns, key=lambda t: _overlap(t, utterance.start, utterance.end)),
                   utterance)]

@@ -210,6 +210,7 @@ ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disa
                    "reset password": "重置密码", "change own password": "修改本人密码",
                    "remove": "删除"}
 TRAINING_CHANGES = {"add": "加入", "remove": "移出"}
+AUDIT_ACTORS = {"system": "系统", "cli": "命令行"}  # who acted when no person did
 # recordings kept (monitor/recordings.py KEEP)
 KEEP_WORDS = {"none": "不保存", "flagged": "只保存有问题的来访", "all": "全部保存"}
 # hall.toml's tables and keys as the settings page names them

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
+import click
 from click.testing import CliRunner
 
 from monitor import accounts, config
-from monitor.cli import cli
+from monitor.cli import Bounded, cli
 from monitor.storage import Store
 from monitor.web import WebOptions, create_app
 
+from .conftest import ROOT
 from .test_review import seed
 from .test_settings import HALL
 from .test_web import PASSWORD, login
@@ -20,17 +22,21 @@ from .test_web import PASSWORD, login
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 NOT_NUMBERS = ["nan", "inf", "-inf", "NaN", "1e14", "-1", "1e308", "9" * 400, "abc", "",
                "1e", "0x10", "1,000", "1/2", "1e-400x"]
-# every numeric option: the command line up to it (required arguments given)
+HALL_FILE = str(ROOT / "hall.example.toml")
+# every numeric option (None: a numeric argument, where "{}" stands): the command and its
+# other options, and its arguments
 NUMBER_OPTIONS = [
-    (["serve"], "--port"), (["serve"], "--threads"), (["serve"], "--max-streams"),
-    (["serve"], "--max-streams-per-client"),
-    (["play", "x.jsonl", "--window", "W01"], "--speed"),
-    (["play", "x.jsonl", "--window", "W01"], "--red-hold"),
-    (["play", "x.jsonl", "--window", "W01"], "--linger"),
-    (["report"], "--max-incidents"), (["replay", "V1"], "--speed"),
-    (["listen"], "--keep-days"), (["listen"], "--for"), (["sync", "run"], "--every"),
-    (["lexicon", "tune", "你烦不烦"], "--threshold"), (["lexicon", "tune", "你烦不烦"], "--days"),
-    (["lexicon", "undo"], None),  # its VERSION argument
+    (["serve"], [], "--port"), (["serve"], [], "--threads"), (["serve"], [], "--max-streams"),
+    (["serve"], [], "--max-streams-per-client"),
+    (["play", "--window", "W01"], ["x.jsonl"], "--speed"),
+    (["play", "--window", "W01"], ["x.jsonl"], "--red-hold"),
+    (["play", "--window", "W01"], ["x.jsonl"], "--linger"),
+    (["report"], [], "--max-incidents"), (["replay"], ["V1"], "--speed"),
+    (["listen"], [], "--keep-days"), (["listen"], [], "--for"), (["sync", "run"], [], "--every"),
+    (["lexicon", "tune"], ["你烦不烦"], "--threshold"), (["lexicon", "tune"], ["你烦不烦"], "--days"),
+    (["lexicon", "undo"], ["{}"], None), (["review", "role"], ["V1", "{}", "staff"], None),
+    (["staff", "enrol"], ["S07"], "--seconds"),
+    (["service", "install", "--config", HALL_FILE], [], "--port"),
 ]
 
 
@@ -42,14 +48,50 @@ def refused_by_the_cli(args: list[str]) -> str:
     return result.output
 
 
+def _numeric_params(group: click.Group, path: tuple = ()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _numeric_params(command, path + (name,))
+            continue
+        for param in command.params:
+            if isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType,
+                                       Bounded)):
+                yield " ".join(path + (name,)), param.opts[0]
+
+
+def test_every_numeric_option_is_bounded_and_probed():
+    found = set(_numeric_params(cli))
+    assert {where for where in found if not isinstance(_param(*where).type, Bounded)} == set()
+    probed = {(" ".join(c for c in command if not c.startswith("-") and c != HALL_FILE
+                        and c != "W01"), option or next(
+                  p.opts[0] for p in _command(command).params
+                  if isinstance(p, click.Argument) and isinstance(p.type, Bounded)))
+              for command, _, option in NUMBER_OPTIONS}
+    assert found == probed  # a new numeric option joins NUMBER_OPTIONS
+
+
+def _command(words: list[str]) -> click.Command:
+    command = cli
+    for word in words:
+        if isinstance(command, click.Group) and word in command.commands:
+            command = command.commands[word]
+    return command
+
+
+def _param(where: str, opt: str) -> click.Parameter:
+    return next(p for p in _command(where.split()).params if p.opts[0] == opt)
+
+
 def test_every_numeric_option_refuses_what_it_cannot_run_with(tmp_path):
     db = str(tmp_path / "probe.db")
     probes = 0
-    for command, option in NUMBER_OPTIONS:
+    for command, arguments, option in NUMBER_OPTIONS:
+        has_db = any(p.name == "db_path" for p in _command(command).params)
         for value in NOT_NUMBERS:
-            given = ["--db", db] + (["--", value] if option is None else [option, value])
-            output = refused_by_the_cli(command + given)
-            assert (option or "VERSION").lstrip("-").lower() in output.lower(), output
+            given = (["--db", db] if has_db else []) + ([option, value] if option else [])
+            output = refused_by_the_cli(
+                command + given + ["--"] + [value if a == "{}" else a for a in arguments])
+            assert f"'{option}'" in output if option else "Invalid value for '" in output, output
             probes += 1
     assert not (tmp_path / "probe.db").exists()  # refused before anything opened
     print(f"\n{probes} bad numbers refused by {len(NUMBER_OPTIONS)} options, no traceback")

@@ -236,3 +236,18 @@ def test_the_audit_keeps_ids_whole_and_records_the_masked_decision_note(store, v
     assert appealed.target == taboo and appealed.note == "客户电话138****5678可以作证"
     assert decided.detail == f"overturned {taboo}" and visits["taboo"] in decided.detail
     assert decided.note == "已回电 138.****.5678 核实"
+
+
+def test_an_added_finding_outside_its_visit_after_a_new_cut_is_orphaned_not_moved(
+        store, visits, db_path):
+    """A re-scoring may cut visits anew (their ids are per window and order): a finding
+    added at 10:00:05 must not count against whatever visit now has that id."""
+    good = visits["good"]
+    review.add_missed(store, good, "taboo", "critical", 5.0, "zhang", note="漏检")
+    assert review.effective(store, good).score == 0.0
+    with sqlite3.connect(db_path) as db:  # the visit of that id now covers later minutes
+        db.execute("update visits set start = start + 600, [end] = [end] + 600 where id = ?",
+                   [good])
+    result = review.effective(store, good)
+    assert (result.score, result.added) == (100.0, ())
+    assert review.added_to(store, [store.visit(good)]) == []

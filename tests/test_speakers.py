@@ -14,7 +14,7 @@ from monitor import accounts, sources, voices
 from monitor.central import outbox
 from monitor.cli import cli
 from monitor.errors import ConfigError, InputError
-from monitor.records import AudioChunk, Utterance, Word
+from monitor.records import AudioChunk, PhraseHit, Utterance, Word
 from monitor.speakers import SpeakerOptions, Tracker, Turn, Voice, features, speech_frames, split
 from monitor.storage import Store
 from monitor.vad import Vad
@@ -274,3 +274,16 @@ def _true_role(truth: np.ndarray, utterance: Utterance) -> str | None:
     said = truth[int(utterance.start * RATE):int(utterance.end * RATE)]
     said = said[said != None]  # noqa: E711 (elementwise)
     return max(set(said), key=list(said).count) if len(said) else None
+
+
+def test_a_spotted_phrase_is_never_cut_between_two_turns():
+    """A change found inside 你聋了吗 (a bad guess of the voice's) must not cut the phrase:
+    its words go with it, so the final line still holds what the partial one was judged on."""
+    words = tuple(Word(s, 0.25 * n, 0.25 * n + 0.25)
+                  for n, s in enumerate("ni long le ma shuo le yao".split()))
+    hit = PhraseHit("taboo", "你聋了吗", "你聋了吗", -1, 0.0, 1.0, 100.0, severity="critical")
+    line = Utterance(0.0, 1.75, "mixed", pinyin=" ".join(w.text for w in words), words=words,
+                     spotted=(hit,), heard_by="sherpa")
+    parts = split(line, [Turn(0.0, 0.7, 3.0), Turn(0.7, 1.75, -3.0)], SpeakerOptions())
+    assert parts[0].pinyin == "ni long le ma" and parts[0].spotted == (hit,)
+    assert parts[1].pinyin == "shuo le yao" and not parts[1].spotted

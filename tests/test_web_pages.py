@@ -19,6 +19,9 @@ HALL = """[windows.W01]
 name = "户籍窗口"
 staff = "S07"
 
+[windows.W02]
+name = "户籍办理窗口"
+
 [staff.S07]
 name = "王芳"
 
@@ -130,3 +133,32 @@ def test_reports_list_the_days_held_and_give_the_report_four_ways(app, db_path, 
     table = supervisor.get(day + "csv")
     assert "attachment" in table.headers["Content-Disposition"] and b"summary" in table.data
     assert supervisor.get("/reports/view?from=nope&format=html").status_code == 400
+
+
+def test_machine_heard_speech_is_marked_on_review_record_and_appeal_pages(app, db_path,
+                                                                           scorer, write_jsonl):
+    from datetime import datetime
+
+    from monitor import review, transcript
+
+    heard = write_jsonl([
+        {"start": 0.0, "end": 2.0, "role": "staff", "text": "你好", "heard_by": "sherpa"},
+        {"start": 3.0, "end": 5.0, "role": "customer", "text": "我来办社保卡"},
+        {"start": 6.0, "end": 8.0, "role": "staff", "text": "你烦不烦啊",
+         "pinyin": "ni3 fan2 bu4 fan2 a5", "heard_by": "sherpa"}])
+    session = scorer.score(transcript.read(heard), source=str(heard), window="W01",
+                           staff="S12", started_at=datetime.fromisoformat(
+                               "2026-11-20T14:00+08:00"))
+    store = Store(db_path)
+    store.save(session)
+    taboo = next(f.id for f in store.visit_findings(session.visits[0].id) if f.rule == "taboo")
+    review.appeal(store, taboo, "liu", "S12", "是顾客说的")
+    supervisor, staff = app.test_client(), app.test_client()
+    login(supervisor, "zhang")
+    login(staff, "liu")
+    for client, path in ((supervisor, "/review?day=2026-11-20"), (supervisor, "/appeals"),
+                         (supervisor, "/review/sample?day=2026-11-20&n=5"),
+                         (staff, "/me?from=2026-11-01&to=2026-11-30")):
+        html = client.get(path).text
+        assert '<abbr class="machine"' in html and "机器识别" in html, path
+        assert "fan2" in html, path  # the pinyin heard, in the mark's title

@@ -28,6 +28,7 @@ from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
+                          MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
                           RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
                           rule_name, rule_norm, severity_label, spoken, ticket_label,
@@ -60,14 +61,13 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance],
                  said_by: dict[int, str] | None = None) -> dict:
     """A finding as a review row: rule, norm, quote (masked), the stretch to replay."""
     offset = max(0.0, found.start - found.visit_start)
-    quote = quoted(found.text, found.start, found.end, lines)
     return {
         "id": found.id, "visit": found.visit, "at": found.at[11:19],
         "day": found.at[:10], "window": hall.window_name(found.window) or found.window,
         "staff": hall.staff_name(found.staff) or found.staff, "rule": found.rule,
         "label": rule_name(found.rule), "norm": rule_norm(found.rule),
         "severity": found.severity, "severity_label": severity_label(found.severity),
-        "quote": mask(quote.text), "detail": mask(found.detail),
+        **_heard(found, lines), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
         "context": _lines(lines, found.start, found.end, said_by or {}),
         "pending": _pending(found), "ticket": ticket_label(found.ticket, found.business),
@@ -107,6 +107,14 @@ def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: s
             for f in queue]
 
 
+def _heard(found, lines: list[StoredUtterance]) -> dict:
+    """A finding's quote (masked) and, when a machine heard it, its 机器识别 mark and the
+    pinyin heard in the mark's title (as the board, replay and report show it)."""
+    said = quoted(found.text, found.start, found.end, lines)
+    return {"quote": mask(said.text), "mark": MACHINE_MARK if said.machine else "",
+            "title": mask(said.title)}
+
+
 def _minute(at: datetime | None) -> str:
     return f"{at:%Y-%m-%d %H:%M}" if at else ""
 
@@ -121,10 +129,11 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     appeals: dict[str, Appeal] = {}
     for contested in store.appeals(finding_ids=[f.id for f in machine]):
         appeals.setdefault(contested.finding, contested)  # newest first
+    lines = store.visit_utterances([visit.id]) if machine else []
     findings = [{
         "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
         "severity": f.severity, "severity_label": severity_label(f.severity),
-        "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
+        "at": clock_text(max(0.0, f.start - visit.start)), **_heard(f, lines),
         "t": round(max(0.0, f.start - visit.start), 1),
         "counts": f.id not in result.dismissed and (
             not f.unsure_role or f.id in latest and latest[f.id].decision == "confirm"),
@@ -132,14 +141,14 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
-        "id": a.finding_id, "label": rule_name(a.rule),
-        "norm": rule_norm(a.rule), "severity": a.severity,
+        "id": a.finding_id, "label": rule_name(a.rule) if kept else ORPHANED,
+        "norm": rule_norm(a.rule) if kept else "", "severity": a.severity,
         "severity_label": severity_label(a.severity),
         "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
-        "t": round(max(0.0, a.start - visit.start), 1), "counts": True,
+        "t": round(max(0.0, a.start - visit.start), 1), "counts": kept,
         "review": f"人工补录（{a.actor}）" + (f"：{mask(a.note)}" if a.note else ""),
         "appeal": None,
-    } for a in store.added_findings([visit.id])]
+    } for a in store.added_findings([visit.id]) for kept in [review.within(a, visit)]]
     findings += _orphaned(store, visit, {f.id for f in machine})
     return {
         "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
@@ -159,6 +168,8 @@ def _reviewed(done: Review) -> str:
     if done.decision == "confirm":
         return REVIEWED_LABELS["confirm"]
     return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
+
+
 def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]:
     """Decisions on findings a re-scoring took away (a phrase switched off, an exception):
     shown as such, never moved onto another finding, and no longer counted."""
@@ -204,7 +215,7 @@ def appeals_view(store: Store, hall: Hall) -> list[dict]:
                     "label": rule_name(found.rule) if found.rule else ORPHANED,
                     "orphaned": not found.rule, "norm": rule_norm(found.rule),
                     "severity_label": severity_label(found.severity),
-                    "quote": mask(found.text),
+                    **_heard(found, store.visit_utterances([contested.visit])),
                     "t": round(max(0.0, found.start - found.visit_start), 1),
                     "staff": hall.staff_name(contested.staff) or contested.staff,
                     "status_label": APPEAL_LABELS[contested.status]})
