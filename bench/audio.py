@@ -28,7 +28,13 @@ Sections:
 
 --voices natural|espeak: who speaks in the renders of latency, verdicts, everyday and taboo:
 Kokoro's seven natural Mandarin voices (the default; `make voices` installs them) or
-espeak-ng's robotic Mandarin (the hard case). Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
+espeak-ng's robotic Mandarin (the hard case). --mono (verdicts, latency, speed): both voices on one pickup channel (bench/pickup.py:
+the customer 3-9 dB lower, duller, with a little room), scored as `--channels mixed` with
+the staff voice enrolled from held-out sentences (--learned: none, learned from the audio);
+verdicts add the role error (% of speech time), taboo findings on a customer's line.
+speed --windows 1 20 40 chooses the window counts.
+
+Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
 parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
 writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
 choose what is rendered; --real-zh DIR the real recordings.
@@ -83,16 +89,19 @@ def profile_of(path: Path) -> str:
     return path.stem.split("_")[0]
 
 
-def speed(windows_list=(1, 20, 40)) -> None:
+def speed(windows_list=(1, 20, 40), mono: bool = False) -> None:
+    """With `mono`, each window hears its sample's two channels as one pickup (mixed)."""
     one_core()
     engine = sherpa_engine()
-    print("\n## speed: whole pipeline, one core, sherpa-onnx (num_threads=1)")
+    print("\n## speed: whole pipeline, one core, sherpa-onnx (num_threads=1)"
+          + (", one mixed pickup channel per window (voices told apart)" if mono else ""))
     print(f"{'windows':>8} {'streams':>8} {'audio s/window':>15} {'speech %':>9} "
           f"{'cpu s':>7} {'wall s':>7} {'hall RTF':>9} {'cpu/stream s':>13} "
           f"{'cpu/speech s':>13} {'streams/core':>13}")
     for count in windows_list:
         configs = [WindowConfig(f"W{n:02d}", SAMPLES[n % len(SAMPLES)],
-                                profile=profile_of(SAMPLES[n % len(SAMPLES)]))
+                                profile=profile_of(SAMPLES[n % len(SAMPLES)]),
+                                **({"channels": ("mixed",)} if mono else {}))
                    for n in range(count)]
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -103,27 +112,34 @@ def speed(windows_list=(1, 20, 40)) -> None:
         audio = [sources.file_duration(c.device) for c in configs]
         speech = sum(w.transcriber.speech_s for w in monitor.windows)
         hall_rtf = wall / max(audio)  # all windows run side by side: the longest sets the pace
-        per_stream = cpu / (2 * sum(audio))
-        print(f"{count:>8} {2 * count:>8} {statistics.mean(audio):>15.1f} "
+        per_stream = cpu / ((1 if mono else 2) * sum(audio))
+        print(f"{count:>8} {(1 if mono else 2) * count:>8} {statistics.mean(audio):>15.1f} "
               f"{100 * speech / (2 * sum(audio)):>8.0f}% {cpu:>7.1f} {wall:>7.1f} "
               f"{hall_rtf:>9.3f} {per_stream:>13.4f} {cpu / speech:>13.4f} "
               f"{1 / per_stream:>13.0f}")
 
 
-def latency(voices: str = VOICE_KINDS[0]) -> dict[str, list[float]]:
+def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
+            speakers: int = 7) -> dict[str, list[float]]:
     """End of a phrase -> its judgement given to the lights (any light change stored), with
     speech judged while it is spoken; on the samples and on renders of other voices
-    (taboos inside longer staff lines, their true end known). Returns the delays."""
+    (taboos inside longer staff lines, their true end known). Returns the delays.
+    With `mono`: the taboo lines on one pickup channel, each after a customer's line that
+    ends 0.3 s before it (pickup.latency_renders), scored as mixed with the staff voice
+    enrolled from held-out sentences; reds during a customer's line are counted."""
     from monitor.alerts import LightMachine
     from renders import renders
 
     engine = sherpa_engine()
     runs = [(p, profile_of(p), ()) for p in SAMPLES]
     runs += [(r.path, "general", r.truths) for r in renders(voices)]  # mono: staff
+    if mono:
+        runs = _pickup_runs(speakers)
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
-    for path, profile, truths in runs:
+    customer_reds = 0
+    for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
             session = LiveSession(Scorer.load(profile), store, window=path.stem)
@@ -143,7 +159,8 @@ def latency(voices: str = VOICE_KINDS[0]) -> dict[str, list[float]]:
 
             lights = LightMachine(acknowledged=store.acknowledged, record=record)
             transcriber = Transcriber(engine, partials=True,
-                                      on_speech=lambda role, at: session.speech_started(at))
+                                      on_speech=lambda role, at: session.speech_started(at),
+                                      voice=pickup[0] if pickup else None)
             seen: list = []  # (hit, audio time its judgement reached the lights)
 
             def judged(updates) -> None:
@@ -153,7 +170,7 @@ def latency(voices: str = VOICE_KINDS[0]) -> dict[str, list[float]]:
                     seen.extend((h, now) for h in update.visit.hits if h.kind not in CUE)
 
             next_tick = 0.0
-            for block in _blocks(path):
+            for block in _blocks(path, ("mixed",) if pickup else sources.DEFAULT_CHANNELS):
                 clock["began"] = time.perf_counter()
                 clock["arrived"] = block[0].start + len(block[0].samples) / sources.SAMPLE_RATE
                 for chunk in block:
@@ -171,6 +188,9 @@ def latency(voices: str = VOICE_KINDS[0]) -> dict[str, list[float]]:
             quick += sum(1 for (a, *_), (b, *_) in zip(events, events[1:])
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
             red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
+            if pickup:  # a red while only a customer spoke is the customer's words
+                customer_reds += sum(1 for t, _ in red_at
+                                     if any(a <= t <= b + 1.0 for a, b in pickup[1]))
 
             def red_after(start: float, end: float, until: float, what: str) -> bool:
                 red = [(t, spent) for t, spent in red_at if start < t < until]
@@ -216,13 +236,24 @@ def latency(voices: str = VOICE_KINDS[0]) -> dict[str, list[float]]:
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)}")
+    if mono:
+        print(f"pickup: reds during (or within 1 s after) a customer's line {customer_reds}")
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
 
 
-def _blocks(path: Path):
-    replay = sources.read_file(path)
+def _pickup_runs(speakers: int = 7) -> list[tuple]:
+    """The latency runs on one pickup channel: (path, profile, truths, staff voice
+    enrolled from held-out sentences, customer lines' spans)."""
+    import pickup
+
+    return [(r.path, "general", r.truths, r.staff, r.customer_spans)
+            for r in pickup.latency_renders(speakers)]
+
+
+def _blocks(path: Path, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS):
+    replay = sources.read_file(path, roles)
     block = []
     for chunk in replay:
         if block and chunk.start != block[0].start:
@@ -368,7 +399,7 @@ def verdicts(args) -> None:
     import verdicts as bench
 
     options = bench.BenchOptions(sessions=args.sessions, visits=args.visits, seed=args.seed,
-                                 voices=args.voices)
+                                 voices=args.voices, mono=args.mono, learned=args.learned)
     chosen = engine_options(args.opt)
     engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
     print(f"\n## verdicts: audio against text, {options.sessions} sessions x {options.visits} "
@@ -463,11 +494,12 @@ def _write_json(path: Path, section: str, record: dict) -> None:
     print(f"figures written to {path}")
 
 
-SECTIONS = {"sweep": sweep, "speed": speed, "recall": recall, "false": false_hits,
-            "vosk": vosk_cer}
+SECTIONS = {"sweep": sweep, "recall": recall, "false": false_hits, "vosk": vosk_cer}
 # these take the command line
-WITH_ARGS = {"latency": lambda args: latency(args.voices), "verdicts": verdicts,
-             "everyday": everyday, "taboo": taboo}
+WITH_ARGS = {"latency": lambda args: latency(args.voices, args.mono, args.speakers),
+             "verdicts": verdicts,
+             "everyday": everyday, "taboo": taboo,
+             "speed": lambda args: speed(args.windows, args.mono)}
 
 
 def arguments(argv=None):
@@ -492,6 +524,17 @@ def arguments(argv=None):
                         help="lines with a taboo phrase, and as many without (taboo)")
     parser.add_argument("--minutes", type=float, default=30.0,
                         help="minutes of rendered everyday speech (everyday)")
+    parser.add_argument("--mono", action="store_true",
+                        help="one pickup channel holding both voices, scored as mixed "
+                        "(verdicts, latency, speed)")
+    parser.add_argument("--learned", action="store_true",
+                        help="with --mono: no enrolled staff voice, learned from the audio "
+                        "(verdicts)")
+    parser.add_argument("--speakers", type=int, default=7, choices=range(2, 8),
+                        help="with --mono: how many natural voices take the staff's part "
+                        "(latency)")
+    parser.add_argument("--windows", type=int, nargs="+", default=[1, 20, 40],
+                        help="window counts (speed)")
     parser.add_argument("--real-zh", type=Path, default=REAL_ZH,
                         help="the real recordings with transcripts.tsv (everyday)")
     args = parser.parse_args(argv)

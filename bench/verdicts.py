@@ -19,6 +19,7 @@ from pathlib import Path
 from conversations import SECTORS, Conversation, Generator
 from render import CACHE, RENDER_VERSION, Mix, Placed, Voice, mix_session, random_voice, speech
 from render import RATE, write_wav
+import pickup
 
 from monitor import lexicon as lexicons
 from monitor.audio import score_file
@@ -41,6 +42,8 @@ class BenchOptions:
     form_fill: float = 0.5  # share of visits with a silence while a form is filled
     waits: float = 0.4  # share of visits without one where staff are made to announce a wait
     voices: str = "natural"  # render.VOICE_KINDS: natural (Kokoro) or espeak (the hard case)
+    mono: bool = False  # both voices on one pickup channel (pickup.py), scored as mixed
+    learned: bool = False  # mono: no enrolled staff voice, learned from the session
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Rendered:
     utterances: list[Utterance]
     staff_voice: Voice
     cached: bool
+    pickup: Path | None = None  # mono: the same session on one pickup channel
 
 
 def build(options: BenchOptions, log=print) -> list[Rendered]:
@@ -107,7 +111,11 @@ def render_session(name: str, conv: Conversation, snr: float, rng: random.Random
     cached = path.exists()
     if not cached:
         write_wav(path, mix_session(placed, mix))
-    return Rendered(name, conv.sector, snr, path, utterances, staff_voice, cached)
+    one = CACHE / "sessions" / f"{name}-{key}-pickup.wav" if options.mono else None
+    if one is not None and not one.exists():
+        write_wav(one, pickup.mix_pickup(placed, pickup.customer_gains(utterances, seed), snr,
+                                         seed))
+    return Rendered(name, conv.sector, snr, path, utterances, staff_voice, cached, one)
 
 
 def announce_waits(conv: Conversation, generator: Generator, rng: random.Random,
@@ -196,10 +204,11 @@ class Figures:
     questions: Tally = field(default_factory=Tally)
     taboo_findings: Tally = field(default_factory=Tally)
     taboo_visits: Tally = field(default_factory=Tally)
+    roles: pickup.Roles = field(default_factory=pickup.Roles)  # mono: roles by voice
 
     def as_dict(self) -> dict:
         m = self.matched or None
-        return {
+        return {"pickup": self.roles.as_dict(),
             "sessions": self.sessions, "text_visits": self.text_visits,
             "audio_visits": self.audio_visits,
             "same_visit_count": _share(self.same_visit_count, self.sessions),
@@ -326,12 +335,15 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
         scorer = scorers[r.sector]
         text = scorer.score(r.utterances, window=r.sector)
         began, began_cpu = time.perf_counter(), time.process_time()
-        audio = score_file(scorer, r.path, engine, window=r.sector)
+        audio = (_score_pickup(scorer, r, engine, options) if options.mono
+                 else score_file(scorer, r.path, engine, window=r.sector))
         log(f"  [{n}/{len(rendered)}] {r.name}: {len(text.visits)} visits in text, "
             f"{len(audio.visits)} from audio, transcribed in "
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
+        for group in (figures["all"], figures[f"snr{r.snr_db:g}"]) if options.mono else ():
+            group.roles.add(r.utterances, audio)
         sessions.append({
             "session": r.name, "sector": r.sector, "snr_db": r.snr_db, "audio": str(r.path),
             "staff_voice": r.staff_voice.label(),
@@ -339,6 +351,14 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
             "heard": [[u.start, u.end, u.role, u.pinyin,
                        [f"{h.kind}:{h.phrase}" for h in u.spotted]] for u in audio.utterances]})
     return figures, rows, sessions
+
+
+def _score_pickup(scorer, r: Rendered, engine, options: BenchOptions) -> Session:
+    """The session's pickup channel scored as mixed, with the staff voice enrolled from
+    held-out sentences (or, `learned`, none)."""
+    voice = None if options.learned else pickup.enrolment(r.staff_voice)
+    return score_file(scorer, r.pickup, engine, ("mixed",), voice=voice,
+                      learned=options.learned, window=r.sector)
 
 
 def table(figures: dict[str, Figures]) -> str:
@@ -363,6 +383,16 @@ def table(figures: dict[str, Figures]) -> str:
         row(f"{label} P / R (n)", lambda d, key=key: (
             f"{_pct(d[key]['precision'])} / {_pct(d[key]['recall'])} "
             f"({d[key]['tp'] + d[key]['fn']})"))
+    if any(d["pickup"]["speech_s"] for d in data.values()):
+        row("pickup: role error % of speech heard", lambda d: _pct(d["pickup"]["role_error"]))
+        row("pickup: speech s / not heard s", lambda d: (
+            f"{d['pickup']['speech_s']:.0f} / {d['pickup']['unheard_s']:.0f}"))
+        row("pickup: taboo findings on a customer's line",
+            lambda d: str(d["pickup"]["customer_taboo"]))
+        row("pickup: lines sure (≥0.8) / right %", lambda d: (
+            f"{d['pickup']['lines_sure']} / {_pct(d['pickup']['right_when_sure'])}"))
+        row("pickup: lines unsure / right %", lambda d: (
+            f"{d['pickup']['lines_unsure']} / {_pct(d['pickup']['right_when_unsure'])}"))
     return "\n".join(lines)
 
 

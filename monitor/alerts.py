@@ -103,6 +103,19 @@ class LightMachine:
         """Windows whose red light is held (for its time, or for a supervisor)."""
         return [window for window, w in self.windows.items() if w.red is not None]
 
+    def resume(self, last: Iterable[LightEvent]) -> None:
+        """A monitor starting again takes each of its windows' last stored light: a red
+        nobody acknowledged stays red (held, as before, until acknowledged), whatever
+        happened to the monitor, and the next change says which light it replaces."""
+        for event in last:
+            w = self.windows.setdefault(event.window, _Window())
+            w.state, w.visit = event.state, event.visit
+            if event.state == "red" and event.id is not None \
+                    and not self._acknowledged(event.id):
+                w.red = event
+                log.info("window %s: red light %d from before the restart is held until "
+                         "acknowledged", event.window, event.id)
+
     def update(self, update: LiveUpdate) -> list[LightEvent]:
         """A window's visit changed: a new critical finding turns red at once; anything
         else shows only once no red is being held."""
@@ -147,6 +160,13 @@ class LightMachine:
         cause = w.cause if state == "yellow" else None
         return [self._change(window, w, state, update.at, cause, w.visit,
                              f"撤回红灯：整句听完未确认「{withdrawn.text}」")]
+
+    def stored(self, held: LightEvent, kept: LightEvent) -> None:
+        """A change that waited for the database is written: a red held on it now waits for
+        the acknowledgement of the stored event (`kept`, with its id)."""
+        for w in self.windows.values():
+            if w.red is held:
+                w.red = kept
 
     def tick(self, at: datetime) -> list[LightEvent]:
         """Time passes: release reds whose hold is over and that are acknowledged."""

@@ -15,6 +15,7 @@ from . import sources
 from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
+from .speakers import SpeakerOptions, Tracker, Voice, split
 from .vad import Vad, VadOptions
 
 
@@ -25,17 +26,26 @@ class Transcriber:
     segment (`Utterance.partial`, when it changed): the live path judges it at once. A
     segment that ends without words after a partial result gives an empty partial one, so
     nothing is left judged as still being said. What only leaked in from the other side's
-    microphone is dropped (`crosstalk`)."""
+    microphone is dropped (`crosstalk`).
+
+    A `mixed` channel (one pickup, both voices) is heard as one side; each utterance is
+    then cut where the speaker changes and given its role and confidence (`speakers`),
+    partial ones too, so a staff taboo turns the light red while it is said."""
 
     def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
                  on_speech: Callable[[str, float], None] | None = None, partials: bool = False,
-                 crosstalk: CrossTalkOptions | None = None):
-        """`on_speech(role, start)` hears when a speech segment begins (before its words)."""
+                 crosstalk: CrossTalkOptions | None = None, voice: Voice | None = None,
+                 learned: bool = False, speaker_options: SpeakerOptions | None = None):
+        """`on_speech(role, start)` hears when a speech segment begins (before its words);
+        `voice` is the staff member's voice profile for a mixed channel (`learned`: a
+        profile learned at the counter, which goes on learning)."""
         self.engine = engine
         self.vad_options = vad_options or VadOptions()
         self.on_speech = on_speech
         self.partials = partials
         self.crosstalk = CrossTalk(crosstalk)
+        self.speakers = Tracker(voice, learned or voice is None,
+                                speaker_options or SpeakerOptions())
         self._vads: dict[str, Vad] = {}
         self._streams = {}
         self._told: set[str] = set()  # sides whose segment has given a partial result
@@ -47,29 +57,64 @@ class Transcriber:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
             self._streams[chunk.role] = self.engine.stream(chunk.role)
         self.crosstalk.listen(chunk)
+        if chunk.role == sources.MIXED:
+            self.speakers.listen(chunk.samples, chunk.start)
         utterances = []
         for piece in vad.feed(chunk):
             if self.on_speech and piece.start == piece.segment_start:
-                self.on_speech(chunk.role, piece.start)
+                self.on_speech("staff" if chunk.role == sources.MIXED else chunk.role,
+                               piece.start)
             utterances += self._hear(piece)
         return utterances
 
     def _hear(self, piece: Voiced) -> list[Utterance]:
         stream = self._streams[piece.role]
-        heard = self._own(stream.feed(piece))
+        end = piece.start + len(piece.samples) / sources.SAMPLE_RATE
+        heard = self._roles(self._own(stream.feed(piece)), piece, end)
         if not self.partials:
             return heard
         if not piece.final:
             so_far = self._own([said] if (said := stream.partial()) else [])
-            if so_far:
-                self._told.add(piece.role)
-            return so_far
-        if not heard and piece.role in self._told:  # what was heard so far came to nothing
-            end = piece.start + len(piece.samples) / sources.SAMPLE_RATE
-            heard = [Utterance(piece.segment_start, end, piece.role, partial=True,
-                               heard_by=self.engine.name)]
-        self._told.discard(piece.role)
+            return self._told_so_far(self._roles(so_far, piece, end), piece, end)
+        told = self._told_in(piece.role)
+        silent = told - {u.role for u in heard}  # what was heard so far came to nothing
+        heard += [Utterance(piece.segment_start, end, role, partial=True,
+                            heard_by=self.engine.name) for role in sorted(silent)]
+        self._told -= told
         return heard
+
+    def _told_so_far(self, so_far: list[Utterance], piece: Voiced,
+                     end: float) -> list[Utterance]:
+        """Partial results, and on a mixed channel an empty one for a role told before
+        whose words now belong to the other speaker."""
+        if not so_far:
+            return []
+        roles = {u.role for u in so_far}
+        gone = self._told_in(piece.role) - roles
+        self._told |= roles
+        self._told -= gone
+        return so_far + [Utterance(piece.segment_start, end, role, partial=True,
+                                   heard_by=self.engine.name) for role in sorted(gone)]
+
+    def _told_in(self, side: str) -> set[str]:
+        """The roles told partial results of a side's segment."""
+        return set(self._told) & ({"staff", "customer"} if side == sources.MIXED else {side})
+
+    def _roles(self, heard: list[Utterance], piece: Voiced, end: float) -> list[Utterance]:
+        """A mixed channel's utterances cut at speaker changes, each with its role."""
+        if piece.role != sources.MIXED or not heard:
+            return heard
+        decode = getattr(self.engine, "decoder", None)
+        if piece.final:
+            self.speakers.remember(piece.segment_start, end)
+        turns = self.speakers.turns(piece.segment_start, end)
+        parts = [p for u in heard for p in split(u, turns, self.speakers.options,
+                                                  decode.decode if decode else None)]
+        if piece.final:
+            for part in parts:
+                part.dbfs = self.speakers.level(part.start, part.end) or part.dbfs
+            self.speakers.learn(parts)
+        return parts
 
     def _own(self, utterances: list[Utterance]) -> list[Utterance]:
         """Each side's own speech: what only leaked in from the other side is dropped."""
@@ -98,8 +143,10 @@ def transcribe(chunks: Iterable[AudioChunk], transcriber: Transcriber) -> list[U
 
 
 def transcribe_file(path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
-                    vad_options: VadOptions | None = None) -> list[Utterance]:
-    return transcribe(sources.read_file(path, roles), Transcriber(engine, vad_options))
+                    vad_options: VadOptions | None = None, voice: Voice | None = None,
+                    learned: bool = False) -> list[Utterance]:
+    return transcribe(sources.read_file(path, roles),
+                      Transcriber(engine, vad_options, voice=voice, learned=learned))
 
 
 def is_audio(path) -> bool:
@@ -116,9 +163,11 @@ def file_sha256(path) -> str:
 
 
 def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
-               vad_options: VadOptions | None = None, **meta) -> Session:
-    """Transcribe a recording and score it; the session is keyed by the audio's sha256."""
-    transcriber = Transcriber(engine, vad_options)
+               vad_options: VadOptions | None = None, voice: Voice | None = None,
+               learned: bool = False, **meta) -> Session:
+    """Transcribe a recording and score it; the session is keyed by the audio's sha256.
+    `voice`: the staff member's voice profile, for a mixed channel."""
+    transcriber = Transcriber(engine, vad_options, voice=voice, learned=learned)
     utterances = transcribe(sources.read_file(path, roles), transcriber)
     session = scorer.score(utterances, source=str(path), sha256=file_sha256(path), **meta)
     session.options["audio"] = transcriber.describe()
@@ -126,11 +175,13 @@ def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DE
 
 
 def score_source(scorer, path, engine_name: str = "auto",
-                 roles: tuple[str, ...] = sources.DEFAULT_CHANNELS, **meta) -> Session:
+                 roles: tuple[str, ...] = sources.DEFAULT_CHANNELS, voice: Voice | None = None,
+                 learned: bool = True, **meta) -> Session:
     """`courtesy score`: a JSONL transcript scored as it is, a recording transcribed first
     by the engine named (loaded only then, with the scorer's lexicon for its spotter)."""
     if not is_audio(path):
         return scorer.score_file(path, **meta)
     from . import asr
 
-    return score_file(scorer, path, asr.create(engine_name, scorer.lexicon), roles, **meta)
+    return score_file(scorer, path, asr.create(engine_name, scorer.lexicon), roles,
+                      voice=voice, learned=learned, **meta)

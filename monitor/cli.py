@@ -1,6 +1,7 @@
 """The `courtesy` command: each command parses options, calls the library, formats output."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -12,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import lexicon as lexicons
-from . import profiles
+from . import limits, profiles
 from .errors import CourtesyError
 from .privacy import mask
 from .records import PhraseHit, Session, Visit
@@ -20,27 +21,79 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted, role_heard,
-                         role_label, rule_name, severity_label, verdict_label)
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted,
+                         role_heard, role_label, rule_name, severity_label, state_label,
+                         verdict_label)
 
 log = logging.getLogger("courtesy")
 
 
 class _Group(click.Group):
-    """Turns the library's errors into `Error: ...` and exit status 1."""
+    """Turns the library's errors into `错误：...` and exit status 1; every command with
+    --db also takes --config, whose `[hall] db` is the database when --db is not given."""
+
+    group_class = type  # subgroups too
+
+    def add_command(self, cmd, name=None):
+        if any(p.name == "db_path" for p in cmd.params) and not any(
+                "--config" in p.opts for p in cmd.params):
+            cmd.params.append(click.Option(
+                ["--config", "db_config"], type=click.Path(dir_okay=False, path_type=Path),
+                expose_value=False, callback=_remember_config,
+                help="Hall config whose [hall] db is the database "
+                     "(default: $COURTESY_CONFIG, else ./hall.toml)"))
+        super().add_command(cmd, name)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except CourtesyError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"错误：{exc}", err=True)
             ctx.exit(1)
+
+
+class _OutOfRange(click.BadParameter):
+    exit_code = 1  # a value the command cannot run with, as a library error is
+
+
+class Bounded(click.ParamType):
+    """A number option in its range (monitor/limits.py, where every option's range is):
+    nan, inf, 1e14 and -1 where they make no sense are one `Error:` in Chinese with the
+    option's name, and exit status 1."""
+
+    def __init__(self, bound: limits.Range):
+        self.bound = bound
+        self.name = "integer" if bound.integer else "number"
+
+    def convert(self, value, param, ctx):
+        name = param.opts[0] if param is not None and param.opts else "value"
+        try:
+            return self.bound.parse(str(value), name)
+        except ValueError as exc:
+            raise _OutOfRange(str(exc), ctx=ctx, param=param) from None
 
 
 def db_option(func):
     return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                        default=DEFAULT_DB, show_default=True,
-                        help="SQLite database")(func)
+                        callback=_db_path,
+                        help=f"SQLite database [default: the hall config's [hall] db, "
+                             f"else {DEFAULT_DB}]")(func)
+
+
+def _remember_config(ctx, param, path: Path | None):
+    ctx.meta["courtesy.config"] = path
+
+
+def _db_path(ctx, param, path: Path | None) -> Path:
+    """--db as given, else `[hall] db` of the command's --config (or the default config)."""
+    if path is not None:
+        return path
+    from . import config
+
+    hall = ctx.params.get("hall")
+    if not isinstance(hall, config.Hall):
+        hall = config.load(ctx.params.get("config_path") or ctx.meta.get("courtesy.config"))
+    return hall.ops.db or DEFAULT_DB
 
 
 def lexicons_option(func):
@@ -62,7 +115,8 @@ def channels_option(func):
     return click.option("--channels", callback=_channel_map, default="staff,customer",
                         show_default=True,
                         help="Role of each audio channel in order (staff, customer, - to skip); "
-                             "a mono recording takes one role")(func)
+                             "a mono recording takes one role; mixed: one pickup microphone "
+                             "holding both voices, told apart by voice")(func)
 
 
 def engine_option(func):
@@ -84,6 +138,14 @@ def _load_hall(ctx, param, path: Path | None):
     return config.load(path)
 
 
+def _hall_log(hall):
+    """`listen` and `serve` log the hall's events (stderr, and [log] file)."""
+    from . import logs
+
+    logs.for_hall(hall, click.get_current_context().find_root().meta.get("courtesy.verbose"))
+    return logs
+
+
 def _writer(db_path: Path, hall):
     """The database for a command that stores speech; masked unless the hall keeps raw text."""
     from .storage import Store
@@ -98,6 +160,16 @@ def _for_window(hall, window: str | None, staff: str | None, profile: str | None
     staff = staff or (configured.staff if configured else None) or None
     profile = profile or (configured.profile if configured else None) or profiles.DEFAULT
     return staff, profile
+
+
+def _id_option(ctx, param, value: str | None) -> str | None:
+    """A --window or --staff id, checked as a transcript's ids are."""
+    from .transcript import id_problem
+
+    problem = id_problem(param.name, value) if value else None
+    if problem:
+        raise click.BadParameter(problem)
+    return value
 
 
 def _parse_at(value: str | None) -> datetime:
@@ -119,8 +191,10 @@ def _parse_at(value: str | None) -> datetime:
 @click.version_option(package_name="courtesy")
 def cli(verbose):
     """Offline courtesy monitor for service counters (窗口文明用语监测)."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from . import logs
+
+    logs.setup("INFO" if verbose else "WARNING")
+    click.get_current_context().meta["courtesy.verbose"] = verbose
 
 
 @cli.command()
@@ -128,8 +202,12 @@ def cli(verbose):
 @click.option("--profile", help="Sector profile: general, police, hospital, bank, utility, "
                                 "government [default: the window's in the hall config, "
                                 "else general]")
-@click.option("--window", help="Window id (else from the lines)")
-@click.option("--staff", help="Staff member id (else from the lines)")
+@click.option("--window", callback=_id_option,
+              help="Window id for every line (a line's own window is overridden; "
+                   "else each line's own)")
+@click.option("--staff", callback=_id_option,
+              help="Staff member id for every line (a line's own is overridden; "
+                   "else each line's own)")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
 @db_option
@@ -150,17 +228,32 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     from .pipeline import Scorer
 
     staff, profile = _for_window(hall, window, staff, profile)
+    started_at = _parse_at(at)
+    voice, learned = _voice(db_path, staff, channels) or (None, True)
     session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
                                        hall.rating_device), source,
-                           engine, channels,
-                           window=window, staff=staff, started_at=_parse_at(at))
+                           engine, channels, voice=voice, learned=learned, window=window,
+                           staff=staff, started_at=started_at,
+                           queue=_queue_calls(db_path, started_at) if at else [])
     store = _writer(db_path, hall)
     store.save(session)
     if as_json:
         click.echo(json.dumps(session_json(session), ensure_ascii=False))
     else:
         click.echo(summary(session))
-        click.echo(f"stored in {db_path}")
+        click.echo(f"已存入 {db_path}")
+
+
+def _voice(db_path: Path, staff: str | None, channels: tuple[str, ...]):
+    """The staff member's stored voice profile for a mixed channel (read only; None: the
+    staff voice is learned from the recording)."""
+    from . import sources, voices
+    from .storage import Store
+
+    if channels != (sources.MIXED,) or not staff or not Path(db_path).is_file():
+        return None
+    profile = voices.load(Store(db_path, read_only=True), staff)
+    return profile and (profile.voice, profile.kind == voices.LEARNED)
 
 
 def _quotes(session: Session, visit) -> list:
@@ -216,12 +309,12 @@ def summary(session: Session) -> str:
     """Visits and their findings; a quote a recogniser heard is marked 〔机器识别〕."""
     marks = {True: "✓", False: "✗"}
     heard = False
-    lines = [f"session {session.id} · profile {session.profile} · {len(session.visits)} visit(s)"]
+    lines = [f"会话 {session.id} · 行业配置 {session.profile} · {len(session.visits)} 次来访"]
     for v in session.visits:
         lines.append(
-            f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  window {v.window or '-'}  "
-            f"score {v.score:5.1f}  {v.verdict.upper():4}  greet {marks[v.greeted]}  "
-            f"answer {v.questions - v.unanswered}/{v.questions}  farewell {marks[v.farewelled]}")
+            f"{v.id}  {_clock(v.start)}-{_clock(v.end)}  窗口 {v.window or '-'}  "
+            f"得分 {v.score:5.1f}  {verdict_label(v.verdict)}  迎声 {marks[v.greeted]}  "
+            f"答声 {v.questions - v.unanswered}/{v.questions}  送声 {marks[v.farewelled]}")
         for f, quote in zip(v.findings, _quotes(session, v)):
             what = f"{f.category} " if f.category else ""
             said = f" · {mask(f.text)}" + (f"〔{MACHINE_MARK}〕" if quote.machine else "") \
@@ -271,16 +364,18 @@ def list_profiles(lexicon_dir):
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every network of this machine)")
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=Bounded(limits.PORT), default=8080, show_default=True)
 @click.option("--board-login/--no-board-login", default=False, show_default=True,
               help="Viewing the board needs a login too (acknowledging always does)")
-@click.option("--threads", type=int, default=64, show_default=True,
+@click.option("--threads", type=Bounded(limits.THREADS), default=64, show_default=True,
               help="Server threads; every open board or window page holds one")
-@click.option("--max-streams", type=click.IntRange(1),
+@click.option("--max-streams", type=Bounded(limits.STREAMS),
               help="Open board/window pages (event streams) in all, more get 503 "
-                   "[default: threads - 24, at least half the threads]")
-@click.option("--max-streams-per-client", type=click.IntRange(1), default=16,
-              show_default=True, help="Open event streams from one client address")
+                   "[default: [web] of the hall config, else threads - 24, at least half "
+                   "the threads]")
+@click.option("--max-streams-per-client", type=Bounded(limits.STREAMS),
+              help="Open event streams from one client address [default: [web] of the hall "
+                   "config, else 16]")
 @click.option("--allowed-host", "allowed_hosts", multiple=True,
               help="A Host: name the board answers to besides localhost and --host "
                    "(repeatable; '*' for any); others get 400")
@@ -307,17 +402,20 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     if str(db_path).startswith(("postgresql:", "postgres:")):  # the city board (issue 15)
         from .central.city_cli import serve_city
         return serve_city(db_path, config_path, host, port, threads, click.echo)
-    from . import config
+    from . import config, watch
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
-    max_streams = max_streams or max(threads - 24, threads // 2, 1)
+    hall = config.load(config_path)  # its [web]: hosts and stream caps, unless given here
+    max_streams = max_streams or hall.web.max_streams or max(threads - 24, threads // 2, 1)
     options = WebOptions(board_login=board_login, max_streams=max_streams,
-                         max_streams_per_client=max_streams_per_client,
-                         allowed_hosts=bind_hosts(host, allowed_hosts),
+                         max_streams_per_client=max_streams_per_client
+                         or hall.web.max_streams_per_client or WebOptions.max_streams_per_client,
+                         allowed_hosts=bind_hosts(host, allowed_hosts + hall.web.allowed_hosts),
                          secure_cookie=secure_cookies)
-    hall = config.load(config_path)
+    _hall_log(hall)
     app = create_app(db_path, options, hall, lexicon_dir)
+    watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
     _watch_hall_folders(db_path, hall)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
@@ -350,8 +448,10 @@ def user():
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin's first line")
 @click.option("--replace", is_flag=True, help="Reset the password and role of an existing user")
 @db_option
-def user_add(name, role, staff_id, password_stdin, replace, db_path):
-    """Add a user; the password is asked for (or read from stdin) and stored hashed.
+@hall_option
+def user_add(name, role, staff_id, password_stdin, replace, db_path, hall):
+    """Add a user; the password is asked for (or read from stdin) and stored hashed. A
+    staff account's --staff must be in the hall config's [staff], when it lists staff.
 
     Example: courtesy user add zhang --role supervisor
     """
@@ -359,7 +459,8 @@ def user_add(name, role, staff_id, password_stdin, replace, db_path):
     from .storage import Store
 
     added = add_user(Store(db_path), name, role, _password(password_stdin), replace=replace,
-                     staff=staff_id, actor="cli", origin="courtesy user add")
+                     staff=staff_id, actor="cli", origin="courtesy user add",
+                     known_staff=hall.staff)
     click.echo(f"{'updated' if replace else 'added'} {added.name} ({added.role})")
 
 
@@ -440,13 +541,13 @@ def user_remove(name, db_path):
 @click.option("--staff", help="Staff member id")
 @click.option("--profile", help="Sector profile [default: the window's in the hall config, "
                                 "else general]")
-@click.option("--speed", type=float, default=0.0, show_default=True,
+@click.option("--speed", type=Bounded(limits.PLAY_SPEED), default=0.0, show_default=True,
               help="1 real time, 10 ten times faster, 0 as fast as possible")
 @click.option("--at", "at", help="Wall-clock start of the session, e.g. 2026-11-22T09:00")
-@click.option("--red-hold", type=float, default=None,
+@click.option("--red-hold", type=Bounded(limits.RED_HOLD_S), default=None,
               help="Seconds (session time) a red light holds at least [default: the hall "
                    "config's, else 60]")
-@click.option("--linger", type=float, default=0.0, show_default=True,
+@click.option("--linger", type=Bounded(limits.LINGER_S), default=0.0, show_default=True,
               help="After the transcript, keep the lights running up to this many seconds "
                    "while a red light waits for a supervisor's acknowledgement")
 @db_option
@@ -476,6 +577,7 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
     session = live.LiveSession(scorer, store, window=window,
                                staff=staff, started_at=started_at,
                                source=str(source.resolve()), replay=True)
+    session.calls = _queue_calls(db_path, started_at)  # the hall queue's, where imported
     light_options = dataclasses.replace(hall.lights)
     if red_hold is not None:
         light_options.red_hold_s = red_hold
@@ -503,10 +605,10 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
             last = update.at
         for events in alerts.linger(lights, last, linger, speed):  # a red waits for the board
             show_lights(events)
-    finally:
+        held = session.drain(live.DRAIN_S)
+    finally:  # the last beat after the backlog: it says stopped, not what was held
         beater.stop()
         lights.close()
-    held = session.drain(live.DRAIN_S)
     if held:
         raise click.ClickException(
             f"{db_path}: {held} 条记录未能写入数据库（{session.fault}）；已写入的记录未丢失。"
@@ -514,8 +616,10 @@ def play(source, window, staff, profile, speed, at, red_hold, linger, db_path, l
 
 
 def light_line(event) -> str:
-    cause = f" ({event.rule}: {mask(event.quote or event.detail)})" if event.rule else ""
-    return f"    light {event.window} {event.previous} -> {event.state}{cause}"
+    cause = (f"（{rule_name(event.rule)}：{mask(event.quote or event.detail)}）"
+             if event.rule else "")
+    return (f"    提示灯 {event.window} {state_label(event.previous)} → "
+            f"{state_label(event.state)}{cause}")
 
 
 def live_line(update) -> str:
@@ -526,10 +630,10 @@ def live_line(update) -> str:
     if update.partial:  # judged on speech still going on: shown, not stored
         head += " （暂定）"
     if update.state == "closed":
-        return (f"{head} ended  score {visit.score:.0f} {visit.verdict.upper()}"
-                f"{' · ' + ', '.join(f.rule for f in visit.findings) if visit.findings else ''}")
-    lines = [f"{head} {'opened' if update.state == 'open' else 'update'} score {visit.score:.0f}"]
-    lines += [f"    {f.severity:<8} {f.rule:<12} {mask(f.detail)}"
+        return (f"{head} 结束 得分 {visit.score:.0f} {verdict_label(visit.verdict)}"
+                f"{' · ' + '、'.join(rule_name(f.rule) for f in visit.findings) if visit.findings else ''}")
+    lines = [f"{head} {'开始' if update.state == 'open' else '更新'} 得分 {visit.score:.0f}"]
+    lines += [f"    {severity_label(f.severity)} {rule_name(f.rule)} {mask(f.detail)}"
               f"{' · ' + mask(f.text) if f.text else ''}" for f in update.new_findings]
     return "\n".join(lines)
 
@@ -557,7 +661,7 @@ def _parse_day(value: str | None, option: str):
               "(default: reports/courtesy-DATE.FORMAT)")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Hall config naming windows and staff (default: ./hall.toml if present)")
-@click.option("--max-incidents", type=click.IntRange(min=1), default=PAGE_INCIDENTS,
+@click.option("--max-incidents", type=Bounded(limits.INCIDENTS), default=PAGE_INCIDENTS,
               show_default=True,
               help="Most incidents an HTML or PDF page lists (CSV and JSON hold all)")
 @db_option
@@ -601,12 +705,13 @@ def report(day, first, last, window, staff, fmt, output, config_path, max_incide
         return
     target = reports.output_path(output, options, fmt)
     reports.save(built, fmt, target, max_incidents)
-    click.echo(f"wrote {target}")
+    click.echo(f"已写出 {target}")
 
 
 @cli.command()
 @click.argument("visit_id")
-@click.option("--speed", type=float, default=1.0, show_default=True, help="Playback speed")
+@click.option("--speed", type=Bounded(limits.REPLAY_SPEED), default=1.0, show_default=True,
+              help="Playback speed")
 @click.option("--plain", is_flag=True,
               help="Print lines as their time comes instead of the full-screen player")
 @click.option("--training", is_flag=True,
@@ -762,8 +867,11 @@ def devices():
 @engine_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the JSONL transcript here (default: standard output)")
+@click.option("--staff", help="Staff member whose voice profile tells them apart on a mixed "
+                              "channel (else their voice is learned from the recording)")
 @lexicons_option
-def transcribe(audio, channels, engine, output, lexicon_dir):
+@db_option
+def transcribe(audio, channels, engine, output, staff, lexicon_dir, db_path):
     """Transcribe a WAV/FLAC recording into a JSONL transcript (pinyin, levels, phrase hits).
 
     Example: courtesy transcribe audio/police_good.flac -o police_good.heard.jsonl
@@ -771,7 +879,9 @@ def transcribe(audio, channels, engine, output, lexicon_dir):
     from . import asr, transcript
     from .audio import transcribe_file
 
-    utterances = transcribe_file(audio, asr.create(engine, lexicons.load(lexicon_dir)), channels)
+    voice, learned = _voice(db_path, staff, channels) or (None, True)
+    utterances = transcribe_file(audio, asr.create(engine, lexicons.load(lexicon_dir)), channels,
+                                 voice=voice, learned=learned)
     if output is None:
         buffer = io.StringIO()
         transcript.write(utterances, buffer)
@@ -796,17 +906,20 @@ def transcribe(audio, channels, engine, output, lexicon_dir):
                    "[recordings] keep/days/folder, [[lights.drivers]]")
 @click.option("--keep", type=click.Choice(["none", "flagged", "all"]), default=None,
               help="Recordings kept for replay [default: flagged]")
-@click.option("--keep-days", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--keep-days", type=Bounded(limits.KEEP_DAYS_GIVEN), default=None,
               help="Delete recordings older than this many days [default: 30]")
 @click.option("--recordings", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for recordings [default: reports/recordings]")
-@click.option("--for", "duration", type=float, default=None,
+@click.option("--for", "duration", type=Bounded(limits.LISTEN_FOR_S), default=None,
               help="Stop after this many seconds (default: until interrupted)")
+@click.option("--realtime", is_flag=True,
+              help="A recording given as --device is played at the pace it was spoken (so "
+                   "the board follows it), not as fast as it is processed")
 @engine_option
 @db_option
 @lexicons_option
 def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep, keep_days,
-           recordings, duration, engine, db_path, lexicon_dir):
+           recordings, duration, realtime, engine, db_path, lexicon_dir):
     """Listen to counters live: transcribe, judge, light and store as people speak.
 
     Example: courtesy listen --window W01 --device pulse --channels staff,customer
@@ -815,7 +928,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
 
     from . import asr, config
     from .listen import Monitor, run_for
-    from .sources import parse_channels
+    from .sources import LiveOptions, names_a_file, parse_channels
 
     hall = config.load(config_path)
     if config_path:
@@ -837,24 +950,32 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
     store = _writer(db_path, hall)
+    logs = _hall_log(hall)
     monitor = Monitor(
         hall.listened(), asr.create(engine, lexicons.load(lexicon_dir)), store, retention,
         lexicon_dir, hall.lights, hall.drivers, liveness=hall.liveness,
         rating_device=hall.rating_device,
-        on_update=lambda update: click.echo(live_line(update)),
-        on_light=lambda events: [click.echo(light_line(e)) for e in events],
-        on_event=lambda e: click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"))
+        on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
+        on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+                            logs.event(e)),
+        live_options=LiveOptions(realtime=realtime))
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
     timed = run_for(duration)
-    click.echo(f"listening to {', '.join(w.id for w in hall.listened())}; storing in {db_path}; "
-               f"recordings: {retention.keep} for {retention.days:g} days in {retention.folder}")
+    click.echo(f"正在监听 {', '.join(w.id for w in hall.listened())}；存入 {db_path}；"
+               f"录音：{KEEP_WORDS[retention.keep]}，保存 {retention.days:g} 天，"
+               f"位于 {retention.folder}")
+    replayed = [w.id for w in hall.listened() if names_a_file(w.device)]
+    if replayed and not realtime:
+        click.echo(f"注意：{'、'.join(replayed)} 的设备是录音文件，按处理速度回放（比实际快），"
+                   "看板无法实时跟随；加 --realtime 按说话的速度回放。")
     try:
         monitor.run(lambda: bool(stopping) or timed())
     finally:
         monitor.lights.close()
-    click.echo(f"stopped; {monitor.visits} visit(s) heard by this monitor, stored in {db_path}")
+    click.echo(f"已停止；本次监听 {monitor.visits} 次来访，已存入 {db_path}")
 
 
 @cli.group()
@@ -1046,7 +1167,8 @@ def sync():
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("hall.toml"), show_default=True, help="Hall config with [central]")
 @click.option("--once", is_flag=True, help="Ship what is pending, then stop")
-@click.option("--every", type=float, default=2.0, show_default=True, help="Seconds between rounds")
+@click.option("--every", type=Bounded(limits.SYNC_EVERY_S), default=2.0, show_default=True,
+              help="Seconds between rounds")
 @db_option
 def sync_run(config_path, once, every, db_path):
     """Ship pending changes; without --once keep shipping until stopped (Ctrl-C).
@@ -1101,21 +1223,35 @@ def sync_init(admin_url, halls, cities, password_stdin):
 # --- a hall's lexicon changes (monitor/tuning.py) ---------------------------------------
 
 
-def _hall_changes(db_path: Path) -> list:
-    """The lexicon changes of the database a command will write to (none yet, or not yet a
-    courtesy database: none; the writer then creates or refuses it as it would)."""
+@contextlib.contextmanager
+def _existing(db_path: Path):
+    """The database a command will write to, read only; None when there is none yet, or not
+    yet a courtesy database (the writer then creates or refuses it as it would)."""
     from .storage import StorageError, Store
 
-    if not db_path.is_file():
-        return []
     try:
-        store = Store(db_path, read_only=True)
+        store = Store(db_path, read_only=True) if db_path.is_file() else None
     except StorageError:
-        return []
+        store = None
     try:
-        return store.lexicon_changes()
+        yield store
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+
+
+def _queue_calls(db_path: Path, anchor: datetime) -> list:
+    """The hall's queue calls around a session's start, which set its visits."""
+    from . import hallevents
+
+    with _existing(db_path) as store:
+        return hallevents.calls_for(store, anchor) if store else []
+
+
+def _hall_changes(db_path: Path) -> list:
+    """The lexicon changes of the database a command will write to."""
+    with _existing(db_path) as store:
+        return store.lexicon_changes() if store else []
 
 
 def preview_lines(shown, limit: int = 50) -> list[str]:
@@ -1148,11 +1284,12 @@ def preview_lines(shown, limit: int = 50) -> list[str]:
 @lexicon.command("tune")
 @click.argument("phrase")
 @click.option("--off", is_flag=True, help="Switch the phrase off for this hall")
-@click.option("--threshold", type=float, help="Its own match threshold (50-100; higher: stricter)")
+@click.option("--threshold", type=Bounded(limits.THRESHOLD),
+              help="Its own match threshold (50-100; higher: stricter)")
 @click.option("--except", "context", help="A longer phrasing in which it does not count")
 @click.option("--kind", type=click.Choice(lexicons.REQUIRED_KINDS + ("taboo",)),
               help="The phrase's lexicon kind, if its text is in several")
-@click.option("--days", type=click.IntRange(1, 92), default=7, show_default=True,
+@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
               help="Preview on the stored speech of this many days")
 @click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
 @click.option("--reason", default="", help="Why (needed with --apply)")
@@ -1194,7 +1331,7 @@ def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, ac
 
 
 @lexicon.command("undo")
-@click.argument("version", type=int)
+@click.argument("version", type=Bounded(limits.VERSION))
 @click.option("--reason", default="", help="Why")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
 @db_option
@@ -1229,6 +1366,159 @@ def lexicon_changes(db_path):
         click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+# --- running unattended (issue 23): backups, the config check, services, the day's report --
+
+@cli.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Backup file [default: a dated file in [backup] folder, rotated]")
+@db_option
+@hall_option
+def backup_command(output, db_path, hall):
+    """Copy the database consistently while monitors write, and check the copy.
+
+    Example: courtesy backup -o reports/backup-2026-12-06.db
+    """
+    from . import backup
+
+    made = backup.backup(db_path, output, hall.ops.backup_folder, hall.ops.backup_keep)
+    rows = sum(made.counts.values())
+    click.echo(f"已备份 backup: {made.path}（{rows} 行，{len(made.counts)} 张表，"
+               f"完整性检查通过，{made.seconds:.1f} 秒）")
+    for old in made.removed:
+        click.echo(f"已删除旧备份 rotated out: {old}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Restore even though monitors seem to be writing")
+@db_option
+def restore(backup_file, force, db_path):
+    """Check a backup, keep the database as it is beside it, then replace it by the backup.
+
+    Example: courtesy restore backups/courtesy-20261206-023000.db --config hall.toml
+    """
+    from . import backup
+
+    kept = backup.restore(backup_file, db_path, force)
+    if kept:
+        click.echo(f"原数据库已另存 previous database kept: {kept.path}")
+    click.echo(f"已恢复 restored: {db_path} ← {backup_file}")
+
+
+@cli.group("config")
+def config_group():
+    """The hall config (hall.toml)."""
+
+
+@config_group.command("check")
+@db_option
+@hall_option
+def config_check(db_path, hall):
+    """Check hall.toml and everything it names: database, microphones, lights, folders.
+
+    Example: courtesy config check
+    """
+    from . import checkup
+
+    checks = checkup.run(hall, db_path)
+    click.echo(f"配置文件 config: {hall.path or '（无，使用默认设置）'}")
+    for check in checks:
+        click.echo(check.line())
+    failed = [c for c in checks if not c.ok]
+    click.echo(f"{len(checks) - len(failed)} 项通过，{len(failed)} 项未通过")
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.option("--date", "day", help="The day (default: today), e.g. 2026-11-20")
+@db_option
+@hall_option
+def daily(day, db_path, hall):
+    """Make the day's report in [report] formats and folder, delete old ones, and send it
+    by mail and webhook as hall.toml says (run at closing time by the service's timer).
+
+    Example: courtesy daily --date 2026-11-20
+    """
+    from datetime import date
+
+    from . import schedule
+
+    _hall_log(hall)
+    done = schedule.run(db_path, hall, _parse_day(day, "--date") or date.today())
+    for path in done.files:
+        click.echo(f"已生成 wrote: {path}")
+    for path in done.removed:
+        click.echo(f"已删除过期日报 removed: {path}")
+    for where in done.sent:
+        click.echo(f"已发送 sent: {where}")
+    for why in done.failed:
+        click.echo(f"发送失败 not sent: {why}", err=True)
+    if done.failed:
+        raise SystemExit(1)
+
+
+@cli.group()
+def service():
+    """Run one hall under systemd: listen and serve restarted always, backup and report
+    timers, a dedicated system user (docs/operations.md)."""
+
+
+@service.command("install")
+@click.option("--config", "config_path", required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The hall's hall.toml; its folder becomes the service user's")
+@click.option("--user", "user", default="courtesy", show_default=True,
+              help="System user the services run as (created if missing)")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the board binds (behind a TLS reverse proxy: 127.0.0.1)")
+@click.option("--port", type=Bounded(limits.PORT), default=8080, show_default=True)
+@click.option("--secure-cookies", is_flag=True,
+              help="The board is reached over HTTPS (a TLS reverse proxy)")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_install(config_path, user, host, port, secure_cookies, unit_dir):
+    """Install, enable and start the hall's services (as root).
+
+    Example: courtesy service install --config /srv/courtesy/hall.toml
+    """
+    from . import config, service as services
+
+    for line in services.install(config.load(config_path), config_path, user, unit_dir,
+                                 host, port, secure_cookies):
+        click.echo(line)
+
+
+@service.command("status")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+@db_option
+def service_status(unit_dir, db_path):
+    """Say which of the hall's units are installed, enabled and running, and whether each
+    window is still heard (its monitor's last heartbeat).
+
+    Example: courtesy service status
+    """
+    from . import service as services
+
+    for line in services.status(unit_dir) + services.windows(db_path):
+        click.echo(line)
+
+
+@service.command("uninstall")
+@click.option("--unit-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("/etc/systemd/system"), show_default=True)
+def service_uninstall(unit_dir):
+    """Stop and remove the hall's units (the user, database and recordings stay).
+
+    Example: courtesy service uninstall
+    """
+    from . import service as services
+
+    for line in services.uninstall(unit_dir):
+        click.echo(line)
 
 
 @cli.group("hall")
@@ -1270,7 +1560,7 @@ def review_group():
 
 @review_group.command("role")
 @click.argument("visit_id")
-@click.argument("line", type=click.IntRange(1))
+@click.argument("line", type=Bounded(limits.LINE))
 @click.argument("role", type=click.Choice(["staff", "customer"]))
 @click.option("--note", default="", help="Why (kept with the correction)")
 @click.option("--by", "actor", default="cli", show_default=True, help="Who corrects it")
@@ -1300,3 +1590,73 @@ def review_role(visit_id, line, role, note, actor, db_path):
 
 if __name__ == "__main__":  # python -m monitor.cli, as well as the courtesy script
     cli()
+
+
+@cli.group()
+def staff():
+    """Staff voice profiles for pickup microphones (numbers only, never audio)."""
+
+
+@staff.command("enrol")
+@click.argument("staff_id")
+@click.option("--from", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="A WAV/FLAC of the staff member speaking alone (about 30 s)")
+@click.option("--device", help="Record from this input device instead (see `courtesy devices`)")
+@click.option("--seconds", type=Bounded(limits.ENROL_S), default=30.0, show_default=True,
+              help="How long to record with --device")
+@db_option
+def staff_enrol(staff_id, source, device, seconds, db_path):
+    """Store a staff member's voice profile, to tell them apart on a mixed channel.
+
+    Example: courtesy staff enrol S07 --from audio/voices/S07.flac
+    """
+    from . import voices
+    from .storage import Store
+
+    if (source is None) == (device is None):
+        raise click.UsageError("give --from FILE or --device D")
+    if device is None:
+        samples, where = voices.read(source), str(source)
+    else:
+        click.echo(f"请 {staff_id} 对着麦克风正常说话 {seconds:g} 秒……")
+        samples, where = voices.record(device, seconds), f"device {device}"
+    profile = voices.enrol(Store(db_path), staff_id, samples, where, actor="cli",
+                           origin="courtesy staff enrol")
+    click.echo(f"已登记 {staff_id} 的声纹（{profile.seconds:.0f} 秒语音，只存数值，不存录音）")
+
+
+@staff.command("voices")
+@db_option
+def staff_voices(db_path):
+    """List the stored voice profiles.
+
+    Example: courtesy staff voices
+    """
+    from . import voices
+    from .storage import Store
+
+    rows = voices.profiles(Store(db_path, must_exist=True, read_only=True))
+    if not rows:
+        click.echo("没有声纹")
+    for p in rows:
+        kind = "登记" if p.kind == voices.ENROLLED else "自动学习"
+        click.echo(f"{p.staff}  {kind} ({p.kind})  {p.seconds:.0f} 秒语音  "
+                   f"更新于 {p.updated_at:%Y-%m-%d %H:%M}")
+
+
+@staff.command("forget")
+@click.argument("staff_id")
+@db_option
+def staff_forget(staff_id, db_path):
+    """Delete a staff member's voice profile (audited).
+
+    Example: courtesy staff forget S07
+    """
+    from . import voices
+    from .storage import Store
+
+    if voices.forget(Store(db_path, must_exist=True), staff_id, actor="cli",
+                     origin="courtesy staff forget"):
+        click.echo(f"已删除 {staff_id} 的声纹")
+    else:
+        click.echo(f"{staff_id} 没有声纹（无需删除）")

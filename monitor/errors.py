@@ -5,7 +5,7 @@ from pathlib import Path
 
 
 class CourtesyError(Exception):
-    """Base class; the CLI prints `Error: <message>` and exits 1."""
+    """Base class; the CLI prints `错误：<message>` and exits 1."""
 
 
 class InputError(CourtesyError):

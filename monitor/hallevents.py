@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import hallimport, privacy
+from . import hallimport, privacy, visits
 from .errors import CourtesyError, InputError
 from .records import AuditEntry, QueueEvent, Rating
 from .storage import SCHEMA, Store
@@ -181,3 +181,10 @@ def watch(db_path: Path, hall, stop, every: float = 5.0) -> None:
         except (CourtesyError, OSError) as exc:  # a bad mapping, a busy disk: next round
             log.error("监视文件夹导入出错 (hall folder import): %s", exc)
         stop.wait(every)
+
+
+def calls_for(store: Store, anchor: datetime, hours: float = 24.0) -> list[visits.Call]:
+    """The queue's calls around a session starting at `anchor`, in its seconds (a ticket
+    called up to an hour before may still be at the counter)."""
+    events = queue_events(store, anchor - timedelta(hours=1), anchor + timedelta(hours=hours))
+    return visits.calls(events, anchor)

@@ -13,15 +13,19 @@ one character, so a span of syllables can be quoted as a span of characters.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 import math
 import re
+import sys
 import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple, Sequence
 
+from . import diskcache
 from .errors import InputError, parse_toml, read_text
 from .lexicon import SECTORS, Lexicon, default_dir
 from .lexicon import load as load_lexicon
@@ -110,7 +114,8 @@ class Decoder:
     """Toned pinyin to characters; built once per process (`load`), then only read."""
 
     def __init__(self, base: dict, phrases: dict, bigram: Bigram | None, options: HanziOptions):
-        self.base = base  # toneless key -> [Candidate], jieba + pypinyin
+        self.base = base  # toneless key -> (word, tones, logp) tuples, jieba + pypinyin
+        self._wrapped: dict[tuple, tuple[Candidate, ...]] = {}
         self.extra = phrases  # toneless key -> [Candidate], lexicon phrases + business words
         self.bigram = bigram if options.bigram_weight else None
         self.options = options
@@ -142,7 +147,7 @@ class Decoder:
             here = self._prune(states[i])
             for j in range(i + 1, min(n, i + self.max_word) + 1):
                 for key, cost in self._keys(keys, i, j):
-                    for cand in self.base.get(key, ()) + self.extra.get(key, ()):
+                    for cand in self._candidates(key):
                         self._extend(states[j], here, cand, i, cost + self._tone_cost(
                             cand, heard, i) - self._boost(cand, sector))
             if not states[i + 1]:  # no character reads like this syllable
@@ -150,6 +155,15 @@ class Decoder:
                 states[i + 1][UNKNOWN] = (score + self.options.unknown_logp, i, last,
                                           self._literal(words[i]))
         return self._trace(states, n)
+
+    def _candidates(self, key: tuple) -> tuple[Candidate, ...]:
+        """Base words as Candidates, made on first use: the base index is loaded from the
+        disk cache as plain tuples, and making 375,000 records up front would cost a second."""
+        found = self._wrapped.get(key)
+        if found is None:
+            found = tuple(Candidate(*c) for c in self.base.get(key, ())) + self.extra.get(key, ())
+            self._wrapped[key] = found
+        return found
 
     def _prune(self, state: dict) -> dict:
         """The best `beam` last characters (only the best one without a bigram)."""
@@ -350,6 +364,10 @@ def _toned(text: str) -> list[str]:
     return reading if len(reading) == len(text) and all(reading) else []
 
 
+def _phrase_forms(lexicon: Lexicon) -> list[str]:
+    return [form for p in lexicon.phrases for form in p.forms]
+
+
 def _extra_index(lexicon: Lexicon, words: "BusinessWords", base: dict,
                  options: HanziOptions) -> dict:
     """The lexicon's phrase forms and the business words, each at least as likely as
@@ -359,7 +377,7 @@ def _extra_index(lexicon: Lexicon, words: "BusinessWords", base: dict,
     index: dict = {}
     parse = _Readings()
     entries = [(form, options.phrase_logp, options.phrase_boost, frozenset())
-               for p in lexicon.phrases for form in p.forms]
+               for form in _phrase_forms(lexicon)]
     entries += [(word, options.word_logp, 0.0, frozenset(sectors))
                 for word, sectors in words.items()]
     for text, floor, boost, sectors in entries:
@@ -453,17 +471,61 @@ def _line_of(lines: list[str], needle: str) -> int | None:
 # --- the one way in ---------------------------------------------------------------------
 
 
+CACHE_FORMAT = 1  # raise when the layout of the cached tables changes
+
+
 @lru_cache(maxsize=4)
 def load(lexicon: Lexicon | None = None, words: Path | None = None,
          options: HanziOptions = HanziOptions()) -> Decoder:
     """The decoder for a lexicon (default: every lexicon file) and business words file;
-    cached, so the live monitor and every stream share one."""
+    cached, so the live monitor and every stream share one. Its tables come from the disk
+    cache when built from the same inputs (a restart costs ~1 s of CPU, not ~5)."""
     started = time.process_time()
     lexicon = lexicon if lexicon is not None else load_lexicon()
-    base = _base_index(options.candidates, options.min_freq, options.other_reading)
-    bigram = _bigram(options.unseen_pmi, options.pmi_cap) if options.bigram_weight else None
-    decoder = Decoder(base, _extra_index(lexicon, load_words(words), base, options), bigram,
-                      options)
-    log.info("pinyin decoder ready: %d readings, %.1f s CPU", len(base),
+    business = load_words(words)
+    key = _cache_key(lexicon, business, options)
+    tables, how = diskcache.read("hanzi", key), "cache"
+    decoder = _decoder(tables, options) if tables is not None else None
+    if decoder is None:
+        tables, how = _build(lexicon, business, options), "built"
+        diskcache.write("hanzi", key, tables)
+        decoder = _decoder(tables, options)
+    log.info("pinyin decoder ready (%s): %d readings, %.1f s CPU", how, len(decoder.base),
              time.process_time() - started)
     return decoder
+
+
+def _build(lexicon: Lexicon, words: BusinessWords, options: HanziOptions) -> tuple:
+    """The decoder's tables as plain tuples and dicts (what marshal stores)."""
+    base = _base_index(options.candidates, options.min_freq, options.other_reading)
+    extra = _extra_index(lexicon, words, base, options)
+    bigram = _bigram(options.unseen_pmi, options.pmi_cap) if options.bigram_weight else None
+    return ({key: tuple(c[:3] for c in cands) for key, cands in base.items()},
+            {key: tuple(tuple(c) for c in cands) for key, cands in extra.items()},
+            tuple(bigram) if bigram else None)
+
+
+def _decoder(tables: tuple, options: HanziOptions) -> Decoder | None:
+    """A decoder over stored tables, or None when they are not in the expected shape."""
+    try:
+        base, extra, bigram = tables
+        phrases = {key: tuple(Candidate(*c) for c in cands) for key, cands in extra.items()}
+        return Decoder(base, phrases, Bigram(*bigram) if bigram else None, options)
+    except (TypeError, ValueError, AttributeError) as err:
+        log.warning("cached pinyin tables unusable (%s); rebuilding", err)
+        return None
+
+
+def _cache_key(lexicon: Lexicon, words: BusinessWords, options: HanziOptions) -> str:
+    """Everything the tables are built from: the phrase forms and business words, every
+    option, the dictionaries' package versions, this code and Python's (marshal's) own."""
+    from importlib.metadata import version
+
+    from . import normalize
+
+    facts = (CACHE_FORMAT, sys.version, dataclasses.astuple(options), _phrase_forms(lexicon),
+             list(words.items()), [version(p) for p in ("jieba", "pypinyin", "Pinyin2Hanzi")])
+    digest = hashlib.sha256(repr(facts).encode("utf-8"))
+    for source in (__file__, normalize.__file__):
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, live, recordings, sources, tuning
+from . import alerts, hallevents, live, recordings, sources, tuning, voices
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -34,6 +34,7 @@ from .vad import VadOptions
 
 log = logging.getLogger("courtesy.listen")
 LEXICON_CHECK_S = 10.0  # how often a running monitor looks for a new hall lexicon version
+QUEUE_CHECK_S = 5.0  # how often it reads the hall queue's calls (issue 22)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Monitor:
         self.tick_s = tick_s
         self.upkeep_s = upkeep_s  # retention runs this often, and at start
         self.rating_device = rating_device  # hall.toml [ratings] device: the prompt required
+        self._queue_at = 0.0  # when the queue's calls are read next
         self.started_at = datetime.now().astimezone()
         scorers: dict[str, Scorer] = {}
         self.windows: list[_Window] = []
@@ -85,10 +87,14 @@ class Monitor:
                                   started_at=self.started_at,
                                   source=f"listen:{config.device}",
                                   replay=isinstance(source, FileReplay))
+            profile = voices.load(store, config.staff)
             self.windows.append(_Window(
                 config, source, Transcriber(engine, vad_options,
                                             on_speech=lambda role, at, s=session:
-                                            s.speech_started(at), partials=True),
+                                            s.speech_started(at), partials=True,
+                                            voice=profile.voice if profile else None,
+                                            learned=profile is None
+                                            or profile.kind == voices.LEARNED),
                 session, Recorder(config.id, self.retention, store, self.started_at, report),
                 Ear(config.id, source, session, liveness)))
         self.beater = Beater(store, [w.ear for w in self.windows], "listen",
@@ -102,7 +108,8 @@ class Monitor:
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
         if sources.names_a_file(config.device):
-            return FileReplay(Path(str(config.device)), config.channels)
+            return FileReplay(Path(str(config.device)), config.channels,
+                              realtime=bool(options and options.realtime))
         report = self._reporter(config.id)
         return sources.LiveSource(config.device, config.channels, options,
                                   on_event=lambda message: report("device", message))
@@ -142,6 +149,18 @@ class Monitor:
                                                            f"{expiry.target}")
         except CourtesyError as exc:  # the database refuses writes: next hour, then
             self._reporter("-")("storage", f"retention not applied: {exc}")
+
+    def _queue_calls(self) -> None:
+        """Every QUEUE_CHECK_S, each window takes the hall queue's calls (imported or pushed
+        to the API meanwhile): where it has some, they set its visits."""
+        if time.monotonic() < self._queue_at:
+            return
+        self._queue_at = time.monotonic() + QUEUE_CHECK_S
+        for w in self.windows:
+            try:
+                w.session.calls = hallevents.calls_for(self.store, w.session.session.started_at)
+            except sqlite3.Error as exc:
+                log.warning("cannot read the queue's calls: %s", exc)
 
     def _new_lexicon(self) -> None:
         """Every LEXICON_CHECK_S, a look for a new hall lexicon version (a supervisor's
@@ -184,6 +203,7 @@ class Monitor:
         self.beater.tick()
         self._upkeep()
         self._new_lexicon()
+        self._queue_calls()
         for w in self.windows:
             block = w.source.read(per_window)
             w.recorder.write(block)
@@ -202,6 +222,13 @@ class Monitor:
     def _heard(self, w: _Window, utterance) -> None:
         w.recorder.heard(utterance.end)
         self._updates(w.session.feed(utterance))
+        speakers = w.transcriber.speakers
+        if speakers.changed and w.config.staff and not utterance.partial:
+            speakers.changed = False  # a learned voice, kept for the next start
+            try:
+                voices.save(self.store, w.config.staff, speakers.staff, voices.LEARNED)
+            except CourtesyError as exc:
+                self._reporter(w.config.id)("storage", f"voice profile not stored: {exc}")
 
     def _updates(self, updates: list[LiveUpdate]) -> None:
         for update in updates:

@@ -43,7 +43,7 @@ from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Uttera
 from .rules import score
 from .storage import StorageError, Store
 from .stored import OpenSession
-from .visits import Cues, VisitClock, label
+from .visits import Call, Cues, Segment, VisitClock, label
 
 log = logging.getLogger("courtesy.live")
 
@@ -173,6 +173,11 @@ class LiveSession:
         self.current: list[int] = []
         self.visit: Visit | None = None
         self.visit_label: str | None = None
+        self.visit_call: Call | None = None  # the queue call the visit in progress answers
+        # the hall queue's calls to this window, in session seconds (set by the caller, e.g.
+        # `listen` every few seconds): where there are some, a call starts a visit and the
+        # next call or the finish ends it; the speech clock decides only where they are silent
+        self.calls: list[Call] = []
         self.visits_seen = 0
         self.offset = 0.0  # added to the caller's times: a session continued after a restart
         self.replayed_to = -1.0  # a resumed replay: speech ending by then was stored already
@@ -302,6 +307,7 @@ class LiveSession:
             self.hits[index] = found
         opened = not self.current
         if opened:
+            self.visit_call = self._call_at(utterance.start)
             self.visits_seen += 1
             self.visit_label = utterance.visit or label(self.session.window, self.visits_seen)
         self.current.append(index)
@@ -334,7 +340,7 @@ class LiveSession:
         if not self.current:
             self._switch(now)
             return self._judge(now, "open") if self.partials else []
-        if self.clock.expired(now):
+        if self._call_over(now) or (self._call_at(now) is None and self.clock.expired(now)):
             return self._close(now)
         return self._judge(now, "update")
 
@@ -378,7 +384,31 @@ class LiveSession:
             return False
         if utterance.visit is not None:
             return utterance.visit != self.visit_label
+        call = self._call_at(utterance.start)
+        if call is not None or self.visit_call is not None:
+            return call != self.visit_call
         return self.clock.expired(utterance.start, utterance, said)
+
+    def _span(self, call: Call) -> tuple[float, float]:
+        """A call's stretch: to its finish or the next call, whichever is first."""
+        later = [c.start for c in self.calls if c.window == call.window and c.start > call.start]
+        ends = [t for t in (call.end, min(later, default=None)) if t is not None]
+        return call.start, min(ends, default=float("inf"))
+
+    def _call_at(self, moment: float) -> Call | None:
+        """The call whose stretch holds `moment` at this window, if any."""
+        for call in self.calls:
+            if call.window == self.session.window:
+                start, end = self._span(call)
+                if start <= moment < end:
+                    return call
+        return None
+
+    def _call_over(self, now: float) -> bool:
+        """Has the queue ended the visit in progress (finished, or the next ticket called)?"""
+        if self.visit_call is not None:
+            return now >= self._span(self.visit_call)[1]
+        return self._call_at(now) is not None
 
     def _judge(self, now: float | None, state: str, always: bool = False,
                rejudge: bool = True) -> list[LiveUpdate]:
@@ -389,7 +419,8 @@ class LiveSession:
         if self.current and rejudge:
             visit = self.scorer.judge(
                 f"{self.session.id}-{self.visit_label}", self.session.window,
-                tuple(self.current), self.session.utterances, self.norms, self.hits, now)
+                tuple(self.current), self.session.utterances, self.norms, self.hits, now,
+                segment=self._segment())
             before = _signature(self.visit.findings) if self.visit else set()
             changed = always or _signature(visit.findings) != before
             self.visit = visit
@@ -447,6 +478,16 @@ class LiveSession:
         return replace(view, findings=findings, score=round(total, 1),
                        verdict=verdict), provisional
 
+    def _segment(self) -> Segment | None:
+        """The visit in progress as the queue set it (ticket, business, span), if it did."""
+        call = self.visit_call
+        if call is None:
+            return None
+        start, end = self._span(call)
+        said_to = max(self.session.utterances[i].end for i in self.current)
+        return Segment(self.visit_label or "", call.window, tuple(self.current), call.ticket,
+                       call.business, (start, end if end != float("inf") else said_to))
+
     def wall(self, seconds: float) -> datetime:
         """The wall-clock time of a moment on the caller's time base."""
         return self._at(seconds + self.offset)
@@ -457,6 +498,7 @@ class LiveSession:
     def _close(self, now: float | None) -> list[LiveUpdate]:
         updates = self._judge(None, "closed", always=True) if self.current else []
         self.current, self.visit, self.visit_label, self._shown = [], None, None, set()
+        self.visit_call = None
         self._showing = None
         if now is not None:
             updates = [replace(u, now=now, at=self._at(now)) for u in updates]
@@ -475,9 +517,11 @@ class LiveSession:
 
     # --- the backlog: writes the database refused, kept in order -----------------------
 
-    def record_light(self, event: LightEvent) -> LightEvent:
+    def record_light(self, event: LightEvent,
+                     stored: Callable[[LightEvent], object] = lambda kept: None) -> LightEvent:
         """Store a light change through the backlog (a `LightMachine`'s `record`): one that
-        has to wait comes back without an id."""
+        has to wait comes back without an id, and `stored` hears it with its id once it is
+        written."""
         self._retry()
         if not self._pending:
             try:
@@ -487,7 +531,7 @@ class LiveSession:
         self._lights += 1
         self._hold(("light", self._lights), f"light event {event.window} {event.previous}->"
                    f"{event.state} at {event.at:%H:%M:%S}",
-                   lambda: self.store.add_light_event(event))
+                   lambda: stored(self.store.add_light_event(event)))
         return event
 
     def _hold(self, key: tuple, what: str, write: Callable[[], object],
@@ -499,8 +543,9 @@ class LiveSession:
         while len(self._pending) > max(self.backlog_limit, 1):
             _, (lost, _) = self._pending.popitem(last=False)
             self.dropped += 1
-            log.warning("window %s: backlog full (%d writes held): dropped %s (%d dropped so "
-                        "far)", self.session.window, self.backlog_limit, lost, self.dropped)
+            log.warning("存储积压已满 backlog full: 窗口 window=%s (%d writes held)，丢弃 dropped "
+                        "%s（累计 %d so far）", self.session.window, self.backlog_limit, lost,
+                        self.dropped)
         if write_now:
             self._retry()
 
@@ -517,16 +562,16 @@ class LiveSession:
                 return
             self._pending.pop(key, None)
         if self._fault:
-            log.warning("window %s: the database takes writes again; the backlog is stored",
-                        self.session.window)
+            log.warning("存储恢复 storage recovered: 窗口 window=%s 数据库恢复写入，积压已写入 "
+                        "(the backlog is stored)", self.session.window)
             self._fault, self._retry_s, self._next_try = "", RETRY_S, 0.0
 
     def _failed(self, error: StorageError) -> None:
         """A write was refused: say so once per fault (not per retry), wait longer each time."""
         kind = _fault_kind(error)
         if kind != self._fault:
-            log.warning("window %s: %s; holding %d write(s) in memory, retrying",
-                        self.session.window, error, len(self._pending) + 1)
+            log.warning("存储故障 storage fault: 窗口 window=%s %s；内存暂存 holding %d write(s)，"
+                        "稍后重试 retrying", self.session.window, error, len(self._pending) + 1)
         self._fault = kind
         self._next_try = time.monotonic() + self._retry_s
         self._retry_s = min(self._retry_s * 2, MAX_RETRY_S)
@@ -563,17 +608,25 @@ def lights_for(sessions: Iterable[LiveSession], store: Store,
     backlog, so a refused write never stops a light (`Lights.for_store` writes directly)."""
     by_window = {s.session.window or "-": s for s in sessions}
 
-    def acknowledged(event_id: int | None) -> bool:  # an event still held: none to wait for
+    def acknowledged(event_id: int | None) -> bool:
+        """A red still held in the backlog cannot have been acknowledged: it stays red (a
+        full disk must not release a red light); once written it waits for its ack."""
         try:
-            return event_id is None or store.acknowledged(event_id)
+            return event_id is not None and store.acknowledged(event_id)
         except sqlite3.Error:
             return False
 
     def record(event: LightEvent) -> LightEvent:
         session = by_window.get(event.window)
-        return session.record_light(event) if session else store.add_light_event(event)
+        if session is None:
+            return store.add_light_event(event)
+        return session.record_light(event, lambda kept: machine.stored(event, kept))
 
     machine = alerts.LightMachine(options, acknowledged=acknowledged, record=record)
+    try:
+        machine.resume(e for w, e in store.current_lights().items() if w in by_window)
+    except (sqlite3.Error, StorageError) as exc:  # unreadable now: the lights start afresh
+        log.warning("last lights not read, a red from before the restart is not held: %s", exc)
     return alerts.Lights(machine, alerts.Dispatcher(drivers))
 
 

@@ -54,16 +54,20 @@ class Scorer:
         started_at: datetime | None = None,
         sha256: str = "",
         kind: str = "live",
+        queue: Sequence[visits.Call] = (),
     ) -> Session:
-        """Score a whole conversation; window and staff fill in what the lines leave out."""
+        """Score a whole conversation. `window` and `staff`, given, apply to every line (a
+        line's own is overridden: the session and its visits always agree); not given,
+        each line's own counts. `queue`: the hall's queue calls in the session's seconds,
+        which set visits where they are (`visits.calls`)."""
         utterances = [_fill(u, window, staff) for u in utterances]
         norms, hits = self._hear_all(utterances)
         session_id = session_key(sha256 or _content_key(utterances), window)
         segments = visits.segment(
             utterances, lambda i: self.cues(utterances[i], i, norms[i], hits.get(i, [])),
-            self.profile.visits, source)
+            self.profile.visits, source, queue)
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
-                             norms, hits) for seg in segments]
+                             norms, hits, segment=seg) for seg in segments]
         return Session(
             id=session_id, source=source, window=window or _first(utterances, "window"),
             staff=staff or _first(utterances, "staff"), profile=self.profile.name,
@@ -105,10 +109,16 @@ class Scorer:
 
     def judge(self, visit_id: str, window: str | None, indices: Sequence[int],
               utterances: Sequence[Utterance], norms: Sequence[NormText],
-              hits: dict[int, list[PhraseHit]], now: float | None = None) -> Visit:
-        """Apply the rules to one visit; with `now`, a visit still in progress."""
+              hits: dict[int, list[PhraseHit]], now: float | None = None,
+              segment: visits.Segment | None = None) -> Visit:
+        """Apply the rules to one visit; with `now`, a visit still in progress. A visit a
+        queue call set (`segment.span`) lasts from the call, while the rules time what was
+        said from the first words."""
         start = min(utterances[i].start for i in indices)
         end = max(utterances[i].end for i in indices)
+        ticket = segment.ticket if segment else ""
+        business = segment.business if segment else ""
+        span = segment.span if segment and segment.span else (start, end)
         hits = self._expected(indices, utterances, norms, hits)
         view = rules.VisitView(start, end, indices, utterances, norms, hits, now)
         options = self.profile.rules
@@ -117,12 +127,12 @@ class Scorer:
         return Visit(
             id=visit_id, window=window,
             staff=next((utterances[i].staff for i in indices if utterances[i].staff), None),
-            start=start, end=end, utterances=list(indices),
+            start=span[0], end=span[1], utterances=list(indices),
             greeted=rules.greeted(view, options), farewelled=rules.farewelled(view, options),
             questions=len(rules.questions(view)),
             unanswered=len(rules.unanswered(view, options)),
             findings=findings, hits=[h for i in indices for h in hits.get(i, ())],
-            score=round(total, 1), verdict=verdict)
+            score=round(total, 1), verdict=verdict, ticket=ticket, business=business)
 
     def judge_as_cut(self, visit_id: str, utterances: Sequence[Utterance],
                      window: str | None = None) -> Visit:
@@ -190,9 +200,9 @@ def _content_key(utterances: Sequence[Utterance]) -> str:
 
 
 def _fill(utterance: Utterance, window: str | None, staff: str | None) -> Utterance:
-    if (window and not utterance.window) or (staff and not utterance.staff):
-        return replace(utterance, window=utterance.window or window,
-                       staff=utterance.staff or staff)
+    if (window and utterance.window != window) or (staff and utterance.staff != staff):
+        return replace(utterance, window=window or utterance.window,
+                       staff=staff or utterance.staff)
     return utterance
 
 

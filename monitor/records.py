@@ -5,6 +5,7 @@ wall-clock anchor (`Session.started_at`) that turns those offsets into clock tim
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     import numpy
 
 ROLES = ("staff", "customer")
+WINDOW_ID = re.compile(r"[A-Za-z0-9_-]+")  # in URLs and recording folders
+STAFF_ID = re.compile(r"[\w-]+")
 ADDED_PREFIX = "added:"  # the id of a finding a person added in review, not the machine
 
 
@@ -107,6 +110,8 @@ class Visit:
     hits: list[PhraseHit] = field(default_factory=list)
     score: float = 100.0
     verdict: str = "pass"
+    ticket: str = ""  # the queue's ticket (排队号) where a call set the visit
+    business: str = ""  # the queue's business type (业务类型)
 
 
 @dataclass
@@ -244,7 +249,7 @@ class Review:
 
     finding: str  # the finding's id
     decision: str  # confirm or dismiss
-    reason: str  # misheard, customer, not_applicable, other (vocabulary.REVIEW_REASONS)
+    reason: str  # a dismissal's (vocabulary.REVIEW_REASONS); a confirmation has none: ""
     actor: str  # the reviewer's user name
     note: str = ""
     at: datetime | None = None  # set when stored

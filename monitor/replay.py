@@ -95,6 +95,8 @@ class VisitReplay:
     findings: list[Mark]  # every finding, including those not tied to a line (no greeting)
     session: str = ""
     provisional: bool = False  # 暂定: the visit was cut by a killed monitor
+    ticket: str = ""  # the queue's ticket and business type, where a call set the visit
+    business: str = ""
 
     @property
     def verdict_text(self) -> str:
@@ -134,7 +136,7 @@ def load(store: Store, visit_id: str, anonymise: Anonymise | None = None) -> Vis
                           fixes[u.idx].role if u.idx in fixes else ""))
     replay = VisitReplay(visit_id, visit.window, visit.staff, visit.start, visit.end,
                          visit.score, visit.verdict, lines, [m for m, _ in findings],
-                         visit.session, visit.provisional)
+                         visit.session, visit.provisional, visit.ticket, visit.business)
     return _anonymised(replay, anonymise) if anonymise else replay
 
 

@@ -35,15 +35,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from . import charts, privacy, roles
+from . import charts, privacy, ratingreport, roles
 from .config import Hall
 from .errors import ReportError
 from .review import reviewed
-from .storage import Store
 from .records import RoleCorrection
+from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredUtterance, StoredVisit, as_json
 from .vocabulary import (MACHINE_MARK, MACHINE_NOTE, PROVISIONAL, Speech, quoted, role_heard,
-                         rule_name, rule_norm, severity_label, spoken, verdict_label)
+                         rule_name, rule_norm, severity_label, spoken, ticket_label,
+                         verdict_label)
 
 FORMATS = ("html", "csv", "json", "pdf")
 INCIDENT_SEVERITIES = ("critical", "major")
@@ -232,6 +233,7 @@ class Incident:
     pinyin: str = ""  # the quote's pinyin when a recogniser heard it (masked)
     heard_by: str = ""  # the engine that heard the quote, '' when typed
     provisional: bool = False  # its visit was cut by a killed monitor (暂定)
+    ticket: str = ""  # its visit's queue ticket and business (排队号 A023（户籍）), '' without
 
 
 @dataclass
@@ -250,6 +252,8 @@ class Report:
     incidents: list[Incident]
     message: str | None = None  # why the report is empty, when it is
     reviews: list = field(default_factory=list)  # review.tallies: the 复核 section
+    # the 好差评 section: citizen ratings joined to visits (monitor/ratingreport.py)
+    ratings: ratingreport.RatingSection = field(default_factory=ratingreport.RatingSection)
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -352,7 +356,7 @@ def _incidents(store: Store, findings: list[StoredFinding], provisional: set[str
             context=_context(f, lines_of[f.visit], shown_of[f.visit], around,
                              fixes.get(f.visit, {})),
             pinyin=privacy.mask(quote.pinyin), heard_by=quote.heard_by,
-            provisional=f.visit in provisional))
+            provisional=f.visit in provisional, ticket=ticket_label(f.ticket, f.business)))
     return incidents
 
 
@@ -364,7 +368,7 @@ def _by_visit(findings: list[StoredFinding]) -> dict[str, list[StoredFinding]]:
 
 
 def _on(visits: list[StoredVisit], first: date, last: date) -> list[StoredVisit]:
-    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    low, high = day_bounds(first, last)
     return [v for v in visits if low <= v.started_at < high]
 
 
@@ -424,7 +428,9 @@ def build(store: Store, options: ReportOptions, hall: Hall | None = None,
               for d in _days(*trend)] if visits else [],
         incidents=_incidents(store, findings, {v.id for v in visits if v.provisional}, hall,
                              options.context_lines),
-        message=message, reviews=wide.tallies(options.first, options.last))
+        message=message, reviews=wide.tallies(options.first, options.last),
+        ratings=ratingreport.build(store, visits, findings_of, options.first, options.last,
+                                   hall))
 
 
 def _group_json(group: Group) -> dict:
@@ -455,12 +461,14 @@ def to_json(report: Report) -> dict:
         "hours": [as_json(h) for h in report.hours],
         "days": [{"date": d.date.isoformat(), **d.figures.as_dict()} for d in report.days],
         "incidents": [as_json(i) for i in report.incidents],
+        "ratings": as_json(report.ratings),
     }
 
 
 CSV_COLUMNS = ("section", "id", "name", "from", "to") + FIGURE_KEYS + (
     "critical", "major", "minor", "at", "window", "staff", "rule", "severity", "text", "pinyin",
-    "heard_by", "link", "context", "reviewed", "confirmed", "dismissed", "added")
+    "heard_by", "link", "context", "reviewed", "confirmed", "dismissed", "added",
+    "ratings", "mean_level", "satisfied", "bad")
 
 
 def csv_rows(report: Report) -> Iterable[dict]:
@@ -492,6 +500,26 @@ def csv_rows(report: Report) -> Iterable[dict]:
             "id", "at", "window", "staff", "rule", "severity", "text", "pinyin", "heard_by",
             "link")}, "provisional": PROVISIONAL if incident["provisional"] else "",
                "context": " / ".join(_context_text(c) for c in incident["context"])}
+    yield from _rating_rows(data["ratings"])
+
+
+def _rating_rows(section: dict) -> Iterable[dict]:
+    """The 好差评 section: per window and staff member, per level, and each 差评."""
+    for key in ("windows", "staff"):
+        for row in section[key]:
+            yield {"section": f"rating_{key.rstrip('s')}", "id": row["id"], "name": row["name"],
+                   "score_avg": row["mean_score"], **{k: row[k] for k in (
+                       "ratings", "mean_level", "satisfied", "bad")}}
+    for row in section["levels"]:
+        yield {"section": "rating_level", "id": row["level"], "name": row["label"],
+               "ratings": row["ratings"], "visits": row["joined"],
+               "score_avg": row["mean_score"], "fail": row["failed"]}
+    for bad in section["bad"]:
+        yield {"section": "rating_bad", "id": bad["visit"], "name": bad["label"],
+               "at": bad["at"], "window": bad["window"], "staff": bad["staff"],
+               "text": " ".join(filter(None, (bad["reason"], bad["text"]))),
+               "context": " / ".join(bad["findings"]), "link": bad["link"],
+               "score_avg": bad["score"]}
 
 
 def _context_text(line: dict) -> str:
@@ -537,9 +565,12 @@ def page_incidents(incidents: list[dict], limit: int | None) -> list[tuple[int, 
     return sorted(chosen[:limit], key=lambda pair: pair[0])
 
 
-def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> str:
-    """One self-contained page: inline styles, server-drawn SVG charts, no scripts."""
+def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS,
+                site_header: str = "") -> str:
+    """One self-contained page: inline styles, server-drawn SVG charts, no scripts; in the
+    web app with its `site_header` (markup the app rendered) on top."""
     import jinja2  # only the HTML and PDF formats need the template engine
+    import markupsafe
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -552,7 +583,8 @@ def render_html(report: Report, max_incidents: int | None = PAGE_INCIDENTS) -> s
     data = to_json(report)
     return env.get_template("report.html.j2").render(
         r=data, title=_title(report), charts=charts.report_charts(data),
-        incidents=page_incidents(data["incidents"], max_incidents))
+        incidents=page_incidents(data["incidents"], max_incidents),
+        site_header=markupsafe.Markup(site_header))
 
 
 def _title(report: Report) -> str:

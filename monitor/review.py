@@ -20,7 +20,7 @@ from .errors import CourtesyError
 from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding,
                       Precision, Review, ReviewTally)
 from .rules import SEVERITY_FACTOR, RuleOptions, ScoreOptions, score
-from .storage import Store
+from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredVisit
 from .vocabulary import APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, RULES, SEVERITIES
 
@@ -39,9 +39,13 @@ def _now() -> datetime:
     return datetime.now().astimezone()
 
 
+FIELDS = {"decision": "复核结论", "reason": "理由", "rule": "规则", "severity": "严重程度",
+          "status": "处理结果"}
+
+
 def _one_of(field: str, value: str, allowed) -> None:
     if value not in allowed:
-        raise ReviewError(f"{field} {value!r}: one of {', '.join(allowed)}")
+        raise ReviewError(f"{FIELDS[field]}“{value}”无效，可选：{'、'.join(allowed)}")
 
 
 def _note(text: str, what: str = "备注") -> str:
@@ -53,14 +57,21 @@ def _note(text: str, what: str = "备注") -> str:
 
 def review(store: Store, finding_id: str, decision: str, reason: str, actor: str,
            note: str = "", origin: str = "") -> Review:
-    """Confirm or dismiss a machine finding with a reason; stored with its audit row."""
+    """Confirm a machine finding, or dismiss it with a reason (why the machine was wrong: a
+    confirmation has none, whatever reason comes with it); stored with its audit row."""
     _one_of("decision", decision, DECISIONS)
-    _one_of("reason", reason, REASONS)
+    if decision == "confirm":
+        reason = ""
+    elif not reason:
+        raise ReviewError("驳回须选择理由")
+    else:
+        _one_of("reason", reason, REASONS)
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
     note = _note(note)
-    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}", origin, note=note)
+    entry = AuditEntry(actor, "review", finding_id, f"{decision} {reason}".strip(), origin,
+                       note=note)
     with store.audited(entry):
         return store.add_review(Review(finding_id, decision, reason, actor, note), found.visit)
 
@@ -87,7 +98,8 @@ def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: fl
 
 def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason: str,
            origin: str = "") -> Appeal:
-    """A staff member contests a finding on their own record (one open appeal at a time)."""
+    """A staff member contests a finding on their own record, once: a decided appeal is
+    final (a second would let the same finding be argued until somebody gives in)."""
     found = store.finding(finding_id)
     if found is None:
         raise ReviewError(f"没有编号为 {finding_id} 的检出记录")
@@ -96,17 +108,19 @@ def appeal(store: Store, finding_id: str, actor: str, staff: str | None, reason:
     reason = _note(reason, "申诉理由")
     if not reason:
         raise ReviewError("请写明申诉理由")
-    if store.appeals(finding_ids=[finding_id], status="open"):
-        raise ReviewError("这条检出已有待处理的申诉")
     entry = AuditEntry(actor, "appeal", finding_id, "", origin, note=reason)
-    with store.audited(entry):
+    with store.audited(entry):  # checked in the transaction that stores it: one appeal only
+        earlier = store.appeals(finding_ids=[finding_id])
+        if earlier:
+            raise ReviewError(f"这条检出已申诉过（{APPEAL_LABELS.get(earlier[-1].status)}），"
+                              "不能再次申诉")
         return store.add_appeal(Appeal(finding_id, staff, actor, reason), found.visit)
 
 
 def decide(store: Store, appeal_id: int, status: str, actor: str, actor_staff: str | None,
            note: str = "", origin: str = "") -> None:
     """Uphold or overturn an open appeal; nobody decides an appeal of their own."""
-    _one_of("decision", status, DECISIONS_ON_APPEAL)
+    _one_of("status", status, DECISIONS_ON_APPEAL)
     found = store.appeals(appeal_id=appeal_id)
     if not found:
         raise ReviewError(f"没有编号为 {appeal_id} 的申诉")
@@ -178,6 +192,19 @@ def _rescored(visit: StoredVisit, machine: list[StoredFinding], gone: set[str],
                      tuple(a.finding_id for a in added))
 
 
+def within(added: AddedFinding, visit: StoredVisit) -> bool:
+    """Is a hand-added finding still inside its visit? A re-scoring may cut visits anew (a
+    greeting phrase switched off): one whose visit id now names other minutes is orphaned,
+    never counted against another customer's visit."""
+    return visit.start <= added.start <= visit.end
+
+
+def added_to(store: Store, visits: list[StoredVisit]) -> list[AddedFinding]:
+    """The hand-added findings that still lie inside their visits."""
+    by_id = {v.id: v for v in visits}
+    return [a for a in store.added_findings(list(by_id)) if within(a, by_id[a.visit])]
+
+
 def effective(store: Store, visit_id: str) -> Effective:
     """The visit's findings minus dismissed and overturned plus added ones, rescored."""
     visit = store.visit(visit_id)
@@ -186,7 +213,7 @@ def effective(store: Store, visit_id: str) -> Effective:
     machine = store.visit_findings(visit_id)
     latest = store.latest_reviews([f.id for f in machine])
     return _rescored(visit, machine, _gone(store, [f.id for f in machine], latest),
-                     store.added_findings([visit_id]),
+                     added_to(store, [visit]),
                      lambda: store.session_options(visit.session), _confirmed(latest),
                      roles.fixes(store, [visit]).get(visit_id))
 
@@ -216,7 +243,7 @@ def _read(store: Store, visits: list[StoredVisit], findings: list[StoredFinding]
     fixes = roles.fixes(store, visits)
     removed = {f for fix in fixes.values() for f in fix.removed}
     return _Period(visits, findings, latest, _gone(store, ids, latest) | removed,
-                   store.added_findings([v.id for v in visits]), fixes)
+                   added_to(store, visits), fixes)
 
 
 def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[StoredFinding]]:
@@ -256,7 +283,7 @@ def _adjust(store: Store, period: _Period) -> tuple[list[StoredVisit], list[Stor
 
 
 def _tallies(period: _Period, first: date, last: date) -> list[ReviewTally]:
-    low, high = first.isoformat(), (last + timedelta(days=1)).isoformat()
+    low, high = day_bounds(first, last)
     counts: dict[tuple[str, str], Counter] = {}
     for f in period.findings:
         latest = period.latest.get(f.id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from . import privacy
 from .errors import CourtesyError
 from .pipeline import Scorer
 from .records import ROLES, AuditEntry, Finding, RoleCorrection
@@ -56,11 +57,13 @@ def correct(store: Store, visit_id: str, line: int, role: str, actor: str, note:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise RoleError(f"备注不能超过 {NOTE_MAX} 个字")
+    note = note if store.store_raw else privacy.mask(note)  # a person's words, like speech
     said = lines[line - 1]
     fix = RoleCorrection(visit_id, said.session, said.idx, role, actor, note,
                          datetime.now().astimezone())
     entry = AuditEntry(actor, "role", visit_id,
-                       f"line {line} ({said.session}:{said.idx}) {said.role} -> {role}", origin)
+                       f"line {line} ({said.session}:{said.idx}) {said.role} -> {role}", origin,
+                       note=note)
     with store.audited(entry):
         row = {k: v for k, v in fix.__dict__.items() if k != "id"}
         new_id = store.db[TABLE].insert({**row, "at": fix.at.isoformat()}).last_pk
@@ -138,9 +141,9 @@ def _fix(store: Store, visit: StoredVisit, lines: list[StoredUtterance],
     heard = [u.utterance() for u in lines]
     said = [replace(u, role=fixes[line.idx].role, role_confidence=None)
             if line.idx in fixes else u for u, line in zip(heard, lines)]
-    before = scorer.judge_as_cut(visit.id, heard, visit.window).findings
+    before = {_key(f) for f in scorer.judge_as_cut(visit.id, heard, visit.window).findings}
     after = {_key(f): f for f in scorer.judge_as_cut(visit.id, said, visit.window).findings}
-    gone = {_key(f) for f in before} - set(after)
+    gone = before - set(after)
     stored = store.visit_findings(visit.id)
     anchor = datetime.fromisoformat(visit.started_at) - timedelta(seconds=visit.start)
     brought = tuple(
@@ -148,8 +151,7 @@ def _fix(store: Store, visit: StoredVisit, lines: list[StoredUtterance],
                       f.end, (anchor + timedelta(seconds=f.start)).isoformat(), f.text,
                       f.severity, f.category, f.detail, f.deduction, visit.window,
                       visit.staff, visit.start, f.role_confidence)
-        for n, (key, f) in enumerate(sorted(after.items()))
-        if key not in {_key(b) for b in before})
+        for n, f in enumerate(after[key] for key in sorted(set(after) - before)))
     return Fix(frozenset(f.id for f in stored if _key(f) in gone),
                {f.id: after[_key(f)].role_confidence for f in stored if _key(f) in after},
                brought)

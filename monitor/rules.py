@@ -123,12 +123,12 @@ class VisitView:
     def doubt(self, options: RuleOptions, lines=(), between: tuple[float, float] | None = None
               ) -> Utterance | None:
         """The least sure of the unsure roles a finding rests on: its own `lines`, and with
-        `between` every line spoken then (one of them may have been the staff's missing
-        words); None when every role is sure."""
+        `between` every line heard as the customer's then (one of them may have been the
+        staff's missing words); None when every role is sure."""
         chosen = set(lines)
         if between is not None:
             low, high = between
-            chosen |= {i for i in self.indices
+            chosen |= {i for i in self.by("customer")
                        if self.utterances[i].start <= high and self.utterances[i].end >= low}
         unsure = [self.utterances[i] for i in sorted(chosen)
                   if self.unsure(i, options.role_sure_at)]
@@ -394,7 +394,8 @@ def rating_pressure_rule(view, options):
     """诱导好评: staff asking for a good rating (or against a bad one); the rating is the
     citizen's own (国办发〔2019〕51号). The neutral invitation names no level, never a hit."""
     return [_finding("rating_pressure", h.start, h.end, h.matched, options,
-                     f"诱导好评「{h.phrase}」", category="诱导好评")
+                     f"诱导好评「{h.phrase}」", category="诱导好评",
+                     doubt=view.doubt(options, [i]))
             for i in view.by("staff") for h in view.said(i, "rating_pressure")]
 
 
@@ -407,7 +408,8 @@ def rating_prompt_rule(view, options):
         return []
     start, end, quote = _words(view, staff[-1], view.start, view.end)
     return [_finding("rating_prompt", start, end, quote, options,
-                     "未邀请群众评价（如“请您对我的服务作出评价”）")]
+                     "未邀请群众评价（如“请您对我的服务作出评价”）",
+                     doubt=view.doubt(options, between=(view.start, view.end)))]
 
 
 RULES: dict[str, Rule] = {

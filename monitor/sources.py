@@ -24,18 +24,25 @@ AUDIO_SUFFIXES = (".wav", ".flac")
 OTHER_AUDIO = (".mp3", ".ogg", ".opus", ".m4a", ".aac", ".wma", ".amr")  # refused by name
 DEFAULT_CHANNELS = ("staff", "customer")
 SKIP = "-"  # a channel map entry for a channel nobody listens to
+MIXED = "mixed"  # one pickup microphone holding both voices (speakers.py tells them apart)
+ALL = -1  # a channel index: every channel averaged
 
 log = logging.getLogger("courtesy.sources")
 
 
 def parse_channels(value: str | None) -> tuple[str, ...]:
-    """`staff,customer` -> ('staff', 'customer'); `-` skips a channel."""
+    """`staff,customer` -> ('staff', 'customer'); `-` skips a channel; `mixed` alone is one
+    channel (a stereo source's channels averaged) holding both voices."""
     if not value:
         return DEFAULT_CHANNELS
     roles = tuple(part.strip() for part in value.split(","))
+    if MIXED in roles and roles != (MIXED,):
+        raise ConfigError(f"channel map {value!r}: mixed stands alone (one channel holding "
+                          f"both voices)")
     for role in roles:
-        if role not in ROLES + (SKIP,):
-            raise ConfigError(f"channel map {value!r}: {role!r} is not staff, customer or -")
+        if role not in ROLES + (SKIP, MIXED):
+            raise ConfigError(f"channel map {value!r}: {role!r} is not staff, customer, "
+                              f"mixed or -")
     if not any(role != SKIP for role in roles):
         raise ConfigError(f"channel map {value!r} listens to no channel")
     return roles
@@ -44,6 +51,8 @@ def parse_channels(value: str | None) -> tuple[str, ...]:
 def channel_roles(label, channels: int, roles: tuple[str, ...]) -> list[tuple[int, str]]:
     """Which channel index feeds which role; a mono source gets one role."""
     heard = [r for r in roles if r != SKIP]
+    if heard == [MIXED]:
+        return [(ALL, MIXED)]
     if channels == 1 and len(heard) > 1:
         log.warning("%s is mono: staff and customer cannot be told apart, so all speech is "
                     "treated as staff speech (give --channels staff or --channels customer "
@@ -136,7 +145,8 @@ def _split(frames: np.ndarray, mapping, position: int) -> Iterator[AudioChunk]:
         return
     start = position / SAMPLE_RATE
     for index, role in mapping:
-        yield AudioChunk(role, np.ascontiguousarray(frames[:, index]), start)
+        samples = frames.mean(axis=1) if index == ALL else frames[:, index]
+        yield AudioChunk(role, np.ascontiguousarray(samples, np.float32), start)
 
 
 def file_duration(path) -> float:
@@ -205,6 +215,7 @@ class LiveOptions:
     stall_s: float = 3.0  # no audio for this long from an open stream: the device is lost
     backoff_s: float = 1.0  # first wait before reopening a lost device
     max_backoff_s: float = 30.0  # the wait doubles up to this
+    realtime: bool = False  # a recording given as a device: played at the pace it was spoken
 
 
 class Source(Protocol):
@@ -367,9 +378,11 @@ class LiveSource:
 
 
 class FileReplay:
-    """A recording fed block by block through the live path, as fast as it is processed."""
+    """A recording fed block by block through the live path: as fast as it is processed, or
+    with `realtime` at the pace it was spoken (so the board follows it as if live)."""
 
-    def __init__(self, path: Path, roles: tuple[str, ...]):
+    def __init__(self, path: Path, roles: tuple[str, ...], realtime: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
         """A missing or unreadable recording is one InputError now, not a device to retry."""
         if not path.is_file():
             raise InputError(path, "no such recording (a WAV/FLAC given as a device is replayed)")
@@ -382,16 +395,26 @@ class FileReplay:
         self._chunks = read_file(path, roles)
         self._next: AudioChunk | None = None
         self.finished = False
+        self.realtime, self._clock = realtime, clock
+        self._began = 0.0
 
     def open(self) -> None:
         self._next = next(self._chunks, None)
         self.finished = self._next is None
+        self._began = self._clock()
 
     def read(self, timeout: float = 0.0) -> list[AudioChunk]:
-        """The chunks of the next block (all roles at one start time)."""
+        """The chunks of the next block (all roles at one start time); in real time, none
+        before that block was spoken (waiting at most `timeout`)."""
         if self._next is None:
             self.finished = True
             return []
+        if self.realtime:
+            due = self._began + self._next.start - self._clock()
+            if due > timeout:
+                time.sleep(max(timeout, 0.0))
+                return []
+            time.sleep(max(due, 0.0))
         block = [self._next]
         for chunk in self._chunks:
             if chunk.start != block[0].start:

@@ -8,6 +8,7 @@ atomic (BEGIN IMMEDIATE) and waiting up to `BUSY_S` for it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import privacy
+from . import backup, migrate, privacy
 from .errors import StorageError
 from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
                       PhraseHit, Recording, Review, Session, Visit)
-from .stored import (Account, Ack, JudgedSession, OpenSession, ReviewedFinding, SpokenSession,
-                     StoredFinding, StoredUtterance, StoredVisit, TrainingEntry, as_json)
+from .stored import (Account, Ack, HeldDay, JudgedSession, OpenSession, ReviewedFinding,
+                     SpokenSession, StoredFinding, StoredUtterance, StoredVisit, TrainingEntry,
+                     as_json)
 
 DEFAULT_DB = Path("reports") / "courtesy.db"
 BUSY_S = 10.0  # how long a write waits for another process's write lock before failing
@@ -42,7 +44,7 @@ SCHEMA = {
         "id": str, "session": str, "kind": str, "window": str, "staff": str, "profile": str,
         "start": float, "end": float, "started_at": str, "ended_at": str, "greeted": int,
         "farewelled": int, "questions": int, "unanswered": int, "score": float, "verdict": str,
-        "provisional": int,
+        "provisional": int, "ticket": str, "business": str,
     }, "id"),
     "hits": ({
         "id": str, "session": str, "visit": str, "utterance": int, "kind": str, "phrase": str,
@@ -98,7 +100,8 @@ SCHEMA = {
         "filed_at": str,
     }, "id"),
 }
-SCHEMA["users"][0].update({"staff": str, "disabled": int})  # accounts: staff id, switched off
+SCHEMA["users"][0].update({"staff": str, "disabled": int,  # accounts: staff id, switched off,
+                           "session_version": str})  # and what a login cookie must carry
 _INDEXES = {
     "reviews": [["finding", "id"], ["visit"], ["at"]],
     "added_findings": [["visit"], ["at"]],
@@ -130,6 +133,12 @@ _AUDIT_GUARDS += tuple(
     f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
+SCHEMA.update(migrate.SCHEMA)
+# staff voice profiles (monitor/voices.py): numbers only, one row per staff id, never shipped
+SCHEMA["voice_profiles"] = ({
+    "staff": str, "kind": str, "profile": str, "frames": int, "version": int,
+    "updated_at": str,
+}, "staff")
 # the hall's own systems (monitor/hallevents.py): queue events and ratings, keyed by the
 # source system's event id
 SCHEMA["queue_events"] = ({
@@ -153,6 +162,33 @@ _AUDIT_GUARDS += tuple(
     "role_corrections begin select raise(abort, 'role corrections are append-only'); end"
     for verb in ("update", "delete"))
 _CHILDREN = ("findings", "hits", "visits", "utterances")
+
+
+def finding_ids(visit: Visit) -> list[str]:
+    """Each of a visit's findings' stable id: its visit, rule, time in the session in ms and,
+    for a phrase finding, a digest of the lexicon phrase heard. A re-scoring (the same file
+    again, another lexicon or threshold, a role corrected, a live visit re-judged) gives a
+    finding that is still there the same id, so reviews and appeals stay with it; one that is
+    gone leaves them orphaned, never on another finding (as an index in the list would)."""
+    out, seen = [], set()
+    for f in visit.findings:
+        phrase = next((h.phrase for h in visit.hits if h.kind == f.rule and h.start == f.start),
+                      "")
+        key = f"{visit.id}:{f.rule}@{round(f.start * 1000)}" + (
+            f"~{hashlib.sha1(phrase.encode()).hexdigest()[:8]}" if phrase else "")
+        n = 1
+        while (key + (f".{n}" if n > 1 else "")) in seen:
+            n += 1
+        out.append(key + (f".{n}" if n > 1 else ""))
+        seen.add(out[-1])
+    return out
+
+
+def day_bounds(first: date, last: date) -> tuple[str, str]:
+    """Days first..last as the [low, high) bounds stored ISO times compare with. High is
+    the last day and "~" (after "T" and every time of that day, before the next day), not
+    the next day's date, which does not exist after 9999-12-31."""
+    return first.isoformat(), last.isoformat() + "~"
 
 
 def _iso(anchor: datetime, seconds: float) -> str:
@@ -218,11 +254,13 @@ def _appeal(row: dict) -> Appeal:
 
 def _account(row: dict) -> Account:
     return Account(row["name"], row["role"], row["created_at"] or "", row.get("staff"),
-                   bool(row.get("disabled")), row.get("password_hash") or "")
+                   bool(row.get("disabled")), row.get("password_hash") or "",
+                   row.get("session_version") or "")
 
 
 # a finding with its visit's window, staff and start: every finding read joins its visit
-_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start from findings f "
+_FINDINGS = ("select f.*, v.window, v.staff, v.start as visit_start, v.ticket, v.business "
+             "from findings f "
              "join visits v on f.visit = v.id")
 
 
@@ -264,8 +302,8 @@ class Store:
         self.store_raw = store_raw
         self._clean = _keep if store_raw else privacy.mask
         if (must_exist or read_only) and not _is_file(self.path):
-            raise StorageError(f"{self.path}: no such database (score sessions into it first, "
-                               "or give --db)")
+            raise StorageError(f"{self.path}：没有这个数据库（先用 courtesy score 或 listen "
+                               "写入，或用 --db 指定监测程序写入的数据库）")
         try:
             if read_only:
                 self.db, tables = self._read_only()
@@ -280,16 +318,31 @@ class Store:
             raise StorageError(f"{self.path}: not a courtesy database (no sessions, visits and "
                                "findings tables); give the --db that `courtesy score` or "
                                "`courtesy listen` writes")
-        if read_only:
-            return
         try:
+            migrate.refuse_newer(self.db.conn, self.path)
+            if read_only:
+                return
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()
-            if self._missing():
-                with self._writing("create tables"):
-                    self._create()
+            self._upgrade(tables)
+        except StorageError:
+            self.db.close()
+            raise
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"{self.path}: cannot open database: {exc}") from None
+
+    def _upgrade(self, tables: set[str]) -> None:
+        """Bring an older (or new) database up to this code: schema and data steps in one
+        transaction, after a copy of a database that held anything (monitor/migrate.py)."""
+        if not (self._missing() or migrate.behind(self.db.conn)):
+            return
+        copied = None
+        if tables:  # anything stored is copied before it changes
+            copied = backup.copy(self.db.conn, migrate.copy_name(self.db.conn, self.path)).path
+        with self._writing("upgrade the database"):
+            if self._missing() or migrate.behind(self.db.conn):  # not done by another
+                self._create()
+                migrate.run_steps(self.db, copied)
 
     def _read_only(self) -> tuple[sqlite_utils.Database, set[str]]:
         """Open for reading only. A WAL database whose folder nobody may write to cannot
@@ -431,7 +484,7 @@ class Store:
             "ended_at": _iso(anchor, visit.end), "greeted": int(visit.greeted),
             "farewelled": int(visit.farewelled), "questions": visit.questions,
             "unanswered": visit.unanswered, "score": visit.score, "verdict": visit.verdict,
-            "provisional": int(provisional),
+            "provisional": int(provisional), "ticket": visit.ticket, "business": visit.business,
         }])
         self._insert("hits", ({
             "id": f"{visit.id}:h{n}", "session": session.id, "visit": visit.id,
@@ -441,12 +494,12 @@ class Store:
             "severity": h.severity,
         } for n, h in enumerate(visit.hits)))
         self._insert("findings", ({
-            "id": f"{visit.id}:f{n}", "session": session.id, "visit": visit.id,
+            "id": key, "session": session.id, "visit": visit.id,
             "rule": f.rule, "start": f.start, "end": f.end, "at": _iso(anchor, f.start),
             "text": self._clean(f.text), "category": f.category, "severity": f.severity,
             "deduction": f.deduction, "detail": self._clean(f.detail),
             "role_confidence": f.role_confidence,
-        } for n, f in enumerate(visit.findings)))
+        } for key, f in zip(finding_ids(visit), visit.findings)))
 
     def add_light_event(self, event: LightEvent) -> LightEvent:
         """Store a light change; returns it with its id (the order of events)."""
@@ -497,12 +550,18 @@ class Store:
               alias: str = "visits") -> tuple[str, list]:
         """Where-clause for live visits started on the days first..last (wall-clock dates)."""
         where = [f"{alias}.kind = 'live'", f"{alias}.started_at >= ?", f"{alias}.started_at < ?"]
-        params: list = [first.isoformat(), (last + timedelta(days=1)).isoformat()]
+        params: list = list(day_bounds(first, last))
         for column, value in (("window", window), ("staff", staff)):
             if value is not None:
                 where.append(f"{alias}.[{column}] = ?")
                 params.append(value)
         return " and ".join(where), params
+
+    def live_days(self) -> list[HeldDay]:
+        """Every day with live visits and how many, newest first (what a report can cover)."""
+        rows = self.db.query("select substr(started_at, 1, 10) as day, count(*) as visits "
+                             "from visits where kind = 'live' group by day order by day desc")
+        return [HeldDay(r["day"], r["visits"]) for r in rows]
 
     def live_visits(self, first: date, last: date, window: str | None = None,
                     staff: str | None = None) -> list[StoredVisit]:
@@ -696,7 +755,7 @@ class Store:
         if first is not None:
             where, args = where + ["at >= ?"], args + [first.isoformat()]
         if last is not None:
-            where, args = where + ["at < ?"], args + [(last + timedelta(days=1)).isoformat()]
+            where, args = where + ["at < ?"], args + [day_bounds(last, last)[1]]
         for column, value in (("actor", actor), ("action", action)):
             if value is not None:
                 where, args = where + [f"{column} = ?"], args + [value]
@@ -882,7 +941,7 @@ class Store:
         """Every user by name, without the hash (an older database may lack columns)."""
         if not self.db["users"].exists():
             return []
-        return [_account({**row, "password_hash": ""})
+        return [_account({**row, "password_hash": "", "session_version": ""})
                 for row in self.db["users"].rows_where(order_by="name")]
 
     def update_account(self, name: str, values: dict) -> bool:

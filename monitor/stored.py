@@ -46,6 +46,8 @@ class StoredVisit:
     kind: str = "live"
     profile: str = ""
     provisional: bool = False  # 暂定: cut by a monitor that was killed mid-visit
+    ticket: str = ""  # the queue's ticket and business type, where a call set the visit
+    business: str = ""
 
     @property
     def answered(self) -> int:
@@ -57,7 +59,8 @@ class StoredVisit:
                    row["end"], _text(row["started_at"]), _text(row["ended_at"]), row["score"],
                    row["verdict"], bool(row["greeted"]), bool(row["farewelled"]),
                    row["questions"] or 0, row["unanswered"] or 0, row["kind"] or "live",
-                   _text(row["profile"]), bool(row.get("provisional")))
+                   _text(row["profile"]), bool(row.get("provisional")),
+                   _text(row.get("ticket")), _text(row.get("business")))
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class StoredFinding:
     staff: str | None = None
     visit_start: float = 0.0  # the visit's start, seconds from the session start
     role_confidence: float | None = None  # set: it rests on a role heard unsure (rules.py)
+    ticket: str = ""  # its visit's queue ticket and business type (issue 22)
+    business: str = ""
 
     @property
     def added(self) -> bool:
@@ -101,7 +106,8 @@ class StoredFinding:
                    row["end"], _text(row["at"]), _text(row["text"]), row["severity"],
                    _text(row["category"]), _text(row["detail"]), row["deduction"] or 0.0,
                    row["window"], row["staff"], row["visit_start"] or 0.0,
-                   row.get("role_confidence"))
+                   row.get("role_confidence"), _text(row.get("ticket")),
+                   _text(row.get("business")))
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,14 @@ class OpenSession:
 
 
 @dataclass(frozen=True)
+class HeldDay:
+    """A day the database holds live visits of (what a report can cover)."""
+
+    day: str  # 2026-11-20, the visits' wall-clock date
+    visits: int
+
+
+@dataclass(frozen=True)
 class JudgedSession:
     """A live session as a lexicon preview reads it: who, which profile and lexicon version
     judged it, and how many of its visits fall in the days asked for."""
@@ -200,6 +214,7 @@ class Account:
     staff: str | None = None
     disabled: bool = False
     password_hash: str = field(default="", repr=False, metadata={"secret": True})
+    session_version: str = field(default="", repr=False, metadata={"secret": True})
 
 
 @dataclass(frozen=True)

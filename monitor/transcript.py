@@ -13,11 +13,24 @@ from pathlib import Path
 from typing import IO
 
 from .errors import InputError
-from .records import ROLES, PhraseHit, Utterance, Word
+from .records import ROLES, STAFF_ID, WINDOW_ID, PhraseHit, Utterance, Word
 
 _OPTIONAL_STR = ("visit", "window", "staff", "pinyin", "heard_by")
+ID_MAX = 64
+# ids go into URLs, file names, pages and the city's rows: a safe alphabet, a bounded length
+_IDS = {"window": WINDOW_ID, "staff": STAFF_ID, "visit": re.compile(r"[\w.-]+")}
 MAX_SECONDS = 31 * 86400.0  # a session's time base: a month of listening is already absurd
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def id_problem(field: str, value: str) -> str | None:
+    """Why a window, staff or visit id (from a transcript or the command line) is refused,
+    or None if it may be used."""
+    if len(value) <= ID_MAX and _IDS[field].fullmatch(value):
+        return None
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return (f"{field} id {shown!r}: only letters, digits, - and _, at most {ID_MAX} "
+            f"（编号只能包含字母、数字、- 和 _，最多 {ID_MAX} 个字符）")
 
 
 def _number(obj: dict, key: str, path, line: int, field: str | None = None) -> float:
@@ -25,13 +38,20 @@ def _number(obj: dict, key: str, path, line: int, field: str | None = None) -> f
     field = field or key
     if value is None:
         raise InputError(path, "missing", line, field)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+            isinstance(value, float) and not math.isfinite(value)):
         raise InputError(path, f"must be a number of seconds, not {value!r}", line, field)
     if value < 0:
-        raise InputError(path, f"must not be negative ({value})", line, field)
-    if value > MAX_SECONDS:
-        raise InputError(path, f"{value} s is more than 31 days into the session", line, field)
+        raise InputError(path, f"must not be negative ({_short(value)})", line, field)
+    if value > MAX_SECONDS:  # compared as written: a 400-digit integer is no float
+        raise InputError(path, f"{_short(value)} s is more than 31 days into the session",
+                         line, field)
     return float(value)
+
+
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:12]}…（{len(text)} 位）"
 
 
 def _text(value, path, line: int, field: str) -> str:
@@ -90,6 +110,8 @@ def parse_line(raw: str, path, line: int) -> Utterance:
         raise InputError(path, f"not valid JSON ({exc.msg} at column {exc.colno})", line) from None
     except RecursionError:
         raise InputError(path, "not valid JSON here: nested too deeply", line) from None
+    except ValueError as exc:  # an integer of thousands of digits (Python's own limit)
+        raise InputError(path, f"not valid JSON here: {exc}", line) from None
     if not isinstance(obj, dict):
         raise InputError(path, "must be a JSON object", line)
     start = _number(obj, "start", path, line)
@@ -106,9 +128,12 @@ def parse_line(raw: str, path, line: int) -> Utterance:
     optional = {}
     for key in _OPTIONAL_STR:
         value = obj.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int))):
+        if value is not None and not isinstance(value, str):
             raise InputError(path, f"must be a string, not {value!r}", line, key)
-        optional[key] = _text(str(value), path, line, key) if value is not None else None
+        optional[key] = _text(value, path, line, key) if value is not None else None
+        problem = id_problem(key, value) if key in _IDS and value else None
+        if problem:
+            raise InputError(path, problem, line, key)
     dbfs = obj.get("dbfs")
     if dbfs is not None and (isinstance(dbfs, bool) or not isinstance(dbfs, (int, float))
                              or not -200 <= dbfs <= 20):

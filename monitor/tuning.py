@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import lexicon as lexicons
-from . import profiles
+from . import limits, profiles
 from .errors import CourtesyError
 from .lexicon import REQUIRED_KINDS, UNDO, Lexicon, Phrase, hall_lexicon
 from .matching import Matcher
@@ -32,9 +32,9 @@ from .stored import JudgedSession, StoredVisit
 
 CHANGES = ("threshold", "except", "off")
 KINDS = REQUIRED_KINDS + ("taboo",)  # phrases whose hits make or spare findings
-THRESHOLD_MIN, THRESHOLD_MAX = 50.0, 100.0
+THRESHOLD_MIN, THRESHOLD_MAX = limits.THRESHOLD.low, limits.THRESHOLD.high
 DEFAULT_DAYS = 7
-MAX_DAYS = 92
+MAX_DAYS = int(limits.PREVIEW_DAYS.high)
 REASON_MAX = 500
 
 

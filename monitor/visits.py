@@ -8,14 +8,20 @@ for an answer. A customer filling in a form, waiting while staff look something 
 up to `max_wait_s`), or asking again after being ignored is still the same visit; any
 silence of `max_pause_s` ends it. From audio, where a greeting or farewell may be misheard,
 this keeps one customer one visit.
+
+Where the hall's queue system (排队叫号) called tickets to a window, the calls decide: a
+call starts a visit and the next call (or the ticket's finish) ends it, and speech decides
+only the stretches no call covers.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from .errors import InputError
-from .records import Utterance
+from .records import QueueEvent, Utterance
 
 
 @dataclass
@@ -38,12 +44,37 @@ class Cues:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A ticket called to a window, in session seconds: its visit lasts from `start` to the
+    next call or to `end` (the ticket finished), whichever is first."""
+
+    window: str
+    start: float
+    end: float | None
+    ticket: str
+    business: str = ""
+
+
+@dataclass(frozen=True)
 class Segment:
-    """The utterance indices of one visit, with its label within the session."""
+    """The utterance indices of one visit, with its label within the session; a visit set
+    by a queue call carries the call's ticket, business and span (session seconds)."""
 
     label: str
     window: str | None
     indices: tuple[int, ...]
+    ticket: str = ""
+    business: str = ""
+    span: tuple[float, float] | None = None
+
+
+def calls(events: Sequence[QueueEvent], anchor: datetime) -> list[Call]:
+    """Queue events as calls in the seconds of a session starting at `anchor`."""
+    def seconds(at: datetime) -> float:
+        return round((at - anchor).total_seconds(), 3)
+
+    return [Call(e.window, seconds(e.called), seconds(e.finished) if e.finished else None,
+                 e.ticket, e.business) for e in events]
 
 
 def segment(
@@ -51,9 +82,10 @@ def segment(
     cues: Callable[[int], Cues],
     options: VisitOptions,
     source: str = "",
+    queue: Sequence[Call] = (),
 ) -> list[Segment]:
     """Split a session into visits, window by window, in time order (`cues(i)`: what
-    utterance i says about visits)."""
+    utterance i says about visits; `queue`: the windows' calls, which decide where given)."""
     labelled = [u.visit is not None for u in utterances]
     if any(labelled) and not all(labelled):
         line = utterances[labelled.index(False)].line
@@ -63,8 +95,11 @@ def segment(
         by_window.setdefault(utterance.window, []).append(i)
     segments = []
     for window, indices in by_window.items():
+        called = [c for c in queue if c.window == window]
         if all(labelled):
             segments += _given(utterances, indices, window)
+        elif called:
+            segments += _called(utterances, indices, window, called, cues, options)
         else:
             segments += _inferred(utterances, indices, window, cues, options)
     segments.sort(key=lambda s: (utterances[s.indices[0]].start, s.window or ""))
@@ -137,6 +172,33 @@ def _inferred(utterances, indices, window, cues, options) -> list[Segment]:
         groups[-1].append(i)
         clock.heard(utterances[i], said)
     return [Segment(label(window, n), window, tuple(group)) for n, group in enumerate(groups, 1)]
+
+
+def _called(utterances, indices, window, called, cues, options) -> list[Segment]:
+    """Each call's stretch is one visit; speech between stretches (before the first call,
+    after a finish) is cut by speech. Labels run in time order over both."""
+    called = sorted(called, key=lambda c: c.start)
+    starts = [c.start for c in called]
+    spans = [(c.start, min(c.end if c.end is not None else float("inf"),
+                           starts[k + 1] if k + 1 < len(called) else float("inf")))
+             for k, c in enumerate(called)]
+    groups: dict[int, list[int]] = {}
+    silent: list[int] = []
+    for i in indices:
+        k = bisect.bisect_right(starts, utterances[i].start) - 1
+        if k >= 0 and utterances[i].start < spans[k][1]:
+            groups.setdefault(k, []).append(i)
+        else:
+            silent.append(i)
+    parts = [(tuple(g), called[k], spans[k]) for k, g in groups.items()]
+    parts += [(s.indices, None, None) for s in _inferred(utterances, silent, window, cues,
+                                                         options)]
+    parts.sort(key=lambda p: utterances[p[0][0]].start)
+    return [Segment(label(window, n), window, group, call.ticket if call else "",
+                    call.business if call else "",
+                    (span[0], span[1] if span[1] != float("inf")
+                     else max(utterances[i].end for i in group)) if call else None)
+            for n, (group, call, span) in enumerate(parts, 1)]
 
 
 def label(window: str | None, number: int) -> str:

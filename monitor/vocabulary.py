@@ -50,6 +50,13 @@ MACHINE_NOTE = "由语音自动识别，可能有误"  # its legend / tooltip
 PINYIN_TOGGLE = "显示拼音"
 
 
+def ticket_label(ticket: str, business: str = "") -> str:
+    """A visit the queue set, as every surface names it: 排队号 A023（户籍）; '' without."""
+    if not ticket:
+        return ""
+    return f"排队号 {ticket}" + (f"（{business}）" if business else "")
+
+
 def rule_name(rule: str) -> str:
     return RULES[rule].name if rule in RULES else rule
 
@@ -156,6 +163,7 @@ def quoted(quote: str, start: float, end: float, lines: Sequence) -> Speech:
 
 # Liveness (monitor/liveness.py): a window nobody listens to, and what its monitor reports.
 INTERRUPTED_LABEL = "监测中断"
+UNACKNOWLEDGED_RED = "红灯待确认"  # a red that outlives its monitor until somebody acknowledges it
 LIVENESS_LABELS = {"listening": "正在监听", "never": "尚无监测", "stale": "监测程序无响应",
                    "stopped": "监测已停止", "unplugged": "麦克风已断开", "silent": "麦克风无声音",
                    "storage": "数据库暂时无法写入"}
@@ -164,6 +172,14 @@ LIVENESS_LABELS = {"listening": "正在监听", "never": "尚无监测", "stale"
 def liveness_label(reason: str) -> str:
     return LIVENESS_LABELS.get(reason, reason)
 
+
+# alerts (monitor/watch.py): every liveness reason, and two of the hall's own
+ALERT_LABELS = {"backlog": "待写入数据积压", "disk": "磁盘空间不足"}
+
+
+def alert_label(kind: str) -> str:
+    return ALERT_LABELS.get(kind) or liveness_label(kind)
+
 # review and appeal (issue 13): accounts' roles, a reviewer's decisions and reasons, appeals
 ACCOUNT_ROLE_LABELS = {"admin": "管理员", "supervisor": "值班主管", "staff": "工作人员",
                        "viewer": "查看"}
@@ -171,6 +187,8 @@ DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
 REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
                   "other": "其他"}
 APPEAL_LABELS = {"open": "待处理", "upheld": "维持原判", "overturned": "已撤销"}
+# a review or appeal whose finding a re-scoring took away (monitor/storage.finding_ids)
+ORPHANED = "原发现已不存在"
 
 # a hall's lexicon changes (monitor/tuning.py) and what reviewers decided, as a preview says
 LEXICON_CHANGE_LABELS = {"threshold": "调整阈值", "except": "添加例外", "off": "停用",
@@ -181,3 +199,32 @@ REVIEWED_LABELS = {"confirm": "已确认", "dismiss": "已驳回"}
 def phrase_kind_label(kind: str) -> str:
     """A lexicon kind as a hall calls it: 迎声, 送声, ... or 服务忌语."""
     return EXPECT_LABELS.get(kind) or rule_name(kind)
+
+# the audit trail (monitor/audit.py): actions as stored → as a hall reads them
+AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出登录",
+                 "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
+                 "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
+                 "user": "账号", "config": "修改设置", "retention": "到期删除",
+                 "lexicon_change": "修改词库", "role": "更正角色"}
+ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
+                   "reset password": "重置密码", "change own password": "修改本人密码",
+                   "remove": "删除"}
+TRAINING_CHANGES = {"add": "加入", "remove": "移出"}
+AUDIT_ACTORS = {"system": "系统", "cli": "命令行"}  # who acted when no person did
+# recordings kept (monitor/recordings.py KEEP)
+KEEP_WORDS = {"none": "不保存", "flagged": "只保存有问题的来访", "all": "全部保存"}
+# hall.toml's tables and keys as the settings page names them
+SETTING_TABLES = {"windows": "窗口", "staff": "工作人员", "lights": "提示灯",
+                  "recordings": "录音保存"}
+SETTING_KEYS = {"name": "名称", "device": "音频设备", "staff": "值班人员", "profile": "行业配置",
+                "channels": "声道", "red_hold_s": "红灯保持秒数", "ack_required": "须主管确认",
+                "keep": "保存范围", "days": "保存天数"}
+AUDIT_COLUMNS = {"id": "编号", "at": "时间", "actor": "操作人", "action": "操作",
+                 "target": "对象", "detail": "内容", "note": "备注", "origin": "来源"}
+
+
+def setting_label(target: str) -> str:
+    """`windows.W01` -> 窗口 W01 (a hall.toml entry, as a save or the audit trail names it);
+    "" for what is no setting."""
+    table, _, entry = target.partition(".")
+    return f"{SETTING_TABLES[table]} {entry}".strip() if table in SETTING_TABLES else ""

@@ -50,13 +50,14 @@ def noise(seconds: float, level_dbfs: float, seed: int = 1, rate: int = RATE) ->
     return (rng.standard_normal(round(seconds * rate)) * 10 ** (level_dbfs / 20)).astype(np.float32)
 
 
-def speak(text: str, path: Path) -> Path:
-    """Mandarin from espeak-ng's pinyin voice, as 16 kHz mono WAV."""
+def speak(text: str, path: Path, variant: str = "", pitch: int = 50) -> Path:
+    """Mandarin from espeak-ng's pinyin voice (a variant such as +f2, a pitch 0-99), as
+    16 kHz mono WAV."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (make sysdeps)")
     with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-        subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-w", raw.name, text],
-                       check=True, capture_output=True)
+        subprocess.run(["espeak-ng", "-v", f"cmn-latn-pinyin{variant}", "-p", str(pitch),
+                        "-w", raw.name, text], check=True, capture_output=True)
         samples, rate = sf.read(raw.name, dtype="float32")
     import soxr
 

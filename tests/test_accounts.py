@@ -39,12 +39,13 @@ def test_roles_and_what_each_may_do(store):
 
 
 def test_disable_reset_change_remove_each_audited(store):
-    accounts.add_user(store, "li", "viewer", PASSWORD)
+    cookie = accounts.add_user(store, "li", "viewer", PASSWORD)
     accounts.disable(store, "li", actor="root", origin="10.0.0.5")
     assert accounts.authenticate(store, "li", PASSWORD) is None
-    assert accounts.current(store, "li") is None  # an open page is logged out
+    assert accounts.current(store, "li", cookie.version) is None  # an open page is logged out
     accounts.disable(store, "li", actor="root", enabled=True)
-    assert accounts.current(store, "li").role == "viewer"
+    assert accounts.current(store, "li", cookie.version) is None  # and stays out
+    assert accounts.authenticate(store, "li", PASSWORD).role == "viewer"
     accounts.reset_password(store, "li", "a new password 1", actor="root")
     assert accounts.authenticate(store, "li", PASSWORD) is None
     with pytest.raises(AccountError, match="原密码不正确"):
@@ -93,7 +94,7 @@ def test_the_cli_adds_disables_resets_and_removes(db_path):
                     stdin="another password\n").exit_code == 0
     assert courtesy("user", "remove", "wangfang").exit_code == 0
     missing = courtesy("user", "remove", "wangfang")
-    assert missing.exit_code == 1 and "Error: no user wangfang" in missing.output
+    assert missing.exit_code == 1 and "错误：没有用户 wangfang（no user wangfang）" in missing.output
     actions = [e.detail for e in Store(db_path).audit(actor="cli")]
     assert actions == ["add staff staff=S07", "disable", "reset password", "remove"]
 

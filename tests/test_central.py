@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from monitor import alerts
 from monitor.central import outbox, schema, simulate
 from monitor.central.options import CentralOptions
+from monitor.central.sync import Shipper
 from monitor.cli import cli
 from monitor.errors import ConfigError, InputError
 from monitor.storage import Store
@@ -89,7 +90,7 @@ def clean(pg):
 TABLES = ("sessions", "utterances", "visits", "hits", "findings", "light_events",
           "recordings", "audit")
 STATE = ("heartbeats", "acks", "users", "settings", "training", "added_findings", "appeals",
-         "lexicon_changes")
+         "lexicon_changes", "queue_events", "ratings")
 
 
 def options(pg, hall="hall_a", password=None) -> CentralOptions:
@@ -157,7 +158,7 @@ def test_an_hour_without_the_city_arrives_exactly_once(scorer, clean, tmp_path):
         runner = CliRunner()
         failed = runner.invoke(cli, ["sync", "run", "--once", "--config", str(config),
                                      "--db", str(db)])
-        assert failed.exit_code == 1 and "Error: central database: cannot connect" in failed.output
+        assert failed.exit_code == 1 and "错误：central database: cannot connect" in failed.output
         status = runner.invoke(cli, ["sync", "status", "--config", str(config), "--db", str(db)])
         pending = sqlite3.connect(db).execute("select count(*) from outbox").fetchone()[0]
         assert pending >= sum(len(v) for v in local_ids(db).values())
@@ -355,17 +356,37 @@ def test_city_report_ranks_halls(scorer, clean, tmp_path):
     assert sum(line.count(",S0") for line in csv_out) == len(staff)
 
 
+def test_city_figures_leave_out_a_finding_on_an_unsure_role(scorer, clean, tmp_path):
+    """One pickup gave the customer's 你烦不烦 to staff, unsure: the city counts no
+    critical finding and no failed visit for it, as the hall's own figures do."""
+    from .test_roles import pickup
+
+    db = tmp_path / "hall_a.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    store.save(scorer.score(pickup(), window="W01", staff="S01", started_at=MORNING))
+    store.close()
+    Shipper(db, options(clean, "hall_a")).drain()
+    result = CliRunner().invoke(cli, ["report", "--db", clean.hall_url(*CITY), "--date",
+                                      "2026-11-20", "--format", "json", "-o", "-"])
+    assert result.exit_code == 0, result.output
+    [hall] = json.loads(result.output)["halls"]
+    assert (hall["visits"], hall["critical"], hall["failed"]) == (1, 0, 0)
+
+
 def test_sync_init_migrates_and_creates_a_hall_that_logs_in(clean, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["sync", "init", clean.url, "--hall", "hall_new",
                                  "--password-stdin"], input="pw-new\n")
     assert result.exit_code == 0, result.output
-    assert "数据库结构版本：0003" in result.output and "已创建角色：hall_new" in result.output
+    head = max(p.name[:4] for p in (ROOT / "monitor" / "central" / "migrations" / "versions")
+               .glob("0*.py"))  # the newest migration
+    assert f"数据库结构版本：{head}" in result.output and "已创建角色：hall_new" in result.output
     with psycopg.connect(clean.hall_url("hall_new", "pw-new")) as conn:
         assert conn.execute("select count(*) from visits").fetchone() == (0,)
     missing = runner.invoke(cli, ["sync", "status", "--config", str(hall_config(tmp_path, clean)),
                                   "--db", str(tmp_path / "nope.db")])
-    assert missing.exit_code == 1 and "nope.db: no such database" in missing.output
+    assert missing.exit_code == 1 and "nope.db：没有这个数据库" in missing.output
     assert not (tmp_path / "nope.db").exists()
 
 
@@ -655,3 +676,123 @@ def test_hall_state_ships_without_hashes_or_secrets(clean, tmp_path):
         assert conn.execute("select count(*) from users").fetchone() == (1,)
     ship.close()
     store.close()
+
+
+def test_queue_events_and_ratings_ship_and_rank_halls_by_rating(scorer, clean, tmp_path):
+    """Issue 22: the hall's queue events and ratings reach the city like its visits (a
+    re-import ships nothing twice), and the city report ranks halls by rating too."""
+    from monitor import hallevents
+    from monitor.central import city
+    from monitor.records import QueueEvent, Rating
+    from monitor.central.sync import Shipper
+
+    levels = {"hall_a": [3, 4], "hall_b": [5, 5, 4]}
+    for hall, given in levels.items():
+        db = tmp_path / f"{hall}.db"
+        store = monitored(scorer, db, {"W01": 2})
+        calls = [QueueEvent(f"Q{n}", f"A{n:03d}", "W01", MORNING + timedelta(minutes=n), "户籍")
+                 for n in range(len(given))]
+        ratings = [Rating(f"R{n}", "W01", MORNING + timedelta(minutes=n, seconds=50), level,
+                          f"A{n:03d}", "", "电话13812345678" if n == 0 else "")
+                   for n, level in enumerate(given)]
+        hallevents.save(store, "queue", calls, "test")
+        hallevents.save(store, "ratings", ratings, "test")
+        ship = Shipper(db, options(clean, hall))
+        ship.drain()
+        hallevents.save(store, "ratings", ratings, "test")  # again: only its audit row
+        assert [c.table for c in outbox.pending(store.db.conn, 100)] == ["audit"]
+        ship.close()
+        store.close()
+    with psycopg.connect(clean.url) as conn:
+        assert conn.execute("select hall, count(*) from queue_events group by hall "
+                            "order by hall").fetchall() == [("hall_a", 2), ("hall_b", 3)]
+        rows = conn.execute("select hall, id, level, ticket, row->>'text' from ratings "
+                            "order by hall, id").fetchall()
+    assert [(h, i, lv, t) for h, i, lv, t, _ in rows][:2] == [("hall_a", "R0", 3, "A000"),
+                                                             ("hall_a", "R1", 4, "A001")]
+    assert all("13812345678" not in (text or "") for *_, text in rows)
+    report = city.build(clean.hall_url(*CITY), MORNING.date(), MORNING.date())
+    by_hall = {f.hall: f for f in report.halls}
+    assert (by_hall["hall_b"].rating_rank, by_hall["hall_a"].rating_rank) == (1, 2)
+    assert by_hall["hall_a"].ratings == 2 and by_hall["hall_a"].mean_rating == 3.5
+    assert "按群众评价排名" in city.render_html(report)
+
+
+def test_a_halls_role_cannot_rewrite_or_delete_its_audit_trail_or_lexicon_changes(
+        clean, tmp_path):
+    """Issue 21: hall_a updated and deleted its own `audit` and `lexicon_changes` rows in
+    PostgreSQL. Now refused (migration 0004); shipping the same rows again still works."""
+    from monitor import tuning
+    from monitor.central.sync import Shipper
+    from monitor.lexicon import load
+    from monitor.records import AuditEntry
+
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    outbox.install(store.db.conn)
+    store.add_audit(AuditEntry("zhang", "login", "zhang", "supervisor", "127.0.0.1"))
+    tuning.apply(store, tuning.propose(store, load(), "你烦不烦", "off", "", "多为顾客所说",
+                                       "zhang"))
+    ship = Shipper(db, options(clean))
+    assert ship.drain() >= 3
+    hall = options(clean).url
+    for table in ("audit", "lexicon_changes"):
+        for statement in (f"update {table} set row = row || '{{\"actor\": \"x\"}}'",
+                          f"delete from {table}"):
+            with psycopg.connect(hall) as conn, pytest.raises(
+                    psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    outbox.install(store.db.conn)  # noted again: shipped twice, no error, nothing changed
+    store.db.conn.execute("insert into outbox (tbl, key, op) select 'audit', id, 'insert' "
+                          "from audit")
+    store.db.conn.commit()
+    assert ship.drain() >= 2
+    with psycopg.connect(clean.url) as conn:
+        actors = {r[0] for r in conn.execute("select row->>'actor' from audit")}
+        changes = conn.execute("select count(*) from lexicon_changes").fetchone()[0]
+    assert actors == {"zhang"} and changes == 1
+    with psycopg.connect(hall) as conn:  # a hall may still add its own rows
+        conn.execute("insert into audit (hall, id, row) values ('hall_a', 'x1', '{}')")
+    ship.close()
+    store.close()
+
+
+def test_one_hall_cannot_knock_another_off_the_broker_nor_speak_for_it(broker):
+    """Issue 21: hall A connecting with hall B's client id (`courtesy-<hall>-<pid>@<host>`,
+    every part guessable) closed B's connection and published B's retained `offline`. Now
+    every id carries a random part, and the ACL gives each hall's login its own topics only."""
+    import paho.mqtt.client as paho
+    from monitor.central.mqtt import CityBoard
+
+    drivers = [alerts.driver_from_config({"type": "mqtt", "url": broker.url, "hall": "hall_b",
+                                          "password": HALLS["hall_b"], "timeout_s": 2.0},
+                                         "hall.toml") for _ in range(2)]
+    driver = drivers[0]
+    try:
+        driver.show(_event("W05", "green"))
+        ids = [d.client._client_id.decode() for d in drivers]
+        guessable = f"courtesy-hall_b-{driver.monitor}"
+        assert ids[0] != ids[1] and all(i.startswith(guessable + "-") for i in ids)
+        dropped = []
+        driver.client.on_disconnect = lambda *a: dropped.append(a)
+        rogue = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=guessable)
+        rogue.username_pw_set("hall_a", HALLS["hall_a"])
+        rogue.connect("127.0.0.1", broker.port)
+        rogue.loop_start()
+        rogue.publish("courtesy/hall_b/status", "offline", 1, True)
+        rogue.publish("courtesy/hall_b/W05/light", json.dumps({"state": "red"}), 1, True)
+        time.sleep(1.0)
+        rogue.disconnect()
+        rogue.loop_stop()
+        assert dropped == [], "hall_b's monitor was knocked off the broker"
+        board = CityBoard(broker.url, *CITY)
+        try:
+            assert board.ready.wait(10)
+            time.sleep(1.0)
+            [seen] = [row for row in board.summary() if row["hall"] == "hall_b"]
+            assert seen["online"] is True and board.lights("hall_b")["W05"] == "green"
+        finally:
+            board.close()
+    finally:
+        for each in drivers:
+            each.close()

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 
+from .audio_support import sherpa_model
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,8 +45,12 @@ NOT_RUN = {("serve",): "a server that runs until stopped", ("listen",): "a live 
            ("model", "install"): "a model download or copy",
            ("sync", "run"): "a city PostgreSQL (tests/test_central.py runs it)",
            ("sync", "status"): "a hall.toml with [central] (tests/test_central.py runs it)",
-           ("sync", "init"): "a city PostgreSQL (tests/test_central.py runs it)"}
+           ("sync", "init"): "a city PostgreSQL (tests/test_central.py runs it)",
+           ("restore",): "a backup made first (tests/test_backup.py runs it)",
+           ("service", "install"): "root, a system user and systemd (tests/test_service.py)",
+           ("service", "uninstall"): "root and systemd (tests/test_service.py runs it)"}
 SLOW = {("play",), ("replay",), ("transcribe",)}  # real time (sped up); sherpa on a recording
+NEEDS_MODEL = {("transcribe",)}  # the sherpa model: skipped as the model tests skip without it
 PASSWORD = "example-password-1"
 
 
@@ -79,6 +85,8 @@ def hall(tmp_path_factory):
 def test_every_example_runs(path, command, hall, monkeypatch):
     """Each example, run as written in a hall folder, works (the visit id in the replay and
     training examples is the one `score`'s example stores)."""
+    if path in NEEDS_MODEL:
+        sherpa_model()
     monkeypatch.chdir(hall)
     given = f"{PASSWORD}\n{PASSWORD}\n" if path in (("user", "add"), ("user", "reset")) else None
     result = CliRunner().invoke(cli, example(command), input=given)
@@ -87,6 +95,7 @@ def test_every_example_runs(path, command, hall, monkeypatch):
 
 @pytest.mark.slow
 def test_a_missing_recording_as_a_device_is_one_clear_error(db_path):
+    sherpa_model()  # listen loads the recogniser
     result = CliRunner().invoke(cli, ["listen", "--window", "W1", "--device",
                                       "audio/nope.flac", "--db", str(db_path)])
     assert result.exit_code == 1

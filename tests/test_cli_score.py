@@ -47,10 +47,10 @@ def test_bundled_samples_get_the_expected_three_sounds(run, db_path):
 def test_readable_summary(run, db_path):
     result = run("score", SAMPLES / "utility_day.jsonl", "--db", db_path)
     assert result.exit_code == 0
-    assert "2 visit(s)" in result.stdout
+    assert "2 次来访" in result.stdout
     assert "服务忌语（" in result.stdout and "推诿" in result.stdout
     assert "机器识别" not in result.stdout  # typed text carries no mark
-    assert f"stored in {db_path}" in result.stdout
+    assert f"已存入 {db_path}" in result.stdout
 
 
 def test_scoring_twice_does_not_duplicate_rows(run, db_path):
@@ -86,7 +86,7 @@ def test_bad_line_fails_whole_file_and_leaves_db_unchanged(run, db_path, write_j
                        {"start": 2, "end": 1, "role": "staff", "text": "再见"}])
     result = run("score", bad, "--db", db_path)
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {bad}, line 2: field 'end': end 1.0 is before start 2.0\n"
+    assert result.stderr == f"错误：{bad}, line 2: field 'end': end 1.0 is before start 2.0\n"
     assert result.stdout == ""
     assert counts(db_path) == before
 
@@ -161,4 +161,38 @@ def test_a_bad_hall_config_is_named_and_nothing_is_stored(run, db_path, tmp_path
     hall.write_text('[windows.W05]\nstaf = "S09"\n', encoding="utf-8")
     result = run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--config", hall)
     assert result.exit_code == 1 and str(hall) in result.stderr and "staf" in result.stderr
+    assert not db_path.exists() or counts(db_path)["sessions"] == 0
+
+
+def test_window_and_staff_options_apply_to_every_line(run, db_path, write_jsonl):
+    """The session said W01 while its visits said WX: now the options win for every line."""
+    source = write_jsonl([
+        {"start": 0, "end": 2, "role": "staff", "text": "您好", "window": "WX", "staff": "S99"},
+        {"start": 3, "end": 5, "role": "customer", "text": "我来交电费", "window": "WX"},
+        {"start": 6, "end": 8, "role": "staff", "text": "好的，请慢走", "staff": "S99"},
+    ])
+    result = run("score", source, "--window", "W01", "--staff", "S07", "--db", db_path)
+    assert result.exit_code == 0, result.stderr
+    db = sqlite_utils.Database(db_path)
+    rows = [(r["window"], r["staff"]) for t in ("sessions", "visits", "utterances")
+            for r in db[t].rows]
+    assert set(rows) == {("W01", "S07")} and len(rows) == 5
+
+
+@pytest.mark.parametrize("option, value", [("--window", "<xss-win>"), ("--staff", "S 07"),
+                                           ("--window", "W" * 65)])
+def test_bad_window_or_staff_ids_are_refused(run, db_path, option, value):
+    result = run("score", SAMPLES / "police_good.jsonl", option, value, "--db", db_path)
+    assert result.exit_code == 2 and "only letters, digits" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_an_id_from_a_transcript_is_refused_with_file_line_and_field(run, db_path,
+                                                                     write_jsonl):
+    source = write_jsonl([{"start": 0, "end": 2, "role": "staff", "text": "您好"},
+                          {"start": 3, "end": 5, "role": "staff", "text": "好",
+                           "window": "<xss-win>"}])
+    result = run("score", source, "--db", db_path)
+    shown = result.output + result.stderr
+    assert result.exit_code == 1 and "line 2: field 'window': window id '<xss-win>'" in shown
     assert not db_path.exists() or counts(db_path)["sessions"] == 0

@@ -57,7 +57,7 @@ def test_score_audio_stores_a_session_keyed_by_the_audio(tmp_path):
             "--engine", "sherpa", "--db", str(db)]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
-    assert "服务忌语（" in first.output and "FAIL" in first.output
+    assert "服务忌语（" in first.output and "不合格" in first.output
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0
     with sqlite3.connect(db) as conn:
@@ -92,6 +92,6 @@ def test_bad_audio_is_one_error_and_leaves_the_database_alone(tmp_path, name, co
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1
         lines = result.output.strip().splitlines()
-        assert lines[-1].startswith(f"Error: {path}: ") and message in lines[-1]
+        assert lines[-1].startswith(f"错误：{path}: ") and message in lines[-1]
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from utterances").fetchone() == before

@@ -231,7 +231,7 @@ def test_score_refuses_a_bad_transcript_and_stores_nothing(run, write_jsonl, sto
     before = _database_state(db)
     result = run("score", path, "--db", db)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {path}, line 2: ") and field in result.stderr
+    assert result.stderr.startswith(f"错误：{path}, line 2: ") and field in result.stderr
     assert result.stderr.count("\n") == 1 and _database_state(db) == before
 
 

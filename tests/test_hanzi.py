@@ -2,6 +2,11 @@
 character per syllable always, odd input tolerated, better than a per-syllable guess."""
 from __future__ import annotations
 
+import marshal
+import os
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -170,3 +175,81 @@ def test_real_mandarin_references_from_their_own_pinyin(decoder):
     assert all(len(h) == len(r) for r, h in pairs)
     errors = sum(Levenshtein.distance(r, h) for r, h in pairs)
     assert errors / sum(len(r) for r, _ in pairs) <= 0.10  # issue 10's floor
+
+
+# --- the decoder's tables on disk (a restarted monitor must not rebuild them) -----------
+
+SAMPLES = ["nǐ hǎo qǐng zuò", "wǒ xiǎng bàn shēn fèn zhèng", "shì lì", "ni hao", "zh ang",
+           "yín háng kǎ mì mǎ", "guà hào", "x"] + [" ".join(toned(s)) for s in HELD_OUT]
+
+
+def _fresh_load(cache, monkeypatch, caplog, lexicon_=None) -> tuple[hanzi.Decoder, str]:
+    """A decoder loaded as a new process would (not the process's own), and how."""
+    monkeypatch.setenv("COURTESY_CACHE_DIR", str(cache))
+    caplog.clear()
+    with caplog.at_level("INFO", logger="courtesy"):
+        built = hanzi.load.__wrapped__(lexicon_)
+    return built, " ".join(r.getMessage() for r in caplog.records)
+
+
+def _decodes(decoder: hanzi.Decoder) -> list[str]:
+    return [decoder.decode(s, sector=sector) for s in SAMPLES
+            for sector in (None, "hospital", "bank")]
+
+
+@pytest.mark.slow
+def test_a_cached_decoder_decodes_exactly_as_a_freshly_built_one(tmp_path, monkeypatch,
+                                                                caplog):
+    built, said = _fresh_load(tmp_path, monkeypatch, caplog)
+    assert "(built)" in said and len(list(tmp_path.glob("hanzi-*.marshal"))) == 1
+    cached, said = _fresh_load(tmp_path, monkeypatch, caplog)
+    assert "(cache)" in said
+    assert _decodes(cached) == _decodes(built)
+    assert cached.max_word == built.max_word and cached.syllables == built.syllables
+
+
+@pytest.mark.slow
+def test_an_added_lexicon_phrase_rebuilds_the_tables(tmp_path, monkeypatch, caplog):
+    folder = tmp_path / "lexicons"
+    shutil.copytree(lexicon.default_dir(), folder)
+    before, _ = _fresh_load(tmp_path / "cache", monkeypatch, caplog, lexicon.load(folder))
+    assert before.decode("shì lì") == "势力"
+    with (folder / "please.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[phrases]]\ntext = "视力"\nsource = "test"\n')
+    after, said = _fresh_load(tmp_path / "cache", monkeypatch, caplog, lexicon.load(folder))
+    assert "(built)" in said and after.decode("shì lì") == "视力"
+    assert len(list((tmp_path / "cache").glob("hanzi-*.marshal"))) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["truncate", "other shape"])
+def test_a_corrupt_cache_file_is_rebuilt_not_fatal(tmp_path, monkeypatch, caplog, damage):
+    built, _ = _fresh_load(tmp_path, monkeypatch, caplog)
+    path, = tmp_path.glob("hanzi-*.marshal")
+    if damage == "truncate":
+        damage = path.read_bytes()[:100_000]
+    elif damage == "other shape":
+        key, _tables = marshal.loads(path.read_bytes())
+        damage = marshal.dumps((key, ("three", "wrong", "things")))
+    path.write_bytes(damage)
+    again, said = _fresh_load(tmp_path, monkeypatch, caplog)
+    assert "rebuilding" in said and "(built)" in said
+    assert _decodes(again) == _decodes(built)
+    assert marshal.loads(path.read_bytes())[0] != "three"  # written whole again
+
+
+@pytest.mark.slow
+def test_two_monitors_starting_at_once_on_an_empty_cache_both_decode(tmp_path):
+    script = ("from monitor import hanzi; "
+              "print(hanzi.load().decode('wǒ xiǎng bàn shēn fèn zhèng'))")
+    env = {**os.environ, "COURTESY_CACHE_DIR": str(tmp_path)}
+    starts = [subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+              for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in starts]
+    assert [p.returncode for p in starts] == [0, 0], outputs
+    assert [out.strip() for out, _ in outputs] == ["我想办身份证"] * 2
+    path, = tmp_path.glob("hanzi-*.marshal")  # one whole file, no temp file left
+    assert not list(tmp_path.glob(".hanzi-*"))
+    assert subprocess.run([sys.executable, "-c", script], env=env, text=True,
+                          capture_output=True, timeout=300).stdout.strip() == "我想办身份证"

@@ -97,7 +97,7 @@ def test_cli_check_fails_with_one_clear_error(run, tmp_path):
     write(tmp_path, "t.toml", GOOD.replace("critical", "fatal"))
     result = run("lexicon", "check", tmp_path)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {tmp_path / 't.toml'}, line 4: field 'severity'")
+    assert result.stderr.startswith(f"错误：{tmp_path / 't.toml'}, line 4: field 'severity'")
 
 
 @pytest.mark.parametrize("text,line,field,message", [

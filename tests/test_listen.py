@@ -162,7 +162,7 @@ def _listen(pulse, tmp_path, *extra) -> subprocess.Popen:
                                stderr=subprocess.STDOUT, text=True,
                                cwd=Path(__file__).parent.parent)
     first = process.stdout.readline()
-    assert first.startswith("listening to W1"), first
+    assert first.startswith("正在监听 W1"), first
     return process
 
 
@@ -230,7 +230,7 @@ def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counte
     assert "audio device 'pulse' lost" in text
     assert "audio device 'pulse' reopened" in text
     assert stored, "speech after the reopen was heard and stored"
-    assert process.returncode == 0 and "stopped;" in out
+    assert process.returncode == 0 and "已停止；" in out
     states = [state for state, in unplugged + listening]
     assert states == ["unplugged", "listening"], "the board saw the device go and come back"
     final = Store(tmp_path / "live.db", read_only=True).heartbeats()["W1"]
@@ -310,8 +310,7 @@ def test_listen_counts_its_own_visits_and_says_it_stopped(tmp_path):
                                       "--keep", "none", "--db", str(db)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip().endswith(f"stopped; 1 visit(s) heard by this monitor, "
-                                         f"stored in {db}")
+    assert done.stdout.rstrip().endswith(f"已停止；本次监听 1 次来访，已存入 {db}")
     beats = Store(db, read_only=True).heartbeats()
     assert beats["W1"].state == "stopped" and beats["W1"].monitor.startswith("listen ")
     assert beats["W1"].level_dbfs is not None and beats["W1"].last_speech_at is not None

@@ -174,3 +174,18 @@ def test_beats_keep_coming_while_a_loop_runs(tmp_path):
     assert 4 <= len(seen) <= 7
     beater.stop()
     assert {b.state for b in store.heartbeats().values()} == {"stopped"}
+
+
+def test_a_recording_as_a_device_plays_at_the_pace_it_was_spoken_with_realtime(tmp_path):
+    import time
+
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, np.zeros((RATE, 2), np.float32), RATE)  # one second
+    for realtime, slowest, fastest in ((False, 0.0, 0.5), (True, 0.85, 3.0)):
+        replay = FileReplay(clip, ("staff", "customer"), realtime=realtime)
+        replay.open()
+        began, blocks = time.monotonic(), 0
+        while not replay.finished:
+            blocks += bool(replay.read(timeout=0.05))
+        took = time.monotonic() - began
+        assert slowest <= took <= fastest and blocks >= 9, (realtime, took, blocks)

@@ -134,7 +134,7 @@ def test_cli_model_install_and_list(tmp_path, monkeypatch):
     bad = _fake_vosk_zip(tmp_path / "bad.zip")
     result = runner.invoke(cli, ["model", "install", VOSK, "--from", str(bad)])
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1].startswith(f"Error: {bad}: ")
+    assert result.output.splitlines()[-1].startswith(f"错误：{bad}: ")
     need_shared(SHERPA_SHARED)
     result = runner.invoke(cli, ["model", "install", SHERPA, "--from", str(SHERPA_SHARED)])
     assert result.exit_code == 0, result.output

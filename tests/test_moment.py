@@ -24,6 +24,7 @@ from monitor.live import LiveSession
 from monitor.pipeline import Scorer
 from monitor.records import Utterance, Word
 from monitor.storage import Store
+from monitor.vocabulary import verdict_label
 
 AT = datetime(2026, 11, 20, 9, 0).astimezone()
 
@@ -221,11 +222,11 @@ def test_play_prints_what_it_stores(run, db_path):
                  "--db", db_path, "--at", "2026-11-20T09:00")
     assert result.exit_code == 0, result.stderr
     store = Store(db_path)
-    ended = [line.split()[2:7] for line in result.stdout.splitlines() if " ended " in line]
-    stored = [[row["id"].rsplit("-", 1)[-1], "ended", "score", f"{row['score']:.0f}",
-               row["verdict"].upper()]
+    ended = [line.split()[2:7] for line in result.stdout.splitlines() if " 结束 " in line]
+    stored = [[row["id"].rsplit("-", 1)[-1], "结束", "得分", f"{row['score']:.0f}",
+               verdict_label(row["verdict"])]
               for row in store.db["visits"].rows_where(order_by="start")]
     assert ended == stored and len(stored) == 2
     assert "（暂定）" not in result.stdout  # a transcript has no speech still going on
-    lights = [line for line in result.stdout.splitlines() if line.startswith("    light ")]
+    lights = [line for line in result.stdout.splitlines() if line.startswith("    提示灯 ")]
     assert lights == [light_line(e) for e in store.light_events()]

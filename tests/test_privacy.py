@@ -277,7 +277,7 @@ def _people_surfaces(store, path, session, said) -> list[str]:
 
     visit = session.visits[0]
     finding = store.visit_findings(visit.id)[0].id
-    review.review(store, finding, "confirm", "other", "zhang", note=f"客户号码{said}")
+    review.review(store, finding, "confirm", "", "zhang", note=f"客户号码{said}")
     review.add_missed(store, visit.id, "please", "minor", 1.0, "zhang", note=f"号码{said}")
     filed = review.appeal(store, finding, "s07", visit.staff, f"我说的是{said}")
     review.decide(store, filed.id, "upheld", "zhang", None, note=f"核对{said}")

@@ -270,13 +270,13 @@ def test_default_output_is_todays_html_in_reports(hall_db, tmp_path, monkeypatch
     result = _run(hall_db)
     assert result.exit_code == 0, result.output
     written = tmp_path / "reports" / f"courtesy-{date.today()}.html"
-    assert written.is_file() and f"wrote {Path('reports') / written.name}" in result.stdout
+    assert written.is_file() and f"已写出 {Path('reports') / written.name}" in result.stdout
 
 
 @pytest.mark.parametrize("args, code, message", [
     (["--date", "2026-13-01"], 2, "'2026-13-01' is not a date like 2026-11-22"),
     (["--from", "2026-11-20", "--to", "2026-11-01"], 1,
-     "Error: the period starts (2026-11-20) after it ends (2026-11-01)"),
+     "错误：the period starts (2026-11-20) after it ends (2026-11-01)"),
     (["--format", "xlsx"], 2, "Invalid value for '--format'"),
     (["--date", "2026-11-20", "--from", "2026-11-01"], 2, "either --date or --from/--to"),
     (["--to", "2026-11-01"], 2, "--to needs --from"),
@@ -292,7 +292,7 @@ def test_missing_database_is_an_error_and_not_created(tmp_path):
     missing = tmp_path / "none.db"
     result = CliRunner().invoke(cli, ["report", "--db", str(missing)])
     assert result.exit_code == 1
-    assert f"Error: {missing}: no such database" in result.output
+    assert f"错误：{missing}：没有这个数据库" in result.output
     assert not missing.exists()
 
 
@@ -301,7 +301,7 @@ def test_a_file_that_is_no_database_is_an_error(tmp_path):
     bogus.write_text("not a database\n" * 100)
     result = CliRunner().invoke(cli, ["report", "--db", str(bogus)])
     assert result.exit_code == 1
-    assert f"Error: {bogus}: cannot open database" in result.output
+    assert f"错误：{bogus}: cannot open database" in result.output
 
 
 def test_reports_leave_the_database_unchanged(hall_db):
@@ -442,7 +442,7 @@ def test_unwritable_output_is_one_clear_error(hall_db, tmp_path):
     blocker.write_text("")
     result = _run(hall_db, "--date", "2026-11-20", "-o", str(blocker / "day.html"))
     assert result.exit_code == 1
-    assert f"Error: {blocker / 'day.html'}: cannot write the report" in result.output
+    assert f"错误：{blocker / 'day.html'}: cannot write the report" in result.output
 
 
 @needs_chromium

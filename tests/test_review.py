@@ -81,7 +81,7 @@ def test_a_dismissed_finding_no_longer_counts_and_the_machines_result_stays(stor
 def test_a_later_review_supersedes_and_both_stay(store, visits):
     greeting = finding(store, visits["ungreeted"], "greeting")
     review.review(store, greeting, "dismiss", "misheard", "zhang")
-    review.review(store, greeting, "confirm", "other", "wang", note="复核后确认")
+    review.review(store, greeting, "confirm", "", "wang", note="复核后确认")
     assert review.effective(store, visits["ungreeted"]).score == 65.0
     history = store.visit_reviews([visits["ungreeted"]])
     assert [(r.decision, r.actor) for r in history] == [("dismiss", "zhang"),
@@ -103,7 +103,8 @@ def test_a_review_cannot_be_stored_without_its_audit_row(store, visits, db_path)
 
 
 @pytest.mark.parametrize("decision, reason, message", [
-    ("delete", "misheard", "decision 'delete'"), ("dismiss", "because", "reason 'because'")])
+    ("delete", "misheard", "复核结论“delete”无效"), ("dismiss", "because", "理由“because”无效"),
+    ("dismiss", "", "驳回须选择理由")])
 def test_a_bad_decision_or_reason_is_refused(store, visits, decision, reason, message):
     with pytest.raises(ReviewError, match=message):
         review.review(store, finding(store, visits["ungreeted"], "greeting"), decision, reason,
@@ -111,6 +112,13 @@ def test_a_bad_decision_or_reason_is_refused(store, visits, decision, reason, me
     with pytest.raises(ReviewError, match="没有编号为 nope"):
         review.review(store, "nope", "dismiss", "misheard", "zhang")
     assert store.db["reviews"].count == 0 and not store.audit()
+
+
+def test_a_confirmation_is_stored_without_a_reason(store, visits):
+    greeting = finding(store, visits["ungreeted"], "greeting")
+    assert review.review(store, greeting, "confirm", "other", "zhang").reason == ""
+    assert store.latest_reviews([greeting])[greeting].reason == ""
+    assert store.audit(action="review")[-1].detail == "confirm"
 
 
 def test_a_missed_finding_added_by_hand_counts(store, visits):
@@ -126,7 +134,7 @@ def test_a_missed_finding_added_by_hand_counts(store, visits):
     assert row.finding_at.startswith("2026-11-20T09:00:10")
     with pytest.raises(ReviewError, match="时间须在"):
         review.add_missed(store, good, "please", "minor", 999.0, "zhang")
-    with pytest.raises(ReviewError, match="rule 'rude'"):
+    with pytest.raises(ReviewError, match="规则“rude”无效"):
         review.add_missed(store, good, "rude", "minor", 1.0, "zhang")
 
 
@@ -135,7 +143,7 @@ def test_staff_appeal_their_own_findings_and_someone_else_decides(store, visits)
     with pytest.raises(ReviewError, match="只能对自己的"):
         review.appeal(store, greeting, "wangfang", "S07", "不是我")
     filed = review.appeal(store, greeting, "liu", "S12", "我说了您好，机器没听到")
-    with pytest.raises(ReviewError, match="已有待处理的申诉"):
+    with pytest.raises(ReviewError, match="已申诉过（待处理）"):
         review.appeal(store, greeting, "liu", "S12", "再申诉一次")
     with pytest.raises(ReviewError, match="不能处理自己的申诉"):
         review.decide(store, filed.id, "overturned", "liu", "S12")
@@ -145,6 +153,8 @@ def test_staff_appeal_their_own_findings_and_someone_else_decides(store, visits)
     assert review.effective(store, visits["ungreeted"]).score == 85.0
     with pytest.raises(ReviewError, match="已经处理"):
         review.decide(store, filed.id, "upheld", "zhang", None)
+    with pytest.raises(ReviewError, match="已申诉过（.*），不能再次申诉"):  # a decision is final
+        review.appeal(store, greeting, "liu", "S12", "再申诉一次")
     row = store.appeals(staff="S12")[0]
     assert (row.status, row.decided_by, row.decision_note) == (
         "overturned", "zhang", "录音确有问候")
@@ -156,7 +166,7 @@ def test_the_queue_shows_unreviewed_findings_gravest_first(store, visits):
     assert queue[0].severity == "critical" and queue[0].rule == "taboo"
     severities = [r.severity for r in queue]
     assert severities == sorted(severities, key=["critical", "major", "minor"].index)
-    review.review(store, queue[0].id, "confirm", "other", "zhang")
+    review.review(store, queue[0].id, "confirm", "", "zhang")
     assert queue[0].id not in {r.id for r in store.unreviewed(DAY, DAY)}
     assert {r.staff for r in store.unreviewed(DAY, DAY, staff="S12")} == {"S12"}
     assert {r.rule for r in store.unreviewed(DAY, DAY, rule="greeting")} == {"greeting"}
@@ -184,7 +194,7 @@ def test_the_report_uses_reviewed_figures(store, visits):
 def test_the_report_shows_what_reviews_changed(store, visits, tmp_path):
     review.review(store, finding(store, visits["ungreeted"], "greeting"), "dismiss",
                   "misheard", "zhang")
-    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "other", "zhang")
+    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "", "zhang")
     review.add_missed(store, visits["good"], "please", "minor", 10.0, "zhang")
     report = reports.build(store, reports.ReportOptions(DAY, DAY), Hall())
     rows = reports.to_json(report)["reviews"]
@@ -199,11 +209,11 @@ def test_the_report_shows_what_reviews_changed(store, visits, tmp_path):
 def test_precision_per_rule_and_phrase_from_reviews(store, visits):
     taboo = finding(store, visits["taboo"], "taboo")
     review.review(store, taboo, "dismiss", "customer", "zhang")
-    review.review(store, finding(store, visits["ungreeted"], "greeting"), "confirm", "other",
+    review.review(store, finding(store, visits["ungreeted"], "greeting"), "confirm", "",
                   "zhang")
     filed = review.appeal(store, finding(store, visits["ungreeted"], "answer"), "liu", "S12",
                           "答了")
-    review.review(store, finding(store, visits["ungreeted"], "answer"), "confirm", "other",
+    review.review(store, finding(store, visits["ungreeted"], "answer"), "confirm", "",
                   "zhang")
     review.decide(store, filed.id, "overturned", "zhang", None)
     rows = {(p.rule, p.phrase): p for p in review.precision(store)}
@@ -226,3 +236,18 @@ def test_the_audit_keeps_ids_whole_and_records_the_masked_decision_note(store, v
     assert appealed.target == taboo and appealed.note == "客户电话138****5678可以作证"
     assert decided.detail == f"overturned {taboo}" and visits["taboo"] in decided.detail
     assert decided.note == "已回电 138.****.5678 核实"
+
+
+def test_an_added_finding_outside_its_visit_after_a_new_cut_is_orphaned_not_moved(
+        store, visits, db_path):
+    """A re-scoring may cut visits anew (their ids are per window and order): a finding
+    added at 10:00:05 must not count against whatever visit now has that id."""
+    good = visits["good"]
+    review.add_missed(store, good, "taboo", "critical", 5.0, "zhang", note="漏检")
+    assert review.effective(store, good).score == 0.0
+    with sqlite3.connect(db_path) as db:  # the visit of that id now covers later minutes
+        db.execute("update visits set start = start + 600, [end] = [end] + 600 where id = ?",
+                   [good])
+    result = review.effective(store, good)
+    assert (result.score, result.added) == (100.0, ())
+    assert review.added_to(store, [store.visit(good)]) == []

@@ -112,7 +112,7 @@ def test_a_supervisor_works_the_queue_with_the_keyboard(served):
         browser.close()
     latest = store.latest_reviews([first, second])
     assert (latest[second].decision, latest[second].reason) == ("dismiss", "customer")
-    assert (latest[first].decision, latest[first].reason) == ("confirm", "other")
+    assert (latest[first].decision, latest[first].reason) == ("confirm", "")
     assert [e.actor for e in store.audit(action="review")] == ["zhang", "zhang"]
     assert [m for m in missing if not m.endswith("/favicon.ico")] == []
     assert [p for p in problems if "404" not in p] == []  # no CSP violation, no script error

@@ -93,7 +93,7 @@ def test_one_post_decides_and_needs_the_csrf_token(client, store, visits):
     assert (entry.actor, entry.target, entry.origin) == ("zhang", greeting, "127.0.0.1")
     assert greeting not in client.get(back).text
     bad = client.post("/review/decide", data={**data, "reason": "whim", "csrf": token})
-    assert bad.status_code == 409 and "reason" in bad.text
+    assert bad.status_code == 409 and "理由“whim”无效" in bad.text
 
 
 def test_a_sample_includes_passed_visits_and_a_missed_finding_is_added(client, store, visits):
@@ -154,10 +154,14 @@ def test_the_audit_page_and_export(client, store, visits):
                                         "decision": "confirm", "reason": "other",
                                         "csrf": token})
     html = client.get("/audit").text
-    assert "confirm other" in html and "login" in html
+    assert "<td>确认</td>" in html and "<td>登录</td>" in html  # a confirmation has no reason
+    assert "其他" not in html and "<td>login</td>" not in html
+    assert store.latest_reviews([finding(store, visits["taboo"], "taboo")]).popitem()[1].reason == ""
     export = client.get("/audit/export?format=csv&action=review")
-    assert export.data.startswith("\ufeff".encode()) and b"confirm other" in export.data
-    assert b"login" not in export.data
+    assert export.data.startswith("\ufeff".encode())
+    text = export.data.decode("utf-8-sig")
+    assert text.startswith("编号,时间,操作人,操作,对象,内容,备注,来源") and ",确认," in text
+    assert "登录" not in text
     client.post("/logout")
     login(client, "liu")
     assert client.get("/audit").status_code == 403
@@ -200,3 +204,29 @@ def test_the_lexicon_precision_page(client, store, visits):
     login(client, "zhang")
     html = client.get("/review/lexicon?days=3660").text
     assert 'data-rule="taboo"' in html and "服务忌语" in html and "0%" in html
+
+
+def test_an_appeal_whose_finding_a_rescoring_took_away_is_shown_orphaned(
+        app, store, visits, scorer, tmp_path):
+    from monitor import lexicon as lexicons
+    from monitor import tuning
+
+    from .test_review import TABOO, _score
+
+    accounts.add_user(store, "wu", "staff", PASSWORD, staff="S07")
+    taboo = finding(store, visits["taboo"], "taboo")
+    review.review(store, taboo, "confirm", "other", "zhang")
+    review.appeal(store, taboo, "wu", "S07", "是顾客说的")
+    tuning.apply(store, tuning.propose(store, lexicons.load(), "你烦不烦", "off", "",
+                                       "多为顾客所说", "zhang"))
+    _score(store, tuning.scorer(store, "general"), tmp_path, "taboo", TABOO, "W01", "S07",
+           "2026-11-20T10:00")
+    staff, boss = app.test_client(), app.test_client()
+    login(staff, "wu")
+    html = staff.get("/me?from=2026-11-01&to=2026-11-30").text
+    item = html[html.index("原发现已不存在"):]
+    item = item[:item.index("</li>")]
+    assert "已确认" in item and "申诉：待处理" in item and "<form" not in item
+    login(boss, "zhang")
+    page = boss.get("/appeals").text
+    assert "原发现已不存在" in page and "是顾客说的" in page

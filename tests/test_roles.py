@@ -142,7 +142,7 @@ def test_the_queue_marks_an_unsure_role_and_a_confirmation_makes_it_count(stored
     unchecked = review.reviewed(store, AT.date(), AT.date())  # the report's figures
     assert [v.verdict for v in unchecked.visits] == ["pass"]
     assert not [f for f in unchecked.findings if f.rule == "taboo"]
-    review.review(store, row["id"], "confirm", "other", "zhang")
+    review.review(store, row["id"], "confirm", "", "zhang")
     assert review.effective(store, visit_id).verdict == "fail"
     figures = review.reviewed(store, AT.date(), AT.date())
     assert [v.verdict for v in figures.visits] == ["fail"]
@@ -175,8 +175,9 @@ def test_score_json_of_a_transcript_without_confidence_is_unchanged(run, write_j
 
 def test_a_customer_taboo_corrected_to_customer_is_gone(stored):
     store, visit_id = stored
-    fix = roles.correct(store, visit_id, 3, "customer", "zhang", "顾客的声音")
+    fix = roles.correct(store, visit_id, 3, "customer", "zhang", "顾客的声音，电话13812345678")
     assert (fix.idx, fix.role, fix.id) == (2, "customer", 1)
+    assert roles.history(store, visit_id)[0].note == "顾客的声音，电话138****5678"
     result = review.effective(store, visit_id)
     assert result.verdict == "pass" and "taboo" not in {f.rule for f in result.counted}
     assert any(f.rule == "taboo" for f in store.visit_findings(visit_id))  # machine's stays
@@ -260,27 +261,33 @@ def test_the_web_replay_page_corrects_a_role(stored, db_path, tmp_path):
     token = login(client)
     page = client.get(f"/replay/{visit_id}").text
     assert "工作人员（声纹判断，把握 62%）" in page and "第 3 句是" in page
-    posted = client.post(f"/replay/{visit_id}/role",
-                         data={"csrf": token, "line": "3", "role": "customer"})
-    assert posted.status_code == 302
+    back = f"/replay/{visit_id}"
+    posted = client.post("/review/role", data={"csrf": token, "visit": visit_id, "line": "3",
+                                               "role": "customer", "back": back})
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(back)
     page = client.get(f"/replay/{visit_id}").text
     assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in page
-    forged = client.post(f"/replay/{visit_id}/role", data={"line": "3", "role": "staff"})
+    assert 'data-field="reviewed"' not in page  # the unsure taboo never counted
+    forged = client.post("/review/role", data={"visit": visit_id, "line": "3", "role": "staff"})
     assert forged.status_code in (400, 403)
+    bad = client.post("/review/role", data={"csrf": token, "visit": visit_id, "line": "x",
+                                            "role": "staff"})
+    assert bad.status_code == 409 and "句号须为数字" in bad.text
     viewer = make_client(db_path, tmp_path)
-    refused = viewer.post(f"/replay/{visit_id}/role",
-                          data={"csrf": login(viewer, "li"), "line": "3", "role": "staff"})
+    refused = viewer.post("/review/role", data={"csrf": login(viewer, "li"), "visit": visit_id,
+                                                "line": "3", "role": "staff"})
     assert refused.status_code == 403 and len(roles.history(store, visit_id)) == 1
 
 
 def test_the_review_page_marks_an_unsure_role(stored, db_path, tmp_path):
-    store, _ = stored
+    store, visit_id = stored
     add_user(store, "zhang", "supervisor", PASSWORD)
     client = make_client(db_path, tmp_path)
     login(client)
     page = client.get(f"/review?day={AT.date()}").text
     assert 'data-field="role-pending"' in page and "角色待确认" in page
     assert "工作人员（声纹判断，把握 62%）" in page
+    assert "第 3 句其实是" in page  # one click corrects the line the finding rests on
 
 
 def test_the_report_shows_roles_as_heard_in_context(stored, tmp_path):
@@ -311,3 +318,55 @@ def test_a_report_of_typed_transcripts_shows_roles_as_before(scorer, db_path):
     reports.write_csv(built, out)
     assert "staff: 你烦不烦啊" in out.getvalue()
     assert all(c["role_confidence"] is None for c in incident["context"])
+
+
+def test_a_missing_greeting_rests_only_on_lines_heard_as_the_customer(scorer):
+    heard_as = {"staff": [utt(0, 2, "staff", "身份证带了吗", role_confidence=0.6)],
+                "customer": [utt(0, 2, "customer", "您好请坐", role_confidence=0.6)]}
+    [unsure_staff] = scorer.score(heard_as["staff"] + [utt(30, 31, "staff", "请慢走")],
+                                  window="W1").visits
+    [greeting] = [f for f in unsure_staff.findings if f.rule == "greeting"]
+    assert greeting.role_confidence is None  # staff's own words lacked it: counts
+    [unsure_customer] = scorer.score(heard_as["customer"] + [utt(30, 31, "staff", "请慢走")],
+                                     window="W1").visits
+    [greeting] = [f for f in unsure_customer.findings if f.rule == "greeting"]
+    assert greeting.role_confidence == 0.6  # that greeting may have been the staff's
+
+
+def test_a_visits_findings_say_what_counts_by_role(stored):
+    from monitor.web.review import visit_view
+
+    store, visit_id = stored
+    view = visit_view(store, Hall(), store.visit(visit_id))
+    [taboo] = [f for f in view["findings"] if f["label"] == "服务忌语"]
+    assert (taboo["counts"], taboo["review"]) == (False, "角色待确认")
+    roles.correct(store, visit_id, 3, "customer", "zhang")
+    view = visit_view(store, Hall(), store.visit(visit_id))
+    [taboo] = [f for f in view["findings"] if f["label"] == "服务忌语"]
+    assert (taboo["counts"], taboo["review"]) == (False, "角色已更正，不计")
+
+
+def test_the_supervisors_board_marks_an_unsure_finding(stored):
+    from monitor.records import LightEvent
+    from monitor.web.tiles import window_view
+
+    store, visit_id = stored
+    event = LightEvent("W1", "green", "off", AT, visit=visit_id)
+    texts = [f["text"] for f in window_view(store, event, 5, AT)["findings"]]
+    assert any("服务忌语（严重，角色待确认）" in t for t in texts)
+
+
+def test_the_queue_corrects_the_line_a_finding_rests_on(stored, db_path, tmp_path):
+    store, visit_id = stored
+    add_user(store, "zhang", "supervisor", PASSWORD)
+    client = make_client(db_path, tmp_path)
+    token = login(client)
+    queue = f"/review?day={AT.date()}"
+    posted = client.post("/review/role", data={"csrf": token, "visit": visit_id, "line": "3",
+                                               "role": "customer", "back": queue})
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(queue)
+    page = client.get(queue).text
+    assert "角色待确认" not in page and 'data-finding' in page  # the taboo left the queue
+    assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in page  # in another's context
+    replayed = client.get(f"/replay/{visit_id}").text
+    assert "顾客（人工更正；声纹判断为工作人员，把握 62%）" in replayed

@@ -61,7 +61,7 @@ def test_mono_takes_one_role_or_warns(tmp_path, caplog):
 def test_channel_maps():
     assert sources.parse_channels("customer,staff") == ("customer", "staff")
     assert sources.parse_channels(None) == ("staff", "customer")
-    with pytest.raises(ConfigError, match="'boss' is not staff, customer or -"):
+    with pytest.raises(ConfigError, match="'boss' is not staff, customer, mixed or -"):
         sources.parse_channels("staff,boss")
     with pytest.raises(ConfigError, match="listens to no channel"):
         sources.parse_channels("-,-")

@@ -150,14 +150,49 @@ def test_light_changes_wait_in_the_backlog_and_keep_their_order(scorer, db_path)
             events += lights.update(update)
     assert events[-1].state == "red" and events[-1].id is None
     assert rows(db_path, "light_events") == 0 and session.backlog > 0
-    events += lights.tick(AT + timedelta(seconds=120))  # no acknowledgement can come for it
-    assert events[-1].state == "yellow"
+    # issue 21: a full disk released reds (red -> yellow -> off with no acknowledgement)
+    for minutes in (2, 10, 60):
+        assert lights.tick(AT + timedelta(minutes=minutes)) == []  # held: red until acked
+    assert lights.machine.state("W1") == "red"
     unlimited(store)
     assert session.drain(10) == 0
+    assert lights.tick(AT + timedelta(minutes=61)) == []  # stored now: it waits for its ack
+    [red] = [e for e in store.light_events() if e.state == "red"]
+    assert store.acknowledge(red.id, "zhang", AT + timedelta(minutes=62))
+    events += lights.tick(AT + timedelta(minutes=62))
+    assert events[-1].state == "yellow"
+    session.drain(10)
     states = [r[0] for r in sqlite3.connect(db_path).execute(
         "select state from light_events order by id")]
     assert states == [e.state for e in events] and len(states) >= 3
     lights.close()
+
+
+def test_play_on_a_full_disk_ends_with_a_stopped_heartbeat_not_the_backlog(
+        run, db_path, monkeypatch, bulky):
+    """Issue 21: the run exited 0 (its backlog written at the end) while its heartbeat
+    still said `storage / 暂存 23 条`: the last beat is written after the backlog."""
+    Store(db_path).close()
+    stores = []
+
+    def writer(path, config=None):  # the disk is full until the replay has ended
+        stores.append(Store(path))
+        full(stores[-1])
+        return stores[-1]
+
+    drain = live.LiveSession.drain
+
+    def freed_then_drain(session, timeout, *args):
+        unlimited(stores[0])
+        return drain(session, timeout, *args)
+
+    monkeypatch.setattr("monitor.cli._writer", writer)
+    monkeypatch.setattr(live.LiveSession, "drain", freed_then_drain)
+    result = run("play", bulky, "--window", "W1", "--db", db_path, "--at", "2026-11-20T09:00")
+    assert result.exit_code == 0, result.stderr
+    with sqlite3.connect(db_path) as conn:
+        beat = conn.execute("select state, backlog, message from heartbeats").fetchall()
+    assert beat == [("stopped", 0, "监测已停止")]
 
 
 def test_play_with_a_full_database_keeps_going_and_writes_everything_later(scorer, db_path,

@@ -1,8 +1,11 @@
 """Transcript input: good lines parse, every bad line is named with file, line and field."""
+import json
+
 import pytest
 
 from monitor import transcript
 from monitor.errors import InputError
+from monitor.transcript import parse_line
 
 
 def test_reads_all_fields(write_jsonl):
@@ -94,3 +97,27 @@ def test_unusable_values_are_named(write_jsonl, line, message):
     path = write_jsonl(['{"start": 1, "end": 2, "role": "staff", "text": "您好"}', line])
     with pytest.raises(InputError, match="line 2: " + message.removeprefix("line 2: ")):
         transcript.read(path)
+
+
+@pytest.mark.parametrize("fields, field, message", [
+    ({"start": int("9" * 400)}, "start", "more than 31 days"),
+    ({"start": -int("9" * 400)}, "start", "must not be negative"),
+    ({"end": int("9" * 400)}, "end", "more than 31 days"),
+    ({"pinyin": 5}, "pinyin", "must be a string"),
+    ({"heard_by": 1}, "heard_by", "must be a string"),
+    ({"visit": 3}, "visit", "must be a string"),
+    ({"window": 7}, "window", "must be a string"),
+    ({"window": "<xss-win>"}, "window", "window id '<xss-win>'"),
+    ({"staff": "S07\"><script>"}, "staff", "only letters, digits"),
+    ({"visit": "v" * 65}, "visit", "at most 64"),
+])
+def test_bad_numbers_and_ids_are_one_error_naming_line_and_field(fields, field, message):
+    line = json.dumps({"start": 0, "end": 1, "role": "staff", "text": "您好", **fields})
+    with pytest.raises(InputError, match=f"line 2: field '{field}': .*{message}"):
+        parse_line(line, "t.jsonl", 2)
+
+
+def test_an_integer_longer_than_python_reads_is_one_error():
+    line = '{"start": ' + "9" * 5000 + ', "end": 1, "role": "staff", "text": "x"}'
+    with pytest.raises(InputError, match="line 4: not valid JSON"):
+        parse_line(line, "t.jsonl", 4)

@@ -165,7 +165,7 @@ def test_the_report_csv_has_the_review_rows_the_html_shows(store, visits):
     from monitor import reports
     from monitor.config import Hall
 
-    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "other", "zhang")
+    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "", "zhang")
     review.review(store, finding(store, visits["ungreeted"], "greeting"), "dismiss",
                   "misheard", "zhang")
     review.add_missed(store, visits["good"], "please", "minor", 10.0, "zhang")
@@ -289,3 +289,47 @@ def test_a_phrase_only_the_keyword_spotter_heard_is_in_the_preview(store, shippe
     assert [u.spotted for u in stored] == [u.spotted for u in utterances]
     shown = tuning.preview(store, _off(store, shipped), today=DAY)
     assert [(f.gone, f.rule, f.quote) for f in shown.findings] == [(True, "taboo", taboo.text)]
+
+
+def _decided(store, visit: str) -> dict[str, tuple]:
+    """Each review and appeal of a visit: the rule, time and phrase of the finding it is on
+    now, or None where that finding is gone (orphaned)."""
+    def on(finding_id):
+        found = store.finding(finding_id)
+        return (found.rule, found.start, found.detail) if found else None
+    out = {f"review {r.id}": on(r.finding) for r in store.visit_reviews([visit])}
+    out.update({f"appeal {a.id}": on(a.finding) for a in store.appeals() if a.visit == visit})
+    return out
+
+
+def test_reviews_and_appeals_stay_with_their_finding_or_are_orphaned_through_rescoring(
+        store, shipped, scorer, visits, tmp_path):
+    """Dismiss one finding, appeal another, then score the visit again after every kind of
+    change: each decision stays on the finding it was made on, or (its finding gone) is
+    orphaned; it never moves to another finding."""
+    taboo = visits["taboo"]
+    review.review(store, finding(store, taboo, "greeting"), "dismiss", "misheard", "li")
+    review.appeal(store, finding(store, taboo, "taboo"), "s07", "S07", "是顾客说的")
+    made_on = _decided(store, taboo)
+    assert None not in made_on.values() and len(made_on) == 2
+    rescore = lambda with_: _score(store, with_, tmp_path, "taboo", TABOO, "W01", "S07",  # noqa
+                                   "2026-11-20T10:00")
+    assert rescore(scorer) == taboo
+    assert _decided(store, taboo) == made_on  # the same file again: every decision stays
+    tuning.apply(store, tuning.propose(store, shipped, "你烦不烦", "threshold", "95", "误报",
+                                       "zhang"))
+    rescore(tuning.scorer(store, "general"))
+    assert _decided(store, taboo) == made_on  # a threshold the phrase still passes
+    tuning.apply(store, tuning.propose(store, shipped, "你烦不烦", "except",
+                                       "你烦不烦啊后面还有人", "排队提醒", "zhang"))
+    rescore(tuning.scorer(store, "general"))
+    spared = _decided(store, taboo)
+    assert "taboo" not in {f.rule for f in store.visit_findings(taboo)}
+    assert spared == {**made_on, "appeal 1": None}  # the appeal is orphaned, not moved
+    tuning.undo(store, 2, "zhang", "恢复")
+    rescore(tuning.scorer(store, "general"))
+    assert _decided(store, taboo) == made_on  # the finding is back: so is its appeal
+    tuning.apply(store, _off(store, shipped))
+    rescore(tuning.scorer(store, "general"))
+    assert _decided(store, taboo) == {**made_on, "appeal 1": None}
+    assert review.effective(store, taboo).dismissed == (finding(store, taboo, "greeting"),)

@@ -34,8 +34,12 @@ def test_preview_then_apply_with_its_audit_row_then_undo(client, store, visits, 
     page = client.get(applied.headers["Location"]).text
     assert "已应用：词库版本 1" in page and "v1" in page and "多为顾客所说" in page
     assert "本厅已停用" in page and 'name="phrase" value="你烦不烦"' not in page
+    asked = client.post("/review/lexicon/undo", data={"version": "1", "reason": "误判",
+                                                      "csrf": token})
+    assert asked.status_code == 200 and store.lexicon_version() == 1  # asked first
+    assert "确定撤销版本 v1" in asked.text and 'name="confirmed" value="1"' in asked.text
     undone = client.post("/review/lexicon/undo", data={"version": "1", "reason": "误判",
-                                                       "csrf": token})
+                                                       "confirmed": "1", "csrf": token})
     assert undone.status_code == 302 and store.lexicon_version() == 2
     assert "（已撤销）" in client.get("/review/lexicon").text
 
@@ -80,3 +84,11 @@ def test_the_user_bar_names_each_role(app, store):
         client = app.test_client()
         login(client, name)
         assert f"<span>{label}：{name}</span>" in client.get("/users").text
+
+
+def test_losing_a_confirmed_finding_is_shown_as_bad_news(client, store, visits):
+    review.review(store, finding(store, visits["taboo"], "taboo"), "confirm", "", "root")
+    token = login(client, "zhang")
+    html = client.post("/review/lexicon/preview", data={**OFF, "csrf": token}).text
+    assert 'class="gone" data-severity="critical" data-outcome="bad"' in html
+    assert "1 条消失的检出已由复核确认" in html

@@ -98,10 +98,11 @@ def test_user_commands(db_path):
     again = courtesy("user", "add", "wang", "--role", "viewer", "--password-stdin",
                      stdin="s3cret-pass\n")
     assert again.returncode == 1
-    assert again.stderr.strip() == "Error: user wang exists (use --replace to reset the " \
-                                   "password or role)"
+    assert again.stderr.strip() == "错误：用户 wang 已存在（user wang exists: use --replace " \
+                                   "to reset the password or role）"
     short = courtesy("user", "add", "zhao", "--role", "viewer", "--password-stdin", stdin="abc\n")
-    assert short.stderr.strip() == "Error: password for zhao: at least 8 characters"
+    assert short.stderr.strip() == "错误：zhao 的密码至少 8 个字符（password for zhao: at least " \
+                                   "8 characters）"
     listed = courtesy("user", "list")
     assert listed.stdout.split()[:2] == ["wang", "supervisor"] and "s3cret" not in listed.stdout
     assert authenticate(Store(db_path), "wang", "s3cret-pass") is not None
@@ -313,7 +314,7 @@ def test_played_red_waits_for_an_acknowledgement(db_path):
     finally:
         player.kill()
     assert player.returncode == 0
-    assert output.rstrip().endswith("light W03 red -> off")
+    assert output.rstrip().endswith("提示灯 W03 严重 → 空闲")
 
 
 def test_page_script_never_parses_text_as_html():
@@ -355,7 +356,7 @@ def test_serve_on_a_taken_port_is_one_clear_error(board_server, db_path):
     taken = subprocess.run([COURTESY, "serve", "--db", str(db_path), "--port", port],
                            capture_output=True, text=True, timeout=30)
     assert taken.returncode == 1
-    assert taken.stderr.strip().startswith(f"Error: cannot serve on 127.0.0.1:{port}: ")
+    assert taken.stderr.strip().startswith(f"错误：cannot serve on 127.0.0.1:{port}: ")
 
 
 def test_personal_numbers_are_masked_on_the_board_and_in_the_api(client, store):

@@ -72,12 +72,20 @@ def test_a_window_whose_monitor_stopped_shows_interrupted_never_its_light(make, 
     beat(store, "W01", stopped_at)  # the monitor was killed: its last beat grows old
     dead = windows(client)["W01"]
     assert (dead["state"], dead["state_label"], dead["live"], dead["reason"]) == (
-        "interrupted", "监测中断", False, "stale")
+        "interrupted", "监测中断 · 红灯待确认", False, "stale")
     assert dead["interrupted_since"] == stopped_at.isoformat(timespec="milliseconds")
-    assert dead["since"] == f"{stopped_at:%H:%M:%S} 起" and not dead["ackable"]
+    # the red nobody acknowledged outlives its monitor, with its button
+    assert dead["since"] == f"{stopped_at:%H:%M:%S} 起" and dead["ackable"]
     assert "你烦不烦" not in dead["cause"]
     page = client.get("/window/W01").text
     assert 'data-state="interrupted"' in page and "监测中断" in page
+    board = client.get("/").text
+    token = login(client)
+    assert "确认红灯" in client.get("/").text and "确认红灯" not in board  # once logged in
+    red = store.current_lights()["W01"]
+    assert client.post("/ack", data={"event": red.id, "csrf": token}).status_code == 302
+    acked = windows(client)["W01"]
+    assert (acked["state_label"], acked["ackable"]) == ("监测中断", False)
     beat(store, "W02", now(), state="unplugged")
     assert (windows(client)["W02"]["state"], windows(client)["W02"]["cause"]) == (
         "interrupted", "麦克风已断开")
@@ -262,6 +270,27 @@ def test_serve_options_for_hosts_cookies_and_stream_caps(board_server, db_path):
     assert code == 200 and "Secure" in cookie and "HttpOnly" in cookie
     refused = subprocess.run([COURTESY, "serve", "--db", str(db_path), "--threads", "8",
                               "--max-streams", "8"], capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1 and "--max-streams 8 must stay below --threads 8" in \
+        refused.stderr
+
+
+def test_serve_takes_hosts_and_stream_caps_from_the_hall_config(board_server, db_path,
+                                                                 tmp_path):
+    import subprocess
+
+    from .test_web import COURTESY
+
+    hall = tmp_path / "hall.toml"
+    hall.write_text('[web]\nallowed_hosts = ["courtesy.hall.local"]\nmax_streams = 8\n',
+                    encoding="utf-8")
+    url = board_server("--config", str(hall), "--threads", "16")
+    counter = urllib.request.Request(url + "/api/lights",
+                                     headers={"Host": "courtesy.hall.local:8080"})
+    with urllib.request.urlopen(counter, timeout=5) as answer:  # a counter PC's name
+        assert answer.status == 200
+    refused = subprocess.run([COURTESY, "serve", "--db", str(db_path), "--threads", "8",
+                              "--config", str(hall)], capture_output=True, text=True,
+                             timeout=30)
     assert refused.returncode == 1 and "--max-streams 8 must stay below --threads 8" in \
         refused.stderr
 

@@ -110,7 +110,7 @@ def test_board_follows_a_played_session_and_a_supervisor_acknowledges(board, bro
         assert player.poll() is None
         shot(hall, "e2e-4-red-held")
 
-        hall.get_by_role("link", name="主管登录").click()
+        hall.get_by_role("link", name="登录", exact=True).click()
         hall.get_by_label("用户名").fill("zhang")
         hall.get_by_label("密码").fill(PASSWORD)
         hall.get_by_role("button", name="登录").click()

@@ -36,6 +36,9 @@ class HallFigures:
     minor: int
     rank: int | None = None  # halls only: 1 is the best mean score
     staff: str | None = None  # staff rows only: the staff id the visits were served by
+    ratings: int = 0  # halls only: citizen ratings (好差评) of the period
+    mean_rating: float | None = None  # their mean level, 5 = 非常满意
+    rating_rank: int | None = None  # 1 is the best mean rating; None: no ratings
 
     @property
     def pass_rate(self) -> float | None:
@@ -66,7 +69,9 @@ f as (
   select hall, visit, count(*) filter (where severity = 'critical') as critical,
     count(*) filter (where severity = 'major') as major,
     count(*) filter (where severity = 'minor') as minor
-  from findings where (hall, visit) in (select hall, id from v) group by hall, visit)
+  from findings where (hall, visit) in (select hall, id from v)
+    and row->>'role_confidence' is null  -- on a role heard unsure: not counted (rules.py)
+  group by hall, visit)
 select v.hall, {columns}, count(*), avg(v.score),
   count(*) filter (where v.verdict = 'pass'), count(*) filter (where v.verdict = 'warn'),
   count(*) filter (where v.verdict = 'fail'), coalesce(sum(f.critical), 0)::int,
@@ -87,8 +92,25 @@ def _figures(pg, first: date, last: date, by: tuple[str, ...]) -> list[HallFigur
                         *r[5:], staff=r[2]) for r in rows]
 
 
+_RATINGS = """select hall, count(*), avg(level) from ratings
+where at >= %(first)s and at < %(after)s group by hall"""
+
+
+def _rated(pg, first: date, last: date, halls: list[HallFigures]) -> list[HallFigures]:
+    """The halls with their ratings, ranked by mean rating as well (halls without none)."""
+    rows = pg.execute(_RATINGS, {"first": first.isoformat(),
+                                 "after": (last + timedelta(days=1)).isoformat()}).fetchall()
+    rated = {hall: (count, round(float(mean), 2)) for hall, count, mean in rows}
+    order = sorted(rated, key=lambda hall: (-rated[hall][1], hall))
+    return [HallFigures(**{**asdict(f), "ratings": rated.get(f.hall, (0, None))[0],
+                           "mean_rating": rated.get(f.hall, (0, None))[1],
+                           "rating_rank": order.index(f.hall) + 1 if f.hall in rated else None})
+            for f in halls]
+
+
 def build(url: str, first: date, last: date) -> CityReport:
-    """Read the period's figures per hall and per window; rank halls by mean score."""
+    """Read the period's figures per hall and per window; rank halls by mean score, and by
+    mean citizen rating (好差评)."""
     import psycopg
 
     try:
@@ -96,6 +118,7 @@ def build(url: str, first: date, last: date) -> CityReport:
             halls = _figures(pg, first, last, ())
             windows = _figures(pg, first, last, ("window",))
             staff = _figures(pg, first, last, ("window", "staff"))
+            halls = _rated(pg, first, last, halls)
     except psycopg.Error as exc:
         raise SyncError(f"central database: {error_text(exc)}") from None
     halls.sort(key=lambda f: (-(f.mean_score or 0), f.critical, f.hall))
@@ -104,7 +127,7 @@ def build(url: str, first: date, last: date) -> CityReport:
 
 
 _COLUMNS = ("rank", "hall", "window", "staff", "visits", "mean_score", "pass_rate", "passed", "warned",
-            "failed", "critical", "major", "minor")
+            "failed", "critical", "major", "minor", "ratings", "mean_rating", "rating_rank")
 
 
 def write_csv(report: CityReport, handle: IO[str]) -> None:
@@ -131,6 +154,12 @@ td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}td.h{text-align:l
 <td>{{ "%.0f%%"|format(f.pass_rate * 100) if f.pass_rate is not none else "—" }}</td>
 <td>{{ f.passed }}</td><td>{{ f.warned }}</td><td>{{ f.failed }}</td><td>{{ f.critical }}</td>
 <td>{{ f.major }}</td><td>{{ f.minor }}</td></tr>{% endfor %}</table>
+<h2>按群众评价排名（好差评）</h2><table><tr><th>名次</th><th>大厅</th><th>评价数</th><th>平均评价</th>
+<th>文明用语名次</th><th>平均分</th></tr>
+{% for f in r.halls|selectattr("rating_rank")|sort(attribute="rating_rank") %}
+<tr data-field="ratings.{{ loop.index0 }}"><td>{{ f.rating_rank }}</td><td class="h">{{ f.hall }}</td>
+<td>{{ f.ratings }}</td><td>{{ "%.2f"|format(f.mean_rating) }}</td><td>{{ f.rank }}</td>
+<td>{{ f.mean_score if f.mean_score is not none else "—" }}</td></tr>{% endfor %}</table>
 <h2>各窗口</h2><table><tr><th>大厅</th><th>窗口</th><th>服务次数</th><th>平均分</th><th>{{ sev[0] }}问题</th></tr>
 {% for f in r.windows %}<tr><td class="h">{{ f.hall }}</td><td class="h">{{ f.window or "—" }}</td>
 <td>{{ f.visits }}</td><td>{{ f.mean_score if f.mean_score is not none else "—" }}</td>

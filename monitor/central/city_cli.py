@@ -21,7 +21,7 @@ def shipper(config_path, db_path):
         raise ConfigError(f"{config_path}: no [central] table: this hall ships nowhere "
                           "(see docs/central.md)")
     if not Path(db_path).is_file():
-        raise SyncError(f"{db_path}: no such database (give the --db the monitor writes)")
+        raise SyncError(f"{db_path}：没有这个数据库（用 --db 指定监测程序写入的数据库）")
     ship = Shipper(db_path, options)
     try:
         yield ship

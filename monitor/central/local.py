@@ -100,8 +100,9 @@ class Postgres:
 
 @dataclass
 class Broker:
-    """mosquitto with a password file and an ACL: each hall may publish only under
-    `<prefix>/<hall>/#`; the city's user reads everything."""
+    """mosquitto with a password file and an ACL: each hall's user may read and publish
+    only under `<prefix>/<its user name>/#` (a pattern with %u, so the topic is tied to the
+    login, not to anything a client says); the city's users read everything."""
 
     users: dict[str, str]  # user -> password
     halls: tuple[str, ...]  # users that are halls (the others read all)
@@ -123,9 +124,10 @@ class Broker:
             flags = ["-b"] + ([] if secrets_file.exists() else ["-c"])
             subprocess.run([passwd, *flags, str(secrets_file), user, password], check=True,
                            capture_output=True)
-        acl = [f"user {u}\ntopic readwrite {self.prefix}/{u}/#\n" if u in self.halls
-               else f"user {u}\ntopic read {self.prefix}/#\n" for u in self.users]
-        (self.folder / "acl").write_text("\n".join(acl))
+        readers = [f"user {u}\ntopic read {self.prefix}/#\n" for u in self.users
+                   if u not in self.halls]
+        (self.folder / "acl").write_text("\n".join(
+            [f"pattern readwrite {self.prefix}/%u/#\n"] + readers))
         conf = self.folder / "mosquitto.conf"
         run_as = "user root\n" if os.geteuid() == 0 else ""
         conf.write_text(f"{run_as}listener {self.port} 127.0.0.1\nallow_anonymous false\n"

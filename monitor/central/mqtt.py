@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import threading
 import time
@@ -25,13 +26,22 @@ from ..records import Heartbeat, LightEvent
 STALE_S = 30.0  # a window without a heartbeat this long is shown as interrupted
 
 
+def client_id(name: str) -> str:
+    """`name` (who and where, for the broker's log) and a random part. The broker closes a
+    connection when another arrives with its client id, and mosquitto cannot tie ids to
+    users: an id built from a hall, a pid and a host let one hall guess another's and knock
+    it off (its retained `offline` published). An id nobody can guess cannot be taken."""
+    return f"{name}-{secrets.token_hex(8)}"
+
+
 def _client(url: str, user: str, password: str, name: str):
     import paho.mqtt.client as paho
 
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
         raise ConfigError(f"{url!r}: an MQTT broker is mqtt://HOST:PORT")
-    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=name, clean_session=True)
+    client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id(name),
+                         clean_session=True)
     client.username_pw_set(user, password)
     client.reconnect_delay_set(0.2, 5)
     return client, parts.hostname, parts.port or 1883

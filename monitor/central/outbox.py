@@ -20,11 +20,15 @@ SHIPPED = {
     "heartbeats": "window", "acks": "id", "users": "name", "settings": "name",
     "training": "id", "added_findings": "id", "appeals": "id",
     "lexicon_changes": "version",  # migration 0003: the hall's lexicon versions
+    "queue_events": "id", "ratings": "id",  # migration 0005: the hall's queue and ratings
 }
+# rows a hall may add but never change or delete, here (SQLite triggers) and in the city
+# (migration 0004: no UPDATE or DELETE for hall roles); shipped with `on conflict do nothing`
+APPEND_ONLY = ("audit", "lexicon_changes")
 THROTTLED = {"heartbeats": 60.0}  # seconds between notes of an unchanged state
 _NOTED = ("create table if not exists outbox_noted (tbl text not null, key text not null, "
           "noted real not null, primary key (tbl, key))")
-WITHHELD = {"users": ("password_hash",)}  # columns that never leave the hall
+WITHHELD = {"users": ("password_hash", "session_version")}  # never leave the hall
 SECRET_SETTING = re.compile(r"secret|password|token|key")  # settings that never leave it
 
 

@@ -127,10 +127,12 @@ class Shipper:
             return
         audio = table == "recordings"
         extra, value = (", audio", ", %s") if audio else ("", "")
+        update = ("do nothing" if table in outbox.APPEND_ONLY else
+                  f"do update set row = excluded.row, "
+                  f"shipped_at = now(){extra and ', audio = excluded.audio'}")
         cursor.executemany(
             f"insert into {table} (hall, id, row{extra}) values (%s, %s, %s{value}) "
-            f"on conflict (hall, id) do update set row = excluded.row, "
-            f"shipped_at = now(){extra and ', audio = excluded.audio'}",
+            f"on conflict (hall, id) {update}",
             [[hall, key, json.dumps(row, ensure_ascii=False),
               *([self._audio(row)] if audio else [])] for key, row in rows.items()])
 

@@ -59,9 +59,16 @@
     show();
   }
 
+  const rows = [];  // each row's right edge so far: a tick that would cover another goes lower
   for (const tick of document.querySelectorAll(".tick[data-t]")) {
     tick.style.left = Math.min(100, (Number(tick.dataset.t) / duration) * 100) + "%";
+    const box = tick.getBoundingClientRect();
+    let row = rows.findIndex((right) => box.left > right + 4);
+    if (row < 0) { row = rows.length; rows.push(0); }
+    rows[row] = box.right;
+    tick.style.paddingTop = (1.3 + row * 1.1) + "rem";  // its mark stays on the bar
   }
+  if (rows.length > 1) document.getElementById("timeline").style.height = (3.4 + (rows.length - 1) * 1.1) + "rem";
   for (const el of seekers) {
     el.addEventListener("click", (event) => {
       if (event.target.closest("form")) return;

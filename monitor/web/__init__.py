@@ -9,6 +9,7 @@ each made by a factory in its own module:
 - `board.pages(ctx, hub)`: /, /window/<id>, /api/lights, /api/events, /events, /ack, /health
 - `auth.pages(ctx)`: /login, /logout
 - `replay.pages(ctx)`: /replay/<visit>, its audio and training tags, /training
+- `reports.pages(ctx)`: /reports (the days held) and /reports/view (HTML, PDF, CSV, JSON)
 - `hallapi.pages(ctx)`: POST /api/hall/events (queue and rating systems, by token)
 
 A new page group is a module with `pages(ctx: WebContext) -> Blueprint`, registered here with
@@ -41,9 +42,9 @@ from .. import accounts
 from ..config import Hall
 from ..errors import ServeError
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
-from . import auth, board, hallapi, replay, review, settings
-from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, host_allowed, refuse,
-                     wants_json)
+from . import auth, board, hallapi, replay, reports, review, settings
+from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
+                     nav_links, refuse, wants_json)
 from .events import open_events
 from .hub import Hub
 
@@ -69,9 +70,9 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     hub = Hub(ctx.db_path, options, ctx.hall, open_events(ctx.hall))
     app.extensions["courtesy_hub"] = hub
     app.extensions["courtesy_context"] = ctx
-    app.jinja_env.globals.update(csrf_token=csrf_token, states=STATE_LABELS,
-                                 machine_mark=MACHINE_MARK, machine_note=MACHINE_NOTE,
-                                 pinyin_toggle=PINYIN_TOGGLE)
+    app.jinja_env.globals.update(csrf_token=csrf_token, nav_links=nav_links, home=home,
+                                 states=STATE_LABELS, machine_mark=MACHINE_MARK,
+                                 machine_note=MACHINE_NOTE, pinyin_toggle=PINYIN_TOGGLE)
     app.before_request(lambda: _identify(ctx))
     app.after_request(_harden)
     app.register_blueprint(board.pages(ctx, hub))
@@ -79,6 +80,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     app.register_blueprint(replay.pages(ctx))
     app.register_blueprint(settings.pages(ctx))
     app.register_blueprint(review.pages(ctx))
+    app.register_blueprint(reports.pages(ctx))
     app.register_blueprint(hallapi.pages(ctx))
     return app
 
@@ -88,7 +90,7 @@ def _identify(ctx: WebContext):
     if not host_allowed(request.host, ctx.options.allowed_hosts):
         return refuse(400, "请求的主机名不在本服务允许的范围内"
                            "（管理员可用 courtesy serve --allowed-host 添加）")
-    g.user = accounts.current(ctx.store(), session.get("user"))
+    g.user = accounts.current(ctx.store(), session.get("user"), session.get("version"))
     if ctx.options.board_login and g.user is None and request.endpoint not in (
             "auth.login", "static", "hallapi.events"):  # the hall's systems carry a token
         if request.method == "GET" and request.endpoint and not wants_json() \
@@ -99,7 +101,7 @@ def _identify(ctx: WebContext):
 
 
 def _harden(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # the report page sets its own
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -128,8 +130,9 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 8080, threads: int = 
 
     options = app.extensions["courtesy_context"].options
     if options.max_streams >= threads:
-        raise ServeError(f"--max-streams {options.max_streams} must stay below --threads "
-                         f"{threads}, or open streams leave no thread for other pages")
+        raise ServeError(f"看板事件流上限 {options.max_streams} 须小于服务线程数 {threads}"
+                         f"（--max-streams {options.max_streams} must stay below --threads "
+                         f"{threads}, or open streams leave no thread for other pages）")
     try:
         run(app, host=host, port=port, threads=threads, ident="courtesy",
             channel_request_lookahead=1)  # reads on, so a closed page frees its thread

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from flask import Response, g, redirect, render_template, request, session, url_for
 
@@ -22,6 +23,36 @@ from ..records import AuditEntry
 from ..storage import Store
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+SUPERVISORS = ("supervisor", "admin")
+LOGGED_IN = ("admin", "supervisor", "staff", "viewer")
+# Every page a role may open from the header: (endpoint, label, roles; None: anybody).
+PAGES = (
+    ("board.board", "看板", None),
+    ("review.me", "我的记录", ("staff",)),
+    ("review.queue", "复核", SUPERVISORS),
+    ("review.sample", "抽检", SUPERVISORS),
+    ("review.appeals", "申诉", SUPERVISORS),
+    ("review.lexicon_precision", "词库", SUPERVISORS),
+    ("reports.listing", "报告", SUPERVISORS),
+    ("replay.training_list", "培训集", LOGGED_IN),
+    ("board.health", "设备状态", SUPERVISORS),
+    ("settings.settings_page", "设置", SUPERVISORS),
+    ("review.audit_page", "操作日志", SUPERVISORS),
+    ("review.users", "账号", LOGGED_IN),
+)
+
+
+def nav_links(user) -> list[tuple[str, str]]:
+    """The header's links for `user` (None: not logged in): the pages that role may open."""
+    role = user.role if user is not None else None
+    return [(endpoint, label) for endpoint, label, roles in PAGES
+            if roles is None or role in roles]
+
+
+def home(user) -> str:
+    """Where a login lands: a staff member on their own record, everyone else the board."""
+    return "review.me" if user is not None and user.role == "staff" else "board.board"
 
 
 @dataclass
@@ -97,11 +128,20 @@ def wants_json() -> bool:
         ["text/html", "application/json"]) == "application/json"
 
 
+ERROR_HEADINGS = {400: "请求有误", 401: "请先登录", 403: "无权操作", 404: "页面不存在",
+                  409: "无法完成", 429: "请稍后再试", 500: "服务出错", 503: "服务繁忙"}
+
+
+ERROR_HEADINGS = {400: "请求有误", 401: "请先登录", 403: "无权操作", 404: "页面不存在",
+                  409: "无法完成", 429: "请稍后再试", 500: "服务出错", 503: "服务繁忙"}
+
+
 def refuse(status: int, message: str):
     """The refusal as JSON for the API and scripts, as the error page for a person."""
     if wants_json() or request.path.startswith(("/api/", "/events")):
         return json_response({"error": message}, status)
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message,
+                           heading=ERROR_HEADINGS.get(status, "出错了")), status
 
 
 def client() -> str:
@@ -145,6 +185,24 @@ def role_required(*roles: str, hidden: bool = False):
             return view(*args, **kwargs)
         return guarded
     return wrap
+
+
+def local_path(target: str | None, default: str) -> str:
+    """Where a `next=` or `back=` sends the browser: a path on this site, else `default`.
+
+    A browser drops tabs and newlines from a URL and reads a backslash as `/`, so
+    `/%09/evil.example` would leave the site: a target with a scheme, a host, a backslash,
+    a space or a control character, as given or percent-decoded, is refused, not cleaned."""
+    if not target or len(target) > 2048:
+        return default
+    for form in (target, unquote(target)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form \
+                or any(c.isspace() or not c.isprintable() for c in form):
+            return default
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return default
+    return target
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:

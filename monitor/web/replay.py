@@ -15,14 +15,14 @@ from itertools import groupby
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from .. import lexicon as lexicons
-from .. import profiles, review, roles
+from .. import profiles, review
 from .. import replay as replays
 from ..config import Hall
 from ..errors import CourtesyError
 from ..lexicon import Lexicon
 from ..terminal import clock_text
 from ..vocabulary import (MACHINE_MARK, ROLE_LABELS, rule_name, rule_norm, severity_label,
-                         verdict_label)
+                         ticket_label, verdict_label)
 from ..storage import Store
 from ..stored import StoredVisit
 from .common import WebContext
@@ -74,7 +74,7 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
         "id": visit.id, "window": hall.window_name(visit.window) or visit.window or "-",
         "staff": staff or "-", "score": f"{visit.score:.0f}",
         "verdict": visit.verdict_text, "verdict_id": visit.verdict,
-        "provisional": visit.provisional,
+        "provisional": visit.provisional, "ticket": ticket_label(visit.ticket, visit.business),
         "duration": round(duration, 3), "length": clock_text(duration),
         "lines": lines, "findings": findings,
         "machine": any(line["mark"] for line in lines), "pinyin": any(l["pinyin"] for l in lines),
@@ -84,6 +84,11 @@ def page_view(visit: replays.VisitReplay, hall: Hall, how: replays.Anonymise | N
 def _supervisor() -> bool:
     """A supervisor, or an admin (who may do all a supervisor does)."""
     return g.user is not None and g.user.may_review
+
+
+def _own(visit: StoredVisit) -> bool:
+    """The visit is the logged-in staff member's own."""
+    return g.user.role == "staff" and bool(g.user.staff) and visit.staff == g.user.staff
 
 
 class _Visits:
@@ -128,10 +133,12 @@ class _Visits:
                 return None, None, redirect(url_for("auth.login", next=request.full_path))
             return None, None, refuse(401, "请先登录")
         visit = store.visit(visit_id)
-        # a viewer sees training visits only, and cannot tell another visit from none
-        if visit is None or not _supervisor() and not store.visit_tags(visit_id):
+        # a staff member replays their own visits as they were (to argue an appeal); a
+        # viewer sees training visits only; neither can tell another visit from none
+        own = visit is not None and _own(visit)
+        if visit is None or not (_supervisor() or own) and not store.visit_tags(visit_id):
             return None, None, refuse(404, f"没有编号为 {visit_id} 的来访记录")
-        training = request.args.get("training") == "1" or not _supervisor()
+        training = request.args.get("training") == "1" or not (_supervisor() or own)
         return visit, self.ctx.hall.training if training else None, None
 
 
@@ -139,7 +146,6 @@ def pages(ctx: WebContext) -> Blueprint:
     """The replay and training pages, over the app's store, CSRF check and error page."""
     bp = Blueprint("replay", __name__)
     _replay_routes(bp, ctx, _Visits(ctx))
-    _role_routes(bp, ctx)
     _training_routes(bp, ctx)
     return bp
 
@@ -188,38 +194,6 @@ def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
         return response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
-def _editing(ctx: WebContext, why: str) -> Response | None:
-    """The refusal of a change to a visit by anyone but a logged-in supervisor posting
-    from the page itself, or None."""
-    if g.user is None:
-        return ctx.refuse(401, "请先登录")
-    forgery = ctx.forged()
-    if forgery:
-        return ctx.refuse(403, forgery)
-    return None if _supervisor() else ctx.refuse(403, why)
-
-
-def _role_routes(bp: Blueprint, ctx: WebContext) -> None:
-    store, refuse = ctx.store, ctx.refuse
-
-    @bp.post("/replay/<visit_id>/role")
-    def replay_role(visit_id: str):
-        """A supervisor says who spoke a line; the visit is judged again with it."""
-        refusal = _editing(ctx, "只有值班主管可以更正角色")
-        if refusal is not None:
-            return refusal
-        form = request.form
-        try:
-            roles.correct(store(), visit_id, int(form.get("line", "0") or 0),
-                          form.get("role", ""), g.user.name, form.get("note", ""),
-                          request.remote_addr or "")
-        except ValueError:
-            return refuse(400, "句号须为数字")
-        except roles.RoleError as exc:
-            return refuse(409, str(exc))
-        return redirect(url_for(".replay_page", visit_id=visit_id) + "#lines")
-
-
 def _reviewed(store: Store, visit: StoredVisit) -> dict | None:
     """The visit's score as reviews and role corrections left it, when that differs."""
     result = review.effective(store, visit.id)
@@ -234,9 +208,13 @@ def _training_routes(bp: Blueprint, ctx: WebContext) -> None:
 
     @bp.post("/replay/<visit_id>/training")
     def replay_training(visit_id: str):
-        refusal = _editing(ctx, "只有值班主管可以编辑培训集")
-        if refusal is not None:
-            return refusal
+        if g.user is None:
+            return refuse(401, "请先登录")
+        why = ctx.forged()
+        if why:
+            return refuse(403, why)
+        if not _supervisor():
+            return refuse(403, "只有值班主管可以编辑培训集")
         if store().visit(visit_id) is None:
             return refuse(404, f"没有编号为 {visit_id} 的来访记录")
         tag = request.form.get("tag", "").strip()

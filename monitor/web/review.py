@@ -15,22 +15,24 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
-from .. import accounts, audit, review, roles, tuning
+from .. import accounts, audit, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
 from ..errors import AccountError, CourtesyError
 from ..privacy import mask
-from ..records import Appeal
+from ..records import Appeal, Review
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
-from .common import WebContext
-from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, DECISION_LABELS,
-                          LEXICON_CHANGE_LABELS, REVIEW_REASONS, REVIEWED_LABELS, RULES,
-                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
-                          rule_name, rule_norm, severity_label, spoken, verdict_label)
+from .common import WebContext, local_path
+from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
+                          MACHINE_MARK,
+                          LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
+                          RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
+                          rule_name, rule_norm, severity_label, spoken, ticket_label,
+                          verdict_label)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -45,28 +47,40 @@ def _day(value: str | None, default: date) -> date:
         return default
 
 
-def _lines(lines: list[StoredUtterance], start: float, end: float) -> list[dict]:
-    """The transcript around a moment, masked; each line's role as heard."""
-    return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence), "role": u.role,
-             "text": mask(spoken(u).text)}
+def _lines(lines: list[StoredUtterance], start: float, end: float,
+           said_by: dict[int, str]) -> list[dict]:
+    """The transcript around a moment, masked; each line's role as heard (`said_by`: the
+    role a reviewer gave a line, by its index)."""
+    return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence,
+                                                   said_by.get(u.idx, "")),
+             "role": said_by.get(u.idx, u.role), "text": mask(spoken(u).text)}
             for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
 
 
-def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance]) -> dict:
+def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance],
+                 said_by: dict[int, str] | None = None) -> dict:
     """A finding as a review row: rule, norm, quote (masked), the stretch to replay."""
     offset = max(0.0, found.start - found.visit_start)
-    quote = quoted(found.text, found.start, found.end, lines)
     return {
         "id": found.id, "visit": found.visit, "at": found.at[11:19],
         "day": found.at[:10], "window": hall.window_name(found.window) or found.window,
         "staff": hall.staff_name(found.staff) or found.staff, "rule": found.rule,
         "label": rule_name(found.rule), "norm": rule_norm(found.rule),
         "severity": found.severity, "severity_label": severity_label(found.severity),
-        "quote": mask(quote.text), "detail": mask(found.detail),
+        **_heard(found, lines), "detail": mask(found.detail),
         "offset": clock_text(offset), "t": round(offset, 1),
-        "context": _lines(lines, found.start, found.end),
-        "pending": _pending(found),
+        "context": _lines(lines, found.start, found.end, said_by or {}),
+        "pending": _pending(found), "ticket": ticket_label(found.ticket, found.business),
+        "line": _unsure_line(found, lines) if found.unsure_role else None,
     }
+
+
+def _unsure_line(found: StoredFinding, lines: list[StoredUtterance]) -> int | None:
+    """The number (as replay counts them) of the least sure line a finding rests on."""
+    ordered = sorted(lines, key=lambda u: (u.start, u.idx))
+    during = [n for n, u in enumerate(ordered, 1) if u.role_confidence is not None
+              and u.start <= found.end and u.end >= found.start]
+    return min(during, key=lambda n: ordered[n - 1].role_confidence) if during else None
 
 
 def _pending(found: StoredFinding) -> str:
@@ -75,7 +89,7 @@ def _pending(found: StoredFinding) -> str:
         return ""
     return (f"{ROLE_PENDING}：说话人由声纹判断，把握 {found.role_confidence:.0%}，"
             "可能听错了是谁说的。人工确认前不计分、不亮红灯；确认则计入，"
-            "驳回（顾客所说）则不计，也可在回放页更正这句话的角色。")
+            "驳回（顾客所说）则不计，也可更正这句话的角色（下方或回放页）。")
 
 
 def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: str | None,
@@ -88,7 +102,17 @@ def queue_view(store: Store, hall: Hall, day: date, window: str | None, staff: s
     lines_of: dict[str, list[StoredUtterance]] = defaultdict(list)
     for line in store.visit_utterances(sorted({f.visit for f in queue})):
         lines_of[line.visit].append(line)
-    return [finding_view(f, hall, lines_of[f.visit]) for f in queue]
+    return [finding_view(f, hall, lines_of[f.visit],
+                         {i: fix.role for i, fix in corrected.get(f.visit, {}).items()})
+            for f in queue]
+
+
+def _heard(found, lines: list[StoredUtterance]) -> dict:
+    """A finding's quote (masked) and, when a machine heard it, its 机器识别 mark and the
+    pinyin heard in the mark's title (as the board, replay and report show it)."""
+    said = quoted(found.text, found.start, found.end, lines)
+    return {"quote": mask(said.text), "mark": MACHINE_MARK if said.machine else "",
+            "title": mask(said.title)}
 
 
 def _minute(at: datetime | None) -> str:
@@ -98,28 +122,34 @@ def _minute(at: datetime | None) -> str:
 def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     """A visit with its effective result and each finding's review and appeal state."""
     result = review.effective(store, visit.id)
+    fix = roles.fixes(store, [visit]).get(visit.id)
     machine = store.visit_findings(visit.id)
+    machine = [fix.sured(f) for f in machine] if fix else machine
     latest = store.latest_reviews([f.id for f in machine])
     appeals: dict[str, Appeal] = {}
     for contested in store.appeals(finding_ids=[f.id for f in machine]):
         appeals.setdefault(contested.finding, contested)  # newest first
+    lines = store.visit_utterances([visit.id]) if machine else []
     findings = [{
         "id": f.id, "label": rule_name(f.rule), "norm": rule_norm(f.rule),
         "severity": f.severity, "severity_label": severity_label(f.severity),
-        "at": clock_text(max(0.0, f.start - visit.start)), "quote": mask(f.text),
-        "counts": f.id not in result.dismissed,
-        "review": DECISION_LABELS[latest[f.id].decision] + "（"
-        + REVIEW_REASONS[latest[f.id].reason] + "）" if f.id in latest else "",
+        "at": clock_text(max(0.0, f.start - visit.start)), **_heard(f, lines),
+        "t": round(max(0.0, f.start - visit.start), 1),
+        "counts": f.id not in result.dismissed and (
+            not f.unsure_role or f.id in latest and latest[f.id].decision == "confirm"),
+        "review": _reviewed(latest[f.id]) if f.id in latest else _unreviewed(f, fix),
         "appeal": _appeal_view(appeals[f.id]) if f.id in appeals else None,
     } for f in machine]
     findings += [{
-        "id": a.finding_id, "label": rule_name(a.rule),
-        "norm": rule_norm(a.rule), "severity": a.severity,
+        "id": a.finding_id, "label": rule_name(a.rule) if kept else ORPHANED,
+        "norm": rule_norm(a.rule) if kept else "", "severity": a.severity,
         "severity_label": severity_label(a.severity),
         "at": clock_text(max(0.0, a.start - visit.start)), "quote": "",
-        "counts": True, "review": f"人工补录（{a.actor}）" + (
-            f"：{mask(a.note)}" if a.note else ""), "appeal": None,
-    } for a in store.added_findings([visit.id])]
+        "t": round(max(0.0, a.start - visit.start), 1), "counts": kept,
+        "review": f"人工补录（{a.actor}）" + (f"：{mask(a.note)}" if a.note else ""),
+        "appeal": None,
+    } for a in store.added_findings([visit.id]) for kept in [review.within(a, visit)]]
+    findings += _orphaned(store, visit, {f.id for f in machine})
     return {
         "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
         "window": hall.window_name(visit.window) or visit.window,
@@ -129,7 +159,39 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
         "verdict_id": result.verdict, "automatic": f"{result.automatic_score:.0f}",
         "changed": result.score != result.automatic_score, "provisional": visit.provisional,
         "length": round(visit.end - visit.start), "findings": findings,
+        "ticket": ticket_label(visit.ticket, visit.business),
     }
+
+
+def _reviewed(done: Review) -> str:
+    """已确认, or 驳回（误识别）: a dismissal with its reason."""
+    if done.decision == "confirm":
+        return REVIEWED_LABELS["confirm"]
+    return f"{DECISION_LABELS[done.decision]}（{REVIEW_REASONS.get(done.reason, done.reason)}）"
+
+
+def _orphaned(store: Store, visit: StoredVisit, current: set[str]) -> list[dict]:
+    """Decisions on findings a re-scoring took away (a phrase switched off, an exception):
+    shown as such, never moved onto another finding, and no longer counted."""
+    reviews = {r.finding: r for r in store.visit_reviews([visit.id]) if r.finding not in current}
+    appeals: dict[str, Appeal] = {}
+    for contested in store.appeals(staff=visit.staff):
+        if contested.visit == visit.id and contested.finding not in current:
+            appeals.setdefault(contested.finding, contested)  # newest first
+    return [{
+        "id": gone, "label": ORPHANED, "norm": "", "severity": "", "severity_label": "",
+        "at": "", "quote": "", "counts": False, "orphaned": True,
+        "review": _reviewed(reviews[gone]) if gone in reviews else "",
+        "appeal": _appeal_view(appeals[gone]) if gone in appeals else None,
+    } for gone in sorted(set(reviews) | set(appeals))]
+
+
+def _unreviewed(found: StoredFinding, fix: roles.Fix | None) -> str:
+    """What stands for a review of a finding nobody reviewed: a role correction took it
+    away, or it waits for a person because its role was heard unsure."""
+    if fix is not None and found.id in fix.removed:
+        return "角色已更正，不计"
+    return ROLE_PENDING if found.unsure_role else ""
 
 
 def _appeal_view(contested: Appeal) -> dict:
@@ -145,14 +207,15 @@ def appeals_view(store: Store, hall: Hall) -> list[dict]:
     out = []
     for contested in sorted(store.appeals(), key=lambda a: (a.status != "open", -a.id)):
         found = store.finding(contested.finding)
-        if found is None:  # its session was scored again since: the appeal stays listed
+        if found is None:  # scored again since without it: listed as orphaned, never moved
             found = StoredFinding(contested.finding, "", contested.visit, "", 0.0, 0.0, "", "",
                                   "", staff=contested.staff)
         out.append({**_appeal_view(contested), "finding": contested.finding,
-                    "visit": contested.visit, "label": rule_name(found.rule),
-                    "norm": rule_norm(found.rule),
+                    "visit": contested.visit,
+                    "label": rule_name(found.rule) if found.rule else ORPHANED,
+                    "orphaned": not found.rule, "norm": rule_norm(found.rule),
                     "severity_label": severity_label(found.severity),
-                    "quote": mask(found.text),
+                    **_heard(found, store.visit_utterances([contested.visit])),
                     "t": round(max(0.0, found.start - found.visit_start), 1),
                     "staff": hall.staff_name(contested.staff) or contested.staff,
                     "status_label": APPEAL_LABELS[contested.status]})
@@ -185,7 +248,7 @@ def pages(ctx: WebContext) -> Blueprint:
 
     def failed(error: CourtesyError):
         """A refused action: 409 for what the rules forbid, 500 for a database fault."""
-        mine = isinstance(error, (review.ReviewError, AccountError))
+        mine = isinstance(error, (review.ReviewError, roles.RoleError, AccountError))
         return refuse(409 if mine else 500, str(error))
 
     @bp.get("/review")
@@ -199,28 +262,46 @@ def pages(ctx: WebContext) -> Blueprint:
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
+                               mismatches=ratingreport.mismatches(store(), day, hall),
+                               mismatch_mark=ratingreport.MISMATCH,
                                reasons=REVIEW_REASONS, rules=RULES, user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 
-    @bp.post("/review/decide")
-    def decide_finding():
+    def acted(act: Callable[[dict], object]):
+        """A reviewer's change from a queue row: made, then back to where it was asked."""
         refusal = reviewer(post=True)
         if refusal:
             return refusal
         form = request.form
         try:
-            review.review(store(), form.get("finding", ""), form.get("decision", ""),
-                          form.get("reason", "other"), g.user.name, form.get("note", ""),
-                          origin())
+            act(form)
         except CourtesyError as exc:
             return failed(exc)
-        return redirect(_back(form.get("back"), url_for(".queue")))
+        return redirect(local_path(form.get("back"), url_for(".queue")))
+
+    @bp.post("/review/decide")
+    def decide_finding():
+        return acted(lambda form: review.review(
+            store(), form.get("finding", ""), form.get("decision", ""),
+            form.get("reason", ""), g.user.name, form.get("note", ""), origin()))
+
+    @bp.post("/review/role")
+    def correct_role():
+        """Who spoke a line one pickup heard (from the queue or the replay page); the
+        visit is judged again with it (monitor/roles.py)."""
+        def correct(form) -> None:
+            line = form.get("line", "")
+            if not line.isdigit():
+                raise roles.RoleError("句号须为数字")
+            roles.correct(store(), form.get("visit", ""), int(line), form.get("role", ""),
+                          g.user.name, form.get("note", ""), origin())
+        return acted(correct)
 
     _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
     _lexicon_pages(bp, ctx, reviewer, failed, origin)
     _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
     _audit_pages(bp, store, reviewer)
-    _user_pages(bp, store, gate, refuse, origin)
+    _user_pages(bp, store, hall, gate, refuse, origin)
     return bp
 
 
@@ -256,7 +337,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
             return refuse(400, "时间须为秒数")
         except CourtesyError as exc:
             return failed(exc)
-        return redirect(_back(form.get("back"), url_for(".sample")))
+        return redirect(local_path(form.get("back"), url_for(".sample")))
 
 
 def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, reviewer,
@@ -311,12 +392,6 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
 
 
 
-def _back(target: str | None, default: str) -> str:
-    """Where a form returns to: a path on this site only."""
-    return target if target and target.startswith("/") and not target.startswith("//") \
-        else default
-
-
 def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
     def query() -> dict:
         args = request.args
@@ -330,9 +405,9 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
         if refusal:
             return refusal
         chosen = query()
-        rows = list(reversed(audit.entries(store(), **chosen)))
+        rows = [(e, audit.describe(e)) for e in reversed(audit.entries(store(), **chosen))]
         return render_template("audit.html", rows=rows, chosen=chosen, user=g.user,
-                               args=request.args.to_dict())
+                               args=request.args.to_dict(), actions=AUDIT_ACTIONS)
 
     @bp.get("/audit/export")
     def audit_export():
@@ -348,7 +423,8 @@ def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
                         headers={"Content-Disposition": f"attachment; filename=audit.{fmt}"})
 
 
-def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin) -> None:
+def _user_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, refuse,
+                origin) -> None:
     @bp.get("/users")
     def users():
         refusal = gate(lambda u: True, "")
@@ -368,7 +444,8 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
         try:
             if action == "add":
                 accounts.add_user(store(), name, form.get("role", ""), form.get("password", ""),
-                                  staff=form.get("staff"), actor=who, origin=origin())
+                                  staff=form.get("staff"), actor=who, origin=origin(),
+                                  known_staff=hall.staff)
             elif action in ("disable", "enable"):
                 accounts.disable(store(), name, who, origin(), enabled=action == "enable")
             elif action == "reset":
@@ -390,8 +467,8 @@ def _user_pages(bp: Blueprint, store: Callable[[], Store], gate, refuse, origin)
         if form.get("new", "") != form.get("again", ""):
             return refuse(400, "两次输入的新密码不一致")
         try:
-            accounts.change_password(store(), g.user.name, form.get("old", ""),
-                                     form.get("new", ""), origin())
+            session["version"] = accounts.change_password(
+                store(), g.user.name, form.get("old", ""), form.get("new", ""), origin())
         except CourtesyError as exc:
             return refuse(409, str(exc))
         return redirect(url_for(".users", done="密码已修改"))
@@ -423,8 +500,10 @@ def preview_view(shown, hall: Hall) -> dict:
                       "staff": hall.staff_name(f.staff) or f.staff or "",
                       "label": rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
-                      "review": REVIEWED_LABELS.get(f.review, "未复核")}
+                      "review": REVIEWED_LABELS.get(f.review, "未复核"),
+                      "outcome": _outcome(f.gone, f.review)}
                      for f in shown.findings[:PREVIEW_ROWS]],
+        "lost": sum(f.gone and f.review == "confirm" for f in shown.findings),
         "visits": [{"at": f"{v.at:%Y-%m-%d %H:%M:%S}",
                     "window": hall.window_name(v.window) or v.window or "",
                     "staff": hall.staff_name(v.staff) or v.staff or "",
@@ -434,6 +513,14 @@ def preview_view(shown, hall: Hall) -> dict:
         "changed_findings": len(shown.findings), "changed_visits": len(shown.visits_changed),
         "limit": PREVIEW_ROWS,
     }
+
+
+def _outcome(gone: bool, reviewed: str | None) -> str:
+    """Whether a finding the change removes or adds is good news: losing a finding a person
+    confirmed is bad, losing one they dismissed good; anything unreviewed is not known."""
+    if gone and reviewed:
+        return "good" if reviewed == "dismiss" else "bad"
+    return "unknown"
 
 
 def _change_rows(store: Store) -> list[dict]:
@@ -516,8 +603,15 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
         refusal = reviewer(post=True)
         if refusal:
             return refusal
+        version = request.form.get("version", 0, type=int)
+        if request.form.get("confirmed") != "1":  # a second button, on a page that says what
+            row = next((c for c in _change_rows(store()) if c["version"] == version), None)
+            if row is None or not row["may_undo"]:
+                return refuse(409, f"版本 {version} 的调整不存在或已撤销")
+            return render_template("review_undo.html", c=row, user=g.user,
+                                   reason=request.form.get("reason", ""))
         try:
-            made = tuning.undo(store(), request.form.get("version", 0, type=int), g.user.name,
+            made = tuning.undo(store(), version, g.user.name,
                                request.form.get("reason", ""), origin())
         except CourtesyError as exc:
             return refused(exc)

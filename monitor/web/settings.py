@@ -18,7 +18,7 @@ from .. import config, hallfile, profiles
 from ..errors import CourtesyError
 from ..recordings import KEEP
 from ..records import AuditEntry
-from ..vocabulary import role_label
+from ..vocabulary import KEEP_WORDS, role_label, setting_label
 from .common import WebContext
 
 SEES = ("supervisor", "admin")
@@ -66,15 +66,6 @@ def recordings_edit(form) -> hallfile.Edit:
                                         "days": _number(form.get("days", ""), "保存天数")})
 
 
-TABLE_LABELS = {"windows": "窗口", "staff": "工作人员", "lights": "提示灯", "recordings": "录音保存"}
-
-
-def saved_label(target: str) -> str:
-    """`windows.W01` -> 窗口 W01, for the line that confirms a save."""
-    table, _, entry = target.partition(".")
-    return f"{TABLE_LABELS[table]} {entry}".strip() if table in TABLE_LABELS else ""
-
-
 def channels_text(channels: tuple[str, ...]) -> str:
     """Whose voice each channel carries, in Chinese (工作人员，顾客; - skips one)."""
     return "，".join(role_label(c) for c in channels)
@@ -116,7 +107,8 @@ def pages(ctx: WebContext) -> Blueprint:
         return render_template(
             "settings.html", hall=hall, path=str(hall_path), user=g.user,
             may_edit=g.user.role in EDITS, profiles=profile_titles(), keeps=KEEP,
-            saved=saved_label(request.args.get("saved", "")), channels_text=channels_text)
+            keep_words=KEEP_WORDS,
+            saved=setting_label(request.args.get("saved", "")), channels_text=channels_text)
 
     def save(make: Callable[[], hallfile.Edit]):
         if g.user is None:

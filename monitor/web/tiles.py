@@ -18,9 +18,9 @@ from ..privacy import mask
 from ..records import Heartbeat, LightEvent
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
-from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, SEVERITIES, Speech, liveness_label,
-                          quoted, rule_name, rule_prompt, severity_label, state_label,
-                          verdict_label)
+from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, ROLE_PENDING, SEVERITIES,
+                          UNACKNOWLEDGED_RED, Speech, liveness_label, quoted, rule_name,
+                          rule_prompt, severity_label, state_label, ticket_label, verdict_label)
 from .common import not_after
 from .events import EventSource
 
@@ -44,7 +44,9 @@ def _finding_view(found: StoredFinding, lines: list[StoredUtterance], now: datet
     at = f"{not_after(datetime.fromisoformat(found.at), now):%H:%M:%S}" if found.at else ""
     return {"severity": found.severity,
             "text": (f"{at} {rule_name(found.rule)}"
-                     f"（{severity_label(found.severity)}）{'：' + said.text if said.text else ''}"),
+                     f"（{severity_label(found.severity)}"
+                     f"{'，' + ROLE_PENDING if found.unsure_role else ''}）"
+                     f"{'：' + said.text if said.text else ''}"),
             "mark": MACHINE_MARK if said.machine else "", "title": said.title}
 
 
@@ -53,7 +55,9 @@ def _visit_text(visit: StoredVisit | None, state: str, now: datetime) -> str:
         return ""
     who = "上一位" if state == "off" else "当前"
     started = not_after(datetime.fromisoformat(visit.started_at), now)
-    return (f"{who}顾客 {started:%H:%M:%S} 起 · {visit.score:.0f} 分 · "
+    ticket = ticket_label(visit.ticket, visit.business)
+    return (f"{who}顾客{' ' + ticket if ticket else ''} {started:%H:%M:%S} 起 · "
+            f"{visit.score:.0f} 分 · "
             f"{verdict_label(visit.verdict, visit.provisional)}")
 
 
@@ -97,8 +101,9 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3,
 
 def with_liveness(view: dict, heartbeat: Heartbeat | None, now: datetime) -> dict:
     """The tile as liveness says: a window whose monitor stopped, hangs, or whose device is
-    unplugged or silent shows 监测中断 since its last good beat, never its stale light. A
-    window no monitor ever beat for (a monitor from before heartbeats) keeps its light."""
+    unplugged or silent shows 监测中断 since its last good beat, never its stale light (but a
+    red nobody acknowledged, with its 确认红灯 button). A window no monitor ever beat for (a
+    monitor from before heartbeats) keeps its light."""
     if heartbeat is None:
         return view
     judged = liveness.judge(heartbeat, view["window"], now)
@@ -107,9 +112,11 @@ def with_liveness(view: dict, heartbeat: Heartbeat | None, now: datetime) -> dic
             if heartbeat.state == "storage" else ""
         return {**view, "live": True, "reason": "", "fault": fault}
     since = not_after(judged.since, now) if judged.since else None
+    # a red nobody acknowledged outlives its monitor: still there to acknowledge
+    red = " · " + UNACKNOWLEDGED_RED if view["ackable"] else ""
     return {**view, "live": False, "reason": judged.reason, "state": "interrupted",
-            "state_label": INTERRUPTED_LABEL, "cause": liveness_label(judged.reason),
-            "cause_mark": "", "cause_title": "", "prompt": "", "ackable": False, "ack": "",
+            "state_label": INTERRUPTED_LABEL + red, "cause": liveness_label(judged.reason),
+            "cause_mark": "", "cause_title": "", "prompt": "", "ack": "",
             "since": f"{since:%H:%M:%S} 起" if since else "",
             "interrupted_since": since.isoformat(timespec="milliseconds") if since else ""}
 

@@ -1,0 +1,202 @@
+"""One pickup microphone (issue 20): both voices on one channel, for the audio benches.
+
+A counter pickup hears the staff member close by and the customer further away: here the
+customer's lines are 3-9 dB quieter (one level per customer), duller (a low-pass near
+3.5 kHz) and carry a little room (a short decaying reverb), over one channel of hall
+noise. The staff voice is enrolled from sentences no session says (held out), rendered in
+the session's staff voice, as `courtesy staff enrol` would take it; or, with `learned`, not
+at all. `role_error` is the share of speech time heard with the wrong role, and
+`customer_taboo` the taboo findings resting on a customer's line.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+import render
+from render import RATE, SPEECH_DBFS, Placed, hall_noise
+from voices import NaturalVoice
+
+from monitor import voices as profiles
+from monitor.records import Session, Utterance
+from monitor.errors import InputError
+from monitor.speakers import Voice, features, speech_frames
+
+CUSTOMER_DB = (-9.0, -3.0)  # a customer's level against the staff member's
+ENROL_LINES = (  # said by no session: the enrolment is held out from what is judged
+    "今天上午的号已经全部发完了，下午两点再来取号。", "您先到自助机上拍一张照片。",
+    "这份申请表的背面也要填写完整。", "我把您的信息录入系统，大概需要五分钟。",
+    "复印件请按照顺序整理好，我来核对一下。", "您的手机号码是多少，我们会发短信通知您。",
+    "这个证件的有效期是十年，到期前三个月可以换领。", "窗口下班时间是下午五点半。",
+    "请您核对一下打印出来的信息有没有错误。", "签字的时候请用黑色的笔写正楷。",
+    "如果材料不齐，可以先在网上预约补交。", "这边的业务办完了，您可以去三楼领取。",
+)
+LATENCY_CACHE = Path(__file__).resolve().parent / "out" / "renders"
+GAP_S = 0.3  # a customer's line ends this long before the staff line (one VAD segment)
+
+
+def far(samples: np.ndarray, gain_db: float, seed: int) -> np.ndarray:
+    """A voice from across the counter: quieter, duller, with a little room."""
+    spectrum = np.fft.rfft(samples)
+    freqs = np.fft.rfftfreq(len(samples), 1 / RATE)
+    duller = np.fft.irfft(spectrum / np.sqrt(1 + (freqs / 3500) ** 2), n=len(samples))
+    rng = np.random.default_rng(seed)
+    taps = np.arange(round(0.25 * RATE))
+    room = rng.standard_normal(len(taps)) * np.exp(-taps / (0.05 * RATE))
+    room[:round(0.005 * RATE)] = 0  # the direct sound comes first
+    room *= 0.3 / np.sqrt(np.sum(room ** 2))
+    wet = np.convolve(duller, room)[:len(duller)]
+    return ((duller + wet) * 10 ** (gain_db / 20)).astype(np.float32)
+
+
+def mix_pickup(lines: list[Placed], gains: list[float], snr_db: float, seed: int,
+               tail_s: float = 5.0) -> np.ndarray:
+    """One pickup channel: staff lines as said, customer lines `far` at their gain, over
+    hall noise at `snr_db` below the staff's speech."""
+    end = max(p.start + len(p.samples) / RATE for p in lines) + tail_s
+    out = np.zeros(round(end * RATE), np.float32)
+    for n, (line, gain) in enumerate(zip(lines, gains)):
+        said = line.samples if line.role == "staff" else far(line.samples, gain, seed + n)
+        at = round(line.start * RATE)
+        out[at:at + len(said)] += said[:len(out) - at]
+    out += np.float32(10 ** ((SPEECH_DBFS - snr_db) / 20)) * hall_noise(end, 0, seed)
+    peak = float(np.abs(out).max())
+    return out / peak * 0.9 if peak > 0.9 else out
+
+
+def customer_gains(utterances: list[Utterance], seed: int) -> list[float]:
+    """One level per customer (visit), 3-9 dB under the staff's; 0 for staff lines."""
+    rng = random.Random(seed)
+    per_visit: dict[str | None, float] = {}
+    return [0.0 if u.role == "staff" else
+            per_visit.setdefault(u.visit, rng.uniform(*CUSTOMER_DB)) for u in utterances]
+
+
+def enrolment(voice) -> Voice:
+    """The staff voice's profile from ENROL_LINES said in that voice (about 30 s)."""
+    pause = np.zeros(round(0.4 * RATE), np.float32)
+    samples = np.concatenate([x for text in ENROL_LINES
+                              for x in (render.speech(text, voice), pause)])
+    try:
+        return profiles.voice_of(samples, f"enrolment of {voice.label()}")
+    except InputError as exc:  # espeak's one voice can look like two (docs/benchmarks.md)
+        print(f"  {exc}: enrolled without the check")
+        return Voice.of(speech_frames(features(samples)))
+
+
+@dataclass
+class Roles:
+    """Speech time heard with the right and the wrong role, and not heard at all."""
+
+    speech_s: float = 0.0
+    wrong_s: float = 0.0
+    unheard_s: float = 0.0
+    customer_taboo: int = 0  # taboo findings on a customer's line
+    confidences: list = field(default_factory=list)  # (confidence, right) per line heard
+
+    def add(self, said: list[Utterance], session: Session) -> None:
+        heard = [u for u in session.utterances if u.role_confidence is not None]
+        step = 0.01
+        for line in said:
+            for t in np.arange(line.start, line.end, step):
+                covering = [u.role for u in heard if u.start <= t < u.end]
+                self.speech_s += step
+                if not covering:
+                    self.unheard_s += step
+                elif line.role not in covering:
+                    self.wrong_s += step
+        for u in heard:
+            truth = _said_at(said, u)
+            if truth is not None:
+                self.confidences.append((u.role_confidence, u.role == truth))
+        self.customer_taboo += sum(
+            1 for v in session.visits for f in v.findings
+            if f.rule == "taboo" and _said_at(said, f) == "customer")
+
+    @property
+    def error(self) -> float | None:
+        heard = self.speech_s - self.unheard_s
+        return self.wrong_s / heard if heard else None
+
+    def as_dict(self) -> dict:
+        sure = [right for c, right in self.confidences if c >= 0.8]
+        unsure = [right for c, right in self.confidences if c < 0.8]
+        return {"speech_s": round(self.speech_s, 1), "wrong_s": round(self.wrong_s, 1),
+                "unheard_s": round(self.unheard_s, 1),
+                "role_error": None if self.error is None else round(self.error, 4),
+                "customer_taboo": self.customer_taboo,
+                "lines_sure": len(sure), "right_when_sure": _share(sure),
+                "lines_unsure": len(unsure), "right_when_unsure": _share(unsure)}
+
+
+def _share(values: list) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _said_at(said: list[Utterance], span) -> str | None:
+    """The role of the said line overlapping `span` most."""
+    best = max(said, key=lambda u: min(u.end, span.end) - max(u.start, span.start))
+    return best.role if min(best.end, span.end) > max(best.start, span.start) else None
+
+
+# -- latency: a staff taboo on a mixed channel ---------------------------------------------
+
+@dataclass(frozen=True)
+class PickupRender:
+    path: Path
+    staff: Voice  # enrolled from the lines held out of this render
+    truths: tuple  # renders.Truth of each staff taboo
+    customer_spans: tuple  # (start, end) of each customer line
+
+
+def latency_renders(speakers: int = 7) -> list[PickupRender]:
+    """Per natural voice of renders.NATURAL as staff: its first half of renders.LINES held
+    out for enrolment (about 25 s), its second half said each after a customer's line
+    (another voice's sentence from the held-out half, `far`, 3-9 dB down) that ends GAP_S
+    before it, so the change of speaker falls inside one speech segment; cached."""
+    from renders import GAP_S as PIECE_GAP_S, LINES, NATURAL, PAUSE_S, Truth
+
+    held, judged = LINES[:len(LINES) // 2], LINES[len(LINES) // 2:]
+    out = []
+    for n, (name, speed) in enumerate(NATURAL[:speakers]):
+        staff = NaturalVoice(name, speed)
+        other = NaturalVoice(*NATURAL[(n + 1) % speakers])
+        pause = np.zeros(round(0.4 * RATE), np.float32)
+        enrolled = profiles.voice_of(np.concatenate(
+            [x for line in held for text in line for x in (render.speech(text, staff), pause)]),
+            f"enrolment of {staff.label()}")
+        path = LATENCY_CACHE / f"pickup_{name}_{speed:g}.wav"
+        meta = path.with_suffix(".json")
+        if not path.exists() or not meta.exists():
+            audio, truths, spans, at = [np.zeros(round(PAUSE_S * RATE), np.float32)], [], [], \
+                PAUSE_S
+            for k, (before, taboo, after) in enumerate(judged):
+                said = far(render.speech(held[k % len(held)][2], other),
+                           CUSTOMER_DB[0] + 3.0 * (k % 3), k)
+                spans.append((at, at + len(said) / RATE))
+                audio += [said, np.zeros(round(GAP_S * RATE), np.float32)]
+                at += (len(said) + round(GAP_S * RATE)) / RATE
+                for i, text in enumerate((before, taboo, after)):
+                    piece = render.speech(text, staff)
+                    if i == 1:
+                        truths.append({"phrase": taboo, "start": at,
+                                       "end": at + len(piece) / RATE})
+                    gap = PIECE_GAP_S if i < 2 else PAUSE_S
+                    audio += [piece, np.zeros(round(gap * RATE), np.float32)]
+                    at += (len(piece) + round(gap * RATE)) / RATE
+            mixed = np.concatenate(audio)
+            mixed += np.float32(10 ** ((SPEECH_DBFS - 25) / 20)) * hall_noise(
+                len(mixed) / RATE, 0, n)[:len(mixed)]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(path, mixed, RATE)
+            meta.write_text(json.dumps({"truths": truths, "customers": spans},
+                                       ensure_ascii=False), encoding="utf-8")
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        out.append(PickupRender(path, enrolled, tuple(Truth(**t) for t in data["truths"]),
+                                tuple(tuple(s) for s in data["customers"])))
+    return out

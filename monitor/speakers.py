@@ -1,0 +1,480 @@
+"""Whose voice: staff and customer told apart on one pickup microphone (issue 20).
+
+A counter pickup (窗口拾音器) puts both voices on one channel. Each 10 ms frame of it gets
+classical speaker features, chosen by measurement (docs/benchmarks.md, "One pickup, two
+voices"): 12 mel-cepstral coefficients (the vocal tract; c0, the loudness, left out),
+log pitch (voiced frames) and the raw level (the staff member sits at the microphone, the
+customer is further away). A `Voice` is a diagonal Gaussian over these, numbers only, so
+a staff profile never holds audio. Speech is scored in 0.25 s blocks as the log
+likelihood ratio of the staff voice against the other voice heard (the current customer,
+or the channel's own pooled voice at first), a two-state Viterbi with a switch cost cuts a
+segment where the speaker changes, and each run's mean ratio becomes its role and its
+confidence (0.5-1.0). What was said moves an unsure decision (the greeting and 请问您办理
+什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
+
+Without an enrolled profile the staff voice is learned: first from speech the content
+and level say is the staff's, then from every confident staff run, as the day goes.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .normalize import heard
+from .records import Utterance, Word
+from .sources import SAMPLE_RATE
+
+FEATURE_VERSION = 1  # bump when features change: older profiles are then refused
+HOP = 160  # 10 ms
+WINDOW = 512  # 32 ms: long enough for a 70 Hz pitch period
+_CEPSTRA = 20
+_MIN_LAG, _MAX_LAG = SAMPLE_RATE // 400, SAMPLE_RATE // 70
+DIMS = _CEPSTRA + 2  # cepstra, log pitch, level
+
+
+def _mel_bank(bands: int = 24, low: float = 100.0, high: float = 7000.0) -> np.ndarray:
+    mel = np.linspace(_mel(low), _mel(high), bands + 2)
+    edges = 700 * (10 ** (mel / 2595) - 1) * WINDOW / SAMPLE_RATE
+    bins = np.arange(WINDOW // 2 + 1)
+    bank = np.zeros((bands, len(bins)), np.float32)
+    for b in range(bands):
+        left, centre, right = edges[b:b + 3]
+        rising = (bins - left) / max(centre - left, 1e-6)
+        falling = (right - bins) / max(right - centre, 1e-6)
+        bank[b] = np.clip(np.minimum(rising, falling), 0, None)
+    return bank
+
+
+def _mel(hz: float) -> float:
+    return 2595 * math.log10(1 + hz / 700)
+
+
+_BANK = _mel_bank()
+_DCT = np.cos(np.pi / _BANK.shape[0] * (np.arange(_BANK.shape[0]) + 0.5)[None, :]
+              * np.arange(1, _CEPSTRA + 1)[:, None]).astype(np.float32)
+_HANN = np.hanning(WINDOW).astype(np.float32)
+_HANN_AC = np.fft.irfft(np.abs(np.fft.rfft(_HANN, 2 * WINDOW)) ** 2)[:_MAX_LAG + 1]
+_HANN_AC = (_HANN_AC / _HANN_AC[0])[_MIN_LAG:]  # the window's own decay with lag (Boersma)
+
+
+def features(samples: np.ndarray) -> np.ndarray:
+    """One row per 10 ms hop: 12 cepstra, log pitch (NaN where unvoiced), level in dBFS."""
+    if len(samples) < WINDOW:
+        return np.zeros((0, DIMS), np.float32)
+    count = 1 + (len(samples) - WINDOW) // HOP
+    index = np.arange(WINDOW)[None, :] + HOP * np.arange(count)[:, None]
+    frames = samples[index].astype(np.float32)
+    level = 10 * np.log10(np.maximum(np.mean(frames ** 2, axis=1), 1e-12))
+    spectrum = np.fft.rfft(frames * _HANN, n=2 * WINDOW)
+    power = np.abs(spectrum) ** 2
+    cepstra = np.log(power[:, ::2][:, :WINDOW // 2 + 1] @ _BANK.T + 1e-10) @ _DCT.T
+    autocorr = np.fft.irfft(power, axis=1)[:, :_MAX_LAG + 1]
+    lags = autocorr[:, _MIN_LAG:] / np.maximum(autocorr[:, :1], 1e-12) / _HANN_AC
+    best = np.argmax(lags, axis=1)
+    voiced = lags[np.arange(count), best] > 0.5
+    pitch = np.where(voiced, np.log(SAMPLE_RATE / (best + _MIN_LAG)), np.nan)
+    return np.column_stack([cepstra, pitch, level]).astype(np.float32)
+
+
+def speech_frames(rows: np.ndarray, below_db: float = 25.0) -> np.ndarray:
+    """Rows loud enough to be voice: within `below_db` of the span's loud frames."""
+    if not len(rows):
+        return rows
+    top = np.percentile(rows[:, -1], 90)
+    return rows[rows[:, -1] > max(top - below_db, -70.0)]
+
+
+_CEP_FLOOR, _PITCH_FLOOR, _LEVEL_FLOOR = 0.05, 0.0025, 4.0  # smallest variances
+
+
+def _gmm(rows: np.ndarray, components: int, iterations: int = 10):
+    """A diagonal Gaussian mixture fitted by EM (seeded: the same frames, the same voice)."""
+    rng = np.random.default_rng(0)
+    if len(rows) > 6000:
+        rows = rows[rng.choice(len(rows), 6000, replace=False)]
+    k = max(1, min(components, len(rows) // 50))
+    means = rows[rng.choice(len(rows), k, replace=False)]
+    variances = np.tile(np.maximum(rows.var(axis=0), _CEP_FLOOR), (k, 1))
+    weights = np.full(k, 1 / k)
+    for _ in range(iterations):
+        joint = _joint(rows, weights, means, variances)
+        post = np.exp(joint - joint.max(axis=1, keepdims=True))
+        post /= post.sum(axis=1, keepdims=True)
+        mass = post.sum(axis=0) + 1e-6
+        weights = mass / mass.sum()
+        means = post.T @ rows / mass[:, None]
+        variances = np.maximum(post.T @ rows ** 2 / mass[:, None] - means ** 2, _CEP_FLOOR)
+    return weights, means, variances
+
+
+def _joint(rows, weights, means, variances) -> np.ndarray:
+    return (-0.5 * ((((rows[:, None, :] - means) ** 2) / variances).sum(axis=-1)
+                    + np.log(2 * np.pi * variances).sum(axis=-1)) + np.log(weights))
+
+
+@dataclass
+class Voice:
+    """One voice as numbers, never audio: a Gaussian mixture over its cepstra, Gaussians
+    of its log pitch and level, and `floor`, the per-frame likelihood under which a
+    quarter second of its own speech rarely falls (5th percentile, held out)."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    variances: np.ndarray
+    pitch: tuple[float, float]  # mean, variance of log pitch (voiced frames)
+    level: tuple[float, float]  # mean, variance of the frame level in dBFS
+    frames: int  # speech frames it was learned from (10 ms each)
+    floor: float = -math.inf
+
+    @classmethod
+    def of(cls, rows: np.ndarray, components: int = 8) -> "Voice":
+        pitched = rows[~np.isnan(rows[:, _CEPSTRA]), _CEPSTRA]
+        pitch = ((float(pitched.mean()), max(float(pitched.var()), _PITCH_FLOOR))
+                 if len(pitched) >= 10 else (math.log(160.0), 0.25))
+        level = (float(rows[:, -1].mean()), max(float(rows[:, -1].var()), _LEVEL_FLOOR))
+        voice = cls(*_gmm(rows[:, :_CEPSTRA], components), pitch, level, len(rows))
+        half = len(rows) // 2
+        if half >= 200:  # its floor from speech it was not fitted on
+            held = cls(*_gmm(rows[:half, :_CEPSTRA], components), pitch, level, half)
+            voice.floor = _low_block(held.loglik(rows[half:], False))
+        return voice
+
+    def loglik(self, rows: np.ndarray, level: bool = True) -> np.ndarray:
+        """Per-frame log likelihood; an unvoiced frame is scored without pitch, and none
+        with its level unless `level` (an enrolment's level is not the counter's)."""
+        joint = _joint(rows[:, :_CEPSTRA], self.weights, self.means, self.variances)
+        top = joint.max(axis=1)
+        out = top + np.log(np.exp(joint - top[:, None]).sum(axis=1))
+        out += np.nan_to_num(_normal(rows[:, _CEPSTRA], *self.pitch))
+        if level:
+            out += _normal(rows[:, -1], *self.level)
+        return out
+
+    def as_dict(self) -> dict:
+        def listed(a):
+            return np.round(np.asarray(a, float), 5).tolist()
+        return {"version": FEATURE_VERSION, "weights": listed(self.weights),
+                "means": listed(self.means), "variances": listed(self.variances),
+                "pitch": listed(self.pitch), "level": listed(self.level),
+                "frames": self.frames, "floor": None if self.floor == -math.inf
+                else round(self.floor, 4)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Voice":
+        return cls(np.array(data["weights"]), np.array(data["means"]),
+                   np.array(data["variances"]), tuple(data["pitch"]), tuple(data["level"]),
+                   int(data["frames"]), -math.inf if data.get("floor") is None
+                   else float(data["floor"]))
+
+
+def _normal(x: np.ndarray, mean: float, variance: float) -> np.ndarray:
+    return -0.5 * ((x - mean) ** 2 / variance + math.log(2 * math.pi * variance))
+
+
+def _low_block(values: np.ndarray, block: int = 25) -> float:
+    means = [values[n:n + block].mean() for n in range(0, len(values) - block + 1, block)]
+    return float(np.percentile(means, 5)) if means else -math.inf
+
+
+# -- what was said: a hint, never a decision ------------------------------------------------
+
+STAFF_SAYS = ("nin hao", "qing wen nin ban li shen me ye wu", "qing wen nin ban shen me",
+              "you shen me ke yi bang nin", "qing man zou", "qing shao deng", "qing shao hou",
+              "huan ying guang lin", "hai you shen me xu yao", "qing na hao", "qing qian zi")
+CUSTOMER_SAYS = ("wo xiang ban", "wo yao ban", "wo lai ban", "wo xiang wen", "wo xiang kai",
+                 "wo xiang cha", "wo shi lai", "bang wo")
+
+
+def content_hint(utterance: Utterance) -> float:
+    """+1 for words only staff say at a counter, -1 for a customer's, 0 for neither."""
+    said = " " + " ".join(heard(utterance).syllables) + " "
+    staff = any(f" {p} " in said for p in STAFF_SAYS)
+    customer = any(f" {p} " in said for p in CUSTOMER_SAYS)
+    return float(staff) - float(customer)
+
+
+# -- a mixed channel, live -------------------------------------------------------------------
+
+@dataclass
+class SpeakerOptions:
+    """How roles are told on a mixed channel."""
+
+    block_s: float = 0.25  # frames are judged in blocks this long
+    switch_cost: float = 6.0  # log-likelihood a change of speaker must win inside speech
+    min_turn_s: float = 0.6  # a shorter run is the speaker around it
+    scale: float = 1.2  # mean frame ratio -> logit of the staff role
+    content_logit: float = 1.2  # most a content hint moves the logit (never decides alone)
+    learn_confidence: float = 0.9  # runs this sure of the staff teach a learned voice
+    history_s: float = 60.0  # frames kept for deciding (the longest segment, with margin)
+    other_s: float = 90.0  # the other voice is what was not staff in this many seconds
+    other_share: float = 0.35  # the least staff-like share of speech seeds the others' voice
+    level_weight: float = 0.3  # how much the level at the microphone counts per frame
+    learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
+
+
+@dataclass
+class Turn:
+    """A run of one speaker inside a speech segment: the voice's logit for the staff role
+    (0: the voice says nothing yet)."""
+
+    start: float
+    end: float
+    logit: float
+
+    def decided(self, hint: float, options: SpeakerOptions) -> tuple[str, float]:
+        """Role and confidence, with what was said moving the logit at most so far."""
+        logit = self.logit + max(-1.0, min(1.0, hint)) * options.content_logit
+        return ("staff" if logit >= 0 else "customer"), _confidence(logit)
+
+
+@dataclass
+class Tracker:
+    """One mixed channel: its frames, the staff voice (enrolled or learned) and the other
+    voices heard lately; cuts speech into turns, each with the voice's logit for staff."""
+
+    staff: Voice | None = None
+    learned: bool = False  # the staff voice is learned here, not enrolled
+    options: SpeakerOptions = field(default_factory=SpeakerOptions)
+    _rows: deque = field(default_factory=deque)  # (time, rows) blocks of raw frames
+    _tail: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    _at: float = 0.0  # time of _tail's first sample
+    _speech: deque = field(default_factory=deque)  # (end, rows) of recent speech segments
+    _other: Voice | None = None  # the customers heard lately
+    _level: tuple[float, float] | None = None  # the staff voice's level here (mean, var)
+    _taught: deque = field(default_factory=deque)  # rows a learned staff voice comes from
+    changed: bool = False  # the learned voice grew since last stored
+
+    def listen(self, samples: np.ndarray, start: float) -> None:
+        """Raw audio of the channel, in order (before any gain the VAD adds)."""
+        if not len(self._tail):
+            self._at = start
+        audio = np.concatenate([self._tail, samples]) if len(self._tail) else samples
+        rows = features(audio)
+        if len(rows):
+            self._rows.append((self._at, rows))
+        used = len(rows) * HOP
+        self._tail, self._at = audio[used:], self._at + used / SAMPLE_RATE
+        while self._rows and self._rows[0][0] < self._at - self.options.history_s:
+            self._rows.popleft()
+
+    def frames(self, start: float, end: float) -> np.ndarray:
+        """Raw frames whose centre lies in [start, end)."""
+        out = []
+        for at, rows in self._rows:
+            centres = at + (np.arange(len(rows)) * HOP + WINDOW / 2) / SAMPLE_RATE
+            keep = (centres >= start) & (centres < end)
+            if keep.any():
+                out.append(rows[keep])
+        return np.concatenate(out) if out else np.zeros((0, DIMS), np.float32)
+
+    def turns(self, start: float, end: float) -> list[Turn]:
+        """The speakers of [start, end): runs with the voice's logit for the staff role,
+        each change moved to the quietest moment near it (speakers change at a breath)."""
+        block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
+        rows = self.frames(start, end)
+        if self.staff is None or not len(rows):
+            return [Turn(start, end, 0.0)]
+        ratios = self._ratios(rows)
+        if ratios is None:
+            return [Turn(start, end, 0.0)]
+        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - 25, -70)
+        count = math.ceil(len(rows) / block)
+        scores = np.array([_mean(ratios[n * block:(n + 1) * block],
+                                 loud[n * block:(n + 1) * block]) for n in range(count)])
+        path = _viterbi(scores, block, self.options.switch_cost)
+        shortest = max(1, round(self.options.min_turn_s / self.options.block_s))
+        first = start + (WINDOW / 2) / SAMPLE_RATE  # the first row's centre
+        turns = []
+        for begin, _, mean in _runs(path, scores, shortest):
+            cut = _quietest(rows[:, -1], begin * block, 2 * block) if begin else 0
+            turns.append(Turn(first + cut * HOP / SAMPLE_RATE, 0.0, self.options.scale * mean))
+        for turn, following in zip(turns, turns[1:]):
+            turn.end = following.start
+        turns[0].start, turns[-1].end = start, end
+        return turns
+
+    def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
+        """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
+        or (a new voice) the staff voice's own floor; with the level each has at this
+        microphone once the conversation has shown it. None while neither is known (a
+        voice learned from a few seconds has no floor yet)."""
+        mine = self.staff.loglik(rows, False)
+        if self.staff.floor == -math.inf and self._other is None:
+            return None
+        other = np.full(len(rows), self.staff.floor)
+        if self._other is not None:
+            other = np.maximum(other, self._other.loglik(rows, False))
+        ratios = mine - other
+        if self._other is not None and self._level is not None:
+            ratios += self.options.level_weight * (
+                _normal(rows[:, -1], *self._level) - _normal(rows[:, -1], *self._other.level))
+        return ratios
+
+    def remember(self, start: float, end: float) -> None:
+        """A finished speech segment: the others' voice is found again in the conversation
+        as it now stands (the last `other_s` seconds of speech), never from earlier
+        decisions, so one wrong decision cannot teach the next."""
+        rows = speech_frames(self.frames(start, end))
+        if len(rows):
+            self._speech.append((end, rows))
+        while self._speech and self._speech[0][0] < end - self.options.other_s:
+            self._speech.popleft()
+        self._other, self._level = self._others() if self.staff is not None else (None, None)
+
+    def _others(self) -> tuple[Voice | None, tuple[float, float] | None]:
+        """The least staff-like quarter seconds of the conversation seed a voice of their
+        own, refitted on every block that voice explains better than the staff's; the rest
+        gives the staff voice's level at this microphone."""
+        if not self._speech:
+            return None, None
+        rows = np.concatenate([r for _, r in self._speech])
+        block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
+        count = len(rows) // block
+        if count < 12:
+            return None, None
+        rows = rows[:count * block]
+        mine = self.staff.loglik(rows, False).reshape(count, block).mean(axis=1)
+        chosen = mine <= np.percentile(mine, 100 * self.options.other_share)
+        for _ in range(2):
+            other = Voice.of(rows.reshape(count, block, -1)[chosen].reshape(-1, DIMS), 4)
+            theirs = other.loglik(rows, False).reshape(count, block).mean(axis=1)
+            chosen = theirs > mine
+            if chosen.sum() < 4 or (~chosen).sum() < 4:
+                return None, None
+        levels = rows[:, -1].reshape(count, block)[~chosen]
+        return other, (float(levels.mean()), max(float(levels.var()), _LEVEL_FLOOR))
+
+    def learn(self, parts: list[Utterance]) -> None:
+        """A learned staff voice grows from the staff lines it is sure of (before any staff
+        voice exists, from speech whose words are the staff's)."""
+        for part in parts:
+            rows = speech_frames(self.frames(part.start, part.end))
+            if len(rows) < 20 or part.role != "staff":
+                continue
+            if self._teaches(part, part.role_confidence or 0.5):
+                self._taught.append(rows)
+                while sum(len(r) for r in self._taught) > self.options.learn_frames:
+                    self._taught.popleft()
+                self.staff = Voice.of(np.concatenate(self._taught))
+                self.learned = self.changed = True
+
+    def _teaches(self, part: Utterance, sure: float) -> bool:
+        if self.staff is None:
+            return content_hint(part) > 0
+        return self.learned and sure >= self.options.learn_confidence
+
+    def level(self, start: float, end: float) -> float | None:
+        """RMS level in dBFS of the raw audio over [start, end)."""
+        rows = self.frames(start, end)
+        if not len(rows):
+            return None
+        return round(float(10 * np.log10(np.mean(10 ** (rows[:, -1] / 10)))), 1)
+
+
+def _mean(values: np.ndarray, keep: np.ndarray) -> float:
+    """The mean over the loud frames; a block of silence says nothing (0)."""
+    return float(np.mean(values[keep])) if np.any(keep) else 0.0
+
+
+def _quietest(levels: np.ndarray, at: int, reach: int) -> int:
+    """The row of the quietest 50 ms within `reach` rows of `at` (where a change falls)."""
+    low, high = max(0, at - reach), min(len(levels), at + reach)
+    if high - low < 5:
+        return at
+    smooth = np.convolve(levels[low:high], np.ones(5) / 5, mode="same")
+    return low + int(np.argmin(smooth[2:-2])) + 2
+
+
+def _confidence(logit: float) -> float:
+    return round(max(0.5, 1 / (1 + math.exp(-abs(logit)))), 3)
+
+
+def _viterbi(scores: np.ndarray, block: int, switch_cost: float) -> np.ndarray:
+    """Best staff (1) / other (0) labelling of blocks: each block's summed ratio for or
+    against, a change of speaker costing `switch_cost`."""
+    gain = scores * block
+    total = np.array([0.0, 0.0])  # other, staff
+    back = np.zeros((len(gain), 2), int)
+    for n, g in enumerate(gain):
+        here = np.array([-g / 2, g / 2])
+        stay, switch = total, total[::-1] - switch_cost
+        back[n] = np.where(stay >= switch, [0, 1], [1, 0])
+        total = np.maximum(stay, switch) + here
+    path = np.zeros(len(gain), int)
+    path[-1] = int(np.argmax(total))
+    for n in range(len(gain) - 1, 0, -1):
+        path[n - 1] = back[n][path[n]]
+    return path
+
+
+def _runs(path: np.ndarray, scores: np.ndarray, shortest: int) -> list[tuple[int, int, float]]:
+    """(first block, end block, mean score) of each run; short runs join the one before."""
+    runs: list[list] = []
+    for n, label in enumerate(path):
+        if runs and runs[-1][2] == label:
+            runs[-1][1] = n + 1
+        else:
+            runs.append([n, n + 1, label])
+    merged: list[list] = []
+    for run in runs:
+        if merged and (run[1] - run[0] < shortest or merged[-1][1] - merged[-1][0] < shortest):
+            merged[-1][1] = run[1]
+        else:
+            merged.append(run)
+    return [(a, b, float(np.mean(scores[a:b]))) for a, b, _ in merged]
+
+
+# -- an utterance cut at the speaker changes -----------------------------------------------
+
+def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
+          decode=None) -> list[Utterance]:
+    """The utterance as one line per turn that holds words (or spotter hits), each with
+    its role and confidence from the voice and, where unsure, its words; `decode` turns
+    pinyin syllables into characters."""
+    if len(turns) > 1 and (utterance.words or utterance.spotted):
+        hits = {h: _turn_of(turns, h.start, h.end) for h in utterance.spotted}
+        owner = {w: next((n for h, n in hits.items() if w.start < h.end and h.start < w.end),
+                         _turn_of(turns, w.start, w.end)) for w in utterance.words}
+        parts = []
+        for n, turn in enumerate(turns):  # a spotted phrase is never cut: its words go with it
+            words = tuple(w for w in utterance.words if owner[w] == n)
+            spotted = tuple(h for h, at in hits.items() if at == n)
+            if words or spotted:
+                parts.append((turn, _part(utterance, words, spotted, decode)))
+    else:
+        parts = [(max(turns, key=lambda t: _overlap(t, utterance.start, utterance.end)),
+                  utterance)]
+    out = []
+    for turn, part in parts:
+        role, confidence = turn.decided(content_hint(part), options)
+        out.append(replace(part, role=role, role_confidence=confidence))
+    return out
+
+
+def _part(utterance: Utterance, words: tuple[Word, ...], hits, decode) -> Utterance:
+    times = [w.start for w in words] + [h.start for h in hits]
+    ends = [w.end for w in words] + [h.end for h in hits]
+    said = " ".join(w.text for w in words)
+    if utterance.pinyin:
+        pinyin = said or " ".join(h.matched for h in hits)
+        text = decode(said.split()) if decode and said else ""
+    else:
+        pinyin, text = "", "".join(w.text for w in words)
+    start = max(utterance.start, min(times) - 0.1)
+    end = min(utterance.end, max(ends) + 0.1)
+    return replace(utterance, start=round(start, 3), end=round(max(start, end), 3), text=text,
+                   pinyin=pinyin, words=words, spotted=hits)
+
+
+def _turn_of(turns: list[Turn], start: float, end: float) -> int:
+    """The turn in which the middle of [start, end) lies (the first or last beyond them)."""
+    middle = (start + end) / 2
+    return max([0] + [n for n, turn in enumerate(turns) if turn.start <= middle])
+
+
+def _overlap(turn: Turn, start: float, end: float) -> float:
+    return min(turn.end, end) - max(turn.start, start)
+

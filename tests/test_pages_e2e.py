@@ -1,0 +1,131 @@
+"""Every page as each role sees it, in headless Chromium over `courtesy serve`: what a hall
+user reads is Chinese (ids, file names and the product's name aside) and no text overlaps
+another. Screenshots of each page go to tests/artifacts/pages-ROLE-*.png."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from monitor import accounts
+from monitor.storage import Store
+from monitor.web.common import PAGES
+
+from .test_review import seed
+from .test_web_pages import HALL
+from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
+                                "/usr/bin/chromium (`make test` installs it)")
+PASSWORD = "counter-supervisor"
+USERS = {"root": "admin", "zhang": "supervisor", "liu": "staff", "li": "viewer"}
+# words a page may carry in Latin letters: the product's name, formats, units, ids
+ALLOWED = {"courtesy", "pdf", "csv", "json", "toml", "dbfs"} | set(USERS)
+# the text of every visible text node and its boxes, and pairs of nodes whose boxes meet
+PROBE = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim();
+    const style = n.parentElement && getComputedStyle(n.parentElement);
+    if (!text || !style || style.visibility === "hidden" || style.display === "none") continue;
+    if (n.parentElement.closest("template, script, style, option, datalist, kbd, code")) continue;
+    const range = document.createRange(); range.selectNodeContents(n);
+    const boxes = Array.from(range.getClientRects()).filter(r => r.width > 1 && r.height > 1);
+    if (boxes.length) nodes.push({text, boxes});
+  }
+  const overlaps = [];
+  for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++)
+    for (const a of nodes[i].boxes) for (const b of nodes[j].boxes) {
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 2 && h > 2) overlaps.push([nodes[i].text, nodes[j].text]);
+    }
+  return {texts: nodes.map(n => n.text), overlaps};
+}"""
+
+
+@pytest.fixture
+def hall(db_path, board_server, scorer, tmp_path):
+    store = Store(db_path)
+    for name, role in USERS.items():
+        accounts.add_user(store, name, role, PASSWORD,
+                          staff="S12" if role == "staff" else None)
+    visits = seed(store, scorer, tmp_path)
+    config = tmp_path / "hall.toml"
+    config.write_text(HALL, encoding="utf-8")
+    return board_server("--config", str(config)), visits
+
+
+def english(texts: list[str]) -> set[str]:
+    """Latin words a hall user would read: not ids (with digits), not the allowed ones."""
+    words = set()
+    for text in texts:
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9_.-]*", text):
+            if not any(c.isdigit() for c in word) and word.lower() not in ALLOWED:
+                words.add(word)
+    return words
+
+
+@pytest.mark.parametrize("name", list(USERS))
+def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
+        hall, browser, name):
+    url, visits = hall
+    role = USERS[name]
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_load_state()
+    paths = [page.evaluate("e => new URL(e.href).pathname", a)
+             for a in page.query_selector_all("header.site nav.links a")]
+    assert len(paths) == sum(roles is None or role in roles for _, _, roles in PAGES)
+    if role in ("supervisor", "admin"):
+        paths += [f"/replay/{visits['taboo']}", "/review/sample?day=2026-11-20",
+                  "/review?day=2026-11-20",
+                  "/reports/view?from=2026-11-20&to=2026-11-20&format=html"]
+    if role == "staff":
+        paths += [f"/replay/{visits['ungreeted']}", "/me?from=2026-11-01&to=2026-11-30"]
+    problems = {}
+    for n, path in enumerate(paths):
+        response = page.goto(url + path)
+        assert response.status == 200, (role, path)
+        page.wait_for_timeout(200)
+        shot(page, f"pages-{role}-{n:02d}")
+        found = page.evaluate(PROBE)
+        words, overlaps = english(found["texts"]), found["overlaps"]
+        if words or overlaps:
+            problems[path] = {"english": sorted(words), "overlaps": overlaps[:5]}
+    assert not problems, problems
+
+
+def login_as(page, url: str, name: str) -> None:
+    page.goto(url + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_load_state()
+
+
+def test_a_staff_member_replays_their_own_visit_and_appeals(hall, browser, db_path):
+    from playwright.sync_api import expect
+
+    url, visits = hall
+    mine = visits["ungreeted"]
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    login_as(page, url, "liu")
+    assert page.url.endswith("/me")  # a staff member lands on their own record
+    page.goto(url + "/me?from=2026-11-01&to=2026-11-30")
+    own = page.locator(f'section[data-visit="{mine}"]')
+    own.get_by_role("link", name="回放此处").first.click()
+    expect(page.locator("h1")).to_have_text("来访回放")
+    expect(page.locator("#lines .line").first).to_be_visible()
+    shot(page, "flow-staff-replay")
+    page.go_back()
+    own = page.locator(f'section[data-visit="{mine}"]')
+    own.locator("form.appeal input[name=reason]").first.fill("我说了您好，录音里听得到")
+    own.locator("form.appeal button").first.click()
+    expect(page.locator("text=已申诉：我说了您好").first).to_be_visible()
+    shot(page, "flow-staff-appealed")
+    assert [a.status for a in Store(db_path).appeals()] == ["open"]
