@@ -14,7 +14,7 @@ conversations, where any finding of these rules is false.
 Floors (issue 25), first_asked and tell_once: recall ≥ 0.9, precision ≥ 0.95, 0 false on
 ordinary speech. A rule this checkout does not have is reported absent.
 
-Run: nice -n 10 .venv/bin/python bench/rules.py [--days 60] [--seed 25] [--cli 1] [--json PATH]
+Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25] [--cli 1] [--json PATH]
 """
 from __future__ import annotations
 
@@ -90,6 +90,9 @@ class Outcome:
     rules: dict[str, Tally] = field(default_factory=lambda: {r: Tally() for r in RULES})
     variants: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     wrong: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    # the lines a wrong case turned on: a missed case's evidence lines, a false one's quotes
+    phrasings: dict[tuple[str, str], Counter] = field(
+        default_factory=lambda: defaultdict(Counter))
     cases: int = 0
     visits: int = 0
     lines: int = 0
@@ -108,10 +111,14 @@ def present() -> dict[str, bool]:
             for r in RULES}
 
 
+def scorer_for(day: Day, scorers: dict[str, Scorer]) -> Scorer:
+    return scorers.get(day.profile) or scorers.setdefault(day.profile, Scorer.load(day.profile))
+
+
 def score_day(day: Day, folder: Path, scorers: dict[str, Scorer]) -> Session:
     """The day as `courtesy score DAY.jsonl --profile P --at ANCHOR` with its queue scores it."""
-    scorer = scorers.get(day.profile) or scorers.setdefault(day.profile, Scorer.load(day.profile))
-    return score_source(scorer, day.write(folder), started_at=ANCHOR, queue=day.calls)
+    return score_source(scorer_for(day, scorers), day.write(folder), started_at=ANCHOR,
+                        queue=day.calls)
 
 
 def findings_by_case(day: Day, session: Session) -> dict[int, list]:
@@ -128,23 +135,35 @@ def findings_by_case(day: Day, session: Session) -> dict[int, list]:
     return found
 
 
-def judge_day(day: Day, session: Session, outcome: Outcome) -> None:
+def asked(scorer: Scorer) -> dict[str, bool]:
+    """The measured rules the scorer's profile turns on (wait_length: where the profile asks)."""
+    settings = scorer.profile.rules.settings
+    return {r: r in settings and settings[r].enabled for r in RULES}
+
+
+def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool]) -> None:
+    """Each case against its truth; a positive of a rule the day's profile does not turn on
+    (`on`) is a case where nothing should be found."""
     found = findings_by_case(day, session)
     outcome.cases += len(day.cases)
     outcome.visits += len(day.visit_case)
     outcome.lines += len(day.utterances)
     for n, case in enumerate(day.cases):
         for rule in RULES:
-            truth = case.truth[rule]
+            truth = case.truth[rule] and on[rule]
+            variant = case.variant if on[rule] else f"{case.variant} ({day.profile}: rule off)"
             hits = [f for f in found.get(n, []) if f.rule == rule]
             outcome.rules[rule].add(truth, bool(hits))
             if rule == case.rule or hits:
-                outcome.variants[(rule, case.variant)].add(truth, bool(hits))
+                outcome.variants[(rule, variant)].add(truth, bool(hits))
             if truth and hits and _near(hits, day.spans.get(n)):
                 outcome.rules[rule].placed += 1
-                outcome.variants[(rule, case.variant)].placed += 1
+                outcome.variants[(rule, variant)].placed += 1
             if truth != bool(hits):
-                outcome.wrong[(rule, case.variant)].append(_shown(day, n, hits))
+                outcome.wrong[(rule, variant)].append(_shown(day, n, hits))
+                outcome.phrasings[(rule, variant)].update(
+                    [f.text for f in hits] or [line.text for _, lines in case.visits
+                                               for line in lines if line.mark == "e"])
 
 
 def _near(hits, span) -> bool:
@@ -264,18 +283,20 @@ def measure(days: list[Day], folder: Path) -> Outcome:
     scorers: dict[str, Scorer] = {}
     outcome = Outcome()
     for day in days:
-        judge_day(day, score_day(day, folder, scorers), outcome)
+        judge_day(day, score_day(day, folder, scorers), outcome, asked(scorer_for(day, scorers)))
     return outcome
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--days", type=int, default=60, help="typed days (18 cases each)")
+    parser.add_argument("--days", type=int, default=150, help="typed days (18 cases each)")
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--cli", type=int, default=1,
                         help="days also run through the courtesy command (0: none)")
     parser.add_argument("--show", type=int, default=3,
                         help="wrong cases printed per rule and variant")
+    parser.add_argument("--phrasings", type=int, default=12,
+                        help="failing lines printed per rule and variant, most frequent first")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args()
 
@@ -295,6 +316,10 @@ def main() -> int:
         if have[rule]:
             for line in shown[:args.show]:
                 print(f"wrong [{rule} · {variant}] {line}")
+    for (rule, variant), said in sorted(outcome.phrasings.items()):
+        if have[rule]:
+            print(f"failing phrasings [{rule} · {variant}]: " + " | ".join(
+                f"{text} ×{count}" for text, count in said.most_common(args.phrasings)))
     for line in false:
         print(f"false on ordinary speech: {line}")
     if args.cli:
@@ -309,6 +334,8 @@ def main() -> int:
             "args": {k: str(v) for k, v in vars(args).items()}, "present": have,
             "rules": {r: t.as_dict() for r, t in outcome.rules.items()},
             "variants": {f"{r} · {v}": t.as_dict() for (r, v), t in outcome.variants.items()},
+            "failing_phrasings": {f"{r} · {v}": dict(c) for (r, v), c in
+                                  outcome.phrasings.items()},
             "ordinary_false": false, "cli_differences": differences},
             ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

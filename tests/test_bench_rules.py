@@ -141,7 +141,7 @@ def test_judging_a_day_counts_each_case_once_per_rule(tmp_path):
     session = bench.score_day(day, tmp_path, {})
     session = _found_on(day, session, {positive: "first_asked", negative: "first_asked"})
     outcome = bench.Outcome()
-    bench.judge_day(day, session, outcome)
+    bench.judge_day(day, session, outcome, {r: True for r in sequenced.RULES})
     tally = outcome.rules["first_asked"]
     truths = sum(c.truth["first_asked"] for c in day.cases)
     assert (tally.tp, tally.fp, tally.fn) == (1, 1, truths - 1)
@@ -172,3 +172,18 @@ def test_a_present_rule_missing_its_floor_says_so():
     assert "| met |" in bench.table(outcome, {r: True for r in sequenced.RULES}, [])[2]
     assert "MISSED" in bench.table(outcome, {r: True for r in sequenced.RULES},
                                    ["first_asked: 今天天气不错"])[2]
+
+
+def test_a_positive_where_the_profile_does_not_ask_counts_as_nothing_to_find(tmp_path):
+    day = next(d for d in sequenced.generate(9, 10)
+               if any(c.truth["wait_length"] for c in d.cases))
+    waits = [n for n, c in enumerate(day.cases) if c.truth["wait_length"]]
+    session = _found_on(day, bench.score_day(day, tmp_path, {}),
+                        {n: "wait_length" for n in waits})
+    outcome = bench.Outcome()
+    bench.judge_day(day, session, outcome, {"first_asked": True, "tell_once": True,
+                                            "wait_length": False})
+    tally = outcome.rules["wait_length"]
+    assert (tally.tp, tally.fn, tally.fp) == (0, 0, len(waits))
+    assert all("rule off" in variant for rule, variant in outcome.variants
+               if rule == "wait_length")
