@@ -145,6 +145,10 @@ def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool])
     """Each case against its truth; a positive of a rule the day's profile does not turn on
     (`on`) is a case where nothing should be found."""
     found = findings_by_case(day, session)
+    heard: dict[int, list] = defaultdict(list)
+    for visit in session.visits:
+        for hit in visit.hits:
+            heard[hit.utterance].append(hit)
     outcome.cases += len(day.cases)
     outcome.visits += len(day.visit_case)
     outcome.lines += len(day.utterances)
@@ -160,7 +164,7 @@ def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool])
                 outcome.rules[rule].placed += 1
                 outcome.variants[(rule, variant)].placed += 1
             if truth != bool(hits):
-                outcome.wrong[(rule, variant)].append(_shown(day, n, hits))
+                outcome.wrong[(rule, variant)].append(_shown(day, n, hits, heard))
                 outcome.phrasings[(rule, variant)].update(
                     [f.text for f in hits] or [line.text for _, lines in case.visits
                                                for line in lines if line.mark == "e"])
@@ -171,13 +175,19 @@ def _near(hits, span) -> bool:
                                     for f in hits)
 
 
-def _shown(day: Day, n: int, hits) -> str:
-    """A case's lines as said, and what was found in them."""
+def _shown(day: Day, n: int, hits, heard: dict[int, list]) -> str:
+    """A case's lines as said, each with the phrases the engine heard in it, and what was
+    found."""
     said = []
-    for part, (business, lines) in enumerate(day.cases[n].visits):
+    labels = sorted((v for v, k in day.visit_case.items() if k == n),
+                    key=lambda v: day.visit_lines[v][0])
+    for part, label in enumerate(labels):
         if part:
             said.append("…")
-        said += [("员" if line.role == "staff" else "客") + "：" + line.text for line in lines]
+        for i in day.visit_lines[label]:
+            line = day.utterances[i]
+            kinds = "".join(f"[{h.kind}:{h.phrase}]" for h in heard.get(i, ()))
+            said.append(("员" if line.role == "staff" else "客") + "：" + line.text + kinds)
     got = "; ".join(f"{f.rule}@{f.start:.0f}s {f.text}" for f in hits) or "nothing found"
     return f"{day.name} case {n}: " + " / ".join(said) + f"  => {got}"
 
