@@ -44,6 +44,8 @@ from monitor.records import Session, Utterance  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORED = ("first_asked", "tell_once")
+ONE_VISIT = "tell_once, one visit"  # the wider norm's cases (sequenced.ONE_VISIT), no floor
+ROWS = (*RULES, ONE_VISIT)
 FLOORS = {"recall": 0.9, "precision": 0.95, "ordinary_false": 0}
 ANCHOR = datetime(2026, 12, 7, 8, 30, tzinfo=timezone(timedelta(hours=8)))
 NEAR_S = 5.0  # a finding this close to the case's evidence lines is where it should be
@@ -87,7 +89,7 @@ class Tally:
 class Outcome:
     """What the engine found on the generated days, per rule and per variant."""
 
-    rules: dict[str, Tally] = field(default_factory=lambda: {r: Tally() for r in RULES})
+    rules: dict[str, Tally] = field(default_factory=lambda: {r: Tally() for r in ROWS})
     variants: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     wrong: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     # the lines a wrong case turned on: a missed case's evidence lines, a false one's quotes
@@ -136,9 +138,10 @@ def findings_by_case(day: Day, session: Session) -> dict[int, list]:
 
 
 def asked(scorer: Scorer) -> dict[str, bool]:
-    """The measured rules the scorer's profile turns on (wait_length: where the profile asks)."""
+    """The measured rules the scorer's profile turns on (wait_length: where the profile asks);
+    a rule the checkout lacks counts as on, so its cases are still counted (and shown absent)."""
     settings = scorer.profile.rules.settings
-    return {r: r in settings and settings[r].enabled for r in RULES}
+    return {r: r not in settings or settings[r].enabled for r in RULES}
 
 
 def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool]) -> None:
@@ -157,11 +160,12 @@ def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool])
             truth = case.truth[rule] and on[rule]
             variant = case.variant if on[rule] else f"{case.variant} ({day.profile}: rule off)"
             hits = [f for f in found.get(n, []) if f.rule == rule]
-            outcome.rules[rule].add(truth, bool(hits))
+            row = ONE_VISIT if truth and case.variant in sequenced.ONE_VISIT else rule
+            outcome.rules[row].add(truth, bool(hits))
             if rule == case.rule or hits:
                 outcome.variants[(rule, variant)].add(truth, bool(hits))
             if truth and hits and _near(hits, day.spans.get(n)):
-                outcome.rules[rule].placed += 1
+                outcome.rules[row].placed += 1
                 outcome.variants[(rule, variant)].placed += 1
             if truth != bool(hits):
                 outcome.wrong[(rule, variant)].append(_shown(day, n, hits, heard))
@@ -258,9 +262,16 @@ def table(outcome: Outcome, have: dict[str, bool], false: list[str]) -> list[str
     out = ["| rule | present | positives | negatives | found | recall | precision | "
            "false pos. | placed | false on ordinary | floors |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for rule in RULES:
-        t = outcome.rules[rule]
-        on_ordinary = sum(line.startswith(rule + ":") for line in false)
+    for row in ROWS:
+        rule = row if row in RULES else "tell_once"
+        t = outcome.rules[row]
+        on_ordinary = sum(line.startswith(row + ":") for line in false)
+        if row == ONE_VISIT:
+            out.append(f"| {row} | {'yes' if have[rule] else 'ABSENT'} | {t.positives} | - | "
+                       f"{t.tp if have[rule] else '-'} | "
+                       f"{_figure(t.recall) if have[rule] else '-'} | - | - | - | - | "
+                       "(the wider norm, beyond the issue's rule) |")
+            continue
         if not have[rule]:
             out.append(f"| {rule} | ABSENT | {t.positives} | {t.fp + t.tn} | - | - | - | - | - "
                        f"| - | not measured: no rule `{rule}` in this checkout |")

@@ -421,14 +421,16 @@ def to_fewer_than_counted(rng, sector):
                                              Line("customer", rng.choice(CUSTOMER_OK))])]
 
 
-def to_return_told_more(rng, sector):
+def to_return_told_more(rng, sector, named: int = 1):
+    """Told `named` materials in the morning, back after lunch with them, told another."""
     business = rng.choice(sector.businesses)
-    first, then = _lacking(rng, business, 2)
-    return [_materials_visit(rng, business, [Line("staff", _told(rng, [first]), "e"),
+    *first, then = _lacking(rng, business, named + 1)
+    brought = listed(rng, first)
+    return [_materials_visit(rng, business, [Line("staff", _told(rng, first), "e"),
                                              Line("customer", rng.choice(CUSTOMER_OK))]),
             (business.name, [Line("staff", rng.choice(OPEN)),
-                             Line("customer", _fill(rng, RETURN, x=first, b=business.name)),
-                             Line("staff", _fill(rng, RETURN_NEW, x=first, L=then), "e"),
+                             Line("customer", _fill(rng, RETURN, x=brought, b=business.name)),
+                             Line("staff", _fill(rng, RETURN_NEW, x=brought, L=then), "e"),
                              Line("customer", rng.choice(["怎么上午不一起说啊", "又要跑一趟啊"]))]
              + _closing(rng))]
 
@@ -558,6 +560,8 @@ VARIANTS: dict[str, tuple[Build, str, bool]] = {
     "named piecemeal in one visit": (to_piecemeal, "tell_once", True),
     "fewer named than counted": (to_fewer_than_counted, "tell_once", True),
     "return the same day, told more": (to_return_told_more, "tell_once", True),
+    "return the same day, two named, told a third": (
+        lambda rng, sector: to_return_told_more(rng, sector, 2), "tell_once", True),
     "complete list": (to_complete, "tell_once", False),
     "none named, then the list": (to_vague_then_list, "tell_once", False),
     "materials told before asked": (to_informed, "tell_once", False),
@@ -570,6 +574,11 @@ VARIANTS: dict[str, tuple[Build, str, bool]] = {
     "length in the line before the wait": (wl_length_next_line, "wait_length", False),
     "plain business": (plain, "", False),
 }
+# 一次性告知 broken within one visit: the norm (000 第一篇第二十三条: 还需要补充以下材料……; 003:
+# 一次性告知所需的全部资料), while issue 25's rule is a statement naming fewer materials AND the
+# same business back the same day. Measured beside the issue's floor, not in it.
+ONE_VISIT = ("missing, none named", "missing, none named, seen off",
+             "named piecemeal in one visit", "fewer named than counted")
 LUNCH_S = (7200.0, 9000.0)  # a return comes back after lunch, two hours or more later
 
 
