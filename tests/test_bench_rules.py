@@ -202,3 +202,14 @@ def test_tell_once_broken_within_one_visit_is_counted_beside_the_floor(tmp_path)
     returns = sum(c.truth["tell_once"] for c in day.cases) - within
     assert outcome.rules[bench.ONE_VISIT].fn == within > 0
     assert outcome.rules["tell_once"].fn == returns > 0
+
+
+def test_held_out_days_use_only_the_held_out_phrasings_and_leave_the_lists_as_they_were():
+    before = list(sequenced.DEFLECT)
+    held = sequenced.generate(3, 12, held_out=True)
+    assert sequenced.DEFLECT == before
+    staff = {line.text for d in held for c in d.cases if c.truth["first_asked"]
+             for _, lines in c.visits for line in lines if line.mark == "e"}
+    assert any(core in text for text in staff for core in sequenced.HELD_OUT["DEFLECT"])
+    assert not any(core in text for text in staff for core in sequenced.DEFLECT)
+    assert _said(held) != _said(sequenced.generate(3, 12))
