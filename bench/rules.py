@@ -92,6 +92,8 @@ class Outcome:
 
     rules: dict[str, Tally] = field(default_factory=lambda: {r: Tally() for r in ROWS})
     variants: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    # (rule, "queue" | "words"): days whose visits the queue's calls set, or speech alone
+    days: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     wrong: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     # the lines a wrong case turned on: a missed case's evidence lines, a false one's quotes
     phrasings: dict[tuple[str, str], Counter] = field(
@@ -163,6 +165,8 @@ def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool])
             hits = [f for f in found.get(n, []) if f.rule == rule]
             row = ONE_VISIT if truth and case.variant in sequenced.ONE_VISIT else rule
             outcome.rules[row].add(truth, bool(hits))
+            if row in RULES:
+                outcome.days[(rule, "queue" if day.calls else "words")].add(truth, bool(hits))
             if rule == case.rule or hits:
                 outcome.variants[(rule, variant)].add(truth, bool(hits))
             if truth and hits and _near(hits, day.spans.get(n)):
@@ -286,6 +290,17 @@ def table(outcome: Outcome, have: dict[str, bool], false: list[str]) -> list[str
     return out
 
 
+def day_table(outcome: Outcome, have: dict[str, bool]) -> list[str]:
+    """Per rule, days with the queue's calls (business type known) against days of speech
+    alone (a return known by the customer's words)."""
+    out = ["| rule | days | positives | recall | precision | false pos. |", "|---|---|---|---|---|---|"]
+    for (rule, kind), t in sorted(outcome.days.items(), key=lambda kv: RULES.index(kv[0][0])):
+        if have[rule]:
+            out.append(f"| {rule} | {kind} | {t.positives} | {_figure(t.recall)} | "
+                       f"{_figure(t.precision)} | {t.fp} |")
+    return out
+
+
 def variant_table(outcome: Outcome, have: dict[str, bool]) -> list[str]:
     """Per rule and phrasing family: how often the rule found it (a positive family's
     recall, a negative family's false rate); an absent rule's families are only counted."""
@@ -336,6 +351,8 @@ def main() -> int:
           f"visits, {outcome.lines} lines; ordinary speech: {len(ordinary())} lines")
     print("\n".join(table(outcome, have, false)))
     print()
+    print("\n".join(day_table(outcome, have)))
+    print()
     print("\n".join(variant_table(outcome, have)))
     for (rule, variant), shown in sorted(outcome.wrong.items()):
         if have[rule]:
@@ -359,6 +376,7 @@ def main() -> int:
             "args": {k: str(v) for k, v in vars(args).items()}, "present": have,
             "rules": {r: t.as_dict() for r, t in outcome.rules.items()},
             "variants": {f"{r} · {v}": t.as_dict() for (r, v), t in outcome.variants.items()},
+            "days": {f"{r} · {k}": t.as_dict() for (r, k), t in outcome.days.items()},
             "failing_phrasings": {f"{r} · {v}": dict(c) for (r, v), c in
                                   outcome.phrasings.items()},
             "ordinary_false": false, "cli_differences": differences},
