@@ -101,16 +101,16 @@ class Hub:
         self.events = events  # lights and heartbeats from the broker; None: from the database
         self.options = options
         self.hall_file = hall if isinstance(hall, HallFile) else HallFile(hall or Hall())
-
-    @property
-    def hall(self) -> Hall:
-        return self.hall_file.hall
         self.slots = StreamSlots(options.max_streams, options.max_streams_per_client)
         self._subscribers: set[_Subscriber] = set()
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def hall(self) -> Hall:
+        return self.hall_file.hall
 
     def subscribe(self, window: str | None = None, counter: bool = False) -> _Subscriber:
         with self._lock:
