@@ -1290,6 +1290,7 @@ def preview_lines(shown, limit: int = 50) -> list[str]:
     for f in shown.findings[:limit]:
         lines.append(f"  {'消失' if f.gone else '新增'} {when(f.at)} {f.window or '-'} "
                      f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
+                     + (f"〔{MACHINE_MARK}〕" if f.heard_by else "")
                      + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
     for v in shown.visits_changed[:limit]:
         lines.append(f"  结论 {when(v.at)} {v.window or '-'} "

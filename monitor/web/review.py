@@ -30,9 +30,9 @@ from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
-                          RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
-                          rule_name, rule_norm, severity_label, spoken, ticket_label, when,
-                          verdict_label)
+                          RULES, ROLE_PENDING, SEVERITIES, Speech, phrase_kind_label, quoted,
+                          role_heard, rule_name, rule_norm, severity_label, spoken, ticket_label,
+                          verdict_label, when)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -53,8 +53,10 @@ def _lines(lines: list[StoredUtterance], start: float, end: float,
     role a reviewer gave a line, by its index)."""
     return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence,
                                                    said_by.get(u.idx, "")),
-             "role": said_by.get(u.idx, u.role), "text": mask(spoken(u).text)}
-            for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
+             "role": said_by.get(u.idx, u.role), "text": mask(said.text),
+             "mark": MACHINE_MARK if said.machine else "", "title": mask(said.title)}
+            for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S
+            for said in [spoken(u)]]
 
 
 def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance],
@@ -496,6 +498,8 @@ def preview_view(shown, hall: Hall) -> dict:
                       "staff": hall.staff_name(f.staff) or f.staff or "",
                       "label": rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
+                      "mark": MACHINE_MARK if f.heard_by else "",
+                      "title": mask(Speech(f.quote, f.pinyin, f.heard_by).title),
                       "review": REVIEWED_LABELS.get(f.review, "未复核"),
                       "outcome": _outcome(f.gone, f.review)}
                      for f in shown.findings[:PREVIEW_ROWS]],
