@@ -92,6 +92,6 @@ def test_bad_audio_is_one_error_and_leaves_the_database_alone(tmp_path, name, co
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1
         lines = result.output.strip().splitlines()
-        assert lines[-1].startswith(f"错误：{path}: ") and message in lines[-1]
+        assert lines[-1].startswith(f"错误：{path}：") and message in lines[-1]
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from utterances").fetchone() == before
