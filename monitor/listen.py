@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, hallevents, live, recordings, sources, tuning, voices
+from . import alerts, hallevents, live, recordings, sources, staffvoice, tuning, voices
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -87,14 +87,11 @@ class Monitor:
                                   started_at=self.started_at,
                                   source=f"listen:{config.device}",
                                   replay=isinstance(source, FileReplay))
-            profile = voices.load(store, config.staff)
             self.windows.append(_Window(
                 config, source, Transcriber(engine, vad_options,
                                             on_speech=lambda role, at, s=session:
                                             s.speech_started(at), partials=True,
-                                            voice=profile.voice if profile else None,
-                                            learned=profile is None
-                                            or profile.kind == voices.LEARNED),
+                                            **self._staff_voice(config)),
                 session, Recorder(config.id, self.retention, store, self.started_at, report),
                 Ear(config.id, source, session, liveness)))
         self.beater = Beater(store, [w.ear for w in self.windows], "listen",
@@ -105,6 +102,18 @@ class Monitor:
         self._upkeep_at = 0.0  # monotonic time of the next retention run
         self.lexicon_dir = lexicon_dir
         self._lexicon = (store.lexicon_version(), time.monotonic() + LEXICON_CHECK_S)
+
+    def _staff_voice(self, config: WindowConfig) -> dict:
+        """How a window tells its staff member's voice on a pickup: enrolled, or else learned
+        across the day's visits, starting from the voice learned earlier today."""
+        enrolled = voices.load(self.store, config.staff)
+        if enrolled is not None:
+            return {"voice": enrolled.voice}
+        if config.channels != (sources.MIXED,):
+            return {}
+        today = staffvoice.load(self.store, config.id, self.started_at.date())
+        return {"voice": today and today.voice,
+                "learner": staffvoice.StaffLearner(since=today and today.learned)}
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
         if sources.names_a_file(config.device):
@@ -222,11 +231,12 @@ class Monitor:
     def _heard(self, w: _Window, utterance) -> None:
         w.recorder.heard(utterance.end)
         self._updates(w.session.feed(utterance))
-        speakers = w.transcriber.speakers
-        if speakers.changed and w.config.staff and not utterance.partial:
-            speakers.changed = False  # a learned voice, kept for the next start
+        learner = w.transcriber.learner
+        if learner is not None and learner.changed and not utterance.partial:
+            learner.changed = False  # the day's learned voice, kept for the next start
             try:
-                voices.save(self.store, w.config.staff, speakers.staff, voices.LEARNED)
+                staffvoice.save(self.store, w.config.id, w.session.wall(utterance.end).date(),
+                                w.config.staff, learner.learned, origin="listen")
             except CourtesyError as exc:
                 self._reporter(w.config.id)("storage", f"voice profile not stored: {exc}")
 
