@@ -347,6 +347,23 @@ def lexicon_check(path):
     click.echo(f"{sum(by_kind.values())} phrases, {len(checked)} profiles: OK")
 
 
+@cli.group()
+def rules():
+    """Rules written as data (lexicons/rules/*.toml): check them."""
+
+
+@rules.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def rules_check(path):
+    """Validate rule files (a lexicon folder's rules/, or one file) and every profile.
+
+    Example: courtesy rules check lexicons/
+    """
+    found, checked = profiles.check_rules(path)
+    click.echo(", ".join(rule.id for rule in found))
+    click.echo(f"{len(found)} 条规则 (rules), {len(checked)} profiles: OK")
+
+
 @cli.command("profiles")
 @lexicons_option
 def list_profiles(lexicon_dir):

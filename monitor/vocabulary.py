@@ -7,7 +7,7 @@ the logs and JSON field names. A leaf module: it imports nothing from the monito
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 SEVERITIES = ("critical", "major", "minor")  # gravest first
@@ -22,7 +22,7 @@ class RuleWords:
     norm: str  # the service norm the rule checks: 来有迎声
 
 
-RULES: dict[str, RuleWords] = {
+RULES: dict[str, RuleWords] = {  # the rules that stay code (rules.py); see all_rules
     "greeting": RuleWords("未问候", "请先问候", "来有迎声"),
     "answer": RuleWords("未答问", "请回答顾客的问题", "问有答声"),
     "farewell": RuleWords("未送别", "请使用送别语", "走有送声"),
@@ -57,16 +57,34 @@ def ticket_label(ticket: str, business: str = "") -> str:
     return f"排队号 {ticket}" + (f"（{business}）" if business else "")
 
 
+# The rules written as data (lexicons/rules/*.toml) carry their own words: `ruledata` sets
+# this to its reader when imported (this module imports nothing), so their words live in
+# one place, the rule file.
+data_words: Callable[[], dict[str, RuleWords]] = dict
+
+
+def all_rules() -> dict[str, RuleWords]:
+    """Every rule's words: the built-ins in code, then the rules written as data."""
+    return {**RULES, **data_words()}
+
+
+def rule_words(rule: str) -> RuleWords | None:
+    return RULES.get(rule) or data_words().get(rule)
+
+
 def rule_name(rule: str) -> str:
-    return RULES[rule].name if rule in RULES else rule
+    words = rule_words(rule)
+    return words.name if words else rule
 
 
 def rule_prompt(rule: str) -> str:
-    return RULES[rule].prompt if rule in RULES else ""
+    words = rule_words(rule)
+    return words.prompt if words else ""
 
 
 def rule_norm(rule: str) -> str:
-    return RULES[rule].norm if rule in RULES else rule
+    words = rule_words(rule)
+    return words.norm if words else rule
 
 
 def severity_label(severity: str) -> str:
