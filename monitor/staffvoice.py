@@ -2,15 +2,15 @@
 
 Where a window's staff member has no enrolled profile, a pickup still tells who the staff
 member is: theirs is the voice in every visit, while each customer speaks in one. The
-day's speech is cut into visits by long silences and into half-second blocks; each visit's
-speech gets a voice of its own (a small Gaussian mixture over `speakers.features`), and each
-block is scored by how well the OTHER visits' voices explain it, against the whole day's
-pooled voice: the staff member's blocks are at home in every other visit, a customer's in
-none (the median over the other visits, so a customer who sounds like another is no
-matter). The blocks above the split of those scores seed the staff voice, a voice of the
-rest stands for the customers, and both are refitted twice on the blocks each explains
-better. What was said (a greeting, 请问您办理什么业务) nudges a block's score by a fraction
-of the scores' spread: it may seed, never decide.
+day's speech is cut into visits by long silences and into half-second voiced blocks; each
+visit's speech gets a voice of its own (a small Gaussian mixture over `speakers.features`),
+and each block is scored by how well the OTHER visits' voices explain it, against how well
+its own visit's voice does: the staff member's blocks are as much at home in any visit as
+in their own, a customer's only in their own (the median over the other visits, so a
+customer who sounds like another is no matter). The blocks most at home elsewhere (the top
+30 %) seed the staff voice, a voice of the rest stands for the customers, and both are
+refitted on the blocks each explains better. What was said (a greeting, 请问您办理什么业务)
+nudges a block's score by a fraction of the scores' spread: it may seed, never decide.
 
 The result is a `speakers.Voice` like an enrolled profile, and the `Tracker` uses it as
 one; it is learned again as visits accumulate, so it improves as the day goes. Stored per
@@ -54,7 +54,9 @@ class LearnOptions:
     hint_weight: float = 0.25  # what was said moves a score by this share of their spread
     relearn_s: float = 15.0  # in the day's first visits, learned again after this much
     # more speech (later, once per visit: the cost of 40 windows)
-    refits: int = 2  # staff and customer voices refitted on the blocks each explains
+    seed_share: float = 0.3  # the blocks most at home in other visits that seed the voice
+    refits: int = 3  # staff and customer voices refitted on the blocks each explains
+    in_visits: float = 0.75  # the voice learned must be heard in this share of the visits
     enough_visits: int = 6  # a voice from this many visits replaces one from more
 
 
@@ -151,8 +153,9 @@ def _hint_at(said: list[tuple[float, float, float]], start: float, end: float) -
 
 
 def staff_voice(visits: list[_Visit], options: LearnOptions) -> Voice | None:
-    """The voice in every visit: blocks at home in the other visits seed it (see the module's
-    docstring), refitted against the rest; None when no such voice stands out."""
+    """The voice in every visit: the blocks most at home in the other visits seed it (see
+    the module's docstring), refitted against the rest; None when no voice is in (nearly)
+    every visit."""
     blocks = [b for v in visits for b in v.blocks]
     owner = np.repeat(np.arange(len(visits)), [len(v.blocks) for v in visits])
     hints = np.array([h for v in visits for h in v.hints])
@@ -163,42 +166,25 @@ def staff_voice(visits: list[_Visit], options: LearnOptions) -> Voice | None:
     def per_block(frame_values: np.ndarray) -> np.ndarray:
         return np.add.reduceat(frame_values, starts, axis=-1) / sizes
 
-    pooled = Voice.of(rows, 2 * options.components).loglik(rows, False)
-    theirs = np.stack([per_block((v.voice or Voice.of(np.concatenate(v.blocks),
-                                                      options.components)).loglik(rows, False)
-                                 - pooled) for v in visits])
-    theirs[owner, np.arange(len(blocks))] = np.nan  # a visit never vouches for itself
+    each = np.stack([per_block((v.voice or Voice.of(np.concatenate(v.blocks),
+                                                    options.components)).loglik(rows, False))
+                     for v in visits])
+    everywhere = np.arange(len(blocks))
+    theirs = each - each[owner, everywhere]  # another visit's voice against the block's own
+    theirs[owner, everywhere] = np.nan
     presence = np.nanmedian(theirs, axis=0)
     presence += options.hint_weight * np.std(presence) * hints
-    chosen = presence >= _split(presence)
+    chosen = presence >= np.quantile(presence, 1 - options.seed_share)
     for _ in range(options.refits):
-        if not _in_every_visit(chosen, owner, len(visits)) or chosen.all():
-            return None
         staff = Voice.of(rows[np.repeat(chosen, sizes)])
         others = Voice.of(rows[np.repeat(~chosen, sizes)], options.components)
         chosen = per_block(staff.loglik(rows, False) - others.loglik(rows, False)) > 0
-    if not _in_every_visit(chosen, owner, len(visits)):
+        if chosen.all() or not chosen.any():
+            return None
+    heard_in = len(set(owner[chosen].tolist()))
+    if heard_in < max(options.min_visits, math.ceil(options.in_visits * len(visits))):
         return None
     return Voice.of(rows[np.repeat(chosen, sizes)])
-
-
-def _split(values: np.ndarray) -> float:
-    """The threshold that best splits values in two groups (Otsu: most variance between)."""
-    ordered = np.sort(values)
-    n = len(ordered)
-    if n < 2:
-        return -math.inf
-    total = np.cumsum(ordered)
-    left = np.arange(1, n)
-    mean_low = total[:-1] / left
-    mean_high = (total[-1] - total[:-1]) / (n - left)
-    between = left * (n - left) * (mean_high - mean_low) ** 2
-    cut = int(np.argmax(between))
-    return float((ordered[cut] + ordered[cut + 1]) / 2)
-
-
-def _in_every_visit(chosen: np.ndarray, owner: np.ndarray, count: int) -> bool:
-    return len(set(owner[chosen].tolist())) == count
 
 
 def learn_from(chunks: Iterable[AudioChunk], vad_options: VadOptions | None = None,
