@@ -139,24 +139,23 @@ def test_too_little_speech_learns_nothing(frames):
 def test_an_enrolled_voice_is_used_and_else_the_one_learned_today(tmp_path):
     """What a restarted monitor starts from on a pickup: the enrolled profile (no learning),
     else today's learned voice, which the day's learning goes on improving."""
-    from datetime import datetime
-
     from monitor.config import WindowConfig
     from monitor.listen import Monitor
 
     store = Store(tmp_path / "hall.db")
     monitor = Monitor.__new__(Monitor)  # only the choice of voice, no devices or models
-    monitor.store, monitor.started_at = store, datetime(2026, 12, 6, 9).astimezone()
+    monitor.store = store
     learned = Learned(Voice.of(_speech(_voice(8), 30.0, seed=2)), 5)
     staffvoice.save(store, "W01", date(2026, 12, 6), "S07", learned)
     pickup = WindowConfig("W01", device="pulse", channels=("mixed",), staff="S07")
-    chosen = monitor._staff_voice(pickup)
+    chosen = monitor._staff_voice(pickup, date(2026, 12, 6))
     assert np.allclose(chosen["voice"].means, learned.voice.means, atol=1e-4)
     assert chosen["learner"].learned.visits == 5
-    assert monitor._staff_voice(WindowConfig("W01", device="pulse", staff="S07")) == {}
+    assert monitor._staff_voice(WindowConfig("W01", device="pulse", staff="S07"),
+                                date(2026, 12, 6)) == {}
     rows = _speech(_voice(9), 30.0, seed=3)
     with pytest.MonkeyPatch.context() as patch:  # enrolment's checks are voices.py's own
         patch.setattr(voices, "voice_of", lambda samples, source: Voice.of(rows))
         voices.enrol(store, "S07", np.zeros(1, np.float32), "s07.wav")
-    chosen = monitor._staff_voice(pickup)
+    chosen = monitor._staff_voice(pickup, date(2026, 12, 6))
     assert set(chosen) == {"voice"} and chosen["voice"].frames == len(rows)
