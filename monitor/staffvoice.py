@@ -47,7 +47,7 @@ class LearnOptions:
     block_s: float = 0.5  # speech is compared in blocks this long
     min_visits: int = 2  # a voice is in "every visit" only once there are this many
     min_block_share: float = 0.4  # a block needs this share of voiced frames to count
-    below_db: float = 20.0  # voiced frames this far under a segment's loud ones are not kept
+    below_db: float = 25.0  # frames this far under a segment's loud ones are not speech
     visits_kept: int = 16  # the latest visits compared (cost grows with their square)
     blocks_kept: int = 240  # a visit's latest blocks kept (2 minutes of speech)
     components: int = 4  # Gaussians of a visit's voice (two speakers, few seconds each)
@@ -130,21 +130,20 @@ class StaffLearner:
 
     def _close(self, visit: _Visit) -> None:
         if len(visit.blocks) >= 2:
-            visit.voice = Voice.of(np.concatenate(visit.blocks), self.options.components)
+            visit.voice = _visit_voice(visit, self.options)
 
     def _blocks(self, rows: np.ndarray, start: float):
-        """(start time, voiced frames) of each block of a segment with enough voice in it:
-        only frames with a pitch and near the segment's loud ones, as the hall's noise is
-        in every visit too."""
+        """(start time, speech frames) of each block of a segment with enough voice in it:
+        frames near the segment's loud ones, a share of them with a pitch (the hall's noise
+        is in every visit too)."""
         size = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
         if len(rows) < size // 2:
             return
-        voiced = ~np.isnan(rows[:, -2]) & (rows[:, -1] > np.percentile(rows[:, -1], 90)
-                                            - self.options.below_db)
+        loud = rows[:, -1] > np.percentile(rows[:, -1], 90) - self.options.below_db
+        voiced = loud & ~np.isnan(rows[:, -2])
         for n in range(0, len(rows) - size // 2 + 1, size):
-            keep = voiced[n:n + size]
-            if keep.sum() >= self.options.min_block_share * size:
-                yield start + n * HOP / SAMPLE_RATE, rows[n:n + size][keep]
+            if voiced[n:n + size].sum() >= self.options.min_block_share * size:
+                yield start + n * HOP / SAMPLE_RATE, rows[n:n + size][loud[n:n + size]]
 
 
 def _hint_at(said: list[tuple[float, float, float]], start: float, end: float) -> float:
@@ -155,19 +154,19 @@ def _hint_at(said: list[tuple[float, float, float]], start: float, end: float) -
 def staff_voice(visits: list[_Visit], options: LearnOptions) -> Voice | None:
     """The voice in every visit: the blocks most at home in the other visits seed it (see
     the module's docstring), refitted against the rest; None when no voice is in (nearly)
-    every visit."""
+    every visit. Like an enrolment, the voice is fitted on all of its speech frames."""
     blocks = [b for v in visits for b in v.blocks]
     owner = np.repeat(np.arange(len(visits)), [len(v.blocks) for v in visits])
     hints = np.array([h for v in visits for h in v.hints])
-    rows = np.concatenate(blocks)
-    starts = np.cumsum([0] + [len(b) for b in blocks[:-1]])
-    sizes = np.array([len(b) for b in blocks])
+    voiced = [b[~np.isnan(b[:, -2])] for b in blocks]  # who speaks: told by voiced frames
+    rows = np.concatenate(voiced)
+    starts = np.cumsum([0] + [len(b) for b in voiced[:-1]])
+    sizes = np.array([len(b) for b in voiced])
 
     def per_block(frame_values: np.ndarray) -> np.ndarray:
         return np.add.reduceat(frame_values, starts, axis=-1) / sizes
 
-    each = np.stack([per_block((v.voice or Voice.of(np.concatenate(v.blocks),
-                                                    options.components)).loglik(rows, False))
+    each = np.stack([per_block((v.voice or _visit_voice(v, options)).loglik(rows, False))
                      for v in visits])
     everywhere = np.arange(len(blocks))
     theirs = each - each[owner, everywhere]  # another visit's voice against the block's own
@@ -184,7 +183,13 @@ def staff_voice(visits: list[_Visit], options: LearnOptions) -> Voice | None:
     heard_in = len(set(owner[chosen].tolist()))
     if heard_in < max(options.min_visits, math.ceil(options.in_visits * len(visits))):
         return None
-    return Voice.of(rows[np.repeat(chosen, sizes)])
+    return Voice.of(np.concatenate([b for b, staff in zip(blocks, chosen) if staff]))
+
+
+def _visit_voice(visit: _Visit, options: LearnOptions) -> Voice:
+    """A visit's own voice (both speakers), from its voiced frames."""
+    rows = np.concatenate(visit.blocks)
+    return Voice.of(rows[~np.isnan(rows[:, -2])], options.components)
 
 
 def learn_from(chunks: Iterable[AudioChunk], vad_options: VadOptions | None = None,

@@ -6,6 +6,8 @@ from datetime import date
 import numpy as np
 import pytest
 
+from audio_support import RATE, ROOT
+
 from monitor import staffvoice, voices
 from monitor.speakers import DIMS, Voice
 from monitor.staffvoice import LearnOptions, Learned, StaffLearner
@@ -159,3 +161,59 @@ def test_an_enrolled_voice_is_used_and_else_the_one_learned_today(tmp_path):
         voices.enrol(store, "S07", np.zeros(1, np.float32), "s07.wav")
     chosen = monitor._staff_voice(pickup, date(2026, 12, 6))
     assert set(chosen) == {"voice"} and chosen["voice"].frames == len(rows)
+
+
+STAFF_SAYS = ["您好，请问您办理什么业务？", "请您先填一下这张表格。",
+              "好的，您稍等，我查一下系统。", "手续办好了，请拿好您的材料，慢走。"]
+CUSTOMER_SAYS = [["我想办一下社保卡。", "需要带户口本吗？"],
+                 ["我上次来过一次，表格怎么填？", "好的，谢谢你。"],
+                 ["我想问一下营业执照的事。", "大概要等多久？"]]
+
+
+@pytest.mark.slow
+def test_natural_voices_on_one_pickup_the_staff_voice_is_learned_from_the_day(tmp_path):
+    """Three visits on one pickup in Kokoro voices (the staff member in all three, a
+    different customer in each, further off): nobody enrolled, yet the recording's staff
+    voice is found and the real recogniser's lines get the right roles."""
+    import sys
+
+    import soundfile as sf
+
+    from audio_support import sherpa_model
+    from monitor import asr, lexicon, sources
+    from monitor.audio import transcribe_file
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import pickup
+    import render
+    from test_bench_voices import _installed
+
+    _installed()
+    sherpa_model()
+    staff = render.voices.NaturalVoice("zm_yunjian", 1.0)
+    customers = [render.voices.NaturalVoice(n, 1.0) for n in ("zf_xiaoxiao", "zm_yunxi",
+                                                                "zf_xiaoyi")]
+    audio, truth = [np.zeros(RATE, np.float32)], []
+    at = 1.0
+    for n, (customer, said) in enumerate(zip(customers, CUSTOMER_SAYS)):
+        turns = [(STAFF_SAYS[0], staff), (said[0], customer), (STAFF_SAYS[1 + n % 2], staff),
+                 (said[1], customer), (STAFF_SAYS[3], staff)]
+        for k, (text, voice) in enumerate(turns):
+            line = render.speech(text, voice)
+            if voice is not staff:
+                line = pickup.far(line, -6.0, seed=10 * n + k)
+            truth.append(("staff" if voice is staff else "customer", at, at + len(line) / RATE))
+            audio += [line, np.zeros(round(0.8 * RATE), np.float32)]
+            at += len(line) / RATE + 0.8
+        audio.append(np.zeros(round(40 * RATE), np.float32))  # the next customer comes
+        at += 40.0
+    mixed = np.concatenate(audio)
+    mixed += 0.003 * np.random.default_rng(0).standard_normal(len(mixed)).astype(np.float32)
+    sf.write(tmp_path / "pickup.wav", mixed, RATE)
+    found = staffvoice.learn_from(sources.read_file(tmp_path / "pickup.wav", ("mixed",)))
+    assert found is not None and found.visits == 3
+    heard = transcribe_file(tmp_path / "pickup.wav", asr.create("sherpa", lexicon.load()),
+                            ("mixed",))
+    right = [u.role == max(truth, key=lambda t: min(t[2], u.end) - max(t[1], u.start))[0]
+             for u in heard]
+    assert len(right) >= 12 and sum(right) >= 0.9 * len(right)
