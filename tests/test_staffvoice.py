@@ -217,3 +217,19 @@ def test_natural_voices_on_one_pickup_the_staff_voice_is_learned_from_the_day(tm
     right = [u.role == max(truth, key=lambda t: min(t[2], u.end) - max(t[1], u.start))[0]
              for u in heard]
     assert len(right) >= 12 and sum(right) >= 0.9 * len(right)
+
+
+def test_staff_voices_lists_the_learned_ones_and_forget_deletes_them(tmp_path):
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    db = tmp_path / "hall.db"
+    staffvoice.save(Store(db), "W01", date(2026, 12, 6), "S07",
+                    Learned(Voice.of(_speech(_voice(10), 20.0, seed=4)), 4))
+    listed = CliRunner().invoke(cli, ["staff", "voices", "--db", str(db)])
+    assert listed.exit_code == 0
+    assert "S07  自动学习 (learned) 窗口 W01 2026年12月6日  4 次来访  20 秒语音" in listed.output
+    forgot = CliRunner().invoke(cli, ["staff", "forget", "S07", "--db", str(db)])
+    assert forgot.exit_code == 0 and "已删除 S07 的声纹" in forgot.output
+    assert staffvoice.listed(Store(db)) == []
