@@ -948,7 +948,8 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from .listen import Monitor, run_for
     from .sources import LiveOptions, names_a_file, parse_channels
 
-    hall = config.load(config_path)
+    hall_file = HallFile.read(config_path) if config_path else None  # an admin's save counts
+    hall = hall_file.hall if hall_file else config.load(None)
     if config_path:
         if not hall.listened():
             raise click.UsageError(f"{config_path} gives no window a device "
@@ -978,7 +979,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
                             logs.event(e)),
         live_options=LiveOptions(realtime=realtime),
-        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
+        hall_file=hall_file)
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
