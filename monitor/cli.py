@@ -946,6 +946,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from . import asr, config
     from .hallwatch import HallFile
     from .listen import Monitor, run_for
+    from .logs import EVENT_LABELS
     from .sources import LiveOptions, names_a_file, parse_channels
 
     hall_file = HallFile.read(config_path) if config_path else None  # an admin's save counts
@@ -976,7 +977,8 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         rating_device=hall.rating_device,
         on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
-        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} "
+                                       f"{EVENT_LABELS.get(e.kind, e.kind)}：{e.message}"),
                             logs.event(e)),
         live_options=LiveOptions(realtime=realtime),
         hall_file=hall_file)
