@@ -245,15 +245,15 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
 
 
 def _voice(db_path: Path, staff: str | None, channels: tuple[str, ...]):
-    """The staff member's stored voice profile for a mixed channel (read only; None: the
-    staff voice is learned from the recording)."""
+    """The staff member's enrolled voice profile for a mixed channel (read only; None: the
+    staff voice is learned from the recording, the voice in every visit)."""
     from . import sources, voices
     from .storage import Store
 
     if channels != (sources.MIXED,) or not staff or not Path(db_path).is_file():
         return None
     profile = voices.load(Store(db_path, read_only=True), staff)
-    return profile and (profile.voice, profile.kind == voices.LEARNED)
+    return profile and (profile.voice, False)
 
 
 def _quotes(session: Session, visit) -> list:
@@ -1655,16 +1655,20 @@ def staff_voices(db_path):
 
     Example: courtesy staff voices
     """
-    from . import voices
+    from . import staffvoice, voices
     from .storage import Store
 
-    rows = voices.profiles(Store(db_path, must_exist=True, read_only=True))
-    if not rows:
+    store = Store(db_path, must_exist=True, read_only=True)
+    rows, learned = voices.profiles(store), staffvoice.listed(store)
+    if not rows and not learned:
         click.echo("没有声纹")
     for p in rows:
         kind = "登记" if p.kind == voices.ENROLLED else "自动学习"
         click.echo(f"{p.staff}  {kind} ({p.kind})  {p.seconds:.0f} 秒语音  "
                    f"更新于 {when(p.updated_at)}")
+    for v in learned:
+        click.echo(f"{v.staff or '-'}  自动学习 (learned) 窗口 {v.window} {when(v.day)}  "
+                   f"{v.visits} 次来访  {v.seconds:.0f} 秒语音  更新于 {when(v.updated_at)}")
 
 
 @staff.command("forget")
