@@ -44,8 +44,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def chromium():
     """One headless Chromium for a test module (a launch costs seconds on a loaded machine).
     Tests take it through `browser`; a module using it must not start a second Playwright."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() polls until its state shows: 5 s (its default) is too short for a click that
+    # goes through a server and back over the event stream on two busy cores
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
