@@ -490,7 +490,7 @@ def load(lexicon: Lexicon | None = None, words: Path | None = None,
         tables, how = _build(lexicon, business, options), "built"
         diskcache.write("hanzi", key, tables)
         decoder = _decoder(tables, options)
-    log.info("pinyin decoder ready (%s): %d readings, %.1f s CPU", how, len(decoder.base),
+    log.debug("pinyin decoder ready (%s): %d readings, %.1f s CPU", how, len(decoder.base),
              time.process_time() - started)
     return decoder
 

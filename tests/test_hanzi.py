@@ -187,7 +187,7 @@ def _fresh_load(cache, monkeypatch, caplog, lexicon_=None) -> tuple[hanzi.Decode
     """A decoder loaded as a new process would (not the process's own), and how."""
     monkeypatch.setenv("COURTESY_CACHE_DIR", str(cache))
     caplog.clear()
-    with caplog.at_level("INFO", logger="courtesy"):
+    with caplog.at_level("DEBUG", logger="courtesy"):
         built = hanzi.load.__wrapped__(lexicon_)
     return built, " ".join(r.getMessage() for r in caplog.records)
 

@@ -7,6 +7,7 @@ with a null sink `counter`, whose monitor is recorded through ALSA's pulse devic
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -30,6 +31,7 @@ from monitor.records import Recording
 from monitor.storage import Store
 
 COURTESY = [str(Path(sys.executable).parent / "courtesy")]
+LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")  # monitor.logs.FORMAT
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +164,8 @@ def _listen(pulse, tmp_path, *extra) -> subprocess.Popen:
                                stderr=subprocess.STDOUT, text=True,
                                cwd=Path(__file__).parent.parent)
     first = process.stdout.readline()
+    while LOG_LINE.match(first):  # the hall's log on stderr, merged here
+        first = process.stdout.readline()
     assert first.startswith("正在监听 W1"), first
     return process
 

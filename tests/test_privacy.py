@@ -112,6 +112,8 @@ from monitor.records import LightEvent, Utterance, Word  # noqa: E402
 from monitor.storage import Store  # noqa: E402
 from monitor.web import WebOptions, create_app  # noqa: E402
 
+from .test_review_web import PASSWORD, login  # noqa: E402
+
 FORMS = {  # digit -> how each writer may put it
     "ascii": "0123456789", "wide": "０１２３４５６７８９", "chinese": "零一二三四五六七八九",
     "spoken": "〇幺两三四五六七八九", "financial": "零壹贰叁肆伍陆柒捌玖",
@@ -281,14 +283,10 @@ def _people_surfaces(store, path, session, said) -> list[str]:
     review.add_missed(store, visit.id, "please", "minor", 1.0, "zhang", note=f"号码{said}")
     filed = review.appeal(store, finding, "s07", visit.staff, f"我说的是{said}")
     review.decide(store, filed.id, "upheld", "zhang", None, note=f"核对{said}")
-    accounts.add_user(store, "root", "admin", "correct horse battery")
+    accounts.add_user(store, "root", "admin", PASSWORD)
     app = create_app(path, WebOptions())
     client = app.test_client()
-    client.get("/login")
-    with client.session_transaction() as cookie:
-        token = cookie["csrf"]
-    client.post("/login", data={"name": "root", "password": "correct horse battery",
-                                "csrf": token, "next": "/"})
+    login(client, "root")
     day = session.started_at.date()
     pages = [client.get(url).text for url in (
         f"/review?day={day}", f"/review?day={day}&all=1", "/appeals?status=upheld", "/audit",

@@ -12,7 +12,10 @@ from monitor.config import Hall
 from monitor.records import Rating
 from monitor.storage import Store
 from monitor.stored import StoredVisit
+
 from tests.conftest import utt
+
+from .test_review_web import PASSWORD, login
 
 CST = timezone(timedelta(hours=8))
 ANCHOR = datetime(2026, 11, 22, 9, 0, tzinfo=CST)
@@ -104,14 +107,10 @@ def test_rating_and_recording_that_disagree_are_marked(rated_day):
 def test_the_review_queue_shows_the_mismatches(rated_day, db_path):
     from monitor.web import WebOptions, create_app
 
-    accounts.add_user(rated_day, "zhang", "supervisor", "correct horse battery")
+    accounts.add_user(rated_day, "zhang", "supervisor", PASSWORD)
     app = create_app(db_path, WebOptions(poll_s=0.05))
     client = app.test_client()
-    client.get("/login")
-    with client.session_transaction() as session:
-        token = session["csrf"]
-    client.post("/login", data={"name": "zhang", "password": "correct horse battery",
-                                "csrf": token, "next": "/"})
+    login(client, "zhang")
     page = client.get(f"/review?day={DAY}").text
     app.extensions["courtesy_hub"].stop()
     assert "评价与录音不符" in page and page.count('data-mark="rating_mismatch"') == 2
