@@ -118,9 +118,9 @@ def test_play_command_prints_live_events_and_stores_them(run, db_path):
                  "--db", db_path, "--at", "2026-11-20T09:00")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "[00:02] W03 001 opened score 100"  # the first line's end
-    assert any("critical taboo" in line and "你烦不烦" in line for line in lines)
-    assert lines[-1].startswith("[00:58] W03 001 ended  score 0 FAIL")  # 30 s after 28.9
+    assert lines[0] == "[00:02] W03 001 开始 得分 100"  # the first line ends at 2.4 s
+    assert any("严重 服务忌语" in line and "你烦不烦" in line for line in lines)
+    assert lines[-1].startswith("[00:59] W03 001 结束 得分 0 不合格")  # 30 s after 29.3
     assert sqlite_utils.Database(db_path)["visits"].count == 1
 
 
@@ -137,3 +137,23 @@ def test_play_takes_the_window_and_lights_from_the_hall_config(run, db_path, tmp
         " on sessions.id = visits.session")] == [("S03", "hospital")]
     states = [e["state"] for e in db["light_events"].rows]
     assert "red" in states and states[-1] != "red"  # no acknowledgement needed to clear
+
+
+def test_a_red_nobody_acknowledged_stays_red_when_the_monitor_starts_again(run, db_path):
+    audio = ROOT / "audio"
+
+    def play_at(name, at):
+        result = run("play", audio / name, "--window", "W03", "--db", db_path, "--at", at,
+                     "--red-hold", "0")
+        assert result.exit_code == 0, result.stderr
+
+    play_at("hospital_taboo.jsonl", "2026-11-20T09:00")
+    store = Store(db_path)
+    red = store.current_lights()["W03"]
+    assert red.state == "red" and not store.acknowledged(red.id)
+    play_at("police_good.jsonl", "2026-11-20T10:00")  # the monitor again: a good visit
+    assert store.current_lights()["W03"].id == red.id  # still red, nothing replaced it
+    assert store.acknowledge(red.id, "zhang", datetime(2026, 11, 20, 10, 30).astimezone())
+    play_at("police_good.jsonl", "2026-11-20T11:00")
+    after = [e for e in store.light_events() if e.id > red.id]
+    assert after and (after[0].previous, after[0].state) == ("red", "green")
