@@ -347,6 +347,23 @@ def lexicon_check(path):
     click.echo(f"{sum(by_kind.values())} phrases, {len(checked)} profiles: OK")
 
 
+@cli.group()
+def rules():
+    """Rules written as data (lexicons/rules/*.toml): check them."""
+
+
+@rules.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def rules_check(path):
+    """Validate rule files (a lexicon folder's rules/, or one file) and every profile.
+
+    Example: courtesy rules check lexicons/
+    """
+    found, checked = profiles.check_rules(path)
+    click.echo(", ".join(rule.id for rule in found))
+    click.echo(f"{len(found)} 条规则 (rules), {len(checked)} profiles: OK")
+
+
 @cli.command("profiles")
 @lexicons_option
 def list_profiles(lexicon_dir):
@@ -927,6 +944,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     import signal
 
     from . import asr, config
+    from .hallwatch import HallFile
     from .listen import Monitor, run_for
     from .sources import LiveOptions, names_a_file, parse_channels
 
@@ -945,7 +963,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         hall.windows = {w: config.WindowConfig(config.window_id(w), d, maps[min(n, len(maps) - 1)],
                                                staff, profile)
                         for n, (w, d) in enumerate(zip(window_ids, devices_))}
-    retention = hall.recordings
+    retention = dataclasses.replace(hall.recordings)  # the file's own stay as it said
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
@@ -959,7 +977,8 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
         on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
                             logs.event(e)),
-        live_options=LiveOptions(realtime=realtime))
+        live_options=LiveOptions(realtime=realtime),
+        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))

@@ -7,7 +7,7 @@ the logs and JSON field names. A leaf module: it imports nothing from the monito
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 SEVERITIES = ("critical", "major", "minor")  # gravest first
@@ -22,7 +22,7 @@ class RuleWords:
     norm: str  # the service norm the rule checks: 来有迎声
 
 
-RULES: dict[str, RuleWords] = {
+RULES: dict[str, RuleWords] = {  # the rules that stay code (rules.py); see all_rules
     "greeting": RuleWords("未问候", "请先问候", "来有迎声"),
     "answer": RuleWords("未答问", "请回答顾客的问题", "问有答声"),
     "farewell": RuleWords("未送别", "请使用送别语", "走有送声"),
@@ -57,16 +57,34 @@ def ticket_label(ticket: str, business: str = "") -> str:
     return f"排队号 {ticket}" + (f"（{business}）" if business else "")
 
 
+# The rules written as data (lexicons/rules/*.toml) carry their own words: `ruledata` sets
+# this to its reader when imported (this module imports nothing), so their words live in
+# one place, the rule file.
+data_words: Callable[[], dict[str, RuleWords]] = dict
+
+
+def all_rules() -> dict[str, RuleWords]:
+    """Every rule's words: the built-ins in code, then the rules written as data."""
+    return {**RULES, **data_words()}
+
+
+def rule_words(rule: str) -> RuleWords | None:
+    return RULES.get(rule) or data_words().get(rule)
+
+
 def rule_name(rule: str) -> str:
-    return RULES[rule].name if rule in RULES else rule
+    words = rule_words(rule)
+    return words.name if words else rule
 
 
 def rule_prompt(rule: str) -> str:
-    return RULES[rule].prompt if rule in RULES else ""
+    words = rule_words(rule)
+    return words.prompt if words else ""
 
 
 def rule_norm(rule: str) -> str:
-    return RULES[rule].norm if rule in RULES else rule
+    words = rule_words(rule)
+    return words.norm if words else rule
 
 
 def severity_label(severity: str) -> str:
@@ -205,7 +223,8 @@ AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "�
                  "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
                  "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
                  "user": "账号", "config": "修改设置", "retention": "到期删除",
-                 "lexicon_change": "修改词库", "role": "更正角色"}
+                 "lexicon_change": "修改词库", "role": "更正角色",
+                 "config_applied": "监测程序读取设置"}
 ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
                    "reset password": "重置密码", "change own password": "修改本人密码",
                    "remove": "删除"}
