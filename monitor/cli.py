@@ -946,9 +946,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from . import asr, config
     from .hallwatch import HallFile
     from .listen import Monitor, run_for
+    from .logs import EVENT_LABELS
     from .sources import LiveOptions, names_a_file, parse_channels
 
-    hall = config.load(config_path)
+    hall_file = HallFile.read(config_path) if config_path else None  # an admin's save counts
+    hall = hall_file.hall if hall_file else config.load(None)
     if config_path:
         if not hall.listened():
             raise click.UsageError(f"{config_path} gives no window a device "
@@ -975,10 +977,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         rating_device=hall.rating_device,
         on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
-        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} "
+                                       f"{EVENT_LABELS.get(e.kind, e.kind)}：{e.message}"),
                             logs.event(e)),
         live_options=LiveOptions(realtime=realtime),
-        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
+        hall_file=hall_file)
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))

@@ -226,7 +226,7 @@ class Monitor:
             self.retention.days, self._upkeep_at = after.recordings.days, 0.0
         self._rewire(after.listened())
         self._reporter("-")("config", "已按新的大厅设置运行：" + "；".join(said))
-        hallwatch.record(self.store, self.hall_file.path, "监测程序", said)
+        hallwatch.record(self.store, self.hall_file.path, said)
 
     def _rewire(self, wanted: list[WindowConfig]) -> None:
         """The windows of the changed file: those heard as before go on, others restart."""
