@@ -21,7 +21,7 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted,
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted, when,
                          role_heard, role_label, rule_name, severity_label, state_label,
                          verdict_label)
 
@@ -245,15 +245,15 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
 
 
 def _voice(db_path: Path, staff: str | None, channels: tuple[str, ...]):
-    """The staff member's stored voice profile for a mixed channel (read only; None: the
-    staff voice is learned from the recording)."""
+    """The staff member's enrolled voice profile for a mixed channel (read only; None: the
+    staff voice is learned from the recording, the voice in every visit)."""
     from . import sources, voices
     from .storage import Store
 
     if channels != (sources.MIXED,) or not staff or not Path(db_path).is_file():
         return None
     profile = voices.load(Store(db_path, read_only=True), staff)
-    return profile and (profile.voice, profile.kind == voices.LEARNED)
+    return profile and (profile.voice, False)
 
 
 def _quotes(session: Session, visit) -> list:
@@ -808,7 +808,7 @@ def training_list(tag, db_path):
     from .storage import Store
 
     for entry in Store(db_path, read_only=True).training(tag):
-        click.echo(f"{entry.tag:<16} {entry.visit}  {entry.started_at[:16]}  "
+        click.echo(f"{entry.tag:<16} {entry.visit}  {when(entry.started_at)}  "
                    f"window {entry.window or '-'}  {entry.score:.0f} "
                    f"{verdict_label(entry.verdict, entry.provisional)}"
                    f"{'  · ' + mask(entry.note) if entry.note else ''}")
@@ -946,9 +946,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from . import asr, config
     from .hallwatch import HallFile
     from .listen import Monitor, run_for
+    from .logs import EVENT_LABELS
     from .sources import LiveOptions, names_a_file, parse_channels
 
-    hall = config.load(config_path)
+    hall_file = HallFile.read(config_path) if config_path else None  # an admin's save counts
+    hall = hall_file.hall if hall_file else config.load(None)
     if config_path:
         if not hall.listened():
             raise click.UsageError(f"{config_path} gives no window a device "
@@ -975,10 +977,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         rating_device=hall.rating_device,
         on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
-        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} "
+                                       f"{EVENT_LABELS.get(e.kind, e.kind)}：{e.message}"),
                             logs.event(e)),
         live_options=LiveOptions(realtime=realtime),
-        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
+        hall_file=hall_file)
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
@@ -1288,11 +1291,12 @@ def preview_lines(shown, limit: int = 50) -> list[str]:
              f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
              f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
     for f in shown.findings[:limit]:
-        lines.append(f"  {'消失' if f.gone else '新增'} {f.at:%Y-%m-%d %H:%M:%S} {f.window or '-'} "
+        lines.append(f"  {'消失' if f.gone else '新增'} {when(f.at)} {f.window or '-'} "
                      f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
+                     + (f"〔{MACHINE_MARK}〕" if f.heard_by else "")
                      + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
     for v in shown.visits_changed[:limit]:
-        lines.append(f"  结论 {v.at:%Y-%m-%d %H:%M:%S} {v.window or '-'} "
+        lines.append(f"  结论 {when(v.at)} {v.window or '-'} "
                      f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
                      f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
     if max(len(shown.findings), len(shown.visits_changed)) > limit:
@@ -1382,7 +1386,7 @@ def lexicon_changes(db_path):
     if not changes:
         click.echo("本厅词库未作调整（版本 0：随软件发布的词库）")
     for c in changes:
-        click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
+        click.echo(f"v{c.version} {when(c.at)} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
 
@@ -1651,16 +1655,20 @@ def staff_voices(db_path):
 
     Example: courtesy staff voices
     """
-    from . import voices
+    from . import staffvoice, voices
     from .storage import Store
 
-    rows = voices.profiles(Store(db_path, must_exist=True, read_only=True))
-    if not rows:
+    store = Store(db_path, must_exist=True, read_only=True)
+    rows, learned = voices.profiles(store), staffvoice.listed(store)
+    if not rows and not learned:
         click.echo("没有声纹")
     for p in rows:
         kind = "登记" if p.kind == voices.ENROLLED else "自动学习"
         click.echo(f"{p.staff}  {kind} ({p.kind})  {p.seconds:.0f} 秒语音  "
-                   f"更新于 {p.updated_at:%Y-%m-%d %H:%M}")
+                   f"更新于 {when(p.updated_at)}")
+    for v in learned:
+        click.echo(f"{v.staff or '-'}  自动学习 (learned) 窗口 {v.window} {when(v.day)}  "
+                   f"{v.visits} 次来访  {v.seconds:.0f} 秒语音  更新于 {when(v.updated_at)}")
 
 
 @staff.command("forget")
