@@ -122,7 +122,7 @@ def _pattern(text: str) -> re.Pattern:
 
 
 def _regex(cond, ctx, i):
-    found = _pattern(cond.value).search(ctx.view.utterances[i].text or "")
+    found = _pattern(ctx.value(cond.value)).search(ctx.view.utterances[i].text or "")
     return (True, Evidence(values={"matched": found.group(0)})) if found else NO
 
 
@@ -266,31 +266,44 @@ def _closed(cond, ctx, i):
     return (not ctx.view.open) == cond.value, Evidence()
 
 
-def _returns(cond, ctx, i):
-    """The same business back later the same day (a later visit of the session with the
-    queue's business type, else with the customer naming the same business words), where
-    a line (the inner condition) names phrases of kind `new` this visit's staff did not."""
+def _returned(cond, ctx, i):
+    """The same business seen earlier the same day (an earlier visit of the session with
+    the queue's business type, else whose lines share the customer's words here), where a
+    line held the inner condition (what was said then: 还缺户口本)."""
     view = ctx.view
-    if i is None:
-        return NO
-    named = {h.phrase for j in view.by("staff") for h in view.said(j, cond.new)}
-    for later in view.later:
-        if not _same_business(view, later):
-            continue
-        sub = Context(later, ctx.options, ctx.rule)
-        for j in later.indices:
-            fresh = [h.matched for h in later.said(j, cond.new) if h.phrase not in named]
-            if fresh and (not cond.parts or check(cond.parts[0], sub, j)[0]):
-                return True, Evidence(values={"new": "、".join(dict.fromkeys(fresh))})
+    for before in reversed(view.earlier):
+        sub = Context(before, ctx.options, ctx.rule)
+        for j in before.indices:
+            if (not cond.parts or check(cond.parts[0], sub, j)[0]) and _same_business(
+                    before, view, j):
+                return True, Evidence(values={"earlier": before.quote(j)})
     return NO
 
 
-def _same_business(one: VisitView, other: VisitView, least: int = 4) -> bool:
-    """The queue's business types where both visits have one, else the customer's own
-    words: the customer lines of both share a run of `least` characters (办理居住证)."""
-    if one.business and other.business:
-        return one.business == other.business
-    said, again = _customer_text(one), _customer_text(other)
+def _count_listed(cond, ctx, i):
+    """A statement of how many things are needed that lists fewer (还要三样：身份证、户口本):
+    the regex's group `n` is the number said, group `items` the list after it."""
+    found = _pattern(ctx.value(cond.value)).search(ctx.view.utterances[i].text or "")
+    if not found:
+        return NO
+    said = _NUMBERS.get(found.group("n"), 0)
+    items = [part for part in _SEPARATORS.split(found.group("items") or "") if part.strip()]
+    return 0 < len(items) < said, Evidence(values={"matched": found.group(0)})
+
+
+_NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2,
+            **{str(n): n for n in range(10)}}
+_SEPARATORS = re.compile(r"[、，,；;和跟与及]|还有|以及|一个是|另外")
+
+
+def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3) -> bool:
+    """The queue's business types where both visits have one, else words: what the
+    customer says now shares a run of `least` characters with what the customer said
+    before or the line `said_then` (医保卡, 居住证)."""
+    if before.business and now.business:
+        return before.business == now.business
+    said = _customer_text(before) + "|" + (before.utterances[said_then].text or "")
+    again = _customer_text(now)
     if not said or not again:
         return False
     match = SequenceMatcher(None, said, again, autojunk=False).find_longest_match(
@@ -310,7 +323,7 @@ _OPS = {
     "rate_over": _line(_rate), "rate_under": _line(_rate),
     "after": lambda c, x, i: _related(c, x, i, later=False),
     "followed": lambda c, x, i: _related(c, x, i, later=True),
-    "returns": _returns, "absent": _absent, "count": _count, "duration_over": _duration,
+    "returned": _line(_returned), "count_listed": _line(_count_listed), "absent": _absent, "count": _count, "duration_over": _duration,
     "silence_over": _silence, "closed": _closed,
 }
 

@@ -105,7 +105,7 @@ class VisitView:
     hits: dict[int, list[PhraseHit]]
     now: float | None = None
     business: str = ""  # the queue's business type, where a call set the visit
-    later: Sequence["VisitView"] = ()  # the session's later visits (a return the same day)
+    earlier: Sequence["VisitView"] = ()  # the session's visits before (a return the same day)
 
     @property
     def open(self) -> bool:
