@@ -30,9 +30,9 @@ from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
-                          RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
+                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
                           rule_name, rule_norm, severity_label, spoken, ticket_label,
-                          verdict_label)
+                          verdict_label, all_rules)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -264,7 +264,7 @@ def pages(ctx: WebContext) -> Blueprint:
         return render_template("review.html", rows=rows, day=day, filters=filters,
                                mismatches=ratingreport.mismatches(store(), day, hall),
                                mismatch_mark=ratingreport.MISMATCH,
-                               reasons=REVIEW_REASONS, rules=RULES, user=g.user,
+                               reasons=REVIEW_REASONS, rules=all_rules(), user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 
     def acted(act: Callable[[dict], object]):
@@ -320,7 +320,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         chosen = sorted(drawn, key=lambda v: v.started_at)
         views = [visit_view(store(), hall, v) for v in chosen]
         return render_template("review_sample.html", visits=views, day=day, n=n, user=g.user,
-                               rules=RULES, severities=SEVERITIES, total=len(visits),
+                               rules=all_rules(), severities=SEVERITIES, total=len(visits),
                                severity_label=severity_label, back=request.full_path)
 
     @bp.post("/review/visit/<visit_id>/add")
