@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import lexicon as lexicons
-from . import conditions, profiles, rules, transcript, visits
+from . import conditions, profiles, rulechanges, rules, transcript, visits
 from .lexicon import Lexicon
 from .matching import PARTICLES, Matcher
 from .normalize import NormText, heard
-from .records import LexiconChange, PhraseHit, Session, Utterance, Visit
+from .records import LexiconChange, PhraseHit, RuleChange, Session, Utterance, Visit
 
 
 class Scorer:
@@ -36,11 +36,15 @@ class Scorer:
 
     @classmethod
     def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
-             changes: Sequence[LexiconChange] = (), rating_device: bool = False) -> "Scorer":
+             changes: Sequence[LexiconChange] = (), rating_device: bool = False,
+             rule_changes: Sequence[RuleChange] = ()) -> "Scorer":
         """A profile's scorer with the shipped lexicon files and a hall's changes to them
         (`Store.lexicon_changes()`; none: version 0); `rating_device`: the hall's windows
-        have rating devices (hall.toml `[ratings] device`), so the rating prompt is required."""
+        have rating devices (hall.toml `[ratings] device`), so the rating prompt is required;
+        `rule_changes`: the hall's changes to its rules (`rulechanges.changes`)."""
         chosen = profiles.load(profile, lexicon_dir, rating_device)
+        if rule_changes:
+            chosen.rules = rulechanges.applied(chosen.rules, list(rule_changes))
         lexicon, version = lexicons.hall_lexicon(lexicons.load(lexicon_dir, chosen.lexicons),
                                                  changes)
         return cls(chosen, lexicon, version)

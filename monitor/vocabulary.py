@@ -203,19 +203,27 @@ ORPHANED = "原发现已不存在"
 # a hall's lexicon changes (monitor/tuning.py) and what reviewers decided, as a preview says
 LEXICON_CHANGE_LABELS = {"threshold": "调整阈值", "except": "添加例外", "off": "停用",
                          "undo": "撤销"}
+RULE_CHANGE_LABELS = {"enabled": "启用/停用", "severity": "严重程度", "deduction": "扣分",
+                      "param": "参数", "undo": "撤销"}
 REVIEWED_LABELS = {"confirm": "已确认", "dismiss": "已驳回"}
 
 
+# the cue kinds, as a rule written as data names them (the rules page)
+CUE_LABELS = {"thanks": "致谢", "question": "提问", "instruction": "指令", "deflection": "推脱",
+              "direction": "引导去处", "missing": "缺件告知", "returning": "再次来办",
+              "rating_prompt": "邀请评价"}
+
+
 def phrase_kind_label(kind: str) -> str:
-    """A lexicon kind as a hall calls it: 迎声, 送声, ... or 服务忌语."""
-    return EXPECT_LABELS.get(kind) or rule_name(kind)
+    """A lexicon kind as a hall calls it: 迎声, 送声, 推脱 ... or 服务忌语."""
+    return EXPECT_LABELS.get(kind) or CUE_LABELS.get(kind) or rule_name(kind)
 
 # the audit trail (monitor/audit.py): actions as stored → as a hall reads them
 AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出登录",
                  "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
                  "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
                  "user": "账号", "config": "修改设置", "retention": "到期删除",
-                 "lexicon_change": "修改词库", "role": "更正角色"}
+                 "lexicon_change": "修改词库", "role": "更正角色", "rule_change": "修改规则"}
 ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
                    "reset password": "重置密码", "change own password": "修改本人密码",
                    "remove": "删除"}
