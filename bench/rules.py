@@ -14,7 +14,8 @@ conversations, where any finding of these rules is false.
 Floors (issue 25), first_asked and tell_once: recall ≥ 0.9, precision ≥ 0.95, 0 false on
 ordinary speech. A rule this checkout does not have is reported absent.
 
-Run: nice -n 10 .venv/bin/python bench/rules.py [--days 60] [--seed 25] [--cli 1] [--json PATH]
+Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25] [--held-out] [--cli 1]
+     [--json PATH]
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ from monitor.records import Session, Utterance  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORED = ("first_asked", "tell_once")
+ONE_VISIT = "tell_once, one visit"  # the wider norm's cases (sequenced.ONE_VISIT), no floor
+ROWS = (*RULES, ONE_VISIT)
 FLOORS = {"recall": 0.9, "precision": 0.95, "ordinary_false": 0}
 ANCHOR = datetime(2026, 12, 7, 8, 30, tzinfo=timezone(timedelta(hours=8)))
 NEAR_S = 5.0  # a finding this close to the case's evidence lines is where it should be
@@ -87,9 +90,14 @@ class Tally:
 class Outcome:
     """What the engine found on the generated days, per rule and per variant."""
 
-    rules: dict[str, Tally] = field(default_factory=lambda: {r: Tally() for r in RULES})
+    rules: dict[str, Tally] = field(default_factory=lambda: {r: Tally() for r in ROWS})
     variants: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
+    # (rule, "queue" | "words"): days whose visits the queue's calls set, or speech alone
+    days: dict[tuple[str, str], Tally] = field(default_factory=lambda: defaultdict(Tally))
     wrong: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    # the lines a wrong case turned on: a missed case's evidence lines, a false one's quotes
+    phrasings: dict[tuple[str, str], Counter] = field(
+        default_factory=lambda: defaultdict(Counter))
     cases: int = 0
     visits: int = 0
     lines: int = 0
@@ -108,10 +116,14 @@ def present() -> dict[str, bool]:
             for r in RULES}
 
 
+def scorer_for(day: Day, scorers: dict[str, Scorer]) -> Scorer:
+    return scorers.get(day.profile) or scorers.setdefault(day.profile, Scorer.load(day.profile))
+
+
 def score_day(day: Day, folder: Path, scorers: dict[str, Scorer]) -> Session:
     """The day as `courtesy score DAY.jsonl --profile P --at ANCHOR` with its queue scores it."""
-    scorer = scorers.get(day.profile) or scorers.setdefault(day.profile, Scorer.load(day.profile))
-    return score_source(scorer, day.write(folder), started_at=ANCHOR, queue=day.calls)
+    return score_source(scorer_for(day, scorers), day.write(folder), started_at=ANCHOR,
+                        queue=day.calls)
 
 
 def findings_by_case(day: Day, session: Session) -> dict[int, list]:
@@ -128,23 +140,43 @@ def findings_by_case(day: Day, session: Session) -> dict[int, list]:
     return found
 
 
-def judge_day(day: Day, session: Session, outcome: Outcome) -> None:
+def asked(scorer: Scorer) -> dict[str, bool]:
+    """The measured rules the scorer's profile turns on (wait_length: where the profile asks);
+    a rule the checkout lacks counts as on, so its cases are still counted (and shown absent)."""
+    settings = scorer.profile.rules.settings
+    return {r: r not in settings or settings[r].enabled for r in RULES}
+
+
+def judge_day(day: Day, session: Session, outcome: Outcome, on: dict[str, bool]) -> None:
+    """Each case against its truth; a positive of a rule the day's profile does not turn on
+    (`on`) is a case where nothing should be found."""
     found = findings_by_case(day, session)
+    heard: dict[int, list] = defaultdict(list)
+    for visit in session.visits:
+        for hit in visit.hits:
+            heard[hit.utterance].append(hit)
     outcome.cases += len(day.cases)
     outcome.visits += len(day.visit_case)
     outcome.lines += len(day.utterances)
     for n, case in enumerate(day.cases):
         for rule in RULES:
-            truth = case.truth[rule]
+            truth = case.truth[rule] and on[rule]
+            variant = case.variant if on[rule] else f"{case.variant} ({day.profile}: rule off)"
             hits = [f for f in found.get(n, []) if f.rule == rule]
-            outcome.rules[rule].add(truth, bool(hits))
+            row = ONE_VISIT if truth and case.variant in sequenced.ONE_VISIT else rule
+            outcome.rules[row].add(truth, bool(hits))
+            if row in RULES:
+                outcome.days[(rule, "queue" if day.calls else "words")].add(truth, bool(hits))
             if rule == case.rule or hits:
-                outcome.variants[(rule, case.variant)].add(truth, bool(hits))
+                outcome.variants[(rule, variant)].add(truth, bool(hits))
             if truth and hits and _near(hits, day.spans.get(n)):
-                outcome.rules[rule].placed += 1
-                outcome.variants[(rule, case.variant)].placed += 1
+                outcome.rules[row].placed += 1
+                outcome.variants[(rule, variant)].placed += 1
             if truth != bool(hits):
-                outcome.wrong[(rule, case.variant)].append(_shown(day, n, hits))
+                outcome.wrong[(rule, variant)].append(_shown(day, n, hits, heard))
+                outcome.phrasings[(rule, variant)].update(
+                    [f.text for f in hits] or [line.text for _, lines in case.visits
+                                               for line in lines if line.mark == "e"])
 
 
 def _near(hits, span) -> bool:
@@ -152,13 +184,19 @@ def _near(hits, span) -> bool:
                                     for f in hits)
 
 
-def _shown(day: Day, n: int, hits) -> str:
-    """A case's lines as said, and what was found in them."""
+def _shown(day: Day, n: int, hits, heard: dict[int, list]) -> str:
+    """A case's lines as said, each with the phrases the engine heard in it, and what was
+    found."""
     said = []
-    for part, (business, lines) in enumerate(day.cases[n].visits):
+    labels = sorted((v for v, k in day.visit_case.items() if k == n),
+                    key=lambda v: day.visit_lines[v][0])
+    for part, label in enumerate(labels):
         if part:
             said.append("…")
-        said += [("员" if line.role == "staff" else "客") + "：" + line.text for line in lines]
+        for i in day.visit_lines[label]:
+            line = day.utterances[i]
+            kinds = "".join(f"[{h.kind}:{h.phrase}]" for h in heard.get(i, ()))
+            said.append(("员" if line.role == "staff" else "客") + "：" + line.text + kinds)
     got = "; ".join(f"{f.rule}@{f.start:.0f}s {f.text}" for f in hits) or "nothing found"
     return f"{day.name} case {n}: " + " / ".join(said) + f"  => {got}"
 
@@ -229,9 +267,16 @@ def table(outcome: Outcome, have: dict[str, bool], false: list[str]) -> list[str
     out = ["| rule | present | positives | negatives | found | recall | precision | "
            "false pos. | placed | false on ordinary | floors |",
            "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for rule in RULES:
-        t = outcome.rules[rule]
-        on_ordinary = sum(line.startswith(rule + ":") for line in false)
+    for row in ROWS:
+        rule = row if row in RULES else "tell_once"
+        t = outcome.rules[row]
+        on_ordinary = sum(line.startswith(row + ":") for line in false)
+        if row == ONE_VISIT:
+            out.append(f"| {row} | {'yes' if have[rule] else 'ABSENT'} | {t.positives} | - | "
+                       f"{t.tp if have[rule] else '-'} | "
+                       f"{_figure(t.recall) if have[rule] else '-'} | - | - | - | - | "
+                       "(the wider norm, beyond the issue's rule) |")
+            continue
         if not have[rule]:
             out.append(f"| {rule} | ABSENT | {t.positives} | {t.fp + t.tn} | - | - | - | - | - "
                        f"| - | not measured: no rule `{rule}` in this checkout |")
@@ -242,6 +287,17 @@ def table(outcome: Outcome, have: dict[str, bool], false: list[str]) -> list[str
         out.append(f"| {rule} | yes | {t.positives} | {t.fp + t.tn} | {t.tp + t.fp} | "
                    f"{_figure(t.recall)} | {_figure(t.precision)} | {t.fp} | {t.placed}/{t.tp} "
                    f"| {on_ordinary} | {verdict} |")
+    return out
+
+
+def day_table(outcome: Outcome, have: dict[str, bool]) -> list[str]:
+    """Per rule, days with the queue's calls (business type known) against days of speech
+    alone (a return known by the customer's words)."""
+    out = ["| rule | days | positives | recall | precision | false pos. |", "|---|---|---|---|---|---|"]
+    for (rule, kind), t in sorted(outcome.days.items(), key=lambda kv: RULES.index(kv[0][0])):
+        if have[rule]:
+            out.append(f"| {rule} | {kind} | {t.positives} | {_figure(t.recall)} | "
+                       f"{_figure(t.precision)} | {t.fp} |")
     return out
 
 
@@ -264,37 +320,48 @@ def measure(days: list[Day], folder: Path) -> Outcome:
     scorers: dict[str, Scorer] = {}
     outcome = Outcome()
     for day in days:
-        judge_day(day, score_day(day, folder, scorers), outcome)
+        judge_day(day, score_day(day, folder, scorers), outcome, asked(scorer_for(day, scorers)))
     return outcome
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--days", type=int, default=60, help="typed days (18 cases each)")
+    parser.add_argument("--days", type=int, default=150, help="typed days (18 cases each)")
     parser.add_argument("--seed", type=int, default=25)
+    parser.add_argument("--held-out", action="store_true",
+                        help="the phrasings held out from lexicon tuning (sequenced.HELD_OUT)")
     parser.add_argument("--cli", type=int, default=1,
                         help="days also run through the courtesy command (0: none)")
     parser.add_argument("--show", type=int, default=3,
                         help="wrong cases printed per rule and variant")
+    parser.add_argument("--phrasings", type=int, default=12,
+                        help="failing lines printed per rule and variant, most frequent first")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     args = parser.parse_args()
 
     began, cpu = time.time(), time.process_time()
-    days = sequenced.generate(args.seed, args.days)
+    days = sequenced.generate(args.seed, args.days, held_out=args.held_out)
     have = present()
     with tempfile.TemporaryDirectory(prefix="rulebench-") as tmp:
         outcome = measure(days, Path(tmp))
         false = ordinary_false(Scorer.load("general"))
         differences = cli_check(days[:args.cli], Path(tmp)) if any(have.values()) else []
-    print(f"{len(days)} typed days (seed {args.seed}): {outcome.cases} cases, {outcome.visits} "
+    print(f"{len(days)} typed days (seed {args.seed}"
+          f"{', held-out phrasings' if args.held_out else ''}): {outcome.cases} cases, {outcome.visits} "
           f"visits, {outcome.lines} lines; ordinary speech: {len(ordinary())} lines")
     print("\n".join(table(outcome, have, false)))
+    print()
+    print("\n".join(day_table(outcome, have)))
     print()
     print("\n".join(variant_table(outcome, have)))
     for (rule, variant), shown in sorted(outcome.wrong.items()):
         if have[rule]:
             for line in shown[:args.show]:
                 print(f"wrong [{rule} · {variant}] {line}")
+    for (rule, variant), said in sorted(outcome.phrasings.items()):
+        if have[rule]:
+            print(f"failing phrasings [{rule} · {variant}]: " + " | ".join(
+                f"{text} ×{count}" for text, count in said.most_common(args.phrasings)))
     for line in false:
         print(f"false on ordinary speech: {line}")
     if args.cli:
@@ -309,6 +376,9 @@ def main() -> int:
             "args": {k: str(v) for k, v in vars(args).items()}, "present": have,
             "rules": {r: t.as_dict() for r, t in outcome.rules.items()},
             "variants": {f"{r} · {v}": t.as_dict() for (r, v), t in outcome.variants.items()},
+            "days": {f"{r} · {k}": t.as_dict() for (r, k), t in outcome.days.items()},
+            "failing_phrasings": {f"{r} · {v}": dict(c) for (r, v), c in
+                                  outcome.phrasings.items()},
             "ordinary_false": false, "cli_differences": differences},
             ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -195,6 +195,47 @@ WAIT_LENGTH = ["请稍等，大约五分钟", "您稍等一下，两三分钟就
 WAIT_WHY = ["我打印一下", "系统在审核", "我去后面拿一下", "这边在出证", ""]
 
 
+# Phrasings held out: written with the lists above, before any rule was measured, and used
+# only by `generate(..., held_out=True)`, so a lexicon tuned on the failures of the lists
+# above is measured again on words its tuner did not see.
+HELD_OUT = {
+    "DEFLECT": ["这个我们这儿管不了", "您这事儿得找别的部门", "这块不是我们负责", "这事儿轮不到我们管",
+                "我们没这项业务", "这个不是我们科室的", "这个业务不在我们这儿", "这不是我这个窗口的事",
+                "我们这不受理这个", "这个我管不着", "这不属于我们这边", "您问的这个不是我们这儿的事",
+                "这不在我们的范围里"],
+    "DEFLECT_LEAD": ["", "哎呀，", "您听我说，", "同志，", "小伙子，", "姑娘，", "嗯，", "这个嘛，"],
+    "DIRECT": ["您到{p}那边去问一下", "{p}管这个，您去那儿", "得上{p}", "去{p}找他们就行",
+               "这种事{a}管，在{p}", "您往{p}走", "您出门打个车去{p}", "您上{p}取个号",
+               "这个得{a}办，地址在{p}", "在{p}，您去那儿办就行", "您找{a}，就在{p}", "请您移步到{p}",
+               "直走到头就是{p}", "下楼就是{p}", "您到{p}去，那边专门办这个"],
+    "NEARBY": ["旁边那个窗口", "楼下大厅", "七号窗口", "咨询服务台", "门口的引导台", "里面的综合受理区"],
+    "HANDOVER": ["我让{a}的同事过来", "我把您的情况转给{a}", "我打电话帮您问{a}"],
+    "NO_DIRECTION": ["我真不知道", "您别为难我了", "这个问我没用", "反正不在这儿", "您看着办吧",
+                     "没办法", "那我管不着了", "我也没办法"],
+    "VAGUE_POINTER": ["您换个地方问问吧", "找找别的窗口吧", "您去问问其他人", "去别的地方看看吧"],
+    "WHERE": ["那我上哪儿去？", "那该怎么弄啊", "那谁能办？"],
+    "CUSTOMER_SELF": ["这个不归我管，我就是替我爸来交个材料", "账的事不归我管", "孩子的事不归我管，他妈管"],
+    "CUSTOMER_QUOTE": ["那边窗口说不归他们管，让我到这儿来", "街道说不是他们那儿办的", "他们说管不着"],
+    "STAFF_OWN": ["对，就在我们这儿办", "没错，归我们这儿", "这个我们能办，您坐"],
+    "STAFF_QUOTE": ["他们说不归我们管？不对，这就是我们办的", "谁告诉您这不是我们这儿办的？",
+                    "说不归我们管的那是搞错了"],
+    "MISSING": ["另外还得{L}", "您得再补{L}", "差{L}", "{L}要补一下", "少了{L}，办不了", "缺{L}呢",
+                "{L}得拿过来", "再准备{L}", "您把{L}补上"],
+    "VAGUE_MISSING": ["您这不齐啊", "还缺东西，办不了", "手续不够", "资料差一些", "材料有问题，回去弄好再来"],
+    "NO_LIST": ["看看墙上的告示吧", "我也记不清了", "回去问问你们单位"],
+    "AGAIN": ["不好意思，还要{L}", "刚才忘了说，{L}也要", "还有个{L}要补"],
+    "RETURN": ["上午来办过{b}，东西拿来了", "我又来了，{x}拿来了", "刚刚那个办{b}的，{x}我带来了",
+               "中午回去拿了{x}"],
+    "RETURN_NEW": ["还得补个{L}", "嗯，{x}有了，可还缺{L}", "这个不行，还要{L}"],
+    "RETURN_DONE": ["这下齐了，我给您办", "好，都有了，录入吧"],
+    "RETURN_REPEAT": ["{L}呢？上午说了要带的", "上午提过的{L}您还没带"],
+    "RETURN_OTHER": ["上午那个办完了，我再问下{b}", "又来了，这回办{b}"],
+    "INFORM": ["{b}得带{L}", "办{b}的话需要{L}"],
+    "WAIT": ["等一会儿", "稍微等等", "您等一下啊", "请您等一等"],
+    "WAIT_LENGTH": ["等个五分钟左右", "稍等，三四分钟就好", "大概要等二十分钟", "请稍候，两分钟",
+                    "要等一会儿，十来分钟吧"],
+}
+
 @dataclass
 class Line:
     role: str
@@ -421,14 +462,16 @@ def to_fewer_than_counted(rng, sector):
                                              Line("customer", rng.choice(CUSTOMER_OK))])]
 
 
-def to_return_told_more(rng, sector):
+def to_return_told_more(rng, sector, named: int = 1):
+    """Told `named` materials in the morning, back after lunch with them, told another."""
     business = rng.choice(sector.businesses)
-    first, then = _lacking(rng, business, 2)
-    return [_materials_visit(rng, business, [Line("staff", _told(rng, [first]), "e"),
+    *first, then = _lacking(rng, business, named + 1)
+    brought = listed(rng, first)
+    return [_materials_visit(rng, business, [Line("staff", _told(rng, first), "e"),
                                              Line("customer", rng.choice(CUSTOMER_OK))]),
             (business.name, [Line("staff", rng.choice(OPEN)),
-                             Line("customer", _fill(rng, RETURN, x=first, b=business.name)),
-                             Line("staff", _fill(rng, RETURN_NEW, x=first, L=then), "e"),
+                             Line("customer", _fill(rng, RETURN, x=brought, b=business.name)),
+                             Line("staff", _fill(rng, RETURN_NEW, x=brought, L=then), "e"),
                              Line("customer", rng.choice(["怎么上午不一起说啊", "又要跑一趟啊"]))]
              + _closing(rng))]
 
@@ -558,6 +601,8 @@ VARIANTS: dict[str, tuple[Build, str, bool]] = {
     "named piecemeal in one visit": (to_piecemeal, "tell_once", True),
     "fewer named than counted": (to_fewer_than_counted, "tell_once", True),
     "return the same day, told more": (to_return_told_more, "tell_once", True),
+    "return the same day, two named, told a third": (
+        lambda rng, sector: to_return_told_more(rng, sector, 2), "tell_once", True),
     "complete list": (to_complete, "tell_once", False),
     "none named, then the list": (to_vague_then_list, "tell_once", False),
     "materials told before asked": (to_informed, "tell_once", False),
@@ -570,6 +615,11 @@ VARIANTS: dict[str, tuple[Build, str, bool]] = {
     "length in the line before the wait": (wl_length_next_line, "wait_length", False),
     "plain business": (plain, "", False),
 }
+# 一次性告知 broken within one visit: the norm (000 第一篇第二十三条: 还需要补充以下材料……; 003:
+# 一次性告知所需的全部资料), while issue 25's rule is a statement naming fewer materials AND the
+# same business back the same day. Measured beside the issue's floor, not in it.
+ONE_VISIT = ("missing, none named", "missing, none named, seen off",
+             "named piecemeal in one visit", "fewer named than counted")
 LUNCH_S = (7200.0, 9000.0)  # a return comes back after lunch, two hours or more later
 
 
@@ -579,9 +629,21 @@ def case(rng: random.Random, sector: Sector, variant: str) -> Case:
                 {r: positive and r == rule for r in RULES})
 
 
-def generate(seed: int, days: int, per_day: int = 18) -> list[Day]:
+def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False) -> list[Day]:
     """`days` typed days (sectors in turn, every other one with queue calls), `per_day`
-    cases each, the variants dealt from a shuffled deck so each is about as frequent."""
+    cases each, the variants dealt from a shuffled deck so each is about as frequent;
+    `held_out`: in the phrasings of HELD_OUT instead of the lists they replace."""
+    if not held_out:
+        return _generate(seed, days, per_day)
+    shown = {name: globals()[name] for name in HELD_OUT}
+    globals().update(HELD_OUT)
+    try:
+        return _generate(seed, days, per_day)
+    finally:
+        globals().update(shown)
+
+
+def _generate(seed: int, days: int, per_day: int) -> list[Day]:
     rng = random.Random(seed)
     deck: list[str] = []
     out = []

@@ -1080,6 +1080,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     import signal
 
     from . import asr, config
+    from .hallwatch import HallFile
     from .listen import Monitor, run_for
     from .sources import LiveOptions, names_a_file, parse_channels
 
@@ -1098,7 +1099,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         hall.windows = {w: config.WindowConfig(config.window_id(w), d, maps[min(n, len(maps) - 1)],
                                                staff, profile)
                         for n, (w, d) in enumerate(zip(window_ids, devices_))}
-    retention = hall.recordings
+    retention = dataclasses.replace(hall.recordings)  # the file's own stay as it said
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
@@ -1112,7 +1113,8 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
         on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
                             logs.event(e)),
-        live_options=LiveOptions(realtime=realtime))
+        live_options=LiveOptions(realtime=realtime),
+        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))

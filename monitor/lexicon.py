@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import InputError, parse_toml, read_text
+from .errors import InputError, location, parse_toml, read_text
 from .normalize import clean_chars
 from .records import LexiconChange
 from .vocabulary import SEVERITIES
@@ -220,10 +220,10 @@ def check(phrases: list[Phrase]) -> None:
             both = {other.kind, phrase.kind}
             if "taboo" in both and len(both) == 2:
                 raise InputError(phrase.file, f"{form!r} is listed as {phrase.kind} here and as "
-                                 f"{other.kind} in {other.file}, line {other.line}",
+                                 f"{other.kind} in {location(other.file, other.line)}",
                                  phrase.line, "text")
-            raise InputError(phrase.file, f"duplicate phrase {form!r} (also in {other.file}, "
-                             f"line {other.line})", phrase.line, "text")
+            raise InputError(phrase.file, f"duplicate phrase {form!r} (also in "
+                             f"{location(other.file, other.line)})", phrase.line, "text")
 
 
 def hall_lexicon(shipped: Lexicon, changes: Sequence[LexiconChange]) -> tuple[Lexicon, int]:

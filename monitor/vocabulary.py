@@ -223,7 +223,8 @@ AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "�
                  "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
                  "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
                  "user": "账号", "config": "修改设置", "retention": "到期删除",
-                 "lexicon_change": "修改词库", "role": "更正角色", "rule_change": "修改规则"}
+                 "lexicon_change": "修改词库", "role": "更正角色", "rule_change": "修改规则",
+                 "config_applied": "监测程序读取设置"}
 ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
                    "reset password": "重置密码", "change own password": "修改本人密码",
                    "remove": "删除"}

@@ -68,6 +68,7 @@ def test_a_return_for_the_same_business_is_queued_as_it():
                 day.visit_lines, key=lambda v: day.visit_lines[v][0]))
                 if day.visit_case[label] == n]
             if case.variant in ("return the same day, told more", "return with all, done",
+                                "return the same day, two named, told a third",
                                 "another customer, same business") and tickets:
                 assert tickets[0].business == tickets[1].business
             if case.variant == "return for other business" and tickets:
@@ -141,7 +142,7 @@ def test_judging_a_day_counts_each_case_once_per_rule(tmp_path):
     session = bench.score_day(day, tmp_path, {})
     session = _found_on(day, session, {positive: "first_asked", negative: "first_asked"})
     outcome = bench.Outcome()
-    bench.judge_day(day, session, outcome)
+    bench.judge_day(day, session, outcome, {r: True for r in sequenced.RULES})
     tally = outcome.rules["first_asked"]
     truths = sum(c.truth["first_asked"] for c in day.cases)
     assert (tally.tp, tally.fp, tally.fn) == (1, 1, truths - 1)
@@ -155,7 +156,7 @@ def test_an_absent_rule_is_reported_absent_not_measured():
     outcome = bench.Outcome()
     have = {r: False for r in sequenced.RULES}
     rows = bench.table(outcome, have, [])
-    assert all("ABSENT" in row for row in rows[2:]) and len(rows) == 2 + len(sequenced.RULES)
+    assert all("ABSENT" in row for row in rows[2:]) and len(rows) == 2 + len(bench.ROWS)
     assert all("absent" in row for row in bench.variant_table(outcome, have)[2:])
 
 
@@ -172,3 +173,43 @@ def test_a_present_rule_missing_its_floor_says_so():
     assert "| met |" in bench.table(outcome, {r: True for r in sequenced.RULES}, [])[2]
     assert "MISSED" in bench.table(outcome, {r: True for r in sequenced.RULES},
                                    ["first_asked: 今天天气不错"])[2]
+
+
+def test_a_positive_where_the_profile_does_not_ask_counts_as_nothing_to_find(tmp_path):
+    day = next(d for d in sequenced.generate(9, 10)
+               if any(c.truth["wait_length"] for c in d.cases))
+    waits = [n for n, c in enumerate(day.cases) if c.truth["wait_length"]]
+    session = _found_on(day, bench.score_day(day, tmp_path, {}),
+                        {n: "wait_length" for n in waits})
+    outcome = bench.Outcome()
+    bench.judge_day(day, session, outcome, {"first_asked": True, "tell_once": True,
+                                            "wait_length": False})
+    tally = outcome.rules["wait_length"]
+    assert (tally.tp, tally.fn, tally.fp) == (0, 0, len(waits))
+    assert all("rule off" in variant for rule, variant in outcome.variants
+               if rule == "wait_length")
+
+
+def test_tell_once_broken_within_one_visit_is_counted_beside_the_floor(tmp_path):
+    day = next(d for d in sequenced.generate(13, 10)
+               if {c.variant for c in d.cases} & set(sequenced.ONE_VISIT)
+               and any(c.truth["tell_once"] and c.variant not in sequenced.ONE_VISIT
+                       for c in d.cases))
+    session = _found_on(day, bench.score_day(day, tmp_path, {}), {})
+    outcome = bench.Outcome()
+    bench.judge_day(day, session, outcome, {r: True for r in sequenced.RULES})
+    within = sum(c.truth["tell_once"] and c.variant in sequenced.ONE_VISIT for c in day.cases)
+    returns = sum(c.truth["tell_once"] for c in day.cases) - within
+    assert outcome.rules[bench.ONE_VISIT].fn == within > 0
+    assert outcome.rules["tell_once"].fn == returns > 0
+
+
+def test_held_out_days_use_only_the_held_out_phrasings_and_leave_the_lists_as_they_were():
+    before = list(sequenced.DEFLECT)
+    held = sequenced.generate(3, 12, held_out=True)
+    assert sequenced.DEFLECT == before
+    staff = {line.text for d in held for c in d.cases if c.truth["first_asked"]
+             for _, lines in c.visits for line in lines if line.mark == "e"}
+    assert any(core in text for text in staff for core in sequenced.HELD_OUT["DEFLECT"])
+    assert not any(core in text for text in staff for core in sequenced.DEFLECT)
+    assert _said(held) != _said(sequenced.generate(3, 12))
