@@ -488,13 +488,20 @@ def preview_view(shown, hall: Hall) -> dict:
     """A lexicon change's preview as the page shows it (quotes masked; the first
     PREVIEW_ROWS findings and visits listed)."""
     c = shown.change
-    gone = [f for f in shown.findings if f.gone]
     return {
         "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
         "what": LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else ""),
-        "days": shown.days, "visits_all": shown.visits, "rescored": shown.rescored,
+        "visits_all": shown.visits, "rescored": shown.rescored, **preview_rows(shown, hall),
+    }
+
+
+def preview_rows(shown, hall: Hall) -> dict:
+    """What a lexicon or a rule change's preview would change, as the pages list it."""
+    gone = [f for f in shown.findings if f.gone]
+    return {
+        "days": shown.days, "seconds": f"{shown.seconds:.2f}",
         "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
-        "new": len(shown.findings) - len(gone), "seconds": f"{shown.seconds:.2f}",
+        "new": len(shown.findings) - len(gone),
         "findings": [{"gone": f.gone, "at": f"{f.at:%Y-%m-%d %H:%M:%S}",
                       "window": hall.window_name(f.window) or f.window or "",
                       "staff": hall.staff_name(f.staff) or f.staff or "",
