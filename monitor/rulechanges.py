@@ -253,13 +253,14 @@ def _session_views(store: Store, judged: JudgedSession) -> list[tuple[dict, Visi
     utterances = [line.utterance() for line in lines]
     norms = _Norms(utterances)
     hits: dict[int, list[PhraseHit]] = {}
-    for h in store.db.query("select * from hits where session = ? order by utterance, start",
-                            [judged.id]):
+    for h in store.db.query("select h.* from visits v join hits h on h.visit = v.id where "
+                            "v.session = ? order by h.utterance, h.start", [judged.id]):
         hits.setdefault(h["utterance"], []).append(PhraseHit(
             h["kind"], h["phrase"], h["matched"] or "", h["utterance"], h["start"], h["end"],
             h["score"], h["category"] or "", h["severity"] or ""))
     found: dict[str, list] = {}
-    for f in store.db.query("select * from findings where session = ?", [judged.id]):
+    for f in store.db.query("select f.* from visits v join findings f on f.visit = v.id "
+                            "where v.session = ?", [judged.id]):
         found.setdefault(f["visit"], []).append(Finding(
             f["rule"], f["start"], f["end"], f["text"] or "", f["severity"], f["category"] or "",
             f["detail"] or "", f["deduction"] or 0.0, f["role_confidence"]))
