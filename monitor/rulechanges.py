@@ -29,7 +29,7 @@ from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, PhraseH
 from .rules import RuleOptions, VisitView
 from .storage import Store
 from .stored import JudgedSession
-from .vocabulary import SEVERITIES
+from .vocabulary import SEVERITIES, quoted
 
 CHANGES = ("enabled", "severity", "deduction", "param")
 UNDO = "undo"
@@ -308,7 +308,8 @@ def preview(store: Store, change: RuleChange, days: int = DEFAULT_DAYS,
             judged_n += 1
             old, new = before.findings(view), after.findings(view)
             before_n, after_n = before_n + len(old), after_n + len(new)
-            found += _changed(judged, anchor, old, new)
+            found += _changed(judged, anchor, old, new,
+                              [view.utterances[i] for i in view.indices])
             others = [f for f in stored if f.rule != change.rule]
             (s0, v0), (s1, v1) = (rules.score(others + old, scoring),
                                   rules.score(others + new, scoring))
@@ -321,13 +322,16 @@ def preview(store: Store, change: RuleChange, days: int = DEFAULT_DAYS,
                        round(time.perf_counter() - began, 3))
 
 
-def _changed(judged: JudgedSession, anchor: datetime, old: list, new: list
+def _changed(judged: JudgedSession, anchor: datetime, old: list, new: list, lines: list
              ) -> list[ChangedFinding]:
+    """The rule's findings only one side has, each with how its quote was heard."""
     def keys(findings) -> dict[tuple, Finding]:
         return {(f.rule, round(f.start, 2), f.severity, f.text): f for f in findings}
 
     before, after = keys(old), keys(new)
     return [ChangedFinding(judged.id, judged.window, judged.staff,
-                           anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text, gone)
+                           anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text, gone,
+                           pinyin=said.pinyin, heard_by=said.heard_by)
             for mine, other, gone in ((before, after, True), (after, before, False))
-            for key, f in mine.items() if key not in other]
+            for key, f in mine.items() if key not in other
+            for said in [quoted(f.text, f.start, f.end, lines)]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 SEVERITIES = ("critical", "major", "minor")  # gravest first
 
@@ -247,3 +248,22 @@ def setting_label(target: str) -> str:
     "" for what is no setting."""
     table, _, entry = target.partition(".")
     return f"{SETTING_TABLES[table]} {entry}".strip() if table in SETTING_TABLES else ""
+
+
+def when(moment: datetime | date | str | None) -> str:
+    """A date or time as a hall reads it, never raw ISO: in this machine's local time (as
+    the app stores and shows times), to the minute: 2026年11月20日 14:05 (a date alone:
+    2026年11月20日). "" for none; text that is no time is shown as given."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = (date.fromisoformat(moment) if len(moment) == 10
+                      else datetime.fromisoformat(moment))
+        except ValueError:
+            return moment
+    day = f"{moment.year}年{moment.month}月{moment.day}日"
+    if not isinstance(moment, datetime):
+        return day
+    local = moment.astimezone() if moment.tzinfo else moment
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

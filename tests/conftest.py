@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ from monitor.pipeline import Scorer
 from monitor.records import Utterance
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """The pinyin decoder's built tables (monitor/diskcache.py) are kept for the suite in
+    this checkout's .pytest_cache, shared by the xdist workers and the commands the tests
+    start: not in the user's ~/.cache, where other checkouts' tables push them out."""
+    os.environ.setdefault("COURTESY_CACHE_DIR", str(ROOT / ".pytest_cache" / "courtesy"))
 
 
 # Test tiers (`make quick` leaves these out): a test is marked by the fixtures it uses.

@@ -42,7 +42,7 @@ from .. import accounts
 from ..config import Hall
 from ..errors import ServeError
 from ..hallwatch import HallFile
-from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
+from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS, when
 from . import auth, board, hallapi, replay, reports, review, rules, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
                      nav_links, refuse, wants_json)
@@ -74,6 +74,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     app.jinja_env.globals.update(csrf_token=csrf_token, nav_links=nav_links, home=home,
                                  states=STATE_LABELS, machine_mark=MACHINE_MARK,
                                  machine_note=MACHINE_NOTE, pinyin_toggle=PINYIN_TOGGLE)
+    app.jinja_env.filters["when"] = when  # every date a page shows, one way
     app.before_request(lambda: _identify(ctx))
     app.after_request(_harden)
     app.register_blueprint(board.pages(ctx, hub))

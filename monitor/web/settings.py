@@ -20,7 +20,7 @@ from .. import config, hallfile, hallwatch, liveness, profiles
 from ..errors import CourtesyError
 from ..recordings import KEEP
 from ..records import AuditEntry
-from ..vocabulary import KEEP_WORDS, role_label, setting_label
+from ..vocabulary import KEEP_WORDS, role_label, setting_label, when
 from .common import WebContext
 
 SEES = ("supervisor", "admin")
