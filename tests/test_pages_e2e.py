@@ -57,9 +57,13 @@ def hall(db_path, board_server, scorer, tmp_path):
     return board_server("--config", str(config)), visits
 
 
+RAW_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # 2026-11-20T09:00, 2026-11-20 09:00
+
+
 def english(texts: list[str]) -> set[str]:
-    """Latin words a hall user would read: not ids (with digits), not the allowed ones."""
-    words = set()
+    """Latin words a hall user would read: not ids (with digits), not the allowed ones; and
+    raw ISO times (a hall reads 2026年11月20日 09:00)."""
+    words = {m.group() for text in texts for m in RAW_TIME.finditer(text)}
     for text in texts:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9_.-]*", text):
             if not any(c.isdigit() for c in word) and word.lower() not in ALLOWED:
