@@ -883,7 +883,7 @@ def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_p
     Speech a recogniser heard is marked 〔机器识别〕 (read from pinyin, it may be wrong).
     Without a terminal (or with --plain) lines are printed as their time comes.
 
-    Example: courtesy replay 9074af0e88cd-W01-001 --plain --speed 4
+    Example: courtesy replay 683eb01906b7-W01-001 --plain --speed 4
     """
     from . import config, terminal
     from .storage import Store
@@ -906,7 +906,7 @@ def training():
 def training_add(visit_id, tag, note, db_path):
     """Add a visit to a training collection.
 
-    Example: courtesy training add 9074af0e88cd-W01-001 --tag good-greeting
+    Example: courtesy training add 683eb01906b7-W01-001 --tag good-greeting
     """
     from .errors import InputError
     from .storage import Store
@@ -925,7 +925,7 @@ def training_add(visit_id, tag, note, db_path):
 def training_remove(visit_id, tag, db_path):
     """Take a visit out of training collections.
 
-    Example: courtesy training remove 9074af0e88cd-W01-001 --tag good-greeting
+    Example: courtesy training remove 683eb01906b7-W01-001 --tag good-greeting
     """
     from .storage import Store
 
@@ -1729,7 +1729,7 @@ def review_role(visit_id, line, role, note, actor, db_path):
     visit is judged again with the corrected role (its findings and score as reviews
     leave them), and the machine's result stays stored beside it.
 
-    Example: courtesy review role 9074af0e88cd-W01-001 2 customer --note 顾客的声音
+    Example: courtesy review role 683eb01906b7-W01-001 2 customer --note 顾客的声音
     """
     from . import review, roles
     from .storage import Store
