@@ -78,6 +78,8 @@ def scored_hall(tmp_path_factory):
         scored = CliRunner().invoke(cli, example(dict(commands(cli))[("score",)]))
         CliRunner().invoke(cli, ["user", "add", "li", "--role", "viewer", "--password-stdin"],
                            input=f"{PASSWORD}\n")  # the user the disable and remove examples name
+        # the rule change `rules undo`'s example undoes, whichever worker runs which example
+        CliRunner().invoke(cli, example(dict(commands(cli))[("rules", "change")]))
     finally:
         os.chdir(before)
     assert scored.exit_code == 0, scored.output
