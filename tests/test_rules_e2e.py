@@ -7,8 +7,9 @@ import pytest
 
 from monitor import rulechanges
 
+from .conftest import CHROMIUM
 from .test_review_e2e import log_in, served  # noqa: F401 (a fixture: the review app served)
-from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (a fixture: Chromium)
+from .test_web_e2e import shot
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
