@@ -124,7 +124,7 @@ def test_a_missing_recording_as_a_device_is_one_clear_error(db_path):
     result = CliRunner().invoke(cli, ["listen", "--window", "W1", "--device",
                                       "audio/nope.flac", "--db", str(db_path)])
     assert result.exit_code == 1
-    assert "audio/nope.flac" in result.output and "no such recording" in result.output
+    assert "audio/nope.flac" in result.output and "录音文件不存在" in result.output
 
 
 

@@ -323,8 +323,8 @@ def test_the_live_monitor_and_a_scored_file_judge_alike(tmp_path, engine, sample
 
 
 @pytest.mark.parametrize("device, message", [
-    ("audio/nope.flac", "no such recording"),
-    ("notes.txt", "not a readable audio file"),
+    ("audio/nope.flac", "录音文件不存在"),
+    ("notes.txt", "不是可读取的音频文件"),
 ])
 @pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_missing_or_garbage_file_as_a_device_is_one_error(tmp_path, device, message):
