@@ -193,8 +193,8 @@ def portaudio():
     try:
         import sounddevice
     except OSError as exc:  # PortAudio library missing
-        raise AudioError(f"cannot use audio devices: {exc} "
-                         f"(install PortAudio: apt-get install libportaudio2)") from None
+        raise AudioError(f"无法使用音频设备：{exc}"
+                         f"（请安装 PortAudio：apt-get install libportaudio2）") from None
     return sounddevice
 
 
@@ -291,7 +291,7 @@ class LiveSource:
                 blocksize=round(self.options.chunk_s * rate), callback=self._callback)
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
-            raise AudioError(f"audio device {self.device!r}: {exc}") from None
+            raise AudioError(f"音频设备 {self.device!r}：{exc}") from None
         self.mapping = channel_roles(f"device {self.device!r}", channels, self.roles)
         self._resampler = None
         if rate != SAMPLE_RATE:
@@ -326,7 +326,7 @@ class LiveSource:
             self.reopens += 1
             self._backoff = self.options.backoff_s
             self._position = round((self.clock() - self._origin) * SAMPLE_RATE)
-            self.on_event(f"audio device {self.device!r} reopened")
+            self.on_event(f"音频设备 {self.device!r} 已重新打开")
         chunks = []
         try:
             block = self._queue.get(timeout=timeout)
@@ -339,8 +339,8 @@ class LiveSource:
             self._last_audio = now
             self.level.hear(chunks)
         elif not self._stream.active or now - self._last_audio > self.options.stall_s:
-            self._drop_stream(f"audio device {self.device!r} lost "
-                              f"(no audio for {now - self._last_audio:.1f} s)")
+            self._drop_stream(f"音频设备 {self.device!r} 已断开"
+                              f"（{now - self._last_audio:.1f} 秒没有音频）")
         return chunks
 
     def _chunks(self, block: np.ndarray) -> list[AudioChunk]:
