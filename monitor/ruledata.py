@@ -41,7 +41,7 @@ VALUES = {"quote", "phrase", "matched", "heard", "overlap", "rate", "dbfs", "dur
           "silence", "earlier", "count"}
 _RULE_KEYS = {"id", "name", "prompt", "norm", "source", "severity", "deduction", "enabled",
               "on", "when", "detail", "hits", "at", "place", "category", "phrase_severity",
-              "params"}
+              "params", "labels"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class NormRule:
     category: str = ""
     phrase_severity: bool = False  # on = "hit": each phrase's own severity (taboo)
     params: dict = field(default_factory=dict)  # numbers, word lists, regexes a hall may change
+    labels: dict = field(default_factory=dict)  # a parameter's name in Chinese, for the page
     file: str = ""
     refs: tuple[tuple[str, str], ...] = ()  # (field, name) of each "$name" not in params
 
@@ -233,6 +234,18 @@ def _params(reader: _Reader, value) -> dict:
     return out
 
 
+def _labels(reader: _Reader, value, names: set[str]) -> dict:
+    if not isinstance(value, dict):
+        reader.fail("labels", "must be a table: parameter = its name in Chinese")
+    for name, label in value.items():
+        if name not in names:
+            reader.fail(f"labels.{name}", f"names no parameter of the rule "
+                        f"({', '.join(sorted(names)) or 'none'})")
+        if not isinstance(label, str) or not label.strip():
+            reader.fail(f"labels.{name}", "must be a text in Chinese")
+    return {name: label.strip() for name, label in value.items()}
+
+
 def parse_rule(entry: dict, path: Path, raw: str, taken: dict[str, str]) -> NormRule:
     """One `[[rules]]` table checked whole."""
     rule_id = entry.get("id") if isinstance(entry, dict) else None
@@ -270,7 +283,9 @@ def _rule(entry: dict, reader: _Reader, rule_id: str, path: Path) -> NormRule:
         at=entry.get("at", ""), place=entry.get("place", "last_staff"),
         category=str(entry.get("category", "")),
         phrase_severity=reader.flag(entry.get("phrase_severity", False), "phrase_severity"),
-        params=reader.params, file=str(path), refs=tuple(reader.refs))
+        params=reader.params, file=str(path), refs=tuple(reader.refs),
+        labels=_labels(reader, entry.get("labels", {}),
+                       set(reader.params) | {name for _, name in reader.refs}))
 
 
 def _check_shape(rule: NormRule, reader: _Reader) -> None:

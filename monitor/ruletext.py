@@ -10,15 +10,28 @@ ON_WORDS = {"line": "逐句判断：符合下列条件的每一句记一次",
             "visit": "整次来访判断：符合下列条件时记一次"}
 
 
-def _value(value, params: dict) -> str:
+class Values(dict):
+    """The values a rule reads now, with the Chinese name of each parameter (its `labels`)."""
+
+    def __init__(self, params: dict, labels: dict | None = None):
+        super().__init__(params)
+        self.labels = labels or {}
+
+    def named(self, name: str) -> str:
+        return f"「{self.labels[name]}」" if name in self.labels else name
+
+
+def _value(value, params: Values) -> str:
     """A number or words as written, or the parameter it names with its value."""
     if isinstance(value, str) and value.startswith("$"):
         name = value[1:]
-        return f"{_plain(params.get(name, '?'))}（参数 {name}）"
+        return f"{_plain(params.get(name, '?'))}（参数 {params.named(name)}）"
     return _plain(value)
 
 
 def _plain(value) -> str:
+    if value is None:
+        return "（未设置）"
     if isinstance(value, (tuple, list)):
         return "、".join(f"「{v}」" for v in value)
     if isinstance(value, float):
@@ -55,8 +68,8 @@ def _leaf(cond: Condition, params: dict) -> str:
     return words[cond.op]()
 
 
-def _regex(value: str, params: dict) -> str:
-    return f"参数 {value[1:]}" if value.startswith("$") else value
+def _regex(value: str, params: Values) -> str:
+    return f"参数 {params.named(value[1:])}" if value.startswith("$") else value
 
 
 def _nested_head(cond: Condition, params: dict) -> str:
@@ -91,4 +104,4 @@ def describe(rule: NormRule, params: dict) -> list[tuple[int, str]]:
     """How the rule judges, as (depth, text) lines; `params`: the values it reads now."""
     hits = "或".join(f"「{phrase_kind_label(k)}」" for k in rule.hits)
     head = ON_WORDS[rule.on].format(hits=hits)
-    return [(0, head)] + lines(rule.when, params, 1)
+    return [(0, head)] + lines(rule.when, Values(params, rule.labels), 1)

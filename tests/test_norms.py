@@ -132,6 +132,7 @@ role = "staff"
     (('id = "mine"', 'id = "greeting"'), "id"),
     (('detail =', 'severity = "awful"\ndetail ='), "severity"),
     (('detail =', 'colour = "red"\ndetail ='), "colour"),
+    (('detail =', 'labels = { nowhere = "无此参数" }\ndetail ='), "labels.nowhere"),
 ])
 def test_every_mistake_names_the_file_the_rule_and_the_field(tmp_path, change, field):
     path = write(tmp_path, GOOD.replace(*change))
@@ -166,3 +167,12 @@ def test_cli_rules_check_exits_non_zero_with_one_line(tmp_path):
     assert result.exit_code == 1 and "when.role" in result.output
     assert "Traceback" not in result.output
     assert CliRunner().invoke(cli, ["rules", "check"]).exit_code == 0
+
+
+def test_a_parameter_is_shown_by_its_chinese_label(tmp_path):
+    from monitor import ruletext
+    path = write(tmp_path, GOOD.replace('role = "staff"', 'louder = "$max_dbfs"').replace(
+        'detail =', 'labels = { max_dbfs = "音量上限" }\ndetail ='))
+    [rule] = profiles.check_rules(path)[0]
+    shown = " ".join(text for _, text in ruletext.describe(rule, {"max_dbfs": -6.0}))
+    assert "音量高于 -6（参数 「音量上限」） dBFS" in shown and "max_dbfs" not in shown

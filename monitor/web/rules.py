@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import profiles, review, rulechanges, ruletext, tuning
+from .settings import profile_titles
 from ..errors import CourtesyError
 from ..privacy import mask
 from ..rules import RuleOptions
@@ -47,7 +48,8 @@ def rule_rows(options: RuleOptions, counts: dict[str, Counter]) -> list[dict]:
             "severity_label": SEVERITY_LABELS.get(setting.severity, setting.severity),
             "weight": f"{setting.weight:g}",
             "conditions": ruletext.describe(norms[rule_id], params) if rule_id in norms else [],
-            "params": [{"name": k, "value": _shown(v), "regex": isinstance(v, str)}
+            "params": [{"name": k, "label": norms[rule_id].labels.get(k, k) if rule_id in norms
+                        else k, "value": _shown(v), "regex": isinstance(v, str)}
                        for k, v in params.items()],
             "confirmed": c["confirmed"], "dismissed": c["dismissed"],
             "precision": f"{c['confirmed'] / judged:.0%}" if judged else "-"})
@@ -117,7 +119,7 @@ def pages(ctx: WebContext) -> Blueprint:
         options = rulechanges.options_for(store(), _profile(ctx), ctx.lexicon_dir)
         return render_template(
             "review_rules.html", rows=rule_rows(options, _precision(store())), user=g.user,
-            profile=_profile(ctx), profiles=profiles.available(ctx.lexicon_dir),
+            profile=_profile(ctx), profiles=profile_titles(ctx.lexicon_dir),
             changes=change_rows(rulechanges.changes(store())), version=options.norms_version,
             severities={s: SEVERITY_LABELS[s] for s in SEVERITIES}, days=PRECISION_DAYS,
             preview_days=rulechanges.DEFAULT_DAYS, done=request.args.get("done", ""))
