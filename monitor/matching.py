@@ -342,6 +342,8 @@ class Matcher:
         chars = norm.chars or _decoded_chars(utterance, norm)
         hits = []
         for span in self.find(norm):
+            if not norm.chars and chars and self._decoded_otherwise(span, chars):
+                continue
             matched = (chars[span.begin:span.end] if chars
                        else " ".join(norm.syllables[span.begin:span.end]))
             phrase = span.phrase
@@ -350,6 +352,17 @@ class Matcher:
                 start=times[span.begin][0], end=times[span.end - 1][1], score=span.score,
                 category=phrase.category, severity=phrase.severity))
         return hits
+
+
+    def _decoded_otherwise(self, span: Span, chars: str) -> bool:
+        """Pinyin-only speech: was a short phrase decoded as another dictionary word? The
+        decoder favours the lexicon's phrases and weighs the tones heard, so a recogniser
+        heard 那边 (nà biān), not 哪边, where it wrote 那边; matching the syllables without
+        tones alone made a customer's statement a question (as `_on_words` does for
+        characters)."""
+        said = chars[span.begin:span.end]
+        return (span.end - span.begin < self.options.exact_below and 1 < len(said)
+                and said not in span.phrase.forms and _dictionary().get(said, 0) > 0)
 
 
 class _Coding:
