@@ -192,7 +192,7 @@ class Matcher:
                 in zip(norm.syllables, toned, times)
                 if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
         syllables = [syllable for syllable, _ in near]
-        if phrase.exceptions and (self._agreement.best(phrase.exceptions, syllables)
+        if phrase.exceptions and (self._agreement.whole(phrase.exceptions, syllables)
                                   >= o.exception_veto):
             return False
         spotted = any(s.kind == hit.kind and s.phrase == hit.phrase and s.start < hit.end + 1
@@ -582,8 +582,20 @@ class _Agreement:
     def _form(self, text: str) -> str:
         return self._code(normalize(text).syllables)
 
-    def best(self, forms: Iterable[str], syllables: list[str]) -> float:
-        return max((self.heard(form, syllables)[0] for form in forms), default=0.0)
+    def whole(self, forms: Iterable[str], syllables: list[str]) -> float:
+        """How well any form is heard over its whole length, each syllable missing or
+        wrong one edit: an exception heard only as far as the phrase itself (不知道 at a
+        line's end, of 不知道您) is the phrase, where partial_ratio scored that edge 86
+        and vetoed every 不知道, 他妈的, 下班了 and 你自己看 heard at an utterance's edge."""
+        heard = self._code(syllables)
+        best = 0.0
+        for form in forms:
+            code = self._form(form)
+            for begin in range(max(1, len(heard) - len(code) + 1)):
+                similarity = Levenshtein.normalized_similarity(
+                    code, heard[begin:begin + len(code)])
+                best = max(best, 100.0 * similarity)
+        return best
 
     def heard(self, form: str, syllables: list[str]) -> tuple[float, list[tuple[int, int]]]:
         """Similarity (0-100) of the form to its best-aligned stretch of the syllables, and
