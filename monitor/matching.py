@@ -8,9 +8,10 @@ own per phrase). Candidates come from an automaton of phrase pieces, so cost gro
 the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
-of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
-phrases are also compared with the initials and finals a small recogniser confuses
-merged (loose pinyin); characters, when present, already carry the exact syllables.
+of its exceptions (不知道 in 不知道您) is no hit. Longer phrases are also compared with
+the initials and finals accents and small recognisers confuse merged (loose pinyin): a
+speaker's 你 said lǐ is written 理 by a recogniser of characters too. In characters a fuzzy
+match must keep what tells the phrase's words (_words_kept).
 """
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ class MatchOptions:
     # 上午的号 上午好; losing a syllable is what recognisers do
     swap_from: int = 0
     insert_from: int = 0
-    loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
+    loose_pinyin: bool = True  # longer phrases match with accent confusions merged too
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
@@ -112,6 +113,10 @@ class MatchOptions:
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
+# ...or one fewer in characters, where three characters written in order are evidence
+# (有没完 is 有完没完 with a syllable lost), if no word of one syllable was lost (see
+# _words_kept)
+_SHORTEST_FUZZY_CHARS = 3
 
 
 @dataclass(frozen=True)
@@ -156,15 +161,15 @@ class Matcher:
                          else self.options.thresholds.get(phrase.kind, 80.0))
             texts = [(f, False) for f in phrase.forms] + [(e, True) for e in phrase.exceptions]
             for text, exception in texts:
-                syllables = normalize(text).syllables
-                exact = len(syllables) < self.options.exact_below
-                code = self._strict.phrase(syllables)
+                norm = normalize(text)
+                exact = len(norm) < self.options.exact_below
+                code = self._strict.phrase(norm.syllables)
                 errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
-                anchored = errors > 0 and len(code) < self.options.anchor_below
-                loose = "" if exact or not self.options.loose_pinyin else self._loose.phrase(
-                    syllables)
-                self._forms.append(_Form(phrase, text, code, loose, exact, errors, anchored,
-                                         exception))
+                anchored = errors > 0 and len(code) < o.anchor_below
+                loose = "" if exact or not o.loose_pinyin else self._loose.phrase(
+                    norm.syllables)
+                self._forms.append(_Form(phrase, norm.chars, code, loose, exact, errors,
+                                         anchored, exception))
         for n, form in enumerate(self._forms):
             for coding, code in ((self._strict, form.code), (self._loose, form.loose)):
                 for offset, piece in _pieces(code, form.errors) if code else ():
@@ -233,7 +238,7 @@ class Matcher:
         best: dict[Phrase, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
         passes = [(self._strict, "code")]
-        if self.options.loose_pinyin and not norm.chars:
+        if self.options.loose_pinyin:
             passes.append((self._loose, "loose"))
         for coding, attribute in passes:
             text = coding.text(norm.syllables)
@@ -242,11 +247,13 @@ class Matcher:
                 known = best.get(form.phrase)  # equal scores: the form listed first
                 if known and known[0].score == 100.0 and known[1] < n and not form.exception:
                     continue  # nothing can beat it
+                if coding.loose and norm.chars and not form.errors:
+                    continue  # 你真烦 heard loosely in characters is 这里真烦 cut in two
                 code = getattr(form, attribute)
                 if form.anchored and not _edge_heard(code, form.errors, text, start, pins,
-                                                     coding.same_edge):
+                                                     coding.edge(norm)):
                     continue
-                span = self._align(form, code, text, start, pins, norm, coding.same_edge)
+                span = self._align(form, code, text, start, pins, norm, coding)
                 if span is None:
                     continue
                 if form.exception:
@@ -273,7 +280,7 @@ class Matcher:
         return found
 
     def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
-               norm: NormText, same_edge) -> Span | None:
+               norm: NormText, coding: "_Coding") -> Span | None:
         """The span around `start` where the form is heard within its tolerance, if any.
 
         An intact piece pins the span: its begin when the piece opens the form (pins & 1),
@@ -300,8 +307,11 @@ class Matcher:
         if pins not in (1, 2, 4):
             windows = list(dict.fromkeys(windows))
         windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
+        shortest = min(m, _SHORTEST_FUZZY_CHARS if norm.chars and not coding.loose
+                       else _SHORTEST_FUZZY)
         if form.anchored:
-            windows = [(b, e) for b, e in windows if e - b >= min(m, _SHORTEST_FUZZY)
+            same_edge = coding.edge(norm)
+            windows = [(b, e) for b, e in windows if e - b >= shortest
                        and same_edge(text[b], code[0]) and same_edge(text[e - 1], code[-1])]
         best = None
         for begin, end in windows:
@@ -314,6 +324,10 @@ class Matcher:
             return None
         (edits, _), begin, end = best
         if edits and not self._heard_enough(code, text[begin:end]):
+            return None
+        if edits and norm.chars and not _words_kept(
+                form, code, text[begin:end], norm.chars, begin,
+                short=end - begin < min(m, _SHORTEST_FUZZY)):
             return None
         begin, end = _trim(code, text, begin, end)
         if not _placed(form.phrase, end, n):
@@ -364,7 +378,7 @@ class _Coding:
         self.loose = loose
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
-        self.initials: dict[str, str] = {}  # loose: code -> initial, for same_edge()
+        self.initials: dict[str, str] = {}  # loose: code -> initial, for same_initial()
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
         self._automaton = None
 
@@ -385,14 +399,19 @@ class _Coding:
             self.initials[code] = initial(key)
         return code
 
-    def same_edge(self, heard: str, wanted: str) -> bool:
-        """Is a phrase's first or last syllable heard? Exactly, in characters; by its initial
-        alone in loose (pinyin-only) speech, where a small recogniser mishears finals far
-        more than initials (烦 heard as fa)."""
-        if heard == wanted:
-            return True
-        return (self.loose and heard != self._UNKNOWN
-                and self.initials[heard] == self.initials[wanted])
+    def edge(self, norm: NormText):
+        """How a phrase's first or last syllable is heard in `norm`: as the syllable (loosely,
+        in a loose coding); by its initial alone in loose pinyin-only speech, where a small
+        recogniser mishears finals far more than initials (烦 heard as fa)."""
+        return self.same_edge if norm.chars or not self.loose else self.same_initial
+
+    @staticmethod
+    def same_edge(heard: str, wanted: str) -> bool:
+        return heard == wanted
+
+    def same_initial(self, heard: str, wanted: str) -> bool:
+        return heard == wanted or (heard != self._UNKNOWN
+                                   and self.initials[heard] == self.initials[wanted])
 
     def add(self, piece: str, entry: tuple[int, int, int]) -> None:
         self._pieces.setdefault(piece, []).append(entry)
@@ -413,7 +432,7 @@ class _Coding:
             return "".join(map(heard.__getitem__, syllables))
         except KeyError:  # a syllable heard for the first time
             for syllable in syllables:
-                if syllable not in heard:  # loose: a code of its own, for same_edge()
+                if syllable not in heard:  # loose: a code of its own, for same_initial()
                     key = self._key(syllable)
                     heard[syllable] = self._new(key) if self.loose else self.codes.get(
                         key, self._UNKNOWN)
@@ -442,6 +461,44 @@ def _edge_heard(code: str, k: int, text: str, start: int, pins: int, same_edge) 
         return any(same_edge(c, code[-1]) for c in text[max(0, end - 1 - k):end + k])
     if pins == 2:
         return any(same_edge(c, code[0]) for c in text[max(0, start - k):start + k + 1])
+    return True
+
+
+def _heard_places(code: str, heard: str) -> dict[int, int]:
+    """A form's places heard right in an aligned span -> their places in the span."""
+    places = {}
+    for op in Levenshtein.opcodes(code, heard):
+        if op.tag == "equal":
+            places.update(zip(range(op.src_start, op.src_end),
+                              range(op.dest_start, op.dest_end)))
+    return places
+
+
+def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
+                short: bool) -> bool:
+    """In characters (`chars`, the span heard from `begin`), does a fuzzy match keep what
+    tells the phrase's words? A word that lost a syllable is told by the rest of it, written
+    as the phrase writes it (已经办了 is 已经办结了, not 已经下班了 with 下 lost and 班 a
+    homophone); no word the recogniser wrote joins syllables either side of a lost one (不能
+    in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
+    lost: it may be all the phrase says (不 of 我不知道, 哪 of 我哪知道 leave 我知道)."""
+    heard_at = _heard_places(code, heard)
+    if len(heard_at) == len(code):
+        return True  # nothing lost, only added
+    for first, last in _words(form.chars):
+        places = range(first, last)
+        if all(i in heard_at for i in places):
+            continue
+        if last - first == 1:
+            if short:
+                return False
+        elif any(chars[begin + heard_at[i]] != form.chars[i] for i in places if i in heard_at):
+            return False
+    said = {at: i for i, at in heard_at.items()}
+    for first, last in _words(chars):
+        within = [said.get(at - begin) for at in range(first, last)]
+        if last - first > 1 and None not in within and within[-1] - within[0] >= len(within):
+            return False
     return True
 
 
@@ -509,6 +566,13 @@ def _dictionary() -> dict[str, int]:
     jieba.setLogLevel(logging.WARNING)
     jieba.dt.check_initialized()
     return jieba.dt.FREQ
+
+
+@lru_cache(maxsize=4096)
+def _words(chars: str) -> tuple[tuple[int, int], ...]:
+    """Where a text's words are, by jieba's dictionary: (begin, end) in characters."""
+    bounds = sorted(_word_bounds(chars)) if chars else []
+    return tuple(zip(bounds, bounds[1:]))
 
 
 @lru_cache(maxsize=4096)

@@ -33,7 +33,7 @@ def test_a_fragment_of_a_long_phrase_is_not_the_phrase(matcher):
     assert "taboo" not in kinds(matcher, "系统显示已经办结了")
 
 
-def test_accent_confusions_merge_only_for_longer_phrases_in_pinyin(matcher):
+def test_accent_confusions_merge_only_for_longer_phrases(matcher):
     # n/l merging made every 了 at the end a 呢, so every statement a question
     assert "question" not in kinds(matcher, "材料我都带齐了")
     assert "question" not in {s.phrase.kind for s in matcher.find(
@@ -41,6 +41,11 @@ def test_accent_confusions_merge_only_for_longer_phrases_in_pinyin(matcher):
     assert "question" in kinds(matcher, "那我的材料呢")
     heard = normalize("", "li3 fan2 bu4 fan2")  # n heard as l
     assert ("taboo", "你烦不烦") in {(s.phrase.kind, s.phrase.text) for s in matcher.find(heard)}
+    # in characters too: a recogniser writes what the speaker's accent said (你 as lǐ)
+    assert ("taboo", "你有病吧") in found(matcher, "理有病吧")
+    # ...but a phrase of three syllables tolerates no edit, nor a near sound: 这里真烦 holds
+    # no 你真烦
+    assert "taboo" not in kinds(matcher, "你们这里真烦")
 
 
 def test_a_homophone_that_is_a_word_of_its_own_is_that_word(matcher):
@@ -66,6 +71,26 @@ def test_a_short_phrase_heard_with_an_edit_keeps_its_ends_and_length(matcher):
     assert ("taboo", "这不归我管") in found(matcher, "停电你打热线这不归管")
     # 上班了 is 下班了 with its first syllable wrong
     assert "taboo" not in kinds(matcher, "我们八点上班了")
+
+
+def test_four_syllables_written_as_three_characters_keep_their_words(matcher):
+    # three characters written in order are evidence of a four-syllable phrase...
+    assert ("taboo", "你有完没完") in found(matcher, "有没完 一共是五十元")
+    assert ("taboo", "还没上班等一下办") in found(matcher, "影像科的报告还没班")
+    # ...unless a word of one syllable was lost: 我知道 is no 我哪知道, 还上班 no 还没上班
+    assert "taboo" not in kinds(matcher, "好的我知道了")
+    assert "taboo" not in kinds(matcher, "他还上班呢")
+    # nor does a word written across a lost syllable count: 不能 is no 不可能
+    assert "taboo" not in kinds(matcher, "这不能办")
+    # pinyin-only speech gets no such leave: three syllables are found too easily there
+    assert "taboo" not in {s.phrase.kind for s in matcher.find(normalize("", "you mei wan"))}
+
+
+def test_a_word_that_lost_a_syllable_is_told_by_the_rest_of_it(matcher):
+    # 已经办了 (办结 with 结 lost) is 已经下班了 with 下 lost only if 办 were 班
+    assert "taboo" not in kinds(matcher, "系统显示已经办了")
+    assert "taboo" not in kinds(matcher, "您的居住登记已经满半了")
+    assert ("taboo", "已经下班了") in found(matcher, "不好意思已经班了")
 
 
 def test_an_exception_must_reach_past_the_hit(matcher):
@@ -120,4 +145,7 @@ def test_piece_index_finds_what_brute_force_alignment_finds(length, seed, thresh
     matcher = Matcher(Lexicon((Phrase("".join(phrase), "apology"),)), options)
     tolerance = int(length * (100 - threshold) / 100 + 1e-9)
     expected = _brute_force_edits("".join(phrase), "".join(text)) <= tolerance
-    assert bool(matcher.find(normalize("".join(text)))) == expected
+    # heard as pinyin: in characters a match must also keep the phrase's words, which
+    # random syllables do not have (_words_kept)
+    heard = normalize("", " ".join(normalize("".join(text)).syllables))
+    assert bool(matcher.find(heard)) == expected
