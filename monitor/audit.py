@@ -21,7 +21,7 @@ from .vocabulary import (ACCOUNT_CHANGES, ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AU
                          AUDIT_COLUMNS, DECISION_LABELS, LEXICON_CHANGE_LABELS, REVIEW_REASONS,
                          ROLE_LABELS, SETTING_KEYS, TRAINING_CHANGES, phrase_kind_label,
                          rule_name,
-                         setting_label, severity_label)
+                         setting_label, severity_label, when)
 
 FORMATS = ("csv", "json")
 COLUMNS = ("id", "at", "actor", "action", "target", "detail", "note", "origin")
@@ -122,6 +122,6 @@ def write(rows: list[AuditEntry], fmt: str, handle: IO[str]) -> None:
 
 def line(entry: AuditEntry) -> str:
     """One entry as a line for the terminal."""
-    return (f"{entry.at:%Y-%m-%d %H:%M:%S}  {entry.actor:<12} {entry.action:<12} "
+    return (f"{when(entry.at)}  {entry.actor:<12} {entry.action:<12} "
             f"{entry.target}  {entry.detail}" + (f"  “{entry.note}”" if entry.note else "")
             + (f"  ({entry.origin})" if entry.origin else ""))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from html import escape
 
+from .vocabulary import when
+
 COLOURS = {"visits": "#4e79a7", "findings": "#e15759", "greeting": "#59a14f",
            "answer": "#4e79a7", "farewell": "#f28e2b", "score": "#b07aa1"}
 FONT = 'font-family="WenQuanYi Zen Hei, Noto Sans CJK SC, Microsoft YaHei, sans-serif"'
@@ -37,7 +39,7 @@ def clock(iso: str) -> str:
 
 FORMATS = {"int": fmt_int, "score": fmt_score, "rate": fmt_rate, "hour": fmt_hour,
            "text": lambda v: "" if v is None else str(v), "date": lambda v: str(v)[5:10],
-           "clock": clock}
+           "clock": clock, "moment": when}
 
 
 def _text(x, y, value, path: str | None, fmt: str, anchor="middle", size=10, fill="#333",

@@ -21,7 +21,7 @@ from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
 from .stored import as_json
-from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted,
+from .vocabulary import (KEEP_WORDS, MACHINE_MARK, MACHINE_NOTE, ROLE_CORRECTED, quoted, when,
                          role_heard, role_label, rule_name, severity_label, state_label,
                          verdict_label)
 
@@ -345,6 +345,23 @@ def lexicon_check(path):
         return
     click.echo(", ".join(f"{k} {n}" for k, n in by_kind.items()))
     click.echo(f"{sum(by_kind.values())} phrases, {len(checked)} profiles: OK")
+
+
+@cli.group()
+def rules():
+    """Rules written as data (lexicons/rules/*.toml): check them."""
+
+
+@rules.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def rules_check(path):
+    """Validate rule files (a lexicon folder's rules/, or one file) and every profile.
+
+    Example: courtesy rules check lexicons/
+    """
+    found, checked = profiles.check_rules(path)
+    click.echo(", ".join(rule.id for rule in found))
+    click.echo(f"{len(found)} 条规则 (rules), {len(checked)} profiles: OK")
 
 
 @cli.command("profiles")
@@ -791,7 +808,7 @@ def training_list(tag, db_path):
     from .storage import Store
 
     for entry in Store(db_path, read_only=True).training(tag):
-        click.echo(f"{entry.tag:<16} {entry.visit}  {entry.started_at[:16]}  "
+        click.echo(f"{entry.tag:<16} {entry.visit}  {when(entry.started_at)}  "
                    f"window {entry.window or '-'}  {entry.score:.0f} "
                    f"{verdict_label(entry.verdict, entry.provisional)}"
                    f"{'  · ' + mask(entry.note) if entry.note else ''}")
@@ -927,6 +944,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     import signal
 
     from . import asr, config
+    from .hallwatch import HallFile
     from .listen import Monitor, run_for
     from .sources import LiveOptions, names_a_file, parse_channels
 
@@ -945,7 +963,7 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         hall.windows = {w: config.WindowConfig(config.window_id(w), d, maps[min(n, len(maps) - 1)],
                                                staff, profile)
                         for n, (w, d) in enumerate(zip(window_ids, devices_))}
-    retention = hall.recordings
+    retention = dataclasses.replace(hall.recordings)  # the file's own stay as it said
     retention.keep = keep or retention.keep
     retention.days = keep_days or retention.days
     retention.folder = recordings or retention.folder
@@ -959,7 +977,8 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
         on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
                             logs.event(e)),
-        live_options=LiveOptions(realtime=realtime))
+        live_options=LiveOptions(realtime=realtime),
+        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
@@ -1269,11 +1288,12 @@ def preview_lines(shown, limit: int = 50) -> list[str]:
              f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
              f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
     for f in shown.findings[:limit]:
-        lines.append(f"  {'消失' if f.gone else '新增'} {f.at:%Y-%m-%d %H:%M:%S} {f.window or '-'} "
+        lines.append(f"  {'消失' if f.gone else '新增'} {when(f.at)} {f.window or '-'} "
                      f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
+                     + (f"〔{MACHINE_MARK}〕" if f.heard_by else "")
                      + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
     for v in shown.visits_changed[:limit]:
-        lines.append(f"  结论 {v.at:%Y-%m-%d %H:%M:%S} {v.window or '-'} "
+        lines.append(f"  结论 {when(v.at)} {v.window or '-'} "
                      f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
                      f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
     if max(len(shown.findings), len(shown.visits_changed)) > limit:
@@ -1363,7 +1383,7 @@ def lexicon_changes(db_path):
     if not changes:
         click.echo("本厅词库未作调整（版本 0：随软件发布的词库）")
     for c in changes:
-        click.echo(f"v{c.version} {c.at:%Y-%m-%d %H:%M} {c.actor} {phrase_kind_label(c.kind)}"
+        click.echo(f"v{c.version} {when(c.at)} {c.actor} {phrase_kind_label(c.kind)}"
                    f"“{c.phrase}” "
                    f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
 
@@ -1641,7 +1661,7 @@ def staff_voices(db_path):
     for p in rows:
         kind = "登记" if p.kind == voices.ENROLLED else "自动学习"
         click.echo(f"{p.staff}  {kind} ({p.kind})  {p.seconds:.0f} 秒语音  "
-                   f"更新于 {p.updated_at:%Y-%m-%d %H:%M}")
+                   f"更新于 {when(p.updated_at)}")
 
 
 @staff.command("forget")

@@ -379,7 +379,8 @@ def _window(r: _Reader, window_id: str, entry: dict, staff: dict) -> WindowConfi
         known = profiles.available()
         if not isinstance(profile, str) or profile not in known:
             r.fail(where("profile"),
-                   f"must be a profile name ({', '.join(known)}), not {profile!r}")
+                   f"须为已有的行业配置（{', '.join(known)}），不是 {profile!r}"
+                   f"（must be a profile name）")
         window.profile = profile
     return window
 
@@ -403,7 +404,8 @@ def _recordings(r: _Reader, raw: dict) -> RetentionOptions:
     options = RetentionOptions()
     options.keep = raw.get("keep", options.keep)
     if options.keep not in KEEP:
-        r.fail("recordings.keep", f"must be one of {', '.join(KEEP)}, not {options.keep!r}")
+        r.fail("recordings.keep", f"须为 {', '.join(KEEP)} 之一，不是 {options.keep!r}"
+                                  f"（must be one of {', '.join(KEEP)}）")
     options.days = r.days(raw, "recordings.days", options.days)
     options.transcript_days = r.days(raw, "recordings.transcript_days", 0.0)
     if "folder" in raw:

@@ -18,9 +18,16 @@ class InputError(CourtesyError):
         self.path = str(path)
         self.line = line
         self.field = field
-        where = self.path + (f", line {line}" if line else "")
-        what = f"field '{field}': " if field else ""
-        super().__init__(f"{where}: {what}{message}")
+        super().__init__(f"{location(self.path, line)}：{self.field_text}{message}")
+
+    @property
+    def field_text(self) -> str:
+        return f"字段“{self.field}”：" if self.field else ""
+
+
+def location(path, line: int | None = None) -> str:
+    """Where in a user's file, as a hall reads it: `hall.toml 第 12 行`."""
+    return f"{path} 第 {line} 行" if line else str(path)
 
 
 class ConfigError(CourtesyError):
@@ -56,7 +63,7 @@ def read_text(path) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
+        raise InputError(path, f"无法读取（cannot read: {exc}）") from None
 
 
 def parse_toml(text: str, path) -> dict:
@@ -68,7 +75,7 @@ def parse_toml(text: str, path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise InputError(path, f"not valid TOML: {exc}",
+        raise InputError(path, f"TOML 格式有误（not valid TOML: {exc}）",
                          int(line.group(1)) if line else None) from None
 
 

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import InputError, parse_toml, read_text
+from .errors import InputError, location, parse_toml, read_text
 from .normalize import clean_chars
 from .records import LexiconChange
 from .vocabulary import SEVERITIES
 
 REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply",
                   "rating_prompt")
-CUE_KINDS = ("thanks", "question", "instruction")
+CUE_KINDS = ("thanks", "question", "instruction", "deflection", "direction", "missing",
+             "material")  # the last four: cues of the norms written as data (rules/*.toml)
 KINDS = REQUIRED_KINDS + ("taboo", "rating_pressure") + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
@@ -219,10 +220,10 @@ def check(phrases: list[Phrase]) -> None:
             both = {other.kind, phrase.kind}
             if "taboo" in both and len(both) == 2:
                 raise InputError(phrase.file, f"{form!r} is listed as {phrase.kind} here and as "
-                                 f"{other.kind} in {other.file}, line {other.line}",
+                                 f"{other.kind} in {location(other.file, other.line)}",
                                  phrase.line, "text")
-            raise InputError(phrase.file, f"duplicate phrase {form!r} (also in {other.file}, "
-                             f"line {other.line})", phrase.line, "text")
+            raise InputError(phrase.file, f"duplicate phrase {form!r} (also in "
+                             f"{location(other.file, other.line)})", phrase.line, "text")
 
 
 def hall_lexicon(shipped: Lexicon, changes: Sequence[LexiconChange]) -> tuple[Lexicon, int]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import alerts, hallevents, live, recordings, sources, tuning, voices
+from . import alerts, hallevents, hallwatch, live, recordings, sources, tuning, voices
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -62,8 +62,9 @@ class Monitor:
                  vad_options: VadOptions | None = None,
                  live_options: sources.LiveOptions | None = None, tick_s: float = 1.0,
                  liveness: LivenessOptions | None = None,
-                 upkeep_s: float = recordings.UPKEEP_S, rating_device: bool = False):
-        self.store = store
+                 upkeep_s: float = recordings.UPKEEP_S, rating_device: bool = False,
+                 hall_file: hallwatch.HallFile | None = None):
+        self.store, self.engine, self.vad_options = store, engine, vad_options
         self.retention = retention or RetentionOptions()
         self.on_update = on_update or (lambda update: None)
         self.on_light = on_light or (lambda events: None)
@@ -73,38 +74,43 @@ class Monitor:
         self.rating_device = rating_device  # hall.toml [ratings] device: the prompt required
         self._queue_at = 0.0  # when the queue's calls are read next
         self.started_at = datetime.now().astimezone()
-        scorers: dict[str, Scorer] = {}
-        self.windows: list[_Window] = []
+        self.lexicon_dir, self.live_options, self.liveness = lexicon_dir, live_options, liveness
+        self.hall_file = hall_file  # hall.toml, re-read when it changes (None: not watched)
+        self._hall_at = time.monotonic() + hallwatch.CHECK_S
         # every source first: a recording that is missing or not audio is one error before
         # anything is stored, never a device retried forever
         inputs = [self._source(config, live_options) for config in windows]
-        for config, source in zip(windows, inputs):
-            scorer = scorers.get(config.profile) or scorers.setdefault(
-                config.profile, tuning.scorer(store, config.profile, lexicon_dir,
-                                              rating_device))
-            report = self._reporter(config.id)
-            session = LiveSession(scorer, store, window=config.id, staff=config.staff,
-                                  started_at=self.started_at,
-                                  source=f"listen:{config.device}",
-                                  replay=isinstance(source, FileReplay))
-            profile = voices.load(store, config.staff)
-            self.windows.append(_Window(
-                config, source, Transcriber(engine, vad_options,
-                                            on_speech=lambda role, at, s=session:
-                                            s.speech_started(at), partials=True,
-                                            voice=profile.voice if profile else None,
-                                            learned=profile is None
-                                            or profile.kind == voices.LEARNED),
-                session, Recorder(config.id, self.retention, store, self.started_at, report),
-                Ear(config.id, source, session, liveness)))
+        scorers: dict[str, Scorer] = {}
+        self.windows = [self._window(config, source, scorers, self.started_at)
+                        for config, source in zip(windows, inputs)]
+        self.sessions = {w.config.id: w.session for w in self.windows}  # lights record here
         self.beater = Beater(store, [w.ear for w in self.windows], "listen",
                              relays=alerts.beat_relays(drivers or []))
         # each window's light changes stored through its session's backlog, like its speech
-        self.lights = (live.lights_for([w.session for w in self.windows], store, lights,
-                                       drivers or []) if lights else None)
+        self.lights = (live.lights_for(self.sessions, store, lights, drivers or [])
+                       if lights else None)
         self._upkeep_at = 0.0  # monotonic time of the next retention run
-        self.lexicon_dir = lexicon_dir
         self._lexicon = (store.lexicon_version(), time.monotonic() + LEXICON_CHECK_S)
+
+    def _window(self, config: WindowConfig, source: Source, scorers: dict[str, Scorer],
+                started_at: datetime) -> _Window:
+        """One window's pipeline: its source heard, judged (one scorer per profile), stored;
+        its times counted from `started_at`, when its source starts."""
+        scorer = scorers.get(config.profile) or scorers.setdefault(
+            config.profile, tuning.scorer(self.store, config.profile, self.lexicon_dir,
+                                          self.rating_device))
+        session = LiveSession(scorer, self.store, window=config.id, staff=config.staff,
+                              started_at=started_at, source=f"listen:{config.device}",
+                              replay=isinstance(source, FileReplay))
+        profile = voices.load(self.store, config.staff)
+        transcriber = Transcriber(self.engine, self.vad_options,
+                                  on_speech=lambda role, at, s=session: s.speech_started(at),
+                                  partials=True, voice=profile.voice if profile else None,
+                                  learned=profile is None or profile.kind == voices.LEARNED)
+        recorder = Recorder(config.id, self.retention, self.store, started_at,
+                            self._reporter(config.id))
+        return _Window(config, source, transcriber, session, recorder,
+                       Ear(config.id, source, session, self.liveness))
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
         if sources.names_a_file(config.device):
@@ -187,6 +193,74 @@ class Monitor:
         self._reporter("-")("lexicon", f"hall lexicon version {latest}: used from each "
                                        "window's next visit")
 
+    def _new_hall(self) -> None:
+        """Every hallwatch.CHECK_S, a look whether hall.toml changed (an admin's save on the
+        settings page): lights and retention take the new values at once; a window whose
+        device, channels, staff or profile changed is heard afresh from now on (its visit in
+        progress judged for good first; a red it holds stays); new windows start, removed
+        ones stop. What took effect goes to the terminal, the log and the audit trail."""
+        if self.hall_file is None or time.monotonic() < self._hall_at:
+            return
+        self._hall_at = time.monotonic() + hallwatch.CHECK_S
+        change = self.hall_file.changed()
+        said = hallwatch.differences(*change) if change else []
+        if not said:
+            return
+        before, after = change
+        if self.lights:
+            self.lights.machine.options = after.lights
+        if before.recordings.keep != after.recordings.keep:  # else a --keep given stays
+            self.retention.keep = after.recordings.keep
+        if before.recordings.days != after.recordings.days:
+            self.retention.days, self._upkeep_at = after.recordings.days, 0.0
+        self._rewire(after.listened())
+        self._reporter("-")("config", "已按新的大厅设置运行：" + "；".join(said))
+        hallwatch.record(self.store, self.hall_file.path, "监测程序", said)
+
+    def _rewire(self, wanted: list[WindowConfig]) -> None:
+        """The windows of the changed file: those heard as before go on, others restart."""
+        current = {w.config.id: w for w in self.windows}
+        windows = []
+        for config in wanted:
+            w = current.pop(config.id, None)
+            if w is not None and _heard_as(w.config) == _heard_as(config):
+                w.config = config
+                windows.append(w)
+                continue
+            if w is not None:
+                self._stop(w)
+            started = self._start(config)
+            windows += [started] if started else []
+        for w in current.values():
+            self._stop(w)
+        self.windows = windows
+        self.sessions.clear()
+        self.sessions.update((w.config.id, w.session) for w in windows)
+        self.beater.ears = [w.ear for w in windows]
+
+    def _start(self, config: WindowConfig) -> _Window | None:
+        """A window taken up while running; None when its recording cannot be played."""
+        report = self._reporter(config.id)
+        try:
+            source = self._source(config, self.live_options)
+        except CourtesyError as exc:
+            report("device", f"{exc}；此窗口未开始监听")
+            return None
+        w = self._window(config, source, {}, datetime.now().astimezone())
+        try:
+            source.open()
+        except CourtesyError as exc:
+            report("device", f"{exc}; retrying")
+        return w
+
+    def _stop(self, w: _Window) -> None:
+        """Hear out a window's pipeline, judge its visit for good, close its files."""
+        for utterance in w.transcriber.flush():
+            self._heard(w, utterance)
+        self._updates(w.session.flush())
+        w.recorder.close()
+        w.source.close()
+
     @property
     def visits(self) -> int:
         """Visits this monitor heard (not the whole database's)."""
@@ -203,6 +277,7 @@ class Monitor:
         self.beater.tick()
         self._upkeep()
         self._new_lexicon()
+        self._new_hall()
         self._queue_calls()
         for w in self.windows:
             block = w.source.read(per_window)
@@ -257,13 +332,14 @@ class Monitor:
         """Hear out what is still in the pipeline, judge the visits for good, close files."""
         try:
             for w in self.windows:
-                for utterance in w.transcriber.flush():
-                    self._heard(w, utterance)
-                self._updates(w.session.flush())
-                w.recorder.close()
-                w.source.close()
+                self._stop(w)
         finally:
             self.beater.stop()
+
+
+def _heard_as(config: WindowConfig) -> tuple:
+    """What a window's pipeline is built from: a change of any restarts the window."""
+    return config.device, config.channels, config.staff, config.profile
 
 
 def run_for(seconds: float | None) -> Callable[[], bool]:

@@ -601,12 +601,14 @@ class LiveSession:
                 + (f"，已丢弃 {self.dropped} 条" if self.dropped else ""))
 
 
-def lights_for(sessions: Iterable[LiveSession], store: Store,
+def lights_for(sessions: Iterable[LiveSession] | dict[str, LiveSession], store: Store,
                options: alerts.LightOptions | None = None,
                drivers: Iterable[alerts.Driver] = ()) -> alerts.Lights:
     """The hall's lights with each window's light changes stored through that window's
-    backlog, so a refused write never stops a light (`Lights.for_store` writes directly)."""
-    by_window = {s.session.window or "-": s for s in sessions}
+    backlog, so a refused write never stops a light (`Lights.for_store` writes directly).
+    Given as a dict (window -> session), the caller may change it as windows restart."""
+    by_window = sessions if isinstance(sessions, dict) else {
+        s.session.window or "-": s for s in sessions}
 
     def acknowledged(event_id: int | None) -> bool:
         """A red still held in the backlog cannot have been acknowledged: it stays red (a

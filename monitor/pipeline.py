@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import lexicon as lexicons
-from . import profiles, rules, transcript, visits
+from . import conditions, profiles, rules, transcript, visits
 from .lexicon import Lexicon
 from .matching import PARTICLES, Matcher
 from .normalize import NormText, heard
@@ -32,6 +32,7 @@ class Scorer:
         self.matcher = Matcher(self.lexicon, profile.matching)
         self.expecting = Matcher(expected_forms(self.lexicon), profile.matching.expecting())
         self._phrases = {(p.kind, p.text) for p in self.lexicon.phrases}
+        self.norms = conditions.compiled(profile.rules.norms)
 
     @classmethod
     def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
@@ -66,8 +67,14 @@ class Scorer:
         segments = visits.segment(
             utterances, lambda i: self.cues(utterances[i], i, norms[i], hits.get(i, [])),
             self.profile.visits, source, queue)
+        heard_as = [rules.VisitView(
+            min(utterances[i].start for i in seg.indices),
+            max(utterances[i].end for i in seg.indices), seg.indices, utterances, norms,
+            {i: hits[i] for i in seg.indices if i in hits}, business=seg.business)
+            for seg in segments]  # what a visit's return later the same day is judged by
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
-                             norms, hits, segment=seg) for seg in segments]
+                             norms, hits, segment=seg, later=heard_as[n + 1:])
+                  for n, seg in enumerate(segments)]
         return Session(
             id=session_id, source=source, window=window or _first(utterances, "window"),
             staff=staff or _first(utterances, "staff"), profile=self.profile.name,
@@ -110,19 +117,22 @@ class Scorer:
     def judge(self, visit_id: str, window: str | None, indices: Sequence[int],
               utterances: Sequence[Utterance], norms: Sequence[NormText],
               hits: dict[int, list[PhraseHit]], now: float | None = None,
-              segment: visits.Segment | None = None) -> Visit:
+              segment: visits.Segment | None = None,
+              later: Sequence[rules.VisitView] = ()) -> Visit:
         """Apply the rules to one visit; with `now`, a visit still in progress. A visit a
         queue call set (`segment.span`) lasts from the call, while the rules time what was
-        said from the first words."""
+        said from the first words. `later`: the session's later visits, where a rule looks
+        for the same business coming back (tell_once)."""
         start = min(utterances[i].start for i in indices)
         end = max(utterances[i].end for i in indices)
         ticket = segment.ticket if segment else ""
         business = segment.business if segment else ""
         span = segment.span if segment and segment.span else (start, end)
         hits = self._expected(indices, utterances, norms, hits)
-        view = rules.VisitView(start, end, indices, utterances, norms, hits, now)
+        view = rules.VisitView(start, end, indices, utterances, norms, hits, now, business,
+                               later)
         options = self.profile.rules
-        findings = rules.evaluate(view, options)
+        findings = rules.evaluate(view, options, self.norms)
         total, verdict = rules.score(findings, self.profile.scoring)
         return Visit(
             id=visit_id, window=window,

@@ -11,10 +11,11 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import ruledata
 from .errors import ConfigError, InputError, read_toml
 from .lexicon import KINDS, SECTORS, SEVERITIES, default_dir
 from .matching import MatchOptions
-from .rules import RuleOptions, ScoreOptions
+from .rules import RuleOptions, RuleSetting, ScoreOptions
 from .visits import VisitOptions
 
 DEFAULT = "general"
@@ -144,6 +145,34 @@ def _number(value, key: str, current, path: Path, field: str) -> float | int:
     return float(value)
 
 
+def _with_norms(rules: RuleOptions, lexicon_dir: Path | None) -> RuleOptions:
+    """The rules written as data (lexicons/rules/*.toml), each with its default setting,
+    every "$name" they use checked against the rule options."""
+    options = {f.name for f in dataclasses.fields(RuleOptions)}
+    rules.norms = ruledata.load(lexicon_dir)
+    for rule in rules.norms:
+        rule.check_refs(options)
+        rules.settings[rule.id] = RuleSetting(rule.enabled, rule.severity, rule.deduction)
+    return rules
+
+
+def _norm_params(rule: ruledata.NormRule, values: dict, path: Path) -> ruledata.NormRule:
+    """A profile's values for a data rule's own parameters (`[rules.first_asked] turns = 2`)."""
+    params = dict(rule.params)
+    for key, value in values.items():
+        where = f"rules.{rule.id}.{key}"
+        if key not in params:
+            raise InputError(path, f"unknown parameter (known: {', '.join(params) or 'none'})",
+                             field=where)
+        if isinstance(params[key], tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise InputError(path, f"must be a list of strings, not {value!r}", field=where)
+            params[key] = tuple(value)
+        else:
+            params[key] = float(_number(value, key, 0.0, path, where))
+    return dataclasses.replace(rule, params=params)
+
+
 def load(name: str = DEFAULT, lexicon_dir: Path | None = None,
          rating_device: bool = False) -> Profile:
     """Load a profile by name (or path), with everything it extends; in a hall with rating
@@ -165,7 +194,8 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None,
             raise InputError(path, "needs a known kind and a number 0-100",
                              field=f"matching.thresholds.{kind}")
         matching.thresholds[kind] = float(value)
-    rules = RuleOptions()
+    rules = _with_norms(RuleOptions(), lexicon_dir)
+    norms = {rule.id: rule for rule in rules.norms}
     rule_tables = dict(_table(data, "rules", path))
     _fill(rules, {k: rule_tables.pop(k) for k in list(rule_tables) if k not in rules.settings
                   and not isinstance(rule_tables[k], dict)}, path, "rules")  # [rules] itself
@@ -180,7 +210,11 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None,
             raise InputError(path, f"must be one of {', '.join(SEVERITIES)}",
                              field=f"rules.{rule_id}.severity")
         _fill(rules.settings[rule_id], setting_values, path, f"rules.{rule_id}")
-        _fill(rules, values, path, f"rules.{rule_id}")
+        if rule_id in norms:
+            norms[rule_id] = _norm_params(norms[rule_id], values, path)
+        else:
+            _fill(rules, values, path, f"rules.{rule_id}")
+    rules.norms = tuple(norms.values())
     scoring = _fill(ScoreOptions(), _table(data, "scoring", path), path, "scoring")
     if rating_device:
         rules.settings["rating_prompt"].enabled = True
@@ -207,3 +241,21 @@ def check(path: Path | None = None) -> tuple[dict[str, int], list[str]]:
         for name in names:
             load(name, path)
     return dict(sorted(Counter(p.kind for p in phrases).items())), names
+
+
+def check_rules(path: Path | None = None) -> tuple[tuple[ruledata.NormRule, ...], list[str]]:
+    """`courtesy rules check`: one rule file, or a lexicon folder's rule files and every
+    profile beside them, loaded as the monitor would; the first mistake raises InputError
+    naming its file, rule and field."""
+    options = {f.name for f in dataclasses.fields(RuleOptions)}
+    if path is not None and Path(path).is_file():
+        found = tuple(ruledata.load_file(Path(path), {r: "monitor/rules.py"
+                                                       for r in RuleOptions().settings}))
+        names: list[str] = []
+    else:
+        found, names = ruledata.load(path), available(path)
+        for name in names:
+            load(name, path)
+    for rule in found:
+        rule.check_refs(options)
+    return found, names

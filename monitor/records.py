@@ -382,6 +382,8 @@ class ChangedFinding:
     quote: str  # as stored (masked on display)
     gone: bool  # True: would disappear; False: would appear
     review: str = ""  # the reviewers' latest decision on the stored finding ('confirm'...)
+    pinyin: str = ""  # the quote's pinyin as a recogniser heard it
+    heard_by: str = ""  # the recogniser that heard the quote ('' when typed)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,10 @@ class RuleOptions:
     greeting_markers: tuple[str, ...] = ("您", "请", "欢迎", "好")  # a greeting says one
     role_sure_at: float = 0.8  # a finding counts against staff only on roles heard this sure
     settings: dict[str, RuleSetting] = field(default_factory=_settings)
+    # the rules written as data (ruledata.NormRule, lexicons/rules/*.toml) the profile
+    # judges with, as a hall's changes left them; their settings are in `settings` too
+    norms: tuple = ()
+    norms_version: int = 0  # the hall's rule changes applied (rulechanges.py; 0: none)
 
 
 @dataclass
@@ -100,6 +104,8 @@ class VisitView:
     norms: Sequence[NormText]
     hits: dict[int, list[PhraseHit]]
     now: float | None = None
+    business: str = ""  # the queue's business type, where a call set the visit
+    later: Sequence["VisitView"] = ()  # the session's later visits (a return the same day)
 
     @property
     def open(self) -> bool:
@@ -429,10 +435,12 @@ RULES: dict[str, Rule] = {
 }
 
 
-def evaluate(view: VisitView, options: RuleOptions) -> list[Finding]:
-    """Every enabled rule's findings, in time order, each with its deduction."""
+def evaluate(view: VisitView, options: RuleOptions, more: dict[str, Rule] | None = None
+             ) -> list[Finding]:
+    """Every enabled rule's findings, in time order, each with its deduction: the rules
+    in code and `more` (the rules written as data, `conditions.compiled`)."""
     findings = []
-    for rule_id, rule in RULES.items():
+    for rule_id, rule in {**RULES, **(more or {})}.items():
         setting = options.settings[rule_id]
         if not setting.enabled:
             continue

@@ -29,6 +29,7 @@ from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, Lexicon
                       TuningPreview, Utterance, Visit)
 from .storage import Store
 from .stored import JudgedSession, StoredVisit
+from .vocabulary import quoted
 
 CHANGES = ("threshold", "except", "off")
 KINDS = REQUIRED_KINDS + ("taboo",)  # phrases whose hits make or spare findings
@@ -220,7 +221,7 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
             old = pair.before.judge_as_cut(visit_id, utterances, judged.window)
             new = pair.after.judge_as_cut(visit_id, utterances, judged.window)
             before_n, after_n = before_n + len(old.findings), after_n + len(new.findings)
-            found += _changed_findings(judged, anchor, old, new)
+            found += _changed_findings(judged, anchor, old, new, utterances)
             if old.verdict != new.verdict:
                 turned.append(ChangedVisit(judged.id, old.window, old.staff or judged.staff,
                                            anchor + timedelta(seconds=old.start), old.score,
@@ -231,18 +232,20 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
                          tuple(turned), round(time.perf_counter() - began, 3))
 
 
-def _changed_findings(judged: JudgedSession, anchor: datetime, old: Visit, new: Visit
-                      ) -> list[ChangedFinding]:
-    """The findings of a visit judged without and with the change that only one side has."""
+def _changed_findings(judged: JudgedSession, anchor: datetime, old: Visit, new: Visit,
+                      lines: list) -> list[ChangedFinding]:
+    """The findings of a visit judged without and with the change that only one side has,
+    each with how its quote was heard (a machine's words are marked where shown)."""
     def keys(visit: Visit) -> dict[tuple, Finding]:
         return {(f.rule, round(f.start, 2), f.severity, f.text): f for f in visit.findings}
 
     before, after = keys(old), keys(new)
     return [ChangedFinding(judged.id, old.window, old.staff or judged.staff,
                            anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text,
-                           gone)
+                           gone, pinyin=said.pinyin, heard_by=said.heard_by)
             for mine, other, gone in ((before, after, True), (after, before, False))
-            for key, f in mine.items() if key not in other]
+            for key, f in mine.items() if key not in other
+            for said in [quoted(f.text, f.start, f.end, lines)]]
 
 
 def _with_reviews(store: Store, found: list[ChangedFinding], first: date, last: date

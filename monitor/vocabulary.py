@@ -7,8 +7,9 @@ the logs and JSON field names. A leaf module: it imports nothing from the monito
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 SEVERITIES = ("critical", "major", "minor")  # gravest first
 
@@ -22,7 +23,7 @@ class RuleWords:
     norm: str  # the service norm the rule checks: 来有迎声
 
 
-RULES: dict[str, RuleWords] = {
+RULES: dict[str, RuleWords] = {  # the rules that stay code (rules.py); see all_rules
     "greeting": RuleWords("未问候", "请先问候", "来有迎声"),
     "answer": RuleWords("未答问", "请回答顾客的问题", "问有答声"),
     "farewell": RuleWords("未送别", "请使用送别语", "走有送声"),
@@ -57,16 +58,34 @@ def ticket_label(ticket: str, business: str = "") -> str:
     return f"排队号 {ticket}" + (f"（{business}）" if business else "")
 
 
+# The rules written as data (lexicons/rules/*.toml) carry their own words: `ruledata` sets
+# this to its reader when imported (this module imports nothing), so their words live in
+# one place, the rule file.
+data_words: Callable[[], dict[str, RuleWords]] = dict
+
+
+def all_rules() -> dict[str, RuleWords]:
+    """Every rule's words: the built-ins in code, then the rules written as data."""
+    return {**RULES, **data_words()}
+
+
+def rule_words(rule: str) -> RuleWords | None:
+    return RULES.get(rule) or data_words().get(rule)
+
+
 def rule_name(rule: str) -> str:
-    return RULES[rule].name if rule in RULES else rule
+    words = rule_words(rule)
+    return words.name if words else rule
 
 
 def rule_prompt(rule: str) -> str:
-    return RULES[rule].prompt if rule in RULES else ""
+    words = rule_words(rule)
+    return words.prompt if words else ""
 
 
 def rule_norm(rule: str) -> str:
-    return RULES[rule].norm if rule in RULES else rule
+    words = rule_words(rule)
+    return words.norm if words else rule
 
 
 def severity_label(severity: str) -> str:
@@ -205,7 +224,8 @@ AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "�
                  "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
                  "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
                  "user": "账号", "config": "修改设置", "retention": "到期删除",
-                 "lexicon_change": "修改词库", "role": "更正角色"}
+                 "lexicon_change": "修改词库", "role": "更正角色",
+                 "config_applied": "监测程序读取设置"}
 ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
                    "reset password": "重置密码", "change own password": "修改本人密码",
                    "remove": "删除"}
@@ -228,3 +248,22 @@ def setting_label(target: str) -> str:
     "" for what is no setting."""
     table, _, entry = target.partition(".")
     return f"{SETTING_TABLES[table]} {entry}".strip() if table in SETTING_TABLES else ""
+
+
+def when(moment: datetime | date | str | None) -> str:
+    """A date or time as a hall reads it, never raw ISO: in this machine's local time (as
+    the app stores and shows times), to the minute: 2026年11月20日 14:05 (a date alone:
+    2026年11月20日). "" for none; text that is no time is shown as given."""
+    if moment is None or moment == "":
+        return ""
+    if isinstance(moment, str):
+        try:
+            moment = (date.fromisoformat(moment) if len(moment) == 10
+                      else datetime.fromisoformat(moment))
+        except ValueError:
+            return moment
+    day = f"{moment.year}年{moment.month}月{moment.day}日"
+    if not isinstance(moment, datetime):
+        return day
+    local = moment.astimezone() if moment.tzinfo else moment
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

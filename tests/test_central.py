@@ -419,19 +419,19 @@ def test_recordings_ship_their_metadata_and_audio_only_when_asked(clean, tmp_pat
 
 
 def test_central_options_are_checked_key_by_key():
-    with pytest.raises(InputError, match="field 'central.mqtt_pasword'"):
+    with pytest.raises(InputError, match="字段“central.mqtt_pasword”"):
         CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h",
                                    "mqtt_pasword": "x"}, "hall.toml")
-    with pytest.raises(InputError, match="field 'central.hall'"):
+    with pytest.raises(InputError, match="字段“central.hall”"):
         CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "Hall 1"},
                                   "hall.toml")
     ok = CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1"}, "hall.toml")
     assert ok.mqtt_user == "h1" and ok.ship_audio is False
     assert ok.board_events == "sqlite"
-    with pytest.raises(InputError, match="field 'central.board_events'"):
+    with pytest.raises(InputError, match="字段“central.board_events”"):
         CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1",
                                    "board_events": "kafka"}, "hall.toml")
-    with pytest.raises(InputError, match="field 'central.mqtt_url'"):
+    with pytest.raises(InputError, match="字段“central.mqtt_url”"):
         CentralOptions.from_table({"url": "postgresql://h:p@db/c", "hall": "h1",
                                    "board_events": "mqtt"}, "hall.toml")
 

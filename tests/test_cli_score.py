@@ -86,7 +86,7 @@ def test_bad_line_fails_whole_file_and_leaves_db_unchanged(run, db_path, write_j
                        {"start": 2, "end": 1, "role": "staff", "text": "再见"}])
     result = run("score", bad, "--db", db_path)
     assert result.exit_code == 1
-    assert result.stderr == f"错误：{bad}, line 2: field 'end': end 1.0 is before start 2.0\n"
+    assert result.stderr == f"错误：{bad} 第 2 行：字段“end”：end 1.0 is before start 2.0\n"
     assert result.stdout == ""
     assert counts(db_path) == before
 
@@ -97,7 +97,7 @@ def test_bad_options(run, db_path):
     result = run("score", SAMPLES / "police_good.jsonl", "--db", db_path, "--at", "yesterday")
     assert result.exit_code == 2 and "--at" in result.stderr
     result = run("score", "missing.jsonl", "--db", db_path)
-    assert result.exit_code == 1 and "missing.jsonl: cannot read" in result.stderr
+    assert result.exit_code == 1 and "missing.jsonl：cannot read" in result.stderr
 
 
 def test_unwritable_database_is_a_clear_error(run, tmp_path):
@@ -194,5 +194,5 @@ def test_an_id_from_a_transcript_is_refused_with_file_line_and_field(run, db_pat
                            "window": "<xss-win>"}])
     result = run("score", source, "--db", db_path)
     shown = result.output + result.stderr
-    assert result.exit_code == 1 and "line 2: field 'window': window id '<xss-win>'" in shown
+    assert result.exit_code == 1 and "第 2 行：字段“window”：window id '<xss-win>'" in shown
     assert not db_path.exists() or counts(db_path)["sessions"] == 0

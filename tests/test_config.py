@@ -36,19 +36,19 @@ def test_no_config_means_no_names(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[windows.W01]\nname = "a"\nlabel = "b"\n', "field 'windows.W01.label': unknown key"),
-    ("[staff.S01]\nname = 7\n", "field 'staff.S01.name': missing or not a non-empty string"),
-    ('[windows]\nW01 = "a"\n', "field 'windows.W01': must be a table"),
-    ('windows = "W01"\n', "field 'windows': must be a table"),
-    ("replay_url = 8000\n", "field 'replay_url': must be an http:// or https:// address"),
+    ('[windows.W01]\nname = "a"\nlabel = "b"\n', "字段“windows.W01.label”：unknown key"),
+    ("[staff.S01]\nname = 7\n", "字段“staff.S01.name”：missing or not a non-empty string"),
+    ('[windows]\nW01 = "a"\n', "字段“windows.W01”：must be a table"),
+    ('windows = "W01"\n', "字段“windows”：must be a table"),
+    ("replay_url = 8000\n", "字段“replay_url”：must be an http:// or https:// address"),
     ("[windows.W01\n", "not valid TOML"),
-    ('[training]\ncustomer = "silent"\n', "field 'training.customer': must be one of keep, mute"),
-    ("[training]\nstaff_names = 1\n", "field 'training.staff_names': must be true or false"),
-    ("[training]\nnames = false\n", "field 'training.names': unknown key"),
-    ('training = "mute"\n', "field 'training': must be a table"),
-    ('[board]\ncounter_details = "yes"\n', "field 'board.counter_details': must be true or false"),
-    ("[board]\ncounter_detail = true\n", "field 'board.counter_detail': unknown key"),
-    ('board = "details"\n', "field 'board': must be a table"),
+    ('[training]\ncustomer = "silent"\n', "字段“training.customer”：must be one of keep, mute"),
+    ("[training]\nstaff_names = 1\n", "字段“training.staff_names”：must be true or false"),
+    ("[training]\nnames = false\n", "字段“training.names”：unknown key"),
+    ('training = "mute"\n', "字段“training”：must be a table"),
+    ('[board]\ncounter_details = "yes"\n', "字段“board.counter_details”：must be true or false"),
+    ("[board]\ncounter_detail = true\n", "字段“board.counter_detail”：unknown key"),
+    ('board = "details"\n', "字段“board”：must be a table"),
 ])
 def test_bad_config_names_file_and_field(tmp_path, text, message):
     path = tmp_path / "hall.toml"
@@ -146,63 +146,63 @@ def test_the_example_documents_every_table_and_loads():
     ('[windows.W01]\nname = "a"\n\n[recording]\nkeep = "all"\n', 4,
      "unknown table [recording]（未知表）; did you mean [recordings]?（是否为 [recordings]？）"),
     ('[window.W01]\nname = "a"\n', 1, "unknown table [window]（未知表）; did you mean [windows]?"),
-    ('[recordings]\nkeep = "all"\ndyas = 3\n', 3, "field 'recordings.dyas': unknown key"),
+    ('[recordings]\nkeep = "all"\ndyas = 3\n', 3, "字段“recordings.dyas”：unknown key"),
     ('[devices.W1]\ndevice = 1\nchanels = "staff"\n', 3, "did you mean channels?"),
-    ('[windows."W/1"]\nname = "x"\n', 1, "field 'windows.W/1': 窗口编号只能包含"),
-    ('[staff."S 1"]\nname = "x"\n', 1, "field 'staff.S 1': 工号只能包含"),
-    ('[devices.W1]\ndevice = 1.5\n', 2, "field 'devices.W1.device': must be a device name"),
+    ('[windows."W/1"]\nname = "x"\n', 1, "字段“windows.W/1”：窗口编号只能包含"),
+    ('[staff."S 1"]\nname = "x"\n', 1, "字段“staff.S 1”：工号只能包含"),
+    ('[devices.W1]\ndevice = 1.5\n', 2, "字段“devices.W1.device”：must be a device name"),
     ('[devices.W1]\ndevice = true\n', 2, "must be a device name"),
-    ('[windows.W1]\nchannels = 5\n', 2, "field 'windows.W1.channels': must be a string"),
+    ('[windows.W1]\nchannels = 5\n', 2, "字段“windows.W1.channels”：must be a string"),
     ('[windows.W1]\nchannels = "staff,boss"\n', 2, "'boss' is not staff, customer, mixed or -"),
-    ('[windows.W1]\nprofile = 5\n', 2, "field 'windows.W1.profile': must be a profile name"),
-    ('[windows.W1]\nprofile = "zoo"\n', 2, "not 'zoo'"),
+    ('[windows.W1]\nprofile = 5\n', 2, "字段“windows.W1.profile”：须为已有的行业配置"),
+    ('[windows.W1]\nprofile = "zoo"\n', 2, "不是 'zoo'"),
     ('[windows.W1]\ndevice = 1\n[devices.W1]\ndevice = 2\n', 4, "set twice"),
-    ('[recordings]\nfolder = 5\n', 2, "field 'recordings.folder': must be a non-empty string"),
+    ('[recordings]\nfolder = 5\n', 2, "字段“recordings.folder”：must be a non-empty string"),
     ('[recordings]\ndays = nan\n', 2,
-     "field 'recordings.days': 须在 0 到 3660 之间，不是 nan（recordings.days must be 0-3660）"),
+     "字段“recordings.days”：须在 0 到 3660 之间，不是 nan（recordings.days must be 0-3660）"),
     ('[recordings]\ndays = inf\n', 2, "须在 0 到 3660 之间"),
     ('[recordings]\ndays = -1\n', 2, "须在 0 到 3660 之间"),
     ('[recordings]\ndays = 1000000\n', 2, "须在 0 到 3660 之间，不是 1000000"),
     ('[recordings]\ntranscript_days = 1e9\n', 2, "须在 0 到 3660 之间"),
     ('[lights]\nred_hold_s = 1e308\n', 2,
-     "field 'lights.red_hold_s': 须在 0 到 86400 之间，不是 1e+308（lights.red_hold_s must be "
+     "字段“lights.red_hold_s”：须在 0 到 86400 之间，不是 1e+308（lights.red_hold_s must be "
      "0-86400）"),
     ('[lights]\nred_hold_s = ' + "1" + "0" * 308 + '\n', 2, "须在 0 到 86400 之间，不是 …"),
     ('[lights]\nred_hold_s = nan\n', 2, "须在 0 到 86400 之间，不是 nan"),
     ('[lights]\nred_hold_s = -inf\n', 2, "须在 0 到 86400 之间"),
-    ('[windows.W1]\ndevice = 99999\n', 2, "field 'windows.W1.device': 须在 0 到 1023 之间"),
+    ('[windows.W1]\ndevice = 99999\n', 2, "字段“windows.W1.device”：须在 0 到 1023 之间"),
     ('[windows.W1]\ndevice = -1\n', 2, "须在 0 到 1023 之间"),
     ('[windows.W1]\ndevice = "a\\u0000b"\n', 2, "不能包含控制字符"),
-    ('[windows.W1]\nname = "a\\u0000b"\n', 2, "field 'windows.W1.name': 不能包含控制字符"),
+    ('[windows.W1]\nname = "a\\u0000b"\n', 2, "字段“windows.W1.name”：不能包含控制字符"),
     ('[windows.W1]\nname = "' + "长" * 1_000_000 + '"\n', 2, "至多 64 个字符，现为 1000000 个"),
     ('[windows.' + "W" * 5000 + ']\nname = "a"\n', 1, "至多 32 个字符"),
     ('[staff.' + "S" * 33 + ']\nname = "a"\n', 1, "工号只能包含字母、数字、- 和 _，至多 32"),
     ('[staff.S07]\nname = "王芳"\n[windows.W1]\nstaff = "S99"\n', 4,
-     "field 'windows.W1.staff': 工号 S99 不在 [staff] 中"),
+     "字段“windows.W1.staff”：工号 S99 不在 [staff] 中"),
     ('[windows.W1]\nstaff = "S 9"\n', 2, "工号只能包含"),
-    ('[central]\nurl = "http://a\\nb"\n', 2, "field 'central.url': 不能包含控制字符"),
+    ('[central]\nurl = "http://a\\nb"\n', 2, "字段“central.url”：不能包含控制字符"),
     ('[[lights.drivers]]\ntype = "webhook"\nurl = "http://a"\ntimeout_s = nan\n', 4,
-     "field 'lights.drivers.timeout_s': 须在 0.1 到 600 之间"),
+     "字段“lights.drivers.timeout_s”：须在 0.1 到 600 之间"),
     ('[[lights.drivers]]\ntype = "usb"\nindex = 5000\n', 3, "须在 0 到 1023 之间"),
-    ('[recordings]\ntranscript_days = "90"\n', 2, "field 'recordings.transcript_days'"),
-    ('[recordings]\nkeep = "some"\n', 2, "field 'recordings.keep': must be one of none"),
-    ('[lights]\nred_hold_s = "long"\n', 2, "field 'lights.red_hold_s'"),
-    ('[lights]\ndrivers = 5\n', 2, "field 'lights.drivers': must be a list of"),
+    ('[recordings]\ntranscript_days = "90"\n', 2, "字段“recordings.transcript_days”"),
+    ('[recordings]\nkeep = "some"\n', 2, "字段“recordings.keep”：须为 none"),
+    ('[lights]\nred_hold_s = "long"\n', 2, "字段“lights.red_hold_s”"),
+    ('[lights]\ndrivers = 5\n', 2, "字段“lights.drivers”：must be a list of"),
     ('[lights]\ndrivers = [5]\n', 2, "driver 1 must be a [[lights.drivers]] table"),
     ('[[lights.drivers]]\ntype = "lamp"\n', 1, "unknown light driver type 'lamp'"),
     ('[[lights.drivers]]\ntype = "usb"\nwindows = 5\n', 1, "windows must be a list"),
     ('replay_url = "javascript:alert(1)"\n', 1, "must be an http:// or https:// address"),
     ('replay_url = "file:///etc/passwd"\n', 1, "must be an http:// or https:// address"),
-    ('[web]\nallowed_hosts = "hall"\n', 2, "field 'web.allowed_hosts': must be a list"),
-    ('[web]\nmax_streams = 0\n', 2, "field 'web.max_streams': 须在 1 到 1000 之间，不是 0"),
+    ('[web]\nallowed_hosts = "hall"\n', 2, "字段“web.allowed_hosts”：must be a list"),
+    ('[web]\nmax_streams = 0\n', 2, "字段“web.max_streams”：须在 1 到 1000 之间，不是 0"),
     ('[web]\nmax_streams_per_client = 2.5\n', 2, "须为整数，不是 2.5"),
     ('[web]\nmax_streams = 100000000\n', 2, "须在 1 到 1000 之间"),
-    ('[liveness]\nsilent_s = 0\n', 2, "field 'liveness.silent_s': 须在 1 到 86400 之间"),
+    ('[liveness]\nsilent_s = 0\n', 2, "字段“liveness.silent_s”：须在 1 到 86400 之间"),
     ('[liveness]\nsilent_s = 1e300\n', 2, "须在 1 到 86400 之间"),
-    ('[central]\nship_audio = "yes"\n', 2, "field 'central.ship_audio': must be true or false"),
-    ('[central]\nurl = 5\n', 2, "field 'central.url': must be a non-empty string"),
-    ('[central]\nhost = "x"\n', 2, "field 'central.host': unknown key"),
-    ('[lights.W01]\npin = 17\n', 1, "field 'lights.W01': unknown"),
+    ('[central]\nship_audio = "yes"\n', 2, "字段“central.ship_audio”：must be true or false"),
+    ('[central]\nurl = 5\n', 2, "字段“central.url”：must be a non-empty string"),
+    ('[central]\nhost = "x"\n', 2, "字段“central.host”：unknown key"),
+    ('[lights.W01]\npin = 17\n', 1, "字段“lights.W01”：unknown"),
 ])
 def test_mistakes_name_the_line_and_field(tmp_path, text, line, message):
     path = tmp_path / "hall.toml"
@@ -285,3 +285,13 @@ def test_a_window_id_on_the_command_line_is_checked_too(tmp_path):
                                       "--db", str(tmp_path / "c.db")])
     assert result.exit_code == 1 and "window id 'W/1'" in result.output
     assert not (tmp_path / "c.db").exists()
+
+
+def test_a_mistake_is_located_in_chinese(tmp_path):
+    """`hall.toml 第 3 行：字段“…”：`, never `hall.toml, line 3: field '…':` (issue 24)."""
+    path = tmp_path / "hall.toml"
+    path.write_text('[recordings]\nkeep = "all"\ndyas = 3\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        config.load(path)
+    assert str(caught.value).startswith(f"{path} 第 3 行：字段“recordings.dyas”：")
+    assert "line" not in str(caught.value) and "field" not in str(caught.value)

@@ -211,14 +211,14 @@ def test_fuzzed_profiles_load_and_score_or_are_refused(lexicon_copy, text):
 # --- the CLI: each known bad input, one message, nothing stored ------------------------------
 
 BAD_LINES = [
-    ('{"start": 0, "end": Infinity, "role": "staff", "text": "x"}', "field 'end'"),
-    ('{"start": 0, "end": 1e308, "role": "staff", "text": "x"}', "field 'end'"),
-    ('{"start": NaN, "end": 1, "role": "staff", "text": "x"}', "field 'start'"),
+    ('{"start": 0, "end": Infinity, "role": "staff", "text": "x"}', "字段“end”"),
+    ('{"start": 0, "end": 1e308, "role": "staff", "text": "x"}', "字段“end”"),
+    ('{"start": NaN, "end": 1, "role": "staff", "text": "x"}', "字段“start”"),
     ('{"start": 0, "end": 1, "role": "staff", "text": "x", "d": ' + "[" * 100_000
      + "]" * 100_000 + "}", "nested too deeply"),
-    ('{"start": 0, "end": 1, "role": "staff", "text": "\\ud800"}', "field 'text'"),
+    ('{"start": 0, "end": 1, "role": "staff", "text": "\\ud800"}', "字段“text”"),
     ('{"start": 0, "end": 1, "role": "staff", "text": "x", "spotted": [{"kind": "greeting", '
-     '"phrase": "您好", "start": 0, "end": 1, "score": "0.9"}]}', "field 'spotted.score'"),
+     '"phrase": "您好", "start": 0, "end": 1, "score": "0.9"}]}', "字段“spotted.score”"),
 ]
 
 
@@ -231,7 +231,7 @@ def test_score_refuses_a_bad_transcript_and_stores_nothing(run, write_jsonl, sto
     before = _database_state(db)
     result = run("score", path, "--db", db)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"错误：{path}, line 2: ") and field in result.stderr
+    assert result.stderr.startswith(f"错误：{path} 第 2 行：") and field in result.stderr
     assert result.stderr.count("\n") == 1 and _database_state(db) == before
 
 

@@ -51,7 +51,7 @@ def test_a_broken_config_is_one_error_naming_the_line(hall, run):
     hall.write_text('[hall]\ndb = "data/hall.db"\ndbb = 1\n', encoding="utf-8")
     result = run("user", "list", "--config", hall)
     assert result.exit_code == 1
-    assert f"{hall}, line 3: field 'hall.dbb': unknown key" in result.stderr
+    assert f"{hall} 第 3 行：字段“hall.dbb”：unknown key" in result.stderr
 
 
 def _listening() -> tuple[http.server.HTTPServer, int]:

@@ -93,9 +93,9 @@ def test_a_bad_row_names_file_line_and_field_and_stores_nothing(
     path.write_text("\n".join([queue_line(1), queue_line(2), line]) + "\n", encoding="utf-8")
     result = run("hall", "import", "queue", path, "--db", db_path)
     assert result.exit_code == 1
-    assert f"{path}, line 3" in result.output and says in result.output
+    assert f"{path} 第 3 行" in result.output and says in result.output
     if field:
-        assert f"field '{field}'" in result.output
+        assert f"字段“{field}”" in result.output
     assert "Traceback" not in result.output
     assert not db_path.exists() or count(db_path, "queue_events") == 0
 
@@ -133,7 +133,7 @@ def test_watched_folder_imports_once_and_moves_files(tmp_path, db_path):
     assert {p.name for p, _ in outcomes} == {"good.jsonl", "bad.jsonl"}
     assert (inbox / "done" / "good.jsonl").exists() and (inbox / "failed" / "bad.jsonl").exists()
     reason = (inbox / "failed" / "bad.jsonl.error.txt").read_text(encoding="utf-8")
-    assert "导入失败" in reason and "line 1" in reason and "'ticket'" in reason
+    assert "导入失败" in reason and "第 1 行" in reason and "“ticket”" in reason
     assert (inbox / "half.jsonl.part").exists()  # still being copied
     assert hallevents.sweep_hall(store, hall) == []  # imported once
     assert [e.id for e in hallevents.queue_events(store)] == ["Q1"]

@@ -83,7 +83,8 @@ def test_the_ticket_shows_on_replay_board_and_report(scorer, db_path):
     from monitor import replay, reports
     from monitor.web import tiles
 
-    utterances = lines(0) + [utt(12, 14, "staff", "这不归我管", window="W01")]
+    # (with where it is handled: alone it is a first_asked finding as well as a taboo)
+    utterances = lines(0) + [utt(12, 16, "staff", "这不归我管，您到三号窗口", window="W01")]
     session = scorer.score(utterances, started_at=ANCHOR, kind="live",
                            queue=[visits.Call("W01", 0.0, None, "A023", "户籍")])
     store = Store(db_path)

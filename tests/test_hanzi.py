@@ -146,12 +146,12 @@ def test_toneless_input_still_decodes(decoder):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('[policee]\nwords = ["户口"]\n', r"words\.toml, line 1: field 'policee': unknown sector"),
+    ('[policee]\nwords = ["户口"]\n', r"words\.toml 第 1 行：字段“policee”：unknown sector"),
     ('[police]\nwords = [\n  "户口",\n  "ID卡",\n]\n',
-     r"words\.toml, line 4: field 'police\.words': 'ID卡' is not a word"),
-    ('[police]\nwords = "户口"\n', r"field 'police\.words': must be a list of strings"),
-    ('[police]\nword = ["户口"]\n', r"field 'police': a sector table holds exactly one key"),
-    ('[police\n', r"words\.toml, line 1: not valid TOML"),
+     r"words\.toml 第 4 行：字段“police\.words”：'ID卡' is not a word"),
+    ('[police]\nwords = "户口"\n', r"字段“police\.words”：must be a list of strings"),
+    ('[police]\nword = ["户口"]\n', r"字段“police”：a sector table holds exactly one key"),
+    ('[police\n', r"words\.toml 第 1 行：TOML 格式有误"),
 ])
 def test_a_bad_words_file_is_one_clear_error(tmp_path, text, message):
     path = tmp_path / "words.toml"

@@ -46,7 +46,7 @@ def test_good_file_loads(tmp_path):
 
 def test_toml_syntax_error_names_file_and_line(tmp_path):
     path = write(tmp_path, "bad.toml", GOOD + 'text = "unterminated\n')
-    with pytest.raises(InputError, match=r"bad\.toml, line 8: not valid TOML"):
+    with pytest.raises(InputError, match=r"bad\.toml 第 8 行：TOML 格式有误"):
         lexicon.load_file(path)
 
 
@@ -60,7 +60,7 @@ def test_toml_syntax_error_names_file_and_line(tmp_path):
 ])
 def test_bad_entry_names_the_field(tmp_path, old, new, field):
     path = write(tmp_path, "t.toml", GOOD.replace(old, new))
-    with pytest.raises(InputError, match=f"field '{field}'"):
+    with pytest.raises(InputError, match=f"字段“{field}”"):
         lexicon.load_file(path)
 
 
@@ -97,7 +97,7 @@ def test_cli_check_fails_with_one_clear_error(run, tmp_path):
     write(tmp_path, "t.toml", GOOD.replace("critical", "fatal"))
     result = run("lexicon", "check", tmp_path)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"错误：{tmp_path / 't.toml'}, line 4: field 'severity'")
+    assert result.stderr.startswith(f"错误：{tmp_path / 't.toml'} 第 4 行：字段“severity”")
 
 
 @pytest.mark.parametrize("text,line,field,message", [
@@ -114,6 +114,6 @@ def test_cli_check_fails_with_one_clear_error(run, tmp_path):
 ])
 def test_phrases_that_would_be_ignored_are_errors(tmp_path, text, line, field, message):
     path = write(tmp_path, "greeting.toml", text)
-    where = f", line {line}" if line else ""
-    with pytest.raises(InputError, match=rf"greeting\.toml{where}: field '{field}': {message}"):
+    where = f" 第 {line} 行" if line else ""
+    with pytest.raises(InputError, match=rf"greeting\.toml{where}：字段“{field}”：{message}"):
         lexicon.load_file(path)

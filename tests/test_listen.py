@@ -22,9 +22,10 @@ import pytest
 import soundfile as sf
 
 from audio_support import RATE, SAMPLES, Pulse, sherpa_model, speak
-from monitor import asr, lexicon
+from monitor import asr, config, hallfile, hallwatch, lexicon
 from monitor.alerts import LightOptions
 from monitor.config import WindowConfig
+from monitor.hallwatch import HallFile
 from monitor.listen import Monitor
 from monitor.recordings import RetentionOptions
 from monitor.records import Recording
@@ -73,6 +74,43 @@ def test_replay_scores_stores_and_keeps_only_flagged_audio(tmp_path, engine):
     assert taboo and taboo[0].severity == "critical" and 21 < taboo[0].start < 25
     closed = [u for u in updates if u.window == "W1" and u.state == "closed"]
     assert len(closed) == 1 and closed[0].visit.verdict == "pass"
+
+
+def test_a_changed_hall_file_counts_in_the_running_monitor(tmp_path, engine, monkeypatch):
+    """An admin's save (hallfile.apply, as the settings page does) is taken up within
+    seconds: lights at once, a window whose staff changed heard afresh, the other untouched."""
+    monkeypatch.setattr(hallwatch, "CHECK_S", 0.0)
+    path = tmp_path / "hall.toml"
+    path.write_text(f"""[windows.W1]\ndevice = "{SAMPLES / 'police_good.flac'}"\nstaff = "S1"
+profile = "police"\n[windows.W2]\ndevice = "{SAMPLES / 'hospital_taboo.flac'}"
+profile = "hospital"\n[staff.S1]\nname = "王芳"\n[staff.S2]\nname = "李强"\n""",
+                    encoding="utf-8")
+    hall, events, store = config.load(path), [], Store(tmp_path / "live.db")
+    monitor = Monitor(hall.listened(), engine, store, RetentionOptions(folder=tmp_path / "r"),
+                      lights=hall.lights, on_event=events.append, hall_file=HallFile(hall))
+    monitor.open()
+    for _ in range(3):
+        monitor.step()
+    before = [w.session for w in monitor.windows]
+    hallfile.apply(path, hallfile.Edit("lights", {"red_hold_s": 5, "ack_required": False}))
+    hallfile.apply(path, hallfile.Edit("windows", {"staff": "S2"}, "W1"))
+    monitor.step()
+    options = monitor.lights.machine.options
+    assert (options.red_hold_s, options.ack_required) == (5, False)
+    w1, w2 = monitor.windows
+    assert w1.session is not before[0] and w1.session.session.staff == "S2"
+    assert w2.session is before[1] and monitor.sessions == {"W1": w1.session, "W2": w2.session}
+    [applied] = store.audit(action=hallwatch.APPLIED)
+    assert applied.actor == "system" and applied.target == str(path.resolve())
+    assert "窗口 W1 值班人员：S1 → S2" in applied.detail and "红灯保持秒数：60 → 5" in applied.detail
+    assert [e.message for e in events if e.kind == "config"] == [
+        "已按新的大厅设置运行：" + applied.detail.split("：", 1)[1]]
+    while not monitor.finished:  # the rest heard out, under the new settings
+        monitor.step()
+    monitor.close()
+    staff = store.db.execute("select distinct staff from sessions where window = 'W1'")
+    assert {row[0] for row in staff} == {"S1", "S2"}
+    assert hallwatch.last_applied(store, path).detail == applied.detail
 
 
 def test_retention_all_and_none(tmp_path, engine):

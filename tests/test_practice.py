@@ -40,7 +40,7 @@ def test_bundled_scenarios_load():
 def test_bad_scenario_names_the_field(tmp_path, text, field):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=re.escape(f"bad.toml: field '{field}'")):
+    with pytest.raises(InputError, match=re.escape(f"bad.toml：字段“{field}”")):
         practice.load(path)
 
 

@@ -342,7 +342,7 @@ def test_the_hall_config_sets_store_raw(tmp_path, write_jsonl, monkeypatch):
             assert conn.execute("select text from utterances").fetchone()[0] == "电话" + expected
     (tmp_path / "hall.toml").write_text("[privacy]\nstore_raw = 1\n", encoding="utf-8")
     result = runner.invoke(cli, ["score", str(source), "--db", str(tmp_path / "x.db")])
-    assert result.exit_code == 1 and "field 'privacy.store_raw'" in result.output
+    assert result.exit_code == 1 and "字段“privacy.store_raw”" in result.output
 
 
 def test_play_prints_and_stores_numbers_masked(run, write_jsonl, db_path):

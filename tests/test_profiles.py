@@ -55,7 +55,7 @@ def lexicon_copy(tmp_path):
 def test_bad_parameter_names_file_and_field(lexicon_copy, extra, field):
     path = lexicon_copy / "profiles" / "custom.toml"
     path.write_text('[profile]\nextends = "general"\n' + extra, encoding="utf-8")
-    with pytest.raises(InputError, match=f"custom.toml: field '{field}'"):
+    with pytest.raises(InputError, match=f"custom.toml：字段“{field}”"):
         profiles.load("custom", lexicon_copy)
 
 
@@ -91,7 +91,7 @@ def test_extends_loop_is_an_error(lexicon_copy):
 ])
 def test_unusable_parameters_are_named(lexicon_copy, text, field, message):
     (lexicon_copy / "profiles" / "custom.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(InputError, match=f"custom.toml: field '{field}': {message}"):
+    with pytest.raises(InputError, match=f"custom.toml：字段“{field}”：{message}"):
         profiles.load("custom", lexicon_copy)
 
 

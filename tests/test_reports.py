@@ -446,10 +446,13 @@ def test_unwritable_output_is_one_clear_error(hall_db, tmp_path):
 
 
 @needs_chromium
-def test_pdf_timeout_ends_chromium_and_says_so(tmp_path):
+def test_pdf_timeout_ends_chromium_and_says_so(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this print's profile, no other's
     with pytest.raises(reports.ReportError, match="did not finish printing"):
         reports.write_pdf("<p>x</p>", tmp_path / "x.pdf", timeout=0.05)
-    assert [line for line in _command_lines() if b"courtesy-pdf-" in line] == []
+    assert [line for line in _command_lines() if str(tmp_path).encode() in line] == []
 
 
 def _command_lines() -> list[bytes]:
@@ -515,3 +518,53 @@ def test_csv_cells_are_never_formulas_and_links_are_absolute(tmp_path):
     assert links and all(re.fullmatch(r"http://localhost:8080/replay/\S+", link) for link in links)
     html = reports.render_html(built)
     assert 'href="http://localhost:8080/replay/' in html and 'href="/replay/' not in html
+
+
+def _page_image(pdf: Path, page: int = 1, dpi: int = 100):
+    """A printed page as a grey-level array (pdftoppm's PGM), white 255."""
+    import subprocess
+
+    import numpy as np
+
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray",
+                    str(pdf), str(pdf.with_suffix(""))], check=True)
+    [pgm] = pdf.parent.glob(f"{pdf.stem}-*{page}.pgm")
+    data = pgm.read_bytes()
+    header = data.split(b"\n", 3)  # P5, width height, maxval, pixels
+    width, height = map(int, header[1].split())
+    return np.frombuffer(header[3], np.uint8)[:width * height].reshape(height, width)
+
+
+@pytest.mark.slow  # Chromium prints, poppler rasterises: seconds
+@needs_chromium
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils' pdftoppm "
+                    "(scripts/system-packages.sh installs it)")
+def test_the_printed_report_keeps_its_cards_whole_and_its_pinyin_on_paper(tmp_path):
+    """Issue 24: on A4 the rightmost summary card lost its right border (the column is
+    702.99 px, the cards 703), and the page told a paper reader to hover for pinyin."""
+    import numpy as np
+
+    from monitor.records import Utterance
+
+    store = Store(tmp_path / "heard.db")
+    heard = [Utterance(0.0, 2.0, "customer", "我来交电费"),
+             Utterance(2.5, 5.0, "staff", "你烦不烦啊", pinyin="nǐ fán bù fán a",
+                       heard_by="sherpa")]
+    store.save(Scorer.load("general").score(
+        heard, source="heard", window="W01", staff="S07",
+        started_at=datetime.fromisoformat("2026-11-20T10:00:00+08:00")))
+    built = reports.build(store, reports.ReportOptions(date(2026, 11, 20), date(2026, 11, 20)))
+    pdf = tmp_path / "day.pdf"
+    reports.write_pdf(reports.render_html(built), pdf)
+    page = _page_image(pdf)
+    accent = (page > 90) & (page < 140)  # the section rule under 概况 (#4e79a7)
+    rule_y = next(y for y in range(page.shape[0]) if accent[y].sum() > page.shape[1] // 2)
+    rule_right = np.nonzero(accent[rule_y])[0].max()
+    cards = page[rule_y + 8: rule_y + 60]  # the first row of cards
+    cards_right = np.nonzero((cards < 235).any(axis=0))[0].max()
+    assert cards_right < rule_right  # the card's border stands inside the printed column
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "悬停" not in text and "鼠标" not in text and "拼音：nǐ fán bù fán a" in text

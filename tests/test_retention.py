@@ -134,7 +134,7 @@ def test_a_bad_policy_is_one_clear_error(tmp_path):
         done = subprocess.run(COURTESY + ["retention", "apply", "--config", str(hall), "--db",
                                           str(tmp_path / "none.db")], capture_output=True,
                               text=True)
-        assert done.returncode == 1 and f"field '{field}'" in done.stderr
+        assert done.returncode == 1 and f"字段“{field}”" in done.stderr
     assert not (tmp_path / "none.db").exists()
 
 

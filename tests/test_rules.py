@@ -109,7 +109,8 @@ def test_customer_taboo_is_not_a_staff_violation(scorer):
 
 
 def test_major_taboo_deducts_its_weight(scorer):
-    v = visit(scorer, GREET, utt(4, 6, "staff", "这个不归我管"), BYE)
+    """(Said with where it is handled: alone it is a first_asked finding as well.)"""
+    v = visit(scorer, GREET, utt(4, 8, "staff", "这个不归我管，您到三号窗口"), BYE)
     [finding] = v.findings
     assert (finding.category, finding.severity, finding.deduction) == ("推诿", "major", 30)
     assert (v.score, v.verdict) == (70, "warn")

@@ -89,7 +89,7 @@ def test_an_invalid_result_is_refused_and_the_file_unchanged(hall_path, edit, fi
     before = hall_path.read_bytes()
     with pytest.raises(InputError) as caught:
         hallfile.apply(hall_path, edit)
-    assert f"field '{field}" in str(caught.value)
+    assert f"字段“{field}" in str(caught.value)
     assert hall_path.read_bytes() == before
     assert [p.name for p in hall_path.parent.iterdir()] == ["hall.toml"]  # no temporary left
 
@@ -171,8 +171,9 @@ def test_an_admin_edits_lights_recordings_and_staff(client, hall_path):
     ("/settings/recordings", {"keep": "all", "days": "很久"}, "保存天数须为数字"),
     ("/settings/recordings", {"keep": "all", "days": "-3"}, "recordings.days"),
     ("/settings/lights", {"red_hold_s": "x"}, "红灯保持秒数须为数字"),
-    ("/settings/window/W01", {"profile": "zoo"}, "windows.W01.profile"),
-    ("/settings/window/W%2F2", {"name": "x"}, "a window id holds only"),
+    ("/settings/window/W01", {"name": "户籍", "profile": "zoo"}, "windows.W01.profile"),
+    ("/settings/window/W01", {"name": " "}, "窗口名称不能为空"),
+    ("/settings/window/W%2F2", {"name": "x"}, "窗口编号只能包含"),
 ])
 def test_a_bad_value_is_refused_and_nothing_saved(client, hall_path, url, data, message):
     token = login(client, "root")
@@ -228,3 +229,35 @@ def test_a_broken_hall_file_is_named_on_the_page(client, hall_path):
     hall_path.write_text(HALL + "[recording]\nkeep = \"all\"\n", encoding="utf-8")
     response = client.get("/settings")
     assert response.status_code == 500 and "未知表" in response.text and "[recordings]" in response.text
+
+
+def test_a_new_window_without_a_name_is_refused_on_the_page(client, hall_path):
+    """Issue 24: adding a window with an empty name said 已保存 and wrote nothing."""
+    token = login(client, "root")
+    before = hall_path.read_bytes()
+    for data, says in (({"id": "W04", "name": ""}, "窗口名称不能为空"),
+                       ({"id": "W01", "name": "重复"}, "已有编号为 W01 的窗口"),
+                       ({"id": "", "name": "x"}, "新窗口编号不能为空")):
+        response = client.post("/settings/window", data={"csrf": token, **data})
+        assert response.status_code == 400, data
+        assert f"设置未保存：{says}" in response.text and "已保存" not in response.text
+        assert 'id="windows"' in response.text  # the settings page itself, to try again
+    assert hall_path.read_bytes() == before and client.store.audit(action="config") == []
+
+
+def test_a_save_that_changes_nothing_says_so(client, hall_path):
+    token = login(client, "root")
+    response = client.post("/settings/staff/S07", data={"csrf": token, "name": "王芳"})
+    assert "unchanged=staff.S07" in response.location
+    shown = client.get(response.location).text
+    assert "没有改动：工作人员 S07" in shown and "已保存" not in shown
+
+
+def test_a_saved_name_shows_on_the_board_without_a_restart(client, hall_path):
+    token = login(client, "root")
+    assert "户籍1号窗口" in client.get("/").text
+    response = client.post("/settings/window/W01", data={"csrf": token, "name": "户籍一号"})
+    shown = client.get(response.location).text
+    assert "已保存：窗口 W01" in shown and "看板已按新设置显示，无需重启" in shown
+    assert "监测程序现在没有运行，下次启动时按新设置运行" in shown  # no monitor beats
+    assert "户籍一号" in client.get("/").text and "户籍1号窗口" not in client.get("/").text

@@ -389,7 +389,7 @@ def test_a_bad_line_stops_play_and_score_before_anything_is_stored(run, write_js
     options = ["--window", "W1"] if command == "play" else []
     result = run(command, path, *options, "--db", db_path)
     assert result.exit_code == 1
-    assert f"{path}, line 2: " + (f"field '{field}'" if field else "not valid JSON") \
+    assert f"{path} 第 2 行：" + (f"字段“{field}”" if field else "not valid JSON") \
         in result.stderr
     assert {t: rows(db_path, t) for t in before} == before
 

@@ -23,15 +23,15 @@ def test_reads_all_fields(write_jsonl):
 
 
 @pytest.mark.parametrize("line,message", [
-    ('{"start": 0, "end": 1, "role": "staff"', r"line 2: not valid JSON"),
-    ('{"end": 1, "role": "staff", "text": "x"}', r"line 2: field 'start': missing"),
-    ('{"start": "0", "end": 1, "role": "staff", "text": "x"}', r"line 2: field 'start': must be a number"),
-    ('{"start": 5, "end": 4, "role": "staff", "text": "x"}', r"line 2: field 'end': end 4.0 is before start"),
-    ('{"start": 5, "end": 6, "role": "boss", "text": "x"}', r"line 2: field 'role'"),
-    ('{"start": 5, "end": 6, "role": "staff"}', r"line 2: field 'text'"),
-    ('{"start": 5, "end": 6, "role": "staff", "text": "x", "window": [1]}', r"line 2: field 'window'"),
-    ('[1, 2]', r"line 2: must be a JSON object"),
-    ('{"start": 0.5, "end": 6, "role": "staff", "text": "x"}', r"line 2: field 'start'.*time order"),
+    ('{"start": 0, "end": 1, "role": "staff"', r"第 2 行：not valid JSON"),
+    ('{"end": 1, "role": "staff", "text": "x"}', r"第 2 行：字段“start”：missing"),
+    ('{"start": "0", "end": 1, "role": "staff", "text": "x"}', r"第 2 行：字段“start”：must be a number"),
+    ('{"start": 5, "end": 4, "role": "staff", "text": "x"}', r"第 2 行：字段“end”：end 4.0 is before start"),
+    ('{"start": 5, "end": 6, "role": "boss", "text": "x"}', r"第 2 行：字段“role”"),
+    ('{"start": 5, "end": 6, "role": "staff"}', r"第 2 行：字段“text”"),
+    ('{"start": 5, "end": 6, "role": "staff", "text": "x", "window": [1]}', r"第 2 行：字段“window”"),
+    ('[1, 2]', r"第 2 行：must be a JSON object"),
+    ('{"start": 0.5, "end": 6, "role": "staff", "text": "x"}', r"第 2 行：字段“start”.*time order"),
 ])
 def test_bad_line_is_named(write_jsonl, line, message):
     path = write_jsonl(['{"start": 1, "end": 2, "role": "staff", "text": "您好"}', line])
@@ -77,25 +77,25 @@ def test_heard_by_round_trips_and_decoded_text_is_matched_by_its_pinyin(scorer):
 
 
 @pytest.mark.parametrize("line,message", [
-    ('{"start": 1, "end": Infinity, "role": "staff", "text": "x"}', r"field 'end': must be a number"),
-    ('{"start": NaN, "end": 3, "role": "staff", "text": "x"}', r"field 'start': must be a number"),
-    ('{"start": 1, "end": 1e308, "role": "staff", "text": "x"}', r"field 'end': .* more than 31 days"),
+    ('{"start": 1, "end": Infinity, "role": "staff", "text": "x"}', r"字段“end”：must be a number"),
+    ('{"start": NaN, "end": 3, "role": "staff", "text": "x"}', r"字段“start”：must be a number"),
+    ('{"start": 1, "end": 1e308, "role": "staff", "text": "x"}', r"字段“end”：.* more than 31 days"),
     ('{"start": 1, "end": 2, "role": "staff", "text": "x", "words": [{"word": "x", "start": 1, '
-     '"end": -Infinity}]}', r"field 'words.end'"),
-    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "dbfs": NaN}', r"field 'dbfs'"),
-    ('{"start": 1, "end": 2, "role": "staff", "text": "\\ud800您好"}', r"field 'text': .*surrogate"),
+     '"end": -Infinity}]}', r"字段“words.end”"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "x", "dbfs": NaN}', r"字段“dbfs”"),
+    ('{"start": 1, "end": 2, "role": "staff", "text": "\\ud800您好"}', r"字段“text”：.*surrogate"),
     ('{"start": 1, "end": 2, "role": "staff", "text": "x", "staff": "\\udfff"}',
-     r"field 'staff': .*surrogate"),
+     r"字段“staff”：.*surrogate"),
     ('{"start": 1, "end": 2, "role": "staff", "text": "x", "spotted": [{"kind": "greeting", '
-     '"phrase": "您好", "start": 1, "end": 2, "score": "high"}]}', r"field 'spotted.score'"),
+     '"phrase": "您好", "start": 1, "end": 2, "score": "high"}]}', r"字段“spotted.score”"),
     ('{"start": 1, "end": 2, "role": "staff", "text": "x", "spotted": [{"kind": "greeting", '
-     '"phrase": "您好", "start": 1, "end": 2, "matched": ["x"]}]}', r"field 'spotted'"),
+     '"phrase": "您好", "start": 1, "end": 2, "matched": ["x"]}]}', r"字段“spotted”"),
     ('{"start": 1, "end": 2, "role": "staff", "text": "x", "deep": ' + "[" * 100_000
-     + "]" * 100_000 + "}", r"line 2: not valid JSON here: nested too deeply"),
+     + "]" * 100_000 + "}", r"第 2 行：not valid JSON here: nested too deeply"),
 ])
 def test_unusable_values_are_named(write_jsonl, line, message):
     path = write_jsonl(['{"start": 1, "end": 2, "role": "staff", "text": "您好"}', line])
-    with pytest.raises(InputError, match="line 2: " + message.removeprefix("line 2: ")):
+    with pytest.raises(InputError, match="第 2 行：" + message.removeprefix("第 2 行：")):
         transcript.read(path)
 
 
@@ -113,11 +113,11 @@ def test_unusable_values_are_named(write_jsonl, line, message):
 ])
 def test_bad_numbers_and_ids_are_one_error_naming_line_and_field(fields, field, message):
     line = json.dumps({"start": 0, "end": 1, "role": "staff", "text": "您好", **fields})
-    with pytest.raises(InputError, match=f"line 2: field '{field}': .*{message}"):
+    with pytest.raises(InputError, match=f"第 2 行：字段“{field}”：.*{message}"):
         parse_line(line, "t.jsonl", 2)
 
 
 def test_an_integer_longer_than_python_reads_is_one_error():
     line = '{"start": ' + "9" * 5000 + ', "end": 1, "role": "staff", "text": "x"}'
-    with pytest.raises(InputError, match="line 4: not valid JSON"):
+    with pytest.raises(InputError, match="第 4 行：not valid JSON"):
         parse_line(line, "t.jsonl", 4)

@@ -62,7 +62,7 @@ def test_given_visits_win_over_silence():
 
 def test_mixed_given_and_missing_visit_is_an_error():
     u = [utt(0, 1, "staff", "a", visit="A", line=1), utt(2, 3, "staff", "b", line=2)]
-    with pytest.raises(InputError, match="line 2: field 'visit'"):
+    with pytest.raises(InputError, match="第 2 行：字段“visit”"):
         segment(u, lambda i: Cues(), VisitOptions(), "t.jsonl")
 
 

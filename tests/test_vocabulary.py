@@ -50,3 +50,17 @@ def test_no_module_keeps_its_own_rule_labels():
             text = path.read_text(encoding="utf-8")
             for label in ("来有迎声", "未问候", "较重", "待改进", "服务中"):
                 assert f'"{label}"' not in text, (path.name, label)
+
+
+def test_every_date_a_hall_reads_is_chinese_local_and_to_the_minute():
+    from datetime import date, datetime, timedelta, timezone
+
+    from monitor.vocabulary import when
+
+    at = datetime(2026, 11, 20, 9, 5, 42, tzinfo=timezone(timedelta(hours=8)))
+    local = at.astimezone()
+    assert when(at) == f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    assert when(at.isoformat()) == when(at)  # as the database stores it
+    assert when(datetime(2026, 1, 2, 3, 4)) == "2026年1月2日 03:04"  # naive: local already
+    assert when(date(2026, 11, 20)) == when("2026-11-20") == "2026年11月20日"
+    assert when(None) == when("") == "" and when("昨天") == "昨天"

@@ -154,7 +154,7 @@ def test_machine_heard_speech_is_marked_on_review_record_and_appeal_pages(app, d
     taboo = next(f.id for f in store.visit_findings(session.visits[0].id) if f.rule == "taboo")
     review.appeal(store, taboo, "liu", "S12", "是顾客说的")
     supervisor, staff = app.test_client(), app.test_client()
-    login(supervisor, "zhang")
+    token = login(supervisor, "zhang")
     login(staff, "liu")
     for client, path in ((supervisor, "/review?day=2026-11-20"), (supervisor, "/appeals"),
                          (supervisor, "/review/sample?day=2026-11-20&n=5"),
@@ -162,3 +162,10 @@ def test_machine_heard_speech_is_marked_on_review_record_and_appeal_pages(app, d
         html = client.get(path).text
         assert '<abbr class="machine"' in html and "机器识别" in html, path
         assert "fan2" in html, path  # the pinyin heard, in the mark's title
+    context = supervisor.get("/review?day=2026-11-20").text.split('class="context"')[1]
+    assert "你好 <abbr class=\"machine\"" in context.split("</ol>")[0]  # heard lines too
+    preview = supervisor.post("/review/lexicon/preview", data={
+        "phrase": "你烦不烦", "kind": "taboo", "change": "off", "value": "", "days": "3650",
+        "reason": "试一试", "csrf": token}).text  # issue 24: the preview's quotes were bare
+    row = preview.split('class="audit preview-findings"')[1].split("</table>")[0]
+    assert '<abbr class="machine"' in row and "机器识别" in row and "fan2" in row

@@ -41,7 +41,8 @@ from flask import Flask, Response, g, redirect, request, session, url_for
 from .. import accounts
 from ..config import Hall
 from ..errors import ServeError
-from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS
+from ..hallwatch import HallFile
+from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS, when
 from . import auth, board, hallapi, replay, reports, review, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
                      nav_links, refuse, wants_json)
@@ -59,7 +60,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
                hall: Hall | None = None, lexicon_dir: Path | None = None) -> Flask:
     """The web app over the monitor's database, names and anonymisation from the hall."""
     options = options or WebOptions()
-    ctx = WebContext(Path(db_path), hall or Hall(), options, lexicon_dir)
+    ctx = WebContext(Path(db_path), HallFile(hall or Hall()), options, lexicon_dir)
     app = Flask(__name__, template_folder=str(ASSETS / "templates"),
                 static_folder=str(ASSETS / "static"))
     app.secret_key = ctx.store().setting("web_secret_key", secrets.token_hex(32))
@@ -67,12 +68,13 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
         SESSION_COOKIE_NAME="courtesy_session", SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=options.secure_cookie,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=options.login_hours))
-    hub = Hub(ctx.db_path, options, ctx.hall, open_events(ctx.hall))
+    hub = Hub(ctx.db_path, options, ctx.hall_file, open_events(ctx.hall))
     app.extensions["courtesy_hub"] = hub
     app.extensions["courtesy_context"] = ctx
     app.jinja_env.globals.update(csrf_token=csrf_token, nav_links=nav_links, home=home,
                                  states=STATE_LABELS, machine_mark=MACHINE_MARK,
                                  machine_note=MACHINE_NOTE, pinyin_toggle=PINYIN_TOGGLE)
+    app.jinja_env.filters["when"] = when  # every date a page shows, one way
     app.before_request(lambda: _identify(ctx))
     app.after_request(_harden)
     app.register_blueprint(board.pages(ctx, hub))

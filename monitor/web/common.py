@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from flask import Response, g, redirect, render_template, request, session, url_for
 
 from ..config import Hall
+from ..hallwatch import HallFile
 from ..records import AuditEntry
 from ..storage import Store
 
@@ -78,16 +79,21 @@ class WebOptions:
 class WebContext:
     """What a blueprint factory `pages(ctx) -> Blueprint` is given by `create_app`.
 
-    `store()` is this server thread's connection (sqlite3 connections stay in their thread);
+    `hall` is re-read when its file changed; `store()` is this server thread's connection (sqlite3 connections stay in their thread);
     `forged()`, `refuse()`, `json_response()` and `audit()` are the helpers below, bound here
     so a blueprint needs nothing else from the app."""
 
     db_path: Path
-    hall: Hall
+    hall_file: HallFile
     options: WebOptions
     lexicon_dir: Path | None = None
     _local: threading.local = field(default_factory=threading.local, repr=False,
                                     compare=False)
+
+    @property
+    def hall(self) -> Hall:
+        """hall.toml as it is now: a saved change shows at the next request, no restart."""
+        return self.hall_file.hall
 
     def store(self) -> Store:
         if not hasattr(self._local, "store"):
@@ -126,10 +132,6 @@ def json_response(data, status: int = 200) -> Response:
 def wants_json() -> bool:
     return request.accept_mimetypes.best_match(
         ["text/html", "application/json"]) == "application/json"
-
-
-ERROR_HEADINGS = {400: "请求有误", 401: "请先登录", 403: "无权操作", 404: "页面不存在",
-                  409: "无法完成", 429: "请稍后再试", 500: "服务出错", 503: "服务繁忙"}
 
 
 ERROR_HEADINGS = {400: "请求有误", 401: "请先登录", 403: "无权操作", 404: "页面不存在",

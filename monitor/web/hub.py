@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import Hall
+from ..hallwatch import HallFile
 from ..storage import StorageError, Store
 from .common import WebOptions, json_text
 from .events import EventSource
@@ -94,18 +95,22 @@ class Hub:
     every tile when the database changed or `live_s` passed, and sent as `update`.
     """
 
-    def __init__(self, db_path: Path, options: WebOptions, hall: Hall | None = None,
+    def __init__(self, db_path: Path, options: WebOptions, hall: HallFile | Hall | None = None,
                  events: EventSource | None = None):
         self.db_path = db_path
         self.events = events  # lights and heartbeats from the broker; None: from the database
         self.options = options
-        self.hall = hall or Hall()
+        self.hall_file = hall if isinstance(hall, HallFile) else HallFile(hall or Hall())
         self.slots = StreamSlots(options.max_streams, options.max_streams_per_client)
         self._subscribers: set[_Subscriber] = set()
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def hall(self) -> Hall:
+        return self.hall_file.hall
 
     def subscribe(self, window: str | None = None, counter: bool = False) -> _Subscriber:
         with self._lock:
@@ -148,6 +153,7 @@ class Hub:
         judged = time.monotonic()
         while not self._stop.wait(self.options.poll_s):
             try:
+                board.hall = self.hall  # names saved on the settings page show at once
                 changed = self._version(board) != version
                 due = time.monotonic() - judged >= self.options.live_s
                 if not changed and not due:

@@ -22,7 +22,7 @@ from ..errors import CourtesyError
 from ..lexicon import Lexicon
 from ..terminal import clock_text
 from ..vocabulary import (MACHINE_MARK, ROLE_LABELS, rule_name, rule_norm, severity_label,
-                         ticket_label, verdict_label)
+                         ticket_label, verdict_label, when)
 from ..storage import Store
 from ..stored import StoredVisit
 from .common import WebContext
@@ -238,7 +238,7 @@ def _training_routes(bp: Blueprint, ctx: WebContext) -> None:
             "visit": e.visit, "note": replays.anonymised_text(e.note, hall.training),
             "window": hall.window_name(e.window) or e.window or "-",
             "staff": (hall.staff_name(e.staff) or e.staff or "-") if show_staff else "",
-            "at": e.started_at[:16].replace("T", " "),
+            "at": when(e.started_at),
             "score": f"{e.score:.0f}", "verdict": verdict_label(e.verdict, e.provisional),
             "verdict_id": e.verdict,
         } for e in group]) for tag, group in groupby(entries, key=lambda e: e.tag)]

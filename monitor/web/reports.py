@@ -17,6 +17,7 @@ from flask import Blueprint, Response, g, render_template, render_template_strin
 from .. import reports
 from ..errors import CourtesyError
 from ..stored import HeldDay
+from ..vocabulary import when
 from .common import SUPERVISORS, WebContext, role_required
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
@@ -31,7 +32,7 @@ REPORT_CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'se
 def periods(held: list[HeldDay]) -> list[dict]:
     """The days held, newest first, then each month and ISO week they fall in."""
     days = [(date.fromisoformat(h.day), h.visits) for h in held]
-    rows = [{"kind": "日报", "label": f"{d:%Y-%m-%d}", "first": d, "last": d, "visits": n}
+    rows = [{"kind": "日报", "label": when(d), "first": d, "last": d, "visits": n}
             for d, n in days]
     weeks: dict[tuple[int, int], list] = {}
     months: dict[tuple[int, int], list] = {}

@@ -13,7 +13,7 @@ import io
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
@@ -30,9 +30,9 @@ from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
-                          RULES, ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted, role_heard,
-                          rule_name, rule_norm, severity_label, spoken, ticket_label,
-                          verdict_label)
+                          RULES, ROLE_PENDING, SEVERITIES, Speech, phrase_kind_label, quoted,
+                          role_heard, rule_name, rule_norm, severity_label, spoken, ticket_label,
+                          verdict_label, when)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -53,8 +53,10 @@ def _lines(lines: list[StoredUtterance], start: float, end: float,
     role a reviewer gave a line, by its index)."""
     return [{"at": u.at[11:19], "who": role_heard(u.role, u.role_confidence,
                                                    said_by.get(u.idx, "")),
-             "role": said_by.get(u.idx, u.role), "text": mask(spoken(u).text)}
-            for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S]
+             "role": said_by.get(u.idx, u.role), "text": mask(said.text),
+             "mark": MACHINE_MARK if said.machine else "", "title": mask(said.title)}
+            for u in lines if u.end >= start - CONTEXT_S and u.start <= end + CONTEXT_S
+            for said in [spoken(u)]]
 
 
 def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance],
@@ -62,7 +64,7 @@ def finding_view(found: StoredFinding, hall: Hall, lines: list[StoredUtterance],
     """A finding as a review row: rule, norm, quote (masked), the stretch to replay."""
     offset = max(0.0, found.start - found.visit_start)
     return {
-        "id": found.id, "visit": found.visit, "at": found.at[11:19],
+        "id": found.id, "visit": found.visit, "at": when(found.at),
         "day": found.at[:10], "window": hall.window_name(found.window) or found.window,
         "staff": hall.staff_name(found.staff) or found.staff, "rule": found.rule,
         "label": rule_name(found.rule), "norm": rule_norm(found.rule),
@@ -115,10 +117,6 @@ def _heard(found, lines: list[StoredUtterance]) -> dict:
             "title": mask(said.title)}
 
 
-def _minute(at: datetime | None) -> str:
-    return f"{at:%Y-%m-%d %H:%M}" if at else ""
-
-
 def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     """A visit with its effective result and each finding's review and appeal state."""
     result = review.effective(store, visit.id)
@@ -151,7 +149,7 @@ def visit_view(store: Store, hall: Hall, visit: StoredVisit) -> dict:
     } for a in store.added_findings([visit.id]) for kept in [review.within(a, visit)]]
     findings += _orphaned(store, visit, {f.id for f in machine})
     return {
-        "id": visit.id, "at": visit.started_at[:16].replace("T", " "),
+        "id": visit.id, "at": when(visit.started_at),
         "window": hall.window_name(visit.window) or visit.window,
         "staff": hall.staff_name(visit.staff) or visit.staff,
         "score": f"{result.score:.0f}",
@@ -197,9 +195,9 @@ def _unreviewed(found: StoredFinding, fix: roles.Fix | None) -> str:
 def _appeal_view(contested: Appeal) -> dict:
     return {"id": contested.id, "status": contested.status,
             "label": APPEAL_LABELS[contested.status], "reason": mask(contested.reason),
-            "actor": contested.actor, "filed_at": _minute(contested.filed_at),
+            "actor": contested.actor, "filed_at": when(contested.filed_at),
             "decided_by": contested.decided_by, "note": mask(contested.decision_note),
-            "decided_at": _minute(contested.decided_at)}
+            "decided_at": when(contested.decided_at)}
 
 
 def appeals_view(store: Store, hall: Hall) -> list[dict]:
@@ -495,16 +493,18 @@ def preview_view(shown, hall: Hall) -> dict:
         "days": shown.days, "visits_all": shown.visits, "rescored": shown.rescored,
         "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
         "new": len(shown.findings) - len(gone), "seconds": f"{shown.seconds:.2f}",
-        "findings": [{"gone": f.gone, "at": f"{f.at:%Y-%m-%d %H:%M:%S}",
+        "findings": [{"gone": f.gone, "at": when(f.at),
                       "window": hall.window_name(f.window) or f.window or "",
                       "staff": hall.staff_name(f.staff) or f.staff or "",
                       "label": rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
+                      "mark": MACHINE_MARK if f.heard_by else "",
+                      "title": mask(Speech(f.quote, f.pinyin, f.heard_by).title),
                       "review": REVIEWED_LABELS.get(f.review, "未复核"),
                       "outcome": _outcome(f.gone, f.review)}
                      for f in shown.findings[:PREVIEW_ROWS]],
         "lost": sum(f.gone and f.review == "confirm" for f in shown.findings),
-        "visits": [{"at": f"{v.at:%Y-%m-%d %H:%M:%S}",
+        "visits": [{"at": when(v.at),
                     "window": hall.window_name(v.window) or v.window or "",
                     "staff": hall.staff_name(v.staff) or v.staff or "",
                     "before": f"{verdict_label(v.verdict_before)} {v.score_before:.0f}",
@@ -527,7 +527,7 @@ def _change_rows(store: Store) -> list[dict]:
     """The hall's lexicon versions, newest first, each with whether it can still be undone."""
     changes = store.lexicon_changes()
     undone = {int(c.value) for c in changes if c.change == tuning.UNDO}
-    return [{"version": c.version, "at": f"{c.at:%Y-%m-%d %H:%M}", "actor": c.actor,
+    return [{"version": c.version, "at": when(c.at), "actor": c.actor,
              "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
              "what": LEXICON_CHANGE_LABELS.get(c.change, c.change), "value": c.value,
              "reason": mask(c.reason), "undone": c.version in undone,

@@ -1,0 +1,383 @@
+"""Rules written as data (`ruledata.NormRule`) evaluated over one visit (`rules.VisitView`).
+
+A condition is asked of a line (or, for the visit's own conditions, of the visit) and
+answers whether it holds and with what `Evidence`: the lines the finding rests on (their
+roles, heard unsure, make it wait for a person as the code rules do), the stretches where
+something was missing (a line heard as the customer's there may have been it), the span to
+show, the hit found and what was measured (for the finding's detail).
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .records import Finding, PhraseHit
+from .ruledata import Condition, NormRule
+from .rules import Rule, RuleOptions, VisitView, _finding, _has_marker
+
+
+@dataclass
+class Evidence:
+    lines: set[int] = field(default_factory=set)
+    between: list[tuple[float, float]] = field(default_factory=list)
+    span: tuple[float, float] | None = None
+    hit: PhraseHit | None = None
+    values: dict = field(default_factory=dict)
+
+    def add(self, other: "Evidence") -> "Evidence":
+        self.lines |= other.lines
+        self.between += other.between
+        self.span = self.span or other.span
+        self.hit = self.hit or other.hit
+        self.values = {**other.values, **self.values}
+        return self
+
+
+NO = (False, Evidence())
+
+
+@dataclass
+class Context:
+    """One rule asked of one visit, with the profile's options."""
+
+    view: VisitView
+    options: RuleOptions
+    rule: NormRule
+
+    def value(self, value):
+        """A number or word list as written, or the "$name" parameter it names (the rule's
+        own, else the profile's rule option)."""
+        if isinstance(value, str) and value.startswith("$"):
+            name = value[1:]
+            return self.rule.params[name] if name in self.rule.params else getattr(
+                self.options, name)
+        return value
+
+    def by_role(self, role: str | None) -> list[int]:
+        return self.view.by(role) if role else list(self.view.indices)
+
+
+def check(cond: Condition, ctx: Context, i: int | None) -> tuple[bool, Evidence]:
+    """Does `cond` hold of line `i` (None: of the visit)?"""
+    return _OPS[cond.op](cond, ctx, i)
+
+
+def _all(cond, ctx, i):
+    out = Evidence()
+    for part in cond.parts:
+        ok, ev = check(part, ctx, i)
+        if not ok:
+            return False, ev
+        out.add(ev)
+    return True, out
+
+
+def _any(cond, ctx, i):
+    missed = Evidence()
+    for part in cond.parts:
+        ok, ev = check(part, ctx, i)
+        if ok:
+            return True, ev
+        missed.between += ev.between
+    return False, missed
+
+
+def _not(cond, ctx, i):
+    ok, ev = check(cond.parts[0], ctx, i)
+    return (False, Evidence()) if ok else (True, Evidence(between=ev.between))
+
+
+def _line(test: Callable) -> Callable:
+    """An operator asked of one line; of the visit it never holds."""
+    def op(cond, ctx, i):
+        if i is None:
+            return NO
+        return test(cond, ctx, i)
+    return op
+
+
+def _hit_of(ctx: Context, i: int, wanted: Callable[[PhraseHit], bool]):
+    hit = next((h for h in ctx.view.hits.get(i, ()) if wanted(h)), None)
+    if hit is None:
+        return NO
+    return True, Evidence(hit=hit, values={"phrase": hit.phrase, "matched": hit.matched})
+
+
+def _kind(cond, ctx, i):
+    kinds = ctx.value(cond.value)
+    return _hit_of(ctx, i, lambda h: h.kind in kinds)
+
+
+def _phrase(cond, ctx, i):
+    phrases = ctx.value(cond.value)
+    return _hit_of(ctx, i, lambda h: h.phrase in phrases)
+
+
+@lru_cache(maxsize=256)
+def _pattern(text: str) -> re.Pattern:
+    return re.compile(text)
+
+
+def _regex(cond, ctx, i):
+    found = _pattern(cond.value).search(ctx.view.utterances[i].text or "")
+    return (True, Evidence(values={"matched": found.group(0)})) if found else NO
+
+
+def _says(cond, ctx, i):
+    return (_has_marker(ctx.view.norms[i], ctx.value(cond.value)), Evidence())
+
+
+def _turns(cond, ctx, i):
+    staff = ctx.view.by("staff")
+    n = int(ctx.value(cond.value))
+    chosen = staff[:n] if cond.op == "first" else staff[-n:] if n else []
+    return i in chosen, Evidence()
+
+
+def _unsure(cond, ctx, i):
+    return ctx.view.unsure(i, ctx.options.role_sure_at) == cond.value, Evidence()
+
+
+def _louder(cond, ctx, i):
+    limit, dbfs = ctx.value(cond.value), ctx.view.utterances[i].dbfs
+    ok = limit is not None and dbfs is not None and dbfs > limit
+    return ok, Evidence(values={"dbfs": dbfs})
+
+
+def _interrupts(cond, ctx, i):
+    """A staff line begun while a customer spoke, over them longer than the value."""
+    view, limit = ctx.view, ctx.value(cond.value)
+    staff = view.utterances[i]
+    for j in view.by("customer"):
+        other = view.utterances[j]
+        overlap = min(other.end, staff.end) - staff.start
+        if other.start < staff.start < other.end and overlap > limit:
+            return True, Evidence({j}, span=(staff.start, staff.start + overlap),
+                                  values={"overlap": overlap})
+    return NO
+
+
+def _due(cond, ctx, i):
+    view = ctx.view
+    return not view.open or view.now >= view.utterances[i].end + ctx.value(cond.value), Evidence()
+
+
+def _rate(cond, ctx, i):
+    view, u = ctx.view, ctx.view.utterances[i]
+    duration = u.end - u.start
+    if duration < ctx.options.min_rate_duration_s or not view.norms[i]:
+        return NO
+    rate, limit = len(view.norms[i]) / duration * 60, ctx.value(cond.value)
+    ok = rate > limit if cond.op == "rate_over" else rate < limit
+    return ok, Evidence(values={"rate": rate})
+
+
+def _role(cond, ctx, i):
+    return ctx.view.utterances[i].role == cond.value, Evidence()
+
+
+def _window(cond, ctx, i, later: bool) -> tuple[list[int], tuple[float, float], bool]:
+    """The lines `after`/`followed` look at from line i, the stretch they cover, and
+    whether it is still open (a visit in progress may yet say it)."""
+    view = ctx.view
+    u = view.utterances[i]
+    inner_role = _role_of(cond.parts[0]) if cond.parts else None
+    lines = ctx.by_role(inner_role)
+    if cond.within_s is not None:
+        limit = ctx.value(cond.within_s)
+        if later:
+            chosen = [j for j in lines if u.start < view.utterances[j].start <= u.end + limit]
+            return chosen, (u.end, u.end + limit), view.open and view.now < u.end + limit
+        chosen = [j for j in lines if j != i and view.utterances[j].start < u.start
+                  and u.start - view.utterances[j].end <= limit]
+        return chosen, (u.start - limit, u.start), False
+    n = int(ctx.value(cond.within_turns))
+    order = list(view.indices)
+    place = order.index(i)
+    if later:
+        chosen = [j for j in lines if order.index(j) > place][:n]
+        end = view.utterances[chosen[-1]].end if len(chosen) == n and n else view.end
+        return chosen, (u.end, end), view.open and len(chosen) < n
+    chosen = [j for j in lines if order.index(j) < place][-n:] if n else []
+    return chosen, (view.start, u.start), False
+
+
+def _role_of(cond: Condition) -> str | None:
+    if cond.op == "role":
+        return cond.value
+    if cond.op == "all":
+        return next((p.value for p in cond.parts if p.op == "role"), None)
+    return None
+
+
+def _related(cond, ctx, i, later: bool):
+    if i is None:
+        return NO
+    chosen, stretch, still_open = _window(cond, ctx, i, later)
+    if later and cond.same:
+        chosen = [i] + chosen
+    for j in chosen:
+        ok, ev = check(cond.parts[0], ctx, j) if cond.parts else (True, Evidence())
+        if ok:
+            return True, ev.add(Evidence({j}))
+    if still_open:
+        return True, Evidence()  # not due yet
+    return False, Evidence(between=[stretch])
+
+
+def _absent(cond, ctx, i):
+    view = ctx.view
+    if any(check(cond.parts[0], ctx, j)[0] for j in view.indices):
+        return NO
+    return True, Evidence(between=[(view.start, view.end)])
+
+
+def _count(cond, ctx, i):
+    n = sum(check(cond.parts[0], ctx, j)[0] for j in ctx.view.indices)
+    low = ctx.value(cond.at_least) if cond.at_least is not None else 0
+    high = ctx.value(cond.at_most) if cond.at_most is not None else n
+    return low <= n <= high, Evidence(values={"count": n})
+
+
+def _duration(cond, ctx, i):
+    view, limit = ctx.view, ctx.value(cond.value)
+    if limit is None or view.end - view.start <= limit:
+        return NO
+    return True, Evidence(span=(view.start + limit, view.end),
+                          values={"duration": view.end - view.start})
+
+
+def _silence(cond, ctx, i):
+    """A stretch in which nobody spoke, longer than the value."""
+    view, limit = ctx.view, ctx.value(cond.value)
+    latest = None
+    for j in view.indices:
+        u = view.utterances[j]
+        if latest is not None and u.start - latest > limit:
+            return True, Evidence(span=(latest, u.start), values={"silence": u.start - latest})
+        latest = u.end if latest is None else max(latest, u.end)
+    return NO
+
+
+def _closed(cond, ctx, i):
+    return (not ctx.view.open) == cond.value, Evidence()
+
+
+def _returns(cond, ctx, i):
+    """The same business back later the same day (a later visit of the session with the
+    queue's business type, else with the customer naming the same business words), where
+    a line (the inner condition) names phrases of kind `new` this visit's staff did not."""
+    view = ctx.view
+    if i is None:
+        return NO
+    named = {h.phrase for j in view.by("staff") for h in view.said(j, cond.new)}
+    for later in view.later:
+        if not _same_business(view, later):
+            continue
+        sub = Context(later, ctx.options, ctx.rule)
+        for j in later.indices:
+            fresh = [h.matched for h in later.said(j, cond.new) if h.phrase not in named]
+            if fresh and (not cond.parts or check(cond.parts[0], sub, j)[0]):
+                return True, Evidence(values={"new": "、".join(dict.fromkeys(fresh))})
+    return NO
+
+
+def _same_business(one: VisitView, other: VisitView, least: int = 4) -> bool:
+    """The queue's business types where both visits have one, else the customer's own
+    words: the customer lines of both share a run of `least` characters (办理居住证)."""
+    if one.business and other.business:
+        return one.business == other.business
+    said, again = _customer_text(one), _customer_text(other)
+    if not said or not again:
+        return False
+    match = SequenceMatcher(None, said, again, autojunk=False).find_longest_match(
+        0, len(said), 0, len(again))
+    return match.size >= least
+
+
+def _customer_text(view: VisitView) -> str:
+    return "|".join(view.utterances[i].text or "" for i in view.by("customer"))
+
+
+_OPS = {
+    "all": _all, "any": _any, "not": _not, "role": _line(_role), "kind": _line(_kind),
+    "phrase": _line(_phrase), "regex": _line(_regex), "says": _line(_says),
+    "first": _line(_turns), "last": _line(_turns), "unsure": _line(_unsure),
+    "louder": _line(_louder), "interrupts": _line(_interrupts), "due": _line(_due),
+    "rate_over": _line(_rate), "rate_under": _line(_rate),
+    "after": lambda c, x, i: _related(c, x, i, later=False),
+    "followed": lambda c, x, i: _related(c, x, i, later=True),
+    "returns": _returns, "absent": _absent, "count": _count, "duration_over": _duration,
+    "silence_over": _silence, "closed": _closed,
+}
+
+
+def findings(rule: NormRule, view: VisitView, options: RuleOptions) -> list[Finding]:
+    """The rule's findings on one visit, in the order the lines were spoken."""
+    ctx = Context(view, options, rule)
+    if rule.on == "visit":
+        return _visit_finding(ctx)
+    out = []
+    for i in view.indices:
+        ok, ev = check(rule.when, ctx, i)
+        if not ok:
+            continue
+        if rule.on == "hit":
+            out += [_made(ctx, ev, h.start, h.end, h.matched, [i], hit=h)
+                    for kind in rule.hits for h in view.said(i, kind)]
+            continue
+        u = view.utterances[i]
+        start, end = ev.span or ((ev.hit.start, ev.hit.end) if rule.at == "hit" and ev.hit
+                                 else (u.start, u.end))
+        out.append(_made(ctx, ev, start, end, view.quote(i), [i]))
+    return out
+
+
+def _visit_finding(ctx: Context) -> list[Finding]:
+    view, rule = ctx.view, ctx.rule
+    ok, ev = check(rule.when, ctx, None)
+    staff = view.by("staff")
+    if not ok or (rule.place != "span" and not staff):
+        return []
+    if rule.place == "span":
+        start, end = ev.span or (view.start, view.end)
+        return [_made(ctx, ev, start, end, "", [])]
+    at = staff[-1] if rule.place == "last_staff" else staff[0]
+    u = view.utterances[at]
+    return [_made(ctx, ev, u.start, u.end, view.quote(at), [])]
+
+
+def _made(ctx: Context, ev: Evidence, start: float, end: float, text: str, lines: list[int],
+          hit: PhraseHit | None = None) -> Finding:
+    """A finding of the rule, its detail filled in, resting on the evidence's roles."""
+    view, rule, options = ctx.view, ctx.rule, ctx.options
+    values = {**{name: ctx.value(f"${name}") for _, name in rule.refs}, **rule.params,
+              "quote": text, **ev.values}
+    if hit is not None:
+        values.update(phrase=hit.phrase, matched=hit.matched,
+                      heard=f"（听到「{hit.matched}」）" if hit.matched != hit.phrase else "")
+    values.setdefault("heard", "")
+    chosen = set(lines) | ev.lines | {
+        j for low, high in ev.between for j in view.by("customer")
+        if view.utterances[j].start <= high and view.utterances[j].end >= low}
+    severity = hit.severity if hit is not None and rule.phrase_severity else None
+    category = hit.category if hit is not None and rule.phrase_severity else rule.category
+    return _finding(rule.id, start, end, text, options, rule.detail.format_map(_Values(values)),
+                    severity=severity, category=category,
+                    doubt=view.doubt(options, sorted(chosen)))
+
+
+class _Values(dict):
+    """A detail's values; one a finding did not measure shows empty, never fails."""
+
+    def __missing__(self, key):
+        return ""
+
+
+def compiled(norms) -> dict[str, Rule]:
+    """Each rule written as data as a `rules.Rule` (a function of a visit and options)."""
+    return {rule.id: (lambda view, options, rule=rule: findings(rule, view, options))
+            for rule in norms}

@@ -1,0 +1,337 @@
+"""Norms written as data: rules in TOML (`lexicons/rules/*.toml`) read into typed records.
+
+A hall (or a developer) writes a norm by combining conditions over a visit's utterances,
+the way contact-centre QA tools let a supervisor combine operators: a phrase kind or a
+phrase heard, a regular expression, the speaker's role, the first or last staff turns, one
+condition within N seconds or turns after another, absence, counts, the visit's length,
+silence, speech rate, loudness, interruption; joined by all / any / not. The record says
+what a finding is (id, Chinese name, prompt for staff, norm and its source, severity,
+deduction). `conditions.py` evaluates them; every mistake in a file is one InputError
+naming the file, the rule and the field. The words of these rules (name, prompt, norm) are
+given here, and `vocabulary` reads them through `words` for every surface.
+"""
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from . import vocabulary
+from .errors import InputError, parse_toml, read_text
+from .lexicon import KINDS, default_dir
+from .vocabulary import SEVERITIES, RuleWords
+
+ON = ("line", "hit", "visit")  # a finding per matching line, per phrase hit, or per visit
+PLACES = ("last_staff", "first_staff", "span")  # where a visit finding is shown
+ROLES = ("staff", "customer")
+TEXT_OPS = {"role", "kind", "phrase", "regex", "says"}
+NUMBER_OPS = {"first", "last", "louder", "interrupts", "due", "rate_over", "rate_under",
+              "duration_over", "silence_over"}
+FLAG_OPS = {"unsure", "closed"}
+NESTED_OPS = {"after", "followed", "returns", "absent", "count"}  # an inner condition
+BOOL_OPS = {"all", "any", "not"}
+OPS = TEXT_OPS | NUMBER_OPS | FLAG_OPS | NESTED_OPS | BOOL_OPS
+MODIFIERS = {"after": {"within_s", "within_turns"},
+             "followed": {"within_s", "within_turns", "same"},
+             "returns": {"new"}, "absent": set(), "count": {"at_least", "at_most"}}
+# what a finding's detail may quote: the line, the hit, and what a condition measured
+VALUES = {"quote", "phrase", "matched", "heard", "overlap", "rate", "dbfs", "duration",
+          "silence", "new"}
+_RULE_KEYS = {"id", "name", "prompt", "norm", "source", "severity", "deduction", "enabled",
+              "on", "when", "detail", "hits", "at", "place", "category", "phrase_severity",
+              "params"}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One operator of a rule: `op` with its `value` (a number may be "$name": a parameter
+    of the rule or of the profile), or its inner conditions (`parts`), and the modifiers
+    of `after`/`followed` (within_s, within_turns, same), `count` (at_least, at_most) and
+    `returns` (new: a phrase kind the return names that this visit did not)."""
+
+    op: str
+    value: object = None
+    parts: tuple["Condition", ...] = ()
+    within_s: float | str | None = None
+    within_turns: int | str | None = None
+    same: bool = False
+    at_least: int | None = None
+    at_most: int | None = None
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class NormRule:
+    """A rule written as data, and what its findings say."""
+
+    id: str
+    name: str
+    prompt: str
+    norm: str
+    when: Condition
+    detail: str
+    on: str = "line"
+    severity: str = "major"
+    deduction: float = 10.0
+    enabled: bool = True
+    source: str = ""
+    hits: tuple[str, ...] = ()  # on = "hit": the kinds whose phrases heard are findings
+    at: str = ""  # on = "line": "hit" shows the finding on the hit a condition found
+    place: str = "last_staff"  # on = "visit"
+    category: str = ""
+    phrase_severity: bool = False  # on = "hit": each phrase's own severity (taboo)
+    params: dict = field(default_factory=dict)  # numbers and word lists a hall may change
+    file: str = ""
+    refs: tuple[tuple[str, str], ...] = ()  # (field, name) of each "$name" not in params
+
+    @property
+    def words(self) -> RuleWords:
+        return RuleWords(self.name, self.prompt, self.norm)
+
+    def check_refs(self, options: set[str]) -> None:
+        """Every "$name" the rule uses is its own parameter or one of the profile's rule
+        options (`options`); the profile loader asks, since it knows them."""
+        for where, name in self.refs:
+            if name not in options:
+                raise InputError(self.file, f"rule {self.id!r}: unknown parameter '${name}' "
+                                 f"(the rule's params: {', '.join(self.params) or 'none'}; "
+                                 "or a rule option of the profile)", field=where)
+
+
+class _Reader:
+    """Parses one rule, raising InputError with its file, rule and field."""
+
+    def __init__(self, path: Path, raw: str, rule_id: str, params: dict):
+        self.path, self.raw, self.rule_id, self.params = path, raw, rule_id, params
+        self.refs: list[tuple[str, str]] = []
+
+    def fail(self, field_: str, message: str):
+        line = next((n for n, text in enumerate(self.raw.splitlines(), 1)
+                     if re.search(rf"\bid\s*=\s*\"{re.escape(self.rule_id)}\"", text)), None)
+        raise InputError(self.path, f"rule {self.rule_id!r}: {message}", line, field_)
+
+    def number(self, value, where: str, whole: bool = False):
+        if isinstance(value, str) and value.startswith("$"):
+            name = value[1:]
+            if not name.isidentifier():
+                self.fail(where, f"{value!r} is no parameter name")
+            if name not in self.params:
+                self.refs.append((where, name))
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
+                whole and value != int(value)):
+            self.fail(where, f"must be a {'whole ' if whole else ''}number ≥ 0 or a "
+                      f"\"$parameter\", not {value!r}")
+        return int(value) if whole else float(value)
+
+    def texts(self, value, where: str) -> tuple[str, ...] | str:
+        if isinstance(value, str) and value.startswith("$"):
+            self.number(value, where)  # the same check of the name
+            return value
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items or not all(
+                isinstance(v, str) and v.strip() for v in items):
+            self.fail(where, f"must be a text or a list of texts, not {value!r}")
+        return tuple(items)
+
+    def condition(self, table, where: str) -> Condition:
+        if not isinstance(table, dict) or not table:
+            self.fail(where, f"a condition is a table of operators, not {table!r}")
+        parts = [self.operator(key, value, f"{where}.{key}") for key, value in table.items()]
+        return parts[0] if len(parts) == 1 else Condition("all", parts=tuple(parts))
+
+    def operator(self, op: str, value, where: str) -> Condition:
+        if op not in OPS:
+            self.fail(where, f"unknown operator {op!r} (known: {', '.join(sorted(OPS))})")
+        if op in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                self.fail(where, "must be a list of conditions")
+            return Condition(op, parts=tuple(self.condition(v, f"{where}[{n}]")
+                                             for n, v in enumerate(value)))
+        if op == "not":
+            return Condition(op, parts=(self.condition(value, where),))
+        if op in NESTED_OPS:
+            return self.nested(op, value, where)
+        if op in FLAG_OPS:
+            if not isinstance(value, bool):
+                self.fail(where, f"must be true or false, not {value!r}")
+            return Condition(op, value)
+        if op in NUMBER_OPS:
+            return Condition(op, self.number(value, where, whole=op in ("first", "last")))
+        return Condition(op, self.text_value(op, value, where))
+
+    def text_value(self, op: str, value, where: str):
+        if op == "role":
+            if value not in ROLES:
+                self.fail(where, f"must be one of {', '.join(ROLES)}, not {value!r}")
+            return value
+        if op == "regex":
+            if not isinstance(value, str) or not value:
+                self.fail(where, "must be a regular expression")
+            try:
+                re.compile(value)
+            except re.error as exc:
+                self.fail(where, f"not a valid regular expression: {exc}")
+            return value
+        texts = self.texts(value, where)
+        if op == "kind":
+            for kind in texts:
+                if kind not in KINDS:
+                    self.fail(where, f"unknown phrase kind {kind!r} (known: {', '.join(KINDS)})")
+        return texts
+
+    def nested(self, op: str, value, where: str) -> Condition:
+        if not isinstance(value, dict):
+            self.fail(where, "must be a table: the condition, and its modifiers")
+        allowed = MODIFIERS[op]
+        mods = {k: value[k] for k in value if k in allowed}
+        inner = {k: v for k, v in value.items() if k not in allowed}
+        for key in set(value) & (set().union(*MODIFIERS.values()) - allowed):
+            self.fail(f"{where}.{key}", f"{op} takes no {key!r}")
+        if op in ("after", "followed") and ("within_s" in mods) == ("within_turns" in mods):
+            self.fail(where, "needs one of within_s or within_turns")
+        if op == "count" and not {"at_least", "at_most"} & set(mods):
+            self.fail(where, "needs at_least or at_most")
+        if op == "returns" and mods.get("new", "") not in KINDS:
+            self.fail(f"{where}.new", f"needs a phrase kind, not {mods.get('new')!r}")
+        return Condition(
+            op, parts=(self.condition(inner, where),) if inner else (),
+            within_s=(self.number(mods["within_s"], f"{where}.within_s")
+                      if "within_s" in mods else None),
+            within_turns=(self.number(mods["within_turns"], f"{where}.within_turns", True)
+                          if "within_turns" in mods else None),
+            same=self.flag(mods.get("same", False), f"{where}.same"),
+            at_least=self.whole(mods.get("at_least"), f"{where}.at_least"),
+            at_most=self.whole(mods.get("at_most"), f"{where}.at_most"),
+            new=mods.get("new", ""))
+
+    def flag(self, value, where: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(where, f"must be true or false, not {value!r}")
+        return value
+
+    def whole(self, value, where: str) -> int | None:
+        return None if value is None else self.number(value, where, whole=True)
+
+
+def _params(reader: _Reader, value) -> dict:
+    if not isinstance(value, dict):
+        reader.fail("params", "must be a table of numbers and word lists")
+    out = {}
+    for name, item in value.items():
+        if isinstance(item, list):
+            out[name] = reader.texts(item, f"params.{name}")
+        else:
+            out[name] = reader.number(item, f"params.{name}")
+    return out
+
+
+def parse_rule(entry: dict, path: Path, raw: str, taken: dict[str, str]) -> NormRule:
+    """One `[[rules]]` table checked whole."""
+    rule_id = entry.get("id") if isinstance(entry, dict) else None
+    if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", rule_id):
+        raise InputError(path, f"a rule needs an id of lower-case letters, digits and _, "
+                         f"not {rule_id!r}", field="rules.id")
+    reader = _Reader(path, raw, rule_id, {})
+    if rule_id in taken:
+        reader.fail("id", f"defined twice (also in {taken[rule_id]})")
+    for key in sorted(set(entry) - _RULE_KEYS):
+        reader.fail(key, f"unknown key (known: {', '.join(sorted(_RULE_KEYS))})")
+    for key in ("name", "prompt", "norm", "detail"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            reader.fail(key, "missing or empty (a text in Chinese)")
+    reader.params = _params(reader, entry.get("params", {}))
+    rule = _rule(entry, reader, rule_id, path)
+    _check_shape(rule, reader)
+    return rule
+
+
+def _rule(entry: dict, reader: _Reader, rule_id: str, path: Path) -> NormRule:
+    if "when" not in entry:
+        reader.fail("when", "missing: the condition under which the rule finds a breach")
+    severity = entry.get("severity", "major")
+    if severity not in SEVERITIES:
+        reader.fail("severity", f"must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    return NormRule(
+        id=rule_id, name=entry["name"].strip(), prompt=entry["prompt"].strip(),
+        norm=entry["norm"].strip(), when=reader.condition(entry["when"], "when"),
+        detail=entry["detail"], on=entry.get("on", "line"), severity=severity,
+        deduction=reader.number(entry.get("deduction", 10.0), "deduction"),
+        enabled=reader.flag(entry.get("enabled", True), "enabled"),
+        source=str(entry.get("source", "")),
+        hits=tuple(reader.text_value("kind", entry["hits"], "hits")) if "hits" in entry else (),
+        at=entry.get("at", ""), place=entry.get("place", "last_staff"),
+        category=str(entry.get("category", "")),
+        phrase_severity=reader.flag(entry.get("phrase_severity", False), "phrase_severity"),
+        params=reader.params, file=str(path), refs=tuple(reader.refs))
+
+
+def _check_shape(rule: NormRule, reader: _Reader) -> None:
+    """What `on` asks for is there, and the detail quotes only what a finding knows."""
+    if rule.on not in ON:
+        reader.fail("on", f"must be one of {', '.join(ON)}, not {rule.on!r}")
+    if (rule.on == "hit") != bool(rule.hits):
+        reader.fail("hits", 'on = "hit" needs hits (the phrase kinds), and only it')
+    if rule.at not in ("", "hit"):
+        reader.fail("at", f'must be "hit" or left out, not {rule.at!r}')
+    if rule.place not in PLACES:
+        reader.fail("place", f"must be one of {', '.join(PLACES)}, not {rule.place!r}")
+    try:
+        names = {name for _, name, spec, _ in string.Formatter().parse(rule.detail) if name}
+        rule.detail.format(**{n: 0 for n in names})
+    except (ValueError, IndexError, KeyError) as exc:
+        reader.fail("detail", f"not a valid text with {{placeholders}}: {exc}")
+    for name in sorted(names - VALUES - set(rule.params) - {n for _, n in rule.refs}):
+        reader.fail("detail", f"unknown placeholder {{{name}}} (known: "
+                    f"{', '.join(sorted(VALUES | set(rule.params)))} or a parameter it uses)")
+
+
+def load_file(path: Path, taken: dict[str, str] | None = None) -> list[NormRule]:
+    """The rules of one file, each checked; `taken`: ids already defined elsewhere."""
+    path = Path(path)
+    raw = read_text(path)
+    data = parse_toml(raw, path)
+    for key in sorted(set(data) - {"rules"}):
+        raise InputError(path, "unknown table; rules go in [[rules]] tables", field=key)
+    entries = data.get("rules")
+    if not isinstance(entries, list) or not entries:
+        raise InputError(path, "no rules: add [[rules]] tables", field="rules")
+    taken = {} if taken is None else taken
+    out = []
+    for entry in entries:
+        rule = parse_rule(entry, path, raw, taken)
+        taken[rule.id] = str(path)
+        out.append(rule)
+    return out
+
+
+def rules_dir(lexicon_dir: Path | None = None) -> Path:
+    return (Path(lexicon_dir) if lexicon_dir else default_dir()) / "rules"
+
+
+def load(lexicon_dir: Path | None = None) -> tuple[NormRule, ...]:
+    """Every rule file of a lexicon folder; a rule that is also a built-in is refused."""
+    taken = {rule_id: "monitor/rules.py" for rule_id in vocabulary.RULES}
+    folder = rules_dir(lexicon_dir)
+    if not folder.is_dir():
+        return ()
+    return tuple(rule for path in sorted(folder.glob("*.toml")) for rule in load_file(path, taken))
+
+
+@lru_cache(maxsize=8)
+def _cached(folder: str) -> tuple[NormRule, ...]:
+    return load(Path(folder).parent)
+
+
+def words() -> dict[str, RuleWords]:
+    """The shipped rules' words by id (name, prompt, norm), for every surface; a rule file
+    that cannot be read names no rule (`courtesy rules check` says why)."""
+    try:
+        return {rule.id: rule.words for rule in _cached(str(rules_dir()))}
+    except InputError:
+        return {}
+
+
+vocabulary.data_words = words  # rules written as data name themselves (see vocabulary)

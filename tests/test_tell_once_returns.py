@@ -1,0 +1,66 @@
+"""一次性告知 over a day (tell_once): which earlier visit a return the same day points back to.
+
+Found by the issue-25 bench (bench/rules.py); the engine's `returns` condition
+(monitor/conditions.py) cannot be mended from the rule files: which customer came back, and
+a return that does not say its business again, are decided in code.
+"""
+from __future__ import annotations
+
+import pytest
+
+from monitor.pipeline import Scorer
+from monitor.records import Utterance
+from monitor.visits import Call
+
+LUNCH = 5 * 3600.0
+
+
+def _visit(at: float, lines: list[tuple[str, str]], label: str | None = None) -> list[Utterance]:
+    return [Utterance(at + 5 * n, at + 5 * n + 3, role, text, visit=label)
+            for n, (role, text) in enumerate(lines)]
+
+
+def _told(visit) -> bool:
+    return any(f.rule == "tell_once" for f in visit.findings)
+
+
+def test_a_return_that_names_something_new_finds_the_visit_that_named_fewer():
+    lines = (_visit(0, [("staff", "您好"), ("customer", "我办户口迁移"), ("staff", "还缺准迁证"),
+                        ("staff", "请慢走")])
+             + _visit(LUNCH, [("staff", "您好"), ("customer", "又是我，准迁证带来了"),
+                              ("staff", "还需要身份证"), ("staff", "请慢走")]))
+    calls = [Call("W01", -2, 20, "A001", "户口迁移"), Call("W01", LUNCH - 2, LUNCH + 20,
+                                                               "A002", "户口迁移")]
+    session = Scorer.load("police").score(lines, window="W01", queue=calls)
+    assert [_told(v) for v in session.visits] == [True, False]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: a return is matched to every earlier visit of the same business type; nothing "
+    "asks that the customer coming back brings what that visit named, so another customer's "
+    "complete statement is blamed for this one's return (monitor/conditions.py _returns)"))
+def test_another_customers_return_does_not_blame_a_complete_statement():
+    lines = (_visit(0, [("staff", "您好"), ("customer", "我办户口迁移"), ("staff", "还缺户口本"),
+                        ("staff", "请慢走")])
+             + _visit(600, [("staff", "您好"), ("customer", "我办户口迁移"), ("staff", "还缺准迁证"),
+                            ("staff", "请慢走")])
+             + _visit(LUNCH, [("staff", "您好"), ("customer", "又是我，准迁证带来了"),
+                              ("staff", "还需要身份证"), ("staff", "请慢走")]))
+    calls = [Call("W01", at - 2, at + 20, f"A00{n}", "户口迁移")
+             for n, at in enumerate((0, 600, LUNCH), 1)]
+    session = Scorer.load("police").score(lines, window="W01", queue=calls)
+    first, second, _ = session.visits
+    assert _told(second) and not _told(first)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "engine: without the queue, a return is known only when both visits' customer words share "
+    "four characters; 又是我，委托书我带来了 says who is back and with what, not the business "
+    "(monitor/conditions.py _same_business)"))
+def test_a_return_that_does_not_name_its_business_again_is_still_a_return():
+    lines = (_visit(0, [("staff", "您好"), ("customer", "想问一下代办挂失怎么办"),
+                        ("staff", "还缺委托书"), ("staff", "请慢走")], "v1")
+             + _visit(LUNCH, [("staff", "您好"), ("customer", "又是我，委托书我带来了"),
+                              ("staff", "还差一个身份证"), ("staff", "请慢走")], "v2"))
+    session = Scorer.load("bank").score(lines, window="W01")
+    assert _told(session.visits[0])
