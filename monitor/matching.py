@@ -8,10 +8,10 @@ own per phrase). Candidates come from an automaton of phrase pieces, so cost gro
 the text, not the lexicon.
 Short phrases must match their syllables exactly; a short match heard only as a homophone
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
-of its exceptions (不知道 in 不知道您) is no hit. Longer phrases are also compared with
-the initials and finals accents and small recognisers confuse merged (loose pinyin): a
-speaker's 你 said lǐ is written 理 by a recogniser of characters too. In characters a fuzzy
-match must keep what tells the phrase's words (_words_kept).
+of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
+phrases are also compared with the initials and finals a small recogniser confuses
+merged (loose pinyin); characters, when present, already carry the exact syllables, and a
+fuzzy match in them must keep what tells the phrase's words (_words_kept).
 """
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class MatchOptions:
     # 上午的号 上午好; losing a syllable is what recognisers do
     swap_from: int = 0
     insert_from: int = 0
-    loose_pinyin: bool = True  # longer phrases match with accent confusions merged too
+    loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
@@ -239,7 +239,7 @@ class Matcher:
         best: dict[Phrase, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
         passes = [(self._strict, "code")]
-        if self.options.loose_pinyin:
+        if self.options.loose_pinyin and not norm.chars:
             passes.append((self._loose, "loose"))
         for coding, attribute in passes:
             text = coding.text(norm.syllables)
@@ -248,13 +248,11 @@ class Matcher:
                 known = best.get(form.phrase)  # equal scores: the form listed first
                 if known and known[0].score == 100.0 and known[1] < n and not form.exception:
                     continue  # nothing can beat it
-                if coding.loose and norm.chars and not form.errors:
-                    continue  # 你真烦 heard loosely in characters is 这里真烦 cut in two
                 code = getattr(form, attribute)
                 if form.anchored and not _edge_heard(code, form.errors, text, start, pins,
-                                                     coding.edge(norm)):
+                                                     coding.same_edge):
                     continue
-                span = self._align(form, code, text, start, pins, norm, coding)
+                span = self._align(form, code, text, start, pins, norm, coding.same_edge)
                 if span is None:
                     continue
                 if form.exception:
@@ -281,7 +279,7 @@ class Matcher:
         return found
 
     def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
-               norm: NormText, coding: "_Coding") -> Span | None:
+               norm: NormText, same_edge) -> Span | None:
         """The span around `start` where the form is heard within its tolerance, if any.
 
         An intact piece pins the span: its begin when the piece opens the form (pins & 1),
@@ -308,10 +306,8 @@ class Matcher:
         if pins not in (1, 2, 4):
             windows = list(dict.fromkeys(windows))
         windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
-        shortest = min(m, _SHORTEST_FUZZY_CHARS if norm.chars and not coding.loose
-                       else _SHORTEST_FUZZY)
         if form.anchored:
-            same_edge = coding.edge(norm)
+            shortest = min(m, _SHORTEST_FUZZY_CHARS if norm.chars else _SHORTEST_FUZZY)
             windows = [(b, e) for b, e in windows if e - b >= shortest
                        and same_edge(text[b], code[0]) and same_edge(text[e - 1], code[-1])]
         best = None
@@ -379,7 +375,7 @@ class _Coding:
         self.loose = loose
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
-        self.initials: dict[str, str] = {}  # loose: code -> initial, for same_initial()
+        self.initials: dict[str, str] = {}  # loose: code -> initial, for same_edge()
         self._pieces: dict[str, list[tuple[int, int, int]]] = {}
         self._automaton = None
 
@@ -400,19 +396,14 @@ class _Coding:
             self.initials[code] = initial(key)
         return code
 
-    def edge(self, norm: NormText):
-        """How a phrase's first or last syllable is heard in `norm`: as the syllable (loosely,
-        in a loose coding); by its initial alone in loose pinyin-only speech, where a small
-        recogniser mishears finals far more than initials (烦 heard as fa)."""
-        return self.same_edge if norm.chars or not self.loose else self.same_initial
-
-    @staticmethod
-    def same_edge(heard: str, wanted: str) -> bool:
-        return heard == wanted
-
-    def same_initial(self, heard: str, wanted: str) -> bool:
-        return heard == wanted or (heard != self._UNKNOWN
-                                   and self.initials[heard] == self.initials[wanted])
+    def same_edge(self, heard: str, wanted: str) -> bool:
+        """Is a phrase's first or last syllable heard? Exactly, in characters; by its initial
+        alone in loose (pinyin-only) speech, where a small recogniser mishears finals far
+        more than initials (烦 heard as fa)."""
+        if heard == wanted:
+            return True
+        return (self.loose and heard != self._UNKNOWN
+                and self.initials[heard] == self.initials[wanted])
 
     def add(self, piece: str, entry: tuple[int, int, int]) -> None:
         self._pieces.setdefault(piece, []).append(entry)
@@ -433,7 +424,7 @@ class _Coding:
             return "".join(map(heard.__getitem__, syllables))
         except KeyError:  # a syllable heard for the first time
             for syllable in syllables:
-                if syllable not in heard:  # loose: a code of its own, for same_initial()
+                if syllable not in heard:  # loose: a code of its own, for same_edge()
                     key = self._key(syllable)
                     heard[syllable] = self._new(key) if self.loose else self.codes.get(
                         key, self._UNKNOWN)
@@ -480,8 +471,8 @@ def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
     """In characters (`chars`, the span heard from `begin`), does a fuzzy match keep what
     tells the phrase's words? A word that lost a syllable is told by the rest of it, written
     as the phrase writes it (已经办了 is 已经办结了, not 已经下班了 with 下 lost and 班 a
-    homophone); no word the recogniser wrote joins syllables either side of a lost one (不能
-    in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
+    homophone); no dictionary word the recogniser wrote joins syllables either side of a lost
+    one (不能 in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
     lost: it may be all the phrase says (不 of 我不知道, 哪 of 我哪知道 leave 我知道)."""
     heard_at = _heard_places(code, heard)
     if len(heard_at) == len(code):
@@ -495,12 +486,9 @@ def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
                 return False
         elif any(chars[begin + heard_at[i]] != form.chars[i] for i in places if i in heard_at):
             return False
-    said = {at: i for i, at in heard_at.items()}
-    for first, last in _words(chars):
-        within = [said.get(at - begin) for at in range(first, last)]
-        if last - first > 1 and None not in within and within[-1] - within[0] >= len(within):
-            return False
-    return True
+    kept = sorted(heard_at.items())
+    return not any(j > i + 1 and b == a + 1 and _dictionary().get(
+        chars[begin + a:begin + b + 1], 0) > 0 for (i, a), (j, b) in zip(kept, kept[1:]))
 
 
 def _overlap(a: Span, b: Span) -> bool:
