@@ -49,9 +49,11 @@ demo: setup sysdeps model
 	$(BIN)/courtesy report --date 2026-11-20 --db $(DEMO_DB) -o reports/demo-report.html
 	@echo "Demo results: $(DEMO_DB) (courtesy replay VISIT_ID --db $(DEMO_DB)) and the day's report reports/demo-report.html"
 
+# The whole suite on two processes (pytest-xdist); tests marked xdist_group("name") share
+# one process (loadgroup), each test's files, ports and servers are its own.
 test: setup sysdeps model
 	$(MAKE) voices || echo "natural voices could not be installed: their tests skip"
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 # The inner loop (under a minute): everything but Chromium, sound devices and slow tests,
 # on two processes (pytest-xdist): the tier is 600 short tests, none over a few seconds.

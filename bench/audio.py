@@ -30,7 +30,8 @@ Sections:
 Kokoro's seven natural Mandarin voices (the default; `make voices` installs them) or
 espeak-ng's robotic Mandarin (the hard case). --mono (verdicts, latency, speed): both voices on one pickup channel (bench/pickup.py:
 the customer 3-9 dB lower, duller, with a little room), scored as `--channels mixed` with
-the staff voice enrolled from held-out sentences (--learned: none, learned from the audio);
+the staff voice enrolled from held-out sentences (--learned: none, learned from the audio,
+each way --learning names: day, live, tracker; before and after in one run);
 verdicts add the role error (% of speech time), taboo findings on a customer's line.
 speed --windows 1 20 40 chooses the window counts.
 
@@ -398,24 +399,29 @@ def verdicts(args) -> None:
     """Verdicts from audio against verdicts from text (issue 9): see bench/verdicts.py."""
     import verdicts as bench
 
-    options = bench.BenchOptions(sessions=args.sessions, visits=args.visits, seed=args.seed,
-                                 voices=args.voices, mono=args.mono, learned=args.learned)
     chosen = engine_options(args.opt)
     engine = asr.create("sherpa", lexicon.load(), SherpaOptions(**chosen))
-    print(f"\n## verdicts: audio against text, {options.sessions} sessions x {options.visits} "
-          f"visits, sherpa {chosen}")
-    began = time.perf_counter()
-    figures, rows, sessions = bench.run(options, engine)
-    took = time.perf_counter() - began
-    print(f"\n{bench.table(figures)}\n\n({took:.0f} s; agreement is over visits matched by "
-          f"time overlap; questions and taboo findings are matched by time)")
-    if args.json:
-        record = {"section": "verdicts", "date": datetime.now(timezone.utc).isoformat(
-            timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
-            "options": dataclasses.asdict(options), "engine": engine.describe(),
-            "seconds": round(took, 1), "figures": {n: f.as_dict() for n, f in figures.items()},
-            "visits": rows, "sessions": sessions}
-        _write_json(args.json, "verdicts", record)
+    for learning in args.learning.split(",") if args.mono and args.learned else ["day"]:
+        options = bench.BenchOptions(sessions=args.sessions, visits=args.visits,
+                                     seed=args.seed, voices=args.voices, mono=args.mono,
+                                     learned=args.learned, learning=learning)
+        print(f"\n## verdicts: audio against text, {options.sessions} sessions x "
+              f"{options.visits} visits, sherpa {chosen}"
+              + (f", staff voice learned: {learning}" if options.learned else ""))
+        began = time.perf_counter()
+        figures, rows, sessions = bench.run(options, engine)
+        took = time.perf_counter() - began
+        print(f"\n{bench.table(figures)}\n\n({took:.0f} s; agreement is over visits matched "
+              f"by time overlap; questions and taboo findings are matched by time)")
+        if args.json:
+            record = {"section": "verdicts", "date": datetime.now(timezone.utc).isoformat(
+                timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
+                "options": dataclasses.asdict(options), "engine": engine.describe(),
+                "seconds": round(took, 1),
+                "figures": {n: f.as_dict() for n, f in figures.items()},
+                "visits": rows, "sessions": sessions}
+            _write_json(args.json, "verdicts" + (f"-{learning}" if options.learned else ""),
+                        record)
 
 
 def everyday(args) -> None:
@@ -530,6 +536,11 @@ def arguments(argv=None):
     parser.add_argument("--learned", action="store_true",
                         help="with --mono: no enrolled staff voice, learned from the audio "
                         "(verdicts)")
+    parser.add_argument("--learning", default="tracker,day,live",
+                        help="with --mono --learned: how, comma-separated, each run in turn: "
+                        "day (as `courtesy score`: the voice in every visit of the whole "
+                        "recording), live (as `listen`: found as the day goes), tracker "
+                        "(before: the speaker tracker alone, from the greeting's words)")
     parser.add_argument("--speakers", type=int, default=7, choices=range(2, 8),
                         help="with --mono: how many natural voices take the staff's part "
                         "(latency)")

@@ -22,7 +22,9 @@ from render import RATE, write_wav
 import pickup
 
 from monitor import lexicon as lexicons
-from monitor.audio import score_file
+from monitor.audio import Transcriber, score_file, transcribe
+from monitor.sources import read_file
+from monitor.staffvoice import StaffLearner
 from monitor.pipeline import Scorer
 from monitor.records import Session, Utterance, Visit
 
@@ -44,6 +46,7 @@ class BenchOptions:
     voices: str = "natural"  # render.VOICE_KINDS: natural (Kokoro) or espeak (the hard case)
     mono: bool = False  # both voices on one pickup channel (pickup.py), scored as mixed
     learned: bool = False  # mono: no enrolled staff voice, learned from the session
+    learning: str = "day"  # learned: how (LEARNING)
 
 
 @dataclass
@@ -353,12 +356,22 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
     return figures, rows, sessions
 
 
+# how a staff voice nobody enrolled is learned: as `courtesy score` does (the voice in every
+# visit of the whole recording, first), as `listen` does (that voice found as the day goes),
+# or by the speaker tracker alone (from the greeting's words, then its own sure decisions)
+LEARNING = ("day", "live", "tracker")
+
+
 def _score_pickup(scorer, r: Rendered, engine, options: BenchOptions) -> Session:
     """The session's pickup channel scored as mixed, with the staff voice enrolled from
-    held-out sentences (or, `learned`, none)."""
-    voice = None if options.learned else pickup.enrolment(r.staff_voice)
-    return score_file(scorer, r.pickup, engine, ("mixed",), voice=voice,
-                      learned=options.learned, window=r.sector)
+    held-out sentences (or, `learned`, none: learned as `options.learning` says)."""
+    if not options.learned or options.learning == "day":
+        voice = None if options.learned else pickup.enrolment(r.staff_voice)
+        return score_file(scorer, r.pickup, engine, ("mixed",), voice=voice,
+                          learned=options.learned, window=r.sector)
+    learner = StaffLearner() if options.learning == "live" else None
+    heard = transcribe(read_file(r.pickup, ("mixed",)), Transcriber(engine, learner=learner))
+    return scorer.score(heard, window=r.sector)
 
 
 def table(figures: dict[str, Figures]) -> str:

@@ -15,7 +15,8 @@ from . import sources
 from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
-from .speakers import SpeakerOptions, Tracker, Voice, split
+from .speakers import SpeakerOptions, Tracker, Voice, content_hint, split
+from .staffvoice import StaffLearner, learn_from
 from .vad import Vad, VadOptions
 
 
@@ -35,10 +36,12 @@ class Transcriber:
     def __init__(self, engine: Engine, vad_options: VadOptions | None = None,
                  on_speech: Callable[[str, float], None] | None = None, partials: bool = False,
                  crosstalk: CrossTalkOptions | None = None, voice: Voice | None = None,
-                 learned: bool = False, speaker_options: SpeakerOptions | None = None):
+                 learned: bool = False, speaker_options: SpeakerOptions | None = None,
+                 learner: StaffLearner | None = None):
         """`on_speech(role, start)` hears when a speech segment begins (before its words);
         `voice` is the staff member's voice profile for a mixed channel (`learned`: a
-        profile learned at the counter, which goes on learning)."""
+        profile learned at the counter, which goes on learning); `learner` finds the voice
+        in every visit of the day as it goes, and the tracker uses it once found."""
         self.engine = engine
         self.vad_options = vad_options or VadOptions()
         self.on_speech = on_speech
@@ -46,6 +49,7 @@ class Transcriber:
         self.crosstalk = CrossTalk(crosstalk)
         self.speakers = Tracker(voice, learned or voice is None,
                                 speaker_options or SpeakerOptions())
+        self.learner = learner
         self._vads: dict[str, Vad] = {}
         self._streams = {}
         self._told: set[str] = set()  # sides whose segment has given a partial result
@@ -114,7 +118,17 @@ class Transcriber:
             for part in parts:
                 part.dbfs = self.speakers.level(part.start, part.end) or part.dbfs
             self.speakers.learn(parts)
+            self._learn(parts, piece.segment_start, end)
         return parts
+
+    def _learn(self, parts: list[Utterance], start: float, end: float) -> None:
+        """A finished segment heard by the day's learner; its voice, once it has one, is
+        the tracker's staff voice from the next segment on."""
+        if self.learner is None:
+            return
+        said = [(p.start, p.end, content_hint(p)) for p in parts]
+        if self.learner.hear(self.speakers.frames(start, end), start, end, said):
+            self.speakers.adopt(self.learner.learned.voice)
 
     def _own(self, utterances: list[Utterance]) -> list[Utterance]:
         """Each side's own speech: what only leaked in from the other side is dropped."""
@@ -145,8 +159,19 @@ def transcribe(chunks: Iterable[AudioChunk], transcriber: Transcriber) -> list[U
 def transcribe_file(path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
                     vad_options: VadOptions | None = None, voice: Voice | None = None,
                     learned: bool = False) -> list[Utterance]:
+    voice, learned = _day_voice(path, roles, vad_options, voice, learned)
     return transcribe(sources.read_file(path, roles),
                       Transcriber(engine, vad_options, voice=voice, learned=learned))
+
+
+def _day_voice(path, roles: tuple[str, ...], vad_options: VadOptions | None,
+               voice: Voice | None, learned: bool) -> tuple[Voice | None, bool]:
+    """A mixed recording without an enrolled profile: the staff voice found in every visit
+    of the whole recording first (hindsight), then used as an enrolled one."""
+    if roles != (sources.MIXED,) or (voice is not None and not learned):
+        return voice, learned
+    found = learn_from(sources.read_file(path, roles), vad_options)
+    return (found.voice, False) if found else (voice, learned)
 
 
 def is_audio(path) -> bool:
@@ -167,6 +192,7 @@ def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DE
                learned: bool = False, **meta) -> Session:
     """Transcribe a recording and score it; the session is keyed by the audio's sha256.
     `voice`: the staff member's voice profile, for a mixed channel."""
+    voice, learned = _day_voice(path, roles, vad_options, voice, learned)
     transcriber = Transcriber(engine, vad_options, voice=voice, learned=learned)
     utterances = transcribe(sources.read_file(path, roles), transcriber)
     session = scorer.score(utterances, source=str(path), sha256=file_sha256(path), **meta)

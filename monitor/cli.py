@@ -245,15 +245,15 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
 
 
 def _voice(db_path: Path, staff: str | None, channels: tuple[str, ...]):
-    """The staff member's stored voice profile for a mixed channel (read only; None: the
-    staff voice is learned from the recording)."""
+    """The staff member's enrolled voice profile for a mixed channel (read only; None: the
+    staff voice is learned from the recording, the voice in every visit)."""
     from . import sources, voices
     from .storage import Store
 
     if channels != (sources.MIXED,) or not staff or not Path(db_path).is_file():
         return None
     profile = voices.load(Store(db_path, read_only=True), staff)
-    return profile and (profile.voice, profile.kind == voices.LEARNED)
+    return profile and (profile.voice, False)
 
 
 def _quotes(session: Session, visit) -> list:
@@ -946,9 +946,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
     from . import asr, config
     from .hallwatch import HallFile
     from .listen import Monitor, run_for
+    from .logs import EVENT_LABELS
     from .sources import LiveOptions, names_a_file, parse_channels
 
-    hall = config.load(config_path)
+    hall_file = HallFile.read(config_path) if config_path else None  # an admin's save counts
+    hall = hall_file.hall if hall_file else config.load(None)
     if config_path:
         if not hall.listened():
             raise click.UsageError(f"{config_path} gives no window a device "
@@ -975,10 +977,11 @@ def listen(window_ids, devices_, channel_maps, staff, profile, config_path, keep
         rating_device=hall.rating_device,
         on_update=lambda update: (click.echo(live_line(update)), logs.visit(update)),
         on_light=lambda events: [(click.echo(light_line(e)), logs.light(e)) for e in events],
-        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} {e.kind}: {e.message}"),
+        on_event=lambda e: (click.echo(f"[{e.at:%H:%M:%S}] {e.window} "
+                                       f"{EVENT_LABELS.get(e.kind, e.kind)}：{e.message}"),
                             logs.event(e)),
         live_options=LiveOptions(realtime=realtime),
-        hall_file=HallFile(hall) if config_path else None)  # an admin's save counts at once
+        hall_file=hall_file)
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(True))
@@ -1652,16 +1655,20 @@ def staff_voices(db_path):
 
     Example: courtesy staff voices
     """
-    from . import voices
+    from . import staffvoice, voices
     from .storage import Store
 
-    rows = voices.profiles(Store(db_path, must_exist=True, read_only=True))
-    if not rows:
+    store = Store(db_path, must_exist=True, read_only=True)
+    rows, learned = voices.profiles(store), staffvoice.listed(store)
+    if not rows and not learned:
         click.echo("没有声纹")
     for p in rows:
         kind = "登记" if p.kind == voices.ENROLLED else "自动学习"
         click.echo(f"{p.staff}  {kind} ({p.kind})  {p.seconds:.0f} 秒语音  "
                    f"更新于 {when(p.updated_at)}")
+    for v in learned:
+        click.echo(f"{v.staff or '-'}  自动学习 (learned) 窗口 {v.window} {when(v.day)}  "
+                   f"{v.visits} 次来访  {v.seconds:.0f} 秒语音  更新于 {when(v.updated_at)}")
 
 
 @staff.command("forget")

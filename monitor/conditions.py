@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -267,15 +267,15 @@ def _closed(cond, ctx, i):
 
 
 def _returns(cond, ctx, i):
-    """The same business back later the same day (a later visit of the session with the
-    queue's business type, else with the customer naming the same business words), where
-    a line (the inner condition) names phrases of kind `new` this visit's staff did not."""
+    """This visit's customer back later the same day (`_points_back`), where a line (the
+    inner condition) names phrases of kind `new` this visit's staff did not."""
     view = ctx.view
     if i is None:
         return NO
-    named = {h.phrase for j in view.by("staff") for h in view.said(j, cond.new)}
-    for later in view.later:
-        if not _same_business(view, later):
+    named = _named(view, cond.new)
+    before = [*view.earlier, view]
+    for n, later in enumerate(view.later):
+        if _points_back(later, before + list(view.later[:n]), cond.new) is not view:
             continue
         sub = Context(later, ctx.options, ctx.rule)
         for j in later.indices:
@@ -283,6 +283,39 @@ def _returns(cond, ctx, i):
             if fresh and (not cond.parts or check(cond.parts[0], sub, j)[0]):
                 return True, Evidence(values={"new": "、".join(dict.fromkeys(fresh))})
     return NO
+
+
+def _points_back(again: VisitView, before: Sequence[VisitView], kind: str) -> VisitView | None:
+    """The one earlier visit (of `before`) whose customer `again` is, if any: the one it
+    matches best (`_match`), so another customer's visit of the same business is not
+    blamed for this one's return; none where two match as well (no blame on a guess)."""
+    scored = [_match(one, again, kind) for one in before]
+    best = max(scored, default=(0, 0))
+    if best == (0, 0) or scored.count(best) > 1:
+        return None
+    return before[scored.index(best)]
+
+
+def _match(one: VisitView, other: VisitView, kind: str) -> tuple[float, int]:
+    """How surely `other` is `one`'s customer back ((0, 0): not). The queue's business
+    types must agree where both visits have one. What the customer brings back (phrases of
+    `kind` in their lines, but for the ones they said the first time too: 办理居住证 names
+    the business) must be some of what `one`'s staff named: the more alike the two lists,
+    the surer (one visit naming every material of the day is no better than the one naming
+    what came back). Then the same business type, else the customer's own business words
+    (`_same_business`); bringing nothing heard, that alone."""
+    if one.business and other.business and one.business != other.business:
+        return 0, 0
+    brought = _named(other, kind, "customer") - _named(one, kind, "customer")
+    named = _named(one, kind)
+    if brought and not brought & named:
+        return 0, 0
+    alike = len(brought & named) / len(brought | named) if brought else 0.0
+    return alike, int(_same_business(one, other))
+
+
+def _named(view: VisitView, kind: str, role: str = "staff") -> set[str]:
+    return {h.phrase for j in view.by(role) for h in view.said(j, kind)}
 
 
 def _same_business(one: VisitView, other: VisitView, least: int = 4) -> bool:

@@ -29,12 +29,20 @@ APPLIED = "config_applied"  # the audit action of a monitor taking up a changed 
 class HallFile:
     """The hall's settings, re-read from their file whenever it has changed since."""
 
-    def __init__(self, hall: Hall):
+    def __init__(self, hall: Hall, seen: tuple | None = None):
+        """`seen`: the file's stamp when `hall` was read from it (default: now)."""
         self._hall = hall
         self.path = Path(hall.path) if hall.path else None
-        self._seen = self._stamp()
+        self._seen = seen or self._stamp()
         self._lock = threading.Lock()
         self.error = ""  # why the file on disk is not the settings in use, in Chinese
+
+    @classmethod
+    def read(cls, path: Path | str) -> HallFile:
+        """The file read now: a save from this moment on is noticed, even one made while a
+        monitor still loads its model."""
+        seen = cls(config.Hall(path=str(path)))._seen
+        return cls(config.load(path), seen)
 
     def _stamp(self) -> tuple | None:
         try:
@@ -113,11 +121,10 @@ class Applied:
     detail: str
 
 
-def record(store, path: Path, program: str, changes: list[str]) -> None:
+def record(store, path: Path, changes: list[str]) -> None:
     """The audit row saying a running monitor took up the changed file."""
     try:
-        store.add_audit(AuditEntry("system", APPLIED, str(path.resolve()),
-                                   f"{program}：" + "；".join(changes)))
+        store.add_audit(AuditEntry("system", APPLIED, str(path.resolve()), "；".join(changes)))
     except CourtesyError as exc:  # the database refuses writes: the change still counts
         log.warning("设置已生效，但未能记入操作日志：%s", exc)
 

@@ -15,10 +15,11 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from . import alerts, hallevents, hallwatch, live, recordings, sources, tuning, voices
+from . import (alerts, hallevents, hallwatch, live, recordings, sources, staffvoice, tuning,
+               voices)
 from .asr import Engine
 from .audio import Transcriber
 from .config import WindowConfig
@@ -102,15 +103,25 @@ class Monitor:
         session = LiveSession(scorer, self.store, window=config.id, staff=config.staff,
                               started_at=started_at, source=f"listen:{config.device}",
                               replay=isinstance(source, FileReplay))
-        profile = voices.load(self.store, config.staff)
         transcriber = Transcriber(self.engine, self.vad_options,
                                   on_speech=lambda role, at, s=session: s.speech_started(at),
-                                  partials=True, voice=profile.voice if profile else None,
-                                  learned=profile is None or profile.kind == voices.LEARNED)
+                                  partials=True, **self._staff_voice(config, started_at.date()))
         recorder = Recorder(config.id, self.retention, self.store, started_at,
                             self._reporter(config.id))
         return _Window(config, source, transcriber, session, recorder,
                        Ear(config.id, source, session, self.liveness))
+
+    def _staff_voice(self, config: WindowConfig, day: date) -> dict:
+        """How a window tells its staff member's voice on a pickup: enrolled, or else learned
+        across the day's visits, starting from the voice learned earlier today."""
+        enrolled = voices.load(self.store, config.staff)
+        if enrolled is not None:
+            return {"voice": enrolled.voice}
+        if config.channels != (sources.MIXED,):
+            return {}
+        today = staffvoice.load(self.store, config.id, day)
+        return {"voice": today and today.voice,
+                "learner": staffvoice.StaffLearner(since=today and today.learned)}
 
     def _source(self, config: WindowConfig, options: sources.LiveOptions | None) -> Source:
         if sources.names_a_file(config.device):
@@ -215,7 +226,7 @@ class Monitor:
             self.retention.days, self._upkeep_at = after.recordings.days, 0.0
         self._rewire(after.listened())
         self._reporter("-")("config", "已按新的大厅设置运行：" + "；".join(said))
-        hallwatch.record(self.store, self.hall_file.path, "监测程序", said)
+        hallwatch.record(self.store, self.hall_file.path, said)
 
     def _rewire(self, wanted: list[WindowConfig]) -> None:
         """The windows of the changed file: those heard as before go on, others restart."""
@@ -297,11 +308,12 @@ class Monitor:
     def _heard(self, w: _Window, utterance) -> None:
         w.recorder.heard(utterance.end)
         self._updates(w.session.feed(utterance))
-        speakers = w.transcriber.speakers
-        if speakers.changed and w.config.staff and not utterance.partial:
-            speakers.changed = False  # a learned voice, kept for the next start
+        learner = w.transcriber.learner
+        if learner is not None and learner.changed and not utterance.partial:
+            learner.changed = False  # the day's learned voice, kept for the next start
             try:
-                voices.save(self.store, w.config.staff, speakers.staff, voices.LEARNED)
+                staffvoice.save(self.store, w.config.id, w.session.wall(utterance.end).date(),
+                                w.config.staff, learner.learned, origin="listen")
             except CourtesyError as exc:
                 self._reporter(w.config.id)("storage", f"voice profile not stored: {exc}")
 

@@ -24,7 +24,7 @@ log = logging.getLogger("courtesy.hall")
 # what a monitor reports (LiveEvent.kind), as the hall reads it; storage faults are warnings
 EVENT_LABELS = {"device": "设备", "overrun": "音频丢失", "storage": "存储故障",
                 "recording": "录音", "retention": "保留期清理", "lexicon": "词库",
-                "alert": "告警"}
+                "alert": "告警", "config": "设置"}
 WARNINGS = ("device", "overrun", "storage", "alert")
 
 

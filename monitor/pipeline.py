@@ -73,7 +73,8 @@ class Scorer:
             {i: hits[i] for i in seg.indices if i in hits}, business=seg.business)
             for seg in segments]  # what a visit's return later the same day is judged by
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
-                             norms, hits, segment=seg, later=heard_as[n + 1:])
+                             norms, hits, segment=seg, later=heard_as[n + 1:],
+                             earlier=heard_as[:n])
                   for n, seg in enumerate(segments)]
         return Session(
             id=session_id, source=source, window=window or _first(utterances, "window"),
@@ -118,11 +119,13 @@ class Scorer:
               utterances: Sequence[Utterance], norms: Sequence[NormText],
               hits: dict[int, list[PhraseHit]], now: float | None = None,
               segment: visits.Segment | None = None,
-              later: Sequence[rules.VisitView] = ()) -> Visit:
+              later: Sequence[rules.VisitView] = (),
+              earlier: Sequence[rules.VisitView] = ()) -> Visit:
         """Apply the rules to one visit; with `now`, a visit still in progress. A visit a
         queue call set (`segment.span`) lasts from the call, while the rules time what was
         said from the first words. `later`: the session's later visits, where a rule looks
-        for the same business coming back (tell_once)."""
+        for the same customer coming back (tell_once); `earlier`: the visits before, which
+        such a return may point back to instead."""
         start = min(utterances[i].start for i in indices)
         end = max(utterances[i].end for i in indices)
         ticket = segment.ticket if segment else ""
@@ -130,7 +133,7 @@ class Scorer:
         span = segment.span if segment and segment.span else (start, end)
         hits = self._expected(indices, utterances, norms, hits)
         view = rules.VisitView(start, end, indices, utterances, norms, hits, now, business,
-                               later)
+                               later, earlier)
         options = self.profile.rules
         findings = rules.evaluate(view, options, self.norms)
         total, verdict = rules.score(findings, self.profile.scoring)

@@ -183,13 +183,16 @@ def anonymised_text(text: str, how: Anonymise) -> str:
 
 
 class Clock:
-    """Replay position in visit seconds: pause, seek, speed; `now` is injectable for tests."""
+    """Replay position in visit seconds: pause, seek, speed; `now` is injectable for tests.
+    It starts at the `speed` asked for (`replay --speed`, up to 1000 for a pipe or CI);
+    `set_speed`, the player's +/- keys, steps within 0.25-4 for a person watching."""
 
-    def __init__(self, start: float, now: Callable[[], float] = time.monotonic):
+    def __init__(self, start: float, now: Callable[[], float] = time.monotonic,
+                 speed: float = 1.0):
         self._now = now
         self._origin = start
         self._since = now()
-        self.speed = 1.0
+        self.speed = speed
         self.paused = False
 
     def position(self) -> float:

@@ -106,6 +106,7 @@ class VisitView:
     now: float | None = None
     business: str = ""  # the queue's business type, where a call set the visit
     later: Sequence["VisitView"] = ()  # the session's later visits (a return the same day)
+    earlier: Sequence["VisitView"] = ()  # the session's visits before (a return the same day)
 
     @property
     def open(self) -> bool:

@@ -347,6 +347,13 @@ class Tracker:
         levels = rows[:, -1].reshape(count, block)[~chosen]
         return other, (float(levels.mean()), max(float(levels.var()), _LEVEL_FLOOR))
 
+    def adopt(self, voice: Voice) -> None:
+        """A staff voice learned across the day's visits (`staffvoice`) is used from now on
+        as an enrolled one: it replaces the voice in use, which stops learning here."""
+        self.staff, self.learned = voice, False
+        self._taught.clear()
+        self._other, self._level = self._others()
+
     def learn(self, parts: list[Utterance]) -> None:
         """A learned staff voice grows from the staff lines it is sure of (before any staff
         voice exists, from speech whose words are the staff's)."""

@@ -139,6 +139,12 @@ SCHEMA["voice_profiles"] = ({
     "staff": str, "kind": str, "profile": str, "frames": int, "version": int,
     "updated_at": str,
 }, "staff")
+# a window's staff voice learned across the day's visits (monitor/staffvoice.py): the same
+# kind of numbers, one row per window and day, deleted with the staff member, never shipped
+SCHEMA["learned_voices"] = ({
+    "window": str, "day": str, "staff": str, "profile": str, "frames": int, "visits": int,
+    "version": int, "updated_at": str,
+}, ("window", "day"))
 # the hall's own systems (monitor/hallevents.py): queue events and ratings, keyed by the
 # source system's event id
 SCHEMA["queue_events"] = ({

@@ -182,8 +182,7 @@ def play_visit(store, visit_id: str, anonymise=None, speed: float = 1.0, audio: 
     """`courtesy replay`: a stored visit in step with its clock, full screen on a terminal
     (else line by line through `out`), its kept recording played along where it can be."""
     visit = replays.load(store, visit_id, anonymise)
-    clock = Clock(visit.start)
-    clock.set_speed(speed)
+    clock = Clock(visit.start, speed=speed)
     follower = None
     if audio:
         try:

@@ -2,8 +2,9 @@
 
 A profile is a `speakers.Voice` (a Gaussian mixture over cepstra, pitch and level
 statistics), stored as JSON numbers in `voice_profiles`, one row per staff id, never audio.
-It is enrolled from about 30 s of the staff member's speech (`courtesy staff enrol`), or
-learned at the counter when none was enrolled (kind `learned`, improving as the day goes).
+It is enrolled from about 30 s of the staff member's speech (`courtesy staff enrol`); where
+none was, the voice in every visit is learned per window and day (`staffvoice`; kind
+`learned` here is only what older versions stored, listed and deleted like the rest).
 Profiles are personal data: enrolment and deletion are audited, a profile goes with its
 staff member's account, and the table is not in the central outbox's shipped tables.
 """
@@ -15,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from . import sources
+from . import sources, staffvoice
 from .errors import AudioError, InputError, StorageError
 from .records import AuditEntry
 from .speakers import FEATURE_VERSION, Voice, features, speech_frames
@@ -37,11 +38,11 @@ class Profile:
 
 
 def load(store: Store, staff: str | None) -> Profile | None:
-    """The staff member's profile, or None (none stored, or made by older features)."""
+    """The staff member's enrolled profile, or None (none, or made by older features)."""
     if not staff:
         return None
-    rows = list(store.db.query("select * from voice_profiles where staff = ? and version = ?",
-                               [staff, FEATURE_VERSION]))
+    rows = list(store.db.query("select * from voice_profiles where staff = ? and version = ? "
+                               "and kind = ?", [staff, FEATURE_VERSION, ENROLLED]))
     return _profile(rows[0]) if rows else None
 
 
@@ -54,21 +55,6 @@ def profiles(store: Store) -> list[Profile]:
 def _profile(row: dict) -> Profile:
     return Profile(row["staff"], row["kind"], Voice.from_dict(json.loads(row["profile"])),
                    row["frames"] / 100, datetime.fromisoformat(row["updated_at"]))
-
-
-def save(store: Store, staff: str, voice: Voice, kind: str = LEARNED) -> None:
-    """Store (replace) a staff member's profile; a learned one never replaces an enrolled."""
-    current = load(store, staff)
-    if kind == LEARNED and current is not None and current.kind == ENROLLED:
-        return
-    row = {"staff": staff, "kind": kind, "profile": json.dumps(voice.as_dict()),
-           "frames": voice.frames, "version": FEATURE_VERSION,
-           "updated_at": datetime.now().astimezone().isoformat(timespec="seconds")}
-    try:
-        with store.db.atomic():
-            store.db["voice_profiles"].upsert(row, pk="staff")
-    except Exception as exc:  # sqlite3.Error, said with the file
-        raise StorageError(f"{store.path}: cannot store the voice of {staff}: {exc}") from None
 
 
 def enrol(store: Store, staff: str, samples: np.ndarray, source: str,
@@ -86,11 +72,16 @@ def enrol(store: Store, staff: str, samples: np.ndarray, source: str,
 
 
 def forget(store: Store, staff: str, actor: str = "system", origin: str = "") -> bool:
-    """Delete a staff member's profile (audited); False when there was none."""
-    if not store.db.execute("select 1 from voice_profiles where staff = ?", [staff]).fetchone():
+    """Delete a staff member's profile and the voices learned while they sat at a window
+    (`staffvoice`), audited; False when there was none."""
+    learned = staffvoice.held(store, staff)
+    if not learned and not store.db.execute("select 1 from voice_profiles where staff = ?",
+                                            [staff]).fetchone():
         return False
-    with store.audited(AuditEntry(actor, "voice", staff, "forget", origin)):
+    with store.audited(AuditEntry(actor, "voice", staff, "forget", origin,
+                                  note=f"{learned} learned" if learned else "")):
         store.db.execute("delete from voice_profiles where staff = ?", [staff])
+        staffvoice.forget(store, staff)
     return True
 
 

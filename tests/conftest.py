@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ from monitor.pipeline import Scorer
 from monitor.records import Utterance
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """The pinyin decoder's built tables (monitor/diskcache.py) are kept for the suite in
+    this checkout's .pytest_cache, shared by the xdist workers and the commands the tests
+    start: not in the user's ~/.cache, where other checkouts' tables push them out."""
+    os.environ.setdefault("COURTESY_CACHE_DIR", str(ROOT / ".pytest_cache" / "courtesy"))
 
 
 # Test tiers (`make quick` leaves these out): a test is marked by the fixtures it uses.
@@ -59,39 +67,45 @@ def run():
     return invoke
 
 
-@pytest.fixture
-def board_server(db_path):
-    """Start `courtesy serve` on a free port over the test database: returns start(*options)
-    -> base URL; every server started is stopped at the end."""
+def serve_board(db_path: Path, servers: list, *options) -> str:
+    """Start `courtesy serve` on a free port over `db_path` (added to `servers`, for
+    `stop_servers`); returns its base URL once it answers."""
     import socket
     import subprocess
     import sys
     import time
     import urllib.request
 
-    servers = []
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "courtesy"), "serve", "--db", str(db_path),
+         "--port", str(port), *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    servers.append(server)
+    url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 15
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/lights", timeout=1).read()
+            return url
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"courtesy serve did not start: {server.stderr.read()}")
+            time.sleep(0.1)
 
-    def start(*options) -> str:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "courtesy"), "serve", "--db", str(db_path),
-             "--port", str(port), *options],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        servers.append(server)
-        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 15
-        while True:
-            try:
-                urllib.request.urlopen(url + "/api/lights", timeout=1).read()
-                return url
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail(f"courtesy serve did not start: {server.stderr.read()}")
-                time.sleep(0.1)
 
-    yield start
+def stop_servers(servers: list) -> None:
     for server in servers:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def board_server(db_path):
+    """Start `courtesy serve` on a free port over the test database: returns start(*options)
+    -> base URL; every server started is stopped at the end."""
+    servers: list = []
+    yield lambda *options: serve_board(db_path, servers, *options)
+    stop_servers(servers)

@@ -104,7 +104,7 @@ profile = "hospital"\n[staff.S1]\nname = "王芳"\n[staff.S2]\nname = "李强"\n
     assert applied.actor == "system" and applied.target == str(path.resolve())
     assert "窗口 W1 值班人员：S1 → S2" in applied.detail and "红灯保持秒数：60 → 5" in applied.detail
     assert [e.message for e in events if e.kind == "config"] == [
-        "已按新的大厅设置运行：" + applied.detail.split("：", 1)[1]]
+        "已按新的大厅设置运行：" + applied.detail]
     while not monitor.finished:  # the rest heard out, under the new settings
         monitor.step()
     monitor.close()

@@ -11,6 +11,7 @@ from monitor import accounts
 from monitor.storage import Store
 from monitor.web.common import PAGES
 
+from .conftest import serve_board, stop_servers
 from .test_review import seed
 from .test_web_pages import HALL
 from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (fixture)
@@ -45,21 +46,30 @@ PROBE = """() => {
 }"""
 
 
-@pytest.fixture
-def hall(db_path, board_server, scorer, tmp_path):
-    store = Store(db_path)
+@pytest.fixture(scope="module")
+def hall(scorer, tmp_path_factory):
+    """One board for the module (each role's pages, then the staff member's appeal)."""
+    folder = tmp_path_factory.mktemp("pages")
+    store = Store(folder / "courtesy.db")
     for name, role in USERS.items():
         accounts.add_user(store, name, role, PASSWORD,
                           staff="S12" if role == "staff" else None)
-    visits = seed(store, scorer, tmp_path)
-    config = tmp_path / "hall.toml"
+    visits = seed(store, scorer, folder)
+    config = folder / "hall.toml"
     config.write_text(HALL, encoding="utf-8")
-    return board_server("--config", str(config)), visits
+    servers: list = []
+    db = folder / "courtesy.db"
+    yield serve_board(db, servers, "--config", str(config)), visits, db
+    stop_servers(servers)
+
+
+RAW_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # 2026-11-20T09:00, 2026-11-20 09:00
 
 
 def english(texts: list[str]) -> set[str]:
-    """Latin words a hall user would read: not ids (with digits), not the allowed ones."""
-    words = set()
+    """Latin words a hall user would read: not ids (with digits), not the allowed ones; and
+    raw ISO times (a hall reads 2026年11月20日 09:00)."""
+    words = {m.group() for text in texts for m in RAW_TIME.finditer(text)}
     for text in texts:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9_.-]*", text):
             if not any(c.isdigit() for c in word) and word.lower() not in ALLOWED:
@@ -70,7 +80,7 @@ def english(texts: list[str]) -> set[str]:
 @pytest.mark.parametrize("name", list(USERS))
 def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
         hall, browser, name):
-    url, visits = hall
+    url, visits, _ = hall
     role = USERS[name]
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(url + "/login")
@@ -108,10 +118,10 @@ def login_as(page, url: str, name: str) -> None:
     page.wait_for_load_state()
 
 
-def test_a_staff_member_replays_their_own_visit_and_appeals(hall, browser, db_path):
+def test_a_staff_member_replays_their_own_visit_and_appeals(hall, browser):
     from playwright.sync_api import expect
 
-    url, visits = hall
+    url, visits, db = hall
     mine = visits["ungreeted"]
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     login_as(page, url, "liu")
@@ -128,4 +138,4 @@ def test_a_staff_member_replays_their_own_visit_and_appeals(hall, browser, db_pa
     own.locator("form.appeal button").first.click()
     expect(page.locator("text=已申诉：我说了您好").first).to_be_visible()
     shot(page, "flow-staff-appealed")
-    assert [a.status for a in Store(db_path).appeals()] == ["open"]
+    assert [a.status for a in Store(db).appeals()] == ["open"]

@@ -114,6 +114,23 @@ def test_replay_command_steps_through_without_a_terminal(run, stored, db_path):
     assert any("✗ 服务忌语（严重）" in line for line in out)
 
 
+def test_replay_runs_at_the_speed_asked_beyond_the_players_keys(run, stored, db_path,
+                                                                 monkeypatch):
+    """`--speed 1000` (its range's top) is kept, not cut to the +/- keys' 4: a pipe or CI
+    steps through a visit in a moment instead of a quarter of its length."""
+    _, visit_id = stored
+    speeds, stepped = [], terminal.step
+
+    def step(visit, clock, **options):
+        speeds.append(clock.speed)
+        return stepped(visit, clock, **options)
+
+    monkeypatch.setattr(terminal, "step", step)
+    result = run("replay", visit_id, "--db", db_path, "--speed", "1000", "--plain", "--no-audio")
+    assert result.exit_code == 0 and "✗ 服务忌语（严重）" in result.stdout
+    assert speeds == [1000.0]
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_full_screen_player_keys(stored, db_path, tmp_path):

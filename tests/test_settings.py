@@ -261,3 +261,17 @@ def test_a_saved_name_shows_on_the_board_without_a_restart(client, hall_path):
     assert "已保存：窗口 W01" in shown and "看板已按新设置显示，无需重启" in shown
     assert "监测程序现在没有运行，下次启动时按新设置运行" in shown  # no monitor beats
     assert "户籍一号" in client.get("/").text and "户籍1号窗口" not in client.get("/").text
+
+
+def test_the_watched_file_is_taken_up_when_it_changes_and_kept_when_it_breaks(hall_path):
+    from monitor import hallwatch
+
+    watched = hallwatch.HallFile.read(hall_path)  # as `listen` reads it, before its model
+    assert watched.changed() is None  # nothing changed yet
+    hallfile.apply(hall_path, hallfile.Edit("lights", {"red_hold_s": 15}))
+    before, after = watched.changed()
+    assert hallwatch.differences(before, after) == ["红灯保持秒数：60 → 15"]
+    assert watched.hall.lights.red_hold_s == 15 and watched.changed() is None
+    hall_path.write_text(HALL + "[recording]\n", encoding="utf-8")  # a hand edit, broken
+    assert watched.changed() is None and watched.hall.lights.red_hold_s == 15
+    assert "仍按原设置运行" in watched.error and "第 25 行" in watched.error

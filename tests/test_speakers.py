@@ -221,17 +221,6 @@ def test_a_profile_goes_with_its_staff_account(lines, tmp_path):
     assert ("voice", "S07", "forget") in [(e.action, e.target, e.detail) for e in store.audit()]
 
 
-def test_a_learned_profile_never_replaces_an_enrolled_one(lines, tmp_path):
-    store = Store(tmp_path / "hall.db")
-    enrolled = voices.enrol(store, "S07", np.concatenate(lines["staff"]), "s07.wav")
-    learned = voices.voice_of(np.concatenate(lines["customer"] * 3), "counter")
-    voices.save(store, "S07", learned, voices.LEARNED)
-    assert voices.load(store, "S07").kind == voices.ENROLLED
-    assert voices.load(store, "S07").seconds == enrolled.seconds
-    voices.save(store, "S09", learned, voices.LEARNED)
-    assert voices.load(store, "S09").kind == voices.LEARNED
-
-
 def test_voice_profiles_are_never_shipped_to_the_city(lines, tmp_path):
     assert "voice_profiles" not in outbox.SHIPPED
     store = Store(tmp_path / "hall.db")

@@ -122,7 +122,7 @@ def test_reports_list_the_days_held_and_give_the_report_four_ways(app, db_path, 
     login(supervisor, "zhang")
     listing = supervisor.get("/reports").text
     assert "2026-11-20" in listing and "3 次" in listing
-    assert "2026 年第 47 周" in listing and "2026 年 11 月" in listing
+    assert "2026年第47周" in listing and "2026年11月" in listing and "2026年11月20日" in listing
     day = "/reports/view?from=2026-11-20&to=2026-11-20&format="
     assert f'href="{day}html"'.replace("&", "&amp;") in listing
     page = supervisor.get(day + "html")

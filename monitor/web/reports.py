@@ -41,12 +41,12 @@ def periods(held: list[HeldDay]) -> list[dict]:
         months.setdefault((d.year, d.month), []).append((d, n))
     for (year, week), held in weeks.items():
         monday = date.fromisocalendar(year, week, 1)
-        rows.append({"kind": "周报", "label": f"{year} 年第 {week} 周", "first": monday,
+        rows.append({"kind": "周报", "label": f"{year}年第{week}周", "first": monday,
                      "last": monday + timedelta(days=6), "visits": sum(n for _, n in held)})
     for (year, month), held in months.items():
         first = date(year, month, 1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        rows.append({"kind": "月报", "label": f"{year} 年 {month} 月", "first": first,
+        rows.append({"kind": "月报", "label": f"{year}年{month}月", "first": first,
                      "last": last, "visits": sum(n for _, n in held)})
     return rows
 

@@ -1,0 +1,198 @@
+"""Each role's day in headless Chromium, over one `courtesy serve` shared by the module and
+real monitor processes (`courtesy play`, `courtesy listen`), each test on its own window:
+a supervisor's day (red, acknowledgement, review, the report downloaded), a red that
+outlives its monitor until somebody acknowledges it, and an admin's setting taken up by
+the running board and monitor without a restart. Screenshots go to tests/artifacts/flow-*."""
+from __future__ import annotations
+
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from audio_support import SAMPLES, sherpa_model
+from monitor import accounts
+from monitor.storage import Store
+
+from .conftest import ROOT, serve_board, stop_servers
+from .test_web_e2e import CHROMIUM, COURTESY, browser, shot  # noqa: F401 (fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                  "(`make sysdeps` installs it)")]
+PASSWORD = "counter-supervisor"
+HALL = f"""[windows.W01]
+name = "户籍1号窗口"
+
+[windows.W02]
+name = "户籍2号窗口"
+
+[windows.W03]
+name = "出入境窗口"
+device = "{SAMPLES / 'police_good.flac'}"
+profile = "police"
+
+[lights]
+red_hold_s = 60
+"""
+
+
+@dataclass
+class Hall:
+    url: str
+    db: Path
+    config: Path
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    """One board for the module's flows: a supervisor and an admin, three windows."""
+    folder = tmp_path_factory.mktemp("flows")
+    db, config = folder / "courtesy.db", folder / "hall.toml"
+    store = Store(db)
+    accounts.add_user(store, "zhang", "supervisor", PASSWORD)
+    accounts.add_user(store, "root", "admin", PASSWORD)
+    store.close()
+    config.write_text(HALL, encoding="utf-8")
+    servers: list = []
+    yield Hall(serve_board(db, servers, "--config", str(config)), db, config)
+    stop_servers(servers)
+
+
+def play(hall: Hall, transcript: str, window: str, *options) -> subprocess.Popen:
+    """A real monitor replaying a transcript on `window`, its red held for the board."""
+    return subprocess.Popen(
+        [COURTESY, "play", str(ROOT / "audio" / transcript), "--window", window,
+         "--config", str(hall.config), "--db", str(hall.db), *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def logged_in(browser, hall: Hall, name: str):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(hall.url + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_load_state()
+    return page
+
+
+def test_a_supervisors_day_red_acknowledged_reviewed_and_reported(hall, browser):
+    from playwright.sync_api import expect
+
+    player = play(hall, "hospital_taboo.jsonl", "W01", "--profile", "hospital", "--speed", "0",
+                  "--red-hold", "1", "--linger", "120")
+    try:
+        page = logged_in(browser, hall, "zhang")
+        assert page.url.rstrip("/") == hall.url  # a supervisor lands on the board
+        tile = page.locator('[data-tile][data-window="W01"]')
+        expect(tile).to_have_attribute("data-state", "red", timeout=30_000)
+        expect(tile.locator(".cause")).to_have_text("服务忌语：你烦不烦")
+        shot(page, "flow-supervisor-1-red")
+        tile.get_by_role("button", name="确认红灯").click()
+        expect(tile.locator(".acked")).to_contain_text("已由 zhang")
+        shot(page, "flow-supervisor-2-acknowledged")
+        assert player.wait(timeout=30) == 0  # the red acknowledged, the monitor lets go
+    finally:
+        player.kill()
+
+    page.locator("header.site").get_by_role("link", name="复核", exact=True).click()
+    taboo = page.locator('li.item[data-severity="critical"]',
+                         has=page.locator("p.quote", has_text="你烦不烦"))
+    expect(taboo).to_have_count(1)
+    waiting = int(page.locator("#count").get_attribute("data-count"))
+    shot(page, "flow-supervisor-3-review")
+    taboo.get_by_role("button", name="确认").click()
+    expect(page.locator("#count")).to_have_attribute("data-count", str(waiting - 1))
+    expect(taboo).to_have_count(0)
+    [decided] = Store(hall.db).audit(action="review")
+    assert decided.actor == "zhang" and decided.detail.startswith("confirm")
+
+    page.locator("header.site").get_by_role("link", name="报告", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("报告")
+    shot(page, "flow-supervisor-4-reports")
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("link", name="PDF").first.click()
+    pdf = download.value
+    assert pdf.suggested_filename.endswith(".pdf")
+    assert Path(pdf.path()).read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_red_outlives_its_monitor_until_a_supervisor_acknowledges_it(hall, browser):
+    """Issue 24: a red nobody acknowledged was lost when the monitor restarted. The monitor
+    is killed (-9) while the red waits; the board keeps it, with its button; a new monitor
+    on the window holds it over a good visit until a supervisor acknowledges it."""
+    from playwright.sync_api import expect
+
+    page = logged_in(browser, hall, "zhang")
+    tile = page.locator('[data-tile][data-window="W02"]')
+    first = play(hall, "hospital_taboo.jsonl", "W02", "--profile", "hospital", "--speed", "0",
+                 "--red-hold", "1", "--linger", "120")
+    try:
+        expect(tile).to_have_attribute("data-state", "red", timeout=30_000)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    expect(tile).to_contain_text("监测中断 · 红灯待确认", timeout=15_000)
+    expect(tile).to_have_attribute("data-ackable", "1")
+    expect(tile.get_by_role("button", name="确认红灯")).to_be_visible()
+    shot(page, "flow-restart-1-killed")
+
+    second = play(hall, "police_good.jsonl", "W02", "--profile", "police", "--speed", "0",
+                  "--red-hold", "1", "--linger", "120")
+    try:
+        expect(tile).not_to_contain_text("监测中断", timeout=15_000)
+        page.wait_for_timeout(1500)  # the good visit judged meanwhile: the red still holds
+        expect(tile).to_have_attribute("data-state", "red")
+        assert second.poll() is None  # lingering: its red waits for a person
+        shot(page, "flow-restart-2-held-by-the-new-monitor")
+        tile.get_by_role("button", name="确认红灯").click()
+        expect(tile).not_to_have_attribute("data-state", "red", timeout=15_000)
+        shot(page, "flow-restart-3-acknowledged")
+        assert second.wait(timeout=30) == 0
+    finally:
+        second.kill()
+    store = Store(hall.db)
+    reds = [e for e in store.light_events(window="W02") if e.state == "red"]
+    assert len(reds) == 1 and store.ack_of(reds[0].id).user == "zhang"
+
+
+@pytest.mark.slow  # a real `listen` with the speech model, in real time
+def test_an_admins_setting_counts_in_the_running_board_and_monitor(hall, browser):
+    from playwright.sync_api import expect
+
+    sherpa_model()
+    listener = subprocess.Popen(
+        [COURTESY, "listen", "--config", str(hall.config), "--db", str(hall.db), "--realtime",
+         "--keep", "none", "--for", "90"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        page = logged_in(browser, hall, "root")
+        tile = page.locator('[data-tile][data-window="W03"]')
+        expect(tile).to_have_attribute("data-state", "green", timeout=60_000)  # it hears
+        page.locator("header.site").get_by_role("link", name="设置", exact=True).click()
+        page.locator('input[form="window-W03"][name="name"]').fill("出入境一号窗口")
+        page.locator("#window-W03").get_by_role("button", name="保存").click()
+        expect(page.locator("#saved")).to_contain_text("已保存：窗口 W03")
+        expect(page.locator("#saved")).to_contain_text("看板已按新设置显示，无需重启")
+        page.locator("#lights input[name=red_hold_s]").fill("15")
+        page.locator("#lights").get_by_role("button", name="保存").click()
+        expect(page.locator("#saved")).to_contain_text("已保存：提示灯")
+        shot(page, "flow-settings-1-saved")
+        for _ in range(20):  # the monitor looks every 2 s; the page says when it took it
+            if "监测程序已于" in page.locator("#saved").inner_text():
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        expect(page.locator("#saved")).to_contain_text("红灯保持秒数：60 → 15")
+        expect(page.locator("#saved")).to_contain_text("无需重启")
+        shot(page, "flow-settings-2-taken-up")
+        page.locator("header.site").get_by_role("link", name="看板", exact=True).click()
+        expect(tile.locator(".name")).to_have_text("出入境一号窗口")
+        assert listener.poll() is None  # never restarted
+    finally:
+        listener.terminate()
+        output = listener.communicate(timeout=60)[0]
+    assert "已按新的大厅设置运行" in output and "红灯保持秒数：60 → 15" in output
