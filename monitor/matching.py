@@ -471,8 +471,8 @@ def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
     """In characters (`chars`, the span heard from `begin`), does a fuzzy match keep what
     tells the phrase's words? A word that lost a syllable is told by the rest of it, written
     as the phrase writes it (已经办了 is 已经办结了, not 已经下班了 with 下 lost and 班 a
-    homophone); no dictionary word the recogniser wrote joins syllables either side of a lost
-    one (不能 in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
+    homophone); no word the recogniser wrote joins syllables either side of a lost one (不能
+    in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
     lost: it may be all the phrase says (不 of 我不知道, 哪 of 我哪知道 leave 我知道)."""
     heard_at = _heard_places(code, heard)
     if len(heard_at) == len(code):
@@ -487,8 +487,11 @@ def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
         elif any(chars[begin + heard_at[i]] != form.chars[i] for i in places if i in heard_at):
             return False
     kept = sorted(heard_at.items())
-    return not any(j > i + 1 and b == a + 1 and _dictionary().get(
-        chars[begin + a:begin + b + 1], 0) > 0 for (i, a), (j, b) in zip(kept, kept[1:]))
+    gaps = [a + 1 for (i, a), (j, b) in zip(kept, kept[1:]) if j > i + 1 and b == a + 1]
+    if not gaps:
+        return True
+    bounds = _word_bounds(chars[begin:begin + len(heard)])
+    return all(gap in bounds for gap in gaps)
 
 
 def _overlap(a: Span, b: Span) -> bool:
