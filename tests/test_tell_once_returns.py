@@ -125,3 +125,10 @@ def test_a_later_statement_naming_more_is_not_blamed_for_a_return_to_an_earlier_
                 ("staff", "请慢走")]
     assert _told_day([(0, MORNING_TWO), (600, complete), (LUNCH, BACK_WITH_PERMIT)],
                      business) == [True, False, False]
+
+
+def test_a_customer_back_to_bring_what_was_missing_says_so_in_general_words():
+    """来补材料 says the customer is back, as 又是我 and 带来了 do."""
+    back = [("staff", "您好"), ("customer", "您好，我来补材料，准迁证在这儿"),
+            ("staff", "还需要身份证"), ("staff", "请慢走")]
+    assert _told_day([(0, MORNING_TWO), (LUNCH, back)], None) == [True, False]
