@@ -83,6 +83,10 @@ class MatchOptions:
     swap_from: int = 0
     insert_from: int = 0
     loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
+    # in characters a fuzzy hit of these kinds must keep what tells the phrase's words
+    # (_words_kept): a false taboo turns a light red, while a greeting missed costs a
+    # verdict as a greeting found falsely does
+    word_kinds: tuple[str, ...] = ("taboo",)
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
@@ -310,26 +314,34 @@ class Matcher:
             shortest = min(m, _SHORTEST_FUZZY_CHARS if norm.chars else _SHORTEST_FUZZY)
             windows = [(b, e) for b, e in windows if e - b >= shortest
                        and same_edge(text[b], code[0]) and same_edge(text[e - 1], code[-1])]
-        best = None
+        aligned = []
         for begin, end in windows:
             edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
             if edits <= k:
-                key = (edits, abs(end - begin - m))
-                if best is None or key < best[0]:
-                    best = (key, begin, end)
+                aligned.append(((edits, abs(end - begin - m)), begin, end))
+        aligned.sort(key=lambda window: window[0])  # fewest edits, then nearest in length
+        best = next((a for a in aligned if not a[0][0]
+                     or self._tells_words(form, code, text, norm, a[1], a[2])), None)
         if best is None:
             return None
         (edits, _), begin, end = best
         if edits and not self._heard_enough(code, text[begin:end]):
             return None
-        if edits and norm.chars and not _words_kept(
-                form, code, text[begin:end], norm.chars, begin,
-                short=end - begin < min(m, _SHORTEST_FUZZY)):
-            return None
         begin, end = _trim(code, text, begin, end)
         if not _placed(form.phrase, end, n):
             return None
         return Span(form.phrase, begin, end, round(100.0 * (1 - edits / len(code)), 1))
+
+    def _tells_words(self, form: _Form, code: str, text: str, norm: NormText, begin: int,
+                     end: int) -> bool:
+        """In characters, does a fuzzy span keep what tells the form's words (_words_kept)?
+        Checked for `word_kinds`, and for every kind where an anchored form is heard in a
+        short span (_SHORTEST_FUZZY_CHARS); not where a phrase is expected (unanchored)."""
+        short = end - begin < min(len(code), _SHORTEST_FUZZY)
+        if not norm.chars or not (short and form.anchored
+                                  or form.phrase.kind in self.options.word_kinds):
+            return True
+        return _words_kept(form, code, text[begin:end], norm.chars, begin, short)
 
     def _heard_enough(self, code: str, span: str) -> bool:
         options = self.options
