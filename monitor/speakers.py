@@ -215,6 +215,7 @@ class SpeakerOptions:
     other_s: float = 90.0  # the other voice is what was not staff in this many seconds
     other_share: float = 0.35  # the least staff-like share of speech seeds the others' voice
     level_weight: float = 1.0  # how much the level at the microphone counts per frame
+    speech_db: float = 8.0  # frames this far under a segment's loud ones say nothing of who
     learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
     firm_at: float = 0.97  # a turn told this sure while its speech goes on is kept as told
     partial_most: float = 0.5  # how sure a partial result tells a turn not yet firm: not at
@@ -288,7 +289,8 @@ class Tracker:
         ratios = self._ratios(rows)
         if ratios is None:
             return [Turn(start, end, 0.0)]
-        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - 25, -70)
+        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
+                                 -70)
         count = math.ceil(len(rows) / block)
         scores = np.array([_mean(ratios[n * block:(n + 1) * block],
                                  loud[n * block:(n + 1) * block]) for n in range(count)])
