@@ -520,8 +520,7 @@ def _written_across(form: _Form, heard_at: dict[int, int], chars: str, begin: in
     cuts += [begin + heard_at[p] for _, p in _words(form.chars)[:-1]
              if p - 1 in heard_at and p in heard_at and heard_at[p] == heard_at[p - 1] + 1
              and misheard(p - 1) and misheard(p)]
-    written = _word_bounds(chars)
-    return any(cut not in written for cut in cuts)
+    return bool(cuts) and not set(cuts) <= _word_bounds(chars)
 
 
 def _adds_nothing(chars: str, place: int) -> bool:
