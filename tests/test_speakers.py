@@ -297,3 +297,23 @@ def test_a_turn_told_sure_while_speech_goes_on_only_firms_up():
     assert tracker.told(5.0, final, final=True) == final
     unsure = tracker.told(10.0, [Turn(10.0, 11.0, 1.9)], final=False)  # a new segment
     assert unsure[0].decided(0.0, tracker.options) == ("staff", 0.5)
+
+
+def test_hall_noise_under_a_segments_loud_frames_is_no_voice(lines):
+    """The VAD keeps about half a second of hall noise after speech. Frames more than
+    `speech_db` under the segment's loud ones say nothing of who speaks: a line with that
+    tail is heard as the same line followed by silence (judged, the tail became a turn of
+    its own and took the line's last word, docs/benchmarks.md)."""
+    enrolment = Voice.of(speech_frames(features(np.concatenate(lines["staff"][:6]))))
+    said = lines["staff"][7]
+    loud = float(np.percentile(features(said)[:, -1], 90))
+
+    def turns(tail, options):
+        audio = np.concatenate([said, tail])
+        tracker = Tracker(enrolment, options=options)
+        tracker.listen(audio, 0.0)
+        return [(t.start, t.end, t.logit) for t in tracker.turns(0.0, len(audio) / RATE)]
+    hall, silence = noise(0.8, loud - 15.0), noise(0.8, -120.0)
+    assert turns(hall, SpeakerOptions()) == turns(silence, SpeakerOptions())
+    judged = SpeakerOptions(speech_db=25.0)
+    assert turns(hall, judged) != turns(silence, judged)
