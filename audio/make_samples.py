@@ -4,9 +4,9 @@ Each utterance is spoken by a natural Mandarin voice (Kokoro-82M through bench/v
 `make voices` installs it): the staff member in one voice, each customer in another (a line
 more than NEW_CUSTOMER_S after the one before is a new customer), so the demo, the review
 queue and replay sound as a hall does. A line is placed at its transcript start, staff on
-channel 0 and customer on channel 1, 16 kHz FLAC; a render longer than its slot is spoken
-faster until it fits, and the transcript's `end` is rewritten to where the voice really
-stops, so the reference stays true to the audio. Silence is kept digital (no hiss) so the
+channel 0 and customer on channel 1, 16 kHz FLAC, at the pace of a calm clerk
+(CALM_CHARS_PER_MIN), faster only where a line would run into the next one; the
+transcript's `end` is rewritten to where the voice really stops, so the reference stays true to the audio. Silence is kept digital (no hiss) so the
 committed files stay small.
 
     python audio/make_samples.py            # all transcripts beside this script
@@ -29,6 +29,7 @@ import render  # noqa: E402
 import voices  # noqa: E402
 
 from monitor import transcript  # noqa: E402
+from monitor.normalize import clean_chars  # noqa: E402
 
 RATE = render.RATE
 CHANNEL = {"staff": 0, "customer": 1}
@@ -38,24 +39,36 @@ CAST = {  # sample: (staff voice, customer voices in turn)
     "police_good": ("zf_xiaoyi", ("zm_yunjian",)),
     "utility_day": ("zm_yunjian", ("zf_xiaoyi", "zm_yunxia")),
 }
-SPEEDS = (0.85, 0.95, 1.05, 1.15, 1.3, 1.45)  # Kokoro's paces a line may be spoken at:
-# the first is a counter's calm pace (Kokoro's own 1.0 reads Mandarin at 330-380 characters
-# a minute, past the speech-rate rule's 280)
+PROBE_PACE = 0.85  # every line is rendered once at this pace to learn its length
+PACES = (0.6, 1.6)  # the slowest and fastest pace a line may be spoken at
+CALM_CHARS_PER_MIN = 240  # a calm clerk: the norms ask 语速适中, the speech-rate rule
+# flags staff lines over 280; Kokoro's own pace (1.0) reads Mandarin at 330-380
+GAP_S = 0.3  # the pause a speaker leaves before the next line begins
 NEW_CUSTOMER_S = 40.0
 TAIL_S = 1.5
 
 
-def fitted(text: str, name: str, seconds: float) -> np.ndarray:
-    """The slowest pace that fits the slot (the fastest when none does): a line takes
-    about SPEEDS[0]/pace of its time at SPEEDS[0], so the pace is guessed from that render,
-    then raised until the line fits."""
-    samples = render.speech(text, voices.NaturalVoice(name, SPEEDS[0]))
-    guess = SPEEDS[0] * len(samples) / (seconds * RATE)
-    for speed in (s for s in SPEEDS[1:] if s >= guess or s == SPEEDS[-1]):
-        if len(samples) <= seconds * RATE:
-            break
-        samples = render.speech(text, voices.NaturalVoice(name, speed))
+def fitted(text: str, name: str, room: float) -> np.ndarray:
+    """`text` at a calm pace, faster only where the room before the next line is short: a
+    line's length scales as 1/pace, so the pace is found from one render at PROBE_PACE,
+    then raised in steps of 0.05 while the line still overruns its room."""
+    calm = len(clean_chars(text)) * 60 / CALM_CHARS_PER_MIN
+    probe = render.speech(text, voices.NaturalVoice(name, PROBE_PACE))
+    wanted = PROBE_PACE * len(probe) / (min(room, calm) * RATE)
+    pace = min(max(round(wanted / 0.05) * 0.05, PACES[0]), PACES[1])
+    samples = render.speech(text, voices.NaturalVoice(name, round(pace, 2)))
+    while len(samples) > room * RATE and pace < PACES[1]:
+        pace += 0.05
+        samples = render.speech(text, voices.NaturalVoice(name, round(pace, 2)))
     return samples
+
+
+def rooms(rows: list[dict]) -> list[float]:
+    """Each line's room: up to GAP_S before the next line starts, or its own slot when the
+    next line begins inside it (talk over talk stays as written)."""
+    starts = [r["start"] for r in rows[1:]] + [float("inf")]
+    return [max(r["end"] - r["start"], after - r["start"] - GAP_S)
+            for r, after in zip(rows, starts)]
 
 
 def render_sample(source: Path, target: Path) -> float:
@@ -66,12 +79,12 @@ def render_sample(source: Path, target: Path) -> float:
     staff, customers = CAST[source.stem]
     customer, previous_end = -1, -NEW_CUSTOMER_S
     placed = []
-    for row in rows:
+    for row, room in zip(rows, rooms(rows)):
         if row["role"] == "customer" and (customer < 0 or
                                           row["start"] - previous_end > NEW_CUSTOMER_S):
             customer += 1
         name = staff if row["role"] == "staff" else customers[customer % len(customers)]
-        samples = fitted(row["text"], name, row["end"] - row["start"])
+        samples = fitted(row["text"], name, room)
         previous_end = row["end"] = round(row["start"] + len(samples) / RATE, 2)
         placed.append((round(row["start"] * RATE), CHANNEL[row["role"]], samples))
     length = round((max(r["end"] for r in rows) + TAIL_S) * RATE)

@@ -388,9 +388,7 @@ def check(lexicon) -> list[tuple[str, list[str]]]:
     """Lines that hold a lexicon phrase by exact search (exceptions honoured): should be none."""
     from conversations import ExactSearch
 
-    # materials (照片, 身份证) are things ordinary speech names too; only the norm that
-    # counts them after a missing-materials statement (tell_once) makes anything of them
-    search = ExactSearch(lexicon, tuple(sorted({p.kind for p in lexicon.phrases} - {"material"})))
+    search = ExactSearch(lexicon, tuple(sorted({p.kind for p in lexicon.phrases})))
     return [(line, [f"{p.kind}:{p.text}" for p in found]) for line in sentences()
             if (found := search.find(line))]
 

@@ -111,7 +111,8 @@ class Transcriber:
         decode = getattr(self.engine, "decoder", None)
         if piece.final:
             self.speakers.remember(piece.segment_start, end)
-        turns = self.speakers.turns(piece.segment_start, end)
+        turns = self.speakers.told(piece.segment_start,
+                                   self.speakers.turns(piece.segment_start, end), piece.final)
         parts = [p for u in heard for p in split(u, turns, self.speakers.options,
                                                   decode.decode if decode else None)]
         if piece.final:

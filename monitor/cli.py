@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import lexicon as lexicons
-from . import limits, profiles
+from . import limits, profiles, rulechanges
 from .errors import CourtesyError
 from .privacy import mask
 from .records import PhraseHit, Session, Visit
@@ -230,8 +230,9 @@ def score(source, profile, window, staff, at, as_json, db_path, lexicon_dir, cha
     staff, profile = _for_window(hall, window, staff, profile)
     started_at = _parse_at(at)
     voice, learned = _voice(db_path, staff, channels) or (None, True)
-    session = score_source(Scorer.load(profile, lexicon_dir, _hall_changes(db_path),
-                                       hall.rating_device), source,
+    lexicon_changes, rule_changes = _hall_changes(db_path)
+    session = score_source(Scorer.load(profile, lexicon_dir, lexicon_changes,
+                                       hall.rating_device, rule_changes), source,
                            engine, channels, voice=voice, learned=learned, window=window,
                            staff=staff, started_at=started_at,
                            queue=_queue_calls(db_path, started_at) if at else [])
@@ -349,7 +350,7 @@ def lexicon_check(path):
 
 @cli.group()
 def rules():
-    """Rules written as data (lexicons/rules/*.toml): check them."""
+    """Rules (lexicons/rules/*.toml and the code's): check, list; a hall's own changes."""
 
 
 @rules.command("check")
@@ -362,6 +363,141 @@ def rules_check(path):
     found, checked = profiles.check_rules(path)
     click.echo(", ".join(rule.id for rule in found))
     click.echo(f"{len(found)} 条规则 (rules), {len(checked)} profiles: OK")
+
+
+@rules.command("list")
+@click.option("--profile", default="general", show_default=True, help="Profile to show")
+@db_option
+@lexicons_option
+def rules_list(profile, db_path, lexicon_dir):
+    """Every rule as the hall judges with it: on or off, severity, points, conditions.
+
+    Example: courtesy rules list --profile government
+    """
+    from . import ruletext
+    from .vocabulary import rule_name, rule_norm, severity_label
+
+    with _existing(db_path) as store:
+        options = rulechanges.applied(profiles.load(profile, lexicon_dir).rules,
+                                      rulechanges.changes(store) if store else [])
+    norms = {rule.id: rule for rule in options.norms}
+    for rule_id, setting in options.settings.items():
+        state = "启用" if setting.enabled else "停用"
+        kind = "数据" if rule_id in norms else "代码"
+        click.echo(f"{rule_id}  {rule_name(rule_id)}（{rule_norm(rule_id)}） {state} "
+                   f"{severity_label(setting.severity)} 扣{setting.weight:g}分 [{kind}]")
+        if rule_id in norms:
+            params = rulechanges.parameters(options, rule_id)
+            for depth, text in ruletext.describe(norms[rule_id], params):
+                click.echo("    " + "  " * depth + text)
+
+
+def rule_preview_lines(shown, limit: int = 50) -> list[str]:
+    """A rule change's preview for the terminal (quotes masked)."""
+    from .vocabulary import REVIEWED_LABELS, RULE_CHANGE_LABELS
+
+    c = shown.change
+    gone = [f for f in shown.findings if f.gone]
+    lines = [f"预览：规则“{rule_name(c.rule)}”（{c.rule}）{RULE_CHANGE_LABELS[c.change]} "
+             f"{c.value}（最近 {shown.days} 天）",
+             f"来访 {shown.visits} 个已重新判断（用时 {shown.seconds:.2f} 秒）",
+             f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
+             f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
+    for f in shown.findings[:limit]:
+        lines.append(f"  {'消失' if f.gone else '新增'} {f.at:%Y-%m-%d %H:%M:%S} {f.window or '-'} "
+                     f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
+                     + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
+    for v in shown.visits_changed[:limit]:
+        lines.append(f"  结论 {v.at:%Y-%m-%d %H:%M:%S} {v.window or '-'} "
+                     f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
+                     f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
+    if max(len(shown.findings), len(shown.visits_changed)) > limit:
+        lines.append(f"  （只列出前 {limit} 条，加 --all 列出全部）")
+    return lines
+
+
+@rules.command("change")
+@click.argument("rule")
+@click.option("--on/--off", "enabled", default=None, help="Switch the rule on or off")
+@click.option("--severity", type=click.Choice(("critical", "major", "minor")))
+@click.option("--deduction", type=Bounded(limits.DEDUCTION), help="Points a finding costs")
+@click.option("--param", help="One parameter: NAME=VALUE (a number, words, a regex)")
+@click.option("--profile", default="general", show_default=True, help="Profile to check it on")
+@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
+              help="Preview on the stored visits of this many days")
+@click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
+@click.option("--reason", default="", help="Why (needed with --apply)")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
+@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
+@db_option
+@lexicons_option
+def rules_change(rule, enabled, severity, deduction, param, profile, days, apply_, reason,
+                 actor, show_all, db_path, lexicon_dir):
+    """Preview a change to one rule of the hall, and with --apply make it.
+
+    The preview judges the rule again on the stored visits of the last --days days with and
+    without the change; --apply stores it as a new rule-set version, which score, play,
+    listen and practice judge with from then on.
+
+    Example: courtesy rules change first_asked --param turns=2 --reason 两句内指引也算 --apply
+    """
+    from . import tuning
+    from .storage import Store
+
+    chosen = [(name, value) for name, value in (
+        ("enabled", None if enabled is None else str(enabled).lower()),
+        ("severity", severity), ("deduction", deduction), ("param", param))
+        if value is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --on/--off, --severity, --deduction, --param")
+    (change, value), = chosen
+    store = Store(db_path, must_exist=True)
+    options = rulechanges.options_for(store, profile, lexicon_dir)
+    proposed = rulechanges.propose(options, rule, change, str(value), reason, actor)
+    shown = tuning.rule_preview(store, proposed, days, lexicon_dir)
+    for line in rule_preview_lines(shown, len(shown.findings) + len(shown.visits_changed)
+                                   if show_all else 50):
+        click.echo(line)
+    if not apply_:
+        click.echo("仅为预览，未作任何更改（加 --apply 应用）")
+        return
+    made = rulechanges.apply(store, proposed, origin="courtesy rules change")
+    click.echo(f"已应用：本厅规则版本 {made.version}")
+
+
+@rules.command("undo")
+@click.argument("version", type=Bounded(limits.VERSION))
+@click.option("--reason", default="", help="Why")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
+@db_option
+def rules_undo(version, reason, actor, db_path):
+    """Undo one rule change: a new version without it (the change stays listed).
+
+    Example: courtesy rules undo 1 --reason 误报增多
+    """
+    from .storage import Store
+
+    made = rulechanges.undo(Store(db_path, must_exist=True), version, actor, reason,
+                            origin="courtesy rules undo")
+    click.echo(f"已撤销版本 {version}：本厅规则版本 {made.version}")
+
+
+@rules.command("changes")
+@db_option
+def rules_changes(db_path):
+    """List the hall's rule versions: who changed which rule, how and why.
+
+    Example: courtesy rules changes --db reports/courtesy.db
+    """
+    from .storage import Store
+    from .vocabulary import RULE_CHANGE_LABELS
+
+    stored = rulechanges.changes(Store(db_path, must_exist=True))
+    if not stored:
+        click.echo("本厅规则未作修改（版本 0）")
+    for c in stored:
+        click.echo(f"{c.version:>4} {c.at:%Y-%m-%d %H:%M} {c.actor} {rule_name(c.rule)}（{c.rule}）"
+                   f" {RULE_CHANGE_LABELS[c.change]} {c.value} {mask(c.reason)}")
 
 
 @cli.command("profiles")
@@ -747,7 +883,7 @@ def replay(visit_id, speed, plain, training, no_audio, pinyin, config_path, db_p
     Speech a recogniser heard is marked 〔机器识别〕 (read from pinyin, it may be wrong).
     Without a terminal (or with --plain) lines are printed as their time comes.
 
-    Example: courtesy replay 9074af0e88cd-W01-001 --plain --speed 4
+    Example: courtesy replay 683eb01906b7-W01-001 --plain --speed 4
     """
     from . import config, terminal
     from .storage import Store
@@ -770,7 +906,7 @@ def training():
 def training_add(visit_id, tag, note, db_path):
     """Add a visit to a training collection.
 
-    Example: courtesy training add 9074af0e88cd-W01-001 --tag good-greeting
+    Example: courtesy training add 683eb01906b7-W01-001 --tag good-greeting
     """
     from .errors import InputError
     from .storage import Store
@@ -789,7 +925,7 @@ def training_add(visit_id, tag, note, db_path):
 def training_remove(visit_id, tag, db_path):
     """Take a visit out of training collections.
 
-    Example: courtesy training remove 9074af0e88cd-W01-001 --tag good-greeting
+    Example: courtesy training remove 683eb01906b7-W01-001 --tag good-greeting
     """
     from .storage import Store
 
@@ -1270,10 +1406,10 @@ def _queue_calls(db_path: Path, anchor: datetime) -> list:
         return hallevents.calls_for(store, anchor) if store else []
 
 
-def _hall_changes(db_path: Path) -> list:
-    """The lexicon changes of the database a command will write to."""
+def _hall_changes(db_path: Path) -> tuple[list, list]:
+    """The lexicon changes and the rule changes of the database a command will write to."""
     with _existing(db_path) as store:
-        return store.lexicon_changes() if store else []
+        return (store.lexicon_changes(), rulechanges.changes(store)) if store else ([], [])
 
 
 def preview_lines(shown, limit: int = 50) -> list[str]:
@@ -1593,7 +1729,7 @@ def review_role(visit_id, line, role, note, actor, db_path):
     visit is judged again with the corrected role (its findings and score as reviews
     leave them), and the machine's result stays stored beside it.
 
-    Example: courtesy review role 9074af0e88cd-W01-001 2 customer --note 顾客的声音
+    Example: courtesy review role 683eb01906b7-W01-001 2 customer --note 顾客的声音
     """
     from . import review, roles
     from .storage import Store

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -122,7 +122,7 @@ def _pattern(text: str) -> re.Pattern:
 
 
 def _regex(cond, ctx, i):
-    found = _pattern(cond.value).search(ctx.view.utterances[i].text or "")
+    found = _pattern(ctx.value(cond.value)).search(ctx.view.utterances[i].text or "")
     return (True, Evidence(values={"matched": found.group(0)})) if found else NO
 
 
@@ -266,64 +266,44 @@ def _closed(cond, ctx, i):
     return (not ctx.view.open) == cond.value, Evidence()
 
 
-def _returns(cond, ctx, i):
-    """This visit's customer back later the same day (`_points_back`), where a line (the
-    inner condition) names phrases of kind `new` this visit's staff did not."""
+def _returned(cond, ctx, i):
+    """The same business seen earlier the same day (an earlier visit of the session with
+    the queue's business type, else whose lines share the customer's words here), where a
+    line held the inner condition (what was said then: 还缺户口本)."""
     view = ctx.view
-    if i is None:
-        return NO
-    named = _named(view, cond.new)
-    before = [*view.earlier, view]
-    for n, later in enumerate(view.later):
-        if _points_back(later, before + list(view.later[:n]), cond.new) is not view:
-            continue
-        sub = Context(later, ctx.options, ctx.rule)
-        for j in later.indices:
-            fresh = [h.matched for h in later.said(j, cond.new) if h.phrase not in named]
-            if fresh and (not cond.parts or check(cond.parts[0], sub, j)[0]):
-                return True, Evidence(values={"new": "、".join(dict.fromkeys(fresh))})
+    for before in reversed(view.earlier):
+        sub = Context(before, ctx.options, ctx.rule)
+        for j in before.indices:
+            if (not cond.parts or check(cond.parts[0], sub, j)[0]) and _same_business(
+                    before, view, j):
+                return True, Evidence(values={"earlier": before.quote(j)})
     return NO
 
 
-def _points_back(again: VisitView, before: Sequence[VisitView], kind: str) -> VisitView | None:
-    """The one earlier visit (of `before`) whose customer `again` is, if any: the one it
-    matches best (`_match`), so another customer's visit of the same business is not
-    blamed for this one's return; none where two match as well (no blame on a guess)."""
-    scored = [_match(one, again, kind) for one in before]
-    best = max(scored, default=(0, 0))
-    if best == (0, 0) or scored.count(best) > 1:
-        return None
-    return before[scored.index(best)]
+def _count_listed(cond, ctx, i):
+    """A statement of how many things are needed that lists fewer (还要三样：身份证、户口本):
+    the regex's group `n` is the number said, group `items` the list after it."""
+    found = _pattern(ctx.value(cond.value)).search(ctx.view.utterances[i].text or "")
+    if not found:
+        return NO
+    said = _NUMBERS.get(found.group("n"), 0)
+    items = [part for part in _SEPARATORS.split(found.group("items") or "") if part.strip()]
+    return 0 < len(items) < said, Evidence(values={"matched": found.group(0)})
 
 
-def _match(one: VisitView, other: VisitView, kind: str) -> tuple[float, int]:
-    """How surely `other` is `one`'s customer back ((0, 0): not). The queue's business
-    types must agree where both visits have one. What the customer brings back (phrases of
-    `kind` in their lines, but for the ones they said the first time too: 办理居住证 names
-    the business) must be some of what `one`'s staff named: the more alike the two lists,
-    the surer (one visit naming every material of the day is no better than the one naming
-    what came back). Then the same business type, else the customer's own business words
-    (`_same_business`); bringing nothing heard, that alone."""
-    if one.business and other.business and one.business != other.business:
-        return 0, 0
-    brought = _named(other, kind, "customer") - _named(one, kind, "customer")
-    named = _named(one, kind)
-    if brought and not brought & named:
-        return 0, 0
-    alike = len(brought & named) / len(brought | named) if brought else 0.0
-    return alike, int(_same_business(one, other))
+_NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2,
+            **{str(n): n for n in range(10)}}
+_SEPARATORS = re.compile(r"[、，,；;和跟与及]|还有|以及|一个是|另外")
 
 
-def _named(view: VisitView, kind: str, role: str = "staff") -> set[str]:
-    return {h.phrase for j in view.by(role) for h in view.said(j, kind)}
-
-
-def _same_business(one: VisitView, other: VisitView, least: int = 4) -> bool:
-    """The queue's business types where both visits have one, else the customer's own
-    words: the customer lines of both share a run of `least` characters (办理居住证)."""
-    if one.business and other.business:
-        return one.business == other.business
-    said, again = _customer_text(one), _customer_text(other)
+def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3) -> bool:
+    """The queue's business types where both visits have one, else words: what the
+    customer says now shares a run of `least` characters with what the customer said
+    before or the line `said_then` (医保卡, 居住证)."""
+    if before.business and now.business:
+        return before.business == now.business
+    said = _customer_text(before) + "|" + (before.utterances[said_then].text or "")
+    again = _customer_text(now)
     if not said or not again:
         return False
     match = SequenceMatcher(None, said, again, autojunk=False).find_longest_match(
@@ -343,7 +323,7 @@ _OPS = {
     "rate_over": _line(_rate), "rate_under": _line(_rate),
     "after": lambda c, x, i: _related(c, x, i, later=False),
     "followed": lambda c, x, i: _related(c, x, i, later=True),
-    "returns": _returns, "absent": _absent, "count": _count, "duration_over": _duration,
+    "returned": _line(_returned), "count_listed": _line(_count_listed), "absent": _absent, "count": _count, "duration_over": _duration,
     "silence_over": _silence, "closed": _closed,
 }
 

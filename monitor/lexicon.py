@@ -21,7 +21,7 @@ from .vocabulary import SEVERITIES
 REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply",
                   "rating_prompt")
 CUE_KINDS = ("thanks", "question", "instruction", "deflection", "direction", "missing",
-             "material")  # the last four: cues of the norms written as data (rules/*.toml)
+             "returning")  # the last four: cues of the norms written as data (rules/*.toml)
 KINDS = REQUIRED_KINDS + ("taboo", "rating_pressure") + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")

@@ -90,6 +90,9 @@ LINE = Range(1, 10**6, integer=True)  # a line of a visit, as replay numbers it
 ENROL_S = Range(5, 300)  # seconds of a staff member's voice recorded for their profile
 THRESHOLD = Range(50, 100)  # a phrase's own match threshold (tuning.py)
 PREVIEW_DAYS = Range(1, 92, integer=True)  # days of stored speech a lexicon change is tried on
+DEDUCTION = Range(0, 100)  # a rule's points per finding (rulechanges.py)
+RULE_NUMBER = Range(0, DAY_S)  # a rule's parameter: seconds, turns, characters a minute
+RULE_DBFS = Range(-120, 0)  # a rule's level parameter (max_dbfs)
 # text a person types into hall.toml or a form
 NAME_MAX = 64  # a window's or staff member's name, a user name
 ID_MAX = 32  # a window or staff id (in URLs, folders and every row)

@@ -315,7 +315,7 @@ class Monitor:
                 staffvoice.save(self.store, w.config.id, w.session.wall(utterance.end).date(),
                                 w.config.staff, learner.learned, origin="listen")
             except CourtesyError as exc:
-                self._reporter(w.config.id)("storage", f"voice profile not stored: {exc}")
+                self._reporter(w.config.id)("storage", f"员工声纹未能保存：{exc}")
 
     def _updates(self, updates: list[LiveUpdate]) -> None:
         for update in updates:
@@ -327,8 +327,8 @@ class Monitor:
         source = w.source
         if source.overflows != w.overflows or source.dropped_s != w.dropped_s:
             self._reporter(w.config.id)(
-                "overrun", f"audio lost: {source.overflows} input overflow(s), "
-                           f"{source.dropped_s:.1f} s dropped by a slow consumer so far")
+                "overrun", f"音频丢失：输入溢出 {source.overflows} 次，"
+                           f"处理不及累计丢弃 {source.dropped_s:.1f} 秒")
             w.overflows, w.dropped_s = source.overflows, source.dropped_s
 
     def run(self, should_stop: Callable[[], bool]) -> None:

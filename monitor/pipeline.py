@@ -12,11 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from . import lexicon as lexicons
-from . import conditions, profiles, rules, transcript, visits
+from . import conditions, profiles, rulechanges, rules, transcript, visits
 from .lexicon import Lexicon
 from .matching import PARTICLES, Matcher
 from .normalize import NormText, heard
-from .records import LexiconChange, PhraseHit, Session, Utterance, Visit
+from .records import LexiconChange, PhraseHit, RuleChange, Session, Utterance, Visit
 
 
 class Scorer:
@@ -36,11 +36,15 @@ class Scorer:
 
     @classmethod
     def load(cls, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
-             changes: Sequence[LexiconChange] = (), rating_device: bool = False) -> "Scorer":
+             changes: Sequence[LexiconChange] = (), rating_device: bool = False,
+             rule_changes: Sequence[RuleChange] = ()) -> "Scorer":
         """A profile's scorer with the shipped lexicon files and a hall's changes to them
         (`Store.lexicon_changes()`; none: version 0); `rating_device`: the hall's windows
-        have rating devices (hall.toml `[ratings] device`), so the rating prompt is required."""
+        have rating devices (hall.toml `[ratings] device`), so the rating prompt is required;
+        `rule_changes`: the hall's changes to its rules (`rulechanges.changes`)."""
         chosen = profiles.load(profile, lexicon_dir, rating_device)
+        if rule_changes:
+            chosen.rules = rulechanges.applied(chosen.rules, list(rule_changes))
         lexicon, version = lexicons.hall_lexicon(lexicons.load(lexicon_dir, chosen.lexicons),
                                                  changes)
         return cls(chosen, lexicon, version)
@@ -71,10 +75,9 @@ class Scorer:
             min(utterances[i].start for i in seg.indices),
             max(utterances[i].end for i in seg.indices), seg.indices, utterances, norms,
             {i: hits[i] for i in seg.indices if i in hits}, business=seg.business)
-            for seg in segments]  # what a visit's return later the same day is judged by
+            for seg in segments]  # what a return later the same day is judged against
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
-                             norms, hits, segment=seg, later=heard_as[n + 1:],
-                             earlier=heard_as[:n])
+                             norms, hits, segment=seg, earlier=heard_as[:n])
                   for n, seg in enumerate(segments)]
         return Session(
             id=session_id, source=source, window=window or _first(utterances, "window"),
@@ -119,13 +122,11 @@ class Scorer:
               utterances: Sequence[Utterance], norms: Sequence[NormText],
               hits: dict[int, list[PhraseHit]], now: float | None = None,
               segment: visits.Segment | None = None,
-              later: Sequence[rules.VisitView] = (),
               earlier: Sequence[rules.VisitView] = ()) -> Visit:
         """Apply the rules to one visit; with `now`, a visit still in progress. A visit a
         queue call set (`segment.span`) lasts from the call, while the rules time what was
-        said from the first words. `later`: the session's later visits, where a rule looks
-        for the same customer coming back (tell_once); `earlier`: the visits before, which
-        such a return may point back to instead."""
+        said from the first words. `earlier`: the session's visits before this one, where a
+        rule looks for the same business seen before (tell_once)."""
         start = min(utterances[i].start for i in indices)
         end = max(utterances[i].end for i in indices)
         ticket = segment.ticket if segment else ""
@@ -133,7 +134,7 @@ class Scorer:
         span = segment.span if segment and segment.span else (start, end)
         hits = self._expected(indices, utterances, norms, hits)
         view = rules.VisitView(start, end, indices, utterances, norms, hits, now, business,
-                               later, earlier)
+                               earlier)
         options = self.profile.rules
         findings = rules.evaluate(view, options, self.norms)
         total, verdict = rules.score(findings, self.profile.scoring)

@@ -161,10 +161,12 @@ def _norm_params(rule: ruledata.NormRule, values: dict, path: Path) -> ruledata.
     params = dict(rule.params)
     for key, value in values.items():
         where = f"rules.{rule.id}.{key}"
-        if key not in params:
-            raise InputError(path, f"unknown parameter (known: {', '.join(params) or 'none'})",
-                             field=where)
-        if isinstance(params[key], tuple):
+        if isinstance(params[key], str):
+            if not isinstance(value, str):
+                raise InputError(path, f"must be a regular expression, not {value!r}",
+                                 field=where)
+            params[key] = value
+        elif isinstance(params[key], tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
                 raise InputError(path, f"must be a list of strings, not {value!r}", field=where)
             params[key] = tuple(value)
@@ -210,10 +212,11 @@ def load(name: str = DEFAULT, lexicon_dir: Path | None = None,
             raise InputError(path, f"must be one of {', '.join(SEVERITIES)}",
                              field=f"rules.{rule_id}.severity")
         _fill(rules.settings[rule_id], setting_values, path, f"rules.{rule_id}")
-        if rule_id in norms:
-            norms[rule_id] = _norm_params(norms[rule_id], values, path)
-        else:
-            _fill(rules, values, path, f"rules.{rule_id}")
+        own = {k: values.pop(k) for k in list(values)
+               if rule_id in norms and k in norms[rule_id].params}
+        if own:
+            norms[rule_id] = _norm_params(norms[rule_id], own, path)
+        _fill(rules, values, path, f"rules.{rule_id}")  # the rule options it reads
     rules.norms = tuple(norms.values())
     scoring = _fill(ScoreOptions(), _table(data, "scoring", path), path, "scoring")
     if rating_device:

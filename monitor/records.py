@@ -401,6 +401,40 @@ class ChangedVisit:
 
 
 @dataclass(frozen=True)
+class RuleChange:
+    """One change a hall made to one rule (monitor/rulechanges.py), stored append-only;
+    `version` is the hall rule set it makes (the shipped files and profiles are 0).
+
+    change: "enabled" (value "true"/"false"), "severity" (critical/major/minor),
+    "deduction" (points a finding), "param" (value "name=JSON": a number, a word list or a
+    regular expression of the rule), or "undo" (value: the version undone).
+    """
+
+    rule: str
+    change: str
+    value: str
+    reason: str
+    actor: str
+    at: datetime | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    """What a proposed rule change would have changed on the stored visits of some days:
+    computed in memory from the stored lines and phrase hits, nothing stored changes."""
+
+    change: RuleChange
+    days: int
+    visits: int  # live visits judged again
+    findings_before: int  # of the rule, in those visits
+    findings_after: int
+    findings: tuple[ChangedFinding, ...]
+    visits_changed: tuple[ChangedVisit, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
 class TuningPreview:
     """What a proposed lexicon change would have changed on the stored speech of some days:
     computed in memory, nothing stored changes."""

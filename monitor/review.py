@@ -15,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from . import roles
+from . import roles, ruledata
 from .errors import CourtesyError
 from .records import (AddedFinding, Appeal, AuditEntry, Effective, Finding,
                       Precision, Review, ReviewTally)
 from .rules import SEVERITY_FACTOR, RuleOptions, ScoreOptions, score
 from .storage import Store, day_bounds
 from .stored import StoredFinding, StoredVisit
-from .vocabulary import APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, RULES, SEVERITIES
+from .vocabulary import (APPEAL_LABELS, DECISION_LABELS, REVIEW_REASONS, SEVERITIES,
+                         all_rules)
 
 DECISIONS = tuple(DECISION_LABELS)
 REASONS = tuple(REVIEW_REASONS)
@@ -79,7 +80,7 @@ def review(store: Store, finding_id: str, decision: str, reason: str, actor: str
 def add_missed(store: Store, visit_id: str, rule: str, severity: str, offset: float,
                actor: str, note: str = "", origin: str = "") -> AddedFinding:
     """Mark a finding the machine missed, `offset` seconds into the visit."""
-    _one_of("rule", rule, RULES)
+    _one_of("rule", rule, all_rules())
     _one_of("severity", severity, SEVERITIES)
     visit = store.visit(visit_id)
     if visit is None:
@@ -147,9 +148,17 @@ def _gone(store: Store, finding_ids: list[str], latest: dict[str, Review] | None
 def _deduction(rule: str, severity: str, options: dict) -> float:
     """What an added finding costs, with the weights its session was judged with."""
     settings = options.get("rules", {}).get("settings", {})
-    weight = settings.get(rule, {}).get("weight", RuleOptions().settings[rule].weight)
+    weight = settings.get(rule, {}).get("weight", _default_weight(rule))
     factor = SEVERITY_FACTOR[severity]
     return 100.0 if factor is None else weight * factor
+
+
+def _default_weight(rule: str) -> float:
+    """A rule's weight where its session's options do not say (a rule newer than it)."""
+    code = RuleOptions().settings.get(rule)
+    if code is not None:
+        return code.weight
+    return next((r.deduction for r in ruledata.load() if r.id == rule), 10.0)
 
 
 def _scoring(options: dict) -> ScoreOptions:

@@ -26,30 +26,29 @@ from .vocabulary import SEVERITIES, RuleWords
 ON = ("line", "hit", "visit")  # a finding per matching line, per phrase hit, or per visit
 PLACES = ("last_staff", "first_staff", "span")  # where a visit finding is shown
 ROLES = ("staff", "customer")
-TEXT_OPS = {"role", "kind", "phrase", "regex", "says"}
+TEXT_OPS = {"role", "kind", "phrase", "regex", "says", "count_listed"}
 NUMBER_OPS = {"first", "last", "louder", "interrupts", "due", "rate_over", "rate_under",
               "duration_over", "silence_over"}
 FLAG_OPS = {"unsure", "closed"}
-NESTED_OPS = {"after", "followed", "returns", "absent", "count"}  # an inner condition
+NESTED_OPS = {"after", "followed", "returned", "absent", "count"}  # an inner condition
 BOOL_OPS = {"all", "any", "not"}
 OPS = TEXT_OPS | NUMBER_OPS | FLAG_OPS | NESTED_OPS | BOOL_OPS
 MODIFIERS = {"after": {"within_s", "within_turns"},
              "followed": {"within_s", "within_turns", "same"},
-             "returns": {"new"}, "absent": set(), "count": {"at_least", "at_most"}}
+             "returned": set(), "absent": set(), "count": {"at_least", "at_most"}}
 # what a finding's detail may quote: the line, the hit, and what a condition measured
 VALUES = {"quote", "phrase", "matched", "heard", "overlap", "rate", "dbfs", "duration",
-          "silence", "new"}
+          "silence", "earlier", "count"}
 _RULE_KEYS = {"id", "name", "prompt", "norm", "source", "severity", "deduction", "enabled",
               "on", "when", "detail", "hits", "at", "place", "category", "phrase_severity",
-              "params"}
+              "params", "labels"}
 
 
 @dataclass(frozen=True)
 class Condition:
     """One operator of a rule: `op` with its `value` (a number may be "$name": a parameter
     of the rule or of the profile), or its inner conditions (`parts`), and the modifiers
-    of `after`/`followed` (within_s, within_turns, same), `count` (at_least, at_most) and
-    `returns` (new: a phrase kind the return names that this visit did not)."""
+    of `after`/`followed` (within_s, within_turns, same) and `count` (at_least, at_most)."""
 
     op: str
     value: object = None
@@ -59,7 +58,6 @@ class Condition:
     same: bool = False
     at_least: int | None = None
     at_most: int | None = None
-    new: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,8 @@ class NormRule:
     place: str = "last_staff"  # on = "visit"
     category: str = ""
     phrase_severity: bool = False  # on = "hit": each phrase's own severity (taboo)
-    params: dict = field(default_factory=dict)  # numbers and word lists a hall may change
+    params: dict = field(default_factory=dict)  # numbers, word lists, regexes a hall may change
+    labels: dict = field(default_factory=dict)  # a parameter's name in Chinese, for the page
     file: str = ""
     refs: tuple[tuple[str, str], ...] = ()  # (field, name) of each "$name" not in params
 
@@ -167,13 +166,21 @@ class _Reader:
             if value not in ROLES:
                 self.fail(where, f"must be one of {', '.join(ROLES)}, not {value!r}")
             return value
-        if op == "regex":
+        if op in ("regex", "count_listed"):
+            if isinstance(value, str) and value.startswith("$"):
+                if not isinstance(self.params.get(value[1:]), str):
+                    self.fail(where, f"{value!r} is not a regular expression of the rule's "
+                              f"params ({', '.join(self.params) or 'none'})")
+                return value
             if not isinstance(value, str) or not value:
                 self.fail(where, "must be a regular expression")
             try:
-                re.compile(value)
+                groups = re.compile(value).groupindex
             except re.error as exc:
                 self.fail(where, f"not a valid regular expression: {exc}")
+            if op == "count_listed" and not {"n", "items"} <= set(groups):
+                self.fail(where, "needs the groups (?P<n>...) (the number said) and "
+                          "(?P<items>...) (the list)")
             return value
         texts = self.texts(value, where)
         if op == "kind":
@@ -194,8 +201,6 @@ class _Reader:
             self.fail(where, "needs one of within_s or within_turns")
         if op == "count" and not {"at_least", "at_most"} & set(mods):
             self.fail(where, "needs at_least or at_most")
-        if op == "returns" and mods.get("new", "") not in KINDS:
-            self.fail(f"{where}.new", f"needs a phrase kind, not {mods.get('new')!r}")
         return Condition(
             op, parts=(self.condition(inner, where),) if inner else (),
             within_s=(self.number(mods["within_s"], f"{where}.within_s")
@@ -204,8 +209,7 @@ class _Reader:
                           if "within_turns" in mods else None),
             same=self.flag(mods.get("same", False), f"{where}.same"),
             at_least=self.whole(mods.get("at_least"), f"{where}.at_least"),
-            at_most=self.whole(mods.get("at_most"), f"{where}.at_most"),
-            new=mods.get("new", ""))
+            at_most=self.whole(mods.get("at_most"), f"{where}.at_most"))
 
     def flag(self, value, where: str) -> bool:
         if not isinstance(value, bool):
@@ -218,14 +222,28 @@ class _Reader:
 
 def _params(reader: _Reader, value) -> dict:
     if not isinstance(value, dict):
-        reader.fail("params", "must be a table of numbers and word lists")
+        reader.fail("params", "must be a table of numbers, word lists and regular expressions")
     out = {}
     for name, item in value.items():
         if isinstance(item, list):
             out[name] = reader.texts(item, f"params.{name}")
+        elif isinstance(item, str):
+            out[name] = reader.text_value("regex", item, f"params.{name}")
         else:
             out[name] = reader.number(item, f"params.{name}")
     return out
+
+
+def _labels(reader: _Reader, value, names: set[str]) -> dict:
+    if not isinstance(value, dict):
+        reader.fail("labels", "must be a table: parameter = its name in Chinese")
+    for name, label in value.items():
+        if name not in names:
+            reader.fail(f"labels.{name}", f"names no parameter of the rule "
+                        f"({', '.join(sorted(names)) or 'none'})")
+        if not isinstance(label, str) or not label.strip():
+            reader.fail(f"labels.{name}", "must be a text in Chinese")
+    return {name: label.strip() for name, label in value.items()}
 
 
 def parse_rule(entry: dict, path: Path, raw: str, taken: dict[str, str]) -> NormRule:
@@ -265,7 +283,9 @@ def _rule(entry: dict, reader: _Reader, rule_id: str, path: Path) -> NormRule:
         at=entry.get("at", ""), place=entry.get("place", "last_staff"),
         category=str(entry.get("category", "")),
         phrase_severity=reader.flag(entry.get("phrase_severity", False), "phrase_severity"),
-        params=reader.params, file=str(path), refs=tuple(reader.refs))
+        params=reader.params, file=str(path), refs=tuple(reader.refs),
+        labels=_labels(reader, entry.get("labels", {}),
+                       set(reader.params) | {name for _, name in reader.refs}))
 
 
 def _check_shape(rule: NormRule, reader: _Reader) -> None:

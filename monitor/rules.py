@@ -36,21 +36,13 @@ class RuleSetting:
 
 
 def _settings() -> dict[str, RuleSetting]:
+    """The rules in code; those written as data (lexicons/rules/*.toml) bring their own."""
     return {
         "greeting": RuleSetting(severity="major", weight=20),
         "answer": RuleSetting(severity="major", weight=15),
         "farewell": RuleSetting(severity="major", weight=15),
-        "taboo": RuleSetting(severity="major", weight=30),  # severity comes from the lexicon
-        "please": RuleSetting(severity="minor", weight=5),
         "wait_apology": RuleSetting(severity="major", weight=10),
-        "thanks_reply": RuleSetting(severity="minor", weight=5),
-        "interruption": RuleSetting(severity="minor", weight=5),
         "speech_rate": RuleSetting(severity="minor", weight=3),
-        "duration": RuleSetting(severity="minor", weight=10),
-        "volume": RuleSetting(severity="minor", weight=3),
-        "rating_pressure": RuleSetting(severity="major", weight=20),
-        # on only where the hall has rating devices (hall.toml [ratings] device = true)
-        "rating_prompt": RuleSetting(enabled=False, severity="minor", weight=5),
     }
 
 
@@ -105,7 +97,6 @@ class VisitView:
     hits: dict[int, list[PhraseHit]]
     now: float | None = None
     business: str = ""  # the queue's business type, where a call set the visit
-    later: Sequence["VisitView"] = ()  # the session's later visits (a return the same day)
     earlier: Sequence["VisitView"] = ()  # the session's visits before (a return the same day)
 
     @property
@@ -242,18 +233,6 @@ def answer_rule(view, options):
     return findings
 
 
-def taboo_rule(view, options):
-    """Taboo phrases of staff lines; on a line heard as the customer's with an unsure role
-    too, as a finding that waits for a person (it may be the staff's)."""
-    lines = [i for i in view.indices if view.utterances[i].role == "staff"
-             or view.unsure(i, options.role_sure_at)]
-    return [_finding("taboo", h.start, h.end, h.matched, options,
-                     f"服务忌语「{h.phrase}」"
-                     + (f"（听到「{h.matched}」）" if h.matched != h.phrase else ""),
-                     severity=h.severity, category=h.category, doubt=view.doubt(options, [i]))
-            for i in lines for h in view.said(i, "taboo")]
-
-
 def _has_marker(norm: NormText, markers: Sequence[str]) -> bool:
     """Does the speech hold one of the words, sounds merged as accents and small
     recognisers merge them (您 heard lín is still 您)?"""
@@ -262,18 +241,6 @@ def _has_marker(norm: NormText, markers: Sequence[str]) -> bool:
 
     heard = said(norm.syllables)
     return any(said(normalize(m).syllables) in heard for m in markers)
-
-
-def please_rule(view, options):
-    findings = []
-    for i in view.by("staff"):
-        orders = view.said(i, "instruction")
-        if orders and not view.said(i, "please") and not _has_marker(view.norms[i],
-                                                                     options.please_markers):
-            findings.append(_finding("please", orders[0].start, orders[0].end, view.quote(i),
-                                     options, f"指令「{orders[0].matched}」前未用“请”",
-                                     doubt=view.doubt(options, [i])))
-    return findings
 
 
 def wait_apology_rule(view, options):
@@ -326,40 +293,6 @@ def _still_waiting(view, options, latest_end, last_staff):
                      f"顾客等候{silence:.0f}秒{why}")]
 
 
-def thanks_reply_rule(view, options):
-    findings = []
-    for i in view.by("customer"):
-        thanked = view.utterances[i]
-        if not view.said(i, "thanks") or not _due(view, thanked.end + options.thanks_within_s):
-            continue
-        replies = [j for j in view.by("staff")
-                   if thanked.start < view.utterances[j].start
-                   <= thanked.end + options.thanks_within_s]
-        if not any(view.said(j, "thanks_reply") for j in replies):
-            doubt = view.doubt(options, [i], (thanked.end, thanked.end + options.thanks_within_s))
-            findings.append(_finding("thanks_reply", thanked.start, thanked.end, view.quote(i),
-                                     options, "顾客致谢未回应（如“不客气”“不用谢”）",
-                                     doubt=doubt))
-    return findings
-
-
-def interruption_rule(view, options):
-    findings = []
-    customer = view.by("customer")
-    for i in view.by("staff"):
-        staff = view.utterances[i]
-        for j in customer:
-            other = view.utterances[j]
-            overlap = min(other.end, staff.end) - staff.start
-            if other.start < staff.start < other.end and overlap > options.overlap_s:
-                findings.append(_finding("interruption", staff.start, staff.start + overlap,
-                                         view.quote(i), options,
-                                         f"打断顾客讲话{overlap:.1f}秒",
-                                         doubt=view.doubt(options, [i, j])))
-                break
-    return findings
-
-
 def speech_rate_rule(view, options):
     findings = []
     for i in view.by("staff"):
@@ -379,60 +312,12 @@ def speech_rate_rule(view, options):
     return findings
 
 
-def duration_rule(view, options):
-    limit = options.service_limit_s
-    if limit is None or view.end - view.start <= limit:
-        return []
-    return [_finding("duration", view.start + limit, view.end, "", options,
-                     f"办理用时{view.end - view.start:.0f}秒，超过{limit:g}秒")]
-
-
-def volume_rule(view, options):
-    if options.max_dbfs is None:
-        return []
-    return [_finding("volume", view.utterances[i].start, view.utterances[i].end, view.quote(i),
-                     options, f"音量{view.utterances[i].dbfs:.1f} dBFS，"
-                     f"高于{options.max_dbfs:g} dBFS", doubt=view.doubt(options, [i]))
-            for i in view.by("staff")
-            if view.utterances[i].dbfs is not None and view.utterances[i].dbfs > options.max_dbfs]
-
-
-def rating_pressure_rule(view, options):
-    """诱导好评: staff asking for a good rating (or against a bad one); the rating is the
-    citizen's own (国办发〔2019〕51号). The neutral invitation names no level, never a hit."""
-    return [_finding("rating_pressure", h.start, h.end, h.matched, options,
-                     f"诱导好评「{h.phrase}」", category="诱导好评",
-                     doubt=view.doubt(options, [i]))
-            for i in view.by("staff") for h in view.said(i, "rating_pressure")]
-
-
-def rating_prompt_rule(view, options):
-    """邀请评价: where every window has a rating device, staff invite the rating (neutrally)
-    before the citizen leaves; judged when the visit has ended."""
-    staff = view.by("staff")
-    if view.open or not staff or any(view.said(i, k) for i in staff
-                                     for k in ("rating_prompt", "rating_pressure")):
-        return []
-    start, end, quote = _words(view, staff[-1], view.start, view.end)
-    return [_finding("rating_prompt", start, end, quote, options,
-                     "未邀请群众评价（如“请您对我的服务作出评价”）",
-                     doubt=view.doubt(options, between=(view.start, view.end)))]
-
-
 RULES: dict[str, Rule] = {
     "greeting": greeting_rule,
     "answer": answer_rule,
     "farewell": farewell_rule,
-    "taboo": taboo_rule,
-    "please": please_rule,
     "wait_apology": wait_apology_rule,
-    "thanks_reply": thanks_reply_rule,
-    "interruption": interruption_rule,
     "speech_rate": speech_rate_rule,
-    "duration": duration_rule,
-    "volume": volume_rule,
-    "rating_pressure": rating_pressure_rule,
-    "rating_prompt": rating_prompt_rule,
 }
 
 

@@ -86,19 +86,19 @@ def read_file(path, roles: tuple[str, ...] = DEFAULT_CHANNELS,
     options = options or FileOptions()
     path = Path(path)
     if path.suffix.lower() not in AUDIO_SUFFIXES:
-        raise InputError(path, f"unsupported audio format {path.suffix or '(no suffix)'!r}; "
-                               f"use WAV or FLAC (e.g. sox IN -r 16000 OUT.flac)")
+        raise InputError(path, f"不支持的音频格式 {path.suffix or '（无扩展名）'!r}，请用 WAV 或 FLAC "
+                               f"（例如 sox IN -r 16000 OUT.flac）")
     try:
         handle = sf.SoundFile(path)
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise InputError(path, f"not a readable audio file ({_reason(exc)})") from None
+        raise InputError(path, f"不是可读取的音频文件（{_reason(exc)}）") from None
     with handle:
         if handle.frames == 0:
-            raise InputError(path, "holds no audio")
+            raise InputError(path, "文件中没有音频")
         missing = _wav_missing_bytes(path) if handle.format == "WAV" else 0
         if missing:
-            raise InputError(path, f"truncated: {missing} bytes of audio data are missing "
-                                   f"(an interrupted copy or recording?)")
+            raise InputError(path, f"文件不完整：缺少 {missing} 字节音频数据"
+                                   f"（复制或录音中断？）")
         mapping = channel_roles(path, handle.channels, roles)
         rate = handle.samplerate
         resampler = (soxr.ResampleStream(rate, SAMPLE_RATE, handle.channels, dtype="float32",
@@ -117,11 +117,11 @@ def read_file(path, roles: tuple[str, ...] = DEFAULT_CHANNELS,
                 yield from _split(resampler.resample_chunk(
                     np.zeros((0, handle.channels), np.float32), last=True), mapping, position)
         except (sf.LibsndfileError, RuntimeError) as exc:
-            raise InputError(path, f"cannot decode audio after {read / rate:.1f} s "
-                                   f"({_reason(exc)})") from None
+            raise InputError(path, f"第 {read / rate:.1f} 秒之后的音频无法解码"
+                                   f"（{_reason(exc)}）") from None
         if read < handle.frames:
-            raise InputError(path, f"truncated: the header promises {handle.frames / rate:.1f} s "
-                                   f"but only {read / rate:.1f} s could be read")
+            raise InputError(path, f"文件不完整：文件头标明 {handle.frames / rate:.1f} 秒，"
+                                   f"只读出 {read / rate:.1f} 秒")
 
 
 def _wav_missing_bytes(path: Path) -> int:
@@ -155,7 +155,7 @@ def file_duration(path) -> float:
     try:
         return sf.info(str(path)).duration
     except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise InputError(path, f"not a readable audio file ({_reason(exc)})") from None
+        raise InputError(path, f"不是可读取的音频文件（{_reason(exc)}）") from None
 
 
 def names_a_file(device) -> bool:
@@ -193,8 +193,8 @@ def portaudio():
     try:
         import sounddevice
     except OSError as exc:  # PortAudio library missing
-        raise AudioError(f"cannot use audio devices: {exc} "
-                         f"(install PortAudio: apt-get install libportaudio2)") from None
+        raise AudioError(f"无法使用音频设备：{exc}"
+                         f"（请安装 PortAudio：apt-get install libportaudio2）") from None
     return sounddevice
 
 
@@ -291,7 +291,7 @@ class LiveSource:
                 blocksize=round(self.options.chunk_s * rate), callback=self._callback)
             stream.start()
         except (sd.PortAudioError, ValueError) as exc:
-            raise AudioError(f"audio device {self.device!r}: {exc}") from None
+            raise AudioError(f"音频设备 {self.device!r}：{exc}") from None
         self.mapping = channel_roles(f"device {self.device!r}", channels, self.roles)
         self._resampler = None
         if rate != SAMPLE_RATE:
@@ -326,7 +326,7 @@ class LiveSource:
             self.reopens += 1
             self._backoff = self.options.backoff_s
             self._position = round((self.clock() - self._origin) * SAMPLE_RATE)
-            self.on_event(f"audio device {self.device!r} reopened")
+            self.on_event(f"音频设备 {self.device!r} 已重新打开")
         chunks = []
         try:
             block = self._queue.get(timeout=timeout)
@@ -339,8 +339,8 @@ class LiveSource:
             self._last_audio = now
             self.level.hear(chunks)
         elif not self._stream.active or now - self._last_audio > self.options.stall_s:
-            self._drop_stream(f"audio device {self.device!r} lost "
-                              f"(no audio for {now - self._last_audio:.1f} s)")
+            self._drop_stream(f"音频设备 {self.device!r} 已断开"
+                              f"（{now - self._last_audio:.1f} 秒没有音频）")
         return chunks
 
     def _chunks(self, block: np.ndarray) -> list[AudioChunk]:
@@ -385,7 +385,7 @@ class FileReplay:
                  clock: Callable[[], float] = time.monotonic):
         """A missing or unreadable recording is one InputError now, not a device to retry."""
         if not path.is_file():
-            raise InputError(path, "no such recording (a WAV/FLAC given as a device is replayed)")
+            raise InputError(path, "录音文件不存在（作为设备给出的 WAV/FLAC 文件会被回放）")
         file_duration(path)
         self.overflows = 0
         self.dropped_s = 0.0

@@ -11,6 +11,9 @@ or the channel's own pooled voice at first), a two-state Viterbi with a switch c
 segment where the speaker changes, and each run's mean ratio becomes its role and its
 confidence (0.5-1.0). What was said moves an unsure decision (the greeting and 请问您办理
 什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
+While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
+and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
+shown on a staff taboo is not taken back because the voice decision moved.
 
 Without an enrolled profile the staff voice is learned: first from speech the content
 and level say is the staff's, then from every confident staff run, as the day goes.
@@ -211,8 +214,12 @@ class SpeakerOptions:
     history_s: float = 60.0  # frames kept for deciding (the longest segment, with margin)
     other_s: float = 90.0  # the other voice is what was not staff in this many seconds
     other_share: float = 0.35  # the least staff-like share of speech seeds the others' voice
-    level_weight: float = 0.3  # how much the level at the microphone counts per frame
+    level_weight: float = 1.0  # how much the level at the microphone counts per frame
+    speech_db: float = 8.0  # frames this far under a segment's loud ones say nothing of who
     learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
+    firm_at: float = 0.97  # a turn told this sure while its speech goes on is kept as told
+    partial_most: float = 0.5  # how sure a partial result tells a turn not yet firm: not at
+    # all, so no provisional red rests on a role that may still move
 
 
 @dataclass
@@ -223,11 +230,12 @@ class Turn:
     start: float
     end: float
     logit: float
+    most: float = 1.0  # the most sure it may be told (a partial result's turn not yet firm)
 
     def decided(self, hint: float, options: SpeakerOptions) -> tuple[str, float]:
         """Role and confidence, with what was said moving the logit at most so far."""
         logit = self.logit + max(-1.0, min(1.0, hint)) * options.content_logit
-        return ("staff" if logit >= 0 else "customer"), _confidence(logit)
+        return ("staff" if logit >= 0 else "customer"), min(self.most, _confidence(logit))
 
 
 @dataclass
@@ -245,6 +253,7 @@ class Tracker:
     _other: Voice | None = None  # the customers heard lately
     _level: tuple[float, float] | None = None  # the staff voice's level here (mean, var)
     _taught: deque = field(default_factory=deque)  # rows a learned staff voice comes from
+    _firm: tuple[float, list[Turn]] = (-1.0, [])  # a segment's start, its turns told sure
     changed: bool = False  # the learned voice grew since last stored
 
     def listen(self, samples: np.ndarray, start: float) -> None:
@@ -280,7 +289,8 @@ class Tracker:
         ratios = self._ratios(rows)
         if ratios is None:
             return [Turn(start, end, 0.0)]
-        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - 25, -70)
+        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
+                                 -70)
         count = math.ceil(len(rows) / block)
         scores = np.array([_mean(ratios[n * block:(n + 1) * block],
                                  loud[n * block:(n + 1) * block]) for n in range(count)])
@@ -295,6 +305,23 @@ class Tracker:
             turn.end = following.start
         turns[0].start, turns[-1].end = start, end
         return turns
+
+    def told(self, start: float, turns: list[Turn], final: bool) -> list[Turn]:
+        """The turns of the segment from `start` as they are told. While its speech goes on,
+        a turn told sure keeps its span, role and confidence (they may only firm up), so a
+        red shown on it is not taken back because the turns moved, and a turn not yet
+        `firm_at` sure is told unsure (`partial_most`). The final result decides afresh on
+        the whole segment, the others' voice refitted with it (measured surer than keeping
+        the partial results' turns, docs/benchmarks.md)."""
+        firm = self._firm[1] if self._firm[0] == start else []
+        if final:
+            self._firm = (-1.0, [])
+            return turns
+        turns = _firmed(firm, turns)
+        sure = _logit(self.options.firm_at)
+        self._firm = (start, [t for t in turns if abs(t.logit) >= sure])
+        return [t if abs(t.logit) >= sure else replace(t, most=self.options.partial_most)
+                for t in turns]
 
     def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
         """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
@@ -393,6 +420,42 @@ def _quietest(levels: np.ndarray, at: int, reach: int) -> int:
         return at
     smooth = np.convolve(levels[low:high], np.ones(5) / 5, mode="same")
     return low + int(np.argmin(smooth[2:-2])) + 2
+
+
+def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
+    """`turns` with the firm ones laid over them: a firm turn keeps its span and role, grows
+    into a new turn of the same role that goes on from it, and is never less sure."""
+    firm = [replace(kept, logit=max([kept.logit] + [t.logit for t in turns if _overlap(
+        t, kept.start, kept.end) > 0 and (t.logit >= 0) == (kept.logit >= 0)], key=abs))
+        for kept in firm]
+    pieces = list(firm)
+    for turn in turns:
+        parts = [turn]
+        for kept in firm:
+            parts = [p for part in parts for p in _outside(part, kept)]
+        pieces += parts
+    pieces.sort(key=lambda t: t.start)
+    out: list[Turn] = []
+    for turn in pieces:
+        last = out[-1] if out else None
+        if last is not None and (last.logit >= 0) == (turn.logit >= 0):
+            strongest = max(last.logit, turn.logit, key=abs)
+            out[-1] = Turn(last.start, max(last.end, turn.end), strongest)
+        else:
+            out.append(turn)
+    return out
+
+
+def _outside(turn: Turn, kept: Turn) -> list[Turn]:
+    """What of `turn` lies outside `kept`'s span."""
+    if turn.end <= kept.start or kept.end <= turn.start:
+        return [turn]
+    return [replace(turn, end=kept.start)] * (turn.start < kept.start) + \
+        [replace(turn, start=kept.end)] * (kept.end < turn.end)
+
+
+def _logit(confidence: float) -> float:
+    return math.log(confidence / (1 - confidence))
 
 
 def _confidence(logit: float) -> float:

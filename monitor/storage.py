@@ -133,6 +133,15 @@ _AUDIT_GUARDS += tuple(
     f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
     "begin select raise(abort, 'lexicon changes are append-only'); end"
     for verb in ("update", "delete"))
+# hall rule changes (monitor/rulechanges.py): each a version, append-only like the lexicon's
+SCHEMA["rule_changes"] = ({
+    "version": int, "at": str, "actor": str, "rule": str, "change": str, "value": str,
+    "reason": str,
+}, "version")
+_AUDIT_GUARDS += tuple(
+    f"create trigger if not exists rule_changes_no_{verb} before {verb} on rule_changes "
+    "begin select raise(abort, 'rule changes are append-only'); end"
+    for verb in ("update", "delete"))
 SCHEMA.update(migrate.SCHEMA)
 # staff voice profiles (monitor/voices.py): numbers only, one row per staff id, never shipped
 SCHEMA["voice_profiles"] = ({

@@ -19,14 +19,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import lexicon as lexicons
-from . import limits, profiles
+from . import limits, profiles, rulechanges
 from .errors import CourtesyError
 from .lexicon import REQUIRED_KINDS, UNDO, Lexicon, Phrase, hall_lexicon
 from .matching import Matcher
 from .normalize import clean_chars, heard
 from .pipeline import EXPECTED, Scorer, expected_forms
 from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, LexiconChange,
-                      TuningPreview, Utterance, Visit)
+                      RuleChange, RulePreview, TuningPreview, Utterance, Visit)
 from .storage import Store
 from .stored import JudgedSession, StoredVisit
 from .vocabulary import quoted
@@ -50,8 +50,9 @@ def current(store: Store, shipped: Lexicon) -> tuple[Lexicon, int]:
 
 def scorer(store: Store, profile: str = profiles.DEFAULT,
            lexicon_dir: Path | None = None, rating_device: bool = False) -> Scorer:
-    """A profile's scorer with the hall lexicon of the database it will write to."""
-    return Scorer.load(profile, lexicon_dir, store.lexicon_changes(), rating_device)
+    """A profile's scorer with the hall lexicon and rules of the database it will write to."""
+    return Scorer.load(profile, lexicon_dir, store.lexicon_changes(), rating_device,
+                       rulechanges.changes(store))
 
 
 def find_phrase(shipped: Lexicon, text: str, kind: str | None = None) -> Phrase:
@@ -226,7 +227,7 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
                 turned.append(ChangedVisit(judged.id, old.window, old.staff or judged.staff,
                                            anchor + timedelta(seconds=old.start), old.score,
                                            old.verdict, new.score, new.verdict))
-    found = _with_reviews(store, found, first, last)
+    found = with_reviews(store, found, first, last)
     return TuningPreview(change, days, sum(judged.visits for judged in sessions), rescored,
                          before_n, after_n, tuple(sorted(found, key=lambda f: f.at)),
                          tuple(turned), round(time.perf_counter() - began, 3))
@@ -248,11 +249,11 @@ def _changed_findings(judged: JudgedSession, anchor: datetime, old: Visit, new: 
             for said in [quoted(f.text, f.start, f.end, lines)]]
 
 
-def _with_reviews(store: Store, found: list[ChangedFinding], first: date, last: date
+def with_reviews(store: Store, found: list[ChangedFinding], first: date, last: date
                   ) -> list[ChangedFinding]:
     """Findings that would disappear, with what reviewers decided on the stored finding
     (the same rule at the same moment of the same session; an overturned appeal counts
-    as dismissed)."""
+    as dismissed): a lexicon or a rule change's preview (rulechanges.preview) alike."""
     gone = {f.session for f in found if f.gone}
     if not gone:
         return found
@@ -268,3 +269,13 @@ def _with_reviews(store: Store, found: list[ChangedFinding], first: date, last: 
                     latest[finding_id].decision if finding_id in latest else "")
         out.append(replace(f, review=decision))
     return out
+
+
+def rule_preview(store: Store, change: RuleChange, days: int = DEFAULT_DAYS,
+                 lexicon_dir: Path | None = None, today: date | None = None) -> RulePreview:
+    """A rule change's preview (`rulechanges.preview`), with what reviewers decided on the
+    findings it would take away, as a lexicon change's preview shows them."""
+    shown = rulechanges.preview(store, change, days, lexicon_dir, today)
+    last = today or date.today()
+    first = last - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
+    return replace(shown, findings=tuple(with_reviews(store, list(shown.findings), first, last)))

@@ -27,16 +27,8 @@ RULES: dict[str, RuleWords] = {  # the rules that stay code (rules.py); see all_
     "greeting": RuleWords("未问候", "请先问候", "来有迎声"),
     "answer": RuleWords("未答问", "请回答顾客的问题", "问有答声"),
     "farewell": RuleWords("未送别", "请使用送别语", "走有送声"),
-    "taboo": RuleWords("服务忌语", "请注意文明用语", "服务忌语"),
-    "please": RuleWords("缺“请”字", "请多用“请”字", "请字当头"),
     "wait_apology": RuleWords("等候未致歉", "请招呼等候的顾客", "等候致歉"),
-    "thanks_reply": RuleWords("未回应致谢", "请回应顾客的感谢", "答谢回应"),
-    "interruption": RuleWords("打断顾客", "请让顾客把话说完", "不打断顾客"),
     "speech_rate": RuleWords("语速不当", "请注意语速", "语速适中"),
-    "duration": RuleWords("办理超时", "请抓紧办理", "办理时长"),
-    "volume": RuleWords("音量过大", "请放低音量", "音量适中"),
-    "rating_pressure": RuleWords("诱导好评", "评价由群众自主作出，请勿诱导", "不诱导评价"),
-    "rating_prompt": RuleWords("未邀请评价", "请邀请群众评价", "主动邀评"),
 }
 SEVERITY_LABELS = {"critical": "严重", "major": "较重", "minor": "轻微"}
 VERDICT_LABELS = {"pass": "合格", "warn": "待改进", "fail": "不合格"}
@@ -212,19 +204,27 @@ ORPHANED = "原发现已不存在"
 # a hall's lexicon changes (monitor/tuning.py) and what reviewers decided, as a preview says
 LEXICON_CHANGE_LABELS = {"threshold": "调整阈值", "except": "添加例外", "off": "停用",
                          "undo": "撤销"}
+RULE_CHANGE_LABELS = {"enabled": "启用/停用", "severity": "严重程度", "deduction": "扣分",
+                      "param": "参数", "undo": "撤销"}
 REVIEWED_LABELS = {"confirm": "已确认", "dismiss": "已驳回"}
 
 
+# the cue kinds, as a rule written as data names them (the rules page)
+CUE_LABELS = {"thanks": "致谢", "question": "提问", "instruction": "指令", "deflection": "推脱",
+              "direction": "引导去处", "missing": "缺件告知", "returning": "再次来办",
+              "rating_prompt": "邀请评价"}
+
+
 def phrase_kind_label(kind: str) -> str:
-    """A lexicon kind as a hall calls it: 迎声, 送声, ... or 服务忌语."""
-    return EXPECT_LABELS.get(kind) or rule_name(kind)
+    """A lexicon kind as a hall calls it: 迎声, 送声, 推脱 ... or 服务忌语."""
+    return EXPECT_LABELS.get(kind) or CUE_LABELS.get(kind) or rule_name(kind)
 
 # the audit trail (monitor/audit.py): actions as stored → as a hall reads them
 AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "logout": "退出登录",
                  "ack": "确认红灯", "review": "复核", "add_finding": "补录检出",
                  "appeal": "申诉", "decision": "处理申诉", "training": "培训集",
                  "user": "账号", "config": "修改设置", "retention": "到期删除",
-                 "lexicon_change": "修改词库", "role": "更正角色",
+                 "lexicon_change": "修改词库", "role": "更正角色", "rule_change": "修改规则",
                  "config_applied": "监测程序读取设置"}
 ACCOUNT_CHANGES = {"add": "添加", "reset": "重置", "enable": "启用", "disable": "停用",
                    "reset password": "重置密码", "change own password": "修改本人密码",

@@ -35,6 +35,35 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(getattr(pytest.mark, tier))
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for a test module (a launch costs seconds on a loaded machine).
+    Tests take it through `browser`; a module using it must not start a second Playwright."""
+    from playwright.sync_api import expect, sync_playwright
+
+    # expect() polls until its state shows: 5 s (its default) is too short for a click that
+    # goes through a server and back over the event stream on two busy cores
+    expect.set_options(timeout=15_000)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium for one test: every page and context the test opened is closed
+    after it, so no test sees another's cookies, pages or open event streams."""
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def scorer() -> Scorer:
     return Scorer.load("general")

@@ -71,9 +71,9 @@ def test_score_audio_stores_a_session_keyed_by_the_audio(tmp_path):
 
 
 @pytest.mark.parametrize("name, content, message", [
-    ("broken.flac", b"fLaC\x00\x00\x00\x22" + b"\x00" * 40, "not a readable audio file"),
-    ("empty.wav", None, "holds no audio"),
-    ("talk.ogg", b"OggS", "unsupported audio format '.ogg'; use WAV or FLAC"),
+    ("broken.flac", b"fLaC\x00\x00\x00\x22" + b"\x00" * 40, "不是可读取的音频文件"),
+    ("empty.wav", None, "文件中没有音频"),
+    ("talk.ogg", b"OggS", "不支持的音频格式 '.ogg'，请用 WAV 或 FLAC"),
 ])
 @pytest.mark.slow
 def test_bad_audio_is_one_error_and_leaves_the_database_alone(tmp_path, name, content, message):
@@ -92,6 +92,6 @@ def test_bad_audio_is_one_error_and_leaves_the_database_alone(tmp_path, name, co
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1
         lines = result.output.strip().splitlines()
-        assert lines[-1].startswith(f"错误：{path}: ") and message in lines[-1]
+        assert lines[-1].startswith(f"错误：{path}：") and message in lines[-1]
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from utterances").fetchone() == before

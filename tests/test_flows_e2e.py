@@ -16,8 +16,8 @@ from audio_support import SAMPLES, sherpa_model
 from monitor import accounts
 from monitor.storage import Store
 
-from .conftest import ROOT, serve_board, stop_servers
-from .test_web_e2e import CHROMIUM, COURTESY, browser, shot  # noqa: F401 (fixture)
+from .conftest import CHROMIUM, ROOT, serve_board, stop_servers
+from .test_web_e2e import COURTESY, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "

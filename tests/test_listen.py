@@ -252,12 +252,12 @@ def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counte
         time.sleep(1.0)
         pulse.stop()
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not any("lost" in line for line in lines):
+        while time.monotonic() < deadline and not any("已断开" in line for line in lines):
             lines.append(process.stdout.readline())
         unplugged = _wait_rows(tmp_path / "live.db", "select state from heartbeats where "
                                                      "state = 'unplugged'", timeout=10)
         pulse.start()
-        while time.monotonic() < deadline + 40 and not any("reopened" in line for line in lines):
+        while time.monotonic() < deadline + 40 and not any("已重新打开" in line for line in lines):
             lines.append(process.stdout.readline())
         listening = _wait_rows(tmp_path / "live.db", "select state from heartbeats where "
                                                      "state = 'listening'", timeout=10)
@@ -269,8 +269,8 @@ def test_device_loss_is_reported_and_the_device_reopened(pulse, tmp_path, counte
     finally:
         process.kill()
     text = "".join(lines) + out
-    assert "audio device 'pulse' lost" in text
-    assert "audio device 'pulse' reopened" in text
+    assert "音频设备 'pulse' 已断开" in text
+    assert "音频设备 'pulse' 已重新打开" in text
     assert stored, "speech after the reopen was heard and stored"
     assert process.returncode == 0 and "已停止；" in out
     states = [state for state, in unplugged + listening]
@@ -323,8 +323,8 @@ def test_the_live_monitor_and_a_scored_file_judge_alike(tmp_path, engine, sample
 
 
 @pytest.mark.parametrize("device, message", [
-    ("audio/nope.flac", "no such recording"),
-    ("notes.txt", "not a readable audio file"),
+    ("audio/nope.flac", "录音文件不存在"),
+    ("notes.txt", "不是可读取的音频文件"),
 ])
 @pytest.mark.slow  # real subprocesses or seconds of real time
 def test_a_missing_or_garbage_file_as_a_device_is_one_error(tmp_path, device, message):

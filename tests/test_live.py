@@ -118,9 +118,9 @@ def test_play_command_prints_live_events_and_stores_them(run, db_path):
                  "--db", db_path, "--at", "2026-11-20T09:00")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "[00:03] W03 001 开始 得分 100"
+    assert lines[0] == "[00:02] W03 001 开始 得分 100"  # the first line ends at 2.4 s
     assert any("严重 服务忌语" in line and "你烦不烦" in line for line in lines)
-    assert lines[-1].startswith("[00:59] W03 001 结束 得分 0 不合格")
+    assert lines[-1].startswith("[00:59] W03 001 结束 得分 0 不合格")  # 30 s after 29.3
     assert sqlite_utils.Database(db_path)["visits"].count == 1
 
 

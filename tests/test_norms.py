@@ -44,19 +44,21 @@ FIRST = [GREET, utt(4, 6, "customer", "我想办理居住证"),
          utt(7, 11, "staff", "您还需要带户口本过来，下次带上再办"), utt(12, 14, "staff", "请慢走")]
 
 
-def again(second_ask: str, customer: str = "我上午来过，办理居住证"):
-    return [utt(300, 303, "staff", "您好，请问您办理什么业务"), utt(304, 307, "customer", customer),
-            utt(308, 312, "staff", second_ask), utt(313, 315, "staff", "请慢走")]
+def again(second_ask: str, customer: str = "我上午来过，办理居住证的户口本带来了"):
+    return [utt(300, 303, "staff", "您好，请问您办理什么业务"), utt(304, 308, "customer", customer),
+            utt(309, 313, "staff", second_ask), utt(314, 316, "staff", "请慢走")]
 
 
-def test_tell_once_a_return_asked_for_a_material_not_named_before(scorer):
-    found = findings(scorer, *FIRST, *again("户口本带了，还需要两张照片"))
-    assert found == [("tell_once", "您还需要带户口本过来，下次带上再办")]
+def test_tell_once_a_return_asked_for_something_not_asked_for_before(scorer):
+    asked = "户口本带了，还需要两张照片"
+    assert findings(scorer, *FIRST, *again(asked)) == [("tell_once", asked)]
 
 
-def test_tell_once_not_without_a_new_material_or_another_business(scorer):
+def test_tell_once_not_for_a_return_done_another_matter_or_another_customer(scorer):
     assert findings(scorer, *FIRST, *again("户口本带了，好的，马上给您办")) == []
-    assert findings(scorer, *FIRST, *again("还需要两张照片", customer="我来交电费")) == []
+    assert findings(scorer, *FIRST, *again("还需要两张照片", customer="我上午来过，那个办好了，现在想办护照")) == []
+    assert findings(scorer, *FIRST, *again("还需要两张照片", customer="我想办理居住证")) == []
+    assert findings(scorer, *FIRST, *again("户口本还是没带啊，上午说过要的")) == []
     assert findings(scorer, *FIRST) == []
 
 
@@ -64,8 +66,30 @@ def test_tell_once_reads_the_queue_business_type(scorer):
     queue = [Call("W01", 0.0, 20.0, "A001", "户籍"), Call("W01", 299.0, 320.0, "A031", "户籍")]
     other = [Call("W01", 0.0, 20.0, "A001", "户籍"), Call("W01", 299.0, 320.0, "B002", "社保")]
     lines = [*FIRST, *again("还需要两张照片", customer="又是我")]
-    assert findings(scorer, *lines, queue=queue) == [("tell_once", FIRST[2].text)]
+    assert findings(scorer, *lines, queue=queue) == [("tell_once", "还需要两张照片")]
     assert findings(scorer, *lines, queue=other) == []
+
+
+@pytest.mark.parametrize("told,found", [
+    ("材料不齐，下次带齐了再来", True),  # none named
+    ("还要三样：户口本，还有身份证", True),  # fewer listed than said
+    ("还要三样：户口本、身份证和两张照片", False),
+    ("还需要户口本、身份证复印件和两张照片", False),
+])
+def test_tell_once_within_one_visit(scorer, told, found):
+    lines = [GREET, utt(4, 6, "customer", "我想办理居住证"), utt(7, 12, "staff", told),
+             utt(13, 15, "customer", "好的"), utt(16, 18, "staff", "请慢走")]
+    assert findings(scorer, *lines) == ([("tell_once", told)] if found else [])
+
+
+def test_tell_once_one_more_asked_for_later_in_the_visit(scorer):
+    lines = [GREET, utt(4, 6, "customer", "我想办理居住证"), utt(7, 10, "staff", "还需要户口本"),
+             utt(60, 62, "customer", "户口本拿来了"), utt(63, 65, "staff", "您核对一下名字"),
+             utt(66, 69, "staff", "哎，身份证也要的")]
+    assert findings(scorer, *lines) == [("tell_once", "哎，身份证也要的")]
+    listed = [GREET, utt(7, 10, "staff", "材料不全"), utt(11, 12, "customer", "要什么"),
+              utt(13, 17, "staff", "还需要户口本和身份证")]
+    assert findings(scorer, *listed) == []
 
 
 def test_wait_length_only_where_the_profile_asks():
@@ -108,6 +132,7 @@ role = "staff"
     (('id = "mine"', 'id = "greeting"'), "id"),
     (('detail =', 'severity = "awful"\ndetail ='), "severity"),
     (('detail =', 'colour = "red"\ndetail ='), "colour"),
+    (('detail =', 'labels = { nowhere = "无此参数" }\ndetail ='), "labels.nowhere"),
 ])
 def test_every_mistake_names_the_file_the_rule_and_the_field(tmp_path, change, field):
     path = write(tmp_path, GOOD.replace(*change))
@@ -142,3 +167,12 @@ def test_cli_rules_check_exits_non_zero_with_one_line(tmp_path):
     assert result.exit_code == 1 and "when.role" in result.output
     assert "Traceback" not in result.output
     assert CliRunner().invoke(cli, ["rules", "check"]).exit_code == 0
+
+
+def test_a_parameter_is_shown_by_its_chinese_label(tmp_path):
+    from monitor import ruletext
+    path = write(tmp_path, GOOD.replace('role = "staff"', 'louder = "$max_dbfs"').replace(
+        'detail =', 'labels = { max_dbfs = "音量上限" }\ndetail ='))
+    [rule] = profiles.check_rules(path)[0]
+    shown = " ".join(text for _, text in ruletext.describe(rule, {"max_dbfs": -6.0}))
+    assert "音量高于 -6（参数 「音量上限」） dBFS" in shown and "max_dbfs" not in shown

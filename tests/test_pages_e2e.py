@@ -11,10 +11,10 @@ from monitor import accounts
 from monitor.storage import Store
 from monitor.web.common import PAGES
 
-from .conftest import serve_board, stop_servers
+from .conftest import CHROMIUM, serve_board, stop_servers
 from .test_review import seed
+from .test_web_e2e import shot
 from .test_web_pages import HALL
-from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
                                 "/usr/bin/chromium (`make test` installs it)")

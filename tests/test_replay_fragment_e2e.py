@@ -2,7 +2,7 @@
 to (#t=SECONDS): paused there, that line current."""
 import pytest
 
-from .test_web_e2e import CHROMIUM, browser  # noqa: F401 (browser is a fixture)
+from .conftest import CHROMIUM
 from .test_web_replay_e2e import log_in, served  # noqa: F401 (served is a fixture)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "

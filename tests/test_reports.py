@@ -348,35 +348,28 @@ def _lookup(data, path: str):
 
 @pytest.mark.browser
 @needs_chromium
-def test_html_in_chromium_matches_the_json(hall_db, exported):
-    from playwright.sync_api import sync_playwright
-
+def test_html_in_chromium_matches_the_json(hall_db, exported, browser):
     page_path = hall_db / "day.html"
     assert _run(hall_db, "--date", "2026-11-20", "-o", str(page_path)).exit_code == 0
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        requests = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(page_path.as_uri())
-        page.screenshot(path=str(ARTIFACTS / "report-2026-11-20.png"), full_page=True)
-        shown = page.eval_on_selector_all("[data-field]", """els => els.map(e => [
-            e.dataset.field, e.dataset.format, e.textContent.trim()])""")
-        loose = page.evaluate("""() => {
-            const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-            const out = [];
-            while (walk.nextNode()) {
-                const node = walk.currentNode;
-                if (/[0-9]/.test(node.textContent)
-                    && !node.parentElement.closest('[data-field], [data-static]'))
-                    out.push(node.textContent.trim());
-            }
-            return out;
-        }""")
-        browser.close()
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(page_path.as_uri())
+    page.screenshot(path=str(ARTIFACTS / "report-2026-11-20.png"), full_page=True)
+    shown = page.eval_on_selector_all("[data-field]", """els => els.map(e => [
+        e.dataset.field, e.dataset.format, e.textContent.trim()])""")
+    loose = page.evaluate("""() => {
+        const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        const out = [];
+        while (walk.nextNode()) {
+            const node = walk.currentNode;
+            if (/[0-9]/.test(node.textContent)
+                && !node.parentElement.closest('[data-field], [data-static]'))
+                out.push(node.textContent.trim());
+        }
+        return out;
+    }""")
     assert requests == [page_path.as_uri()]  # self-contained: nothing else is fetched
     assert loose == []  # every digit on the page is a checked figure or a scale tick
     generated = exported["report"]["generated_at"]
@@ -396,31 +389,25 @@ def test_html_in_chromium_matches_the_json(hall_db, exported):
 
 @pytest.mark.browser
 @needs_chromium
-def test_printed_summary_cards_fit_the_page(hall_db):
+def test_printed_summary_cards_fit_the_page(hall_db, browser):
     """On A4 (186 mm between the margins: 703 px) and narrower, no summary card reaches past
     the page's right edge: they wrap to another row instead."""
-    from playwright.sync_api import sync_playwright
-
     page_path = hall_db / "print.html"
     assert _run(hall_db, "--from", "2026-11-12", "--to", "2026-11-20",
                 "-o", str(page_path)).exit_code == 0
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox",
-                                                                    "--disable-gpu"])
-        overflow = {}
-        for width in (703, 520, 360):
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.emulate_media(media="print")
-            page.goto(page_path.as_uri())
-            overflow[width] = page.evaluate("""() => {
-                const edge = document.querySelector('#summary').getBoundingClientRect().right;
-                return [...document.querySelectorAll('#summary .card')]
-                    .filter(c => c.getBoundingClientRect().right > edge + 0.5
-                                 || c.scrollWidth > c.clientWidth)
-                    .map(c => c.textContent.trim());
-            }""")
-            page.close()
-        browser.close()
+    overflow = {}
+    for width in (703, 520, 360):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.emulate_media(media="print")
+        page.goto(page_path.as_uri())
+        overflow[width] = page.evaluate("""() => {
+            const edge = document.querySelector('#summary').getBoundingClientRect().right;
+            return [...document.querySelectorAll('#summary .card')]
+                .filter(c => c.getBoundingClientRect().right > edge + 0.5
+                             || c.scrollWidth > c.clientWidth)
+                .map(c => c.textContent.trim());
+        }""")
+        page.close()
     assert overflow == {703: [], 520: [], 360: []}
 
 

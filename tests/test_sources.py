@@ -104,13 +104,13 @@ def _text(tmp_path):
 
 
 @pytest.mark.parametrize("make, message", [
-    (_truncated_wav, "truncated: [0-9]+ bytes of audio data are missing"),
-    (_truncated_flac, "truncated|cannot decode|not a readable"),
-    (_header_only, "holds no audio"),
-    (_zero_bytes, "not a readable audio file"),
-    (_text, "not a readable audio file"),
-    (lambda tmp_path: tmp_path / "missing.wav", "not a readable audio file"),
-    (lambda tmp_path: tmp_path / "talk.mp3", "unsupported audio format '.mp3'; use WAV or FLAC"),
+    (_truncated_wav, "文件不完整：缺少 [0-9]+ 字节音频数据"),
+    (_truncated_flac, "文件不完整|无法解码|不是可读取的音频文件"),
+    (_header_only, "文件中没有音频"),
+    (_zero_bytes, "不是可读取的音频文件"),
+    (_text, "不是可读取的音频文件"),
+    (lambda tmp_path: tmp_path / "missing.wav", "不是可读取的音频文件"),
+    (lambda tmp_path: tmp_path / "talk.mp3", "不支持的音频格式 '.mp3'，请用 WAV 或 FLAC"),
 ])
 def test_bad_files_raise_one_error_naming_the_file(tmp_path, make, message):
     path = make(tmp_path)

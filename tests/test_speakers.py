@@ -276,3 +276,24 @@ def test_a_spotted_phrase_is_never_cut_between_two_turns():
     parts = split(line, [Turn(0.0, 0.7, 3.0), Turn(0.7, 1.75, -3.0)], SpeakerOptions())
     assert parts[0].pinyin == "ni long le ma" and parts[0].spotted == (hit,)
     assert parts[1].pinyin == "shuo le yao" and not parts[1].spotted
+
+
+def test_a_turn_told_sure_while_speech_goes_on_only_firms_up():
+    """Partial results may not move a turn already told sure (a red shown on it would be
+    taken back), and tell a turn not yet that sure short of sure, so no red rests on it;
+    the final result decides afresh."""
+    tracker = Tracker(options=SpeakerOptions(firm_at=0.9, partial_most=0.5))
+    first = tracker.told(5.0, [Turn(5.0, 6.0, 3.0)], final=False)
+    assert [t.decided(0.0, tracker.options) for t in first] == [("staff", 0.953)]
+    # more speech: the voice now hears a change inside what was told, and less sure
+    later = tracker.told(5.0, [Turn(5.0, 5.5, 1.0), Turn(5.5, 7.0, -0.5)], final=False)
+    assert [(t.start, t.end) for t in later] == [(5.0, 6.0), (6.0, 7.0)]
+    assert later[0].decided(0.0, tracker.options) == ("staff", 0.953)
+    assert later[1].decided(0.0, tracker.options) == ("customer", 0.5)
+    grown = tracker.told(5.0, [Turn(5.0, 8.0, 4.0)], final=False)
+    assert [(t.start, t.end, t.logit) for t in grown] == [(5.0, 8.0, 4.0)]  # surer, longer
+    assert tracker.told(5.0, [Turn(5.0, 6.5, 0.3)], final=False)[0].logit == 4.0
+    final = [Turn(5.0, 6.5, 4.0), Turn(6.5, 9.0, -4.0)]
+    assert tracker.told(5.0, final, final=True) == final
+    unsure = tracker.told(10.0, [Turn(10.0, 11.0, 1.9)], final=False)  # a new segment
+    assert unsure[0].decided(0.0, tracker.options) == ("staff", 0.5)

@@ -5,8 +5,12 @@ from monitor.vocabulary import Speech, quoted, spoken
 
 
 def test_every_rule_has_a_chinese_name_prompt_and_norm():
+    """The rules in code have their words here; those written as data, in their files."""
     assert set(vocabulary.RULES) == set(rules.RULES) == set(rules.RuleOptions().settings)
-    for words in vocabulary.RULES.values():
+    from monitor import ruledata
+    assert set(vocabulary.all_rules()) == set(rules.RULES) | {r.id for r in ruledata.load()}
+    assert vocabulary.rule_name("taboo") == "服务忌语"  # a built-in written as data
+    for words in vocabulary.all_rules().values():
         for text in (words.name, words.prompt, words.norm):
             assert text and not text.isascii()
     assert set(vocabulary.SEVERITIES) == set(rules.SEVERITY_FACTOR)

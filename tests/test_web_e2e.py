@@ -14,11 +14,8 @@ from monitor.accounts import add_user
 from monitor.records import Heartbeat, LightEvent
 from monitor.storage import Store
 
-from .conftest import ROOT
+from .conftest import CHROMIUM, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 COURTESY = str(Path(sys.executable).parent / "courtesy")
 PASSWORD = "counter-supervisor"
@@ -43,16 +40,6 @@ def board(db_path, board_server, tmp_path):
     hall = tmp_path / "hall.toml"
     hall.write_text(HALL_TOML, encoding="utf-8")
     return board_server("--config", str(hall))
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def shot(page, name: str) -> None:

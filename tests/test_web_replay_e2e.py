@@ -5,7 +5,8 @@ import pytest
 from monitor.accounts import add_user
 from monitor.storage import Store
 
-from .test_web_e2e import CHROMIUM, browser, shot  # noqa: F401 (browser is a fixture)
+from .conftest import CHROMIUM
+from .test_web_e2e import shot
 from .test_web_replay import HALL, LINES, PASSWORD, T0, write_recording
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "

@@ -43,7 +43,7 @@ from ..config import Hall
 from ..errors import ServeError
 from ..hallwatch import HallFile
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS, when
-from . import auth, board, hallapi, replay, reports, review, settings
+from . import auth, board, hallapi, replay, reports, review, rules, settings
 from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
                      nav_links, refuse, wants_json)
 from .events import open_events
@@ -82,6 +82,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
     app.register_blueprint(replay.pages(ctx))
     app.register_blueprint(settings.pages(ctx))
     app.register_blueprint(review.pages(ctx))
+    app.register_blueprint(rules.pages(ctx))
     app.register_blueprint(reports.pages(ctx))
     app.register_blueprint(hallapi.pages(ctx))
     return app

@@ -35,6 +35,7 @@ PAGES = (
     ("review.sample", "抽检", SUPERVISORS),
     ("review.appeals", "申诉", SUPERVISORS),
     ("review.lexicon_precision", "词库", SUPERVISORS),
+    ("rules.rules_page", "规则", SUPERVISORS),
     ("reports.listing", "报告", SUPERVISORS),
     ("replay.training_list", "培训集", LOGGED_IN),
     ("board.health", "设备状态", SUPERVISORS),

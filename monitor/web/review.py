@@ -30,9 +30,9 @@ from .common import WebContext, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
-                          RULES, ROLE_PENDING, SEVERITIES, Speech, phrase_kind_label, quoted,
+                          ROLE_PENDING, SEVERITIES, Speech, phrase_kind_label, quoted,
                           role_heard, rule_name, rule_norm, severity_label, spoken, ticket_label,
-                          verdict_label, when)
+                          verdict_label, when, all_rules)
 
 CONTEXT_S = 8.0  # transcript shown around a finding in the queue
 QUEUE_LIMIT = 200
@@ -262,7 +262,7 @@ def pages(ctx: WebContext) -> Blueprint:
         return render_template("review.html", rows=rows, day=day, filters=filters,
                                mismatches=ratingreport.mismatches(store(), day, hall),
                                mismatch_mark=ratingreport.MISMATCH,
-                               reasons=REVIEW_REASONS, rules=RULES, user=g.user,
+                               reasons=REVIEW_REASONS, rules=all_rules(), user=g.user,
                                back=request.full_path, limit=QUEUE_LIMIT)
 
     def acted(act: Callable[[dict], object]):
@@ -318,7 +318,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         chosen = sorted(drawn, key=lambda v: v.started_at)
         views = [visit_view(store(), hall, v) for v in chosen]
         return render_template("review_sample.html", visits=views, day=day, n=n, user=g.user,
-                               rules=RULES, severities=SEVERITIES, total=len(visits),
+                               rules=all_rules(), severities=SEVERITIES, total=len(visits),
                                severity_label=severity_label, back=request.full_path)
 
     @bp.post("/review/visit/<visit_id>/add")
@@ -486,13 +486,20 @@ def preview_view(shown, hall: Hall) -> dict:
     """A lexicon change's preview as the page shows it (quotes masked; the first
     PREVIEW_ROWS findings and visits listed)."""
     c = shown.change
-    gone = [f for f in shown.findings if f.gone]
     return {
         "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
         "what": LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else ""),
-        "days": shown.days, "visits_all": shown.visits, "rescored": shown.rescored,
+        "visits_all": shown.visits, "rescored": shown.rescored, **preview_rows(shown, hall),
+    }
+
+
+def preview_rows(shown, hall: Hall) -> dict:
+    """What a lexicon or a rule change's preview would change, as the pages list it."""
+    gone = [f for f in shown.findings if f.gone]
+    return {
+        "days": shown.days, "seconds": f"{shown.seconds:.2f}",
         "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
-        "new": len(shown.findings) - len(gone), "seconds": f"{shown.seconds:.2f}",
+        "new": len(shown.findings) - len(gone),
         "findings": [{"gone": f.gone, "at": when(f.at),
                       "window": hall.window_name(f.window) or f.window or "",
                       "staff": hall.staff_name(f.staff) or f.staff or "",

@@ -92,12 +92,12 @@ def channels_text(channels: tuple[str, ...]) -> str:
     return "，".join(role_label(c) for c in channels)
 
 
-def profile_titles() -> dict[str, str]:
-    """Each profile's name and its Chinese title (医院窗口), for the window's choice."""
+def profile_titles(lexicon_dir=None) -> dict[str, str]:
+    """Each profile's name and its Chinese title (医院窗口), for a choice of profile."""
     titles = {}
-    for name in profiles.available():
+    for name in profiles.available(lexicon_dir):
         try:
-            titles[name] = profiles.load(name).title
+            titles[name] = profiles.load(name, lexicon_dir).title
         except CourtesyError:  # a broken profile is shown by name; the loader refuses it
             titles[name] = name
     return titles

@@ -1,0 +1,337 @@
+"""A hall's own rule settings: the shipped rules and profiles plus its supervisors' changes.
+
+A supervisor who sees a rule's findings dismissed (review precision) or a norm the hall
+keeps differently can switch a rule on or off, change its severity, its points, or one of
+its parameters (a number, a word list, a regular expression of a rule written as data).
+Each change is one append-only row of `rule_changes` (declared in `storage.SCHEMA`) and a
+new rule-set *version*; an undo is another change, so every version can be rebuilt, and
+`RuleOptions.norms_version` (stored with each session's options) says which judged it.
+
+`preview` says before a change what it would have changed on the stored visits of the
+last days: the changed rule judged again on each visit's stored lines and phrase hits
+(rules are independent: only its own findings can change), in memory.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from . import limits, profiles, rules
+from .conditions import compiled
+from .errors import CourtesyError
+from .normalize import heard
+from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, PhraseHit,
+                      RuleChange, RulePreview, Utterance)
+from .rules import RuleOptions, VisitView
+from .storage import Store
+from .stored import JudgedSession
+from .vocabulary import SEVERITIES, quoted
+
+CHANGES = ("enabled", "severity", "deduction", "param")
+UNDO = "undo"
+REASON_MAX = 500
+DEFAULT_DAYS = 7
+
+
+class RuleChangeError(CourtesyError):
+    """A rule change cannot be made as asked."""
+
+
+def changes(store: Store) -> list[RuleChange]:
+    """The hall's rule changes in version order."""
+    if not store.db["rule_changes"].exists():  # an older database, opened read-only
+        return []
+    return [RuleChange(r["rule"], r["change"], r["value"], r["reason"], r["actor"],
+                       datetime.fromisoformat(r["at"]), r["version"])
+            for r in store.db["rule_changes"].rows_where(order_by="version")]
+
+
+def in_force(all_changes: list[RuleChange]) -> list[RuleChange]:
+    """The changes not undone, in version order."""
+    undone = {int(c.value) for c in all_changes if c.change == UNDO}
+    return [c for c in all_changes if c.change != UNDO and c.version not in undone]
+
+
+def applied(options: RuleOptions, all_changes: list[RuleChange]) -> RuleOptions:
+    """`options` with a hall's changes (in version order, undone ones left out)."""
+    norms = {rule.id: rule for rule in options.norms}
+    settings = {k: dataclasses.replace(v) for k, v in options.settings.items()}
+    out = dataclasses.replace(options, settings=settings)
+    for change in in_force(all_changes):
+        setting = settings.get(change.rule)
+        if setting is None:
+            continue  # a rule this profile no longer has
+        if change.change == "enabled":
+            setting.enabled = change.value == "true"
+        elif change.change == "severity":
+            setting.severity = change.value
+        elif change.change == "deduction":
+            setting.weight = float(change.value)
+        elif change.change == "param":
+            name, value = _param(change.value)
+            rule = norms.get(change.rule)
+            if rule is not None and name in rule.params:
+                norms[rule.id] = dataclasses.replace(rule, params={**rule.params, name: value})
+            elif hasattr(out, name):
+                setattr(out, name, tuple(value) if isinstance(value, list) else value)
+    out.norms = tuple(norms.values())
+    out.norms_version = max((c.version or 0 for c in all_changes), default=0)
+    return out
+
+
+def _param(value: str) -> tuple[str, object]:
+    name, _, raw = value.partition("=")
+    return name, json.loads(raw)
+
+
+def parameters(options: RuleOptions, rule_id: str) -> dict[str, object]:
+    """A rule's changeable parameters and their values as they stand: a rule written as
+    data has its own and the profile options it reads ("$name"); a code rule, none."""
+    rule = next((r for r in options.norms if r.id == rule_id), None)
+    if rule is None:
+        return {}
+    out = dict(rule.params)
+    for _, name in rule.refs:
+        out[name] = getattr(options, name)
+    return out
+
+
+def propose(options: RuleOptions, rule_id: str, change: str, value: str, reason: str,
+            actor: str) -> RuleChange:
+    """A checked change to one rule of the hall's rules as they stand (`options`: the
+    profile with the hall's changes applied); not stored: see `preview`, then `apply`."""
+    if rule_id not in options.settings:
+        raise RuleChangeError(f"没有规则“{rule_id}”")
+    if change not in CHANGES:
+        raise RuleChangeError(f"change {change!r}: one of {', '.join(CHANGES)}")
+    value = (value or "").strip()
+    if change == "enabled":
+        if value not in ("true", "false"):
+            raise RuleChangeError("启用须为 true 或 false")
+    elif change == "severity":
+        if value not in SEVERITIES:
+            raise RuleChangeError(f"严重程度须为 {'、'.join(SEVERITIES)} 之一")
+    elif change == "deduction":
+        value = f"{_number(limits.DEDUCTION, value, '扣分'):g}"
+    else:
+        value = _checked_param(options, rule_id, value)
+    return RuleChange(rule_id, change, value, (reason or "").strip(), actor)
+
+
+def _number(bound: limits.Range, text: str, name: str) -> float:
+    try:
+        return bound.parse(text, name)
+    except ValueError as exc:
+        raise RuleChangeError(str(exc)) from None
+
+
+def _checked_param(options: RuleOptions, rule_id: str, value: str) -> str:
+    """`name=value`: a number in its range, words separated by 、 or commas, or a
+    regular expression, as the parameter is now."""
+    name, _, text = value.partition("=")
+    known = parameters(options, rule_id)
+    if name not in known:
+        raise RuleChangeError(f"规则“{rule_id}”没有参数“{name}”（可改：{'、'.join(known) or '无'}）")
+    current = known[name]
+    if isinstance(current, str):
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise RuleChangeError(f"“{name}”不是有效的正则表达式：{exc}") from None
+        if not text:
+            raise RuleChangeError(f"“{name}”不能为空")
+        return f"{name}={json.dumps(text, ensure_ascii=False)}"
+    if isinstance(current, tuple):
+        words = [w.strip() for w in re.split(r"[、,，\s]+", text) if w.strip()]
+        if not words:
+            raise RuleChangeError(f"“{name}”须是至少一个词（用顿号或逗号分隔）")
+        return f"{name}={json.dumps(words, ensure_ascii=False)}"
+    bound = limits.RULE_DBFS if name.endswith("dbfs") else limits.RULE_NUMBER
+    return f"{name}={json.dumps(_number(bound, text, name))}"
+
+
+def apply(store: Store, change: RuleChange, origin: str = "") -> RuleChange:
+    """Store a change as the next rule-set version, with its audit row; it needs its
+    reason."""
+    if not change.reason.strip():
+        raise RuleChangeError("请写明修改原因")
+    if len(change.reason) > REASON_MAX:
+        raise RuleChangeError(f"原因不能超过 {REASON_MAX} 个字")
+    at = change.at or datetime.now().astimezone()
+    entry = AuditEntry(change.actor, "rule_change", f"rule:{change.rule}",
+                       f"{change.change} {change.value}".strip(), origin)
+    with store.audited(entry):
+        version = store.db.execute(
+            "select coalesce(max(version), 0) + 1 from rule_changes").fetchone()[0]
+        store.db["rule_changes"].insert({
+            "version": version, "at": at.isoformat(timespec="milliseconds"),
+            "actor": change.actor, "rule": change.rule, "change": change.change,
+            "value": change.value, "reason": change.reason})
+    return dataclasses.replace(change, at=at, version=version)
+
+
+def undo(store: Store, version: int, actor: str, reason: str, origin: str = "") -> RuleChange:
+    """Revert one change: a new version without it (the change itself stays stored)."""
+    stored = changes(store)
+    target = next((c for c in stored if c.version == version), None)
+    if target is None:
+        raise RuleChangeError(f"没有版本 {version} 的规则修改")
+    if target.change == UNDO:
+        raise RuleChangeError("撤销本身不能再撤销；请重新提交那次修改")
+    if any(c.change == UNDO and c.value == str(version) for c in stored):
+        raise RuleChangeError(f"版本 {version} 的修改已经撤销")
+    reason = (reason or "").strip() or f"撤销版本 {version}"
+    return apply(store, RuleChange(target.rule, UNDO, str(version), reason[:REASON_MAX], actor),
+                 origin)
+
+
+def options_for(store: Store, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
+                rating_device: bool = False) -> RuleOptions:
+    """A profile's rule options with the hall's changes of this database."""
+    return applied(profiles.load(profile, lexicon_dir, rating_device).rules, changes(store))
+
+
+# --- preview: one rule judged again on the stored visits of some days ------------------
+
+
+class _Norms:
+    """The lines' normalised text, made only where a rule reads it (speech rate, markers)."""
+
+    def __init__(self, utterances: list[Utterance]):
+        self.utterances, self.made = utterances, {}
+
+    def __getitem__(self, i: int):
+        if i not in self.made:
+            self.made[i] = heard(self.utterances[i])
+        return self.made[i]
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+
+class _Side:
+    """One side of a preview: a profile's rule options with or without the change, and the
+    changed rule as a function of a visit."""
+
+    def __init__(self, options: RuleOptions, rule_id: str):
+        self.options = options
+        self.setting = options.settings[rule_id]
+        norm = [r for r in options.norms if r.id == rule_id]
+        self.rule = compiled(norm)[rule_id] if norm else rules.RULES[rule_id]
+
+    def findings(self, view: VisitView) -> list:
+        if not self.setting.enabled:
+            return []
+        out = []
+        for f in self.rule(view, self.options):
+            factor = rules.SEVERITY_FACTOR[f.severity]
+            out.append(dataclasses.replace(
+                f, deduction=100.0 if factor is None else self.setting.weight * factor))
+        return out
+
+
+def _sides(change: RuleChange, stored: list[RuleChange], names: set[str],
+           lexicon_dir: Path | None) -> dict[str, tuple[_Side, _Side, rules.ScoreOptions]]:
+    version = max((c.version or 0 for c in stored), default=0)
+    out = {}
+    for name in names:
+        chosen = profiles.load(name, lexicon_dir)
+        before = applied(chosen.rules, stored)
+        after = applied(chosen.rules, stored + [dataclasses.replace(change, version=version + 1)])
+        out[name] = (_Side(before, change.rule), _Side(after, change.rule), chosen.scoring)
+    return out
+
+
+def _session_views(store: Store, judged: JudgedSession) -> list[tuple[dict, VisitView, list]]:
+    """A session's stored visits as the rules see them (lines, phrase hits, the queue's
+    business type, the visits before), each with its stored row and findings."""
+    lines = store.session_utterances(judged.id)
+    utterances = [line.utterance() for line in lines]
+    norms = _Norms(utterances)
+    hits: dict[int, list[PhraseHit]] = {}
+    for h in store.db.query("select h.* from visits v join hits h on h.visit = v.id where "
+                            "v.session = ? order by h.utterance, h.start", [judged.id]):
+        hits.setdefault(h["utterance"], []).append(PhraseHit(
+            h["kind"], h["phrase"], h["matched"] or "", h["utterance"], h["start"], h["end"],
+            h["score"], h["category"] or "", h["severity"] or ""))
+    found: dict[str, list] = {}
+    for f in store.db.query("select f.* from visits v join findings f on f.visit = v.id "
+                            "where v.session = ?", [judged.id]):
+        found.setdefault(f["visit"], []).append(Finding(
+            f["rule"], f["start"], f["end"], f["text"] or "", f["severity"], f["category"] or "",
+            f["detail"] or "", f["deduction"] or 0.0, f["role_confidence"]))
+    by_visit: dict[str, list[int]] = {}
+    for n, line in enumerate(lines):
+        if line.visit:
+            by_visit.setdefault(line.visit, []).append(n)
+    rows = {r["id"]: r for r in store.db.query(
+        "select id, business, score, verdict, started_at from visits where session = ?",
+        [judged.id])}
+    out, earlier = [], []
+    for visit_id, indices in sorted(by_visit.items(), key=lambda kv: utterances[kv[1][0]].start):
+        if visit_id not in rows:
+            continue
+        view = VisitView(min(utterances[i].start for i in indices),
+                         max(utterances[i].end for i in indices), indices, utterances, norms,
+                         {i: hits[i] for i in indices if i in hits},
+                         business=rows[visit_id]["business"] or "", earlier=tuple(earlier))
+        earlier.append(view)
+        out.append((rows[visit_id], view, found.get(visit_id, [])))
+    return out
+
+
+def preview(store: Store, change: RuleChange, days: int = DEFAULT_DAYS,
+            lexicon_dir: Path | None = None, today: date | None = None) -> RulePreview:
+    """What `change` would have changed on the live visits of the last `days` days: the
+    rule judged on each visit's stored lines and hits without and with it (the visit as it
+    was cut, heard as it was), and each visit's verdict with the other rules' stored
+    findings. Nothing stored changes."""
+    began = time.perf_counter()
+    last = today or date.today()
+    first = last - timedelta(days=max(1, min(days, int(limits.PREVIEW_DAYS.high))) - 1)
+    sessions = store.live_sessions(first, last)
+    sides = _sides(change, changes(store), {s.profile or profiles.DEFAULT for s in sessions},
+                   lexicon_dir)
+    judged_n = before_n = after_n = 0
+    found: list[ChangedFinding] = []
+    turned: list[ChangedVisit] = []
+    for judged in sessions:
+        before, after, scoring = sides[judged.profile or profiles.DEFAULT]
+        anchor = datetime.fromisoformat(judged.started_at)
+        for row, view, stored in _session_views(store, judged):
+            if not first.isoformat() <= (row["started_at"] or "")[:10] <= last.isoformat():
+                continue
+            judged_n += 1
+            old, new = before.findings(view), after.findings(view)
+            before_n, after_n = before_n + len(old), after_n + len(new)
+            found += _changed(judged, anchor, old, new,
+                              [view.utterances[i] for i in view.indices])
+            others = [f for f in stored if f.rule != change.rule]
+            (s0, v0), (s1, v1) = (rules.score(others + old, scoring),
+                                  rules.score(others + new, scoring))
+            if v0 != v1:
+                turned.append(ChangedVisit(judged.id, judged.window, judged.staff,
+                                           anchor + timedelta(seconds=view.start),
+                                           round(s0, 1), v0, round(s1, 1), v1))
+    return RulePreview(change, days, judged_n, before_n, after_n,
+                       tuple(sorted(found, key=lambda f: f.at)), tuple(turned),
+                       round(time.perf_counter() - began, 3))
+
+
+def _changed(judged: JudgedSession, anchor: datetime, old: list, new: list, lines: list
+             ) -> list[ChangedFinding]:
+    """The rule's findings only one side has, each with how its quote was heard."""
+    def keys(findings) -> dict[tuple, Finding]:
+        return {(f.rule, round(f.start, 2), f.severity, f.text): f for f in findings}
+
+    before, after = keys(old), keys(new)
+    return [ChangedFinding(judged.id, judged.window, judged.staff,
+                           anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text, gone,
+                           pinyin=said.pinyin, heard_by=said.heard_by)
+            for mine, other, gone in ((before, after, True), (after, before, False))
+            for key, f in mine.items() if key not in other
+            for said in [quoted(f.text, f.start, f.end, lines)]]
