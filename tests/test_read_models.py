@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor import replay, reports, review, stored, terminal
+from monitor import replay, reports, review, stored, terminal, tuning
 from monitor.accounts import add_user
 from monitor.config import Hall
 from monitor.records import (AuditEntry, Heartbeat, LexiconChange, LightEvent, PhraseHit,
@@ -92,7 +92,7 @@ def left(db_path, scorer):
     review.add_missed(store, visit.id, "please", "minor", 1.0, "zhang")
     review.appeal(store, taboo.id, "wang", "S07", "我没有这样说")
     store.add_audit(AuditEntry("zhang", "login"))
-    store.add_lexicon_change(LexiconChange("taboo", "你烦不烦", "threshold", "90", "试用", "zhang"))
+    tuning.apply(store, LexiconChange("taboo", "你烦不烦", "threshold", "90", "试用", "zhang"))
     return store, session.id, visit.id
 
 
