@@ -10,7 +10,8 @@ Short phrases must match their syllables exactly; a short match heard only as a 
 must also sit on jieba word boundaries (再见 is not 在健身房). A phrase heard inside one
 of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
 phrases are also compared with the initials and finals a small recogniser confuses
-merged (loose pinyin); characters, when present, already carry the exact syllables.
+merged (loose pinyin); characters, when present, already carry the exact syllables, and a
+fuzzy match in them must keep what tells the phrase's words (_words_kept).
 """
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ class MatchOptions:
     swap_from: int = 0
     insert_from: int = 0
     loose_pinyin: bool = True  # pinyin-only speech: longer phrases match loosely too
+    # in characters a fuzzy hit of these kinds must keep what tells the phrase's words
+    # (_words_kept): a false taboo turns a light red, while a greeting missed costs a
+    # verdict as a greeting found falsely does
+    word_kinds: tuple[str, ...] = ("taboo",)
     # Where a phrase is expected (a greeting in the visit's first staff words, a farewell in
     # its last) half of it heard right is evidence enough: a threshold for those two places.
     expected_threshold: float = 50.0
@@ -114,6 +119,10 @@ class MatchOptions:
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
+# ...or one fewer in characters, where three characters written in order are evidence
+# (有没完 is 有完没完 with a syllable lost), if no word of one syllable was lost (see
+# _words_kept)
+_SHORTEST_FUZZY_CHARS = 3
 
 
 @dataclass(frozen=True)
@@ -158,15 +167,15 @@ class Matcher:
                          else self.options.thresholds.get(phrase.kind, 80.0))
             texts = [(f, False) for f in phrase.forms] + [(e, True) for e in phrase.exceptions]
             for text, exception in texts:
-                syllables = normalize(text).syllables
-                exact = len(syllables) < self.options.exact_below
-                code = self._strict.phrase(syllables)
+                norm = normalize(text)
+                exact = len(norm) < self.options.exact_below
+                code = self._strict.phrase(norm.syllables)
                 errors = 0 if exact else int(len(code) * (100.0 - threshold) / 100.0 + 1e-9)
-                anchored = errors > 0 and len(code) < self.options.anchor_below
-                loose = "" if exact or not self.options.loose_pinyin else self._loose.phrase(
-                    syllables)
-                self._forms.append(_Form(phrase, text, code, loose, exact, errors, anchored,
-                                         exception))
+                anchored = errors > 0 and len(code) < o.anchor_below
+                loose = "" if exact or not o.loose_pinyin else self._loose.phrase(
+                    norm.syllables)
+                self._forms.append(_Form(phrase, norm.chars, code, loose, exact, errors,
+                                         anchored, exception))
         for n, form in enumerate(self._forms):
             for coding, code in ((self._strict, form.code), (self._loose, form.loose)):
                 for offset, piece in _pieces(code, form.errors) if code else ():
@@ -303,15 +312,17 @@ class Matcher:
             windows = list(dict.fromkeys(windows))
         windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
         if form.anchored:
-            windows = [(b, e) for b, e in windows if e - b >= min(m, _SHORTEST_FUZZY)
+            shortest = min(m, _SHORTEST_FUZZY_CHARS if norm.chars else _SHORTEST_FUZZY)
+            windows = [(b, e) for b, e in windows if e - b >= shortest
                        and same_edge(text[b], code[0]) and same_edge(text[e - 1], code[-1])]
-        best = None
+        aligned = []
         for begin, end in windows:
             edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
             if edits <= k:
-                key = (edits, abs(end - begin - m))
-                if best is None or key < best[0]:
-                    best = (key, begin, end)
+                aligned.append(((edits, abs(end - begin - m)), begin, end))
+        aligned.sort(key=lambda window: window[0])  # fewest edits, then nearest in length
+        best = next((a for a in aligned if not a[0][0]
+                     or self._tells_words(form, code, text, norm, a[1], a[2])), None)
         if best is None:
             return None
         (edits, _), begin, end = best
@@ -321,6 +332,17 @@ class Matcher:
         if not _placed(form.phrase, end, n):
             return None
         return Span(form.phrase, begin, end, round(100.0 * (1 - edits / len(code)), 1))
+
+    def _tells_words(self, form: _Form, code: str, text: str, norm: NormText, begin: int,
+                     end: int) -> bool:
+        """In characters, does a fuzzy span keep what tells the form's words (_words_kept)?
+        Checked for `word_kinds`, and for every kind where an anchored form is heard in a
+        short span (_SHORTEST_FUZZY_CHARS); not where a phrase is expected (unanchored)."""
+        short = end - begin < min(len(code), _SHORTEST_FUZZY)
+        if not norm.chars or not (short and form.anchored
+                                  or form.phrase.kind in self.options.word_kinds):
+            return True
+        return _words_kept(form, code, text[begin:end], norm.chars, begin, short)
 
     def _heard_enough(self, code: str, span: str) -> bool:
         options = self.options
@@ -447,6 +469,44 @@ def _edge_heard(code: str, k: int, text: str, start: int, pins: int, same_edge) 
     return True
 
 
+def _heard_places(code: str, heard: str) -> dict[int, int]:
+    """A form's places heard right in an aligned span -> their places in the span."""
+    places = {}
+    for op in Levenshtein.opcodes(code, heard):
+        if op.tag == "equal":
+            places.update(zip(range(op.src_start, op.src_end),
+                              range(op.dest_start, op.dest_end)))
+    return places
+
+
+def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
+                short: bool) -> bool:
+    """In characters (`chars`, the span heard from `begin`), does a fuzzy match keep what
+    tells the phrase's words? A word that lost a syllable is told by the rest of it, written
+    as the phrase writes it (已经办了 is 已经办结了, not 已经下班了 with 下 lost and 班 a
+    homophone); no word the recogniser wrote joins syllables either side of a lost one (不能
+    in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
+    lost: it may be all the phrase says (不 of 我不知道, 哪 of 我哪知道 leave 我知道)."""
+    heard_at = _heard_places(code, heard)
+    if len(heard_at) == len(code):
+        return True  # nothing lost, only added
+    for first, last in _words(form.chars):
+        places = range(first, last)
+        if all(i in heard_at for i in places):
+            continue
+        if last - first == 1:
+            if short:
+                return False
+        elif any(chars[begin + heard_at[i]] != form.chars[i] for i in places if i in heard_at):
+            return False
+    kept = sorted(heard_at.items())
+    gaps = [a + 1 for (i, a), (j, b) in zip(kept, kept[1:]) if j > i + 1 and b == a + 1]
+    if not gaps:
+        return True
+    bounds = _word_bounds(chars[begin:begin + len(heard)])
+    return all(gap in bounds for gap in gaps)
+
+
 def _overlap(a: Span, b: Span) -> bool:
     return a.begin < b.end and b.begin < a.end
 
@@ -511,6 +571,13 @@ def _dictionary() -> dict[str, int]:
     jieba.setLogLevel(logging.WARNING)
     jieba.dt.check_initialized()
     return jieba.dt.FREQ
+
+
+@lru_cache(maxsize=4096)
+def _words(chars: str) -> tuple[tuple[int, int], ...]:
+    """Where a text's words are, by jieba's dictionary: (begin, end) in characters."""
+    bounds = sorted(_word_bounds(chars)) if chars else []
+    return tuple(zip(bounds, bounds[1:]))
 
 
 @lru_cache(maxsize=4096)

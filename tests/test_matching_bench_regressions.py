@@ -68,6 +68,26 @@ def test_a_short_phrase_heard_with_an_edit_keeps_its_ends_and_length(matcher):
     assert "taboo" not in kinds(matcher, "我们八点上班了")
 
 
+def test_four_syllables_written_as_three_characters_keep_their_words(matcher):
+    # three characters written in order are evidence of a four-syllable phrase...
+    assert ("taboo", "你有完没完") in found(matcher, "有没完 一共是五十元")
+    assert ("taboo", "还没上班等一下办") in found(matcher, "影像科的报告还没班")
+    # ...unless a word of one syllable was lost: 我知道 is no 我哪知道, 还上班 no 还没上班
+    assert "taboo" not in kinds(matcher, "好的我知道了")
+    assert "taboo" not in kinds(matcher, "他还上班呢")
+    # nor does a word written across a lost syllable count: 不能 is no 不可能
+    assert "taboo" not in kinds(matcher, "这不能办")
+    # pinyin-only speech gets no such leave: three syllables are found too easily there
+    assert "taboo" not in {s.phrase.kind for s in matcher.find(normalize("", "you mei wan"))}
+
+
+def test_a_word_that_lost_a_syllable_is_told_by_the_rest_of_it(matcher):
+    # 已经办了 (办结 with 结 lost) is 已经下班了 with 下 lost only if 办 were 班
+    assert "taboo" not in kinds(matcher, "系统显示已经办了")
+    assert "taboo" not in kinds(matcher, "您的居住登记已经满半了")
+    assert ("taboo", "已经下班了") in found(matcher, "不好意思已经班了")
+
+
 def test_an_exception_must_reach_past_the_hit(matcher):
     # 你自己看 is one edit from the exception 你自己看看, but heard no further than the phrase
     assert ("taboo", "有牌子自己看") in found(matcher, "材料需要原件和复印件你自己看")
@@ -120,4 +140,7 @@ def test_piece_index_finds_what_brute_force_alignment_finds(length, seed, thresh
     matcher = Matcher(Lexicon((Phrase("".join(phrase), "apology"),)), options)
     tolerance = int(length * (100 - threshold) / 100 + 1e-9)
     expected = _brute_force_edits("".join(phrase), "".join(text)) <= tolerance
-    assert bool(matcher.find(normalize("".join(text)))) == expected
+    # heard as pinyin: in characters a match must also keep the phrase's words, which
+    # random syllables do not have (_words_kept)
+    heard = normalize("", " ".join(normalize("".join(text)).syllables))
+    assert bool(matcher.find(heard)) == expected
