@@ -1,7 +1,7 @@
 """A third phrasing set for the sequenced norms' typed days (issue 25), and typed errors.
 
-Written apart from the rule files AND from bench/sequenced.py's own lists (BENCH and
-HELD_OUT were not read; tests/test_bench_rules.py checks programmatically that no phrasing
+Written apart from the rule files AND from bench/sequenced.py's own lists (the bench's and
+HELD_OUT's were not read; tests/test_bench_fresh.py checks programmatically that no phrasing
 here equals one of theirs): how staff and citizens talk at 户籍, hospital, bank, utility and
 government counters, northern and southern, polite and curt. Every slot of the generator
 is replaced, its sectors too (other businesses, materials, offices and places), with at
