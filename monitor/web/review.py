@@ -17,10 +17,11 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 
-from .. import accounts, audit, ratingreport, review, roles, tuning
+from .. import accounts, audit, hallchanges, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
-from ..errors import AccountError, CourtesyError
+from ..errors import AccountError, ChangeError, CourtesyError
+from ..hallchanges import LEXICON
 from ..privacy import mask
 from ..records import Appeal, Review
 from ..storage import Store
@@ -483,13 +484,15 @@ PREVIEW_ROWS = 500  # findings and visits listed on the preview page (the totals
 
 
 def preview_view(shown, hall: Hall) -> dict:
-    """A lexicon change's preview as the page shows it (quotes masked; the first
+    """A lexicon or a rule change's preview as its page shows it (quotes masked; the first
     PREVIEW_ROWS findings and visits listed)."""
     c = shown.change
+    kind = hallchanges.kind_of(c)
     return {
-        "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
-        "what": LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else ""),
-        "visits_all": shown.visits, "rescored": shown.rescored, **preview_rows(shown, hall),
+        "named": kind.named(c), "what": kind.labels[c.change] + (f" {c.value}" if c.value else ""),
+        "visits_all": shown.visits,
+        "heard": shown.rescored if kind is hallchanges.LEXICON else None,
+        **preview_rows(shown, hall),
     }
 
 
@@ -530,16 +533,34 @@ def _outcome(gone: bool, reviewed: str | None) -> str:
     return "unknown"
 
 
-def _change_rows(store: Store) -> list[dict]:
-    """The hall's lexicon versions, newest first, each with whether it can still be undone."""
-    changes = store.lexicon_changes()
-    undone = {int(c.value) for c in changes if c.change == tuning.UNDO}
+def change_rows(kind: hallchanges.Kind, stored: list) -> list[dict]:
+    """A hall's lexicon or rule versions, newest first, each with whether it can still be
+    undone."""
+    undone = hallchanges.undone(stored)
     return [{"version": c.version, "at": when(c.at), "actor": c.actor,
-             "kind": phrase_kind_label(c.kind), "phrase": c.phrase,
-             "what": LEXICON_CHANGE_LABELS.get(c.change, c.change), "value": c.value,
+             "subject": kind.subject(c), "named": kind.named(c),
+             "what": kind.labels.get(c.change, c.change), "value": c.value,
              "reason": mask(c.reason), "undone": c.version in undone,
-             "may_undo": c.change != tuning.UNDO and c.version not in undone}
-            for c in reversed(changes)]
+             "may_undo": c.change != hallchanges.UNDO and c.version not in undone}
+            for c in reversed(stored)]
+
+
+def undo_page(kind: hallchanges.Kind, stored: list, undo_url: str, back_url: str):
+    """The page that asks again before a version is undone (the form's version and
+    reason), or None when there is no such version left to undo."""
+    version = request.form.get("version", 0, type=int)
+    row = next((c for c in change_rows(kind, stored) if c["version"] == version), None)
+    if row is None or not row["may_undo"]:
+        return None
+    return render_template("review_change_undo.html", c=row, kind=kind, user=g.user,
+                           reason=request.form.get("reason", ""), undo_url=undo_url,
+                           back_url=back_url)
+
+
+def preview_days() -> int:
+    """The form's preview period, in the days a preview allows."""
+    return max(1, min(request.form.get("days", hallchanges.DEFAULT_DAYS, type=int)
+                      or hallchanges.DEFAULT_DAYS, hallchanges.MAX_DAYS))
 
 
 def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> None:
@@ -554,12 +575,8 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
                               form.get("change", ""), form.get("value", ""),
                               form.get("reason", ""), g.user.name, form.get("kind") or None)
 
-    def days() -> int:
-        return max(1, min(request.form.get("days", tuning.DEFAULT_DAYS, type=int)
-                          or tuning.DEFAULT_DAYS, tuning.MAX_DAYS))
-
     def refused(error: CourtesyError):
-        return refuse(409, str(error)) if isinstance(error, tuning.TuningError) else failed(error)
+        return refuse(409, str(error)) if isinstance(error, ChangeError) else failed(error)
 
     @bp.get("/review/lexicon")
     def lexicon_precision():
@@ -576,10 +593,11 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
         for row in rows:
             row["off"] = bool(row["phrase"]) and (row["rule"], row["phrase"]) not in standing
         return render_template("review_lexicon.html", rows=rows, days=days_shown, user=g.user,
-                               changes=_change_rows(store()), version=store().lexicon_version(),
+                               changes=change_rows(LEXICON, store().lexicon_changes()),
+                               version=store().lexicon_version(), kind=LEXICON,
                                kinds={k: phrase_kind_label(k) for k in tuning.KINDS},
                                labels=LEXICON_CHANGE_LABELS, done=request.args.get("done", ""),
-                               preview_days=tuning.DEFAULT_DAYS)
+                               preview_days=hallchanges.DEFAULT_DAYS)
 
     @bp.post("/review/lexicon/preview")
     def lexicon_preview():
@@ -588,11 +606,15 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
             return refusal
         try:
             change = proposed()
-            shown = tuning.preview(store(), change, days(), ctx.lexicon_dir)
+            shown = tuning.preview(store(), change, preview_days(), ctx.lexicon_dir)
         except CourtesyError as exc:
             return refused(exc)
-        return render_template("review_tuning.html", p=preview_view(shown, hall), change=change,
-                               user=g.user, labels=LEXICON_CHANGE_LABELS)
+        fields = [("phrase", change.phrase), ("kind", change.kind), ("change", change.change),
+                  ("value", change.value)]
+        return render_template("review_change_preview.html", p=preview_view(shown, hall),
+                               change=change, kind=LEXICON, user=g.user, fields=fields,
+                               apply_url=url_for(".lexicon_apply"),
+                               back_url=url_for(".lexicon_precision"))
 
     @bp.post("/review/lexicon/apply")
     def lexicon_apply():
@@ -612,11 +634,9 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
             return refusal
         version = request.form.get("version", 0, type=int)
         if request.form.get("confirmed") != "1":  # a second button, on a page that says what
-            row = next((c for c in _change_rows(store()) if c["version"] == version), None)
-            if row is None or not row["may_undo"]:
-                return refuse(409, f"版本 {version} 的调整不存在或已撤销")
-            return render_template("review_undo.html", c=row, user=g.user,
-                                   reason=request.form.get("reason", ""))
+            return (undo_page(LEXICON, store().lexicon_changes(), url_for(".lexicon_undo"),
+                              url_for(".lexicon_precision"))
+                    or refuse(409, f"版本 {version} 的调整不存在或已撤销"))
         try:
             made = tuning.undo(store(), version, g.user.name,
                                request.form.get("reason", ""), origin())
