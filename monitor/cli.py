@@ -639,10 +639,13 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
         from .central.city_cli import serve_city
         return serve_city(db_path, config_path, host, port, threads, click.echo)
     from . import config, watch
+    from .hallwatch import HallFile
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
-    hall = config.load(config_path)  # its [web]: hosts and stream caps, unless given here
+    # one reading of hall.toml, re-read when saved: the pages, alerts and folders follow it
+    hall_file = HallFile.read(config_path) if config_path else HallFile(config.load(None))
+    hall = hall_file.hall  # its [web]: hosts and stream caps (at start), unless given here
     max_streams = max_streams or hall.web.max_streams or max(threads - 24, threads // 2, 1)
     options = WebOptions(board_login=board_login, max_streams=max_streams,
                          max_streams_per_client=max_streams_per_client
@@ -650,24 +653,26 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          allowed_hosts=bind_hosts(host, allowed_hosts + hall.web.allowed_hosts),
                          secure_cookie=secure_cookies)
     _hall_log(hall)
-    app = create_app(db_path, options, hall, lexicon_dir)
-    watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
-    _watch_hall_folders(db_path, hall)
+    app = create_app(db_path, options, hall_file, lexicon_dir)
+    watch.Watch(db_path, hall_file).start()  # alerts to drivers and the log, not only the board
+    _watch_hall_folders(db_path, hall_file)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
 
 
-def _watch_hall_folders(db_path: Path, hall) -> None:
-    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving."""
+def _watch_hall_folders(db_path: Path, hall_file) -> None:
+    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving,
+    from the folders the file names at each round (one added later counts too)."""
     import threading
 
     from . import hallevents
 
+    threading.Thread(target=hallevents.watch, args=(db_path, hall_file, threading.Event()),
+                     name="hall-folders", daemon=True).start()
+    hall = hall_file.hall
     folders = [s.folder for s in (hall.queue, hall.ratings) if s.folder]
     if folders:
-        threading.Thread(target=hallevents.watch, args=(db_path, hall, threading.Event()),
-                         name="hall-folders", daemon=True).start()
-        click.echo("watching " + ", ".join(map(str, folders)) + " (叫号/评价文件夹)")
+        click.echo("正在监视叫号/评价文件夹 watching: " + "，".join(map(str, folders)))
 
 
 @cli.group()

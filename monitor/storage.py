@@ -802,6 +802,14 @@ class Store:
         return Ack(row["event"], row["window"], row["user"], datetime.fromisoformat(row["at"]),
                    row["id"]) if row else None
 
+    def ack_of_red_before(self, window: str, event_id: int) -> Ack | None:
+        """The acknowledgement of `window`'s last red before `event_id`, if it has one: a
+        tile that left that red still says who acknowledged it."""
+        row = self.db.execute(
+            "select event from acks where event = (select max(id) from light_events "
+            "where window = ? and id < ? and state = 'red')", [window, event_id]).fetchone()
+        return self.ack_of(row[0]) if row else None
+
     def data_version(self) -> int:
         """Changes whenever another connection commits: a watcher's cue to look again."""
         return self.db.execute("pragma data_version").fetchone()[0]

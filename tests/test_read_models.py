@@ -111,6 +111,7 @@ def _calls(store: Store, session_id: str, visit_id: str) -> dict[str, object]:
         "speech_before": store.speech_before(T0 + timedelta(days=1)),
         "heartbeats": store.heartbeats(), "audit": store.audit(),
         "light_event": store.light_event(1), "ack_of": store.ack_of(1),
+        "ack_of_red_before": store.ack_of_red_before("W01", 2),
         "latest_reviews": store.latest_reviews([finding]),
         "visit_reviews": store.visit_reviews([visit_id]),
         "added_findings": store.added_findings([visit_id]), "appeals": store.appeals(),

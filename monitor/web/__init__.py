@@ -57,10 +57,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(db_path: Path | str, options: WebOptions | None = None,
-               hall: Hall | None = None, lexicon_dir: Path | None = None) -> Flask:
-    """The web app over the monitor's database, names and anonymisation from the hall."""
+               hall: HallFile | Hall | None = None, lexicon_dir: Path | None = None) -> Flask:
+    """The web app over the monitor's database, names and anonymisation from the hall
+    (a `HallFile`: as its file is now, shared with the server's other watchers)."""
     options = options or WebOptions()
-    ctx = WebContext(Path(db_path), HallFile(hall or Hall()), options, lexicon_dir)
+    hall_file = hall if isinstance(hall, HallFile) else HallFile(hall or Hall())
+    ctx = WebContext(Path(db_path), hall_file, options, lexicon_dir)
     app = Flask(__name__, template_folder=str(ASSETS / "templates"),
                 static_folder=str(ASSETS / "static"))
     app.secret_key = ctx.store().setting("web_secret_key", secrets.token_hex(32))

@@ -97,8 +97,12 @@ class WebContext:
         return self.hall_file.hall
 
     def store(self) -> Store:
-        if not hasattr(self._local, "store"):
-            self._local.store = Store(self.db_path, store_raw=self.hall.store_raw)
+        """This thread's connection, opened again when `[privacy] store_raw` changed."""
+        raw, held = self.hall.store_raw, getattr(self._local, "store", None)
+        if held is None or held.store_raw != raw:
+            if held is not None:
+                held.close()
+            self._local.store = Store(self.db_path, store_raw=raw)
         return self._local.store
 
     @staticmethod
