@@ -169,3 +169,30 @@ def test_machine_heard_speech_is_marked_on_review_record_and_appeal_pages(app, d
         "reason": "试一试", "csrf": token}).text  # issue 24: the preview's quotes were bare
     row = preview.split('class="audit preview-findings"')[1].split("</table>")[0]
     assert '<abbr class="machine"' in row and "机器识别" in row and "fan2" in row
+
+
+def test_dates_are_written_and_read_as_a_hall_writes_them_whatever_the_browser(
+        app, db_path, scorer, tmp_path):
+    """<input type="date"> shows a browser's own locale's order (mm/dd/yyyy in an English
+    Chromium): the pages ask for 年-月-日 as text, read 2026/11/20 and 2026年11月20日 too,
+    and refuse a date they cannot read in words instead of quietly showing today."""
+    from .test_review import seed
+
+    seed(Store(db_path), scorer, tmp_path)  # three visits on 2026-11-20
+    supervisor = app.test_client()
+    login(supervisor, "zhang")
+    listing = supervisor.get("/reports").text
+    assert 'type="date"' not in listing and 'placeholder="年-月-日"' in listing
+    assert 'name="from" value="2026-11-20"' in listing  # the latest day held, ready
+    for path in ("/review", "/review/sample", "/audit"):
+        page = supervisor.get(path).text
+        assert 'type="date"' not in page and 'placeholder="年-月-日"' in page, path
+    for written in ("2026-11-20", "2026/11/20", "2026年11月20日", " 2026.11.20 "):
+        queue = supervisor.get("/review", query_string={"day": written})
+        assert queue.status_code == 200 and 'value="2026-11-20"' in queue.text, written
+    report = supervisor.get("/reports/view", query_string={"from": "2026年11月20日"})
+    assert report.status_code == 200 and "文明服务报告" in report.text
+    for path, field in (("/review", "day"), ("/audit", "from"), ("/reports/view", "from")):
+        refused = supervisor.get(path, query_string={field: "11/20/2026"})
+        assert refused.status_code == 400, path
+        assert "日期“11/20/2026”看不懂：请按 年-月-日 填写" in refused.text, path
