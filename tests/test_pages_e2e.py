@@ -31,6 +31,8 @@ PROBE = """() => {
     const style = n.parentElement && getComputedStyle(n.parentElement);
     if (!text || !style || style.visibility === "hidden" || style.display === "none") continue;
     if (n.parentElement.closest("template, script, style, option, datalist, kbd, code")) continue;
+    const folded = n.parentElement.closest("details:not([open])");  // shown once opened
+    if (folded && !n.parentElement.closest("summary")) continue;
     const range = document.createRange(); range.selectNodeContents(n);
     const boxes = Array.from(range.getClientRects()).filter(r => r.width > 1 && r.height > 1);
     if (boxes.length) nodes.push({text, boxes});

@@ -196,3 +196,29 @@ def test_dates_are_written_and_read_as_a_hall_writes_them_whatever_the_browser(
         refused = supervisor.get(path, query_string={field: "11/20/2026"})
         assert refused.status_code == 400, path
         assert "日期“11/20/2026”看不懂：请按 年-月-日 填写" in refused.text, path
+
+
+def test_pages_open_where_the_halls_visits_are_and_say_when_they_were(
+        app, db_path, scorer, tmp_path):
+    """Looked at in Chromium as each role: 抽检 opened on today with no visits while the
+    queue opened on the last day held; a replay never said when its visit was; a staff
+    member could not choose the period of their record; a new account was an admin unless
+    changed, and one click deleted an account."""
+    from .test_review import seed
+
+    visits = seed(Store(db_path), scorer, tmp_path)  # three visits on 2026-11-20, +08:00
+    supervisor, staff, admin = app.test_client(), app.test_client(), app.test_client()
+    login(supervisor, "zhang")
+    sample = supervisor.get("/review/sample").text
+    assert 'name="day" value="2026-11-20"' in sample and "当天共 3 次来访" in sample
+    replay = supervisor.get(f"/replay/{visits['taboo']}").text
+    assert "<span>时间</span> 2026年11月20日 10:00" in replay  # the hall's clock, any server
+    login(staff, "liu")
+    record = staff.get("/me?from=2026-11-01&to=2026-11-30").text
+    assert 'name="from" value="2026-11-01"' in record and 'name="to" value="2026-11-30"' in record
+    assert "2026年11月1日 至 2026年11月30日" in record
+    login(admin, "root")
+    users = admin.get("/users").text
+    assert '<option value="staff" selected>' in users
+    assert re.search(r'<details class="remove"><summary>删除…</summary>[^<]*'
+                     r'<button type="submit" name="action" value="remove">确定删除</button>', users)

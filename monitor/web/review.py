@@ -41,6 +41,11 @@ SAMPLE_MAX = 50
 ME_DAYS = 31
 
 
+def _latest(store: Store) -> date:
+    """The day a review page opens on: the last with visits (today's, once there are)."""
+    return store.last_live_day(date.today() + timedelta(days=1)) or date.today()
+
+
 def _lines(lines: list[StoredUtterance], start: float, end: float,
            said_by: dict[int, str]) -> list[dict]:
     """The transcript around a moment, masked; each line's role as heard (`said_by`: the
@@ -249,8 +254,7 @@ def pages(ctx: WebContext) -> Blueprint:
         if refusal:
             return refusal
         args = request.args
-        day = day_from(args.get("day"), store().last_live_day(date.today() + timedelta(days=1))
-                       or date.today())
+        day = day_from(args.get("day"), _latest(store()))
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
@@ -305,7 +309,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         refusal = reviewer()
         if refusal:
             return refusal
-        day = day_from(request.args.get("day"), date.today())
+        day = day_from(request.args.get("day"), _latest(store()))
         n = max(1, min(request.args.get("n", 5, type=int) or 5, SAMPLE_MAX))
         visits = store().live_visits(day, day)
         drawn = random.SystemRandom().sample(visits, min(n, len(visits)))
