@@ -1,7 +1,7 @@
 """A third phrasing set for the sequenced norms' typed days (issue 25), and typed errors.
 
-Written apart from the rule files AND from bench/sequenced.py's own lists (BENCH and
-HELD_OUT were not read; tests/test_bench_rules.py checks programmatically that no phrasing
+Written apart from the rule files AND from bench/sequenced.py's own lists (the bench's and
+HELD_OUT's were not read; tests/test_bench_fresh.py checks programmatically that no phrasing
 here equals one of theirs): how staff and citizens talk at 户籍, hospital, bank, utility and
 government counters, northern and southern, polite and curt. Every slot of the generator
 is replaced, its sectors too (other businesses, materials, offices and places), with at
@@ -117,7 +117,7 @@ FRESH: dict[str, object] = {
                      "您听我讲，", "不是，", "哎哟，", "跟您说啊，", "这个呢，", "您这事儿，",
                      "抱歉啊，", "对不住，", "哎哎，", "美女，", "先生，", "女士，", "哦哟，",
                      "您先别急，", "我看看……", "这么说吧，"],
-    "DEFLECT_TAIL": ["", "", "", "咯", "嘞", "嘛", "啦", "。", "！", "噢", "的哈", "，真的"],
+    "DEFLECT_TAIL": ["", "", "", "咯", "嘞", "嘛", "啦", "呗", "哟", "噢", "噻", "，真的"],
     "DIRECT": [
         "您去{p}那儿办", "麻烦您跑一趟{p}", "请您移步{p}", "您直接去{p}就行",
         "出门右转就是{p}，到那儿办", "您往{p}走，那边给您办", "您找{p}，他们管这个",
@@ -229,7 +229,7 @@ FRESH: dict[str, object] = {
                      "还是我，上午的事完了，想问{b}", "你好，我下午来办{b}", "我上午办过别的，现在办{b}",
                      "刚才那个弄完了，{b}能不能也办了", "嗨，又是我，这回办{b}"],
     "INFORM": ["{b}的话，需要{L}", "办{b}得带{L}", "{b}要准备{L}", "这个要{L}，都带齐了再来",
-               "您得带齐{L}", "要{L}这几样", "办{b}呢，{L}，就这些", "{b}需要的材料有：{L}"],
+               "您得带齐{L}", "一共要{L}", "办{b}呢，得有{L}", "{b}需要的材料有：{L}"],
     "WAIT": ["您等一下", "等会儿啊", "稍微等等啊", "请等一会儿", "您坐那儿等着", "先等一等", "您稍微等一会",
              "别急，等一下", "麻烦您等等", "请您耐心等一下", "您在旁边等会儿", "等着吧",
              "您先在那边坐一下", "请稍候片刻", "您先喝口水等一下"],
@@ -259,7 +259,7 @@ FRESH: dict[str, object] = {
     "LIST_TWO": ["{0}加{1}", "{0}以及{1}", "{0}跟那个{1}", "{0}，再一个{1}", "{0}同{1}", "{0}还有{1}",
                  "{0}，{1}", "{0}与{1}"],
     "LIST_MORE": ["{head}以及{last}", "{head}加上{last}", "{head}，外加{last}", "{commas}，再就是{last}",
-                  "{dun}这些", "{commas}和{last}", "{numbered}", "{dun}，就这几样"],
+                  "{dun}这些", "{commas}和{last}", "{numbered}", "{head}，还有就是{last}"],
     "NAMED": [1, 2, 3, 4],
     "NAMED_RETURN": [1, 2, 3],
     "LISTED": [2, 3, 4],

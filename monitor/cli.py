@@ -328,13 +328,19 @@ def summary(session: Session) -> str:
     return "\n".join(lines)
 
 
+def path_argument(func):
+    """`lexicon check` and `rules check`: a folder or one file, else the bundled ones."""
+    return click.argument("path", required=False,
+                          type=click.Path(exists=True, path_type=Path))(func)
+
+
 @cli.group()
 def lexicon():
     """Lexicon files: check them; a hall's own changes to them: preview, make, undo, list."""
 
 
 @lexicon.command("check")
-@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@path_argument
 def lexicon_check(path):
     """Validate lexicon files (a folder, or one file) and every profile beside them.
 
@@ -354,7 +360,7 @@ def rules():
 
 
 @rules.command("check")
-@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@path_argument
 def rules_check(path):
     """Validate rule files (a lexicon folder's rules/, or one file) and every profile.
 
@@ -393,6 +399,28 @@ def rules_list(profile, db_path, lexicon_dir):
 
 
 # --- a hall's lexicon and rule changes (tuning.py, rulechanges.py, hallchanges.py) ---------
+
+
+def change_options(previewed: str):
+    """The options `lexicon tune` and `rules change` share: the preview's days (on the
+    stored `previewed` of them), --apply with its reason and who, --all, the database and
+    the lexicons."""
+    def decorate(func):
+        for option in reversed((
+                click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7,
+                             show_default=True,
+                             help=f"Preview on the stored {previewed} of this many days"),
+                click.option("--apply", "apply_", is_flag=True,
+                             help="Make the change (else only preview it)"),
+                click.option("--reason", default="", help="Why (needed with --apply)"),
+                click.option("--by", "actor", default="cli", show_default=True,
+                             help="Who makes the change"),
+                click.option("--all", "show_all", is_flag=True,
+                             help="List every changed finding (else 50)"),
+                db_option, lexicons_option)):
+            func = option(func)
+        return func
+    return decorate
 
 
 def _one_of(given: tuple[tuple[str, object], ...], usage: str) -> tuple[str, object]:
@@ -494,14 +522,7 @@ def version_commands(group: click.Group, kind, undo_example: str, unchanged: str
 @click.option("--except", "context", help="A longer phrasing in which it does not count")
 @click.option("--kind", type=click.Choice(lexicons.REQUIRED_KINDS + ("taboo",)),
               help="The phrase's lexicon kind, if its text is in several")
-@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
-              help="Preview on the stored speech of this many days")
-@click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
-@click.option("--reason", default="", help="Why (needed with --apply)")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
-@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
-@db_option
-@lexicons_option
+@change_options("speech")
 def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, actor, show_all,
                  db_path, lexicon_dir):
     """Preview a change to one phrase of the hall's lexicon, and with --apply make it.
@@ -536,14 +557,7 @@ version_commands(lexicon, hallchanges.LEXICON, "阈值过高漏检",
 @click.option("--deduction", type=Bounded(limits.DEDUCTION), help="Points a finding costs")
 @click.option("--param", help="One parameter: NAME=VALUE (a number, words, a regex)")
 @click.option("--profile", default="general", show_default=True, help="Profile to check it on")
-@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
-              help="Preview on the stored visits of this many days")
-@click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
-@click.option("--reason", default="", help="Why (needed with --apply)")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
-@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
-@db_option
-@lexicons_option
+@change_options("visits")
 def rules_change(rule, enabled, severity, deduction, param, profile, days, apply_, reason,
                  actor, show_all, db_path, lexicon_dir):
     """Preview a change to one rule of the hall, and with --apply make it.
