@@ -1,17 +1,21 @@
 """Benchmark of the courtesy engine's matching (issue 2, "Evidence to show").
 
 Generates seeded counter conversations with ground truth (conversations.py), passes them
-through a simulated recogniser at about 15 % and 30 % character error (asr_noise.py), and
-scores them with the real Scorer of each sector's profile. Prints:
+through a simulated recogniser (asr_noise.py) at about 15 % and 30 % character error (or
+the rates `--errors` lists), and scores them with the real Scorer of each sector's
+profile. Prints:
   (a) phrase detection precision / recall per lexicon kind and taboo category, for the
       matcher and for the naive baseline (exact substring search of the raw text);
   (b) three-sounds verdict accuracy per visit (greeted, farewelled, every question answered);
   (c) taboo recall and precision per visit;
-  (d) throughput of Matcher.find and of normalise+match against 2,000+ phrases.
+  (d) throughput of Matcher.find and of normalise+match against 2,000+ phrases;
+  (e) false taboo on ordinary speech typed as staff lines (the corpora of
+      bench/rating_pressure.py's `ordinary`), heard at the same error rates.
 and checks the floors of issue 2. `--json PATH` writes every figure; `--misses` prints
 what the matcher got wrong at 15 %.
 
-    .venv/bin/python bench/matching.py [--visits 200] [--seed 7] [--json PATH]
+    .venv/bin/python bench/matching.py [--visits 200] [--seed 7] [--errors 0,0.15,0.3]
+                                       [--json PATH]
 """
 from __future__ import annotations
 
@@ -38,8 +42,9 @@ from monitor.lexicon import TABOO_CATEGORIES, Lexicon, Phrase  # noqa: E402
 from monitor.matching import Matcher  # noqa: E402
 from monitor.normalize import normalize  # noqa: E402
 from monitor.pipeline import Scorer  # noqa: E402
+from monitor.records import Utterance  # noqa: E402
 
-CONDITIONS = (("clean", 0.0), ("cer15", 0.15), ("cer30", 0.30))
+ERRORS = (0.0, 0.15, 0.30)  # the character error rates simulated unless --errors says
 FLOORS = {"clean_three_sounds": 1.0, "cer15_greet_farewell": 0.95, "cer15_taboo_recall": 0.90,
           "cer15_taboo_precision": 0.95, "find_mb_per_s": 1.0}
 
@@ -79,6 +84,11 @@ class Result:
     visits: int = 0
     taboo: dict = field(default_factory=lambda: {"matcher": Tally(), "baseline": Tally()})
     misses: list = field(default_factory=list)
+
+
+def condition(cer: float) -> str:
+    """A column's name: clean, cer5, cer15..."""
+    return f"cer{round(100 * cer)}" if cer else "clean"
 
 
 def heard(conversations: list[Conversation], cer: float, seed: int) -> list[Conversation]:
@@ -209,13 +219,42 @@ def throughput(texts: list[str], lexicon: Lexicon, repeats: int = 5) -> dict:
     }
 
 
+def ordinary_false(cers: list[float], seed: int, repeats: int) -> dict[str, dict]:
+    """False taboo on ordinary speech: each line of the ordinary-speech corpora that holds
+    no taboo phrase by exact search (exceptions honoured), said as one staff line to the
+    general profile, typed clean once and heard `repeats` times at each error rate."""
+    from rating_pressure import ordinary
+
+    lexicon = lexicons.load()
+    search = ExactSearch(lexicon, ("taboo",))
+    lines = [line for line in ordinary() if not search.find(line)]
+    scorer = Scorer.load("general")
+    out = {}
+    for cer in cers:
+        recogniser, heard_lines, phrases = Recogniser(cer, seed), 0, Counter()
+        examples = []
+        for _ in range(repeats if cer else 1):
+            for line in lines:
+                text = recogniser.hear(line) if cer else line
+                _, hits = scorer.hear(Utterance(0.0, 3.0, "staff", text), 0)
+                taboo = [h for h in hits if h.kind == "taboo"]
+                heard_lines += 1
+                if taboo:
+                    phrases.update({h.phrase for h in taboo})
+                    examples.append(f"{line} | {text} [{taboo[0].phrase}~{taboo[0].matched}]")
+        out[condition(cer)] = {"lines": heard_lines, "false": len(examples),
+                               "phrases": dict(phrases.most_common()), "examples": examples}
+    return out
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:5.1f}"
 
 
-def report(results: dict[str, Result], speed: dict, args) -> tuple[str, dict]:
+def report(results: dict[str, Result], speed: dict, ordinary: dict,
+           args) -> tuple[str, dict]:
     out = []
-    names = [n for n, _ in CONDITIONS]
+    names = list(results)
     out.append("Measured character error rate: " + ", ".join(
         f"{n} {100 * results[n].cer:.1f} %" for n in names))
     out.append("")
@@ -255,6 +294,14 @@ def report(results: dict[str, Result], speed: dict, args) -> tuple[str, dict]:
             f"| Matcher.find (normalised text) | {speed['find_chars_per_s']:,} | "
             f"{speed['find_mb_per_s']} |",
             f"| normalise + match | {speed['path_chars_per_s']:,} | {speed['path_mb_per_s']} |"]
+    out.append("")
+    out.append(f"(e) False taboo on ordinary speech typed as staff lines "
+               f"({args.ordinary_repeats} hearings of each line per error rate)")
+    out += ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    out.append("| lines with a taboo hit | " + " | ".join(
+        f"{ordinary[n]['false']} of {ordinary[n]['lines']}" for n in names) + " |")
+    out.append("| per 1,000 lines | " + " | ".join(
+        f"{1000 * ordinary[n]['false'] / ordinary[n]['lines']:.1f}" for n in names) + " |")
     c15 = results["cer15"]
     measured = {
         "clean_three_sounds": results["clean"].verdicts["all three"] / results["clean"].visits,
@@ -282,7 +329,7 @@ def report(results: dict[str, Result], speed: dict, args) -> tuple[str, dict]:
                          for k, v in results[n].verdicts.items()} for n in names},
         "taboo_visits": {n: {who: t.as_dict() for who, t in results[n].taboo.items()}
                          for n in names},
-        "throughput": speed, "floors": measured,
+        "throughput": speed, "ordinary_false": ordinary, "floors": measured,
     }
     return "\n".join(out), figures
 
@@ -294,6 +341,11 @@ def main() -> int:
     parser.add_argument("--extra-phrases", type=int, default=2000)
     parser.add_argument("--speed-visits", type=int, default=1000,
                         help="visits per sector of distinct text for the throughput run")
+    parser.add_argument("--errors", type=lambda text: [float(x) for x in text.split(",")],
+                        default=list(ERRORS),
+                        help="character error rates to simulate, comma-separated (0.15 = 15 %%)")
+    parser.add_argument("--ordinary-repeats", type=int, default=10,
+                        help="hearings of each ordinary line per error rate, for (e)")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--misses", action="store_true", help="print visits judged wrong at 15 %%")
     args = parser.parse_args()
@@ -305,17 +357,22 @@ def main() -> int:
               + " / ".join(generator.dropped))
     clean = generator.sessions(args.visits)
     results = {}
-    for name, cer in CONDITIONS:
-        results[name] = evaluate(clean, heard(clean, cer, args.seed), lexicon)
+    cers = sorted({0.0, 0.15, *args.errors})  # the floors need clean and 15 %
+    for cer in cers:
+        results[condition(cer)] = evaluate(clean, heard(clean, cer, args.seed), lexicon)
     speed_text = [u.text for c in heard(Generator(lexicon, args.seed + 1).sessions(
         args.speed_visits), 0.15, args.seed + 1) for u in c.utterances if u.text]
     speed = throughput(speed_text, big_lexicon(lexicon, args.extra_phrases, args.seed))
-    table, figures = report(results, speed, args)
+    ordinary = ordinary_false(cers, args.seed, args.ordinary_repeats)
+    table, figures = report(results, speed, ordinary, args)
     print(table)
     if args.misses:
         for name in ("clean", "cer15"):
             print(f"\nVisits judged wrong ({name}):")
             print("\n".join(results[name].misses))
+        for name, found in ordinary.items():
+            print(f"\nOrdinary lines with a taboo hit ({name}):")
+            print("\n".join(found["examples"]))
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -14,8 +14,8 @@ conversations, where any finding of these rules is false.
 Floors (issue 25), first_asked and tell_once: recall ≥ 0.9, precision ≥ 0.95, 0 false on
 ordinary speech. A rule this checkout does not have is reported absent.
 
-Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25] [--held-out] [--cli 1]
-     [--json PATH]
+Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25] [--held-out | --fresh]
+     [--typos [SHARE]] [--cli 1] [--json PATH]
 """
 from __future__ import annotations
 
@@ -328,8 +328,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=150, help="typed days (18 cases each)")
     parser.add_argument("--seed", type=int, default=25)
-    parser.add_argument("--held-out", action="store_true",
-                        help="the phrasings held out from lexicon tuning (sequenced.HELD_OUT)")
+    phrasing = parser.add_mutually_exclusive_group()
+    phrasing.add_argument("--held-out", action="store_true",
+                          help="the phrasings held out from lexicon tuning (sequenced.HELD_OUT)")
+    phrasing.add_argument("--fresh", action="store_true",
+                          help="a third set, written apart from both (sequenced_fresh.FRESH)")
+    parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
+                        help="share of lines typed with one error (0.15 if no value; default 0)")
     parser.add_argument("--cli", type=int, default=1,
                         help="days also run through the courtesy command (0: none)")
     parser.add_argument("--show", type=int, default=3,
@@ -340,15 +345,18 @@ def main() -> int:
     args = parser.parse_args()
 
     began, cpu = time.time(), time.process_time()
-    days = sequenced.generate(args.seed, args.days, held_out=args.held_out)
+    days = sequenced.generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
+                              typos=args.typos)
     have = present()
     with tempfile.TemporaryDirectory(prefix="rulebench-") as tmp:
         outcome = measure(days, Path(tmp))
         false = ordinary_false(Scorer.load("general"))
         differences = cli_check(days[:args.cli], Path(tmp)) if any(have.values()) else []
-    print(f"{len(days)} typed days (seed {args.seed}"
-          f"{', held-out phrasings' if args.held_out else ''}): {outcome.cases} cases, {outcome.visits} "
-          f"visits, {outcome.lines} lines; ordinary speech: {len(ordinary())} lines")
+    phrased = ", held-out phrasings" if args.held_out else ", fresh phrasings" if args.fresh else ""
+    typed = f", {args.typos:.0%} of lines mistyped" if args.typos else ""
+    print(f"{len(days)} typed days (seed {args.seed}{phrased}{typed}): {outcome.cases} cases, "
+          f"{outcome.visits} visits, {outcome.lines} lines; "
+          f"ordinary speech: {len(ordinary())} lines")
     print("\n".join(table(outcome, have, false)))
     print()
     print("\n".join(day_table(outcome, have)))

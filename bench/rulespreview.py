@@ -1,7 +1,7 @@
 """Benchmark: how long a rule change's preview takes on a week of a 20-window hall.
 
 Builds the week as bench/tuning.py does (the bundled sample conversations scored into each
-window's day with the real Scorer, stored live), then times `tuning.rule_preview` (the
+window's day with the real Scorer, stored live), then times `rulechanges.preview` (the
 changed rule judged again on every visit's stored lines and phrase hits, in memory; nothing
 stored changes) for changes of several shapes: a rule written as data switched off (taboo),
 a parameter of a sequenced rule (first_asked turns), a visit rule's profile option
@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tuning import LAST, ROOT, generate  # noqa: E402 (bench/tuning.py: the same week)
 
 from monitor import rulechanges  # noqa: E402
-from monitor import tuning as lexicon_tuning  # noqa: E402
 from monitor.storage import Store  # noqa: E402
 
 CHANGES = [("taboo", "enabled", "false"), ("first_asked", "param", "turns=2"),
@@ -55,7 +54,7 @@ def main() -> int:
     for rule, change, value in CHANGES:
         proposed = rulechanges.propose(options, rule, change, value, "bench", "bench")
         cpu = time.process_time()
-        shown = lexicon_tuning.rule_preview(store, proposed, args.days, today=LAST)
+        shown = rulechanges.preview(store, proposed, args.days, today=LAST)
         cpu = time.process_time() - cpu
         gone = sum(f.gone for f in shown.findings)
         worst = max(worst, shown.seconds)

@@ -15,7 +15,8 @@ deflection, a return for other business, another customer of the same business..
 Half the days come with the hall's queue calls (ticket and business type set the
 visits); the other half give each line its visit, so a return is known only by its words.
 
-    .venv/bin/python bench/sequenced.py --days 2 --seed 3 --write /tmp/days
+    .venv/bin/python bench/sequenced.py --days 2 --seed 3 [--held-out | --fresh] [--typos]
+        --write /tmp/days
 """
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from string import Formatter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -195,6 +198,24 @@ WAIT_LENGTH = ["请稍等，大约五分钟", "您稍等一下，两三分钟就
 WAIT_WHY = ["我打印一下", "系统在审核", "我去后面拿一下", "这边在出证", ""]
 
 
+# The words said around the evidence, and how many materials a statement names: lists too,
+# so that another phrasing set (HELD_OUT, sequenced_fresh.FRESH) can replace every one.
+SHRUG = ["好吧", "啊？", "哦"]  # a customer deflected and seen off
+SHRUG_MATERIALS = ["好吧", "啊？那行吧", "哦"]  # a customer told "not complete", no more
+SELF_ACK = ["好的", "没关系，您材料给我"]  # staff, after a customer's own 不归我管
+PIECEMEAL_REPLY = ["怎么刚才不一起说啊", "啊？还要啊", "好吧"]
+RETURN_REPLY = ["怎么上午不一起说啊", "又要跑一趟啊"]
+FORGOT = ["哎呀我忘了", "不好意思，落家里了"]
+ASK_MATERIALS = ["想问一下{b}要带什么"]
+COUNTED = ["还差{n}，一个是{first}", "还要{n}：{L}", "您还缺{n}，{L}"]  # fewer named than {n}
+LENGTH_FIRST = ["这个要五分钟左右", "大概得等十分钟", "差不多三分钟能好", "要一刻钟左右"]
+LIST_TWO = ["{0}和{1}", "{0}、{1}", "{0}，还有{1}", "{0}跟{1}"]
+LIST_MORE = ["{head}和{last}", "{dun}", "{commas}，还有{last}", "{head}，另外还有{last}"]
+NAMED = [1, 2, 3]  # materials a complete statement names
+NAMED_RETURN = [1, 2]  # ... before a return for other business
+LISTED = [2, 3]  # ... after a vague "not complete"
+COUNTED_AS = [2, 3]  # the count said when fewer are named ("还差三样")
+
 # Phrasings held out: written with the lists above, before any rule was measured, and used
 # only by `generate(..., held_out=True)`, so a lexicon tuned on the failures of the lists
 # above is measured again on words its tuner did not see.
@@ -289,7 +310,18 @@ class Day:
 
 
 def _fill(rng: random.Random, options: list[str], **slots) -> str:
-    return rng.choice(options).format(**slots)
+    return _pick(rng, options).format(**slots)
+
+
+def _pick(rng: random.Random, options: list):
+    """One of the options; a single one is taken without a draw (the seeds' days stay)."""
+    return options[0] if len(options) == 1 else rng.choice(options)
+
+
+def _fill_lazily(rng: random.Random, template: str, **slots: Callable[[], str]) -> str:
+    """The template with each slot drawn when it is met, in order (the seeds' days stay)."""
+    names = [name for _, name, _, _ in Formatter().parse(template) if name]
+    return template.format(**{name: slots[name]() for name in names})
 
 
 def listed(rng: random.Random, items: list[str]) -> str:
@@ -297,10 +329,11 @@ def listed(rng: random.Random, items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
     if len(items) == 2:
-        return rng.choice(["{0}和{1}", "{0}、{1}", "{0}，还有{1}", "{0}跟{1}"]).format(*items)
-    head = "、".join(items[:-1])
-    return rng.choice([f"{head}和{items[-1]}", "、".join(items), "，".join(items[:-1]) +
-                       f"，还有{items[-1]}", f"{head}，另外还有{items[-1]}"])
+        return rng.choice(LIST_TWO).format(*items)
+    return rng.choice(LIST_MORE).format(head="、".join(items[:-1]), last=items[-1],
+                                        dun="、".join(items), commas="，".join(items[:-1]),
+                                        numbered="，".join(f"{'一二三四五六七八'[n]}是{item}"
+                                                          for n, item in enumerate(items)))
 
 
 def _deflection(rng: random.Random) -> str:
@@ -365,7 +398,7 @@ def fa_sent_off(rng, sector):
     where = rng.choice(sector.elsewhere)
     return [(ASKED_ELSEWHERE, [Line("staff", rng.choice(OPEN)), Line("customer", where.ask),
                                Line("staff", _deflection(rng), "e"),
-                               Line("customer", rng.choice(["好吧", "啊？", "哦"])),
+                               Line("customer", rng.choice(SHRUG)),
                                Line("staff", rng.choice(CLOSE), "e")])]
 
 
@@ -404,7 +437,7 @@ def _business_visit(rng: random.Random, sector: Sector, middle: list[Line]):
 
 def fa_customer_self(rng, sector):
     return _business_visit(rng, sector, [Line("customer", rng.choice(CUSTOMER_SELF)),
-                                         Line("staff", rng.choice(["好的", "没关系，您材料给我"]))])
+                                         Line("staff", rng.choice(SELF_ACK))])
 
 
 def fa_customer_quote(rng, sector):
@@ -437,7 +470,7 @@ def to_vague_sent_off(rng, sector):
     business = rng.choice(sector.businesses)
     return [_materials_visit(rng, business, [
         Line("staff", rng.choice(VAGUE_MISSING), "e"),
-        Line("customer", rng.choice(["好吧", "啊？那行吧", "哦"]))])]
+        Line("customer", rng.choice(SHRUG_MATERIALS))])]
 
 
 def to_piecemeal(rng, sector):
@@ -448,16 +481,16 @@ def to_piecemeal(rng, sector):
         Line("customer", _fill(rng, AWAY, x=first), AWAY_MARK),
         Line("customer", rng.choice(BACK)), Line("staff", rng.choice(WORK)),
         Line("staff", _fill(rng, AGAIN, L=then), "e"),
-        Line("customer", rng.choice(["怎么刚才不一起说啊", "啊？还要啊", "好吧"]))])]
+        Line("customer", rng.choice(PIECEMEAL_REPLY))])]
 
 
 def to_fewer_than_counted(rng, sector):
     business = rng.choice(sector.businesses)
-    count = rng.choice([2, 3]) if len(business.materials) > 2 else 2
+    count = _pick(rng, [n for n in COUNTED_AS if n <= max(2, len(business.materials))])
     named = _lacking(rng, business, count - 1)
-    said = rng.choice([f"还差{rng.choice(COUNT_WORDS[count])}，一个是{named[0]}",
-                       f"还要{rng.choice(COUNT_WORDS[count])}：{listed(rng, named)}",
-                       f"您还缺{rng.choice(COUNT_WORDS[count])}，{listed(rng, named)}"])
+    said = rng.choice([_fill_lazily(rng, template, n=lambda: rng.choice(COUNT_WORDS[count]),
+                                    L=lambda: listed(rng, named), first=lambda: named[0])
+                       for template in COUNTED])
     return [_materials_visit(rng, business, [Line("staff", said, "e"),
                                              Line("customer", rng.choice(CUSTOMER_OK))])]
 
@@ -472,20 +505,20 @@ def to_return_told_more(rng, sector, named: int = 1):
             (business.name, [Line("staff", rng.choice(OPEN)),
                              Line("customer", _fill(rng, RETURN, x=brought, b=business.name)),
                              Line("staff", _fill(rng, RETURN_NEW, x=brought, L=then), "e"),
-                             Line("customer", rng.choice(["怎么上午不一起说啊", "又要跑一趟啊"]))]
+                             Line("customer", rng.choice(RETURN_REPLY))]
              + _closing(rng))]
 
 
 def to_complete(rng, sector):
     business = rng.choice(sector.businesses)
-    items = _lacking(rng, business, rng.choice([1, 2, 3]))
+    items = _lacking(rng, business, rng.choice(NAMED))
     return [_materials_visit(rng, business, [Line("staff", _told(rng, items)),
                                              Line("customer", rng.choice(CUSTOMER_OK))])]
 
 
 def to_vague_then_list(rng, sector):
     business = rng.choice(sector.businesses)
-    items = listed(rng, _lacking(rng, business, rng.choice([2, 3])))
+    items = listed(rng, _lacking(rng, business, rng.choice(LISTED)))
     vague = rng.choice(VAGUE_MISSING)
     if rng.random() < 0.5:
         middle = [Line("staff", _both(rng, vague, _fill(rng, MISSING, L=items)))]
@@ -499,14 +532,14 @@ def to_informed(rng, sector):
     business = rng.choice(sector.businesses)
     said = _fill(rng, INFORM, b=business.name, L=listed(rng, list(business.materials)))
     return [(business.name, [Line("staff", rng.choice(OPEN)),
-                             Line("customer", f"想问一下{business.name}要带什么"),
+                             Line("customer", _fill(rng, ASK_MATERIALS, b=business.name)),
                              Line("staff", said), Line("customer", rng.choice(CUSTOMER_OK))]
              + _closing(rng))]
 
 
 def to_return_done(rng, sector):
     business = rng.choice(sector.businesses)
-    items = _lacking(rng, business, rng.choice([1, 2, 3]))
+    items = _lacking(rng, business, rng.choice(NAMED))
     return [_materials_visit(rng, business, [Line("staff", _told(rng, items)),
                                              Line("customer", rng.choice(CUSTOMER_OK))]),
             (business.name, [Line("staff", rng.choice(OPEN)),
@@ -524,13 +557,13 @@ def to_return_repeat(rng, sector):
             (business.name, [Line("staff", rng.choice(OPEN)),
                              Line("customer", _fill(rng, RETURN, x=brought, b=business.name)),
                              Line("staff", _fill(rng, RETURN_REPEAT, x=brought, L=forgot)),
-                             Line("customer", rng.choice(["哎呀我忘了", "不好意思，落家里了"]))]
+                             Line("customer", rng.choice(FORGOT))]
              + _closing(rng))]
 
 
 def to_return_other_business(rng, sector):
     business, other = rng.sample(list(sector.businesses), 2)
-    items = _lacking(rng, business, rng.choice([1, 2]))
+    items = _lacking(rng, business, rng.choice(NAMED_RETURN))
     said = _fill(rng, INFORM, b=other.name, L=listed(rng, list(other.materials)))
     return [_materials_visit(rng, business, [Line("staff", _told(rng, items)),
                                              Line("customer", rng.choice(CUSTOMER_OK))]),
@@ -572,7 +605,7 @@ def wl_length(rng, sector):
 
 
 def wl_length_next_line(rng, sector):
-    length = rng.choice(["这个要五分钟左右", "大概得等十分钟", "差不多三分钟能好", "要一刻钟左右"])
+    length = rng.choice(LENGTH_FIRST)
     return _waiting(rng, sector, [Line("staff", length), Line("staff", rng.choice(WAIT)),
                                   Line("customer", rng.choice(CUSTOMER_OK), AWAY_MARK)])
 
@@ -629,22 +662,30 @@ def case(rng: random.Random, sector: Sector, variant: str) -> Case:
                 {r: positive and r == rule for r in RULES})
 
 
-def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False) -> list[Day]:
+def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False,
+             fresh: bool = False, typos: float = 0.0) -> list[Day]:
     """`days` typed days (sectors in turn, every other one with queue calls), `per_day`
     cases each, the variants dealt from a shuffled deck so each is about as frequent;
-    `held_out`: in the phrasings of HELD_OUT instead of the lists they replace."""
-    if not held_out:
-        return _generate(seed, days, per_day)
-    shown = {name: globals()[name] for name in HELD_OUT}
-    globals().update(HELD_OUT)
+    `held_out`: in the phrasings of HELD_OUT instead of the lists they replace; `fresh`: in
+    those of sequenced_fresh.FRESH (a third set, written apart from both); `typos`: that
+    share of the lines typed with one error (sequenced_fresh.mistype), the truth unchanged."""
+    swap, mistype = HELD_OUT if held_out else {}, None
+    if fresh or typos:
+        import sequenced_fresh  # beside this file; it builds on this module's records
+        swap = sequenced_fresh.FRESH if fresh else swap
+        mistype = partial(sequenced_fresh.mistype_cases, share=typos) if typos else None
+    shown = {name: globals()[name] for name in swap}
+    globals().update(swap)
     try:
-        return _generate(seed, days, per_day)
+        return _generate(seed, days, per_day, mistype)
     finally:
         globals().update(shown)
 
 
-def _generate(seed: int, days: int, per_day: int) -> list[Day]:
+def _generate(seed: int, days: int, per_day: int,
+              mistype: Callable[[random.Random, list[Case]], None] | None) -> list[Day]:
     rng = random.Random(seed)
+    mistakes = random.Random(f"typos {seed}")  # apart, so the days are the same but typed
     deck: list[str] = []
     out = []
     for n in range(days):
@@ -654,6 +695,8 @@ def _generate(seed: int, days: int, per_day: int) -> list[Day]:
             if not deck:
                 deck = rng.sample(list(VARIANTS), len(VARIANTS))
             chosen.append(case(rng, SECTORS[name], deck.pop()))
+        if mistype:
+            mistype(mistakes, chosen)
         out.append(lay_out(rng, f"day{n + 1:03d}-{name}", name, f"W{n % 9 + 1:02d}", chosen,
                            queue=n % 2 == 0))
     return out
@@ -711,8 +754,13 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--write", type=Path, help="write each day's JSONL and labels here")
+    parser.add_argument("--held-out", action="store_true", help="in the HELD_OUT phrasings")
+    parser.add_argument("--fresh", action="store_true", help="in sequenced_fresh.FRESH's")
+    parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
+                        help="share of lines typed with one error (0.15 if no value)")
     args = parser.parse_args()
-    days = generate(args.seed, args.days)
+    days = generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
+                    typos=args.typos)
     for day in days:
         if args.write:
             day.write(args.write)

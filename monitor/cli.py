@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from . import lexicon as lexicons
-from . import limits, profiles, rulechanges
+from . import hallchanges, limits, profiles, rulechanges
 from .errors import CourtesyError
 from .privacy import mask
-from .records import PhraseHit, Session, Visit
+from .records import PhraseHit, RuleChange, Session, Visit
 from .reports import FORMATS as REPORT_FORMATS
 from .reports import PAGE_INCIDENTS
 from .storage import DEFAULT_DB
@@ -328,13 +328,19 @@ def summary(session: Session) -> str:
     return "\n".join(lines)
 
 
+def path_argument(func):
+    """`lexicon check` and `rules check`: a folder or one file, else the bundled ones."""
+    return click.argument("path", required=False,
+                          type=click.Path(exists=True, path_type=Path))(func)
+
+
 @cli.group()
 def lexicon():
     """Lexicon files: check them; a hall's own changes to them: preview, make, undo, list."""
 
 
 @lexicon.command("check")
-@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@path_argument
 def lexicon_check(path):
     """Validate lexicon files (a folder, or one file) and every profile beside them.
 
@@ -354,7 +360,7 @@ def rules():
 
 
 @rules.command("check")
-@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@path_argument
 def rules_check(path):
     """Validate rule files (a lexicon folder's rules/, or one file) and every profile.
 
@@ -392,28 +398,156 @@ def rules_list(profile, db_path, lexicon_dir):
                 click.echo("    " + "  " * depth + text)
 
 
-def rule_preview_lines(shown, limit: int = 50) -> list[str]:
-    """A rule change's preview for the terminal (quotes masked)."""
-    from .vocabulary import REVIEWED_LABELS, RULE_CHANGE_LABELS
+# --- a hall's lexicon and rule changes (tuning.py, rulechanges.py, hallchanges.py) ---------
+
+
+def change_options(previewed: str):
+    """The options `lexicon tune` and `rules change` share: the preview's days (on the
+    stored `previewed` of them), --apply with its reason and who, --all, the database and
+    the lexicons."""
+    def decorate(func):
+        for option in reversed((
+                click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7,
+                             show_default=True,
+                             help=f"Preview on the stored {previewed} of this many days"),
+                click.option("--apply", "apply_", is_flag=True,
+                             help="Make the change (else only preview it)"),
+                click.option("--reason", default="", help="Why (needed with --apply)"),
+                click.option("--by", "actor", default="cli", show_default=True,
+                             help="Who makes the change"),
+                click.option("--all", "show_all", is_flag=True,
+                             help="List every changed finding (else 50)"),
+                db_option, lexicons_option)):
+            func = option(func)
+        return func
+    return decorate
+
+
+def _one_of(given: tuple[tuple[str, object], ...], usage: str) -> tuple[str, object]:
+    """The one change a command's options ask for (name, value), or a usage error."""
+    chosen = [(name, value) for name, value in given if value is not None]
+    if len(chosen) != 1:
+        raise click.UsageError(usage)
+    return chosen[0]
+
+
+def preview_lines(shown, limit: int = 50) -> list[str]:
+    """A lexicon or a rule change's preview for the terminal (quotes masked; the first
+    `limit` findings and visits listed)."""
+    from .vocabulary import LEXICON_CHANGE_LABELS, REVIEWED_LABELS, RULE_CHANGE_LABELS
+    from .vocabulary import phrase_kind_label
 
     c = shown.change
     gone = [f for f in shown.findings if f.gone]
-    lines = [f"预览：规则“{rule_name(c.rule)}”（{c.rule}）{RULE_CHANGE_LABELS[c.change]} "
-             f"{c.value}（最近 {shown.days} 天）",
-             f"来访 {shown.visits} 个已重新判断（用时 {shown.seconds:.2f} 秒）",
-             f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
-             f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
+    if isinstance(c, RuleChange):
+        lines = [f"预览：规则“{rule_name(c.rule)}”（{c.rule}）{RULE_CHANGE_LABELS[c.change]} "
+                 f"{c.value}（最近 {shown.days} 天）",
+                 f"来访 {shown.visits} 个已重新判断（用时 {shown.seconds:.2f} 秒）"]
+    else:
+        what = LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else "")
+        lines = [f"预览：{phrase_kind_label(c.kind)}词条“{c.phrase}”{what}（最近 {shown.days} 天）",
+                 f"来访 {shown.visits} 个，其中 {shown.rescored} 个听到该词条，已重新评分"
+                 f"（用时 {shown.seconds:.2f} 秒）"]
+    lines.append(f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
+                 f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}")
     for f in shown.findings[:limit]:
-        lines.append(f"  {'消失' if f.gone else '新增'} {f.at:%Y-%m-%d %H:%M:%S} {f.window or '-'} "
+        lines.append(f"  {'消失' if f.gone else '新增'} {when(f.at)} {f.window or '-'} "
                      f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
+                     + (f"〔{MACHINE_MARK}〕" if f.heard_by else "")
                      + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
     for v in shown.visits_changed[:limit]:
-        lines.append(f"  结论 {v.at:%Y-%m-%d %H:%M:%S} {v.window or '-'} "
+        lines.append(f"  结论 {when(v.at)} {v.window or '-'} "
                      f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
                      f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
     if max(len(shown.findings), len(shown.visits_changed)) > limit:
         lines.append(f"  （只列出前 {limit} 条，加 --all 列出全部）")
     return lines
+
+
+def _preview_then_apply(store, shown, show_all: bool, apply_: bool, command: str) -> None:
+    """`lexicon tune` and `rules change`: print a change's preview, and with --apply store
+    it as the next version."""
+    for line in preview_lines(shown, len(shown.findings) + len(shown.visits_changed)
+                              if show_all else 50):
+        click.echo(line)
+    if not apply_:
+        click.echo("仅为预览，未作任何更改（加 --apply 应用）")
+        return
+    kind = hallchanges.kind_of(shown.change)
+    made = hallchanges.apply(store, kind, shown.change, origin=f"courtesy {command}")
+    click.echo(f"已应用：本厅{kind.of}版本 {made.version}")
+
+
+def version_commands(group: click.Group, kind, undo_example: str, unchanged: str) -> None:
+    """A group's `undo` and `changes` commands (lexicon, rules): one version undone, every
+    version listed."""
+    thing = "phrase" if kind is hallchanges.LEXICON else "rule"
+
+    @group.command("undo", help=f"Undo one {kind.prefix} change: a new version without it "
+                   f"(the change stays listed).\n\nExample: courtesy {group.name} undo 1 "
+                   f"--reason {undo_example}")
+    @click.argument("version", type=Bounded(limits.VERSION))
+    @click.option("--reason", default="", help="Why")
+    @click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
+    @db_option
+    def undo(version, reason, actor, db_path):
+        from .storage import Store
+
+        made = hallchanges.undo(Store(db_path, must_exist=True), kind, version, actor, reason,
+                                origin=f"courtesy {group.name} undo")
+        click.echo(f"已撤销版本 {version}：本厅{kind.of}版本 {made.version}")
+
+    @group.command("changes", help=f"List the hall's {kind.prefix} versions: who changed "
+                   f"which {thing}, how and why.\n\nExample: courtesy {group.name} changes "
+                   "--db reports/courtesy.db")
+    @db_option
+    def changes(db_path):
+        from .storage import Store
+
+        store = Store(db_path, read_only=True)
+        stored = hallchanges.changes(store.db, kind)
+        if not stored:
+            click.echo(unchanged)
+        for c in stored:  # a rule's id beside its name, for grep
+            ident = f"（{c.rule}）" if kind is hallchanges.RULES else ""
+            click.echo(f"v{c.version} {when(c.at)} {c.actor} {kind.subject(c)}{ident} "
+                       f"{kind.labels.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+
+
+@lexicon.command("tune")
+@click.argument("phrase")
+@click.option("--off", is_flag=True, help="Switch the phrase off for this hall")
+@click.option("--threshold", type=Bounded(limits.THRESHOLD),
+              help="Its own match threshold (50-100; higher: stricter)")
+@click.option("--except", "context", help="A longer phrasing in which it does not count")
+@click.option("--kind", type=click.Choice(lexicons.REQUIRED_KINDS + ("taboo",)),
+              help="The phrase's lexicon kind, if its text is in several")
+@change_options("speech")
+def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, actor, show_all,
+                 db_path, lexicon_dir):
+    """Preview a change to one phrase of the hall's lexicon, and with --apply make it.
+
+    The preview re-scores the stored speech of the last --days days with and without the
+    change and changes nothing stored; --apply stores it as a new lexicon version, which
+    score, play, listen and practice judge with from then on.
+
+    Example: courtesy lexicon tune 不可能的 --threshold 90 --reason 误报多 --apply
+    """
+    from . import tuning
+    from .storage import Store
+
+    change, value = _one_of((("off", "" if off else None), ("threshold", threshold),
+                             ("except", context)),
+                            "give exactly one of --off, --threshold N, --except TEXT")
+    store = Store(db_path, must_exist=True)
+    proposed = tuning.propose(store, lexicons.load(lexicon_dir), phrase, change,
+                              "" if value is None else str(value), reason, actor, kind)
+    _preview_then_apply(store, tuning.preview(store, proposed, days, lexicon_dir), show_all,
+                        apply_, "lexicon tune")
+
+
+version_commands(lexicon, hallchanges.LEXICON, "阈值过高漏检",
+                 "本厅词库未作调整（版本 0：随软件发布的词库）")
 
 
 @rules.command("change")
@@ -423,14 +557,7 @@ def rule_preview_lines(shown, limit: int = 50) -> list[str]:
 @click.option("--deduction", type=Bounded(limits.DEDUCTION), help="Points a finding costs")
 @click.option("--param", help="One parameter: NAME=VALUE (a number, words, a regex)")
 @click.option("--profile", default="general", show_default=True, help="Profile to check it on")
-@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
-              help="Preview on the stored visits of this many days")
-@click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
-@click.option("--reason", default="", help="Why (needed with --apply)")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
-@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
-@db_option
-@lexicons_option
+@change_options("visits")
 def rules_change(rule, enabled, severity, deduction, param, profile, days, apply_, reason,
                  actor, show_all, db_path, lexicon_dir):
     """Preview a change to one rule of the hall, and with --apply make it.
@@ -441,63 +568,19 @@ def rules_change(rule, enabled, severity, deduction, param, profile, days, apply
 
     Example: courtesy rules change first_asked --param turns=2 --reason 两句内指引也算 --apply
     """
-    from . import tuning
     from .storage import Store
 
-    chosen = [(name, value) for name, value in (
-        ("enabled", None if enabled is None else str(enabled).lower()),
-        ("severity", severity), ("deduction", deduction), ("param", param))
-        if value is not None]
-    if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --on/--off, --severity, --deduction, --param")
-    (change, value), = chosen
+    change, value = _one_of((("enabled", None if enabled is None else str(enabled).lower()),
+                             ("severity", severity), ("deduction", deduction), ("param", param)),
+                            "give exactly one of --on/--off, --severity, --deduction, --param")
     store = Store(db_path, must_exist=True)
     options = rulechanges.options_for(store, profile, lexicon_dir)
     proposed = rulechanges.propose(options, rule, change, str(value), reason, actor)
-    shown = tuning.rule_preview(store, proposed, days, lexicon_dir)
-    for line in rule_preview_lines(shown, len(shown.findings) + len(shown.visits_changed)
-                                   if show_all else 50):
-        click.echo(line)
-    if not apply_:
-        click.echo("仅为预览，未作任何更改（加 --apply 应用）")
-        return
-    made = rulechanges.apply(store, proposed, origin="courtesy rules change")
-    click.echo(f"已应用：本厅规则版本 {made.version}")
+    _preview_then_apply(store, rulechanges.preview(store, proposed, days, lexicon_dir),
+                        show_all, apply_, "rules change")
 
 
-@rules.command("undo")
-@click.argument("version", type=Bounded(limits.VERSION))
-@click.option("--reason", default="", help="Why")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
-@db_option
-def rules_undo(version, reason, actor, db_path):
-    """Undo one rule change: a new version without it (the change stays listed).
-
-    Example: courtesy rules undo 1 --reason 误报增多
-    """
-    from .storage import Store
-
-    made = rulechanges.undo(Store(db_path, must_exist=True), version, actor, reason,
-                            origin="courtesy rules undo")
-    click.echo(f"已撤销版本 {version}：本厅规则版本 {made.version}")
-
-
-@rules.command("changes")
-@db_option
-def rules_changes(db_path):
-    """List the hall's rule versions: who changed which rule, how and why.
-
-    Example: courtesy rules changes --db reports/courtesy.db
-    """
-    from .storage import Store
-    from .vocabulary import RULE_CHANGE_LABELS
-
-    stored = rulechanges.changes(Store(db_path, must_exist=True))
-    if not stored:
-        click.echo("本厅规则未作修改（版本 0）")
-    for c in stored:
-        click.echo(f"{c.version:>4} {c.at:%Y-%m-%d %H:%M} {c.actor} {rule_name(c.rule)}（{c.rule}）"
-                   f" {RULE_CHANGE_LABELS[c.change]} {c.value} {mask(c.reason)}")
+version_commands(rules, hallchanges.RULES, "误报增多", "本厅规则未作修改（版本 0）")
 
 
 @cli.command("profiles")
@@ -556,10 +639,13 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
         from .central.city_cli import serve_city
         return serve_city(db_path, config_path, host, port, threads, click.echo)
     from . import config, watch
+    from .hallwatch import HallFile
     from .web import WebOptions, bind_hosts, create_app
     from .web import serve as run
 
-    hall = config.load(config_path)  # its [web]: hosts and stream caps, unless given here
+    # one reading of hall.toml, re-read when saved: the pages, alerts and folders follow it
+    hall_file = HallFile.read(config_path) if config_path else HallFile(config.load(None))
+    hall = hall_file.hall  # its [web]: hosts and stream caps (at start), unless given here
     max_streams = max_streams or hall.web.max_streams or max(threads - 24, threads // 2, 1)
     options = WebOptions(board_login=board_login, max_streams=max_streams,
                          max_streams_per_client=max_streams_per_client
@@ -567,24 +653,26 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
                          allowed_hosts=bind_hosts(host, allowed_hosts + hall.web.allowed_hosts),
                          secure_cookie=secure_cookies)
     _hall_log(hall)
-    app = create_app(db_path, options, hall, lexicon_dir)
-    watch.Watch(db_path, hall).start()  # alerts to drivers and the log, not only the board
-    _watch_hall_folders(db_path, hall)
+    app = create_app(db_path, options, hall_file, lexicon_dir)
+    watch.Watch(db_path, hall_file).start()  # alerts to drivers and the log, not only the board
+    _watch_hall_folders(db_path, hall_file)
     click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
     run(app, host=host, port=port, threads=threads)
 
 
-def _watch_hall_folders(db_path: Path, hall) -> None:
-    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving."""
+def _watch_hall_folders(db_path: Path, hall_file) -> None:
+    """`[queue] folder` / `[ratings] folder`: files dropped there are imported while serving,
+    from the folders the file names at each round (one added later counts too)."""
     import threading
 
     from . import hallevents
 
+    threading.Thread(target=hallevents.watch, args=(db_path, hall_file, threading.Event()),
+                     name="hall-folders", daemon=True).start()
+    hall = hall_file.hall
     folders = [s.folder for s in (hall.queue, hall.ratings) if s.folder]
     if folders:
-        threading.Thread(target=hallevents.watch, args=(db_path, hall, threading.Event()),
-                         name="hall-folders", daemon=True).start()
-        click.echo("watching " + ", ".join(map(str, folders)) + " (叫号/评价文件夹)")
+        click.echo("正在监视叫号/评价文件夹 watching: " + "，".join(map(str, folders)))
 
 
 @cli.group()
@@ -1378,7 +1466,7 @@ def sync_init(admin_url, halls, cities, password_stdin):
         click.echo(f"已创建角色：{name}")
 
 
-# --- a hall's lexicon changes (monitor/tuning.py) ---------------------------------------
+# --- the database a command will write to -----------------------------------------------
 
 
 @contextlib.contextmanager
@@ -1410,121 +1498,6 @@ def _hall_changes(db_path: Path) -> tuple[list, list]:
     """The lexicon changes and the rule changes of the database a command will write to."""
     with _existing(db_path) as store:
         return (store.lexicon_changes(), rulechanges.changes(store)) if store else ([], [])
-
-
-def preview_lines(shown, limit: int = 50) -> list[str]:
-    """A lexicon change's preview for the terminal (quotes masked; the first `limit`
-    findings and visits listed)."""
-    from .vocabulary import LEXICON_CHANGE_LABELS, REVIEWED_LABELS, phrase_kind_label
-
-    c = shown.change
-    what = LEXICON_CHANGE_LABELS[c.change] + (f" {c.value}" if c.value else "")
-    gone = [f for f in shown.findings if f.gone]
-    lines = [f"预览：{phrase_kind_label(c.kind)}词条“{c.phrase}”"
-             f"{what}（最近 {shown.days} 天）",
-             f"来访 {shown.visits} 个，其中 {shown.rescored} 个听到该词条，已重新评分"
-             f"（用时 {shown.seconds:.2f} 秒）",
-             f"检出 {shown.findings_before} → {shown.findings_after}：消失 {len(gone)}，"
-             f"新增 {len(shown.findings) - len(gone)}；来访结论改变 {len(shown.visits_changed)}"]
-    for f in shown.findings[:limit]:
-        lines.append(f"  {'消失' if f.gone else '新增'} {when(f.at)} {f.window or '-'} "
-                     f"{rule_name(f.rule)}（{severity_label(f.severity)}）“{mask(f.quote or '')}”"
-                     + (f"〔{MACHINE_MARK}〕" if f.heard_by else "")
-                     + (f" {REVIEWED_LABELS[f.review]}" if f.review else ""))
-    for v in shown.visits_changed[:limit]:
-        lines.append(f"  结论 {when(v.at)} {v.window or '-'} "
-                     f"{verdict_label(v.verdict_before)} {v.score_before:.0f} → "
-                     f"{verdict_label(v.verdict_after)} {v.score_after:.0f}")
-    if max(len(shown.findings), len(shown.visits_changed)) > limit:
-        lines.append(f"  （只列出前 {limit} 条，加 --all 列出全部）")
-    return lines
-
-
-@lexicon.command("tune")
-@click.argument("phrase")
-@click.option("--off", is_flag=True, help="Switch the phrase off for this hall")
-@click.option("--threshold", type=Bounded(limits.THRESHOLD),
-              help="Its own match threshold (50-100; higher: stricter)")
-@click.option("--except", "context", help="A longer phrasing in which it does not count")
-@click.option("--kind", type=click.Choice(lexicons.REQUIRED_KINDS + ("taboo",)),
-              help="The phrase's lexicon kind, if its text is in several")
-@click.option("--days", type=Bounded(limits.PREVIEW_DAYS), default=7, show_default=True,
-              help="Preview on the stored speech of this many days")
-@click.option("--apply", "apply_", is_flag=True, help="Make the change (else only preview it)")
-@click.option("--reason", default="", help="Why (needed with --apply)")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change")
-@click.option("--all", "show_all", is_flag=True, help="List every changed finding (else 50)")
-@db_option
-@lexicons_option
-def lexicon_tune(phrase, off, threshold, context, kind, days, apply_, reason, actor, show_all,
-                 db_path, lexicon_dir):
-    """Preview a change to one phrase of the hall's lexicon, and with --apply make it.
-
-    The preview re-scores the stored speech of the last --days days with and without the
-    change and changes nothing stored; --apply stores it as a new lexicon version, which
-    score, play, listen and practice judge with from then on.
-
-    Example: courtesy lexicon tune 不可能的 --threshold 90 --reason 误报多 --apply
-    """
-    from . import tuning
-    from .storage import Store
-
-    chosen = [(name, value) for name, value in (("off", "" if off else None),
-                                                ("threshold", threshold), ("except", context))
-              if value is not None]
-    if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --off, --threshold N, --except TEXT")
-    (change, value), = chosen
-    store = Store(db_path, must_exist=True)
-    proposed = tuning.propose(store, lexicons.load(lexicon_dir), phrase, change,
-                              "" if value is None else str(value), reason, actor, kind)
-    shown = tuning.preview(store, proposed, days, lexicon_dir)
-    for line in preview_lines(shown, len(shown.findings) + len(shown.visits_changed)
-                              if show_all else 50):
-        click.echo(line)
-    if not apply_:
-        click.echo("仅为预览，未作任何更改（加 --apply 应用）")
-        return
-    made = tuning.apply(store, proposed, origin="courtesy lexicon tune")
-    click.echo(f"已应用：本厅词库版本 {made.version}")
-
-
-@lexicon.command("undo")
-@click.argument("version", type=Bounded(limits.VERSION))
-@click.option("--reason", default="", help="Why")
-@click.option("--by", "actor", default="cli", show_default=True, help="Who undoes it")
-@db_option
-def lexicon_undo(version, reason, actor, db_path):
-    """Undo one lexicon change: a new version without it (the change stays listed).
-
-    Example: courtesy lexicon undo 1 --reason 阈值过高漏检
-    """
-    from . import tuning
-    from .storage import Store
-
-    made = tuning.undo(Store(db_path, must_exist=True), version, actor, reason,
-                       origin="courtesy lexicon undo")
-    click.echo(f"已撤销版本 {version}：本厅词库版本 {made.version}")
-
-
-@lexicon.command("changes")
-@db_option
-def lexicon_changes(db_path):
-    """List the hall's lexicon versions: who changed which phrase, how and why.
-
-    Example: courtesy lexicon changes --db reports/courtesy.db
-    """
-    from .storage import Store
-    from .vocabulary import LEXICON_CHANGE_LABELS, phrase_kind_label
-
-    store = Store(db_path, read_only=True)
-    changes = store.lexicon_changes()
-    if not changes:
-        click.echo("本厅词库未作调整（版本 0：随软件发布的词库）")
-    for c in changes:
-        click.echo(f"v{c.version} {when(c.at)} {c.actor} {phrase_kind_label(c.kind)}"
-                   f"“{c.phrase}” "
-                   f"{LEXICON_CHANGE_LABELS.get(c.change, c.change)} {c.value} {mask(c.reason)}")
 
 
 # --- running unattended (issue 23): backups, the config check, services, the day's report --

@@ -8,6 +8,7 @@ show, the hit found and what was measured (for the finding's detail).
 """
 from __future__ import annotations
 
+import logging
 import re
 from difflib import SequenceMatcher
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .records import Finding, PhraseHit
-from .ruledata import Condition, NormRule
+from .ruledata import Condition, NormRule, expand
 from .rules import Rule, RuleOptions, VisitView, _finding, _has_marker
 
 
@@ -116,13 +117,25 @@ def _phrase(cond, ctx, i):
     return _hit_of(ctx, i, lambda h: h.phrase in phrases)
 
 
+def _pattern(ctx: Context, value: str) -> re.Pattern:
+    """The condition's regular expression with the rule's word classes as they stand now (a
+    hall's change to a word list changes every expression naming it)."""
+    params = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in ctx.rule.params.items())
+    return _compiled(ctx.value(value), params)
+
+
 @lru_cache(maxsize=256)
-def _pattern(text: str) -> re.Pattern:
-    return re.compile(text)
+def _compiled(text: str, params: tuple) -> re.Pattern:
+    """A hall's change may make an expression name itself: then it is read as written (as
+    the change was checked), never a failure of the judging."""
+    try:
+        return re.compile(expand(text, dict(params)))
+    except (ValueError, re.error):
+        return re.compile(text)
 
 
 def _regex(cond, ctx, i):
-    found = _pattern(ctx.value(cond.value)).search(ctx.view.utterances[i].text or "")
+    found = _pattern(ctx, cond.value).search(ctx.view.utterances[i].text or "")
     return (True, Evidence(values={"matched": found.group(0)})) if found else NO
 
 
@@ -283,7 +296,7 @@ def _returned(cond, ctx, i):
 def _count_listed(cond, ctx, i):
     """A statement of how many things are needed that lists fewer (还要三样：身份证、户口本):
     the regex's group `n` is the number said, group `items` the list after it."""
-    found = _pattern(ctx.value(cond.value)).search(ctx.view.utterances[i].text or "")
+    found = _pattern(ctx, cond.value).search(ctx.view.utterances[i].text or "")
     if not found:
         return NO
     said = _NUMBERS.get(found.group("n"), 0)
@@ -298,8 +311,9 @@ _SEPARATORS = re.compile(r"[、，,；;和跟与及]|还有|以及|一个是|另
 
 def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3) -> bool:
     """The queue's business types where both visits have one, else words: what the
-    customer says now shares a run of `least` characters with what the customer said
-    before or the line `said_then` (医保卡, 居住证)."""
+    customer says now shares a run of `least` characters (医保卡, 居住证) or a noun (开户,
+    贷款: a business's name is often two characters) with what the customer said before
+    or the line `said_then`."""
     if before.business and now.business:
         return before.business == now.business
     said = _customer_text(before) + "|" + (before.utterances[said_then].text or "")
@@ -308,7 +322,21 @@ def _same_business(before: VisitView, now: VisitView, said_then: int, least: int
         return False
     match = SequenceMatcher(None, said, again, autojunk=False).find_longest_match(
         0, len(said), 0, len(again))
-    return match.size >= least
+    return match.size >= least or bool(_nouns(said) & _nouns(again))
+
+
+NOUNS = ("n", "nz", "vn", "nt")  # jieba's tags of the nouns a business is named by
+
+
+@lru_cache(maxsize=1024)
+def _nouns(text: str) -> frozenset[str]:
+    """The nouns of two characters or more in a text (jieba's part-of-speech tags)."""
+    import jieba  # loaded on the first return judged by words, not at import
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)  # its loading notes are no hall's reading
+    return frozenset(w.word for w in jieba.posseg.lcut(text) if w.flag in NOUNS
+                     and len(w.word) >= 2)
 
 
 def _customer_text(view: VisitView) -> str:

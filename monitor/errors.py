@@ -82,3 +82,15 @@ def parse_toml(text: str, path) -> dict:
 def read_toml(path) -> dict:
     """A user's TOML file (lexicon, profile, hall config, scenario)."""
     return parse_toml(read_text(path), path)
+
+
+class ChangeError(CourtesyError):
+    """A change to the hall's lexicon or rules cannot be made as asked (hallchanges.py)."""
+
+
+class TuningError(ChangeError):
+    """A lexicon change cannot be made as asked."""
+
+
+class RuleChangeError(ChangeError):
+    """A rule change cannot be made as asked."""

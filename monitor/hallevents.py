@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import hallimport, privacy, visits
 from .errors import CourtesyError, InputError
+from .hallwatch import HallFile
 from .records import AuditEntry, QueueEvent, Rating
 from .storage import SCHEMA, Store
 
@@ -171,12 +172,19 @@ def sweep_hall(store: Store, hall) -> list[tuple[Path, str]]:
     return outcomes
 
 
-def watch(db_path: Path, hall, stop, every: float = 5.0) -> None:
+def watch(db_path: Path, hall_file: HallFile, stop, every: float = 5.0) -> None:
     """`courtesy serve`'s folder watcher (a thread with its own connection): a round every
-    `every` seconds until `stop` is set; a round that fails is logged and tried again."""
-    store = Store(db_path, store_raw=hall.store_raw)
+    `every` seconds until `stop` is set, over the folders hall.toml names now (a folder
+    added or moved while serving counts from the next round); a round that fails is logged
+    and tried again."""
+    store = None
     while not stop.is_set():
+        hall = hall_file.hall
         try:
+            if store is None or store.store_raw != hall.store_raw:
+                if store is not None:
+                    store.close()
+                store = Store(db_path, store_raw=hall.store_raw)
             sweep_hall(store, hall)
         except (CourtesyError, OSError) as exc:  # a bad mapping, a busy disk: next round
             log.error("监视文件夹导入出错 (hall folder import): %s", exc)

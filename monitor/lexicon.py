@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import InputError, location, parse_toml, read_text
+from .hallchanges import in_force
 from .normalize import clean_chars
 from .records import LexiconChange
 from .vocabulary import SEVERITIES
@@ -26,7 +27,6 @@ KINDS = REQUIRED_KINDS + ("taboo", "rating_pressure") + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")
-UNDO = "undo"  # a hall lexicon change that reverts an earlier one (tuning.py)
 _HEADER_KEYS = {"kind", "description"}
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
                 "position"}
@@ -229,11 +229,9 @@ def check(phrases: list[Phrase]) -> None:
 def hall_lexicon(shipped: Lexicon, changes: Sequence[LexiconChange]) -> tuple[Lexicon, int]:
     """The shipped lexicon with a hall's changes (in version order, undone ones left out),
     and the version that makes."""
-    undone = {int(c.value) for c in changes if c.change == UNDO}
     own: dict[tuple[str, str], list[LexiconChange]] = {}
-    for change in changes:
-        if change.change != UNDO and change.version not in undone:
-            own.setdefault((change.kind, change.phrase), []).append(change)
+    for change in in_force(changes):
+        own.setdefault((change.kind, change.phrase), []).append(change)
     phrases = []
     for phrase in shipped.phrases:
         changed = _changed(phrase, own.get((phrase.kind, phrase.text), ()))

@@ -350,10 +350,19 @@ class Precision:
         return self.confirmed / reviewed if reviewed else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class HallChange:
+    """What storing a hall's change to its lexicon or rules adds (hallchanges.py): when,
+    and the version it made; keyword-only, so each kind's own fields come first."""
+
+    at: datetime | None = None
+    version: int | None = None
+
+
 @dataclass(frozen=True)
-class LexiconChange:
-    """One change a hall made to one phrase of its lexicon (monitor/tuning.py), stored
-    append-only; `version` is the hall lexicon it makes (the shipped files are 0).
+class LexiconChange(HallChange):
+    """One change a hall made to one phrase of its lexicon (tuning.py, hallchanges.py),
+    stored append-only; `version` is the hall lexicon it makes (the shipped files are 0).
 
     change: "threshold" (value: the match threshold, 0-100), "except" (value: a context in
     which the phrase does not count), "off" (value ''), or "undo" (value: the version undone).
@@ -365,13 +374,11 @@ class LexiconChange:
     value: str
     reason: str
     actor: str
-    at: datetime | None = None
-    version: int | None = None
 
 
 @dataclass(frozen=True)
 class ChangedFinding:
-    """A finding a proposed lexicon change would remove or add, on stored speech."""
+    """A finding a proposed lexicon or rule change would remove or add, on stored speech."""
 
     session: str
     window: str | None
@@ -388,7 +395,7 @@ class ChangedFinding:
 
 @dataclass(frozen=True)
 class ChangedVisit:
-    """A visit whose verdict a proposed lexicon change would turn."""
+    """A visit whose verdict a proposed lexicon or rule change would turn."""
 
     session: str
     window: str | None
@@ -401,8 +408,8 @@ class ChangedVisit:
 
 
 @dataclass(frozen=True)
-class RuleChange:
-    """One change a hall made to one rule (monitor/rulechanges.py), stored append-only;
+class RuleChange(HallChange):
+    """One change a hall made to one rule (rulechanges.py, hallchanges.py), stored append-only;
     `version` is the hall rule set it makes (the shipped files and profiles are 0).
 
     change: "enabled" (value "true"/"false"), "severity" (critical/major/minor),
@@ -415,35 +422,18 @@ class RuleChange:
     value: str
     reason: str
     actor: str
-    at: datetime | None = None
-    version: int | None = None
 
 
 @dataclass(frozen=True)
-class RulePreview:
-    """What a proposed rule change would have changed on the stored visits of some days:
-    computed in memory from the stored lines and phrase hits, nothing stored changes."""
+class ChangePreview:
+    """What a proposed lexicon or rule change would have changed on the stored visits of
+    some days (hallchanges.py): computed in memory, nothing stored changes."""
 
-    change: RuleChange
-    days: int
-    visits: int  # live visits judged again
-    findings_before: int  # of the rule, in those visits
-    findings_after: int
-    findings: tuple[ChangedFinding, ...]
-    visits_changed: tuple[ChangedVisit, ...]
-    seconds: float
-
-
-@dataclass(frozen=True)
-class TuningPreview:
-    """What a proposed lexicon change would have changed on the stored speech of some days:
-    computed in memory, nothing stored changes."""
-
-    change: LexiconChange
+    change: HallChange
     days: int
     visits: int  # live visits in those days
-    rescored: int  # of them, those where the phrase is heard at all (the others cannot change)
-    findings_before: int  # in the rescored visits
+    rescored: int  # of them, those judged again (a phrase not heard cannot matter)
+    findings_before: int  # in the visits judged again (a rule change: that rule's)
     findings_after: int
     findings: tuple[ChangedFinding, ...]
     visits_changed: tuple[ChangedVisit, ...]

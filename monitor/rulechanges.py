@@ -3,9 +3,10 @@
 A supervisor who sees a rule's findings dismissed (review precision) or a norm the hall
 keeps differently can switch a rule on or off, change its severity, its points, or one of
 its parameters (a number, a word list, a regular expression of a rule written as data).
-Each change is one append-only row of `rule_changes` (declared in `storage.SCHEMA`) and a
-new rule-set *version*; an undo is another change, so every version can be rebuilt, and
-`RuleOptions.norms_version` (stored with each session's options) says which judged it.
+Each change is one append-only row of `rule_changes` and a new rule-set *version*; an undo
+is another change, so every version can be rebuilt, and `RuleOptions.norms_version` (stored
+with each session's options) says which judged it. Storing, undoing and auditing a change,
+and the tally of a preview, are the lexicon's too (hallchanges.py).
 
 `preview` says before a change what it would have changed on the stored visits of the
 last days: the changed rule judged again on each visit's stored lines and phrase hits
@@ -16,44 +17,26 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
-from . import limits, profiles, rules
+from . import hallchanges, limits, profiles, rules
 from .conditions import compiled
-from .errors import CourtesyError
+from .errors import RuleChangeError
+from .hallchanges import DEFAULT_DAYS, RULES, in_force
 from .normalize import heard
-from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, PhraseHit,
-                      RuleChange, RulePreview, Utterance)
+from .records import ChangePreview, Finding, PhraseHit, RuleChange, Utterance
 from .rules import RuleOptions, VisitView
 from .storage import Store
 from .stored import JudgedSession
-from .vocabulary import SEVERITIES, quoted
+from .vocabulary import SEVERITIES
 
 CHANGES = ("enabled", "severity", "deduction", "param")
-UNDO = "undo"
-REASON_MAX = 500
-DEFAULT_DAYS = 7
-
-
-class RuleChangeError(CourtesyError):
-    """A rule change cannot be made as asked."""
 
 
 def changes(store: Store) -> list[RuleChange]:
     """The hall's rule changes in version order."""
-    if not store.db["rule_changes"].exists():  # an older database, opened read-only
-        return []
-    return [RuleChange(r["rule"], r["change"], r["value"], r["reason"], r["actor"],
-                       datetime.fromisoformat(r["at"]), r["version"])
-            for r in store.db["rule_changes"].rows_where(order_by="version")]
-
-
-def in_force(all_changes: list[RuleChange]) -> list[RuleChange]:
-    """The changes not undone, in version order."""
-    undone = {int(c.value) for c in all_changes if c.change == UNDO}
-    return [c for c in all_changes if c.change != UNDO and c.version not in undone]
+    return hallchanges.changes(store.db, RULES)
 
 
 def applied(options: RuleOptions, all_changes: list[RuleChange]) -> RuleOptions:
@@ -155,38 +138,13 @@ def _checked_param(options: RuleOptions, rule_id: str, value: str) -> str:
 
 
 def apply(store: Store, change: RuleChange, origin: str = "") -> RuleChange:
-    """Store a change as the next rule-set version, with its audit row; it needs its
-    reason."""
-    if not change.reason.strip():
-        raise RuleChangeError("请写明修改原因")
-    if len(change.reason) > REASON_MAX:
-        raise RuleChangeError(f"原因不能超过 {REASON_MAX} 个字")
-    at = change.at or datetime.now().astimezone()
-    entry = AuditEntry(change.actor, "rule_change", f"rule:{change.rule}",
-                       f"{change.change} {change.value}".strip(), origin)
-    with store.audited(entry):
-        version = store.db.execute(
-            "select coalesce(max(version), 0) + 1 from rule_changes").fetchone()[0]
-        store.db["rule_changes"].insert({
-            "version": version, "at": at.isoformat(timespec="milliseconds"),
-            "actor": change.actor, "rule": change.rule, "change": change.change,
-            "value": change.value, "reason": change.reason})
-    return dataclasses.replace(change, at=at, version=version)
+    """Store a change as the next rule-set version, with its audit row (hallchanges.apply)."""
+    return hallchanges.apply(store, RULES, change, origin)
 
 
 def undo(store: Store, version: int, actor: str, reason: str, origin: str = "") -> RuleChange:
-    """Revert one change: a new version without it (the change itself stays stored)."""
-    stored = changes(store)
-    target = next((c for c in stored if c.version == version), None)
-    if target is None:
-        raise RuleChangeError(f"没有版本 {version} 的规则修改")
-    if target.change == UNDO:
-        raise RuleChangeError("撤销本身不能再撤销；请重新提交那次修改")
-    if any(c.change == UNDO and c.value == str(version) for c in stored):
-        raise RuleChangeError(f"版本 {version} 的修改已经撤销")
-    reason = (reason or "").strip() or f"撤销版本 {version}"
-    return apply(store, RuleChange(target.rule, UNDO, str(version), reason[:REASON_MAX], actor),
-                 origin)
+    """Revert one change: a new rule-set version without it (hallchanges.undo)."""
+    return hallchanges.undo(store, RULES, version, actor, reason, origin)
 
 
 def options_for(store: Store, profile: str = profiles.DEFAULT, lexicon_dir: Path | None = None,
@@ -285,53 +243,27 @@ def _session_views(store: Store, judged: JudgedSession) -> list[tuple[dict, Visi
 
 
 def preview(store: Store, change: RuleChange, days: int = DEFAULT_DAYS,
-            lexicon_dir: Path | None = None, today: date | None = None) -> RulePreview:
+            lexicon_dir: Path | None = None, today: date | None = None) -> ChangePreview:
     """What `change` would have changed on the live visits of the last `days` days: the
     rule judged on each visit's stored lines and hits without and with it (the visit as it
     was cut, heard as it was), and each visit's verdict with the other rules' stored
-    findings. Nothing stored changes."""
-    began = time.perf_counter()
-    last = today or date.today()
-    first = last - timedelta(days=max(1, min(days, int(limits.PREVIEW_DAYS.high))) - 1)
-    sessions = store.live_sessions(first, last)
+    findings; with what reviewers decided on the findings it would take away. Nothing
+    stored changes."""
+    compared = hallchanges.Compared(days, today)
+    first, last = compared.first.isoformat(), compared.last.isoformat()
+    sessions = store.live_sessions(compared.first, compared.last)
     sides = _sides(change, changes(store), {s.profile or profiles.DEFAULT for s in sessions},
                    lexicon_dir)
-    judged_n = before_n = after_n = 0
-    found: list[ChangedFinding] = []
-    turned: list[ChangedVisit] = []
     for judged in sessions:
         before, after, scoring = sides[judged.profile or profiles.DEFAULT]
-        anchor = datetime.fromisoformat(judged.started_at)
         for row, view, stored in _session_views(store, judged):
-            if not first.isoformat() <= (row["started_at"] or "")[:10] <= last.isoformat():
+            if not first <= (row["started_at"] or "")[:10] <= last:
                 continue
-            judged_n += 1
             old, new = before.findings(view), after.findings(view)
-            before_n, after_n = before_n + len(old), after_n + len(new)
-            found += _changed(judged, anchor, old, new,
-                              [view.utterances[i] for i in view.indices])
             others = [f for f in stored if f.rule != change.rule]
             (s0, v0), (s1, v1) = (rules.score(others + old, scoring),
                                   rules.score(others + new, scoring))
-            if v0 != v1:
-                turned.append(ChangedVisit(judged.id, judged.window, judged.staff,
-                                           anchor + timedelta(seconds=view.start),
-                                           round(s0, 1), v0, round(s1, 1), v1))
-    return RulePreview(change, days, judged_n, before_n, after_n,
-                       tuple(sorted(found, key=lambda f: f.at)), tuple(turned),
-                       round(time.perf_counter() - began, 3))
-
-
-def _changed(judged: JudgedSession, anchor: datetime, old: list, new: list, lines: list
-             ) -> list[ChangedFinding]:
-    """The rule's findings only one side has, each with how its quote was heard."""
-    def keys(findings) -> dict[tuple, Finding]:
-        return {(f.rule, round(f.start, 2), f.severity, f.text): f for f in findings}
-
-    before, after = keys(old), keys(new)
-    return [ChangedFinding(judged.id, judged.window, judged.staff,
-                           anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text, gone,
-                           pinyin=said.pinyin, heard_by=said.heard_by)
-            for mine, other, gone in ((before, after, True), (after, before, False))
-            for key, f in mine.items() if key not in other
-            for said in [quoted(f.text, f.start, f.end, lines)]]
+            compared.visit(judged, judged.window, judged.staff, view.start, old, new,
+                           [view.utterances[i] for i in view.indices],
+                           ((round(s0, 1), v0), (round(s1, 1), v1)))
+    return compared.preview(store, change, compared.rescored)

@@ -174,9 +174,13 @@ class _Reader:
                 return value
             if not isinstance(value, str) or not value:
                 self.fail(where, "must be a regular expression")
+            for name in WORD_CLASS.findall(value):
+                if not isinstance(self.params.get(name), (str, tuple)):
+                    self.fail(where, f"{{{name}}} names no word list or regular expression of "
+                              f"the rule's params ({', '.join(self.params) or 'none'})")
             try:
-                groups = re.compile(value).groupindex
-            except re.error as exc:
+                groups = re.compile(expand(value, self.params)).groupindex
+            except (re.error, ValueError) as exc:
                 self.fail(where, f"not a valid regular expression: {exc}")
             if op == "count_listed" and not {"n", "items"} <= set(groups):
                 self.fail(where, "needs the groups (?P<n>...) (the number said) and "
@@ -220,7 +224,30 @@ class _Reader:
         return None if value is None else self.number(value, where, whole=True)
 
 
+WORD_CLASS = re.compile(r"\{([^\W\d]\w*)\}")  # {owner} in a regex; not {0,4}
+
+
+def expand(text: str, params: dict, within: tuple[str, ...] = ()) -> str:
+    """A regular expression with the word classes it names written out, so a hall edits a
+    list of words (我们、这儿、本窗口) instead of the expression: `{name}` is the rule's
+    parameter `name`, a word list as (?:word|…) (longest first, each word literal) or a
+    regular expression as (?:…), itself expanded. Any other {name} stays as written."""
+    def written(found: re.Match) -> str:
+        name = found.group(1)
+        value = params.get(name)
+        if isinstance(value, (tuple, list)):
+            return "(?:" + "|".join(re.escape(w) for w in sorted(value, key=len, reverse=True)) + ")"
+        if not isinstance(value, str):
+            return found.group(0)
+        if name in within:
+            raise ValueError(f"{{{name}}} names itself (through {' → '.join(within)})")
+        return "(?:" + expand(value, params, (*within, name)) + ")"
+    return WORD_CLASS.sub(written, text)
+
+
 def _params(reader: _Reader, value) -> dict:
+    """Numbers, word lists and regular expressions; a regular expression may name the word
+    lists and other expressions of the rule ({name}), so it is checked once all are read."""
     if not isinstance(value, dict):
         reader.fail("params", "must be a table of numbers, word lists and regular expressions")
     out = {}
@@ -228,9 +255,13 @@ def _params(reader: _Reader, value) -> dict:
         if isinstance(item, list):
             out[name] = reader.texts(item, f"params.{name}")
         elif isinstance(item, str):
-            out[name] = reader.text_value("regex", item, f"params.{name}")
+            out[name] = item
         else:
             out[name] = reader.number(item, f"params.{name}")
+    reader.params = out
+    for name, item in value.items():
+        if isinstance(item, str):
+            reader.text_value("regex", item, f"params.{name}")
     return out
 
 

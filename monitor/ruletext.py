@@ -2,7 +2,7 @@
 rules list`): each condition one line, nested as the rule nests them."""
 from __future__ import annotations
 
-from .ruledata import Condition, NormRule
+from .ruledata import WORD_CLASS, Condition, NormRule
 from .vocabulary import ROLE_LABELS, phrase_kind_label
 
 ON_WORDS = {"line": "逐句判断：符合下列条件的每一句记一次",
@@ -69,7 +69,15 @@ def _leaf(cond: Condition, params: dict) -> str:
 
 
 def _regex(value: str, params: Values) -> str:
-    return f"参数 {params.named(value[1:])}" if value.startswith("$") else value
+    """A regular expression by its parameter's name and the word classes it is built of."""
+    if not value.startswith("$"):
+        return value
+    text = params.get(value[1:])
+    parts = [params.named(name) for name in dict.fromkeys(WORD_CLASS.findall(text or ""))
+             if isinstance(params.get(name), (tuple, list))
+             or WORD_CLASS.search(str(params.get(name, "")))]
+    built = f"，由{'、'.join(parts)}组成" if parts else ""
+    return f"参数 {params.named(value[1:])}{built}"
 
 
 def _nested_head(cond: Condition, params: dict) -> str:

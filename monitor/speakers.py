@@ -206,7 +206,8 @@ class SpeakerOptions:
     """How roles are told on a mixed channel."""
 
     block_s: float = 0.25  # frames are judged in blocks this long
-    switch_cost: float = 6.0  # log-likelihood a change of speaker must win inside speech
+    switch_cost: float = 50.0  # log-likelihood a change of speaker must win inside speech
+    # (frames are summed as if independent, so one block's few words outweigh a small cost)
     min_turn_s: float = 0.6  # a shorter run is the speaker around it
     scale: float = 1.2  # mean frame ratio -> logit of the staff role
     content_logit: float = 1.2  # most a content hint moves the logit (never decides alone)
@@ -214,7 +215,7 @@ class SpeakerOptions:
     history_s: float = 60.0  # frames kept for deciding (the longest segment, with margin)
     other_s: float = 90.0  # the other voice is what was not staff in this many seconds
     other_share: float = 0.35  # the least staff-like share of speech seeds the others' voice
-    level_weight: float = 1.0  # how much the level at the microphone counts per frame
+    level_weight: float = 3.0  # how much the level at the microphone counts per frame
     speech_db: float = 8.0  # frames this far under a segment's loud ones say nothing of who
     learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
     firm_at: float = 0.97  # a turn told this sure while its speech goes on is kept as told
@@ -354,7 +355,10 @@ class Tracker:
     def _others(self) -> tuple[Voice | None, tuple[float, float] | None]:
         """The least staff-like quarter seconds of the conversation seed a voice of their
         own, refitted on every block that voice explains better than the staff's; the rest
-        gives the staff voice's level at this microphone."""
+        gives the staff voice's level at this microphone. A voice found louder here than
+        the rest is no customer's (they stand further from the pickup) but the staff's own
+        as this pickup hears it, fitted better than the enrolment made elsewhere: taken for
+        the other, it would win every staff line (docs/benchmarks.md), so there is none."""
         if not self._speech:
             return None, None
         rows = np.concatenate([r for _, r in self._speech])
@@ -371,8 +375,11 @@ class Tracker:
             chosen = theirs > mine
             if chosen.sum() < 4 or (~chosen).sum() < 4:
                 return None, None
-        levels = rows[:, -1].reshape(count, block)[~chosen]
-        return other, (float(levels.mean()), max(float(levels.var()), _LEVEL_FLOOR))
+        levels = rows[:, -1].reshape(count, block)
+        if levels[chosen].mean() > levels[~chosen].mean():
+            return None, None
+        mine_here = levels[~chosen]
+        return other, (float(mine_here.mean()), max(float(mine_here.var()), _LEVEL_FLOOR))
 
     def adopt(self, voice: Voice) -> None:
         """A staff voice learned across the day's visits (`staffvoice`) is used from now on

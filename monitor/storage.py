@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import backup, migrate, privacy
+from . import backup, hallchanges, migrate, privacy
 from .errors import StorageError
 from .records import (AddedFinding, Appeal, AuditEntry, Heartbeat, LexiconChange, LightEvent,
                       PhraseHit, Recording, Review, Session, Visit)
@@ -123,25 +123,10 @@ _AUDIT_GUARDS = (
     "create trigger if not exists audit_no_delete before delete on audit "
     "begin select raise(abort, 'the audit trail is append-only'); end",
 )
-# hall lexicon changes (monitor/tuning.py): each a version, append-only like the audit trail
+# a hall's lexicon and rule changes (hallchanges.py): each a version, append-only like the audit
 SCHEMA["sessions"][0]["lexicon_version"] = int  # the hall lexicon a session was judged with
-SCHEMA["lexicon_changes"] = ({
-    "version": int, "at": str, "actor": str, "kind": str, "phrase": str, "change": str,
-    "value": str, "reason": str,
-}, "version")
-_AUDIT_GUARDS += tuple(
-    f"create trigger if not exists lexicon_changes_no_{verb} before {verb} on lexicon_changes "
-    "begin select raise(abort, 'lexicon changes are append-only'); end"
-    for verb in ("update", "delete"))
-# hall rule changes (monitor/rulechanges.py): each a version, append-only like the lexicon's
-SCHEMA["rule_changes"] = ({
-    "version": int, "at": str, "actor": str, "rule": str, "change": str, "value": str,
-    "reason": str,
-}, "version")
-_AUDIT_GUARDS += tuple(
-    f"create trigger if not exists rule_changes_no_{verb} before {verb} on rule_changes "
-    "begin select raise(abort, 'rule changes are append-only'); end"
-    for verb in ("update", "delete"))
+SCHEMA.update(hallchanges.SCHEMA)
+_AUDIT_GUARDS += hallchanges.GUARDS
 SCHEMA.update(migrate.SCHEMA)
 # staff voice profiles (monitor/voices.py): numbers only, one row per staff id, never shipped
 SCHEMA["voice_profiles"] = ({
@@ -817,6 +802,14 @@ class Store:
         return Ack(row["event"], row["window"], row["user"], datetime.fromisoformat(row["at"]),
                    row["id"]) if row else None
 
+    def ack_of_red_before(self, window: str, event_id: int) -> Ack | None:
+        """The acknowledgement of `window`'s last red before `event_id`, if it has one: a
+        tile that left that red still says who acknowledged it."""
+        row = self.db.execute(
+            "select event from acks where event = (select max(id) from light_events "
+            "where window = ? and id < ? and state = 'red')", [window, event_id]).fetchone()
+        return self.ack_of(row[0]) if row else None
+
     def data_version(self) -> int:
         """Changes whenever another connection commits: a watcher's cue to look again."""
         return self.db.execute("pragma data_version").fetchone()[0]
@@ -987,37 +980,15 @@ class Store:
             f"{_FINDINGS} where f.visit in ({{}})", list(visit_ids))),
             key=lambda f: (f.visit, f.start))
 
-    # --- hall lexicon changes (monitor/tuning.py) ----------------------------------------
-
-    def add_lexicon_change(self, change: LexiconChange) -> LexiconChange:
-        """Append a change as the next lexicon version (under the write lock, so two
-        supervisors at once make two versions)."""
-        at = change.at or datetime.now().astimezone()
-        with self._writing("store lexicon change"):
-            version = self.lexicon_version() + 1
-            self.db["lexicon_changes"].insert({
-                "version": version, "at": at.isoformat(timespec="milliseconds"),
-                "actor": change.actor, "kind": change.kind, "phrase": change.phrase,
-                "change": change.change, "value": change.value,
-                "reason": self._clean(change.reason)})
-        return replace(change, at=at, version=version)
+    # --- hall lexicon changes (tuning.py, hallchanges.py) --------------------------------
 
     def lexicon_changes(self, upto: int | None = None) -> list[LexiconChange]:
         """The hall's lexicon changes in version order, up to a version if given."""
-        if not self.db["lexicon_changes"].exists():  # an older database, read-only
-            return []
-        rows = self.db["lexicon_changes"].rows_where(
-            "version <= ?", [upto if upto is not None else 2 ** 62], order_by="version")
-        return [LexiconChange(r["kind"], r["phrase"], r["change"], r["value"], r["reason"],
-                              r["actor"], datetime.fromisoformat(r["at"]), r["version"])
-                for r in rows]
+        return hallchanges.changes(self.db, hallchanges.LEXICON, upto)
 
     def lexicon_version(self) -> int:
         """The hall lexicon's current version (0: the shipped files, unchanged)."""
-        if not self.db["lexicon_changes"].exists():
-            return 0
-        return self.db.execute("select coalesce(max(version), 0) from lexicon_changes"
-                               ).fetchone()[0]
+        return hallchanges.version(self.db, hallchanges.LEXICON)
 
     def session_lexicon_version(self, session_id: str) -> int:
         """The hall lexicon version a session is judged with (0 for an older session)."""

@@ -8,39 +8,32 @@ change, so every version can be rebuilt and every session says which one judged 
 
 Before a change is applied, `preview` judges the stored visits of the last days again with
 and without it, in memory: which findings would disappear or appear (and what reviewers
-said of them), which visits would change verdict. Nothing stored changes.
+said of them), which visits would change verdict. Nothing stored changes. Storing,
+undoing and auditing a change, and the tally of a preview, are the rules' too
+(hallchanges.py); what is the lexicon's own is here.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
+from . import hallchanges, limits, profiles, rulechanges
 from . import lexicon as lexicons
-from . import limits, profiles, rulechanges
-from .errors import CourtesyError
-from .lexicon import REQUIRED_KINDS, UNDO, Lexicon, Phrase, hall_lexicon
+from .errors import TuningError
+from .hallchanges import DEFAULT_DAYS, LEXICON
+from .lexicon import REQUIRED_KINDS, Lexicon, Phrase, hall_lexicon
 from .matching import Matcher
 from .normalize import clean_chars, heard
 from .pipeline import EXPECTED, Scorer, expected_forms
-from .records import (AuditEntry, ChangedFinding, ChangedVisit, Finding, LexiconChange,
-                      RuleChange, RulePreview, TuningPreview, Utterance, Visit)
+from .records import ChangePreview, LexiconChange, Utterance
 from .storage import Store
 from .stored import JudgedSession, StoredVisit
-from .vocabulary import quoted
 
 CHANGES = ("threshold", "except", "off")
 KINDS = REQUIRED_KINDS + ("taboo",)  # phrases whose hits make or spare findings
 THRESHOLD_MIN, THRESHOLD_MAX = limits.THRESHOLD.low, limits.THRESHOLD.high
-DEFAULT_DAYS = 7
-MAX_DAYS = int(limits.PREVIEW_DAYS.high)
-REASON_MAX = 500
-
-
-class TuningError(CourtesyError):
-    """A lexicon change cannot be made as asked."""
 
 
 def current(store: Store, shipped: Lexicon) -> tuple[Lexicon, int]:
@@ -103,31 +96,13 @@ def _checked_value(phrase: Phrase, change: str, value: str) -> str:
 
 
 def apply(store: Store, change: LexiconChange, origin: str = "") -> LexiconChange:
-    """Store a change as the next lexicon version, with its audit row; a change needs
-    its reason."""
-    if not change.reason.strip():
-        raise TuningError("请写明调整原因")
-    if len(change.reason) > REASON_MAX:
-        raise TuningError(f"原因不能超过 {REASON_MAX} 个字")
-    entry = AuditEntry(change.actor, "lexicon_change", f"lexicon:{change.kind}:{change.phrase}",
-                       f"{change.change} {change.value}".strip(), origin)
-    with store.audited(entry):
-        return store.add_lexicon_change(change)
+    """Store a change as the next lexicon version, with its audit row (hallchanges.apply)."""
+    return hallchanges.apply(store, LEXICON, change, origin)
 
 
 def undo(store: Store, version: int, actor: str, reason: str, origin: str = "") -> LexiconChange:
-    """Revert one change: a new version without it (the change itself stays stored)."""
-    changes = store.lexicon_changes()
-    target = next((c for c in changes if c.version == version), None)
-    if target is None:
-        raise TuningError(f"没有版本 {version} 的词库调整")
-    if target.change == UNDO:
-        raise TuningError("撤销本身不能再撤销；请重新提交那次调整")
-    if any(c.change == UNDO and c.value == str(version) for c in changes):
-        raise TuningError(f"版本 {version} 的调整已经撤销")
-    reason = (reason or "").strip() or f"撤销版本 {version}"
-    return apply(store, LexiconChange(target.kind, target.phrase, UNDO, str(version),
-                                      reason[:REASON_MAX], actor), origin)
+    """Revert one change: a new lexicon version without it (hallchanges.undo)."""
+    return hallchanges.undo(store, LEXICON, version, actor, reason, origin)
 
 
 # --- preview: the stored speech of some days, re-scored with and without a change -------
@@ -186,7 +161,7 @@ def _threshold(phrase: Phrase, profile: profiles.Profile) -> float:
 
 
 def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
-            lexicon_dir: Path | None = None, today: date | None = None) -> TuningPreview:
+            lexicon_dir: Path | None = None, today: date | None = None) -> ChangePreview:
     """What `change` would have changed on the live visits of the last `days` days.
 
     Each visit is judged again on its stored utterances, as it was cut (where visits begin
@@ -195,9 +170,8 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
     stored hits hold the phrase; a lower threshold, or a session judged with another
     lexicon version, asks the matcher which visits hear the phrase at all.
     """
-    began = time.perf_counter()
-    last = today or date.today()
-    first = last - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
+    compared = hallchanges.Compared(days, today)
+    first, last = compared.first, compared.last
     changes, version = store.lexicon_changes(), store.lexicon_version()
     pairs: dict[str, _Pair] = {}
     sessions = store.live_sessions(first, last)
@@ -209,73 +183,14 @@ def preview(store: Store, change: LexiconChange, days: int = DEFAULT_DAYS,
     heard_in = store.phrase_visits(change.kind, change.phrase, first, last) if stricter else None
     if heard_in is not None and any(judged.lexicon_version != version for judged in sessions):
         heard_in = None  # what was stored was heard with another lexicon
-    rescored = before_n = after_n = 0
-    found: list[ChangedFinding] = []
-    turned: list[ChangedVisit] = []
     for judged, groups in stored_speech(store, first, last, heard_in):
         pair = pairs[judged.profile or profiles.DEFAULT]
-        anchor = datetime.fromisoformat(judged.started_at)
         for visit_id, utterances in groups.items():
             if heard_in is None and not pair.touches(utterances):
                 continue
-            rescored += 1
             old = pair.before.judge_as_cut(visit_id, utterances, judged.window)
             new = pair.after.judge_as_cut(visit_id, utterances, judged.window)
-            before_n, after_n = before_n + len(old.findings), after_n + len(new.findings)
-            found += _changed_findings(judged, anchor, old, new, utterances)
-            if old.verdict != new.verdict:
-                turned.append(ChangedVisit(judged.id, old.window, old.staff or judged.staff,
-                                           anchor + timedelta(seconds=old.start), old.score,
-                                           old.verdict, new.score, new.verdict))
-    found = with_reviews(store, found, first, last)
-    return TuningPreview(change, days, sum(judged.visits for judged in sessions), rescored,
-                         before_n, after_n, tuple(sorted(found, key=lambda f: f.at)),
-                         tuple(turned), round(time.perf_counter() - began, 3))
-
-
-def _changed_findings(judged: JudgedSession, anchor: datetime, old: Visit, new: Visit,
-                      lines: list) -> list[ChangedFinding]:
-    """The findings of a visit judged without and with the change that only one side has,
-    each with how its quote was heard (a machine's words are marked where shown)."""
-    def keys(visit: Visit) -> dict[tuple, Finding]:
-        return {(f.rule, round(f.start, 2), f.severity, f.text): f for f in visit.findings}
-
-    before, after = keys(old), keys(new)
-    return [ChangedFinding(judged.id, old.window, old.staff or judged.staff,
-                           anchor + timedelta(seconds=f.start), f.rule, f.severity, f.text,
-                           gone, pinyin=said.pinyin, heard_by=said.heard_by)
-            for mine, other, gone in ((before, after, True), (after, before, False))
-            for key, f in mine.items() if key not in other
-            for said in [quoted(f.text, f.start, f.end, lines)]]
-
-
-def with_reviews(store: Store, found: list[ChangedFinding], first: date, last: date
-                  ) -> list[ChangedFinding]:
-    """Findings that would disappear, with what reviewers decided on the stored finding
-    (the same rule at the same moment of the same session; an overturned appeal counts
-    as dismissed): a lexicon or a rule change's preview (rulechanges.preview) alike."""
-    gone = {f.session for f in found if f.gone}
-    if not gone:
-        return found
-    stored = {(f.session, f.rule, f.at): f.id
-              for f in store.live_findings(first, last) if f.session in gone}
-    ids = [stored.get((f.session, f.rule, f.at.isoformat(timespec="milliseconds")))
-           if f.gone else None for f in found]
-    latest = store.latest_reviews([i for i in ids if i])
-    overturned = {a.finding for a in store.appeals(status="overturned")}
-    out = []
-    for f, finding_id in zip(found, ids):
-        decision = ("dismiss" if finding_id in overturned else
-                    latest[finding_id].decision if finding_id in latest else "")
-        out.append(replace(f, review=decision))
-    return out
-
-
-def rule_preview(store: Store, change: RuleChange, days: int = DEFAULT_DAYS,
-                 lexicon_dir: Path | None = None, today: date | None = None) -> RulePreview:
-    """A rule change's preview (`rulechanges.preview`), with what reviewers decided on the
-    findings it would take away, as a lexicon change's preview shows them."""
-    shown = rulechanges.preview(store, change, days, lexicon_dir, today)
-    last = today or date.today()
-    first = last - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
-    return replace(shown, findings=tuple(with_reviews(store, list(shown.findings), first, last)))
+            compared.visit(judged, old.window, old.staff or judged.staff, old.start,
+                           old.findings, new.findings, utterances,
+                           ((old.score, old.verdict), (new.score, new.verdict)))
+    return compared.preview(store, change, sum(judged.visits for judged in sessions))

@@ -5,7 +5,9 @@ microphone unplugged or silent too long, a storage fault or backlog, a nearly fu
 seconds it reads the heartbeats, judges each window (`liveness.judge`), and sends each alert
 that begins, and its end, to the hall's command and webhook drivers, like a light change
 (a `LightEvent` of state `alert` or `alert_cleared`, the kind in `rule`, the words in
-`detail`), and to the log. USB lights show only lights.
+`detail`), and to the log. USB lights show only lights. It judges by hall.toml as it is now
+(`hallwatch.HallFile`): a window an admin adds or takes out on the settings page, or a
+changed `[alerts]` threshold, counts from the next look; the drivers stay as at start.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from . import alerts, liveness
 from .config import Hall
+from .hallwatch import HallFile
 from .records import Heartbeat, LightEvent
 from .storage import Store
 from .vocabulary import alert_label
@@ -73,11 +76,11 @@ def _said(kind: str, beat: Heartbeat, now: datetime) -> str:
 class Watch:
     """Alerts as they begin and end, sent to drivers and the log."""
 
-    def __init__(self, db_path: Path, hall: Hall, drivers=None):
+    def __init__(self, db_path: Path, hall: HallFile | Hall, drivers=None):
         self.store = None  # opened in the thread that ticks (SQLite connections stay in one)
         self.db_path = Path(db_path)
-        self.hall = hall
-        chosen = [d for d in (hall.drivers if drivers is None else drivers)
+        self.hall_file = hall if isinstance(hall, HallFile) else HallFile(hall)
+        chosen = [d for d in (self.hall_file.hall.drivers if drivers is None else drivers)
                   if not isinstance(d, alerts.UsbDriver)]
         self.dispatcher = alerts.Dispatcher(chosen)
         self.standing: dict[tuple, Alert] = {}
@@ -92,7 +95,7 @@ class Watch:
             free = shutil.disk_usage(self.db_path.parent).free / 2**20
         except OSError:
             free = None
-        current = judge(self.store.heartbeats(), now, self.hall, self._silent, free)
+        current = judge(self.store.heartbeats(), now, self.hall_file.hall, self._silent, free)
         events = [self._event(a, "alert", now) for k, a in current.items()
                   if k not in self.standing]
         events += [self._event(a, "alert_cleared", now) for k, a in self.standing.items()

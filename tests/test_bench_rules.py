@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from monitor import transcript
 from monitor.records import Finding
 
@@ -13,6 +15,7 @@ sys.path.insert(0, str(BENCH))
 
 import rules as bench  # noqa: E402
 import sequenced  # noqa: E402
+import sequenced_fresh  # noqa: E402
 
 
 def _said(days):
@@ -75,12 +78,14 @@ def test_a_return_for_the_same_business_is_queued_as_it():
                 assert tickets[0].business != tickets[1].business
 
 
-def test_deflections_without_direction_name_no_place_and_the_others_do():
-    days = sequenced.generate(2, 12)
+@pytest.mark.parametrize("fresh", [False, True], ids=["bench", "fresh"])
+def test_deflections_without_direction_name_no_place_and_the_others_do(fresh):
+    days = sequenced.generate(2, 15, fresh=fresh)
+    said = sequenced_fresh.FRESH if fresh else vars(sequenced)
     for day in days:
-        sector = sequenced.SECTORS[day.sector]
+        sector = said["SECTORS"][day.sector]
         places = [w.place for w in sector.elsewhere] + [w.agency for w in sector.elsewhere] \
-            + sequenced.NEARBY
+            + said["NEARBY"]
         for case in day.cases:
             staff = [line.text for _, lines in case.visits for line in lines
                      if line.role == "staff"]

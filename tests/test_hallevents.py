@@ -139,6 +139,34 @@ def test_watched_folder_imports_once_and_moves_files(tmp_path, db_path):
     assert [e.id for e in hallevents.queue_events(store)] == ["Q1"]
 
 
+def test_a_folder_named_while_serving_is_watched_without_a_restart(tmp_path, db_path):
+    """`serve` looked at hall.toml's folders once at start: a [queue] folder added later was
+    never swept until the server was restarted."""
+    import threading
+    import time
+
+    from monitor.hallwatch import HallFile
+
+    path, inbox = tmp_path / "hall.toml", tmp_path / "inbox"
+    path.write_text('[windows.W01]\nname = "户籍窗口"\n', encoding="utf-8")
+    stop = threading.Event()
+    watcher = threading.Thread(target=hallevents.watch,
+                               args=(db_path, HallFile.read(path), stop, 0.05))
+    watcher.start()
+    try:
+        path.write_text(f'[windows.W01]\nname = "户籍窗口"\n[queue]\nfolder = "{inbox}"\n',
+                        encoding="utf-8")
+        inbox.mkdir()
+        (inbox / "calls.jsonl").write_text(queue_line(1) + "\n", encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while not (inbox / "done" / "calls.jsonl").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+    assert [e.id for e in hallevents.queue_events(Store(db_path))] == ["Q1"]
+
+
 def test_hall_toml_queue_and_ratings_sections(tmp_path):
     path = tmp_path / "hall.toml"
     path.write_text(f'[queue]\nfolder = "in/q"\ntoken = "{TOKEN_Q}"\n'

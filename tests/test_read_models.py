@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor import replay, reports, review, stored, terminal
+from monitor import replay, reports, review, stored, terminal, tuning
 from monitor.accounts import add_user
 from monitor.config import Hall
 from monitor.records import (AuditEntry, Heartbeat, LexiconChange, LightEvent, PhraseHit,
@@ -92,7 +92,7 @@ def left(db_path, scorer):
     review.add_missed(store, visit.id, "please", "minor", 1.0, "zhang")
     review.appeal(store, taboo.id, "wang", "S07", "我没有这样说")
     store.add_audit(AuditEntry("zhang", "login"))
-    store.add_lexicon_change(LexiconChange("taboo", "你烦不烦", "threshold", "90", "试用", "zhang"))
+    tuning.apply(store, LexiconChange("taboo", "你烦不烦", "threshold", "90", "试用", "zhang"))
     return store, session.id, visit.id
 
 
@@ -111,6 +111,7 @@ def _calls(store: Store, session_id: str, visit_id: str) -> dict[str, object]:
         "speech_before": store.speech_before(T0 + timedelta(days=1)),
         "heartbeats": store.heartbeats(), "audit": store.audit(),
         "light_event": store.light_event(1), "ack_of": store.ack_of(1),
+        "ack_of_red_before": store.ack_of_red_before("W01", 2),
         "latest_reviews": store.latest_reviews([finding]),
         "visit_reviews": store.visit_reviews([visit_id]),
         "added_findings": store.added_findings([visit_id]), "appeals": store.appeals(),

@@ -141,20 +141,27 @@ def test_full_screen_player_keys(stored, db_path, tmp_path):
     subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "30", command],
                    check=True)
     try:
-        time.sleep(1.5)
+        _wait_for(name, "您好")  # the player has started, however loaded the machine
         subprocess.run(["tmux", "send-keys", "-t", name, " "], check=True)  # pause
-        first = _screen(name)
-        assert "暂停" in first and "您好" in first
+        _wait_for(name, "暂停")
         subprocess.run(["tmux", "send-keys", "-t", name, "n"], check=True)  # next finding
-        time.sleep(0.3)
-        assert "你烦不烦" in _screen(name)
+        _wait_for(name, "你烦不烦")
         assert "p 显示拼音" in _screen(name)
         subprocess.run(["tmux", "send-keys", "-t", name, "p"], check=True)  # pinyin on
-        assert "p 隐藏拼音" in _screen(name)
+        _wait_for(name, "p 隐藏拼音")
         subprocess.run(["tmux", "send-keys", "-t", name, "q"], check=True)
         time.sleep(0.5)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
+
+
+def _wait_for(name: str, text: str, seconds: float = 30.0) -> None:
+    """Waits on what the screen shows, not on a time: start-up takes seconds on a loaded box."""
+    deadline = time.monotonic() + seconds
+    screen = _screen(name)
+    while text not in screen and time.monotonic() < deadline:
+        screen = _screen(name)
+    assert text in screen, screen
 
 
 def _screen(name: str) -> str:

@@ -22,7 +22,7 @@ def _options(store):
 def test_a_preview_changes_nothing_and_finds_what_would_go(store, visits, db_path):
     before = _digest(db_path)
     off = rulechanges.propose(_options(store), "taboo", "enabled", "false", "试用", "zhang")
-    shown = tuning.rule_preview(store, off, 7, today=DAY)
+    shown = rulechanges.preview(store, off, 7, today=DAY)
     assert _digest(db_path) == before
     assert shown.visits == 3 and shown.findings_after == 0 < shown.findings_before
     assert {f.rule for f in shown.findings} == {"taboo"} and all(f.gone for f in shown.findings)
@@ -34,7 +34,7 @@ def test_a_preview_shows_the_reviewers_word_on_what_would_go(store, visits):
     review.review(store, finding(store, visits["taboo"], "taboo"), "dismiss", "customer",
                   "zhang", origin="127.0.0.1")
     off = rulechanges.propose(_options(store), "taboo", "enabled", "false", "r", "zhang")
-    assert [f.review for f in tuning.rule_preview(store, off, 7, today=DAY).findings] == [
+    assert [f.review for f in rulechanges.preview(store, off, 7, today=DAY).findings] == [
         "dismiss"]
 
 

@@ -78,3 +78,25 @@ def test_a_window_no_longer_in_the_hall_is_no_alert(tmp_path):
     now = T0 + timedelta(hours=1)
     beats = {"W01": _beat("W01", now, "unplugged"), "OLD": _beat("OLD", T0, "stopped")}
     assert set(watch.judge(beats, now, hall, {}, None)) == {("W01", "unplugged")}
+
+
+def test_the_watch_follows_windows_an_admin_saves_without_a_restart(tmp_path):
+    """`serve`'s watch read hall.toml once: a window whose device the admin removed on the
+    settings page went on alerting until the server was restarted."""
+    from monitor import hallfile
+    from monitor.hallwatch import HallFile
+
+    path = tmp_path / "hall.toml"
+    path.write_text('[windows.W01]\ndevice = "USB Audio"\n[windows.W02]\ndevice = "USB 2"\n',
+                    encoding="utf-8")
+    db = tmp_path / "hall.db"
+    store = Store(db)
+    now = datetime.now().astimezone()
+    store.beat(_beat("W02", now - timedelta(seconds=60)))  # its monitor was stopped
+    watcher = watch.Watch(db, HallFile.read(path), drivers=[])
+    began = watcher.tick(now)
+    assert [(e.window, e.state, e.rule) for e in began] == [("W02", "alert", "stale")]
+    hallfile.apply(path, hallfile.Edit("windows", {"device": None}, "W02"))  # as /settings does
+    ended = watcher.tick(now)
+    watcher.stop()
+    assert [(e.window, e.state, e.rule) for e in ended] == [("W02", "alert_cleared", "stale")]

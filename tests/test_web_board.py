@@ -61,6 +61,27 @@ def test_every_configured_window_has_a_named_tile_and_unknown_windows_are_404(ma
     assert client.get("/window/W07").status_code == 200
 
 
+def test_who_acknowledged_a_red_stays_on_its_tile_once_the_monitor_lets_it_go(make, store):
+    """The monitor releases an acknowledged red within a moment: the tile went green with
+    nothing on it, so whoever clicked 确认红灯 saw their acknowledgement flash and vanish
+    (and the supervisor's flow test missed it now and then). It stays until the next change."""
+    client = make()
+    red = store.add_light_event(LightEvent("W01", "red", "green", now(), rule="taboo",
+                                           severity="critical", quote="你烦不烦"))
+    assert client.post("/ack", data={"event": red.id, "csrf": login(client)}).status_code == 302
+    assert windows(client)["W01"]["ack"].startswith("已由 zhang 于")
+    store.add_light_event(LightEvent("W01", "green", "red", now()))
+    released = windows(client)["W01"]
+    assert released["ack"].startswith("红灯已由 zhang 于") and not released["ackable"]
+    beat(store, "W01", now() - timedelta(seconds=30))  # and once its monitor has ended
+    assert windows(client)["W01"]["ack"].startswith("红灯已由 zhang 于")
+    store.add_light_event(LightEvent("W01", "yellow", "green", now()))
+    assert windows(client)["W01"]["ack"] == ""
+    unacked = store.add_light_event(LightEvent("W02", "red", "green", now()))
+    store.add_light_event(LightEvent("W02", "green", "red", now()))  # released without one
+    assert unacked.id and windows(client)["W02"]["ack"] == ""
+
+
 def test_a_window_whose_monitor_stopped_shows_interrupted_never_its_light(make, store):
     client = make()
     store.add_light_event(LightEvent("W01", "red", "green", now(), rule="taboo",

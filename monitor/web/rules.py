@@ -2,7 +2,8 @@
 reviews, with forms to change it (on/off, severity, points, a parameter); a change is
 previewed on the stored visits of the last days (nothing stored changes), applied with a
 second button, and every version is listed and can be undone after a confirmation, each
-with its audit row (monitor/rulechanges.py). Supervisors and admins, as lexicon tuning."""
+with its audit row (rulechanges.py; the routes, rows and templates the lexicon page's too:
+web/changes.py). Supervisors and admins, as lexicon tuning."""
 from __future__ import annotations
 
 from collections import Counter
@@ -10,15 +11,13 @@ from datetime import date, timedelta
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from .. import profiles, review, rulechanges, ruletext, tuning
+from .. import profiles, review, rulechanges, ruletext
 from .settings import profile_titles
-from ..errors import CourtesyError
-from ..privacy import mask
+from ..hallchanges import DEFAULT_DAYS, RULES
 from ..rules import RuleOptions
-from ..vocabulary import (RULE_CHANGE_LABELS, SEVERITIES, SEVERITY_LABELS, rule_name,
-                          rule_norm, rule_prompt)
+from ..vocabulary import SEVERITIES, SEVERITY_LABELS, rule_name, rule_norm, rule_prompt
 from .common import WebContext
-from .review import preview_rows
+from .changes import Changes, change_rows, routes
 
 PRECISION_DAYS = 90
 
@@ -64,16 +63,6 @@ def _precision(store) -> dict[str, Counter]:
     return out
 
 
-def change_rows(stored: list) -> list[dict]:
-    """The hall's rule versions, newest first, each with whether it can still be undone."""
-    undone = {int(c.value) for c in stored if c.change == rulechanges.UNDO}
-    return [{"version": c.version, "at": f"{c.at:%Y-%m-%d %H:%M}", "actor": c.actor,
-             "rule": rule_name(c.rule), "what": RULE_CHANGE_LABELS.get(c.change, c.change),
-             "value": c.value, "reason": mask(c.reason), "undone": c.version in undone,
-             "may_undo": c.change != rulechanges.UNDO and c.version not in undone}
-            for c in reversed(stored)]
-
-
 def _gate(ctx: WebContext, post: bool = False):
     """None if the user may change rules (a supervisor or an admin), else the refusal."""
     if g.user is None:
@@ -102,9 +91,12 @@ def _proposed(ctx: WebContext):
                                form.get("reason", ""), g.user.name)
 
 
-def _refused(ctx: WebContext, error: CourtesyError):
-    mine = isinstance(error, rulechanges.RuleChangeError)
-    return ctx.refuse(409 if mine else 500, str(error))
+def _fields(ctx: WebContext, change) -> list[tuple[str, str]]:
+    """The apply button's form: the change as the preview form asked for it."""
+    form = request.form
+    fields = [("profile", _profile(ctx)), ("rule", change.rule), ("change", change.change)]
+    fields += [("param", form["param"])] if form.get("param") else []
+    return fields + [("value", form.get("value", ""))]
 
 
 def pages(ctx: WebContext) -> Blueprint:
@@ -120,58 +112,12 @@ def pages(ctx: WebContext) -> Blueprint:
         return render_template(
             "review_rules.html", rows=rule_rows(options, _precision(store())), user=g.user,
             profile=_profile(ctx), profiles=profile_titles(ctx.lexicon_dir),
-            changes=change_rows(rulechanges.changes(store())), version=options.norms_version,
-            severities={s: SEVERITY_LABELS[s] for s in SEVERITIES}, days=PRECISION_DAYS,
-            preview_days=rulechanges.DEFAULT_DAYS, done=request.args.get("done", ""))
+            changes=change_rows(RULES, rulechanges.changes(store())), kind=RULES,
+            version=options.norms_version, severities={s: SEVERITY_LABELS[s] for s in SEVERITIES},
+            days=PRECISION_DAYS, preview_days=DEFAULT_DAYS, done=request.args.get("done", ""))
 
-    @bp.post("/review/rules/preview")
-    def rules_preview():
-        refusal = _gate(ctx, post=True)
-        if refusal:
-            return refusal
-        days = max(1, min(request.form.get("days", rulechanges.DEFAULT_DAYS, type=int)
-                          or rulechanges.DEFAULT_DAYS, tuning.MAX_DAYS))
-        try:
-            change = _proposed(ctx)
-            shown = tuning.rule_preview(store(), change, days, ctx.lexicon_dir)
-        except CourtesyError as exc:
-            return _refused(ctx, exc)
-        p = {"rule": rule_name(change.rule), "what": RULE_CHANGE_LABELS[change.change],
-             "value": change.value, "visits_all": shown.visits, **preview_rows(shown, ctx.hall)}
-        return render_template("review_rule_preview.html", p=p, change=change, user=g.user,
-                               profile=_profile(ctx), param=request.form.get("param", ""),
-                               value=request.form.get("value", ""))
-
-    @bp.post("/review/rules/apply")
-    def rules_apply():
-        refusal = _gate(ctx, post=True)
-        if refusal:
-            return refusal
-        try:
-            made = rulechanges.apply(store(), _proposed(ctx), request.remote_addr or "")
-        except CourtesyError as exc:
-            return _refused(ctx, exc)
-        return redirect(url_for(".rules_page", profile=_profile(ctx),
-                                done=f"已应用：本厅规则版本 {made.version}"))
-
-    @bp.post("/review/rules/undo")
-    def rules_undo():
-        refusal = _gate(ctx, post=True)
-        if refusal:
-            return refusal
-        version = request.form.get("version", 0, type=int)
-        if request.form.get("confirmed") != "1":  # a second button, on a page that says what
-            row = next((c for c in change_rows(rulechanges.changes(store()))
-                        if c["version"] == version), None)
-            if row is None or not row["may_undo"]:
-                return ctx.refuse(409, f"版本 {version} 的修改不存在或已撤销")
-            return render_template("review_rule_undo.html", c=row, user=g.user,
-                                   reason=request.form.get("reason", ""))
-        try:
-            made = rulechanges.undo(store(), version, g.user.name,
-                                    request.form.get("reason", ""), request.remote_addr or "")
-        except CourtesyError as exc:
-            return _refused(ctx, exc)
-        return redirect(url_for(".rules_page", done=f"已撤销：本厅规则版本 {made.version}"))
-
+    routes(bp, ctx, Changes(
+        RULES, "rules", "/review/rules", lambda post=False: _gate(ctx, post),
+        lambda: _proposed(ctx), rulechanges.preview, lambda c: _fields(ctx, c),
+        lambda **args: url_for(".rules_page", profile=_profile(ctx), **args), "本厅规则版本"))
     return bp

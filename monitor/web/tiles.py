@@ -17,7 +17,7 @@ from ..config import Hall
 from ..privacy import mask
 from ..records import Heartbeat, LightEvent
 from ..storage import Store
-from ..stored import StoredFinding, StoredUtterance, StoredVisit
+from ..stored import Ack, StoredFinding, StoredUtterance, StoredVisit
 from ..vocabulary import (INTERRUPTED_LABEL, MACHINE_MARK, ROLE_PENDING, SEVERITIES,
                           UNACKNOWLEDGED_RED, Speech, liveness_label, quoted, rule_name,
                           rule_prompt, severity_label, state_label, ticket_label, verdict_label)
@@ -61,12 +61,32 @@ def _visit_text(visit: StoredVisit | None, state: str, now: datetime) -> str:
             f"{verdict_label(visit.verdict, visit.provisional)}")
 
 
+RELEASE_NOTE = "，灯将按规则恢复"
+
+
+def _ack(store: Store | None, event: LightEvent) -> Ack | None:
+    """The red's acknowledgement, or, when the light just left a red, that red's: whoever
+    clicked 确认红灯 keeps seeing it was done once the monitor lets the red go."""
+    if not store or not event.id:
+        return None
+    if event.state == "red":
+        return store.ack_of(event.id)
+    return store.ack_of_red_before(event.window, event.id) if event.previous == "red" else None
+
+
+def _ack_text(ack: Ack | None, red: bool) -> str:
+    if ack is None:
+        return ""
+    done = f"已由 {ack.user} 于 {ack.at:%H:%M:%S} 确认"
+    return done + RELEASE_NOTE if red else "红灯" + done
+
+
 def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3,
                 now: datetime | None = None, name: str = "") -> dict:
     """A window's tile from its current light event. A quote heard by a machine carries a
     mark and, in its title, the pinyin the recogniser heard."""
     now = now or datetime.now().astimezone()
-    ack = store.ack_of(event.id) if store and event.state == "red" and event.id else None
+    ack = _ack(store, event)
     visit = store.visit(event.visit) if store and event.visit else None
     findings = _gravest(store.visit_findings(event.visit), findings_shown) \
         if store and event.visit else []
@@ -91,7 +111,7 @@ def window_view(store: Store | None, event: LightEvent, findings_shown: int = 3,
         "cause_title": said.title if event.rule else "",
         "prompt": rule_prompt(event.rule) if event.state in ("yellow", "red") else "",
         "ackable": event.state == "red" and ack is None and bool(event.id),
-        "ack": f"已由 {ack.user} 于 {ack.at:%H:%M:%S} 确认，灯将按规则恢复" if ack else "",
+        "ack": _ack_text(ack, event.state == "red"),
         "visit": event.visit or "", "visit_text": _visit_text(visit, event.state, now),
         "replay": f"/replay/{url_quote(event.visit, safe='')}" if event.visit else "",
         "findings": [_finding_view(f, lines, now) for f in findings],
@@ -116,7 +136,8 @@ def with_liveness(view: dict, heartbeat: Heartbeat | None, now: datetime) -> dic
     red = " · " + UNACKNOWLEDGED_RED if view["ackable"] else ""
     return {**view, "live": False, "reason": judged.reason, "state": "interrupted",
             "state_label": INTERRUPTED_LABEL + red, "cause": liveness_label(judged.reason),
-            "cause_mark": "", "cause_title": "", "prompt": "", "ack": "",
+            "cause_mark": "", "cause_title": "", "prompt": "",
+            "ack": view["ack"].removesuffix(RELEASE_NOTE),  # nothing runs the light now
             "since": f"{since:%H:%M:%S} 起" if since else "",
             "interrupted_since": since.isoformat(timespec="milliseconds") if since else ""}
 
