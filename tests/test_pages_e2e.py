@@ -31,6 +31,8 @@ PROBE = """() => {
     const style = n.parentElement && getComputedStyle(n.parentElement);
     if (!text || !style || style.visibility === "hidden" || style.display === "none") continue;
     if (n.parentElement.closest("template, script, style, option, datalist, kbd, code")) continue;
+    const folded = n.parentElement.closest("details:not([open])");  // shown once opened
+    if (folded && !n.parentElement.closest("summary")) continue;
     const range = document.createRange(); range.selectNodeContents(n);
     const boxes = Array.from(range.getClientRects()).filter(r => r.width > 1 && r.height > 1);
     if (boxes.length) nodes.push({text, boxes});
@@ -42,7 +44,20 @@ PROBE = """() => {
       const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
       if (w > 2 && h > 2) overlaps.push([nodes[i].text, nodes[j].text]);
     }
-  return {texts: nodes.map(n => n.text), overlaps};
+  // what a user reads besides text: hints, tooltips, button labels
+  const said = Array.from(document.querySelectorAll("[placeholder], [title], [aria-label], input[type=submit][value], input[type=button][value]"))
+    .filter(e => !e.closest("template"))
+    .flatMap(e => [e.getAttribute("placeholder"), e.getAttribute("title"), e.getAttribute("aria-label"),
+                   /^(submit|button)$/.test(e.type) ? e.value : ""])
+    .filter(Boolean);
+  // fields a browser shows in its own locale's order (mm/dd/yyyy in an English one)
+  const localeBound = Array.from(document.querySelectorAll(
+    "input[type=date], input[type=time], input[type=datetime-local], input[type=month], input[type=week]"))
+    .map(e => e.name || e.type);
+  const links = Array.from(document.querySelectorAll("a[href]"))
+    .map(a => new URL(a.href, location.href)).filter(u => u.origin === location.origin)
+    .map(u => u.pathname + u.search);
+  return {texts: nodes.map(n => n.text).concat(said), overlaps, localeBound, links};
 }"""
 
 
@@ -63,6 +78,7 @@ def hall(scorer, tmp_path_factory):
     stop_servers(servers)
 
 
+DOWNLOADS = re.compile(r"format=(pdf|csv|json)|/audio|/logout")  # built or done elsewhere
 RAW_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # 2026-11-20T09:00, 2026-11-20 09:00
 
 
@@ -97,7 +113,7 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
                   "/reports/view?from=2026-11-20&to=2026-11-20&format=html"]
     if role == "staff":
         paths += [f"/replay/{visits['ungreeted']}", "/me?from=2026-11-01&to=2026-11-30"]
-    problems = {}
+    problems, links = {}, {}
     for n, path in enumerate(paths):
         response = page.goto(url + path)
         assert response.status == 200, (role, path)
@@ -105,9 +121,14 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
         shot(page, f"pages-{role}-{n:02d}")
         found = page.evaluate(PROBE)
         words, overlaps = english(found["texts"]), found["overlaps"]
-        if words or overlaps:
-            problems[path] = {"english": sorted(words), "overlaps": overlaps[:5]}
+        if words or overlaps or found["localeBound"]:
+            problems[path] = {"english": sorted(words), "overlaps": overlaps[:5],
+                              "locale-bound fields": found["localeBound"]}
+        links.update(dict.fromkeys(found["links"], path))
+    dead = {link: on for link, on in links.items() if not DOWNLOADS.search(link)
+            and page.request.get(url + link, max_redirects=0).status >= 400}
     assert not problems, problems
+    assert not dead, f"links that answer an error (link: the page it is on): {dead}"
 
 
 def login_as(page, url: str, name: str) -> None:

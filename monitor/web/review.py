@@ -28,7 +28,7 @@ from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
 from .changes import Changes, change_rows, routes
-from .common import WebContext, local_path
+from .common import WebContext, day_from, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
@@ -42,11 +42,9 @@ SAMPLE_MAX = 50
 ME_DAYS = 31
 
 
-def _day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+def _latest(store: Store) -> date:
+    """The day a review page opens on: the last with visits (today's, once there are)."""
+    return store.last_live_day(date.today() + timedelta(days=1)) or date.today()
 
 
 def _lines(lines: list[StoredUtterance], start: float, end: float,
@@ -257,8 +255,7 @@ def pages(ctx: WebContext) -> Blueprint:
         if refusal:
             return refusal
         args = request.args
-        day = _day(args.get("day"), store().last_live_day(date.today() + timedelta(days=1))
-                   or date.today())
+        day = day_from(args.get("day"), _latest(store()))
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
@@ -313,7 +310,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         refusal = reviewer()
         if refusal:
             return refusal
-        day = _day(request.args.get("day"), date.today())
+        day = day_from(request.args.get("day"), _latest(store()))
         n = max(1, min(request.args.get("n", 5, type=int) or 5, SAMPLE_MAX))
         visits = store().live_visits(day, day)
         drawn = random.SystemRandom().sample(visits, min(n, len(visits)))
@@ -349,8 +346,8 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
                        "只有工作人员账号有个人记录")
         if refusal:
             return refusal
-        last = _day(request.args.get("to"), date.today())
-        first = _day(request.args.get("from"), last - timedelta(days=ME_DAYS - 1))
+        last = day_from(request.args.get("to"), date.today())
+        first = day_from(request.args.get("from"), last - timedelta(days=ME_DAYS - 1))
         rows = store().live_visits(first, last, staff=g.user.staff)
         views = [visit_view(store(), hall, v) for v in reversed(rows)]
         scores = [float(v["score"]) for v in views]
@@ -395,8 +392,8 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
 def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
     def query() -> dict:
         args = request.args
-        return {"first": _day(args.get("from"), date.today() - timedelta(days=6)),
-                "last": _day(args.get("to"), date.today()),
+        return {"first": day_from(args.get("from"), date.today() - timedelta(days=6)),
+                "last": day_from(args.get("to"), date.today()),
                 "actor": args.get("actor") or None, "action": args.get("action") or None}
 
     @bp.get("/audit")
