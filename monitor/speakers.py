@@ -215,7 +215,8 @@ class SpeakerOptions:
     learn_confidence: float = 0.9  # runs this sure of the staff teach a learned voice
     history_s: float = 60.0  # frames kept for deciding (the longest segment, with margin)
     other_s: float = 90.0  # the other voice is what was not staff in this many seconds
-    other_share: float = 0.35  # the least staff-like share of speech seeds the others' voice
+    other_share: float = 0.2  # the least staff-like share of speech seeds the others' voice
+    # (a wider seed takes in staff blocks, and the mixture gives them a component)
     level_weight: float = 3.0  # how much the level at the microphone counts per frame
     speech_db: float = 8.0  # frames this far under a segment's loud ones say nothing of who
     learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
