@@ -284,6 +284,8 @@ class Tracker:
         """Raw frames whose centre lies in [start, end)."""
         out = []
         for at, rows in self._rows:
+            if at >= end or at + (len(rows) * HOP + WINDOW / 2) / SAMPLE_RATE < start:
+                continue  # the whole block lies outside (most of the 60 s kept)
             centres = at + (np.arange(len(rows)) * HOP + WINDOW / 2) / SAMPLE_RATE
             keep = (centres >= start) & (centres < end)
             if keep.any():
