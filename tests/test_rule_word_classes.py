@@ -24,8 +24,7 @@ prompt = "请指引"
 norm = "首问负责"
 detail = "{{quote}}"
 [rules.params]
-owner = ["我们", "本窗口"]
-{extra}
+{params}
 [rules.when]
 regex = '{regex}'
 """
@@ -33,7 +32,8 @@ regex = '{regex}'
 
 def _load(tmp_path, regex: str, extra: str = ""):
     path = tmp_path / "mine.toml"
-    path.write_text(RULE.format(regex=regex, extra=extra), encoding="utf-8")
+    path.write_text(RULE.format(regex=regex, params='owner = ["我们", "本窗口"]\n' + extra),
+                    encoding="utf-8")
     return ruledata.load_file(path)[0]
 
 
@@ -144,3 +144,44 @@ def test_a_return_told_something_new_by_words_alone(back, told, found):
     session = Scorer.load("general").score(said)
     assert [f.text for v in session.visits for f in v.findings if f.rule == "tell_once"] == (
         [told] if found else [])
+
+
+CLASSES = """
+[classes.owner]
+label = "词类：本窗口自称"
+words = ["我们", "这儿"]
+
+[classes.clause]
+label = "同一分句内的字"
+regex = '[^，。]'
+EXTRA
+""" + RULE.format(params="deflect = '{owner}{clause}{0,4}管不了'", regex="$deflect") + """
+[[rules]]
+id = "other"
+name = "其他"
+prompt = "请"
+norm = "其他"
+detail = "无"
+[rules.when]
+regex = "无关"
+"""
+
+
+def test_a_files_classes_go_to_the_rules_that_name_them_with_their_labels(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(CLASSES.replace("EXTRA", ""), encoding="utf-8")
+    mine, other = ruledata.load_file(path)
+    assert mine.params["owner"] == ("我们", "这儿") and mine.params["clause"] == "[^，。]"
+    assert mine.labels["owner"] == "词类：本窗口自称" and "owner" not in other.params
+
+
+@pytest.mark.parametrize("extra, field", [
+    ('[classes.bad]\nlabel = "坏"\n', "classes.bad"),
+    ('[classes.bad]\nwords = ["a"]\n', "classes.bad.label"),
+    ('[classes.bad]\nlabel = "坏"\nwords = []\n', "classes.bad.words")])
+def test_a_bad_class_is_one_error_naming_it(tmp_path, extra, field):
+    path = tmp_path / "mine.toml"
+    path.write_text(CLASSES.replace("EXTRA", extra), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        ruledata.load_file(path)
+    assert field in str(error.value)
