@@ -39,7 +39,7 @@ def clock(iso: str) -> str:
 
 FORMATS = {"int": fmt_int, "score": fmt_score, "rate": fmt_rate, "hour": fmt_hour,
            "text": lambda v: "" if v is None else str(v), "date": lambda v: str(v)[5:10],
-           "clock": clock, "moment": when}
+           "clock": clock, "moment": when, "day": when}  # day: 2026年11月20日
 
 
 def _text(x, y, value, path: str | None, fmt: str, anchor="middle", size=10, fill="#333",

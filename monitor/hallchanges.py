@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from . import limits, privacy
 from .errors import ChangeError, RuleChangeError, TuningError
 from .records import (AuditEntry, ChangedFinding, ChangedVisit, ChangePreview, Finding,
-                      LexiconChange, RuleChange)
+                      HallChange, LexiconChange, RuleChange)
 from .stored import JudgedSession
 from .vocabulary import (LEXICON_CHANGE_LABELS, RULE_CHANGE_LABELS, phrase_kind_label, quoted,
                          rule_name)
@@ -39,7 +39,7 @@ class Kind:
     words a hall reads about it."""
 
     table: str  # append-only, one row a version
-    record: type  # LexiconChange or RuleChange
+    record: type[HallChange]  # LexiconChange or RuleChange
     names: tuple[str, ...]  # the record's fields naming what a change changes
     action: str  # the audit action (vocabulary.AUDIT_ACTIONS)
     prefix: str  # the audit target's first part: lexicon:taboo:你烦不烦, rule:first_asked
@@ -55,22 +55,22 @@ class Kind:
         return {"version": int, "at": str, "actor": str, **{f: str for f in self.names},
                 "change": str, "value": str, "reason": str}
 
-    def subject(self, change) -> str:
+    def subject(self, change: HallChange) -> str:
         """What a change changes, as a list shows it: 服务忌语“你烦不烦”, a rule's name."""
         if self.record is RuleChange:
             return rule_name(change.rule)
         return f"{phrase_kind_label(change.kind)}“{change.phrase}”"
 
-    def named(self, change) -> str:
+    def named(self, change: HallChange) -> str:
         """What a change changes, as a sentence names it: 服务忌语词条“你烦不烦”, 规则“…”."""
         if self.record is RuleChange:
             return f"规则“{rule_name(change.rule)}”"
         return f"{phrase_kind_label(change.kind)}词条“{change.phrase}”"
 
-    def target(self, change) -> str:
+    def target(self, change: HallChange) -> str:
         return ":".join([self.prefix] + [getattr(change, f) for f in self.names])
 
-    def read(self, row: dict):
+    def read(self, row: dict) -> HallChange:
         return self.record(**{f: row[f] for f in self.names}, change=row["change"],
                            value=row["value"], reason=row["reason"], actor=row["actor"],
                            at=datetime.fromisoformat(row["at"]), version=row["version"])
@@ -88,7 +88,7 @@ GUARDS = tuple(
     for table in SCHEMA for verb in ("update", "delete"))
 
 
-def changes(db, kind: Kind, upto: int | None = None) -> list:
+def changes(db, kind: Kind, upto: int | None = None) -> list[HallChange]:
     """A hall's changes of one kind in version order, up to a version if given (`db`: a
     Store's sqlite-utils database)."""
     if not db[kind.table].exists():  # an older database, opened read-only
@@ -104,23 +104,23 @@ def version(db, kind: Kind) -> int:
     return db.execute(f"select coalesce(max(version), 0) from {kind.table}").fetchone()[0]
 
 
-def kind_of(change) -> Kind:
+def kind_of(change: HallChange) -> Kind:
     """The kind a change record is of."""
     return RULES if isinstance(change, RuleChange) else LEXICON
 
 
-def undone(stored: Sequence) -> set[int]:
+def undone(stored: Sequence[HallChange]) -> set[int]:
     """The versions an undo reverted."""
     return {int(c.value) for c in stored if c.change == UNDO}
 
 
-def in_force(stored: Sequence) -> list:
+def in_force(stored: Sequence[HallChange]) -> list:
     """The changes neither undone nor undos themselves, in version order."""
     reverted = undone(stored)
     return [c for c in stored if c.change != UNDO and c.version not in reverted]
 
 
-def apply(store, kind: Kind, change, origin: str = ""):
+def apply(store, kind: Kind, change: HallChange, origin: str = "") -> HallChange:
     """Store a change as the next version, with its audit row, in one transaction (two
     supervisors at once make two versions); a change needs its reason (masked when stored,
     like every person's words)."""
@@ -141,7 +141,8 @@ def apply(store, kind: Kind, change, origin: str = ""):
     return replace(change, at=at, version=made)
 
 
-def undo(store, kind: Kind, number: int, actor: str, reason: str, origin: str = ""):
+def undo(store, kind: Kind, number: int, actor: str, reason: str, origin: str = ""
+         ) -> HallChange:
     """Revert one change: a new version without it (the change itself stays stored)."""
     stored = changes(store.db, kind)
     target = next((c for c in stored if c.version == number), None)
@@ -202,7 +203,7 @@ class Compared:
             self.turned.append(ChangedVisit(judged.id, window, staff,
                                             anchor + timedelta(seconds=start), s0, v0, s1, v1))
 
-    def preview(self, store, change, visits: int) -> ChangePreview:
+    def preview(self, store, change: HallChange, visits: int) -> ChangePreview:
         """What was found, with what reviewers decided on the findings that would go."""
         found = with_reviews(store, self.found, self.first, self.last)
         return ChangePreview(change, self.days, visits, self.rescored, self.before, self.after,

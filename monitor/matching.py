@@ -123,6 +123,12 @@ _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 
 # (有没完 is 有完没完 with a syllable lost), if no word of one syllable was lost (see
 # _words_kept)
 _SHORTEST_FUZZY_CHARS = 3
+# ...and an anchored form of this many syllables may lose its first or last one in
+# characters when the rest is written as the phrase writes it (投诉去吧 is 你投诉去吧)
+_EDGE_LOST_FROM = 4
+# a word that lost a syllable in a form shorter than this must keep the rest as the phrase
+# writes it (_words_kept); a longer form says itself with one of its words in homophones
+_WORDS_TOLD_BELOW = 6
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,7 @@ class Matcher:
                 in zip(norm.syllables, toned, times)
                 if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
         syllables = [syllable for syllable, _ in near]
-        if phrase.exceptions and (self._agreement.best(phrase.exceptions, syllables)
+        if phrase.exceptions and (self._agreement.whole(phrase.exceptions, syllables)
                                   >= o.exception_veto):
             return False
         spotted = any(s.kind == hit.kind and s.phrase == hit.phrase and s.start < hit.end + 1
@@ -255,7 +261,9 @@ class Matcher:
                     continue  # nothing can beat it
                 code = getattr(form, attribute)
                 if form.anchored and not _edge_heard(code, form.errors, text, start, pins,
-                                                     coding.same_edge):
+                                                     coding.same_edge) and not (
+                        form.phrase.kind in self.options.word_kinds
+                        and _edge_may_be_lost(code, text, start, norm)):
                     continue
                 span = self._align(form, code, text, start, pins, norm, coding.same_edge)
                 if span is None:
@@ -299,6 +307,8 @@ class Matcher:
                 return None
             if form.exact and not _on_words(form, norm, start, end):
                 return None
+            if not self._tells_words(form, code, text, norm, start, end):
+                return None
             return Span(form.phrase, start, end, 100.0)
         windows = []
         if pins & 1:
@@ -310,22 +320,26 @@ class Matcher:
                         for j in range(1 - k, k)]
         if pins not in (1, 2, 4):
             windows = list(dict.fromkeys(windows))
-        windows = [(b, e) for b, e in windows if 0 <= b < e <= n]
-        if form.anchored:
+        windows = [(b, e, False) for b, e in windows if 0 <= b < e <= n]
+        if form.anchored:  # both edges heard, or one lost (_edge_lost), which ranks after
             shortest = min(m, _SHORTEST_FUZZY_CHARS if norm.chars else _SHORTEST_FUZZY)
-            windows = [(b, e) for b, e in windows if e - b >= shortest
-                       and same_edge(text[b], code[0]) and same_edge(text[e - 1], code[-1])]
+            windows = [(b, e, not (same_edge(text[b], code[0])
+                                   and same_edge(text[e - 1], code[-1])))
+                       for b, e, _ in windows if e - b >= shortest]
+            windows = [(b, e, lost) for b, e, lost in windows
+                       if not lost or (form.phrase.kind in self.options.word_kinds
+                                       and _edge_lost(code, text[b:e], norm))]
         aligned = []
-        for begin, end in windows:
+        for begin, end, lost in windows:
             edits = Levenshtein.distance(code, text[begin:end], score_cutoff=k)
             if edits <= k:
-                aligned.append(((edits, abs(end - begin - m)), begin, end))
+                aligned.append(((edits, lost, abs(end - begin - m)), begin, end))
         aligned.sort(key=lambda window: window[0])  # fewest edits, then nearest in length
-        best = next((a for a in aligned if not a[0][0]
-                     or self._tells_words(form, code, text, norm, a[1], a[2])), None)
+        best = next((a for a in aligned
+                     if self._tells_words(form, code, text, norm, a[1], a[2])), None)
         if best is None:
             return None
-        (edits, _), begin, end = best
+        (edits, *_), begin, end = best
         if edits and not self._heard_enough(code, text[begin:end]):
             return None
         begin, end = _trim(code, text, begin, end)
@@ -335,11 +349,13 @@ class Matcher:
 
     def _tells_words(self, form: _Form, code: str, text: str, norm: NormText, begin: int,
                      end: int) -> bool:
-        """In characters, does a fuzzy span keep what tells the form's words (_words_kept)?
+        """In characters, does a span keep what tells the form's words (_words_kept)?
         Checked for `word_kinds`, and for every kind where an anchored form is heard in a
-        short span (_SHORTEST_FUZZY_CHARS); not where a phrase is expected (unanchored)."""
+        short span (_SHORTEST_FUZZY_CHARS); not where a phrase is expected (unanchored), nor
+        for an exception: these rules keep false hits out, and an exception they refused
+        would let one in (不知道能部之 is still 不知道能不能 heard through noise)."""
         short = end - begin < min(len(code), _SHORTEST_FUZZY)
-        if not norm.chars or not (short and form.anchored
+        if not norm.chars or form.exception or not (short and form.anchored
                                   or form.phrase.kind in self.options.word_kinds):
             return True
         return _words_kept(form, code, text[begin:end], norm.chars, begin, short)
@@ -364,6 +380,8 @@ class Matcher:
         chars = norm.chars or _decoded_chars(utterance, norm)
         hits = []
         for span in self.find(norm):
+            if not norm.chars and chars and self._decoded_otherwise(span, chars):
+                continue
             matched = (chars[span.begin:span.end] if chars
                        else " ".join(norm.syllables[span.begin:span.end]))
             phrase = span.phrase
@@ -372,6 +390,16 @@ class Matcher:
                 start=times[span.begin][0], end=times[span.end - 1][1], score=span.score,
                 category=phrase.category, severity=phrase.severity))
         return hits
+
+    def _decoded_otherwise(self, span: Span, chars: str) -> bool:
+        """Pinyin-only speech: was a short phrase decoded as another dictionary word? The
+        decoder favours the lexicon's phrases and weighs the tones heard, so a recogniser
+        heard 那边 (nà biān), not 哪边, where it wrote 那边; matching the syllables without
+        tones alone made a customer's statement a question (as `_on_words` does for
+        characters)."""
+        said = chars[span.begin:span.end]
+        return (span.end - span.begin < self.options.exact_below and 1 < len(said)
+                and said not in span.phrase.forms and _dictionary().get(said, 0) > 0)
 
 
 class _Coding:
@@ -469,6 +497,22 @@ def _edge_heard(code: str, k: int, text: str, start: int, pins: int, same_edge) 
     return True
 
 
+def _edge_lost(code: str, heard: str, norm: NormText) -> bool:
+    """Is an anchored form heard in characters without its first or last syllable? A form
+    of `_EDGE_LOST_FROM` syllables says enough without it (投诉去吧 of 你投诉去吧, 就这态度
+    of 我就这态度) if the rest keeps the phrase's words (_words_kept, so only for the kinds
+    it checks); an exception too (果不知道 of 如果不知道 still says the polite phrase)."""
+    return bool(norm.chars) and len(code) >= _EDGE_LOST_FROM and heard in (code[1:], code[:-1])
+
+
+def _edge_may_be_lost(code: str, text: str, start: int, norm: NormText) -> bool:
+    """Before aligning: is the form, were it to start at `start`, heard there without one
+    of its edges (_edge_lost)? As cheap as _edge_heard, which it stands in for."""
+    m = len(code)
+    return start + 1 >= 0 and (_edge_lost(code, text[start + 1:start + m], norm)
+                               or _edge_lost(code, text[max(start, 0):start + m - 1], norm))
+
+
 def _heard_places(code: str, heard: str) -> dict[int, int]:
     """A form's places heard right in an aligned span -> their places in the span."""
     places = {}
@@ -479,15 +523,46 @@ def _heard_places(code: str, heard: str) -> dict[int, int]:
     return places
 
 
+def _written_across(form: _Form, heard_at: dict[int, int], chars: str, begin: int) -> bool:
+    """Did the recogniser write a word across the phrase's words where it wrote homophones,
+    not the phrase's characters: over an end of the span, or between two of its words with
+    both characters there misheard? Then it heard that word, not the phrase: 布置到 is no
+    不知道 (布置 over 不|知), 作业没办法 no 也没办法 (作业 over its start)."""
+    if not heard_at:
+        return False
+    first, last = min(heard_at), max(heard_at)
+
+    def misheard(i: int) -> bool:
+        return chars[begin + heard_at[i]] != form.chars[i]
+
+    cuts = [begin + heard_at[first]] if misheard(first) else []
+    cuts += [begin + heard_at[last] + 1] if misheard(last) else []
+    cuts += [begin + heard_at[p] for _, p in _words(form.chars)[:-1]
+             if p - 1 in heard_at and p in heard_at and heard_at[p] == heard_at[p - 1] + 1
+             and misheard(p - 1) and misheard(p)]
+    return bool(cuts) and not set(cuts) <= _word_bounds(chars)
+
+
+def _adds_nothing(chars: str, place: int) -> bool:
+    """Is a form's character at `place` a particle it closes with, which adds nothing to
+    what it says when lost (你有病 of 你有病啊)? Not 的 (不可能 is no 不可能的: an everyday
+    word), nor an opening 你 (自己看 is no 你自己看: 你 for 您 is what makes it curt)."""
+    return place == len(chars) - 1 and chars[-1] in PARTICLES
+
+
 def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
                 short: bool) -> bool:
-    """In characters (`chars`, the span heard from `begin`), does a fuzzy match keep what
-    tells the phrase's words? A word that lost a syllable is told by the rest of it, written
-    as the phrase writes it (已经办了 is 已经办结了, not 已经下班了 with 下 lost and 班 a
-    homophone); no word the recogniser wrote joins syllables either side of a lost one (不能
-    in 这不能办 is no 这不可能); in a short span (`short`) no word of one syllable may be
-    lost: it may be all the phrase says (不 of 我不知道, 哪 of 我哪知道 leave 我知道)."""
+    """In characters (`chars`, the span heard from `begin`), does a match keep what tells
+    the phrase's words? No word the recogniser wrote crosses them in homophones
+    (_written_across). A word that lost a syllable is told by the rest of it, written as the
+    phrase writes it in a form under `_WORDS_TOLD_BELOW` syllables (已经办了 is 已经办结了,
+    not 已经下班了 with 下 lost and 班 a homophone); no word the recogniser wrote joins
+    syllables either side of a lost one (不能 in 这不能办 is no 这不可能); in a short span
+    (`short`) no word of one syllable may be lost but a closing particle: it may be all the
+    phrase says (不 of 我不知道, 哪 of 我哪知道 leave 我知道)."""
     heard_at = _heard_places(code, heard)
+    if _written_across(form, heard_at, chars, begin):
+        return False
     if len(heard_at) == len(code):
         return True  # nothing lost, only added
     for first, last in _words(form.chars):
@@ -495,9 +570,10 @@ def _words_kept(form: _Form, code: str, heard: str, chars: str, begin: int,
         if all(i in heard_at for i in places):
             continue
         if last - first == 1:
-            if short:
+            if short and not _adds_nothing(form.chars, first):
                 return False
-        elif any(chars[begin + heard_at[i]] != form.chars[i] for i in places if i in heard_at):
+        elif len(code) < _WORDS_TOLD_BELOW and any(
+                chars[begin + heard_at[i]] != form.chars[i] for i in places if i in heard_at):
             return False
     kept = sorted(heard_at.items())
     gaps = [a + 1 for (i, a), (j, b) in zip(kept, kept[1:]) if j > i + 1 and b == a + 1]
@@ -636,8 +712,20 @@ class _Agreement:
     def _form(self, text: str) -> str:
         return self._code(normalize(text).syllables)
 
-    def best(self, forms: Iterable[str], syllables: list[str]) -> float:
-        return max((self.heard(form, syllables)[0] for form in forms), default=0.0)
+    def whole(self, forms: Iterable[str], syllables: list[str]) -> float:
+        """How well any form is heard over its whole length, each syllable missing or
+        wrong one edit: an exception heard only as far as the phrase itself (不知道 at a
+        line's end, of 不知道您) is the phrase, where partial_ratio scored that edge 86
+        and vetoed every 不知道, 他妈的, 下班了 and 你自己看 heard at an utterance's edge."""
+        heard = self._code(syllables)
+        best = 0.0
+        for form in forms:
+            code = self._form(form)
+            for begin in range(max(1, len(heard) - len(code) + 1)):
+                similarity = Levenshtein.normalized_similarity(
+                    code, heard[begin:begin + len(code)])
+                best = max(best, 100.0 * similarity)
+        return best
 
     def heard(self, form: str, syllables: list[str]) -> tuple[float, list[tuple[int, int]]]:
         """Similarity (0-100) of the form to its best-aligned stretch of the syllables, and

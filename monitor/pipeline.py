@@ -112,11 +112,12 @@ class Scorer:
         """What an utterance says about where visits begin and end: 请稍等 keeps a visit
         open through the silence, 请慢走 closes it, 您好 opens the next. A greeting or a
         farewell counts half heard here too (it is where a visit's edge would be)."""
-        kinds = {h.kind for h in hits}
+        whole = kinds = {h.kind for h in hits}
         if utterance.role == "staff" and not {"greeting", "farewell"} <= kinds:
-            kinds |= {h.kind for h in self.expecting.hits(utterance, index, norm)}
+            kinds = kinds | {h.kind for h in self.expecting.hits(utterance, index, norm)}
         return visits.Cues(wait="waiting" in kinds, farewell="farewell" in kinds,
-                           greeting="greeting" in kinds, question="question" in kinds)
+                           greeting="greeting" in kinds, question="question" in kinds,
+                           apology="apology" in whole, greeting_whole="greeting" in whole)
 
     def judge(self, visit_id: str, window: str | None, indices: Sequence[int],
               utterances: Sequence[Utterance], norms: Sequence[NormText],

@@ -350,8 +350,17 @@ class Precision:
         return self.confirmed / reviewed if reviewed else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class HallChange:
+    """What storing a hall's change to its lexicon or rules adds (hallchanges.py): when,
+    and the version it made; keyword-only, so each kind's own fields come first."""
+
+    at: datetime | None = None
+    version: int | None = None
+
+
 @dataclass(frozen=True)
-class LexiconChange:
+class LexiconChange(HallChange):
     """One change a hall made to one phrase of its lexicon (tuning.py, hallchanges.py),
     stored append-only; `version` is the hall lexicon it makes (the shipped files are 0).
 
@@ -365,8 +374,6 @@ class LexiconChange:
     value: str
     reason: str
     actor: str
-    at: datetime | None = None
-    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -401,7 +408,7 @@ class ChangedVisit:
 
 
 @dataclass(frozen=True)
-class RuleChange:
+class RuleChange(HallChange):
     """One change a hall made to one rule (rulechanges.py, hallchanges.py), stored append-only;
     `version` is the hall rule set it makes (the shipped files and profiles are 0).
 
@@ -415,8 +422,6 @@ class RuleChange:
     value: str
     reason: str
     actor: str
-    at: datetime | None = None
-    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -424,7 +429,7 @@ class ChangePreview:
     """What a proposed lexicon or rule change would have changed on the stored visits of
     some days (hallchanges.py): computed in memory, nothing stored changes."""
 
-    change: LexiconChange | RuleChange
+    change: HallChange
     days: int
     visits: int  # live visits in those days
     rescored: int  # of them, those judged again (a phrase not heard cannot matter)

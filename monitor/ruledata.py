@@ -4,7 +4,8 @@ A hall (or a developer) writes a norm by combining conditions over a visit's utt
 the way contact-centre QA tools let a supervisor combine operators: a phrase kind or a
 phrase heard, a regular expression, the speaker's role, the first or last staff turns, one
 condition within N seconds or turns after another, absence, counts, the visit's length,
-silence, speech rate, loudness, interruption; joined by all / any / not. The record says
+silence, speech rate, loudness, interruption; joined by all / any / not; regular expressions
+built of word classes (`[classes.NAME]`, named as {NAME}). The record says
 what a finding is (id, Chinese name, prompt for staff, norm and its source, severity,
 deduction). `conditions.py` evaluates them; every mistake in a file is one InputError
 naming the file, the rule and the field. The words of these rules (name, prompt, norm) are
@@ -236,7 +237,8 @@ def expand(text: str, params: dict, within: tuple[str, ...] = ()) -> str:
         name = found.group(1)
         value = params.get(name)
         if isinstance(value, (tuple, list)):
-            return "(?:" + "|".join(re.escape(w) for w in sorted(value, key=len, reverse=True)) + ")"
+            words = sorted(value, key=len, reverse=True)
+            return "(?:" + "|".join(re.escape(w) for w in words) + ")"
         if not isinstance(value, str):
             return found.group(0)
         if name in within:
@@ -277,8 +279,10 @@ def _labels(reader: _Reader, value, names: set[str]) -> dict:
     return {name: label.strip() for name, label in value.items()}
 
 
-def parse_rule(entry: dict, path: Path, raw: str, taken: dict[str, str]) -> NormRule:
-    """One `[[rules]]` table checked whole."""
+def parse_rule(entry: dict, path: Path, raw: str, taken: dict[str, str],
+               classes: dict | None = None) -> NormRule:
+    """One `[[rules]]` table checked whole; `classes`: the file's word classes, of which the
+    rule gets those it names as its own parameters."""
     rule_id = entry.get("id") if isinstance(entry, dict) else None
     if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", rule_id):
         raise InputError(path, f"a rule needs an id of lower-case letters, digits and _, "
@@ -291,7 +295,15 @@ def parse_rule(entry: dict, path: Path, raw: str, taken: dict[str, str]) -> Norm
     for key in ("name", "prompt", "norm", "detail"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             reader.fail(key, "missing or empty (a text in Chinese)")
-    reader.params = _params(reader, entry.get("params", {}))
+    own = entry.get("params", {})
+    if not isinstance(own, dict):
+        reader.fail("params", "must be a table of numbers, word lists and regular expressions")
+    named = _named(classes or {}, [own, entry.get("when")], set(own))
+    reader.params = _params(reader, {**{n: _as_written(classes[n][0]) for n in named},
+                                     **own})
+    if isinstance(entry.get("labels", {}), dict):
+        entry = {**entry, "labels": {**{n: classes[n][1] for n in named},
+                                     **entry.get("labels", {})}}
     rule = _rule(entry, reader, rule_id, path)
     _check_shape(rule, reader)
     return rule
@@ -339,20 +351,70 @@ def _check_shape(rule: NormRule, reader: _Reader) -> None:
                     f"{', '.join(sorted(VALUES | set(rule.params)))} or a parameter it uses)")
 
 
+def _as_written(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _texts_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [text for item in items for text in _texts_in(item)]
+
+
+def _named(classes: dict, where: list, own: set[str]) -> list[str]:
+    """The file's classes that the rule's texts name, and those they name in turn."""
+    found: list[str] = []
+    todo = [name for text in _texts_in(where) for name in WORD_CLASS.findall(text)]
+    while todo:
+        name = todo.pop()
+        if name in classes and name not in own and name not in found:
+            found.append(name)
+            todo += WORD_CLASS.findall(classes[name][0]) if isinstance(
+                classes[name][0], str) else []
+    return found
+
+
+def _classes(value, path: Path) -> dict[str, tuple[object, str]]:
+    """`[classes.NAME]`: a word class every rule of the file may name as {NAME}, with its
+    label (Chinese) and its words (a list) or a regular expression: name -> (value, label)."""
+    if not isinstance(value, dict):
+        raise InputError(path, "must be a table of word classes", field="classes")
+    out = {}
+    for name, table in value.items():
+        where = f"classes.{name}"
+        if not isinstance(table, dict) or set(table) - {"label", "words", "regex"} or (
+                ("words" in table) == ("regex" in table)):
+            raise InputError(path, "a class is a table with label and either words (a list) "
+                             "or regex", field=where)
+        label, item = table.get("label"), table.get("words", table.get("regex"))
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(path, "needs a label (its name in Chinese)", field=f"{where}.label")
+        ok = (isinstance(item, list) and item and all(isinstance(w, str) and w.strip()
+                                                      for w in item)) or (
+            isinstance(item, str) and item)
+        if not ok:
+            raise InputError(path, "must be a list of words or a regular expression",
+                             field=f"{where}.{'words' if 'words' in table else 'regex'}")
+        out[name] = (tuple(item) if isinstance(item, list) else item, label.strip())
+    return out
+
+
 def load_file(path: Path, taken: dict[str, str] | None = None) -> list[NormRule]:
     """The rules of one file, each checked; `taken`: ids already defined elsewhere."""
     path = Path(path)
     raw = read_text(path)
     data = parse_toml(raw, path)
-    for key in sorted(set(data) - {"rules"}):
+    for key in sorted(set(data) - {"rules", "classes"}):
         raise InputError(path, "unknown table; rules go in [[rules]] tables", field=key)
+    classes = _classes(data.get("classes", {}), path)
     entries = data.get("rules")
     if not isinstance(entries, list) or not entries:
         raise InputError(path, "no rules: add [[rules]] tables", field="rules")
     taken = {} if taken is None else taken
     out = []
     for entry in entries:
-        rule = parse_rule(entry, path, raw, taken)
+        rule = parse_rule(entry, path, raw, taken, classes)
         taken[rule.id] = str(path)
         out.append(rule)
     return out

@@ -5,8 +5,9 @@ around it. A silence of `visit_gap_s` ends a visit only when there is a sign tha
 customer left or a new one came: staff saw them off (请慢走), the speech after the silence
 greets someone, or the customer speaks first without a question of theirs still waiting
 for an answer. A customer filling in a form, waiting while staff look something up (请稍等,
-up to `max_wait_s`), or asking again after being ignored is still the same visit; any
-silence of `max_pause_s` ends it. From audio, where a greeting or farewell may be misheard,
+up to `max_wait_s`, unless staff greet someone after it without saying sorry for the
+wait), or asking again after being ignored is still the same visit; any silence of
+`max_pause_s` ends it. From audio, where a greeting or farewell may be misheard,
 this keeps one customer one visit.
 
 Where the hall's queue system (排队叫号) called tickets to a window, the calls decide: a
@@ -41,6 +42,8 @@ class Cues:
     farewell: bool = False  # staff saw the customer off
     greeting: bool = False  # staff greeted someone
     question: bool = False  # the customer asked something
+    apology: bool = False  # staff said sorry (让您久等了: back from a wait)
+    greeting_whole: bool = False  # the greeting was heard whole, not half
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,24 @@ class VisitClock:
         silence = now - self.last_end
         if silence >= self.limit():
             return True
-        if self.waiting or silence < self.options.visit_gap_s:
+        if silence < self.options.visit_gap_s:
             return False
+        if self.waiting:
+            return self._greets_someone_new(utterance, cues)
         if self.farewelled or utterance is None:
             return self.farewelled
         return bool(cues and cues.greeting) or (utterance.role == "customer"
                                                  and not self.asking)
+
+    @staticmethod
+    def _greets_someone_new(utterance: Utterance | None, cues: Cues | None) -> bool:
+        """After an announced wait's silence, staff words that greet (heard whole), and
+        neither say sorry for the wait (让您久等了) nor see someone off (欢迎您再来), greet
+        the next customer: the one who waited left (a wait heard as the visit closed,
+        尽快给您答复, or the staff words after it not heard). Anything else, the customer
+        speaking first among it, is the same visit going on."""
+        return bool(utterance is not None and utterance.role == "staff" and cues
+                    and cues.greeting_whole and not (cues.apology or cues.farewell))
 
     def speech_started(self, at: float) -> None:
         """Someone started speaking: the visit cannot end while they talk (unless its

@@ -193,7 +193,7 @@ def alert_label(kind: str) -> str:
 
 # review and appeal (issue 13): accounts' roles, a reviewer's decisions and reasons, appeals
 ACCOUNT_ROLE_LABELS = {"admin": "管理员", "supervisor": "值班主管", "staff": "工作人员",
-                       "viewer": "查看"}
+                       "viewer": "查看人员"}  # looks only
 DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
 REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
                   "other": "其他"}
@@ -251,9 +251,11 @@ def setting_label(target: str) -> str:
 
 
 def when(moment: datetime | date | str | None) -> str:
-    """A date or time as a hall reads it, never raw ISO: in this machine's local time (as
-    the app stores and shows times), to the minute: 2026年11月20日 14:05 (a date alone:
-    2026年11月20日). "" for none; text that is no time is shown as given."""
+    """A date or time as a hall reads it, never raw ISO: on the clock it was stored with
+    (the hall's, where it happened: a transcript's line times and a finding's day read it
+    so too, even when the server runs on another zone, e.g. UTC in a container), to the
+    minute: 2026年11月20日 14:05 (a date alone: 2026年11月20日). "" for none; text that is
+    no time is shown as given."""
     if moment is None or moment == "":
         return ""
     if isinstance(moment, str):
@@ -265,5 +267,4 @@ def when(moment: datetime | date | str | None) -> str:
     day = f"{moment.year}年{moment.month}月{moment.day}日"
     if not isinstance(moment, datetime):
         return day
-    local = moment.astimezone() if moment.tzinfo else moment
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{day} {moment:%H:%M}"

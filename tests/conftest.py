@@ -55,11 +55,30 @@ def chromium():
         launched.close()
 
 
+class HallBrowser:
+    """The module's Chromium as a hall's PC sets it up: every page and context it opens is
+    in zh-CN (navigator.language, Intl and Accept-Language), unless a test asks otherwise."""
+
+    LOCALE = "zh-CN"
+
+    def __init__(self, launched):
+        self._launched = launched
+
+    def new_page(self, **options):
+        return self._launched.new_page(**{"locale": self.LOCALE, **options})
+
+    def new_context(self, **options):
+        return self._launched.new_context(**{"locale": self.LOCALE, **options})
+
+    def __getattr__(self, name):
+        return getattr(self._launched, name)
+
+
 @pytest.fixture
 def browser(chromium):
-    """The module's Chromium for one test: every page and context the test opened is closed
-    after it, so no test sees another's cookies, pages or open event streams."""
-    yield chromium
+    """The module's Chromium for one test, in zh-CN: every page and context the test opened
+    is closed after it, so no test sees another's cookies, pages or open event streams."""
+    yield HallBrowser(chromium)
     for context in chromium.contexts:
         context.close()
 

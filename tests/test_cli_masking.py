@@ -72,7 +72,7 @@ def test_replay_and_training_list_mask_numbers(run, hall, db_path):
 def test_practice_prints_the_trainees_answer_masked(capsys):
     """`courtesy practice` needs a microphone (its run is in test_practice); what it prints
     of each answer goes through the same line writer, checked here on a heard answer."""
-    from monitor.cli import _echo
+    from monitor.commands.live import _echo
     from monitor.practice import event_text
     from monitor.records import Utterance
 

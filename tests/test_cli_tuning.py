@@ -65,7 +65,7 @@ def test_exactly_one_change_and_a_known_phrase(run, db_path):
 
 def test_a_long_preview_lists_the_first_ones_unless_all(run, db_path):
     from monitor import lexicon, tuning
-    from monitor.cli import preview_lines
+    from monitor.commands.changes import preview_lines
 
     for n in range(26):  # 26 windows, each the same taboo visit: 26 findings, 26 verdicts
         _scored(run, db_path, f"W{n:02d}")

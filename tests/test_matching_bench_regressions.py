@@ -11,6 +11,7 @@ from monitor.lexicon import Lexicon, Phrase
 from monitor.matching import MatchOptions, Matcher
 from monitor.normalize import normalize
 from monitor.pipeline import Scorer
+from monitor.records import Utterance
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,44 @@ def test_a_word_that_lost_a_syllable_is_told_by_the_rest_of_it(matcher):
     assert ("taboo", "已经下班了") in found(matcher, "不好意思已经班了")
 
 
+def test_a_longer_phrase_may_lose_an_edge_written_as_the_phrase_writes_the_rest(matcher):
+    # four or more syllables without their first or last: the rest still says the phrase
+    assert ("taboo", "你去投诉好了") in found(matcher, "这个在网上也能查到投诉去吧")
+    assert ("taboo", "你去投诉好了") in found(matcher, "这个在网上也能查到 你 投 素 去")
+    assert ("taboo", "我就这态度怎么样") in found(matcher, "禁 就 这 态度")
+    # ...unless a word of one syllable that says something was lost from a short span:
+    # 又 of 怎么又问, 的 of 不可能的 (不可能 is an everyday word), 你 of 你自己看 (你 for 您
+    # is what makes it curt)
+    assert "taboo" not in kinds(matcher, "怎么 又 妈")
+    assert "taboo" not in kinds(matcher, "明天下雨不可能")
+    assert "taboo" not in kinds(matcher, "自己看的话我帮您看")
+    # a closing particle says nothing: 你有病 is 你有病啊, 你找谁 is 你找谁啊
+    assert ("taboo", "你有病吧") in found(matcher, "现在可以直接办 你 有 病")
+    assert ("taboo", "喂你找谁啊") in found(matcher, "你 找 谁")
+
+
+def test_a_word_written_across_the_phrases_words_is_that_word(matcher):
+    # 布置 joins the 不 and 知 of 不|知道 with neither written: the recogniser heard 布置
+    assert "taboo" not in kinds(matcher, "老师布置到明天要交三篇作文")
+    # 作业 reaches over the start of 也没办法 with 也 written 业
+    assert "taboo" not in kinds(matcher, "老师说这次作业没办法按时交")
+    # a homophone written as a word of its own keeps the phrase's words
+    assert ("taboo", "不知道") in found(matcher, "我也步知道")
+
+
+def test_a_long_phrase_keeps_a_word_heard_whole_in_homophones(matcher):
+    # 什么 lost 么 and 什 was written 神: in eight syllables the rest says the phrase
+    assert ("taboo", "你讲什么我不懂") in found(matcher, "你 说 神 到 我 听不懂")
+
+
+def test_an_exception_is_heard_as_leniently_as_noise_needs(matcher):
+    # the word rules keep false taboo out; an exception they refused let one in
+    assert "taboo" not in kinds(matcher, "不 知道 能 部 之 赶上 今天 的 批次")
+    assert "taboo" not in kinds(matcher, "快点 给 林 办完 您 就 能 走")  # 快点给(您)
+    # an exception heard with both its ends beats the same exception cut short
+    assert "taboo" not in kinds(matcher, "神经病 急 科 在 三 楼")
+
+
 def test_an_exception_must_reach_past_the_hit(matcher):
     # 你自己看 is one edit from the exception 你自己看看, but heard no further than the phrase
     assert ("taboo", "有牌子自己看") in found(matcher, "材料需要原件和复印件你自己看")
@@ -144,3 +183,16 @@ def test_piece_index_finds_what_brute_force_alignment_finds(length, seed, thresh
     # random syllables do not have (_words_kept)
     heard = normalize("", " ".join(normalize("".join(text)).syllables))
     assert bool(matcher.find(heard)) == expected
+
+
+def test_a_short_phrase_decoded_as_another_word_is_not_heard(matcher):
+    # natural voices (bench/audio.py verdicts): a customer's 我住在城东那边 heard as
+    # "nà biān" and decoded 那边 was taken for the question 哪边 (toneless "na bian"); the
+    # question kept the visit open through two minutes of silence, and the next
+    # customer's visit was merged into it
+    said = Utterance(0.0, 1.5, "customer", text="我住在城东那边",
+                     pinyin="wǒ zhù zài chéng dōng nà biān", heard_by="sherpa")
+    assert "question" not in {h.kind for h in matcher.hits(said, 0)}
+    asked = Utterance(0.0, 1.5, "customer", text="你们在哪边",
+                      pinyin="nǐ men zài nǎ biān", heard_by="sherpa")
+    assert "question" in {h.kind for h in matcher.hits(asked, 0)}

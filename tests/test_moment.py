@@ -16,7 +16,7 @@ from audio_support import RATE, SAMPLES, sherpa_model
 from monitor import asr, lexicon, sources
 from monitor.alerts import LightMachine, LightOptions, Lights
 from monitor.audio import Transcriber
-from monitor.cli import light_line, live_line
+from monitor.commands.scoring import light_line, live_line
 from monitor.config import WindowConfig
 from monitor.listen import Monitor
 from monitor.recordings import RetentionOptions

@@ -1,6 +1,7 @@
 """Every page as each role sees it, in headless Chromium over `courtesy serve`: what a hall
-user reads is Chinese (ids, file names and the product's name aside) and no text overlaps
-another. Screenshots of each page go to tests/artifacts/pages-ROLE-*.png."""
+user reads is Chinese (ids, file names and the product's name aside), no text overlaps
+another or is cut off by its box, no field shows dates in the browser's locale, no link
+is dead. Screenshots of each page go to tests/artifacts/pages-ROLE-*.png."""
 from __future__ import annotations
 
 import re
@@ -31,6 +32,8 @@ PROBE = """() => {
     const style = n.parentElement && getComputedStyle(n.parentElement);
     if (!text || !style || style.visibility === "hidden" || style.display === "none") continue;
     if (n.parentElement.closest("template, script, style, option, datalist, kbd, code")) continue;
+    const folded = n.parentElement.closest("details:not([open])");  // shown once opened
+    if (folded && !n.parentElement.closest("summary")) continue;
     const range = document.createRange(); range.selectNodeContents(n);
     const boxes = Array.from(range.getClientRects()).filter(r => r.width > 1 && r.height > 1);
     if (boxes.length) nodes.push({text, boxes});
@@ -42,7 +45,29 @@ PROBE = """() => {
       const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
       if (w > 2 && h > 2) overlaps.push([nodes[i].text, nodes[j].text]);
     }
-  return {texts: nodes.map(n => n.text), overlaps};
+  // what a user reads besides text: hints, tooltips, button labels
+  const said = Array.from(document.querySelectorAll(
+      "[placeholder], [title], [aria-label], input[type=submit], input[type=button]"))
+    .filter(e => !e.closest("template"))
+    .flatMap(e => [e.getAttribute("placeholder"), e.getAttribute("title"),
+                   e.getAttribute("aria-label"), /^(submit|button)$/.test(e.type) ? e.value : ""])
+    .filter(Boolean);
+  // fields a browser shows in its own locale's order (mm/dd/yyyy in an English one)
+  const localeBound = Array.from(document.querySelectorAll(
+    "input[type=date], input[type=time], input[type=datetime-local], input[type=month], " +
+    "input[type=week]"))
+    .map(e => e.name || e.type);
+  const links = Array.from(document.querySelectorAll("a[href]"))
+    .map(a => new URL(a.href, location.href)).filter(u => u.origin === location.origin)
+    .map(u => u.pathname + u.search);
+  // text cut off by its box (overflow hidden or clipped): a name a user cannot read whole
+  const clipped = Array.from(document.body.querySelectorAll("*")).filter(e => {
+    const style = getComputedStyle(e);
+    const cuts = /hidden|clip/.test(style.overflowX + style.overflowY);
+    if (!cuts || !e.textContent.trim()) return false;
+    return e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
+  }).map(e => e.textContent.trim().slice(0, 40));
+  return {texts: nodes.map(n => n.text).concat(said), overlaps, localeBound, links, clipped};
 }"""
 
 
@@ -63,6 +88,7 @@ def hall(scorer, tmp_path_factory):
     stop_servers(servers)
 
 
+DOWNLOADS = re.compile(r"format=(pdf|csv|json)|/audio|/logout")  # built or done elsewhere
 RAW_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # 2026-11-20T09:00, 2026-11-20 09:00
 
 
@@ -84,6 +110,8 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
     role = USERS[name]
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(url + "/login")
+    before = page.evaluate(PROBE)  # the login page, as anybody first sees it
+    assert not english(before["texts"]) and not before["overlaps"], before
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.press("input[name=password]", "Enter")
@@ -97,17 +125,24 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
                   "/reports/view?from=2026-11-20&to=2026-11-20&format=html"]
     if role == "staff":
         paths += [f"/replay/{visits['ungreeted']}", "/me?from=2026-11-01&to=2026-11-30"]
-    problems = {}
+    paths.append("/replay/000000000000-W01-999")  # an error page reads as the others do
+    problems, links = {}, {}
     for n, path in enumerate(paths):
         response = page.goto(url + path)
-        assert response.status == 200, (role, path)
+        assert response.status == (404 if path.endswith("-999") else 200), (role, path)
         page.wait_for_timeout(200)
         shot(page, f"pages-{role}-{n:02d}")
         found = page.evaluate(PROBE)
         words, overlaps = english(found["texts"]), found["overlaps"]
-        if words or overlaps:
-            problems[path] = {"english": sorted(words), "overlaps": overlaps[:5]}
+        if words or overlaps or found["localeBound"] or found["clipped"]:
+            problems[path] = {"english": sorted(words), "overlaps": overlaps[:5],
+                              "locale-bound fields": found["localeBound"],
+                              "clipped": found["clipped"]}
+        links.update(dict.fromkeys(found["links"], path))
+    dead = {link: on for link, on in links.items() if not DOWNLOADS.search(link)
+            and page.request.get(url + link, max_redirects=0).status >= 400}
     assert not problems, problems
+    assert not dead, f"links that answer an error (link: the page it is on): {dead}"
 
 
 def login_as(page, url: str, name: str) -> None:

@@ -107,7 +107,8 @@ from click.testing import CliRunner  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from monitor import replay, reports  # noqa: E402
-from monitor.cli import cli, session_json, summary  # noqa: E402
+from monitor.cli import cli  # noqa: E402
+from monitor.commands.scoring import session_json, summary  # noqa: E402
 from monitor.records import LightEvent, Utterance, Word  # noqa: E402
 from monitor.storage import Store  # noqa: E402
 from monitor.web import WebOptions, create_app  # noqa: E402

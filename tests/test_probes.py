@@ -10,7 +10,8 @@ import click
 from click.testing import CliRunner
 
 from monitor import accounts, config
-from monitor.cli import Bounded, cli
+from monitor.cli import cli
+from monitor.commands.common import Bounded
 from monitor.storage import Store
 from monitor.web import WebOptions, create_app
 

@@ -337,6 +337,7 @@ def _expected_text(value, fmt: str) -> str:
     return {"int": lambda: str(value), "score": lambda: f"{value:.1f}",
             "rate": lambda: f"{value * 100:.1f}%", "hour": lambda: f"{value:02d}",
             "clock": lambda: value[11:19], "date": lambda: value[5:10],
+            "day": lambda: "{}年{}月{}日".format(*map(int, value.split("-"))),
             "text": lambda: str(value)}[fmt]()
 
 

@@ -24,8 +24,7 @@ prompt = "请指引"
 norm = "首问负责"
 detail = "{{quote}}"
 [rules.params]
-owner = ["我们", "本窗口"]
-{extra}
+{params}
 [rules.when]
 regex = '{regex}'
 """
@@ -33,7 +32,8 @@ regex = '{regex}'
 
 def _load(tmp_path, regex: str, extra: str = ""):
     path = tmp_path / "mine.toml"
-    path.write_text(RULE.format(regex=regex, extra=extra), encoding="utf-8")
+    path.write_text(RULE.format(regex=regex, params='owner = ["我们", "本窗口"]\n' + extra),
+                    encoding="utf-8")
     return ruledata.load_file(path)[0]
 
 
@@ -70,10 +70,14 @@ def test_a_word_added_to_a_class_changes_what_the_rule_finds(tmp_path):
 # phrases, are what the shipped rules read.
 DEFLECTIONS = ["这种事情不归我们窗口负责", "本窗口不受理这类申请", "您说的这个我们这边处理不了",
                "这事儿真轮不着咱们管", "这不是我们这个科室的职责", "您这个得去找其他部门",
-               "我们这里没有这项职能"]
+               "我们这里没有这项职能", "我们这儿只办社保，不办这个", "这超出我们的范围了",
+               "这块儿我们不涉及", "这个跟我们窗口没关系", "这个没在我们这儿办", "我们没有办这个的权限",
+               "这儿不给办这个", "这个业务我们这儿没开通", "这个您搞错了，不是在我们这儿"]
 DIRECTIONS = ["您去五号窗口问一下", "这个归税务局管", "请您到一楼服务台咨询", "出门往右走就是车管所",
-              "您拨打12345问问", "我帮您联系社保科的同事", "在三楼的医保办"]
-NOT_DIRECTIONS = ["您去别的窗口问问吧", "您问问其他人吧", "找别处看看吧"]
+              "您拨打12345问问", "我帮您联系社保科的同事", "在三楼的医保办", "去交警那儿问问",
+              "旁边有个综合窗口，您去那儿", "这是税务局的业务", "这事民政局管", "您跟我来",
+              "网上就能办，您下个APP", "给您个电话号码，您打过去问", "出了门往东走就是医保中心"]
+NOT_DIRECTIONS = ["您去别的窗口问问吧", "您问问其他人吧", "找别处看看吧", "您换个窗口试试"]
 
 
 @pytest.mark.parametrize("said", DEFLECTIONS)
@@ -104,7 +108,9 @@ def test_a_deflection_quoted_asked_back_or_for_want_of_materials_is_none(scorer,
 
 
 @pytest.mark.parametrize("told, found", [
-    ("您这手续不完整啊", True), ("资料还差一些", True),
+    ("您这手续不完整啊", True), ("资料还差一些", True), ("有些材料没带", True),
+    ("这些不行，还得补", True), ("还少三份材料，一个是户口本", True), ("还有两样没带：户口本", True),
+    ("还需要两张一寸照片", False), ("还差两样：户口本和身份证", False),
     ("您这手续不完整啊，还得补一份收入证明", False), ("结婚证跟户口本要补一下", False)])
 def test_missing_materials_named_or_not_in_any_wording(told, found):
     scorer = Scorer.load("general")
@@ -118,3 +124,64 @@ def test_the_shipped_rules_name_only_their_own_classes():
             if isinstance(value, str):
                 re.compile(ruledata.expand(value, rule.params))
                 assert set(ruledata.WORD_CLASS.findall(value)) <= set(rule.params), name
+
+
+MORNING = [utt(0, 3, "staff", "您好"), utt(5, 8, "customer", "我来办社保卡"),
+           utt(10, 13, "staff", "还缺身份证复印件"), utt(15, 17, "staff", "慢走")]
+
+
+@pytest.mark.parametrize("back, told, found", [
+    ("早上您说缺的复印件，我弄来了", "复印件可以了，还缺一张照片", True),
+    ("我回来了，复印件带来了", "还有个户口本也要", True),
+    ("上午那个弄好了，这次我想办医保", "还缺一张照片", False),
+    ("我来办社保卡", "还缺一张照片", False),
+    ("我回来了，复印件带来了", "好的，齐了，我给您办", False)])
+def test_a_return_told_something_new_by_words_alone(back, told, found):
+    again = [utt(9000, 9003, "staff", "您好", visit="v2"),
+             utt(9005, 9008, "customer", back, visit="v2"),
+             utt(9010, 9013, "staff", told, visit="v2"), utt(9015, 9017, "staff", "慢走", visit="v2")]
+    said = [dataclasses.replace(u, visit="v1") for u in MORNING] + again
+    session = Scorer.load("general").score(said)
+    assert [f.text for v in session.visits for f in v.findings if f.rule == "tell_once"] == (
+        [told] if found else [])
+
+
+CLASSES = """
+[classes.owner]
+label = "词类：本窗口自称"
+words = ["我们", "这儿"]
+
+[classes.clause]
+label = "同一分句内的字"
+regex = '[^，。]'
+EXTRA
+""" + RULE.format(params="deflect = '{owner}{clause}{0,4}管不了'", regex="$deflect") + """
+[[rules]]
+id = "other"
+name = "其他"
+prompt = "请"
+norm = "其他"
+detail = "无"
+[rules.when]
+regex = "无关"
+"""
+
+
+def test_a_files_classes_go_to_the_rules_that_name_them_with_their_labels(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(CLASSES.replace("EXTRA", ""), encoding="utf-8")
+    mine, other = ruledata.load_file(path)
+    assert mine.params["owner"] == ("我们", "这儿") and mine.params["clause"] == "[^，。]"
+    assert mine.labels["owner"] == "词类：本窗口自称" and "owner" not in other.params
+
+
+@pytest.mark.parametrize("extra, field", [
+    ('[classes.bad]\nlabel = "坏"\n', "classes.bad"),
+    ('[classes.bad]\nwords = ["a"]\n', "classes.bad.label"),
+    ('[classes.bad]\nlabel = "坏"\nwords = []\n', "classes.bad.words")])
+def test_a_bad_class_is_one_error_naming_it(tmp_path, extra, field):
+    path = tmp_path / "mine.toml"
+    path.write_text(CLASSES.replace("EXTRA", extra), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        ruledata.load_file(path)
+    assert field in str(error.value)

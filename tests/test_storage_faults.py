@@ -186,7 +186,7 @@ def test_play_on_a_full_disk_ends_with_a_stopped_heartbeat_not_the_backlog(
         unlimited(stores[0])
         return drain(session, timeout, *args)
 
-    monkeypatch.setattr("monitor.cli._writer", writer)
+    monkeypatch.setattr("monitor.commands.scoring.writer", writer)
     monkeypatch.setattr(live.LiveSession, "drain", freed_then_drain)
     result = run("play", bulky, "--window", "W1", "--db", db_path, "--at", "2026-11-20T09:00")
     assert result.exit_code == 0, result.stderr
@@ -223,7 +223,7 @@ def test_play_that_never_could_write_ends_with_a_clear_error(run, db_path, monke
         full(store)
         return store
 
-    monkeypatch.setattr("monitor.cli._writer", writer)
+    monkeypatch.setattr("monitor.commands.scoring.writer", writer)
     monkeypatch.setattr(live, "DRAIN_S", 0.5)
     result = run("play", bulky, "--window", "W1", "--db", db_path, "--at", "2026-11-20T09:00")
     assert result.exit_code == 1

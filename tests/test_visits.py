@@ -7,10 +7,12 @@ from monitor.visits import Cues, VisitOptions, segment
 from .conftest import utt
 
 
-def labels(utterances, waits=(), farewells=(), greetings=(), questions=(), **options):
-    def cues(i):
+def labels(utterances, waits=(), farewells=(), greetings=(), questions=(), apologies=(),
+           half=(), **options):
+    def cues(i):  # greetings are heard whole unless also in `half`
         return Cues(wait=i in waits, farewell=i in farewells, greeting=i in greetings,
-                    question=i in questions)
+                    question=i in questions, apology=i in apologies,
+                    greeting_whole=i in greetings and i not in half)
     segments = segment(utterances, cues, VisitOptions(**options))
     return [list(s.indices) for s in segments]
 
@@ -44,13 +46,36 @@ def test_gap_is_measured_from_the_latest_end():
 
 def test_announced_wait_keeps_the_visit_open_up_to_max_wait():
     u = [utt(0, 2, "staff", "请稍等"), utt(100, 102, "staff", "b"), utt(800, 801, "staff", "c")]
-    assert labels(u, waits={0}, greetings={1, 2}) == [[0, 1], [2]]
-    assert labels(u, waits={0}, greetings={1, 2}, max_wait_s=50) == [[0], [1], [2]]
+    assert labels(u, waits={0}) == [[0, 1], [2]]
+    # back from the wait: 您好，让您久等了 greets, but says sorry for the wait
+    assert labels(u, waits={0}, greetings={1, 2}, apologies={1}) == [[0, 1], [2]]
+    assert labels(u, waits={0}, max_wait_s=50) == [[0], [1], [2]]
+
+
+def test_a_greeting_after_a_waits_silence_is_the_next_customer():
+    # the customer who was asked to wait left (or what staff said after the wait was not
+    # heard); after the silence staff greet someone new: two visits, not one
+    u = [utt(0, 2, "staff", "请稍等"), utt(3, 4, "customer", "好"),
+         utt(70, 72, "staff", "您好"), utt(73, 75, "customer", "我办社保卡")]
+    assert labels(u, waits={0}, greetings={2}) == [[0, 1], [2, 3]]
+    # ...not when the greeting comes sooner than a visit's gap, nor when the customer
+    # speaks first (asking whether it is done yet)
+    soon = [utt(0, 2, "staff", "请稍等"), utt(20, 22, "staff", "您好")]
+    assert labels(soon, waits={0}, greetings={1}) == [[0, 1]]
+    asks = [utt(0, 2, "staff", "请稍等"), utt(70, 72, "customer", "好了吗"),
+            utt(73, 75, "staff", "您好")]
+    assert labels(asks, waits={0}, greetings={2}) == [[0, 1, 2]]
+    # ...nor when staff come back seeing the customer off (欢迎您再来 holds 欢迎您), or
+    # with a greeting only half heard (请您听我解释 is half of 请坐)
+    back = [utt(0, 2, "staff", "请稍等"), utt(70, 72, "staff", "欢迎您再来")]
+    assert labels(back, waits={0}, greetings={1}, farewells={1}) == [[0, 1]]
+    assert labels(back, waits={0}, greetings={1}, half={1}) == [[0, 1]]
 
 
 def test_a_customer_line_does_not_cancel_the_announced_wait():
     u = [utt(0, 2, "staff", "请稍等"), utt(3, 4, "customer", "好"), utt(90, 92, "staff", "b")]
-    assert labels(u, waits={0}, greetings={2}) == [[0, 1, 2]]
+    assert labels(u, waits={0}) == [[0, 1, 2]]
+    assert labels(u, waits={0}, greetings={2}, apologies={2}) == [[0, 1, 2]]
 
 
 def test_given_visits_win_over_silence():

@@ -169,3 +169,56 @@ def test_machine_heard_speech_is_marked_on_review_record_and_appeal_pages(app, d
         "reason": "试一试", "csrf": token}).text  # issue 24: the preview's quotes were bare
     row = preview.split('class="audit preview-findings"')[1].split("</table>")[0]
     assert '<abbr class="machine"' in row and "机器识别" in row and "fan2" in row
+
+
+def test_dates_are_written_and_read_as_a_hall_writes_them_whatever_the_browser(
+        app, db_path, scorer, tmp_path):
+    """<input type="date"> shows a browser's own locale's order (mm/dd/yyyy in an English
+    Chromium): the pages ask for 年-月-日 as text, read 2026/11/20 and 2026年11月20日 too,
+    and refuse a date they cannot read in words instead of quietly showing today."""
+    from .test_review import seed
+
+    seed(Store(db_path), scorer, tmp_path)  # three visits on 2026-11-20
+    supervisor = app.test_client()
+    login(supervisor, "zhang")
+    listing = supervisor.get("/reports").text
+    assert 'type="date"' not in listing and 'placeholder="年-月-日"' in listing
+    assert 'name="from" value="2026-11-20"' in listing  # the latest day held, ready
+    for path in ("/review", "/review/sample", "/audit"):
+        page = supervisor.get(path).text
+        assert 'type="date"' not in page and 'placeholder="年-月-日"' in page, path
+    for written in ("2026-11-20", "2026/11/20", "2026年11月20日", " 2026.11.20 "):
+        queue = supervisor.get("/review", query_string={"day": written})
+        assert queue.status_code == 200 and 'value="2026-11-20"' in queue.text, written
+    report = supervisor.get("/reports/view", query_string={"from": "2026年11月20日"})
+    assert report.status_code == 200 and "文明服务报告" in report.text
+    for path, field in (("/review", "day"), ("/audit", "from"), ("/reports/view", "from")):
+        refused = supervisor.get(path, query_string={field: "11/20/2026"})
+        assert refused.status_code == 400, path
+        assert "日期“11/20/2026”看不懂：请按 年-月-日 填写" in refused.text, path
+
+
+def test_pages_open_where_the_halls_visits_are_and_say_when_they_were(
+        app, db_path, scorer, tmp_path):
+    """Looked at in Chromium as each role: 抽检 opened on today with no visits while the
+    queue opened on the last day held; a replay never said when its visit was; a staff
+    member could not choose the period of their record; a new account was an admin unless
+    changed, and one click deleted an account."""
+    from .test_review import seed
+
+    visits = seed(Store(db_path), scorer, tmp_path)  # three visits on 2026-11-20, +08:00
+    supervisor, staff, admin = app.test_client(), app.test_client(), app.test_client()
+    login(supervisor, "zhang")
+    sample = supervisor.get("/review/sample").text
+    assert 'name="day" value="2026-11-20"' in sample and "当天共 3 次来访" in sample
+    replay = supervisor.get(f"/replay/{visits['taboo']}").text
+    assert "<span>时间</span> 2026年11月20日 10:00" in replay  # the hall's clock, any server
+    login(staff, "liu")
+    record = staff.get("/me?from=2026-11-01&to=2026-11-30").text
+    assert 'name="from" value="2026-11-01"' in record and 'name="to" value="2026-11-30"' in record
+    assert "2026年11月1日 至 2026年11月30日" in record
+    login(admin, "root")
+    users = admin.get("/users").text
+    assert '<option value="staff" selected>' in users
+    assert re.search(r'<details class="remove"><summary>删除…</summary>[^<]*'
+                     r'<button type="submit" name="action" value="remove">确定删除</button>', users)

@@ -44,7 +44,7 @@ from ..errors import ServeError
 from ..hallwatch import HallFile
 from ..vocabulary import MACHINE_MARK, MACHINE_NOTE, PINYIN_TOGGLE, STATE_LABELS, when
 from . import auth, board, hallapi, replay, reports, review, rules, settings
-from .common import (LOCAL_HOSTS, WebContext, WebOptions, csrf_token, home, host_allowed,
+from .common import (LOCAL_HOSTS, BadDay, WebContext, WebOptions, csrf_token, home, host_allowed,
                      nav_links, refuse, wants_json)
 from .events import open_events
 from .hub import Hub
@@ -77,6 +77,7 @@ def create_app(db_path: Path | str, options: WebOptions | None = None,
                                  states=STATE_LABELS, machine_mark=MACHINE_MARK,
                                  machine_note=MACHINE_NOTE, pinyin_toggle=PINYIN_TOGGLE)
     app.jinja_env.filters["when"] = when  # every date a page shows, one way
+    app.register_error_handler(BadDay, lambda error: refuse(400, str(error)))
     app.before_request(lambda: _identify(ctx))
     app.after_request(_harden)
     app.register_blueprint(board.pages(ctx, hub))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import re
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -149,6 +150,27 @@ def refuse(status: int, message: str):
         return json_response({"error": message}, status)
     return render_template("error.html", status=status, message=message,
                            heading=ERROR_HEADINGS.get(status, "出错了")), status
+
+
+# a date as a hall user writes it: 2026-12-06, 2026/12/6, 2026.12.6 or 2026年12月6日
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+class BadDay(ValueError):
+    """A date field the page cannot read: a 400 saying how to write it (create_app)."""
+
+
+def day_from(text: str | None, default: date | None = None) -> date | None:
+    """The day a date field gives (pages take dates as text, so no browser shows them in
+    its own locale's order, mm/dd/yyyy); `default` when it is empty."""
+    text = (text or "").strip()
+    if not text:
+        return default
+    found = _DAY.fullmatch(text)
+    try:
+        return date(*map(int, found.groups())) if found else date.fromisoformat(text)
+    except ValueError:
+        raise BadDay(f"日期“{text[:20]}”看不懂：请按 年-月-日 填写，如 2026-12-06") from None
 
 
 def client() -> str:

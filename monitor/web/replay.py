@@ -175,8 +175,9 @@ def _replay_routes(bp: Blueprint, ctx: WebContext, visits: _Visits) -> None:
             audio_url=url_for(".replay_audio", visit_id=visit_id, **query),
             tags=store().visit_tags(visit_id),
             all_tags=sorted({entry.tag for entry in store().training()}),
-            may_edit=_supervisor(), query=query, user=g.user,
-            reviewed=_reviewed(store(), stored) if how is None else None, roles=ROLE_LABELS)
+            may_edit=_supervisor(), query=query, user=g.user, roles=ROLE_LABELS,
+            reviewed=_reviewed(store(), stored) if how is None else None,
+            started=stored.started_at if how is None else "")  # training: not when, nor who
 
     @bp.get("/replay/<visit_id>/audio")
     def replay_audio(visit_id: str):

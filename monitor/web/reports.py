@@ -18,7 +18,7 @@ from .. import reports
 from ..errors import CourtesyError
 from ..stored import HeldDay
 from ..vocabulary import when
-from .common import SUPERVISORS, WebContext, role_required
+from .common import SUPERVISORS, WebContext, day_from, role_required
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8",
              "pdf": "application/pdf"}
@@ -51,13 +51,6 @@ def periods(held: list[HeldDay]) -> list[dict]:
     return rows
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 def pages(ctx: WebContext) -> Blueprint:
     """/reports and /reports/view over the app's store and hall."""
     bp = Blueprint("reports", __name__)
@@ -65,17 +58,19 @@ def pages(ctx: WebContext) -> Blueprint:
     @bp.get("/reports")
     @role_required(*SUPERVISORS)
     def listing():
-        return render_template("reports.html", rows=periods(ctx.store().live_days()),
-                               formats=FORMAT_LABELS, user=g.user)
+        rows = periods(ctx.store().live_days())
+        days = [r["first"] for r in rows if r["kind"] == "日报"]
+        return render_template("reports.html", rows=rows, formats=FORMAT_LABELS, user=g.user,
+                               days=days, latest=days[0] if days else "")
 
     @bp.get("/reports/view")
     @role_required(*SUPERVISORS)
     def view():
-        first = _day(request.args.get("from"))
-        last = _day(request.args.get("to")) or first
+        first = day_from(request.args.get("from"))
+        last = day_from(request.args.get("to"), first)
         fmt = request.args.get("format", "html")
         if first is None or fmt not in reports.FORMATS:
-            return ctx.refuse(400, "请给出报告的起止日期（如 2026-11-20）和格式")
+            return ctx.refuse(400, "请给出报告的起止日期（年-月-日，如 2026-11-20）和格式")
         try:
             built = reports.build(ctx.store(), reports.ReportOptions(first, last), ctx.hall)
             return _response(built, fmt)

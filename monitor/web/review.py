@@ -20,18 +20,19 @@ from flask import Blueprint, Response, g, redirect, render_template, request, se
 from .. import accounts, audit, hallchanges, ratingreport, review, roles, tuning
 from .. import lexicon as lexicons
 from ..config import Hall
-from ..errors import AccountError, ChangeError, CourtesyError
+from ..errors import AccountError, CourtesyError
 from ..hallchanges import LEXICON
 from ..privacy import mask
 from ..records import Appeal, Review
 from ..storage import Store
 from ..stored import StoredFinding, StoredUtterance, StoredVisit
 from ..terminal import clock_text
-from .common import WebContext, local_path
+from .changes import Changes, change_rows, routes
+from .common import WebContext, day_from, local_path
 from ..vocabulary import (ACCOUNT_ROLE_LABELS, APPEAL_LABELS, AUDIT_ACTIONS, DECISION_LABELS,
                           MACHINE_MARK,
                           LEXICON_CHANGE_LABELS, ORPHANED, REVIEW_REASONS, REVIEWED_LABELS,
-                          ROLE_PENDING, SEVERITIES, Speech, phrase_kind_label, quoted,
+                          ROLE_PENDING, SEVERITIES, phrase_kind_label, quoted,
                           role_heard, rule_name, rule_norm, severity_label, spoken, ticket_label,
                           verdict_label, when, all_rules)
 
@@ -41,11 +42,9 @@ SAMPLE_MAX = 50
 ME_DAYS = 31
 
 
-def _day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+def _latest(store: Store) -> date:
+    """The day a review page opens on: the last with visits (today's, once there are)."""
+    return store.last_live_day(date.today() + timedelta(days=1)) or date.today()
 
 
 def _lines(lines: list[StoredUtterance], start: float, end: float,
@@ -256,8 +255,7 @@ def pages(ctx: WebContext) -> Blueprint:
         if refusal:
             return refusal
         args = request.args
-        day = _day(args.get("day"), store().last_live_day(date.today() + timedelta(days=1))
-                   or date.today())
+        day = day_from(args.get("day"), _latest(store()))
         filters = {k: args.get(k) or None for k in ("window", "staff", "rule")}
         rows = queue_view(store(), hall, day, **filters)
         return render_template("review.html", rows=rows, day=day, filters=filters,
@@ -297,7 +295,7 @@ def pages(ctx: WebContext) -> Blueprint:
         return acted(correct)
 
     _sample_pages(bp, store, hall, reviewer, failed, refuse, origin)
-    _lexicon_pages(bp, ctx, reviewer, failed, origin)
+    _lexicon_pages(bp, ctx, reviewer)
     _appeal_pages(bp, store, hall, gate, reviewer, failed, origin)
     _audit_pages(bp, store, reviewer)
     _user_pages(bp, store, hall, gate, refuse, origin)
@@ -312,7 +310,7 @@ def _sample_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, reviewe
         refusal = reviewer()
         if refusal:
             return refusal
-        day = _day(request.args.get("day"), date.today())
+        day = day_from(request.args.get("day"), _latest(store()))
         n = max(1, min(request.args.get("n", 5, type=int) or 5, SAMPLE_MAX))
         visits = store().live_visits(day, day)
         drawn = random.SystemRandom().sample(visits, min(n, len(visits)))
@@ -348,8 +346,8 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
                        "只有工作人员账号有个人记录")
         if refusal:
             return refusal
-        last = _day(request.args.get("to"), date.today())
-        first = _day(request.args.get("from"), last - timedelta(days=ME_DAYS - 1))
+        last = day_from(request.args.get("to"), date.today())
+        first = day_from(request.args.get("from"), last - timedelta(days=ME_DAYS - 1))
         rows = store().live_visits(first, last, staff=g.user.staff)
         views = [visit_view(store(), hall, v) for v in reversed(rows)]
         scores = [float(v["score"]) for v in views]
@@ -394,8 +392,8 @@ def _appeal_pages(bp: Blueprint, store: Callable[[], Store], hall: Hall, gate, r
 def _audit_pages(bp: Blueprint, store: Callable[[], Store], reviewer) -> None:
     def query() -> dict:
         args = request.args
-        return {"first": _day(args.get("from"), date.today() - timedelta(days=6)),
-                "last": _day(args.get("to"), date.today()),
+        return {"first": day_from(args.get("from"), date.today() - timedelta(days=6)),
+                "last": day_from(args.get("to"), date.today()),
                 "actor": args.get("actor") or None, "action": args.get("action") or None}
 
     @bp.get("/audit")
@@ -480,103 +478,17 @@ USER_ACTIONS = {"add": "添加", "disable": "停用", "enable": "启用", "reset
 # --- the lexicon page: precision from reviews, and the hall's changes to its lexicon ----
 
 
-PREVIEW_ROWS = 500  # findings and visits listed on the preview page (the totals count all)
-
-
-def preview_view(shown, hall: Hall) -> dict:
-    """A lexicon or a rule change's preview as its page shows it (quotes masked; the first
-    PREVIEW_ROWS findings and visits listed)."""
-    c = shown.change
-    kind = hallchanges.kind_of(c)
-    return {
-        "named": kind.named(c), "what": kind.labels[c.change] + (f" {c.value}" if c.value else ""),
-        "visits_all": shown.visits,
-        "heard": shown.rescored if kind is hallchanges.LEXICON else None,
-        **preview_rows(shown, hall),
-    }
-
-
-def preview_rows(shown, hall: Hall) -> dict:
-    """What a lexicon or a rule change's preview would change, as the pages list it."""
-    gone = [f for f in shown.findings if f.gone]
-    return {
-        "days": shown.days, "seconds": f"{shown.seconds:.2f}",
-        "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
-        "new": len(shown.findings) - len(gone),
-        "findings": [{"gone": f.gone, "at": when(f.at),
-                      "window": hall.window_name(f.window) or f.window or "",
-                      "staff": hall.staff_name(f.staff) or f.staff or "",
-                      "label": rule_name(f.rule), "severity": f.severity,
-                      "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
-                      "mark": MACHINE_MARK if f.heard_by else "",
-                      "title": mask(Speech(f.quote, f.pinyin, f.heard_by).title),
-                      "review": REVIEWED_LABELS.get(f.review, "未复核"),
-                      "outcome": _outcome(f.gone, f.review)}
-                     for f in shown.findings[:PREVIEW_ROWS]],
-        "lost": sum(f.gone and f.review == "confirm" for f in shown.findings),
-        "visits": [{"at": when(v.at),
-                    "window": hall.window_name(v.window) or v.window or "",
-                    "staff": hall.staff_name(v.staff) or v.staff or "",
-                    "before": f"{verdict_label(v.verdict_before)} {v.score_before:.0f}",
-                    "after": f"{verdict_label(v.verdict_after)} {v.score_after:.0f}"}
-                   for v in shown.visits_changed[:PREVIEW_ROWS]],
-        "changed_findings": len(shown.findings), "changed_visits": len(shown.visits_changed),
-        "limit": PREVIEW_ROWS,
-    }
-
-
-def _outcome(gone: bool, reviewed: str | None) -> str:
-    """Whether a finding the change removes or adds is good news: losing a finding a person
-    confirmed is bad, losing one they dismissed good; anything unreviewed is not known."""
-    if gone and reviewed:
-        return "good" if reviewed == "dismiss" else "bad"
-    return "unknown"
-
-
-def change_rows(kind: hallchanges.Kind, stored: list) -> list[dict]:
-    """A hall's lexicon or rule versions, newest first, each with whether it can still be
-    undone."""
-    undone = hallchanges.undone(stored)
-    return [{"version": c.version, "at": when(c.at), "actor": c.actor,
-             "subject": kind.subject(c), "named": kind.named(c),
-             "what": kind.labels.get(c.change, c.change), "value": c.value,
-             "reason": mask(c.reason), "undone": c.version in undone,
-             "may_undo": c.change != hallchanges.UNDO and c.version not in undone}
-            for c in reversed(stored)]
-
-
-def undo_page(kind: hallchanges.Kind, stored: list, undo_url: str, back_url: str):
-    """The page that asks again before a version is undone (the form's version and
-    reason), or None when there is no such version left to undo."""
-    version = request.form.get("version", 0, type=int)
-    row = next((c for c in change_rows(kind, stored) if c["version"] == version), None)
-    if row is None or not row["may_undo"]:
-        return None
-    return render_template("review_change_undo.html", c=row, kind=kind, user=g.user,
-                           reason=request.form.get("reason", ""), undo_url=undo_url,
-                           back_url=back_url)
-
-
-def preview_days() -> int:
-    """The form's preview period, in the days a preview allows."""
-    return max(1, min(request.form.get("days", hallchanges.DEFAULT_DAYS, type=int)
-                      or hallchanges.DEFAULT_DAYS, hallchanges.MAX_DAYS))
-
-
-def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> None:
+def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer) -> None:
     """/review/lexicon: each phrase's precision with a form to change it; a change is
     previewed on the stored speech of the last days (nothing stored changes), then applied
-    with a second button; every version listed, each undoable."""
-    store, refuse, hall = ctx.store, ctx.refuse, ctx.hall
+    with a second button; every version listed, each undoable (web/changes.py)."""
+    store = ctx.store
 
     def proposed():
         form = request.form
         return tuning.propose(store(), lexicons.load(ctx.lexicon_dir), form.get("phrase", ""),
                               form.get("change", ""), form.get("value", ""),
                               form.get("reason", ""), g.user.name, form.get("kind") or None)
-
-    def refused(error: CourtesyError):
-        return refuse(409, str(error)) if isinstance(error, ChangeError) else failed(error)
 
     @bp.get("/review/lexicon")
     def lexicon_precision():
@@ -599,47 +511,8 @@ def _lexicon_pages(bp: Blueprint, ctx: WebContext, reviewer, failed, origin) -> 
                                labels=LEXICON_CHANGE_LABELS, done=request.args.get("done", ""),
                                preview_days=hallchanges.DEFAULT_DAYS)
 
-    @bp.post("/review/lexicon/preview")
-    def lexicon_preview():
-        refusal = reviewer(post=True)
-        if refusal:
-            return refusal
-        try:
-            change = proposed()
-            shown = tuning.preview(store(), change, preview_days(), ctx.lexicon_dir)
-        except CourtesyError as exc:
-            return refused(exc)
-        fields = [("phrase", change.phrase), ("kind", change.kind), ("change", change.change),
-                  ("value", change.value)]
-        return render_template("review_change_preview.html", p=preview_view(shown, hall),
-                               change=change, kind=LEXICON, user=g.user, fields=fields,
-                               apply_url=url_for(".lexicon_apply"),
-                               back_url=url_for(".lexicon_precision"))
-
-    @bp.post("/review/lexicon/apply")
-    def lexicon_apply():
-        refusal = reviewer(post=True)
-        if refusal:
-            return refusal
-        try:
-            made = tuning.apply(store(), proposed(), origin())
-        except CourtesyError as exc:
-            return refused(exc)
-        return redirect(url_for(".lexicon_precision", done=f"已应用：词库版本 {made.version}"))
-
-    @bp.post("/review/lexicon/undo")
-    def lexicon_undo():
-        refusal = reviewer(post=True)
-        if refusal:
-            return refusal
-        version = request.form.get("version", 0, type=int)
-        if request.form.get("confirmed") != "1":  # a second button, on a page that says what
-            return (undo_page(LEXICON, store().lexicon_changes(), url_for(".lexicon_undo"),
-                              url_for(".lexicon_precision"))
-                    or refuse(409, f"版本 {version} 的调整不存在或已撤销"))
-        try:
-            made = tuning.undo(store(), version, g.user.name,
-                               request.form.get("reason", ""), origin())
-        except CourtesyError as exc:
-            return refused(exc)
-        return redirect(url_for(".lexicon_precision", done=f"已撤销：词库版本 {made.version}"))
+    routes(bp, ctx, Changes(
+        LEXICON, "lexicon", "/review/lexicon", reviewer, proposed, tuning.preview,
+        lambda c: [("phrase", c.phrase), ("kind", c.kind), ("change", c.change),
+                   ("value", c.value)],
+        lambda **args: url_for(".lexicon_precision", **args), "词库版本"))

@@ -2,8 +2,8 @@
 reviews, with forms to change it (on/off, severity, points, a parameter); a change is
 previewed on the stored visits of the last days (nothing stored changes), applied with a
 second button, and every version is listed and can be undone after a confirmation, each
-with its audit row (monitor/rulechanges.py, hallchanges.py; the lexicon page's templates and
-helpers). Supervisors and admins, as lexicon tuning."""
+with its audit row (rulechanges.py; the routes, rows and templates the lexicon page's too:
+web/changes.py). Supervisors and admins, as lexicon tuning."""
 from __future__ import annotations
 
 from collections import Counter
@@ -13,12 +13,11 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from .. import profiles, review, rulechanges, ruletext
 from .settings import profile_titles
-from ..errors import ChangeError, CourtesyError
 from ..hallchanges import DEFAULT_DAYS, RULES
 from ..rules import RuleOptions
 from ..vocabulary import SEVERITIES, SEVERITY_LABELS, rule_name, rule_norm, rule_prompt
 from .common import WebContext
-from .review import change_rows, preview_days, preview_view, undo_page
+from .changes import Changes, change_rows, routes
 
 PRECISION_DAYS = 90
 
@@ -92,8 +91,12 @@ def _proposed(ctx: WebContext):
                                form.get("reason", ""), g.user.name)
 
 
-def _refused(ctx: WebContext, error: CourtesyError):
-    return ctx.refuse(409 if isinstance(error, ChangeError) else 500, str(error))
+def _fields(ctx: WebContext, change) -> list[tuple[str, str]]:
+    """The apply button's form: the change as the preview form asked for it."""
+    form = request.form
+    fields = [("profile", _profile(ctx)), ("rule", change.rule), ("change", change.change)]
+    fields += [("param", form["param"])] if form.get("param") else []
+    return fields + [("value", form.get("value", ""))]
 
 
 def pages(ctx: WebContext) -> Blueprint:
@@ -113,52 +116,8 @@ def pages(ctx: WebContext) -> Blueprint:
             version=options.norms_version, severities={s: SEVERITY_LABELS[s] for s in SEVERITIES},
             days=PRECISION_DAYS, preview_days=DEFAULT_DAYS, done=request.args.get("done", ""))
 
-    @bp.post("/review/rules/preview")
-    def rules_preview():
-        refusal = _gate(ctx, post=True)
-        if refusal:
-            return refusal
-        try:
-            change = _proposed(ctx)
-            shown = rulechanges.preview(store(), change, preview_days(), ctx.lexicon_dir)
-        except CourtesyError as exc:
-            return _refused(ctx, exc)
-        form = request.form
-        fields = [("profile", _profile(ctx)), ("rule", change.rule), ("change", change.change)]
-        fields += [("param", form["param"])] if form.get("param") else []
-        return render_template("review_change_preview.html", p=preview_view(shown, ctx.hall),
-                               change=change, kind=RULES, user=g.user,
-                               fields=fields + [("value", form.get("value", ""))],
-                               apply_url=url_for(".rules_apply"),
-                               back_url=url_for(".rules_page", profile=_profile(ctx)))
-
-    @bp.post("/review/rules/apply")
-    def rules_apply():
-        refusal = _gate(ctx, post=True)
-        if refusal:
-            return refusal
-        try:
-            made = rulechanges.apply(store(), _proposed(ctx), request.remote_addr or "")
-        except CourtesyError as exc:
-            return _refused(ctx, exc)
-        return redirect(url_for(".rules_page", profile=_profile(ctx),
-                                done=f"已应用：本厅规则版本 {made.version}"))
-
-    @bp.post("/review/rules/undo")
-    def rules_undo():
-        refusal = _gate(ctx, post=True)
-        if refusal:
-            return refusal
-        version = request.form.get("version", 0, type=int)
-        if request.form.get("confirmed") != "1":  # a second button, on a page that says what
-            return (undo_page(RULES, rulechanges.changes(store()), url_for(".rules_undo"),
-                              url_for(".rules_page"))
-                    or ctx.refuse(409, f"版本 {version} 的修改不存在或已撤销"))
-        try:
-            made = rulechanges.undo(store(), version, g.user.name,
-                                    request.form.get("reason", ""), request.remote_addr or "")
-        except CourtesyError as exc:
-            return _refused(ctx, exc)
-        return redirect(url_for(".rules_page", done=f"已撤销：本厅规则版本 {made.version}"))
-
+    routes(bp, ctx, Changes(
+        RULES, "rules", "/review/rules", lambda post=False: _gate(ctx, post),
+        lambda: _proposed(ctx), rulechanges.preview, lambda c: _fields(ctx, c),
+        lambda **args: url_for(".rules_page", profile=_profile(ctx), **args), "本厅规则版本"))
     return bp

@@ -1,0 +1,102 @@
+"""`courtesy rules` and `courtesy profiles`: rule files checked, every rule as the hall
+judges with it, a hall's own changes to them; the sector profiles.
+"""
+from __future__ import annotations
+
+import click
+
+from .. import hallchanges, limits, profiles, rulechanges
+from .changes import one_of, preview_then_apply, change_options, version_commands
+from .common import Bounded, Group, db_option, existing, lexicons_option, path_argument
+
+
+@click.group(cls=Group)
+def rules():
+    """Rules (lexicons/rules/*.toml and the code's): check, list; a hall's own changes."""
+
+
+@rules.command("check")
+@path_argument
+def rules_check(path):
+    """Validate rule files (a lexicon folder's rules/, or one file) and every profile.
+
+    Example: courtesy rules check lexicons/
+    """
+    found, checked = profiles.check_rules(path)
+    click.echo(", ".join(rule.id for rule in found))
+    click.echo(f"{len(found)} 条规则 (rules), {len(checked)} profiles: OK")
+
+
+@rules.command("list")
+@click.option("--profile", default="general", show_default=True, help="Profile to show")
+@db_option
+@lexicons_option
+def rules_list(profile, db_path, lexicon_dir):
+    """Every rule as the hall judges with it: on or off, severity, points, conditions.
+
+    Example: courtesy rules list --profile government
+    """
+    from .. import ruletext
+    from ..vocabulary import rule_name, rule_norm, severity_label
+
+    with existing(db_path) as store:
+        options = rulechanges.applied(profiles.load(profile, lexicon_dir).rules,
+                                      rulechanges.changes(store) if store else [])
+    norms = {rule.id: rule for rule in options.norms}
+    for rule_id, setting in options.settings.items():
+        state = "启用" if setting.enabled else "停用"
+        kind = "数据" if rule_id in norms else "代码"
+        click.echo(f"{rule_id}  {rule_name(rule_id)}（{rule_norm(rule_id)}） {state} "
+                   f"{severity_label(setting.severity)} 扣{setting.weight:g}分 [{kind}]")
+        if rule_id in norms:
+            params = rulechanges.parameters(options, rule_id)
+            for depth, text in ruletext.describe(norms[rule_id], params):
+                click.echo("    " + "  " * depth + text)
+
+
+@rules.command("change")
+@click.argument("rule")
+@click.option("--on/--off", "enabled", default=None, help="Switch the rule on or off")
+@click.option("--severity", type=click.Choice(("critical", "major", "minor")))
+@click.option("--deduction", type=Bounded(limits.DEDUCTION), help="Points a finding costs")
+@click.option("--param", help="One parameter: NAME=VALUE (a number, words, a regex)")
+@click.option("--profile", default="general", show_default=True, help="Profile to check it on")
+@change_options("visits")
+def rules_change(rule, enabled, severity, deduction, param, profile, days, apply_, reason,
+                 actor, show_all, db_path, lexicon_dir):
+    """Preview a change to one rule of the hall, and with --apply make it.
+
+    The preview judges the rule again on the stored visits of the last --days days with and
+    without the change; --apply stores it as a new rule-set version, which score, play,
+    listen and practice judge with from then on.
+
+    Example: courtesy rules change first_asked --param turns=2 --reason 两句内指引也算 --apply
+    """
+    from ..storage import Store
+
+    change, value = one_of((("enabled", None if enabled is None else str(enabled).lower()),
+                             ("severity", severity), ("deduction", deduction), ("param", param)),
+                            "give exactly one of --on/--off, --severity, --deduction, --param")
+    store = Store(db_path, must_exist=True)
+    options = rulechanges.options_for(store, profile, lexicon_dir)
+    proposed = rulechanges.propose(options, rule, change, str(value), reason, actor)
+    preview_then_apply(store, rulechanges.preview(store, proposed, days, lexicon_dir),
+                        show_all, apply_, "rules change")
+
+
+version_commands(rules, hallchanges.RULES, "误报增多", "本厅规则未作修改（版本 0）")
+
+
+@click.command("profiles")
+@lexicons_option
+def list_profiles(lexicon_dir):
+    """List the sector profiles.
+
+    Example: courtesy profiles
+    """
+    for name in profiles.available(lexicon_dir):
+        chosen = profiles.load(name, lexicon_dir)
+        click.echo(f"{name:<12} {chosen.title}")
+
+
+COMMANDS = (rules, list_profiles)
