@@ -282,15 +282,45 @@ def _closed(cond, ctx, i):
 def _returned(cond, ctx, i):
     """The same business seen earlier the same day (an earlier visit of the session with
     the queue's business type, else whose lines share the customer's words here), where a
-    line held the inner condition (what was said then: 还缺户口本)."""
+    line held the inner condition (what was said then: 还缺户口本). The visit returned to is
+    the one whose named things the customer speaks of now (准迁证带来了), else the latest;
+    with `new`, line i must name a thing its staff did not name (还需要身份证 after 还缺准迁证)."""
     view = ctx.view
-    for before in reversed(view.earlier):
-        sub = Context(before, ctx.options, ctx.rule)
-        for j in before.indices:
-            if (not cond.parts or check(cond.parts[0], sub, j)[0]) and _same_business(
-                    before, view, j):
-                return True, Evidence(values={"earlier": before.quote(j)})
-    return NO
+    seen = [(before, j) for before in reversed(view.earlier)
+            for j in [_holding(cond, Context(before, ctx.options, ctx.rule), view)] if j is not None]
+    if not seen:
+        return NO
+    spoken = _customer_text(view)
+    before, j = next(((b, j) for b, j in seen if _things(ctx, cond.value, b) & _names_in(
+        ctx, cond.value, spoken)), seen[0]) if cond.value else seen[0]
+    values = {"earlier": before.quote(j)}
+    if cond.value:
+        told = _staff_text(before)
+        new = [name for name in _names_in(ctx, cond.value, view.utterances[i].text or "")
+               if name not in told]
+        if not new:
+            return NO
+        values["new"] = "、".join(new)
+    return True, Evidence(values=values)
+
+
+def _holding(cond, sub: Context, now: VisitView) -> int | None:
+    """The first line of an earlier visit of the same business holding the inner condition."""
+    return next((j for j in sub.view.indices if (not cond.parts or check(cond.parts[0], sub, j)[0])
+                 and _same_business(sub.view, now, j)), None)
+
+
+def _names_in(ctx: Context, value: str, text: str) -> set[str]:
+    return {found.group(0) for found in _pattern(ctx, value).finditer(text)}
+
+
+def _things(ctx: Context, value: str, view: VisitView) -> set[str]:
+    """The things the staff of a visit named."""
+    return _names_in(ctx, value, _staff_text(view))
+
+
+def _staff_text(view: VisitView) -> str:
+    return "|".join(view.utterances[i].text or "" for i in view.by("staff"))
 
 
 def _count_listed(cond, ctx, i):
