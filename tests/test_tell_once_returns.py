@@ -85,3 +85,37 @@ def test_a_return_that_does_not_name_its_business_again_is_still_a_return():
                               ("staff", "还差一个身份证"), ("staff", "请慢走")], "v2"))
     session = Scorer.load("bank").score(lines, window="W01")
     assert [_told(v) for v in session.visits] == [False, True]
+
+
+def _two(first: list[tuple[str, str]], then: list[tuple[str, str]], business: str | None):
+    """A morning's visit and a return after lunch; with `business`, both queued as it."""
+    labels = (None, None) if business else ("v1", "v2")
+    lines = _visit(0, first, labels[0]) + _visit(LUNCH, then, labels[1])
+    calls = [Call("W01", at - 2, at + 30, f"A00{n}", business)
+             for n, at in enumerate((0, LUNCH), 1)] if business else []
+    return Scorer.load("government").score(lines, window="W01", queue=calls).visits
+
+
+MORNING = [("staff", "您好"), ("customer", "你好，我想办社保卡挂失"), ("staff", "还缺身份证"),
+           ("staff", "请慢走")]
+
+
+def test_a_return_for_another_matter_said_in_other_words_is_not_found():
+    """One queue type for both (综合业务), the customer says the matter is another one."""
+    visits = _two(MORNING, [("staff", "您好"), ("customer", "又是我，上午来过的，我还想了解一下医保报销"),
+                            ("staff", "医保报销需要发票和出院小结"), ("staff", "请慢走")], "综合业务")
+    assert [_told(v) for v in visits] == [False, False]
+
+
+def test_a_greeting_shared_is_no_business_shared():
+    """Without the queue, 你好，我… said both times does not make the same business."""
+    visits = _two(MORNING, [("staff", "您好"), ("customer", "你好，我早上来过"),
+                            ("customer", "我想问医保报销要带什么"),
+                            ("staff", "医保报销需要发票和出院小结"), ("staff", "请慢走")], None)
+    assert [_told(v) for v in visits] == [False, False]
+
+
+def test_a_return_naming_its_business_again_is_still_found():
+    visits = _two(MORNING, [("staff", "您好"), ("customer", "你好，社保卡挂失，身份证我带来了"),
+                            ("staff", "还需要户口本"), ("staff", "请慢走")], None)
+    assert [_told(v) for v in visits] == [False, True]
