@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import itertools
 import json
 import os
 import platform
@@ -440,7 +441,7 @@ def everyday(args) -> None:
           f"sentences, general profile, staff side, sherpa {chosen}")
     clips = bench.render_clips(options)
     if args.real_zh.is_dir():
-        clips = bench.real_clips(args.real_zh) + clips
+        clips = itertools.chain(bench.real_clips(args.real_zh), clips)
     else:
         print(f"  real recordings skipped: {args.real_zh} is absent (--real-zh DIR)")
     groups: dict[str, bench.Alarms] = {}
@@ -450,24 +451,36 @@ def everyday(args) -> None:
         noise = "clean" if clip.snr_db is None else f"snr{clip.snr_db:g}"
         for name in ("all", "real-zh" if clip.voice == "real" else f"{args.voices} {noise}"):
             groups.setdefault(name, bench.Alarms()).add(alarms)
-        if n % 10 == 0 or n == len(clips):
+        if n % 10 == 0:
             total = groups["all"]
-            print(f"  [{n}/{len(clips)}] {total.seconds / 60:.1f} min judged, "
+            print(f"  [{n}] {total.seconds / 60:.1f} min judged, "
                   f"{sum(total.false_by_kind.values())} false hits, {len(total.taboo)} taboo "
-                  f"({time.perf_counter() - began:.0f} s)")
-    took = time.perf_counter() - began
+                  f"({total.per_hour(len(total.taboo)):.1f} an hour; "
+                  f"{time.perf_counter() - began:.0f} s)", flush=True)
+            _everyday_figures(args, options, engine, groups, time.perf_counter() - began)
+    _everyday_figures(args, options, engine, groups, time.perf_counter() - began, final=True)
+
+
+def _everyday_figures(args, options, engine, groups: dict, took: float,
+                      final: bool = False) -> None:
+    """The table when the run is over; the JSON file also as it goes (a run cut short on
+    a loaded machine keeps what it judged)."""
+    import everyday as bench
+
     order = ("all", "real-zh", *(f"{args.voices} {n}" for n in ("clean", "snr25", "snr12")))
     groups = {n: groups[n] for n in order if n in groups}
-    print(f"\n{bench.table(groups)}\n\n({took:.0f} s, {groups['all'].cpu_s:.0f} s CPU "
-          f"transcribing; a false hit is a phrase the clip's reference text does not hold)")
-    for clip, phrase, heard, start in groups["all"].taboo:
-        print(f"  false taboo: {clip} at {start:.1f} s: {phrase} (heard {heard})")
+    if final:
+        print(f"\n{bench.table(groups)}\n\n({took:.0f} s, {groups['all'].cpu_s:.0f} s CPU "
+              f"transcribing; a false hit is a phrase the clip's reference text does not hold)")
+        for clip, phrase, heard, start in groups["all"].taboo:
+            print(f"  false taboo: {clip} at {start:.1f} s: {phrase} (heard {heard})")
     if args.json:
         _write_json(args.json, "everyday", {
             "section": "everyday", "date": datetime.now(timezone.utc).isoformat(
                 timespec="seconds"), "machine": _machine(), "command": " ".join(sys.argv),
             "options": dataclasses.asdict(options), "engine": engine.describe(),
-            "seconds": round(took, 1), "figures": {n: a.as_dict() for n, a in groups.items()}})
+            "finished": final, "seconds": round(took, 1),
+            "figures": {n: a.as_dict() for n, a in groups.items()}}, quiet=not final)
 
 
 def taboo(args) -> None:
@@ -486,18 +499,24 @@ def taboo(args) -> None:
               f"{t['precision']} | {t['recall']} |")
     for line in next(iter(tallies.values()))["false"]:
         print(f"  false with the bar: {line}")
+    if args.json:
+        _write_json(args.json, "taboo", {
+            "section": "taboo", "date": datetime.now(timezone.utc).isoformat(
+                timespec="seconds"), "machine": _machine(), "voices": args.voices,
+            "seed": args.seed, "lines": args.lines, "sherpa": chosen, "figures": tallies})
 
 
 def _machine() -> str:
     return f"{platform.node()} {platform.machine()} Python {platform.python_version()}"
 
 
-def _write_json(path: Path, section: str, record: dict) -> None:
+def _write_json(path: Path, section: str, record: dict, quiet: bool = False) -> None:
     """One JSON file for the sections of one run: each section under its own key."""
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     data[section] = record
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    print(f"figures written to {path}")
+    if not quiet:
+        print(f"figures written to {path}")
 
 
 SECTIONS = {"sweep": sweep, "recall": recall, "false": false_hits, "vosk": vosk_cer}
@@ -521,7 +540,7 @@ def arguments(argv=None):
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
                         help="a SherpaOptions field (verdicts, everyday); JSON values")
     parser.add_argument("--json", type=Path,
-                        help="write the figures of verdicts and everyday to this file")
+                        help="write the figures of verdicts, everyday and taboo to this file")
     parser.add_argument("--sessions", type=int, default=10, help="rendered sessions (verdicts)")
     parser.add_argument("--visits", type=int, default=4, help="visits per session (verdicts)")
     parser.add_argument("--seed", type=int, default=11, help="what is rendered (verdicts, "

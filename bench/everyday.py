@@ -13,6 +13,7 @@ import hashlib
 import random
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -415,9 +416,11 @@ class Clip:
     snr_db: float | None = None
 
 
-def render_clips(options: EverydayOptions, log=print) -> list[Clip]:
+def render_clips(options: EverydayOptions, log=print) -> Iterator[Clip]:
     """Monologues of `per_clip` sentences in one voice, pauses of 0.4-2 s (now and then
-    longer), each sentence again in other voices until `minutes` are reached."""
+    longer), each sentence again in other voices until `minutes` are reached. Each clip is
+    given as soon as it is rendered, so a run cut short on a loaded machine (natural
+    renders are slow there) has judged what it rendered."""
     rng = random.Random(options.seed)
     lines = sentences()
     clips, total, rendered = [], 0.0, 0
@@ -444,12 +447,12 @@ def render_clips(options: EverydayOptions, log=print) -> list[Clip]:
             seconds = sources.file_duration(path)
             clips.append(Clip(path.stem.split("-")[0], path, seconds, utterances,
                               voice.label(), snr))
+            yield clips[-1]
             total += seconds
             if total >= options.minutes * 60:
                 break
     log(f"  {len(clips)} clips, {total / 60:.1f} min ({rendered} rendered, "
         f"{len(clips) - rendered} cached)")
-    return clips
 
 
 def real_clips(folder: Path) -> list[Clip]:

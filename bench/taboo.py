@@ -11,7 +11,7 @@ holds are counted.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from conversations import JUDGED_KINDS, ExactSearch
 from corpus import STAFF_ANSWERS, STAFF_EXCEPTED, STAFF_FILLER
@@ -73,7 +73,7 @@ def run(seed: int, count: int, engine, voices: str = "natural",
     bars = {"with the evidence bar": scorer.matcher,
             "without it": Matcher(scorer.lexicon, replace(scorer.profile.matching,
                                                           evidence_kinds=()))}
-    tallies = {name: {"tp": 0, "fp": 0, "fn": 0, "false": []} for name in bars}
+    tallies = {name: {"tp": 0, "fp": 0, "fn": 0, "false": [], "rows": []} for name in bars}
     chosen = alternated([line for line in lines(seed, count) if line.taboo <= allowed])
     for n, line in enumerate(chosen, 1):
         utterances = heard(line, seed, engine, voices)
@@ -87,6 +87,7 @@ def run(seed: int, count: int, engine, voices: str = "natural",
             if key == "fp":
                 tallies[name]["false"].append(
                     f"{line.text} (heard {' / '.join(u.pinyin for u in utterances)})")
+            tallies[name]["rows"].append(_row(line, utterances, found))
         if n % 25 == 0 or n == len(chosen):
             for tally in tallies.values():
                 _rates(tally, n)
@@ -95,6 +96,12 @@ def run(seed: int, count: int, engine, voices: str = "natural",
                 f"{bar['precision']} recall {bar['recall']} ({bar['tp']} right, {bar['fp']} "
                 f"false, {bar['fn']} missed)")
     return tallies
+
+
+def _row(line: Line, utterances, found: bool) -> dict:
+    """One line as said and as heard, for reading a run's misses (--json)."""
+    return {"text": line.text, "taboo": sorted(line.taboo), "found": found,
+            "heard": [asdict(u) for u in utterances]}
 
 
 def alternated(chosen: list[Line]) -> list[Line]:

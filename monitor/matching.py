@@ -207,7 +207,7 @@ class Matcher:
                 in zip(norm.syllables, toned, times)
                 if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
         syllables = [syllable for syllable, _ in near]
-        if phrase.exceptions and (self._agreement.best(phrase.exceptions, syllables)
+        if phrase.exceptions and (self._agreement.whole(phrase.exceptions, syllables)
                                   >= o.exception_veto):
             return False
         spotted = any(s.kind == hit.kind and s.phrase == hit.phrase and s.start < hit.end + 1
@@ -380,6 +380,8 @@ class Matcher:
         chars = norm.chars or _decoded_chars(utterance, norm)
         hits = []
         for span in self.find(norm):
+            if not norm.chars and chars and self._decoded_otherwise(span, chars):
+                continue
             matched = (chars[span.begin:span.end] if chars
                        else " ".join(norm.syllables[span.begin:span.end]))
             phrase = span.phrase
@@ -388,6 +390,16 @@ class Matcher:
                 start=times[span.begin][0], end=times[span.end - 1][1], score=span.score,
                 category=phrase.category, severity=phrase.severity))
         return hits
+
+    def _decoded_otherwise(self, span: Span, chars: str) -> bool:
+        """Pinyin-only speech: was a short phrase decoded as another dictionary word? The
+        decoder favours the lexicon's phrases and weighs the tones heard, so a recogniser
+        heard 那边 (nà biān), not 哪边, where it wrote 那边; matching the syllables without
+        tones alone made a customer's statement a question (as `_on_words` does for
+        characters)."""
+        said = chars[span.begin:span.end]
+        return (span.end - span.begin < self.options.exact_below and 1 < len(said)
+                and said not in span.phrase.forms and _dictionary().get(said, 0) > 0)
 
 
 class _Coding:
@@ -692,8 +704,20 @@ class _Agreement:
     def _form(self, text: str) -> str:
         return self._code(normalize(text).syllables)
 
-    def best(self, forms: Iterable[str], syllables: list[str]) -> float:
-        return max((self.heard(form, syllables)[0] for form in forms), default=0.0)
+    def whole(self, forms: Iterable[str], syllables: list[str]) -> float:
+        """How well any form is heard over its whole length, each syllable missing or
+        wrong one edit: an exception heard only as far as the phrase itself (不知道 at a
+        line's end, of 不知道您) is the phrase, where partial_ratio scored that edge 86
+        and vetoed every 不知道, 他妈的, 下班了 and 你自己看 heard at an utterance's edge."""
+        heard = self._code(syllables)
+        best = 0.0
+        for form in forms:
+            code = self._form(form)
+            for begin in range(max(1, len(heard) - len(code) + 1)):
+                similarity = Levenshtein.normalized_similarity(
+                    code, heard[begin:begin + len(code)])
+                best = max(best, 100.0 * similarity)
+        return best
 
     def heard(self, form: str, syllables: list[str]) -> tuple[float, list[tuple[int, int]]]:
         """Similarity (0-100) of the form to its best-aligned stretch of the syllables, and

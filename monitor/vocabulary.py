@@ -193,7 +193,7 @@ def alert_label(kind: str) -> str:
 
 # review and appeal (issue 13): accounts' roles, a reviewer's decisions and reasons, appeals
 ACCOUNT_ROLE_LABELS = {"admin": "管理员", "supervisor": "值班主管", "staff": "工作人员",
-                       "viewer": "查看"}
+                       "viewer": "查看人员"}  # looks only
 DECISION_LABELS = {"confirm": "确认", "dismiss": "驳回"}
 REVIEW_REASONS = {"misheard": "误识别", "customer": "顾客所说", "not_applicable": "规则不适用",
                   "other": "其他"}

@@ -133,6 +133,15 @@ def _heard(pinyin, spotted=(), start=0.0, end=4.0):
     ("lǐ fān bù fā mā hòu miàn hái yǒu rén", ("你烦不烦", 0.0, 1.5), True),
     # ... and together: 我 ... 也没 scattered over a sentence is no 我也没办法
     ("lǎo shī wǒ shì zì zuò yě méi àn shí", ("我也没办法啊", 1.0, 3.0), False),
+    # natural voices (bench/audio.py taboo): a phrase heard whole at an utterance's edge is
+    # no exception heard only as far as the phrase (不知道 of 不知道您, 下班了 of 下班了也)
+    ("duì de jiù shì zhè gè wǒ bù zhī dào", ("不知道", 2.5, 4.0), True),
+    ("xià bān le", ("已经下班了", 0.0, 4.0), True),
+    ("tā mā de zhè zhāng biǎo de hù zhǔ", ("他妈的", 0.0, 1.5), True),
+    ("nǐ zì jǐ kàn", ("有牌子自己看", 0.0, 4.0), True),
+    # ... while the exception heard whole still excuses it
+    ("wǒ bù zhī dào nín", ("不知道", 0.0, 4.0), False),
+    ("nǐ zì jǐ kàn yī xià", ("有牌子自己看", 0.0, 4.0), False),
 ])
 def test_taboo_from_audio_needs_the_recogniser_to_agree(scorer, pinyin, spotted, kept):
     _, hits = scorer.hear(_heard(pinyin, (spotted,) if spotted else ()), 0)

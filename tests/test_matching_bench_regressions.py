@@ -11,6 +11,7 @@ from monitor.lexicon import Lexicon, Phrase
 from monitor.matching import MatchOptions, Matcher
 from monitor.normalize import normalize
 from monitor.pipeline import Scorer
+from monitor.records import Utterance
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +183,16 @@ def test_piece_index_finds_what_brute_force_alignment_finds(length, seed, thresh
     # random syllables do not have (_words_kept)
     heard = normalize("", " ".join(normalize("".join(text)).syllables))
     assert bool(matcher.find(heard)) == expected
+
+
+def test_a_short_phrase_decoded_as_another_word_is_not_heard(matcher):
+    # natural voices (bench/audio.py verdicts): a customer's 我住在城东那边 heard as
+    # "nà biān" and decoded 那边 was taken for the question 哪边 (toneless "na bian"); the
+    # question kept the visit open through two minutes of silence, and the next
+    # customer's visit was merged into it
+    said = Utterance(0.0, 1.5, "customer", text="我住在城东那边",
+                     pinyin="wǒ zhù zài chéng dōng nà biān", heard_by="sherpa")
+    assert "question" not in {h.kind for h in matcher.hits(said, 0)}
+    asked = Utterance(0.0, 1.5, "customer", text="你们在哪边",
+                      pinyin="nǐ men zài nǎ biān", heard_by="sherpa")
+    assert "question" in {h.kind for h in matcher.hits(asked, 0)}

@@ -100,6 +100,8 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
     role = USERS[name]
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(url + "/login")
+    before = page.evaluate(PROBE)  # the login page, as anybody first sees it
+    assert not english(before["texts"]) and not before["overlaps"], before
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.press("input[name=password]", "Enter")
@@ -113,10 +115,11 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
                   "/reports/view?from=2026-11-20&to=2026-11-20&format=html"]
     if role == "staff":
         paths += [f"/replay/{visits['ungreeted']}", "/me?from=2026-11-01&to=2026-11-30"]
+    paths.append("/replay/000000000000-W01-999")  # an error page reads as the others do
     problems, links = {}, {}
     for n, path in enumerate(paths):
         response = page.goto(url + path)
-        assert response.status == 200, (role, path)
+        assert response.status == (404 if path.endswith("-999") else 200), (role, path)
         page.wait_for_timeout(200)
         shot(page, f"pages-{role}-{n:02d}")
         found = page.evaluate(PROBE)

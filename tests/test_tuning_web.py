@@ -80,7 +80,7 @@ def test_an_admin_may_do_what_a_supervisor_does_on_replay_and_health(app, store,
 
 def test_the_user_bar_names_each_role(app, store):
     for name, label in (("root", "管理员"), ("zhang", "值班主管"), ("liu", "工作人员"),
-                        ("li", "查看")):
+                        ("li", "查看人员")):
         client = app.test_client()
         login(client, name)
         assert f"<span>{label}：{name}</span>" in client.get("/users").text

@@ -8,6 +8,8 @@ import stat
 import time
 from datetime import datetime, timedelta
 
+import pytest
+
 from monitor import alerts, config, watch
 from monitor.records import Heartbeat
 from monitor.storage import Store
@@ -100,3 +102,40 @@ def test_the_watch_follows_windows_an_admin_saves_without_a_restart(tmp_path):
     ended = watcher.tick(now)
     watcher.stop()
     assert [(e.window, e.state, e.rule) for e in ended] == [("W02", "alert_cleared", "stale")]
+
+
+@pytest.mark.slow  # `courtesy serve` for two rounds of its watch (5 s apart)
+def test_serve_takes_up_a_window_removed_on_the_settings_page_without_a_restart(tmp_path):
+    """The running server's own watch, not one built by the test: `serve` gave it the hall
+    as read at start, so a removed window went on alerting until a restart."""
+    from monitor import hallfile
+
+    from .conftest import serve_board, stop_servers
+
+    sink, program = tmp_path / "alerts.jsonl", tmp_path / "relay"
+    program.write_text(f"#!/bin/sh\n(cat; echo) >> {sink}\n")
+    program.chmod(program.stat().st_mode | stat.S_IEXEC)
+    path = tmp_path / "hall.toml"
+    path.write_text('[windows.W01]\ndevice = "USB Audio"\n[windows.W02]\ndevice = "USB 2"\n'
+                    f'[[lights.drivers]]\ntype = "command"\ncommand = ["{program}"]\n',
+                    encoding="utf-8")
+    db = tmp_path / "hall.db"
+    Store(db).beat(_beat("W02", datetime.now().astimezone() - timedelta(seconds=60)))
+    servers: list = []
+    serve_board(db, servers, "--config", str(path))
+
+    def sent(state: str) -> bool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            lines = sink.read_text().splitlines() if sink.exists() else []
+            if any(json.loads(line)["state"] == state for line in lines if line.strip()):
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        assert sent("alert")
+        hallfile.apply(path, hallfile.Edit("windows", {"device": None}, "W02"))
+        assert sent("alert_cleared")
+    finally:
+        stop_servers(servers)
