@@ -66,3 +66,20 @@ def test_a_farewell_or_a_phone_unnamed_is_no_direction(scorer, then):
 @pytest.mark.parametrize("then", ["出门右转就是社保窗口", "您打社保局电话问问", "您打12345问问"])
 def test_a_way_out_or_a_named_phone_is_a_direction(scorer, then):
     assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+def _piecemeal(scorer, later: str) -> bool:
+    """Told 还缺户口本; the customer fetched it; then the staff ask for more."""
+    return _found(scorer, "tell_once", [
+        ("staff", "还缺户口本"), ("customer", "好的，我去拿"), ("staff", "好的"),
+        ("customer", "拿来了，给您"), ("staff", later), ("customer", "好吧"), ("staff", "再见")])
+
+
+@pytest.mark.parametrize("later", ["还有一样，租房合同", "租房合同您带了吗？这个也要"])
+def test_one_more_asked_later(scorer, later):
+    assert _piecemeal(scorer, later)
+
+
+@pytest.mark.parametrize("later", ["好的，我看一下", "好，齐了"])
+def test_nothing_more_asked_later(scorer, later):
+    assert not _piecemeal(scorer, later)
