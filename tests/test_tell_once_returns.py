@@ -119,3 +119,9 @@ def test_a_return_naming_its_business_again_is_still_found():
     visits = _two(MORNING, [("staff", "您好"), ("customer", "你好，社保卡挂失，身份证我带来了"),
                             ("staff", "还需要户口本"), ("staff", "请慢走")], None)
     assert [_told(v) for v in visits] == [False, True]
+
+
+def test_a_return_said_as_troubling_again_is_a_return():
+    visits = _two(MORNING, [("staff", "您好"), ("customer", "又来麻烦您了，社保卡挂失"),
+                            ("staff", "身份证对了，户口本也要"), ("staff", "请慢走")], None)
+    assert [_told(v) for v in visits] == [False, True]
