@@ -282,15 +282,42 @@ def _closed(cond, ctx, i):
 def _returned(cond, ctx, i):
     """The same business seen earlier the same day (an earlier visit of the session with
     the queue's business type, else whose lines share the customer's words here), where a
-    line held the inner condition (what was said then: 还缺户口本)."""
+    line held the inner condition (what was said then: 还缺户口本). With `new`, line i must
+    name a thing the staff of that visit did not name (还需要身份证 after 还缺准迁证); the
+    visits returned to are those whose named things the customer speaks of now (准迁证带来了:
+    another customer's may name it too), else any of them (东西拿来了 says not whose)."""
     view = ctx.view
-    for before in reversed(view.earlier):
-        sub = Context(before, ctx.options, ctx.rule)
-        for j in before.indices:
-            if (not cond.parts or check(cond.parts[0], sub, j)[0]) and _same_business(
-                    before, view, j):
-                return True, Evidence(values={"earlier": before.quote(j)})
+    seen = [(before, j) for before in reversed(view.earlier)
+            for j in [_holding(cond, Context(before, ctx.options, ctx.rule), view)] if j is not None]
+    if not seen or not cond.value:
+        return (True, Evidence(values={"earlier": seen[0][0].quote(seen[0][1])})) if seen else NO
+    spoken = _names_in(ctx, cond.value, _customer_text(view))
+    asked = _names_in(ctx, cond.value, view.utterances[i].text or "")
+    for before, j in [(b, j) for b, j in seen if _things(ctx, cond.value, b) & spoken] or seen:
+        told = _staff_text(before)
+        new = sorted(name for name in asked if name not in told)
+        if new:
+            return True, Evidence(values={"earlier": before.quote(j), "new": "、".join(new)})
     return NO
+
+
+def _holding(cond, sub: Context, now: VisitView) -> int | None:
+    """The first line of an earlier visit of the same business holding the inner condition."""
+    return next((j for j in sub.view.indices if (not cond.parts or check(cond.parts[0], sub, j)[0])
+                 and _same_business(sub.view, now, j)), None)
+
+
+def _names_in(ctx: Context, value: str, text: str) -> set[str]:
+    return {found.group(0) for found in _pattern(ctx, value).finditer(text)}
+
+
+def _things(ctx: Context, value: str, view: VisitView) -> set[str]:
+    """The things the staff of a visit named."""
+    return _names_in(ctx, value, _staff_text(view))
+
+
+def _staff_text(view: VisitView) -> str:
+    return "|".join(view.utterances[i].text or "" for i in view.by("staff"))
 
 
 def _count_listed(cond, ctx, i):
@@ -320,9 +347,22 @@ def _same_business(before: VisitView, now: VisitView, said_then: int, least: int
     again = _customer_text(now)
     if not said or not again:
         return False
-    match = SequenceMatcher(None, said, again, autojunk=False).find_longest_match(
-        0, len(said), 0, len(again))
-    return match.size >= least or bool(_nouns(said) & _nouns(again))
+    return _shared_run(said, again) >= least or bool(_nouns(said) & _nouns(again))
+
+
+_STOP = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
+# what any customer says of any business (你好，我想办…, 我上午来过): a run of these alone
+# shares no business
+_GENERIC = set("你您我他她们好是又再还来过了的吗吧啊呢上午早下刚才现在今天想要办问一下这那个就在去回")
+
+
+def _shared_run(said: str, again: str) -> int:
+    """The longest run of characters two texts share within a clause (not across a comma:
+    你好，我…) with a character of its own (not 我想办一下)."""
+    said, again = _STOP.sub("|", said), _STOP.sub("#", again)
+    matcher = SequenceMatcher(None, said, again, autojunk=False)
+    return max((block.size for block in matcher.get_matching_blocks()
+                if set(said[block.a:block.a + block.size]) - _GENERIC), default=0)
 
 
 NOUNS = ("n", "nz", "vn", "nt")  # jieba's tags of the nouns a business is named by

@@ -262,8 +262,8 @@ class Matcher:
                 code = getattr(form, attribute)
                 if form.anchored and not _edge_heard(code, form.errors, text, start, pins,
                                                      coding.same_edge) and not (
-                        norm.chars and len(code) >= _EDGE_LOST_FROM
-                        and form.phrase.kind in self.options.word_kinds):
+                        form.phrase.kind in self.options.word_kinds
+                        and _edge_may_be_lost(code, text, start, norm)):
                     continue
                 span = self._align(form, code, text, start, pins, norm, coding.same_edge)
                 if span is None:
@@ -503,6 +503,14 @@ def _edge_lost(code: str, heard: str, norm: NormText) -> bool:
     of 我就这态度) if the rest keeps the phrase's words (_words_kept, so only for the kinds
     it checks); an exception too (果不知道 of 如果不知道 still says the polite phrase)."""
     return bool(norm.chars) and len(code) >= _EDGE_LOST_FROM and heard in (code[1:], code[:-1])
+
+
+def _edge_may_be_lost(code: str, text: str, start: int, norm: NormText) -> bool:
+    """Before aligning: is the form, were it to start at `start`, heard there without one
+    of its edges (_edge_lost)? As cheap as _edge_heard, which it stands in for."""
+    m = len(code)
+    return start + 1 >= 0 and (_edge_lost(code, text[start + 1:start + m], norm)
+                               or _edge_lost(code, text[max(start, 0):start + m - 1], norm))
 
 
 def _heard_places(code: str, heard: str) -> dict[int, int]:

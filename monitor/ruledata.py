@@ -36,10 +36,10 @@ BOOL_OPS = {"all", "any", "not"}
 OPS = TEXT_OPS | NUMBER_OPS | FLAG_OPS | NESTED_OPS | BOOL_OPS
 MODIFIERS = {"after": {"within_s", "within_turns"},
              "followed": {"within_s", "within_turns", "same"},
-             "returned": set(), "absent": set(), "count": {"at_least", "at_most"}}
+             "returned": {"new"}, "absent": set(), "count": {"at_least", "at_most"}}
 # what a finding's detail may quote: the line, the hit, and what a condition measured
 VALUES = {"quote", "phrase", "matched", "heard", "overlap", "rate", "dbfs", "duration",
-          "silence", "earlier", "count"}
+          "silence", "earlier", "count", "new"}
 _RULE_KEYS = {"id", "name", "prompt", "norm", "source", "severity", "deduction", "enabled",
               "on", "when", "detail", "hits", "at", "place", "category", "phrase_severity",
               "params", "labels"}
@@ -49,7 +49,8 @@ _RULE_KEYS = {"id", "name", "prompt", "norm", "source", "severity", "deduction",
 class Condition:
     """One operator of a rule: `op` with its `value` (a number may be "$name": a parameter
     of the rule or of the profile), or its inner conditions (`parts`), and the modifiers
-    of `after`/`followed` (within_s, within_turns, same) and `count` (at_least, at_most)."""
+    of `after`/`followed` (within_s, within_turns, same), `count` (at_least, at_most) and
+    `returned` (new: the regular expression of a thing's name, kept in `value`)."""
 
     op: str
     value: object = None
@@ -207,7 +208,9 @@ class _Reader:
         if op == "count" and not {"at_least", "at_most"} & set(mods):
             self.fail(where, "needs at_least or at_most")
         return Condition(
-            op, parts=(self.condition(inner, where),) if inner else (),
+            op, value=(self.text_value("regex", mods["new"], f"{where}.new")
+                       if "new" in mods else None),
+            parts=(self.condition(inner, where),) if inner else (),
             within_s=(self.number(mods["within_s"], f"{where}.within_s")
                       if "within_s" in mods else None),
             within_turns=(self.number(mods["within_turns"], f"{where}.within_turns", True)

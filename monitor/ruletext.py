@@ -87,7 +87,9 @@ def _nested_head(cond: Condition, params: dict) -> str:
         "after": f"在此前 {within}，有一句：",
         "followed": f"在其后 {within}{'（含本句）' if cond.same else ''}，有一句：",
         "absent": "整次来访中没有一句：",
-        "returned": "同日此前办过同一业务（排队业务类型相同，或顾客说的话与那次相同），那次有一句：",
+        "returned": "同日此前办过同一业务（排队业务类型相同，或顾客说的话与那次相同）"
+                    + (f"，本句提到那次工作人员没提过的材料（/{_regex(cond.value, params)}/）"
+                       if cond.value else "") + "，那次有一句：",
         "count": "符合下列条件的句子" + (f"至少 {cond.at_least} 句" if cond.at_least is not None
                                   else "") + (f"至多 {cond.at_most} 句" if cond.at_most is not None
                                              else "") + "：",

@@ -2,12 +2,13 @@
 
 A counter pickup (窗口拾音器) puts both voices on one channel. Each 10 ms frame of it gets
 classical speaker features, chosen by measurement (docs/benchmarks.md, "One pickup, two
-voices"): 12 mel-cepstral coefficients (the vocal tract; c0, the loudness, left out),
+voices"): 20 mel-cepstral coefficients (the vocal tract; c0, the loudness, left out),
 log pitch (voiced frames) and the raw level (the staff member sits at the microphone, the
 customer is further away). A `Voice` is a diagonal Gaussian over these, numbers only, so
 a staff profile never holds audio. Speech is scored in 0.25 s blocks as the log
-likelihood ratio of the staff voice against the other voice heard (the current customer,
-or the channel's own pooled voice at first), a two-state Viterbi with a switch cost cuts a
+likelihood ratio of the staff voice (its profile, or as this pickup hears it, whichever
+fits) against the other voice heard lately (found again in the conversation at every
+segment's end), a two-state Viterbi with a switch cost cuts a
 segment where the speaker changes, and each run's mean ratio becomes its role and its
 confidence (0.5-1.0). What was said moves an unsure decision (the greeting and 请问您办理
 什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
@@ -133,14 +134,14 @@ class Voice:
     floor: float = -math.inf
 
     @classmethod
-    def of(cls, rows: np.ndarray, components: int = 8) -> "Voice":
+    def of(cls, rows: np.ndarray, components: int = 8, floor: bool = True) -> "Voice":
         pitched = rows[~np.isnan(rows[:, _CEPSTRA]), _CEPSTRA]
         pitch = ((float(pitched.mean()), max(float(pitched.var()), _PITCH_FLOOR))
                  if len(pitched) >= 10 else (math.log(160.0), 0.25))
         level = (float(rows[:, -1].mean()), max(float(rows[:, -1].var()), _LEVEL_FLOOR))
         voice = cls(*_gmm(rows[:, :_CEPSTRA], components), pitch, level, len(rows))
         half = len(rows) // 2
-        if half >= 200:  # its floor from speech it was not fitted on
+        if floor and half >= 200:  # its floor from speech it was not fitted on
             held = cls(*_gmm(rows[:half, :_CEPSTRA], components), pitch, level, half)
             voice.floor = _low_block(held.loglik(rows[half:], False))
         return voice
@@ -214,7 +215,8 @@ class SpeakerOptions:
     learn_confidence: float = 0.9  # runs this sure of the staff teach a learned voice
     history_s: float = 60.0  # frames kept for deciding (the longest segment, with margin)
     other_s: float = 90.0  # the other voice is what was not staff in this many seconds
-    other_share: float = 0.35  # the least staff-like share of speech seeds the others' voice
+    other_share: float = 0.2  # the least staff-like share of speech seeds the others' voice
+    # (a wider seed takes in staff blocks, and the mixture gives them a component)
     level_weight: float = 3.0  # how much the level at the microphone counts per frame
     speech_db: float = 8.0  # frames this far under a segment's loud ones say nothing of who
     learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
@@ -239,6 +241,15 @@ class Turn:
         return ("staff" if logit >= 0 else "customer"), min(self.most, _confidence(logit))
 
 
+@dataclass(frozen=True)
+class Pickup:
+    """The two voices as one pickup hears them lately: the customers', and the staff's
+    (its level there is the staff's level at this microphone)."""
+
+    other: Voice
+    staff: Voice
+
+
 @dataclass
 class Tracker:
     """One mixed channel: its frames, the staff voice (enrolled or learned) and the other
@@ -251,8 +262,7 @@ class Tracker:
     _tail: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _at: float = 0.0  # time of _tail's first sample
     _speech: deque = field(default_factory=deque)  # (end, rows) of recent speech segments
-    _other: Voice | None = None  # the customers heard lately
-    _level: tuple[float, float] | None = None  # the staff voice's level here (mean, var)
+    _here: "Pickup | None" = None  # both voices as this pickup hears them lately
     _taught: deque = field(default_factory=deque)  # rows a learned staff voice comes from
     _firm: tuple[float, list[Turn]] = (-1.0, [])  # a segment's start, its turns told sure
     changed: bool = False  # the learned voice grew since last stored
@@ -274,6 +284,8 @@ class Tracker:
         """Raw frames whose centre lies in [start, end)."""
         out = []
         for at, rows in self._rows:
+            if at >= end or at + (len(rows) * HOP + WINDOW / 2) / SAMPLE_RATE < start:
+                continue  # the whole block lies outside (most of the 60 s kept)
             centres = at + (np.arange(len(rows)) * HOP + WINDOW / 2) / SAMPLE_RATE
             keep = (centres >= start) & (centres < end)
             if keep.any():
@@ -326,20 +338,18 @@ class Tracker:
 
     def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
         """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
-        or (a new voice) the staff voice's own floor; with the level each has at this
-        microphone once the conversation has shown it. None while neither is known (a
-        voice learned from a few seconds has no floor yet)."""
+        or (a new voice) the staff voice's own floor; once the conversation has shown both
+        voices at this pickup, the staff's as heard here counts beside the profile, and so
+        does the level each has. None while neither is known (a voice learned from a few
+        seconds has no floor yet)."""
         mine = self.staff.loglik(rows, False)
-        if self.staff.floor == -math.inf and self._other is None:
-            return None
-        other = np.full(len(rows), self.staff.floor)
-        if self._other is not None:
-            other = np.maximum(other, self._other.loglik(rows, False))
-        ratios = mine - other
-        if self._other is not None and self._level is not None:
-            ratios += self.options.level_weight * (
-                _normal(rows[:, -1], *self._level) - _normal(rows[:, -1], *self._other.level))
-        return ratios
+        here = self._here
+        if here is None:
+            return None if self.staff.floor == -math.inf else mine - self.staff.floor
+        mine = np.maximum(mine, here.staff.loglik(rows, False))
+        other = np.maximum(self.staff.floor, here.other.loglik(rows, False))
+        return mine - other + self.options.level_weight * (
+            _normal(rows[:, -1], *here.staff.level) - _normal(rows[:, -1], *here.other.level))
 
     def remember(self, start: float, end: float) -> None:
         """A finished speech segment: the others' voice is found again in the conversation
@@ -350,43 +360,42 @@ class Tracker:
             self._speech.append((end, rows))
         while self._speech and self._speech[0][0] < end - self.options.other_s:
             self._speech.popleft()
-        self._other, self._level = self._others() if self.staff is not None else (None, None)
+        self._here = self._others() if self.staff is not None else None
 
-    def _others(self) -> tuple[Voice | None, tuple[float, float] | None]:
+    def _others(self) -> "Pickup | None":
         """The least staff-like quarter seconds of the conversation seed a voice of their
         own, refitted on every block that voice explains better than the staff's; the rest
-        gives the staff voice's level at this microphone. A voice found louder here than
-        the rest is no customer's (they stand further from the pickup) but the staff's own
-        as this pickup hears it, fitted better than the enrolment made elsewhere: taken for
-        the other, it would win every staff line (docs/benchmarks.md), so there is none."""
+        is the staff voice as this pickup hears it (its noise, its distance), which the
+        profile, made elsewhere, is not. A voice found louder here than the rest is no
+        customer's (they stand further from the pickup) but the staff's own: taken for the
+        other, it would win every staff line (docs/benchmarks.md), so there is none."""
         if not self._speech:
-            return None, None
+            return None
         rows = np.concatenate([r for _, r in self._speech])
         block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
         count = len(rows) // block
         if count < 12:
-            return None, None
+            return None
         rows = rows[:count * block]
         mine = self.staff.loglik(rows, False).reshape(count, block).mean(axis=1)
         chosen = mine <= np.percentile(mine, 100 * self.options.other_share)
         for _ in range(2):
-            other = Voice.of(rows.reshape(count, block, -1)[chosen].reshape(-1, DIMS), 4)
+            other = Voice.of(rows.reshape(count, block, -1)[chosen].reshape(-1, DIMS), 4, False)
             theirs = other.loglik(rows, False).reshape(count, block).mean(axis=1)
             chosen = theirs > mine
             if chosen.sum() < 4 or (~chosen).sum() < 4:
-                return None, None
-        levels = rows[:, -1].reshape(count, block)
-        if levels[chosen].mean() > levels[~chosen].mean():
-            return None, None
-        mine_here = levels[~chosen]
-        return other, (float(mine_here.mean()), max(float(mine_here.var()), _LEVEL_FLOOR))
+                return None
+        if other.level[0] > float(rows[:, -1].reshape(count, block)[~chosen].mean()):
+            return None
+        return Pickup(other, Voice.of(rows.reshape(count, block, -1)[~chosen].reshape(-1, DIMS),
+                                      4, False))
 
     def adopt(self, voice: Voice) -> None:
         """A staff voice learned across the day's visits (`staffvoice`) is used from now on
         as an enrolled one: it replaces the voice in use, which stops learning here."""
         self.staff, self.learned = voice, False
         self._taught.clear()
-        self._other, self._level = self._others()
+        self._here = self._others()
 
     def learn(self, parts: list[Utterance]) -> None:
         """A learned staff voice grows from the staff lines it is sure of (before any staff

@@ -1,6 +1,7 @@
 """Every page as each role sees it, in headless Chromium over `courtesy serve`: what a hall
-user reads is Chinese (ids, file names and the product's name aside) and no text overlaps
-another. Screenshots of each page go to tests/artifacts/pages-ROLE-*.png."""
+user reads is Chinese (ids, file names and the product's name aside), no text overlaps
+another or is cut off by its box, no field shows dates in the browser's locale, no link
+is dead. Screenshots of each page go to tests/artifacts/pages-ROLE-*.png."""
 from __future__ import annotations
 
 import re
@@ -45,19 +46,28 @@ PROBE = """() => {
       if (w > 2 && h > 2) overlaps.push([nodes[i].text, nodes[j].text]);
     }
   // what a user reads besides text: hints, tooltips, button labels
-  const said = Array.from(document.querySelectorAll("[placeholder], [title], [aria-label], input[type=submit][value], input[type=button][value]"))
+  const said = Array.from(document.querySelectorAll(
+      "[placeholder], [title], [aria-label], input[type=submit], input[type=button]"))
     .filter(e => !e.closest("template"))
-    .flatMap(e => [e.getAttribute("placeholder"), e.getAttribute("title"), e.getAttribute("aria-label"),
-                   /^(submit|button)$/.test(e.type) ? e.value : ""])
+    .flatMap(e => [e.getAttribute("placeholder"), e.getAttribute("title"),
+                   e.getAttribute("aria-label"), /^(submit|button)$/.test(e.type) ? e.value : ""])
     .filter(Boolean);
   // fields a browser shows in its own locale's order (mm/dd/yyyy in an English one)
   const localeBound = Array.from(document.querySelectorAll(
-    "input[type=date], input[type=time], input[type=datetime-local], input[type=month], input[type=week]"))
+    "input[type=date], input[type=time], input[type=datetime-local], input[type=month], " +
+    "input[type=week]"))
     .map(e => e.name || e.type);
   const links = Array.from(document.querySelectorAll("a[href]"))
     .map(a => new URL(a.href, location.href)).filter(u => u.origin === location.origin)
     .map(u => u.pathname + u.search);
-  return {texts: nodes.map(n => n.text).concat(said), overlaps, localeBound, links};
+  // text cut off by its box (overflow hidden or clipped): a name a user cannot read whole
+  const clipped = Array.from(document.body.querySelectorAll("*")).filter(e => {
+    const style = getComputedStyle(e);
+    const cuts = /hidden|clip/.test(style.overflowX + style.overflowY);
+    if (!cuts || !e.textContent.trim()) return false;
+    return e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
+  }).map(e => e.textContent.trim().slice(0, 40));
+  return {texts: nodes.map(n => n.text).concat(said), overlaps, localeBound, links, clipped};
 }"""
 
 
@@ -124,9 +134,10 @@ def test_every_page_a_role_may_see_reads_in_chinese_with_no_text_overlapping(
         shot(page, f"pages-{role}-{n:02d}")
         found = page.evaluate(PROBE)
         words, overlaps = english(found["texts"]), found["overlaps"]
-        if words or overlaps or found["localeBound"]:
+        if words or overlaps or found["localeBound"] or found["clipped"]:
             problems[path] = {"english": sorted(words), "overlaps": overlaps[:5],
-                              "locale-bound fields": found["localeBound"]}
+                              "locale-bound fields": found["localeBound"],
+                              "clipped": found["clipped"]}
         links.update(dict.fromkeys(found["links"], path))
     dead = {link: on for link, on in links.items() if not DOWNLOADS.search(link)
             and page.request.get(url + link, max_redirects=0).status >= 400}

@@ -275,3 +275,18 @@ def test_the_watched_file_is_taken_up_when_it_changes_and_kept_when_it_breaks(ha
     hall_path.write_text(HALL + "[recording]\n", encoding="utf-8")  # a hand edit, broken
     assert watched.changed() is None and watched.hall.lights.red_hold_s == 15
     assert "仍按原设置运行" in watched.error and "第 25 行" in watched.error
+
+
+def test_the_pages_store_follows_privacy_store_raw_without_a_restart(tmp_path, db_path):
+    """The pages' connection was opened with `[privacy] store_raw` as at start."""
+    path = tmp_path / "hall.toml"
+    path.write_text('[windows.W01]\nname = "户籍窗口"\n', encoding="utf-8")
+    app = create_app(db_path, WebOptions(), config.load(path))
+    ctx = app.extensions["courtesy_context"]
+    try:
+        assert ctx.store().store_raw is False
+        path.write_text('[privacy]\nstore_raw = true\n[windows.W01]\nname = "户籍窗口"\n',
+                        encoding="utf-8")
+        assert ctx.store().store_raw is True
+    finally:
+        app.extensions["courtesy_hub"].stop()

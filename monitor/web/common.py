@@ -100,10 +100,8 @@ class WebContext:
     def store(self) -> Store:
         """This thread's connection, opened again when `[privacy] store_raw` changed."""
         raw, held = self.hall.store_raw, getattr(self._local, "store", None)
-        if held is None or held.store_raw != raw:
-            if held is not None:
-                held.close()
-            self._local.store = Store(self.db_path, store_raw=raw)
+        if held is None or held.store_raw != raw:  # the old one may be in use this request:
+            self._local.store = Store(self.db_path, store_raw=raw)  # left to be collected
         return self._local.store
 
     @staticmethod
