@@ -87,9 +87,9 @@ def test_the_cli_adds_disables_resets_and_removes(db_path):
     result = courtesy("user", "add", "wangfang", "--role", "staff", "--staff", "S07",
                       "--password-stdin", stdin=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
-    assert "staff=S07" in courtesy("user", "list").output
+    assert "工号 S07" in courtesy("user", "list").output
     assert courtesy("user", "disable", "wangfang").exit_code == 0
-    assert "disabled" in courtesy("user", "list").output
+    assert "已停用" in courtesy("user", "list").output
     assert courtesy("user", "reset", "wangfang", "--password-stdin",
                     stdin="another password\n").exit_code == 0
     assert courtesy("user", "remove", "wangfang").exit_code == 0

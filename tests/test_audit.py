@@ -43,7 +43,7 @@ def test_list_filters_by_days_actor_and_action(trail):
 def test_csv_export_has_a_bom_and_no_live_formulas(trail, tmp_path):
     target = tmp_path / "audit.csv"
     result = courtesy(trail, "export", "--format", "csv", "-o", str(target))
-    assert result.exit_code == 0 and "4 audit entries written" in result.output
+    assert result.exit_code == 0 and "已写出 4 条审计记录" in result.output
     raw = target.read_bytes()
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))

@@ -28,7 +28,7 @@ def test_transcribe_writes_a_transcript_the_scorer_reads(tmp_path):
                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
     utterances = transcript.read(out)
-    assert f"{len(utterances)} utterance(s) written to {out}" in result.output
+    assert f"已写出 {len(utterances)} 句到 {out}" in result.output
     assert {u.role for u in utterances} == {"staff", "customer"}
     assert all(u.pinyin and u.words and u.dbfs is not None for u in utterances)
     assert [u.start for u in utterances] == sorted(u.start for u in utterances)

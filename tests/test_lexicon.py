@@ -90,7 +90,7 @@ def test_sector_phrases_apply_to_their_sector_only():
 def test_cli_check_reports_counts(run):
     result = run("lexicon", "check", ROOT / "lexicons")
     assert result.exit_code == 0
-    assert "profiles: OK" in result.stdout
+    assert "个行业配置 (profiles)：检查通过 OK" in result.stdout
 
 
 def test_cli_check_fails_with_one_clear_error(run, tmp_path):

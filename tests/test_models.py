@@ -130,7 +130,7 @@ def test_cli_model_install_and_list(tmp_path, monkeypatch):
     runner = CliRunner()
     result = runner.invoke(cli, ["model", "list"])
     assert result.exit_code == 0
-    assert f"not installed (courtesy model install {SHERPA})" in result.output
+    assert f"未安装（courtesy model install {SHERPA}）" in result.output
     bad = _fake_vosk_zip(tmp_path / "bad.zip")
     result = runner.invoke(cli, ["model", "install", VOSK, "--from", str(bad)])
     assert result.exit_code == 1
@@ -138,4 +138,4 @@ def test_cli_model_install_and_list(tmp_path, monkeypatch):
     need_shared(SHERPA_SHARED)
     result = runner.invoke(cli, ["model", "install", SHERPA, "--from", str(SHERPA_SHARED)])
     assert result.exit_code == 0, result.output
-    assert "installed at " + str(tmp_path / SHERPA) in runner.invoke(cli, ["model", "list"]).output
+    assert "已安装，位于 " + str(tmp_path / SHERPA) in runner.invoke(cli, ["model", "list"]).output

@@ -94,11 +94,11 @@ def test_each_line_is_shown_within_100_ms_of_its_start(stored):
 def test_training_collections(run, stored, db_path):
     _, visit_id = stored
     assert run("training", "add", visit_id, "--tag", "taboo", "--db", db_path).stdout \
-        == f"{visit_id} added to taboo\n"
-    assert "already in" in run("training", "add", visit_id, "--tag", "taboo", "--db", db_path).stdout
+        == f"{visit_id} 已加入培训集 taboo\n"
+    assert "已在培训集" in run("training", "add", visit_id, "--tag", "taboo", "--db", db_path).stdout
     listed = run("training", "list", "--db", db_path).stdout
     assert listed.startswith("taboo") and visit_id in listed
-    assert "removed from 1" in run("training", "remove", visit_id, "--db", db_path).stdout
+    assert "已从 1 个培训集移出" in run("training", "remove", visit_id, "--db", db_path).stdout
     assert run("training", "list", "--db", db_path).stdout == ""
     bad = run("training", "add", "nope", "--tag", "x", "--db", db_path)
     assert bad.exit_code == 1 and "no visit 'nope'" in bad.stderr

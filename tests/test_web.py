@@ -94,7 +94,7 @@ def test_user_commands(db_path):
 
     added = courtesy("user", "add", "wang", "--role", "supervisor", "--password-stdin",
                      stdin="s3cret-pass\n")
-    assert added.returncode == 0 and "added wang (supervisor)" in added.stdout
+    assert added.returncode == 0 and "已添加账号 wang（值班主管，supervisor）" in added.stdout
     again = courtesy("user", "add", "wang", "--role", "viewer", "--password-stdin",
                      stdin="s3cret-pass\n")
     assert again.returncode == 1
@@ -104,7 +104,7 @@ def test_user_commands(db_path):
     assert short.stderr.strip() == "错误：zhao 的密码至少 8 个字符（password for zhao: at least " \
                                    "8 characters）"
     listed = courtesy("user", "list")
-    assert listed.stdout.split()[:2] == ["wang", "supervisor"] and "s3cret" not in listed.stdout
+    assert listed.stdout.split()[:2] == ["wang", "值班主管（supervisor）"] and "s3cret" not in listed.stdout
     assert authenticate(Store(db_path), "wang", "s3cret-pass") is not None
 
 

@@ -71,7 +71,7 @@ def audit_export(first, last, actor, action, db_path, fmt, output):
             audits.write(rows, fmt, handle)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
-    click.echo(f"{len(rows)} audit entr{'y' if len(rows) == 1 else 'ies'} written to {output}",
+    click.echo(f"已写出 {len(rows)} 条审计记录到 {output}",
                err=True)
 
 

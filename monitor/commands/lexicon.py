@@ -24,10 +24,10 @@ def lexicon_check(path):
     """
     by_kind, checked = profiles.check(path)
     if path is not None and path.is_file():
-        click.echo(f"{path}: {sum(by_kind.values())} phrases, OK")
+        click.echo(f"{path}：{sum(by_kind.values())} 条词语 (phrases)，检查通过 OK")
         return
     click.echo(", ".join(f"{k} {n}" for k, n in by_kind.items()))
-    click.echo(f"{sum(by_kind.values())} phrases, {len(checked)} profiles: OK")
+    click.echo(f"{sum(by_kind.values())} 条词语 (phrases)，{len(checked)} 个行业配置 (profiles)：检查通过 OK")
 
 
 @lexicon.command("tune")

@@ -151,7 +151,7 @@ def practice(scenario, device, output_device, trainee, pinyin, engine, db_path, 
 
     if scenario is None:
         for known in practices.available():
-            click.echo(f"{known.name:<18} {known.title}  ({len(known.turns)} turns)")
+            click.echo(f"{known.name:<18} {known.title}（{len(known.turns)} 轮对话）")
         return
     chosen = practices.find(scenario)
     practices.check_microphone(device)

@@ -29,9 +29,9 @@ def model_install(name, source):
             click.echo(f"\r{done / 1e6:6.1f} / {total / 1e6:.1f} MB", nl=False, err=True)
 
     chosen = source or models.default_source(name)
-    click.echo(f"installing {name} from {chosen}", err=True)
+    click.echo(f"正在安装 {name}，来源 {chosen}", err=True)
     path = models.install(name, chosen, progress=progress)
-    click.echo(f"{name}: installed and verified in {path}")
+    click.echo(f"{name}：已安装并校验通过，位于 {path}")
 
 
 @model.command("list")
@@ -46,11 +46,11 @@ def model_list():
     for spec in models.KNOWN.values():
         here = found.get(spec.name)
         if here is None:
-            state = f"not installed (courtesy model install {spec.name})"
+            state = f"未安装（courtesy model install {spec.name}）"
         elif here.problems:
-            state = f"BROKEN at {here.path}: {'; '.join(here.problems)}"
+            state = f"已损坏 BROKEN，位于 {here.path}：{'；'.join(here.problems)}"
         else:
-            state = f"installed at {here.path}"
+            state = f"已安装，位于 {here.path}"
         click.echo(f"{spec.name:<62} {spec.engine:<7} {state}")
 
 

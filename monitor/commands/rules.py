@@ -24,7 +24,7 @@ def rules_check(path):
     """
     found, checked = profiles.check_rules(path)
     click.echo(", ".join(rule.id for rule in found))
-    click.echo(f"{len(found)} 条规则 (rules), {len(checked)} profiles: OK")
+    click.echo(f"{len(found)} 条规则 (rules)，{len(checked)} 个行业配置 (profiles)：检查通过 OK")
 
 
 @rules.command("list")

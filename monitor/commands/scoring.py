@@ -281,7 +281,7 @@ def transcribe(audio, channels, engine, output, staff, lexicon_dir, db_path):
         return
     with output.open("w", encoding="utf-8") as handle:
         transcript.write(utterances, handle)
-    click.echo(f"{len(utterances)} utterance(s) written to {output}", err=True)
+    click.echo(f"已写出 {len(utterances)} 句到 {output}", err=True)
 
 
 COMMANDS = (score, play, transcribe)

@@ -31,7 +31,7 @@ def training_add(visit_id, tag, note, db_path):
     if store.visit(visit_id) is None:
         raise InputError(db_path, f"no visit {visit_id!r}", field="visit")
     added = store.add_training(visit_id, tag, note)
-    click.echo(f"{visit_id} {'added to' if added else 'already in'} {tag}")
+    click.echo(f"{visit_id} {'已加入' if added else '已在'}培训集 {tag}")
 
 
 @training.command("remove")
@@ -46,7 +46,7 @@ def training_remove(visit_id, tag, db_path):
     from ..storage import Store
 
     removed = Store(db_path, must_exist=True).remove_training(visit_id, tag)
-    click.echo(f"{visit_id}: removed from {removed} collection(s)")
+    click.echo(f"{visit_id}：已从 {removed} 个培训集移出")
 
 
 @training.command("list")
@@ -61,7 +61,7 @@ def training_list(tag, db_path):
 
     for entry in Store(db_path, read_only=True).training(tag):
         click.echo(f"{entry.tag:<16} {entry.visit}  {when(entry.started_at)}  "
-                   f"window {entry.window or '-'}  {entry.score:.0f} "
+                   f"窗口 {entry.window or '-'}  {entry.score:.0f} 分 "
                    f"{verdict_label(entry.verdict, entry.provisional)}"
                    f"{'  · ' + mask(entry.note) if entry.note else ''}")
 

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..vocabulary import ACCOUNT_ROLE_LABELS, when
 from .common import Group, db_option, hall_option
 
 
@@ -36,7 +37,7 @@ def user_add(name, role, staff_id, password_stdin, replace, db_path, hall):
     added = add_user(Store(db_path), name, role, _password(password_stdin), replace=replace,
                      staff=staff_id, actor="cli", origin="courtesy user add",
                      known_staff=hall.staff)
-    click.echo(f"{'updated' if replace else 'added'} {added.name} ({added.role})")
+    click.echo(f"{'已更新' if replace else '已添加'}账号 {added.name}（{ACCOUNT_ROLE_LABELS[added.role]}，{added.role}）")
 
 
 def _password(from_stdin: bool) -> str:
@@ -55,10 +56,10 @@ def user_list(db_path):
     from ..storage import Store
 
     for account in Store(db_path, read_only=True).accounts():
-        state = " disabled" if account.disabled else ""
-        staff = f" staff={account.staff}" if account.staff else ""
-        click.echo(f"{account.name:<20} {account.role:<11} since {account.created_at}"
-                   f"{staff}{state}")
+        state = "  已停用" if account.disabled else ""
+        staff = f"  工号 {account.staff}" if account.staff else ""
+        click.echo(f"{account.name:<20} {ACCOUNT_ROLE_LABELS[account.role]}（{account.role}）  "
+                   f"创建于 {when(account.created_at)}{staff}{state}")
 
 
 @user.command("disable")
@@ -75,7 +76,7 @@ def user_disable(name, enable, db_path):
 
     disable(Store(db_path, must_exist=True), name, actor="cli", origin="courtesy user disable",
             enabled=enable)
-    click.echo(f"{'enabled' if enable else 'disabled'} {name}")
+    click.echo(f"已{'启用' if enable else '停用'}账号 {name}")
 
 
 @user.command("reset")
@@ -92,7 +93,7 @@ def user_reset(name, password_stdin, db_path):
 
     reset_password(Store(db_path, must_exist=True), name, _password(password_stdin),
                    actor="cli", origin="courtesy user reset")
-    click.echo(f"password of {name} reset")
+    click.echo(f"已重置 {name} 的密码")
 
 
 @user.command("remove")
@@ -107,7 +108,7 @@ def user_remove(name, db_path):
     from ..storage import Store
 
     remove(Store(db_path, must_exist=True), name, actor="cli", origin="courtesy user remove")
-    click.echo(f"removed {name}")
+    click.echo(f"已删除账号 {name}（其操作仍留在审计记录中）")
 
 
 COMMANDS = (user,)

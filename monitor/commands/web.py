@@ -70,7 +70,7 @@ def serve(db_path, host, port, board_login, threads, max_streams, max_streams_pe
     app = create_app(db_path, options, hall_file, lexicon_dir)
     watch.Watch(db_path, hall_file).start()  # alerts to drivers and the log, not only the board
     _watch_hall_folders(db_path, hall_file)
-    click.echo(f"board on http://{host}:{port}/ (database {db_path}); Ctrl-C stops it")
+    click.echo(f"看板地址 http://{host}:{port}/（数据库 {db_path}）；按 Ctrl-C 停止")
     run(app, host=host, port=port, threads=threads)
 
 
