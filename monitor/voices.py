@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 
 from . import sources, staffvoice
-from .errors import AudioError, InputError, StorageError
+from .errors import AudioError, InputError
 from .records import AuditEntry
 from .speakers import FEATURE_VERSION, Voice, features, speech_frames
 from .storage import Store
