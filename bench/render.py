@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -86,8 +87,7 @@ def speech(text: str, voice) -> np.ndarray:
         rms = float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0
         if rms > 0:
             samples = samples * (10 ** (SPEECH_DBFS / 20) / rms)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, samples.astype(np.float32))
+        save_npy(path, samples.astype(np.float32))
     return samples * np.float32(10 ** (voice.gain_db / 20))
 
 
@@ -132,8 +132,7 @@ def _bank(bank: int) -> np.ndarray:
     if path.exists():
         return np.load(path)
     samples = _hall(BANK_SAMPLES, bank)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, samples)
+    save_npy(path, samples)
     return samples
 
 
@@ -213,8 +212,17 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
     half file in the cache). WAV, not FLAC: reading FLAC block by block costs a seek each
     time, a third of the transcription's CPU here."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part.wav")
+    partial = path.with_suffix(f".{os.getpid()}.part.wav")
     sf.write(partial, samples, RATE, subtype="PCM_16")
+    partial.replace(path)
+
+
+def save_npy(path: Path, samples: np.ndarray) -> None:
+    """Written whole under a name of this process's own before it takes its name: two
+    benches rendering the same line at once never read half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part.npy")
+    np.save(partial, samples)
     partial.replace(path)
 
 
