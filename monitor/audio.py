@@ -190,11 +190,13 @@ def file_sha256(path) -> str:
 
 def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
                vad_options: VadOptions | None = None, voice: Voice | None = None,
-               learned: bool = False, **meta) -> Session:
+               learned: bool = False, speaker_options: SpeakerOptions | None = None,
+               **meta) -> Session:
     """Transcribe a recording and score it; the session is keyed by the audio's sha256.
     `voice`: the staff member's voice profile, for a mixed channel."""
     voice, learned = _day_voice(path, roles, vad_options, voice, learned)
-    transcriber = Transcriber(engine, vad_options, voice=voice, learned=learned)
+    transcriber = Transcriber(engine, vad_options, voice=voice, learned=learned,
+                              speaker_options=speaker_options)
     utterances = transcribe(sources.read_file(path, roles), transcriber)
     session = scorer.score(utterances, source=str(path), sha256=file_sha256(path), **meta)
     session.options["audio"] = transcriber.describe()
