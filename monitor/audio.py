@@ -15,7 +15,7 @@ from . import sources
 from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
-from .speakers import SpeakerOptions, Tracker, Voice, content_hint, split
+from .speakers import SpeakerOptions, Tracker, Voice, split
 from .staffvoice import StaffLearner, learn_from
 from .vad import Vad, VadOptions
 
@@ -114,6 +114,7 @@ class Transcriber:
         turns = self.speakers.told(piece.segment_start,
                                    self.speakers.turns(piece.segment_start, end), piece.final)
         parts = [p for u in heard for p in split(u, turns, self.speakers.options,
+                                                  self.speakers.cues,
                                                   decode.decode if decode else None)]
         if piece.final:
             for part in parts:
@@ -127,7 +128,7 @@ class Transcriber:
         the tracker's staff voice from the next segment on."""
         if self.learner is None:
             return
-        said = [(p.start, p.end, content_hint(p)) for p in parts]
+        said = [(p.start, p.end, self.speakers.cues.hint(p)) for p in parts]
         if self.learner.hear(self.speakers.frames(start, end), start, end, said):
             self.speakers.adopt(self.learner.learned.voice)
 
