@@ -29,7 +29,7 @@ SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")
 _HEADER_KEYS = {"kind", "description"}
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
-                "position"}
+                "position", "reported"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Phrase:
     exceptions: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     position: str = "any"  # "final": only counts at the end of an utterance (吗, 呢)
+    # said of a third person (他不知道, 教练不知道每个队员的任务) it reports, no hit (subject.py)
+    reported: bool = False
     source: str = ""
     file: str = ""
     line: int = 0
@@ -165,6 +167,9 @@ def _parse_entry(entry: dict, kind: str, path: Path, line: int | None) -> Phrase
     position = entry.get("position", "any")
     if position not in POSITIONS:
         raise InputError(path, f"unknown position {position!r}", line, "position")
+    reported = entry.get("reported", False)
+    if not isinstance(reported, bool):
+        raise InputError(path, f"must be true or false, not {reported!r}", line, "reported")
     return Phrase(
         text=_phrase_text(entry["text"], path, line, "text"),
         kind=kind,
@@ -176,6 +181,7 @@ def _parse_entry(entry: dict, kind: str, path: Path, line: int | None) -> Phrase
                          for v in _strings(entry.get("exceptions", []), path, line, "exceptions")),
         sectors=sectors,
         position=position,
+        reported=reported,
         source=str(entry.get("source", "")),
         file=str(path),
         line=line or 0,
