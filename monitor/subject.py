@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -82,9 +81,7 @@ def reported(chars: str, begin: int, end: int, bounds: frozenset[int]) -> Subjec
 def _tagged(chars: str) -> tuple[tuple[str, str], ...]:
     """Words with jieba's part-of-speech tags, its dictionary only (no guessing HMM)."""
     import jieba
+    import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)
-    with warnings.catch_warnings():  # its regular expressions' invalid escapes, on import
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import jieba.posseg
     return tuple((p.word, p.flag) for p in jieba.posseg.cut(chars, HMM=False))
