@@ -31,7 +31,7 @@ POSITIONS = ("any", "final")
 SAID_BY = ("staff", "customer", "either")  # who says a phrase at a counter (`said_by`)
 _HEADER_KEYS = {"kind", "description", "said_by"}
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
-                "position", "said_by"}
+                "position", "reported", "said_by"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Phrase:
     exceptions: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     position: str = "any"  # "final": only counts at the end of an utterance (吗, 呢)
+    # said of a third person (他不知道, 教练不知道每个队员的任务) it reports, no hit (subject.py)
+    reported: bool = False
     said_by: str = "either"  # only this role says it at a counter: a hint of who speaks on
     # one pickup microphone (speakers.RoleCues); the file's `said_by`, or the phrase's own
     source: str = ""
@@ -179,6 +181,9 @@ def _parse_entry(entry: dict, kind: str, path: Path, line: int | None,
     position = entry.get("position", "any")
     if position not in POSITIONS:
         raise InputError(path, f"unknown position {position!r}", line, "position")
+    reported = entry.get("reported", False)
+    if not isinstance(reported, bool):
+        raise InputError(path, f"must be true or false, not {reported!r}", line, "reported")
     return Phrase(
         text=_phrase_text(entry["text"], path, line, "text"),
         kind=kind,
@@ -190,6 +195,7 @@ def _parse_entry(entry: dict, kind: str, path: Path, line: int | None,
                          for v in _strings(entry.get("exceptions", []), path, line, "exceptions")),
         sectors=sectors,
         position=position,
+        reported=reported,
         said_by=_said_by(entry.get("said_by", said_by), path, line, "said_by"),
         source=str(entry.get("source", "")),
         file=str(path),
