@@ -71,7 +71,7 @@ class MatchOptions:
         "waiting": 75.0, "thanks_reply": 75.0, "taboo": 75.0, "thanks": 80.0,
         "question": 85.0, "instruction": 85.0, "rating_prompt": 75.0, "rating_pressure": 80.0,
         "deflection": 100.0, "direction": 80.0, "missing": 85.0,
-        "returning": 85.0,
+        "returning": 85.0, "request": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
     # a phrase shorter than this heard with an edit must keep its first and last syllable:
