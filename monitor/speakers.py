@@ -320,31 +320,27 @@ class Tracker:
              phrases: tuple[tuple[float, float], ...] = ()) -> list[Turn]:
         """The turns of the segment from `start` as they are told. While its speech goes on,
         a turn told sure keeps its span, role and confidence (they may only firm up), so a
-        red shown on it is not taken back because the turns moved; a turn not yet `firm_at`
-        sure, or shorter than `min_turn_s` (at a partial result's end a run may be only the
-        newest blocks), is told unsure (`partial_most`). Each of `phrases` (spans heard so
-        far) not yet told is decided on its own frames: `firm_at` sure, it is a turn of its
-        own from then on, cut out of the run around it. The final result decides afresh on
-        the whole segment, the others' voice refitted with it (measured surer than keeping
-        the partial results' turns, docs/benchmarks.md)."""
+        red shown on it is not taken back because the turns moved, and a turn not yet
+        `firm_at` sure is told unsure (`partial_most`). Each of `phrases` (spans heard so
+        far, not yet told sure) is decided on its own frames: `firm_at` sure, it is a turn of
+        its own from then on, cut out of the run around it. The final result decides afresh
+        on the whole segment, the others' voice refitted with it (measured surer than
+        keeping the partial results' turns, docs/benchmarks.md)."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
             self._firm = (-1.0, [])
             return turns
         sure = _logit(self.options.firm_at)
-
-        def kept(turn: Turn) -> bool:
-            return abs(turn.logit) >= sure and (
-                turn.phrase or turn.end - turn.start >= self.options.min_turn_s)
         turns = _firmed(firm, turns)
         for begin, end in phrases:
-            if any(_overlap(t, begin, end) > 0 for t in turns if kept(t)):
+            if any(_overlap(t, begin, end) > 0 for t in turns if abs(t.logit) >= sure):
                 continue  # told already: a decision never moves
             logit = self.judged(begin, end)
             if abs(logit) >= sure:
                 turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
-        self._firm = (start, [t for t in turns if kept(t)])
-        return [t if kept(t) else replace(t, most=self.options.partial_most) for t in turns]
+        self._firm = (start, [t for t in turns if abs(t.logit) >= sure])
+        return [t if abs(t.logit) >= sure else replace(t, most=self.options.partial_most)
+                for t in turns]
 
     def judged(self, start: float, end: float) -> float:
         """The voice's logit for the staff role over [start, end) alone."""
