@@ -29,6 +29,14 @@ def _value(value, params: Values) -> str:
     return _plain(value)
 
 
+def _measure(value, unit: str, params: Values) -> str:
+    """A number with its unit, then the parameter it is (1 句内（参数「…」）)."""
+    if isinstance(value, str) and value.startswith("$"):
+        name = value[1:]
+        return f"{_plain(params.get(name, '?'))} {unit}（参数 {params.named(name)}）"
+    return f"{_plain(value)} {unit}"
+
+
 def _plain(value) -> str:
     if value is None:
         return "（未设置）"
@@ -50,8 +58,8 @@ def _leaf(cond: Condition, params: dict) -> str:
         "role": lambda: f"{ROLE_LABELS.get(cond.value, cond.value)}说的",
         "kind": lambda: f"听到{_kinds(cond.value, params)}类用语",
         "phrase": lambda: f"听到 {v(cond.value)}",
-        "regex": lambda: f"文字符合 /{_regex(cond.value, params)}/",
-        "count_listed": lambda: f"说了需要几样而列出的更少（/{_regex(cond.value, params)}/）",
+        "regex": lambda: f"文字符合{_regex(cond.value, params)}",
+        "count_listed": lambda: f"说了需要几样而列出的更少（{_regex(cond.value, params)}）",
         "says": lambda: f"说了 {v(cond.value)} 之一",
         "first": lambda: f"是工作人员的前 {v(cond.value)} 句之一",
         "last": lambda: f"是工作人员的最后 {v(cond.value)} 句之一",
@@ -69,26 +77,27 @@ def _leaf(cond: Condition, params: dict) -> str:
 
 
 def _regex(value: str, params: Values) -> str:
-    """A regular expression by its parameter's name and the word classes it is built of."""
+    """A regular expression by its parameter's name and the word classes it is built of
+    (正则表达式「推脱说法」，由「词类：本窗口自称」、…组成), or as written."""
     if not value.startswith("$"):
-        return value
+        return f"正则表达式 {value}"
     text = params.get(value[1:])
     parts = [params.named(name) for name in dict.fromkeys(WORD_CLASS.findall(text or ""))
              if isinstance(params.get(name), (tuple, list))
              or WORD_CLASS.search(str(params.get(name, "")))]
     built = f"，由{'、'.join(parts)}组成" if parts else ""
-    return f"参数 {params.named(value[1:])}{built}"
+    return f"正则表达式{params.named(value[1:])}{built}"
 
 
 def _nested_head(cond: Condition, params: dict) -> str:
-    within = (f"{_value(cond.within_s, params)} 秒内" if cond.within_s is not None
-              else f"{_value(cond.within_turns, params)} 句内")
+    within = (_measure(cond.within_s, "秒内", params) if cond.within_s is not None
+              else _measure(cond.within_turns, "句内", params))
     return {
         "after": f"在此前 {within}，有一句：",
         "followed": f"在其后 {within}{'（含本句）' if cond.same else ''}，有一句：",
         "absent": "整次来访中没有一句：",
         "returned": "同日此前办过同一业务（排队业务类型相同，或顾客说的话与那次相同）"
-                    + (f"，本句提到那次工作人员没提过的材料（/{_regex(cond.value, params)}/）"
+                    + (f"，本句提到那次工作人员没提过的材料（{_regex(cond.value, params)}）"
                        if cond.value else "") + "，那次有一句：",
         "count": "符合下列条件的句子" + (f"至少 {cond.at_least} 句" if cond.at_least is not None
                                   else "") + (f"至多 {cond.at_most} 句" if cond.at_most is not None
