@@ -8,7 +8,6 @@ forms change it later as they change a shipped rule's. A mistake is one error na
 form's field."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -114,10 +113,6 @@ def table(form, taken) -> dict:
     _check_detail(detail, built)
     return {"id": rule_id, **texts, "severity": severity, "deduction": deduction, "on": on,
             "detail": detail, "params": built.params, "labels": built.labels, "when": when}
-
-
-def table_json(form, taken) -> str:
-    return json.dumps(table(form, taken), ensure_ascii=False)
 
 
 def _row(form, n: int, on: str, built: _Built) -> dict:

@@ -20,7 +20,7 @@ from ..rules import RuleOptions
 from ..vocabulary import SEVERITIES, SEVERITY_LABELS, rule_name, rule_norm, rule_prompt
 from .common import WebContext
 from .changes import Changes, change_rows, routes
-from . import ruleform
+from .ruleform import FormError, choices, suggested_id, table
 
 PRECISION_DAYS = 90
 
@@ -112,8 +112,8 @@ def _proposed(ctx: WebContext):
     options = rulechanges.options_for(ctx.store(), _profile(ctx), ctx.lexicon_dir)
     rule = form.get("rule", "")
     if change == ADD and "value" not in form:
-        table = ruleform.table(form, options.settings)
-        rule, value = table["id"], json.dumps(table, ensure_ascii=False)
+        written = table(form, options.settings)
+        rule, value = written["id"], json.dumps(written, ensure_ascii=False)
     elif change == "param":
         value = f"{param}={value}"
     return rulechanges.propose(options, rule, change, value, form.get("reason", ""),
@@ -140,7 +140,7 @@ def pages(ctx: WebContext) -> Blueprint:
     bp = Blueprint("rules", __name__)
     store = ctx.store
 
-    def page(error: ruleform.FormError | None = None):
+    def page(error: FormError | None = None):
         options = rulechanges.options_for(store(), _profile(ctx), ctx.lexicon_dir)
         return render_template(
             "review_rules.html", rows=rule_rows(options, _precision(store())), user=g.user,
@@ -148,8 +148,8 @@ def pages(ctx: WebContext) -> Blueprint:
             changes=change_rows(RULES, rulechanges.changes(store())), kind=RULES,
             version=options.norms_version, severities={s: SEVERITY_LABELS[s] for s in SEVERITIES},
             days=PRECISION_DAYS, preview_days=DEFAULT_DAYS, done=request.args.get("done", ""),
-            new=ruleform.choices(), error=error,
-            asked=request.form if error else {"id": ruleform.suggested_id(options.settings)}
+            new=choices(), error=error,
+            asked=request.form if error else {"id": suggested_id(options.settings)}
         ), 422 if error else 200
 
     @bp.get("/review/rules")
@@ -158,7 +158,7 @@ def pages(ctx: WebContext) -> Blueprint:
 
     def invalid(error):
         """A mistake in the new-rule form: the page again, as filled in, the field marked."""
-        return page(error) if isinstance(error, ruleform.FormError) else None
+        return page(error) if isinstance(error, FormError) else None
 
     routes(bp, ctx, Changes(
         RULES, "rules", "/review/rules", lambda post=False: _gate(ctx, post),
