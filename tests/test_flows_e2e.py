@@ -268,7 +268,7 @@ def test_a_supervisor_writes_a_new_rule_previews_applies_sees_it_and_undoes_it(h
     expect(page.locator("p.done")).to_contain_text("已应用：本厅规则版本")
     rule = page.locator("section.rule", has_text="让等未说时长")
     expect(rule).to_contain_text("本厅新建规则")
-    expect(rule.locator("ul.conditions")).to_contain_text("说了 「请稍等」、「稍等一下」")
+    expect(rule.locator("ul.conditions")).to_contain_text("说了下列词之一：「请稍等」、「稍等一下」")
     shot(page, "flow-rule-4-applied")
 
     visit = score(hall, "bank_wait.jsonl", "W09")  # judged again, with the hall's new rule

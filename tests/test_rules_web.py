@@ -95,7 +95,7 @@ def test_a_new_rule_written_in_the_form_is_previewed_applied_and_undone(client, 
     shown = client.post("/review/rules/preview", data={**NEW, "csrf": token})
     assert shown.status_code == 200, shown.text
     assert "新建规则“让等未说时长”" in shown.text and "新规则怎样判断" in shown.text
-    assert "说了 「请稍等」、「稍等一下」" in shown.text and "以下不成立" in shown.text
+    assert "说了下列词之一：「请稍等」、「稍等一下」" in shown.text and "以下不成立" in shown.text
     assert 'name="value" value="{&#34;id&#34;: &#34;hall_1&#34;' in shown.text  # applied as shown
     assert rulechanges.changes(store) == []
     apply = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', shown.text))

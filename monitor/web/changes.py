@@ -112,6 +112,7 @@ class Changes:
     done: str  # what a version is called when one is made: 词库版本, 本厅规则版本
     invalid: Callable = lambda error: None  # the page again for a form's mistake (None: refuse)
     explain: Callable = lambda change: []  # (depth, text) lines saying what a change makes
+    anchor: Callable = lambda change: None  # where on the page a change made is seen
 
 
 def routes(bp: Blueprint, ctx: WebContext, own: Changes) -> None:
@@ -143,7 +144,10 @@ def routes(bp: Blueprint, ctx: WebContext, own: Changes) -> None:
             made = hallchanges.apply(ctx.store(), kind, own.proposed(), request.remote_addr or "")
         except CourtesyError as exc:
             return refused(exc)
-        return redirect(own.page(done=f"已应用：{own.done} {made.version}"))
+        return redirect(own.page(
+            done=f"已应用：{own.done} {made.version}（{kind.subject(made)}："
+                 f"{kind.labels[made.change]}{' ' + kind.value(made) if kind.value(made) else ''}）",
+            _anchor=own.anchor(made)))
 
     def undo_change():
         refusal = own.gate(post=True)

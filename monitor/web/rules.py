@@ -164,5 +164,5 @@ def pages(ctx: WebContext) -> Blueprint:
         RULES, "rules", "/review/rules", lambda post=False: _gate(ctx, post),
         lambda: _proposed(ctx), rulechanges.preview, lambda c: _fields(ctx, c),
         lambda **args: url_for(".rules_page", profile=_profile(ctx), **args), "本厅规则版本",
-        invalid, _explained))
+        invalid, _explained, lambda change: f"rule-{change.rule}"))
     return bp
