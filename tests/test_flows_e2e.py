@@ -241,7 +241,7 @@ def test_a_supervisor_writes_a_new_rule_previews_applies_sees_it_and_undoes_it(h
     form.get_by_label("条件 1 说话人").select_option(label="工作人员")
     form.get_by_label("条件 1 说的内容").select_option(label="说了下列词之一")
     form.get_by_label("条件 1 词或正则表达式").fill("请稍等、稍等一下")
-    form.get_by_label("条件 2", exact=True).select_option(label="其后一定范围内有一句：")
+    form.get_by_label("条件 2", exact=True).select_option(label="其后（几句或几秒内）有一句：")
     row = form.locator("li.row[data-row='2']")
     row.get_by_label("不").check()
     form.get_by_label("条件 2 数值").fill("一")  # a mistake: named at its field

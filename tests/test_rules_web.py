@@ -4,6 +4,7 @@ second button and its audit row, undone after a confirmation; who may do it."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -85,7 +86,7 @@ NEW = {"change": "add", "name": "让等未说时长", "prompt": "请告诉群众
        "c1.op": "line", "c1.who": "staff", "c1.what": "says", "c1.text": "请稍等、稍等一下",
        "c2.op": "followed", "c2.not": "1", "c2.number": "1", "c2.unit": "turns", "c2.same": "1",
        "c2.who": "staff", "c2.what": "regex", "c2.text": "(大约|大概)[一二三四五六七八九十0-9]+分钟",
-       "days": "30", "reason": "本厅要求说明等候时长"}
+       "detail": "未说要等多久：{原话}", "days": "30", "reason": "本厅要求说明等候时长"}
 
 
 def test_a_new_rule_written_in_the_form_is_previewed_applied_and_undone(client, store, visits):
@@ -104,6 +105,7 @@ def test_a_new_rule_written_in_the_form_is_previewed_applied_and_undone(client, 
     assert made.status_code in (302, 303), made.text
     [added] = rulechanges.changes(store)
     assert (added.rule, added.change) == ("hall_1", "add")
+    assert json.loads(added.value)["detail"] == "未说要等多久：{quote}"  # as the rule names it
     page = client.get("/review/rules").text
     section = page[page.index('id="rule-hall_1"'):]
     assert "让等未说时长" in section and "本厅新建规则" in section and "条件1的词" in section
@@ -122,7 +124,7 @@ def test_a_new_rule_written_in_the_form_is_previewed_applied_and_undone(client, 
     ({"c2.text": "(分钟"}, "c2.text", "条件 2：正则表达式写得不对"),
     ({"on": "visit"}, "c1.op", "只能用于逐句判断的规则"),
     ({"id": "taboo"}, "id", "本厅已有规则“taboo”"),
-    ({"detail": "{who}"}, "detail", "检出说明：不认识 {who}"),
+    ({"detail": "{谁}"}, "detail", "检出说明：不认识 {谁}"),
     ({"c1.op": "", "c2.op": ""}, "c1.op", "至少要有一个条件"),
 ])
 def test_a_mistake_in_the_form_names_its_field_and_keeps_what_was_written(

@@ -27,8 +27,8 @@ SAYS = {"": "说什么都行", "kind": "听到某类用语", "phrase": "听到�
 # of another line), within, count, number (with its unit and its Chinese name)
 ROW_OPS = {
     "line": "这一句：",
-    "followed": "其后一定范围内有一句：",
-    "after": "此前一定范围内有一句：",
+    "followed": "其后（几句或几秒内）有一句：",
+    "after": "此前（几句或几秒内）有一句：",
     "absent": "整次来访没有一句：",
     "count": "整次来访中这样的句子数：",
     "first": "是工作人员的前几句之一",
@@ -47,6 +47,7 @@ JOIN_LABELS = {"all": "全部成立", "any": "任一成立"}
 WITHIN_LABELS = {"turns": "句内", "s": "秒内"}
 BOUND_LABELS = {"at_least": "至少", "at_most": "至多"}
 WHO_LABELS = {"": "任何人", **ROLE_LABELS}
+QUOTES = {"原话": "quote", "听到的词": "matched", "句数": "count"}  # what a detail may quote
 FIELD_LABELS = {"id": "规则编号", "name": "名称", "prompt": "给工作人员的提示", "norm": "依据的规范",
                 "severity": "严重程度", "deduction": "扣分", "detail": "检出说明", "on": "判断方式"}
 
@@ -110,9 +111,8 @@ def table(form, taken) -> dict:
     when = parts[0] if len(parts) == 1 else {join: parts}
     detail = form.get("detail", "").strip() or (  # what was wanted, as written
         texts["prompt"].replace("{", "{{").replace("}", "}}"))
-    _check_detail(detail, built)
     return {"id": rule_id, **texts, "severity": severity, "deduction": deduction, "on": on,
-            "detail": detail, "params": built.params, "labels": built.labels, "when": when}
+            "detail": _detail(detail, built), "params": built.params, "labels": built.labels, "when": when}
 
 
 def _row(form, n: int, on: str, built: _Built) -> dict:
@@ -222,17 +222,21 @@ def _number(form, field: str, label: str, bound: Range):
     return value
 
 
-def _check_detail(detail: str, built: _Built) -> None:
+def _detail(detail: str, built: _Built) -> str:
+    """The detail as a finding's: what it quotes named in Chinese ({原话}) as the rule names
+    them ({quote}); a brace that quotes nothing known is the one error."""
+    detail = re.sub(r"\{(\w+)\}", lambda m: "{" + QUOTES.get(m.group(1), m.group(1)) + "}",
+                    detail)
     try:
         names = {name for name in re.findall(r"\{(\w*)\}", detail)}
         detail.format(**{name: "" for name in names})
     except (ValueError, IndexError, KeyError):
-        raise FormError("detail", "检出说明：花括号只能用来引用 {quote}（原话）等，不能单独使用") from None
-    known = {"quote", "matched", "phrase", "count", "overlap", "rate", "duration", "silence"}
-    unknown = sorted(names - known - set(built.params))
+        raise FormError("detail", "检出说明：花括号只能用来引用 {原话}、{听到的词}、{句数}") from None
+    unknown = sorted(names - set(QUOTES.values()) - set(built.params))
     if unknown:
-        raise FormError("detail", f"检出说明：不认识 {{{unknown[0]}}}；可引用 {{quote}}（原话）、"
-                        "{matched}（听到的词）、{count}（句数）等")
+        raise FormError("detail", f"检出说明：不认识 {{{unknown[0]}}}；可引用 {{原话}}、{{听到的词}}、"
+                        "{句数}")
+    return detail
 
 
 def choices() -> dict:

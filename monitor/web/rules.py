@@ -122,7 +122,7 @@ def _proposed(ctx: WebContext):
 
 def _fields(ctx: WebContext, change) -> list[tuple[str, str]]:
     """The apply button's form: the change as the preview form asked for it."""
-    kind, param, value = _asked()
+    _, param, value = _asked()
     fields = [("profile", _profile(ctx)), ("rule", change.rule), ("change", change.change)]
     fields += [("param", param)] if param else []
     return fields + [("value", change.value if change.change == ADD else value)]
