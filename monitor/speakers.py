@@ -24,10 +24,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
-from .normalize import heard
+from . import lexicon
+from .lexicon import Lexicon
+from .normalize import heard, text_pinyin
 from .records import Utterance, Word
 from .sources import SAMPLE_RATE
 
@@ -185,19 +188,44 @@ def _low_block(values: np.ndarray, block: int = 25) -> float:
 
 # -- what was said: a hint, never a decision ------------------------------------------------
 
-STAFF_SAYS = ("nin hao", "qing wen nin ban li shen me ye wu", "qing wen nin ban shen me",
-              "you shen me ke yi bang nin", "qing man zou", "qing shao deng", "qing shao hou",
-              "huan ying guang lin", "hai you shen me xu yao", "qing na hao", "qing qian zi")
-CUSTOMER_SAYS = ("wo xiang ban", "wo yao ban", "wo lai ban", "wo xiang wen", "wo xiang kai",
-                 "wo xiang cha", "wo shi lai", "bang wo")
+@dataclass(frozen=True)
+class RoleCues:
+    """What only one role says at a counter, from the lexicon's `said_by` (the greeting and
+    请问您办理什么业务 are the staff's, 我想办… and 你们这里 the customer's), as toneless
+    syllables: a hint of who speaks, never a decision."""
+
+    forms: tuple[tuple[str, int], ...]  # (" syllables ", +1 staff / -1 customer)
+
+    @classmethod
+    def of(cls, lexicon: Lexicon) -> "RoleCues":
+        sign = {"staff": 1, "customer": -1}
+        forms = {(f" {text_pinyin(form)} ", sign[p.said_by]) for p in lexicon.phrases
+                 if p.said_by in sign for form in p.forms}
+        return cls(tuple(sorted(f for f in forms if len(f[0].split()) >= 2)))
+
+    def hint(self, utterance: Utterance) -> float:
+        """+1 for words only staff say, -1 for a customer's, 0 for neither or both; a form
+        heard inside a longer one counts as that one (谢谢 in 谢谢您的配合, a farewell)."""
+        said = " " + " ".join(heard(utterance).syllables) + " "
+        found = [(at, at + len(form), role) for form, role in self.forms
+                 for at in _places(said, form)]
+        kept = {role for at, end, role in found if not any(
+            a <= at and end <= e and e - a > end - at for a, e, _ in found)}
+        return float(sum(kept))
 
 
-def content_hint(utterance: Utterance) -> float:
-    """+1 for words only staff say at a counter, -1 for a customer's, 0 for neither."""
-    said = " " + " ".join(heard(utterance).syllables) + " "
-    staff = any(f" {p} " in said for p in STAFF_SAYS)
-    customer = any(f" {p} " in said for p in CUSTOMER_SAYS)
-    return float(staff) - float(customer)
+def _places(said: str, form: str) -> list[int]:
+    out, at = [], said.find(form)
+    while at >= 0:
+        out.append(at)
+        at = said.find(form, at + 1)
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_cues() -> RoleCues:
+    """The cues of the lexicon folder in use, read once per process."""
+    return RoleCues.of(lexicon.load())
 
 
 # -- a mixed channel, live -------------------------------------------------------------------
@@ -258,6 +286,7 @@ class Tracker:
     staff: Voice | None = None
     learned: bool = False  # the staff voice is learned here, not enrolled
     options: SpeakerOptions = field(default_factory=SpeakerOptions)
+    cues: RoleCues = field(default_factory=default_cues)  # what was said: whose words
     _rows: deque = field(default_factory=deque)  # (time, rows) blocks of raw frames
     _tail: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _at: float = 0.0  # time of _tail's first sample
@@ -413,7 +442,7 @@ class Tracker:
 
     def _teaches(self, part: Utterance, sure: float) -> bool:
         if self.staff is None:
-            return content_hint(part) > 0
+            return self.cues.hint(part) > 0
         return self.learned and sure >= self.options.learn_confidence
 
     def level(self, start: float, end: float) -> float | None:
@@ -515,11 +544,11 @@ def _runs(path: np.ndarray, scores: np.ndarray, shortest: int) -> list[tuple[int
 
 # -- an utterance cut at the speaker changes -----------------------------------------------
 
-def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
+def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions, cues: RoleCues,
           decode=None) -> list[Utterance]:
     """The utterance as one line per turn that holds words (or spotter hits), each with
-    its role and confidence from the voice and, where unsure, its words; `decode` turns
-    pinyin syllables into characters."""
+    its role and confidence from the voice and, where unsure, its words (`cues`); `decode`
+    turns pinyin syllables into characters."""
     if len(turns) > 1 and (utterance.words or utterance.spotted):
         hits = {h: _turn_of(turns, h.start, h.end) for h in utterance.spotted}
         owner = {w: next((n for h, n in hits.items() if w.start < h.end and h.start < w.end),
@@ -535,7 +564,7 @@ def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
                   utterance)]
     out = []
     for turn, part in parts:
-        role, confidence = turn.decided(content_hint(part), options)
+        role, confidence = turn.decided(cues.hint(part), options)
         out.append(replace(part, role=role, role_confidence=confidence))
     return out
 
