@@ -145,7 +145,7 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
-    customer_reds = 0
+    customer_reds: list[str] = []  # what each red near a customer's line quoted
     for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -196,8 +196,9 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
             red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
             if pickup:  # a red while only a customer spoke is the customer's words
-                customer_reds += sum(1 for t, _ in red_at
-                                     if any(a <= t <= b + 1.0 for a, b in pickup[1]))
+                customer_reds += [f"{path.stem} {t:.1f} s {e.quote}" for e, t, _ in events
+                                  if e.state == "red"
+                                  and any(a <= t <= b + 1.0 for a, b in pickup[1])]
 
             def red_after(start: float, end: float, until: float, what: str) -> bool:
                 red = [(t, spent) for t, spent in red_at if start < t < until]
@@ -246,7 +247,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)}")
     if mono:
-        print(f"pickup: reds during (or within 1 s after) a customer's line {customer_reds}")
+        print(f"pickup: reds during (or within 1 s after) a customer's line "
+              f"{len(customer_reds)}" + "".join(f"; {red}" for red in customer_reds))
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
