@@ -133,10 +133,11 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     from renders import renders
 
     engine = sherpa_engine()
-    runs = [(p, profile_of(p), ()) for p in SAMPLES]
-    runs += [(r.path, "general", r.truths) for r in renders(voices)]  # mono: staff
     if mono:
         runs = _pickup_runs(speakers)
+    else:
+        runs = [(p, profile_of(p), ()) for p in SAMPLES]
+        runs += [(r.path, "general", r.truths) for r in renders(voices)]
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
@@ -230,8 +231,10 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                 f"p95 {values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]:.2f} s  "
                 f"max {values[-1]:.2f} s")
 
-    print("\n## latency: end of a phrase -> judged and its light change stored (samples and "
-          f"{len(runs) - len(SAMPLES)} {voices} renders; partial results judged; sherpa)")
+    heard = (f"{len(runs)} one-pickup renders" if mono
+             else f"samples and {len(runs) - len(SAMPLES)} {voices} renders")
+    print("\n## latency: end of a phrase -> judged and its light change stored "
+          f"({heard}; partial results judged; sherpa)")
     print(line("all phrases but cues -> first judgement given to the lights", phrases))
     print(line("critical taboo -> red stored", reds))
     print(line("  of which processing (decode, judge, store) after the block arrived", work))

@@ -170,7 +170,8 @@ def latency_renders(speakers: int = 7) -> list[PickupRender]:
         enrolled = profiles.voice_of(np.concatenate(
             [x for line in held for text in line for x in (render.speech(text, staff), pause)]),
             f"enrolment of {staff.label()}")
-        path = LATENCY_CACHE / f"pickup_{name}_{speed:g}.wav"
+        # the customer's voice is named: it depends on `speakers`
+        path = LATENCY_CACHE / f"pickup_{name}_{speed:g}_{other.name}.wav"
         meta = path.with_suffix(".json")
         if not path.exists() or not meta.exists():
             audio, truths, spans, at = [np.zeros(round(PAUSE_S * RATE), np.float32)], [], [], \
