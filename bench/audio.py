@@ -38,7 +38,10 @@ speed --windows 1 20 40 chooses the window counts.
 Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
 parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
 writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
-choose what is rendered; --real-zh DIR the real recordings.
+choose what is rendered; --real-zh DIR the real recordings. Verdicts only: --only s01,s04
+judges some sessions; --heard DIR keeps the recogniser's output of each session there once
+and replays it after (bench/heard.py), so --speaker-opt KEY=VALUE (a SpeakerOptions field)
+variants of --mono are judged in minutes, not hours.
 """
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ from monitor.recordings import RetentionOptions  # noqa: E402
 from monitor.live import LiveSession  # noqa: E402
 from monitor.normalize import clean_chars, split_pinyin, text_pinyin  # noqa: E402
 from monitor.pipeline import Scorer  # noqa: E402
+from monitor.speakers import SpeakerOptions  # noqa: E402
 from monitor.storage import Store  # noqa: E402
 from render import VOICE_KINDS  # noqa: E402
 
@@ -141,7 +145,7 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
-    customer_reds = 0
+    customer_reds: list[str] = []  # what each red near a customer's line quoted
     for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -192,8 +196,9 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
             red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
             if pickup:  # a red while only a customer spoke is the customer's words
-                customer_reds += sum(1 for t, _ in red_at
-                                     if any(a <= t <= b + 1.0 for a, b in pickup[1]))
+                customer_reds += [f"{path.stem} {t:.1f} s {e.quote}" for e, t, _ in events
+                                  if e.state == "red"
+                                  and any(a <= t <= b + 1.0 for a, b in pickup[1])]
 
             def red_after(start: float, end: float, until: float, what: str) -> bool:
                 red = [(t, spent) for t, spent in red_at if start < t < until]
@@ -242,7 +247,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)}")
     if mono:
-        print(f"pickup: reds during (or within 1 s after) a customer's line {customer_reds}")
+        print(f"pickup: reds during (or within 1 s after) a customer's line "
+              f"{len(customer_reds)}" + "".join(f"; {red}" for red in customer_reds))
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
@@ -378,15 +384,23 @@ def sweep() -> None:
 
 
 def engine_options(pairs: list[str]) -> dict:
-    """`--opt key=value` pairs as SherpaOptions fields: JSON values (numbers, dicts, lists,
-    true/false), anything else a string; a list becomes a tuple where the field is one."""
-    fields = {f.name: f for f in dataclasses.fields(SherpaOptions)}
-    defaults = SherpaOptions()
+    """`--opt key=value` pairs as SherpaOptions fields."""
+    out = fields_of(SherpaOptions, pairs, "--opt")
+    out.setdefault("num_threads", 1)
+    return out
+
+
+def fields_of(options, pairs: list[str], flag: str) -> dict:
+    """`key=value` pairs as fields of the dataclass `options`: JSON values (numbers, dicts,
+    lists, true/false), anything else a string; a list becomes a tuple where the field is
+    one."""
+    fields = {f.name: f for f in dataclasses.fields(options)}
+    defaults = options()
     out = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or key not in fields:
-            raise SystemExit(f"--opt {pair!r}: give KEY=VALUE with KEY one of "
+            raise SystemExit(f"{flag} {pair!r}: give KEY=VALUE with KEY one of "
                              + ", ".join(fields))
         try:
             value = json.loads(raw)
@@ -395,7 +409,6 @@ def engine_options(pairs: list[str]) -> dict:
         if isinstance(value, list) and isinstance(getattr(defaults, key), tuple):
             value = tuple(value)
         out[key] = value
-    out.setdefault("num_threads", 1)
     return out
 
 
@@ -408,7 +421,10 @@ def verdicts(args) -> None:
     for learning in args.learning.split(",") if args.mono and args.learned else ["day"]:
         options = bench.BenchOptions(sessions=args.sessions, visits=args.visits,
                                      seed=args.seed, voices=args.voices, mono=args.mono,
-                                     learned=args.learned, learning=learning)
+                                     learned=args.learned, learning=learning,
+                                     only=tuple(args.only.split(",")) if args.only else (),
+                                     heard=args.heard, speakers=fields_of(
+                                         SpeakerOptions, args.speaker_opt, "--speaker-opt"))
         print(f"\n## verdicts: audio against text, {options.sessions} sessions x "
               f"{options.visits} visits, sherpa {chosen}"
               + (f", staff voice learned: {learning}" if options.learned else ""))
@@ -563,6 +579,13 @@ def arguments(argv=None):
                         "day (as `courtesy score`: the voice in every visit of the whole "
                         "recording), live (as `listen`: found as the day goes), tracker "
                         "(before: the speaker tracker alone, from the greeting's words)")
+    parser.add_argument("--speaker-opt", action="append", default=[], metavar="KEY=VALUE",
+                        help="with --mono: a SpeakerOptions field (verdicts); JSON values")
+    parser.add_argument("--only", metavar="S01,S02",
+                        help="judge only these sessions, by name or prefix: s01,s04 (verdicts)")
+    parser.add_argument("--heard", metavar="DIR",
+                        help="the recogniser's output of each session kept in DIR: replayed "
+                        "when kept there, else recorded (verdicts; bench/heard.py)")
     parser.add_argument("--speakers", type=int, default=7, choices=range(2, 8),
                         help="with --mono: how many natural voices take the staff's part "
                         "(latency)")

@@ -20,9 +20,11 @@ from conversations import SECTORS, Conversation, Generator
 from render import CACHE, RENDER_VERSION, Mix, Placed, Voice, mix_session, random_voice, speech
 from render import RATE, write_wav
 import pickup
+from heard import Heard
 
 from monitor import lexicon as lexicons
 from monitor.audio import Transcriber, score_file, transcribe
+from monitor.speakers import SpeakerOptions
 from monitor.sources import read_file
 from monitor.staffvoice import StaffLearner
 from monitor.pipeline import Scorer
@@ -47,6 +49,9 @@ class BenchOptions:
     mono: bool = False  # both voices on one pickup channel (pickup.py), scored as mixed
     learned: bool = False  # mono: no enrolled staff voice, learned from the session
     learning: str = "day"  # learned: how (LEARNING)
+    only: tuple[str, ...] = ()  # judge only these sessions (names or s01-style prefixes)
+    heard: str | None = None  # a folder of recogniser output: replayed if kept, else kept
+    speakers: dict = field(default_factory=dict)  # SpeakerOptions fields set otherwise
 
 
 @dataclass
@@ -332,27 +337,39 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
     rows, sessions = [], []
     scorers = {}
+    if options.only:
+        rendered = [r for r in rendered if any(r.name.startswith(o) for o in options.only)]
     for n, r in enumerate(rendered, 1):
         if r.sector not in scorers:
             scorers[r.sector] = Scorer.load(r.sector)
         scorer = scorers[r.sector]
         text = scorer.score(r.utterances, window=r.sector)
         began, began_cpu = time.perf_counter(), time.process_time()
-        audio = (_score_pickup(scorer, r, engine, options) if options.mono
-                 else score_file(scorer, r.path, engine, window=r.sector))
+        heard = (Heard.of(engine, options.heard, r.pickup if options.mono else r.path)
+                 if options.heard else engine)
+        audio = (_score_pickup(scorer, r, heard, options) if options.mono
+                 else score_file(scorer, r.path, heard, window=r.sector))
+        if options.heard:
+            heard.finish()
         log(f"  [{n}/{len(rendered)}] {r.name}: {len(text.visits)} visits in text, "
             f"{len(audio.visits)} from audio, transcribed in "
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
-        for group in (figures["all"], figures[f"snr{r.snr_db:g}"]) if options.mono else ():
-            group.roles.add(r.utterances, audio)
-        sessions.append({
+        roles = pickup.Roles()
+        if options.mono:
+            roles.add(r.utterances, audio)
+            log(f"    role error {100 * (roles.error or 0):.2f} %, customer taboo on staff "
+                f"{roles.customer_taboo}")
+            for group in (figures["all"], figures[f"snr{r.snr_db:g}"]):
+                group.roles.absorb(roles)
+        sessions.append({"roles": roles.as_dict() if options.mono else None,
             "session": r.name, "sector": r.sector, "snr_db": r.snr_db, "audio": str(r.path),
             "staff_voice": r.staff_voice.label(),
             "said": [[u.start, u.end, u.role, u.visit, u.text] for u in r.utterances],
             "heard": [[u.start, u.end, u.role, u.pinyin,
-                       [f"{h.kind}:{h.phrase}" for h in u.spotted]] for u in audio.utterances]})
+                       [f"{h.kind}:{h.phrase}" for h in u.spotted], u.role_confidence]
+                      for u in audio.utterances]})
     return figures, rows, sessions
 
 
@@ -365,12 +382,14 @@ LEARNING = ("day", "live", "tracker")
 def _score_pickup(scorer, r: Rendered, engine, options: BenchOptions) -> Session:
     """The session's pickup channel scored as mixed, with the staff voice enrolled from
     held-out sentences (or, `learned`, none: learned as `options.learning` says)."""
+    speakers = SpeakerOptions(**options.speakers)
     if not options.learned or options.learning == "day":
         voice = None if options.learned else pickup.enrolment(r.staff_voice)
         return score_file(scorer, r.pickup, engine, ("mixed",), voice=voice,
-                          learned=options.learned, window=r.sector)
+                          learned=options.learned, speaker_options=speakers, window=r.sector)
     learner = StaffLearner() if options.learning == "live" else None
-    heard = transcribe(read_file(r.pickup, ("mixed",)), Transcriber(engine, learner=learner))
+    heard = transcribe(read_file(r.pickup, ("mixed",)),
+                       Transcriber(engine, learner=learner, speaker_options=speakers))
     return scorer.score(heard, window=r.sector)
 
 
@@ -400,6 +419,8 @@ def table(figures: dict[str, Figures]) -> str:
         row("pickup: role error % of speech heard", lambda d: _pct(d["pickup"]["role_error"]))
         row("pickup: speech s / not heard s", lambda d: (
             f"{d['pickup']['speech_s']:.0f} / {d['pickup']['unheard_s']:.0f}"))
+        row("pickup: wrong s: " + " / ".join(pickup.WHERE), lambda d: " / ".join(
+            f"{v:.1f}" for v in d["pickup"]["wrong_where"].values()))
         row("pickup: taboo findings on a customer's line",
             lambda d: str(d["pickup"]["customer_taboo"]))
         row("pickup: lines sure (≥0.8) / right %", lambda d: (

@@ -15,7 +15,7 @@ from . import sources
 from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
-from .speakers import SpeakerOptions, Tracker, Voice, content_hint, split
+from .speakers import SpeakerOptions, Tracker, Voice, said_at, split
 from .staffvoice import StaffLearner, learn_from
 from .vad import Vad, VadOptions
 
@@ -111,9 +111,13 @@ class Transcriber:
         decode = getattr(self.engine, "decoder", None)
         if piece.final:
             self.speakers.remember(piece.segment_start, end)
+        phrases = () if piece.final else tuple(
+            span for u in heard for hit in u.spotted if (span := said_at(u.words, hit)))
         turns = self.speakers.told(piece.segment_start,
-                                   self.speakers.turns(piece.segment_start, end), piece.final)
+                                   self.speakers.turns(piece.segment_start, end), piece.final,
+                                   phrases)
         parts = [p for u in heard for p in split(u, turns, self.speakers.options,
+                                                  self.speakers.cues,
                                                   decode.decode if decode else None)]
         if piece.final:
             for part in parts:
@@ -127,7 +131,7 @@ class Transcriber:
         the tracker's staff voice from the next segment on."""
         if self.learner is None:
             return
-        said = [(p.start, p.end, content_hint(p)) for p in parts]
+        said = [(p.start, p.end, self.speakers.cues.hint(p)) for p in parts]
         if self.learner.hear(self.speakers.frames(start, end), start, end, said):
             self.speakers.adopt(self.learner.learned.voice)
 
@@ -190,11 +194,13 @@ def file_sha256(path) -> str:
 
 def score_file(scorer, path, engine: Engine, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS,
                vad_options: VadOptions | None = None, voice: Voice | None = None,
-               learned: bool = False, **meta) -> Session:
+               learned: bool = False, speaker_options: SpeakerOptions | None = None,
+               **meta) -> Session:
     """Transcribe a recording and score it; the session is keyed by the audio's sha256.
     `voice`: the staff member's voice profile, for a mixed channel."""
     voice, learned = _day_voice(path, roles, vad_options, voice, learned)
-    transcriber = Transcriber(engine, vad_options, voice=voice, learned=learned)
+    transcriber = Transcriber(engine, vad_options, voice=voice, learned=learned,
+                              speaker_options=speaker_options)
     utterances = transcribe(sources.read_file(path, roles), transcriber)
     session = scorer.score(utterances, source=str(path), sha256=file_sha256(path), **meta)
     session.options["audio"] = transcriber.describe()

@@ -22,14 +22,16 @@ from .vocabulary import SEVERITIES
 REQUIRED_KINDS = ("greeting", "farewell", "please", "apology", "waiting", "thanks_reply",
                   "rating_prompt")
 CUE_KINDS = ("thanks", "question", "instruction", "deflection", "direction", "missing",
-             "returning")  # the last four: cues of the norms written as data (rules/*.toml)
+             "returning", "request")  # deflection-returning: cues of the norms written as
+# data (rules/*.toml); request (我想办…, 你们这里…): who speaks, on one pickup microphone
 KINDS = REQUIRED_KINDS + ("taboo", "rating_pressure") + CUE_KINDS
 TABOO_CATEGORIES = ("不礼貌", "不耐烦", "傲慢", "责难", "讽刺", "刁难", "泄气", "庸俗", "推诿")
 SECTORS = ("police", "hospital", "bank", "utility", "government")
 POSITIONS = ("any", "final")
-_HEADER_KEYS = {"kind", "description"}
+SAID_BY = ("staff", "customer", "either")  # who says a phrase at a counter (`said_by`)
+_HEADER_KEYS = {"kind", "description", "said_by"}
 _PHRASE_KEYS = {"text", "variants", "source", "category", "severity", "exceptions", "sectors",
-                "position"}
+                "position", "reported", "said_by"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,10 @@ class Phrase:
     exceptions: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
     position: str = "any"  # "final": only counts at the end of an utterance (吗, 呢)
+    # said of a third person (他不知道, 教练不知道每个队员的任务) it reports, no hit (subject.py)
+    reported: bool = False
+    said_by: str = "either"  # only this role says it at a counter: a hint of who speaks on
+    # one pickup microphone (speakers.RoleCues); the file's `said_by`, or the phrase's own
     source: str = ""
     file: str = ""
     line: int = 0
@@ -129,6 +135,8 @@ def load_file(path: Path) -> list[Phrase]:
     if not entries:
         raise InputError(path, "no phrases: add [[phrases]] tables, each with a text",
                          _line_of(raw, "phrases"), "phrases")
+    said_by = _said_by(header.get("said_by", "either"), path, _line_of(raw, "said_by"),
+                       "lexicon.said_by")
     lines = _entry_lines(raw)
     phrases = []
     for i, entry in enumerate(entries):
@@ -136,11 +144,19 @@ def load_file(path: Path) -> list[Phrase]:
         if not isinstance(entry, dict):
             raise InputError(path, f"entry {i + 1} is {entry!r}, not a table with a text "
                              '(write [[phrases]] text = "...")', line, "phrases")
-        phrases.append(_parse_entry(entry, kind, path, line))
+        phrases.append(_parse_entry(entry, kind, path, line, said_by))
     return phrases
 
 
-def _parse_entry(entry: dict, kind: str, path: Path, line: int | None) -> Phrase:
+def _said_by(value, path: Path, line: int | None, field: str) -> str:
+    if value not in SAID_BY:
+        raise InputError(path, f"unknown said_by {value!r}; expected one of "
+                         f"{', '.join(SAID_BY)}", line, field)
+    return value
+
+
+def _parse_entry(entry: dict, kind: str, path: Path, line: int | None,
+                 said_by: str = "either") -> Phrase:
     unknown = set(entry) - _PHRASE_KEYS
     if unknown:
         raise InputError(path, "unknown key", line, sorted(unknown)[0])
@@ -165,6 +181,9 @@ def _parse_entry(entry: dict, kind: str, path: Path, line: int | None) -> Phrase
     position = entry.get("position", "any")
     if position not in POSITIONS:
         raise InputError(path, f"unknown position {position!r}", line, "position")
+    reported = entry.get("reported", False)
+    if not isinstance(reported, bool):
+        raise InputError(path, f"must be true or false, not {reported!r}", line, "reported")
     return Phrase(
         text=_phrase_text(entry["text"], path, line, "text"),
         kind=kind,
@@ -176,6 +195,8 @@ def _parse_entry(entry: dict, kind: str, path: Path, line: int | None) -> Phrase
                          for v in _strings(entry.get("exceptions", []), path, line, "exceptions")),
         sectors=sectors,
         position=position,
+        reported=reported,
+        said_by=_said_by(entry.get("said_by", said_by), path, line, "said_by"),
         source=str(entry.get("source", "")),
         file=str(path),
         line=line or 0,

@@ -24,6 +24,7 @@ import ahocorasick
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
+from . import subject
 from .hanzi import NEUTRAL, syllable_tone
 from .lexicon import CUE_KINDS, REQUIRED_KINDS, Lexicon, Phrase
 from .normalize import NormText, char_syllable, clean_chars, heard, normalize
@@ -70,7 +71,7 @@ class MatchOptions:
         "waiting": 75.0, "thanks_reply": 75.0, "taboo": 75.0, "thanks": 80.0,
         "question": 85.0, "instruction": 85.0, "rating_prompt": 75.0, "rating_pressure": 80.0,
         "deflection": 100.0, "direction": 80.0, "missing": 85.0,
-        "returning": 85.0,
+        "returning": 85.0, "request": 85.0,
     })
     exact_below: int = 3  # phrases with fewer syllables than this match their syllables exactly
     # a phrase shorter than this heard with an edit must keep its first and last syllable:
@@ -233,6 +234,22 @@ class Matcher:
                     len(same) == 3 < len(expected) and off <= 1):
                 return True
         return False
+
+    def reported(self, hit: PhraseHit, utterance: Utterance, norm: NormText) -> bool:
+        """Is a hit of a phrase marked `reported` said of a third person in its clause
+        (subject.py: 教练不知道每个队员的任务…)? Judged where the matcher hears the phrase in
+        characters, typed or decoded from the pinyin heard, so a keyword spotter's hit
+        there is judged alike; clauses end at punctuation when typed, at pauses when heard."""
+        phrase = self._phrases.get((hit.kind, hit.phrase))
+        chars = norm.chars or _decoded_chars(utterance, norm)
+        if phrase is None or not phrase.reported or not chars:
+            return False
+        times = unit_times(utterance, len(norm))
+        bounds = (subject.pauses(times) if utterance.heard_by
+                  else subject.clauses(utterance.text))
+        return any(subject.reported(chars, s.begin, s.end, bounds) for s in self.find(norm)
+                   if s.phrase is phrase and times[s.begin][0] < hit.end + _NEAR_AFTER_S
+                   and hit.start - _NEAR_BEFORE_S < times[s.end - 1][1])
 
     def _needed(self, form: str) -> float:
         """How well the recogniser must have heard a form, by its length without a closing

@@ -93,7 +93,7 @@ class Scorer:
         found += self._spotted(utterance, index, found)
         if utterance.heard_by:  # from audio: what turns a light red needs evidence that holds
             found = [h for h in found if self.matcher.holds(h, utterance, norm)]
-        return norm, found
+        return norm, [h for h in found if not self.matcher.reported(h, utterance, norm)]
 
     def _spotted(self, utterance: Utterance, index: int, found: list[PhraseHit]) -> list[PhraseHit]:
         """A keyword spotter's hits (audio input) that the text matcher did not find itself,

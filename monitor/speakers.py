@@ -14,7 +14,10 @@ confidence (0.5-1.0). What was said moves an unsure decision (the greeting and �
 什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
 While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
 and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
-shown on a staff taboo is not taken back because the voice decision moved.
+shown on a staff taboo is not taken back because the voice decision moved. A phrase the
+spotter caught is decided on its own frames as soon as it is heard: a sure voice is told at
+once (a staff taboo is red while the run around it, which may still hold the other voice,
+is unsure), an unsure one waits for the segment's end.
 
 Without an enrolled profile the staff voice is learned: first from speech the content
 and level say is the staff's, then from every confident staff run, as the day goes.
@@ -24,10 +27,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
-from .normalize import heard
+from . import lexicon
+from .lexicon import Lexicon
+from .normalize import heard, normalize, text_pinyin, toneless
 from .records import Utterance, Word
 from .sources import SAMPLE_RATE
 
@@ -185,19 +191,44 @@ def _low_block(values: np.ndarray, block: int = 25) -> float:
 
 # -- what was said: a hint, never a decision ------------------------------------------------
 
-STAFF_SAYS = ("nin hao", "qing wen nin ban li shen me ye wu", "qing wen nin ban shen me",
-              "you shen me ke yi bang nin", "qing man zou", "qing shao deng", "qing shao hou",
-              "huan ying guang lin", "hai you shen me xu yao", "qing na hao", "qing qian zi")
-CUSTOMER_SAYS = ("wo xiang ban", "wo yao ban", "wo lai ban", "wo xiang wen", "wo xiang kai",
-                 "wo xiang cha", "wo shi lai", "bang wo")
+@dataclass(frozen=True)
+class RoleCues:
+    """What only one role says at a counter, from the lexicon's `said_by` (the greeting and
+    请问您办理什么业务 are the staff's, 我想办… and 你们这里 the customer's), as toneless
+    syllables: a hint of who speaks, never a decision."""
+
+    forms: tuple[tuple[str, int], ...]  # (" syllables ", +1 staff / -1 customer)
+
+    @classmethod
+    def of(cls, lexicon: Lexicon) -> "RoleCues":
+        sign = {"staff": 1, "customer": -1}
+        forms = {(f" {text_pinyin(form)} ", sign[p.said_by]) for p in lexicon.phrases
+                 if p.said_by in sign for form in p.forms}
+        return cls(tuple(sorted(f for f in forms if len(f[0].split()) >= 2)))
+
+    def hint(self, utterance: Utterance) -> float:
+        """+1 for words only staff say, -1 for a customer's, 0 for neither or both; a form
+        heard inside a longer one counts as that one (谢谢 in 谢谢您的配合, a farewell)."""
+        said = " " + " ".join(heard(utterance).syllables) + " "
+        found = [(at, at + len(form), role) for form, role in self.forms
+                 for at in _places(said, form)]
+        kept = {role for at, end, role in found if not any(
+            a <= at and end <= e and e - a > end - at for a, e, _ in found)}
+        return float(sum(kept))
 
 
-def content_hint(utterance: Utterance) -> float:
-    """+1 for words only staff say at a counter, -1 for a customer's, 0 for neither."""
-    said = " " + " ".join(heard(utterance).syllables) + " "
-    staff = any(f" {p} " in said for p in STAFF_SAYS)
-    customer = any(f" {p} " in said for p in CUSTOMER_SAYS)
-    return float(staff) - float(customer)
+def _places(said: str, form: str) -> list[int]:
+    out, at = [], said.find(form)
+    while at >= 0:
+        out.append(at)
+        at = said.find(form, at + 1)
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_cues() -> RoleCues:
+    """The cues of the lexicon folder in use, read once per process."""
+    return RoleCues.of(lexicon.load())
 
 
 # -- a mixed channel, live -------------------------------------------------------------------
@@ -234,6 +265,7 @@ class Turn:
     end: float
     logit: float
     most: float = 1.0  # the most sure it may be told (a partial result's turn not yet firm)
+    phrase: bool = False  # one phrase decided on its own frames: it neither grows nor joins
 
     def decided(self, hint: float, options: SpeakerOptions) -> tuple[str, float]:
         """Role and confidence, with what was said moving the logit at most so far."""
@@ -258,6 +290,7 @@ class Tracker:
     staff: Voice | None = None
     learned: bool = False  # the staff voice is learned here, not enrolled
     options: SpeakerOptions = field(default_factory=SpeakerOptions)
+    cues: RoleCues = field(default_factory=default_cues)  # what was said: whose words
     _rows: deque = field(default_factory=deque)  # (time, rows) blocks of raw frames
     _tail: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _at: float = 0.0  # time of _tail's first sample
@@ -297,16 +330,9 @@ class Tracker:
         each change moved to the quietest moment near it (speakers change at a breath)."""
         block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
         rows = self.frames(start, end)
-        if self.staff is None or not len(rows):
+        scores = self._scores(rows)
+        if scores is None:
             return [Turn(start, end, 0.0)]
-        ratios = self._ratios(rows)
-        if ratios is None:
-            return [Turn(start, end, 0.0)]
-        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
-                                 -70)
-        count = math.ceil(len(rows) / block)
-        scores = np.array([_mean(ratios[n * block:(n + 1) * block],
-                                 loud[n * block:(n + 1) * block]) for n in range(count)])
         path = _viterbi(scores, block, self.options.switch_cost)
         shortest = max(1, round(self.options.min_turn_s / self.options.block_s))
         first = start + (WINDOW / 2) / SAMPLE_RATE  # the first row's centre
@@ -319,22 +345,50 @@ class Tracker:
         turns[0].start, turns[-1].end = start, end
         return turns
 
-    def told(self, start: float, turns: list[Turn], final: bool) -> list[Turn]:
+    def told(self, start: float, turns: list[Turn], final: bool,
+             phrases: tuple[tuple[float, float], ...] = ()) -> list[Turn]:
         """The turns of the segment from `start` as they are told. While its speech goes on,
         a turn told sure keeps its span, role and confidence (they may only firm up), so a
         red shown on it is not taken back because the turns moved, and a turn not yet
-        `firm_at` sure is told unsure (`partial_most`). The final result decides afresh on
-        the whole segment, the others' voice refitted with it (measured surer than keeping
-        the partial results' turns, docs/benchmarks.md)."""
+        `firm_at` sure is told unsure (`partial_most`). Each of `phrases` (spans heard so
+        far, not yet told sure) is decided on its own frames: `firm_at` sure, it is a turn of
+        its own from then on, cut out of the run around it. The final result decides afresh
+        on the whole segment, the others' voice refitted with it (measured surer than
+        keeping the partial results' turns, docs/benchmarks.md)."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
             self._firm = (-1.0, [])
             return turns
-        turns = _firmed(firm, turns)
         sure = _logit(self.options.firm_at)
+        turns = _firmed(firm, turns)
+        for begin, end in phrases:
+            if any(_overlap(t, begin, end) > 0 for t in turns if abs(t.logit) >= sure):
+                continue  # told already: a decision never moves
+            logit = self.judged(begin, end)
+            if abs(logit) >= sure:
+                turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
         self._firm = (start, [t for t in turns if abs(t.logit) >= sure])
         return [t if abs(t.logit) >= sure else replace(t, most=self.options.partial_most)
                 for t in turns]
+
+    def judged(self, start: float, end: float) -> float:
+        """The voice's logit for the staff role over [start, end) alone."""
+        scores = self._scores(self.frames(start, end))
+        return 0.0 if scores is None else self.options.scale * float(np.mean(scores))
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray | None:
+        """Per block of rows: the mean ratio of its loud frames (a block of silence: 0);
+        None while no voice is known."""
+        if self.staff is None or not len(rows):
+            return None
+        ratios = self._ratios(rows)
+        if ratios is None:
+            return None
+        block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
+        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
+                                 -70)
+        return np.array([_mean(ratios[n:n + block], loud[n:n + block])
+                         for n in range(0, len(rows), block)])
 
     def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
         """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
@@ -413,7 +467,7 @@ class Tracker:
 
     def _teaches(self, part: Utterance, sure: float) -> bool:
         if self.staff is None:
-            return content_hint(part) > 0
+            return self.cues.hint(part) > 0
         return self.learned and sure >= self.options.learn_confidence
 
     def level(self, start: float, end: float) -> float | None:
@@ -440,10 +494,11 @@ def _quietest(levels: np.ndarray, at: int, reach: int) -> int:
 
 def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
     """`turns` with the firm ones laid over them: a firm turn keeps its span and role, grows
-    into a new turn of the same role that goes on from it, and is never less sure."""
-    firm = [replace(kept, logit=max([kept.logit] + [t.logit for t in turns if _overlap(
-        t, kept.start, kept.end) > 0 and (t.logit >= 0) == (kept.logit >= 0)], key=abs))
-        for kept in firm]
+    into a new turn of the same role that goes on from it, and is never less sure; a
+    phrase's turn stays as it was told (the run beside it may hold the other voice)."""
+    firm = [kept if kept.phrase else replace(kept, logit=max([kept.logit] + [
+        t.logit for t in turns if _overlap(t, kept.start, kept.end) > 0
+        and (t.logit >= 0) == (kept.logit >= 0)], key=abs)) for kept in firm]
     pieces = list(firm)
     for turn in turns:
         parts = [turn]
@@ -454,7 +509,8 @@ def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
     out: list[Turn] = []
     for turn in pieces:
         last = out[-1] if out else None
-        if last is not None and (last.logit >= 0) == (turn.logit >= 0):
+        if last is not None and (last.logit >= 0) == (turn.logit >= 0) \
+                and not (last.phrase or turn.phrase):
             strongest = max(last.logit, turn.logit, key=abs)
             out[-1] = Turn(last.start, max(last.end, turn.end), strongest)
         else:
@@ -515,14 +571,19 @@ def _runs(path: np.ndarray, scores: np.ndarray, shortest: int) -> list[tuple[int
 
 # -- an utterance cut at the speaker changes -----------------------------------------------
 
-def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
+def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions, cues: RoleCues,
           decode=None) -> list[Utterance]:
     """The utterance as one line per turn that holds words (or spotter hits), each with
-    its role and confidence from the voice and, where unsure, its words; `decode` turns
-    pinyin syllables into characters."""
+    its role and confidence from the voice and, where unsure, its words (`cues`); `decode`
+    turns pinyin syllables into characters."""
     if len(turns) > 1 and (utterance.words or utterance.spotted):
-        hits = {h: _turn_of(turns, h.start, h.end) for h in utterance.spotted}
-        owner = {w: next((n for h, n in hits.items() if w.start < h.end and h.start < w.end),
+        # a partial result's phrase goes where its words were heard (it was decided on
+        # them, Tracker.told); a final one keeps the span its measured role error rests on
+        spans = {h: (said_at(utterance.words, h) if utterance.partial else None)
+                 or (h.start, h.end) for h in utterance.spotted}
+        hits = {h: _turn_of(turns, *span) for h, span in spans.items()}
+        owner = {w: next((n for h, n in hits.items()
+                          if w.start < spans[h][1] and spans[h][0] < w.end),
                          _turn_of(turns, w.start, w.end)) for w in utterance.words}
         parts = []
         for n, turn in enumerate(turns):  # a spotted phrase is never cut: its words go with it
@@ -535,9 +596,20 @@ def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions,
                   utterance)]
     out = []
     for turn, part in parts:
-        role, confidence = turn.decided(content_hint(part), options)
+        role, confidence = turn.decided(cues.hint(part), options)
         out.append(replace(part, role=role, role_confidence=confidence))
     return out
+
+
+def said_at(words: tuple[Word, ...], hit) -> tuple[float, float] | None:
+    """Where the recogniser's own syllables say a spotted phrase (the last saying that
+    begins before the hit ends); the spotter's span is a guess from where decoding was."""
+    wanted = normalize(hit.matched).syllables
+    said = [toneless(w.text) for w in words]
+    for n in range(len(said) - len(wanted), -1, -1):
+        if tuple(said[n:n + len(wanted)]) == wanted and words[n].start < hit.end:
+            return words[n].start, words[n + len(wanted) - 1].end
+    return None
 
 
 def _part(utterance: Utterance, words: tuple[Word, ...], hits, decode) -> Utterance:
@@ -546,13 +618,23 @@ def _part(utterance: Utterance, words: tuple[Word, ...], hits, decode) -> Uttera
     said = " ".join(w.text for w in words)
     if utterance.pinyin:
         pinyin = said or " ".join(h.matched for h in hits)
-        text = decode(said.split()) if decode and said else ""
+        text = _characters(utterance, words, decode) if said else ""
     else:
         pinyin, text = "", "".join(w.text for w in words)
     start = max(utterance.start, min(times) - 0.1)
     end = min(utterance.end, max(ends) + 0.1)
     return replace(utterance, start=round(start, 3), end=round(max(start, end), 3), text=text,
                    pinyin=pinyin, words=words, spotted=hits)
+
+
+def _characters(utterance: Utterance, words: tuple[Word, ...], decode) -> str:
+    """A part's characters, decoded alone; a partial result's (shown, never stored) are
+    the whole's, one per syllable, cut per word: decoding each part again was a sixth of
+    the processing between a block's arrival and its red (profiled, docs/benchmarks.md)."""
+    if utterance.partial and len(utterance.text) == len(utterance.words):
+        index = {w: n for n, w in enumerate(utterance.words)}
+        return "".join(utterance.text[index[w]] for w in words)
+    return decode([w.text for w in words]) if decode else ""
 
 
 def _turn_of(turns: list[Turn], start: float, end: float) -> int:

@@ -212,7 +212,7 @@ REVIEWED_LABELS = {"confirm": "已确认", "dismiss": "已驳回"}
 # the cue kinds, as a rule written as data names them (the rules page)
 CUE_LABELS = {"thanks": "致谢", "question": "提问", "instruction": "指令", "deflection": "推脱",
               "direction": "引导去处", "missing": "缺件告知", "returning": "再次来办",
-              "rating_prompt": "邀请评价"}
+              "request": "来意", "rating_prompt": "邀请评价"}
 
 
 def phrase_kind_label(kind: str) -> str:

@@ -12,14 +12,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from monitor import lexicon
+from audio_support import SAMPLES, sherpa_model
+from monitor import asr, lexicon, sources
 from monitor.asr.sherpa import SherpaOptions
+from monitor.audio import Transcriber, transcribe
 from monitor.pipeline import Scorer
+from monitor.vad import VadOptions
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
 import everyday  # noqa: E402
+import heard  # noqa: E402
 import render  # noqa: E402
 import verdicts  # noqa: E402
 from conversations import Generator  # noqa: E402
@@ -93,3 +97,36 @@ def test_a_session_compared_with_itself_agrees_everywhere():
 
 def _rms(samples) -> float:
     return float(np.sqrt(np.mean(samples ** 2)))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    sherpa_model()
+    return asr.create("sherpa", lexicon.load())
+
+
+def test_a_kept_recognition_replays_the_same_lines_without_decoding(engine, tmp_path):
+    """What `verdicts --heard` replays is what the recogniser heard; other pieces of speech
+    (here the voice detector told to hold speech longer) stop the replay."""
+    sample = SAMPLES / "hospital_taboo.flac"
+    recorded = heard.Heard.of(engine, tmp_path, sample)
+    first = transcribe(sources.read_file(sample, ("mixed",)), Transcriber(recorded))
+    recorded.finish()
+    assert first and not recorded.replaying
+
+    class Deaf(type(engine)):  # the engine's decoder, but no stream to decode with
+        def __init__(self):
+            self.__dict__.update(engine.__dict__)
+
+        def stream(self, role):
+            raise AssertionError("a replay decoded speech")
+
+    replayed = heard.Heard.of(Deaf(), tmp_path, sample)
+    assert replayed.replaying
+    again = transcribe(sources.read_file(sample, ("mixed",)), Transcriber(replayed))
+    replayed.finish()
+    assert again == first
+    stale = heard.Heard.of(Deaf(), tmp_path, sample)
+    with pytest.raises(SystemExit, match="stale recording"):
+        transcribe(sources.read_file(sample, ("mixed",)),
+                   Transcriber(stale, VadOptions(hangover_s=1.5)))

@@ -126,7 +126,7 @@ def _document(tables: dict) -> str:
 
 PHRASE = st.fixed_dictionaries({"text": st.one_of(st.just("您办好了"), VALUES)}, optional={
     key: VALUES for key in ("variants", "category", "severity", "exceptions", "sectors",
-                            "position", "source", "colour")})
+                            "position", "reported", "source", "colour")})
 
 
 @st.composite

@@ -57,6 +57,7 @@ def test_toml_syntax_error_names_file_and_line(tmp_path):
     ('text = "你烦不烦"', 'text = "！？"', "text"),
     ('text = "你烦不烦"', 'text = "你烦不烦"\nsectors = ["zoo"]', "sectors"),
     ('text = "你烦不烦"', 'text = "你烦不烦"\ncolour = "red"', "colour"),
+    ('text = "你烦不烦"', 'text = "你烦不烦"\nreported = "yes"', "reported"),
 ])
 def test_bad_entry_names_the_field(tmp_path, old, new, field):
     path = write(tmp_path, "t.toml", GOOD.replace(old, new))

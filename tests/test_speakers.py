@@ -11,12 +11,13 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from audio_support import RATE, noise, speak, tone
-from monitor import accounts, sources, voices
+from monitor import accounts, lexicon, sources, voices
 from monitor.central import outbox
 from monitor.cli import cli
 from monitor.errors import ConfigError, InputError
 from monitor.records import AudioChunk, PhraseHit, Utterance, Word
-from monitor.speakers import SpeakerOptions, Tracker, Turn, Voice, features, speech_frames, split
+from monitor.speakers import (RoleCues, SpeakerOptions, Tracker, Turn, Voice, default_cues,
+                             features, said_at, speech_frames, split)
 from monitor.storage import Store
 from monitor.vad import Vad
 
@@ -137,7 +138,7 @@ def test_without_a_profile_the_staff_voice_is_learned_from_what_staff_say(lines)
     assert turn.logit == 0.0  # no voice known yet: the words alone give a lean, no more
     line = Utterance(0.0, end, "staff", pinyin="nin hao qing wen nin ban li shen me ye wu",
                      heard_by="sherpa")
-    [part] = split(line, [turn], tracker.options)
+    [part] = split(line, [turn], tracker.options, tracker.cues)
     assert part.role == "staff" and 0.5 < part.role_confidence < 0.8
     tracker.learn([part])
     assert tracker.staff is not None and tracker.learned and tracker.changed
@@ -151,13 +152,43 @@ def test_words_move_an_unsure_voice_but_never_decide_against_a_sure_one():
     assert role == "customer" and confidence > 0.9
 
 
+@pytest.mark.parametrize("said, hint", [
+    ("nin hao qing wen nin ban li shen me ye wu", 1.0),  # the greeting's question: staff
+    ("qing shao deng wo kan yi xia", 1.0),  # a wait announced
+    ("wo xiang ban yi xia shen fen zheng", -1.0),  # what the customer came for
+    ("ni men zhe li zhen fan", -1.0),  # the counter called "you"
+    ("hao de xie xie", -1.0),  # a customer's thanks
+    ("xie xie nin de pei he zai jian", 1.0),  # 谢谢 inside a staff farewell is the farewell
+    ("ni hao wo xiang wen yi xia", -1.0),  # 你好 is anybody's
+    ("qing shao deng wo xiang ban", 0.0),  # both: no lean
+    ("zhe ge biao tian yi xia", 0.0),  # neither
+])
+def test_words_only_one_role_says_come_from_the_lexicon(said, hint):
+    assert default_cues().hint(Utterance(0, 1, "mixed", pinyin=said, heard_by="sherpa")) == hint
+
+
+def test_a_hall_lexicon_says_who_says_what(tmp_path):
+    (tmp_path / "greeting.toml").write_text(
+        '[lexicon]\nkind = "greeting"\ndescription = "迎声"\nsaid_by = "staff"\n\n'
+        '[[phrases]]\ntext = "您好"\nsaid_by = "either"\n\n[[phrases]]\ntext = "欢迎光临"\n',
+        encoding="utf-8")
+    cues = RoleCues.of(lexicon.load(tmp_path))
+    assert cues.forms == ((" huan ying guang lin ", 1),)
+    (tmp_path / "greeting.toml").write_text(
+        '[lexicon]\nkind = "greeting"\ndescription = "迎声"\nsaid_by = "clerk"\n\n'
+        '[[phrases]]\ntext = "您好"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="said_by") as raised:
+        lexicon.load(tmp_path)
+    assert "greeting.toml 第 4 行" in str(raised.value)
+
+
 def test_an_utterance_is_split_at_the_speaker_change_with_its_words():
     words = tuple(Word(s, 0.2 * n, 0.2 * n + 0.2) for n, s in enumerate(
         "qing wen nin ban li shen me ye wu wo xiang ban she bao ka".split()))
     line = Utterance(0.0, 3.2, "mixed", pinyin=" ".join(w.text for w in words), words=words,
                      heard_by="sherpa")
     parts = split(line, [Turn(0.0, 1.8, 3.0), Turn(1.8, 3.2, -3.0)], SpeakerOptions(),
-                  decode=lambda syllables: "".join(syllables))
+                  default_cues(), decode=lambda syllables: "".join(syllables))
     assert [p.role for p in parts] == ["staff", "customer"]
     assert parts[0].pinyin == "qing wen nin ban li shen me ye wu"
     assert parts[1].pinyin == "wo xiang ban she bao ka" and parts[1].text == "woxiangbanshebaoka"
@@ -274,9 +305,54 @@ def test_a_spotted_phrase_is_never_cut_between_two_turns():
     hit = PhraseHit("taboo", "你聋了吗", "你聋了吗", -1, 0.0, 1.0, 100.0, severity="critical")
     line = Utterance(0.0, 1.75, "mixed", pinyin=" ".join(w.text for w in words), words=words,
                      spotted=(hit,), heard_by="sherpa")
-    parts = split(line, [Turn(0.0, 0.7, 3.0), Turn(0.7, 1.75, -3.0)], SpeakerOptions())
+    parts = split(line, [Turn(0.0, 0.7, 3.0), Turn(0.7, 1.75, -3.0)], SpeakerOptions(),
+                  default_cues())
     assert parts[0].pinyin == "ni long le ma" and parts[0].spotted == (hit,)
     assert parts[1].pinyin == "shuo le yao" and not parts[1].spotted
+
+
+def test_a_spotted_phrase_goes_with_the_turn_where_its_words_were_heard():
+    """The spotter's span is a guess from where decoding had reached, often late: the
+    recogniser's own syllables place the phrase, so a staff taboo said just before the
+    customer speaks stays the staff's."""
+    words = tuple(Word(s, 0.25 * n, 0.25 * n + 0.25)
+                  for n, s in enumerate("ni3 fan2 bu4 fan2 wo3 xiang3 wen4".split()))
+    late = PhraseHit("taboo", "你烦不烦", "你烦不烦", -1, 0.6, 1.6, 100.0, severity="critical")
+    assert said_at(words, late) == (0.0, 1.0)
+    assert said_at(words[:3], late) is None  # not (yet) said as the spotter has it
+    line = Utterance(0.0, 1.75, "mixed", text="你烦不烦我想问",
+                     pinyin=" ".join(w.text for w in words), words=words, spotted=(late,),
+                     heard_by="sherpa", partial=True)
+    parts = split(line, [Turn(0.0, 1.0, 3.0), Turn(1.0, 1.75, -3.0)], SpeakerOptions(),
+                  default_cues())
+    assert [(p.role, p.text, p.pinyin, p.spotted) for p in parts] == [
+        ("staff", "你烦不烦", "ni3 fan2 bu4 fan2", (late,)),
+        ("customer", "我想问", "wo3 xiang3 wen4", ())]
+
+
+def test_a_phrase_is_told_on_its_own_frames_while_the_run_around_it_is_unsure():
+    """A staff taboo right after a customer's line, in one speech segment: while it goes on
+    the run holding both is unsure, but the phrase's own frames are the staff's, so it is
+    told sure at once (a red then) and kept as told, cut out of the run, which stays unsure
+    (it holds the customer's words); the final result decides afresh."""
+    enrolment = Voice.of(_voice_rows(0.0, -25.0, 3000, 1))
+    tracker = Tracker(enrolment)
+    tracker._speech.append((60.0, np.concatenate([_voice_rows(0.0, -20.0, 2000, 2),
+                                                  _voice_rows(3.0, -30.0, 1000, 3)])))
+    tracker._here = tracker._others()
+    tracker._rows.append((0.0, np.concatenate([_voice_rows(3.0, -30.0, 200, 4),  # customer
+                                               _voice_rows(0.0, -20.0, 100, 5)])))  # staff
+    run = [Turn(0.0, 3.0, 1.0)]  # the voice's run so far: both voices, unsure
+    told = tracker.told(0.0, run, final=False, phrases=((2.2, 3.0),))
+    assert [(t.start, t.end) for t in told] == [(0.0, 2.2), (2.2, 3.0)]
+    assert told[0].decided(0.0, tracker.options) == ("staff", 0.5)
+    role, sure = told[1].decided(0.0, tracker.options)
+    assert role == "staff" and sure >= tracker.options.firm_at
+    moved = tracker.told(0.0, [Turn(0.0, 3.5, -1.0)], final=False)  # the run moves, not it
+    assert [(t.start, t.end, t.logit) for t in moved][1] == (2.2, 3.0, told[1].logit)
+    assert moved[0].decided(0.0, tracker.options) == ("customer", 0.5)
+    assert tracker.judged(0.5, 1.5) < -3  # the customer's words on their own frames
+    assert tracker.told(0.0, run, final=True) == run
 
 
 def test_a_turn_told_sure_while_speech_goes_on_only_firms_up():
