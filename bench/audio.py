@@ -35,8 +35,9 @@ each way --learning names: day, live, tracker; before and after in one run);
 verdicts add the role error (% of speech time), taboo findings on a customer's line.
 speed --windows 1 20 40 chooses the window counts.
 
-Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
-parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
+Options of verdicts, everyday, taboo and speed: --opt KEY=VALUE sets a SherpaOptions field
+(values parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}',
+--opt hotwords_score=0 for the recogniser unbiased); --json FILE
 writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
 choose what is rendered; --real-zh DIR the real recordings. Verdicts only: --only s01,s04
 judges some sessions; --heard DIR keeps the recogniser's output of each session there once
@@ -88,17 +89,18 @@ def one_core() -> None:
 
 
 def sherpa_engine(**options):
-    return asr.create("sherpa", lexicon.load(), SherpaOptions(num_threads=1, **options))
+    return asr.create("sherpa", lexicon.load(), SherpaOptions(**{"num_threads": 1, **options}))
 
 
 def profile_of(path: Path) -> str:
     return path.stem.split("_")[0]
 
 
-def speed(windows_list=(1, 20, 40), mono: bool = False) -> None:
-    """With `mono`, each window hears its sample's two channels as one pickup (mixed)."""
+def speed(windows_list=(1, 20, 40), mono: bool = False, options: dict | None = None) -> None:
+    """With `mono`, each window hears its sample's two channels as one pickup (mixed);
+    `options` are SherpaOptions fields (--opt)."""
     one_core()
-    engine = sherpa_engine()
+    engine = sherpa_engine(**(options or {}))
     print("\n## speed: whole pipeline, one core, sherpa-onnx (num_threads=1)"
           + (", one mixed pickup channel per window (voices told apart)" if mono else ""))
     print(f"{'windows':>8} {'streams':>8} {'audio s/window':>15} {'speech %':>9} "
@@ -543,7 +545,7 @@ SECTIONS = {"sweep": sweep, "recall": recall, "false": false_hits, "vosk": vosk_
 WITH_ARGS = {"latency": lambda args: latency(args.voices, args.mono, args.speakers),
              "verdicts": verdicts,
              "everyday": everyday, "taboo": taboo,
-             "speed": lambda args: speed(args.windows, args.mono)}
+             "speed": lambda args: speed(args.windows, args.mono, engine_options(args.opt))}
 
 
 def arguments(argv=None):
@@ -557,7 +559,8 @@ def arguments(argv=None):
                         help="who speaks in the renders (latency, verdicts, everyday, taboo): "
                         "natural (Kokoro) or espeak (the hard case)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
-                        help="a SherpaOptions field (verdicts, everyday); JSON values")
+                        help="a SherpaOptions field (verdicts, everyday, taboo, speed); JSON "
+                        "values, e.g. --opt hotwords_score=0 (the recogniser unbiased)")
     parser.add_argument("--json", type=Path,
                         help="write the figures of verdicts, everyday and taboo to this file")
     parser.add_argument("--sessions", type=int, default=10, help="rendered sessions (verdicts)")
