@@ -35,8 +35,9 @@ each way --learning names: day, live, tracker; before and after in one run);
 verdicts add the role error (% of speech time), taboo findings on a customer's line.
 speed --windows 1 20 40 chooses the window counts.
 
-Options of verdicts and everyday: --opt KEY=VALUE sets a SherpaOptions field (values
-parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}'); --json FILE
+Options of verdicts, everyday, taboo and speed: --opt KEY=VALUE sets a SherpaOptions field
+(values parsed as JSON, e.g. --opt threshold=0.3 --opt 'thresholds={"taboo": 0.4}',
+--opt hotwords_score=0 for the recogniser unbiased); --json FILE
 writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
 choose what is rendered; --real-zh DIR the real recordings. Verdicts only: --only s01,s04
 judges some sessions; --heard DIR keeps the recogniser's output of each session there once
@@ -88,17 +89,18 @@ def one_core() -> None:
 
 
 def sherpa_engine(**options):
-    return asr.create("sherpa", lexicon.load(), SherpaOptions(num_threads=1, **options))
+    return asr.create("sherpa", lexicon.load(), SherpaOptions(**{"num_threads": 1, **options}))
 
 
 def profile_of(path: Path) -> str:
     return path.stem.split("_")[0]
 
 
-def speed(windows_list=(1, 20, 40), mono: bool = False) -> None:
-    """With `mono`, each window hears its sample's two channels as one pickup (mixed)."""
+def speed(windows_list=(1, 20, 40), mono: bool = False, options: dict | None = None) -> None:
+    """With `mono`, each window hears its sample's two channels as one pickup (mixed);
+    `options` are SherpaOptions fields (--opt)."""
     one_core()
-    engine = sherpa_engine()
+    engine = sherpa_engine(**(options or {}))
     print("\n## speed: whole pipeline, one core, sherpa-onnx (num_threads=1)"
           + (", one mixed pickup channel per window (voices told apart)" if mono else ""))
     print(f"{'windows':>8} {'streams':>8} {'audio s/window':>15} {'speech %':>9} "
@@ -145,7 +147,7 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
-    customer_reds = 0
+    customer_reds: list[str] = []  # what each red near a customer's line quoted
     for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -196,8 +198,9 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
             red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
             if pickup:  # a red while only a customer spoke is the customer's words
-                customer_reds += sum(1 for t, _ in red_at
-                                     if any(a <= t <= b + 1.0 for a, b in pickup[1]))
+                customer_reds += [f"{path.stem} {t:.1f} s {e.quote}" for e, t, _ in events
+                                  if e.state == "red"
+                                  and any(a <= t <= b + 1.0 for a, b in pickup[1])]
 
             def red_after(start: float, end: float, until: float, what: str) -> bool:
                 red = [(t, spent) for t, spent in red_at if start < t < until]
@@ -246,7 +249,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)}")
     if mono:
-        print(f"pickup: reds during (or within 1 s after) a customer's line {customer_reds}")
+        print(f"pickup: reds during (or within 1 s after) a customer's line "
+              f"{len(customer_reds)}" + "".join(f"; {red}" for red in customer_reds))
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
@@ -541,7 +545,7 @@ SECTIONS = {"sweep": sweep, "recall": recall, "false": false_hits, "vosk": vosk_
 WITH_ARGS = {"latency": lambda args: latency(args.voices, args.mono, args.speakers),
              "verdicts": verdicts,
              "everyday": everyday, "taboo": taboo,
-             "speed": lambda args: speed(args.windows, args.mono)}
+             "speed": lambda args: speed(args.windows, args.mono, engine_options(args.opt))}
 
 
 def arguments(argv=None):
@@ -555,7 +559,8 @@ def arguments(argv=None):
                         help="who speaks in the renders (latency, verdicts, everyday, taboo): "
                         "natural (Kokoro) or espeak (the hard case)")
     parser.add_argument("--opt", action="append", default=[], metavar="KEY=VALUE",
-                        help="a SherpaOptions field (verdicts, everyday); JSON values")
+                        help="a SherpaOptions field (verdicts, everyday, taboo, speed); JSON "
+                        "values, e.g. --opt hotwords_score=0 (the recogniser unbiased)")
     parser.add_argument("--json", type=Path,
                         help="write the figures of verdicts, everyday and taboo to this file")
     parser.add_argument("--sessions", type=int, default=10, help="rendered sessions (verdicts)")

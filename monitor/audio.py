@@ -15,7 +15,7 @@ from . import sources
 from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
-from .speakers import SpeakerOptions, Tracker, Voice, split
+from .speakers import SpeakerOptions, Tracker, Voice, said_at, split
 from .staffvoice import StaffLearner, learn_from
 from .vad import Vad, VadOptions
 
@@ -111,8 +111,11 @@ class Transcriber:
         decode = getattr(self.engine, "decoder", None)
         if piece.final:
             self.speakers.remember(piece.segment_start, end)
+        phrases = () if piece.final else tuple(
+            span for u in heard for hit in u.spotted if (span := said_at(u.words, hit)))
         turns = self.speakers.told(piece.segment_start,
-                                   self.speakers.turns(piece.segment_start, end), piece.final)
+                                   self.speakers.turns(piece.segment_start, end), piece.final,
+                                   phrases)
         parts = [p for u in heard for p in split(u, turns, self.speakers.options,
                                                   self.speakers.cues,
                                                   decode.decode if decode else None)]

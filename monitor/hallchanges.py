@@ -14,6 +14,7 @@ the functions take a `Store` (its `db`, `audited`, and the reads of findings and
 """
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,10 +25,12 @@ from .errors import ChangeError, RuleChangeError, TuningError
 from .records import (AuditEntry, ChangedFinding, ChangedVisit, ChangePreview, Finding,
                       HallChange, LexiconChange, RuleChange)
 from .stored import JudgedSession
-from .vocabulary import (LEXICON_CHANGE_LABELS, RULE_CHANGE_LABELS, phrase_kind_label, quoted,
-                         rule_name)
+from . import vocabulary
+from .vocabulary import (LEXICON_CHANGE_LABELS, RULE_CHANGE_LABELS, RuleWords,
+                         phrase_kind_label, quoted, rule_name)
 
 UNDO = "undo"  # a change that reverts an earlier one (value: the version undone)
+ADD = "add"  # a rule a hall wrote (rulechanges.py; value: its [[rules]] table as JSON)
 REASON_MAX = 500
 DEFAULT_DAYS = 7
 MAX_DAYS = int(limits.PREVIEW_DAYS.high)
@@ -58,14 +61,20 @@ class Kind:
     def subject(self, change: HallChange) -> str:
         """What a change changes, as a list shows it: 服务忌语“你烦不烦”, a rule's name."""
         if self.record is RuleChange:
-            return rule_name(change.rule)
+            written = _words(change.value) if change.change == ADD else None
+            return written.name if written else rule_name(change.rule)
         return f"{phrase_kind_label(change.kind)}“{change.phrase}”"
 
     def named(self, change: HallChange) -> str:
         """What a change changes, as a sentence names it: 服务忌语词条“你烦不烦”, 规则“…”."""
         if self.record is RuleChange:
-            return f"规则“{rule_name(change.rule)}”"
+            return f"规则“{self.subject(change)}”"
         return f"{phrase_kind_label(change.kind)}词条“{change.phrase}”"
+
+    def value(self, change: HallChange) -> str:
+        """A change's value as a page shows it (a new rule's table is shown as its name and
+        its conditions, not as written)."""
+        return "" if change.change == ADD else change.value
 
     def target(self, change: HallChange) -> str:
         return ":".join([self.prefix] + [getattr(change, f) for f in self.names])
@@ -104,6 +113,30 @@ def version(db, kind: Kind) -> int:
     return db.execute(f"select coalesce(max(version), 0) from {kind.table}").fetchone()[0]
 
 
+def remember(db) -> None:
+    """The words of every rule the hall wrote, for every surface (vocabulary.hall_words):
+    an undone one's too, since its stored findings keep their name."""
+    if db[RULES.table].exists():
+        for row in db[RULES.table].rows_where("change = ?", [ADD], order_by="version"):
+            _remember(row["rule"], row["value"])
+
+
+def _remember(rule: str, value: str) -> None:
+    written = _words(value)
+    if written:
+        vocabulary.hall_words[rule] = written
+
+
+def _words(value: str) -> RuleWords | None:
+    """A new rule's words, from its table (checked when proposed: rulechanges.propose; a
+    row edited by hand may name none)."""
+    try:
+        table = json.loads(value)
+        return RuleWords(table["name"], table["prompt"], table["norm"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def kind_of(change: HallChange) -> Kind:
     """The kind a change record is of."""
     return RULES if isinstance(change, RuleChange) else LEXICON
@@ -138,6 +171,8 @@ def apply(store, kind: Kind, change: HallChange, origin: str = "") -> HallChange
             **{f: getattr(change, f) for f in kind.names}, "change": change.change,
             "value": change.value,
             "reason": change.reason if store.store_raw else privacy.mask(change.reason)})
+    if kind is RULES and change.change == ADD:
+        _remember(change.rule, change.value)
     return replace(change, at=at, version=made)
 
 

@@ -2,7 +2,8 @@
 
 A supervisor who sees a rule's findings dismissed (review precision) or a norm the hall
 keeps differently can switch a rule on or off, change its severity, its points, or one of
-its parameters (a number, a word list, a regular expression of a rule written as data).
+its parameters (a number, a word list, a regular expression of a rule written as data), or
+write a new rule (a `[[rules]]` table, checked as a rule file is; the rules page builds it).
 Each change is one append-only row of `rule_changes` and a new rule-set *version*; an undo
 is another change, so every version can be rebuilt, and `RuleOptions.norms_version` (stored
 with each session's options) says which judged it. Storing, undoing and auditing a change,
@@ -20,18 +21,19 @@ import re
 from datetime import date
 from pathlib import Path
 
-from . import hallchanges, limits, profiles, rules
+from . import hallchanges, limits, profiles, ruledata, rules
 from .conditions import compiled
-from .errors import RuleChangeError
-from .hallchanges import DEFAULT_DAYS, RULES, in_force
+from .errors import InputError, RuleChangeError
+from .hallchanges import ADD, DEFAULT_DAYS, RULES, in_force
 from .normalize import heard
 from .records import ChangePreview, Finding, PhraseHit, RuleChange, Utterance
-from .rules import RuleOptions, VisitView
+from .rules import RuleOptions, RuleSetting, VisitView
 from .storage import Store
 from .stored import JudgedSession
 from .vocabulary import SEVERITIES
 
-CHANGES = ("enabled", "severity", "deduction", "param")
+CHANGES = ("enabled", "severity", "deduction", "param", ADD)
+WRITTEN = "本厅规则"  # where a rule written on the rules page is said to be, in its errors
 
 
 def changes(store: Store) -> list[RuleChange]:
@@ -45,6 +47,11 @@ def applied(options: RuleOptions, all_changes: list[RuleChange]) -> RuleOptions:
     settings = {k: dataclasses.replace(v) for k, v in options.settings.items()}
     out = dataclasses.replace(options, settings=settings)
     for change in in_force(all_changes):
+        if change.change == ADD:
+            rule = written(change.value)
+            norms[rule.id] = rule
+            settings[rule.id] = RuleSetting(rule.enabled, rule.severity, rule.deduction)
+            continue
         setting = settings.get(change.rule)
         if setting is None:
             continue  # a rule this profile no longer has
@@ -64,6 +71,15 @@ def applied(options: RuleOptions, all_changes: list[RuleChange]) -> RuleOptions:
     out.norms = tuple(norms.values())
     out.norms_version = max((c.version or 0 for c in all_changes), default=0)
     return out
+
+
+def written(value: str, taken: dict[str, str] | None = None) -> ruledata.NormRule:
+    """A rule a hall wrote: its `[[rules]]` table as JSON, read as a rule file's is."""
+    try:
+        table = json.loads(value)
+    except ValueError as exc:
+        raise InputError(WRITTEN, f"not a rule written as JSON: {exc}") from None
+    return ruledata.parse_rule(table, Path(WRITTEN), "", dict(taken or {}))
 
 
 def _param(value: str) -> tuple[str, object]:
@@ -87,6 +103,9 @@ def propose(options: RuleOptions, rule_id: str, change: str, value: str, reason:
             actor: str) -> RuleChange:
     """A checked change to one rule of the hall's rules as they stand (`options`: the
     profile with the hall's changes applied); not stored: see `preview`, then `apply`."""
+    if change == ADD:
+        return RuleChange(rule_id, ADD, _checked_rule(options, rule_id, value),
+                          (reason or "").strip(), actor)
     if rule_id not in options.settings:
         raise RuleChangeError(f"没有规则“{rule_id}”")
     if change not in CHANGES:
@@ -103,6 +122,19 @@ def propose(options: RuleOptions, rule_id: str, change: str, value: str, reason:
     else:
         value = _checked_param(options, rule_id, value)
     return RuleChange(rule_id, change, value, (reason or "").strip(), actor)
+
+
+def _checked_rule(options: RuleOptions, rule_id: str, value: str) -> str:
+    """A new rule's table (JSON) read whole, its id new and its "$names" known."""
+    taken = {known: "本厅现有规则" for known in options.settings}
+    try:
+        rule = written(value, taken)
+        rule.check_refs({f.name for f in dataclasses.fields(RuleOptions)})
+    except InputError as exc:
+        raise RuleChangeError(str(exc)) from None
+    if rule.id != rule_id:
+        raise RuleChangeError(f"规则编号不一致：{rule_id!r} 与 {rule.id!r}")
+    return json.dumps(json.loads(value), ensure_ascii=False)
 
 
 def _number(bound: limits.Range, text: str, name: str) -> float:
@@ -177,12 +209,12 @@ class _Side:
 
     def __init__(self, options: RuleOptions, rule_id: str):
         self.options = options
-        self.setting = options.settings[rule_id]
+        self.setting = options.settings.get(rule_id)  # None: a new rule, before it is made
         norm = [r for r in options.norms if r.id == rule_id]
-        self.rule = compiled(norm)[rule_id] if norm else rules.RULES[rule_id]
+        self.rule = compiled(norm)[rule_id] if norm else rules.RULES.get(rule_id)
 
     def findings(self, view: VisitView) -> list:
-        if not self.setting.enabled:
+        if self.setting is None or not self.setting.enabled:
             return []
         out = []
         for f in self.rule(view, self.options):

@@ -21,12 +21,15 @@ class Values(dict):
         return f"「{self.labels[name]}」" if name in self.labels else name
 
 
-def _value(value, params: Values) -> str:
-    """A number or words as written, or the parameter it names with its value."""
-    if isinstance(value, str) and value.startswith("$"):
-        name = value[1:]
-        return f"{_plain(params.get(name, '?'))}（参数 {params.named(name)}）"
-    return _plain(value)
+def _measure(value, unit: str, params: Values) -> str:
+    """A number or words with its unit, then the parameter it is (1 句内（参数「…」）)."""
+    number = _plain(params.get(value[1:], "?") if _named(value) else value)
+    shown = f"{number} {unit}" if unit else number
+    return f"{shown}（参数 {params.named(value[1:])}）" if _named(value) else shown
+
+
+def _named(value) -> bool:
+    return isinstance(value, str) and value.startswith("$")
 
 
 def _plain(value) -> str:
@@ -45,50 +48,52 @@ def _kinds(value, params: dict) -> str:
 
 
 def _leaf(cond: Condition, params: dict) -> str:
-    v = lambda x: _value(x, params)  # noqa: E731
+    def v(unit: str = "") -> str:  # the value with its unit, then the parameter it is
+        return _measure(cond.value, unit, params)
     words = {
         "role": lambda: f"{ROLE_LABELS.get(cond.value, cond.value)}说的",
         "kind": lambda: f"听到{_kinds(cond.value, params)}类用语",
-        "phrase": lambda: f"听到 {v(cond.value)}",
-        "regex": lambda: f"文字符合 /{_regex(cond.value, params)}/",
-        "count_listed": lambda: f"说了需要几样而列出的更少（/{_regex(cond.value, params)}/）",
-        "says": lambda: f"说了 {v(cond.value)} 之一",
-        "first": lambda: f"是工作人员的前 {v(cond.value)} 句之一",
-        "last": lambda: f"是工作人员的最后 {v(cond.value)} 句之一",
+        "phrase": lambda: f"听到下列用语之一：{v()}",
+        "regex": lambda: f"文字符合{_regex(cond.value, params)}",
+        "count_listed": lambda: f"说了需要几样而列出的更少（{_regex(cond.value, params)}）",
+        "says": lambda: f"说了下列词之一：{v()}",
+        "first": lambda: f"是工作人员的前几句之一：前 {v('句')}",
+        "last": lambda: f"是工作人员的最后几句之一：最后 {v('句')}",
         "unsure": lambda: "说话人是谁没有把握" if cond.value else "说话人已确定",
-        "louder": lambda: f"音量高于 {v(cond.value)} dBFS",
-        "interrupts": lambda: f"顾客还在说时开口，重叠超过 {v(cond.value)} 秒",
-        "due": lambda: f"这句说完已过 {v(cond.value)} 秒（或来访已结束）",
-        "rate_over": lambda: f"语速快于每分钟 {v(cond.value)} 字",
-        "rate_under": lambda: f"语速慢于每分钟 {v(cond.value)} 字",
-        "duration_over": lambda: f"办理用时超过 {v(cond.value)} 秒",
-        "silence_over": lambda: f"有超过 {v(cond.value)} 秒无人说话",
+        "louder": lambda: f"音量高于 {v('dBFS')}",
+        "interrupts": lambda: f"顾客还在说时开口，重叠超过 {v('秒')}",
+        "due": lambda: f"这句说完已过 {v('秒')}（或来访已结束）",
+        "rate_over": lambda: f"语速快于每分钟 {v('字')}",
+        "rate_under": lambda: f"语速慢于每分钟 {v('字')}",
+        "duration_over": lambda: f"办理用时超过 {v('秒')}",
+        "silence_over": lambda: f"无人说话超过 {v('秒')}",
         "closed": lambda: "来访已结束" if cond.value else "来访仍在进行",
     }
     return words[cond.op]()
 
 
 def _regex(value: str, params: Values) -> str:
-    """A regular expression by its parameter's name and the word classes it is built of."""
+    """A regular expression by its parameter's name and the word classes it is built of
+    (正则表达式「推脱说法」，由「词类：本窗口自称」、…组成), or as written."""
     if not value.startswith("$"):
-        return value
+        return f"正则表达式 {value}"
     text = params.get(value[1:])
     parts = [params.named(name) for name in dict.fromkeys(WORD_CLASS.findall(text or ""))
              if isinstance(params.get(name), (tuple, list))
              or WORD_CLASS.search(str(params.get(name, "")))]
     built = f"，由{'、'.join(parts)}组成" if parts else ""
-    return f"参数 {params.named(value[1:])}{built}"
+    return f"正则表达式{params.named(value[1:])}{built}"
 
 
 def _nested_head(cond: Condition, params: dict) -> str:
-    within = (f"{_value(cond.within_s, params)} 秒内" if cond.within_s is not None
-              else f"{_value(cond.within_turns, params)} 句内")
+    within = (_measure(cond.within_s, "秒内", params) if cond.within_s is not None
+              else _measure(cond.within_turns, "句内", params))
     return {
         "after": f"在此前 {within}，有一句：",
         "followed": f"在其后 {within}{'（含本句）' if cond.same else ''}，有一句：",
         "absent": "整次来访中没有一句：",
         "returned": "同日此前办过同一业务（排队业务类型相同，或顾客说的话与那次相同）"
-                    + (f"，本句提到那次工作人员没提过的材料（/{_regex(cond.value, params)}/）"
+                    + (f"，本句提到那次工作人员没提过的材料（{_regex(cond.value, params)}）"
                        if cond.value else "") + "，那次有一句：",
         "count": "符合下列条件的句子" + (f"至少 {cond.at_least} 句" if cond.at_least is not None
                                   else "") + (f"至多 {cond.at_most} 句" if cond.at_most is not None

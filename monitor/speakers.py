@@ -14,7 +14,10 @@ confidence (0.5-1.0). What was said moves an unsure decision (the greeting and �
 什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
 While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
 and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
-shown on a staff taboo is not taken back because the voice decision moved.
+shown on a staff taboo is not taken back because the voice decision moved. A phrase the
+spotter caught is decided on its own frames as soon as it is heard: a sure voice is told at
+once (a staff taboo is red while the run around it, which may still hold the other voice,
+is unsure), an unsure one waits for the segment's end.
 
 Without an enrolled profile the staff voice is learned: first from speech the content
 and level say is the staff's, then from every confident staff run, as the day goes.
@@ -30,7 +33,7 @@ import numpy as np
 
 from . import lexicon
 from .lexicon import Lexicon
-from .normalize import heard, text_pinyin
+from .normalize import heard, normalize, text_pinyin, toneless
 from .records import Utterance, Word
 from .sources import SAMPLE_RATE
 
@@ -264,6 +267,7 @@ class Turn:
     end: float
     logit: float
     most: float = 1.0  # the most sure it may be told (a partial result's turn not yet firm)
+    phrase: bool = False  # one phrase decided on its own frames: it neither grows nor joins
 
     def decided(self, hint: float, options: SpeakerOptions) -> tuple[str, float]:
         """Role and confidence, with what was said moving the logit at most so far."""
@@ -331,20 +335,9 @@ class Tracker:
         each change moved to the quietest moment near it (speakers change at a breath)."""
         block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
         rows = self.frames(start, end)
-        if self.staff is None or not len(rows):
+        scores = self._scores(rows)
+        if scores is None:
             return [Turn(start, end, 0.0)]
-        ratios = self._ratios(rows)
-        if ratios is None:
-            return [Turn(start, end, 0.0)]
-        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
-                                 -70)
-        count = math.ceil(len(rows) / block)
-        scores = np.array([_mean(ratios[n * block:(n + 1) * block],
-                                 loud[n * block:(n + 1) * block]) for n in range(count)])
-        if self._here is not None and self.options.block_level_weight:
-            scores += self.options.block_level_weight * np.array([self._louder(
-                rows[n * block:(n + 1) * block, -1], loud[n * block:(n + 1) * block])
-                for n in range(count)])
         path = _viterbi(scores, block, self.options.switch_cost)
         shortest = max(1, round(self.options.min_turn_s / self.options.block_s))
         first = start + (WINDOW / 2) / SAMPLE_RATE  # the first row's centre
@@ -357,22 +350,54 @@ class Tracker:
         turns[0].start, turns[-1].end = start, end
         return turns
 
-    def told(self, start: float, turns: list[Turn], final: bool) -> list[Turn]:
+    def told(self, start: float, turns: list[Turn], final: bool,
+             phrases: tuple[tuple[float, float], ...] = ()) -> list[Turn]:
         """The turns of the segment from `start` as they are told. While its speech goes on,
         a turn told sure keeps its span, role and confidence (they may only firm up), so a
         red shown on it is not taken back because the turns moved, and a turn not yet
-        `firm_at` sure is told unsure (`partial_most`). The final result decides afresh on
-        the whole segment, the others' voice refitted with it (measured surer than keeping
-        the partial results' turns, docs/benchmarks.md)."""
+        `firm_at` sure is told unsure (`partial_most`). Each of `phrases` (spans heard so
+        far, not yet told sure) is decided on its own frames: `firm_at` sure, it is a turn of
+        its own from then on, cut out of the run around it. The final result decides afresh
+        on the whole segment, the others' voice refitted with it (measured surer than
+        keeping the partial results' turns, docs/benchmarks.md)."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
             self._firm = (-1.0, [])
             return turns
-        turns = _firmed(firm, turns)
         sure = _logit(self.options.firm_at)
+        turns = _firmed(firm, turns)
+        for begin, end in phrases:
+            if any(_overlap(t, begin, end) > 0 for t in turns if abs(t.logit) >= sure):
+                continue  # told already: a decision never moves
+            logit = self.judged(begin, end)
+            if abs(logit) >= sure:
+                turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
         self._firm = (start, [t for t in turns if abs(t.logit) >= sure])
         return [t if abs(t.logit) >= sure else replace(t, most=self.options.partial_most)
                 for t in turns]
+
+    def judged(self, start: float, end: float) -> float:
+        """The voice's logit for the staff role over [start, end) alone."""
+        scores = self._scores(self.frames(start, end))
+        return 0.0 if scores is None else self.options.scale * float(np.mean(scores))
+
+    def _scores(self, rows: np.ndarray) -> np.ndarray | None:
+        """Per block of rows: the mean ratio of its loud frames (a block of silence: 0);
+        None while no voice is known."""
+        if self.staff is None or not len(rows):
+            return None
+        ratios = self._ratios(rows)
+        if ratios is None:
+            return None
+        block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
+        loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
+                                 -70)
+        scores = np.array([_mean(ratios[n:n + block], loud[n:n + block])
+                           for n in range(0, len(rows), block)])
+        if self._here is not None and self.options.block_level_weight:
+            scores += self.options.block_level_weight * np.array([self._louder(
+                rows[n:n + block, -1], loud[n:n + block]) for n in range(0, len(rows), block)])
+        return scores
 
     def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
         """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
@@ -495,10 +520,11 @@ def _quietest(levels: np.ndarray, at: int, reach: int) -> int:
 
 def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
     """`turns` with the firm ones laid over them: a firm turn keeps its span and role, grows
-    into a new turn of the same role that goes on from it, and is never less sure."""
-    firm = [replace(kept, logit=max([kept.logit] + [t.logit for t in turns if _overlap(
-        t, kept.start, kept.end) > 0 and (t.logit >= 0) == (kept.logit >= 0)], key=abs))
-        for kept in firm]
+    into a new turn of the same role that goes on from it, and is never less sure; a
+    phrase's turn stays as it was told (the run beside it may hold the other voice)."""
+    firm = [kept if kept.phrase else replace(kept, logit=max([kept.logit] + [
+        t.logit for t in turns if _overlap(t, kept.start, kept.end) > 0
+        and (t.logit >= 0) == (kept.logit >= 0)], key=abs)) for kept in firm]
     pieces = list(firm)
     for turn in turns:
         parts = [turn]
@@ -509,7 +535,8 @@ def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
     out: list[Turn] = []
     for turn in pieces:
         last = out[-1] if out else None
-        if last is not None and (last.logit >= 0) == (turn.logit >= 0):
+        if last is not None and (last.logit >= 0) == (turn.logit >= 0) \
+                and not (last.phrase or turn.phrase):
             strongest = max(last.logit, turn.logit, key=abs)
             out[-1] = Turn(last.start, max(last.end, turn.end), strongest)
         else:
@@ -576,8 +603,13 @@ def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions, cues
     its role and confidence from the voice and, where unsure, its words (`cues`); `decode`
     turns pinyin syllables into characters."""
     if len(turns) > 1 and (utterance.words or utterance.spotted):
-        hits = {h: _turn_of(turns, h.start, h.end) for h in utterance.spotted}
-        owner = {w: next((n for h, n in hits.items() if w.start < h.end and h.start < w.end),
+        # a partial result's phrase goes where its words were heard (it was decided on
+        # them, Tracker.told); a final one keeps the span its measured role error rests on
+        spans = {h: (said_at(utterance.words, h) if utterance.partial else None)
+                 or (h.start, h.end) for h in utterance.spotted}
+        hits = {h: _turn_of(turns, *span) for h, span in spans.items()}
+        owner = {w: next((n for h, n in hits.items()
+                          if w.start < spans[h][1] and spans[h][0] < w.end),
                          _turn_of(turns, w.start, w.end)) for w in utterance.words}
         parts = []
         for n, turn in enumerate(turns):  # a spotted phrase is never cut: its words go with it
@@ -595,19 +627,40 @@ def split(utterance: Utterance, turns: list[Turn], options: SpeakerOptions, cues
     return out
 
 
+def said_at(words: tuple[Word, ...], hit) -> tuple[float, float] | None:
+    """Where the recogniser's own syllables say a spotted phrase (the last saying that
+    begins before the hit ends); the spotter's span is a guess from where decoding was."""
+    wanted = normalize(hit.matched).syllables
+    said = [toneless(w.text) for w in words]
+    for n in range(len(said) - len(wanted), -1, -1):
+        if tuple(said[n:n + len(wanted)]) == wanted and words[n].start < hit.end:
+            return words[n].start, words[n + len(wanted) - 1].end
+    return None
+
+
 def _part(utterance: Utterance, words: tuple[Word, ...], hits, decode) -> Utterance:
     times = [w.start for w in words] + [h.start for h in hits]
     ends = [w.end for w in words] + [h.end for h in hits]
     said = " ".join(w.text for w in words)
     if utterance.pinyin:
         pinyin = said or " ".join(h.matched for h in hits)
-        text = decode(said.split()) if decode and said else ""
+        text = _characters(utterance, words, decode) if said else ""
     else:
         pinyin, text = "", "".join(w.text for w in words)
     start = max(utterance.start, min(times) - 0.1)
     end = min(utterance.end, max(ends) + 0.1)
     return replace(utterance, start=round(start, 3), end=round(max(start, end), 3), text=text,
                    pinyin=pinyin, words=words, spotted=hits)
+
+
+def _characters(utterance: Utterance, words: tuple[Word, ...], decode) -> str:
+    """A part's characters, decoded alone; a partial result's (shown, never stored) are
+    the whole's, one per syllable, cut per word: decoding each part again was a sixth of
+    the processing between a block's arrival and its red (profiled, docs/benchmarks.md)."""
+    if utterance.partial and len(utterance.text) == len(utterance.words):
+        index = {w: n for n, w in enumerate(utterance.words)}
+        return "".join(utterance.text[index[w]] for w in words)
+    return decode([w.text for w in words]) if decode else ""
 
 
 def _turn_of(turns: list[Turn], start: float, end: float) -> int:

@@ -321,10 +321,12 @@ class Store:
         try:
             migrate.refuse_newer(self.db.conn, self.path)
             if read_only:
+                hallchanges.remember(self.db)
                 return
             if self.db.journal_mode != "wal":
                 self.db.enable_wal()
             self._upgrade(tables)
+            hallchanges.remember(self.db)
         except StorageError:
             self.db.close()
             raise

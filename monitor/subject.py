@@ -26,6 +26,8 @@ from .normalize import clean_chars, to_simplified
 THIRD_PERSON = frozenset(
     "他 她 它 他们 她们 它们 他俩 她俩 人家 别人 旁人 大家 大伙 大伙儿 有人 有的人 各位 他自己 她自己"
     .split())
+# the speaker and the one spoken to, in the plural: 我们不知道 is the counter's own refusal
+FIRST_SECOND = frozenset("我们 咱们 你们 您们".split())
 # adverbs between a subject and its predicate that jieba does not tag as adverbs (d)
 ADVERBS = frozenset("根本 可能 也许 好像 似乎 确实 完全 真的 其实 本来 压根 肯定 一定 显然 当然 恐怕"
                     .split())
@@ -70,7 +72,8 @@ def reported(chars: str, begin: int, end: int, bounds: frozenset[int]) -> Subjec
     if not before:
         return None
     word, tag = before[-1]
-    if word in THIRD_PERSON or word.endswith("们"):  # 们: persons (孩子们, 同学们)
+    if word in THIRD_PERSON or (word.endswith("们") and word not in FIRST_SECOND):
+        # 们: persons (孩子们, 同学们)
         return Subject(word, True)
     if tag.startswith(_NOUNS) and len(chars[end:stop].rstrip(_AFTER)) >= 2:
         return Subject(word, False)

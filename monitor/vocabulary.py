@@ -54,15 +54,19 @@ def ticket_label(ticket: str, business: str = "") -> str:
 # this to its reader when imported (this module imports nothing), so their words live in
 # one place, the rule file.
 data_words: Callable[[], dict[str, RuleWords]] = dict
+# The rules a hall wrote on its rules page (rulechanges.py, stored in its database): the
+# database's rows are their one place; `hallchanges.remember` fills this when a database is
+# opened and when a new rule is applied, so every surface names their findings.
+hall_words: dict[str, RuleWords] = {}
 
 
 def all_rules() -> dict[str, RuleWords]:
-    """Every rule's words: the built-ins in code, then the rules written as data."""
-    return {**RULES, **data_words()}
+    """Every rule's words: the built-ins in code, the rules written as data, a hall's own."""
+    return {**hall_words, **RULES, **data_words()}
 
 
 def rule_words(rule: str) -> RuleWords | None:
-    return RULES.get(rule) or data_words().get(rule)
+    return RULES.get(rule) or data_words().get(rule) or hall_words.get(rule)
 
 
 def rule_name(rule: str) -> str:
@@ -205,7 +209,7 @@ ORPHANED = "原发现已不存在"
 LEXICON_CHANGE_LABELS = {"threshold": "调整阈值", "except": "添加例外", "off": "停用",
                          "undo": "撤销"}
 RULE_CHANGE_LABELS = {"enabled": "启用/停用", "severity": "严重程度", "deduction": "扣分",
-                      "param": "参数", "undo": "撤销"}
+                      "param": "参数", "add": "新建规则", "undo": "撤销"}
 REVIEWED_LABELS = {"confirm": "已确认", "dismiss": "已驳回"}
 
 

@@ -1,13 +1,16 @@
 """Each role's day in headless Chromium, over one `courtesy serve` shared by the module and
 real monitor processes (`courtesy play`, `courtesy listen`), each test on its own window:
 a supervisor's day (red, acknowledgement, review, the report downloaded), a red that
-outlives its monitor until somebody acknowledges it, and an admin's setting taken up by
-the running board and monitor without a restart. Screenshots go to tests/artifacts/flow-*."""
+outlives its monitor until somebody acknowledges it, an admin's setting taken up by the
+running board and monitor without a restart, and a supervisor's new rule written on the
+rules page, previewed, applied, found in a visit and the report, and undone. Screenshots go
+to tests/artifacts/flow-*."""
 from __future__ import annotations
 
 import signal
 import subprocess
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,8 @@ def hall(tmp_path_factory):
     store = Store(db)
     accounts.add_user(store, "zhang", "supervisor", PASSWORD)
     accounts.add_user(store, "root", "admin", PASSWORD)
+    accounts.add_user(store, "li", "viewer", PASSWORD)
+    accounts.add_user(store, "wu", "staff", PASSWORD, staff="S07")
     store.close()
     config.write_text(HALL, encoding="utf-8")
     servers: list = []
@@ -196,3 +201,102 @@ def test_an_admins_setting_counts_in_the_running_board_and_monitor(hall, browser
         listener.terminate()
         output = listener.communicate(timeout=60)[0]
     assert "已按新的大厅设置运行" in output and "红灯保持秒数：60 → 15" in output
+
+
+def score(hall: Hall, transcript: str, window: str) -> str:
+    """A counter's day scored into the hall's database as `courtesy score` does (with the
+    hall's rules as they stand); its one visit's id."""
+    done = subprocess.run(
+        [COURTESY, "score", str(ROOT / "audio" / transcript), "--window", window,
+         "--staff", "S07", "--at", f"{date.today().isoformat()}T09:00", "--db", str(hall.db)],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    today = date.today()
+    [visit] = Store(hall.db, read_only=True).live_visits(today, today, window=window)
+    return visit.id
+
+
+def test_a_supervisor_writes_a_new_rule_previews_applies_sees_it_and_undoes_it(hall, browser):
+    """Issue 25 item 4: a norm the hall keeps (请稍等 said without how long) written on the
+    rules page as a sequenced rule, in its guided form: a staff line saying one of some
+    words, NOT followed within one staff turn (this line included) by a regex. A mistake is
+    named at its field; the preview lists what it would find on the stored visits; applied,
+    the next scoring finds it, by its Chinese name, in the visit's replay and the report;
+    undone, it is gone. A viewer and a staff member see no rules page."""
+    from playwright.sync_api import expect
+
+    score(hall, "bank_wait.jsonl", "W09")  # a stored visit: 请稍等 and no minutes said
+    page = logged_in(browser, hall, "zhang")
+    page.locator("header.site").get_by_role("link", name="规则", exact=True).click()
+    page.get_by_role("link", name="＋ 新建规则").click()
+    form = page.locator("form.new-rule")
+    expect(form).to_be_visible()
+    form.get_by_label("名称（检出时显示）").fill("让等未说时长")
+    form.get_by_label("给工作人员的提示").fill("请告诉群众大约要等多久")
+    form.get_by_label("依据的规范").fill("等候告知")
+    form.get_by_label("严重程度").select_option(label="轻微")
+    form.get_by_label("每次扣分").fill("5")
+    form.get_by_label("条件 1", exact=True).select_option(label="这一句：")
+    expect(form.get_by_label("条件 1 数值")).to_be_hidden()  # only the fields it reads
+    form.get_by_label("条件 1 说话人").select_option(label="工作人员")
+    form.get_by_label("条件 1 说的内容").select_option(label="说了下列词之一")
+    form.get_by_label("条件 1 词或正则表达式").fill("请稍等、稍等一下")
+    form.get_by_label("条件 2", exact=True).select_option(label="其后（几句或几秒内）有一句：")
+    row = form.locator("li.row[data-row='2']")
+    row.get_by_label("不").check()
+    form.get_by_label("条件 2 数值").fill("一")  # a mistake: named at its field
+    row.get_by_label("含这一句").check()
+    form.get_by_label("条件 2 说话人").select_option(label="工作人员")
+    form.get_by_label("条件 2 说的内容").select_option(label="文字符合正则表达式")
+    form.get_by_label("条件 2 词或正则表达式").fill("(大约|大概|还要)[一二三四五六七八九十两0-9]+分钟")
+    form.locator("input[name=reason]").fill("本厅要求让群众等候时说明时长")
+    shot(page, "flow-rule-1-form")
+    form.get_by_role("button", name="预览新规则").click()
+    expect(page.locator("#form-error")).to_contain_text("条件 2（其后几句内）：请填整数")
+    expect(page.get_by_label("条件 2 数值")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("名称（检出时显示）")).to_have_value("让等未说时长")  # kept
+    shot(page, "flow-rule-2-mistake")
+    page.get_by_label("条件 2 数值").fill("1")
+    page.locator("form.new-rule").get_by_role("button", name="预览新规则").click()
+
+    expect(page.locator("p.count").first).to_contain_text("新建规则“让等未说时长”")
+    expect(page.locator("ul.conditions")).to_contain_text("以下不成立")
+    added = page.locator("table.preview-findings tr.new", has_text="请稍等")
+    expect(added.first).to_contain_text("让等未说时长")
+    shot(page, "flow-rule-3-preview")
+    page.get_by_role("button", name="确认应用").click()
+    expect(page.locator("p.done")).to_contain_text("已应用：本厅规则版本")
+    rule = page.locator("section.rule", has_text="让等未说时长")
+    expect(rule).to_contain_text("本厅新建规则")
+    expect(rule.locator("ul.conditions")).to_contain_text("说了下列词之一：「请稍等」、「稍等一下」")
+    shot(page, "flow-rule-4-applied")
+
+    visit = score(hall, "bank_wait.jsonl", "W09")  # judged again, with the hall's new rule
+    page.goto(f"{hall.url}/replay/{visit}")
+    expect(page.locator("body")).to_contain_text("让等未说时长")
+    shot(page, "flow-rule-5-replay")
+    today = date.today().isoformat()
+    page.goto(f"{hall.url}/reports/view?from={today}&to={today}&format=html")
+    expect(page.locator("body")).to_contain_text("让等未说时长")
+    page.get_by_text("让等未说时长").first.scroll_into_view_if_needed()
+    shot(page, "flow-rule-6-report")
+
+    page.locator("header.site").get_by_role("link", name="规则", exact=True).click()
+    version = page.locator("table.changes tr", has_text="新建规则").first
+    version.get_by_placeholder("撤销原因").fill("试行结束")
+    version.get_by_role("button", name="撤销").click()
+    page.get_by_role("button", name="确认撤销").click()
+    expect(page.locator("p.done")).to_contain_text("已撤销：本厅规则版本")
+    expect(page.locator("section.rule", has_text="让等未说时长")).to_have_count(0)
+    shot(page, "flow-rule-7-undone")
+    visit = score(hall, "bank_wait.jsonl", "W09")
+    assert "hall_1" not in {f.rule for f in Store(hall.db, read_only=True).visit_findings(visit)}
+
+    for name in ("li", "wu"):  # a viewer, a staff member: no rules page, no way to change
+        other = logged_in(browser, hall, name)
+        expect(other.locator("header.site").get_by_role("link", name="规则", exact=True)
+               ).to_have_count(0)
+        other.goto(f"{hall.url}/review/rules")
+        expect(other.locator("body")).to_contain_text("只有值班主管和管理员可以修改规则")
+        expect(other.locator("form.new-rule")).to_have_count(0)
+        other.close()

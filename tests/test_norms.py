@@ -175,4 +175,4 @@ def test_a_parameter_is_shown_by_its_chinese_label(tmp_path):
         'detail =', 'labels = { max_dbfs = "音量上限" }\ndetail ='))
     [rule] = profiles.check_rules(path)[0]
     shown = " ".join(text for _, text in ruletext.describe(rule, {"max_dbfs": -6.0}))
-    assert "音量高于 -6（参数 「音量上限」） dBFS" in shown and "max_dbfs" not in shown
+    assert "音量高于 -6 dBFS（参数 「音量上限」）" in shown and "max_dbfs" not in shown

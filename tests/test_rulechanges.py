@@ -2,13 +2,15 @@
 audit row, a preview that changes nothing stored, undo, and scorers judging with them."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
 
-from monitor import profiles, rulechanges, tuning
+from monitor import profiles, rulechanges, tuning, vocabulary
 from monitor.pipeline import Scorer
 from monitor.rulechanges import RuleChangeError
+from monitor.storage import Store
 
 from .test_review import DAY, finding, review
 from .test_review import store, visits  # noqa: F401 (fixtures: a store and three scored visits)
@@ -90,3 +92,64 @@ def test_apply_needs_a_reason(store):
         rulechanges.apply(store, change)
     assert rulechanges.changes(store) == []
     assert profiles.load("general").rules.settings["taboo"].weight == 30
+
+
+# a hall's own norm, as the rules page writes it: 请稍等 said without how long
+WAIT = {"id": "hall_wait", "name": "让等未说时长", "prompt": "请告诉群众大约要等多久",
+        "norm": "等候告知", "severity": "minor", "deduction": 5, "on": "line",
+        "detail": "「{quote}」", "params": {"words1": ["请稍等"], "n2": 1},
+        "labels": {"words1": "条件1的词", "n2": "条件2：其后几句内"},
+        "when": {"all": [{"role": "staff"}, {"says": "$words1"}, {"not": {"followed": {
+            "within_turns": "$n2", "same": True, "role": "staff", "regex": "分钟"}}}]}}
+WAITED = [("staff", "您好，请稍等"), ("customer", "好的"), ("staff", "身份证给我一下"),
+          ("staff", "请稍等，大约五分钟")]
+
+
+def _written(table=WAIT) -> str:
+    return json.dumps(table, ensure_ascii=False)
+
+
+def test_a_new_rule_is_previewed_applied_named_judged_with_and_undone(store, visits, db_path):
+    from .conftest import utt
+    said = [utt(n * 4, n * 4 + 3, role, text) for n, (role, text) in enumerate(WAITED)]
+    new = rulechanges.propose(_options(store), "hall_wait", "add", _written(), "本厅要求", "zhang")
+    before = _digest(db_path)
+    shown = rulechanges.preview(store, new, 7, today=DAY)
+    assert _digest(db_path) == before and shown.findings_before == 0
+    made = rulechanges.apply(store, new)
+    assert [(a.target, a.detail.split()[0]) for a in store.audit(action="rule_change")] == [
+        ("rule:hall_wait", "add")]
+    options = _options(store)
+    assert options.settings["hall_wait"].severity == "minor" and "hall_wait" in {
+        r.id for r in options.norms}
+    found = [f for v in tuning.scorer(store).score(said).visits for f in v.findings
+             if f.rule == "hall_wait"]
+    assert [f.text for f in found] == ["您好，请稍等"]  # the second says how long
+    vocabulary.hall_words.clear()  # another process: its name read from the database
+    Store(db_path, read_only=True)
+    assert vocabulary.rule_name("hall_wait") == "让等未说时长"
+    assert rulechanges.changes(store)[0].value == _written() and made.version == 1
+    rulechanges.undo(store, 1, "zhang", "试行结束")
+    assert "hall_wait" not in _options(store).settings
+    assert not any(f.rule == "hall_wait" for v in tuning.scorer(store).score(said).visits
+                   for f in v.findings)
+    # a change to it once made: its parameters change like a shipped rule's
+    again = rulechanges.apply(store, rulechanges.propose(_options(store), "hall_wait", "add",
+                                                         _written(), "再试", "zhang"))
+    rulechanges.apply(store, rulechanges.propose(_options(store), "hall_wait", "param",
+                                                 "words1=请稍等、稍等一下", "加一个", "zhang"))
+    changed = next(r for r in _options(store).norms if r.id == "hall_wait")
+    assert list(changed.params["words1"]) == ["请稍等", "稍等一下"] and again.version == 3
+
+
+@pytest.mark.parametrize("table,why", [
+    ({**WAIT, "id": "taboo"}, "defined twice"),
+    ({**WAIT, "when": {"role": "boss"}}, "when.role"),
+    ({**WAIT, "when": {"louder": "$nothing"}}, "nothing"),
+    ({k: v for k, v in WAIT.items() if k != "name"}, "name"),
+])
+def test_a_wrong_new_rule_is_refused_naming_its_field(store, table, why):
+    with pytest.raises(RuleChangeError, match=why):
+        rulechanges.propose(_options(store), table["id"], "add", _written(table), "r", "zhang")
+    with pytest.raises(RuleChangeError, match="JSON"):
+        rulechanges.propose(_options(store), "hall_x", "add", "{not json", "r", "zhang")

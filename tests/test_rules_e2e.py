@@ -24,8 +24,9 @@ def test_a_supervisor_previews_applies_and_undoes_a_rule_change(served, browser)
     taboo = page.locator("#rule-taboo")
     expect(taboo).to_have_attribute("data-enabled", "yes")
     expect(taboo.locator("ul.conditions")).to_contain_text("说话人是谁没有把握")
-    taboo.locator("form.tune").first.locator("input[name=reason]").fill("本厅另行考核")
-    taboo.locator("form.tune").first.locator("button").click()
+    taboo.locator("details.change summary").click()  # the change form, folded
+    taboo.locator("form.tune input[name=reason]").fill("本厅另行考核")
+    taboo.get_by_role("button", name="预览停用").click()
     expect(page.locator("p.totals")).to_contain_text("消失")
     shot(page, "rules-preview")
     assert rulechanges.changes(store) == []  # a preview stores nothing

@@ -17,7 +17,7 @@ from monitor.cli import cli
 from monitor.errors import ConfigError, InputError
 from monitor.records import AudioChunk, PhraseHit, Utterance, Word
 from monitor.speakers import (RoleCues, SpeakerOptions, Tracker, Turn, Voice, default_cues,
-                             features, speech_frames, split)
+                             features, said_at, speech_frames, split)
 from monitor.storage import Store
 from monitor.vad import Vad
 
@@ -309,6 +309,50 @@ def test_a_spotted_phrase_is_never_cut_between_two_turns():
                   default_cues())
     assert parts[0].pinyin == "ni long le ma" and parts[0].spotted == (hit,)
     assert parts[1].pinyin == "shuo le yao" and not parts[1].spotted
+
+
+def test_a_spotted_phrase_goes_with_the_turn_where_its_words_were_heard():
+    """The spotter's span is a guess from where decoding had reached, often late: the
+    recogniser's own syllables place the phrase, so a staff taboo said just before the
+    customer speaks stays the staff's."""
+    words = tuple(Word(s, 0.25 * n, 0.25 * n + 0.25)
+                  for n, s in enumerate("ni3 fan2 bu4 fan2 wo3 xiang3 wen4".split()))
+    late = PhraseHit("taboo", "你烦不烦", "你烦不烦", -1, 0.6, 1.6, 100.0, severity="critical")
+    assert said_at(words, late) == (0.0, 1.0)
+    assert said_at(words[:3], late) is None  # not (yet) said as the spotter has it
+    line = Utterance(0.0, 1.75, "mixed", text="你烦不烦我想问",
+                     pinyin=" ".join(w.text for w in words), words=words, spotted=(late,),
+                     heard_by="sherpa", partial=True)
+    parts = split(line, [Turn(0.0, 1.0, 3.0), Turn(1.0, 1.75, -3.0)], SpeakerOptions(),
+                  default_cues())
+    assert [(p.role, p.text, p.pinyin, p.spotted) for p in parts] == [
+        ("staff", "你烦不烦", "ni3 fan2 bu4 fan2", (late,)),
+        ("customer", "我想问", "wo3 xiang3 wen4", ())]
+
+
+def test_a_phrase_is_told_on_its_own_frames_while_the_run_around_it_is_unsure():
+    """A staff taboo right after a customer's line, in one speech segment: while it goes on
+    the run holding both is unsure, but the phrase's own frames are the staff's, so it is
+    told sure at once (a red then) and kept as told, cut out of the run, which stays unsure
+    (it holds the customer's words); the final result decides afresh."""
+    enrolment = Voice.of(_voice_rows(0.0, -25.0, 3000, 1))
+    tracker = Tracker(enrolment)
+    tracker._speech.append((60.0, np.concatenate([_voice_rows(0.0, -20.0, 2000, 2),
+                                                  _voice_rows(3.0, -30.0, 1000, 3)])))
+    tracker._here = tracker._others()
+    tracker._rows.append((0.0, np.concatenate([_voice_rows(3.0, -30.0, 200, 4),  # customer
+                                               _voice_rows(0.0, -20.0, 100, 5)])))  # staff
+    run = [Turn(0.0, 3.0, 1.0)]  # the voice's run so far: both voices, unsure
+    told = tracker.told(0.0, run, final=False, phrases=((2.2, 3.0),))
+    assert [(t.start, t.end) for t in told] == [(0.0, 2.2), (2.2, 3.0)]
+    assert told[0].decided(0.0, tracker.options) == ("staff", 0.5)
+    role, sure = told[1].decided(0.0, tracker.options)
+    assert role == "staff" and sure >= tracker.options.firm_at
+    moved = tracker.told(0.0, [Turn(0.0, 3.5, -1.0)], final=False)  # the run moves, not it
+    assert [(t.start, t.end, t.logit) for t in moved][1] == (2.2, 3.0, told[1].logit)
+    assert moved[0].decided(0.0, tracker.options) == ("customer", 0.5)
+    assert tracker.judged(0.5, 1.5) < -3  # the customer's words on their own frames
+    assert tracker.told(0.0, run, final=True) == run
 
 
 def test_a_turn_told_sure_while_speech_goes_on_only_firms_up():

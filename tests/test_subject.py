@@ -44,6 +44,10 @@ def test_said_of_a_third_person_is_a_report(scorer, text):
     "这是您的身份证，不知道",
     "谁不知道啊",
     "你不知道吗",
+    "我们不知道",                         # the speaker and the one spoken to, plural
+    "我们也不知道，你问别人吧",
+    "咱们这儿不知道",
+    "你们不知道吗",
 ])
 def test_the_speakers_own_is_still_a_taboo(scorer, text):
     assert "不知道" in taboo(scorer, Utterance(0, 3, "staff", text))

@@ -4,6 +4,9 @@ The model's units are toned pinyin initials and finals. The recogniser hears eve
 (questions, thanks, speech rate) as toned syllables; the keyword spotter, given the
 lexicon's phrases as token sequences, catches courtesy and taboo phrases with its own
 per-kind thresholds and boosts. Its hits travel with the utterance (`Utterance.spotted`).
+The recogniser is biased toward the lexicon's taboo forms (hotwords: modified beam search
+over a context graph), so that a taboo said is heard as said, where the evidence bar of
+matching needs the recogniser's own syllables.
 """
 from __future__ import annotations
 
@@ -50,6 +53,15 @@ class SherpaOptions:
         default_factory=lambda: {"taboo": 0.35, "question": 0.3})
     boosts: dict[str, float] = field(default_factory=dict)  # per kind
     tail_padding_s: float = 0.5  # silence fed after a segment so its last syllable decodes
+    # contextual biasing: the recogniser's beam favours these kinds' forms by this score a
+    # token (0: greedy search, unbiased); more paths cost more CPU for little gain here
+    hotwords_score: float = 2.0
+    hotword_kinds: tuple[str, ...] = ("taboo",)
+    active_paths: int = 2
+    # a syllable begun this close to a segment's end is none: the voice detector ends a
+    # segment only after 0.6 s without voice, and a biased beam fills that silence with the
+    # first syllable of a hotword (你, 我, 不)
+    trailing_s: float = 0.25
     characters: bool = True  # decode the pinyin into characters for reading (monitor.hanzi)
 
 
@@ -143,6 +155,39 @@ def keyword_lines(table: list[Keyword], options: SherpaOptions) -> str:
     return "\n".join(lines) + "\n"
 
 
+def hotwords(lexicon: Lexicon, vocabulary: frozenset[str],
+             options: SherpaOptions) -> list[Keyword]:
+    """The forms the recogniser is biased toward: every form of `hotword_kinds` the model
+    can say, as said (no accented variants: the bias must not make an accent's neighbour
+    words sound like a taboo)."""
+    if options.hotwords_score <= 0 or not options.hotword_kinds:
+        return []
+    return keywords(lexicon, vocabulary, replace(options, spot_kinds=options.hotword_kinds,
+                                                 accented_kinds=()))
+
+
+def ascii_names(path: Path) -> tuple[str, dict[str, str]]:
+    """The token table with every token renamed `t<id>`, and the names back to the tokens.
+
+    sherpa-onnx reads a hotword's tokens as cjkchar text and splits off a toned vowel it
+    does not keep whole (`ǎo` becomes `ǎ o`, two other tokens the model also has), which
+    silently biases toward the wrong sounds; ASCII names reach the context graph intact."""
+    lines, names = [], {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        token, number = line.split()
+        name = token if token.startswith(("<", "#")) else f"t{number}"
+        names[name] = token
+        lines.append(f"{name} {number}")
+    return "\n".join(lines) + "\n", names
+
+
+def hotword_lines(table: list[Keyword], names: dict[str, str]) -> str:
+    by_token = {token: name for name, token in names.items()}
+    return "\n".join(" ".join(by_token[t] for t in k.tokens) for k in table) + "\n"
+
+
 def join_syllables(tokens) -> list[str]:
     """['n', 'ín', 'h', 'ǎo'] -> ['nín', 'hǎo']: an initial joins the final after it."""
     return [text for text, _ in _syllables(list(tokens), [0.0] * len(tokens))]
@@ -175,14 +220,31 @@ class SherpaEngine(Engine):
         self.options = options or SherpaOptions()
         folder = models.locate(self.options.model)
         paths = {key: str(folder / rel) for key, rel in _FILES.items()}
-        self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
-            **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
-            decoding_method="greedy_search")
+        vocabulary = read_tokens(folder / "tokens.txt")
+        self.hotwords = hotwords(lexicon, vocabulary, self.options) if lexicon else []
+        self.names: dict[str, str] = {}  # the biased recogniser's token names -> tokens
+        with tempfile.TemporaryDirectory() as scratch:
+            if self.hotwords:
+                table, self.names = ascii_names(folder / "tokens.txt")
+                biased = {"tokens": str(Path(scratch) / "tokens.txt"),
+                          "hotwords_file": str(Path(scratch) / "hotwords.txt")}
+                Path(biased["tokens"]).write_text(table, encoding="utf-8")
+                Path(biased["hotwords_file"]).write_text(
+                    hotword_lines(self.hotwords, self.names), encoding="utf-8")
+                self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
+                    **{**paths, **biased}, num_threads=self.options.num_threads,
+                    sample_rate=SAMPLE_RATE, decoding_method="modified_beam_search",
+                    max_active_paths=self.options.active_paths,
+                    hotwords_score=self.options.hotwords_score)
+            else:
+                self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
+                    **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
+                    decoding_method="greedy_search")
         self.decoder = hanzi.load(lexicon) if self.options.characters else None
         self.keywords: list[Keyword] = []
         self.spotter = None
         if lexicon is not None and self.options.spot_keywords:
-            self.keywords = keywords(lexicon, read_tokens(folder / "tokens.txt"), self.options)
+            self.keywords = keywords(lexicon, vocabulary, self.options)
         if self.keywords:
             with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8") as handle:
                 handle.write(keyword_lines(self.keywords, self.options))
@@ -191,12 +253,20 @@ class SherpaEngine(Engine):
                     **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
                     keywords_file=handle.name)
 
+    def heard(self, stream) -> tuple[list[str], list[float]]:
+        """The recogniser's tokens so far (the model's own names) and their times."""
+        result = self.recognizer.get_result_all(stream)
+        names = self.names
+        return [names.get(t, t) for t in result.tokens], list(result.timestamps)
+
     def stream(self, role: str) -> Stream:
         return SherpaStream(self, role)
 
     def describe(self) -> dict:
         return {"engine": self.name, "model": self.options.model,
-                "keywords": len(self.keywords), "threshold": self.options.threshold,
+                "keywords": len(self.keywords), "hotwords": len(self.hotwords),
+                "hotwords_score": self.options.hotwords_score,
+                "threshold": self.options.threshold,
                 "thresholds": self.options.thresholds, "boost": self.options.boost,
                 "boosts": self.options.boosts}
 
@@ -213,7 +283,7 @@ class SherpaStream(Stream):
         self._hit_syllables: list[str] = []  # what the spotter heard, as the line's pinyin
         self._origin = 0.0
         self._fed = 0  # samples of the segment's speech fed so far
-        self._told = (0, 0)  # tokens and hits of the last partial result given
+        self._told = ((), 0)  # tokens and hits of the last partial result given
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         if self._asr is None:
@@ -228,11 +298,12 @@ class SherpaStream(Stream):
         return [utterance] if utterance else []
 
     def partial(self) -> Utterance | None:
-        """The segment so far, judged through the same `_result` as the finished one: the
-        greedy recogniser never takes back a syllable it gave, and spotter hits stay."""
+        """The segment so far, judged through the same `_result` as the finished one, when
+        what is heard changed: the biased beam may still revise its best path (its tokens
+        are compared, not only their count), and spotter hits stay."""
         if self._asr is None:
             return None
-        heard = (len(self.engine.recognizer.get_result_all(self._asr).tokens), len(self._hits))
+        heard = (tuple(self.engine.heard(self._asr)[0]), len(self._hits))
         if heard == self._told:
             return None
         self._told = heard
@@ -247,7 +318,7 @@ class SherpaStream(Stream):
         self._hits, self._hit_syllables = [], []
         self._origin = origin
         self._fed = 0
-        self._told = (0, 0)
+        self._told = ((), 0)
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
@@ -284,8 +355,9 @@ class SherpaStream(Stream):
                          category=phrase.category, severity=phrase.severity)
 
     def _result(self, voiced: Voiced) -> Utterance | None:
-        result = self.engine.recognizer.get_result_all(self._asr)
-        syllables = _syllables(list(result.tokens), list(result.timestamps))
+        spoken = self._fed / SAMPLE_RATE - self.engine.options.trailing_s
+        syllables = [(text, at) for text, at in _syllables(*self.engine.heard(self._asr))
+                     if at < spoken or not voiced.final]
         if not syllables and not self._hits:
             return None
         segment_end = voiced.start + len(voiced.samples) / SAMPLE_RATE

@@ -123,4 +123,4 @@ def version_commands(group: click.Group, kind, undo_example: str, unchanged: str
         for c in stored:  # a rule's id beside its name, for grep
             ident = f"（{c.rule}）" if kind is hallchanges.RULES else ""
             click.echo(f"v{c.version} {when(c.at)} {c.actor} {kind.subject(c)}{ident} "
-                       f"{kind.labels.get(c.change, c.change)} {c.value} {mask(c.reason)}")
+                       f"{kind.labels.get(c.change, c.change)} {kind.value(c)} {mask(c.reason)}")

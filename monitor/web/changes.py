@@ -28,8 +28,12 @@ def preview_view(shown, hall: Hall) -> dict:
     PREVIEW_ROWS findings and visits listed)."""
     c = shown.change
     kind = hallchanges.kind_of(c)
+    if c.change == hallchanges.ADD:  # 新建规则“…”
+        named, what = "", f"{kind.labels[c.change]}“{kind.subject(c)}”"
+    else:
+        named, what = kind.named(c), kind.labels[c.change] + (f" {c.value}" if c.value else "")
     return {
-        "named": kind.named(c), "what": kind.labels[c.change] + (f" {c.value}" if c.value else ""),
+        "named": named, "what": what,
         "visits_all": shown.visits,
         "heard": shown.rescored if kind is hallchanges.LEXICON else None,
         **preview_rows(shown, hall),
@@ -39,6 +43,8 @@ def preview_view(shown, hall: Hall) -> dict:
 def preview_rows(shown, hall: Hall) -> dict:
     """What a lexicon or a rule change's preview would change, as the pages list it."""
     gone = [f for f in shown.findings if f.gone]
+    changed = getattr(shown.change, "rule", None)  # a rule change's rule (a new one unnamed yet)
+    named = {changed: hallchanges.RULES.subject(shown.change)} if changed else {}
     return {
         "days": shown.days, "seconds": f"{shown.seconds:.2f}",
         "before": shown.findings_before, "after": shown.findings_after, "gone": len(gone),
@@ -46,7 +52,7 @@ def preview_rows(shown, hall: Hall) -> dict:
         "findings": [{"gone": f.gone, "at": when(f.at),
                       "window": hall.window_name(f.window) or f.window or "",
                       "staff": hall.staff_name(f.staff) or f.staff or "",
-                      "label": rule_name(f.rule), "severity": f.severity,
+                      "label": named.get(f.rule) or rule_name(f.rule), "severity": f.severity,
                       "severity_label": severity_label(f.severity), "quote": mask(f.quote or ""),
                       "mark": MACHINE_MARK if f.heard_by else "",
                       "title": mask(Speech(f.quote, f.pinyin, f.heard_by).title),
@@ -79,7 +85,7 @@ def change_rows(kind: hallchanges.Kind, stored: list) -> list[dict]:
     undone = hallchanges.undone(stored)
     return [{"version": c.version, "at": when(c.at), "actor": c.actor,
              "subject": kind.subject(c), "named": kind.named(c),
-             "what": kind.labels.get(c.change, c.change), "value": c.value,
+             "what": kind.labels.get(c.change, c.change), "value": kind.value(c),
              "reason": mask(c.reason), "undone": c.version in undone,
              "may_undo": c.change != hallchanges.UNDO and c.version not in undone}
             for c in reversed(stored)]
@@ -104,6 +110,9 @@ class Changes:
     fields: Callable  # a proposed change's form fields, for the apply button
     page: Callable  # page(**args): the page's own URL
     done: str  # what a version is called when one is made: 词库版本, 本厅规则版本
+    invalid: Callable = lambda error: None  # the page again for a form's mistake (None: refuse)
+    explain: Callable = lambda change: []  # (depth, text) lines saying what a change makes
+    anchor: Callable = lambda change: None  # where on the page a change made is seen
 
 
 def routes(bp: Blueprint, ctx: WebContext, own: Changes) -> None:
@@ -121,9 +130,10 @@ def routes(bp: Blueprint, ctx: WebContext, own: Changes) -> None:
             change = own.proposed()
             shown = own.preview(ctx.store(), change, _preview_days(), ctx.lexicon_dir)
         except CourtesyError as exc:
-            return refused(exc)
+            return own.invalid(exc) or refused(exc)
         return render_template("review_change_preview.html", p=preview_view(shown, ctx.hall),
                                change=change, kind=kind, user=g.user, fields=own.fields(change),
+                               explained=own.explain(change),
                                apply_url=url_for(f".{own.name}_apply"), back_url=own.page())
 
     def apply_change():
@@ -134,7 +144,10 @@ def routes(bp: Blueprint, ctx: WebContext, own: Changes) -> None:
             made = hallchanges.apply(ctx.store(), kind, own.proposed(), request.remote_addr or "")
         except CourtesyError as exc:
             return refused(exc)
-        return redirect(own.page(done=f"已应用：{own.done} {made.version}"))
+        return redirect(own.page(
+            done=f"已应用：{own.done} {made.version}（{kind.subject(made)}："
+                 f"{kind.labels[made.change]}{' ' + kind.value(made) if kind.value(made) else ''}）",
+            _anchor=own.anchor(made)))
 
     def undo_change():
         refusal = own.gate(post=True)
