@@ -327,13 +327,17 @@ def _count_listed(cond, ctx, i):
     if not found:
         return NO
     said = _NUMBERS.get(found.group("n"), 0)
-    items = [part for part in _SEPARATORS.split(found.group("items") or "") if part.strip()]
+    items = [part for part in _SEPARATORS.split(found.group("items") or "")
+             if not _FILLER.fullmatch(_NOT_HAN.sub("", part))]
     return 0 < len(items) < said, Evidence(values={"matched": found.group(0)})
 
 
-_NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2,
+_NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2, "仨": 3,
             **{str(n): n for n in range(10)}}
-_SEPARATORS = re.compile(r"[、，,；;和跟与及]|还有|以及|一个是|另外")
+_SEPARATORS = re.compile(r"还有就是|再就是|再一个|以及|加上|外加|还有|一个是|另外|[、，,；;和跟与同及加]")
+# what is left of a list's piece that names nothing: 第 (of 第一个是), 那个…… (还有那个……)
+_FILLER = re.compile(r"(?:那个|这个|这些|那些|什么的|之类的|等等|等|第|吧|呢|啊|嘛)*")
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 
 
 def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3) -> bool:

@@ -83,3 +83,78 @@ def test_one_more_asked_later(scorer, later):
 @pytest.mark.parametrize("later", ["好的，我看一下", "好，齐了"])
 def test_nothing_more_asked_later(scorer, later):
     assert not _piecemeal(scorer, later)
+
+
+# Wordings of a second set written here (the classes widened on the fresh set's failures,
+# each class tried on wordings of its own): a sentence-final particle after a deflection,
+# a regional 没得, 搞错 said of the customer's errand, not of someone else's words.
+@pytest.mark.parametrize("deflection", ["这个不是我们科室的啦", "这事不在我们这儿的嘞", "咱们这儿没得弄",
+                                        "搞错了，这个我们这里不受理"])
+def test_deflections_with_a_particle_or_a_regional_word(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+def test_someone_elses_mistake_gainsaid_is_no_deflection(scorer):
+    assert not _found(scorer, "first_asked", [("customer", "楼下说你们不管这个"),
+                                              ("staff", "那是他们搞错了，这个就是我们办的")])
+
+
+@pytest.mark.parametrize("then", ["您去问问相关单位吧", "找有关部门问一下"])
+def test_the_offices_concerned_are_no_direction(scorer, then):
+    assert _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("then", ["麻烦您跑一趟住院部的收费窗", "您去急诊楼的药房问问"])
+def test_a_trip_or_a_hospital_place_is_a_direction(scorer, then):
+    assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("line", ["东西还差点儿", "光这几样不够", "你这个带得不齐", "就这些可办不成"])
+def test_missing_said_of_what_was_brought(scorer, line):
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("line", ["还缺仨，一个是结婚证", "差两份呢：户口簿",
+                                  "一共还少三样材料：户口簿、照片，还有那个……",
+                                  "要交两份材料，第一个是收入证明"])
+def test_fewer_named_than_counted_colloquially(scorer, line):
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("line", ["还差两样：户口簿加结婚证", "要补两份，第一个是户口簿，第二个是照片"])
+def test_as_many_named_as_counted(scorer, line):
+    assert not _told(scorer, line)
+
+
+@pytest.mark.parametrize("listed", ["没有结婚证和户口簿可办不了", "您没带结婚证，户口簿啊",
+                                    "您回去拿一下施工图纸跟介绍信"])
+def test_not_complete_then_named_without_a_lack_word_before(scorer, listed):
+    assert not _found(scorer, "tell_once", [("staff", "材料不全"), ("customer", "缺什么"),
+                                            ("staff", listed), ("staff", "再见")])
+
+
+@pytest.mark.parametrize("later", ["对了，结婚证您带了吗", "租房合同也还要"])
+def test_one_more_asked_by_a_question_or_also_still(scorer, later):
+    assert _piecemeal(scorer, later)
+
+
+def _returned(scorer, back: str, told: str) -> bool:
+    """Morning: told 还缺户口簿; the afternoon's customer line, then the staff's."""
+    said = [("staff", "您好"), ("customer", "我来办居住证"), ("staff", "还缺户口簿"),
+            ("staff", "再见"), ("staff", "您好"), ("customer", back), ("staff", told),
+            ("staff", "再见")]
+    lines = [Utterance(5 * n + (7200 if n >= 4 else 0), 5 * n + 3 + (7200 if n >= 4 else 0),
+                       role, text, visit="v1" if n < 4 else "v2")
+             for n, (role, text) in enumerate(said)]
+    return any(f.rule == "tell_once" and f.text == told
+               for v in scorer.score(lines, window="W01").visits for f in v.findings)
+
+
+@pytest.mark.parametrize("back", ["我来补户口簿", "户口簿我弄好了", "还是居住证的事，户口簿拿到了"])
+def test_a_return_said_by_what_is_brought(scorer, back):
+    assert _returned(scorer, back, "还得有租房合同")
+
+
+@pytest.mark.parametrize("back", ["这回是来问社保卡的", "又来打扰了，这次是办医保卡", "我下午来办社保卡"])
+def test_another_matter_or_this_afternoon_is_no_return(scorer, back):
+    assert not _returned(scorer, back, "还得有租房合同")
