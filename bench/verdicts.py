@@ -69,7 +69,8 @@ class Rendered:
 
 
 def build(options: BenchOptions, log=print) -> list[Rendered]:
-    """Render (or find in the cache) every session of the benchmark."""
+    """Render (or find in the cache) every session of the benchmark (`only`: those it
+    judges; the others are drawn all the same, so a session is the same either way)."""
     generator = Generator(lexicons.load(), options.seed)
     rng = random.Random(options.seed)
     out = []
@@ -78,9 +79,13 @@ def build(options: BenchOptions, log=print) -> list[Rendered]:
         conversation = generator.session(sector, options.visits)
         announce_waits(conversation, generator, rng, options.waits)
         snr = NOISE_LEVELS[n % len(NOISE_LEVELS)]
+        name = f"s{n + 1:02d}-{sector}"
+        if options.only and not any(name.startswith(o) for o in options.only):
+            _voices(conversation, rng, options)
+            continue
         began = time.perf_counter()
-        rendered = render_session(f"s{n + 1:02d}-{sector}", conversation, snr, rng,
-                                  options, seed=options.seed * 1000 + n)
+        rendered = render_session(name, conversation, snr, rng, options,
+                                  seed=options.seed * 1000 + n)
         log(f"  {rendered.name}: {len(rendered.utterances)} lines, "
             f"{rendered.utterances[-1].end / 60:.1f} min, SNR {snr:g} dB, "
             f"{'cached' if rendered.cached else 'rendered'} in "
@@ -89,12 +94,18 @@ def build(options: BenchOptions, log=print) -> list[Rendered]:
     return out
 
 
-def render_session(name: str, conv: Conversation, snr: float, rng: random.Random,
-                   options: BenchOptions, seed: int) -> Rendered:
+def _voices(conv: Conversation, rng: random.Random, options: BenchOptions):
+    """Who speaks (the staff voice, each visit's customer) and the hall's silences: every
+    draw a session takes from `rng`, rendered or not."""
     staff_voice = random_voice(rng, kind=options.voices)
     customers = {v.label: random_voice(rng, avoid=staff_voice.speaker, kind=options.voices)
                  for v in conv.visits}
-    gaps = hall_gaps(conv, rng, options.form_fill)
+    return staff_voice, customers, hall_gaps(conv, rng, options.form_fill)
+
+
+def render_session(name: str, conv: Conversation, snr: float, rng: random.Random,
+                   options: BenchOptions, seed: int) -> Rendered:
+    staff_voice, customers, gaps = _voices(conv, rng, options)
     placed, utterances = [], []
     shift = added = 0.0
     previous_end = 0.0
@@ -337,8 +348,6 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
     rows, sessions = [], []
     scorers = {}
-    if options.only:
-        rendered = [r for r in rendered if any(r.name.startswith(o) for o in options.only)]
     for n, r in enumerate(rendered, 1):
         if r.sector not in scorers:
             scorers[r.sector] = Scorer.load(r.sector)

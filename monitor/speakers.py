@@ -249,6 +249,8 @@ class SpeakerOptions:
     other_share: float = 0.2  # the least staff-like share of speech seeds the others' voice
     # (a wider seed takes in staff blocks, and the mixture gives them a component)
     level_weight: float = 3.0  # how much the level at the microphone counts per frame
+    block_level_weight: float = 1.0  # how much a quarter second's loudest level counts
+    # (the staff's against the others' as this pickup hears them), per frame of the block
     speech_db: float = 8.0  # frames this far under a segment's loud ones say nothing of who
     learn_frames: int = 30000  # a learned staff voice is fitted on its latest 5 minutes
     firm_at: float = 0.97  # a turn told this sure while its speech goes on is kept as told
@@ -276,10 +278,13 @@ class Turn:
 @dataclass(frozen=True)
 class Pickup:
     """The two voices as one pickup hears them lately: the customers', and the staff's
-    (its level there is the staff's level at this microphone)."""
+    (its level there is the staff's level at this microphone); and how loud a quarter
+    second of each is at its loudest (mean, variance in dB: the customer stands further)."""
 
     other: Voice
     staff: Voice
+    other_top: tuple[float, float] = (0.0, 1.0)
+    staff_top: tuple[float, float] = (0.0, 1.0)
 
 
 @dataclass
@@ -387,8 +392,12 @@ class Tracker:
         block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
         loud = rows[:, -1] > max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db,
                                  -70)
-        return np.array([_mean(ratios[n:n + block], loud[n:n + block])
-                         for n in range(0, len(rows), block)])
+        scores = np.array([_mean(ratios[n:n + block], loud[n:n + block])
+                           for n in range(0, len(rows), block)])
+        if self._here is not None and self.options.block_level_weight:
+            scores += self.options.block_level_weight * np.array([self._louder(
+                rows[n:n + block, -1], loud[n:n + block]) for n in range(0, len(rows), block)])
+        return scores
 
     def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
         """Per frame: log p(staff voice) - log p(somebody else): the others heard lately,
@@ -404,6 +413,14 @@ class Tracker:
         other = np.maximum(self.staff.floor, here.other.loglik(rows, False))
         return mine - other + self.options.level_weight * (
             _normal(rows[:, -1], *here.staff.level) - _normal(rows[:, -1], *here.other.level))
+
+    def _louder(self, levels: np.ndarray, loud: np.ndarray) -> float:
+        """How much more the block's loudest moment is the staff's than the others' (log
+        likelihood of its top level under each; a block of silence says nothing)."""
+        if not np.any(loud):
+            return 0.0
+        top = float(np.percentile(levels[loud], TOP_PERCENTILE))
+        return float(_normal(top, *self._here.staff_top) - _normal(top, *self._here.other_top))
 
     def remember(self, start: float, end: float) -> None:
         """A finished speech segment: the others' voice is found again in the conversation
@@ -439,10 +456,12 @@ class Tracker:
             chosen = theirs > mine
             if chosen.sum() < 4 or (~chosen).sum() < 4:
                 return None
-        if other.level[0] > float(rows[:, -1].reshape(count, block)[~chosen].mean()):
+        levels = rows[:, -1].reshape(count, block)
+        if other.level[0] > float(levels[~chosen].mean()):
             return None
+        top = np.percentile(levels, TOP_PERCENTILE, axis=1)
         return Pickup(other, Voice.of(rows.reshape(count, block, -1)[~chosen].reshape(-1, DIMS),
-                                      4, False))
+                                      4, False), _gaussian(top[chosen]), _gaussian(top[~chosen]))
 
     def adopt(self, voice: Voice) -> None:
         """A staff voice learned across the day's visits (`staffvoice`) is used from now on
@@ -476,6 +495,13 @@ class Tracker:
         if not len(rows):
             return None
         return round(float(10 * np.log10(np.mean(10 ** (rows[:, -1] / 10)))), 1)
+
+
+TOP_PERCENTILE = 90  # a quarter second's level at its loudest: its voiced peak, not a pause
+
+
+def _gaussian(values: np.ndarray) -> tuple[float, float]:
+    return float(values.mean()), max(float(values.var()), _LEVEL_FLOOR)
 
 
 def _mean(values: np.ndarray, keep: np.ndarray) -> float:

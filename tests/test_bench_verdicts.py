@@ -130,3 +130,17 @@ def test_a_kept_recognition_replays_the_same_lines_without_decoding(engine, tmp_
     with pytest.raises(SystemExit, match="stale recording"):
         transcribe(sources.read_file(sample, ("mixed",)),
                    Transcriber(stale, VadOptions(hangover_s=1.5)))
+
+
+def test_a_session_judged_alone_is_the_session_judged_among_all(tmp_path, monkeypatch):
+    """`--only s03` renders s03 alone, and it must be the s03 of the whole run: the same
+    lines, voices and silences (speech stands in as one second of silence a line here)."""
+    monkeypatch.setattr(verdicts, "CACHE", tmp_path)
+    monkeypatch.setattr(verdicts, "speech", lambda text, voice: np.zeros(render.RATE, np.float32))
+    monkeypatch.setattr(verdicts, "write_wav", lambda path, audio: None)
+    every = verdicts.build(verdicts.BenchOptions(sessions=4, visits=2), log=lambda *a: None)
+    alone = verdicts.build(verdicts.BenchOptions(sessions=4, visits=2, only=("s03",)),
+                           log=lambda *a: None)
+    assert [r.name for r in alone] == ["s03-bank"]
+    assert alone[0].utterances == every[2].utterances
+    assert alone[0].staff_voice == every[2].staff_voice and alone[0].path == every[2].path
