@@ -43,6 +43,13 @@ def test_each_alert_begins_when_it_should(tmp_path):
     assert ("-", "disk") in later and "10 MB" in later[("-", "disk")].message
 
 
+def _wait_for_lines(path, n, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(path.read_text().splitlines()
+                                               if path.exists() else []) < n:
+        time.sleep(0.05)
+
+
 def test_alerts_and_their_end_reach_the_drivers_and_the_log(tmp_path, caplog):
     sink = tmp_path / "alerts.jsonl"
     program = tmp_path / "relay"
@@ -58,15 +65,13 @@ def test_alerts_and_their_end_reach_the_drivers_and_the_log(tmp_path, caplog):
     assert [type(d) for d in watcher.dispatcher.drivers] == [alerts.CommandDriver]
     with caplog.at_level(logging.INFO, logger="courtesy.alerts"):
         began = watcher.tick(now)
+        _wait_for_lines(sink, 1)  # a driver behind keeps only a window's newest event
         store.beat(_beat("W01", datetime.now().astimezone()))  # back
         ended = watcher.tick(datetime.now().astimezone())
+        _wait_for_lines(sink, 2)
     watcher.stop()
     assert [(e.window, e.state, e.rule) for e in began] == [("W01", "alert", "stale")]
     assert [(e.window, e.state, e.rule) for e in ended] == [("W01", "alert_cleared", "stale")]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(sink.read_text().splitlines()
-                                               if sink.exists() else []) < 2:
-        time.sleep(0.05)
     sent = [json.loads(line) for line in sink.read_text().splitlines()]
     assert [(s["state"], s["rule"]) for s in sent] == [("alert", "stale"),
                                                        ("alert_cleared", "stale")]
