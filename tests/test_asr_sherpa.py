@@ -112,10 +112,13 @@ def test_a_spotted_phrase_is_quoted_in_the_characters_it_was_spotted_as(engine):
     assert all(h.matched in forms[h.phrase] for h in spotted)
 
 
+BIASED = sherpa.SherpaOptions(hotwords_score=2.0)  # off by default (sherpa.SherpaOptions)
+
+
 @pytest.fixture(scope="module")
-def greedy():
+def biased_engine():
     sherpa_model()
-    return asr.create("sherpa", lexicon.load(), sherpa.SherpaOptions(hotwords_score=0))
+    return asr.create("sherpa", lexicon.load(), BIASED)
 
 
 def test_every_taboo_form_reaches_the_recogniser_as_its_own_tokens(capfd):
@@ -124,7 +127,7 @@ def test_every_taboo_form_reaches_the_recogniser_as_its_own_tokens(capfd):
     recogniser reads ASCII names for the tokens instead, and logs no hotword it could not
     encode."""
     sherpa_model()
-    biased = asr.create("sherpa", lexicon.load())
+    biased = asr.create("sherpa", lexicon.load(), BIASED)
     assert "Cannot find ID" not in capfd.readouterr().err
     taboo = {f for p in lexicon.load().of_kind("taboo") for f in p.forms}
     assert {k.form for k in biased.hotwords} <= taboo and len(biased.hotwords) > 200
@@ -137,7 +140,7 @@ def test_every_taboo_form_reaches_the_recogniser_as_its_own_tokens(capfd):
         sherpa.SherpaOptions())}  # the split the names avoid
 
 
-def test_a_taboo_is_heard_as_said_where_unbiased_decoding_misheard_it(engine, greedy):
+def test_a_taboo_is_heard_as_said_where_unbiased_decoding_misheard_it(engine, biased_engine):
     """走开 in a natural voice over hall noise (a bench render): greedy search hears zǒu wǒ
     kàn, too far from the phrase for the evidence bar; biased toward the lexicon's taboo
     forms the recogniser hears it as said, with no hotword's first syllable added in the
@@ -145,8 +148,8 @@ def test_a_taboo_is_heard_as_said_where_unbiased_decoding_misheard_it(engine, gr
     from monitor.pipeline import Scorer
 
     path = Path(__file__).parent / "data" / "zoukai_natural.flac"
-    (plain,) = transcribe_file(path, greedy, ("staff",))
-    (biased,) = transcribe_file(path, engine, ("staff",))
+    (plain,) = transcribe_file(path, engine, ("staff",))
+    (biased,) = transcribe_file(path, biased_engine, ("staff",))
     assert plain.pinyin != "zǒu kāi" and biased.pinyin == "zǒu kāi"
     scorer = Scorer.load("general")
     assert not any(h.kind == "taboo" for h in scorer.hear(plain, 0)[1])

@@ -54,13 +54,16 @@ class SherpaOptions:
     boosts: dict[str, float] = field(default_factory=dict)  # per kind
     tail_padding_s: float = 0.5  # silence fed after a segment so its last syllable decodes
     # contextual biasing: the recogniser's beam favours these kinds' forms by this score a
-    # token (0: greedy search, unbiased); more paths cost more CPU for little gain here
-    hotwords_score: float = 2.0
+    # token (0: greedy search, unbiased); more paths cost more CPU for little gain here.
+    # Off by default: at 2.0 it heard 4 more of 88 taboo lines, but wrote 2 taboos into
+    # 31.6 min of ordinary natural speech where greedy search wrote none, and cost 8 % more
+    # CPU (docs/benchmarks.md, "Hotwords")
+    hotwords_score: float = 0.0
     hotword_kinds: tuple[str, ...] = ("taboo",)
     active_paths: int = 2
-    # a syllable begun this close to a segment's end is none: the voice detector ends a
-    # segment only after 0.6 s without voice, and a biased beam fills that silence with the
-    # first syllable of a hotword (你, 我, 不)
+    # biased, a syllable begun this close to a segment's end is none: the voice detector
+    # ends a segment only after 0.6 s without voice, and a biased beam fills that silence
+    # with the first syllable of a hotword (你, 我, 不)
     trailing_s: float = 0.25
     characters: bool = True  # decode the pinyin into characters for reading (monitor.hanzi)
 
@@ -355,7 +358,9 @@ class SherpaStream(Stream):
                          category=phrase.category, severity=phrase.severity)
 
     def _result(self, voiced: Voiced) -> Utterance | None:
-        spoken = self._fed / SAMPLE_RATE - self.engine.options.trailing_s
+        options = self.engine.options
+        spoken = self._fed / SAMPLE_RATE - (options.trailing_s if options.hotwords_score > 0
+                                            else 0.0)
         syllables = [(text, at) for text, at in _syllables(*self.engine.heard(self._asr))
                      if at < spoken or not voiced.final]
         if not syllables and not self._hits:
