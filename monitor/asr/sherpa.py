@@ -55,8 +55,8 @@ class SherpaOptions:
     tail_padding_s: float = 0.5  # silence fed after a segment so its last syllable decodes
     # contextual biasing: the recogniser's beam favours these kinds' forms by this score a
     # token (0: greedy search, unbiased); more paths cost more CPU for little gain here.
-    # Off by default: at 2.0 it heard 4 more of 88 taboo lines, but wrote 2 taboos into
-    # 31.6 min of ordinary natural speech where greedy search wrote none, and cost 8 % more
+    # Off by default: at 2.0 it heard 4 more of 88 taboo lines, but wrote 3 taboos into
+    # 31.6 min of ordinary natural speech where greedy search wrote none, and cost 8-30 % more
     # CPU (docs/benchmarks.md, "Hotwords")
     hotwords_score: float = 0.0
     hotword_kinds: tuple[str, ...] = ("taboo",)
