@@ -285,6 +285,8 @@ class Pickup:
     staff: Voice
     other_top: tuple[float, float] = (0.0, 1.0)
     staff_top: tuple[float, float] = (0.0, 1.0)
+    levels: bool = True  # False: kept from before a pause, when the customer may be another
+    # one at another distance, so only a level under the staff's says who it is
 
 
 @dataclass
@@ -395,8 +397,11 @@ class Tracker:
         scores = np.array([_mean(ratios[n:n + block], loud[n:n + block])
                            for n in range(0, len(rows), block)])
         if self._here is not None and self.options.block_level_weight:
-            scores += self.options.block_level_weight * np.array([self._louder(
-                rows[n:n + block, -1], loud[n:n + block]) for n in range(0, len(rows), block)])
+            louder = np.array([self._louder(rows[n:n + block, -1], loud[n:n + block])
+                               for n in range(0, len(rows), block)])
+            if not self._here.levels:
+                louder = np.minimum(louder, 0.0)
+            scores += self.options.block_level_weight * louder
         return scores
 
     def _ratios(self, rows: np.ndarray) -> np.ndarray | None:
@@ -411,6 +416,8 @@ class Tracker:
             return None if self.staff.floor == -math.inf else mine - self.staff.floor
         mine = np.maximum(mine, here.staff.loglik(rows, False))
         other = np.maximum(self.staff.floor, here.other.loglik(rows, False))
+        if not here.levels:
+            return mine - other
         return mine - other + self.options.level_weight * (
             _normal(rows[:, -1], *here.staff.level) - _normal(rows[:, -1], *here.other.level))
 
@@ -425,13 +432,20 @@ class Tracker:
     def remember(self, start: float, end: float) -> None:
         """A finished speech segment: the others' voice is found again in the conversation
         as it now stands (the last `other_s` seconds of speech), never from earlier
-        decisions, so one wrong decision cannot teach the next."""
+        decisions, so one wrong decision cannot teach the next. When too little is heard
+        for that (a visit's first lines after a pause, or one voice alone), the voices found
+        before are kept without the others' level (the next customer may stand nearer):
+        judged against the staff voice's floor alone, a customer like the staff was told
+        staff for sure (docs/benchmarks.md)."""
         rows = speech_frames(self.frames(start, end))
         if len(rows):
             self._speech.append((end, rows))
         while self._speech and self._speech[0][0] < end - self.options.other_s:
             self._speech.popleft()
-        self._here = self._others() if self.staff is not None else None
+        if self.staff is None:
+            self._here = None
+        else:
+            self._here = self._others() or (self._here and replace(self._here, levels=False))
 
     def _others(self) -> "Pickup | None":
         """The least staff-like quarter seconds of the conversation seed a voice of their
