@@ -36,7 +36,9 @@ def test_fewer_named_than_counted(scorer, line):
 
 @pytest.mark.parametrize("line", [
     "材料还差点", "你少带了东西", "回去把材料备齐", "你这个材料少了", "你这不完整",
-    "材料有遗漏", "差一点材料", "你的资料没齐", "您这东西带得不充分", "手续还没全"])
+    "材料有遗漏", "差一点材料", "你的资料没齐", "您这东西带得不充分", "手续还没全",
+    "材料还不太够", "您的手续还欠点", "资料带得不完全", "您这个材料准备得不到位", "材料还差着呢",
+    "您材料缺东少西的"])
 def test_missing_and_none_named(scorer, line):
     assert _told(scorer, line)
 
@@ -156,7 +158,8 @@ def _returned(scorer, back: str, told: str, morning: str = "还缺户口簿") ->
 
 
 @pytest.mark.parametrize("back", ["我来补户口簿", "户口簿我弄好了", "还是居住证的事，户口簿拿到了",
-                                  "我又来咯，户口簿在这", "嗯，是我，早上那个居住证，户口簿有了"])
+                                  "我又来咯，户口簿在这", "嗯，是我，早上那个居住证，户口簿有了",
+                                  "还记得我吗，办居住证那个", "户口簿找到了，您看看", "第二趟了，户口簿在这儿"])
 def test_a_return_said_by_what_is_brought(scorer, back):
     assert _returned(scorer, back, "还得有租房合同")
 
@@ -179,13 +182,16 @@ def test_another_matter_or_this_afternoon_is_no_return(scorer, back):
     "这类事情别来找我们",
     "那种事不找咱们",
     "我们只负责咱们这一摊",               # only our own patch
-    "我们就管自己这块儿"])
+    "我们就管自己这块儿",
+    # a step on wordings written here alone (no set's): the classes they showed missing
+    "这项我们这儿没开办", "您这个事我们这边处理不来", "这个业务不属我们", "您这事跟我们八竿子打不着",
+    "您这个找我也白搭", "这块我们说了不算", "我们这边只办社保，不办医保", "这个不是这个窗口的"])
 def test_deflections_of_a_counters_own_line(scorer, deflection):
     assert _turned_away(scorer, deflection, "请慢走")
 
 
 @pytest.mark.parametrize("then", ["您去上级局里反映", "去找主管科室问问", "找对口的处室吧",
-                                  "您去问相应的部门"])
+                                  "您去问相应的部门", "您到处问问看", "找负责的部门吧"])
 def test_an_office_named_by_its_relation_is_no_direction(scorer, then):
     assert _turned_away(scorer, "这个我们这儿办不了", then)
 
@@ -202,7 +208,8 @@ def test_directions_said_otherwise(scorer, then):
 
 
 @pytest.mark.parametrize("line", ["缺了户口簿，还有结婚证，我们这儿没法受理",
-                                  "别问我了，按清单上的准备"])
+                                  "别问我了，按清单上的准备", "您这个没签字，我们不能办",
+                                  "照片不合格，咱们这儿受理不了"])
 def test_materials_lacking_is_no_deflection(scorer, line):
     assert not _found(scorer, "first_asked", [("staff", line), ("customer", "好"),
                                               ("staff", "再见")])
