@@ -202,7 +202,8 @@ def test_an_office_named_by_its_relation_is_no_direction(scorer, then):
     "这是市场监督管理局登记注册科的事",    # whose matter, a long name
     "您往走道最里头走，那边办",
     "街道计生办管",                      # an office said to handle it, bare
-    "找驻场的理赔专员，他们负责这个"])
+    "找驻场的理赔专员，他们负责这个",
+    "我跟楼上打个招呼，您上去直接办", "这个要到市里办", "您上支付宝搜一下就能办"])
 def test_directions_said_otherwise(scorer, then):
     assert not _turned_away(scorer, "这个我们这儿办不了", then)
 
