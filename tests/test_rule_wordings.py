@@ -185,7 +185,8 @@ def test_another_matter_or_this_afternoon_is_no_return(scorer, back):
     "我们就管自己这块儿",
     # a step on wordings written here alone (no set's): the classes they showed missing
     "这项我们这儿没开办", "您这个事我们这边处理不来", "这个业务不属我们", "您这事跟我们八竿子打不着",
-    "您这个找我也白搭", "这块我们说了不算", "我们这边只办社保，不办医保", "这个不是这个窗口的"])
+    "您这个找我也白搭", "这块我们说了不算", "我们这边只办社保，不办医保", "这个不是这个窗口的",
+    "那种咱们这里是不受理的"])  # 是不…的 says no office (not 是不动产…的事)
 def test_deflections_of_a_counters_own_line(scorer, deflection):
     assert _turned_away(scorer, deflection, "请慢走")
 
