@@ -96,9 +96,9 @@ def test_deflections_with_a_particle_or_a_regional_word(scorer, deflection):
     assert _turned_away(scorer, deflection, "请慢走")
 
 
-def test_someone_elses_mistake_gainsaid_is_no_deflection(scorer):
-    assert not _found(scorer, "first_asked", [("customer", "楼下说你们不管这个"),
-                                              ("staff", "那是他们搞错了，这个就是我们办的")])
+@pytest.mark.parametrize("line", ["那是他们搞错了，这个就是我们办的", "以前是不归我们，现在归咱们了"])
+def test_someone_elses_mistake_gainsaid_is_no_deflection(scorer, line):
+    assert not _found(scorer, "first_asked", [("customer", "楼下说你们不管这个"), ("staff", line)])
 
 
 @pytest.mark.parametrize("then", ["您去问问相关单位吧", "找有关部门问一下"])
