@@ -317,7 +317,10 @@ def _named_among(names: set[str], among: set[str]) -> bool:
 
 
 def _names_in(ctx: Context, value: str, text: str) -> set[str]:
-    return {found.group(0) for found in _pattern(ctx, value).finditer(text)}
+    """The things a text names: a match of one character is an ending alone (证, 书), which
+    would be one thing with every name it ends."""
+    return {found.group(0) for found in _pattern(ctx, value).finditer(text)
+            if len(found.group(0)) > 1}
 
 
 def _things(ctx: Context, value: str, view: VisitView) -> set[str]:

@@ -217,10 +217,15 @@ def test_materials_lacking_is_no_deflection(scorer, line):
                                               ("staff", "再见")])
 
 
-def test_a_name_told_apart_by_its_qualifier_is_new(scorer):
-    """Morning: 新户主户口簿; afternoon: the 原户主's is asked for: a new thing."""
-    assert _returned(scorer, "上午来过，新户主户口簿拿来了", "原户主户口簿也要",
-                     morning="还缺新户主户口簿")
+@pytest.mark.parametrize("morning, told", [
+    ("还缺新户主户口簿", "原户主户口簿也要"),     # the 原户主's, after the 新户主's
+    ("还缺授权委托书", "还要申请书"),            # 请 of 申请书 is no word of asking
+    ("还缺医保卡", "还要银行卡")])               # nor 行 of 银行卡 a particle
+def test_a_name_told_apart_by_its_qualifier_is_new(scorer, morning, told):
+    """Morning: one thing named; afternoon, the customer brings it and is asked for another
+    of the same ending: a new thing."""
+    brought = morning.removeprefix("还缺")
+    assert _returned(scorer, f"上午来过，{brought}拿来了", told, morning=morning)
 
 
 @pytest.mark.parametrize("told", ["户口簿您怎么还没带？", "户口簿您又忘啦", "不是跟您讲了吗，户口簿还缺着",
