@@ -518,6 +518,9 @@ def taboo(args) -> None:
     for name, t in tallies.items():
         print(f"| {name} | {t['lines']} | {t['tp']} | {t['fp']} | {t['fn']} | "
               f"{t['precision']} | {t['recall']} |")
+        for half, h in t["halves"].items():
+            print(f"| - {half} half | | {h['tp']} | {h['fp']} | {h['fn']} | "
+                  f"{h['precision']} | {h['recall']} |")
     for line in next(iter(tallies.values()))["false"]:
         print(f"  false with the bar: {line}")
     if args.json:
