@@ -285,7 +285,9 @@ def _returned(cond, ctx, i):
     line held the inner condition (what was said then: 还缺户口本). With `new`, line i must
     name a thing the staff of that visit did not name (还需要身份证 after 还缺准迁证); the
     visits returned to are those whose named things the customer speaks of now (准迁证带来了:
-    another customer's may name it too), else any of them (东西拿来了 says not whose)."""
+    another customer's may name it too), else any of them (东西拿来了 says not whose). Two
+    names are one thing when one ends the other (身份证, 患者身份证), never when their
+    qualifiers differ (原户主身份证, 新户主身份证)."""
     view = ctx.view
     seen = [(before, j) for before in reversed(view.earlier)
             for j in [_holding(cond, Context(before, ctx.options, ctx.rule), view)] if j is not None]
@@ -293,9 +295,10 @@ def _returned(cond, ctx, i):
         return (True, Evidence(values={"earlier": seen[0][0].quote(seen[0][1])})) if seen else NO
     spoken = _names_in(ctx, cond.value, _customer_text(view))
     asked = _names_in(ctx, cond.value, view.utterances[i].text or "")
-    for before, j in [(b, j) for b, j in seen if _things(ctx, cond.value, b) & spoken] or seen:
-        told = _staff_text(before)
-        new = sorted(name for name in asked if name not in told)
+    for before, j in [(b, j) for b, j in seen
+                      if _named_among(spoken, _things(ctx, cond.value, b))] or seen:
+        told = _things(ctx, cond.value, before)
+        new = sorted(name for name in asked if not _named_among({name}, told))
         if new:
             return True, Evidence(values={"earlier": before.quote(j), "new": "、".join(new)})
     return NO
@@ -307,8 +310,17 @@ def _holding(cond, sub: Context, now: VisitView) -> int | None:
                  and _same_business(sub.view, now, j)), None)
 
 
+def _named_among(names: set[str], among: set[str]) -> bool:
+    """Whether one of the names is one of those named among: the same thing, one name
+    ending the other."""
+    return any(a.endswith(b) or b.endswith(a) for a in names for b in among)
+
+
 def _names_in(ctx: Context, value: str, text: str) -> set[str]:
-    return {found.group(0) for found in _pattern(ctx, value).finditer(text)}
+    """The things a text names: a match of one character is an ending alone (证, 书), which
+    would be one thing with every name it ends."""
+    return {found.group(0) for found in _pattern(ctx, value).finditer(text)
+            if len(found.group(0)) > 1}
 
 
 def _things(ctx: Context, value: str, view: VisitView) -> set[str]:
@@ -327,16 +339,36 @@ def _count_listed(cond, ctx, i):
     if not found:
         return NO
     said = _NUMBERS.get(found.group("n"), 0)
-    items = [part for part in _SEPARATORS.split(found.group("items") or "")
-             if not _FILLER.fullmatch(_NOT_HAN.sub("", part))]
+    items = [piece for part in _SEPARATORS.split(found.group("items") or "")
+             for piece in _joined(part) if not _FILLER.fullmatch(_NOT_HAN.sub("", piece))]
     return 0 < len(items) < said, Evidence(values={"matched": found.group(0)})
+
+
+@lru_cache(maxsize=1024)
+def _joined(part: str) -> tuple[str, ...]:
+    """A list's piece split at a joining word said as a word of its own (户口簿加结婚证), not
+    where the character is inside a name (合同, 同意书, 参加): jieba's words tell them apart."""
+    if not _JOINERS.search(part):
+        return (part,)
+    pieces, current = [], ""
+    for word in _words(part):
+        if word in _JOINER_WORDS:
+            pieces.append(current)
+            current = ""
+        else:
+            current += word
+    return (*pieces, current)
 
 
 _NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2, "仨": 3,
             **{str(n): n for n in range(10)}}
-_SEPARATORS = re.compile(r"还有就是|再就是|再一个|以及|加上|外加|还有|一个是|另外|[、，,；;和跟与同及加]")
-# what is left of a list's piece that names nothing: 第 (of 第一个是), 那个…… (还有那个……)
-_FILLER = re.compile(r"(?:那个|这个|这些|那些|什么的|之类的|等等|等|第|吧|呢|啊|嘛)*")
+_SEPARATORS = re.compile(r"还有就是|再就是|再一个|以及|加上|外加|还有|一个是|另外|[、，,；;]")
+_JOINER_WORDS = frozenset("和跟与同及加")
+_JOINERS = re.compile("[和跟与同及加]")
+# what is left of a list's piece that names nothing: 第 (of 第一个是), 那个…… (还有那个……),
+# an opener (头一个是, 先说一个, 其中, 比如) or a joiner's 再 (再加)
+_FILLER = re.compile(r"(?:那个|这个|这些|那些|什么的|之类的?|等等|等|第|头|先说|首先|其中|最后|比如|"
+                     r"包括|再|另|还|一个|吧|呢|啊|嘛|儿)*")
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 
 
@@ -375,12 +407,21 @@ NOUNS = ("n", "nz", "vn", "nt")  # jieba's tags of the nouns a business is named
 @lru_cache(maxsize=1024)
 def _nouns(text: str) -> frozenset[str]:
     """The nouns of two characters or more in a text (jieba's part-of-speech tags)."""
-    import jieba  # loaded on the first return judged by words, not at import
+    return frozenset(w.word for w in _jieba().posseg.lcut(text) if w.flag in NOUNS
+                     and len(w.word) >= 2)
+
+
+def _words(text: str) -> list[str]:
+    return _jieba().lcut(text)
+
+
+def _jieba():
+    """jieba, loaded on the first text it must cut, not at import."""
+    import jieba
     import jieba.posseg
 
     jieba.setLogLevel(logging.WARNING)  # its loading notes are no hall's reading
-    return frozenset(w.word for w in jieba.posseg.lcut(text) if w.flag in NOUNS
-                     and len(w.word) >= 2)
+    return jieba
 
 
 def _customer_text(view: VisitView) -> str:

@@ -106,8 +106,52 @@ def reading_tone(syllable: str) -> int:
     return next((_TONE_OF[c] for c in syllable if c in _TONE_OF), NEUTRAL)
 
 
+def _heard(syllable: str, toned: bool) -> tuple[str, int | None]:
+    """A heard syllable toneless, and its tone when the utterance has tones."""
+    if not syllable:
+        return "", None
+    plain, tone = syllable_tone(syllable, toned)
+    return plain, tone if toned else None
+
+
 def _initial(syllable: str) -> str:
     return next((i for i in _INITIALS if syllable.startswith(i)), "")
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """A decode's best paths at every syllable: a stream keeps its partial result's, and
+    the next, longer one decodes only the syllables that changed (each partial result was
+    decoded again from its start)."""
+
+    words: tuple[str, ...]
+    sector: str | None
+    toned: bool
+    heard: tuple[tuple[str, int | None], ...]  # toneless syllable and tone, per syllable
+    keys: tuple[tuple[tuple[str, float], ...], ...]  # what each may stand for (`_alternatives`)
+    states: list[dict[str, tuple[float, int, str, str]]]  # see `Decoder.lattice`
+
+    def shared(self, words: tuple[str, ...], sector: str | None, toned: bool) -> int:
+        """How many positions' paths hold for `words` too: those before the last syllable
+        both inputs share (a word's cost reads the syllable after it)."""
+        if sector != self.sector or toned != self.toned:
+            return 0
+        return next((k for k, (a, b) in enumerate(zip(words, self.words)) if a != b),
+                    min(len(words), len(self.words)))
+
+    @property
+    def text(self) -> str:
+        """The characters of the best path, one per syllable."""
+        n = len(self.words)
+        if not n:
+            return ""
+        out, j, states = [], n, self.states
+        end = max(states[n].items(), key=lambda kv: kv[1][0])[0]
+        while j > 0:
+            _, i, last, word = states[j][end]
+            out.append(word)
+            j, end = i, last
+        return "".join(reversed(out))
 
 
 class Decoder:
@@ -128,33 +172,42 @@ class Decoder:
     def decode(self, syllables: Sequence[str], sector: str | None = None) -> str:
         """One character per syllable (a string is split at spaces); unknown sounds are
         written UNKNOWN, a lone digit or letter is kept. Never raises on odd input."""
+        return self.lattice(syllables, sector).text
+
+    def lattice(self, syllables: Sequence[str], sector: str | None = None,
+                after: Lattice | None = None) -> Lattice:
+        """The best paths over `syllables`; `after` a lattice of an earlier input (a
+        partial result's) whose paths over the syllables both share are kept, so only the
+        new ones are decoded: the same characters as a decode from the start."""
         if isinstance(syllables, str):
             syllables = syllables.split()
-        words = [s.strip() if isinstance(s, str) else "" for s in syllables]
+        words = tuple(s.strip() if isinstance(s, str) else "" for s in syllables)
         n = len(words)
-        if not n:
-            return ""
         toned = self.options.use_tones and has_tones(words)
-        heard = [syllable_tone(s, toned) if s else ("", None) for s in words]
-        if not toned:
-            heard = [(s, None) for s, _ in heard]
-        keys = [self._alternatives(s) for s, _ in heard]
+        kept = after.shared(words, sector, toned) if after is not None else 0
+        heard = (after.heard[:kept] if kept else ()) + tuple(
+            _heard(s, toned) for s in words[kept:])
+        keys = (after.keys[:kept] if kept else ()) + tuple(
+            self._alternatives(s) for s, _ in heard[kept:])
         # states[i]: the last character of a best path over syllables 0..i -> (score,
-        # where its last word starts, the character before that word, that word)
-        states: list[dict[str, tuple[float, int, str, str]]] = [{"": (0.0, 0, "", "")}]
-        states += [{} for _ in range(n)]
-        for i in range(n):
+        # where its last word starts, the character before that word, that word). A word
+        # ending at j reads the tone of syllable j (sandhi), so states[j] holds once
+        # syllables 0..j are known: the earlier lattice's are kept up to there.
+        states = after.states[:kept] if kept else [{"": (0.0, 0, "", "")}]
+        done = len(states)  # states[done:] are decoded here
+        states += [{} for _ in range(n + 1 - done)]
+        for i in range(max(0, done - self.max_word), n):
             here = self._prune(states[i])
-            for j in range(i + 1, min(n, i + self.max_word) + 1):
+            for j in range(max(i + 1, done), min(n, i + self.max_word) + 1):
                 for key, cost in self._keys(keys, i, j):
                     for cand in self._candidates(key):
                         self._extend(states[j], here, cand, i, cost + self._tone_cost(
                             cand, heard, i) - self._boost(cand, sector))
-            if not states[i + 1]:  # no character reads like this syllable
+            if i + 1 >= done and not states[i + 1]:  # no character reads like this syllable
                 score, last = max((v[0], k) for k, v in here.items())
                 states[i + 1][UNKNOWN] = (score + self.options.unknown_logp, i, last,
                                           self._literal(words[i]))
-        return self._trace(states, n)
+        return Lattice(words, sector, toned, heard, keys, states)
 
     def _candidates(self, key: tuple) -> tuple[Candidate, ...]:
         """Base words as Candidates, made on first use: the base index is loaded from the
@@ -192,16 +245,6 @@ class Decoder:
         end = word[-1]
         if end not in target or total > target[end][0]:
             target[end] = (total, i, last, word)
-
-    @staticmethod
-    def _trace(states, n: int) -> str:
-        out, j = [], n
-        end = max(states[n].items(), key=lambda kv: kv[1][0])[0]
-        while j > 0:
-            _, i, last, word = states[j][end]
-            out.append(word)
-            j, end = i, last
-        return "".join(reversed(out))
 
     def _boost(self, cand: Candidate, sector: str | None) -> float:
         if not cand.sectors:

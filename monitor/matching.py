@@ -154,6 +154,9 @@ class Span:
     score: float
 
 
+_REMEMBERED = 512  # texts whose phrases a matcher keeps (`Matcher.find`)
+
+
 class Matcher:
     """Finds lexicon phrases in normalised utterances.
 
@@ -192,6 +195,7 @@ class Matcher:
         self._loose.build()
         self._phrases = {(p.kind, p.text): p for p in lexicon.phrases}
         self._agreement = _Agreement()
+        self._found: dict[NormText, tuple[Span, ...]] = {}  # find's, newest last
 
     def holds(self, hit: PhraseHit, utterance: Utterance, norm: NormText) -> bool:
         """Does a hit in speech heard from audio hold up against the recogniser's syllables
@@ -261,7 +265,17 @@ class Matcher:
                 else o.long_agreement if length >= o.long_from else o.spotter_agreement)
 
     def find(self, norm: NormText) -> list[Span]:
-        """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved."""
+        """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved.
+        Remembered for the last `_REMEMBERED` texts: live, a visit is judged again on every
+        partial result and tick, its first and last staff words matched again each time."""
+        found = self._found.get(norm)
+        if found is None:
+            found = self._found[norm] = tuple(self._find(norm))
+            if len(self._found) > _REMEMBERED:
+                self._found.pop(next(iter(self._found)), None)  # the oldest
+        return list(found)
+
+    def _find(self, norm: NormText) -> list[Span]:
         if not norm.syllables:
             return []
         best: dict[Phrase, tuple[Span, int]] = {}

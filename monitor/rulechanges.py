@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import hallchanges, limits, profiles, ruledata, rules
 from .conditions import compiled
-from .errors import InputError, RuleChangeError
+from .errors import InputError, RuleChangeError, parse_toml, read_text
 from .hallchanges import ADD, DEFAULT_DAYS, RULES, in_force
 from .normalize import heard
 from .records import ChangePreview, Finding, PhraseHit, RuleChange, Utterance
@@ -34,6 +34,8 @@ from .vocabulary import SEVERITIES
 
 CHANGES = ("enabled", "severity", "deduction", "param", ADD)
 WRITTEN = "本厅规则"  # where a rule written on the rules page is said to be, in its errors
+HALL_PREFIX = "hall_"  # a hall's own rules' ids; shipped rules never use it, so an upgrade
+# that ships a rule of the same name cannot replace a hall's rule or be hidden by it
 
 
 def changes(store: Store) -> list[RuleChange]:
@@ -80,6 +82,19 @@ def written(value: str, taken: dict[str, str] | None = None) -> ruledata.NormRul
     except ValueError as exc:
         raise InputError(WRITTEN, f"not a rule written as JSON: {exc}") from None
     return ruledata.parse_rule(table, Path(WRITTEN), "", dict(taken or {}))
+
+
+def tables_in(path) -> list[dict]:
+    """The `[[rules]]` tables of a file a hall wrote (`courtesy rules add`), each checked
+    as a rule file's is, so a mistake names the file, its rule and field; the ids of
+    shipped rules are free here, `propose` refuses them with the hall's own."""
+    path = Path(path)
+    data = parse_toml(read_text(path), path)
+    if "classes" in data:
+        raise InputError(path, "word classes belong to shipped rule files: give the words in "
+                         "the rule's own params (and labels)", field="classes")
+    ruledata.load_file(path, {})
+    return data["rules"]
 
 
 def _param(value: str) -> tuple[str, object]:
@@ -134,6 +149,9 @@ def _checked_rule(options: RuleOptions, rule_id: str, value: str) -> str:
         raise RuleChangeError(str(exc)) from None
     if rule.id != rule_id:
         raise RuleChangeError(f"规则编号不一致：{rule_id!r} 与 {rule.id!r}")
+    if not rule.id.startswith(HALL_PREFIX):
+        raise RuleChangeError(f"规则编号“{rule.id}”：本厅新写的规则须以 {HALL_PREFIX} 开头"
+                              f"（如 {HALL_PREFIX}1），以免与日后随版本发布的规则同名")
     return json.dumps(json.loads(value), ensure_ascii=False)
 
 

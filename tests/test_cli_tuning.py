@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from monitor.storage import Store
 
 SAMPLE = "audio/hospital_taboo.jsonl"
@@ -78,3 +80,69 @@ def test_a_long_preview_lists_the_first_ones_unless_all(run, db_path):
     short = "\n".join(preview_lines(shown, 20))
     assert short.count("  消失 ") == 20 and short.count("  结论 ") == 20
     assert "只列出前 20 条，加 --all 列出全部" in short
+
+
+HALL_RULE = """
+[[rules]]
+id = "hall_wait"
+name = "让等未说时长"
+prompt = "请告诉群众大约要等多久"
+norm = "等候告知"
+severity = "minor"
+deduction = 5
+detail = "「{quote}」"
+params = { words1 = ["请稍等", "请您稍等"] }
+labels = { words1 = "让等的话" }
+when = { all = [{ role = "staff" }, { says = "$words1" },
+                { not = { followed = { within_turns = 1, same = true, role = "staff", regex = "分钟" } } }] }
+"""
+
+
+def _rule_versions(db_path) -> int:
+    with sqlite3.connect(db_path) as db:
+        return db.execute("select count(*) from rule_changes").fetchone()[0]
+
+
+def test_rules_add_previews_a_hall_rule_then_adds_it_for_score(run, db_path, tmp_path):
+    _scored(run, db_path)
+    written = tmp_path / "等候告知.toml"
+    written.write_text(HALL_RULE, encoding="utf-8")
+    shown = run("rules", "add", str(written), "--db", db_path)
+    assert shown.exit_code == 0, shown.output
+    assert "新建规则“让等未说时长”（hall_wait，轻微，扣5分" in shown.output
+    assert "说了下列词之一：「请稍等」、「请您稍等」（参数 「让等的话」）" in shown.output and "仅为预览" in shown.output
+    assert _rule_versions(db_path) == 0
+    made = run("rules", "add", str(written), "--apply", "--reason", "本厅要求", "--db", db_path)
+    assert made.exit_code == 0 and "本厅规则版本 1" in made.output, made.output
+    assert "hall_wait  让等未说时长（等候告知） 启用" in run("rules", "list", "--db", db_path).output
+    again = run("rules", "add", str(written), "--db", db_path)
+    assert again.exit_code == 1 and "defined twice" in again.output
+
+
+@pytest.mark.parametrize("text,says", [
+    (HALL_RULE.replace('"hall_wait"', '"wait_said"'), "须以 hall_ 开头"),
+    (HALL_RULE.replace('role = "staff" }, { says', 'role = "boss" }, { says'),
+     "第 3 行：字段“when.all[0].role”"),
+    (HALL_RULE.replace('name = "让等未说时长"\n', ""), "字段“name”"),
+    ("[classes.wait]\nwords = ['请稍等']\nlabel = '让等'\n" + HALL_RULE, "字段“classes”"),
+    ("[[rules]\nid = 1", "TOML 格式有误"),
+])
+def test_rules_add_refuses_a_wrong_file_naming_it_and_stores_nothing(run, db_path, tmp_path,
+                                                                      text, says):
+    _scored(run, db_path)
+    written = tmp_path / "规则.toml"
+    written.write_text(text, encoding="utf-8")
+    refused = run("rules", "add", str(written), "--apply", "--reason", "r", "--db", db_path)
+    assert refused.exit_code == 1 and says in refused.output, refused.output
+    assert refused.output.count("错误") == 1 and _rule_versions(db_path) == 0
+    if "TOML" in says or "classes" in says:
+        assert str(written) in refused.output
+
+
+def test_no_shipped_rule_takes_the_prefix_of_a_halls_own():
+    from monitor import profiles, ruledata
+    from monitor.rulechanges import HALL_PREFIX
+
+    shipped = {rule.id for rule in ruledata.load()} | {
+        rule_id for name in profiles.available() for rule_id in profiles.load(name).rules.settings}
+    assert shipped and not [rule_id for rule_id in shipped if rule_id.startswith(HALL_PREFIX)]

@@ -2,6 +2,7 @@
 character per syllable always, odd input tolerated, better than a per-syllable guess."""
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import shutil
@@ -164,6 +165,7 @@ def test_a_string_is_split_into_syllables(decoder):
     assert decoder.decode("qǐng zuò") == decoder.decode(["qǐng", "zuò"]) == "请坐"
 
 
+
 REAL_ZH = Path("/work/shared/data/real-zh/transcripts.tsv")
 
 
@@ -175,6 +177,66 @@ def test_real_mandarin_references_from_their_own_pinyin(decoder):
     assert all(len(h) == len(r) for r, h in pairs)
     errors = sum(Levenshtein.distance(r, h) for r, h in pairs)
     assert errors / sum(len(r) for r, _ in pairs) <= 0.10  # issue 10's floor
+
+
+# --- a partial result decoded from the last one's lattice --------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "audio"
+
+
+def _sentences() -> list[str]:
+    """Counter lines: the samples' transcripts, the held-out lines, real Mandarin when
+    ../shared has it, and a long run of lexicon forms (longer than any word)."""
+    lines = [clean_chars(json.loads(line)["text"]) for path in sorted(SAMPLES.glob("*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if REAL_ZH.exists():
+        lines += [clean_chars(line.split("\t")[1]) for line in REAL_ZH.read_text(
+            encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    forms = [f for p in lexicon.load().phrases for f in p.forms]
+    return [t for t in lines + HELD_OUT + ["".join(forms[::7][:12])] if t]
+
+
+def _as_heard(syllable: str) -> list[str]:
+    """Ways a recogniser gives a syllable: as read, another tone (sandhi, a slip), without
+    its tone (neutral), or only its initial (the final not decoded yet)."""
+    plain = syllable.rstrip("12345")
+    initial = hanzi._initial(plain)
+    return [syllable, plain] + [plain + t for t in "12345"] + ([initial] if initial else [])
+
+
+LINES = _sentences()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_a_growing_partial_result_reads_as_decoded_from_its_start(decoder, data):
+    """Each partial result is decoded from the last one's lattice, as a stream does: the
+    characters are those of a decode from the start, whatever the recogniser revised."""
+    line = data.draw(st.sampled_from(LINES))
+    read = [r[0] for r in pinyin(line, style=Style.TONE3, neutral_tone_with_five=True,
+                                  errors=lambda s: list(s))]
+    sector = data.draw(st.sampled_from([None, *lexicon.SECTORS]))
+    lattice, shown = None, []
+    for _ in range(len(read) + 2):
+        kept = len(shown) - data.draw(st.integers(0, min(3, len(shown))))  # the tail revised
+        upto = min(len(read), kept + data.draw(st.integers(0, 4)))
+        shown = shown[:kept] + [data.draw(st.sampled_from(_as_heard(s))) for s in read[kept:upto]]
+        lattice = decoder.lattice(shown, sector, after=lattice)
+        assert lattice.text == decoder.decode(shown, sector), shown
+
+
+def test_a_lattice_is_kept_only_where_the_syllables_and_their_next_are_the_same(decoder):
+    """A word's cost reads the tone of the syllable after it (3-3 sandhi): the position
+    before a changed syllable is decoded again."""
+    first = decoder.lattice("nǐ".split())
+    second = decoder.lattice("nǐ hǎo".split(), after=first)
+    assert second.text == decoder.decode("nǐ hǎo") == "你好"
+    assert second.states[0] is first.states[0] and second.states[1] is not first.states[1]
+    third = decoder.lattice("nǐ hǎo ma".split(), after=second)
+    assert third.states[1] is second.states[1] and third.states[2] is not second.states[2]
+    assert third.text == decoder.decode("nǐ hǎo ma")
+    assert decoder.lattice("nǐ hǎo", sector="bank", after=second).states[0] \
+        is not second.states[0]
 
 
 # --- the decoder's tables on disk (a restarted monitor must not rebuild them) -----------

@@ -158,3 +158,22 @@ def test_a_hit_in_decoded_speech_is_quoted_in_its_characters(scorer):
                         heard_by="sherpa")
     [hit] = [h for h in scorer.hear(decoded, 0)[1] if h.kind == "taboo"]
     assert hit.matched == "你烦不烦"
+
+
+def test_a_text_matched_again_is_remembered_and_the_memory_bounded(scorer):
+    """Live, a visit is judged again on every partial result and tick: its texts are
+    matched once, the same spans come back (a fresh list each time), and only the
+    newest texts are kept."""
+    from monitor import matching
+
+    matcher = Matcher(scorer.lexicon, scorer.matcher.options)
+    norm = normalize("您好请坐你烦不烦啊")
+    first = matcher.find(norm)
+    first.clear()
+    again = matcher.find(norm)
+    assert again == scorer.matcher.find(norm) and {s.phrase.text for s in again} >= {
+        "您好", "你烦不烦"}
+    assert again is not matcher.find(norm)
+    for n in range(matching._REMEMBERED + 10):
+        matcher.find(normalize(f"请稍等{n}"))
+    assert len(matcher._found) == matching._REMEMBERED and norm not in matcher._found

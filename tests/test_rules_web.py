@@ -123,7 +123,7 @@ def test_a_new_rule_written_in_the_form_is_previewed_applied_and_undone(client, 
     ({"c1.text": "、"}, "c1.text", "条件 1：请写至少一个词"),
     ({"c2.text": "(分钟"}, "c2.text", "条件 2：正则表达式写得不对"),
     ({"on": "visit"}, "c1.op", "只能用于逐句判断的规则"),
-    ({"id": "taboo"}, "id", "本厅已有规则“taboo”"),
+    ({"id": "taboo"}, "id", "须以 hall_ 开头"),
     ({"detail": "{谁}"}, "detail", "检出说明：不认识 {谁}"),
     ({"c1.op": "", "c2.op": ""}, "c1.op", "至少要有一个条件"),
 ])

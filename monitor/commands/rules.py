@@ -3,9 +3,12 @@ judges with it, a hall's own changes to them; the sector profiles.
 """
 from __future__ import annotations
 
+import json
+
 import click
 
 from .. import hallchanges, limits, profiles, rulechanges
+from ..hallchanges import ADD
 from .changes import one_of, preview_then_apply, change_options, version_commands
 from .common import Bounded, Group, db_option, existing, lexicons_option, path_argument
 
@@ -82,6 +85,32 @@ def rules_change(rule, enabled, severity, deduction, param, profile, days, apply
     proposed = rulechanges.propose(options, rule, change, str(value), reason, actor)
     preview_then_apply(store, rulechanges.preview(store, proposed, days, lexicon_dir),
                         show_all, apply_, "rules change")
+
+
+@rules.command("add")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--profile", default="general", show_default=True, help="Profile to check it on")
+@change_options("visits")
+def rules_add(path, profile, days, apply_, reason, actor, show_all, db_path, lexicon_dir):
+    """Preview a hall's own rule written in a TOML file, and with --apply add it.
+
+    The file holds one or more [[rules]] tables as lexicons/rules/*.toml do (word lists in
+    the rule's own params; ids begin with hall_). Each is checked (one error naming the file,
+    rule and field), previewed on the stored visits of the last --days days, and with --apply
+    stored as a new rule-set version, as the rules page's "new rule" form does.
+
+    Example: courtesy rules add lexicons/hall-examples/hall_phone.toml --reason 本厅纪律 --apply
+    """
+    from ..storage import Store
+
+    store = Store(db_path, must_exist=True)
+    options = rulechanges.options_for(store, profile, lexicon_dir)
+    proposed = [rulechanges.propose(options, table["id"], ADD,
+                                    json.dumps(table, ensure_ascii=False), reason, actor)
+                for table in rulechanges.tables_in(path)]  # all checked before one is stored
+    for change in proposed:
+        preview_then_apply(store, rulechanges.preview(store, change, days, lexicon_dir),
+                           show_all, apply_, "rules add")
 
 
 version_commands(rules, hallchanges.RULES, "误报增多", "本厅规则未作修改（版本 0）")

@@ -15,6 +15,7 @@ from ..errors import RuleChangeError
 from ..lexicon import KINDS
 from ..limits import DEDUCTION, RULE_NUMBER, Range
 from ..ruledata import WORD_CLASS, expand
+from ..rulechanges import HALL_PREFIX
 from ..vocabulary import ROLE_LABELS, SEVERITIES, phrase_kind_label
 
 ROWS = 6  # condition rows the form offers
@@ -75,16 +76,17 @@ class _Built:
 def suggested_id(taken) -> str:
     """A free id for a new rule: hall_1, hall_2, …"""
     n = 1
-    while f"hall_{n}" in taken:
+    while f"{HALL_PREFIX}{n}" in taken:
         n += 1
-    return f"hall_{n}"
+    return f"{HALL_PREFIX}{n}"
 
 
 def table(form, taken) -> dict:
     """The `[[rules]]` table the form describes; FormError naming the first wrong field."""
     rule_id = form.get("id", "").strip() or suggested_id(taken)
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", rule_id):
-        raise FormError("id", "规则编号：须以小写英文字母开头，只用小写字母、数字和下划线（如 hall_1）")
+    if not re.fullmatch(HALL_PREFIX + r"[a-z0-9_]{1,34}", rule_id):
+        raise FormError("id", f"规则编号：须以 {HALL_PREFIX} 开头，其后只用小写字母、数字和下划线"
+                        f"（如 {HALL_PREFIX}1），以免与日后随版本发布的规则同名")
     if rule_id in taken:
         raise FormError("id", f"规则编号：本厅已有规则“{rule_id}”，请换一个")
     texts = {}
