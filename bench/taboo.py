@@ -6,10 +6,12 @@ words an exception excuses (不知道的话), each spoken by a random voice (nat
 as the hard case) over hall noise, transcribed once, then scored twice with the general profile: with the audio
 evidence bar (`MatchOptions.evidence_kinds`) and without it. A line's truth is an exact
 search of its text (exceptions honoured); only lines of phrases the general profile
-holds are counted.
+holds are counted. The lines are split in two halves by taboo phrase (`half`), so that a
+rule tuned on one is measured on the other.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import asdict, dataclass, replace
 
@@ -54,6 +56,16 @@ def lines(seed: int, count: int) -> list[Line]:
     return [Line(t, frozenset(p.text for p in taboo.find(t))) for t in texts]
 
 
+HALVES = ("tuning", "held out")
+
+
+def half(line: Line) -> str:
+    """Tuning or held out, by the md5 of the line's (first) taboo phrase, even or odd, or of
+    its own text when it holds none: no phrase is in both halves."""
+    key = min(line.taboo) if line.taboo else line.text
+    return HALVES[int(hashlib.md5(key.encode()).hexdigest(), 16) % 2]
+
+
 def heard(line: Line, seed: int, engine, voices: str = "natural"):
     """The line spoken by a random voice of `voices` over hall noise (SNR 15-30 dB),
     transcribed."""
@@ -73,7 +85,9 @@ def run(seed: int, count: int, engine, voices: str = "natural",
     bars = {"with the evidence bar": scorer.matcher,
             "without it": Matcher(scorer.lexicon, replace(scorer.profile.matching,
                                                           evidence_kinds=()))}
-    tallies = {name: {"tp": 0, "fp": 0, "fn": 0, "false": [], "rows": []} for name in bars}
+    tallies = {name: {"tp": 0, "fp": 0, "fn": 0, "false": [], "rows": [],
+                      "halves": {h: {"tp": 0, "fp": 0, "fn": 0} for h in HALVES}}
+               for name in bars}
     chosen = alternated([line for line in lines(seed, count) if line.taboo <= allowed])
     for n, line in enumerate(chosen, 1):
         utterances = heard(line, seed, engine, voices)
@@ -84,6 +98,7 @@ def run(seed: int, count: int, engine, voices: str = "natural",
             key = ("tp" if line.taboo else "fp") if found else ("fn" if line.taboo else None)
             if key:
                 tallies[name][key] += 1
+                tallies[name]["halves"][half(line)][key] += 1
             if key == "fp":
                 tallies[name]["false"].append(
                     f"{line.text} (heard {' / '.join(u.pinyin for u in utterances)})")
@@ -115,8 +130,9 @@ def alternated(chosen: list[Line]) -> list[Line]:
 
 
 def _rates(tally: dict, lines_done: int) -> None:
-    said = tally["tp"] + tally["fp"]
-    truth = tally["tp"] + tally["fn"]
-    tally["precision"] = round(tally["tp"] / said, 3) if said else None
-    tally["recall"] = round(tally["tp"] / truth, 3) if truth else None
+    for counts in (tally, *tally["halves"].values()):
+        said = counts["tp"] + counts["fp"]
+        truth = counts["tp"] + counts["fn"]
+        counts["precision"] = round(counts["tp"] / said, 3) if said else None
+        counts["recall"] = round(counts["tp"] / truth, 3) if truth else None
     tally["lines"] = lines_done

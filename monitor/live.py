@@ -147,6 +147,18 @@ def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
                for tail in tails)
 
 
+def _still_heard(held: Utterance, new: Utterance) -> bool:
+    """Is a part of speech still being heard kept beside a newer partial result's part?
+    Each side of two channels has one: the newer replaces it. One pickup's partial result
+    comes as parts cut where the speaker changes, one at a time, and a phrase decided on
+    its own frames is a part between two of the same role: a newer part replaces those
+    whose middle it holds, whatever their role (kept one per role, or replaced from where
+    the newer began, the phrase's red was withdrawn at every result, docs/benchmarks.md)."""
+    if held.role_confidence is None or new.role_confidence is None:
+        return held.role != new.role
+    return not new.start <= (held.start + held.end) / 2 < new.end
+
+
 class LiveSession:
     """Scores one window's utterances as they arrive; `flush()` at the end of the stream."""
 
@@ -187,7 +199,9 @@ class LiveSession:
         self._pending: OrderedDict[tuple, tuple[str, Callable[[], object]]] = OrderedDict()
         self._fault = ""  # why the database refuses writes, in the hall's words
         self._retry_s, self._next_try = RETRY_S, 0.0
-        self.partials: dict[str, tuple[Utterance, NormText, list[PhraseHit]]] = {}  # per role
+        # speech still being heard, in time order: a part per side, or one pickup's parts
+        # of its partial result (`_still_heard`)
+        self.partials: list[tuple[Utterance, NormText, list[PhraseHit]]] = []
         self._shown: set[tuple] = set()  # findings of the last update given
         self._showing: Visit | None = None  # and its visit
         self._settling = settling(scorer.lexicon)
@@ -300,7 +314,7 @@ class LiveSession:
                 said = self.scorer.cues(utterance, index, norm, found)
         if utterance.partial:
             return updates + self._heard_so_far(utterance, norm, found)
-        self.partials.pop(utterance.role, None)
+        self.partials = [p for p in self.partials if p[0].role != utterance.role]
         self.session.utterances.append(utterance)
         self.norms.append(norm)
         if found:
@@ -321,9 +335,10 @@ class LiveSession:
     def _heard_so_far(self, utterance: Utterance, norm: NormText,
                       found: list[PhraseHit]) -> list[LiveUpdate]:
         if utterance.text or utterance.pinyin or utterance.spotted:
-            self.partials[utterance.role] = (utterance, norm, found)
+            self.partials = sorted([p for p in self.partials if _still_heard(p[0], utterance)]
+                                   + [(utterance, norm, found)], key=lambda p: p[0].start)
         else:  # the segment ended without words: nothing is being heard any more
-            self.partials.pop(utterance.role, None)
+            self.partials = [p for p in self.partials if p[0].role != utterance.role]
         return self._judge(utterance.end, "update" if self.current else "open", rejudge=False)
 
     def speech_started(self, at: float) -> None:
@@ -456,7 +471,7 @@ class LiveSession:
         too long), which waits for the final judgement like every other new finding."""
         utterances, norms = list(self.session.utterances), list(self.norms)
         hits = dict(self.hits)
-        for utterance, norm, found in self.partials.values():
+        for utterance, norm, found in self.partials:
             index = len(utterances)
             utterances.append(utterance)
             norms.append(norm)

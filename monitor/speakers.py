@@ -305,6 +305,8 @@ class Tracker:
     _here: "Pickup | None" = None  # both voices as this pickup hears them lately
     _taught: deque = field(default_factory=deque)  # rows a learned staff voice comes from
     _firm: tuple[float, list[Turn]] = (-1.0, [])  # a segment's start, its turns told sure
+    _so_far: tuple[float, "Pickup | None"] = (-1.0, None)  # a segment's start, the voices
+    # found with it so far (for its unsure phrases)
     changed: bool = False  # the learned voice grew since last stored
 
     def listen(self, samples: np.ndarray, start: float) -> None:
@@ -364,7 +366,7 @@ class Tracker:
         keeping the partial results' turns, docs/benchmarks.md)."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
-            self._firm = (-1.0, [])
+            self._firm, self._so_far = (-1.0, []), (-1.0, None)
             return turns
         sure = _logit(self.options.firm_at)
         turns = _firmed(firm, turns)
@@ -372,11 +374,30 @@ class Tracker:
             if any(_overlap(t, begin, end) > 0 for t in turns if abs(t.logit) >= sure):
                 continue  # told already: a decision never moves
             logit = self.judged(begin, end)
+            if abs(logit) < sure:
+                logit = self._judged_so_far(start, begin, end)
             if abs(logit) >= sure:
                 turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
         self._firm = (start, [t for t in turns if abs(t.logit) >= sure])
         return [t if abs(t.logit) >= sure else replace(t, most=self.options.partial_most)
                 for t in turns]
+
+    def _judged_so_far(self, start: float, begin: float, end: float) -> float:
+        """A phrase the voices heard before its segment leave unsure, judged against the
+        others found again with the segment so far (as its final result will be): the
+        customer's line just before it, or the day's first, is then known. Found once per
+        segment, at its first unsure phrase (a mixture fit: not on every partial result)."""
+        if self.staff is None:
+            return 0.0
+        if self._so_far[0] != start:
+            self._so_far = (start, self._others(speech_frames(self.frames(start, end))))
+        if self._so_far[1] is None:
+            return self.judged(begin, end)
+        kept, self._here = self._here, self._so_far[1]
+        try:
+            return self.judged(begin, end)
+        finally:
+            self._here = kept
 
     def judged(self, start: float, end: float) -> float:
         """The voice's logit for the staff role over [start, end) alone."""
@@ -447,16 +468,18 @@ class Tracker:
         else:
             self._here = self._others() or (self._here and replace(self._here, levels=False))
 
-    def _others(self) -> "Pickup | None":
+    def _others(self, ongoing: np.ndarray | None = None) -> "Pickup | None":
         """The least staff-like quarter seconds of the conversation seed a voice of their
         own, refitted on every block that voice explains better than the staff's; the rest
         is the staff voice as this pickup hears it (its noise, its distance), which the
         profile, made elsewhere, is not. A voice found louder here than the rest is no
         customer's (they stand further from the pickup) but the staff's own: taken for the
-        other, it would win every staff line (docs/benchmarks.md), so there is none."""
-        if not self._speech:
+        other, it would win every staff line (docs/benchmarks.md), so there is none.
+        `ongoing`: the speech frames of the segment still being heard, counted with it."""
+        recent = [r for _, r in self._speech] + ([ongoing] if ongoing is not None else [])
+        if not recent:
             return None
-        rows = np.concatenate([r for _, r in self._speech])
+        rows = np.concatenate(recent)
         block = max(1, round(self.options.block_s * SAMPLE_RATE / HOP))
         count = len(rows) // block
         if count < 12:

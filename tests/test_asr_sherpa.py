@@ -141,16 +141,21 @@ def test_every_taboo_form_reaches_the_recogniser_as_its_own_tokens(capfd):
 
 
 def test_a_taboo_is_heard_as_said_where_unbiased_decoding_misheard_it(engine, biased_engine):
-    """走开 in a natural voice over hall noise (a bench render): greedy search hears zǒu wǒ
-    kàn, too far from the phrase for the evidence bar; biased toward the lexicon's taboo
-    forms the recogniser hears it as said, with no hotword's first syllable added in the
-    silence after it."""
+    """走开 in a natural voice over hall noise (a bench render): greedy search alone hears
+    zǒu wǒ kàn, too far from the phrase for the evidence bar; biased toward the lexicon's
+    taboo forms the recogniser hears it as said, with no hotword's first syllable added in
+    the silence after it; and so does the default, greedy search reading the segment again
+    biased where a taboo is near (recheck.py)."""
     from monitor.pipeline import Scorer
 
     path = Path(__file__).parent / "data" / "zoukai_natural.flac"
-    (plain,) = transcribe_file(path, engine, ("staff",))
+    greedy = asr.create("sherpa", lexicon.load(), sherpa.SherpaOptions(recheck_score=0))
+    (plain,) = transcribe_file(path, greedy, ("staff",))
     (biased,) = transcribe_file(path, biased_engine, ("staff",))
+    (rechecked,) = transcribe_file(path, engine, ("staff",))
     assert plain.pinyin != "zǒu kāi" and biased.pinyin == "zǒu kāi"
+    assert rechecked.pinyin == "zǒu kāi" and rechecked.text == "走开"
     scorer = Scorer.load("general")
     assert not any(h.kind == "taboo" for h in scorer.hear(plain, 0)[1])
-    assert [h.matched for h in scorer.hear(biased, 0)[1] if h.kind == "taboo"] == ["走开"]
+    for utterance in (biased, rechecked):
+        assert [h.matched for h in scorer.hear(utterance, 0)[1] if h.kind == "taboo"] == ["走开"]

@@ -187,6 +187,39 @@ def _light_states(session, machine, utterances, ticks=()):
     return events
 
 
+def _part(start: float, text: str, sure: float, partial: bool = True,
+          role: str = "staff") -> Utterance:
+    """A part of one pickup's result: its role told `sure` (0.5: unsure)."""
+    heard = _heard(start, text, partial)
+    return Utterance(start, heard.end, role, text=text, words=heard.words, partial=partial,
+                     heard_by="vosk", role_confidence=sure)
+
+
+def test_one_pickups_phrase_told_on_its_own_frames_stays_red_while_the_line_goes_on(db_path):
+    """One pickup: a partial result comes cut where the speaker changes, and a taboo told
+    staff on its own frames is a part between two unsure parts of the same role. It turns
+    the light red and stays red as the line goes on (a part per role kept only the last:
+    the red was withdrawn and shown again at every partial result), and words a later
+    result gives the other role are no longer held as this one's (its red is withdrawn)."""
+    session = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+    before, taboo = "这个问题刚才已经回答过", "你聋了吗"
+    after = "说了要先在网上预约才行"
+
+    def result(said_after: int) -> list[Utterance]:
+        return [_part(0.0, before, 0.5), _part(2.75, taboo, 1.0),
+                _part(3.75, after[:said_after], 0.5)]
+    states = _light_states(session, machine, result(2) + result(5) + result(9))
+    assert states == [("red", True)] and machine.withdrawn == 0
+    assert [p[0].text for p in session.partials] == [before, taboo, after[:9]]
+    moved = _part(2.5, "过你聋了吗说了要先在网上预约", 0.5, role="customer")
+    for update in session.feed(moved):
+        machine.update(update)
+    assert [(p[0].role, p[0].text) for p in session.partials] == [
+        ("staff", before), ("customer", moved.text)]
+    assert machine.withdrawn == 1  # the customer's words now: not the staff's taboo
+
+
 def _customer(start, end, text):
     return Utterance(start, end, "customer", text=text)
 
@@ -203,7 +236,7 @@ def test_speech_clears_a_warning_it_resolves_at_once_and_never_flickers(db_path)
     states = _light_states(asked, machine, said + partials + [_heard(65.0, back, False)],
                            ticks=(64.0,))
     assert states == [("green", False), ("yellow", False), ("green", True)]  # while speaking
-    assert asked.partials == {}
+    assert asked.partials == []
 
     silent = LiveSession(Scorer.load("general"), Store(db_path), window="W2", started_at=AT)
     machine = LightMachine()

@@ -355,6 +355,30 @@ def test_a_phrase_is_told_on_its_own_frames_while_the_run_around_it_is_unsure():
     assert tracker.told(0.0, run, final=True) == run
 
 
+def test_a_phrase_the_earlier_voices_leave_unsure_is_judged_with_its_segment_so_far():
+    """The day's first segment: no other voice is known yet, so a phrase's own frames are
+    measured only against the staff voice's floor, and a staff taboo is unsure (its red
+    waited for the final result, 2.7-3.0 s after it, docs/benchmarks.md). The customer's
+    line earlier in the same segment shows the other voice: judged against the voices found
+    with the segment so far (as the final result will be), the staff's phrase is told sure
+    at once, and so is a customer's phrase, as the customer's."""
+    tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
+    tracker._rows.append((0.0, np.concatenate([_voice_rows(0.5, -30.0, 300, 4),  # customer
+                                               _voice_rows(0.0, -20.0, 200, 5)])))  # staff
+    sure = math.log(tracker.options.firm_at / (1 - tracker.options.firm_at))  # a logit
+    assert tracker._here is None and abs(tracker.judged(4.2, 5.0)) < sure
+    assert abs(tracker.judged(1.0, 2.0)) < sure
+    run = [Turn(0.0, 5.0, 1.0)]
+    told = tracker.told(0.0, run, final=False, phrases=((4.2, 5.0), (1.0, 2.0)))
+    assert [(t.start, t.end, t.phrase) for t in told] == [
+        (0.0, 1.0, False), (1.0, 2.0, True), (2.0, 4.2, False), (4.2, 5.0, True)]
+    assert told[3].decided(0.0, tracker.options) == ("staff", 1.0)
+    assert told[1].decided(0.0, tracker.options) == ("customer", 1.0)
+    assert told[0].decided(0.0, tracker.options)[1] == 0.5  # the run around: still unsure
+    assert tracker._here is None  # the voices before the segment are as they were
+    assert tracker.told(0.0, run, final=True) == run
+
+
 def test_a_turn_told_sure_while_speech_goes_on_only_firms_up():
     """Partial results may not move a turn already told sure (a red shown on it would be
     taken back), and tell a turn not yet that sure short of sure, so no red rests on it;

@@ -4,9 +4,11 @@ The model's units are toned pinyin initials and finals. The recogniser hears eve
 (questions, thanks, speech rate) as toned syllables; the keyword spotter, given the
 lexicon's phrases as token sequences, catches courtesy and taboo phrases with its own
 per-kind thresholds and boosts. Its hits travel with the utterance (`Utterance.spotted`).
-The recogniser is biased toward the lexicon's taboo forms (hotwords: modified beam search
-over a context graph), so that a taboo said is heard as said, where the evidence bar of
-matching needs the recogniser's own syllables.
+The recogniser decodes greedily; a segment where a taboo is near is read a second time
+biased toward the lexicon's taboo forms (hotwords: modified beam search over a context
+graph, `recheck.py`), so that a taboo said is heard as said, where the evidence bar of
+matching needs the recogniser's own syllables. Biased everywhere (`hotwords_score`) it
+wrote taboos into ordinary speech.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from ..normalize import toneless
 from ..records import PhraseHit, Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
 from .engine import Engine, Stream
+from .recheck import Recheck
 
 log = logging.getLogger("courtesy.asr.sherpa")
 
@@ -61,6 +64,13 @@ class SherpaOptions:
     hotwords_score: float = 0.0
     hotword_kinds: tuple[str, ...] = ("taboo",)
     active_paths: int = 2
+    # with greedy search, a segment where a taboo is near is read again biased by this
+    # score a token over this many paths, and the biased reading kept only where it
+    # confirms the taboo (recheck.py); 0: no second reading. Stronger than the bias
+    # everywhere could be: 3.0 and 4 paths also hear 急什么 heard jí shì, and cost no
+    # more than 2 paths (the encoder's share dominates)
+    recheck_score: float = 3.0
+    recheck_paths: int = 4
     # biased, a syllable begun this close to a segment's end is none: the voice detector
     # ends a segment only after 0.6 s without voice, and a biased beam fills that silence
     # with the first syllable of a hotword (你, 我, 不)
@@ -160,10 +170,10 @@ def keyword_lines(table: list[Keyword], options: SherpaOptions) -> str:
 
 def hotwords(lexicon: Lexicon, vocabulary: frozenset[str],
              options: SherpaOptions) -> list[Keyword]:
-    """The forms the recogniser is biased toward: every form of `hotword_kinds` the model
+    """The forms a recogniser is biased toward: every form of `hotword_kinds` the model
     can say, as said (no accented variants: the bias must not make an accent's neighbour
     words sound like a taboo)."""
-    if options.hotwords_score <= 0 or not options.hotword_kinds:
+    if not options.hotword_kinds:
         return []
     return keywords(lexicon, vocabulary, replace(options, spot_kinds=options.hotword_kinds,
                                                  accented_kinds=()))
@@ -224,25 +234,23 @@ class SherpaEngine(Engine):
         folder = models.locate(self.options.model)
         paths = {key: str(folder / rel) for key, rel in _FILES.items()}
         vocabulary = read_tokens(folder / "tokens.txt")
-        self.hotwords = hotwords(lexicon, vocabulary, self.options) if lexicon else []
+        o = self.options
+        forms = hotwords(lexicon, vocabulary, o) if lexicon else []
+        self.hotwords = forms if o.hotwords_score > 0 else []
         self.names: dict[str, str] = {}  # the biased recogniser's token names -> tokens
-        with tempfile.TemporaryDirectory() as scratch:
-            if self.hotwords:
-                table, self.names = ascii_names(folder / "tokens.txt")
-                biased = {"tokens": str(Path(scratch) / "tokens.txt"),
-                          "hotwords_file": str(Path(scratch) / "hotwords.txt")}
-                Path(biased["tokens"]).write_text(table, encoding="utf-8")
-                Path(biased["hotwords_file"]).write_text(
-                    hotword_lines(self.hotwords, self.names), encoding="utf-8")
-                self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
-                    **{**paths, **biased}, num_threads=self.options.num_threads,
-                    sample_rate=SAMPLE_RATE, decoding_method="modified_beam_search",
-                    max_active_paths=self.options.active_paths,
-                    hotwords_score=self.options.hotwords_score)
-            else:
-                self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
-                    **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
-                    decoding_method="greedy_search")
+        self.recheck: Recheck | None = None  # greedy search's second, biased reading
+        self.rereader = None
+        if self.hotwords:
+            self.recognizer, self.names = self._biased(paths, forms, o.hotwords_score,
+                                                       o.active_paths)
+        else:
+            self.recognizer = sherpa_onnx.OnlineRecognizer.from_transducer(
+                **paths, num_threads=o.num_threads, sample_rate=SAMPLE_RATE,
+                decoding_method="greedy_search")
+            if forms and o.recheck_score > 0:
+                self.rereader, self.names = self._biased(paths, forms, o.recheck_score,
+                                                         o.recheck_paths)
+                self.recheck = Recheck((k.phrase.text, k.syllables) for k in forms)
         self.decoder = hanzi.load(lexicon) if self.options.characters else None
         self.keywords: list[Keyword] = []
         self.spotter = None
@@ -256,9 +264,26 @@ class SherpaEngine(Engine):
                     **paths, num_threads=self.options.num_threads, sample_rate=SAMPLE_RATE,
                     keywords_file=handle.name)
 
-    def heard(self, stream) -> tuple[list[str], list[float]]:
-        """The recogniser's tokens so far (the model's own names) and their times."""
-        result = self.recognizer.get_result_all(stream)
+    def _biased(self, paths: dict[str, str], forms: list[Keyword], score: float,
+                active_paths: int):
+        """A recogniser biased toward `forms`, and its token names -> the model's tokens."""
+        import sherpa_onnx
+
+        table, names = ascii_names(Path(paths["tokens"]))
+        with tempfile.TemporaryDirectory() as scratch:
+            biased = {"tokens": str(Path(scratch) / "tokens.txt"),
+                      "hotwords_file": str(Path(scratch) / "hotwords.txt")}
+            Path(biased["tokens"]).write_text(table, encoding="utf-8")
+            Path(biased["hotwords_file"]).write_text(hotword_lines(forms, names),
+                                                     encoding="utf-8")
+            return sherpa_onnx.OnlineRecognizer.from_transducer(
+                **{**paths, **biased}, num_threads=self.options.num_threads,
+                sample_rate=SAMPLE_RATE, decoding_method="modified_beam_search",
+                max_active_paths=active_paths, hotwords_score=score), names
+
+    def heard(self, stream, recognizer=None) -> tuple[list[str], list[float]]:
+        """A recogniser's tokens so far (the model's own names) and their times."""
+        result = (recognizer or self.recognizer).get_result_all(stream)
         names = self.names
         return [names.get(t, t) for t in result.tokens], list(result.timestamps)
 
@@ -269,6 +294,7 @@ class SherpaEngine(Engine):
         return {"engine": self.name, "model": self.options.model,
                 "keywords": len(self.keywords), "hotwords": len(self.hotwords),
                 "hotwords_score": self.options.hotwords_score,
+                "recheck_score": self.options.recheck_score if self.recheck else 0.0,
                 "threshold": self.options.threshold,
                 "thresholds": self.options.thresholds, "boost": self.options.boost,
                 "boosts": self.options.boosts}
@@ -287,6 +313,7 @@ class SherpaStream(Stream):
         self._origin = 0.0
         self._fed = 0  # samples of the segment's speech fed so far
         self._told = ((), 0)  # tokens and hits of the last partial result given
+        self._said: list[np.ndarray] = []  # the segment's samples, kept for a second reading
         self._lattice: hanzi.Lattice | None = None  # the last result's characters, kept
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
@@ -295,11 +322,31 @@ class SherpaStream(Stream):
         self._accept(voiced.samples)
         if not voiced.final:
             return []
-        self._accept(np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE),
-                              np.float32), finished=True)
+        padding = np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE), np.float32)
+        self._accept(padding, finished=True)
         utterance = self._result(voiced)
+        if utterance and self.engine.recheck and self.engine.recheck.near(utterance):
+            utterance = self._recheck(voiced, padding, utterance)
         self._asr = self._kws = None
+        self._said = []
         return [utterance] if utterance else []
+
+    def _recheck(self, voiced: Voiced, padding: np.ndarray, greedy: Utterance) -> Utterance:
+        """The segment read again by the biased recogniser, and the reading that stands
+        (recheck.py); characters are decoded for a biased reading only where it stands."""
+        rereader = self.engine.rereader
+        stream = rereader.create_stream()
+        stream.accept_waveform(SAMPLE_RATE, np.concatenate(self._said + [padding]))
+        stream.input_finished()
+        while rereader.is_ready(stream):
+            rereader.decode_stream(stream)
+        biased = self._result(voiced, self.engine.heard(stream, rereader), biased=True,
+                              characters=False)
+        chosen = self.engine.recheck.choose(greedy, biased)
+        decoder = self.engine.decoder
+        if chosen is greedy or decoder is None:
+            return chosen
+        return replace(chosen, text=decoder.decode(chosen.pinyin.split()))
 
     def partial(self) -> Utterance | None:
         """The segment so far, judged through the same `_result` as the finished one, when
@@ -323,11 +370,14 @@ class SherpaStream(Stream):
         self._origin = origin
         self._fed = 0
         self._told = ((), 0)
+        self._said = []
         self._lattice = None
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
         self._asr.accept_waveform(SAMPLE_RATE, samples)
+        if self.engine.recheck and not finished:
+            self._said.append(samples)
         if finished:
             self._asr.input_finished()
         while recognizer.is_ready(self._asr):
@@ -359,11 +409,15 @@ class SherpaStream(Stream):
                          utterance=-1, start=round(start, 3), end=round(end, 3), score=100.0,
                          category=phrase.category, severity=phrase.severity)
 
-    def _result(self, voiced: Voiced) -> Utterance | None:
+    def _result(self, voiced: Voiced, reading: tuple[list[str], list[float]] | None = None,
+                biased: bool = False, characters: bool = True) -> Utterance | None:
+        """The segment as heard (`reading`: another recogniser's tokens and times than the
+        stream's own); a biased reading drops a syllable begun in the trailing silence."""
         options = self.engine.options
-        spoken = self._fed / SAMPLE_RATE - (options.trailing_s if options.hotwords_score > 0
-                                            else 0.0)
-        syllables = [(text, at) for text, at in _syllables(*self.engine.heard(self._asr))
+        biased = biased or options.hotwords_score > 0
+        spoken = self._fed / SAMPLE_RATE - (options.trailing_s if biased else 0.0)
+        tokens, times = reading or self.engine.heard(self._asr)
+        syllables = [(text, at) for text, at in _syllables(tokens, times)
                      if at < spoken or not voiced.final]
         if not syllables and not self._hits:
             return None
@@ -380,7 +434,7 @@ class SherpaStream(Stream):
         start = max(self._origin, min(times) - 0.1)
         end = min(segment_end, max(ends) + 0.1)
         heard = " ".join(w.text for w in words) or " ".join(self._hit_syllables)
-        decoder = self.engine.decoder
+        decoder = self.engine.decoder if characters else None
         if decoder:  # a partial result decodes only the syllables after the last one's
             self._lattice = decoder.lattice(heard.split(), after=self._lattice)
         return Utterance(start=round(start, 3), end=round(max(end, start), 3), role=self.role,
