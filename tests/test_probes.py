@@ -37,7 +37,7 @@ NUMBER_OPTIONS = [
     (["lexicon", "tune"], ["你烦不烦"], "--threshold"), (["lexicon", "tune"], ["你烦不烦"], "--days"),
     (["lexicon", "undo"], ["{}"], None), (["review", "role"], ["V1", "{}", "staff"], None),
     (["rules", "change"], ["taboo"], "--deduction"), (["rules", "change"], ["taboo"], "--days"),
-    (["rules", "undo"], ["{}"], None),
+    (["rules", "add"], ["x.toml"], "--days"), (["rules", "undo"], ["{}"], None),
     (["staff", "enrol"], ["S07"], "--seconds"),
     (["service", "install", "--config", HALL_FILE], [], "--port"),
 ]
