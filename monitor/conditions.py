@@ -287,9 +287,9 @@ def _returned(cond, ctx, i):
     visits returned to are those whose named things are most like what the customer brings
     now (准迁证带来了: another customer's may name it too), else any of them (东西拿来了 says
     not whose); where one of them was told all that is asked now, it is a reminder, nothing
-    new. Bringing nothing told then, several new things at once are the business's list
-    told afresh (another matter of the same customer), not more of a visit known by the
-    business alone. Two names are one thing when one ends the other (身份证, 患者身份证),
+    new. Bringing nothing told then, several new things, or a list of three or more, are
+    the business's list told afresh (another matter of the same customer), not more of a
+    visit known by the business alone. Two names are one thing when one ends the other (身份证, 患者身份证),
     never when their qualifiers differ (原户主身份证, 新户主身份证)."""
     view = ctx.view
     names = (lambda text: _names_in(ctx, cond.value, text)) if cond.value else None
@@ -306,7 +306,7 @@ def _returned(cond, ctx, i):
             for b, j, said in told if _alike(spoken, said) == best]
     if any(not new for *_, new in news):
         return NO
-    news = [(b, j, new) for b, j, new in news if best or len(new) < 2]
+    news = [(b, j, new) for b, j, new in news if best or (len(new) < 2 and len(asked) < 3)]
     if not news:
         return NO
     before, j, new = news[0]

@@ -303,3 +303,62 @@ def test_a_return_tied_by_a_things_ending_is_not_the_same_business(scorer):
                        visit=f"v{n // 3}") for n, (role, text) in enumerate(said)]
     assert not any(f.rule == "tell_once" for v in scorer.score(lines, window="W01").visits
                    for f in v.findings)
+
+
+@pytest.mark.parametrize("told", ["还得有分户申请", "还要您的领取通知短信"])
+def test_a_thing_named_by_an_application_or_a_message(scorer, told):
+    assert _returned(scorer, "上午来过，户口簿拿来了", told)
+
+
+def test_a_body_it_belongs_to_is_a_direction(scorer):
+    assert not _turned_away(scorer, "这个我们这儿办不了", "这事儿归房产交易，您去问他们")
+
+
+def _day(scorer, said: list[tuple[str, str]]) -> list[str]:
+    """Visits of three lines each, an hour apart: the lines of tell_once's findings."""
+    lines = [Utterance(5 * n + 3600 * (n // 3), 5 * n + 3 + 3600 * (n // 3), role, text,
+                       visit=f"v{n // 3}") for n, (role, text) in enumerate(said)]
+    return [f.text for v in scorer.score(lines, window="W01").visits for f in v.findings
+            if f.rule == "tell_once"]
+
+
+def test_still_not_brought_is_a_reminder(scorer):
+    """Two customers told 户口簿 (one also 结婚证); one back with 户口簿 is told 结婚证 is
+    still not there: what 还没 presupposes was told, not new."""
+    assert not _day(scorer, [
+        ("customer", "我来办居住证"), ("staff", "还缺户口簿和结婚证"), ("staff", "再见"),
+        ("customer", "我来办居住证"), ("staff", "还缺户口簿"), ("staff", "再见"),
+        ("customer", "上午来过，户口簿拿来了"), ("staff", "结婚证还没有呢"), ("staff", "再见")])
+
+
+def test_a_whole_list_to_a_customer_bringing_nothing_is_no_return(scorer):
+    assert not _day(scorer, [
+        ("customer", "我来办居住证"), ("staff", "还缺户口簿"), ("staff", "再见"),
+        ("customer", "又来麻烦你了，居住证"), ("staff", "您带户口簿、租房合同、照片来就行"),
+        ("staff", "再见")])
+
+
+@pytest.mark.parametrize("line", ["还要交两份证明，户口簿是头一个", "缺三份文件，比如租房合同"])
+def test_counted_by_any_word_for_materials(scorer, line):
+    assert _told(scorer, line)
+
+
+def _waited(line: str) -> bool:
+    """wait_length (on in the hospital profile) on one staff line."""
+    lines = [("staff", "您好"), ("customer", "我来挂号"), ("staff", line), ("customer", "好"),
+             ("staff", "好了，给您")]
+    visits = Scorer.load("hospital").score([Utterance(5 * n, 5 * n + 3, role, text)
+                                            for n, (role, text) in enumerate(lines)],
+                                           window="W01").visits
+    return any(f.rule == "wait_length" for v in visits for f in v.findings)
+
+
+@pytest.mark.parametrize("line", ["您稍微等下，我查一下", "先等一小会儿，系统在查", "您先等着，片子在打",
+                                  "您在这边坐一下，我去拿"])
+def test_a_wait_said_any_way(line):
+    assert _waited(line)
+
+
+@pytest.mark.parametrize("line", ["您等着拿号就行", "请稍候，大约二十来分钟", "稍等，要一个多小时"])
+def test_no_wait_or_its_length_said(line):
+    assert not _waited(line)
