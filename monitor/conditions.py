@@ -285,11 +285,11 @@ def _returned(cond, ctx, i):
     line held the inner condition (what was said then: 还缺户口本). With `new`, line i must
     name a thing the staff of that visit did not name (还需要身份证 after 还缺准迁证); the
     visits returned to are those whose named things are most like what the customer brings
-    now (准迁证带来了: another customer's may name it too), else any of them (东西拿来了 says
-    not whose); where one of them was told all that is asked now, it is a reminder, nothing
-    new. Bringing nothing told then, several new things, or a list of three or more, are
-    the business's list told afresh (another matter of the same customer), not more of a
-    visit known by the business alone. Two names are one thing when one ends the other (身份证, 患者身份证),
+    now (准迁证带来了: another customer's may name it too), and where one of them was told
+    all that is asked now, it is a reminder, nothing new; else any of them, the latest
+    first (东西拿来了 says not whose). Bringing nothing told then, several new things at once are the business's list
+    told afresh (another matter of the same customer), not more of a visit known by the
+    business alone. Two names are one thing when one ends the other (身份证, 患者身份证),
     never when their qualifiers differ (原户主身份证, 新户主身份证)."""
     view = ctx.view
     names = (lambda text: _names_in(ctx, cond.value, text)) if cond.value else None
@@ -304,9 +304,9 @@ def _returned(cond, ctx, i):
     best = max(_alike(spoken, said) for _, _, said in told)
     news = [(b, j, sorted(name for name in asked if not _named_among({name}, said)))
             for b, j, said in told if _alike(spoken, said) == best]
-    if any(not new for *_, new in news):
+    if best and any(not new for *_, new in news):
         return NO
-    news = [(b, j, new) for b, j, new in news if best or (len(new) < 2 and len(asked) < 3)]
+    news = [(b, j, new) for b, j, new in news if new and (best or len(new) < 2)]
     if not news:
         return NO
     before, j, new = news[0]
