@@ -26,8 +26,10 @@ class Transcriber:
     With `partials`, each piece of speech also gives what has been heard so far of the
     segment (`Utterance.partial`, when it changed): the live path judges it at once. A
     segment that ends without words after a partial result gives an empty partial one, so
-    nothing is left judged as still being said. What only leaked in from the other side's
-    microphone is dropped (`crosstalk`).
+    nothing is left judged as still being said; a segment the engine reads a second time
+    gives its first reading (partial) before the second, so a red on it need not wait for
+    that decoding. What only leaked in from the other side's microphone is dropped
+    (`crosstalk`).
 
     A `mixed` channel (one pickup, both voices) is heard as one side; each utterance is
     then cut where the speaker changes and given its role and confidence (`speakers`),
