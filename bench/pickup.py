@@ -6,7 +6,8 @@ customer's lines are 3-9 dB quieter (one level per customer), duller (a low-pass
 noise. The staff voice is enrolled from sentences no session says (held out), rendered in
 the session's staff voice, as `courtesy staff enrol` would take it; or, with `learned`, not
 at all. `role_error` is the share of speech time heard with the wrong role, and
-`customer_taboo` the taboo findings resting on a customer's line.
+`customer_taboo` the taboo findings resting on a customer's line that count against staff
+(`customer_taboo_review`: those heard on a role too unsure to count, queued for a person).
 """
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ class Roles:
     speech_s: float = 0.0
     wrong_s: float = 0.0
     unheard_s: float = 0.0
-    customer_taboo: int = 0  # taboo findings on a customer's line
+    customer_taboo: int = 0  # taboo findings on a customer's line, counted against staff
+    customer_taboo_review: int = 0  # the same on an unsure role: counted nothing, reviewed
     confidences: list = field(default_factory=list)  # (confidence, right) per line heard
     where: dict = field(default_factory=lambda: dict.fromkeys(WHERE, 0.0))
 
@@ -129,9 +131,10 @@ class Roles:
             truth = _said_at(said, u)
             if truth is not None:
                 self.confidences.append((u.role_confidence, u.role == truth))
-        self.customer_taboo += sum(
-            1 for v in session.visits for f in v.findings
-            if f.rule == "taboo" and _said_at(said, f) == "customer")
+        wrong = [f for v in session.visits for f in v.findings
+                 if f.rule == "taboo" and _said_at(said, f) == "customer"]
+        self.customer_taboo += sum(not f.unsure_role for f in wrong)
+        self.customer_taboo_review += sum(f.unsure_role for f in wrong)
 
     def absorb(self, other: "Roles") -> None:
         """Another session's figures added to these."""
@@ -139,6 +142,7 @@ class Roles:
         self.wrong_s += other.wrong_s
         self.unheard_s += other.unheard_s
         self.customer_taboo += other.customer_taboo
+        self.customer_taboo_review += other.customer_taboo_review
         self.confidences += other.confidences
         for k, v in other.where.items():
             self.where[k] += v
@@ -156,6 +160,7 @@ class Roles:
                 "role_error": None if self.error is None else round(self.error, 4),
                 "wrong_where": {k: round(v, 1) for k, v in self.where.items()},
                 "customer_taboo": self.customer_taboo,
+                "customer_taboo_review": self.customer_taboo_review,
                 "lines_sure": len(sure), "right_when_sure": _share(sure),
                 "lines_unsure": len(unsure), "right_when_unsure": _share(unsure)}
 

@@ -369,7 +369,8 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
         if options.mono:
             roles.add(r.utterances, audio)
             log(f"    role error {100 * (roles.error or 0):.2f} %, customer taboo on staff "
-                f"{roles.customer_taboo}")
+                f"{roles.customer_taboo} (on an unsure role, reviewed: "
+                f"{roles.customer_taboo_review})")
             for group in (figures["all"], figures[f"snr{r.snr_db:g}"]):
                 group.roles.absorb(roles)
         sessions.append({"roles": roles.as_dict() if options.mono else None,
@@ -430,8 +431,8 @@ def table(figures: dict[str, Figures]) -> str:
             f"{d['pickup']['speech_s']:.0f} / {d['pickup']['unheard_s']:.0f}"))
         row("pickup: wrong s: " + " / ".join(pickup.WHERE), lambda d: " / ".join(
             f"{v:.1f}" for v in d["pickup"]["wrong_where"].values()))
-        row("pickup: taboo findings on a customer's line",
-            lambda d: str(d["pickup"]["customer_taboo"]))
+        row("pickup: taboo findings on a customer's line: counted / on an unsure role",
+            lambda d: f"{d['pickup']['customer_taboo']} / {d['pickup']['customer_taboo_review']}")
         row("pickup: lines sure (≥0.8) / right %", lambda d: (
             f"{d['pickup']['lines_sure']} / {_pct(d['pickup']['right_when_sure'])}"))
         row("pickup: lines unsure / right %", lambda d: (

@@ -32,6 +32,8 @@ class Scorer:
         self.matcher = Matcher(self.lexicon, profile.matching)
         self.expecting = Matcher(expected_forms(self.lexicon), profile.matching.expecting())
         self._phrases = {(p.kind, p.text) for p in self.lexicon.phrases}
+        self._staff_words = frozenset((p.kind, p.text) for p in self.lexicon.phrases
+                                      if p.said_by == "staff")
         self.norms = conditions.compiled(profile.rules.norms)
 
     @classmethod
@@ -135,7 +137,7 @@ class Scorer:
         span = segment.span if segment and segment.span else (start, end)
         hits = self._expected(indices, utterances, norms, hits)
         view = rules.VisitView(start, end, indices, utterances, norms, hits, now, business,
-                               earlier)
+                               earlier, self._staff_words)
         options = self.profile.rules
         findings = rules.evaluate(view, options, self.norms)
         total, verdict = rules.score(findings, self.profile.scoring)

@@ -11,7 +11,11 @@ On a single pickup microphone a line's role is a voice decision with a confidenc
 `role_sure_at` (the line it quotes, the cue it answers, a line that may have been the
 missing phrase) carries that confidence (`Finding.role_confidence`): it is shown and
 queued for review, but counts nothing and turns no light until a person confirms it or
-corrects the role, so a citizen's words never count against staff unchecked.
+corrects the role, so a citizen's words never count against staff unchecked. A credit
+(greeted, seen off, answered, asked to wait) goes the other way: it may come from a line
+told the customer's unsure whose words only staff say at a counter (the lexicon's
+`said_by`: 请稍等, 请慢走, 请问您办理什么业务), since there the words say more than the
+voice; a 您好 or 再见 anyone says still needs the staff's voice.
 """
 from __future__ import annotations
 
@@ -98,6 +102,7 @@ class VisitView:
     now: float | None = None
     business: str = ""  # the queue's business type, where a call set the visit
     earlier: Sequence["VisitView"] = ()  # the session's visits before (a return the same day)
+    staff_words: frozenset = frozenset()  # (kind, phrase) only staff say (lexicon said_by)
 
     @property
     def open(self) -> bool:
@@ -109,6 +114,13 @@ class VisitView:
     def by(self, role: str) -> list[int]:
         return [i for i in self.indices if self.utterances[i].role == role]
 
+    def credited(self, options: RuleOptions) -> list[int]:
+        """The lines a staff credit may come from: told staff, or told the customer's
+        unsure while holding words only staff say."""
+        return [i for i in self.indices if self.utterances[i].role == "staff"
+                or (self.unsure(i, options.role_sure_at) and any(
+                    (h.kind, h.phrase) in self.staff_words for h in self.hits.get(i, ())))]
+
     def quote(self, i: int) -> str:
         u = self.utterances[i]
         return u.text or u.pinyin
@@ -118,16 +130,19 @@ class VisitView:
         confidence = self.utterances[i].role_confidence
         return confidence is not None and confidence < sure_at
 
-    def doubt(self, options: RuleOptions, lines=(), between: tuple[float, float] | None = None
-              ) -> Utterance | None:
+    def doubt(self, options: RuleOptions, lines=(), between: tuple[float, float] | None = None,
+              holding: str = "") -> Utterance | None:
         """The least sure of the unsure roles a finding rests on: its own `lines`, and with
         `between` every line heard as the customer's then (one of them may have been the
-        staff's missing words); None when every role is sure."""
+        staff's missing words), or with `holding` only those whose words are of that kind
+        (a missing greeting rests on the lines that greet: the staff's 我家孩子要落户口
+        would still greet nobody); None when every role is sure."""
         chosen = set(lines)
         if between is not None:
             low, high = between
             chosen |= {i for i in self.by("customer")
-                       if self.utterances[i].start <= high and self.utterances[i].end >= low}
+                       if self.utterances[i].start <= high and self.utterances[i].end >= low
+                       and (not holding or self.said(i, holding))}
         unsure = [self.utterances[i] for i in sorted(chosen)
                   if self.unsure(i, options.role_sure_at)]
         return min(unsure, key=lambda u: u.role_confidence) if unsure else None
@@ -138,7 +153,7 @@ def greeted(view: VisitView, options: RuleOptions) -> bool:
     call the norms single out, however much of a greeting phrase it resembles."""
     limit = view.start + options.greet_within_s
     return any(h.start <= limit and _has_marker(_heard(h), options.greeting_markers)
-               for i in view.by("staff") for h in view.said(i, "greeting"))
+               for i in view.credited(options) for h in view.said(i, "greeting"))
 
 
 def _heard(hit: PhraseHit) -> NormText:
@@ -148,7 +163,7 @@ def _heard(hit: PhraseHit) -> NormText:
 
 def farewelled(view: VisitView, options: RuleOptions) -> bool:
     limit = view.end - options.farewell_within_s
-    return any(h.end >= limit for i in view.by("staff") for h in view.said(i, "farewell"))
+    return any(h.end >= limit for i in view.credited(options) for h in view.said(i, "farewell"))
 
 
 def questions(view: VisitView) -> list[int]:
@@ -158,7 +173,8 @@ def questions(view: VisitView) -> list[int]:
 def _answered(view: VisitView, i: int, options: RuleOptions) -> bool:
     asked = view.utterances[i]
     deadline = asked.end + options.answer_within_s
-    return any(asked.start < view.utterances[j].start <= deadline for j in view.by("staff"))
+    return any(asked.start < view.utterances[j].start <= deadline
+               for j in view.credited(options))
 
 
 def _due(view: VisitView, moment: float) -> bool:
@@ -206,7 +222,7 @@ def greeting_rule(view, options):
     start, end, quote = _words(view, staff[0] if staff else None, view.start, due)
     return [_finding("greeting", start, end, quote, options,
                      f"开始后{options.greet_within_s:g}秒内未问候",
-                     doubt=view.doubt(options, between=(view.start, due)))]
+                     doubt=view.doubt(options, between=(view.start, due), holding="greeting"))]
 
 
 def farewell_rule(view, options):
@@ -217,7 +233,7 @@ def farewell_rule(view, options):
     start, end, quote = _words(view, staff[-1] if staff else None, due, view.end)
     return [_finding("farewell", start, end, quote, options,
                      f"最后{options.farewell_within_s:g}秒内未送别",
-                     doubt=view.doubt(options, between=(due, view.end)))]
+                     doubt=view.doubt(options, between=(due, view.end), holding="farewell"))]
 
 
 def answer_rule(view, options):
@@ -262,9 +278,11 @@ def _no_apology_after_wait(view, options):
 
 
 def _dead_air(view, options):
-    """Silence while the customer waits, unless the last staff words asked them to wait."""
+    """Silence while the customer waits, unless the last staff words asked them to wait
+    (words only staff say: heard on an unsure voice, they count as the staff's)."""
     findings = []
     latest_end = last_staff = None
+    staff = set(view.credited(options))
     for i in view.indices:
         utterance = view.utterances[i]
         if latest_end is not None and utterance.start - latest_end > options.dead_air_s:
@@ -273,7 +291,7 @@ def _dead_air(view, options):
                     "wait_apology", latest_end, utterance.start, view.quote(i), options,
                     f"顾客等候{utterance.start - latest_end:.0f}秒，未请其稍候"))
         latest_end = utterance.end if latest_end is None else max(latest_end, utterance.end)
-        if utterance.role == "staff":
+        if i in staff:
             last_staff = i
     if view.open and latest_end is not None:
         findings += _still_waiting(view, options, latest_end, last_staff)

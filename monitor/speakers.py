@@ -10,7 +10,8 @@ likelihood ratio of the staff voice (its profile, or as this pickup hears it, wh
 fits) against the other voice heard lately (found again in the conversation at every
 segment's end), a two-state Viterbi with a switch cost cuts a
 segment where the speaker changes, and each run's mean ratio becomes its role and its
-confidence (0.5-1.0). What was said moves an unsure decision (the greeting and 请问您办理
+confidence (0.5-1.0); before any other voice is known here, a voice over the staff
+voice's floor is told the staff's only unsure (a voice like the staff's clears it too). What was said moves an unsure decision (the greeting and 请问您办理
 什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
 While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
 and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
@@ -256,6 +257,9 @@ class SpeakerOptions:
     firm_at: float = 0.97  # a turn told this sure while its speech goes on is kept as told
     partial_most: float = 0.5  # how sure a partial result tells a turn not yet firm: not at
     # all, so no provisional red rests on a role that may still move
+    alone_most: float = 0.75  # how sure a turn is told while no other voice is known here:
+    # the staff voice's floor alone tells voices apart 3 times in 4 (docs/benchmarks.md),
+    # so what rests on it (a customer's 你们快点 as a staff taboo) waits for a person
 
 
 @dataclass
@@ -342,13 +346,15 @@ class Tracker:
         scores = self._scores(rows)
         if scores is None:
             return [Turn(start, end, 0.0)]
+        alone = self._here is None  # only the staff voice's floor: a voice over it is no proof
         path = _viterbi(scores, block, self.options.switch_cost)
         shortest = max(1, round(self.options.min_turn_s / self.options.block_s))
         first = start + (WINDOW / 2) / SAMPLE_RATE  # the first row's centre
         turns = []
         for begin, _, mean in _runs(path, scores, shortest):
             cut = _quietest(rows[:, -1], begin * block, 2 * block) if begin else 0
-            turns.append(Turn(first + cut * HOP / SAMPLE_RATE, 0.0, self.options.scale * mean))
+            turns.append(Turn(first + cut * HOP / SAMPLE_RATE, 0.0, self.options.scale * mean,
+                              self.options.alone_most if alone and mean > 0 else 1.0))
         for turn, following in zip(turns, turns[1:]):
             turn.end = following.start
         turns[0].start, turns[-1].end = start, end
@@ -369,17 +375,21 @@ class Tracker:
             self._firm, self._so_far = (-1.0, []), (-1.0, None)
             return turns
         sure = _logit(self.options.firm_at)
+
+        def firmed(turn: Turn) -> bool:
+            return abs(turn.logit) >= sure and turn.most >= self.options.firm_at
+
         turns = _firmed(firm, turns)
         for begin, end in phrases:
-            if any(_overlap(t, begin, end) > 0 for t in turns if abs(t.logit) >= sure):
+            if any(_overlap(t, begin, end) > 0 for t in turns if firmed(t)):
                 continue  # told already: a decision never moves
             logit = self.judged(begin, end)
             if abs(logit) < sure:
                 logit = self._judged_so_far(start, begin, end)
             if abs(logit) >= sure:
                 turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
-        self._firm = (start, [t for t in turns if abs(t.logit) >= sure])
-        return [t if abs(t.logit) >= sure else replace(t, most=self.options.partial_most)
+        self._firm = (start, [t for t in turns if firmed(t)])
+        return [t if firmed(t) else replace(t, most=min(t.most, self.options.partial_most))
                 for t in turns]
 
     def _judged_so_far(self, start: float, begin: float, end: float) -> float:
@@ -400,7 +410,10 @@ class Tracker:
             self._here = kept
 
     def judged(self, start: float, end: float) -> float:
-        """The voice's logit for the staff role over [start, end) alone."""
+        """The voice's logit for the staff role over [start, end) alone (0 while no other
+        voice is known: the staff voice's floor alone is no ground for a red)."""
+        if self._here is None:
+            return 0.0
         scores = self._scores(self.frames(start, end))
         return 0.0 if scores is None else self.options.scale * float(np.mean(scores))
 

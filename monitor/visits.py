@@ -10,6 +10,13 @@ wait), or asking again after being ignored is still the same visit; any silence 
 `max_pause_s` ends it. From audio, where a greeting or farewell may be misheard,
 this keeps one customer one visit.
 
+On one pickup microphone a line's side is a voice decision, and the first words after a
+silence are where it is least sure: the new customer's voice is not known yet, so their
+我想办… may be told the staff's, and the staff's 您好 the customer's. There the words
+decide: a greeting heard whole by either voice after an announced wait, and a greeting
+within `opening_s` of the speech resuming (after the new customer's first words), start the
+next visit as if they were the first words.
+
 Where the hall's queue system (排队叫号) called tickets to a window, the calls decide: a
 call starts a visit and the next call (or the ticket's finish) ends it, and speech decides
 only the stretches no call covers.
@@ -17,7 +24,9 @@ only the stretches no call covers.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+import functools
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,6 +41,7 @@ class VisitOptions:
     visit_gap_s: float = 30.0  # silence after which a farewell or a new customer ends a visit
     max_wait_s: float = 600.0  # longest announced wait that still belongs to the visit
     max_pause_s: float = 180.0  # silence that ends a visit whatever was said
+    opening_s: float = 5.0  # one pickup: a greeting this soon after speech resumes opens it
 
 
 @dataclass(frozen=True)
@@ -132,9 +142,12 @@ class VisitClock:
         return self.options.max_wait_s if self.waiting else self.options.max_pause_s
 
     def expired(self, now: float, utterance: Utterance | None = None,
-                cues: Cues | None = None) -> bool:
+                cues: Cues | None = None,
+                opening: Iterable[tuple[Utterance, Cues]] = ()) -> bool:
         """Has the visit ended by `now`? With the utterance heard at `now` (and its cues),
-        whether that utterance opens a new visit; without, as the clock ticks."""
+        whether that utterance opens a new visit; without, as the clock ticks. `opening`:
+        the lines heard after it, in time order (where they are known: a file scored
+        whole), in which, on one pickup, a greeting soon after still opens the visit."""
         if self.speaking or self.last_end is None:
             return False
         silence = now - self.last_end
@@ -143,11 +156,24 @@ class VisitClock:
         if silence < self.options.visit_gap_s:
             return False
         if self.waiting:
-            return self._greets_someone_new(utterance, cues)
+            return self._greets_someone_new(utterance, cues) or any(
+                self._greets_someone_new(u, c) for u, c in self._opening(now, utterance,
+                                                                          opening))
         if self.farewelled or utterance is None:
             return self.farewelled
-        return bool(cues and cues.greeting) or (utterance.role == "customer"
+        return (bool(cues and cues.greeting) or (utterance.role == "customer"
                                                  and not self.asking)
+                or any(c.greeting for _, c in self._opening(now, utterance, opening)))
+
+    def _opening(self, now: float, utterance: Utterance | None,
+                 following: Iterable[tuple[Utterance, Cues]]) -> Iterable[tuple[Utterance, Cues]]:
+        """The lines after the first words that end a silence, whose greeting still opens
+        the next visit: only where those first words' side was a voice decision (one
+        pickup: a new customer's 我想办… told staff), and only within `opening_s`."""
+        if utterance is None or utterance.role_confidence is None:
+            return ()
+        return itertools.takewhile(lambda p: p[0].start - now <= self.options.opening_s,
+                                   following)
 
     @staticmethod
     def _greets_someone_new(utterance: Utterance | None, cues: Cues | None) -> bool:
@@ -155,9 +181,12 @@ class VisitClock:
         neither say sorry for the wait (让您久等了) nor see someone off (欢迎您再来), greet
         the next customer: the one who waited left (a wait heard as the visit closed,
         尽快给您答复, or the staff words after it not heard). Anything else, the customer
-        speaking first among it, is the same visit going on."""
-        return bool(utterance is not None and utterance.role == "staff" and cues
-                    and cues.greeting_whole and not (cues.apology or cues.farewell))
+        speaking first among it, is the same visit going on. On one pickup the greeting's
+        words count whichever voice they were told (`role_confidence` set): there the
+        first voice after a silence is the least known."""
+        return bool(utterance is not None and cues and cues.greeting_whole
+                    and (utterance.role == "staff" or utterance.role_confidence is not None)
+                    and not (cues.apology or cues.farewell))
 
     def speech_started(self, at: float) -> None:
         """Someone started speaking: the visit cannot end while they talk (unless its
@@ -165,9 +194,14 @@ class VisitClock:
         if self.last_end is None or at - self.last_end < self.limit():
             self.speaking = True
 
-    def heard(self, utterance: Utterance, cues: Cues) -> None:
+    def heard(self, utterance: Utterance, cues: Cues, opens: bool | None = None) -> None:
+        """`opens`: whether the utterance opened a new visit, where the caller decided
+        it (with the lines after it); None: the clock decides on the utterance alone."""
         self.speaking = False
-        if self.last_end is not None and self.expired(utterance.start, utterance, cues):
+        if opens is None:
+            opens = self.last_end is not None and self.expired(utterance.start, utterance,
+                                                                cues)
+        if opens:
             self.waiting = self.farewelled = self.asking = False
         self.last_end = (utterance.end if self.last_end is None
                          else max(self.last_end, utterance.end))
@@ -180,12 +214,15 @@ class VisitClock:
 def _inferred(utterances, indices, window, cues, options) -> list[Segment]:
     groups: list[list[int]] = []
     clock = VisitClock(options)
-    for i in indices:
-        said = cues(i)
-        if not groups or clock.expired(utterances[i].start, utterances[i], said):
+    said = functools.cache(cues)
+    for n, i in enumerate(indices):
+        following = ((utterances[j], said(j)) for j in indices[n + 1:])
+        opens = not groups or clock.expired(utterances[i].start, utterances[i], said(i),
+                                            following)
+        if opens:
             groups.append([])
         groups[-1].append(i)
-        clock.heard(utterances[i], said)
+        clock.heard(utterances[i], said(i), opens)
     return [Segment(label(window, n), window, tuple(group)) for n, group in enumerate(groups, 1)]
 
 

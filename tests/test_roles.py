@@ -322,7 +322,7 @@ def test_a_report_of_typed_transcripts_shows_roles_as_before(scorer, db_path):
 
 def test_a_missing_greeting_rests_only_on_lines_heard_as_the_customer(scorer):
     heard_as = {"staff": [utt(0, 2, "staff", "身份证带了吗", role_confidence=0.6)],
-                "customer": [utt(0, 2, "customer", "您好请坐", role_confidence=0.6)]}
+                "customer": [utt(0, 2, "customer", "您好", role_confidence=0.6)]}
     [unsure_staff] = scorer.score(heard_as["staff"] + [utt(30, 31, "staff", "请慢走")],
                                   window="W1").visits
     [greeting] = [f for f in unsure_staff.findings if f.rule == "greeting"]

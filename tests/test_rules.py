@@ -248,3 +248,56 @@ def test_a_greeting_heard_with_an_accent_still_greets(scorer):
     curt = utt(0, 3, "staff", "", pinyin="bàn lǐ shén me yè wù", heard_by="sherpa")
     assert visit(scorer, heard, BYE).greeted
     assert not visit(scorer, curt, BYE).greeted
+
+
+# -- one pickup: a credit from words only staff say, a finding on sure roles ----------------
+
+def test_one_pickup_a_greeting_only_staff_say_credits_whichever_voice_it_was_told(scorer):
+    def greeted(text, role, sure):
+        v = visit(scorer, utt(0, 3, role, text, role_confidence=sure),
+                  utt(4, 6, "customer", "我想办身份证", role_confidence=0.95),
+                  utt(7, 10, "staff", "好的，请您出示户口本", role_confidence=0.95), BYE)
+        return v.greeted, [f.role_confidence for f in v.findings if f.rule == "greeting"]
+    assert greeted("请问您办理什么业务", "customer", 0.6) == (True, [])
+    assert greeted("请问您办理什么业务", "customer", 0.95) == (False, [None])  # the voice is sure
+    assert greeted("您好", "customer", 0.6) == (False, [0.6])  # anyone says 您好: review
+
+
+def test_one_pickup_a_farewell_only_staff_say_credits_an_unsure_voice(scorer):
+    def seen_off(role, sure):
+        v = visit(scorer, GREET, utt(4, 6, "customer", "我想办身份证"),
+                  utt(7, 10, "staff", "好的，请您出示户口本"),
+                  utt(11, 13, role, "请您慢走", role_confidence=sure))
+        return v.farewelled
+    assert seen_off("customer", 0.65) and not seen_off("customer", 0.9)
+
+
+def test_one_pickup_a_wait_asked_on_an_unsure_voice_is_no_dead_air(scorer):
+    def waits(role, text, sure):
+        v = visit(scorer, GREET, utt(4, 6, "customer", "我想办身份证"),
+                  utt(7, 9, role, text, role_confidence=sure),
+                  utt(40, 43, "staff", "好的，您的证办好了"), BYE)
+        return [f.role_confidence for f in v.findings if f.rule == "wait_apology"]
+    assert waits("customer", "请您稍等", 0.6) == []  # only staff say 请稍等
+    assert waits("customer", "请您稍等", 0.95) == [None]
+    assert waits("customer", "好的", 0.6) == [None]  # the staff's or not, no wait was asked
+
+
+def test_one_pickup_a_missing_greeting_rests_only_on_unsure_lines_that_greet(scorer):
+    def doubt(text):
+        v = visit(scorer, utt(0, 2, "customer", "我想办身份证", role_confidence=0.95),
+                  utt(3, 5, "customer", text, role_confidence=0.65),
+                  utt(7, 10, "staff", "好的，请您出示户口本", role_confidence=0.95), BYE)
+        return [f.role_confidence for f in v.findings if f.rule == "greeting"]
+    assert doubt("您好") == [0.65]  # it may have been the staff's greeting: review
+    assert doubt("我家孩子要落户口") == [None]  # whoever said it, nobody greeted
+
+
+def test_one_pickup_a_missing_farewell_rests_only_on_unsure_lines_that_see_off(scorer):
+    def doubt(text):
+        v = visit(scorer, GREET, utt(4, 6, "customer", "我想办身份证"),
+                  utt(7, 10, "staff", "好的，请您出示户口本"),
+                  utt(11, 13, "customer", text, role_confidence=0.65))
+        return [f.role_confidence for f in v.findings if f.rule == "farewell"]
+    assert doubt("再见") == [0.65]
+    assert doubt("那我下午再来") == [None]

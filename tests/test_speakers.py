@@ -475,3 +475,28 @@ def test_a_visits_first_customer_after_a_pause_is_told_by_the_voices_heard_befor
     assert tracker._here is not None and not tracker._here.levels
     assert [t.logit < 0 for t in tracker.turns(200.0, 202.0)] == [True]
 
+
+
+def test_before_any_other_voice_is_known_a_voice_over_the_staff_floor_is_no_proof():
+    """The day's first lines: no other voice is known at this pickup yet, so a line is
+    measured against the staff voice's own floor, which a voice like the staff's clears (a
+    customer's 你们快点 was told staff 0.99 and counted as a staff taboo, docs/benchmarks.md).
+    Told staff, it is unsure, so a finding on it goes to a person; a voice under the floor
+    is told the customer's as surely as the voice says; a phrase's own frames say nothing."""
+    from monitor.rules import RuleOptions
+
+    tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
+    tracker._rows.append((0.0, np.concatenate([_voice_rows(0.3, -28.0, 200, 2, 0.5),  # like
+                                               _voice_rows(4.0, -28.0, 200, 3)])))  # unlike
+    assert tracker._here is None
+    [like] = tracker.turns(0.0, 2.0)
+    [unlike] = tracker.turns(2.0, 4.0)
+    assert like.logit > 3 and like.decided(1.0, tracker.options) == (
+        "staff", tracker.options.alone_most)
+    assert tracker.options.alone_most < RuleOptions().role_sure_at
+    role, sure = unlike.decided(0.0, tracker.options)
+    assert role == "customer" and sure > 0.99
+    assert tracker.judged(0.0, 2.0) == 0.0
+    told = tracker.told(0.0, [like], final=False, phrases=((0.5, 1.5),))
+    assert [t.decided(0.0, tracker.options)[1] for t in told] == [
+        tracker.options.partial_most]

@@ -97,3 +97,40 @@ def test_windows_are_segmented_apart():
     segments = segment(u, lambda i: Cues(), VisitOptions())
     assert [(s.window, list(s.indices)) for s in segments] == [("W1", [0, 2]), ("W2", [1])]
     assert segments[0].label == "W1-001"
+
+
+def test_one_pickup_a_greeting_soon_after_a_new_customers_first_words_opens_the_visit():
+    # the new customer's 我想办社保卡 told staff by the voice (theirs is not known yet), and
+    # the staff's greeting 2 s later: the visit starts with the customer's words
+    def day(confidence, greeting_at=62):
+        return [utt(0, 2, "staff", "a"), utt(3, 5, "customer", "b"),
+                utt(60, 61.5, "staff", "我想办社保卡", role_confidence=confidence),
+                utt(greeting_at, greeting_at + 1, "staff", "您好", role_confidence=0.99)]
+    assert labels(day(0.93), greetings={3}) == [[0, 1], [2, 3]]
+    # a greeting after more than `opening_s` is the visit going on (staff back from a form)
+    assert labels(day(0.93, greeting_at=70), greetings={3}) == [[0, 1, 2, 3]]
+    assert labels(day(0.93), greetings={3}, opening_s=1) == [[0, 1, 2, 3]]
+    # roles given (a channel each, a typed transcript): staff spoke first, the same visit
+    assert labels(day(None), greetings={3}) == [[0, 1, 2, 3]]
+
+
+def test_one_pickup_a_greeting_after_a_waits_silence_counts_whichever_voice_it_was_told():
+    # the staff's 您好您好 told the customer's after the silence of an announced wait
+    def day(confidence):
+        return [utt(0, 2, "staff", "请您先坐一会儿"), utt(3, 4, "customer", "好"),
+                utt(60, 61, "customer", "您好您好", role_confidence=confidence),
+                utt(62, 64, "customer", "我想交住院押金", role_confidence=0.98)]
+    assert labels(day(0.985), waits={0}, greetings={2}) == [[0, 1], [2, 3]]
+    # a greeting told the customer's on a given role is the customer back from the wait
+    assert labels(day(None), waits={0}, greetings={2}) == [[0, 1, 2, 3]]
+    # ...and on one pickup too, where the greeting is a half (请您听我解释) or says sorry
+    assert labels(day(0.985), waits={0}, greetings={2}, half={2}) == [[0, 1, 2, 3]]
+    assert labels(day(0.985), waits={0}, greetings={2}, apologies={2}) == [[0, 1, 2, 3]]
+
+
+def test_one_pickup_a_greeting_soon_after_a_waits_silence_opens_the_visit():
+    u = [utt(0, 2, "staff", "请您先坐一会儿"), utt(3, 4, "customer", "好"),
+         utt(60, 61, "customer", "这是我的身份证", role_confidence=0.7),
+         utt(61.5, 62.5, "staff", "您好", role_confidence=0.97)]
+    assert labels(u, waits={0}, greetings={3}) == [[0, 1], [2, 3]]
+    assert labels(u, waits={0}, greetings={3}, apologies={3}) == [[0, 1, 2, 3]]
