@@ -220,7 +220,8 @@ def test_materials_lacking_is_no_deflection(scorer, line):
 @pytest.mark.parametrize("morning, told", [
     ("还缺新户主户口簿", "原户主户口簿也要"),     # the 原户主's, after the 新户主's
     ("还缺授权委托书", "还要申请书"),            # 请 of 申请书 is no word of asking
-    ("还缺医保卡", "还要银行卡")])               # nor 行 of 银行卡 a particle
+    ("还缺医保卡", "还要银行卡"),                # nor 行 of 银行卡 a particle
+    ("还缺新户主的户口簿", "旧户主的户口簿也要")])  # a qualifier said with 的
 def test_a_name_told_apart_by_its_qualifier_is_new(scorer, morning, told):
     """Morning: one thing named; afternoon, the customer brings it and is asked for another
     of the same ending: a new thing."""
@@ -353,3 +354,9 @@ def test_a_wait_said_any_way(line):
 @pytest.mark.parametrize("line", ["您等着拿号就行", "请稍候，大约二十来分钟", "稍等，要一个多小时"])
 def test_no_wait_or_its_length_said(line):
     assert not _waited(line)
+
+
+@pytest.mark.parametrize("line", ["手续还差", "您这材料有些欠缺", "东西还缺点儿", "您这是缺这少那",
+                                  "不齐，办不了"])
+def test_missing_said_bare_or_by_an_idiom(scorer, line):
+    assert _told(scorer, line)
