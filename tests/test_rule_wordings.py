@@ -140,6 +140,7 @@ def test_not_complete_then_named_without_a_lack_word_before(scorer, listed):
 
 
 @pytest.mark.parametrize("later", ["对了，结婚证您带了吗", "租房合同也还要", "啊，结婚证也差", "照片也少不了",
+                                   "结婚证也是需要的",   # 也是…的
                                    "哦，户型图也没有啊", "还落了一样：结婚证", "再交一张户型图吧"])
 def test_one_more_asked_by_a_question_or_also_still(scorer, later):
     assert _piecemeal(scorer, later)
