@@ -15,7 +15,7 @@ Floors (issue 25), first_asked and tell_once: recall ≥ 0.9, precision ≥ 0.95
 ordinary speech. A rule this checkout does not have is reported absent.
 
 Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25]
-     [--held-out | --fresh | --apart | --fifth] [--typos [SHARE]] [--cli 1] [--json PATH]
+     [--held-out | --fresh | --apart | --fifth | --sixth] [--typos [SHARE]] [--cli 1] [--json PATH]
 """
 from __future__ import annotations
 
@@ -336,8 +336,10 @@ def main() -> int:
     phrasing.add_argument("--apart", action="store_true",
                           help="a fourth, written apart from all three (sequenced_apart.APART)")
     phrasing.add_argument("--fifth", action="store_true",
-                          help="a fifth, written apart from all four and kept for the final "
-                               "measure (sequenced_fifth.FIFTH)")
+                          help="a fifth, written apart from all four (sequenced_fifth.FIFTH)")
+    phrasing.add_argument("--sixth", action="store_true",
+                          help="a sixth, written apart from all five and kept for the final "
+                               "measure (sequenced_sixth.SIXTH)")
     parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
                         help="share of lines typed with one error (0.15 if no value; default 0)")
     parser.add_argument("--cli", type=int, default=1,
@@ -351,7 +353,8 @@ def main() -> int:
 
     began, cpu = time.time(), time.process_time()
     days = sequenced.generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
-                              apart=args.apart, fifth=args.fifth, typos=args.typos)
+                              apart=args.apart, fifth=args.fifth, sixth=args.sixth,
+                              typos=args.typos)
     have = present()
     with tempfile.TemporaryDirectory(prefix="rulebench-") as tmp:
         outcome = measure(days, Path(tmp))
@@ -359,7 +362,8 @@ def main() -> int:
         differences = cli_check(days[:args.cli], Path(tmp)) if any(have.values()) else []
     phrased = (", held-out phrasings" if args.held_out else ", fresh phrasings" if args.fresh
                else ", phrasings written apart" if args.apart
-               else ", the fifth phrasing set" if args.fifth else "")
+               else ", the fifth phrasing set" if args.fifth
+               else ", the sixth phrasing set" if args.sixth else "")
     typed = f", {args.typos:.0%} of lines mistyped" if args.typos else ""
     print(f"{len(days)} typed days (seed {args.seed}{phrased}{typed}): {outcome.cases} cases, "
           f"{outcome.visits} visits, {outcome.lines} lines; "

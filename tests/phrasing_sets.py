@@ -1,7 +1,8 @@
 """Shared helpers for the tests of the issue-25 bench's phrasing sets written apart
-(bench/sequenced_fresh.py, bench/sequenced_apart.py, bench/sequenced_fifth.py): their
-phrasings counted, and their days checked to be labelled by construction (the checks of the
-fourth and fifth sets are one, each set passing its words and its generate flag)."""
+(bench/sequenced_fresh.py, bench/sequenced_apart.py, bench/sequenced_fifth.py,
+bench/sequenced_sixth.py): their phrasings counted, and their days checked to be labelled by
+construction (the checks of the fourth, fifth and sixth sets are one, each set passing its
+words and its generate flag)."""
 from __future__ import annotations
 
 import re
