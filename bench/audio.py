@@ -149,6 +149,7 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
     customer_reds: list[str] = []  # what each red near a customer's line quoted
+    at_end: list[str] = []  # reds given as their segment ended, not while it was spoken
     for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -159,12 +160,13 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                 """The moment on the audio's clock, if blocks came in real time."""
                 return clock["arrived"] + at - clock["began"]
 
-            events: list = []  # (event, audio time it was stored, of which processing)
+            events: list = []  # (event, audio time it was stored, of which processing, block)
+            ended: set[float] = set()  # the blocks in which a segment ended
 
             def record(event):
                 event = store.add_light_event(event)
                 done = time.perf_counter()
-                events.append((event, audio_time(done), done - clock["began"]))
+                events.append((event, audio_time(done), done - clock["began"], clock["arrived"]))
                 return event
 
             lights = LightMachine(acknowledged=store.acknowledged, record=record)
@@ -186,6 +188,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                 for chunk in block:
                     for utterance in transcriber.feed(chunk):
                         judged(session.feed(utterance))
+                        if not utterance.partial:
+                            ended.add(clock["arrived"])
                 if clock["arrived"] >= next_tick:
                     next_tick = clock["arrived"] + 1.0
                     judged(session.tick(clock["arrived"]))
@@ -197,18 +201,21 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
             changes += len(events)
             quick += sum(1 for (a, *_), (b, *_) in zip(events, events[1:])
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
-            red_at = [(t, spent) for e, t, spent in events if e.state == "red"]
+            red_at = [(t, spent, block in ended) for e, t, spent, block in events
+                      if e.state == "red"]
             if pickup:  # a red while only a customer spoke is the customer's words
-                customer_reds += [f"{path.stem} {t:.1f} s {e.quote}" for e, t, _ in events
+                customer_reds += [f"{path.stem} {t:.1f} s {e.quote}" for e, t, *_ in events
                                   if e.state == "red"
                                   and any(a <= t <= b + 1.0 for a, b in pickup[1])]
 
             def red_after(start: float, end: float, until: float, what: str) -> bool:
-                red = [(t, spent) for t, spent in red_at if start < t < until]
+                red = [(t, spent, last) for t, spent, last in red_at if start < t < until]
                 if red:
                     reds.append(red[0][0] - end)
                     work.append(red[0][1])
                     which.append((red[0][0] - end, f"{path.stem} {what}"))
+                    if red[0][2]:
+                        at_end.append(f"{path.stem} {what} {red[0][0] - end:.2f} s")
                 return bool(red)
 
             if truths:  # renders: the taboo's true end -> the red stored
@@ -252,6 +259,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)}")
+    print(f"reds given as their segment ended (its words or role unsure while it was "
+          f"spoken) {len(at_end)}" + "".join(f"; {red}" for red in at_end))
     if mono:
         print(f"pickup: reds during (or within 1 s after) a customer's line "
               f"{len(customer_reds)}" + "".join(f"; {red}" for red in customer_reds))

@@ -7,15 +7,15 @@ replays exactly what the live monitor would have heard.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from . import sources
 from .asr.engine import Engine
 from .crosstalk import CrossTalk, CrossTalkOptions
 from .records import AudioChunk, Session, Utterance, Voiced
-from .speakers import SpeakerOptions, Tracker, Voice, said_at, split
+from .speakers import SpeakerOptions, Tracker, Turn, Voice, said_at, split
 from .staffvoice import StaffLearner, learn_from
 from .vad import Vad, VadOptions
 
@@ -26,8 +26,10 @@ class Transcriber:
     With `partials`, each piece of speech also gives what has been heard so far of the
     segment (`Utterance.partial`, when it changed): the live path judges it at once. A
     segment that ends without words after a partial result gives an empty partial one, so
-    nothing is left judged as still being said. What only leaked in from the other side's
-    microphone is dropped (`crosstalk`).
+    nothing is left judged as still being said; a segment the engine reads a second time
+    gives its first reading (partial) before the second, so a red on it need not wait for
+    that decoding. What only leaked in from the other side's microphone is dropped
+    (`crosstalk`).
 
     A `mixed` channel (one pickup, both voices) is heard as one side; each utterance is
     then cut where the speaker changes and given its role and confidence (`speakers`),
@@ -55,7 +57,9 @@ class Transcriber:
         self._told: set[str] = set()  # sides whose segment has given a partial result
         self.leaked = 0  # utterances dropped as the other side's voice
 
-    def feed(self, chunk: AudioChunk) -> list[Utterance]:
+    def feed(self, chunk: AudioChunk) -> Iterator[Utterance]:
+        """The utterances a chunk completes, each given as soon as it is heard: iterate it
+        (a segment's first reading is judged while the recogniser reads it again)."""
         vad = self._vads.get(chunk.role)
         if vad is None:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
@@ -63,29 +67,41 @@ class Transcriber:
         self.crosstalk.listen(chunk)
         if chunk.role == sources.MIXED:
             self.speakers.listen(chunk.samples, chunk.start)
-        utterances = []
-        for piece in vad.feed(chunk):
-            if self.on_speech and piece.start == piece.segment_start:
-                self.on_speech("staff" if chunk.role == sources.MIXED else chunk.role,
-                               piece.start)
-            utterances += self._hear(piece)
-        return utterances
+        return self._pieces(vad.feed(chunk), chunk.role)
 
-    def _hear(self, piece: Voiced) -> list[Utterance]:
+    def _pieces(self, pieces: list[Voiced], side: str) -> Iterator[Utterance]:
+        for piece in pieces:
+            if self.on_speech and piece.start == piece.segment_start:
+                self.on_speech("staff" if side == sources.MIXED else side, piece.start)
+            yield from self._hear(piece)
+
+    def _hear(self, piece: Voiced) -> Iterator[Utterance]:
         stream = self._streams[piece.role]
         end = piece.start + len(piece.samples) / sources.SAMPLE_RATE
-        heard = self._roles(self._own(stream.feed(piece)), piece, end)
         if not self.partials:
-            return heard
-        if not piece.final:
-            so_far = self._own([said] if (said := stream.partial()) else [])
-            return self._told_so_far(self._roles(so_far, piece, end), piece, end)
+            yield from self._roles(self._own(stream.feed(piece)), piece, end)
+            return
+        said, twice = stream.first(piece)
+        if not piece.final:  # asked until it stops changing: the recogniser's partial
+            # result is judged before a second reading of it the engine may make at once
+            while said := stream.partial():
+                so_far = self._own([said])
+                yield from self._told_so_far(self._roles(so_far, piece, end), piece, end)
+            return
+        said = self._own(said)
+        turns = self._turns(said, piece, end)
+        if twice:  # shown while the segment is read again: its red need not wait for that
+            first = self._split(said, turns, piece, end, learn=False)
+            self._told |= {u.role for u in first}
+            yield from (replace(u, partial=True) for u in first)
+            said = self._own(stream.again())
+        heard = self._split(said, turns, piece, end)
         told = self._told_in(piece.role)
         silent = told - {u.role for u in heard}  # what was heard so far came to nothing
         heard += [Utterance(piece.segment_start, end, role, partial=True,
                             heard_by=self.engine.name) for role in sorted(silent)]
         self._told -= told
-        return heard
+        yield from heard
 
     def _told_so_far(self, so_far: list[Utterance], piece: Voiced,
                      end: float) -> list[Utterance]:
@@ -106,20 +122,31 @@ class Transcriber:
 
     def _roles(self, heard: list[Utterance], piece: Voiced, end: float) -> list[Utterance]:
         """A mixed channel's utterances cut at speaker changes, each with its role."""
+        return self._split(heard, self._turns(heard, piece, end), piece, end)
+
+    def _turns(self, heard: list[Utterance], piece: Voiced, end: float) -> list[Turn]:
+        """A mixed channel's speakers in the piece's segment so far (none for one side)."""
         if piece.role != sources.MIXED or not heard:
-            return heard
-        decode = getattr(self.engine, "decoder", None)
+            return []
         if piece.final:
             self.speakers.remember(piece.segment_start, end)
         phrases = () if piece.final else tuple(
             span for u in heard for hit in u.spotted if (span := said_at(u.words, hit)))
-        turns = self.speakers.told(piece.segment_start,
-                                   self.speakers.turns(piece.segment_start, end), piece.final,
-                                   phrases)
+        return self.speakers.told(piece.segment_start,
+                                  self.speakers.turns(piece.segment_start, end), piece.final,
+                                  phrases)
+
+    def _split(self, heard: list[Utterance], turns: list[Turn], piece: Voiced, end: float,
+               learn: bool = True) -> list[Utterance]:
+        """The utterances cut at the turns, each with its role; a finished segment's parts
+        teach the voices (`learn`: not a first reading, whose second one will)."""
+        if not turns:
+            return heard
+        decode = getattr(self.engine, "decoder", None)
         parts = [p for u in heard for p in split(u, turns, self.speakers.options,
                                                   self.speakers.cues,
                                                   decode.decode if decode else None)]
-        if piece.final:
+        if piece.final and learn:
             for part in parts:
                 part.dbfs = self.speakers.level(part.start, part.end) or part.dbfs
             self.speakers.learn(parts)
@@ -141,9 +168,9 @@ class Transcriber:
         self.leaked += len(utterances) - len(kept)
         return kept
 
-    def flush(self) -> list[Utterance]:
-        return [u for vad in self._vads.values() for piece in vad.flush()
-                for u in self._hear(piece)]
+    def flush(self) -> Iterator[Utterance]:
+        return (u for vad in self._vads.values() for piece in vad.flush()
+                for u in self._hear(piece))
 
     @property
     def speech_s(self) -> float:

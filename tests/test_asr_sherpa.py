@@ -159,3 +159,23 @@ def test_a_taboo_is_heard_as_said_where_unbiased_decoding_misheard_it(engine, bi
     assert not any(h.kind == "taboo" for h in scorer.hear(plain, 0)[1])
     for utterance in (biased, rechecked):
         assert [h.matched for h in scorer.hear(utterance, 0)[1] if h.kind == "taboo"] == ["走开"]
+
+
+def test_a_spotted_taboo_misheard_is_read_again_while_the_line_goes_on(engine):
+    """The same 走开, heard live: the spotter catches the taboo where greedy search hears
+    zǒu wǒ kàn; that partial result is given first (the matcher may hold it as enough), the
+    biased reading is made at once after it, and what it confirms stands in every result
+    after, the finished segment's first reading too (given while the segment is read again
+    whole), so a red shown on it is not withdrawn before the final result."""
+    from monitor import sources
+
+    path = Path(__file__).parent / "data" / "zoukai_natural.flac"
+    transcriber = Transcriber(engine, partials=True)
+    heard = [u for chunk in sources.read_file(path, ("staff",)) for u in transcriber.feed(chunk)]
+    heard += transcriber.flush()
+    said = [(u.partial, u.pinyin) for u in heard]
+    confirmed = said.index((True, "zǒu kāi"))
+    assert said[confirmed - 1] == (True, "zǒu wǒ kàn")
+    assert any(h.kind == "taboo" for h in heard[confirmed - 1].spotted)
+    assert {pinyin for _, pinyin in said[confirmed:]} == {"zǒu kāi"}
+    assert said[-2:] == [(True, "zǒu kāi"), (False, "zǒu kāi")] and heard[-1].text == "走开"

@@ -26,6 +26,15 @@ class Stream(ABC):
         """What has been heard of the segment being spoken (`Utterance.partial`), when it
         changed since the last call: a live caller judges it before the speaker stops."""
 
+    def first(self, voiced: Voiced) -> tuple[list[Utterance], bool]:
+        """`feed`, but a final piece's utterance as heard at once, and whether `again` will
+        read the segment a second time (a live caller judges the first reading meanwhile)."""
+        return self.feed(voiced), False
+
+    def again(self) -> list[Utterance]:
+        """The segment `first` finished, read a second time: the utterance that stands."""
+        raise NotImplementedError("this engine reads a segment once")
+
 
 class Engine(ABC):
     """A loaded model; `stream()` is cheap and called once per counter side."""

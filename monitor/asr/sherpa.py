@@ -8,7 +8,8 @@ The recogniser decodes greedily; a segment where a taboo is near is read a secon
 biased toward the lexicon's taboo forms (hotwords: modified beam search over a context
 graph, `recheck.py`), so that a taboo said is heard as said, where the evidence bar of
 matching needs the recogniser's own syllables. Biased everywhere (`hotwords_score`) it
-wrote taboos into ordinary speech.
+wrote taboos into ordinary speech. Live, a taboo spotted and not heard as said is read
+again while the segment goes on, and a finished segment's greedy reading is given first.
 """
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from ..normalize import toneless
 from ..records import PhraseHit, Utterance, Voiced, Word
 from ..sources import SAMPLE_RATE
 from .engine import Engine, Stream
-from .recheck import Recheck
+from .recheck import Recheck, sounds
 
 log = logging.getLogger("courtesy.asr.sherpa")
 
 SYLLABLE_S = 0.4  # the longest a syllable lasts: a word's end when the next is far
+EARLY_S = 1.5  # a taboo spotted while speech goes on is read again from this long before it
 INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _FILES = {
     "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
@@ -315,34 +317,66 @@ class SherpaStream(Stream):
         self._told = ((), 0)  # tokens and hits of the last partial result given
         self._said: list[np.ndarray] = []  # the segment's samples, kept for a second reading
         self._lattice: hanzi.Lattice | None = None  # the last result's characters, kept
+        self._early: Utterance | None = None  # a second reading while the segment goes on
+        self._due: float | None = None  # where the next such reading begins, asked for
+        self._greedy_so_far: Utterance | None = None  # the last partial result, greedy
+        self._greedy: tuple[Voiced, Utterance] | None = None  # a finished segment to read again
+        self._reread = 0  # spotter hits it was made for
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
+        heard, twice = self.first(voiced)
+        return self.again() if twice else heard
+
+    def first(self, voiced: Voiced) -> tuple[list[Utterance], bool]:
         if self._asr is None:
             self._begin(voiced.segment_start)
         self._accept(voiced.samples)
         if not voiced.final:
-            return []
+            return [], False
         padding = np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE), np.float32)
         self._accept(padding, finished=True)
         utterance = self._result(voiced)
-        if utterance and self.engine.recheck and self.engine.recheck.near(utterance):
-            utterance = self._recheck(voiced, padding, utterance)
         self._asr = self._kws = None
+        if utterance and self.engine.recheck and self.engine.recheck.near(utterance):
+            self._greedy = (voiced, utterance)
+            return [self._confirmed(utterance)], True
         self._said = []
-        return [utterance] if utterance else []
+        return ([utterance] if utterance else []), False
 
-    def _recheck(self, voiced: Voiced, padding: np.ndarray, greedy: Utterance) -> Utterance:
+    def again(self) -> list[Utterance]:
         """The segment read again by the biased recogniser, and the reading that stands
         (recheck.py); characters are decoded for a biased reading only where it stands."""
+        (voiced, greedy), self._greedy = self._greedy, None
+        biased = self._biased_reading(self._origin, np.concatenate(self._said), voiced)
+        self._said = []
+        return [self._characters(self.engine.recheck.choose(greedy, biased), greedy)]
+
+    def _biased_reading(self, since: float, samples: np.ndarray,
+                        voiced: Voiced | None = None) -> Utterance | None:
+        """The segment's speech from `since` (seconds) read by the biased recogniser, with
+        the tail padding; its syllables on the segment's clock."""
         rereader = self.engine.rereader
         stream = rereader.create_stream()
-        stream.accept_waveform(SAMPLE_RATE, np.concatenate(self._said + [padding]))
+        padding = np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE), np.float32)
+        stream.accept_waveform(SAMPLE_RATE, np.concatenate([samples, padding]))
         stream.input_finished()
         while rereader.is_ready(stream):
             rereader.decode_stream(stream)
-        biased = self._result(voiced, self.engine.heard(stream, rereader), biased=True,
-                              characters=False)
-        chosen = self.engine.recheck.choose(greedy, biased)
+        tokens, times = self.engine.heard(stream, rereader)
+        shift = since - self._origin
+        reached = self._origin + self._fed / SAMPLE_RATE
+        return self._result(voiced or Voiced(self.role, np.zeros(0, np.float32), reached,
+                                             final=True, segment_start=self._origin),
+                            (tokens, [t + shift for t in times]), biased=True,
+                            characters=False)
+
+    def _said_since(self, since: float) -> np.ndarray:
+        """The segment's samples from `since` (seconds) on."""
+        samples = np.concatenate(self._said) if self._said else np.zeros(0, np.float32)
+        return samples[max(0, round((since - self._origin) * SAMPLE_RATE)):]
+
+    def _characters(self, chosen: Utterance, greedy: Utterance) -> Utterance:
+        """A reading the second one changed, in characters decoded afresh."""
         decoder = self.engine.decoder
         if chosen is greedy or decoder is None:
             return chosen
@@ -351,9 +385,12 @@ class SherpaStream(Stream):
     def partial(self) -> Utterance | None:
         """The segment so far, judged through the same `_result` as the finished one, when
         what is heard changed: the biased beam may still revise its best path (its tokens
-        are compared, not only their count), and spotter hits stay."""
+        are compared, not only their count), and spotter hits stay. Asked again at once, it
+        gives the second reading a taboo spotted in the last one asked for (`_early`)."""
         if self._asr is None:
             return None
+        if self._due is not None:
+            return self._read_early()
         heard = (tuple(self.engine.heard(self._asr)[0]), len(self._hits))
         if heard == self._told:
             return None
@@ -361,7 +398,42 @@ class SherpaStream(Stream):
         reached = self._origin + self._fed / SAMPLE_RATE
         so_far = self._result(Voiced(self.role, np.zeros(0, np.float32), reached,
                                      segment_start=self._origin))
+        if so_far and self.engine.recheck:
+            self._greedy_so_far = so_far
+            self._due = self._unheard(so_far)
+            so_far = self._confirmed(so_far)
         return replace(so_far, partial=True) if so_far else None
+
+    def _confirmed(self, greedy: Utterance) -> Utterance:
+        """Greedy search's reading with what a second reading made while the segment went
+        on confirmed (`_read_early`)."""
+        if self._early is None:
+            return greedy
+        return self._characters(self.engine.recheck.choose(greedy, self._early), greedy)
+
+    def _unheard(self, greedy: Utterance) -> float | None:
+        """Where a second reading of the segment so far should begin: `EARLY_S` before the
+        first taboo the spotter caught since the last such reading and greedy search did not
+        hear as said (None: no such taboo)."""
+        heard = sounds(greedy.pinyin.split())
+        unheard = [self._hits[n] for n in range(self._reread, len(self._hits))
+                   if self._hits[n].kind == "taboo"
+                   and not _holds(heard, sounds(self._hit_syllables[n].split()))]
+        self._reread = len(self._hits)
+        return max(self._origin, unheard[0].start - EARLY_S) if unheard else None
+
+    def _read_early(self) -> Utterance | None:
+        """A taboo spotted while the segment goes on, read again at once, biased (not at
+        the segment's end, seconds later: its red waited for that, docs/benchmarks.md), after
+        the greedy result was given (which the matcher may already hold as enough); what it
+        confirms stands in every later partial result. The finished segment is read again
+        whole as before."""
+        since, self._due = self._due, None
+        self._early = self._biased_reading(since, self._said_since(since))
+        greedy = self._greedy_so_far
+        chosen = self.engine.recheck.choose(greedy, self._early)
+        return None if chosen is greedy else replace(self._characters(chosen, greedy),
+                                                     partial=True)
 
     def _begin(self, origin: float) -> None:
         self._asr = self.engine.recognizer.create_stream()
@@ -372,6 +444,7 @@ class SherpaStream(Stream):
         self._told = ((), 0)
         self._said = []
         self._lattice = None
+        self._early, self._reread, self._due, self._greedy_so_far = None, 0, None, None
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
@@ -441,3 +514,8 @@ class SherpaStream(Stream):
                          text=self._lattice.text if decoder else "",
                          pinyin=heard, words=tuple(words), heard_by=self.engine.name,
                          dbfs=voiced.dbfs, spotted=tuple(self._hits))
+
+
+def _holds(heard: tuple[str, ...], form: tuple[str, ...]) -> bool:
+    """Do the syllables heard hold the form's, in order and together?"""
+    return any(heard[n:n + len(form)] == form for n in range(len(heard) - len(form) + 1))
