@@ -287,10 +287,11 @@ def _returned(cond, ctx, i):
     visits returned to are those whose named things are most like what the customer brings
     now (准迁证带来了: another customer's may name it too), and where one of them was told
     all that is asked now, it is a reminder, nothing new; else any of them, the latest
-    first (东西拿来了 says not whose). Bringing nothing told then, several new things at once are the business's list
-    told afresh (another matter of the same customer), not more of a visit known by the
-    business alone. Two names are one thing when one ends the other (身份证, 患者身份证),
-    never when their qualifiers differ (原户主身份证, 新户主身份证)."""
+    first (东西拿来了 says not whose). Bringing nothing told then, several new things at
+    once are the business's list told afresh (another matter of the same customer), not
+    more of a visit known by the business alone. Two names are one thing when one ends
+    the other (身份证, 患者身份证), never when their qualifiers differ (原户主身份证,
+    新户主身份证)."""
     view = ctx.view
     names = (lambda text: _names_in(ctx, cond.value, text)) if cond.value else None
     seen = [(before, j) for before in reversed(view.earlier)
@@ -301,9 +302,10 @@ def _returned(cond, ctx, i):
     spoken = names(_customer_text(view))
     asked = names(view.utterances[i].text or "")
     told = [(b, j, _things(cond, Context(b, ctx.options, ctx.rule))) for b, j in seen]
-    best = max(_alike(spoken, said) for _, _, said in told)
+    alike = [_alike(spoken, said) for _, _, said in told]
+    best = max(alike)
     news = [(b, j, sorted(name for name in asked if not _named_among({name}, said)))
-            for b, j, said in told if _alike(spoken, said) == best]
+            for (b, j, said), near in zip(told, alike) if near == best]
     if best and any(not new for *_, new in news):
         return NO
     news = [(b, j, new) for b, j, new in news if new and (best or len(new) < 2)]
