@@ -284,30 +284,49 @@ def _returned(cond, ctx, i):
     the queue's business type, else whose lines share the customer's words here), where a
     line held the inner condition (what was said then: 还缺户口本). With `new`, line i must
     name a thing the staff of that visit did not name (还需要身份证 after 还缺准迁证); the
-    visits returned to are those whose named things the customer speaks of now (准迁证带来了:
-    another customer's may name it too), else any of them (东西拿来了 says not whose). Two
-    names are one thing when one ends the other (身份证, 患者身份证), never when their
-    qualifiers differ (原户主身份证, 新户主身份证)."""
+    visits returned to are those whose named things are most like what the customer brings
+    now (准迁证带来了: another customer's may name it too), and where one of them was told
+    all that is asked now, it is a reminder, nothing new; else any of them, the latest
+    first (东西拿来了 says not whose). Bringing nothing told then, several new things at once are the business's list
+    told afresh (another matter of the same customer), not more of a visit known by the
+    business alone. Two names are one thing when one ends the other (身份证, 患者身份证),
+    never when their qualifiers differ (原户主身份证, 新户主身份证)."""
     view = ctx.view
+    names = (lambda text: _names_in(ctx, cond.value, text)) if cond.value else None
     seen = [(before, j) for before in reversed(view.earlier)
-            for j in [_holding(cond, Context(before, ctx.options, ctx.rule), view)] if j is not None]
+            for j in [_holding(cond, Context(before, ctx.options, ctx.rule), view, names)]
+            if j is not None]
     if not seen or not cond.value:
         return (True, Evidence(values={"earlier": seen[0][0].quote(seen[0][1])})) if seen else NO
-    spoken = _names_in(ctx, cond.value, _customer_text(view))
-    asked = _names_in(ctx, cond.value, view.utterances[i].text or "")
-    for before, j in [(b, j) for b, j in seen
-                      if _named_among(spoken, _things(ctx, cond.value, b))] or seen:
-        told = _things(ctx, cond.value, before)
-        new = sorted(name for name in asked if not _named_among({name}, told))
-        if new:
-            return True, Evidence(values={"earlier": before.quote(j), "new": "、".join(new)})
-    return NO
+    spoken = names(_customer_text(view))
+    asked = names(view.utterances[i].text or "")
+    told = [(b, j, _things(cond, Context(b, ctx.options, ctx.rule))) for b, j in seen]
+    best = max(_alike(spoken, said) for _, _, said in told)
+    news = [(b, j, sorted(name for name in asked if not _named_among({name}, said)))
+            for b, j, said in told if _alike(spoken, said) == best]
+    if best and any(not new for *_, new in news):
+        return NO
+    news = [(b, j, new) for b, j, new in news if new and (best or len(new) < 2)]
+    if not news:
+        return NO
+    before, j, new = news[0]
+    return True, Evidence(values={"earlier": before.quote(j), "new": "、".join(new)})
 
 
-def _holding(cond, sub: Context, now: VisitView) -> int | None:
+def _alike(brought: set[str], told: set[str]) -> float:
+    """How alike what a customer brings is to what a visit was told: the share of what was
+    told that is brought and of what is brought that was told, averaged (one name ending
+    the other is one thing)."""
+    if not brought or not told:
+        return 0.0
+    return (sum(_named_among({name}, brought) for name in told) / len(told)
+            + sum(_named_among({name}, told) for name in brought) / len(brought)) / 2
+
+
+def _holding(cond, sub: Context, now: VisitView, names=None) -> int | None:
     """The first line of an earlier visit of the same business holding the inner condition."""
     return next((j for j in sub.view.indices if (not cond.parts or check(cond.parts[0], sub, j)[0])
-                 and _same_business(sub.view, now, j)), None)
+                 and _same_business(sub.view, now, j, names=names)), None)
 
 
 def _named_among(names: set[str], among: set[str]) -> bool:
@@ -317,19 +336,21 @@ def _named_among(names: set[str], among: set[str]) -> bool:
 
 
 def _names_in(ctx: Context, value: str, text: str) -> set[str]:
-    """The things a text names: a match of one character is an ending alone (证, 书), which
-    would be one thing with every name it ends."""
-    return {found.group(0) for found in _pattern(ctx, value).finditer(text)
-            if len(found.group(0)) > 1}
+    """The things a text names (the group `name` where the expression has one, else its
+    match): a name of one character is an ending alone (证, 书), which would be one thing
+    with every name it ends."""
+    pattern = _pattern(ctx, value)
+    group = "name" if "name" in pattern.groupindex else 0
+    return {name for found in pattern.finditer(text) for name in [found.group(group)]
+            if len(name) > 1}
 
 
-def _things(ctx: Context, value: str, view: VisitView) -> set[str]:
-    """The things the staff of a visit named."""
-    return _names_in(ctx, value, _staff_text(view))
-
-
-def _staff_text(view: VisitView) -> str:
-    return "|".join(view.utterances[i].text or "" for i in view.by("staff"))
+def _things(cond, sub: Context) -> set[str]:
+    """The things the staff of a visit named as needed: in its lines holding the inner
+    condition (还缺户口本; not 我看一下您的信息)."""
+    return _names_in(sub, cond.value, "|".join(
+        sub.view.utterances[j].text or "" for j in sub.view.by("staff")
+        if not cond.parts or check(cond.parts[0], sub, j)[0]))
 
 
 def _count_listed(cond, ctx, i):
@@ -372,18 +393,32 @@ _FILLER = re.compile(r"(?:那个|这个|这些|那些|什么的|之类的?|等�
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 
 
-def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3) -> bool:
+def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3,
+                   names: Callable[[str], set[str]] | None = None) -> bool:
     """The queue's business types where both visits have one, else words: what the
     customer says now shares a run of `least` characters (医保卡, 居住证) or a noun (开户,
     贷款: a business's name is often two characters) with what the customer said before
-    or the line `said_then`."""
+    or the line `said_then`. With `names` (the things a text names), a thing named in both
+    is the same business, and what is left of two other things' names (原件 of 护照原件 and
+    身份证原件) is not."""
     if before.business and now.business:
         return before.business == now.business
     said = _customer_text(before) + "|" + (before.utterances[said_then].text or "")
     again = _customer_text(now)
     if not said or not again:
         return False
+    if names:
+        if _named_among(names(said), names(again)):
+            return True
+        said, again = _without(said, names(said)), _without(again, names(again))
     return _shared_run(said, again) >= least or bool(_nouns(said) & _nouns(again))
+
+
+def _without(text: str, names: set[str]) -> str:
+    """The text with each name cut out (a stop where it was)."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "|")
+    return text
 
 
 _STOP = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]")
