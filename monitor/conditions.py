@@ -473,8 +473,8 @@ _OPS = {
     "rate_over": _line(_rate), "rate_under": _line(_rate),
     "after": lambda c, x, i: _related(c, x, i, later=False),
     "followed": lambda c, x, i: _related(c, x, i, later=True),
-    "returned": _line(_returned), "count_listed": _line(_count_listed), "absent": _absent, "count": _count, "duration_over": _duration,
-    "silence_over": _silence, "closed": _closed,
+    "returned": _line(_returned), "count_listed": _line(_count_listed), "absent": _absent,
+    "count": _count, "duration_over": _duration, "silence_over": _silence, "closed": _closed,
 }
 
 

@@ -8,11 +8,12 @@ customer is further away). A `Voice` is a diagonal Gaussian over these, numbers 
 a staff profile never holds audio. Speech is scored in 0.25 s blocks as the log
 likelihood ratio of the staff voice (its profile, or as this pickup hears it, whichever
 fits) against the other voice heard lately (found again in the conversation at every
-segment's end), a two-state Viterbi with a switch cost cuts a
-segment where the speaker changes, and each run's mean ratio becomes its role and its
-confidence (0.5-1.0); before any other voice is known here, a voice over the staff
-voice's floor is told the staff's only unsure (a voice like the staff's clears it too). What was said moves an unsure decision (the greeting and 请问您办理
-什么业务 are the staff's, 我想办… the customer's) but is capped so it never decides alone.
+segment's end), a two-state Viterbi with a switch cost cuts a segment where the speaker
+changes, and each run's mean ratio becomes its role and its confidence (0.5-1.0); before
+any other voice is known here, a voice over the staff voice's floor is told the staff's
+only unsure (a voice like the staff's clears it too). What was said moves an unsure
+decision (the greeting and 请问您办理什么业务 are the staff's, 我想办… the customer's) but
+is capped so it never decides alone.
 While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
 and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
 shown on a staff taboo is not taken back because the voice decision moved. A phrase the
