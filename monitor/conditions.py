@@ -410,9 +410,10 @@ def _same_business(before: VisitView, now: VisitView, said_then: int, least: int
     if not said or not again:
         return False
     if names:
-        if _named_among(names(said), names(again)):
+        named_then, named_now = names(said), names(again)
+        if _named_among(named_then, named_now):
             return True
-        said, again = _without(said, names(said)), _without(again, names(again))
+        said, again = _without(said, named_then), _without(again, named_now)
     return _shared_run(said, again) >= least or bool(_nouns(said) & _nouns(again))
 
 
