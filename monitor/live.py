@@ -314,7 +314,7 @@ class LiveSession:
                 said = self.scorer.cues(utterance, index, norm, found)
         if utterance.partial:
             return updates + self._heard_so_far(utterance, norm, found)
-        self.partials = [p for p in self.partials if p[0].role != utterance.role]
+        self._heard_no_more(utterance.role)
         self.session.utterances.append(utterance)
         self.norms.append(norm)
         if found:
@@ -338,8 +338,12 @@ class LiveSession:
             self.partials = sorted([p for p in self.partials if _still_heard(p[0], utterance)]
                                    + [(utterance, norm, found)], key=lambda p: p[0].start)
         else:  # the segment ended without words: nothing is being heard any more
-            self.partials = [p for p in self.partials if p[0].role != utterance.role]
+            self._heard_no_more(utterance.role)
         return self._judge(utterance.end, "update" if self.current else "open", rejudge=False)
+
+    def _heard_no_more(self, role: str) -> None:
+        """A side's speech ended (heard whole, or as nothing): none of it is still being heard."""
+        self.partials = [p for p in self.partials if p[0].role != role]
 
     def speech_started(self, at: float) -> None:
         """Speech began (voice activity): keep the visit open until it is heard."""
