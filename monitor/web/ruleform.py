@@ -19,6 +19,7 @@ from ..rulechanges import HALL_PREFIX
 from ..vocabulary import ROLE_LABELS, SEVERITIES, phrase_kind_label
 
 ROWS = 6  # condition rows the form offers
+ID_SHAPE = f"须以 {HALL_PREFIX} 开头，其后只用小写字母、数字和下划线（如 {HALL_PREFIX}1）"
 TURNS = Range(1, 20, integer=True)  # "within N turns": a visit has a few dozen
 
 # what a line says (a row's own line, or the line a sequenced row looks for)
@@ -85,8 +86,7 @@ def table(form, taken) -> dict:
     """The `[[rules]]` table the form describes; FormError naming the first wrong field."""
     rule_id = form.get("id", "").strip() or suggested_id(taken)
     if not re.fullmatch(HALL_PREFIX + r"[a-z0-9_]{1,34}", rule_id):
-        raise FormError("id", f"规则编号：须以 {HALL_PREFIX} 开头，其后只用小写字母、数字和下划线"
-                        f"（如 {HALL_PREFIX}1），以免与日后随版本发布的规则同名")
+        raise FormError("id", f"规则编号：{ID_SHAPE}，以免与日后随版本发布的规则同名")
     if rule_id in taken:
         raise FormError("id", f"规则编号：本厅已有规则“{rule_id}”，请换一个")
     texts = {}
@@ -246,4 +246,4 @@ def choices() -> dict:
     return {"ops": ROW_OPS, "units": UNITS, "says": SAYS, "who": WHO_LABELS,
             "kinds": {k: phrase_kind_label(k) for k in KINDS}, "within": WITHIN_LABELS,
             "bounds": BOUND_LABELS, "on": ON_LABELS, "join": JOIN_LABELS, "rows": ROWS,
-            "visit_ops": VISIT_OPS}
+            "visit_ops": VISIT_OPS, "id_shape": ID_SHAPE}
