@@ -93,7 +93,7 @@ def test_a_new_rule_written_in_the_form_is_previewed_applied_and_undone(client, 
     token = login(client, "zhang")
     page = client.get("/review/rules").text
     assert "新建规则" in page and 'value="hall_1"' in page  # a free id offered
-    assert 'title="须以 hall_ 开头' in page  # the id's hint says what the check asks
+    assert 'title="形如 hall_1、hall_2（开头与之相同）' in page  # the hint says what the check asks
     shown = client.post("/review/rules/preview", data={**NEW, "csrf": token})
     assert shown.status_code == 200, shown.text
     assert "新建规则“让等未说时长”" in shown.text and "新规则怎样判断" in shown.text

@@ -20,6 +20,8 @@ from ..vocabulary import ROLE_LABELS, SEVERITIES, phrase_kind_label
 
 ROWS = 6  # condition rows the form offers
 ID_SHAPE = f"须以 {HALL_PREFIX} 开头，其后只用小写字母、数字和下划线（如 {HALL_PREFIX}1）"
+# the same rule as a hint a user reads before any mistake: ids as examples, no bare prefix
+ID_HINT = f"形如 {HALL_PREFIX}1、{HALL_PREFIX}2（开头与之相同），其后只用小写字母、数字和下划线"
 TURNS = Range(1, 20, integer=True)  # "within N turns": a visit has a few dozen
 
 # what a line says (a row's own line, or the line a sequenced row looks for)
@@ -246,4 +248,4 @@ def choices() -> dict:
     return {"ops": ROW_OPS, "units": UNITS, "says": SAYS, "who": WHO_LABELS,
             "kinds": {k: phrase_kind_label(k) for k in KINDS}, "within": WITHIN_LABELS,
             "bounds": BOUND_LABELS, "on": ON_LABELS, "join": JOIN_LABELS, "rows": ROWS,
-            "visit_ops": VISIT_OPS, "id_shape": ID_SHAPE}
+            "visit_ops": VISIT_OPS, "id_hint": ID_HINT}
