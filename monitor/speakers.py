@@ -272,6 +272,8 @@ class SpeakerOptions:
     # (unless the voice encoder's embedding decides it, below)
     embed_centre: float = 0.62  # cosine to the enrolled embedding where it says nothing
     embed_scale: float = 60.0  # logit of the staff role per unit of cosine above that
+    embed_sure: float = 0.74  # before another voice is known, a cosine at least this tells
+    # staff surely (the tuned sessions' customer lines reached 0.69); under it, alone_most
     embed_min_s: float = 0.5  # shorter runs are not embedded (the encoder hears 1.6 s)
     embed_most: int = 2  # partials (1.6 s each) a run is embedded from, spread over it
 
@@ -375,16 +377,23 @@ class Tracker:
     def _embedded_turns(self, turns: list[Turn]) -> list[Turn]:
         """A finished segment's runs with the embedding's logit: added to the voice
         profile's, or, while no other voice is known here (only the staff voice's floor,
-        `alone_most`), in its place and as sure as it says."""
+        `alone_most`), in its place: sure of a customer as it says, of the staff only from
+        `embed_sure` on (a customer's taboo must not count against staff)."""
         out = []
         for turn, logit in zip(turns, self._voiceprint([(t.start, t.end) for t in turns])):
             if logit is None or turn.phrase:
                 out.append(turn)
             elif self._here is None:
-                out.append(replace(turn, logit=logit, most=1.0))
+                out.append(replace(turn, logit=logit, most=1.0 if self._sure_alone(logit)
+                                   else self.options.alone_most))
             else:
                 out.append(replace(turn, logit=turn.logit + logit))
         return out
+
+    def _sure_alone(self, logit: float) -> bool:
+        """The embedding's logit is sure enough to tell a role with no other voice known."""
+        return logit < 0 or logit >= self.options.embed_scale * (
+            self.options.embed_sure - self.options.embed_centre)
 
     def frames(self, start: float, end: float) -> np.ndarray:
         """Raw frames whose centre lies in [start, end)."""
@@ -472,15 +481,16 @@ class Tracker:
             self._here = kept
 
     def judged(self, start: float, end: float) -> float:
-        """The voice's logit for the staff role over [start, end) alone, with the
-        embedding's (only that while no other voice is known: the staff voice's floor alone
-        is no ground for a red)."""
-        embedded = self._voiceprint([(start, end)])[0] or 0.0
-        if self._here is None:
-            return embedded
+        """The voice's logit for the staff role over [start, end) alone. While no other
+        voice is known, the staff voice's floor alone is no ground for a red: the embedding's
+        logit where sure, else 0. A phrase is shorter than the encoder's 1.6 s: once the
+        others are known, its embedding moved the hardest pair's reds to their segment's
+        end (docs/benchmarks.md), so it is left out there."""
+        if self._here is None:  # (a phrase's embedding saying customer: not sure at 0.5 s)
+            embedded = self._voiceprint([(start, end)])[0] or 0.0
+            return embedded if embedded > 0 and self._sure_alone(embedded) else 0.0
         scores = self._scores(self.frames(start, end))
-        return embedded + (0.0 if scores is None else
-                           self.options.scale * float(np.mean(scores)))
+        return 0.0 if scores is None else self.options.scale * float(np.mean(scores))
 
     def _scores(self, rows: np.ndarray) -> np.ndarray | None:
         """Per block of rows: the mean ratio of its loud frames (a block of silence: 0);
