@@ -6,12 +6,15 @@ rendered to two-channel audio (render.py: staff and customer in different voices
 or espeak, hall
 noise at two levels, cross-talk bleed) with every line placed where its audio really is,
 and are judged twice by the same profile: from the text with the transcript's visits,
-and from the audio with visits inferred. The text's judgement is the reference.
+and from the audio with visits inferred. The text's judgement is the reference. With
+`live`, the lines heard are also played through a live session one at a time (`played`),
+as a running monitor cuts and judges them, against the text and the file scored whole.
 """
 from __future__ import annotations
 
 import hashlib
 import random
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,11 +27,13 @@ from heard import Heard
 
 from monitor import lexicon as lexicons
 from monitor.audio import Transcriber, score_file, transcribe
+from monitor.live import LiveSession, play
 from monitor.speakers import SpeakerOptions
 from monitor.sources import read_file
 from monitor.staffvoice import StaffLearner
 from monitor.pipeline import Scorer
 from monitor.records import Session, Utterance, Visit
+from monitor.storage import Store
 
 NOISE_LEVELS = (25.0, 12.0)  # SNR in dB, alternating by session
 WAIT_S, FORM_S, MIN_VISIT_GAP_S = (40.0, 120.0), (10.0, 25.0), 30.0
@@ -51,6 +56,7 @@ class BenchOptions:
     learning: str = "day"  # learned: how (LEARNING)
     only: tuple[str, ...] = ()  # judge only these sessions (names or s01-style prefixes)
     heard: str | None = None  # a folder of recogniser output: replayed if kept, else kept
+    live: bool = False  # also the lines heard played through a live session, line by line
     speakers: dict = field(default_factory=dict)  # SpeakerOptions fields set otherwise
 
 
@@ -346,6 +352,8 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
         f"(cache {CACHE})")
     rendered = build(options, log)
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
+    if options.live:  # the live path against the text, and against the file scored whole
+        figures |= {"live": Figures(), "live/file": Figures()}
     rows, sessions = [], []
     scorers = {}
     for n, r in enumerate(rendered, 1):
@@ -365,6 +373,16 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
+        if options.live:
+            live, misplaced, moved = played(scorer, audio)
+            rows += [{**row, "live": True} for row in compare(
+                r.name, r.snr_db, text, live, [figures["live"]])]
+            compare(r.name, r.snr_db, audio, live, [figures["live/file"]])
+            log(f"    live: {len(live.visits)} visits, verdicts "
+                f"{' '.join(v.verdict for v in live.visits)} (whole file: "
+                f"{' '.join(v.verdict for v in audio.visits)}); opened with lines moved: "
+                f"{moved}; lines stored in another visit than judged in, or in none: "
+                f"{misplaced}")
         roles = pickup.Roles()
         if options.mono:
             roles.add(r.utterances, audio)
@@ -381,6 +399,25 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
                        [f"{h.kind}:{h.phrase}" for h in u.spotted], u.role_confidence]
                       for u in audio.utterances]})
     return figures, rows, sessions
+
+
+def played(scorer: Scorer, heard: Session) -> tuple[Session, int, int]:
+    """The lines heard of a recording played through a live session one at a time on a
+    simulated clock, as a running monitor gets them when each ends (`live.play`: speech
+    starting, ticks, a scratch database): the session it judged, how many lines the
+    database holds in another visit than the one they were judged in (or in none), and how
+    many visits opened with lines moved from the visit before (one pickup's first words)."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "live.db")
+        live = LiveSession(scorer, store, window=heard.window, staff=heard.staff,
+                           started_at=heard.started_at, source=heard.source, resume=False)
+        moved = sum(u.state == "open" and len(u.visit.utterances) > 1
+                    for u in play(live, heard.utterances))
+        judged = {i: v.id for v in live.session.visits for i in v.utterances}
+        stored = {u.idx: u.visit for u in store.session_utterances(live.session.id)}
+        store.db.close()
+    misplaced = sum(stored.get(i) != judged.get(i) for i in range(len(live.session.utterances)))
+    return live.session, misplaced, moved
 
 
 # how a staff voice nobody enrolled is learned: as `courtesy score` does (the voice in every

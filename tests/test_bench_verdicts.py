@@ -95,6 +95,19 @@ def test_a_session_compared_with_itself_agrees_everywhere():
     assert worse.boundary_ok == 4  # the last visit ends earlier
 
 
+def test_a_session_played_live_is_cut_and_judged_as_the_file_and_stored_so():
+    conv = Generator(lexicon.load(), seed=5).session("police", 5)
+    scorer = Scorer.load("police")
+    heard = scorer.score([replace(u, visit=None, role_confidence=0.9) for u in conv.utterances],
+                         window="police")  # one pickup's lines: visits from speech
+    live, misplaced, _ = verdicts.played(scorer, heard)
+    assert [v.utterances for v in live.visits] == [v.utterances for v in heard.visits]
+    assert len(live.visits) == 5 and misplaced == 0
+    figures = verdicts.Figures()
+    verdicts.compare("live", 25.0, heard, live, [figures])
+    assert figures.as_dict()["agreement"]["verdict"] == 1.0
+
+
 def _rms(samples) -> float:
     return float(np.sqrt(np.mean(samples ** 2)))
 
