@@ -7,8 +7,9 @@ or espeak, hall
 noise at two levels, cross-talk bleed) with every line placed where its audio really is,
 and are judged twice by the same profile: from the text with the transcript's visits,
 and from the audio with visits inferred. The text's judgement is the reference. With
-`live`, the lines heard are also played through a live session one at a time (`played`),
-as a running monitor cuts and judges them, against the text and the file scored whole.
+`live`, the session is also judged live, as a running monitor cuts and judges it, against
+the text and the file scored whole: the lines heard played through a live session one at a
+time (`played`), or the pickup heard again as `listen` hears it (`listened`).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from monitor import lexicon as lexicons
 from monitor.audio import Transcriber, score_file, transcribe
 from monitor.live import LiveSession, play
 from monitor.speakers import SpeakerOptions
-from monitor.sources import read_file
+from monitor.sources import SAMPLE_RATE, read_file
 from monitor.staffvoice import StaffLearner
 from monitor.pipeline import Scorer
 from monitor.records import Session, Utterance, Visit
@@ -56,7 +57,8 @@ class BenchOptions:
     learning: str = "day"  # learned: how (LEARNING)
     only: tuple[str, ...] = ()  # judge only these sessions (names or s01-style prefixes)
     heard: str | None = None  # a folder of recogniser output: replayed if kept, else kept
-    live: bool = False  # also the lines heard played through a live session, line by line
+    live: str = ""  # also judged live: "lines" (those heard, played one at a time) or
+    # "listen" (mono: the pickup heard again as `listen` hears it, partial results and all)
     speakers: dict = field(default_factory=dict)  # SpeakerOptions fields set otherwise
 
 
@@ -373,8 +375,15 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
-        if options.live:
+        if options.live == "listen":
+            ear = (Heard.of(engine, options.heard, r.pickup, "-listen") if options.heard
+                   else engine)
+            live, misplaced, moved = listened(scorer, r, ear, options)
+            if options.heard:
+                ear.finish()
+        elif options.live:
             live, misplaced, moved = played(scorer, audio)
+        if options.live:
             rows += [{**row, "live": True} for row in compare(
                 r.name, r.snr_db, text, live, [figures["live"]])]
             compare(r.name, r.snr_db, audio, live, [figures["live/file"]])
@@ -404,15 +413,45 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
 def played(scorer: Scorer, heard: Session) -> tuple[Session, int, int]:
     """The lines heard of a recording played through a live session one at a time on a
     simulated clock, as a running monitor gets them when each ends (`live.play`: speech
-    starting, ticks, a scratch database): the session it judged, how many lines the
-    database holds in another visit than the one they were judged in (or in none), and how
-    many visits opened with lines moved from the visit before (one pickup's first words)."""
+    starting, ticks): see `_live`."""
+    return _live(scorer, heard.window, lambda live: play(live, heard.utterances))
+
+
+def listened(scorer: Scorer, r: Rendered, engine, options: BenchOptions
+             ) -> tuple[Session, int, int]:
+    """The pickup heard as `listen` hears it (monitor/listen.py, `Monitor.step`): chunk by
+    chunk through a `Transcriber` giving speech starts and partial results, the enrolled
+    staff voice, the live session ticking every second of the recording's time: see
+    `_live`."""
+    def hear(live: LiveSession):
+        transcriber = Transcriber(engine, on_speech=lambda role, at: live.speech_started(at),
+                                  partials=True, voice=pickup.enrolment(r.staff_voice),
+                                  speaker_options=SpeakerOptions(**options.speakers))
+        tick = now = 0.0
+        for chunk in read_file(r.pickup, ("mixed",)):
+            for utterance in transcriber.feed(chunk):
+                yield from live.feed(utterance)
+            now = chunk.start + len(chunk.samples) / SAMPLE_RATE
+            if now >= tick:
+                tick = now + 1.0
+                yield from live.tick(now)
+        for utterance in transcriber.flush():
+            yield from live.feed(utterance)
+        yield from live.flush(now)
+    return _live(scorer, r.sector, hear)
+
+
+def _live(scorer: Scorer, window: str, heard) -> tuple[Session, int, int]:
+    """A live session in a scratch database fed by `heard(session)` (its updates): the
+    session it judged, how many lines the database holds in another visit than the one they
+    were judged in (or in none), and how many visits opened with final lines moved from the
+    visit before (one pickup's first words)."""
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "live.db")
-        live = LiveSession(scorer, store, window=heard.window, staff=heard.staff,
-                           started_at=heard.started_at, source=heard.source, resume=False)
-        moved = sum(u.state == "open" and len(u.visit.utterances) > 1
-                    for u in play(live, heard.utterances))
+        live = LiveSession(scorer, store, window=window, resume=False)
+        moved = sum(u.state == "open" and sum(i < len(live.session.utterances)
+                                              for i in u.visit.utterances) > 1
+                    for u in heard(live))
         judged = {i: v.id for v in live.session.visits for i in v.utterances}
         stored = {u.idx: u.visit for u in store.session_utterances(live.session.id)}
         store.db.close()

@@ -410,10 +410,15 @@ class LiveSession:
         return True
 
     def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
+        """Does the utterance end the visit in progress? Speech decides only on lines heard
+        whole: a closed visit is judged for good, and a partial result's words and side may
+        still change (one pickup: the first words' side after a silence is the least sure),
+        so until its end it is shown with the visit in progress."""
         if not self.current:
             return False
         if self._by_clock(utterance):
-            return self.clock.expired(utterance.start, utterance, said)
+            return not utterance.partial and self.clock.expired(utterance.start, utterance,
+                                                                said)
         if utterance.visit is not None:
             return utterance.visit != self.visit_label
         return self._call_at(utterance.start) != self.visit_call

@@ -145,6 +145,25 @@ def test_a_kept_recognition_replays_the_same_lines_without_decoding(engine, tmp_
                    Transcriber(stale, VadOptions(hangover_s=1.5)))
 
 
+def test_partial_results_and_second_readings_are_kept_and_replayed(engine, tmp_path):
+    """`verdicts --live listen`: what a monitor asks (partial results, a segment read twice
+    near a taboo) kept apart from the whole file's recording, and replayed the same."""
+    sample = SAMPLES / "hospital_taboo.flac"
+
+    def heard_live(ear):
+        return transcribe(sources.read_file(sample, ("mixed",)), Transcriber(ear, partials=True))
+
+    recorded = heard.Heard.of(engine, tmp_path, sample, "-listen")
+    first = heard_live(recorded)
+    recorded.finish()
+    assert any(u.partial for u in first) and any(not u.partial for u in first)
+    assert [p.name.endswith("-listen.pickle") for p in tmp_path.iterdir()] == [True]
+    assert any(what[0] in ("first", "again") for what, _ in recorded._log)
+    replayed = heard.Heard.of(engine, tmp_path, sample, "-listen")
+    assert replayed.replaying and heard_live(replayed) == first
+    replayed.finish()
+
+
 def test_a_session_judged_alone_is_the_session_judged_among_all(tmp_path, monkeypatch):
     """`--only s03` renders s03 alone, and it must be the s03 of the whole run: the same
     lines, voices and silences (speech stands in as one second of silence a line here)."""

@@ -131,6 +131,18 @@ def test_the_first_words_move_to_the_next_visit_when_the_greeting_comes(live):
     assert closed.now == opened.now == 43 and opened.visit.id.endswith("W1-002")
 
 
+def test_speech_still_heard_shows_with_the_visit_and_only_its_end_may_end_it(live):
+    """One pickup: a partial result told the customer's after a silence (a customer
+    speaking first would end the visit) whose whole line is the staff's going on."""
+    live.feed(utt(0, 2, "staff", "您好", role_confidence=0.97))
+    live.feed(utt(3, 5, "customer", "我办社保卡", role_confidence=0.9))
+    live.speech_started(60)
+    shown = live.feed(utt(60, 61, "customer", "报装", role_confidence=0.6, partial=True))
+    assert all(u.state != "closed" for u in shown) and live.current == [0, 1]
+    heard = live.feed(utt(60, 62, "staff", "报装需要房产证", role_confidence=0.99))
+    assert [u.state for u in heard] == ["update"] and live.visit.utterances == [0, 1, 2]
+
+
 def test_a_red_on_the_first_words_shows_at_once_and_stays_for_the_next_visit(live):
     lights = alerts.LightMachine()
     for line in pickup_day(first="你烦不烦")[:4]:
