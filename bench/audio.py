@@ -40,9 +40,12 @@ Options of verdicts, everyday, taboo and speed: --opt KEY=VALUE sets a SherpaOpt
 --opt hotwords_score=0 for the recogniser unbiased); --json FILE
 writes every figure (and per-visit rows); --sessions N --visits N --seed N --minutes M
 choose what is rendered; --real-zh DIR the real recordings. Verdicts only: --only s01,s04
-judges some sessions; --heard DIR keeps the recogniser's output of each session there once
-and replays it after (bench/heard.py), so --speaker-opt KEY=VALUE (a SpeakerOptions field)
-variants of --mono are judged in minutes, not hours.
+judges some sessions; --live also plays the lines heard through a live session one at a
+time (as `listen` judges them; --live listen: the pickup heard again as `listen` hears it,
+partial results and all) and compares its visits with the text's and the file's;
+--heard DIR keeps the recogniser's output of each session there once and replays it after
+(bench/heard.py), so --speaker-opt KEY=VALUE (a SpeakerOptions field) variants of --mono
+are judged in minutes, not hours.
 """
 from __future__ import annotations
 
@@ -438,7 +441,7 @@ def verdicts(args) -> None:
                                      seed=args.seed, voices=args.voices, mono=args.mono,
                                      learned=args.learned, learning=learning,
                                      only=tuple(args.only.split(",")) if args.only else (),
-                                     heard=args.heard, speakers=fields_of(
+                                     heard=args.heard, live=args.live or "", speakers=fields_of(
                                          SpeakerOptions, args.speaker_opt, "--speaker-opt"))
         print(f"\n## verdicts: audio against text, {options.sessions} sessions x "
               f"{options.visits} visits, sherpa {chosen}"
@@ -605,6 +608,12 @@ def arguments(argv=None):
     parser.add_argument("--heard", metavar="DIR",
                         help="the recogniser's output of each session kept in DIR: replayed "
                         "when kept there, else recorded (verdicts; bench/heard.py)")
+    parser.add_argument("--live", nargs="?", const="lines", choices=("lines", "listen"),
+                        help="also judge live, against the text and the file scored whole "
+                        "(verdicts: columns live, live/file): lines (the default) plays the "
+                        "lines heard through a live session one at a time; listen (--mono) "
+                        "hears the pickup again as `listen` does, partial results and all "
+                        "(kept in --heard DIR apart)")
     parser.add_argument("--speakers", type=int, default=7, choices=range(2, 8),
                         help="with --mono: how many natural voices take the staff's part "
                         "(latency)")

@@ -32,11 +32,12 @@ class Heard(Engine):
         self._at = 0
 
     @classmethod
-    def of(cls, engine: Engine, folder: Path, recording: Path) -> "Heard":
-        """The recording of `recording` by `engine` as configured, kept in `folder`."""
+    def of(cls, engine: Engine, folder: Path, recording: Path, how: str = "") -> "Heard":
+        """The recording of `recording` by `engine` as configured, kept in `folder`; `how`
+        names another way of asking (`listen`'s partial results: other calls)."""
         said = json.dumps(engine.describe(), sort_keys=True, default=str)
         key = hashlib.sha256(said.encode()).hexdigest()[:12]
-        return cls(engine, Path(folder) / f"{Path(recording).stem}.{key}.pickle")
+        return cls(engine, Path(folder) / f"{Path(recording).stem}.{key}{how}.pickle")
 
     def stream(self, role: str) -> Stream:
         return _Stream(self, None if self.replaying else self.engine.stream(role), role)
@@ -83,3 +84,11 @@ class _Stream(Stream):
     def partial(self) -> Utterance | None:
         return self.heard.answer(("partial", self.role) + self._last,
                                  lambda: self.live.partial())
+
+    def first(self, voiced: Voiced) -> tuple[list[Utterance], bool]:
+        self._last = (round(voiced.start, 3), voiced.final)
+        return self.heard.answer(("first", self.role) + self._last,
+                                 lambda: self.live.first(voiced))
+
+    def again(self) -> list[Utterance]:
+        return self.heard.answer(("again", self.role) + self._last, lambda: self.live.again())

@@ -6,12 +6,16 @@ rendered to two-channel audio (render.py: staff and customer in different voices
 or espeak, hall
 noise at two levels, cross-talk bleed) with every line placed where its audio really is,
 and are judged twice by the same profile: from the text with the transcript's visits,
-and from the audio with visits inferred. The text's judgement is the reference.
+and from the audio with visits inferred. The text's judgement is the reference. With
+`live`, the session is also judged live, as a running monitor cuts and judges it, against
+the text and the file scored whole: the lines heard played through a live session one at a
+time (`played`), or the pickup heard again as `listen` hears it (`listened`).
 """
 from __future__ import annotations
 
 import hashlib
 import random
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,11 +28,13 @@ from heard import Heard
 
 from monitor import lexicon as lexicons
 from monitor.audio import Transcriber, score_file, transcribe
+from monitor.live import LiveSession, play
 from monitor.speakers import SpeakerOptions
-from monitor.sources import read_file
+from monitor.sources import SAMPLE_RATE, read_file
 from monitor.staffvoice import StaffLearner
 from monitor.pipeline import Scorer
 from monitor.records import Session, Utterance, Visit
+from monitor.storage import Store
 
 NOISE_LEVELS = (25.0, 12.0)  # SNR in dB, alternating by session
 WAIT_S, FORM_S, MIN_VISIT_GAP_S = (40.0, 120.0), (10.0, 25.0), 30.0
@@ -51,6 +57,8 @@ class BenchOptions:
     learning: str = "day"  # learned: how (LEARNING)
     only: tuple[str, ...] = ()  # judge only these sessions (names or s01-style prefixes)
     heard: str | None = None  # a folder of recogniser output: replayed if kept, else kept
+    live: str = ""  # also judged live: "lines" (those heard, played one at a time) or
+    # "listen" (mono: the pickup heard again as `listen` hears it, partial results and all)
     speakers: dict = field(default_factory=dict)  # SpeakerOptions fields set otherwise
 
 
@@ -346,6 +354,8 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
         f"(cache {CACHE})")
     rendered = build(options, log)
     figures = {"all": Figures(), **{f"snr{s:g}": Figures() for s in NOISE_LEVELS}}
+    if options.live:  # the live path against the text, and against the file scored whole
+        figures |= {"live": Figures(), "live/file": Figures()}
     rows, sessions = [], []
     scorers = {}
     for n, r in enumerate(rendered, 1):
@@ -365,6 +375,23 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
             f"{time.perf_counter() - began:.1f} s ({time.process_time() - began_cpu:.1f} s CPU)")
         rows += compare(r.name, r.snr_db, text, audio, [figures["all"],
                                                         figures[f"snr{r.snr_db:g}"]])
+        if options.live == "listen":
+            ear = (Heard.of(engine, options.heard, r.pickup, "-listen") if options.heard
+                   else engine)
+            live, misplaced, moved = listened(scorer, r, ear, options)
+            if options.heard:
+                ear.finish()
+        elif options.live:
+            live, misplaced, moved = played(scorer, audio)
+        if options.live:
+            rows += [{**row, "live": True} for row in compare(
+                r.name, r.snr_db, text, live, [figures["live"]])]
+            compare(r.name, r.snr_db, audio, live, [figures["live/file"]])
+            log(f"    live: {len(live.visits)} visits, verdicts "
+                f"{' '.join(v.verdict for v in live.visits)} (whole file: "
+                f"{' '.join(v.verdict for v in audio.visits)}); opened with lines moved: "
+                f"{moved}; lines stored in another visit than judged in, or in none: "
+                f"{misplaced}")
         roles = pickup.Roles()
         if options.mono:
             roles.add(r.utterances, audio)
@@ -381,6 +408,55 @@ def run(options: BenchOptions, engine, log=print) -> tuple[dict[str, Figures], l
                        [f"{h.kind}:{h.phrase}" for h in u.spotted], u.role_confidence]
                       for u in audio.utterances]})
     return figures, rows, sessions
+
+
+def played(scorer: Scorer, heard: Session) -> tuple[Session, int, int]:
+    """The lines heard of a recording played through a live session one at a time on a
+    simulated clock, as a running monitor gets them when each ends (`live.play`: speech
+    starting, ticks): see `_live`."""
+    return _live(scorer, heard.window, lambda live: play(live, heard.utterances))
+
+
+def listened(scorer: Scorer, r: Rendered, engine, options: BenchOptions
+             ) -> tuple[Session, int, int]:
+    """The pickup heard as `listen` hears it (monitor/listen.py, `Monitor.step`): chunk by
+    chunk through a `Transcriber` giving speech starts and partial results, the enrolled
+    staff voice, the live session ticking every second of the recording's time: see
+    `_live`."""
+    def hear(live: LiveSession):
+        transcriber = Transcriber(engine, on_speech=lambda role, at: live.speech_started(at),
+                                  partials=True, voice=pickup.enrolment(r.staff_voice),
+                                  speaker_options=SpeakerOptions(**options.speakers))
+        tick = now = 0.0
+        for chunk in read_file(r.pickup, ("mixed",)):
+            for utterance in transcriber.feed(chunk):
+                yield from live.feed(utterance)
+            now = chunk.start + len(chunk.samples) / SAMPLE_RATE
+            if now >= tick:
+                tick = now + 1.0
+                yield from live.tick(now)
+        for utterance in transcriber.flush():
+            yield from live.feed(utterance)
+        yield from live.flush(now)
+    return _live(scorer, r.sector, hear)
+
+
+def _live(scorer: Scorer, window: str, heard) -> tuple[Session, int, int]:
+    """A live session in a scratch database fed by `heard(session)` (its updates): the
+    session it judged, how many lines the database holds in another visit than the one they
+    were judged in (or in none), and how many visits opened with final lines moved from the
+    visit before (one pickup's first words)."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "live.db")
+        live = LiveSession(scorer, store, window=window, resume=False)
+        moved = sum(u.state == "open" and sum(i < len(live.session.utterances)
+                                              for i in u.visit.utterances) > 1
+                    for u in heard(live))
+        judged = {i: v.id for v in live.session.visits for i in v.utterances}
+        stored = {u.idx: u.visit for u in store.session_utterances(live.session.id)}
+        store.db.close()
+    misplaced = sum(stored.get(i) != judged.get(i) for i in range(len(live.session.utterances)))
+    return live.session, misplaced, moved
 
 
 # how a staff voice nobody enrolled is learned: as `courtesy score` does (the voice in every

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from . import intent
 from .records import Finding, PhraseHit
 from .ruledata import Condition, NormRule, expand
 from .rules import Rule, RuleOptions, VisitView, _finding, _has_marker
@@ -137,6 +138,13 @@ def _compiled(text: str, params: tuple) -> re.Pattern:
 def _regex(cond, ctx, i):
     found = _pattern(ctx, cond.value).search(ctx.view.utterances[i].text or "")
     return (True, Evidence(values={"matched": found.group(0)})) if found else NO
+
+
+def _intent(cond, ctx, i):
+    """What the line does, read by its structure (intent.read): the clause read is quoted."""
+    text = ctx.view.utterances[i].text or ""
+    found = next((c for name in ctx.value(cond.value) if (c := intent.said(text, name))), "")
+    return (True, Evidence(values={"matched": found})) if found else NO
 
 
 def _says(cond, ctx, i):
@@ -469,6 +477,7 @@ def _customer_text(view: VisitView) -> str:
 _OPS = {
     "all": _all, "any": _any, "not": _not, "role": _line(_role), "kind": _line(_kind),
     "phrase": _line(_phrase), "regex": _line(_regex), "says": _line(_says),
+    "intent": _line(_intent),
     "first": _line(_turns), "last": _line(_turns), "unsure": _line(_unsure),
     "louder": _line(_louder), "interrupts": _line(_interrupts), "due": _line(_due),
     "rate_over": _line(_rate), "rate_under": _line(_rate),

@@ -3,11 +3,13 @@
 Utterances arrive when they end (from the recogniser, or a transcript played with a
 clock). The visit in progress is re-judged on every utterance and as time passes, so a
 missing greeting or a customer left waiting shows while it matters; when the silence
-says the customer has gone, the visit is judged for good. Everything heard is stored at
-once (one transaction each), so a killed process loses nothing already stored; when the
-database cannot be written (a full disk, another writer's lock held too long, I/O errors),
-work waits in a bounded backlog, is retried with backoff and stored in order when it can
-(`backlog` and `fault` say so, for the heartbeat and the board).
+says the customer has gone, the visit is judged for good; on one pickup, the first words
+after a silence that a greeting soon follows move to the visit they opened (`_move`).
+Everything heard is stored at once (one transaction each), so a killed process loses
+nothing already stored; when the database cannot be written (a full disk, another
+writer's lock held too long, I/O errors), work waits in a bounded backlog, is retried
+with backoff and stored in order when it can (`backlog` and `fault` say so, for the
+heartbeat and the board).
 
 A session belongs to its process ("PID@host") until its stream ends. A monitor killed
 mid-day leaves its visit in progress stored as provisional (暂定); the next monitor for the
@@ -42,9 +44,9 @@ from .normalize import NormText, normalize
 from .pipeline import Scorer
 from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit
 from .rules import score
-from .storage import StorageError, Store
+from .storage import StorageError, Store, move_lines
 from .stored import OpenSession
-from .visits import Call, Cues, Segment, VisitClock, label
+from .visits import Call, Cues, Opening, Segment, VisitClock, label
 
 log = logging.getLogger("courtesy.live")
 
@@ -196,6 +198,7 @@ class LiveSession:
         self.visit: Visit | None = None
         self.visit_label: str | None = None
         self.visit_call: Call | None = None  # the queue call the visit in progress answers
+        self.opening: Opening | None = None  # one pickup: first words that may open the next
         # the hall queue's calls to this window, in session seconds (set by the caller, e.g.
         # `listen` every few seconds): where there are some, a call starts a visit and the
         # next call or the finish ends it; the speech clock decides only where they are silent
@@ -273,20 +276,27 @@ class LiveSession:
 
     def _restore(self, session_id: str, anchor: datetime, staff: str | None) -> None:
         """Rebuild the session from what was stored: its utterances heard again (as stored,
-        numbers masked), its visits as they were cut, the last one (provisional) in progress."""
+        numbers masked), its visits as they were cut, the last one (provisional) in progress,
+        with its first words after a silence watched again (a move cut short by the restart
+        waits for the greeting, stored with it)."""
         session = self.session
         session.id, session.started_at, session.staff = session_id, anchor, session.staff or staff
         groups: list[tuple[str | None, list[int]]] = []
         for index, stored in enumerate(self.store.session_utterances(session_id)):
             utterance = stored.utterance()
             norm, found = self.scorer.hear(utterance, index)
-            self.clock.heard(utterance, self.scorer.cues(utterance, index, norm, found))
+            said = self.scorer.cues(utterance, index, norm, found)
+            visit_id = stored.visit or (groups[-1][0] if groups else None)
+            opened = not groups or groups[-1][0] != visit_id
+            if opened:
+                self.opening = None
+            self._watch(index, utterance, said, opened)  # the stored cut stands
+            self.clock.heard(utterance, said)
             session.utterances.append(utterance)
             self.norms.append(norm)
             if found:
                 self.hits[index] = found
-            visit_id = stored.visit or (groups[-1][0] if groups else None)
-            if not groups or groups[-1][0] != visit_id:
+            if opened:
                 groups.append((visit_id, []))
             groups[-1][1].append(index)
         for number, (visit_id, indices) in enumerate(groups, 1):
@@ -331,11 +341,12 @@ class LiveSession:
             self.hits[index] = found
         opened = not self.current
         if opened:
-            self.visit_call = self._call_at(utterance.start)
-            self.visits_seen += 1
-            self.visit_label = utterance.visit or label(self.session.window, self.visits_seen)
+            self._open(utterance)
         self.current.append(index)
+        moving = self._watch(index, utterance, said, opened)
         self.clock.heard(utterance, said)
+        if moving is not None:
+            return updates + self._move(moving, index)
         self._hold(("utterance", index), f"utterance {index} ({utterance.role}, "
                    f"{self._at(utterance.start):%H:%M:%S})",
                    lambda: self.store.add_utterance(self.session, index, self._visit_of(index)),
@@ -409,14 +420,72 @@ class LiveSession:
         return True
 
     def _ends_visit(self, utterance: Utterance, said: Cues) -> bool:
+        """Does the utterance end the visit in progress? Speech decides only on lines heard
+        whole: a closed visit is judged for good, and a partial result's words and side may
+        still change (one pickup: the first words' side after a silence is the least sure),
+        so until its end it is shown with the visit in progress."""
         if not self.current:
             return False
+        if self._by_clock(utterance):
+            return not utterance.partial and self.clock.expired(utterance.start, utterance,
+                                                                said)
         if utterance.visit is not None:
             return utterance.visit != self.visit_label
-        call = self._call_at(utterance.start)
-        if call is not None or self.visit_call is not None:
-            return call != self.visit_call
-        return self.clock.expired(utterance.start, utterance, said)
+        return self._call_at(utterance.start) != self.visit_call
+
+    def _by_clock(self, utterance: Utterance) -> bool:
+        """Does speech decide where the utterance's visit begins (no visit given, no call)?"""
+        return (utterance.visit is None and self.visit_call is None
+                and self._call_at(utterance.start) is None)
+
+    def _open(self, utterance: Utterance) -> None:
+        """A visit begins with `utterance`."""
+        self.visit_call = self._call_at(utterance.start)
+        self.visits_seen += 1
+        self.visit_label = utterance.visit or label(self.session.window, self.visits_seen)
+
+    def _watch(self, index: int, utterance: Utterance, said: Cues,
+               opened: bool) -> Opening | None:
+        """One pickup: the first words after a visit's silence that joined the visit in
+        progress are watched (before the clock hears them); the watch comes back when this
+        line, a greeting soon after them, shows that they opened the next visit."""
+        watching, self.opening = self.opening, None
+        if not self._by_clock(utterance):
+            return None
+        if watching is not None:
+            opens = watching.hear(utterance, said)
+            if opens:
+                return watching
+            if opens is None:
+                self.opening = watching
+                return None
+        if not opened and self.clock.resumes(utterance.start, utterance):
+            self.opening = Opening(self.clock, index, utterance, said)
+        return None
+
+    def _move(self, watched: Opening, index: int) -> list[LiveUpdate]:
+        """The first words after the silence opened the next visit (line `index` greeted
+        soon after them), as a file scored whole would cut it: the visit in progress is
+        judged for good without them and closed, the next one opened with them and the lines
+        since, and both are stored with the lines' visit, and line `index`, in one
+        transaction (`move_lines`): a killed monitor leaves every line in one visit. Until
+        then the first words counted in the visit in progress, judged at once (a red on
+        them showed at once); after, the light shows the new visit (a red on those words
+        stays red, the new visit's)."""
+        moved = self.current[self.current.index(watched.index):]
+        del self.current[-len(moved):]
+        ended = f"{self.session.id}-{self.visit_label}"
+        updates = self._close(self.session.utterances[index].end, write=False)
+        self._open(watched.first)
+        self.current, self.clock = moved, watched.clock()
+        updates += self._judge(self.session.utterances[index].end, "open", always=True,
+                               write=False)
+        session, opened = self.session, self.visit
+        closed = next(v for v in session.visits if v.id == ended)
+        self._hold(("move", index), f"lines {moved[0]}-{index} from visit {ended} to "
+                   f"{opened.id}", lambda: move_lines(self.store, session, closed, opened,
+                                                       (index,)))
+        return updates
 
     def _span(self, call: Call) -> tuple[float, float]:
         """A call's stretch: to its finish or the next call, whichever is first."""
@@ -440,10 +509,11 @@ class LiveSession:
         return self._call_at(now) is not None
 
     def _judge(self, now: float | None, state: str, always: bool = False,
-               rejudge: bool = True) -> list[LiveUpdate]:
-        """Re-judge the visit (stored when it changed); with speech still going on, the update
-        given shows the visit as it stands with that speech. Partial speech changes nothing
-        final (`rejudge` False): what time makes due is the next tick's business."""
+               rejudge: bool = True, write: bool = True) -> list[LiveUpdate]:
+        """Re-judge the visit (stored when it changed, unless the caller stores it: `write`
+        False); with speech still going on, the update given shows the visit as it stands
+        with that speech. Partial speech changes nothing final (`rejudge` False): what time
+        makes due is the next tick's business."""
         changed = False
         if self.current and rejudge:
             visit = self.scorer.judge(
@@ -454,7 +524,7 @@ class LiveSession:
             changed = always or _signature(visit.findings) != before
             self.visit = visit
             if changed:
-                self._save(visit, final=state == "closed")
+                self._save(visit, final=state == "closed", write=write)
         shown, provisional = (self._so_far(now) if self.partials and now is not None
                               else (self.visit, ()))
         if shown is None:
@@ -524,22 +594,23 @@ class LiveSession:
     def _at(self, seconds: float) -> datetime:
         return self.session.started_at + timedelta(seconds=seconds)
 
-    def _close(self, now: float | None) -> list[LiveUpdate]:
-        updates = self._judge(None, "closed", always=True) if self.current else []
+    def _close(self, now: float | None, write: bool = True) -> list[LiveUpdate]:
+        updates = self._judge(None, "closed", always=True, write=write) if self.current else []
         self.current, self.visit, self.visit_label, self._shown = [], None, None, set()
-        self.visit_call = None
+        self.visit_call, self.opening = None, None
         self._showing = None
         if now is not None:
             updates = [replace(u, now=now, at=self._at(now)) for u in updates]
         return updates
 
-    def _save(self, visit: Visit, final: bool) -> None:
+    def _save(self, visit: Visit, final: bool, write: bool = True) -> None:
         if visit.id not in {v.id for v in self.session.visits}:
             self.session.visits.append(visit)
         else:
             self.session.visits = [visit if v.id == visit.id else v for v in self.session.visits]
-        self._hold(("visit", visit.id), f"visit {visit.id}",
-                   lambda: self.store.save_visit(self.session, visit, provisional=not final))
+        if write:
+            self._hold(("visit", visit.id), f"visit {visit.id}",
+                       lambda: self.store.save_visit(self.session, visit, provisional=not final))
 
     def _visit_of(self, index: int) -> str | None:
         return next((v.id for v in reversed(self.session.visits) if index in v.utterances), None)

@@ -21,13 +21,14 @@ from pathlib import Path
 
 from . import vocabulary
 from .errors import InputError, parse_toml, read_text
+from .intent import INTENTS
 from .lexicon import KINDS, default_dir
 from .vocabulary import SEVERITIES, RuleWords
 
 ON = ("line", "hit", "visit")  # a finding per matching line, per phrase hit, or per visit
 PLACES = ("last_staff", "first_staff", "span")  # where a visit finding is shown
 ROLES = ("staff", "customer")
-TEXT_OPS = {"role", "kind", "phrase", "regex", "says", "count_listed"}
+TEXT_OPS = {"role", "kind", "phrase", "regex", "says", "count_listed", "intent"}
 NUMBER_OPS = {"first", "last", "louder", "interrupts", "due", "rate_over", "rate_under",
               "duration_over", "silence_over"}
 FLAG_OPS = {"unsure", "closed"}
@@ -193,6 +194,10 @@ class _Reader:
             for kind in texts:
                 if kind not in KINDS:
                     self.fail(where, f"unknown phrase kind {kind!r} (known: {', '.join(KINDS)})")
+        if op == "intent":
+            for name in texts:
+                if name not in INTENTS:
+                    self.fail(where, f"unknown intent {name!r} (known: {', '.join(INTENTS)})")
         return texts
 
     def nested(self, op: str, value, where: str) -> Condition:

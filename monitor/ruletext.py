@@ -3,7 +3,7 @@ rules list`): each condition one line, nested as the rule nests them."""
 from __future__ import annotations
 
 from .ruledata import WORD_CLASS, Condition, NormRule
-from .vocabulary import ROLE_LABELS, phrase_kind_label
+from .vocabulary import INTENT_LABELS, ROLE_LABELS, phrase_kind_label
 
 ON_WORDS = {"line": "逐句判断：符合下列条件的每一句记一次",
             "hit": "逐个用语判断：符合下列条件的句子里，每听到一个{hits}记一次",
@@ -55,6 +55,9 @@ def _leaf(cond: Condition, params: dict) -> str:
         "kind": lambda: f"听到{_kinds(cond.value, params)}类用语",
         "phrase": lambda: f"听到下列用语之一：{v()}",
         "regex": lambda: f"文字符合{_regex(cond.value, params)}",
+        "intent": lambda: "按句子结构读出的句意是" + "或".join(
+            f"「{INTENT_LABELS.get(name, name)}」" for name in (
+                params.get(cond.value[1:], ()) if isinstance(cond.value, str) else cond.value)),
         "count_listed": lambda: f"说了需要几样而列出的更少（{_regex(cond.value, params)}）",
         "says": lambda: f"说了下列词之一：{v()}",
         "first": lambda: f"是工作人员的前几句之一：前 {v('句')}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
@@ -1015,3 +1016,16 @@ class Store:
             f"select v.* from visits v where {where} and v.id in (select visit from hits "
             "where kind = ? and phrase = ?) order by v.started_at, v.id",
             params + [kind, phrase])]
+
+
+def move_lines(store: Store, session: Session, ended: Visit, opened: Visit,
+               heard: Sequence[int] = ()) -> None:
+    """A live visit's first lines found to open the next visit (one pickup: a greeting came
+    soon after a new customer's first words): the visit they leave, judged for good without
+    them, and the one they open (provisional, with `heard`: lines not stored yet), in one
+    transaction, so a killed monitor leaves every line in one visit, the one it was judged in."""
+    with store._writing("move lines to the next visit"):
+        for index in heard:
+            store.add_utterance(session, index, opened.id)
+        store.save_visit(session, ended)
+        store.save_visit(session, opened, provisional=True)

@@ -15,7 +15,9 @@ silence are where it is least sure: the new customer's voice is not known yet, s
 我想办… may be told the staff's, and the staff's 您好 the customer's. There the words
 decide: a greeting heard whole by either voice after an announced wait, and a greeting
 within `opening_s` of the speech resuming (after the new customer's first words), start the
-next visit as if they were the first words.
+next visit as if they were the first words. Live, where each line is decided as it comes,
+those first words join the visit in progress and move to the next one when the greeting
+comes (`Opening`), so a monitor and a file scored whole cut the day alike.
 
 Where the hall's queue system (排队叫号) called tickets to a window, the calls decide: a
 call starts a visit and the next call (or the ticket's finish) ends it, and speech decides
@@ -24,6 +26,7 @@ only the stretches no call covers.
 from __future__ import annotations
 
 import bisect
+import copy
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Sequence
@@ -147,8 +150,10 @@ class VisitClock:
         """Has the visit ended by `now`? With the utterance heard at `now` (and its cues),
         whether that utterance opens a new visit; without, as the clock ticks. `opening`:
         the lines heard after it, in time order (where they are known: a file scored
-        whole), in which, on one pickup, a greeting soon after still opens the visit."""
-        if self.speaking or self.last_end is None:
+        whole), in which, on one pickup, a greeting soon after still opens the visit.
+        Speech begun and not yet heard keeps the visit as the clock ticks; the utterance it
+        became decides as soon as it is heard."""
+        if self.last_end is None or (self.speaking and utterance is None):
             return False
         silence = now - self.last_end
         if silence >= self.limit():
@@ -170,10 +175,19 @@ class VisitClock:
         """The lines after the first words that end a silence, whose greeting still opens
         the next visit: only where those first words' side was a voice decision (one
         pickup: a new customer's 我想办… told staff), and only within `opening_s`."""
-        if utterance is None or utterance.role_confidence is None:
+        if utterance is None or not self.resumes(now, utterance):
             return ()
-        return itertools.takewhile(lambda p: p[0].start - now <= self.options.opening_s,
-                                   following)
+        return itertools.takewhile(lambda p: self.soon(now, p[0]), following)
+
+    def resumes(self, now: float, utterance: Utterance) -> bool:
+        """Do the words heard at `now` end a visit's silence where their side is a voice
+        decision (one pickup), so that a greeting soon after may open the visit from them?"""
+        return (utterance.role_confidence is not None and self.last_end is not None
+                and now - self.last_end >= self.options.visit_gap_s)
+
+    def soon(self, now: float, line: Utterance) -> bool:
+        """Is `line` within `opening_s` of the words heard at `now`?"""
+        return line.start - now <= self.options.opening_s
 
     @staticmethod
     def _greets_someone_new(utterance: Utterance | None, cues: Cues | None) -> bool:
@@ -209,6 +223,36 @@ class VisitClock:
             self.waiting, self.farewelled, self.asking = cues.wait, cues.farewell, False
         elif cues.question:
             self.asking = True
+
+
+class Opening:
+    """Live, one pickup: the first words after a visit's silence joined the visit in progress
+    (they did not open one by themselves), and the lines heard within `opening_s` after them
+    may still show that they opened the next (`VisitClock.expired` with `opening`), as a file
+    scored whole decides with every line known."""
+
+    def __init__(self, clock: VisitClock, index: int, utterance: Utterance, cues: Cues):
+        """`clock`: as it was before the first words (`index`: their place in the session)."""
+        self.before = copy.copy(clock)
+        self.index, self.first, self.cues = index, utterance, cues
+        self.following: list[tuple[Utterance, Cues]] = []
+
+    def hear(self, utterance: Utterance, cues: Cues) -> bool | None:
+        """A line after the first words: True when they open the next visit with it; None
+        while a later line still may; False once none can."""
+        if not self.before.soon(self.first.start, utterance):
+            return False
+        self.following.append((utterance, cues))
+        return self.before.expired(self.first.start, self.first, self.cues,
+                                   self.following) or None
+
+    def clock(self) -> VisitClock:
+        """The visit clock as if the first words had opened the next visit."""
+        clock = copy.copy(self.before)
+        clock.heard(self.first, self.cues, opens=True)
+        for utterance, cues in self.following:
+            clock.heard(utterance, cues, opens=False)
+        return clock
 
 
 def _inferred(utterances, indices, window, cues, options) -> list[Segment]:

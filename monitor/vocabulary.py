@@ -219,6 +219,12 @@ CUE_LABELS = {"thanks": "致谢", "question": "提问", "instruction": "指令",
               "request": "来意", "rating_prompt": "邀请评价"}
 
 
+# what a line does, read by its structure (monitor/intent.py), as a rule names it
+INTENT_LABELS = {"deflection": "推脱（说事项不归本窗口办）",
+                 "direction": "指引去处（说出到哪个窗口、部门、电话办，或代为联系）",
+                 "handover": "代为转交（工作人员替群众联系、转交、带过去）"}
+
+
 def phrase_kind_label(kind: str) -> str:
     """A lexicon kind as a hall calls it: 迎声, 送声, 推脱 ... or 服务忌语."""
     return EXPECT_LABELS.get(kind) or CUE_LABELS.get(kind) or rule_name(kind)

@@ -1,8 +1,8 @@
 """Shared helpers for the tests of the issue-25 bench's phrasing sets written apart
 (bench/sequenced_fresh.py, bench/sequenced_apart.py, bench/sequenced_fifth.py,
-bench/sequenced_sixth.py): their phrasings counted, and their days checked to be labelled by
-construction (the checks of the fourth, fifth and sixth sets are one, each set passing its
-words and its generate flag)."""
+bench/sequenced_sixth.py, bench/sequenced_seventh.py): their phrasings counted, and their days
+checked to be labelled by construction (the checks of the fourth to seventh sets are one, each
+set passing its words and its generate flag)."""
 from __future__ import annotations
 
 import re
@@ -98,6 +98,41 @@ def named(text: str, materials: list[str]) -> set[str]:
 def staff(lines, mark: str | None = None) -> list[str]:
     return [line.text for line in lines
             if line.role == "staff" and (mark is None or line.mark == mark)]
+
+
+def assert_replaces_every_slot(phrasing: dict) -> None:
+    """Every slot of the generator, none empty, the bench's sectors and profiles, a count's
+    words for every count said."""
+    assert set(phrasing) == SLOTS
+    assert all(phrasing[name] for name in SLOTS)
+    assert set(phrasing["SECTORS"]) == set(sequenced.SECTORS)
+    assert all(phrasing["SECTORS"][name].profile == sector.profile
+               for name, sector in sequenced.SECTORS.items())
+    assert set(phrasing["COUNT_WORDS"]) == set(phrasing["COUNTED_AS"])
+
+
+def assert_shares_nothing_with(phrasing: dict, others: tuple[dict, ...]) -> None:
+    """No phrasing is one of the other sets', and no quiet line (a deflection, no direction,
+    a vague pointer, a farewell, a shrug) holds another set's deflection."""
+    seen = set().union(*(strings(value) for other in others for value in other.values()))
+    assert sorted((name, text) for name in phrasing
+                  for text in strings(phrasing[name]) & seen) == []
+    cores = {core for other in others for core in other.get("DEFLECT", [])}
+    quiet = [t for name in ("DEFLECT", "NO_DIRECTION", "VAGUE_POINTER", "CLOSE", "SHRUG")
+             for t in phrasing[name]]
+    assert not [(t, core) for t in quiet for core in cores if core in t]
+
+
+def assert_has_the_forms_of(phrasing: dict, before: dict) -> None:
+    """At least the earlier set's forms in every slot and its businesses and matters in every
+    sector, businesses of 4 or 5 materials, statements of up to 4."""
+    for name in SLOTS - {"SECTORS"}:
+        assert forms(phrasing[name]) >= forms(before[name]), name
+    for name, sector in phrasing["SECTORS"].items():
+        assert len(sector.elsewhere) >= len(before["SECTORS"][name].elsewhere)
+        assert len(sector.businesses) >= len(before["SECTORS"][name].businesses)
+        assert {len(b.materials) for b in sector.businesses} <= {4, 5}
+    assert max(phrasing["NAMED"]) == 4
 
 
 def assert_materials_told_apart(phrasing: dict) -> None:

@@ -17,9 +17,10 @@ import sequenced  # noqa: E402
 import sequenced_apart  # noqa: E402
 import sequenced_fresh  # noqa: E402
 from phrasing_sets import (  # noqa: E402
-    SLOTS, WHERE, assert_labelled_by_construction, assert_materials_told_apart,
-    assert_no_direction_names_no_place, assert_reads_back, assert_slots_hold_their_fields,
-    assert_statements_name_their_builders, assert_typos_leave_the_truth, forms, said, strings)
+    SLOTS, WHERE, assert_has_the_forms_of, assert_labelled_by_construction,
+    assert_materials_told_apart, assert_no_direction_names_no_place, assert_reads_back,
+    assert_replaces_every_slot, assert_slots_hold_their_fields,
+    assert_statements_name_their_builders, assert_typos_leave_the_truth, said, strings)
 from sequenced_fifth import FIFTH  # noqa: E402
 
 APART = sequenced_apart.APART
@@ -28,12 +29,7 @@ SAYS_WHERE = WHERE + ("App", "小程序", "公众号")
 
 
 def test_fifth_replaces_every_slot_of_the_generator():
-    assert set(FIFTH) == SLOTS
-    assert all(FIFTH[name] for name in SLOTS)
-    assert set(FIFTH["SECTORS"]) == set(sequenced.SECTORS)
-    assert all(FIFTH["SECTORS"][name].profile == sector.profile
-               for name, sector in sequenced.SECTORS.items())
-    assert set(FIFTH["COUNT_WORDS"]) == set(FIFTH["COUNTED_AS"])
+    assert_replaces_every_slot(FIFTH)
 
 
 def test_no_fifth_phrasing_is_one_of_the_other_four_sets():
@@ -52,13 +48,7 @@ def test_no_quiet_line_of_the_fifth_holds_a_deflection_of_the_bench_s():
 
 
 def test_fifth_has_the_fourth_s_forms_and_businesses_of_four_or_five_materials():
-    for name in SLOTS - {"SECTORS"}:
-        assert forms(FIFTH[name]) >= forms(APART[name]), name
-    for name, sector in FIFTH["SECTORS"].items():
-        assert len(sector.elsewhere) >= len(APART["SECTORS"][name].elsewhere)
-        assert len(sector.businesses) >= len(APART["SECTORS"][name].businesses)
-        assert {len(b.materials) for b in sector.businesses} <= {4, 5}
-        assert max(FIFTH["NAMED"]) == 4
+    assert_has_the_forms_of(FIFTH, APART)
 
 
 def test_materials_are_told_apart_from_each_other_and_from_every_other_phrasing():

@@ -19,9 +19,10 @@ import sequenced_apart  # noqa: E402
 import sequenced_fifth  # noqa: E402
 import sequenced_fresh  # noqa: E402
 from phrasing_sets import (  # noqa: E402
-    SLOTS, WHERE, assert_labelled_by_construction, assert_materials_told_apart,
-    assert_no_direction_names_no_place, assert_reads_back, assert_slots_hold_their_fields,
-    assert_statements_name_their_builders, assert_typos_leave_the_truth, forms, said, strings)
+    SLOTS, WHERE, assert_has_the_forms_of, assert_labelled_by_construction,
+    assert_materials_told_apart, assert_no_direction_names_no_place, assert_reads_back,
+    assert_replaces_every_slot, assert_shares_nothing_with, assert_slots_hold_their_fields,
+    assert_statements_name_their_builders, assert_typos_leave_the_truth, said)
 from sequenced_sixth import SIXTH  # noqa: E402
 
 FIFTH = sequenced_fifth.FIFTH
@@ -32,35 +33,15 @@ SAYS_WHERE = WHERE + ("App", "小程序", "公众号", "官网", "网站", "微�
 
 
 def test_sixth_replaces_every_slot_of_the_generator():
-    assert set(SIXTH) == SLOTS
-    assert all(SIXTH[name] for name in SLOTS)
-    assert set(SIXTH["SECTORS"]) == set(sequenced.SECTORS)
-    assert all(SIXTH["SECTORS"][name].profile == sector.profile
-               for name, sector in sequenced.SECTORS.items())
-    assert set(SIXTH["COUNT_WORDS"]) == set(SIXTH["COUNTED_AS"])
+    assert_replaces_every_slot(SIXTH)
 
 
-def test_no_sixth_phrasing_is_one_of_the_other_five_sets():
-    seen = set().union(*(strings(value) for other in OTHERS for value in other.values()))
-    same = sorted((name, text) for name in SIXTH for text in strings(SIXTH[name]) & seen)
-    assert same == []
-
-
-def test_no_quiet_line_of_the_sixth_holds_a_deflection_of_another_set():
-    cores = {core for other in OTHERS for core in other.get("DEFLECT", [])}
-    quiet = [t for name in ("DEFLECT", "NO_DIRECTION", "VAGUE_POINTER", "CLOSE", "SHRUG")
-             for t in SIXTH[name]]
-    assert not [(t, core) for t in quiet for core in cores if core in t]
+def test_sixth_shares_no_phrasing_and_no_deflection_with_the_other_five_sets():
+    assert_shares_nothing_with(SIXTH, OTHERS)
 
 
 def test_sixth_has_the_fifth_s_forms_and_businesses_of_four_or_five_materials():
-    for name in SLOTS - {"SECTORS"}:
-        assert forms(SIXTH[name]) >= forms(FIFTH[name]), name
-    for name, sector in SIXTH["SECTORS"].items():
-        assert len(sector.elsewhere) >= len(FIFTH["SECTORS"][name].elsewhere)
-        assert len(sector.businesses) >= len(FIFTH["SECTORS"][name].businesses)
-        assert {len(b.materials) for b in sector.businesses} <= {4, 5}
-    assert max(SIXTH["NAMED"]) == 4
+    assert_has_the_forms_of(SIXTH, FIFTH)
 
 
 def test_materials_are_told_apart_from_each_other_and_from_every_other_phrasing():

@@ -95,6 +95,19 @@ def test_a_session_compared_with_itself_agrees_everywhere():
     assert worse.boundary_ok == 4  # the last visit ends earlier
 
 
+def test_a_session_played_live_is_cut_and_judged_as_the_file_and_stored_so():
+    conv = Generator(lexicon.load(), seed=5).session("police", 5)
+    scorer = Scorer.load("police")
+    heard = scorer.score([replace(u, visit=None, role_confidence=0.9) for u in conv.utterances],
+                         window="police")  # one pickup's lines: visits from speech
+    live, misplaced, _ = verdicts.played(scorer, heard)
+    assert [v.utterances for v in live.visits] == [v.utterances for v in heard.visits]
+    assert len(live.visits) == 5 and misplaced == 0
+    figures = verdicts.Figures()
+    verdicts.compare("live", 25.0, heard, live, [figures])
+    assert figures.as_dict()["agreement"]["verdict"] == 1.0
+
+
 def _rms(samples) -> float:
     return float(np.sqrt(np.mean(samples ** 2)))
 
@@ -130,6 +143,25 @@ def test_a_kept_recognition_replays_the_same_lines_without_decoding(engine, tmp_
     with pytest.raises(SystemExit, match="stale recording"):
         transcribe(sources.read_file(sample, ("mixed",)),
                    Transcriber(stale, VadOptions(hangover_s=1.5)))
+
+
+def test_partial_results_and_second_readings_are_kept_and_replayed(engine, tmp_path):
+    """`verdicts --live listen`: what a monitor asks (partial results, a segment read twice
+    near a taboo) kept apart from the whole file's recording, and replayed the same."""
+    sample = SAMPLES / "hospital_taboo.flac"
+
+    def heard_live(ear):
+        return transcribe(sources.read_file(sample, ("mixed",)), Transcriber(ear, partials=True))
+
+    recorded = heard.Heard.of(engine, tmp_path, sample, "-listen")
+    first = heard_live(recorded)
+    recorded.finish()
+    assert any(u.partial for u in first) and any(not u.partial for u in first)
+    assert [p.name.endswith("-listen.pickle") for p in tmp_path.iterdir()] == [True]
+    assert any(what[0] in ("first", "again") for what, _ in recorded._log)
+    replayed = heard.Heard.of(engine, tmp_path, sample, "-listen")
+    assert replayed.replaying and heard_live(replayed) == first
+    replayed.finish()
 
 
 def test_a_session_judged_alone_is_the_session_judged_among_all(tmp_path, monkeypatch):

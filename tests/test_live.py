@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 import sqlite_utils
 
-from monitor import transcript
+from monitor import alerts, transcript
 from monitor.live import LiveSession, play
 from monitor.storage import Store
 
@@ -80,6 +80,79 @@ def test_a_new_visit_starts_after_the_silence(live):
     updates = live.feed(utt(40, 42, "staff", "您好"))
     assert [u.state for u in updates] == ["closed", "open"]
     assert updates[0].visit.id.endswith("W1-001") and updates[1].visit.id.endswith("W1-002")
+
+
+def pickup_day(first="我想办社保卡", greeting_at=42.0, confidence=0.93):
+    """One pickup (`role_confidence` set): a visit, a silence, the next customer's first
+    words told staff by the voice, and the staff's greeting `greeting_at`."""
+    return [utt(0, 2, "staff", "您好", role_confidence=0.97),
+            utt(3, 5, "customer", "我办社保卡", role_confidence=0.9),
+            utt(6, 8, "staff", "好的", role_confidence=0.95),
+            utt(40, 41.5, "staff", first, role_confidence=confidence),
+            utt(greeting_at, greeting_at + 1, "staff", "您好", role_confidence=0.99),
+            utt(greeting_at + 2, greeting_at + 4, "customer", "好的", role_confidence=0.9)]
+
+
+@pytest.mark.parametrize("lines", [
+    pickup_day(),  # the greeting 0.5 s after the first words: they open the visit
+    pickup_day(greeting_at=50),  # after more than `opening_s`: the same visit goes on
+    pickup_day(confidence=None),  # roles given: staff spoke first, the same visit
+    [utt(0, 2, "staff", "您好"), utt(3, 5, "customer", "我办社保卡"),
+     utt(40, 42, "staff", "您好"), utt(43, 45, "customer", "我办社保卡")],  # a greeting
+    [utt(0, 2, "staff", "请您先坐一会儿", role_confidence=0.97),
+     utt(3, 4, "customer", "好", role_confidence=0.9),
+     utt(60, 61, "customer", "这是我的身份证", role_confidence=0.7),
+     utt(61.5, 62.5, "staff", "您好", role_confidence=0.97)],  # soon after a wait's silence
+], ids=["opening", "late-greeting", "roles-given", "greeting", "after-a-wait"])
+def test_live_cuts_visits_where_the_file_scored_whole_does(scorer, db_path, lines):
+    """Played as a monitor hears it (speech starting, then the line), the visits and their
+    verdicts are the batch's, and every line is stored in the visit it was judged in."""
+    batch = scorer.score(lines, window="W1")
+    session = LiveSession(scorer, Store(db_path), window="W1", started_at=AT)
+    closed = [u.visit for u in play(session, lines) if u.state == "closed"]
+    assert [v.utterances for v in session.session.visits] == [v.utterances for v in batch.visits]
+    assert [(v.verdict, rules_of(v)) for v in closed] == \
+        [(v.verdict, rules_of(v)) for v in batch.visits]
+    stored = sqlite_utils.Database(db_path).query(
+        "select utterances.idx, visits.provisional from utterances join visits"
+        " on visits.id = utterances.visit order by utterances.idx")
+    assert [(r["idx"], r["provisional"]) for r in stored] == [(i, 0) for i in range(len(lines))]
+
+
+def test_the_first_words_move_to_the_next_visit_when_the_greeting_comes(live):
+    for line in pickup_day()[:3]:
+        live.feed(line)
+    live.speech_started(40)
+    [joined] = live.feed(pickup_day()[3])  # decided at once: the visit goes on
+    assert joined.state == "update" and joined.visit.utterances == [0, 1, 2, 3]
+    closed, opened = live.feed(pickup_day()[4])
+    assert (closed.state, closed.visit.utterances, closed.visit.end) == ("closed", [0, 1, 2], 8)
+    assert (opened.state, opened.visit.utterances) == ("open", [3, 4])
+    assert closed.now == opened.now == 43 and opened.visit.id.endswith("W1-002")
+
+
+def test_speech_still_heard_shows_with_the_visit_and_only_its_end_may_end_it(live):
+    """One pickup: a partial result told the customer's after a silence (a customer
+    speaking first would end the visit) whose whole line is the staff's going on."""
+    live.feed(utt(0, 2, "staff", "您好", role_confidence=0.97))
+    live.feed(utt(3, 5, "customer", "我办社保卡", role_confidence=0.9))
+    live.speech_started(60)
+    shown = live.feed(utt(60, 61, "customer", "报装", role_confidence=0.6, partial=True))
+    assert all(u.state != "closed" for u in shown) and live.current == [0, 1]
+    heard = live.feed(utt(60, 62, "staff", "报装需要房产证", role_confidence=0.99))
+    assert [u.state for u in heard] == ["update"] and live.visit.utterances == [0, 1, 2]
+
+
+def test_a_red_on_the_first_words_shows_at_once_and_stays_for_the_next_visit(live):
+    lights = alerts.LightMachine()
+    for line in pickup_day(first="你烦不烦")[:4]:
+        for update in live.feed(line):
+            lights.update(update)
+    assert lights.state("W1") == "red"
+    [shown] = lights.windows["W1"].shown
+    events = [e for u in live.feed(pickup_day(first="你烦不烦")[4]) for e in lights.update(u)]
+    assert lights.state("W1") == "red" and shown.rule == "taboo"
+    assert [(e.previous, e.state, e.visit[-3:]) for e in events] == [("red", "red", "002")]
 
 
 def test_everything_heard_is_stored_at_once(live, db_path):

@@ -361,3 +361,45 @@ def test_no_wait_or_its_length_said(line):
                                   "不齐，办不了"])
 def test_missing_said_bare_or_by_an_idiom(scorer, line):
     assert _told(scorer, line)
+
+
+# Wordings of a sixth set written here (session 8, helper `intent`), none a bench set's:
+# the deflections, directions and hand-overs the structure reader (monitor/intent.py) reads
+# that main's lexicon and expressions did not (each failed at f0e7568), and guards.
+@pytest.mark.parametrize("deflection", [
+    "这业务我们这没有",                      # the counter has it not, said last
+    "这个超出了我们窗口的权限", "我们没有这个资质办",   # no power, no standing
+    "这事儿您来这儿没用", "这个嘛，找我这儿不行",      # the wrong place, any way
+    "这个我们窗口没开这项", "这个我们不经营", "我们这边不提供这个服务",  # a service verb negated
+    "我们这只办个人业务，单位的不办",          # only ours, across a comma
+    "这业务去年就划走了，我们这不办了",        # moved away
+    "我们这是咨询台，不能受理业务",            # the counter named in the clause before
+    "我们这儿只管户籍，您这个不在里头",        # 您这个 is the matter, not a subject
+    "这活儿轮不上我们窗口", "您这个我们这个窗口搞不定", "这个归不到我们头上",
+    "这个我们这儿接不住",                    # a verb of handling, its outcome not reached
+    "我们这不是办这个的窗口"])
+def test_deflections_read_by_their_structure(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+@pytest.mark.parametrize("then", [
+    "社区卫生服务站能给您开",                 # a place named, doing it
+    "您关注一下市医保局的公众号，上面能办",      # a channel with its owner's name
+    "您得去开户行办", "这个得交警队处理",
+    "我帮您跟社保科说一下，您直接过去",         # hand-overs
+    "我帮您登记一下，让社区的人联系您", "我替您约街道的工作人员"])
+def test_directions_and_hand_overs_read_by_their_structure(scorer, then):
+    assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("then", ["您去问问别的地方", "您回去上网搜搜看", "您可以问问其他窗口",
+                                  "去找管这个的人吧", "您跑错门了"])
+def test_a_pointer_to_no_place_of_its_own_is_no_direction(scorer, then):
+    assert _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("line", ["今天系统升级，暂时办不了，您明天来", "我们这不收现金，您扫码吧",
+                                  "您材料缺了一份，今天办不了", "什么叫不归我们管，这就是我们的事",
+                                  "您这个不用排队，直接办"])
+def test_a_delay_a_payment_a_lack_or_a_gainsaying_is_no_deflection(scorer, line):
+    assert not _turned_away(scorer, line, "请慢走")

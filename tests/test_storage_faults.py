@@ -408,3 +408,47 @@ def test_a_fast_replay_stores_no_time_in_the_future(run, db_path):
     last = max(r["end"] for r in db["utterances"].rows)
     started = datetime.fromisoformat(next(db["sessions"].rows)["started_at"])
     assert started + timedelta(seconds=last) <= datetime.now().astimezone()
+
+
+class Killed(BaseException):
+    """The process dying between two statements of a transaction (SIGKILL)."""
+
+
+def test_a_monitor_killed_mid_move_leaves_each_line_in_one_visit_and_redoes_it(
+        scorer, db_path, monkeypatch):
+    """One pickup: the next customer's first words, told staff, moved to the next visit when
+    the greeting comes; killed between the two visits' writes, nothing of the move is
+    stored, and the resumed replay makes it again with the greeting."""
+    lines = [utt(0, 2, "staff", "您好", role_confidence=0.97),
+             utt(3, 5, "customer", "我办社保卡", role_confidence=0.9),
+             utt(6, 8, "staff", "好的", role_confidence=0.95),
+             utt(40, 41.5, "staff", "我想办社保卡", role_confidence=0.93),
+             utt(42, 43, "staff", "您好", role_confidence=0.99),
+             utt(44, 46, "customer", "好的", role_confidence=0.9)]
+    save = Store.save_visit
+
+    def dies_opening_the_next(store, session, visit, provisional=False):
+        save(store, session, visit, provisional)
+        if visit.utterances[0] == 3:
+            raise Killed
+
+    monkeypatch.setattr(Store, "save_visit", dies_opening_the_next)
+    first = LiveSession(scorer, Store(db_path), window="W1", started_at=AT, replay=True)
+    with pytest.raises(Killed):
+        for _ in play(first, lines):
+            pass
+    monkeypatch.undo()
+    db = sqlite_utils.Database(db_path)  # another connection: what the killed one left
+    assert [(r["idx"], r["visit"][-3:]) for r in db.query(
+        "select utterances.idx, visits.id as visit from utterances join visits"
+        " on visits.id = utterances.visit order by idx")] == [(i, "001") for i in range(4)]
+    assert [(r["end"], r["provisional"]) for r in db["visits"].rows] == [(41.5, 1)]
+    _kill_owner(db_path)
+    again = LiveSession(scorer, Store(db_path), window="W1", started_at=AT, replay=True)
+    assert again.session.id == first.session.id
+    list(play(again, lines))
+    assert [[r["idx"] for r in db.query("select idx from utterances where visit = ? "
+                                        "order by idx", [v["id"]])]
+            for v in db.query("select id from visits order by start")] == [[0, 1, 2],
+                                                                             [3, 4, 5]]
+    assert rows(db_path, "utterances") == 6 and rows(db_path, "visits", "provisional = 1") == 0

@@ -1,0 +1,258 @@
+"""What a staff line does, read from its structure (issue 25): a deflection, a direction,
+a hand-over.
+
+Phrase lists and patterns written from one set of wordings missed the next writer's
+(every set written apart lost what the one before gained), since they list phrasings, not
+the norm. Here a line is read clause by clause for the parts the norm speaks of, each a
+word class (`lexicons/words/intent.toml`) a hall may widen: a deflection is the counter
+(我们, 这儿) or the matter (这个) with a negated handling, belonging or scope (不 + 受理,
+不归, 没 + 这项业务, 办不了, 跟我们没关系) or the citizen sent to the wrong place (走错了,
+找我们没用); a direction is a place, office, person or channel named by a name of its own
+(三号窗口, 社保局, 管片民警, 车管所的电话; not 别的部门, 相关单位, 打个电话) with a way there
+or a doing there (去, 在, …管这个), a number to call, or a walk (出门右转); a hand-over is
+staff acting for the citizen (我帮您联系, 我叫…过来). What is asked back (不归我们管？), said
+of the customer's lacks (缺材料，办不了) or of time (今天办不了) is no deflection.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .lexicon import default_dir
+
+INTENTS = ("deflection", "direction", "handover")  # what a rule may ask of a line
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What one line does (several at once: 不归我们管，您去三号窗口): for each, the clause
+    read as doing it, empty if none (a finding quotes it)."""
+
+    deflection: str = ""
+    direction: str = ""  # a place or channel to turn to, or handed over
+    handover: str = ""
+
+    def has(self, name: str) -> bool:
+        return bool(getattr(self, name))
+
+
+CLAUSE = re.compile(r"[^，。？！,.?!；;…\s]+[？?]?")
+_QUESTION = re.compile(r"(?:[？?]|吗|么|是不是|对不对|有没有|能不能)$")
+# a deflection gainsaid or asked back without a question mark (什么叫不归我们管, 那是搞错了)
+_GAINSAID = re.compile(r"什么(?=叫|不|没)|怎么会|怎么能|哪能|谁说|谁讲|谁跟您说|谁跟你说|瞎说|胡说|"
+                       r"^说(?=[^，。]{0,3}(?:不|没|我们|咱|找错|走错|跟我们))|"
+                       r"(?:他|她|们|那|是|家|人)(?:都|也|肯定|可能)?(?:搞错|弄错|说错|讲错)")
+_NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|是否|是不是|如何|几))")  # no matter how
+# what every deflection holds: a no, a wrong, an only, a matter moved or a "who"
+_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并]")
+_YOURS = re.compile(r"(?:您|你)(?:这儿|这里|这边|这块儿|这头|那儿|那里|那边)")  # the customer's side
+_OTHER_SUBJECT = re.compile(r"(?:您|你)(?!这|的|说的)|他|她|它")
+_REPORTED = re.compile(r"(?:他们|她们|人家|别人|有人|谁|那边|社区|前台|门口)[^，。]{0,6}"
+                       r"(?:说|讲|告诉|让您|叫您|让你|叫你)")
+
+
+def words_path() -> Path:
+    return _words_path(os.environ.get("COURTESY_LEXICONS"))
+
+
+@lru_cache(maxsize=8)
+def _words_path(folder: str | None) -> Path:
+    """Found once for each lexicon folder named (a path resolved for every line read was
+    most of a rule preview's time)."""
+    return default_dir() / "words" / "intent.toml"
+
+
+@lru_cache(maxsize=4)
+def _classes(path: str) -> dict[str, str]:
+    """Each class of the words file as an alternation, longest word first."""
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    return {name: "(?:" + "|".join(re.escape(w) for w in sorted(table["words"], key=len,
+                                                                  reverse=True)) + ")"
+            for name, table in data.items()}
+
+
+@lru_cache(maxsize=4)
+def _patterns(path: str) -> "_Patterns":
+    return _Patterns(_classes(path))
+
+
+class _Patterns:
+    """The structures, built once from the word classes."""
+
+    def __init__(self, c: dict[str, str]):
+        S, N, H, M, SC = c["self"], c["negation"], c["handle"], c["matter"], c["scope"]
+        not_asked = r"(?!怎|什么|多少|是不是|谁|哪|咋|完|好|了|错|清|懂|明白|法|到过|过来|得|自|实)"
+        self.self_ = re.compile(S)
+        self.matter = re.compile("^" + M)
+        self.now = re.compile(c["now"])
+        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|不合格|过期|不符合|"
+                               r"这点|这么点|光这|就这点|只有这|单子|清单|告知单|须知|指南")
+        # said with the counter (我们, 这儿) in the clause
+        self.of_self = re.compile("|".join([
+            rf"不(?:是)?(?:归|属于?|由){not_asked}",                           # 不归, 不属于
+            rf"不在{S}",                                                      # 不在我们这儿…
+            r"不在(?:这|那)?(?:里头|里面|其中|之列|范围|内)",                       # 您这个不在里头
+            rf"{N}{H}{not_asked}",                                            # 不受理, 没法管
+            rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",           # 办不了, 轮不着
+            rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?)[^，。]{{0,8}}?(?:{SC})",  # 没这项业务
+            rf"(?:不是|不在|不属于?)[^，。]{{0,8}}?(?:的|该管的|这)(?:{c['work']})",  # 不是我们的事
+            rf"不是在?{S}[^，。？！]{{0,6}}的(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧]*)$",     # 不是我们这儿的
+            rf"不是{S}(?:能|该|可以|来)?{H}",                                 # 不是这边负责
+            rf"{S}(?:这儿|这里|这边)?(?:也)?不是(?!不){H}",                     # 我们不是管这个的
+            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:啥|什么|任何)?(?:关系|关|相干|相关)",
+            r"不(?:相干|沾边|搭界|搭边|对口|对路)",
+            r"(?:没有?|未|不)(?:被)?(?:授权|资质|资格)",                        # 没授权给我们
+            rf"{S}[^，。]{{0,3}}(?:没有|没)(?:这项|这个|这种)?[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧]*$",  # 我们这没有
+            r"(?:没|不)开(?=这|那|此)",                                        # 没开这项
+        ]))
+        # said of the matter (这个, 您这事) at the clause's start, the counter unsaid
+        self.of_matter = re.compile("|".join([
+            rf"不(?:归|属于?|由){not_asked}",
+            rf"(?:{H}|帮|轮|插)不(?:{c['able']})(?!解|明|懂|清|好)",
+            r"不(?:相干|沾边|搭界|搭边|对口|对路)",
+            rf"(?:{c['moved']})(?:出去|走|到别处|给别的)",                       # 划出去了
+        ]))
+        # the wrong place, said any way
+        self.wrong = re.compile("|".join([
+            rf"{c['wrong']}错(?:了)?(?:地方|地儿|窗口|门|部门|单位|人|队|科室|楼|科|口)",
+            rf"(?:走|找|跑|来)错(?:了|啦|喽|咯)",
+            rf"(?:找|问|来)(?:{S}){{1,2}}(?:也|都)?(?:没用|不对|白搭|白找|白问|没辙|不管用|不顶用|办不了|不行)",
+            rf"不该(?:来|找|问|到)?{S}",
+            rf"不关{S}",
+            r"(?:得|要|该|去|到|找|问|上)(?:找|去|到|问)?(?:别的|其他的?|其它的?|另外的?|别)(?:部门|窗口|单位|地方|科室|人|家|处)",
+            rf"(?:别|甭|不要|不用)(?:来)?(?:找|问){S}",
+            rf"不(?:找|问){S}",
+            rf"谁(?:让|叫|喊)(?:你|您)(?:来|到|上)",
+            rf"(?:只|光|就)(?:{H})(?:{S}|自己)*(?:这一?(?:块|摊|片|部分)|本职|分内|自己)",
+        ]))
+        # only ours, the rest not, across a comma (只办社保，别的不办)
+        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,][^，。]{{0,6}}(?:不|没)(?:{H})")
+        P, person, agency, channel = c["place"], c["person"], c["agency"], c["channel"]
+        self.nowhere = re.compile(c["nowhere"])
+        self.beside = re.compile(c["beside"])
+        self.filler = re.compile(r"^(?:一下|一趟|一个|个|下|趟|那个|这个|这|那|问问|问一下|"
+                                 r"找找|看看|直接|先|再|就|还是|得|要|去|到|上|您|你)+")
+        self.generic = re.compile(c["generic"])
+        self.numbered = re.compile(r"(?:[0-9一二三四五六七八九十两]+(?:号(?:窗口?|柜台?|台|楼|门|诊室)|"
+                                   r"楼|层|栋|区)|第[一二三四五六七八九十0-9]+个?(?:窗口|柜台|台))")
+        self.head = re.compile(rf"(?:{P}|{person}|{agency}|{channel})")
+        self.channel = re.compile(channel)
+        self.way = re.compile(rf"(?:{c['move']}|在|归|由|给)")
+        # whose matter it is (这是税务局的业务, 这事儿归房产交易)
+        self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
+        self.belongs = re.compile(r"(?<![不没])(?:是|归|属于)")
+        self.belongs_to = re.compile(rf"(?<![不没])归(?!{S}|{c['nowhere']}|这|您|你|谁|哪|还|口|不|没)"
+                                     rf"[^，。？！]{{2,10}}$")
+        # online, a number handed, an app to get (网上就能办, 给您个电话号码, 下个App)
+        self.online = re.compile(rf"网上(?:就|也|都)?(?:能|可以)?(?:办|申请|预约|申报|缴|交)|"
+                                 rf"(?:给|告诉)(?:您|你)[^，。]{{0,6}}(?:电话|号码|地址)|"
+                                 rf"(?:下载|下|装|关注|登录|登陆)(?:一下|个|一个)?[^，。]{{0,8}}?"
+                                 rf"(?:App|APP|app|小程序|公众号|客户端)")
+        self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
+                                rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
+        # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个)
+        self.pointed = re.compile(r"(?:去|到|找|上|问|奔)(?:那儿|那边|那里|那头|他们|她们|人家)|"
+                                  r"(?:他们|她们|那边|那儿|那里)(?:就|也|都|才|专门)?(?:能|可以|会)?"
+                                  r"(?:管|负责|办|受理|处理|专门|解决)")
+        self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|"
+                               r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|"
+                               r"出了?(?:这个)?门(?!注意|小心|慢)|(?:下|上)楼(?:就|到|去|右|左)")
+        self.phone = re.compile(r"[零〇一二三四五六七八九幺0-9]{5,}")
+        free = r"(?:(?!不(?!动产)|没|别)[^，。？！])"  # no refusal between (不动产 is a name)
+        self.handover = re.compile(
+            rf"(?:我|我们|咱|咱们)(?:这就|马上|现在|立刻|这边|先|来|去|直接|帮忙|这)?"
+            rf"(?:{c['for_you']}{free}{{0,16}}?{c['act']}|{free}{{0,6}}?{c['transfer']})|"
+            rf"(?:让|叫|请|喊){free}{{1,12}}?(?:过来|来接|来一趟|下来|上来|"
+            rf"联系您|联系你|给您打|给你打|派人|接您|接你)|(?:跟|随)我(?:来|走|过去)")
+        self.refused = re.compile(rf"(?:我|我们|咱)[^，。]{{0,3}}(?:{N}(?!动产)|帮不|管不)")
+
+    def named(self, clause: str, at: int, way: bool) -> bool:
+        """Whether the head found at `at` is a place named by a name of its own: something
+        said before it that is no "other", "the one concerned" or the counter itself
+        (别的部门, 相关单位, 我们窗口), where it is from here (旁边这个窗口), a head that
+        names itself (社保, 门诊), or a number (三号窗口). With `way`, what is said before
+        runs from the nearest way there (去, 在, 归); a channel needs a name (打个电话 none)."""
+        head = self.head.match(clause, at).group(0)
+        before = clause[max(0, at - 14):at]
+        if self.beside.search(before[-6:]):
+            return True
+        if way:
+            ways = list(self.way.finditer(before))
+            if not ways:
+                return False
+            before = before[ways[-1].start():]
+            mod = before[ways[-1].end() - ways[-1].start():]
+        else:
+            mod = before
+        if self.numbered.search(before + head):
+            return True
+        if (self.nowhere.search(before) or self.self_.search(mod + head)
+                or not way and re.search("不(?!动产)|没|别", mod)):
+            return False
+        mod = re.sub(r"[的个]", "", self.filler.sub("", mod))
+        if self.channel.fullmatch(head):
+            return bool(mod)
+        return bool(mod) or len(head) > 1 and not self.generic.fullmatch(head)
+
+
+def read(text: str, path: Path | None = None) -> Intent:
+    """What a line does (see the module's docstring)."""
+    return Intent(**{name: said(text, name, path) for name in INTENTS})
+
+
+def said(text: str, name: str, path: Path | None = None) -> str:
+    """The clause of a line read as doing `name` (one of INTENTS), empty if none: only what
+    a rule asks is read, most lines being asked only whether they deflect."""
+    return _said(text or "", name, str(path or words_path()))
+
+
+@lru_cache(maxsize=32768)
+def _said(text: str, name: str, path: str) -> str:
+    p = _patterns(path)
+    clauses = CLAUSE.findall(text)
+    if name == "deflection":
+        if not _REFUSING.search(text) or (
+                p.lack.search(text) or p.now.search(text) or _GAINSAID.search(text)):
+            return ""
+        ours = bool(p.self_.search(_YOURS.sub("您", text)))
+        return next((c for c in clauses if _deflects(p, c, ours)), "") or (
+            text if p.only.search(text) else "")
+    handover = next((c for c in clauses if p.handover.search(c) and not p.refused.search(c)), "")
+    if name == "handover":
+        return handover
+    return handover or next((c for c in clauses if _directs(p, c, text)), "")
+
+
+def _deflects(p: _Patterns, clause: str, ours: bool) -> bool:
+    """`ours`: the line names the counter (我们这是咨询台，不能受理业务: said of it)."""
+    clause = _YOURS.sub("您", _NO_MATTER.sub("", clause))
+    if _REPORTED.search(clause):
+        return False
+    asked = bool(_QUESTION.search(clause))
+    if p.wrong.search(clause):
+        return not asked or clause.startswith("谁") and not re.search("说|讲|告诉", clause)
+    if asked:
+        return False
+    said_of_us = p.self_.search(clause) or ours and not _OTHER_SUBJECT.match(clause)
+    if said_of_us and p.of_self.search(clause):
+        return True
+    return bool(p.matter.search(clause) and p.of_matter.search(clause))
+
+
+def _directs(p: _Patterns, clause: str, line: str) -> bool:
+    if (p.phone.search(clause) or p.walk.search(clause) or p.numbered.search(clause)
+            or p.online.search(clause) or p.belongs_to.search(clause)):
+        return True
+    for head in p.head.finditer(clause):
+        if p.named(clause, head.start(), way=True):
+            return True
+        whose = p.whose.match(clause, head.end()) and p.belongs.search(clause, 0, head.start())
+        if p.named(clause, head.start(), way=False) and (
+                p.there.match(clause, head.end()) or whose or p.pointed.search(line)):
+            return True
+    return False

@@ -1,0 +1,87 @@
+"""What a staff line does, read by its structure (monitor/intent.py), and the rules'
+`intent` condition that asks it (issue 25): a deflection, a direction, a hand-over."""
+import pytest
+
+from monitor import intent, ruledata, ruletext
+from monitor.errors import InputError
+
+
+@pytest.mark.parametrize("line", ["这个咱们窗口不承办", "我们这儿办不了", "这不是我们部门的业务范围",
+                                  "您跑错地方了", "这个跟本窗口没关系", "我们这只办个人业务，单位的不办"])
+def test_a_negated_handling_belonging_or_scope_of_the_counter_is_a_deflection(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", [
+    "不归我们管？谁说的",                       # asked back
+    "什么叫不归我们管，这是我们的事",             # gainsaid
+    "他们说这个我们不管",                       # reported
+    "今天系统坏了，我们办不了",                   # a delay
+    "材料不全，我们这儿受理不了",                 # a lack
+    "出院小结您这儿没有，得补上",                 # 您这儿 is the customer's side
+    "我不管您怎么说，规定就是这样"])              # 不管 + how: no matter
+def test_what_is_asked_back_reported_delayed_or_lacking_is_no_deflection(line):
+    assert not intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["您去三号窗口", "社保局管这个", "您给车管所打个电话",
+                                  "出门右转就是", "拨打幺二三四五", "这是税务局的业务",
+                                  "我旁边这个窗口能办"])
+def test_a_place_named_by_its_own_name_with_a_way_there_is_a_direction(line):
+    assert intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["您去别的部门问问", "找相关单位吧", "您打个电话问问",
+                                  "您去上级部门反映", "我们窗口办不了", "您跑错门了"])
+def test_a_place_with_no_name_of_its_own_is_no_direction(line):
+    assert not intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["我帮您联系社保科", "我叫不动产登记中心的同事下来",
+                                  "走，我带您过去"])
+def test_staff_acting_for_the_citizen_is_a_hand_over_and_a_direction(line):
+    read = intent.read(line)
+    assert read.handover and read.direction
+
+
+@pytest.mark.parametrize("line", ["我帮不上您", "我也没接到过通知", "你问我我问谁去"])
+def test_a_refusal_or_a_question_is_no_hand_over(line):
+    assert not intent.read(line).handover
+
+
+def test_a_word_added_to_a_class_is_read(tmp_path):
+    path = tmp_path / "intent.toml"
+    text = intent.words_path().read_text(encoding="utf-8")
+    path.write_text(text.replace('words = ["我们",', 'words = ["本股室", "我们",', 1),
+                    encoding="utf-8")
+    assert not intent.read("这事本股室不经办").deflection
+    assert intent.read("这事本股室不经办", path).deflection
+
+
+RULE = """
+[[rules]]
+id = "hall_1"
+name = "推诿"
+prompt = "请指引"
+norm = "首问负责"
+detail = "{{matched}}"
+[rules.when]
+intent = {value}
+"""
+
+
+def test_a_rule_names_an_intent_and_the_page_says_it_in_chinese(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(RULE.format(value='"deflection"'), encoding="utf-8")
+    rule = ruledata.load_file(path)[0]
+    assert rule.when.value == ("deflection",)
+    said = " ".join(text for _, text in ruletext.describe(rule, rule.params))
+    assert "推脱" in said and "deflection" not in said
+
+
+def test_an_unknown_intent_is_one_error_naming_the_field(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(RULE.format(value='"refusal"'), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        ruledata.load_file(path)
+    assert "when.intent" in str(error.value) and "refusal" in str(error.value)
