@@ -12,11 +12,16 @@ setup: $(STAMP)
 # uv installs the hundred-odd packages in parallel (1.5 min on a fresh machine where pip
 # takes 5-7); plain pip if uv cannot be had.
 EXTRAS := .[audio,lights,web,central,test,bench]
+# resemblyzer only for its voice encoder's weights (monitor/voiceprint.py runs the network in
+# numpy), so without its dependencies: its torch would bring about 2 GB of CUDA libraries.
+VOICEPRINT := resemblyzer==0.1.4
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	( $(BIN)/pip install --quiet uv && \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '$(EXTRAS)' ) || \
-	( $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '$(EXTRAS)' )
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python -e '$(EXTRAS)' && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps '$(VOICEPRINT)' ) || \
+	( $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '$(EXTRAS)' && \
+	  $(BIN)/pip install --quiet --no-deps '$(VOICEPRINT)' )
 	touch $@
 
 # The speech model from ../shared/models when present, else its upstream release;

@@ -1,7 +1,9 @@
 """Staff voice profiles: the numbers that tell a staff member's voice on a pickup (issue 20).
 
 A profile is a `speakers.Voice` (a Gaussian mixture over cepstra, pitch and level
-statistics), stored as JSON numbers in `voice_profiles`, one row per staff id, never audio.
+statistics, and the voice encoder's embedding of the enrolment, `voiceprint`), stored as
+JSON numbers in `voice_profiles`, one row per staff id, never audio. A profile enrolled
+before the embedding still loads and is used without it; enrolling again adds it.
 It is enrolled from about 30 s of the staff member's speech (`courtesy staff enrol`); where
 none was, the voice in every visit is learned per window and day (`staffvoice`; kind
 `learned` here is only what older versions stored, listed and deleted like the rest).
@@ -16,7 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
-from . import sources, staffvoice
+from . import sources, staffvoice, voiceprint
 from .errors import AudioError, InputError
 from .records import AuditEntry
 from .speakers import FEATURE_VERSION, Voice, features, speech_frames
@@ -122,7 +124,10 @@ def voice_of(samples: np.ndarray, source: str) -> Voice:
         raise InputError(source, f"only {len(rows) / 100:.0f} s of speech; about 30 s are "
                                  f"needed (at least {MIN_SPEECH_S:.0f} s)")
     _one_voice(rows, source)
-    return Voice.of(rows)
+    voice = Voice.of(rows)
+    embedded = voiceprint.embed([samples])  # None without the encoder: the profile alone
+    voice.embedding = None if embedded is None else embedded[0]
+    return voice
 
 
 def two_voices(rows: np.ndarray, window: int = 100) -> float:

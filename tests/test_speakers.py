@@ -500,3 +500,54 @@ def test_before_any_other_voice_is_known_a_voice_over_the_staff_floor_is_no_proo
     told = tracker.told(0.0, [like], final=False, phrases=((0.5, 1.5),))
     assert [t.decided(0.0, tracker.options)[1] for t in told] == [
         tracker.options.partial_most]
+
+
+def test_the_voice_encoder_decides_a_turn_before_any_other_voice_is_known(lines):
+    """The day's first lines: the staff voice's floor alone is no proof (`alone_most`), the
+    embedding's cosine to the enrolled one is (docs/benchmarks.md, "A neural voice
+    embedding"): a staff line is told staff as surely as it says, a customer's customer, and
+    a phrase's own stretch is judged by it. A profile enrolled before the embedding (none
+    stored) is judged as before."""
+    from monitor import voiceprint
+
+    staff = np.concatenate(lines["staff"][:6])
+    profile = Voice.of(speech_frames(features(staff)))
+    profile.embedding = voiceprint.embed([staff])[0]
+    customer, said = _far(lines["customer"][0]), lines["staff"][7]
+    gap = np.zeros(RATE, np.float32)
+    audio = np.concatenate([gap, customer, gap, said, gap]) + noise(
+        (3 * len(gap) + len(customer) + len(said)) / RATE, -65)
+    spans = {"customer": (1.0, 1.0 + len(customer) / RATE)}
+    spans["staff"] = (spans["customer"][1] + 1.0, spans["customer"][1] + 1.0 + len(said) / RATE)
+    for embedded in (True, False):
+        tracker = Tracker(profile if embedded else replace(profile, embedding=None))
+        tracker.listen(audio, 0.0)
+        assert tracker._here is None
+        told = {role: tracker.told(start, tracker.turns(start, end), final=True)
+                for role, (start, end) in spans.items()}
+        decided = {role: [t.decided(0.0, tracker.options) for t in turns]
+                   for role, turns in told.items()}
+        if embedded:
+            # (espeak's voices are nearer each other than natural ones: customer less sure)
+            assert decided["customer"][0][0] == "customer"
+            assert decided["staff"][0][0] == "staff" and decided["staff"][0][1] > 0.9
+            assert tracker.judged(*spans["staff"]) > 3  # a staff phrase: red at once
+            assert tracker.judged(*spans["customer"]) == 0.0  # customer: wait for the end
+        else:
+            assert decided["staff"][0][1] <= tracker.options.alone_most
+            assert tracker.judged(*spans["staff"]) == 0.0
+
+
+def test_a_profile_keeps_its_embedding_as_numbers_and_an_older_one_loads_without(lines):
+    from monitor import voiceprint
+
+    staff = np.concatenate(lines["staff"][:6])
+    voice = Voice.of(speech_frames(features(staff)))
+    voice.embedding = voiceprint.embed([staff])[0]
+    stored = voice.as_dict()
+    assert len(stored["embedding"]) == 256 and all(isinstance(x, float)
+                                                   for x in stored["embedding"])
+    again = Voice.from_dict(stored)
+    assert float(again.embedding @ voice.embedding) == pytest.approx(1.0, abs=1e-4)
+    del stored["embedding"]
+    assert Voice.from_dict(stored).embedding is None
