@@ -365,30 +365,71 @@ def _things(cond, sub: Context) -> set[str]:
 
 def _count_listed(cond, ctx, i):
     """A statement of how many things are needed that lists fewer (还要三样：身份证、户口本):
-    the regex's group `n` is the number said, group `items` the list after it."""
-    found = _pattern(ctx, cond.value).search(ctx.view.utterances[i].text or "")
+    the regex's group `n` is the number said, group `items` the list after it (to its
+    sentence's end), its pieces cut at joining words (`_joined`); the list goes on in the
+    line's later sentences, a piece there counted if it names a thing by its ending (the
+    rule's `material` class: 还差两样。一个是户口本。另一个是结婚证)."""
+    text = ctx.view.utterances[i].text or ""
+    found = _pattern(ctx, cond.value).search(text)
     if not found:
         return NO
     said = _NUMBERS.get(found.group("n"), 0)
+    endings = tuple(ctx.value("$material")) if "material" in ctx.rule.params else ()
     items = [piece for part in _SEPARATORS.split(found.group("items") or "")
-             for piece in _joined(part) if not _FILLER.fullmatch(_NOT_HAN.sub("", piece))]
-    return 0 < len(items) < said, Evidence(values={"matched": found.group(0)})
+             for piece in _joined(part, endings)
+             if not _FILLER.fullmatch(_NOT_HAN.sub("", piece))]
+    later = _SENTENCE_END.search(text, found.end("items"))
+    more = [piece for part in _SEPARATORS.split(text[later.end():] if later else "")
+            for piece in _joined(part, endings) if _names_a_thing(piece, endings)]
+    listed = len(items) + len(more)
+    return 0 < listed < said, Evidence(values={"matched": found.group(0)})
 
 
 @lru_cache(maxsize=1024)
-def _joined(part: str) -> tuple[str, ...]:
+def _joined(part: str, endings: tuple[str, ...] = ()) -> tuple[str, ...]:
     """A list's piece split at a joining word said as a word of its own (户口簿加结婚证), not
-    where the character is inside a name (合同, 同意书, 参加): jieba's words tell them apart."""
-    if not _JOINERS.search(part):
+    where the character is inside a name (合同, 同意书, 参加): jieba's words tell them apart;
+    and, with the things' `endings`, at any short word that is no noun between two names
+    (户口簿并结婚证, 身份证搭上户口本: a joiner of any wording), not inside one name
+    (燃气表读数照片, 户口簿全页复印件)."""
+    if not _JOINERS.search(part) and not endings:
         return (part,)
-    pieces, current = [], ""
-    for word in _words(part):
-        if word in _JOINER_WORDS:
+    words = _jieba().posseg.lcut(part) if endings else [_Word(w, "") for w in _words(part)]
+    pieces, current, k = [], "", 0
+    while k < len(words):
+        word = words[k].word
+        link = _link(words, k, endings) if endings and current.endswith(endings) else 0
+        if word in _JOINER_WORDS or link:
             pieces.append(current)
             current = ""
-        else:
-            current += word
+            k += max(link, 1)
+            continue
+        current += word
+        k += 1
     return (*pieces, current)
+
+
+@dataclass(frozen=True)
+class _Word:
+    word: str
+    flag: str
+
+
+_LINKS = ("c", "p", "a")  # jieba's tags of a word joining two names (并, 与, 连同)
+
+
+def _link(words, k: int, endings: tuple[str, ...]) -> int:
+    """How many words from k join two things' names, 0 if none: a conjunction, preposition
+    or the like, or a verb of one character with its direction (搭上); not a verb of two
+    (受理 of 身份证受理回执), which is inside a name as often as between two. The next
+    word is a name of two characters or more."""
+    word = words[k]
+    size = (1 if word.flag in _LINKS and len(word.word) <= 3 else
+            2 if (word.flag == "v" and len(word.word) == 1 and k + 1 < len(words)
+                  and words[k + 1].flag == "f") else 0)
+    after = words[k + size] if size and k + size < len(words) else None
+    return size if after is not None and len(after.word) > 1 and after.word.endswith(
+        endings) else 0
 
 
 _NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2, "仨": 3,
@@ -401,6 +442,17 @@ _JOINERS = re.compile("[和跟与同及加]")
 _FILLER = re.compile(r"(?:那个|这个|这些|那些|什么的|之类的?|等等|等|第|头|先说|首先|其中|最后|比如|"
                      r"包括|再|另|还|一个|吧|呢|啊|嘛|儿)*")
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
+_SENTENCE_END = re.compile(r"[。？！?!]")
+
+
+def _names_a_thing(piece: str, endings: tuple[str, ...]) -> bool:
+    """Whether a piece of a later sentence names a thing: one of jieba's words of two
+    characters or more ends as a thing's name does (一件 of 一件是房产证 names none)."""
+    return any(len(word) > 1 and word.endswith(endings) and not word[0] in _COUNTING
+               for word in _words(piece))
+
+
+_COUNTING = set("一二三四五六七八九十两俩几第这那每各")
 
 
 def _same_business(before: VisitView, now: VisitView, said_then: int, least: int = 3,

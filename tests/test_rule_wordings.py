@@ -403,3 +403,20 @@ def test_a_pointer_to_no_place_of_its_own_is_no_direction(scorer, then):
                                   "您这个不用排队，直接办"])
 def test_a_delay_a_payment_a_lack_or_a_gainsaying_is_no_deflection(scorer, line):
     assert not _turned_away(scorer, line, "请慢走")
+
+
+# tell_once's count (session 8): a list goes on in the line's later sentences, and two
+# names are two things however they are joined (并, 搭上: a conjunction or the like between
+# names), one name with a verb inside (身份证受理回执) staying one.
+@pytest.mark.parametrize("line", ["缺四份材料。先说身份证复印件吧", "差两件东西呢。一件是房产证",
+                                  "您这儿还欠两样，营业执照算一个"])
+def test_fewer_named_than_counted_over_sentences(scorer, line):
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("line", ["还得带两样：身份证搭上户口本", "还少两样，户口簿并结婚证",
+                                  "还要四样：身份证，户口本。照片，还有申请表",
+                                  "差两样。一个是户口本。另一个是结婚证",
+                                  "还要两样：身份证受理回执，户口簿"])
+def test_as_many_named_however_joined_or_over_sentences(scorer, line):
+    assert not _told(scorer, line)
