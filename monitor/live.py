@@ -39,10 +39,11 @@ from datetime import datetime, timedelta
 
 from . import alerts
 from .lexicon import Lexicon
+from .matching import initial
 from .normalize import NormText, normalize
 from .pipeline import Scorer
 from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit
-from .rules import score
+from .rules import VisitView, score
 from .storage import StorageError, Store, move_lines
 from .stored import OpenSession
 from .visits import Call, Cues, Opening, Segment, VisitClock, label
@@ -139,14 +140,23 @@ def settling(lexicon: Lexicon) -> dict[tuple[str, str], tuple[tuple[str, ...], .
 
 
 def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
-    """Do the syllables heard after a hit rule out every exception that could still follow?"""
+    """Do the syllables heard after a hit rule out every exception that could still follow?
+    A partial result may end on a syllable's initial alone (神经病 x…): it rules out only
+    the tails whose next syllable begins otherwise (x… may be 学: 神经病学)."""
     if tails is None:
         return False
     after = tuple(s for w in utterance.words if w.start >= hit.end - 0.01
                   for s in (normalize("", w.text) if utterance.pinyin
                             else normalize(w.text)).syllables)
-    return all(len(after) >= len(tail) or (after and after != tail[:len(after)])
-               for tail in tails)
+    begun = after[-1] if after and initial(after[-1]) == after[-1] else ""
+    whole = after[:-1] if begun else after
+
+    def ruled_out(tail: tuple[str, ...]) -> bool:
+        if whole != tail[:len(whole)]:
+            return True
+        return bool(begun) and len(tail) > len(whole) and not tail[len(whole)].startswith(begun)
+
+    return all(len(whole) >= len(tail) or ruled_out(tail) for tail in tails)
 
 
 def _still_heard(held: Utterance, new: Utterance) -> bool:
@@ -509,7 +519,7 @@ class LiveSession:
             visit = self.scorer.judge(
                 f"{self.session.id}-{self.visit_label}", self.session.window,
                 tuple(self.current), self.session.utterances, self.norms, self.hits, now,
-                segment=self._segment())
+                segment=self._segment(), earlier=self._earlier())
             before = _signature(self.visit.findings) if self.visit else set()
             changed = always or _signature(visit.findings) != before
             self.visit = visit
@@ -555,7 +565,7 @@ class LiveSession:
                                                     len(utterances)))
         label_ = self.visit_label or label(self.session.window, self.visits_seen + 1)
         view = self.scorer.judge(f"{self.session.id}-{label_}", self.session.window, indices,
-                                 utterances, norms, hits, now)
+                                 utterances, norms, hits, now, earlier=self._earlier())
         final = self.visit.findings if self.visit else []
         known = _signature(final)
         provisional = tuple(f for f in view.findings if _key(f) not in known
@@ -566,6 +576,13 @@ class LiveSession:
         total, verdict = score(findings, self.scorer.profile.scoring)
         return replace(view, findings=findings, score=round(total, 1),
                        verdict=verdict), provisional
+
+    def _earlier(self) -> list[VisitView]:
+        """The session's visits before the one in progress, as its rules see them (a
+        return the same day: tell_once), as a file scored whole judges it."""
+        judging = f"{self.session.id}-{self.visit_label}"
+        return [self.scorer.seen(v.utterances, self.session.utterances, self.norms, self.hits,
+                                 v.business) for v in self.session.visits if v.id != judging]
 
     def _segment(self) -> Segment | None:
         """The visit in progress as the queue set it (ticket, business, span), if it did."""

@@ -73,11 +73,8 @@ class Scorer:
         segments = visits.segment(
             utterances, lambda i: self.cues(utterances[i], i, norms[i], hits.get(i, [])),
             self.profile.visits, source, queue)
-        heard_as = [rules.VisitView(
-            min(utterances[i].start for i in seg.indices),
-            max(utterances[i].end for i in seg.indices), seg.indices, utterances, norms,
-            {i: hits[i] for i in seg.indices if i in hits}, business=seg.business)
-            for seg in segments]  # what a return later the same day is judged against
+        heard_as = [self.seen(seg.indices, utterances, norms, hits, seg.business)
+                    for seg in segments]
         scored = [self.judge(f"{session_id}-{seg.label}", seg.window, seg.indices, utterances,
                              norms, hits, segment=seg, earlier=heard_as[:n])
                   for n, seg in enumerate(segments)]
@@ -150,6 +147,17 @@ class Scorer:
             unanswered=len(rules.unanswered(view, options)),
             findings=findings, hits=[h for i in indices for h in hits.get(i, ())],
             score=round(total, 1), verdict=verdict, ticket=ticket, business=business)
+
+    @staticmethod
+    def seen(indices: Sequence[int], utterances: Sequence[Utterance],
+             norms: Sequence[NormText], hits: dict[int, list[PhraseHit]],
+             business: str = "") -> rules.VisitView:
+        """A visit as the rules of a later visit the same day see it (`judge`'s `earlier`:
+        what a return is judged against)."""
+        return rules.VisitView(min(utterances[i].start for i in indices),
+                               max(utterances[i].end for i in indices), indices, utterances,
+                               norms, {i: hits[i] for i in indices if i in hits},
+                               business=business)
 
     def judge_as_cut(self, visit_id: str, utterances: Sequence[Utterance],
                      window: str | None = None) -> Visit:

@@ -275,7 +275,9 @@ class SpeakerOptions:
     embed_sure: float = 0.74  # before another voice is known, a cosine at least this tells
     # staff surely (the tuned sessions' customer lines reached 0.69); under it, alone_most
     embed_min_s: float = 0.5  # shorter runs are not embedded (the encoder hears 1.6 s)
-    embed_most: int = 2  # partials (1.6 s each) a run is embedded from, spread over it
+    embed_most: int = 1  # partials (1.6 s each) a run is embedded from, spread over it
+    # (one, its speech's first 1.6 s: two told the tuned sessions' runs alike, at twice the
+    # cost, and that cost delays the reds given as a segment ends)
 
 
 @dataclass

@@ -6,7 +6,9 @@ import sqlite_utils
 
 from monitor import alerts, transcript
 from monitor.live import LiveSession, play
+from monitor.pipeline import Scorer
 from monitor.storage import Store
+from monitor.visits import Call
 
 from .conftest import ROOT, utt
 
@@ -153,6 +155,25 @@ def test_a_red_on_the_first_words_shows_at_once_and_stays_for_the_next_visit(liv
     events = [e for u in live.feed(pickup_day(first="你烦不烦")[4]) for e in lights.update(u)]
     assert lights.state("W1") == "red" and shown.rule == "taboo"
     assert [(e.previous, e.state, e.visit[-3:]) for e in events] == [("red", "red", "002")]
+
+
+def test_a_return_the_same_day_is_judged_live_as_the_file_judges_it(db_path):
+    """tell_once: the afternoon's visit for the same business asks for something the
+    morning's did not name; live judges it against the visits before it, as a file does."""
+    def visit(at, lines):
+        return [utt(at + 5 * n, at + 5 * n + 3, role, text) for n, (role, text) in enumerate(lines)]
+    lines = (visit(0, [("staff", "您好"), ("customer", "我办户口迁移"), ("staff", "还缺准迁证"),
+                       ("staff", "请慢走")])
+             + visit(18000, [("staff", "您好"), ("customer", "又是我，准迁证带来了"),
+                             ("staff", "还需要身份证"), ("staff", "请慢走")]))
+    calls = [Call("W1", -2, 20, "A001", "户口迁移"), Call("W1", 17998, 18020, "A002", "户口迁移")]
+    police = Scorer.load("police")
+    batch = police.score(lines, window="W1", queue=calls)
+    session = LiveSession(police, Store(db_path), window="W1", started_at=AT)
+    session.calls = calls
+    closed = [u.visit for u in play(session, lines, tick_s=60) if u.state == "closed"]
+    assert [rules_of(v) for v in closed] == [rules_of(v) for v in batch.visits]
+    assert "tell_once" in rules_of(closed[1])
 
 
 def test_everything_heard_is_stored_at_once(live, db_path):

@@ -235,6 +235,8 @@ def test_enrol_list_forget_are_audited(lines, tmp_path):
     assert result.exit_code == 0, result.output
     listed = runner.invoke(cli, ["staff", "voices", "--db", db])
     assert "S07" in listed.output and "登记" in listed.output
+    stored = voices.load(Store(db), "S07").voice.embedding  # the encoder's, as numbers
+    assert stored is not None and stored.shape == (256,)
     assert "已删除" in runner.invoke(cli, ["staff", "forget", "S07", "--db", db]).output
     assert "没有声纹" in runner.invoke(cli, ["staff", "forget", "S07", "--db", db]).output
     store = Store(db)
