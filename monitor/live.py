@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 
 from . import alerts
 from .lexicon import Lexicon
+from .matching import initial
 from .normalize import NormText, normalize
 from .pipeline import Scorer
 from .records import Finding, LightEvent, LiveUpdate, PhraseHit, Session, Utterance, Visit
@@ -139,14 +140,23 @@ def settling(lexicon: Lexicon) -> dict[tuple[str, str], tuple[tuple[str, ...], .
 
 
 def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
-    """Do the syllables heard after a hit rule out every exception that could still follow?"""
+    """Do the syllables heard after a hit rule out every exception that could still follow?
+    A partial result may end on a syllable's initial alone (神经病 x…): it rules out only
+    the tails whose next syllable begins otherwise (x… may be 学: 神经病学)."""
     if tails is None:
         return False
     after = tuple(s for w in utterance.words if w.start >= hit.end - 0.01
                   for s in (normalize("", w.text) if utterance.pinyin
                             else normalize(w.text)).syllables)
-    return all(len(after) >= len(tail) or (after and after != tail[:len(after)])
-               for tail in tails)
+    begun = after[-1] if after and initial(after[-1]) == after[-1] else ""
+    whole = after[:-1] if begun else after
+
+    def ruled_out(tail: tuple[str, ...]) -> bool:
+        if whole != tail[:len(whole)]:
+            return True
+        return bool(begun) and len(tail) > len(whole) and not tail[len(whole)].startswith(begun)
+
+    return all(len(whole) >= len(tail) or ruled_out(tail) for tail in tails)
 
 
 def _still_heard(held: Utterance, new: Utterance) -> bool:

@@ -161,12 +161,12 @@ def test_a_taboo_is_heard_as_said_where_unbiased_decoding_misheard_it(engine, bi
         assert [h.matched for h in scorer.hear(utterance, 0)[1] if h.kind == "taboo"] == ["走开"]
 
 
-def test_a_spotted_taboo_misheard_is_read_again_while_the_line_goes_on(engine):
-    """The same 走开, heard live: the spotter catches the taboo where greedy search hears
-    zǒu wǒ kàn; that partial result is given first (the matcher may hold it as enough), the
-    biased reading is made at once after it, and what it confirms stands in every result
-    after, the finished segment's first reading too (given while the segment is read again
-    whole), so a red shown on it is not withdrawn before the final result."""
+def test_a_taboo_misheard_is_read_again_while_the_line_goes_on(engine):
+    """The same 走开, heard live: greedy search's partial result zǒu wǒ k… is near the taboo,
+    and is given first (the matcher may hold it as enough); the biased second reading is
+    begun at once and goes on with the segment, and what it confirms stands in every result
+    after, the finished segment's first reading too (given while the rest of the segment is
+    read), so a red shown on it is not withdrawn before the final result."""
     from monitor import sources
 
     path = Path(__file__).parent / "data" / "zoukai_natural.flac"
@@ -175,7 +175,7 @@ def test_a_spotted_taboo_misheard_is_read_again_while_the_line_goes_on(engine):
     heard += transcriber.flush()
     said = [(u.partial, u.pinyin) for u in heard]
     confirmed = said.index((True, "zǒu kāi"))
-    assert said[confirmed - 1] == (True, "zǒu wǒ kàn")
-    assert any(h.kind == "taboo" for h in heard[confirmed - 1].spotted)
+    assert confirmed > 0 and said[confirmed - 1][1].startswith("zǒu wǒ")
+    assert len(set(said[:confirmed])) == confirmed  # no partial result given twice
     assert {pinyin for _, pinyin in said[confirmed:]} == {"zǒu kāi"}
     assert said[-2:] == [(True, "zǒu kāi"), (False, "zǒu kāi")] and heard[-1].text == "走开"

@@ -116,6 +116,35 @@ def test_an_exception_still_being_said_never_turns_the_light_red(db_path):
     assert machine.withdrawn == 0
 
 
+def _pinyin(start: float, pinyin: str, partial: bool) -> Utterance:
+    """What sherpa gives for `pinyin` said from `start`, 0.25 s a syllable (the last may be
+    an initial alone, a syllable begun)."""
+    words = tuple(Word(s, start + 0.25 * n, start + 0.25 * (n + 1))
+                  for n, s in enumerate(pinyin.split()))
+    return Utterance(start, words[-1].end, "staff", pinyin=pinyin, words=words,
+                     partial=partial, heard_by="sherpa")
+
+
+def test_a_syllable_begun_after_a_phrase_rules_out_only_the_exceptions_it_cannot_begin(db_path):
+    """神经病 may still become 神经病学 (an exception): a partial result ending on x, 学's
+    initial, keeps the light green; ch (重新…) can begin none of its exceptions: red."""
+    session = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+
+    def heard(start: float, pinyin: str) -> list[str]:
+        said = pinyin.split()
+        states = []
+        for n in range(1, len(said) + 1):
+            for update in session.feed(_pinyin(start, " ".join(said[:n]), partial=True)):
+                states += [e.state for e in machine.update(update)]
+        return states
+
+    assert "red" not in heard(0.0, "tā xué de shì shén jīng bìng x")
+    assert "red" not in heard(0.0, "tā xué de shì shén jīng bìng xué")
+    session.feed(_pinyin(0.0, "tā xué de shì shén jīng bìng xué", partial=False))
+    assert heard(6.0, "shén jīng bìng ch")[-1:] == ["red"]
+
+
 def test_a_provisional_red_the_whole_utterance_does_not_confirm_is_withdrawn_once(db_path):
     """A recogniser that revises its guess (vosk's partial results): the red it caused is
     taken back as one stored change, counted, never flickering back."""

@@ -49,6 +49,13 @@ def test_a_segment_is_read_again_where_a_taboo_is_near_or_spotted(recheck):
     assert recheck.near(heard("míng tiān bái tiān duō yún", (spotted,)))
 
 
+def test_a_taboo_near_is_told_from_one_heard_as_said(recheck):
+    """Live, a second reading is begun where a form is near but not heard as said."""
+    assert any(far > 0 for far in recheck.distances(sounds("gēng xīn jí shén n".split())))
+    assert recheck.distances(sounds("gēng xīn jí shén me".split())) == [0.0]
+    assert recheck.distances(sounds("míng tiān bái tiān duō yún".split())) == []
+
+
 def test_the_biased_reading_stands_only_where_it_confirms_a_form_greedy_heard_near(recheck):
     greedy = heard("wǒ gāi nǐ xiān zǒu ba")
     chosen = recheck.choose(greedy, heard("huó gāi nǐ xiān zǒu ba"))

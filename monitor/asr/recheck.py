@@ -80,23 +80,29 @@ class Recheck:
                              for phrase, syllables in forms
                              if len(said := syllables.split()) >= 2})
         self._having: dict[str, list[tuple]] = {}  # syllable -> forms holding it
+        self._opening: dict[str, list[tuple]] = {}  # syllable -> forms beginning with it
         for form in self.forms:
             for syllable in set(form[1]):
                 self._having.setdefault(syllable, []).append(form)
+            self._opening.setdefault(form[1][0], []).append(form)
 
     def near(self, greedy: Utterance) -> bool:
         """Is a taboo near in what greedy search heard: spotted, or within `NEAR`? Within
         it a form keeps all its syllables but two exactly, and one at least: only the
         forms that do are aligned."""
-        if any(h.kind == "taboo" for h in greedy.spotted):
-            return True
-        heard = sounds(greedy.pinyin.split())
+        return (any(h.kind == "taboo" for h in greedy.spotted)
+                or bool(self.distances(sounds(greedy.pinyin.split()))))
+
+    def distances(self, heard: tuple[str, ...]) -> list[float]:
+        """How far each taboo form within `NEAR` of `heard` (`sounds`) is (0: heard as
+        said)."""
         exact: dict[tuple, int] = {}
         for syllable in set(heard):
             for form in self._having.get(syllable, ()):
                 exact[form] = exact.get(form, 0) + form[1].count(syllable)
-        return any(count >= max(1, len(sound) - 2) and distance(sound, heard, light) <= NEAR
-                   for (_, sound, light), count in exact.items())
+        return [far for (_, sound, light), count in exact.items()
+                if count >= max(1, len(sound) - 2)
+                and (far := distance(sound, heard, light)) <= NEAR]
 
     def choose(self, greedy: Utterance, biased: Utterance | None) -> Utterance:
         """The greedy reading, with the words of each taboo form the biased reading
@@ -119,8 +125,8 @@ class Recheck:
         如果我不知道 adds a form, not a phrase): the form's first and last word's times."""
         said = sounds(w.text for w in biased.words)
         spans = []
-        for phrase, form, light in self.forms:
-            for at in range(len(said) - len(form) + 1):
+        for at, syllable in enumerate(said):
+            for phrase, form, light in self._opening.get(syllable, ()):
                 if said[at:at + len(form)] != form:
                     continue
                 first, last = biased.words[at], biased.words[at + len(form) - 1]

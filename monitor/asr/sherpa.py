@@ -8,8 +8,9 @@ The recogniser decodes greedily; a segment where a taboo is near is read a secon
 biased toward the lexicon's taboo forms (hotwords: modified beam search over a context
 graph, `recheck.py`), so that a taboo said is heard as said, where the evidence bar of
 matching needs the recogniser's own syllables. Biased everywhere (`hotwords_score`) it
-wrote taboos into ordinary speech. Live, a taboo spotted and not heard as said is read
-again while the segment goes on, and a finished segment's greedy reading is given first.
+wrote taboos into ordinary speech. Live, a taboo spotted or heard near, and not heard as
+said, is read again while the segment goes on, and a finished segment's greedy reading is
+given first.
 """
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ from .recheck import Recheck, sounds
 log = logging.getLogger("courtesy.asr.sherpa")
 
 SYLLABLE_S = 0.4  # the longest a syllable lasts: a word's end when the next is far
-EARLY_S = 1.5  # a taboo spotted while speech goes on is read again from this long before it
 INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _FILES = {
     "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
@@ -314,14 +314,14 @@ class SherpaStream(Stream):
         self._hit_syllables: list[str] = []  # what the spotter heard, as the line's pinyin
         self._origin = 0.0
         self._fed = 0  # samples of the segment's speech fed so far
-        self._told = ((), 0)  # tokens and hits of the last partial result given
+        self._heard = ((), 0, ())  # tokens, hits and biased tokens at the last partial result
+        self._said_so_far: tuple[str, int] | None = None  # the last one given: pinyin, hits
         self._said: list[np.ndarray] = []  # the segment's samples, kept for a second reading
         self._lattice: hanzi.Lattice | None = None  # the last result's characters, kept
-        self._early: Utterance | None = None  # a second reading while the segment goes on
-        self._due: float | None = None  # where the next such reading begins, asked for
+        self._biased = None  # the second reading, begun while the segment goes on
+        self._due = False  # a taboo spotted or near in the last partial result: begin it
         self._greedy_so_far: Utterance | None = None  # the last partial result, greedy
         self._greedy: tuple[Voiced, Utterance] | None = None  # a finished segment to read again
-        self._reread = 0  # spotter hits it was made for
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         heard, twice = self.first(voiced)
@@ -333,47 +333,45 @@ class SherpaStream(Stream):
         self._accept(voiced.samples)
         if not voiced.final:
             return [], False
-        padding = np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE), np.float32)
-        self._accept(padding, finished=True)
+        self._accept(self._padding(), finished=True)
         utterance = self._result(voiced)
         self._asr = self._kws = None
         if utterance and self.engine.recheck and self.engine.recheck.near(utterance):
             self._greedy = (voiced, utterance)
             return [self._confirmed(utterance)], True
-        self._said = []
+        self._said, self._biased = [], None
         return ([utterance] if utterance else []), False
 
     def again(self) -> list[Utterance]:
         """The segment read again by the biased recogniser, and the reading that stands
-        (recheck.py); characters are decoded for a biased reading only where it stands."""
+        (recheck.py); characters are decoded for a biased reading only where it stands.
+        A second reading begun while the segment went on only has its end left to read."""
         (voiced, greedy), self._greedy = self._greedy, None
-        biased = self._biased_reading(self._origin, np.concatenate(self._said), voiced)
-        self._said = []
+        if self._biased is None:
+            self._biased = self.engine.rereader.create_stream()
+            self._biased.accept_waveform(SAMPLE_RATE, np.concatenate(self._said))
+        self._biased.accept_waveform(SAMPLE_RATE, self._padding())
+        self._biased.input_finished()
+        biased = self._biased_reading(voiced)
+        self._said, self._biased = [], None
         return [self._characters(self.engine.recheck.choose(greedy, biased), greedy)]
 
-    def _biased_reading(self, since: float, samples: np.ndarray,
-                        voiced: Voiced | None = None) -> Utterance | None:
-        """The segment's speech from `since` (seconds) read by the biased recogniser, with
-        the tail padding; its syllables on the segment's clock."""
-        rereader = self.engine.rereader
-        stream = rereader.create_stream()
-        padding = np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE), np.float32)
-        stream.accept_waveform(SAMPLE_RATE, np.concatenate([samples, padding]))
-        stream.input_finished()
-        while rereader.is_ready(stream):
-            rereader.decode_stream(stream)
-        tokens, times = self.engine.heard(stream, rereader)
-        shift = since - self._origin
-        reached = self._origin + self._fed / SAMPLE_RATE
-        return self._result(voiced or Voiced(self.role, np.zeros(0, np.float32), reached,
-                                             final=True, segment_start=self._origin),
-                            (tokens, [t + shift for t in times]), biased=True,
-                            characters=False)
+    def _padding(self) -> np.ndarray:
+        return np.zeros(round(self.engine.options.tail_padding_s * SAMPLE_RATE), np.float32)
 
-    def _said_since(self, since: float) -> np.ndarray:
-        """The segment's samples from `since` (seconds) on."""
-        samples = np.concatenate(self._said) if self._said else np.zeros(0, np.float32)
-        return samples[max(0, round((since - self._origin) * SAMPLE_RATE)):]
+    def _biased_reading(self, voiced: Voiced | None = None) -> Utterance | None:
+        """The second reading as far as it has been decoded, on the segment's clock. The
+        segment so far (no `voiced`) is read as ending where a biased syllable is no longer
+        trusted (`trailing_s`), so its last word does not reach over the greedy words after
+        it (神经病 read early took 重 with it, and its red waited for one more syllable)."""
+        rereader = self.engine.rereader
+        while rereader.is_ready(self._biased):
+            rereader.decode_stream(self._biased)
+        trusted = self._origin + self._fed / SAMPLE_RATE - self.engine.options.trailing_s
+        return self._result(voiced or Voiced(self.role, np.zeros(0, np.float32), trusted,
+                                             final=True, segment_start=self._origin),
+                            self.engine.heard(self._biased, rereader), biased=True,
+                            characters=False)
 
     def _characters(self, chosen: Utterance, greedy: Utterance) -> Utterance:
         """A reading the second one changed, in characters decoded afresh."""
@@ -385,55 +383,66 @@ class SherpaStream(Stream):
     def partial(self) -> Utterance | None:
         """The segment so far, judged through the same `_result` as the finished one, when
         what is heard changed: the biased beam may still revise its best path (its tokens
-        are compared, not only their count), and spotter hits stay. Asked again at once, it
-        gives the second reading a taboo spotted in the last one asked for (`_early`)."""
+        are compared, not only their count), and spotter hits stay. Asked again at once
+        after a taboo was spotted or near, it begins the second reading (`_read_early`)."""
         if self._asr is None:
             return None
-        if self._due is not None:
+        if self._due:
             return self._read_early()
-        heard = (tuple(self.engine.heard(self._asr)[0]), len(self._hits))
-        if heard == self._told:
+        heard = (tuple(self.engine.heard(self._asr)[0]), len(self._hits),
+                 tuple(self.engine.heard(self._biased, self.engine.rereader)[0])
+                 if self._biased else ())
+        if heard == self._heard:
             return None
-        self._told = heard
+        self._heard = heard
         reached = self._origin + self._fed / SAMPLE_RATE
         so_far = self._result(Voiced(self.role, np.zeros(0, np.float32), reached,
                                      segment_start=self._origin))
         if so_far and self.engine.recheck:
             self._greedy_so_far = so_far
-            self._due = self._unheard(so_far)
+            self._due = self._biased is None and self._unheard(so_far)
             so_far = self._confirmed(so_far)
+        return self._told(so_far)
+
+    def _told(self, so_far: Utterance | None) -> Utterance | None:
+        """A partial result, unless it says what the last one did (the second reading
+        moved on and confirmed nothing new)."""
+        said = (so_far.pinyin, len(so_far.spotted)) if so_far else None
+        if said == self._said_so_far:
+            return None
+        self._said_so_far = said
         return replace(so_far, partial=True) if so_far else None
 
     def _confirmed(self, greedy: Utterance) -> Utterance:
-        """Greedy search's reading with what a second reading made while the segment went
-        on confirmed (`_read_early`)."""
-        if self._early is None:
+        """Greedy search's reading with what the second reading begun while the segment
+        went on confirmed so far (`_read_early`)."""
+        if self._biased is None:
             return greedy
-        return self._characters(self.engine.recheck.choose(greedy, self._early), greedy)
+        return self._characters(self.engine.recheck.choose(greedy, self._biased_reading()),
+                                greedy)
 
-    def _unheard(self, greedy: Utterance) -> float | None:
-        """Where a second reading of the segment so far should begin: `EARLY_S` before the
-        first taboo the spotter caught since the last such reading and greedy search did not
-        hear as said (None: no such taboo)."""
+    def _unheard(self, greedy: Utterance) -> bool:
+        """Is there a taboo greedy search did not hear as said that the spotter caught, or
+        that greedy search heard near (`Recheck.distances`, the end-of-segment reading's own
+        test)? Near alone is where the spotter missed (急什么 heard jí shén, 神经病 rén jǐng
+        bìng: their reds waited for the segment's end)."""
         heard = sounds(greedy.pinyin.split())
-        unheard = [self._hits[n] for n in range(self._reread, len(self._hits))
-                   if self._hits[n].kind == "taboo"
-                   and not _holds(heard, sounds(self._hit_syllables[n].split()))]
-        self._reread = len(self._hits)
-        return max(self._origin, unheard[0].start - EARLY_S) if unheard else None
+        if any(hit.kind == "taboo" and not _holds(heard, sounds(said.split()))
+               for hit, said in zip(self._hits, self._hit_syllables)):
+            return True
+        return any(far > 0 for far in self.engine.recheck.distances(heard))
 
     def _read_early(self) -> Utterance | None:
-        """A taboo spotted while the segment goes on, read again at once, biased (not at
-        the segment's end, seconds later: its red waited for that, docs/benchmarks.md), after
-        the greedy result was given (which the matcher may already hold as enough); what it
-        confirms stands in every later partial result. The finished segment is read again
-        whole as before."""
-        since, self._due = self._due, None
-        self._early = self._biased_reading(since, self._said_since(since))
-        greedy = self._greedy_so_far
-        chosen = self.engine.recheck.choose(greedy, self._early)
-        return None if chosen is greedy else replace(self._characters(chosen, greedy),
-                                                     partial=True)
+        """The second reading begun at once on a taboo spotted or near while the segment
+        goes on (not at the segment's end, seconds later: its red waited for that,
+        docs/benchmarks.md), after the greedy result was given (which the matcher may
+        already hold as enough). It reads the segment from its start, as at the end, and
+        then goes on with it: what it confirms stands in every later partial result, and
+        at the segment's end only the rest is left to read."""
+        self._due = False
+        self._biased = self.engine.rereader.create_stream()
+        self._biased.accept_waveform(SAMPLE_RATE, np.concatenate(self._said))
+        return self._told(self._confirmed(self._greedy_so_far))
 
     def _begin(self, origin: float) -> None:
         self._asr = self.engine.recognizer.create_stream()
@@ -441,10 +450,10 @@ class SherpaStream(Stream):
         self._hits, self._hit_syllables = [], []
         self._origin = origin
         self._fed = 0
-        self._told = ((), 0)
+        self._heard, self._said_so_far = ((), 0, ()), None
         self._said = []
         self._lattice = None
-        self._early, self._reread, self._due, self._greedy_so_far = None, 0, None, None
+        self._biased, self._due, self._greedy_so_far = None, False, None
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
@@ -455,6 +464,10 @@ class SherpaStream(Stream):
             self._asr.input_finished()
         while recognizer.is_ready(self._asr):
             recognizer.decode_stream(self._asr)
+        if self._biased is not None and not finished:  # the second reading keeps up
+            self._biased.accept_waveform(SAMPLE_RATE, samples)
+            while self.engine.rereader.is_ready(self._biased):
+                self.engine.rereader.decode_stream(self._biased)
         if not finished:
             self._fed += len(samples)  # padding is not speech: hits in it end with the speech
         if self._kws is None:
