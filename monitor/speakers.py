@@ -271,9 +271,13 @@ class SpeakerOptions:
     # so what rests on it (a customer's 你们快点 as a staff taboo) waits for a person
     # (unless the voice encoder's embedding decides it, below)
     embed_centre: float = 0.62  # cosine to the enrolled embedding where it says nothing
+    # (at least: see embed_gap)
     embed_scale: float = 60.0  # logit of the staff role per unit of cosine above that
     embed_sure: float = 0.74  # before another voice is known, a cosine at least this tells
     # staff surely (the tuned sessions' customer lines reached 0.69); under it, alone_most
+    embed_gap: float = 0.15  # the conversation's runs fall in two groups of cosines this far
+    # apart: the staff's and the others' here, and the centre moves up between them (a
+    # customer's voice near the staff's, 0.71, is under the staff's 0.86-0.92 heard clean)
     embed_min_s: float = 0.5  # shorter runs are not embedded (the encoder hears 1.6 s)
     embed_most: int = 1  # partials (1.6 s each) a run is embedded from, spread over it
     # (one, its speech's first 1.6 s: two told the tuned sessions' runs alike, at twice the
@@ -330,7 +334,8 @@ class Tracker:
     _so_far: tuple[float, "Pickup | None"] = (-1.0, None)  # a segment's start, the voices
     # found with it so far (for its unsure phrases)
     _audio: deque = field(default_factory=deque)  # (time, samples) of the raw audio
-    _embedded: dict = field(default_factory=dict)  # span -> the embedding's logit, per segment
+    _embedded: dict = field(default_factory=dict)  # span -> its cosine to the staff's
+    _cosines: deque = field(default_factory=deque)  # (end, cosine) of finished runs
     changed: bool = False  # the learned voice grew since last stored
 
     def listen(self, samples: np.ndarray, start: float) -> None:
@@ -372,24 +377,51 @@ class Tracker:
         pieces = [self.audio(*k) for k in new]
         embedded = voiceprint.embed(pieces, self.options.embed_most) if new else None
         for k, vector in zip(new, [] if embedded is None else embedded):
-            self._embedded[k] = self.options.embed_scale * (
-                float(vector @ self.staff.embedding) - self.options.embed_centre)
-        return [self._embedded.get(k) for k in keys]
+            self._embedded[k] = float(vector @ self.staff.embedding)
+        return [None if k not in self._embedded else self.options.embed_scale * (
+            self._embedded[k] - self.options.embed_centre) for k in keys]
+
+    def _centre(self) -> float:
+        """Where the cosine to the enrolled embedding turns from customer to staff on this
+        pickup: between the conversation's two groups of runs (its last `other_s` seconds,
+        split where they differ most), never under `embed_centre`."""
+        values = np.sort([c for _, c in self._cosines])
+        if len(values) < 3:
+            return self.options.embed_centre
+        best, middle, gap = 0.0, self.options.embed_centre, 0.0
+        for n in range(1, len(values)):
+            low, high = values[:n].mean(), values[n:].mean()
+            spread = n * (len(values) - n) * (high - low) ** 2
+            if spread > best:
+                best, middle = spread, (low + high) / 2
+                gap = high - low
+        if gap < self.options.embed_gap:
+            return self.options.embed_centre
+        return max(self.options.embed_centre, float(middle))
 
     def _embedded_turns(self, turns: list[Turn]) -> list[Turn]:
         """A finished segment's runs with the embedding's logit: added to the voice
         profile's, or, while no other voice is known here (only the staff voice's floor,
         `alone_most`), in its place: sure of a customer as it says, of the staff only from
-        `embed_sure` on (a customer's taboo must not count against staff)."""
+        `embed_sure` on (a customer's taboo must not count against staff). Once the others
+        are known, the centre is this pickup's (`_centre`)."""
+        logits = self._voiceprint([(t.start, t.end) for t in turns])
+        end = turns[-1].end if turns else 0.0
+        self._cosines.extend((end, self._embedded[(round(t.start, 2), round(t.end, 2))])
+                             for t, logit in zip(turns, logits)
+                             if logit is not None and not t.phrase)
+        while self._cosines and self._cosines[0][0] < end - self.options.other_s:
+            self._cosines.popleft()
+        shift = self.options.embed_scale * (self._centre() - self.options.embed_centre)
         out = []
-        for turn, logit in zip(turns, self._voiceprint([(t.start, t.end) for t in turns])):
+        for turn, logit in zip(turns, logits):
             if logit is None or turn.phrase:
                 out.append(turn)
             elif self._here is None:
                 out.append(replace(turn, logit=logit, most=1.0 if self._sure_alone(logit)
                                    else self.options.alone_most))
             else:
-                out.append(replace(turn, logit=turn.logit + logit))
+                out.append(replace(turn, logit=turn.logit + logit - shift))
         return out
 
     def _sure_alone(self, logit: float) -> bool:

@@ -553,3 +553,19 @@ def test_a_profile_keeps_its_embedding_as_numbers_and_an_older_one_loads_without
     assert float(again.embedding @ voice.embedding) == pytest.approx(1.0, abs=1e-4)
     del stored["embedding"]
     assert Voice.from_dict(stored).embedding is None
+
+
+def test_the_embeddings_centre_moves_up_between_the_staff_and_a_customer_heard_here():
+    """A customer whose voice is near the staff's (cosine 0.71) is under the staff's own
+    runs heard at this pickup (0.9): the centre moves between them; one group of runs, or
+    two close ones, leave it where it was set (docs/benchmarks.md)."""
+    tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
+    centre = tracker.options.embed_centre
+    tracker._cosines.extend((t, c) for t, c in enumerate([0.9, 0.71, 0.92, 0.7, 0.88]))
+    assert tracker._centre() == pytest.approx((0.9 + 0.92 + 0.88) / 6 + (0.71 + 0.7) / 4)
+    tracker._cosines.clear()
+    tracker._cosines.extend((t, c) for t, c in enumerate([0.72, 0.66, 0.74, 0.7]))
+    assert tracker._centre() == centre
+    tracker._cosines.clear()
+    tracker._cosines.extend((t, c) for t, c in enumerate([0.75, 0.45, 0.72, 0.5]))
+    assert tracker._centre() == centre  # (0.735 + 0.475) / 2 is under it: never lower
