@@ -4,7 +4,10 @@ The config reader (`config.load`) says whether the file is well formed; this goe
 and looks at the machine: the database opens and its folder is writable, each window's
 microphone is present, each light driver can be reached (USB light listed, command
 runnable, webhook's server answering), each folder the services write is writable, the
-mail server answers. Each check is one line of a checklist a hall's IT person reads.
+mail server answers, and where a window has one pickup (channels = "mixed") the voice
+embedding that tells its two voices apart is installed: without it the monitor still runs,
+judging roles by the voice profile alone, and makes more role errors, so it must be seen.
+Each check is one line of a checklist a hall's IT person reads.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from urllib.parse import urlsplit
 from . import alerts
 from .config import Hall
 from .errors import CourtesyError
+from .sources import MIXED
 
 TIMEOUT_S = 3.0
 
@@ -37,6 +41,9 @@ def run(hall: Hall, db: Path) -> list[Check]:
     """Every check, in the order of the file."""
     checks = [_database(db)]
     checks += [_device(w.id, w.device) for w in hall.listened()]
+    pickups = [w.id for w in hall.listened() if MIXED in w.channels]
+    if pickups:
+        checks.append(_voiceprint(pickups))
     checks += [_driver(n, d) for n, d in enumerate(hall.drivers, 1)]
     folders = {"录音目录 recordings.folder": hall.recordings.folder,
                "备份目录 backup.folder": hall.ops.backup_folder,
@@ -94,6 +101,20 @@ def _device(window: str, device) -> Check:
     listed = "、".join(names) or "无"
     return Check(what, found, f"{device!r} {'已连接' if found else '未找到 not found'}"
                               f"（可用：{listed}）")
+
+
+def _voiceprint(windows: list[str]) -> Check:
+    from . import voiceprint
+
+    what = f"声纹模型 voice embedding（单拾音器窗口 {'、'.join(windows)}）"
+    try:
+        found = voiceprint.encoder() is not None
+    except CourtesyError as exc:
+        return Check(what, False, str(exc))
+    if not found:
+        return Check(what, False, f"未安装 missing：请运行 make setup（或 pip install --no-deps "
+                                  f"{voiceprint.PACKAGE}）；没有它只凭声音特征分辨员工和群众，角色错得更多")
+    return Check(what, True, f"{voiceprint.weights_path()} 已安装，校验通过")
 
 
 def _driver(n: int, driver) -> Check:

@@ -27,6 +27,7 @@ import numpy as np
 from .errors import ModelError
 from .sources import SAMPLE_RATE
 
+PACKAGE = "resemblyzer==0.1.4"  # installed --no-deps for its weights (Makefile's VOICEPRINT)
 SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"  # 0.1.4's
 N_FFT, HOP, BANDS = 400, 160, 40  # 25 ms windows every 10 ms, 40 mel bands (as trained)
 PARTIAL = 160  # frames (1.6 s) per partial utterance, as the encoder was trained
@@ -166,7 +167,7 @@ def encoder() -> Encoder | None:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != SHA256:
         raise ModelError(f"{path}：校验失败（sha256 {digest[:12]}…，应为 {SHA256[:12]}…），"
-                         f"请重新安装 resemblyzer==0.1.4")
+                         f"请重新安装 {PACKAGE}")
     return Encoder(_read(path))
 
 

@@ -94,3 +94,26 @@ folder = "backups"
     assert "✗ 窗口 W01 麦克风 device：/no/such.flac 不存在" in bad.output
     assert "无法连接 unreachable" in bad.output and "/no/such/relay 找不到或不可执行" in bad.output
     assert "3 项未通过" in bad.output
+
+
+def test_config_check_asks_for_the_voice_embedding_where_a_window_has_one_pickup(
+        hall, run, tmp_path, monkeypatch):
+    from monitor import voiceprint
+
+    recording = tmp_path / "pickup.flac"
+    recording.write_bytes(b"")
+    hall.write_text(hall.read_text() + f'\n[windows.W01]\ndevice = "{recording}"\n'
+                    'channels = "mixed"\n', encoding="utf-8")
+    if voiceprint.weights_path() is None:
+        pytest.skip(f"{voiceprint.PACKAGE} not installed (make setup installs it)")
+    good = run("config", "check", "--config", hall)
+    assert good.exit_code == 0, good.output
+    assert "✓ 声纹模型 voice embedding（单拾音器窗口 W01）" in good.output, good.output
+    monkeypatch.setattr(voiceprint, "weights_path", lambda: None)
+    voiceprint.encoder.cache_clear()
+    try:
+        bad = run("config", "check", "--config", hall)
+    finally:
+        voiceprint.encoder.cache_clear()
+    assert bad.exit_code == 1
+    assert "✗ 声纹模型 voice embedding（单拾音器窗口 W01）：未安装 missing" in bad.output
