@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import InputError, parse_toml, read_text
 from .lexicon import default_dir
 
 INTENTS = ("deflection", "direction", "handover")  # what a rule may ask of a line
@@ -68,17 +68,34 @@ def _words_path(folder: str | None) -> Path:
 
 @lru_cache(maxsize=4)
 def _classes(path: str) -> dict[str, str]:
-    """Each class of the words file as an alternation, longest word first."""
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
-    return {name: "(?:" + "|".join(re.escape(w) for w in sorted(table["words"], key=len,
-                                                                  reverse=True)) + ")"
-            for name, table in data.items()}
+    """Each class of the words file as an alternation, longest word first; a hall's edit
+    that is wrong is one error naming the file, line and class."""
+    raw = read_text(path)
+    lines = raw.splitlines()
+    out = {}
+    for name, table in parse_toml(raw, path).items():
+        words = table.get("words") if isinstance(table, dict) else None
+        if set(table if isinstance(table, dict) else ()) != {"words"} or not isinstance(
+                words, list) or not words or not all(isinstance(w, str) and w for w in words):
+            raise InputError(path, "每个词类只有一项 words：非空的词语列表（a class holds one "
+                             "key, words: a list of words）", _line_of(lines, f"[{name}]"),
+                             f"{name}.words")
+        out[name] = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len,
+                                                                   reverse=True)) + ")"
+    return out
+
+
+def _line_of(lines: list[str], needle: str) -> int | None:
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(needle)), None)
 
 
 @lru_cache(maxsize=4)
 def _patterns(path: str) -> "_Patterns":
-    return _Patterns(_classes(path))
+    try:
+        return _Patterns(_classes(path))
+    except KeyError as missing:
+        raise InputError(path, f"缺少词类 [{missing.args[0]}]（a word class the reader "
+                         "needs is missing）", field=missing.args[0]) from None
 
 
 class _Patterns:

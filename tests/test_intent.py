@@ -85,3 +85,23 @@ def test_an_unknown_intent_is_one_error_naming_the_field(tmp_path):
     with pytest.raises(InputError) as error:
         ruledata.load_file(path)
     assert "when.intent" in str(error.value) and "refusal" in str(error.value)
+
+
+def _line_of_self() -> int:
+    lines = intent.words_path().read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith("[self]"))
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda t: t.replace('words = ["我们",', 'words = [1, "我们",', 1),
+     lambda: f"第 {_line_of_self()} 行：字段“self.words”"),
+    (lambda t: t.replace('[self]', '[self', 1), lambda: f"第 {_line_of_self()} 行"),
+    (lambda t: t.replace('[negation]', '[denial]', 1),
+     lambda: "字段“negation”：缺少词类 [negation]"),
+])
+def test_a_wrong_words_file_is_one_error_naming_its_line_and_class(tmp_path, edit, where):
+    path = tmp_path / "intent.toml"
+    path.write_text(edit(intent.words_path().read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        intent.read("这事我们不经办", path)
+    assert str(path) in str(error.value) and where() in str(error.value)
