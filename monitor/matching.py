@@ -11,12 +11,15 @@ must also sit on jieba word boundaries (再见 is not 在健身房). A phrase he
 of its exceptions (不知道 in 不知道您) is no hit. Where only pinyin was heard, longer
 phrases are also compared with the initials and finals a small recogniser confuses
 merged (loose pinyin); characters, when present, already carry the exact syllables, and a
-fuzzy match in them must keep what tells the phrase's words (_words_kept).
+fuzzy match in them must keep what tells the phrase's words (_words_kept). A required
+courtesy phrase is also heard by sound, in characters or pinyin: the confusions of regional
+accents merged (sound_syllable), the phrase whole and in its tones where its own syllables
+were heard, since staff with an accent still greet (上午好 heard 山无好).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -55,6 +58,20 @@ def loose_syllable(syllable: str) -> str:
         if syllable.endswith(hard):
             return syllable[: -len(hard)] + soft
     return syllable
+
+
+# f/h: a southern accent says 飞 fei as 灰 hui, 发 fa as 花 hua (hu- before a vowel is f-)
+_HU_AS_F = {"hu": "fu", "hua": "fa", "huai": "fai", "huan": "fan", "huang": "fang",
+            "hui": "fei", "hun": "fen", "huo": "fo"}
+
+
+def sound_syllable(syllable: str) -> str:
+    """What a syllable sounds like through the confusions of regional accents, which a
+    recogniser then writes as heard: loose_syllable's (zh/z ch/c sh/s, n/l, -ing/-in,
+    -eng/-en) and -ang/-an (上 shang heard 山 shan) and f/hu (飞/灰). Toneless: a form
+    heard by sound keeps its tones where its own syllables were heard (_in_tune)."""
+    syllable = loose_syllable(_HU_AS_F.get(syllable, syllable))
+    return syllable[:-1] if syllable.endswith("ang") else syllable
 
 
 @dataclass
@@ -105,6 +122,11 @@ class MatchOptions:
     long_from: int = 5
     long_agreement: float = 30.0
     exception_veto: float = 85.0
+    # Required courtesy phrases of these kinds are matched by sound too (sound_syllable: the
+    # confusions of regional accents): 上午好 heard 山无好 is still the greeting. A form of
+    # `_SOUND_FROM` syllables or more, heard whole, in tune where its own syllables are
+    # (_in_tune), and only where the phrase was not heard otherwise.
+    sound_kinds: tuple[str, ...] = REQUIRED_KINDS
     # search only this many syllables at each end of an utterance (0: all of it); where a
     # phrase is expected it is at an end, and a loose search through a whole long line
     # finds a candidate at nearly every syllable
@@ -116,7 +138,8 @@ class MatchOptions:
             thresholds={"greeting": self.expected_threshold, "farewell": self.expected_threshold},
             exact_below=2, anchor_below=0, min_heard=2, most_lost=1, swap_from=99,
             insert_from=4,
-            loose_pinyin=self.loose_pinyin, evidence_kinds=(), edges=24)
+            loose_pinyin=self.loose_pinyin, evidence_kinds=(), edges=24,
+            sound_kinds=tuple(k for k in self.sound_kinds if k in ("greeting", "farewell")))
 
 
 _SHORTEST_FUZZY = 4  # a fuzzy match spans this many syllables: 我知道 is no 我不知道
@@ -130,6 +153,8 @@ _EDGE_LOST_FROM = 4
 # a word that lost a syllable in a form shorter than this must keep the rest as the phrase
 # writes it (_words_kept); a longer form says itself with one of its words in homophones
 _WORDS_TOLD_BELOW = 6
+# a form of fewer syllables is not heard by sound: 您好 would be 林浩 and 零号, 再见 在讲
+_SOUND_FROM = 3
 
 
 @dataclass(frozen=True)
@@ -138,6 +163,7 @@ class _Form:
     chars: str
     code: str
     loose: str  # the code with loose_syllable() applied; '' for short forms
+    sound: str  # the code with sound_syllable() applied; '' below _SOUND_FROM, other kinds
     exact: bool  # short: no edits, and homophones only on word boundaries
     errors: int  # syllable edits tolerated
     anchored: bool  # the edit must fall inside: first and last syllable heard right
@@ -169,8 +195,9 @@ class Matcher:
         self.options = options or MatchOptions()
         o = self.options
         self._checks_edits = (o.min_heard, o.most_lost, o.swap_from, o.insert_from) != (1, 99, 0, 0)
-        self._strict = _Coding(loose=False)
-        self._loose = _Coding(loose=True)  # longer phrases, for pinyin-only speech
+        self._strict = _Coding()
+        self._loose = _Coding(loose_syllable, by_initial=True)  # pinyin-only speech
+        self._sound = _Coding(sound_syllable)  # courtesy phrases (`sound_kinds`)
         self._forms: list[_Form] = []
         for phrase in lexicon.phrases:
             threshold = (phrase.threshold if phrase.threshold is not None
@@ -184,18 +211,24 @@ class Matcher:
                 anchored = errors > 0 and len(code) < o.anchor_below
                 loose = "" if exact or not o.loose_pinyin else self._loose.phrase(
                     norm.syllables)
-                self._forms.append(_Form(phrase, norm.chars, code, loose, exact, errors,
-                                         anchored, exception))
+                sound = "" if (exception or len(norm) < _SOUND_FROM
+                               or phrase.kind not in o.sound_kinds) else (
+                    self._sound.phrase(norm.syllables))
+                self._forms.append(_Form(phrase, norm.chars, code, loose, sound, exact,
+                                         errors, anchored, exception))
         for n, form in enumerate(self._forms):
-            for coding, code in ((self._strict, form.code), (self._loose, form.loose)):
-                for offset, piece in _pieces(code, form.errors) if code else ():
+            for coding, code, errors in ((self._strict, form.code, form.errors),
+                                         (self._loose, form.loose, form.errors),
+                                         (self._sound, form.sound, 0)):  # heard whole
+                for offset, piece in _pieces(code, errors) if code else ():
                     pins = (offset == 0) | (offset + len(piece) == len(code)) << 1 or 4
                     coding.add(piece, (n, offset, pins))
         self._strict.build()
         self._loose.build()
+        self._sound.build()
         self._phrases = {(p.kind, p.text): p for p in lexicon.phrases}
         self._agreement = _Agreement()
-        self._found: dict[NormText, tuple[Span, ...]] = {}  # find's, newest last
+        self._found: dict[tuple, tuple[Span, ...]] = {}  # find's, newest last
 
     def holds(self, hit: PhraseHit, utterance: Utterance, norm: NormText) -> bool:
         """Does a hit in speech heard from audio hold up against the recogniser's syllables
@@ -264,30 +297,40 @@ class Matcher:
         return (100.0 if length < o.exact_agreement_below
                 else o.long_agreement if length >= o.long_from else o.spotter_agreement)
 
-    def find(self, norm: NormText) -> list[Span]:
+    def find(self, norm: NormText, tones: tuple[int | None, ...] = (),
+             decoded: str = "") -> list[Span]:
         """Every phrase in the utterance, best span per phrase, overlaps within a kind resolved.
+        Where only pinyin was heard, `tones` (_heard_tones) and `decoded`, the characters
+        decoded from it, if any, tell a phrase heard by sound (_in_tune, _on_bounds).
         Remembered for the last `_REMEMBERED` texts: live, a visit is judged again on every
         partial result and tick, its first and last staff words matched again each time."""
-        found = self._found.get(norm)
+        key = (norm, tones, decoded)
+        found = self._found.get(key)
         if found is None:
-            found = self._found[norm] = tuple(self._find(norm))
+            found = self._found[key] = tuple(self._find(norm, tones, decoded))
             if len(self._found) > _REMEMBERED:
                 self._found.pop(next(iter(self._found)), None)  # the oldest
         return list(found)
 
-    def _find(self, norm: NormText) -> list[Span]:
+    def _find(self, norm: NormText, tones: tuple[int | None, ...], decoded: str) -> list[Span]:
         if not norm.syllables:
             return []
         best: dict[Phrase, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
+        sounded: set[Phrase] = set()  # found only by sound
         passes = [(self._strict, "code")]
         if self.options.loose_pinyin and not norm.chars:
             passes.append((self._loose, "loose"))
+        if self.options.sound_kinds:
+            passes.append((self._sound, "sound"))
         for coding, attribute in passes:
+            by_sound = coding is self._sound
             text = coding.text(norm.syllables)
             for (n, start), pins in self._candidates(coding, text).items():
                 form = self._forms[n]
                 known = best.get(form.phrase)  # equal scores: the form listed first
+                if by_sound and known:
+                    continue  # by sound only what was not heard as its own syllables
                 if known and known[0].score == 100.0 and known[1] < n and not form.exception:
                     continue  # nothing can beat it
                 code = getattr(form, attribute)
@@ -296,17 +339,24 @@ class Matcher:
                         form.phrase.kind in self.options.word_kinds
                         and _edge_may_be_lost(code, text, start, norm)):
                     continue
-                span = self._align(form, code, text, start, pins, norm, coding.same_edge)
-                if span is None:
+                span = self._align(form, code, text, start, pins, norm, coding.same_edge,
+                                   0 if by_sound else form.errors)
+                if span is None or by_sound and not (
+                        _in_tune(form, span, norm, tones)
+                        and _on_bounds(norm.chars or decoded, span)):
                     continue
                 if form.exception:
                     excepted.setdefault(form.phrase, []).append(span)
                 elif known is None or (span.score, -n) > (known[0].score, -known[1]):
                     best[form.phrase] = known = (span, n)
+                    if by_sound:
+                        sounded.add(form.phrase)
         spans = [span for span, _ in best.values()]
         if len(spans) < 2 and not excepted:
             return spans
-        polite = spans + [e for found in excepted.values() for e in found]
+        # a phrase heard by sound explains nothing away (a taboo inside it stays a taboo)
+        polite = [s for s in spans if s.phrase not in sounded] + [
+            e for found in excepted.values() for e in found]
         kept = [s for s in spans
                 if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))
                 and not any(_explains(o, s) for o in polite)]
@@ -323,14 +373,14 @@ class Matcher:
         return found
 
     def _align(self, form: _Form, code: str, text: str, start: int, pins: int,
-               norm: NormText, same_edge) -> Span | None:
+               norm: NormText, same_edge, errors: int) -> Span | None:
         """The span around `start` where the form is heard within its tolerance, if any.
 
         An intact piece pins the span: its begin when the piece opens the form (pins & 1),
         its end when it closes it (pins & 2); an intact middle piece (pins & 4) pins
         neither, but leaves at least one edit to each side.
         """
-        k, n, m = form.errors, len(text), len(code)
+        k, n, m = errors, len(text), len(code)
         whole = start >= 0 and text[start:start + m] == code
         if k == 0 or (pins == 3 and whole):
             end = start + m
@@ -410,7 +460,9 @@ class Matcher:
         times = unit_times(utterance, len(norm))
         chars = norm.chars or _decoded_chars(utterance, norm)
         hits = []
-        for span in self.find(norm):
+        found = (self.find(norm) if norm.chars
+                 else self.find(norm, _heard_tones(utterance, norm), chars))
+        for span in found:
             if not norm.chars and chars and self._decoded_otherwise(span, chars):
                 continue
             matched = (chars[span.begin:span.end] if chars
@@ -434,7 +486,8 @@ class Matcher:
 
 
 class _Coding:
-    """Syllables as one character each (loose or strict), and the phrase pieces to find.
+    """Syllables as one character each (strict, or merged by `key`: loose_syllable,
+    sound_syllable), and the phrase pieces to find.
 
     Syllables no phrase uses all share one code: they can never match a phrase syllable.
     The pieces go into an Aho-Corasick automaton, so one pass over an utterance finds
@@ -443,8 +496,9 @@ class _Coding:
 
     _UNKNOWN = chr(0xF0000)
 
-    def __init__(self, loose: bool):
-        self.loose = loose
+    def __init__(self, key: Callable[[str], str] | None = None, by_initial: bool = False):
+        self._keyed = key
+        self.loose = by_initial  # same_edge() by initials; heard syllables get codes
         self.codes: dict[str, str] = {}
         self.heard: dict[str, str] = {}
         self.initials: dict[str, str] = {}  # loose: code -> initial, for same_edge()
@@ -452,7 +506,7 @@ class _Coding:
         self._automaton = None
 
     def _key(self, syllable: str) -> str:
-        return loose_syllable(syllable) if self.loose else syllable
+        return self._keyed(syllable) if self._keyed else syllable
 
     def phrase(self, syllables: Iterable[str]) -> str:
         out = []
@@ -469,9 +523,9 @@ class _Coding:
         return code
 
     def same_edge(self, heard: str, wanted: str) -> bool:
-        """Is a phrase's first or last syllable heard? Exactly, in characters; by its initial
-        alone in loose (pinyin-only) speech, where a small recogniser mishears finals far
-        more than initials (烦 heard as fa)."""
+        """Is a phrase's first or last syllable heard? By its code (strict, or by sound); by
+        its initial alone in loose (pinyin-only) speech, where a small recogniser mishears
+        finals far more than initials (烦 heard as fa)."""
         if heard == wanted:
             return True
         return (self.loose and heard != self._UNKNOWN
@@ -715,6 +769,34 @@ def _same_tone(expected: tuple[str, int | None, str], heard: int | None) -> bool
     _, tone, char = expected
     return (tone == heard or bool({tone, heard} & {NEUTRAL, None}) or char in "不一"
             or (tone == 3 and heard == 2))
+
+
+def _heard_tones(utterance: Utterance, norm: NormText) -> tuple[int | None, ...]:
+    """Each unit's tone as the recogniser heard it, when its pinyin is what was matched
+    (one toned syllable a unit); else none."""
+    toned = utterance.pinyin.split()
+    if norm.chars or len(toned) != len(norm):
+        return ()
+    return tuple(syllable_tone(syllable)[1] for syllable in toned)
+
+
+def _in_tune(form: _Form, span: Span, norm: NormText, tones: tuple[int | None, ...]) -> bool:
+    """A form heard whole by sound, not as its own syllables: where a syllable was heard as
+    the form's own, is it in the form's tone too (sandhi and neutral tones agree)? The
+    accent changed the others. 山无好 shān wú hǎo is 上午好, but 三五号 sān wǔ hào is not,
+    nor 反映您 fǎn yìng nín 欢迎您. Tones as heard, else read from the characters."""
+    heard = (tones[span.begin:span.end] if tones
+             else tuple(tone for _, tone, _ in _tones(norm.chars[span.begin:span.end])))
+    return all(_same_tone(expected, tone) for expected, syllable, tone
+               in zip(_tones(form.chars), norm.syllables[span.begin:span.end], heard)
+               if syllable == expected[0])
+
+
+def _on_bounds(chars: str, span: Span) -> bool:
+    """A phrase heard by sound does not cut through a word written (or decoded from the
+    pinyin) over either end: 临请问 of 欢迎光临请问 is no 您请问."""
+    bounds = _word_bounds(chars) if chars else frozenset((span.begin, span.end))
+    return span.begin in bounds and span.end in bounds
 
 
 def _decoded_chars(utterance: Utterance, norm: NormText) -> str:

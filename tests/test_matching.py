@@ -2,7 +2,7 @@
 import pytest
 
 from monitor.lexicon import Lexicon, Phrase
-from monitor.matching import MatchOptions, Matcher, loose_syllable, unit_times
+from monitor.matching import MatchOptions, Matcher, loose_syllable, sound_syllable, unit_times
 from monitor.normalize import normalize
 from monitor.records import PhraseHit, Utterance, Word
 
@@ -101,6 +101,65 @@ def test_pinyin_only_edges_need_only_their_initials(scorer):
     assert ("taboo", "你烦不烦") in found(scorer, pinyin="lǐ fān bù fā mā")
     assert ("taboo", "你烦不烦") not in found(scorer, "你烦不发吗")
     assert ("taboo", "你烦不烦") not in found(scorer, pinyin="lǐ fān bù shì")
+
+
+# Courtesy phrases heard by sound: one mishearing of each confusion class of regional
+# accents, in characters (where only the exact syllables matched before) or in pinyin as the
+# recogniser hears it, toned (an/ang and f/h, which loose pinyin did not merge)
+_SAID = Lexicon(tuple(Phrase(text, kind) for text, kind in (
+    ("上午好", "greeting"), ("早上好", "greeting"), ("欢迎光临", "greeting"),
+    ("您慢走", "farewell"), ("真抱歉", "apology"), ("请放心", "please"),
+    ("请出示", "please"), ("请稍等", "waiting"), ("麻烦您", "please"))))
+
+
+@pytest.mark.parametrize("text, pinyin, phrase", [
+    ("", "shān wú hǎo", "上午好"),      # an/ang (shang), the third tone before a third
+    ("山午好", "", "上午好"),
+    ("", "fān yíng guāng lín", "欢迎光临"),  # f/h: huan heard fan
+    ("", "má huán nín", "麻烦您"),      # and fan heard huan
+    ("林慢走", "", "您慢走"),           # n/l
+    ("征抱歉", "", "真抱歉"),           # en/eng
+    ("请放星", "", "请放心"),           # in/ing
+    ("找上好", "", "早上好"),           # z/zh
+    ("请粗示", "", "请出示"),           # c/ch
+    ("请骚等", "", "请稍等"),           # s/sh
+])
+def test_courtesy_phrase_heard_by_sound(text, pinyin, phrase):
+    u = Utterance(0, 2, "staff", text, pinyin=pinyin, heard_by="sherpa" if pinyin else "")
+    hits = Matcher(_SAID).hits(u, 0)
+    assert [h.phrase for h in hits] == [phrase]
+    assert not Matcher(_SAID, MatchOptions(sound_kinds=())).hits(u, 0)
+
+
+def test_sound_syllable_merges_every_accent_class():
+    for said, heard in (("shang", "shan"), ("xiang", "xian"), ("huan", "fan"), ("hui", "fei"),
+                        ("nin", "lin"), ("zhen", "zheng"), ("xin", "xing"), ("zao", "zhao"),
+                        ("chu", "cu"), ("shao", "sao")):
+        assert sound_syllable(said) == sound_syllable(heard)
+    assert sound_syllable("hao") != sound_syllable("fao")  # h before a vowel but u is h
+    assert sound_syllable("zhong") != sound_syllable("zhen")
+
+
+@pytest.mark.parametrize("pinyin, expected", [
+    ("sān wǔ hào chuāng kǒu", False),    # 三五号: 号 is not 好's tone
+    ("wǒ huì fǎn yìng nín de yì jiàn", False),  # 反映您 is no 欢迎您: 映 not 迎's tone
+    ("shàng wǔ hǎo", True),
+])
+def test_by_sound_keeps_the_tones_of_syllables_heard_as_themselves(scorer, pinyin, expected):
+    kinds = {h.kind for h in scorer.hear(_heard(pinyin), 0)[1]}
+    assert ("greeting" in kinds) is expected
+
+
+def test_by_sound_a_phrase_does_not_cut_through_a_word(scorer):
+    """临请问 of 光临 is no 您请问 (n/l)."""
+    assert "please" not in {kind for kind, _ in found(scorer, "欢迎光临请问您办理什么业务")}
+
+
+def test_by_sound_a_phrase_is_heard_whole_and_of_three_syllables(scorer):
+    """Where a greeting or a farewell is expected half of it heard counts, but not half of it
+    heard by sound (麻烦您 is no 欢迎您), nor a form of two syllables (在讲 is no 再见)."""
+    for pinyin in ("má fan nín qiān gè zì", "wǒ zài jiǎng zhè gè zhèng cè"):
+        assert not scorer.expecting.hits(_heard(pinyin), 0)
 
 
 def _heard(pinyin, spotted=(), start=0.0, end=4.0):
