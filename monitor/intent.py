@@ -11,7 +11,11 @@ word class (`lexicons/words/intent.toml`) a hall may widen: a deflection is the 
 (三号窗口, 社保局, 管片民警, 车管所的电话; not 别的部门, 相关单位, 打个电话) with a way there
 or a doing there (去, 在, …管这个), a number to call, or a walk (出门右转); a hand-over is
 staff acting for the citizen (我帮您联系, 我叫…过来). What is asked back (不归我们管？), said
-of the customer's lacks (缺材料，办不了) or of time (今天办不了) is no deflection.
+of the customer's lacks (缺材料，办不了) or of time (今天办不了) is no deflection. A deflection
+is also read by what it means when no "no" is said of the counter: the matter placed with
+another party that has no name of its own (这得人家那边弄, 归别的口), the counter's own
+inability or lack of access (咱这儿整不了, 系统里查不到这个, 没这个权限) unless a time, a fault or
+a question says it is a wait or a lookup, or the citizen sent to no place (得找负责的单位).
 """
 from __future__ import annotations
 
@@ -46,9 +50,12 @@ _QUESTION = re.compile(r"(?:[？?]|吗|么|是不是|对不对|有没有|能不�
 _GAINSAID = re.compile(r"什么(?=叫|不|没)|怎么会|怎么能|哪能|谁说|谁讲|谁跟您说|谁跟你说|瞎说|胡说|"
                        r"^说(?=[^，。]{0,3}(?:不|没|我们|咱|找错|走错|跟我们))|"
                        r"(?:他|她|们|那|是|家|人)(?:都|也|肯定|可能)?(?:搞错|弄错|说错|讲错)")
-_NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|是否|是不是|如何|几))")  # no matter how
-# what every deflection holds: a no, a wrong, an only, a matter moved or a "who"
-_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并]")
+_NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|是否|是不是|如何|几))|"  # no matter how
+                        r"(?:不用|不必|甭|不要|无需|用不着|别)(?:再|去|跑)?(?:去|到|找|问|上)"  # no need to go
+                        r"(?:别的|其他|其它|另外|别)[^，。？！]*")
+# what every deflection holds: a no, a wrong, an only, a matter moved, a "who" or another party
+_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并归属另白]|人家|他们|她们|那边|"
+                       r"上面|上头|上级|专门|负责|主管|相关|有关|对口")
 _YOURS = re.compile(r"(?:您|你)(?:这儿|这里|这边|这块儿|这头|那儿|那里|那边)")  # the customer's side
 _OTHER_SUBJECT = re.compile(r"(?:您|你)(?!这|的|说的)|他|她|它")
 _REPORTED = re.compile(r"(?:他们|她们|人家|别人|有人|谁|那边|社区|前台|门口)[^，。]{0,6}"
@@ -103,37 +110,77 @@ class _Patterns:
 
     def __init__(self, c: dict[str, str]):
         S, N, H, M, SC = c["self"], c["negation"], c["handle"], c["matter"], c["scope"]
-        not_asked = r"(?!怎|什么|多少|是不是|谁|哪|咋|完|好|了|错|清|懂|明白|法|到过|过来|得|自|实)"
+        UN, END = c["unrelated"], r"(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧喽啰哇么呐哩]|您)*$"  # …的嘞您
+        # not a refusal after all: asked, done, 不管它 (never mind it), 不收费 (free of charge),
+        # 不支持现金 (a way to pay)
+        not_asked = (r"(?!怎|什么|多少|是不是|谁|哪|咋|完|好|了|错|清|懂|明白|法|到过|过来|得|自|实|"
+                     r"它|他|她|(?:(?<=收)|(?<=支持))(?:您|你)?的?(?:费|钱|现|据|款|件|到|好|拾|着|"
+                     r"刷卡|扫码|微信|支付宝|银行卡|信用卡))")
         self.self_ = re.compile(S)
         self.matter = re.compile("^" + M)
         self.now = re.compile(c["now"])
+        self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
         self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|不合格|过期|不符合|"
+                               r"没(?:备|弄|准备)?齐|没有的话|没有就|回去准备|准备齐|备齐|"
+                               r"(?<!权限)(?<!系统)(?<!电脑)(?<!业务)(?<!范围)(?:里头|里面)(?:还)?(?:没有|没)|"
                                r"这点|这么点|光这|就这点|只有这|单子|清单|告知单|须知|指南")
-        # said with the counter (我们, 这儿) in the clause
-        self.of_self = re.compile("|".join([
+        # what is not the counter's at any time, said with it (我们, 这儿) in the clause
+        self.not_ours = re.compile("|".join([
             rf"不(?:是)?(?:归|属于?|由){not_asked}",                           # 不归, 不属于
             rf"不在{S}",                                                      # 不在我们这儿…
             r"不在(?:这|那)?(?:里头|里面|其中|之列|范围|内)",                       # 您这个不在里头
-            rf"{N}{H}{not_asked}",                                            # 不受理, 没法管
-            rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",           # 办不了, 轮不着
             rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?)[^，。]{{0,8}}?(?:{SC})",  # 没这项业务
             rf"(?:不是|不在|不属于?)[^，。]{{0,8}}?(?:的|该管的|这)(?:{c['work']})",  # 不是我们的事
-            rf"不是在?{S}[^，。？！]{{0,6}}的(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧]*)$",     # 不是我们这儿的
+            rf"不是在?{S}[^，。？！]{{0,6}}的{END}",                             # 不是我们这儿的
             rf"不是{S}(?:能|该|可以|来)?{H}",                                 # 不是这边负责
-            rf"{S}(?:这儿|这里|这边)?(?:也)?不是(?!不){H}",                     # 我们不是管这个的
-            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:啥|什么|任何)?(?:关系|关|相干|相关)",
-            r"不(?:相干|沾边|搭界|搭边|对口|对路)",
+            rf"(?:{H})[^，。]{{0,4}}的(?:人|部门|单位|地方|窗口)?(?:{c['adverb']})*不是{S}",  # 管这个的不是我们
+            rf"{S}(?:这儿|这里|这边|这)?(?:{c['adverb']})*不是(?!不){H}",       # 我们就不是管这个的
+            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:啥|什么|任何)?(?:关系|关|{UN})",
+            rf"不(?:{UN})|八竿子打不着",                                         # 不沾边
             r"(?:没有?|未|不)(?:被)?(?:授权|资质|资格)",                        # 没授权给我们
-            rf"{S}[^，。]{{0,3}}(?:没有|没)(?:这项|这个|这种)?[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧]*$",  # 我们这没有
+            rf"(?:不|没)(?:让|许|准|给|叫|向|对)?{S}(?:来)?(?:放|下放|授权|开放|{H})",  # 上头没给我们放
+            rf"不是?(?:从|经|由|通过|在)?{S}[^，。]{{0,4}}走|不走{S}",               # 流程不走我们这儿
+        ]))
+        # what the counter cannot do, said with it in the clause: a delay when said with a
+        # time or a fault (今天办不了, 系统坏了)
+        self.cannot = re.compile("|".join([
+            rf"{N}(?:给|帮|替|为)?(?:您|你)?{H}{not_asked}",                     # 不受理, 没法给您弄
+            rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",          # 办不了, 管不着
+            rf"{S}[^，。]{{0,3}}(?:没有|没)(?:这|那)?一?(?:项|个|种|样)?{END}",       # 我们这没有
             r"(?:没|不)开(?=这|那|此)",                                        # 没开这项
+            rf"不对(?=这|那|此)",                                             # 我们不对这个
+            rf"没(?:人|谁)(?:{H})",                                           # 我们这儿没人管
+            r"没(?:辙|招|法子)|无能为力|做不了主|说了不算|拍不了板",                  # 我们也没辙
+            rf"(?:没有?|无)(?:这|那)?(?:个|一|种|类)?(?:{c['access']})",          # 没这个权限
+            rf"(?:{c['access']})(?:里头|里面|里|内|上|中)[^，。]{{0,4}}(?:没有?|无)",  # 权限里头没有
         ]))
-        # said of the matter (这个, 您这事) at the clause's start, the counter unsaid
-        self.of_matter = re.compile("|".join([
+        # a record or tool the counter cannot get at (查不到, 开不了): a lookup that goes on
+        # when the line asks something (您这个我们查不到，您是不是输错号了？)
+        self.unreached = re.compile(rf"(?:{c['reach']})不(?:{c['able']})(?!解|明|懂|清|好)")
+        # said of the matter (这个, 您这事) at the clause's start, the counter unsaid: not
+        # ours, or (no delay said) not to be done
+        self.matter_not_ours = re.compile("|".join([
             rf"不(?:归|属于?|由){not_asked}",
-            rf"(?:{H}|帮|轮|插)不(?:{c['able']})(?!解|明|懂|清|好)",
-            r"不(?:相干|沾边|搭界|搭边|对口|对路)",
+            rf"不(?:{UN})|八竿子打不着",
             rf"(?:{c['moved']})(?:出去|走|到别处|给别的)",                       # 划出去了
+            rf"不是(?:的)?{END}",                                              # 这个不是
         ]))
+        self.matter_cannot = re.compile(
+            rf"(?:{H}|帮|轮|插)不(?:{c['able']})(?!解|明|懂|清|好)|{N}{H}{not_asked}(?:的)?{END}")
+        # a matter placed with another party by no name of its own (得人家那边弄, 是别的部门的活)
+        party = (rf"(?:{c['others']}|(?:{c['nowhere']})[^，。]{{0,3}}?"
+                 rf"(?:{c['place']}|{c['person']}|口|家|人))")
+        self.placed = re.compile(
+            rf"(?:得|要|该|须|需要|只能)(?:去|到)?(?:找|问|去|到|上|换)(?:问)?(?:别的|其他的?|"
+            rf"其它的?|另外的?|另一个?|专门的?|负责的?|主管的?|相关的?|有关的?|对口的?|管这[个块]?的?)"
+            rf"[^，。]{{0,3}}?(?:{c['place']}|{c['person']}|口|家|人)|"              # 得找负责的单位
+            rf"(?:(?:得|要|该|须|需要|归|由|是|属于?|让|靠)(?:去|到|上|往|找|让|交给|给|问){{0,2}}{party}|"
+            rf"^(?:{c['matter']})?(?:人家|(?:别的|其他的?|其它的?|另一个?|另外一个|另外的)[^，。]{{0,3}}?"
+            rf"(?:{c['place']}|{c['person']})))"
+            rf"[^，。？！]{{0,8}}?(?:(?:{H}|批|定|审|做主|拍板){not_asked}(?!了|完|好|过)|"
+            rf"的(?:{c['work']}|{SC}))|"
+            rf"(?:归|属于?){party}")                                            # 归别的口
+        self.progress = re.compile(r"等|还在|正在|在办|在弄|已经|好了|完|会|回头|马上|过了|通知")
         # the wrong place, said any way
         self.wrong = re.compile("|".join([
             rf"{c['wrong']}错(?:了)?(?:地方|地儿|窗口|门|部门|单位|人|队|科室|楼|科|口)",
@@ -144,6 +191,7 @@ class _Patterns:
             r"(?:得|要|该|去|到|找|问|上)(?:找|去|到|问)?(?:别的|其他的?|其它的?|另外的?|别)(?:部门|窗口|单位|地方|科室|人|家|处)",
             rf"(?:别|甭|不要|不用)(?:来)?(?:找|问){S}",
             rf"不(?:找|问){S}",
+            r"另(?:找|寻|换|去)(?:个|一个|一家|一处)?(?:地方|部门|窗口|单位|人|家|处|地儿)",
             rf"谁(?:让|叫|喊)(?:你|您)(?:来|到|上)",
             rf"(?:只|光|就)(?:{H})(?:{S}|自己)*(?:这一?(?:块|摊|片|部分)|本职|分内|自己)",
         ]))
@@ -156,37 +204,51 @@ class _Patterns:
                                  r"找找|看看|直接|先|再|就|还是|得|要|去|到|上|您|你)+")
         self.generic = re.compile(c["generic"])
         self.numbered = re.compile(r"(?:[0-9一二三四五六七八九十两]+(?:号(?:窗口?|柜台?|台|楼|门|诊室)|"
-                                   r"楼|层|栋|区)|第[一二三四五六七八九十0-9]+个?(?:窗口|柜台|台))")
-        self.head = re.compile(rf"(?:{P}|{person}|{agency}|{channel})")
+                                   r"楼|层|栋|区)|第[一二三四五六七八九十0-9]+个?(?:窗口|柜台|台|间|屋|排|家|"
+                                   r"道门|个门|栋|层))")
+        # …办 is an office (犬管办, 老龄办) where no doing comes with it (再办, 去办了); a head
+        # said twice over is a verb (站站), no place
+        office = r"(?<=[\u4e00-\u9fff])(?<![再来去能以才就好着给帮您你们了要得])办(?=$|那|管|在|的|[，。？！\s])"
+        self.head = re.compile(rf"(?P<h>{P}|{person}|{agency}|{channel}|{office})(?!(?P=h))")
         self.channel = re.compile(channel)
-        self.way = re.compile(rf"(?:{c['move']}|在|归|由|给)")
+        self.way = re.compile(rf"(?:{c['move']}|在|搁|归|由|给)")
         # whose matter it is (这是税务局的业务, 这事儿归房产交易)
         self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
         self.belongs = re.compile(r"(?<![不没])(?:是|归|属于)")
-        self.belongs_to = re.compile(rf"(?<![不没])归(?!{S}|{c['nowhere']}|这|您|你|谁|哪|还|口|不|没)"
-                                     rf"[^，。？！]{{2,10}}$")
+        self.belongs_to = re.compile(rf"(?<![不没])归(?!{S}|{c['nowhere']}|{c['others']}|这|您|你|谁|"
+                                     rf"哪|还|口|不|没)[^，。？！]{{2,10}}$")
         # online, a number handed, an app to get (网上就能办, 给您个电话号码, 下个App)
         self.online = re.compile(rf"网上(?:就|也|都)?(?:能|可以)?(?:办|申请|预约|申报|缴|交)|"
                                  rf"(?:给|告诉)(?:您|你)[^，。]{{0,6}}(?:电话|号码|地址)|"
                                  rf"(?:下载|下|装|关注|登录|登陆)(?:一下|个|一个)?[^，。]{{0,8}}?"
-                                 rf"(?:App|APP|app|小程序|公众号|客户端)")
+                                 rf"(?:App|APP|app|小程序|公众号|客户端)|"
+                                 rf"搜(?:一下)?(?!搜|一搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
         self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
-        # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个)
+        # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个;
+        # …咨询台，您过去; …签证处，就那儿)
         self.pointed = re.compile(r"(?:去|到|找|上|问|奔)(?:那儿|那边|那里|那头|他们|她们|人家)|"
                                   r"(?:他们|她们|那边|那儿|那里)(?:就|也|都|才|专门)?(?:能|可以|会)?"
-                                  r"(?:管|负责|办|受理|处理|专门|解决)")
+                                  r"(?:给您|给你|帮您|帮你)?(?:管|负责|办|受理|处理|专门|解决|弄|整|搞)|"
+                                  r"(?:^|[，。？！\s])(?:您|你)?(?:就|直接|赶紧|先)?(?:过去|去)(?:了就|"
+                                  r"(?:吧|就行|就是了?|看看|问问)?(?:[，。？！\s]|$))|"
+                                  r"(?:^|[，。？！\s])(?:就|在)?(?:那儿|那边|那里)(?:就是)?(?:[，。？！\s]|$)")
         self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|"
-                               r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|"
+                               r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|(?:往|朝|向)(?:左|右|东|西|南|北)|"
+                               r"第[一二三四五六七八九十0-9]+个?(?:路口|红绿灯|十字路口|岔口)|"
                                r"出了?(?:这个)?门(?!注意|小心|慢)|(?:下|上)楼(?:就|到|去|右|左)")
-        self.phone = re.compile(r"[零〇一二三四五六七八九幺0-9]{5,}")
+        self.phone = re.compile(r"[零〇一二三四五六七八九幺0-9]{5,}|"
+                                r"(?:打|拨打?)[零〇一二三四五六七八九幺0-9]{3,4}")  # 打110
         free = r"(?:(?!不(?!动产)|没|别)[^，。？！])"  # no refusal between (不动产 is a name)
         self.handover = re.compile(
             rf"(?:我|我们|咱|咱们)(?:这就|马上|现在|立刻|这边|先|来|去|直接|帮忙|这)?"
             rf"(?:{c['for_you']}{free}{{0,16}}?{c['act']}|{free}{{0,6}}?{c['transfer']})|"
             rf"(?:让|叫|请|喊){free}{{1,12}}?(?:过来|来接|来一趟|下来|上来|"
-            rf"联系您|联系你|给您打|给你打|派人|接您|接你)|(?:跟|随)我(?:来|走|过去)")
-        self.refused = re.compile(rf"(?:我|我们|咱)[^，。]{{0,3}}(?:{N}(?!动产)|帮不|管不)")
+            rf"联系您|联系你|给您打|给你打|派人|接您|接你|来(?:看|处理|帮|跟|给|办|弄))|"
+            rf"(?:跟|随)我(?:来|走|过去)")
+        self.refused = re.compile(rf"(?:我|我们|咱)[^，。]{{0,3}}(?:{N}(?!动产)|帮不|管不)|"
+                                  rf"(?:{c['transfer']}|{c['act']})不(?!动产)(?:{c['able']})|"  # 对接不了
+                                  rf"(?:不是|不归|不由)[^，。]{{0,2}}(?:我|咱)")
 
     def named(self, clause: str, at: int, way: bool) -> bool:
         """Whether the head found at `at` is a place named by a name of its own: something
@@ -195,6 +257,8 @@ class _Patterns:
         names itself (社保, 门诊), or a number (三号窗口). With `way`, what is said before
         runs from the nearest way there (去, 在, 归); a channel needs a name (打个电话 none)."""
         head = self.head.match(clause, at).group(0)
+        if clause[max(0, at - len(head)):at] == head:  # the second of 站站
+            return False
         before = clause[max(0, at - 14):at]
         if self.beside.search(before[-6:]):
             return True
@@ -208,7 +272,7 @@ class _Patterns:
             mod = before
         if self.numbered.search(before + head):
             return True
-        if (self.nowhere.search(before) or self.self_.search(mod + head)
+        if (self.nowhere.search(before + head) or self.self_.search(mod + head)
                 or not way and re.search("不(?!动产)|没|别", mod)):
             return False
         mod = re.sub(r"[的个]", "", self.filler.sub("", mod))
@@ -233,11 +297,12 @@ def _said(text: str, name: str, path: str) -> str:
     p = _patterns(path)
     clauses = CLAUSE.findall(text)
     if name == "deflection":
-        if not _REFUSING.search(text) or (
-                p.lack.search(text) or p.now.search(text) or _GAINSAID.search(text)):
+        if not _REFUSING.search(text) or p.lack.search(text) or _GAINSAID.search(text):
             return ""
         ours = bool(p.self_.search(_YOURS.sub("您", text)))
-        return next((c for c in clauses if _deflects(p, c, ours)), "") or (
+        delayed = bool(p.now.search(text) or p.fault.search(text))
+        asks = bool(re.search(r"[？?]|吗", text))
+        return next((c for c in clauses if _deflects(p, c, ours, delayed, asks)), "") or (
             text if p.only.search(text) else "")
     handover = next((c for c in clauses if p.handover.search(c) and not p.refused.search(c)), "")
     if name == "handover":
@@ -245,8 +310,11 @@ def _said(text: str, name: str, path: str) -> str:
     return handover or next((c for c in clauses if _directs(p, c, text)), "")
 
 
-def _deflects(p: _Patterns, clause: str, ours: bool) -> bool:
-    """`ours`: the line names the counter (我们这是咨询台，不能受理业务: said of it)."""
+def _deflects(p: _Patterns, clause: str, ours: bool, delayed: bool, asks: bool) -> bool:
+    """`ours`: the line names the counter (我们这是咨询台，不能受理业务: said of it);
+    `delayed`: it says when or what broke (今天, 系统坏了), so what cannot be done now is a
+    wait, while what is not the counter's (不归我们管) stays a deflection; `asks`: it asks
+    the citizen something, so a record not found is a lookup going on."""
     clause = _YOURS.sub("您", _NO_MATTER.sub("", clause))
     if _REPORTED.search(clause):
         return False
@@ -255,10 +323,14 @@ def _deflects(p: _Patterns, clause: str, ours: bool) -> bool:
         return not asked or clause.startswith("谁") and not re.search("说|讲|告诉", clause)
     if asked:
         return False
-    said_of_us = p.self_.search(clause) or ours and not _OTHER_SUBJECT.match(clause)
-    if said_of_us and p.of_self.search(clause):
+    if p.placed.search(clause) and not p.progress.search(clause):
         return True
-    return bool(p.matter.search(clause) and p.of_matter.search(clause))
+    said_of_us = p.self_.search(clause) or ours and not _OTHER_SUBJECT.match(clause)
+    cannot = not delayed and (p.cannot.search(clause) or not asks and p.unreached.search(clause))
+    if said_of_us and (p.not_ours.search(clause) or cannot):
+        return True
+    return bool(p.matter.search(clause) and (p.matter_not_ours.search(clause) or (
+        not delayed and p.matter_cannot.search(clause))))
 
 
 def _directs(p: _Patterns, clause: str, line: str) -> bool:

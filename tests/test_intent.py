@@ -54,8 +54,8 @@ def test_a_word_added_to_a_class_is_read(tmp_path):
     text = intent.words_path().read_text(encoding="utf-8")
     path.write_text(text.replace('words = ["我们",', 'words = ["本股室", "我们",', 1),
                     encoding="utf-8")
-    assert not intent.read("这事本股室不经办").deflection
-    assert intent.read("这事本股室不经办", path).deflection
+    assert not intent.read("本股室不经办这种").deflection
+    assert intent.read("本股室不经办这种", path).deflection
 
 
 RULE = """
@@ -105,3 +105,15 @@ def test_a_wrong_words_file_is_one_error_naming_its_line_and_class(tmp_path, edi
     with pytest.raises(InputError) as error:
         intent.read("这事我们不经办", path)
     assert str(path) in str(error.value) and where() in str(error.value)
+
+
+@pytest.mark.parametrize("line", ["这个现在不归我们管了", "咱这儿整不了", "我们系统里查不到这种",
+                                  "这得人家那边弄", "归别的口"])
+def test_what_is_not_ours_at_any_time_or_cannot_be_got_at_is_a_deflection(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["网络断了，我们查不到", "您的号我们查不到，您再报一遍？",
+                                  "人家那边已经办好了", "这两个窗口是挨着的"])
+def test_a_fault_a_lookup_or_work_done_elsewhere_is_no_deflection(line):
+    assert not intent.read(line).deflection
