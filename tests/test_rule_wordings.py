@@ -431,7 +431,8 @@ def test_as_many_named_however_joined_or_over_sentences(scorer, line):
 # or a colleague sent for is a direction.
 @pytest.mark.parametrize("deflection", [
     "这个得让人家那边处理", "这种事归他们那边管", "这块儿是人家另一个科的事", "这属于另外一个口的事",
-    "这个嘛，归别的口", "那是别的部门的活儿", "这个得让上面来定，我们定不了"])
+    "这个嘛，归别的口", "那是别的部门的活儿", "这个得让上面来定，我们定不了",
+    "这种业务需要到人家那边去办"])
 def test_a_matter_placed_with_a_party_of_no_name_is_a_deflection(scorer, deflection):
     assert _turned_away(scorer, deflection, "请慢走")
 
@@ -439,7 +440,7 @@ def test_a_matter_placed_with_a_party_of_no_name_is_a_deflection(scorer, deflect
 @pytest.mark.parametrize("deflection", [
     "我们这儿系统里压根没这个模块", "我这儿打不出这个证明来", "我们这边查不着您说的这种",
     "嗯……这个吧，咱这儿真整不来", "咱这儿没这个口子办这个", "我们这儿的系统对接不了那边",
-    "这种事情您找我们，我们也没辙", "这个系统里我们看不到，也办不了"])
+    "这种事情您找我们，我们也没辙", "这个系统里我们看不到，也办不了", "这个我们这边系统不支持"])
 def test_an_inability_or_a_lack_of_access_of_the_counters_is_a_deflection(scorer, deflection):
     assert _turned_away(scorer, deflection, "请慢走")
 
@@ -454,12 +455,14 @@ def test_a_referral_to_no_place_or_a_colloquial_no_is_a_deflection(scorer, defle
 @pytest.mark.parametrize("line", [
     "这个不管它，您在这儿签字", "今天系统在升级，这个办不了，您明天再来",
     "您这个我们查不到，您是不是输错号了？", "人家那边还在处理，您再等等", "不是我们不给办，是您的材料还差一样",
-    "这里头没有户口本复印件", "他们那边审核完了会给您打电话", "您不用去别的地方，这儿就能办"])
+    "这里头没有户口本复印件", "他们那边审核完了会给您打电话", "您不用去别的地方，这儿就能办",
+    "您这个没问题，不用找别人", "我们不收您钱"])
 def test_a_wait_a_lookup_another_party_at_work_or_a_lack_is_no_deflection(scorer, line):
     assert not _turned_away(scorer, line, "请慢走")
 
 
 @pytest.mark.parametrize("then", [
-    "我让后台的同事来看看", "老年大学那排平房，就那儿", "停车场那个岗亭，您过去"])
+    "我让后台的同事来看看", "老年大学那排平房，就那儿", "停车场那个岗亭，您过去",
+    "出了大门往左，第二个路口就是"])
 def test_a_place_pointed_to_or_a_colleague_sent_for_is_a_direction(scorer, then):
     assert not _turned_away(scorer, "这个我们这儿办不了", then)
