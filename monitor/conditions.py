@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from . import intent
+from . import intent, materials
 from .records import Finding, PhraseHit
 from .ruledata import Condition, NormRule, expand
 from .rules import Rule, RuleOptions, VisitView, _finding, _has_marker
@@ -145,6 +145,15 @@ def _intent(cond, ctx, i):
     text = ctx.view.utterances[i].text or ""
     found = next((c for name in ctx.value(cond.value) if (c := intent.said(text, name))), "")
     return (True, Evidence(values={"matched": found})) if found else NO
+
+
+def _materials(cond, ctx, i):
+    """What the line says is missing, read by its structure (materials.read): the clause
+    saying so is quoted."""
+    lack = materials.read(ctx.view.utterances[i].text or "")
+    if not any(lack.has(name) for name in ctx.value(cond.value)):
+        return NO
+    return True, Evidence(values={"matched": lack.said})
 
 
 def _says(cond, ctx, i):
@@ -341,14 +350,18 @@ def _holding(cond, sub: Context, now: VisitView, names=None) -> int | None:
 
 def _named_among(names: set[str], among: set[str]) -> bool:
     """Whether one of the names is one of those named among: the same thing, one name
-    ending the other."""
-    return any(a.endswith(b) or b.endswith(a) for a in names for b in among)
+    ending the other, 的 or no 的 (房东的联系方式, 房东联系方式)."""
+    plain = [(a.replace("的", ""), b.replace("的", "")) for a in names for b in among]
+    return any(a.endswith(b) or b.endswith(a) for a, b in plain)
 
 
-def _names_in(ctx: Context, value: str, text: str) -> set[str]:
-    """The things a text names (the group `name` where the expression has one, else its
-    match): a name of one character is an ending alone (证, 书), which would be one thing
+def _names_in(ctx: Context, value: str | bool, text: str) -> set[str]:
+    """The things a text names: with `new = true`, as the materials reader reads them
+    (materials.names); else the expression's (the group `name` where it has one, else its
+    match). A name of one character is an ending alone (证, 书), which would be one thing
     with every name it ends."""
+    if value is True:
+        return set(materials.names(text))
     pattern = _pattern(ctx, value)
     group = "name" if "name" in pattern.groupindex else 0
     return {name for found in pattern.finditer(text) for name in [found.group(group)]
@@ -529,7 +542,7 @@ def _customer_text(view: VisitView) -> str:
 _OPS = {
     "all": _all, "any": _any, "not": _not, "role": _line(_role), "kind": _line(_kind),
     "phrase": _line(_phrase), "regex": _line(_regex), "says": _line(_says),
-    "intent": _line(_intent),
+    "intent": _line(_intent), "materials": _line(_materials),
     "first": _line(_turns), "last": _line(_turns), "unsure": _line(_unsure),
     "louder": _line(_louder), "interrupts": _line(_interrupts), "due": _line(_due),
     "rate_over": _line(_rate), "rate_under": _line(_rate),

@@ -142,12 +142,20 @@ def settling(lexicon: Lexicon) -> dict[tuple[str, str], tuple[tuple[str, ...], .
 def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
     """Do the syllables heard after a hit rule out every exception that could still follow?
     A partial result may end on a syllable's initial alone (神经病 x…): it rules out only
-    the tails whose next syllable begins otherwise (x… may be 学: 神经病学)."""
+    the tails whose next syllable begins otherwise (x… may be 学: 神经病学). A pause in the
+    voice after the hit's last syllable (`Utterance.paused_at`) ends the words it could
+    join: what was said before the pause, whole syllables, is all an exception could add."""
     if tails is None:
         return False
-    after = tuple(s for w in utterance.words if w.start >= hit.end - 0.01
-                  for s in (normalize("", w.text) if utterance.pinyin
-                            else normalize(w.text)).syllables)
+    last = max((w.start for w in utterance.words if w.start < hit.end - 0.01), default=hit.end)
+    pause = utterance.paused_at if (utterance.paused_at or 0.0) > last else None
+    said = [(w.start, s) for w in utterance.words if w.start >= hit.end - 0.01
+            for s in (normalize("", w.text) if utterance.pinyin
+                      else normalize(w.text)).syllables]
+    paused = [s for at, s in said if at < pause] if pause is not None else None
+    if paused is not None and not (paused and initial(paused[-1]) == paused[-1]):
+        return True  # the words stopped there, none left begun
+    after = tuple(s for _, s in said)
     begun = after[-1] if after and initial(after[-1]) == after[-1] else ""
     whole = after[:-1] if begun else after
 

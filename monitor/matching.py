@@ -315,9 +315,10 @@ class Matcher:
     def _find(self, norm: NormText, tones: tuple[int | None, ...], decoded: str) -> list[Span]:
         if not norm.syllables:
             return []
-        best: dict[Phrase, tuple[Span, int]] = {}
+        # by the phrase's id: a Phrase's own hash walks all its fields, once per candidate
+        best: dict[int, tuple[Span, int]] = {}
         excepted: dict[Phrase, list[Span]] = {}
-        sounded: set[Phrase] = set()  # found only by sound
+        sounded: set[int] = set()  # found only by sound
         passes = [(self._strict, "code")]
         if self.options.loose_pinyin and not norm.chars:
             passes.append((self._loose, "loose"))
@@ -328,7 +329,7 @@ class Matcher:
             text = coding.text(norm.syllables)
             for (n, start), pins in self._candidates(coding, text).items():
                 form = self._forms[n]
-                known = best.get(form.phrase)  # equal scores: the form listed first
+                known = best.get(id(form.phrase))  # equal scores: the form listed first
                 if by_sound and known:
                     continue  # by sound only what was not heard as its own syllables
                 if known and known[0].score == 100.0 and known[1] < n and not form.exception:
@@ -348,14 +349,14 @@ class Matcher:
                 if form.exception:
                     excepted.setdefault(form.phrase, []).append(span)
                 elif known is None or (span.score, -n) > (known[0].score, -known[1]):
-                    best[form.phrase] = known = (span, n)
+                    best[id(form.phrase)] = known = (span, n)
                     if by_sound:
-                        sounded.add(form.phrase)
+                        sounded.add(id(form.phrase))
         spans = [span for span, _ in best.values()]
         if len(spans) < 2 and not excepted:
             return spans
         # a phrase heard by sound explains nothing away (a taboo inside it stays a taboo)
-        polite = [s for s in spans if s.phrase not in sounded] + [
+        polite = [s for s in spans if id(s.phrase) not in sounded] + [
             e for found in excepted.values() for e in found]
         kept = [s for s in spans
                 if not any(_beyond(e, s) for e in excepted.get(s.phrase, ()))

@@ -48,6 +48,9 @@ class Utterance:
     partial: bool = False  # heard so far of speech still going on: judged, never stored
     role_confidence: float | None = None  # how sure a single-channel pickup is of `role`
     # (0.5-1.0); None: the role is given (its own intercom channel, a typed transcript)
+    # a partial result: the voice paused after the words placed before this time (a pause
+    # of `Voiced.paused_at` the recogniser read into), so no syllable joins them (None: none)
+    paused_at: float | None = None
 
     @property
     def decoded(self) -> bool:
@@ -185,6 +188,8 @@ class Voiced:
     final: bool = False
     segment_start: float = 0.0  # where the segment began
     dbfs: float | None = None  # RMS level of the whole segment, on the final piece
+    paused_at: float | None = None  # the voice has paused since then, at the piece's end
+    # (no voice for `vad.PAUSE_S` at least): a word may still be said, not continued
 
 
 @dataclass(frozen=True)

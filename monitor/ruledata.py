@@ -22,13 +22,14 @@ from pathlib import Path
 from . import vocabulary
 from .errors import InputError, parse_toml, read_text
 from .intent import INTENTS
+from .materials import KINDS as LACKS
 from .lexicon import KINDS, default_dir
 from .vocabulary import SEVERITIES, RuleWords
 
 ON = ("line", "hit", "visit")  # a finding per matching line, per phrase hit, or per visit
 PLACES = ("last_staff", "first_staff", "span")  # where a visit finding is shown
 ROLES = ("staff", "customer")
-TEXT_OPS = {"role", "kind", "phrase", "regex", "says", "count_listed", "intent"}
+TEXT_OPS = {"role", "kind", "phrase", "regex", "says", "count_listed", "intent", "materials"}
 NUMBER_OPS = {"first", "last", "louder", "interrupts", "due", "rate_over", "rate_under",
               "duration_over", "silence_over"}
 FLAG_OPS = {"unsure", "closed"}
@@ -51,7 +52,8 @@ class Condition:
     """One operator of a rule: `op` with its `value` (a number may be "$name": a parameter
     of the rule or of the profile), or its inner conditions (`parts`), and the modifiers
     of `after`/`followed` (within_s, within_turns, same), `count` (at_least, at_most) and
-    `returned` (new: the regular expression of a thing's name, kept in `value`)."""
+    `returned` (new: the regular expression of a thing's name, or true for the names the
+    materials reader reads, kept in `value`)."""
 
     op: str
     value: object = None
@@ -198,6 +200,11 @@ class _Reader:
             for name in texts:
                 if name not in INTENTS:
                     self.fail(where, f"unknown intent {name!r} (known: {', '.join(INTENTS)})")
+        if op == "materials":
+            for name in texts:
+                if name not in LACKS:
+                    self.fail(where, f"unknown reading of materials {name!r} (known: "
+                              f"{', '.join(LACKS)})")
         return texts
 
     def nested(self, op: str, value, where: str) -> Condition:
@@ -213,7 +220,8 @@ class _Reader:
         if op == "count" and not {"at_least", "at_most"} & set(mods):
             self.fail(where, "needs at_least or at_most")
         return Condition(
-            op, value=(self.text_value("regex", mods["new"], f"{where}.new")
+            op, value=(mods["new"] if mods.get("new") is True else
+                       self.text_value("regex", mods["new"], f"{where}.new")
                        if "new" in mods else None),
             parts=(self.condition(inner, where),) if inner else (),
             within_s=(self.number(mods["within_s"], f"{where}.within_s")

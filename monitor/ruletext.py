@@ -3,7 +3,7 @@ rules list`): each condition one line, nested as the rule nests them."""
 from __future__ import annotations
 
 from .ruledata import WORD_CLASS, Condition, NormRule
-from .vocabulary import INTENT_LABELS, ROLE_LABELS, phrase_kind_label
+from .vocabulary import INTENT_LABELS, LACK_LABELS, ROLE_LABELS, phrase_kind_label
 
 ON_WORDS = {"line": "逐句判断：符合下列条件的每一句记一次",
             "hit": "逐个用语判断：符合下列条件的句子里，每听到一个{hits}记一次",
@@ -58,6 +58,9 @@ def _leaf(cond: Condition, params: dict) -> str:
         "intent": lambda: "按句子结构读出的句意是" + "或".join(
             f"「{INTENT_LABELS.get(name, name)}」" for name in (
                 params.get(cond.value[1:], ()) if isinstance(cond.value, str) else cond.value)),
+        "materials": lambda: "按句子结构读出的缺材料说法是" + "或".join(
+            f"「{LACK_LABELS.get(name, name)}」" for name in (
+                params.get(cond.value[1:], ()) if isinstance(cond.value, str) else cond.value)),
         "count_listed": lambda: f"说了需要几样而列出的更少（{_regex(cond.value, params)}）",
         "says": lambda: f"说了下列词之一：{v()}",
         "first": lambda: f"是工作人员的前几句之一：前 {v('句')}",
@@ -88,6 +91,11 @@ def _regex(value: str, params: Values) -> str:
     return f"正则表达式{params.named(value[1:])}{built}"
 
 
+def _things_by(value, params: Values) -> str:
+    """How a thing's name is read: by the materials reader, or by an expression."""
+    return "按句子结构读出的材料名称" if value is True else _regex(value, params)
+
+
 def _nested_head(cond: Condition, params: dict) -> str:
     within = (_measure(cond.within_s, "秒内", params) if cond.within_s is not None
               else _measure(cond.within_turns, "句内", params))
@@ -96,7 +104,7 @@ def _nested_head(cond: Condition, params: dict) -> str:
         "followed": f"在其后 {within}{'（含本句）' if cond.same else ''}，有一句：",
         "absent": "整次来访中没有一句：",
         "returned": "同日此前办过同一业务（排队业务类型相同，或顾客说的话与那次相同）"
-                    + (f"，本句提到那次工作人员没提过的材料（{_regex(cond.value, params)}）"
+                    + (f"，本句提到那次工作人员没提过的材料（{_things_by(cond.value, params)}）"
                        if cond.value else "") + "，那次有一句：",
         "count": "符合下列条件的句子" + (f"至少 {cond.at_least} 句" if cond.at_least is not None
                                   else "") + (f"至多 {cond.at_most} 句" if cond.at_most is not None

@@ -275,6 +275,16 @@ class SpeakerOptions:
     embed_scale: float = 60.0  # logit of the staff role per unit of cosine above that
     embed_sure: float = 0.74  # before another voice is known, a cosine at least this tells
     # staff surely (the tuned sessions' customer lines reached 0.69); under it, alone_most
+    early_sure: tuple[tuple[float, float], ...] = ((0.85, 0.79), (1.1, 0.83), (1.35, 0.87),
+                                                    (3.2, 0.89))
+    # (seconds of speech, cosine): before another voice is known, a stretch with at least
+    # this much speech in what the encoder hears of its end (its last 1.6 s, or 3.2 s as
+    # two partials) is the staff's surely from this cosine to the enrolled voice on (less
+    # speech than the first: never). Over every other voice measured at that length: 7
+    # natural voices near the pickup and across it, real recordings (docs/benchmarks.md,
+    # "One pickup's first segment, sure sooner")
+    early_own: float = 0.69  # and the phrase's own stretch at least this near (no phrase of
+    # another voice said right after the staff's words reached it: 0.683 at most)
     embed_gap: float = 0.15  # the conversation's runs fall in two groups of cosines this far
     # apart: the staff's and the others' here, and the centre moves up between them (a
     # customer's voice near the staff's, 0.71, is under the staff's 0.86-0.92 heard clean)
@@ -282,6 +292,12 @@ class SpeakerOptions:
     embed_most: int = 1  # partials (1.6 s each) a run is embedded from, spread over it
     # (one, its speech's first 1.6 s: two told the tuned sessions' runs alike, at twice the
     # cost, and that cost delays the reds given as a segment ends)
+
+    def sure_at(self, seconds: float) -> float:
+        """The cosine to the enrolled embedding that tells staff surely, alone, from this
+        much speech (`early_sure`)."""
+        reached = [cosine for least, cosine in self.early_sure if seconds >= least]
+        return reached[-1] if reached else math.inf
 
 
 @dataclass
@@ -336,6 +352,7 @@ class Tracker:
     _audio: deque = field(default_factory=deque)  # (time, samples) of the raw audio
     _embedded: dict = field(default_factory=dict)  # span -> its cosine to the staff's
     _cosines: deque = field(default_factory=deque)  # (end, cosine) of finished runs
+    _ends: dict = field(default_factory=dict)  # span -> cosine and speech of its end
     changed: bool = False  # the learned voice grew since last stored
 
     def listen(self, samples: np.ndarray, start: float) -> None:
@@ -478,6 +495,7 @@ class Tracker:
             turns = self._embedded_turns(turns)
             self._firm, self._so_far = (-1.0, []), (-1.0, None)
             self._embedded.clear()
+            self._ends.clear()
             return turns
         sure = _logit(self.options.firm_at)
 
@@ -488,7 +506,10 @@ class Tracker:
         for begin, end in phrases:
             if any(_overlap(t, begin, end) > 0 for t in turns if firmed(t)):
                 continue  # told already: a decision never moves
-            logit = self.judged(begin, end)
+            # with no other voice known, only the embedding can say: of the phrase's run so
+            # far (more speech than the phrase's own), up to the phrase's end
+            run = turns[_turn_of(turns, begin, end)]
+            logit = self.judged(begin, end, max(start, run.start))
             if abs(logit) < sure:
                 logit = self._judged_so_far(start, begin, end)
             if abs(logit) >= sure:
@@ -507,24 +528,43 @@ class Tracker:
         if self._so_far[0] != start:
             self._so_far = (start, self._others(speech_frames(self.frames(start, end))))
         if self._so_far[1] is None:
-            return self.judged(begin, end)
+            return 0.0  # nothing more is known than before
         kept, self._here = self._here, self._so_far[1]
         try:
             return self.judged(begin, end)
         finally:
             self._here = kept
 
-    def judged(self, start: float, end: float) -> float:
+    def judged(self, start: float, end: float, since: float | None = None) -> float:
         """The voice's logit for the staff role over [start, end) alone. While no other
-        voice is known, the staff voice's floor alone is no ground for a red: the embedding's
-        logit where sure, else 0. A phrase is shorter than the encoder's 1.6 s: once the
-        others are known, its embedding moved the hardest pair's reds to their segment's
-        end (docs/benchmarks.md), so it is left out there."""
-        if self._here is None:  # (a phrase's embedding saying customer: not sure at 0.5 s)
-            embedded = self._voiceprint([(start, end)])[0] or 0.0
-            return embedded if embedded > 0 and self._sure_alone(embedded) else 0.0
+        voice is known, the staff voice's floor alone is no ground for a red, and a phrase
+        is shorter than the encoder's 1.6 s: the embedding of its run so far (from `since`,
+        the last 3.2 s of speech up to its end) tells it firm where its cosine to the
+        enrolled one reaches what no other voice reached with that much speech
+        (`early_sure`) and the phrase's own is `early_own` (a customer's phrase right after
+        the staff's words in one run reached the first, never both); else 0. Once the
+        others are known, a phrase's embedding moved the hardest pair's reds to their
+        segment's end (docs/benchmarks.md), so it is left out there."""
+        if self._here is None:
+            cosine, seconds = self._end_cosine(start if since is None else since, end)
+            if cosine < self.options.sure_at(seconds) \
+                    or self._end_cosine(start, end)[0] < self.options.early_own:
+                return 0.0
+            return max(_logit(self.options.firm_at),
+                       self.options.embed_scale * (cosine - self.options.embed_centre))
         scores = self._scores(self.frames(start, end))
         return 0.0 if scores is None else self.options.scale * float(np.mean(scores))
+
+    def _end_cosine(self, start: float, end: float) -> tuple[float, float]:
+        """The cosine to the enrolled embedding of [start, end)'s end (`voiceprint.embed_end`)
+        and the seconds of speech it heard (-1, 0 without an embedding); once per span."""
+        key = (round(start, 2), round(end, 2))
+        if key not in self._ends:
+            embedded = None if self.staff is None or self.staff.embedding is None \
+                else voiceprint.embed_end(self.audio(start, end))
+            self._ends[key] = (-1.0, 0.0) if embedded is None else (
+                float(embedded[0] @ self.staff.embedding), embedded[1])
+        return self._ends[key]
 
     def _scores(self, rows: np.ndarray) -> np.ndarray | None:
         """Per block of rows: the mean ratio of its loud frames (a block of silence: 0);
@@ -692,14 +732,21 @@ def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
         pieces += parts
     pieces.sort(key=lambda t: t.start)
     out: list[Turn] = []
+    grown: list[bool] = []  # out's turns holding a firm one (they grow from it)
     for turn in pieces:
         last = out[-1] if out else None
+        was = any(turn is kept for kept in firm)
         if last is not None and (last.logit >= 0) == (turn.logit >= 0) \
                 and not (last.phrase or turn.phrase):
-            strongest = max(last.logit, turn.logit, key=abs)
-            out[-1] = Turn(last.start, max(last.end, turn.end), strongest)
+            # two runs neither told firm stay as sure as the less sure may be told (two
+            # runs over the staff voice's floor alone are no surer than one)
+            grown[-1] = grown[-1] or was
+            out[-1] = Turn(last.start, max(last.end, turn.end), max(last.logit, turn.logit,
+                                                                    key=abs),
+                           1.0 if grown[-1] else min(last.most, turn.most))
         else:
             out.append(turn)
+            grown.append(was)
     return out
 
 

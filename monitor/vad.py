@@ -30,6 +30,11 @@ from .records import AudioChunk, Voiced
 from .sources import SAMPLE_RATE
 
 _SILENT_DB = -120.0
+# unvoiced time that ends a word: no syllable of one is this long unvoiced (silero holds a
+# stop's closure voiced), so after such a pause a new word begins, and a live red need not
+# wait for the recogniser's next chunk to rule out an exception (神经病学). A constant, not
+# an option: a segment's stored options stay as they were
+PAUSE_S = 0.15
 SILERO_WINDOW = 512  # samples: the only window silero v5+ accepts at 16 kHz
 _SPEECH_BAND = slice(round(300 * SILERO_WINDOW / SAMPLE_RATE),
                      round(3400 * SILERO_WINDOW / SAMPLE_RATE) + 1)  # rfft bins
@@ -204,6 +209,7 @@ class Vad:
         self._frame_s = frame_s
         self._start_frames = max(1, round(o.start_s / frame_s))
         self._hang_frames = max(1, round(o.hangover_s / frame_s))
+        self._pause_frames = max(1, math.ceil(PAUSE_S / frame_s))
         self._max_frames = max(1, round(o.max_segment_s / frame_s))
         self._carry = np.zeros(0, np.float32)
         self._position = 0  # samples of this side seen, incl. the carry
@@ -288,9 +294,12 @@ class Vad:
         samples = np.concatenate(frames)
         level = dbfs(self._energy / max(1, self._voiced_samples))
         duration = len(samples) / SAMPLE_RATE
+        paused = self._silent_run >= self._pause_frames
         piece = Voiced(self.role, self._amplified(samples, level), self._piece_start,
                        final=final, segment_start=self._segment_start,
-                       dbfs=round(level, 1) if final else None)
+                       dbfs=round(level, 1) if final else None,
+                       paused_at=round(self._piece_start + duration
+                                       - self._silent_run * self._frame_s, 3) if paused else None)
         self._piece_start += duration
         self.speech_s += duration
         if final:

@@ -234,6 +234,21 @@ def partials(samples: np.ndarray, most: int | None = None) -> np.ndarray:
     return np.stack([spectrum[s:s + PARTIAL] for s in starts])
 
 
+def embed_end(samples: np.ndarray, most: int = 2) -> tuple[np.ndarray, float] | None:
+    """The embedding of what a stretch just said: its speech's last `most` partials (1.6 s
+    each, back to back to its end; one, padded, when it holds less), averaged, and the
+    seconds of speech in them; None without the encoder (or audio)."""
+    model = encoder()
+    if model is None or len(samples) < N_FFT:
+        return None
+    spectrum = mel(raised(speech(samples)))
+    count = max(1, min(most, len(spectrum) // PARTIAL))
+    said = min(len(spectrum), count * PARTIAL)
+    last = np.pad(spectrum[len(spectrum) - said:], ((0, count * PARTIAL - said), (0, 0)))
+    mean = model(last.reshape(count, PARTIAL, BANDS)).mean(axis=0)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12), said * HOP / SAMPLE_RATE
+
+
 def embed(pieces: list[np.ndarray], most: int | None = None) -> np.ndarray | None:
     """One unit-length embedding per piece of audio (rows), the network run once over all
     their partials; None without the encoder."""

@@ -1,8 +1,8 @@
 """Shared helpers for the tests of the issue-25 bench's phrasing sets written apart
 (bench/sequenced_fresh.py, bench/sequenced_apart.py, bench/sequenced_fifth.py,
-bench/sequenced_sixth.py, bench/sequenced_seventh.py): their phrasings counted, and their days
-checked to be labelled by construction (the checks of the fourth to seventh sets are one, each
-set passing its words and its generate flag)."""
+bench/sequenced_sixth.py, bench/sequenced_seventh.py, bench/sequenced_eighth.py): their
+phrasings counted, and their days checked to be labelled by construction (the checks of the
+fourth to eighth sets are one, each set passing its words and its generate flag)."""
 from __future__ import annotations
 
 import re
@@ -133,6 +133,14 @@ def assert_has_the_forms_of(phrasing: dict, before: dict) -> None:
         assert len(sector.businesses) >= len(before["SECTORS"][name].businesses)
         assert {len(b.materials) for b in sector.businesses} <= {4, 5}
     assert max(phrasing["NAMED"]) == 4
+
+
+def assert_no_wait_outside_the_wait_slots(phrasing: dict) -> None:
+    """A wait said in a hand-over or a clerk's work would be a true 候时告知 finding where
+    the case's truth has none."""
+    said_ = [t for name in SLOTS - {"SECTORS", "WAIT", "WAIT_LENGTH", "LENGTH_FIRST"}
+             for t in strings(phrasing[name])]
+    assert not [t for t in said_ if any(w in t for w in ("等", "稍候"))]
 
 
 def assert_materials_told_apart(phrasing: dict) -> None:

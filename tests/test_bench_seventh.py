@@ -21,9 +21,10 @@ import sequenced_fresh  # noqa: E402
 import sequenced_sixth  # noqa: E402
 from phrasing_sets import (  # noqa: E402
     SLOTS, WHERE, assert_has_the_forms_of, assert_labelled_by_construction,
-    assert_materials_told_apart, assert_no_direction_names_no_place, assert_reads_back,
-    assert_replaces_every_slot, assert_shares_nothing_with, assert_slots_hold_their_fields,
-    assert_statements_name_their_builders, assert_typos_leave_the_truth, said, strings)
+    assert_materials_told_apart, assert_no_direction_names_no_place,
+    assert_no_wait_outside_the_wait_slots, assert_reads_back, assert_replaces_every_slot,
+    assert_shares_nothing_with, assert_slots_hold_their_fields,
+    assert_statements_name_their_builders, assert_typos_leave_the_truth, said)
 from sequenced_seventh import SEVENTH  # noqa: E402
 
 SIXTH = sequenced_sixth.SIXTH
@@ -46,12 +47,7 @@ def test_seventh_has_the_sixth_s_forms_and_businesses_of_four_or_five_materials(
 
 
 def test_no_wait_is_announced_outside_the_wait_slots():
-    """A wait said in a hand-over or a clerk's work would be a true 候时告知 finding where
-    the case's truth has none."""
-    waits = ("等", "稍候")
-    said_ = [t for name in SLOTS - {"SECTORS", "WAIT", "WAIT_LENGTH", "LENGTH_FIRST"}
-             for t in strings(SEVENTH[name])]
-    assert not [t for t in said_ if any(w in t for w in waits)]
+    assert_no_wait_outside_the_wait_slots(SEVENTH)
 
 
 def test_materials_are_told_apart_from_each_other_and_from_every_other_phrasing():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -35,22 +36,26 @@ def engine():
     return asr.create("sherpa", lexicon.load())
 
 
-def _render(tmp_path: Path) -> tuple[Path, float]:
-    """材料我刚才已经说了一遍，你有完没完，把身份证和户口本都拿过来 (espeak +m3): one
-    utterance, the taboo in its middle; returns the file and where the taboo ends."""
+def _espeak(text: str, variant: str) -> np.ndarray:
+    """`text` said by espeak-ng's Mandarin voice `variant`, 16 kHz, its own silence cut."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (make sysdeps)")
     import soxr
 
-    pieces = []
-    for text in ("材料我刚才已经说了一遍", "你有完没完", "把身份证和户口本都拿过来"):
-        with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-            subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin+m3", "-w", raw.name, text],
-                           check=True, capture_output=True)
-            samples, rate = sf.read(raw.name, dtype="float32")
-        samples = soxr.resample(samples, rate, RATE).astype(np.float32)
-        loud = np.flatnonzero(np.abs(samples) > 0.01)
-        pieces.append(samples[loud[0]:loud[-1] + 1])
+    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
+        subprocess.run(["espeak-ng", "-v", f"cmn-latn-pinyin{variant}", "-w", raw.name, text],
+                       check=True, capture_output=True)
+        samples, rate = sf.read(raw.name, dtype="float32")
+    samples = soxr.resample(samples, rate, RATE).astype(np.float32)
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    return samples[loud[0]:loud[-1] + 1]
+
+
+def _render(tmp_path: Path) -> tuple[Path, float]:
+    """材料我刚才已经说了一遍，你有完没完，把身份证和户口本都拿过来 (espeak +m3): one
+    utterance, the taboo in its middle; returns the file and where the taboo ends."""
+    pieces = [_espeak(text, "+m3") for text in ("材料我刚才已经说了一遍", "你有完没完",
+                                                 "把身份证和户口本都拿过来")]
     gap = np.zeros(round(0.05 * RATE), np.float32)
     silence = np.zeros(RATE, np.float32)
     audio = np.concatenate([silence, pieces[0], gap, pieces[1], gap, pieces[2], silence])
@@ -59,29 +64,57 @@ def _render(tmp_path: Path) -> tuple[Path, float]:
     return path, (len(silence) + len(pieces[0]) + len(gap) + len(pieces[1])) / RATE
 
 
-def test_a_taboo_mid_utterance_lights_red_before_the_speaker_stops(tmp_path, engine):
-    path, taboo_end = _render(tmp_path)
-    store = Store(tmp_path / "m.db")
+def _heard_live(path: Path, store: Store, engine):
+    """The file heard live: the first red (the audio's time its block arrived, the update
+    and the utterance that turned it), the first final result (its block's time and
+    itself), and the lights."""
     session = LiveSession(Scorer.load("general"), store, window="W1", started_at=AT)
     lights = Lights.for_store(store)
     transcriber = Transcriber(engine, partials=True)
-    red_at = final = None
+    red = final = None
     for chunk in sources.read_file(path, ("staff",)):
         arrived = chunk.start + len(chunk.samples) / RATE
         for utterance in transcriber.feed(chunk):
-            if not utterance.partial:
-                final = utterance
+            if final is None and not utterance.partial:
+                final = (arrived, utterance)
             for update in session.feed(utterance):
-                if any(e.state == "red" for e in lights.update(update)) and red_at is None:
-                    red_at = arrived
-                    assert update.partial and update.provisional[0].rule == "taboo"
+                if any(e.state == "red" for e in lights.update(update)) and red is None:
+                    red = (arrived, update, utterance)
     lights.close()
-    assert final is not None and red_at is not None
-    assert taboo_end < red_at < final.end - 1.0  # red while the rest of the line is spoken
+    return red, final, lights
+
+
+def test_a_taboo_mid_utterance_lights_red_before_the_speaker_stops(tmp_path, engine):
+    path, taboo_end = _render(tmp_path)
+    store = Store(tmp_path / "m.db")
+    red, final, lights = _heard_live(path, store, engine)
+    assert final is not None and red is not None
+    red_at, update, _ = red
+    assert update.partial and update.provisional[0].rule == "taboo"
+    assert taboo_end < red_at < final[1].end - 1.0  # red while the rest of the line is spoken
     assert red_at - taboo_end <= 0.7
     assert lights.machine.withdrawn == 0
     [red] = [e for e in store.light_events() if e.state == "red"]  # confirmed: one red
     assert red.rule == "taboo" and "你有完没完" in red.detail
+
+
+def test_a_taboo_ending_the_line_is_red_before_its_segment_ends(tmp_path, engine):
+    """材料我说了你急什么 and silence (espeak +m1): no syllable after 急什么 to rule out
+    急什么时候, but the voice pauses; the red shows once the recogniser has read into the
+    pause, before the voice detector ends the segment (0.6 s without voice) and the final
+    result comes; the partial result that turned it red says where the pause is."""
+    line = _espeak("材料我说了你急什么", "+m1")
+    path = tmp_path / "end.wav"
+    sf.write(path, np.concatenate([np.zeros(RATE, np.float32), line,
+                                   np.zeros(2 * RATE, np.float32)]), RATE)
+    said_to = 1.0 + len(line) / RATE
+    red, final, lights = _heard_live(path, Store(tmp_path / "e.db"), engine)
+    assert red is not None and final is not None
+    red_at, _, utterance = red
+    assert "jí shén me" in utterance.pinyin and utterance.partial
+    assert red_at < final[0] and red_at - said_to < 0.6
+    assert said_to < utterance.paused_at < red_at
+    assert lights.machine.withdrawn == 0
 
 
 def _heard(start: float, text: str, partial: bool) -> Utterance:
@@ -143,6 +176,46 @@ def test_a_syllable_begun_after_a_phrase_rules_out_only_the_exceptions_it_cannot
     assert "red" not in heard(0.0, "tā xué de shì shén jīng bìng xué")
     session.feed(_pinyin(0.0, "tā xué de shì shén jīng bìng xué", partial=False))
     assert heard(6.0, "shén jīng bìng ch")[-1:] == ["red"]
+
+
+def _states(session: LiveSession, machine: LightMachine, said: list[Utterance]) -> list[str]:
+    return [e.state for u in said for update in session.feed(u) for e in machine.update(update)]
+
+
+def test_a_phrase_followed_by_a_pause_is_red_at_once(db_path):
+    """神经病 and 急什么 said at a line's end: nothing follows them, so the red shows as soon
+    as the voice has paused after them (`paused_at`, the recogniser having read into the
+    pause), not when the segment ends; it stays red while the voice goes on after it."""
+    session = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+    line = "nín de hào guò le shén jīng bìng"  # bìng said 1.75-2.0 s
+    assert "red" not in _states(session, machine, [_pinyin(0.0, line, partial=True)])
+    paused = replace(_pinyin(0.0, line, partial=True), paused_at=2.3)
+    assert _states(session, machine, [paused]) == ["red"]
+    on = replace(_pinyin(0.0, line + " chóng x", partial=True), paused_at=2.3)
+    assert _states(session, machine, [on]) == []  # red still, not withdrawn and shown again
+    assert machine.state("W1") == "red" and machine.withdrawn == 0
+    _states(session, machine, [_pinyin(0.0, line + " chóng xīn", partial=False)])
+    asked = _pinyin(6.0, "nǐ jí shén me", partial=True)  # me said 6.75-7.0 s
+    assert "red" not in _states(session, machine, [asked])  # 急什么时候 still may be said
+    assert "red" in _states(session, machine, [replace(asked, paused_at=7.2)])
+    assert machine.withdrawn == 0
+
+
+def test_an_exception_said_before_a_pause_never_turns_the_light_red(db_path):
+    """The pause counts only after the phrase's last syllable, and only what was placed
+    before it: 神经病学 whole before the pause is the exception; 神经病 x… (学 begun) before
+    it rules nothing out; a pause before 病 says nothing of what follows 病."""
+    session = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+    said = "wǒ dú de shì shén jīng bìng xué".split()  # xué 1.75-2.0 s
+    heard = [_pinyin(0.0, " ".join(said[:n]), partial=True) for n in range(1, len(said) + 1)]
+    assert "red" not in _states(session, machine, heard + [replace(heard[-1], paused_at=2.3)])
+    begun = replace(_pinyin(0.0, "wǒ dú de shì shén jīng bìng x", partial=True), paused_at=2.3)
+    assert "red" not in _states(session, machine, [begun])
+    early = replace(_pinyin(0.0, "wǒ dú de shì shén jīng bìng", partial=True), paused_at=1.45)
+    assert "red" not in _states(session, machine, [early])
+    assert machine.withdrawn == 0
 
 
 def test_a_provisional_red_the_whole_utterance_does_not_confirm_is_withdrawn_once(db_path):

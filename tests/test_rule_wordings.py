@@ -466,3 +466,33 @@ def test_a_wait_a_lookup_another_party_at_work_or_a_lack_is_no_deflection(scorer
     "出了大门往左，第二个路口就是"])
 def test_a_place_pointed_to_or_a_colleague_sent_for_is_a_direction(scorer, then):
     assert not _turned_away(scorer, "这个我们这儿办不了", then)
+# The materials reader (session 9, monitor/materials.py): counts said any way over items
+# said in any shape, lacks with nothing named, a thing told apart from its wording, each
+# failing before the reader.
+@pytest.mark.parametrize("line", ["少了两张票证，一张是购车发票", "一共得五样凭证，您就带了个户口本"])
+def test_fewer_named_than_counted_read_by_structure(scorer, line):
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("line", ["您的手续没备全", "资料还缺着呢", "您这个还少点什么"])
+def test_missing_with_none_named_read_by_structure(scorer, line):
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("line", ["材料差点弄丢了，您收好", "身份证复印件要两份", "户口本可以了，身份证也齐了"])
+def test_almost_copies_or_received_are_no_lack(scorer, line):
+    assert not _told(scorer, line)
+
+
+def test_a_return_knows_a_thing_said_with_or_without_de(scorer):
+    """房东的联系方式 in the morning, 房东联系方式 brought back: one thing, so the visit is
+    this customer's and 租房合同 is new."""
+    lines = [(0, "staff", "您好"), (5, "customer", "我办居住证"), (10, "staff", "您回去把房东的联系方式拿来"),
+             (15, "customer", "好的"), (20, "staff", "再见"), (7200, "staff", "您好"),
+             (7205, "customer", "我上午来过，房东联系方式带来了"),
+             (7210, "staff", "联系方式行了，不过租房合同也得交"), (7215, "customer", "唉"),
+             (7220, "staff", "再见")]
+    visits = scorer.score([Utterance(t, t + 3, role, text) for t, role, text in lines],
+                          window="W01").visits
+    assert [f.text for v in visits for f in v.findings if f.rule == "tell_once"] == [
+        "联系方式行了，不过租房合同也得交"]

@@ -540,6 +540,62 @@ def test_the_voice_encoder_decides_a_turn_before_any_other_voice_is_known(lines)
             assert tracker.judged(*spans["staff"]) == 0.0
 
 
+def test_a_taboo_in_the_days_first_segment_is_told_by_its_run_so_far(lines):
+    """Before any other voice is known, a phrase (under 1 s) is never sure on its own
+    embedding, and a short first segment shows no other voice to judge it against: its red
+    waited for the segment's end (2.7-2.9 s, docs/benchmarks.md). The speech of its run up
+    to its end (the encoder's last 1.6 s) is near enough the enrolled voice for its length
+    (`early_sure`): told the staff's at once. A customer's phrase, alone or right after
+    the staff's words in one segment, is not told the staff's."""
+    from monitor import voiceprint
+
+    staff = np.concatenate(lines["staff"][:6])
+    profile = Voice.of(speech_frames(features(staff)))
+    profile.embedding = voiceprint.embed([staff])[0]
+    pause, short = np.zeros(RATE, np.float32), np.zeros(RATE // 20, np.float32)
+    customer = lines["customer"]
+
+    def phrase_told(*said: np.ndarray) -> tuple[str, float]:
+        """How the last 1 s of a day's first segment is told while it goes on."""
+        audio = np.concatenate([pause, *said, pause])
+        tracker = Tracker(profile)
+        tracker.listen(audio + noise(len(audio) / RATE, -65), 0.0)
+        end = 1.0 + sum(len(s) for s in said) / RATE
+        told = tracker.told(1.0, tracker.turns(1.0, end), final=False,
+                            phrases=((end - 1.0, end),))
+        assert tracker._here is None
+        return told[_turn_at(told, end - 0.5)].decided(0.0, tracker.options)
+
+    role, sure = phrase_told(lines["staff"][8])
+    assert role == "staff" and sure >= Tracker().options.firm_at
+    for said in ([customer[1], short, customer[2]], [lines["staff"][7], short, customer[2]],
+                 [lines["staff"][7], short, _far(customer[2])]):
+        role, sure = phrase_told(*said)
+        assert role == "customer" or sure <= Tracker().options.partial_most
+
+
+def _turn_at(turns: list[Turn], at: float) -> int:
+    return next(n for n, t in enumerate(turns) if t.start <= at < t.end)
+
+
+def test_two_runs_over_the_staff_floor_alone_are_no_surer_than_one():
+    """Before any other voice is known, a run over the staff voice's floor is told at most
+    `alone_most` (a customer's voice clears that floor too). Two such runs side by side,
+    joined while speech goes on, were told sure (a customer's taboo then turned the light
+    red); joined, they are as unsure as each."""
+    tracker = Tracker()
+    alone = tracker.options.alone_most
+    told = tracker.told(0.0, [Turn(0.0, 1.5, 8.0, alone), Turn(1.5, 3.0, 6.0, alone)],
+                        final=False)
+    assert [(t.start, t.end) for t in told] == [(0.0, 3.0)]
+    assert told[0].decided(0.0, tracker.options) == ("staff", tracker.options.partial_most)
+    grown = tracker.told(5.0, [Turn(5.0, 6.0, 8.0)], final=False)  # firm: it grows
+    assert grown[0].decided(0.0, tracker.options) == ("staff", 1.0)
+    grown = tracker.told(5.0, [Turn(5.0, 6.0, 8.0), Turn(6.0, 7.0, 5.0, alone)], final=False)
+    assert [(t.start, t.end, t.decided(0.0, tracker.options)) for t in grown] == [
+        (5.0, 7.0, ("staff", 1.0))]
+
+
 def test_a_profile_keeps_its_embedding_as_numbers_and_an_older_one_loads_without(lines):
     from monitor import voiceprint
 

@@ -23,7 +23,7 @@ from monitor.audio import Transcriber, transcribe
 from monitor.errors import ConfigError
 from monitor.normalize import clean_chars, split_pinyin, text_pinyin
 from monitor.records import AudioChunk
-from monitor.vad import Vad, VadOptions
+from monitor.vad import PAUSE_S, Vad, VadOptions
 
 ENERGY = VadOptions(engine="energy", pre_roll_s=0.2)  # the timings below assume 0.2 s
 
@@ -102,6 +102,24 @@ def test_clicks_are_ignored_and_short_pauses_do_not_split():
     signal[int(4.1 * RATE):int(4.9 * RATE)] += tone(0.8, -20)  # 0.3 s pause inside speech
     segments = _segments(_run(signal)[1])
     assert len(segments) == 1 and 2.7 < segments[0][0] < 3.0
+
+
+def test_a_piece_says_where_the_voice_paused_once_the_pause_outlasts_a_syllable_gap():
+    """A word's own gaps (0.08 s) are no pause; 0.4 s is one, told from where it began, on
+    every piece that ends in it, before the segment ends (0.6 s): a live red need not wait
+    for the segment's end to know that no syllable follows a phrase."""
+    signal = noise(5, -60)
+    signal[RATE:2 * RATE] += tone(1, -20)
+    signal[round(2.08 * RATE):round(2.6 * RATE)] += tone(0.52, -20)
+    signal[3 * RATE:round(3.5 * RATE)] += tone(0.5, -20)
+    _, pieces = _run(signal)
+    assert len(_segments(pieces)) == 1
+    told = [(round(p.start + len(p.samples) / RATE, 2), p.paused_at) for p in pieces]
+    paused = sorted({at for _, at in told if at is not None})
+    assert len(paused) == 2 and paused[0] == pytest.approx(2.6, abs=0.03)
+    assert paused[1] == pytest.approx(3.5, abs=0.03)
+    assert all(at is None for end, at in told if end <= 2.6 + PAUSE_S - 0.02)
+    assert all(at == paused[0] for end, at in told if 2.6 + PAUSE_S + 0.02 < end <= 3.0)
 
 
 def test_long_speech_is_cut_and_flush_ends_an_open_segment():

@@ -101,3 +101,17 @@ def test_a_stretch_shorter_than_a_partial_is_padded_and_a_long_one_capped():
     assert short.shape == (1, voiceprint.PARTIAL, voiceprint.BANDS)
     long = voiceprint.partials(tone(9.0, -20.0, 200.0), most=2)
     assert long.shape == (2, voiceprint.PARTIAL, voiceprint.BANDS)
+
+
+def test_what_a_stretch_just_said_is_its_speechs_end_in_at_most_two_partials(espeak):
+    """A phrase is judged with its run so far (`speakers.Tracker.judged`): the encoder
+    hears the end of the stretch, where the phrase is, not its start."""
+    staff, other = espeak["staff"], espeak["other"]
+    assert voiceprint.embed_end(np.zeros(100, np.float32)) is None  # no audio to hear
+    said, seconds = voiceprint.embed_end(staff)
+    assert seconds == pytest.approx(3.2) and np.linalg.norm(said) == pytest.approx(1.0, 1e-5)
+    _, seconds = voiceprint.embed_end(staff[-RATE:])
+    assert 0.3 < seconds <= 1.0  # one partial, padded: only its speech counts
+    enrolled = voiceprint.embed([espeak["staff again"]])[0]
+    ends_other, _ = voiceprint.embed_end(np.concatenate([staff, other[-4 * RATE:]]))
+    assert said @ enrolled > ends_other @ enrolled + 0.15  # the end, not the start, is heard

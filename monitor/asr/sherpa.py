@@ -32,6 +32,15 @@ from .recheck import Recheck, sounds
 log = logging.getLogger("courtesy.asr.sherpa")
 
 SYLLABLE_S = 0.4  # the longest a syllable lasts: a word's end when the next is far
+# the audio one decoding step reads: the export's decode_chunk_len, 32 feature frames of
+# 10 ms (its look-ahead is 13 more); a syllable said before what the steps have read is in
+# the result
+CHUNK_S = 0.32
+# two readings place one syllable this close (a frame or two: recheck.AROUND_S)
+SAME_S = 0.1
+# a syllable said before a pause of the voice is placed up to this long into it (a quiet 呢
+# or 了 is no voice to silero): 0.18 s at most over 362 pauses of natural speech
+LATE_S = 0.25
 INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _FILES = {
     "encoder": "encoder-epoch-12-avg-2-chunk-16-left-64.int8.onnx",
@@ -322,6 +331,9 @@ class SherpaStream(Stream):
         self._due = False  # a taboo spotted or near in the last partial result: begin it
         self._greedy_so_far: Utterance | None = None  # the last partial result, greedy
         self._greedy: tuple[Voiced, Utterance] | None = None  # a finished segment to read again
+        self._read = 0  # decoding steps of the segment so far (`CHUNK_S` each)
+        self._quiet: float | None = None  # where the voice detector says the voice paused
+        self._paused: float | None = None  # the last such pause the steps have read past
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         heard, twice = self.first(voiced)
@@ -331,14 +343,16 @@ class SherpaStream(Stream):
         if self._asr is None:
             self._begin(voiced.segment_start)
         self._accept(voiced.samples)
+        self._quiet = voiced.paused_at
         if not voiced.final:
             return [], False
         self._accept(self._padding(), finished=True)
         utterance = self._result(voiced)
         self._asr = self._kws = None
         if utterance and self.engine.recheck and self.engine.recheck.near(utterance):
-            self._greedy = (voiced, utterance)
-            return [self._confirmed(utterance)], True
+            self._greedy = (voiced, utterance)  # shown while read again: the segment ended
+            self._pause()
+            return [self._reading(utterance)], True
         self._said, self._biased = [], None
         return ([utterance] if utterance else []), False
 
@@ -391,7 +405,7 @@ class SherpaStream(Stream):
             return self._read_early()
         heard = (tuple(self.engine.heard(self._asr)[0]), len(self._hits),
                  tuple(self.engine.heard(self._biased, self.engine.rereader)[0])
-                 if self._biased else ())
+                 if self._biased else (), self._pause())
         if heard == self._heard:
             return None
         self._heard = heard
@@ -401,13 +415,35 @@ class SherpaStream(Stream):
         if so_far and self.engine.recheck:
             self._greedy_so_far = so_far
             self._due = self._biased is None and self._unheard(so_far)
-            so_far = self._confirmed(so_far)
-        return self._told(so_far)
+        return self._told(so_far and self._reading(so_far))
+
+    def _pause(self) -> float | None:
+        """The last pause of the voice that the decoding steps have read `LATE_S` into: a
+        syllable said before it is in the result by then, placed before that time, so none
+        joins the words placed before it. It stays while the voice goes on after it."""
+        quiet = self._quiet
+        if quiet is not None and self._origin + self._read * CHUNK_S >= quiet + LATE_S:
+            self._paused = round(quiet + LATE_S, 3)
+        return self._paused
+
+    def _reading(self, greedy: Utterance) -> Utterance:
+        """Greedy search's reading with what the second reading confirmed (`_confirmed`) and
+        the last pause read, where its words reach that pause as greedy search's do: a
+        biased form whose last word spans greedy's next syllable drops it (神经病 taking
+        学), and the words before the pause would lack it."""
+        so_far, pause = self._confirmed(greedy), self._paused
+        if pause is None:
+            return so_far
+        heard = [w.start for w in greedy.words if w.start < pause]
+        kept = [w.start for w in so_far.words if w.start < pause]
+        if heard and (not kept or kept[-1] < heard[-1] - SAME_S):
+            return so_far
+        return replace(so_far, paused_at=pause)
 
     def _told(self, so_far: Utterance | None) -> Utterance | None:
         """A partial result, unless it says what the last one did (the second reading
-        moved on and confirmed nothing new)."""
-        said = (so_far.pinyin, len(so_far.spotted)) if so_far else None
+        moved on and confirmed nothing new, the voice paused where it had)."""
+        said = (so_far.pinyin, len(so_far.spotted), so_far.paused_at) if so_far else None
         if said == self._said_so_far:
             return None
         self._said_so_far = said
@@ -442,7 +478,7 @@ class SherpaStream(Stream):
         self._due = False
         self._biased = self.engine.rereader.create_stream()
         self._biased.accept_waveform(SAMPLE_RATE, np.concatenate(self._said))
-        return self._told(self._confirmed(self._greedy_so_far))
+        return self._told(self._reading(self._greedy_so_far))
 
     def _begin(self, origin: float) -> None:
         self._asr = self.engine.recognizer.create_stream()
@@ -454,6 +490,7 @@ class SherpaStream(Stream):
         self._said = []
         self._lattice = None
         self._biased, self._due, self._greedy_so_far = None, False, None
+        self._read, self._quiet, self._paused = 0, None, None
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
@@ -464,6 +501,7 @@ class SherpaStream(Stream):
             self._asr.input_finished()
         while recognizer.is_ready(self._asr):
             recognizer.decode_stream(self._asr)
+            self._read += 1
         if self._biased is not None and not finished:  # the second reading keeps up
             self._biased.accept_waveform(SAMPLE_RATE, samples)
             while self.engine.rereader.is_ready(self._biased):

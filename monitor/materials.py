@@ -1,0 +1,314 @@
+"""What a clerk says is missing, read from a line's structure (issue 25, 一次性告知).
+
+Patterns listing how a lack is said (还需要…, …没带) missed each new writer's wordings:
+counts said as 仨, 两张单据 or 四样凭证, things named by what they end in (收款人英文名, 既往病历
+资料), lacks said with no thing (材料不够数, 东西没带全). Here a line is cut into words (jieba)
+and read by the word classes of `lexicons/words/materials.toml`: what lies between the words
+of lacking, joining, asking and filler is a thing when it ends as a thing's name ends; a
+number with a measure word, said after a lack or before a word for materials and followed by
+no name (还差两样, 俩单据没交; not 身份证复印件两份, 三张两寸照片), is how many kinds are
+missing; a thing said to be there (户口本可以, 光有身份证不成) is no lack. A line that lacks
+and names none is "missing, none named"; one that counts more than it names is "fewer".
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .intent import _classes
+from .lexicon import default_dir
+
+KINDS = ("named", "unnamed", "fewer", "more")  # what a rule may ask of a line
+
+
+@dataclass(frozen=True)
+class Lack:
+    """What one line says is missing: the things named as needed, how many kinds were
+    said to be needed (0: no count), and the clause saying something is missing (empty:
+    none)."""
+
+    things: tuple[str, ...] = ()
+    count: int = 0
+    said: str = ""
+    added: bool = False  # said as one more (还要…, …也得有, 对了…, 忘了说)
+    others: tuple[str, ...] = ()  # lacking, though by no ending known (差了开户预留手机)
+
+    @property
+    def named(self) -> bool:
+        return bool(self.said and (self.things or self.others))
+
+    @property
+    def unnamed(self) -> bool:
+        return bool(self.said) and not self.things and not self.others
+
+    @property
+    def fewer(self) -> bool:
+        return 0 < len(self.things) + len(self.others) < self.count
+
+    @property
+    def more(self) -> bool:
+        return bool(self.said and self.things and self.added)
+
+    def has(self, kind: str) -> bool:
+        return getattr(self, kind)
+
+
+NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, "两": 2, "俩": 2, "仨": 3,
+           **{str(n): n for n in range(10)}}
+_ALMOST = re.compile(r"差(?:一)?点儿?(?:就|没|忘|把|被|让|丢|掉)")
+_ASKED_FOR = re.compile(r"([^，。？！,.?!]+)呢[？?]")  # 门诊病历呢？: where it is, so lacking
+_STOPS = re.compile(r"[，。？！?!,.；;、：:…|\s]+")  # | joins lines (conditions._customer_text)
+_SENTENCE = re.compile(r"[^。？！?!；;]+")
+
+
+def words_path() -> Path:
+    return _words_path(os.environ.get("COURTESY_LEXICONS"))
+
+
+@lru_cache(maxsize=8)
+def _words_path(folder: str | None) -> Path:
+    return default_dir() / "words" / "materials.toml"
+
+
+class _Words:
+    """The classes as word sets and the structures built of them, once per words file."""
+
+    def __init__(self, c: dict[str, str]):
+        def words(name: str) -> frozenset[str]:
+            return frozenset(w.replace("\\", "") for w in c[name][3:-1].split("|"))
+        self.head = tuple(sorted(words("head"), key=len, reverse=True))
+        self.general = words("general")
+        self.lists = tuple(words("list"))
+        self.words = words("word")
+        self.function = (words("lack") | words("filler") | words("joiner") | words("word")
+                         | words("received") | words("only") | words("incomplete"))
+        lack, general, measure = c["lack"], c["general"], c["measure"]
+        self.lack = re.compile(lack)
+        self.lacking = words("lack")
+        self.lacking_long = re.compile("|".join(sorted((re.escape(x) for x in self.lacking
+                                                        if len(x) > 1), key=len, reverse=True)))
+        self.more = re.compile(c["more"])
+        self.after = re.compile(c["after"])
+        self.short = words("short")
+        # what was brought (您准备的, 这些, 光这个): a lack said of it names no thing
+        self.brought = re.compile(r"(?:准备|带|拿|交|备|提供)(?:的|得)|这些|这点|这么点|(?:光|就|只)这")
+        self.wanting = re.compile(c["wanting"])
+        self.incomplete = re.compile(c["incomplete"])
+        # the strong ones name a lack alone (不全, 没带齐); the rest only of materials (资料不对)
+        self.alone = re.compile(r"不齐|不全|没带齐|没带全|没齐|没全|没备齐|没准备齐|缺东西|缺东少西|"
+                                r"缺这少那|不够数|没准备好|还有没(?:带|交|拿|准备|提供)的|"
+                                r"(?:光|就|只)(?:这|这些|这点|这个)[^，。]{0,3}(?:办不了|办不成|不行|不够)|还差着|差着呢|欠着呢|缺着呢|还缺着|还差点儿?(?=[啊呀呢哈嘛啦咧]*$)|"
+                                r"还(?:少|缺|差)点(?:啥|什么|儿)")
+        self.received = re.compile(rf"^(?:(?!才)(?:{c['word']}))*(?:{c['received']})(?!不|办)")
+        self.only = re.compile(rf"(?:{c['only']})$")
+        number = r"[两俩仨二三四五六七八九2-9]"
+        self.count = re.compile(rf"(?P<n>{number}|一)(?:(?:{measure})(?:{general})?|{general}|(?<=[俩仨]))")
+        self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)[^，。？！,.?!]{{0,2}}$|^$")
+        self.count_after = re.compile(rf"^(?:[啊呀呢哈嘛啦咧]*)(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|(?:{lack}))")
+        self.general_re = re.compile(general)
+
+
+@lru_cache(maxsize=4)
+def _read_words(path: str) -> _Words:
+    return _Words(_classes(path))
+
+
+def read(text: str, path: Path | None = None) -> Lack:
+    """What a line says is missing (see the module's docstring)."""
+    return _read(text or "", str(path or words_path()))
+
+
+@lru_cache(maxsize=32768)
+def _read(text: str, path: str) -> Lack:
+    w = _read_words(path)
+    said = next((clause for clause in _STOPS.split(text) if clause and (
+        _lacks(w, clause) or w.incomplete.search(clause) or w.alone.search(clause))), "") or next(
+        (found.group(1) for found in _ASKED_FOR.finditer(text) if names(found.group(1))), "")
+    if not said:
+        return Lack()
+    count, at = _count(w, text)
+    idiom = "".join(found.group(0) for found in w.alone.finditer(text))
+    found = [(t, known) for t, known in _things(w, text) if not (at and t in at)
+             and (known or not set(t) & set(idiom))]  # 缺东少西: no thing in an idiom
+    things = tuple(t for t, known in found if known)
+    others = tuple(t for t, known in found if not known)
+    added = bool(w.more.search(text))
+    if found or count:
+        return Lack(things, count, said, added, others)
+    return Lack((), 0, _unnamed(w, text), added)
+
+
+def _lacks(w: _Words, clause: str) -> bool:
+    """Whether a clause says a lack or a need: a word of two characters or more anywhere
+    (得交, 还没给), one of one only as a word of its own (补, not of 补办)."""
+    return bool(w.lacking_long.search(clause)) or any(word in w.lacking for word in _cut(clause))
+
+
+def names(text: str, path: Path | None = None) -> tuple[str, ...]:
+    """Every thing a text names, needed or brought (户口本带来了 names 户口本)."""
+    return _names(text or "", str(path or words_path()))
+
+
+@lru_cache(maxsize=32768)
+def _names(text: str, path: str) -> tuple[str, ...]:
+    w = _read_words(path)
+    return tuple(name for run, *_ in _runs(w, text) if (name := _name(w, run)))
+
+
+def _count(w: _Words, text: str) -> tuple[int, str]:
+    """How many kinds a line says are needed, and the words saying it (还差两样, 三项证明):
+    a number after a lack (or at a clause's start), with a measure word or a word for
+    materials, followed by no name (三张两寸照片 is one thing; 身份证复印件两份, copies)."""
+    for found in w.count.finditer(text):
+        before = text[:found.start()]
+        clause = _STOPS.split(before)[-1]
+        after = text[found.end():]
+        if found.group("n") == "一" and not re.search(r"(?:还|也)(?:差|缺|少|要|欠)$", clause):
+            continue
+        if any(_name(w, run) for run, *_ in _runs(w, clause)):
+            continue  # 身份证复印件需要两份: copies of a thing, not kinds
+        if w.count_before.search(clause) and w.count_after.search(after):
+            return NUMBERS[found.group("n")], found.group(0)
+    return 0, ""
+
+
+def _things(w: _Words, text: str) -> list[tuple[str, bool]]:
+    """The things a line names as needed: each run of words between the function words
+    that names a thing (`_name`), or that a lack is said of though its ending is none
+    known (差了开户预留手机, 签证页缺着), and is not said to be there (户口本可以; 光有户口本);
+    each with whether its ending is known."""
+    words = _cut(text)
+    out = []
+    for run, start, end in _runs(w, text, whole=True):
+        known = _name(w, run)
+        name = known or _lacked(w, run, words[:start], words[end:])
+        rest = _STOPS.split("".join(words[end:]))[0]
+        if name and not w.received.search(rest) and not w.only.search("".join(words[:start])):
+            out.append((name, bool(known)))
+    return out
+
+
+def _lacked(w: _Words, run: str, before: list[str], after: list[str]) -> str:
+    """A run a lack is said of, next to it but for words like 您, 还 (缺…, …没带; not 要…,
+    which is said of doings as often: 要办理): a thing
+    though its ending is none known; not a number, a time or a word for materials (还差十
+    分钟, 缺点东西)."""
+    if len(run) < 2 or _NOT_A_THING.search(run) or w.general_re.search(run):
+        return ""
+    said_before = [word for word in reversed(before) if word not in w.words][:1]
+    said_after = re.sub(r"^(?:您|你|还|都|可|就|这个)+", "", "".join(after))
+    return run if (said_before and said_before[0] in w.short) or w.after.match(said_after) else ""
+
+
+_NOT_A_THING = re.compile(r"^(?:点|全|齐|好|完|够)|[呐啊呀]$|[零一二三四五六七八九十两俩仨几0-9]|分钟|小时|天|会儿|钟头|工作日|时候|"
+                          r"时间|地方|窗口|事|人|钱|块|元|下回|下次|回头|明天|今天|上午|下午|问题|业务|办法|"
+                          r"关系|权限|职能|功能|系统|意思|必要|用|空|错|毛病")
+
+
+def _runs(w: _Words, text: str, whole: bool = False) -> list[tuple[str, int, int]]:
+    """The runs of words between the function words and stops, with where each begins and
+    ends among the line's words, each cut after its last word ending as a name does (社保卡
+    of 社保卡找着了; `whole`: a run with none kept whole); a word for materials after
+    others is in the run (存款人证件), alone it is none."""
+    words = _cut(text)
+    out, run = [], []
+    for k, word in enumerate([*words, "。"]):
+        function = word in w.function or _STOPS.fullmatch(word)
+        if not function and (word not in w.general or run):
+            run.append(word)
+            continue
+        last = max((n for n, part in enumerate(run) if part.endswith(w.head)),
+                   default=len(run) - 1 if whole and run else None)
+        if last is not None:
+            out.append(("".join(run[:last + 1]), k - len(run), k - len(run) + last + 1))
+        run = []
+    return out
+
+
+def _name(w: _Words, run: str) -> str:
+    """The thing a run of words names, empty if none: a count of copies after it dropped
+    (身份证复印件两份), an ending alone (证) or a count of kinds (两样证件) naming none."""
+    run = re.sub(r"[两俩仨二三四五六七八九十一几]+(?:份|张|个|本|套)$", "", run).lstrip("的")
+    if len(run) < 2 or not run.endswith(w.head) or run in w.general or w.count.fullmatch(run):
+        return ""
+    if re.fullmatch(rf"(?:[这那哪每各整]|所有|全部|有些|有的|一些|部分|好些|好几)?[一几]?[个份套张些样点批堆]?(?:{w.general_re.pattern})", run):
+        return ""  # 这些材料, 那套材料
+    if re.sub(r"^[这那一张份个本]+|^办事", "", run) in w.lists:
+        return ""  # 告知单, 这张清单: where the things are listed, none of them
+    last = _cut(run)[-1]
+    tag = _TAGS().get(last, "n")[0]
+    if last not in w.head and (tag in "dcpurm" or tag in "va" and len(last) < 3) or (
+            len(run) == 2 and run[0] in _DOING):
+        return ""  # 根本 (an adverb), 出证 (a doing): an ending inside a word of another kind
+    return run
+
+
+_DOING = set("出办领拿开补换发交打签盖填取送")
+
+
+def _TAGS() -> dict[str, str]:
+    """jieba's dictionary of a word's part of speech."""
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab
+
+
+def _unnamed(w: _Words, text: str) -> str:
+    """The clause saying materials are missing without naming one: a lack said alone (不全,
+    没带齐, 还差点儿) or of materials (资料不对, 缺东西), in a line naming no thing."""
+    for clause in _STOPS.split(text):
+        if not clause:
+            continue
+        if w.alone.search(clause):
+            return clause
+        if w.wanting.search(clause) or _ALMOST.search(clause) or clause.endswith(("没", "不")):
+            continue  # asked (需要带什么材料, 这张单子对不对), or almost (材料差点就丢了), not said
+        if (w.incomplete.search(clause) or _lacks_short(w, clause)) and (
+                w.general_re.search(text) or w.brought.search(clause)):
+            return clause  # 材料缺了, 资料不完备, 您准备的还不够
+    return ""
+
+
+def _lacks_short(w: _Words, clause: str) -> bool:
+    """A lack said of things only (缺, 少了), not 没, said of anything (瞅见没)."""
+    return any(word in w.short and word != "没" for word in _cut(clause))
+
+
+def _cut(text: str) -> list[str]:
+    """The line's words (jieba), a lack glued to a name cut off it (差退|工单 → 差|退工单,
+    卡得 → 卡|得, 单没 → 单|没)."""
+    return list(_cut_cached(text))
+
+
+@lru_cache(maxsize=32768)
+def _cut_cached(text: str) -> tuple[str, ...]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its loading notes are no hall's reading
+    words = []
+    for word in jieba.lcut(text):
+        if len(word) > 1 and word[0] in _GLUED_BEFORE and word not in _KEPT:
+            words += [word[0], word[1:]]
+        elif len(word) > 1 and word[-1] in _GLUED_AFTER and word not in _KEPT:
+            words += [word[:-1], word[-1]]
+        elif len(word) == 2 and word[0] in _ENDING and word[1] in _TRAILING and words:
+            words += [word[0], word[1]]  # 户口|本来 of 带户口本来: the name's end glued on
+        else:
+            words.append(word)
+    return tuple(words)
+
+
+_GLUED_BEFORE = set("差缺欠")  # lacks jieba glues to the next word (差退 of 差退工单)
+_GLUED_AFTER = set("得没")  # and to the word before (卡得 of 社会保障卡得补)
+_ENDING = set("本证卡书表单照件章")
+_TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补")
+_KEPT = {"差不多", "差点", "差些", "差别", "差距", "缺点", "缺少", "缺乏", "欠款", "欠费", "记得",
+         "觉得", "获得", "取得", "值得", "懂得", "晓得", "舍得", "免得", "省得", "难得", "还得",
+         "也得", "就得", "都得", "必须得", "只得", "非得", "可得", "总得", "才得", "使得", "显得",
+         "落得", "弄得", "搞得", "差得", "缺得", "欠得", "来得", "赶得", "算得", "说得", "要得",
+         "还没", "也没", "都没", "就没", "并没", "从没", "可没", "又没", "出没", "淹没", "埋没",
+         "吞没", "沉没", "缺着", "差着", "欠着", "缺了", "差了", "欠了"}

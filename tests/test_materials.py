@@ -1,0 +1,61 @@
+"""What a clerk says is missing, read by its structure (monitor/materials.py), and the
+rules' `materials` condition that asks it (issue 25, tell_once)."""
+import pytest
+
+from monitor import materials, ruledata, ruletext
+from monitor.errors import InputError
+
+
+@pytest.mark.parametrize("line, things", [
+    ("还差收款人英文名", ("收款人英文名",)),                        # an ending of no list
+    ("住院费用结算单缺着，得补", ("住院费用结算单",)),                # the lack after
+    ("注销登记申请书可以，另外清税证明也要", ("清税证明",)),            # one there, one more
+    ("光有身份证不成，户口本也得带", ("户口本",)),                    # 光有: brought
+    ("您少带了本人二代证、申领回执，连带代领委托书", ("本人二代证", "申领回执", "代领委托书")),
+    ("差了开户预留手机，得补", ("开户预留手机",))])
+def test_the_things_named_as_lacking(line, things):
+    assert materials.read(line).things == things
+
+
+@pytest.mark.parametrize("line, count", [("还差两样，一个是户口本", 2), ("您欠四样凭证，其中有离婚证原件", 4),
+                                         ("还有俩单据没交，像结婚证这种", 2), ("差着三项证明，户口簿算里头", 3)])
+def test_a_count_of_kinds_over_fewer_things_is_fewer(line, count):
+    lack = materials.read(line)
+    assert lack.count == count and lack.fewer
+
+
+@pytest.mark.parametrize("line", ["身份证复印件需要两份", "还差三张两寸双人合影", "还要两样：户口本，结婚证"])
+def test_copies_a_thing_with_a_number_or_all_named_is_not_fewer(line):
+    assert not materials.read(line).fewer
+
+
+@pytest.mark.parametrize("line", ["材料没齐活儿", "您这手续还差着", "东西没带全呐", "这套材料不完整啊",
+                                  "您准备的还不够", "光这个办不了", "还差一个"])
+def test_a_lack_with_no_thing_is_unnamed(line):
+    assert materials.read(line).unnamed
+
+
+@pytest.mark.parametrize("line", ["您好，单子给我，办什么的？", "这个我们系统里根本没有入口", "出证要五分钟左右",
+                                  "还差十分钟", "需要带什么材料", "你自己看一下这张单子对不对",
+                                  "挂失以后七天可以补办新卡", "没问题，您坐", "我们没这个业务",
+                                  "材料差一点就丢了", "您拿张告知单看看"])
+def test_no_lack_of_a_thing_is_read_where_none_is_said(line):
+    lack = materials.read(line)
+    assert not lack.named and not lack.unnamed
+
+
+def test_names_are_read_whether_needed_or_brought():
+    assert materials.names("注销登记申请书找着了，上午落家里的") == ("注销登记申请书",)
+    assert materials.names("我想问下定期存单提前支取，能办不") == ("定期存单",)
+
+
+def test_a_rule_asks_a_known_reading_and_the_page_says_it_in_chinese(tmp_path):
+    path = tmp_path / "r.toml"
+    base = ('[[rules]]\nid = "x"\nname = "未一次性告知"\nprompt = "一次说全"\nnorm = "一次性告知"\n'
+            'detail = "「{{quote}}」"\n[rules.when]\nmaterials = "{}"\n')
+    path.write_text(base.format("fewer"), encoding="utf-8")
+    rule, = ruledata.load_file(path)
+    assert "说了缺几样" in ruletext.describe(rule, rule.params)[1][1]
+    path.write_text(base.format("many"), encoding="utf-8")
+    with pytest.raises(InputError, match="unknown reading of materials"):
+        ruledata.load_file(path)
