@@ -283,6 +283,14 @@ def test_a_new_thing_told_after_what_was_brought(scorer, told):
     assert _returned(scorer, "上午来过，户口簿拿来了", told)
 
 
+# one more thing asked on a return by what `$more` and `$named` read, not only by the materials
+# reader (another's words: 另外要, …也要, 再给我一份…)
+@pytest.mark.parametrize("told", ["户口簿对了，另外要租房合同", "户口簿收到了，哦对，租房合同也要",
+                                  "户口簿齐了，再给我一份租房合同", "户口簿齐了，再给我一份授权委托书"])
+def test_one_more_thing_on_a_return_in_anothers_words(scorer, told):
+    assert _returned(scorer, "上午来过，户口簿拿来了", told)
+
+
 @pytest.mark.parametrize("morning", ["没户口簿不行的", "您下次带户口簿来", "户口簿没交，办不了",
                                      "户口簿还没交上来", "看了一下，户口簿没有"])
 def test_the_mornings_lack_said_otherwise(scorer, morning):
