@@ -19,14 +19,12 @@ a question says it is a wait or a lookup, or the citizen sent to no place (得�
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import InputError, parse_toml, read_text
-from .lexicon import default_dir
+from .lexicon import word_classes, words_file
 
 INTENTS = ("deflection", "direction", "handover")  # what a rule may ask of a line
 
@@ -63,46 +61,12 @@ _REPORTED = re.compile(r"(?:他们|她们|人家|别人|有人|谁|那边|社区
 
 
 def words_path() -> Path:
-    return _words_path(os.environ.get("COURTESY_LEXICONS"))
-
-
-@lru_cache(maxsize=8)
-def _words_path(folder: str | None) -> Path:
-    """Found once for each lexicon folder named (a path resolved for every line read was
-    most of a rule preview's time)."""
-    return default_dir() / "words" / "intent.toml"
-
-
-@lru_cache(maxsize=4)
-def _classes(path: str) -> dict[str, str]:
-    """Each class of the words file as an alternation, longest word first; a hall's edit
-    that is wrong is one error naming the file, line and class."""
-    raw = read_text(path)
-    lines = raw.splitlines()
-    out = {}
-    for name, table in parse_toml(raw, path).items():
-        words = table.get("words") if isinstance(table, dict) else None
-        if set(table if isinstance(table, dict) else ()) != {"words"} or not isinstance(
-                words, list) or not words or not all(isinstance(w, str) and w for w in words):
-            raise InputError(path, "每个词类只有一项 words：非空的词语列表（a class holds one "
-                             "key, words: a list of words）", _line_of(lines, f"[{name}]"),
-                             f"{name}.words")
-        out[name] = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len,
-                                                                   reverse=True)) + ")"
-    return out
-
-
-def _line_of(lines: list[str], needle: str) -> int | None:
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(needle)), None)
+    return words_file("intent")
 
 
 @lru_cache(maxsize=4)
 def _patterns(path: str) -> "_Patterns":
-    try:
-        return _Patterns(_classes(path))
-    except KeyError as missing:
-        raise InputError(path, f"缺少词类 [{missing.args[0]}]（a word class the reader "
-                         "needs is missing）", field=missing.args[0]) from None
+    return word_classes(path, _Patterns)
 
 
 class _Patterns:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import InputError, location, parse_toml, read_text
 from .hallchanges import in_force
@@ -80,6 +82,54 @@ def default_dir() -> Path:
     env = os.environ.get("COURTESY_LEXICONS")
     return Path(env) if env else Path(__file__).resolve().parent.parent / "lexicons"
 
+
+
+# --- word-class files (words/intent.toml, words/materials.toml) --------------------------
+
+Built = TypeVar("Built")
+
+
+def words_file(name: str) -> Path:
+    """`words/NAME.toml` in the lexicon folder: the word classes a reader of lines builds on."""
+    return _words_file(name, os.environ.get("COURTESY_LEXICONS"))
+
+
+@lru_cache(maxsize=16)
+def _words_file(name: str, folder: str | None) -> Path:
+    """Found once for each lexicon folder named (a path resolved for every line read was
+    most of a rule preview's time)."""
+    return default_dir() / "words" / f"{name}.toml"
+
+
+def word_classes(path: str, build: Callable[[dict[str, str]], Built]) -> Built:
+    """What a reader builds of a word-class file's classes (each an alternation, longest
+    word first); a class it needs that the file lacks is one error naming the file and the
+    class, as a wrong class is."""
+    try:
+        return build(_word_classes(path))
+    except KeyError as missing:
+        raise InputError(path, f"缺少词类 [{missing.args[0]}]（a word class the reader "
+                         "needs is missing）", field=missing.args[0]) from None
+
+
+@lru_cache(maxsize=8)
+def _word_classes(path: str) -> dict[str, str]:
+    """Each class of the file as an alternation; a hall's edit that is wrong is one error
+    naming the file, line and class."""
+    raw = read_text(path)
+    lines = raw.splitlines()
+    out = {}
+    for name, table in parse_toml(raw, path).items():
+        words = table.get("words") if isinstance(table, dict) else None
+        if set(table if isinstance(table, dict) else ()) != {"words"} or not isinstance(
+                words, list) or not words or not all(isinstance(w, str) and w for w in words):
+            header = next((n for n, line in enumerate(lines, 1)
+                           if line.startswith(f"[{name}]")), None)
+            raise InputError(path, "每个词类只有一项 words：非空的词语列表（a class holds one "
+                             "key, words: a list of words）", header, f"{name}.words")
+        out[name] = "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len,
+                                                                   reverse=True)) + ")"
+    return out
 
 def _entry_lines(raw: str) -> list[int]:
     return [n for n, line in enumerate(raw.splitlines(), 1)

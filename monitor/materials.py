@@ -13,14 +13,12 @@ and names none is "missing, none named"; one that counts more than it names is "
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .intent import _classes
-from .lexicon import default_dir
+from .lexicon import word_classes, words_file
 
 KINDS = ("named", "unnamed", "fewer", "more")  # what a rule may ask of a line
 
@@ -66,12 +64,7 @@ _SENTENCE = re.compile(r"[^。？！?!；;]+")
 
 
 def words_path() -> Path:
-    return _words_path(os.environ.get("COURTESY_LEXICONS"))
-
-
-@lru_cache(maxsize=8)
-def _words_path(folder: str | None) -> Path:
-    return default_dir() / "words" / "materials.toml"
+    return words_file("materials")
 
 
 class _Words:
@@ -114,7 +107,7 @@ class _Words:
 
 @lru_cache(maxsize=4)
 def _read_words(path: str) -> _Words:
-    return _Words(_classes(path))
+    return word_classes(path, _Words)
 
 
 def read(text: str, path: Path | None = None) -> Lack:

@@ -59,3 +59,15 @@ def test_a_rule_asks_a_known_reading_and_the_page_says_it_in_chinese(tmp_path):
     path.write_text(base.format("many"), encoding="utf-8")
     with pytest.raises(InputError, match="unknown reading of materials"):
         ruledata.load_file(path)
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda t: t.replace("[short]", "[shorter]", 1), "字段“short”：缺少词类 [short]"),
+    (lambda t: t.replace('[head]', '[head', 1), "materials.toml"),
+])
+def test_a_wrong_words_file_is_one_error_naming_the_file_and_class(tmp_path, edit, where):
+    path = tmp_path / "materials.toml"
+    path.write_text(edit(materials.words_path().read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        materials.read("还缺户口本", path)
+    assert str(path) in str(error.value) and where in str(error.value)
