@@ -32,7 +32,8 @@ from .lexicon import word_classes, words_file
 
 INTENTS = ("deflection", "direction", "handover", "wait")  # what a rule may ask of a line
 # regional forms read as the standard word (唔系我哋嘅嘢 = 不是我们的事), by their class
-REGIONAL = {"regional_not": "不是", "regional_none": "没", "regional_self": "我们",
+REGIONAL = {"regional_not": "不是", "regional_no": "不", "regional_none": "没",
+            "regional_self": "我们", "regional_here": "这里", "regional_this": "这个",
             "regional_of": "的", "regional_thing": "事"}
 
 
@@ -99,7 +100,7 @@ class _Patterns:
         self.wait = re.compile(rf"(?:{c['wait']})(?![^，。？！]{{0,3}}(?:没用|白等|不行|不管用|也没))")  # not 等着也没用
         at_once = rf"(?:{c['adverb']}|这就|马上|现在|先|再|这边|这儿|这里|自己)"
         self.doing = re.compile(
-            rf"(?<![不没别])(?:我|咱)(?!们)(?:{at_once}*(?:去|到|来|上|进|给您|给你|帮您|帮你)"
+            rf"(?<![不没别在到给找问跟和与归由])(?:我|咱)(?!们)(?:{at_once}*(?:去|到|来|上|进|给您|给你|帮您|帮你)"
             rf"[^，。？！不没]{{0,8}}?(?:{D})|{at_once}+(?:{D})(?![不没])|(?:{D})(?:一下|一|下|完|好|着))|"
             rf"(?:马上|一会儿|待会儿?|很快|这就)就?(?:送|拿|带|来|回来|到|过来)")  # 同事马上送来
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
@@ -124,7 +125,7 @@ class _Patterns:
             rf"(?:{H})(?:[^，。]{{0,4}}的)?(?:{c['generic']}|人|地方|方)?(?:{c['adverb']})*不是{S}",  # 管这个的不是我们, 归口单位不是我们
             moved,
             rf"{S}(?:这儿|这里|这边|这)?(?:{c['adverb']})*不是(?!不){H}",       # 我们就不是管这个的
-            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:啥|什么|任何)?(?:关系|关|{UN})",
+            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:(?:啥|什么|任何)?关|[^，。]{{0,3}}?(?:关系|{UN}))",  # 扯不上关系
             rf"不(?:{UN})|八竿子打不着",                                         # 不沾边
             r"(?:没有?|未|不)(?:被)?(?:授权|资质|资格)",                        # 没授权给我们
             rf"(?:不|没)(?:让|许|准|给|叫|向|对)?{S}(?:来)?(?:放|下放|授权|开放|{H})",  # 上头没给我们放
@@ -142,7 +143,8 @@ class _Patterns:
             r"停办|停止(?:办理|受理)",
             rf"不对(?=这|那|此)",                                             # 我们不对这个
             rf"没(?:人|谁)(?:{H})",                                           # 我们这儿没人管
-            r"没(?:辙|招|法子)|无能为力|做不(?:了|得)主|作不了主|说了不算|拍不了板",    # 我们也没辙
+            r"没(?:辙|招|法子)|(?:办法|法子|辙|招)(?:都|也)没有?|无能为力|做不(?:了|得)主|作不了主|"
+            r"说了不算|拍不了板",                                                # 我们也没辙
             rf"(?:没有?|无)(?:这|那)?(?:个|一|种|类)?(?:{c['access']})",          # 没这个权限
             rf"(?:{c['access']})(?:里头|里面|里|内|上|中)[^，。]{{0,4}}(?:没有?|无)",  # 权限里头没有
         ]))
@@ -189,7 +191,9 @@ class _Patterns:
             rf"(?:只|光|就)(?:{H})(?:{S}|自己)*(?:这一?(?:块|摊|片|部分)|本职|分内|自己)",
         ]))
         # only ours, the rest not, across a comma (只办社保，别的不办)
-        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,][^，。]{{0,6}}(?:不|没)(?:{H})")
+        # only ours, the rest not or the citizen's not of it (只做对私业务，您这是对公的)
+        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,](?:[^，。]{{0,6}}(?:不|没)(?:{H})|"
+                               rf"(?:您|你)的?(?:这|这个)?(?:是|属于|算))")
         P, person, agency, channel = c["place"], c["person"], c["agency"], c["channel"]
         self.nowhere = re.compile(c["nowhere"])
         self.agency = re.compile(agency)
@@ -213,14 +217,14 @@ class _Patterns:
         # whose matter it is (这是税务局的业务, 这事儿归房产交易)
         self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
         self.belongs = re.compile(r"(?<![不没])(?:是|归|属于)")
-        self.belongs_to = re.compile(rf"(?<![不没])归(?!{S}|{c['nowhere']}|{c['others']}|这|您|你|谁|"
+        self.belongs_to = re.compile(rf"(?<![不没])归(?:属于?)?(?!属|于|{S}|{c['nowhere']}|{c['others']}|这|您|你|谁|"
                                      rf"哪|还|口|不|没)[^，。？！]{{2,10}}$")
         # online, a number handed, an app to get (网上就能办, 给您个电话号码, 下个App)
         self.online = re.compile(rf"网上(?:就|也|都)?(?:能|可以)?(?:办|申请|预约|申报|缴|交)|"
                                  rf"(?:给|告诉)(?:您|你)[^，。]{{0,6}}(?:电话|号码|地址)|"
                                  rf"(?:下载|下|装|关注|登录|登陆)(?:一下|个|一个)?[^，。]{{0,8}}?"
                                  rf"(?:App|APP|app|小程序|公众号|客户端)|"
-                                 rf"搜(?:一下)?(?!搜|一搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
+                                 rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
         self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
         # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个;
