@@ -120,14 +120,15 @@ def test_a_fault_a_lookup_or_work_done_elsewhere_is_no_deflection(line):
 
 
 @pytest.mark.parametrize("line", ["您稍等，我去后面拿一下", "您先坐，我再查查", "钥匙不在我这儿，同事马上送来",
-                                  "我打印完就给您"])
+                                  "我打印完就给您", "这个我做不了主，得问下科长"])
 def test_staff_keeping_the_matter_is_a_wait_and_no_deflection(line):
     read = intent.read(line)
     assert read.wait and not read.deflection
 
 
 @pytest.mark.parametrize("line", ["这个不归我们管，您稍等", "我看这个我们办不了", "您等着也没用，我们不办这个",
-                                  "我们这儿查不到，我也没办法"])
+                                  "我们这儿查不到，我也没办法", "这个我们处理不了，我先办下一位",
+                                  "这个我们是受理不了的，我这边也查过了", "这个我们办不了，得找一下别的部门"])
 def test_a_refusal_beside_a_wait_or_an_i_think_is_no_wait(line):
     read = intent.read(line)
     assert read.deflection and not read.wait
