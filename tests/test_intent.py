@@ -128,7 +128,8 @@ def test_staff_keeping_the_matter_is_a_wait_and_no_deflection(line):
 
 @pytest.mark.parametrize("line", ["这个不归我们管，您稍等", "我看这个我们办不了", "您等着也没用，我们不办这个",
                                   "我们这儿查不到，我也没办法", "这个我们处理不了，我先办下一位",
-                                  "这个我们是受理不了的，我这边也查过了", "这个我们办不了，得找一下别的部门"])
+                                  "这个我们是受理不了的，我这边也查过了", "这个我们办不了，得找一下别的部门",
+                                  "您先别急，这事不在我们这儿办"])
 def test_a_refusal_beside_a_wait_or_an_i_think_is_no_wait(line):
     read = intent.read(line)
     assert read.deflection and not read.wait
