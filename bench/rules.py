@@ -15,8 +15,8 @@ Floors (issue 25), first_asked and tell_once: recall ≥ 0.9, precision ≥ 0.95
 ordinary speech. A rule this checkout does not have is reported absent.
 
 Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25]
-     [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth] [--typos [SHARE]]
-     [--cli 1] [--json PATH]
+     [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth]
+     [--typos [SHARE]] [--cli 1] [--json PATH]
 """
 from __future__ import annotations
 
@@ -348,6 +348,10 @@ def main() -> int:
                           help="an eighth, written apart from all seven and kept for the "
                                "deflection and materials readers' final measure "
                                "(sequenced_eighth.EIGHTH)")
+    phrasing.add_argument("--ninth", action="store_true",
+                          help="a ninth, written apart from all eight and kept for the "
+                               "first_asked and tell_once readers' final measure "
+                               "(sequenced_ninth.NINTH)")
     parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
                         help="share of lines typed with one error (0.15 if no value; default 0)")
     parser.add_argument("--cli", type=int, default=1,
@@ -362,7 +366,8 @@ def main() -> int:
     began, cpu = time.time(), time.process_time()
     days = sequenced.generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
                               apart=args.apart, fifth=args.fifth, sixth=args.sixth,
-                              seventh=args.seventh, eighth=args.eighth, typos=args.typos)
+                              seventh=args.seventh, eighth=args.eighth, ninth=args.ninth,
+                              typos=args.typos)
     have = present()
     with tempfile.TemporaryDirectory(prefix="rulebench-") as tmp:
         outcome = measure(days, Path(tmp))
@@ -373,7 +378,8 @@ def main() -> int:
                else ", the fifth phrasing set" if args.fifth
                else ", the sixth phrasing set" if args.sixth
                else ", the seventh phrasing set" if args.seventh
-               else ", the eighth phrasing set" if args.eighth else "")
+               else ", the eighth phrasing set" if args.eighth
+               else ", the ninth phrasing set" if args.ninth else "")
     typed = f", {args.typos:.0%} of lines mistyped" if args.typos else ""
     print(f"{len(days)} typed days (seed {args.seed}{phrased}{typed}): {outcome.cases} cases, "
           f"{outcome.visits} visits, {outcome.lines} lines; "

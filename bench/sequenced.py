@@ -16,8 +16,8 @@ Half the days come with the hall's queue calls (ticket and business type set the
 visits); the other half give each line its visit, so a return is known only by its words.
 
     .venv/bin/python bench/sequenced.py --days 2 --seed 3
-        [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth] [--typos]
-        --write /tmp/days
+        [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth]
+        [--typos] --write /tmp/days
 """
 from __future__ import annotations
 
@@ -667,7 +667,7 @@ def case(rng: random.Random, sector: Sector, variant: str) -> Case:
 def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False,
              fresh: bool = False, apart: bool = False, fifth: bool = False,
              sixth: bool = False, seventh: bool = False, eighth: bool = False,
-             typos: float = 0.0) -> list[Day]:
+             ninth: bool = False, typos: float = 0.0) -> list[Day]:
     """`days` typed days (sectors in turn, every other one with queue calls), `per_day`
     cases each, the variants dealt from a shuffled deck so each is about as frequent;
     `held_out`: in the phrasings of HELD_OUT instead of the lists they replace; `fresh`: in
@@ -678,8 +678,9 @@ def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False,
     rules); `seventh`: in those of sequenced_seventh.SEVENTH (written apart from all six,
     the measure kept for the intent reader); `eighth`: in those of sequenced_eighth.EIGHTH
     (written apart from all seven, the measure kept for the deflection and materials
-    readers); `typos`: that share of the lines typed with one error
-    (sequenced_fresh.mistype), the truth unchanged."""
+    readers); `ninth`: in those of sequenced_ninth.NINTH (written apart from all eight, the
+    measure kept for the first_asked and tell_once readers); `typos`: that share of the
+    lines typed with one error (sequenced_fresh.mistype), the truth unchanged."""
     swap, mistype = HELD_OUT if held_out else {}, None
     if fresh or typos:
         import sequenced_fresh  # beside this file; it builds on this module's records
@@ -700,6 +701,9 @@ def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False,
     if eighth:
         import sequenced_eighth  # beside this file, as sequenced_fresh
         swap = sequenced_eighth.EIGHTH
+    if ninth:
+        import sequenced_ninth  # beside this file, as sequenced_fresh
+        swap = sequenced_ninth.NINTH
     shown = {name: globals()[name] for name in swap}
     globals().update(swap)
     try:
@@ -787,12 +791,13 @@ def main() -> int:
     parser.add_argument("--sixth", action="store_true", help="in sequenced_sixth.SIXTH's")
     parser.add_argument("--seventh", action="store_true", help="in sequenced_seventh.SEVENTH's")
     parser.add_argument("--eighth", action="store_true", help="in sequenced_eighth.EIGHTH's")
+    parser.add_argument("--ninth", action="store_true", help="in sequenced_ninth.NINTH's")
     parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
                         help="share of lines typed with one error (0.15 if no value)")
     args = parser.parse_args()
     days = generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
                     apart=args.apart, fifth=args.fifth, sixth=args.sixth, seventh=args.seventh,
-                    eighth=args.eighth, typos=args.typos)
+                    eighth=args.eighth, ninth=args.ninth, typos=args.typos)
     for day in days:
         if args.write:
             day.write(args.write)

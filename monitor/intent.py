@@ -1,5 +1,5 @@
 """What a staff line does, read from its structure (issue 25): a deflection, a direction,
-a hand-over.
+a hand-over, a wait.
 
 Phrase lists and patterns written from one set of wordings missed the next writer's
 (every set written apart lost what the one before gained), since they list phrasings, not
@@ -16,6 +16,10 @@ is also read by what it means when no "no" is said of the counter: the matter pl
 another party that has no name of its own (这得人家那边弄, 归别的口), the counter's own
 inability or lack of access (咱这儿整不了, 系统里查不到这个, 没这个权限) unless a time, a fault or
 a question says it is a wait or a lookup, or the citizen sent to no place (得找负责的单位).
+A wait is the counter keeping the matter: the citizen asked to wait or staff doing it
+themselves (您稍等, 我去拿, 我再查查); what is not here or cannot be done this moment, said
+with it (章不在我这，我去拿), is fetched or tried again, not sent away, and where the citizen
+waits (您在旁边等一等) is no place sent to.
 """
 from __future__ import annotations
 
@@ -26,7 +30,11 @@ from pathlib import Path
 
 from .lexicon import word_classes, words_file
 
-INTENTS = ("deflection", "direction", "handover")  # what a rule may ask of a line
+INTENTS = ("deflection", "direction", "handover", "wait")  # what a rule may ask of a line
+# regional forms read as the standard word (唔系我哋嘅嘢 = 不是我们的事), by their class
+REGIONAL = {"regional_not": "不是", "regional_no": "不", "regional_none": "没",
+            "regional_self": "我们", "regional_here": "这里", "regional_this": "这个",
+            "regional_of": "的", "regional_thing": "事"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Intent:
     deflection: str = ""
     direction: str = ""  # a place or channel to turn to, or handed over
     handover: str = ""
+    wait: str = ""  # staff keep the matter: a wait asked, or doing it themselves (我去拿)
 
     def has(self, name: str) -> bool:
         return bool(getattr(self, name))
@@ -52,7 +61,7 @@ _NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|�
                         r"(?:不用|不必|甭|不要|无需|用不着|别)(?:再|去|跑)?(?:去|到|找|问|上)"  # no need to go
                         r"(?:别的|其他|其它|另外|别)[^，。？！]*")
 # what every deflection holds: a no, a wrong, an only, a matter moved, a "who" or another party
-_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并归属另白]|人家|他们|她们|那边|"
+_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并归属另白停收]|人家|他们|她们|那边|"
                        r"上面|上头|上级|专门|负责|主管|相关|有关|对口")
 _YOURS = re.compile(r"(?:您|你)(?:这儿|这里|这边|这块儿|这头|那儿|那里|那边)")  # the customer's side
 _OTHER_SUBJECT = re.compile(r"(?:您|你)(?!这|的|说的)|他|她|它")
@@ -81,40 +90,61 @@ class _Patterns:
                      r"它|他|她|(?:(?<=收)|(?<=支持))(?:您|你)?的?(?:费|钱|现|据|款|件|到|好|拾|着|"
                      r"刷卡|扫码|微信|支付宝|银行卡|信用卡))")
         self.self_ = re.compile(S)
+        self.regional = [(re.compile(c[name]), word) for name, word in REGIONAL.items()]
         self.matter = re.compile("^" + M)
         self.now = re.compile(c["now"])
+        # the counter keeps the matter: a wait asked (您稍等), or staff doing it now, going
+        # for it (我去拿, 我到档案室调一下), at once (我再查查, 我这儿处理着) or under way
+        # (我查一下, 我打印完); 我看 alone is "I think", 我们 is no doer here
+        D = c["doing"]
+        self.wait = re.compile(rf"(?:{c['wait']})(?![^，。？！]{{0,3}}(?:没用|白等|不行|不管用|也没))")  # not 等着也没用
+        at_once = rf"(?:{c['adverb']}|这就|马上|现在|先|再|这边|这儿|这里|自己)"
+        self.doing = re.compile(
+            rf"(?<![不没别在到给找问跟和与归由])(?:我|咱)(?!们)(?:{at_once}*(?:去|到|来|上|进|给您|给你|帮您|帮你)"
+            rf"[^，。？！不没]{{0,8}}?(?:{D})|{at_once}+(?:{D})(?![不没])|(?:{D})(?:一下|一|下|完|好|着))|"
+            rf"(?:马上|一会儿|待会儿?|很快|这就)就?(?:送|拿|带|来|回来|到|过来)")  # 同事马上送来
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
         self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|不合格|过期|不符合|"
                                r"没(?:备|弄|准备)?齐|没有的话|没有就|回去准备|准备齐|备齐|"
                                r"(?<!权限)(?<!系统)(?<!电脑)(?<!业务)(?<!范围)(?:里头|里面)(?:还)?(?:没有|没)|"
                                r"这点|这么点|光这|就这点|只有这|单子|清单|告知单|须知|指南")
+        # a matter moved away from the counter, or taken back before now (划出去, 早就收走了)
+        moved = (rf"(?:{c['moved']})(?:出去|走|到别处|给别的)|"
+                 rf"(?:就|早|已经|已)[^，。]{{0,2}}?(?:被)?收(?:走|出去|回去|上去)")
+        # not what a counter is there for (不是窗口能弄的, 不是我们柜台能定的)
+        counters = (rf"不是(?:{S})?(?:{c['counter']})(?:{c['adverb']})*(?:能|该|可以|来)?"
+                    rf"(?:{H}|定|决定|做主)")
         # what is not the counter's at any time, said with it (我们, 这儿) in the clause
         self.not_ours = re.compile("|".join([
             rf"不(?:是)?(?:归|属于?|由){not_asked}",                           # 不归, 不属于
-            rf"不在{S}",                                                      # 不在我们这儿…
             r"不在(?:这|那)?(?:里头|里面|其中|之列|范围|内)",                       # 您这个不在里头
-            rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?)[^，。]{{0,8}}?(?:{SC})",  # 没这项业务
+            rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?|不具备|不具有)[^，。]{{0,8}}?(?:{SC})",  # 没这项业务
             rf"(?:不是|不在|不属于?)[^，。]{{0,8}}?(?:的|该管的|这)(?:{c['work']})",  # 不是我们的事
             rf"不是在?{S}[^，。？！]{{0,6}}的{END}",                             # 不是我们这儿的
-            rf"不是{S}(?:能|该|可以|来)?{H}",                                 # 不是这边负责
-            rf"(?:{H})[^，。]{{0,4}}的(?:人|部门|单位|地方|窗口)?(?:{c['adverb']})*不是{S}",  # 管这个的不是我们
+            rf"不是{S}(?:能|该|可以|来)?{H}", counters,                        # 不是这边负责
+            rf"(?:{H})(?:[^，。]{{0,4}}的)?(?:{c['generic']}|人|地方|方)?(?:{c['adverb']})*不是{S}",  # 管这个的不是我们, 归口单位不是我们
+            moved,
             rf"{S}(?:这儿|这里|这边|这)?(?:{c['adverb']})*不是(?!不){H}",       # 我们就不是管这个的
-            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:啥|什么|任何)?(?:关系|关|{UN})",
+            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:(?:啥|什么|任何)?关|[^，。]{{0,3}}?(?:关系|{UN}))",  # 扯不上关系
             rf"不(?:{UN})|八竿子打不着",                                         # 不沾边
             r"(?:没有?|未|不)(?:被)?(?:授权|资质|资格)",                        # 没授权给我们
             rf"(?:不|没)(?:让|许|准|给|叫|向|对)?{S}(?:来)?(?:放|下放|授权|开放|{H})",  # 上头没给我们放
             rf"不是?(?:从|经|由|通过|在)?{S}[^，。]{{0,4}}走|不走{S}",               # 流程不走我们这儿
         ]))
+        # not here this moment (不在我这儿): a wait when staff go on with it (章不在我这，我去拿)
+        self.located = re.compile(rf"(?:不|没)在{S}")
         # what the counter cannot do, said with it in the clause: a delay when said with a
-        # time or a fault (今天办不了, 系统坏了)
+        # time or a fault (今天办不了, 系统坏了) or followed by a wait (…，您稍等，我再查查)
         self.cannot = re.compile("|".join([
             rf"{N}(?:给|帮|替|为)?(?:您|你)?{H}{not_asked}",                     # 不受理, 没法给您弄
             rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",          # 办不了, 管不着
             rf"{S}[^，。]{{0,3}}(?:没有|没)(?:这|那)?一?(?:项|个|种|样)?{END}",       # 我们这没有
-            r"(?:没|不)开(?=这|那|此)",                                        # 没开这项
+            rf"(?:没有?|不|未)(?:{c['opened']})(?:这|那|此|{END})",                # 没开这项, 这边没有开
+            r"停办|停止(?:办理|受理)",
             rf"不对(?=这|那|此)",                                             # 我们不对这个
             rf"没(?:人|谁)(?:{H})",                                           # 我们这儿没人管
-            r"没(?:辙|招|法子)|无能为力|做不了主|说了不算|拍不了板",                  # 我们也没辙
+            r"没(?:辙|招|法子)|(?:办法|法子|辙|招)(?:都|也)没有?|无能为力|做不(?:了|得)主|作不了主|"
+            r"说了不算|拍不了板",                                                # 我们也没辙
             rf"(?:没有?|无)(?:这|那)?(?:个|一|种|类)?(?:{c['access']})",          # 没这个权限
             rf"(?:{c['access']})(?:里头|里面|里|内|上|中)[^，。]{{0,4}}(?:没有?|无)",  # 权限里头没有
         ]))
@@ -126,7 +156,7 @@ class _Patterns:
         self.matter_not_ours = re.compile("|".join([
             rf"不(?:归|属于?|由){not_asked}",
             rf"不(?:{UN})|八竿子打不着",
-            rf"(?:{c['moved']})(?:出去|走|到别处|给别的)",                       # 划出去了
+            moved, counters,                                                   # 划出去了
             rf"不是(?:的)?{END}",                                              # 这个不是
         ]))
         self.matter_cannot = re.compile(
@@ -149,6 +179,7 @@ class _Patterns:
         self.wrong = re.compile("|".join([
             rf"{c['wrong']}错(?:了)?(?:地方|地儿|窗口|门|部门|单位|人|队|科室|楼|科|口)",
             rf"(?:走|找|跑|来)错(?:了|啦|喽|咯)",
+            rf"(?:{c['wrong']})的(?:是)?(?:不对|不是)(?:的)?(?:地儿|地方|窗口|门|部门|单位|科室|人|队|口)",  # 您问的不对地儿
             rf"(?:找|问|来)(?:{S}){{1,2}}(?:也|都)?(?:没用|不对|白搭|白找|白问|没辙|不管用|不顶用|办不了|不行)",
             rf"不该(?:来|找|问|到)?{S}",
             rf"不关{S}",
@@ -160,9 +191,16 @@ class _Patterns:
             rf"(?:只|光|就)(?:{H})(?:{S}|自己)*(?:这一?(?:块|摊|片|部分)|本职|分内|自己)",
         ]))
         # only ours, the rest not, across a comma (只办社保，别的不办)
-        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,][^，。]{{0,6}}(?:不|没)(?:{H})")
+        # only ours, the rest not or the citizen's not of it (只做对私业务，您这是对公的)
+        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,](?:[^，。]{{0,6}}(?:不|没)(?:{H})|"
+                               rf"(?:您|你)的?(?:这|这个)?(?:是|属于|算))")
         P, person, agency, channel = c["place"], c["person"], c["agency"], c["channel"]
         self.nowhere = re.compile(c["nowhere"])
+        self.agency = re.compile(agency)
+        # 外面 after a landmark places it (西门外面的服务站); after a way it is nowhere (去外头问问)
+        self.outside = re.compile(r"(?<=[\u4e00-\u9fff])(?<![去到上在往出找])(?:外面|外头|外边)")
+        # where the citizen waits while the matter stays here (您在旁边等一等), not where it is done
+        self.waits_here = re.compile(rf"(?:{c['wait']})|在[^，。？！]{{0,10}}?(?:等|坐|候|歇)")
         self.beside = re.compile(c["beside"])
         self.filler = re.compile(r"^(?:一下|一趟|一个|个|下|趟|那个|这个|这|那|问问|问一下|"
                                  r"找找|看看|直接|先|再|就|还是|得|要|去|到|上|您|你)+")
@@ -175,18 +213,18 @@ class _Patterns:
         office = r"(?<=[\u4e00-\u9fff])(?<![再来去能以才就好着给帮您你们了要得])办(?=$|那|管|在|的|[，。？！\s])"
         self.head = re.compile(rf"(?P<h>{P}|{person}|{agency}|{channel}|{office})(?!(?P=h))")
         self.channel = re.compile(channel)
-        self.way = re.compile(rf"(?:{c['move']}|在|搁|归|由|给)")
+        self.way = re.compile(rf"(?:{c['move']}|在|搁|归(?!口)|由|给)")  # 归口 is whose, no way
         # whose matter it is (这是税务局的业务, 这事儿归房产交易)
         self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
         self.belongs = re.compile(r"(?<![不没])(?:是|归|属于)")
-        self.belongs_to = re.compile(rf"(?<![不没])归(?!{S}|{c['nowhere']}|{c['others']}|这|您|你|谁|"
+        self.belongs_to = re.compile(rf"(?<![不没])归(?:属于?)?(?!属|于|{S}|{c['nowhere']}|{c['others']}|这|您|你|谁|"
                                      rf"哪|还|口|不|没)[^，。？！]{{2,10}}$")
         # online, a number handed, an app to get (网上就能办, 给您个电话号码, 下个App)
         self.online = re.compile(rf"网上(?:就|也|都)?(?:能|可以)?(?:办|申请|预约|申报|缴|交)|"
                                  rf"(?:给|告诉)(?:您|你)[^，。]{{0,6}}(?:电话|号码|地址)|"
                                  rf"(?:下载|下|装|关注|登录|登陆)(?:一下|个|一个)?[^，。]{{0,8}}?"
                                  rf"(?:App|APP|app|小程序|公众号|客户端)|"
-                                 rf"搜(?:一下)?(?!搜|一搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
+                                 rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
         self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
         # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个;
@@ -194,25 +232,42 @@ class _Patterns:
         self.pointed = re.compile(r"(?:去|到|找|上|问|奔)(?:那儿|那边|那里|那头|他们|她们|人家)|"
                                   r"(?:他们|她们|那边|那儿|那里)(?:就|也|都|才|专门)?(?:能|可以|会)?"
                                   r"(?:给您|给你|帮您|帮你)?(?:管|负责|办|受理|处理|专门|解决|弄|整|搞)|"
-                                  r"(?:^|[，。？！\s])(?:您|你)?(?:就|直接|赶紧|先)?(?:过去|去)(?:了就|"
+                                  r"(?:^|[，。？！\s])(?:您|你)?(?:就|直接|赶紧|先)?(?:走|跑)?(?:过去|去)(?:了就|"
                                   r"(?:吧|就行|就是了?|看看|问问)?(?:[，。？！\s]|$))|"
-                                  r"(?:^|[，。？！\s])(?:就|在)?(?:那儿|那边|那里)(?:就是)?(?:[，。？！\s]|$)")
+                                  r"(?:^|[，。？！\s])(?:就|在)?(?:那儿|那边|那里)(?:就是)?(?:[，。？！\s]|$)|"
+                                  r"(?:^|[，。？！\s])(?:离这儿?|离这里|离这边)?(?:不远|几步路|没几步|挺近|很近|就几步)")
         self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|"
                                r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|(?:往|朝|向)(?:左|右|东|西|南|北)|"
                                r"第[一二三四五六七八九十0-9]+个?(?:路口|红绿灯|十字路口|岔口)|"
-                               r"出了?(?:这个)?门(?!注意|小心|慢)|(?:下|上)楼(?:就|到|去|右|左)")
+                               r"出了?(?:这个)?门(?!注意|小心|慢|随便|问|打听|找找|看看|转转)|(?:下|上)楼(?:就|到|去|右|左)|"
+                               r"沿着?(?:这条|这个|那条)?[^，。？！]{1,6}?(?:往|走|一直|到头)")
         self.phone = re.compile(r"[零〇一二三四五六七八九幺0-9]{5,}|"
                                 r"(?:打|拨打?)[零〇一二三四五六七八九幺0-9]{3,4}")  # 打110
         free = r"(?:(?!不(?!动产)|没|别)[^，。？！])"  # no refusal between (不动产 is a name)
         self.handover = re.compile(
             rf"(?:我|我们|咱|咱们)(?:这就|马上|现在|立刻|这边|先|来|去|直接|帮忙|这)?"
             rf"(?:{c['for_you']}{free}{{0,16}}?{c['act']}|{free}{{0,6}}?{c['transfer']})|"
-            rf"(?:让|叫|请|喊){free}{{1,12}}?(?:过来|来接|来一趟|下来|上来|"
+            rf"(?:让|叫(?!到?号|到您|到你)|请|喊){free}{{1,12}}?(?:过来|来接|来一趟|下来|上来|"
             rf"联系您|联系你|给您打|给你打|派人|接您|接你|来(?:看|处理|帮|跟|给|办|弄))|"
             rf"(?:跟|随)我(?:来|走|过去)")
         self.refused = re.compile(rf"(?:我|我们|咱)[^，。]{{0,3}}(?:{N}(?!动产)|帮不|管不)|"
                                   rf"(?:{c['transfer']}|{c['act']})不(?!动产)(?:{c['able']})|"  # 对接不了
                                   rf"(?:不是|不归|不由)[^，。]{{0,2}}(?:我|咱)")
+
+    def standard(self, text: str) -> str:
+        """The line with its regional forms read as the standard word (冇得 = 没得)."""
+        for form, word in self.regional:
+            text = form.sub(word, text)
+        return text
+
+    def unnamed(self, said: str) -> bool:
+        """Whether a place is said as some other or the one concerned (别的, 相关, 主管), and no
+        office named after it (主管税务分局 names one)."""
+        said = self.outside.sub("", said)
+        last = None
+        for last in self.nowhere.finditer(said):
+            pass
+        return last is not None and not self.agency.search(said, last.end())
 
     def named(self, clause: str, at: int, way: bool) -> bool:
         """Whether the head found at `at` is a place named by a name of its own: something
@@ -236,7 +291,7 @@ class _Patterns:
             mod = before
         if self.numbered.search(before + head):
             return True
-        if (self.nowhere.search(before + head) or self.self_.search(mod + head)
+        if (self.unnamed(before + head) or self.self_.search(mod + head)
                 or not way and re.search("不(?!动产)|没|别", mod)):
             return False
         mod = re.sub(r"[的个]", "", self.filler.sub("", mod))
@@ -259,26 +314,52 @@ def said(text: str, name: str, path: Path | None = None) -> str:
 @lru_cache(maxsize=32768)
 def _said(text: str, name: str, path: str) -> str:
     p = _patterns(path)
-    clauses = CLAUSE.findall(text)
-    if name == "deflection":
-        if not _REFUSING.search(text) or p.lack.search(text) or _GAINSAID.search(text):
-            return ""
-        ours = bool(p.self_.search(_YOURS.sub("您", text)))
-        delayed = bool(p.now.search(text) or p.fault.search(text))
-        asks = bool(re.search(r"[？?]|吗", text))
-        return next((c for c in clauses if _deflects(p, c, ours, delayed, asks)), "") or (
-            text if p.only.search(text) else "")
-    handover = next((c for c in clauses if p.handover.search(c) and not p.refused.search(c)), "")
+    read = p.standard(text)
+    said, clauses = CLAUSE.findall(text), CLAUSE.findall(read)  # the same clauses, as said and read
+    if name in ("deflection", "wait"):
+        at = _deflection(p, read, clauses)
+        if name == "deflection":
+            return "" if at is None else text if at < 0 else said[at]
+        return "" if at is not None else next(
+            (said[n] for n, c in enumerate(clauses) if p.wait.search(c) or p.doing.search(c)), "")
+    handover = next((said[n] for n, c in enumerate(clauses)
+                     if p.handover.search(c) and not p.refused.search(c)), "")
     if name == "handover":
         return handover
-    return handover or next((c for c in clauses if _directs(p, c, text)), "")
+    return handover or next((said[n] for n, c in enumerate(clauses) if _directs(p, c, text)), "")
 
 
-def _deflects(p: _Patterns, clause: str, ours: bool, delayed: bool, asks: bool) -> bool:
-    """`ours`: the line names the counter (我们这是咨询台，不能受理业务: said of it);
-    `delayed`: it says when or what broke (今天, 系统坏了), so what cannot be done now is a
-    wait, while what is not the counter's (不归我们管) stays a deflection; `asks`: it asks
-    the citizen something, so a record not found is a lookup going on."""
+@dataclass(frozen=True)
+class _Line:
+    """What the whole line says that changes how one clause of it reads: `ours`, it names
+    the counter (我们这是咨询台，不能受理业务: said of it); `delayed`, it says when or what
+    broke (今天, 系统坏了), so what cannot be done now is a wait, while what is not the
+    counter's (不归我们管) stays a deflection; `asks`, it asks the citizen something, so a
+    record not found is a lookup going on; `kept`, staff keep the matter in it (a wait
+    asked, 我去拿), so what is not here (章不在我这) is fetched, not sent away."""
+
+    ours: bool
+    delayed: bool
+    asks: bool
+    kept: bool
+
+
+def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
+    """The index of the clause read as deflecting, -1 for the whole line (只办社保，别的不办),
+    None if none. A clause the line goes on from with a wait or staff doing the matter
+    (…办不了，您稍等，我再查查) cannot-do nothing for good: it is a wait."""
+    if not _REFUSING.search(text) or p.lack.search(text) or _GAINSAID.search(text):
+        return None
+    kept = [bool(p.wait.search(c) or p.doing.search(c)) for c in clauses]
+    line = _Line(ours=bool(p.self_.search(_YOURS.sub("您", text))),
+                 delayed=bool(p.now.search(text) or p.fault.search(text)),
+                 asks=bool(re.search(r"[？?]|吗", text)), kept=any(kept))
+    return next((n for n, c in enumerate(clauses) if _deflects(p, c, line, any(kept[n + 1:]))),
+                -1 if p.only.search(text) else None)
+
+
+def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
+    """`goes_on`: a later clause keeps the matter (a wait, staff doing it)."""
     clause = _YOURS.sub("您", _NO_MATTER.sub("", clause))
     if _REPORTED.search(clause):
         return False
@@ -289,15 +370,21 @@ def _deflects(p: _Patterns, clause: str, ours: bool, delayed: bool, asks: bool) 
         return False
     if p.placed.search(clause) and not p.progress.search(clause):
         return True
-    said_of_us = p.self_.search(clause) or ours and not _OTHER_SUBJECT.match(clause)
-    cannot = not delayed and (p.cannot.search(clause) or not asks and p.unreached.search(clause))
-    if said_of_us and (p.not_ours.search(clause) or cannot):
+    said_of_us = p.self_.search(clause) or line.ours and not _OTHER_SUBJECT.match(clause)
+    now = not line.delayed and not goes_on
+    cannot = now and (p.cannot.search(clause) or not line.asks and p.unreached.search(clause))
+    if said_of_us and (p.not_ours.search(clause) or cannot
+                       or not line.kept and p.located.search(clause)):
         return True
     return bool(p.matter.search(clause) and (p.matter_not_ours.search(clause) or (
-        not delayed and p.matter_cannot.search(clause))))
+        now and p.matter_cannot.search(clause))))
 
 
 def _directs(p: _Patterns, clause: str, line: str) -> bool:
+    """A place, channel, number or walk for the citizen; not where they wait (您在旁边等一等)
+    nor where staff go themselves for the matter (我到档案室调一下)."""
+    if p.doing.match(clause) or p.waits_here.search(clause) and not re.search("去|到|往|奔|找", clause):
+        return False
     if (p.phone.search(clause) or p.walk.search(clause) or p.numbered.search(clause)
             or p.online.search(clause) or p.belongs_to.search(clause)):
         return True

@@ -232,10 +232,16 @@ class Matcher:
 
     def holds(self, hit: PhraseHit, utterance: Utterance, norm: NormText) -> bool:
         """Does a hit in speech heard from audio hold up against the recogniser's syllables
-        around it? Kinds outside `evidence_kinds` always do."""
+        around it? A short phrase the recogniser decoded as another word does not, whoever
+        found it (_decoded_otherwise: a keyword spotter fires on 那边 for 哪边, tones
+        unweighed); beyond that, kinds outside `evidence_kinds` always do."""
         o = self.options
         phrase = self._phrases.get((hit.kind, hit.phrase))
-        if hit.kind not in o.evidence_kinds or phrase is None:
+        if phrase is None:
+            return True
+        if self._decoded_as_another_word(phrase, hit, utterance, norm):
+            return False
+        if hit.kind not in o.evidence_kinds:
             return True
         times = unit_times(utterance, len(norm))
         toned = utterance.pinyin.split()
@@ -474,6 +480,24 @@ class Matcher:
                 start=times[span.begin][0], end=times[span.end - 1][1], score=span.score,
                 category=phrase.category, severity=phrase.severity))
         return hits
+
+    def _decoded_as_another_word(self, phrase: Phrase, hit: PhraseHit, utterance: Utterance,
+                                 norm: NormText) -> bool:
+        """Is every place near the hit (a spotter's times are estimates) where the
+        recogniser heard a short form's syllables decoded as another dictionary word
+        (_decoded_otherwise)?"""
+        chars = "" if norm.chars else _decoded_chars(utterance, norm)
+        if not chars:
+            return False
+        times = unit_times(utterance, len(norm))
+        near = [k for k, (begin, end) in enumerate(times)
+                if end > hit.start - _NEAR_BEFORE_S and begin < hit.end + _NEAR_AFTER_S]
+        places = [Span(phrase, k, k + len(syllables), 100.0)
+                  for syllables in {normalize(form).syllables for form in phrase.forms}
+                  if near and len(syllables) < self.options.exact_below
+                  for k in range(near[0], near[-1] - len(syllables) + 2)
+                  if norm.syllables[k:k + len(syllables)] == syllables]
+        return bool(places) and all(self._decoded_otherwise(s, chars) for s in places)
 
     def _decoded_otherwise(self, span: Span, chars: str) -> bool:
         """Pinyin-only speech: was a short phrase decoded as another dictionary word? The

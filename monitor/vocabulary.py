@@ -222,7 +222,8 @@ CUE_LABELS = {"thanks": "致谢", "question": "提问", "instruction": "指令",
 # what a line does, read by its structure (monitor/intent.py), as a rule names it
 INTENT_LABELS = {"deflection": "推脱（说事项不归本窗口办）",
                  "direction": "指引去处（说出到哪个窗口、部门、电话办，或代为联系）",
-                 "handover": "代为转交（工作人员替群众联系、转交、带过去）"}
+                 "handover": "代为转交（工作人员替群众联系、转交、带过去）",
+                 "wait": "本窗口接着办（请群众稍候，或工作人员自己去取、去查：稍等，我去拿）"}
 LACK_LABELS = {"named": "说出缺少的材料（说了缺什么）",
                "unnamed": "说缺材料却没说缺什么（材料不全、东西没带齐）",
                "fewer": "说了缺几样，说出的材料却更少（还差三样，只说了一样）",

@@ -117,3 +117,21 @@ def test_what_is_not_ours_at_any_time_or_cannot_be_got_at_is_a_deflection(line):
                                   "人家那边已经办好了", "这两个窗口是挨着的"])
 def test_a_fault_a_lookup_or_work_done_elsewhere_is_no_deflection(line):
     assert not intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["您稍等，我去后面拿一下", "您先坐，我再查查", "钥匙不在我这儿，同事马上送来",
+                                  "我打印完就给您"])
+def test_staff_keeping_the_matter_is_a_wait_and_no_deflection(line):
+    read = intent.read(line)
+    assert read.wait and not read.deflection
+
+
+@pytest.mark.parametrize("line", ["这个不归我们管，您稍等", "我看这个我们办不了", "您等着也没用，我们不办这个",
+                                  "我们这儿查不到，我也没办法"])
+def test_a_refusal_beside_a_wait_or_an_i_think_is_no_wait(line):
+    read = intent.read(line)
+    assert read.deflection and not read.wait
+
+
+def test_a_regional_form_is_read_as_the_standard_word_and_quoted_as_said():
+    assert intent.read("呢个我哋冇得办，唔系我哋嘅嘢").deflection == "呢个我哋冇得办"

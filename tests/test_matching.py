@@ -1,4 +1,6 @@
 """Matching on the bundled lexicons: what ASR does to text must not hide a phrase."""
+from dataclasses import replace
+
 import pytest
 
 from monitor.lexicon import Lexicon, Phrase
@@ -236,3 +238,18 @@ def test_a_text_matched_again_is_remembered_and_the_memory_bounded(scorer):
     for n in range(matching._REMEMBERED + 10):
         matcher.find(normalize(f"请稍等{n}"))
     assert len(matcher._found) == matching._REMEMBERED and norm not in matcher._found
+
+
+@pytest.mark.parametrize("text, pinyin, kept", [
+    ("我住在城东那边", "wǒ zhù zài chéng dōng nà biān", False),  # 那边, not 哪边
+    ("我住在城东哪边", "wǒ zhù zài chéng dōng nǎ biān", True),
+])
+def test_a_spotted_short_phrase_the_recogniser_decoded_as_another_word_is_none(
+        scorer, text, pinyin, kept):
+    """The keyword spotter weighs no tones: where the recogniser's syllables at its hit are
+    decoded as another dictionary word, that word was said (as for the matcher's own)."""
+    heard = replace(_heard(pinyin, start=522.4, end=524.1), role="customer", text=text)
+    spotted = PhraseHit(kind="question", phrase="哪里", matched="哪边", utterance=-1,
+                        start=523.4, end=524.0, score=100.0)
+    _, hits = scorer.hear(replace(heard, spotted=(spotted,)), 0)
+    assert any(h.kind == "question" for h in hits) is kept

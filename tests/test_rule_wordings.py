@@ -504,3 +504,67 @@ def test_a_return_knows_a_thing_said_with_or_without_de(scorer):
                           window="W01").visits
     assert [f.text for v in visits for f in v.findings if f.rule == "tell_once"] == [
         "联系方式行了，不过租房合同也得交"]
+
+
+# A wait is no deflection, and deflections and directions as classes (session 10), written
+# here apart from every set, each failing before: a clerk who asks the citizen to wait or
+# goes for the thing (…不在我这儿，我去拿; …，同事马上送来) keeps the matter, and where the
+# citizen waits (您在旁边等一等) is no place sent to; the owner or a counter's kind said not
+# to be it (牵头部门不是我们, 不是前台能解决的), a service not opened or taken back, a wrong
+# place said with 不对/不是地方, regional forms (冇得, 唔系我哋嘅, 俺这旮沓); a place pointed to
+# by a walk and a distance (您直接走过去，税务大厅，很近), after a landmark's outside, an office
+# named after "the one in charge" (主管税务所).
+@pytest.mark.parametrize("line", [
+    "表格不在我手边，您稍等，我去取一张", "发票不在我手上，等一下我去取",
+    "这个单子不在我手上，我找同事拿过来，您稍等", "资料不在我电脑里，我去内网调一下，您等等",
+    "表在柜子里，不在我这儿，您等会儿我去拿", "章不在我们这儿，得等主任回来盖，您坐一下",
+    "钥匙不在我们这里，同事马上送来"])
+def test_a_wait_or_staff_going_for_the_thing_is_no_deflection(scorer, line):
+    assert not _turned_away(scorer, line, "请慢走")
+
+
+@pytest.mark.parametrize("line", ["这个不归我们管，您稍等", "我们这儿办不了这个，您等着也没用"])
+def test_what_is_not_ours_stays_a_deflection_beside_a_wait(scorer, line):
+    assert _turned_away(scorer, line, "请慢走")
+
+
+@pytest.mark.parametrize("then", ["您在旁边等一等", "您在门口那椅子上坐会儿", "您出门随便问问"])
+def test_where_the_citizen_waits_or_asks_around_is_no_direction(scorer, then):
+    assert _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("deflection", [
+    "这事归口的科室并不是我们", "这种情况不是前台能解决的", "您这个要求不是柜台能定的",
+    "我们这儿不具备办这个的条件", "这事我们这做不得主", "这个业务我们这里停办了",
+    "您这个情况，我们这边没有办法受理", "这项服务我们网点不开", "这块儿早就收回去了",
+    "这个平台我们登不进去", "您问的不是地方，这里是收费的", "您找的不对地方",
+    "这个嘛，俺这旮沓不办", "这个冇得搞，唔系我哋管嘅"])
+def test_deflections_by_owner_counter_kind_opening_wrong_place_or_regional_form(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+@pytest.mark.parametrize("then", [
+    "您去主管税务所问问", "您沿着走廊往里，尽头那间", "您直接走过去，税务大厅，很近",
+    "东门外头的报刊亭旁边就是", "南门外边那个服务站能办", "您跑过去，社保所，就几步"])
+def test_directions_by_a_walk_a_distance_a_landmark_or_the_office_in_charge(scorer, then):
+    assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+# A third batch written here after the first round (session 10): 18/24 deflections, 26/26
+# waits, 19/19 directions and 8/9 pointers to nowhere right before the classes below.
+@pytest.mark.parametrize("deflection", [
+    "我们这边只做对私业务，您这是对公的", "这个归属于其他单位", "这事跟我们扯不上关系",
+    "这个我们是一点办法都没有", "唔好意思，我哋呢度唔办呢样嘢",
+    "嗯，这个呢，不在咱这儿办理"])                # 咱 after 在 is no one doing it
+def test_only_ours_belonging_elsewhere_no_bearing_no_way_or_cantonese(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+@pytest.mark.parametrize("line", ["不好意思您稍等，笔不在我这，我借一支", "公章没在我这儿，您坐会儿",
+                                  "我这边查不到您的记录，稍等我换个系统查"])
+def test_a_thing_not_at_hand_or_a_record_not_found_beside_a_wait_is_no_deflection(scorer, line):
+    assert not _turned_away(scorer, line, "请慢走")
+
+
+def test_searching_for_where_is_no_direction(scorer):
+    assert _turned_away(scorer, "这个我们这儿办不了", "您自己上网搜搜看哪能办")
