@@ -4,10 +4,11 @@ Patterns listing how a lack is said (还需要…, …没带) missed each new wr
 counts said as 仨, 两张单据 or 四样凭证, things named by what they end in (收款人英文名, 既往病历
 资料), lacks said with no thing (材料不够数, 东西没带全). Here a line is cut into words (jieba)
 and read by the word classes of `lexicons/words/materials.toml`: what lies between the words
-of lacking, joining, asking and filler is a thing when it ends as a thing's name ends; a
-number with a measure word, said after a lack or before a word for materials and followed by
-no name (还差两样, 俩单据没交; not 身份证复印件两份, 三张两寸照片), is how many kinds are
-missing; a thing said to be there (户口本可以, 光有身份证不成) is no lack. A line that lacks
+of lacking, joining, asking and filler is a thing when it ends as a thing's name ends, or in
+a noun (jieba's tags: 宽带光猫设备, 补卡工本费) with a lack said beside it; a number with a
+measure word, said after a lack or before a word for materials or a short noun of kind and
+followed by no name (还差两样, 俩单据没交, 四个本本没交, 两三个证明不全; not 身份证复印件两份,
+三张两寸照片), is how many kinds are missing; a thing said to be there (户口本可以, 光有身份证不成) is no lack. A line that lacks
 and names none is "missing, none named"; one that counts more than it names is "fewer".
 """
 from __future__ import annotations
@@ -75,6 +76,7 @@ class _Words:
             return frozenset(w.replace("\\", "") for w in c[name][3:-1].split("|"))
         self.head = tuple(sorted(words("head"), key=len, reverse=True))
         self.general = words("general")
+        self.received_words = words("received")
         self.lists = tuple(words("list"))
         self.words = words("word")
         self.function = (words("lack") | words("filler") | words("joiner") | words("word")
@@ -88,21 +90,27 @@ class _Words:
         self.after = re.compile(c["after"])
         self.short = words("short")
         # what was brought (您准备的, 这些, 光这个): a lack said of it names no thing
-        self.brought = re.compile(r"(?:准备|带|拿|交|备|提供)(?:的|得)|这些|这点|这么点|(?:光|就|只)这")
+        self.brought = re.compile(r"(?:准备|带|拿|交|备|提供)(?:的|得)|这些|这点|这么点|(?:光|就|只)这|"
+                                  r"(?:您|你)这(?:套|份|个|些|里)?")
         self.wanting = re.compile(c["wanting"])
         self.incomplete = re.compile(c["incomplete"])
         # the strong ones name a lack alone (不全, 没带齐); the rest only of materials (资料不对)
-        self.alone = re.compile(r"不齐|不全|没带齐|没带全|没齐|没全|没备齐|没准备齐|缺东西|缺东少西|"
+        self.alone = re.compile(r"不齐|不全|没(?!完)[\u4e00-\u9fff]{0,2}?[齐全](?![部面国])|"
+                                r"没(?:准备|带|备|弄|拿|凑|交|搞|整|收)?够|缺东西|缺东少西|"
+                                r"(?:少|缺|差)了?点(?:啥|什么|东西)(?![都也])|"
                                 r"缺这少那|不够数|没准备好|还有没(?:带|交|拿|准备|提供)的|"
                                 r"(?:光|就|只)(?:这|这些|这点|这个)[^，。]{0,3}(?:办不了|办不成|不行|不够)|还差着|差着呢|欠着呢|缺着呢|还缺着|还差点儿?(?=[啊呀呢哈嘛啦咧]*$)|"
                                 r"还(?:少|缺|差)点(?:啥|什么|儿)")
-        self.received = re.compile(rf"^(?:(?!才)(?:{c['word']}))*(?:{c['received']})(?!不|办)")
+        # (带来就行: a need; 才 and 来就 say what would do, not what is there)
+        self.received = re.compile(rf"^(?:(?!才|来就)(?:{c['word']}))*(?:{c['received']})(?!不|办)")
         self.only = re.compile(rf"(?:{c['only']})$")
         number = r"[两俩仨二三四五六七八九2-9]"
-        self.count = re.compile(rf"(?P<n>{number}|一)(?:(?:{measure})(?:{general})?|{general}|(?<=[俩仨]))")
+        self.count = re.compile(rf"(?P<n>{number}|一)(?:[两三四五六七八九](?=(?:{measure})))?"
+                                rf"(?:(?:{measure})(?:{general})?|{general}|(?<=[俩仨]))")
         self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)[^，。？！,.?!]{{0,2}}$|^$")
-        self.count_after = re.compile(rf"^(?:[啊呀呢哈嘛啦咧]*)(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|(?:{lack}))")
+        self.count_after = re.compile(rf"^(?:[啊呀呢哈嘛啦咧嘞]*)(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|(?:{lack})|(?:{c['incomplete']}))")
         self.general_re = re.compile(general)
+        self.general_end = re.compile(rf"(?:{general})$")  # 缺点东西; not 手续费现金
 
 
 @lru_cache(maxsize=4)
@@ -124,12 +132,16 @@ def _read(text: str, path: str) -> Lack:
     if not said:
         return Lack()
     count, at = _count(w, text)
-    idiom = "".join(found.group(0) for found in w.alone.finditer(text))
-    found = [(t, known) for t, known in _things(w, text) if not (at and t in at)
-             and (known or not set(t) & set(idiom))]  # 缺东少西: no thing in an idiom
+    idioms = [found.group(0) for found in w.alone.finditer(text)]
+    idiom = "".join(idioms)
+    found = [(t, known) for t, known in _things(w, text) if not (at and (t in at or at in t))
+             and (known or not set(t) & set(idiom))  # 缺东少西: no thing in an idiom
+             and not any(said[k:k + 2] in t for said in idioms for k in range(len(said) - 1))]
     things = tuple(t for t, known in found if known)
     others = tuple(t for t, known in found if not known)
     added = bool(w.more.search(text))
+    if not found and count and len(at) > 2 and not w.general_re.search(at):
+        return Lack((), 0, said, added, (at,))  # 还差两张照片: the count's noun is the thing
     if found or count:
         return Lack(things, count, said, added, others)
     return Lack((), 0, _unnamed(w, text), added)
@@ -149,24 +161,45 @@ def names(text: str, path: Path | None = None) -> tuple[str, ...]:
 @lru_cache(maxsize=32768)
 def _names(text: str, path: str) -> tuple[str, ...]:
     w = _read_words(path)
-    return tuple(name for run, *_ in _runs(w, text) if (name := _name(w, run)))
+    return tuple(name for run, *_ in _runs(w, text) if (name := _name(w, run, nouns=True)))
 
 
 def _count(w: _Words, text: str) -> tuple[int, str]:
     """How many kinds a line says are needed, and the words saying it (还差两样, 三项证明):
     a number after a lack (or at a clause's start), with a measure word or a word for
-    materials, followed by no name (三张两寸照片 is one thing; 身份证复印件两份, copies)."""
+    materials, or a noun of one or two characters saying what kind (四个本本, 三张表单,
+    两三个证明: a range counts its least), followed by no name (三张两寸照片 is one thing;
+    身份证复印件两份, copies)."""
     for found in w.count.finditer(text):
         before = text[:found.start()]
         clause = _STOPS.split(before)[-1]
         after = text[found.end():]
+        kind = _kind_word(w, found, after)
+        if kind:
+            after = after[len(kind):]
         if found.group("n") == "一" and not re.search(r"(?:还|也)(?:差|缺|少|要|欠)$", clause):
             continue
         if any(_name(w, run) for run, *_ in _runs(w, clause)):
             continue  # 身份证复印件需要两份: copies of a thing, not kinds
         if w.count_before.search(clause) and w.count_after.search(after):
-            return NUMBERS[found.group("n")], found.group(0)
+            return NUMBERS[found.group("n")], found.group(0) + kind
     return 0, ""
+
+
+def _kind_word(w: _Words, found: re.Match, after: str) -> str:
+    """The word of one or two characters after a count's measure word, a noun by where it
+    stands (本本 of 四个本本, 表 of 两张表), empty if none or if the count ends in a word for
+    materials already."""
+    if w.general_re.search(found.group(0)):
+        return ""
+    for said in (found.group(0)[-1] + after, after):  # 俩本|本 of 俩本本: the measure is the noun's
+        words = _cut(said)
+        word = words[0] if words else ""
+        if 0 < len(word) <= 2 and word not in w.function and not _STOPS.fullmatch(word) and (
+                not _NOT_A_THING.search(word)) and len(word) > len(said) - len(after):
+            return word[len(said) - len(after):] + ("儿" if words[1:2] == ["儿"] else "")
+    return ""
+
 
 
 def _things(w: _Words, text: str) -> list[tuple[str, bool]]:
@@ -180,26 +213,38 @@ def _things(w: _Words, text: str) -> list[tuple[str, bool]]:
         known = _name(w, run)
         name = known or _lacked(w, run, words[:start], words[end:])
         rest = _STOPS.split("".join(words[end:]))[0]
-        if name and not w.received.search(rest) and not w.only.search("".join(words[:start])):
+        used = start and words[start - 1] in _USING and end < len(words) and words[
+            end] not in w.function and _TAGS().get(words[end], "x") == "v"  # 拿手机扫这个
+        if name and not used and not w.received.search(rest) and not w.only.search(
+                "".join(words[:start])):
             out.append((name, bool(known)))
     return out
 
 
+_USING = {"拿", "用"}  # 拿手机扫, 用身份证刷: a thing used now, not one lacking
+
+
 def _lacked(w: _Words, run: str, before: list[str], after: list[str]) -> str:
-    """A run a lack is said of, next to it but for words like 您, 还 (缺…, …没带; not 要…,
-    which is said of doings as often: 要办理): a thing
+    """A run a lack is said of, next to it but for words like 您, 还 (缺…, …没带; 要… only
+    of a noun, 要 being said of doings as often: 要办理, 还要工本费): a thing
     though its ending is none known; not a number, a time or a word for materials (还差十
     分钟, 缺点东西)."""
-    if len(run) < 2 or _NOT_A_THING.search(run) or w.general_re.search(run):
-        return ""
+    if len(run) < 2 or _NOT_A_THING.search(run) or w.general_end.search(run) or run.endswith(
+            w.lists) or _TAGS().get(_cut(run)[-1], "x")[0] in "dcprma":
+        return ""  # nor a list pointed to (对照清单) or an adverb (反正)
     said_before = [word for word in reversed(before) if word not in w.words][:1]
-    said_after = re.sub(r"^(?:您|你|还|都|可|就|这个)+", "", "".join(after))
-    return run if (said_before and said_before[0] in w.short) or w.after.match(said_after) else ""
+    said_after = re.sub(r"^(?:[，,](?=这|您|你))?(?:您|你|还|都|可|就|这个)+", "", "".join(after))
+    words = _cut(run)
+    noun = _TAGS().get(words[-1], "x") in ("n", "nz") and _TAGS().get(words[0], "x") != "v"
+    return run if (said_before and (said_before[0] in w.short or noun and said_before[0] in (
+        w.lacking))) or w.after.match(said_after) else ""
 
 
-_NOT_A_THING = re.compile(r"^(?:点|全|齐|好|完|够)|[呐啊呀]$|[零一二三四五六七八九十两俩仨几0-9]|分钟|小时|天|会儿|钟头|工作日|时候|"
-                          r"时间|地方|窗口|事|人|钱|块|元|下回|下次|回头|明天|今天|上午|下午|问题|业务|办法|"
-                          r"关系|权限|职能|功能|系统|意思|必要|用|空|错|毛病")
+_NOT_A_THING = re.compile(r"^(?:点|全|齐|好|完|够)|[够齐全完]$|[呐啊呀]$|流程|程序|步骤|进度|情况$|"
+                          r"[零一二三四五六七八九十两俩仨几0-9]|分钟|小时|天|会儿|钟头|工作日|时候|"
+                          r"时间|地方|窗口|事|^人|人$|钱|块|元|下回|下次|回头|明天|今天|上午|下午|问题|业务|办法|"
+                          r"关系|权限|职能|功能|系统|意思|必要|用|空|错|毛病|"
+                          r"小伙子|师傅|同志|大姐|大哥|大爷|大娘|阿姨|妹子|姐姐|老师|领导")  # whom one thanks
 
 
 def _runs(w: _Words, text: str, whole: bool = False) -> list[tuple[str, int, int]]:
@@ -210,11 +255,15 @@ def _runs(w: _Words, text: str, whole: bool = False) -> list[tuple[str, int, int
     words = _cut(text)
     out, run = [], []
     for k, word in enumerate([*words, "。"]):
-        function = word in w.function or _STOPS.fullmatch(word)
+        following = words[k + 1] if k + 1 < len(words) else ""
+        function = (word in w.function and not (run and (
+            word in w.received_words and following not in w.function
+            and _ends_a_name(w, following) or word in ("过", "了", "好") and following == "的"))
+        ) or _STOPS.fullmatch(word)  # 合格 of 出厂合格证明, 过 of 公证过的委托书: inside the name
         if not function and (word not in w.general or run):
             run.append(word)
             continue
-        last = max((n for n, part in enumerate(run) if part.endswith(w.head)),
+        last = max((n for n, part in enumerate(run) if _ends_a_name(w, part)),
                    default=len(run) - 1 if whole and run else None)
         if last is not None:
             out.append(("".join(run[:last + 1]), k - len(run), k - len(run) + last + 1))
@@ -222,21 +271,40 @@ def _runs(w: _Words, text: str, whole: bool = False) -> list[tuple[str, int, int
     return out
 
 
-def _name(w: _Words, run: str) -> str:
+def _ends_a_name(w: _Words, word: str) -> bool:
+    """Whether a word may end a thing's name: it ends as a name does (户口本, 申请表), or it
+    is a noun of two characters or more that names no time, place, doing or matter
+    (设备, 工本费, 现金, 意见: a writer's things end in words no list holds)."""
+    return word.endswith(w.head) or (len(word) > 1 and _TAGS().get(word, "x") in _NOUN_TAGS
+                                     and word not in w.general and not _NOT_A_THING.search(word))
+
+
+_NOUN_TAGS = {"n", "vn", "nz"}
+
+
+def _name(w: _Words, run: str, nouns: bool = False) -> str:
     """The thing a run of words names, empty if none: a count of copies after it dropped
-    (身份证复印件两份), an ending alone (证) or a count of kinds (两样证件) naming none."""
+    (身份证复印件两份), an ending alone (证) or a count of kinds (两样证件) naming none;
+    with `nouns`, a run ending in a noun no ending names is one too (宽带光猫设备: as a
+    thing brought or asked; as a lack, `_lacked` asks that the lack be said beside it)."""
     run = re.sub(r"[两俩仨二三四五六七八九十一几]+(?:份|张|个|本|套)$", "", run).lstrip("的")
-    if len(run) < 2 or not run.endswith(w.head) or run in w.general or w.count.fullmatch(run):
+    if len(run) < 2 or run in w.general or w.count.fullmatch(run):
         return ""
+    if not run.endswith(w.head):
+        return run if nouns and len(run) > 2 and _ends_a_name(w, _cut(run)[-1]) else ""
     if re.fullmatch(rf"(?:[这那哪每各整]|所有|全部|有些|有的|一些|部分|好些|好几)?[一几]?[个份套张些样点批堆]?(?:{w.general_re.pattern})", run):
         return ""  # 这些材料, 那套材料
-    if re.sub(r"^[这那一张份个本]+|^办事", "", run) in w.lists:
-        return ""  # 告知单, 这张清单: where the things are listed, none of them
+    if re.sub(r"^[这那一张份个本]+|^办事", "", run) in w.lists or any(
+            run.endswith(x) and _TAGS().get(run[:-len(x)], "x")[0] in "vp" for x in w.lists):
+        return ""  # 告知单, 这张清单, 对照清单: where the things are listed, none of them
     last = _cut(run)[-1]
     tag = _TAGS().get(last, "n")[0]
-    if last not in w.head and (tag in "dcpurm" or tag in "va" and len(last) < 3) or (
+    if last not in w.head and len(run) == len(last) and (
+            tag in "dcpurm" or tag in "va" and len(last) < 3) or (
             len(run) == 2 and run[0] in _DOING):
-        return ""  # 根本 (an adverb), 出证 (a doing): an ending inside a word of another kind
+        # 根本 (an adverb), 出证 (a doing): an ending inside a word of another kind; after
+        # other words it is a noun whatever jieba says (老人的养老金存折)
+        return ""
     return run
 
 
@@ -261,9 +329,14 @@ def _unnamed(w: _Words, text: str) -> str:
         if w.wanting.search(clause) or _ALMOST.search(clause) or clause.endswith(("没", "不")):
             continue  # asked (需要带什么材料, 这张单子对不对), or almost (材料差点就丢了), not said
         if (w.incomplete.search(clause) or _lacks_short(w, clause)) and (
-                w.general_re.search(text) or w.brought.search(clause)):
+                w.general_re.search(text) or w.brought.search(clause)
+                and not _NOT_MATERIALS.search(clause)):
             return clause  # 材料缺了, 资料不完备, 您准备的还不够
     return ""
+
+
+# what else may be short of what was brought (您这个时间不够, 您这钱不够)
+_NOT_MATERIALS = re.compile(r"时间|钱|分钟|小时|天|人|地方|位置|额度|余额|积分|分数|年限|岁")
 
 
 def _lacks_short(w: _Words, clause: str) -> bool:
@@ -286,10 +359,12 @@ def _cut_cached(text: str) -> tuple[str, ...]:
     for word in jieba.lcut(text):
         if len(word) > 1 and word[0] in _GLUED_BEFORE and word not in _KEPT:
             words += [word[0], word[1:]]
+        elif len(word) == 2 and word[0] in "这那" and word[1] in _GLUED_BEFORE | {"少"}:
+            words += [word[0], word[1]]  # 这|差 of 您这差四张表单
         elif len(word) > 1 and word[-1] in _GLUED_AFTER and word not in _KEPT:
             words += [word[:-1], word[-1]]
-        elif len(word) == 2 and word[0] in _ENDING and word[1] in _TRAILING and words:
-            words += [word[0], word[1]]  # 户口|本来 of 带户口本来: the name's end glued on
+        elif len(word) > 1 and word[0] in _ENDING and set(word[1:]) <= _TRAILING and words:
+            words += [word[0], word[1:]]  # 户口|本来, 社会保障|卡补来: the name's end glued on
         else:
             words.append(word)
     return tuple(words)
@@ -298,7 +373,7 @@ def _cut_cached(text: str) -> tuple[str, ...]:
 _GLUED_BEFORE = set("差缺欠")  # lacks jieba glues to the next word (差退 of 差退工单)
 _GLUED_AFTER = set("得没")  # and to the word before (卡得 of 社会保障卡得补)
 _ENDING = set("本证卡书表单照件章")
-_TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补")
+_TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补有在是")
 _KEPT = {"差不多", "差点", "差些", "差别", "差距", "缺点", "缺少", "缺乏", "欠款", "欠费", "记得",
          "觉得", "获得", "取得", "值得", "懂得", "晓得", "舍得", "免得", "省得", "难得", "还得",
          "也得", "就得", "都得", "必须得", "只得", "非得", "可得", "总得", "才得", "使得", "显得",

@@ -421,12 +421,15 @@ class Tracker:
         profile's, or, while no other voice is known here (only the staff voice's floor,
         `alone_most`), in its place: sure of a customer as it says, of the staff only from
         `embed_sure` on (a customer's taboo must not count against staff). Once the others
-        are known, the centre is this pickup's (`_centre`)."""
+        are known, the centre is this pickup's (`_centre`), found among the runs that hold
+        speech."""
         logits = self._voiceprint([(t.start, t.end) for t in turns])
         end = turns[-1].end if turns else 0.0
+        spoken = self._spoken(turns)
         self._cosines.extend((end, self._embedded[(round(t.start, 2), round(t.end, 2))])
-                             for t, logit in zip(turns, logits)
-                             if logit is not None and not t.phrase)
+                             for t, logit, said in zip(turns, logits, spoken)
+                             if logit is not None and not t.phrase
+                             and said >= self.options.embed_min_s)
         while self._cosines and self._cosines[0][0] < end - self.options.other_s:
             self._cosines.popleft()
         shift = self.options.embed_scale * (self._centre() - self.options.embed_centre)
@@ -440,6 +443,16 @@ class Tracker:
             else:
                 out.append(replace(turn, logit=turn.logit + logit - shift))
         return out
+
+    def _spoken(self, turns: list[Turn]) -> list[float]:
+        """Seconds of each run's frames loud enough to be the segment's speech (a run of its
+        hangover, near silence, is embedded all the same, but is no voice heard here)."""
+        rows = self.frames(turns[0].start, turns[-1].end) if turns else []
+        if not len(rows):
+            return [0.0] * len(turns)
+        loud = max(float(np.percentile(rows[:, -1], 90)) - self.options.speech_db, -70)
+        return [float(np.sum(self.frames(t.start, t.end)[:, -1] > loud)) * HOP / SAMPLE_RATE
+                for t in turns]
 
     def _sure_alone(self, logit: float) -> bool:
         """The embedding's logit is sure enough to tell a role with no other voice known."""

@@ -24,7 +24,24 @@ def test_a_count_of_kinds_over_fewer_things_is_fewer(line, count):
     assert lack.count == count and lack.fewer
 
 
-@pytest.mark.parametrize("line", ["身份证复印件需要两份", "还差三张两寸双人合影", "还要两样：户口本，结婚证"])
+@pytest.mark.parametrize("line, count", [("四个本子没交，其中有户口簿", 4), ("差三张表，有一张是申请表", 3),
+                                         ("两三份证明不齐，比如收入证明", 2), ("您这缺俩本本，先说房产证", 2)])
+def test_a_count_said_with_a_kind_word_is_a_count_not_a_thing(line, count):
+    lack = materials.read(line)
+    assert lack.count == count and lack.fewer and len(lack.things) == 1
+
+
+@pytest.mark.parametrize("line, names", [
+    ("补卡工本费您再准备下", ("补卡工本费",)),              # a noun no ending lists
+    ("本人社会保障卡补来了", ("本人社会保障卡",)),            # 卡补来: the ending glued on
+    ("老人的养老金存折也得带", ("老人的养老金存折",)),        # 存折 a noun after other words
+    ("谢谢小伙子，户口簿有了", ("户口簿",))])                # whom one thanks names no thing
+def test_names_end_in_nouns_no_list_holds(line, names):
+    assert materials.names(line) == names
+
+
+@pytest.mark.parametrize("line", ["身份证复印件需要两份", "还差三张两寸双人合影", "还要两样：户口本，结婚证",
+                                  "还差两张照片"])
 def test_copies_a_thing_with_a_number_or_all_named_is_not_fewer(line):
     assert not materials.read(line).fewer
 
