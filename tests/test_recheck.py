@@ -83,3 +83,28 @@ def test_no_biased_reading_leaves_the_greedy_one(recheck):
     greedy = heard("zǒu wǒ kàn")
     assert recheck.choose(greedy, None) is greedy
     assert recheck.choose(greedy, heard("zǒu wǒ kàn")) is greedy
+
+
+COURTEOUS = FORMS + [("有什么可以帮到您", "yǒu shén me kě yǐ bāng dào nín"), ("再见", "zài jiàn"),
+                     ("不要再讲了", "bù yào zài jiǎng le")]
+
+
+def test_a_courtesy_phrase_half_heard_is_read_again_and_stands_where_confirmed():
+    """Greedy search hears 您 as 你 now and then: the greeting left without its courteous
+    word; the biased reading's 您 stands, as a taboo's would."""
+    recheck = Recheck(COURTEOUS, taboo={p for p, _ in FORMS})
+    greedy = heard("yǒu shén me kě yǐ bāng dào nǐ")
+    assert recheck.near(greedy)
+    chosen = recheck.choose(greedy, heard("yǒu shén me kě yǐ bāng dào nín"))
+    assert chosen.pinyin == "yǒu shén me kě yǐ bāng dào nín"
+    # live, only a taboo near begins the second reading before the segment ends
+    near = sounds(greedy.pinyin.split())
+    assert sorted(recheck.distances(near)) == [0.5, 1.0]  # 有什么可以帮到您, 急什么
+    assert recheck.distances(near, taboo=True) == [1.0]
+
+
+def test_a_form_heard_whole_is_not_written_over_by_another_phrase():
+    """你不要再讲了 read biased as 你不要再见了 would lose the taboo to a farewell."""
+    recheck = Recheck(COURTEOUS, taboo={p for p, _ in FORMS} | {"不要再讲了"})
+    greedy = heard("nǐ bù yào zài jiǎng le")
+    assert recheck.choose(greedy, heard("nǐ bù yào zài jiàn le")) is greedy

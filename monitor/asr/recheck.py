@@ -1,4 +1,4 @@
-"""A second reading, biased toward the taboo forms, of a segment where a taboo is near.
+"""A second reading, biased toward the taboo and courtesy forms, of a segment where one is near.
 
 Greedy search hears ordinary speech as said but misses some taboos (活该你 heard wǒ gāi nǐ,
 走开 zǒu wǒ kàn), and the evidence bar of matching needs the recogniser's own syllables. A
@@ -9,6 +9,10 @@ a taboo is near: the keyword spotter fired on one, or the greedy syllables come 
 edit of a taboo form. The biased reading replaces the greedy one only where it holds a taboo
 form whole and the greedy reading of that stretch is within an edit of the form: the bias
 settled what greedy search half heard; it did not put a taboo where none was near.
+The required courtesy phrases are read so too (`SherpaOptions.hotword_kinds`): greedy search
+hears 您 as 你 in one of 18 (有什么可以帮到你, 你有什么需要了解的: no courteous word left, no
+greeting), and 大家好 as 大姐好; a form greedy search heard whole is never written over by
+another phrase's (不要再讲了 is no 再见).
 """
 from __future__ import annotations
 
@@ -71,10 +75,12 @@ def distance(form: tuple[str, ...], heard: tuple[str, ...],
 
 
 class Recheck:
-    """Which segments to read again, and which reading stands. `forms`: each taboo form
-    the biased recogniser is given, as its phrase and its toned syllables."""
+    """Which segments to read again, and which reading stands. `forms`: each form the
+    biased recogniser is given, as its phrase and its toned syllables; `taboo`: the phrases
+    among them a red rests on (None: all), the only ones whose nearness begins a second
+    reading while the line goes on (`distances`)."""
 
-    def __init__(self, forms: Iterable[tuple[str, str]]):
+    def __init__(self, forms: Iterable[tuple[str, str]], taboo: Iterable[str] | None = None):
         self.forms = sorted({(phrase, sounds(said), tuple(syllable_tone(s)[1] == NEUTRAL
                                                           for s in said))
                              for phrase, syllables in forms
@@ -85,6 +91,7 @@ class Recheck:
             for syllable in set(form[1]):
                 self._having.setdefault(syllable, []).append(form)
             self._opening.setdefault(form[1][0], []).append(form)
+        self.taboo = None if taboo is None else frozenset(taboo)
 
     def near(self, greedy: Utterance) -> bool:
         """Is a taboo near in what greedy search heard: spotted, or within `NEAR`? Within
@@ -93,12 +100,14 @@ class Recheck:
         return (any(h.kind == "taboo" for h in greedy.spotted)
                 or bool(self.distances(sounds(greedy.pinyin.split()))))
 
-    def distances(self, heard: tuple[str, ...]) -> list[float]:
-        """How far each taboo form within `NEAR` of `heard` (`sounds`) is (0: heard as
-        said)."""
+    def distances(self, heard: tuple[str, ...], taboo: bool = False) -> list[float]:
+        """How far each form (`taboo`: of a taboo phrase) within `NEAR` of `heard`
+        (`sounds`) is (0: heard as said)."""
         exact: dict[tuple, int] = {}
         for syllable in set(heard):
             for form in self._having.get(syllable, ()):
+                if taboo and self.taboo is not None and form[0] not in self.taboo:
+                    continue
                 exact[form] = exact.get(form, 0) + form[1].count(syllable)
         return [far for (_, sound, light), count in exact.items()
                 if count >= max(1, len(sound) - 2)
@@ -120,10 +129,13 @@ class Recheck:
                        text="")
 
     def confirmed(self, greedy: Utterance, biased: Utterance) -> list[tuple[float, float]]:
-        """Where the biased reading holds a taboo form whole that greedy search heard near
-        there (`NEAR`), but not whole as a form of the same phrase (如果不知道 read biased as
-        如果我不知道 adds a form, not a phrase): the form's first and last word's times."""
+        """Where the biased reading holds a form whole that greedy search heard near there
+        (`NEAR`), but not whole as a form of the same phrase (如果不知道 read biased as
+        如果我不知道 adds a form, not a phrase), nor whole as another phrase's form in the
+        same time (你不要再讲了 read biased as 你不要再见了): the form's first and last word's
+        times."""
         said = sounds(w.text for w in biased.words)
+        whole = self._whole(greedy)
         spans = []
         for at, syllable in enumerate(said):
             for phrase, form, light in self._opening.get(syllable, ()):
@@ -133,6 +145,16 @@ class Recheck:
                 there = sounds(w.text for w in greedy.words if w.end > first.start - AROUND_S
                                and w.start < last.end + AROUND_S)
                 if distance(form, there, light) <= NEAR and not any(
-                        p == phrase and distance(f, there) == 0 for p, f, _ in self.forms):
+                        p == phrase and distance(f, there) == 0 for p, f, _ in self.forms
+                ) and not any(p != phrase and begin < last.end and first.start < end
+                              for p, begin, end in whole):
                     spans.append((first.start, last.end))
         return spans
+
+    def _whole(self, greedy: Utterance) -> list[tuple[str, float, float]]:
+        """Each form greedy search heard whole: its phrase, first word's start, last word's end."""
+        heard = sounds(w.text for w in greedy.words)
+        return [(phrase, greedy.words[at].start, greedy.words[at + len(form) - 1].end)
+                for at, syllable in enumerate(heard)
+                for phrase, form, _ in self._opening.get(syllable, ())
+                if heard[at:at + len(form)] == form]

@@ -4,15 +4,16 @@ The model's units are toned pinyin initials and finals. The recogniser hears eve
 (questions, thanks, speech rate) as toned syllables; the keyword spotter, given the
 lexicon's phrases as token sequences, catches courtesy and taboo phrases with its own
 per-kind thresholds and boosts. Its hits travel with the utterance (`Utterance.spotted`).
-The recogniser decodes greedily; a segment where a taboo is near is read a second time
-biased toward the lexicon's taboo forms (hotwords: modified beam search over a context
-graph, `recheck.py`), so that a taboo said is heard as said, where the evidence bar of
-matching needs the recogniser's own syllables. Biased everywhere (`hotwords_score`) it
-wrote taboos into ordinary speech. Live, a taboo spotted or heard near, and not heard as
-said, is read again while the segment goes on, and a finished segment's greedy reading is
-given first. A segment where a phrase an exception may continue is heard (急什么, 急什么时候)
-is also read greedily half a decoding step apart, so the syllable after the phrase, which rules
-the exception out, is placed up to half a step sooner (`Utterance.ahead`).
+The recogniser decodes greedily; a segment where a taboo or a required courtesy phrase is
+near is read a second time biased toward the lexicon's forms of those kinds (hotwords:
+modified beam search over a context graph, `recheck.py`), so that a taboo said is heard as
+said, where the evidence bar of matching needs the recogniser's own syllables, and a
+greeting keeps its 您. Biased everywhere (`hotwords_score`) it wrote taboos into ordinary
+speech. Live, a taboo spotted or heard near, and not heard as said, is read again while the
+segment goes on, and a finished segment's greedy reading is given first. A segment where a
+phrase an exception may continue is heard (急什么, 急什么时候) is also read greedily half a
+decoding step apart, so the syllable after the phrase, which rules the exception out, is
+placed up to half a step sooner (`Utterance.ahead`).
 """
 from __future__ import annotations
 
@@ -75,11 +76,13 @@ class SherpaOptions:
     # 31.6 min of ordinary natural speech where greedy search wrote none, and cost 8-30 % more
     # CPU (docs/benchmarks.md, "Hotwords")
     hotwords_score: float = 0.0
-    hotword_kinds: tuple[str, ...] = ("taboo",)
+    # the required courtesy phrases too: greedy search half hears them (您 as 你), and the
+    # second reading writes them only where greedy search heard them near (recheck.py)
+    hotword_kinds: tuple[str, ...] = ("taboo", "greeting", "farewell")
     active_paths: int = 2
-    # with greedy search, a segment where a taboo is near is read again biased by this
-    # score a token over this many paths, and the biased reading kept only where it
-    # confirms the taboo (recheck.py); 0: no second reading. Stronger than the bias
+    # with greedy search, a segment where a form of `hotword_kinds` is near is read again
+    # biased by this score a token over this many paths, and the biased reading kept only
+    # where it confirms the form (recheck.py); 0: no second reading. Stronger than the bias
     # everywhere could be: 3.0 and 4 paths also hear 急什么 heard jí shì, and cost no
     # more than 2 paths (the encoder's share dominates)
     recheck_score: float = 3.0
@@ -263,7 +266,8 @@ class SherpaEngine(Engine):
             if forms and o.recheck_score > 0:
                 self.rereader, self.names = self._biased(paths, forms, o.recheck_score,
                                                          o.recheck_paths)
-                self.recheck = Recheck((k.phrase.text, k.syllables) for k in forms)
+                self.recheck = Recheck(((k.phrase.text, k.syllables) for k in forms),
+                                       {k.phrase.text for k in forms if k.phrase.kind == "taboo"})
         # the forms an exception may continue: a segment where one is heard is read twice
         self.continued: Recheck | None = None
         if lexicon is not None:
@@ -512,7 +516,7 @@ class SherpaStream(Stream):
         if any(hit.kind == "taboo" and not _holds(heard, sounds(said.split()))
                for hit, said in zip(self._hits, self._hit_syllables)):
             return True
-        return any(far > 0 for far in self.engine.recheck.distances(heard))
+        return any(far > 0 for far in self.engine.recheck.distances(heard, taboo=True))
 
     def _read_early(self) -> Utterance | None:
         """The second reading begun at once on a taboo spotted or near while the segment
