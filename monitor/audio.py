@@ -146,11 +146,11 @@ class Transcriber:
         parts = [p for u in heard for p in split(u, turns, self.speakers.options,
                                                   self.speakers.cues,
                                                   decode.decode if decode else None)]
-        # a pause after the words heard follows the last part's: the next part's follow
-        # the others' (`Utterance.paused_at`)
+        # a pause after the words heard, and the words read further, follow the last
+        # part's: the next part's follow the others' (`Utterance.paused_at`, `ahead`)
         last = max(parts, key=lambda p: p.end, default=None)
-        parts = [p if p is last or p.paused_at is None else replace(p, paused_at=None)
-                 for p in parts]
+        parts = [p if p is last or (p.paused_at is None and not p.ahead)
+                 else replace(p, paused_at=None, ahead=()) for p in parts]
         if piece.final and learn:
             for part in parts:
                 part.dbfs = self.speakers.level(part.start, part.end) or part.dbfs

@@ -144,18 +144,21 @@ def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
     A partial result may end on a syllable's initial alone (神经病 x…): it rules out only
     the tails whose next syllable begins otherwise (x… may be 学: 神经病学). A pause in the
     voice after the hit's last syllable (`Utterance.paused_at`) ends the words it could
-    join: what was said before the pause, whole syllables, is all an exception could add."""
+    join: what was said before the pause, whole syllables, is all an exception could add.
+    Syllables read further (`Utterance.ahead`) follow the words' last whole one."""
     if tails is None:
         return False
     last = max((w.start for w in utterance.words if w.start < hit.end - 0.01), default=hit.end)
     pause = utterance.paused_at if (utterance.paused_at or 0.0) > last else None
-    said = [(w.start, s) for w in utterance.words if w.start >= hit.end - 0.01
+    said = [(w.start, s) for w in _further(utterance).words if w.start >= hit.end - 0.01
             for s in (normalize("", w.text) if utterance.pinyin
                       else normalize(w.text)).syllables]
+    after = tuple(s for _, s in said)
+    if any(after[:len(tail)] == tail for tail in tails):
+        return False  # an exception said (matching drops the phrase for it, but not `ahead`)
     paused = [s for at, s in said if at < pause] if pause is not None else None
     if paused is not None and not (paused and initial(paused[-1]) == paused[-1]):
         return True  # the words stopped there, none left begun
-    after = tuple(s for _, s in said)
     begun = after[-1] if after and initial(after[-1]) == after[-1] else ""
     whole = after[:-1] if begun else after
 
@@ -165,6 +168,20 @@ def _settled(hit: PhraseHit, utterance: Utterance, tails) -> bool:
         return bool(begun) and len(tail) > len(whole) and not tail[len(whole)].startswith(begun)
 
     return all(len(whole) >= len(tail) or ruled_out(tail) for tail in tails)
+
+
+def _further(utterance: Utterance) -> Utterance:
+    """A partial result with the syllables read further (`Utterance.ahead`) as the end of
+    its words, in place of an initial alone after its last whole syllable."""
+    if not utterance.ahead:
+        return utterance
+    words, ahead = utterance.words, utterance.ahead
+    if words and initial(words[-1].text) == words[-1].text:
+        words = words[:-1]
+    if words:  # a word ends where the next begins
+        words = words[:-1] + (replace(words[-1], end=min(words[-1].end, ahead[0].start)),)
+    words += ahead
+    return replace(utterance, words=words, pinyin=" ".join(w.text for w in words), ahead=())
 
 
 def _still_heard(held: Utterance, new: Utterance) -> bool:
@@ -332,6 +349,12 @@ class LiveSession:
             self._switch(utterance.start)
         index = -1 if utterance.partial else len(self.session.utterances)
         norm, found = self.scorer.hear(utterance, index)
+        if utterance.ahead:  # a phrase the syllables read further make an exception's is
+            # none; the others end where those syllables begin
+            further = {(f.kind, f.phrase, f.start): f.end
+                       for f in self.scorer.hear(_further(utterance), index)[1]}
+            found = [replace(h, end=further[key]) for h in found
+                     if (key := (h.kind, h.phrase, h.start)) in further]
         said = self.scorer.cues(utterance, index, norm, found)
         updates = []
         if self._ends_visit(utterance, said):

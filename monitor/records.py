@@ -51,6 +51,11 @@ class Utterance:
     # a partial result: the voice paused after the words placed before this time (a pause
     # of `Voiced.paused_at` the recogniser read into), so no syllable joins them (None: none)
     paused_at: float | None = None
+    # a partial result: the syllables greedy search, read again half a decoding step apart,
+    # placed after the last whole syllable of `words` (which they stand for from there on:
+    # an initial alone after it is read in them): they rule out an exception sooner, and
+    # are not matched
+    ahead: tuple[Word, ...] = ()
 
     @property
     def decoded(self) -> bool:

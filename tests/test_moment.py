@@ -22,6 +22,7 @@ from monitor.config import WindowConfig
 from monitor.listen import Monitor
 from monitor.recordings import RetentionOptions
 from monitor.live import LiveSession
+from monitor.matching import initial
 from monitor.pipeline import Scorer
 from monitor.records import Utterance, Word
 from monitor.storage import Store
@@ -115,6 +116,31 @@ def test_a_taboo_ending_the_line_is_red_before_its_segment_ends(tmp_path, engine
     assert red_at < final[0] and red_at - said_to < 0.6
     assert said_to < utterance.paused_at < red_at
     assert lights.machine.withdrawn == 0
+
+
+def test_a_phrase_an_exception_may_continue_is_read_again_half_a_step_apart(tmp_path, engine):
+    """我这边系统正在更新，急什么，您在旁边的椅子上坐一会儿 said at once (espeak +m3): once
+    急什么 is heard, greedy search also reads the segment half a decoding step apart, and
+    partial results carry what that reading placed after their last whole syllable, and
+    not that syllable again; a final result carries none."""
+    pieces = [_espeak(text, "+m3") for text in ("我这边系统正在更新", "急什么",
+                                                 "您在旁边的椅子上坐一会儿")]
+    gap = np.zeros(round(0.05 * RATE), np.float32)
+    silence = np.zeros(RATE, np.float32)
+    path = tmp_path / "on.wav"
+    sf.write(path, np.concatenate([silence, pieces[0], gap, pieces[1], gap, pieces[2],
+                                   silence]), RATE)
+    transcriber = Transcriber(engine, partials=True)
+    ahead, finals = [], []
+    for chunk in sources.read_file(path, ("staff",)):
+        arrived = chunk.start + len(chunk.samples) / RATE
+        for utterance in transcriber.feed(chunk):
+            (ahead if utterance.partial else finals).append((arrived, utterance))
+    ahead = [(at, u) for at, u in ahead if u.ahead]
+    assert ahead and finals and not any(u.ahead for _, u in finals)
+    for arrived, utterance in ahead:
+        last = [w for w in utterance.words if initial(w.text) != w.text][-1]
+        assert all(last.start + 0.1 < w.start < arrived for w in utterance.ahead)
 
 
 def _heard(start: float, text: str, partial: bool) -> Utterance:
@@ -215,6 +241,41 @@ def test_an_exception_said_before_a_pause_never_turns_the_light_red(db_path):
     assert "red" not in _states(session, machine, [begun])
     early = replace(_pinyin(0.0, "wǒ dú de shì shén jīng bìng", partial=True), paused_at=1.45)
     assert "red" not in _states(session, machine, [early])
+    assert machine.withdrawn == 0
+
+
+def _ahead(utterance: Utterance, pinyin: str) -> Utterance:
+    """`utterance` with `pinyin` read further by the second reading half a step apart, 0.25 s
+    a syllable from its last word's start on (its last whole syllable's copy there)."""
+    last = [w for w in utterance.words if initial(w.text) != w.text][-1].start
+    return replace(utterance, ahead=tuple(Word(s, last + 0.25 * n, last + 0.25 * (n + 1))
+                                          for n, s in enumerate(pinyin.split(), 1)))
+
+
+def test_syllables_read_further_rule_out_an_exception_as_the_words_would(db_path):
+    """The reading half a step apart (`Utterance.ahead`) places the syllable after a phrase
+    sooner: one no exception begins with (神经病 重…, 急什么 您…) turns the light red before
+    greedy search has it; 学 or x… (神经病学) never does, nor an initial alone in the words
+    that the further reading hears as 学; and what is read further is never matched."""
+    session = LiveSession(Scorer.load("general"), Store(db_path), window="W1", started_at=AT)
+    machine = LightMachine()
+    line = _pinyin(0.0, "wǒ dú de shì shén jīng bìng", partial=True)
+    assert "red" not in _states(session, machine, [line, _ahead(line, "xué")])
+    assert "red" not in _states(session, machine, [_ahead(line, "x")])
+    begun = _pinyin(0.0, "wǒ dú de shì shén jīng bìng x", partial=True)
+    assert "red" not in _states(session, machine, [_ahead(begun, "xué zhuān")])
+    _states(session, machine, [_pinyin(0.0, "wǒ dú de shì shén jīng bìng xué", partial=False)])
+    said = _pinyin(6.0, "nín de hào guò le shén jīng bìng", partial=True)
+    assert "red" not in _states(session, machine, [said])
+    assert _states(session, machine, [_ahead(said, "chóng x")]) == ["red"]
+    assert machine.withdrawn == 0
+    _states(session, machine, [_pinyin(6.0, "nín de hào guò le shén jīng bìng chóng xīn",
+                                       partial=False)])
+    asked = _pinyin(12.0, "nǐ jí shén me", partial=True)
+    assert "red" in _states(session, machine, [asked, _ahead(asked, "n")])
+    _states(session, machine, [_pinyin(12.0, "nǐ jí shén me nín", partial=False)])
+    quiet = _pinyin(18.0, "hǎo de", partial=True)
+    assert "red" not in _states(session, machine, [_ahead(quiet, "tā mā de")])
     assert machine.withdrawn == 0
 
 

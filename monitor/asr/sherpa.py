@@ -10,7 +10,10 @@ modified beam search over a context graph, `recheck.py`), so that a taboo said i
 said, where the evidence bar of matching needs the recogniser's own syllables, and a
 greeting keeps its 您. Biased everywhere (`hotwords_score`) it wrote taboos into ordinary
 speech. Live, a taboo spotted or heard near, and not heard as said, is read again while the
-segment goes on, and a finished segment's greedy reading is given first.
+segment goes on, and a finished segment's greedy reading is given first. A segment where a
+phrase an exception may continue is heard (急什么, 急什么时候) is also read greedily half a
+decoding step apart, so the syllable after the phrase, which rules the exception out, is
+placed up to half a step sooner (`Utterance.ahead`).
 """
 from __future__ import annotations
 
@@ -265,6 +268,14 @@ class SherpaEngine(Engine):
                                                          o.recheck_paths)
                 self.recheck = Recheck(((k.phrase.text, k.syllables) for k in forms),
                                        {k.phrase.text for k in forms if k.phrase.kind == "taboo"})
+        # the forms an exception may continue: a segment where one is heard is read twice
+        self.continued: Recheck | None = None
+        if lexicon is not None:
+            kinds = tuple({p.kind for p in lexicon.phrases if p.exceptions})
+            self.continued = Recheck(
+                (k.phrase.text, k.syllables) for k in keywords(
+                    lexicon, vocabulary, replace(o, spot_kinds=kinds, accented_kinds=()))
+                if k.phrase.exceptions) if kinds else None
         self.decoder = hanzi.load(lexicon) if self.options.characters else None
         self.keywords: list[Keyword] = []
         self.spotter = None
@@ -337,6 +348,7 @@ class SherpaStream(Stream):
         self._read = 0  # decoding steps of the segment so far (`CHUNK_S` each)
         self._quiet: float | None = None  # where the voice detector says the voice paused
         self._paused: float | None = None  # the last such pause the steps have read past
+        self._apart = None  # greedy search again, its steps half a step after the first's
 
     def feed(self, voiced: Voiced) -> list[Utterance]:
         heard, twice = self.first(voiced)
@@ -351,7 +363,7 @@ class SherpaStream(Stream):
             return [], False
         self._accept(self._padding(), finished=True)
         utterance = self._result(voiced)
-        self._asr = self._kws = None
+        self._asr = self._kws = self._apart = None
         if utterance and self.engine.recheck and self.engine.recheck.near(utterance):
             self._greedy = (voiced, utterance)  # shown while read again: the segment ended
             self._pause()
@@ -408,7 +420,8 @@ class SherpaStream(Stream):
             return self._read_early()
         heard = (tuple(self.engine.heard(self._asr)[0]), len(self._hits),
                  tuple(self.engine.heard(self._biased, self.engine.rereader)[0])
-                 if self._biased else (), self._pause())
+                 if self._biased else (), self._pause(),
+                 tuple(self.engine.heard(self._apart)[0]) if self._apart else ())
         if heard == self._heard:
             return None
         self._heard = heard
@@ -418,7 +431,40 @@ class SherpaStream(Stream):
         if so_far and self.engine.recheck:
             self._greedy_so_far = so_far
             self._due = self._biased is None and self._unheard(so_far)
-        return self._told(so_far and self._reading(so_far))
+        return self._told(so_far and self._ahead(self._reading(so_far)))
+
+    def _ahead(self, so_far: Utterance) -> Utterance:
+        """The partial result with what greedy search read half a decoding step apart
+        placed after its last whole syllable (`Utterance.ahead`), once a phrase an exception
+        may continue is heard (a form's syllables). Each reading's step reads `CHUNK_S` and
+        places a syllable only with its look-ahead, so the two together place one up to half
+        a step sooner. What follows is kept only where the reading apart heard that last
+        syllable too, within half a step of it (the two grids place a syllable that far
+        apart at most), and not where it reads that syllable twice."""
+        continued = self.engine.continued
+        if self._apart is None:
+            if continued is None or 0.0 not in continued.distances(sounds(so_far.pinyin.split())):
+                return so_far
+            self._apart = self.engine.recognizer.create_stream()
+            self._apart.accept_waveform(SAMPLE_RATE, np.zeros(round(CHUNK_S / 2 * SAMPLE_RATE),
+                                                              np.float32))
+            self._apart.accept_waveform(SAMPLE_RATE, np.concatenate(self._said))
+            while self.engine.recognizer.is_ready(self._apart):
+                self.engine.recognizer.decode_stream(self._apart)
+        whole = [w for w in so_far.words if w.text not in INITIALS]
+        if not whole:
+            return so_far
+        last = whole[-1]
+        tokens, times = self.engine.heard(self._apart)
+        apart = [(text, self._origin + at - CHUNK_S / 2) for text, at in _syllables(tokens, times)]
+        same = [n for n, (text, at) in enumerate(apart)
+                if sounds([text]) == sounds([last.text]) and abs(at - last.start) <= CHUNK_S / 2]
+        if not same:
+            return so_far
+        after = apart[min(same, key=lambda n: abs(apart[n][1] - last.start)) + 1:]
+        words = tuple(Word(text, round(at, 3), round(at + SYLLABLE_S, 3)) for text, at in after
+                      if at > last.start + SAME_S)  # nearer, it is that syllable read twice
+        return replace(so_far, ahead=words) if words else so_far
 
     def _pause(self) -> float | None:
         """The last pause of the voice that the decoding steps have read `LATE_S` into: a
@@ -446,7 +492,8 @@ class SherpaStream(Stream):
     def _told(self, so_far: Utterance | None) -> Utterance | None:
         """A partial result, unless it says what the last one did (the second reading
         moved on and confirmed nothing new, the voice paused where it had)."""
-        said = (so_far.pinyin, len(so_far.spotted), so_far.paused_at) if so_far else None
+        said = ((so_far.pinyin, len(so_far.spotted), so_far.paused_at,
+                 tuple(w.text for w in so_far.ahead)) if so_far else None)
         if said == self._said_so_far:
             return None
         self._said_so_far = said
@@ -481,7 +528,7 @@ class SherpaStream(Stream):
         self._due = False
         self._biased = self.engine.rereader.create_stream()
         self._biased.accept_waveform(SAMPLE_RATE, np.concatenate(self._said))
-        return self._told(self._reading(self._greedy_so_far))
+        return self._told(self._ahead(self._reading(self._greedy_so_far)))
 
     def _begin(self, origin: float) -> None:
         self._asr = self.engine.recognizer.create_stream()
@@ -494,11 +541,12 @@ class SherpaStream(Stream):
         self._lattice = None
         self._biased, self._due, self._greedy_so_far = None, False, None
         self._read, self._quiet, self._paused = 0, None, None
+        self._apart = None
 
     def _accept(self, samples: np.ndarray, finished: bool = False) -> None:
         recognizer, spotter = self.engine.recognizer, self.engine.spotter
         self._asr.accept_waveform(SAMPLE_RATE, samples)
-        if self.engine.recheck and not finished:
+        if (self.engine.recheck or self.engine.continued) and not finished:
             self._said.append(samples)
         if finished:
             self._asr.input_finished()
@@ -509,6 +557,10 @@ class SherpaStream(Stream):
             self._biased.accept_waveform(SAMPLE_RATE, samples)
             while self.engine.rereader.is_ready(self._biased):
                 self.engine.rereader.decode_stream(self._biased)
+        if self._apart is not None and not finished:  # and the reading half a step apart
+            self._apart.accept_waveform(SAMPLE_RATE, samples)
+            while recognizer.is_ready(self._apart):
+                recognizer.decode_stream(self._apart)
         if not finished:
             self._fed += len(samples)  # padding is not speech: hits in it end with the speech
         if self._kws is None:
