@@ -317,7 +317,7 @@ def _returned(cond, ctx, i):
     if not seen or not cond.value:
         return (True, Evidence(values={"earlier": seen[0][0].quote(seen[0][1])})) if seen else NO
     spoken = names(_customer_text(view))
-    asked = names(view.utterances[i].text or "")
+    asked = _names_in(ctx, cond.value, view.utterances[i].text or "", nouns=True)
     told = [(b, j, _things(cond, Context(b, ctx.options, ctx.rule))) for b, j in seen]
     alike = [_alike(spoken, said) for _, _, said in told]
     best = max(alike)
@@ -355,13 +355,15 @@ def _named_among(names: set[str], among: set[str]) -> bool:
     return any(a.endswith(b) or b.endswith(a) for a, b in plain)
 
 
-def _names_in(ctx: Context, value: str | bool, text: str) -> set[str]:
+def _names_in(ctx: Context, value: str | bool, text: str, nouns: bool = False) -> set[str]:
     """The things a text names: with `new = true`, as the materials reader reads them
-    (materials.names); else the expression's (the group `name` where it has one, else its
+    (materials.names; `nouns` for the staff's line asking them, never for the customer's
+    words that find the visit returned to, where a noun no list holds would make two
+    businesses alike); else the expression's (the group `name` where it has one, else its
     match). A name of one character is an ending alone (证, 书), which would be one thing
     with every name it ends."""
     if value is True:
-        return set(materials.names(text))
+        return set(materials.names(text, nouns=nouns))
     pattern = _pattern(ctx, value)
     group = "name" if "name" in pattern.groupindex else 0
     return {name for found in pattern.finditer(text) for name in [found.group(group)]

@@ -153,15 +153,16 @@ def _lacks(w: _Words, clause: str) -> bool:
     return bool(w.lacking_long.search(clause)) or any(word in w.lacking for word in _cut(clause))
 
 
-def names(text: str, path: Path | None = None) -> tuple[str, ...]:
-    """Every thing a text names, needed or brought (户口本带来了 names 户口本)."""
-    return _names(text or "", str(path or words_path()))
+def names(text: str, path: Path | None = None, nouns: bool = False) -> tuple[str, ...]:
+    """Every thing a text names, needed or brought (户口本带来了 names 户口本); with `nouns`,
+    also runs ending in a noun no ending names (宽带光猫设备)."""
+    return _names(text or "", str(path or words_path()), nouns)
 
 
 @lru_cache(maxsize=32768)
-def _names(text: str, path: str) -> tuple[str, ...]:
+def _names(text: str, path: str, nouns: bool) -> tuple[str, ...]:
     w = _read_words(path)
-    return tuple(name for run, *_ in _runs(w, text) if (name := _name(w, run, nouns=True)))
+    return tuple(name for run, *_ in _runs(w, text) if (name := _name(w, run, nouns=nouns)))
 
 
 def _count(w: _Words, text: str) -> tuple[int, str]:

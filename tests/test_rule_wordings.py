@@ -611,3 +611,18 @@ def test_a_return_told_a_thing_of_no_known_ending(scorer, told):
                                   "户口簿可以，我再核对一遍信息"])
 def test_a_return_done_used_reminded_or_checked_is_nothing_new(scorer, told):
     assert not _returned(scorer, "上午来过，东西带来了", told)
+
+
+@pytest.mark.parametrize("business, morning, back, told", [
+    ("我要办户口迁移", "另外还得身份证", "上午来办过户口迁移，东西拿来了", "嗯，身份证有了，可还缺准迁证"),
+    ("想问一下住院登记怎么办", "住院证得拿过来", "上午来办过住院登记，东西拿来了", "这个不行，还要医保卡")])
+def test_a_return_named_by_its_business_is_the_same_business(scorer, business, morning, back, told):
+    """The customer's words find the visit returned to by the things named; a business said
+    in nouns (户口迁移) is no thing brought, or the morning's visit would be unlike this one."""
+    said = [("staff", "您好"), ("customer", business), ("staff", morning), ("staff", "再见"),
+            ("staff", "您好"), ("customer", back), ("staff", told), ("staff", "再见")]
+    lines = [Utterance(5 * n + (7200 if n >= 4 else 0), 5 * n + 3 + (7200 if n >= 4 else 0),
+                       role, text, visit="v1" if n < 4 else "v2")
+             for n, (role, text) in enumerate(said)]
+    assert any(f.rule == "tell_once" and f.text == told
+               for v in scorer.score(lines, window="W01").visits for f in v.findings)
