@@ -175,6 +175,14 @@ def test_a_greeting_half_heard_keeps_its_courteous_word(engine):
     assert rechecked.text == "有什么可以帮到您"
 
 
+def test_what_the_second_reading_is_biased_toward_is_part_of_the_engines_description(engine):
+    """A recording made (bench/heard.py keys it by the description) while only taboos were
+    read again must not replay as one where greetings are read again too."""
+    taboo_only = asr.create("sherpa", lexicon.load(), sherpa.SherpaOptions(hotword_kinds=("taboo",)))
+    assert taboo_only.describe() != engine.describe()
+    assert taboo_only.describe()["hotword_kinds"] == ["taboo"]
+
+
 def test_a_taboo_misheard_is_read_again_while_the_line_goes_on(engine):
     """The same 走开, heard live: greedy search's partial result zǒu wǒ k… is near the taboo,
     and is given first (the matcher may hold it as enough); the biased second reading is

@@ -319,6 +319,7 @@ class SherpaEngine(Engine):
         return {"engine": self.name, "model": self.options.model,
                 "keywords": len(self.keywords), "hotwords": len(self.hotwords),
                 "hotwords_score": self.options.hotwords_score,
+                "hotword_kinds": list(self.options.hotword_kinds),
                 "recheck_score": self.options.recheck_score if self.recheck else 0.0,
                 "threshold": self.options.threshold,
                 "thresholds": self.options.thresholds, "boost": self.options.boost,
