@@ -314,7 +314,11 @@ def test_played_red_waits_for_an_acknowledgement(db_path):
     finally:
         player.kill()
     assert player.returncode == 0
-    assert output.rstrip().endswith("提示灯 W03 严重 → 空闲")
+    lights = [line.strip() for line in output.splitlines() if line.strip().startswith("提示灯")]
+    # acknowledged after the transcript's end the red goes idle at once; on a loaded machine
+    # the acknowledgement can come while the visit is still played: red → reminder → idle
+    assert any(line.startswith("提示灯 W03 严重 → ") for line in lights)
+    assert lights[-1].endswith("→ 空闲")
 
 
 def test_page_script_never_parses_text_as_html():
