@@ -324,7 +324,7 @@ def _said(text: str, name: str, path: str) -> str:
         if name == "deflection":
             return "" if at is None else text if at < 0 else said[at]
         return "" if at is not None else next(
-            (said[n] for n, c in enumerate(clauses) if p.wait.search(c) or p.doing.search(c)), "")
+            (said[n] for n, c in enumerate(clauses) if _kept(p, c)), "")
     handover = next((said[n] for n, c in enumerate(clauses)
                      if p.handover.search(c) and not p.refused.search(c)), "")
     if name == "handover":
@@ -347,13 +347,18 @@ class _Line:
     kept: bool
 
 
+def _kept(p: _Patterns, clause: str) -> bool:
+    """Whether staff keep the matter in the clause: a wait asked, or doing it themselves."""
+    return bool(p.wait.search(clause) or p.doing.search(clause))
+
+
 def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
     """The index of the clause read as deflecting, -1 for the whole line (只办社保，别的不办),
     None if none. A clause the line goes on from with a wait or staff doing the matter
     (…办不了，您稍等，我再查查) cannot-do nothing for good: it is a wait."""
     if not _REFUSING.search(text) or p.lack.search(text) or _GAINSAID.search(text):
         return None
-    kept = [bool(p.wait.search(c) or p.doing.search(c)) for c in clauses]
+    kept = [_kept(p, c) for c in clauses]
     line = _Line(ours=bool(p.self_.search(_YOURS.sub("您", text))),
                  delayed=bool(p.now.search(text) or p.fault.search(text)),
                  asks=bool(re.search(r"[？?]|吗", text)), kept=any(kept))
