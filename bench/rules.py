@@ -329,29 +329,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--days", type=int, default=150, help="typed days (18 cases each)")
     parser.add_argument("--seed", type=int, default=25)
-    phrasing = parser.add_mutually_exclusive_group()
-    phrasing.add_argument("--held-out", action="store_true",
-                          help="the phrasings held out from lexicon tuning (sequenced.HELD_OUT)")
-    phrasing.add_argument("--fresh", action="store_true",
-                          help="a third set, written apart from both (sequenced_fresh.FRESH)")
-    phrasing.add_argument("--apart", action="store_true",
-                          help="a fourth, written apart from all three (sequenced_apart.APART)")
-    phrasing.add_argument("--fifth", action="store_true",
-                          help="a fifth, written apart from all four (sequenced_fifth.FIFTH)")
-    phrasing.add_argument("--sixth", action="store_true",
-                          help="a sixth, written apart from all five and kept for the final "
-                               "measure (sequenced_sixth.SIXTH)")
-    phrasing.add_argument("--seventh", action="store_true",
-                          help="a seventh, written apart from all six and kept for the intent "
-                               "reader's final measure (sequenced_seventh.SEVENTH)")
-    phrasing.add_argument("--eighth", action="store_true",
-                          help="an eighth, written apart from all seven and kept for the "
-                               "deflection and materials readers' final measure "
-                               "(sequenced_eighth.EIGHTH)")
-    phrasing.add_argument("--ninth", action="store_true",
-                          help="a ninth, written apart from all eight and kept for the "
-                               "first_asked and tell_once readers' final measure "
-                               "(sequenced_ninth.NINTH)")
+    sequenced.add_phrasing_flags(parser)
     parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
                         help="share of lines typed with one error (0.15 if no value; default 0)")
     parser.add_argument("--cli", type=int, default=1,
@@ -364,22 +342,14 @@ def main() -> int:
     args = parser.parse_args()
 
     began, cpu = time.time(), time.process_time()
-    days = sequenced.generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
-                              apart=args.apart, fifth=args.fifth, sixth=args.sixth,
-                              seventh=args.seventh, eighth=args.eighth, ninth=args.ninth,
-                              typos=args.typos)
+    days = sequenced.generate(args.seed, args.days, phrasing=args.phrasing, typos=args.typos)
     have = present()
     with tempfile.TemporaryDirectory(prefix="rulebench-") as tmp:
         outcome = measure(days, Path(tmp))
         false = ordinary_false(Scorer.load("general"))
         differences = cli_check(days[:args.cli], Path(tmp)) if any(have.values()) else []
-    phrased = (", held-out phrasings" if args.held_out else ", fresh phrasings" if args.fresh
-               else ", phrasings written apart" if args.apart
-               else ", the fifth phrasing set" if args.fifth
-               else ", the sixth phrasing set" if args.sixth
-               else ", the seventh phrasing set" if args.seventh
-               else ", the eighth phrasing set" if args.eighth
-               else ", the ninth phrasing set" if args.ninth else "")
+    shown = sequenced.PHRASINGS[args.phrasing].shown
+    phrased = f", {shown}" if shown else ""
     typed = f", {args.typos:.0%} of lines mistyped" if args.typos else ""
     print(f"{len(days)} typed days (seed {args.seed}{phrased}{typed}): {outcome.cases} cases, "
           f"{outcome.visits} visits, {outcome.lines} lines; "

@@ -22,6 +22,7 @@ visits); the other half give each line its visit, so a return is known only by i
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import random
 import sys
@@ -664,46 +665,71 @@ def case(rng: random.Random, sector: Sector, variant: str) -> Case:
                 {r: positive and r == rule for r in RULES})
 
 
-def generate(seed: int, days: int, per_day: int = 18, held_out: bool = False,
-             fresh: bool = False, apart: bool = False, fifth: bool = False,
-             sixth: bool = False, seventh: bool = False, eighth: bool = False,
-             ninth: bool = False, typos: float = 0.0) -> list[Day]:
+@dataclass(frozen=True)
+class Phrasing:
+    """A set of phrasings days can be said in: the dict replacing this module's lists, kept
+    in a module beside this file and imported only when asked for."""
+
+    about: str  # what the set is and what it is kept for
+    shown: str = ""  # how a bench's headline names it ("" the bench's own lists)
+    module: str = ""  # where the dict is ("" this module)
+    swap: str = ""  # the dict ("" none: the lists above)
+
+    def lists(self) -> dict[str, object]:
+        if not self.swap:
+            return {}
+        return getattr(importlib.import_module(self.module) if self.module
+                       else sys.modules[__name__], self.swap)
+
+
+# A new set written apart is one row here (its flag in this bench and bench/rules.py).
+PHRASINGS = {
+    "bench": Phrasing("the bench's own lists"),
+    "held-out": Phrasing("the phrasings held out from lexicon tuning (sequenced.HELD_OUT)",
+                         "held-out phrasings", swap="HELD_OUT"),
+    "fresh": Phrasing("a third set, written apart from both (sequenced_fresh.FRESH)",
+                      "fresh phrasings", "sequenced_fresh", "FRESH"),
+    "apart": Phrasing("a fourth, written apart from all three (sequenced_apart.APART)",
+                      "phrasings written apart", "sequenced_apart", "APART"),
+    "fifth": Phrasing("a fifth, written apart from all four (sequenced_fifth.FIFTH)",
+                      "the fifth phrasing set", "sequenced_fifth", "FIFTH"),
+    "sixth": Phrasing("a sixth, written apart from all five and kept for the final measure "
+                      "(sequenced_sixth.SIXTH)", "the sixth phrasing set", "sequenced_sixth",
+                      "SIXTH"),
+    "seventh": Phrasing("a seventh, written apart from all six and kept for the intent "
+                        "reader's final measure (sequenced_seventh.SEVENTH)",
+                        "the seventh phrasing set", "sequenced_seventh", "SEVENTH"),
+    "eighth": Phrasing("an eighth, written apart from all seven and kept for the deflection "
+                       "and materials readers' final measure (sequenced_eighth.EIGHTH)",
+                       "the eighth phrasing set", "sequenced_eighth", "EIGHTH"),
+    "ninth": Phrasing("a ninth, written apart from all eight and kept for the first_asked "
+                      "and tell_once readers' final measure (sequenced_ninth.NINTH)",
+                      "the ninth phrasing set", "sequenced_ninth", "NINTH"),
+}
+
+
+def add_phrasing_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag a set (--held-out, --fresh ... --ninth) into `phrasing`, the bench's own lists
+    if none is given."""
+    group = parser.add_mutually_exclusive_group()
+    for name, said in PHRASINGS.items():
+        if said.swap:
+            group.add_argument(f"--{name}", dest="phrasing", action="store_const", const=name,
+                               help=said.about)
+    parser.set_defaults(phrasing="bench")
+
+
+def generate(seed: int, days: int, per_day: int = 18, phrasing: str = "bench",
+             typos: float = 0.0) -> list[Day]:
     """`days` typed days (sectors in turn, every other one with queue calls), `per_day`
-    cases each, the variants dealt from a shuffled deck so each is about as frequent;
-    `held_out`: in the phrasings of HELD_OUT instead of the lists they replace; `fresh`: in
-    those of sequenced_fresh.FRESH (a third set, written apart from both); `apart`: in
-    those of sequenced_apart.APART (a fourth, written apart from all three); `fifth`: in
-    those of sequenced_fifth.FIFTH (written apart from all four); `sixth`: in those of
-    sequenced_sixth.SIXTH (written apart from all five, the measure kept for the final
-    rules); `seventh`: in those of sequenced_seventh.SEVENTH (written apart from all six,
-    the measure kept for the intent reader); `eighth`: in those of sequenced_eighth.EIGHTH
-    (written apart from all seven, the measure kept for the deflection and materials
-    readers); `ninth`: in those of sequenced_ninth.NINTH (written apart from all eight, the
-    measure kept for the first_asked and tell_once readers); `typos`: that share of the
-    lines typed with one error (sequenced_fresh.mistype), the truth unchanged."""
-    swap, mistype = HELD_OUT if held_out else {}, None
-    if fresh or typos:
+    cases each, the variants dealt from a shuffled deck so each is about as frequent, said
+    in the set `phrasing` names (a key of PHRASINGS: its lists instead of those they
+    replace); `typos`: that share of the lines typed with one error
+    (sequenced_fresh.mistype), the truth unchanged."""
+    swap, mistype = PHRASINGS[phrasing].lists(), None
+    if typos:
         import sequenced_fresh  # beside this file; it builds on this module's records
-        swap = sequenced_fresh.FRESH if fresh else swap
-        mistype = partial(sequenced_fresh.mistype_cases, share=typos) if typos else None
-    if apart:
-        import sequenced_apart  # beside this file, as sequenced_fresh
-        swap = sequenced_apart.APART
-    if fifth:
-        import sequenced_fifth  # beside this file, as sequenced_fresh
-        swap = sequenced_fifth.FIFTH
-    if sixth:
-        import sequenced_sixth  # beside this file, as sequenced_fresh
-        swap = sequenced_sixth.SIXTH
-    if seventh:
-        import sequenced_seventh  # beside this file, as sequenced_fresh
-        swap = sequenced_seventh.SEVENTH
-    if eighth:
-        import sequenced_eighth  # beside this file, as sequenced_fresh
-        swap = sequenced_eighth.EIGHTH
-    if ninth:
-        import sequenced_ninth  # beside this file, as sequenced_fresh
-        swap = sequenced_ninth.NINTH
+        mistype = partial(sequenced_fresh.mistype_cases, share=typos)
     shown = {name: globals()[name] for name in swap}
     globals().update(swap)
     try:
@@ -784,20 +810,11 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=5)
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--write", type=Path, help="write each day's JSONL and labels here")
-    parser.add_argument("--held-out", action="store_true", help="in the HELD_OUT phrasings")
-    parser.add_argument("--fresh", action="store_true", help="in sequenced_fresh.FRESH's")
-    parser.add_argument("--apart", action="store_true", help="in sequenced_apart.APART's")
-    parser.add_argument("--fifth", action="store_true", help="in sequenced_fifth.FIFTH's")
-    parser.add_argument("--sixth", action="store_true", help="in sequenced_sixth.SIXTH's")
-    parser.add_argument("--seventh", action="store_true", help="in sequenced_seventh.SEVENTH's")
-    parser.add_argument("--eighth", action="store_true", help="in sequenced_eighth.EIGHTH's")
-    parser.add_argument("--ninth", action="store_true", help="in sequenced_ninth.NINTH's")
+    add_phrasing_flags(parser)
     parser.add_argument("--typos", type=float, nargs="?", const=0.15, default=0.0,
                         help="share of lines typed with one error (0.15 if no value)")
     args = parser.parse_args()
-    days = generate(args.seed, args.days, held_out=args.held_out, fresh=args.fresh,
-                    apart=args.apart, fifth=args.fifth, sixth=args.sixth, seventh=args.seventh,
-                    eighth=args.eighth, ninth=args.ninth, typos=args.typos)
+    days = generate(args.seed, args.days, phrasing=args.phrasing, typos=args.typos)
     for day in days:
         if args.write:
             day.write(args.write)

@@ -2,8 +2,8 @@
 (bench/sequenced_fresh.py, bench/sequenced_apart.py, bench/sequenced_fifth.py,
 bench/sequenced_sixth.py, bench/sequenced_seventh.py, bench/sequenced_eighth.py,
 bench/sequenced_ninth.py): their phrasings counted, and their days checked to be labelled by
-construction (the checks of the fourth to ninth sets are one, each set passing its words and
-its generate flag)."""
+construction (the checks of the fourth to ninth sets are one, each set passing its name in
+sequenced.PHRASINGS)."""
 from __future__ import annotations
 
 import re
@@ -18,7 +18,8 @@ import sequenced  # noqa: E402
 from monitor import transcript  # noqa: E402
 
 SLOTS = {name for name, value in vars(sequenced).items()
-         if name.isupper() and isinstance(value, (list, dict))} - {"HELD_OUT", "VARIANTS"}
+         if name.isupper() and isinstance(value, (list, dict))} - {"HELD_OUT", "VARIANTS",
+                                                                    "PHRASINGS"}
 
 
 def strings(value) -> set[str]:
@@ -43,13 +44,18 @@ def said(days):
     return [[(u.start, u.role, u.text, u.visit) for u in d.utterances] for d in days]
 
 
-def assert_labelled_by_construction(phrasing: dict, **chosen) -> list:
-    """Days in `phrasing` (generate's flag in `chosen`): every variant, its truth the
-    generator's, each visit's lines its case's, a span for every positive, the bench's
-    lists left as they were and its deflections none of theirs. Returns the days."""
-    before = {name: getattr(sequenced, name) for name in SLOTS}
-    days = sequenced.generate(11, 8, **chosen)
-    assert {name: getattr(sequenced, name) for name in SLOTS} == before
+def lists(name: str) -> dict:
+    return sequenced.PHRASINGS[name].lists()
+
+
+def assert_labelled_by_construction(name: str) -> list:
+    """Days in the set `name`: every variant, its truth the generator's, each visit's lines
+    its case's, a span for every positive, the bench's lists left as they were and its
+    deflections none of theirs. Returns the days."""
+    phrasing = lists(name)
+    before = {slot: getattr(sequenced, slot) for slot in SLOTS}
+    days = sequenced.generate(11, 8, phrasing=name)
+    assert {slot: getattr(sequenced, slot) for slot in SLOTS} == before
     assert {c.variant for d in days for c in d.cases} == set(sequenced.VARIANTS)
     for day in days:
         assert {b.name for b in phrasing["SECTORS"][day.sector].businesses} >= {
@@ -185,19 +191,20 @@ def assert_slots_hold_their_fields(phrasing: dict, where=WHERE) -> None:
     assert all(LENGTH.search(t) for t in phrasing["WAIT_LENGTH"] + phrasing["LENGTH_FIRST"])
 
 
-def assert_reads_back(folder: Path, **chosen) -> None:
+def assert_reads_back(folder: Path, name: str) -> None:
     """A day written as JSONL reads back as the same transcript, its labels beside it."""
-    day = sequenced.generate(4, 1, **chosen)[0]
+    day = sequenced.generate(4, 1, phrasing=name)[0]
     path = day.write(folder)
     assert [(u.start, u.end, u.role, u.text) for u in transcript.read(path)] == [
         (u.start, u.end, u.role, u.text) for u in day.utterances]
     assert (folder / f"{day.name}.labels.json").is_file()
 
 
-def assert_no_direction_names_no_place(phrasing: dict, where=WHERE, **chosen) -> None:
+def assert_no_direction_names_no_place(name: str, where=WHERE) -> None:
     """A deflection whose truth is 'no direction' names no place, office or way in any
     staff line of its case; a direction or a handover names one."""
-    for day in sequenced.generate(2, 30, **chosen):
+    phrasing = lists(name)
+    for day in sequenced.generate(2, 30, phrasing=name):
         sector = phrasing["SECTORS"][day.sector]
         places = [w.place for w in sector.elsewhere] + [w.agency for w in sector.elsewhere] \
             + phrasing["NEARBY"]
@@ -210,11 +217,11 @@ def assert_no_direction_names_no_place(phrasing: dict, where=WHERE, **chosen) ->
                 assert found, said_
 
 
-def assert_statements_name_their_builders(phrasing: dict, **chosen) -> None:
+def assert_statements_name_their_builders(name: str) -> None:
     """Each statement names exactly what its builder gave it: all of 1 to 4, none, one
     then another, fewer than its count, one more on a return."""
-    in_full = set()
-    for day in sequenced.generate(5, 40, **chosen):
+    phrasing, in_full = lists(name), set()
+    for day in sequenced.generate(5, 40, phrasing=name):
         every = materials(phrasing, day.sector)
         for case in day.cases:
             business = {b.name: b for b in phrasing["SECTORS"][day.sector].businesses}.get(
@@ -250,10 +257,10 @@ def assert_statements_name_their_builders(phrasing: dict, **chosen) -> None:
     assert in_full == {1, 2, 3, 4}
 
 
-def assert_typos_leave_the_truth(**chosen) -> None:
+def assert_typos_leave_the_truth(name: str) -> None:
     """About the share of lines asked is mistyped; the cases and their truth stay."""
-    clean = sequenced.generate(5, 6, **chosen)
-    typed = sequenced.generate(5, 6, typos=0.15, **chosen)
+    clean = sequenced.generate(5, 6, phrasing=name)
+    typed = sequenced.generate(5, 6, phrasing=name, typos=0.15)
     pairs = [(a.text, b.text) for c, t in zip(clean, typed) for a, b in
              zip(c.utterances, t.utterances, strict=True)]
     assert 0.10 < sum(a != b for a, b in pairs) / len(pairs) < 0.20

@@ -55,21 +55,21 @@ def test_slots_hold_their_fields_and_the_quiet_ones_say_no_where_count_or_length
 
 
 def test_apart_days_hold_every_kind_of_case_labelled_by_its_construction():
-    days = assert_labelled_by_construction(APART, apart=True)
-    assert said(days) != said(sequenced.generate(11, 8, fresh=True))
+    days = assert_labelled_by_construction("apart")
+    assert said(days) != said(sequenced.generate(11, 8, phrasing="fresh"))
 
 
 def test_a_day_written_apart_reads_back_as_the_same_transcript(tmp_path):
-    assert_reads_back(tmp_path, apart=True)
+    assert_reads_back(tmp_path, "apart")
 
 
 def test_deflections_without_direction_name_no_place_and_the_others_do():
-    assert_no_direction_names_no_place(APART, apart=True)
+    assert_no_direction_names_no_place("apart")
 
 
 def test_statements_name_exactly_what_their_builder_gave_them():
-    assert_statements_name_their_builders(APART, apart=True)
+    assert_statements_name_their_builders("apart")
 
 
 def test_typed_errors_work_with_the_set_apart_and_leave_its_truth():
-    assert_typos_leave_the_truth(apart=True)
+    assert_typos_leave_the_truth("apart")

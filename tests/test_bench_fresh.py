@@ -42,7 +42,7 @@ def test_fresh_has_three_times_the_held_out_forms_and_no_fewer_than_the_bench():
 
 
 def test_fresh_days_hold_every_kind_of_case_labelled_by_its_construction():
-    assert_labelled_by_construction(FRESH, fresh=True)
+    assert_labelled_by_construction("fresh")
 
 
 def _named(text: str, materials: set[str]) -> int:
@@ -56,7 +56,7 @@ def _named(text: str, materials: set[str]) -> int:
 
 def test_fresh_statements_name_one_to_four_materials():
     named = set()
-    for day in sequenced.generate(5, 40, fresh=True):
+    for day in sequenced.generate(5, 40, phrasing="fresh"):
         materials = {m for b in FRESH["SECTORS"][day.sector].businesses for m in b.materials}
         for case in day.cases:
             if case.variant == "complete list":
@@ -66,9 +66,9 @@ def test_fresh_statements_name_one_to_four_materials():
 
 
 def test_typed_errors_only_when_asked_about_the_share_asked_and_the_truth_unchanged():
-    clean = sequenced.generate(5, 6, fresh=True)
-    assert said(clean) == said(sequenced.generate(5, 6, fresh=True))
-    typed = sequenced.generate(5, 6, fresh=True, typos=0.15)
+    clean = sequenced.generate(5, 6, phrasing="fresh")
+    assert said(clean) == said(sequenced.generate(5, 6, phrasing="fresh"))
+    typed = sequenced.generate(5, 6, phrasing="fresh", typos=0.15)
     pairs = [(a.text, b.text) for c, t in zip(clean, typed) for a, b in
              zip(c.utterances, t.utterances, strict=True)]
     changed = sum(a != b for a, b in pairs) / len(pairs)

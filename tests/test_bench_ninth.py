@@ -64,21 +64,21 @@ def test_slots_hold_their_fields_and_the_quiet_ones_say_no_where_count_or_length
 
 
 def test_ninth_days_hold_every_kind_of_case_labelled_by_its_construction():
-    days = assert_labelled_by_construction(NINTH, ninth=True)
-    assert said(days) != said(sequenced.generate(11, 8, eighth=True))
+    days = assert_labelled_by_construction("ninth")
+    assert said(days) != said(sequenced.generate(11, 8, phrasing="eighth"))
 
 
 def test_a_ninth_day_reads_back_as_the_same_transcript(tmp_path):
-    assert_reads_back(tmp_path, ninth=True)
+    assert_reads_back(tmp_path, "ninth")
 
 
 def test_deflections_without_direction_name_no_place_and_the_others_do():
-    assert_no_direction_names_no_place(NINTH, where=SAYS_WHERE, ninth=True)
+    assert_no_direction_names_no_place("ninth", where=SAYS_WHERE)
 
 
 def test_statements_name_exactly_what_their_builder_gave_them():
-    assert_statements_name_their_builders(NINTH, ninth=True)
+    assert_statements_name_their_builders("ninth")
 
 
 def test_typed_errors_work_with_the_ninth_set_and_leave_its_truth():
-    assert_typos_leave_the_truth(ninth=True)
+    assert_typos_leave_the_truth("ninth")

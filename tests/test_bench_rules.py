@@ -2,6 +2,7 @@
 harness's arithmetic (bench/rules.py)."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -15,7 +16,6 @@ sys.path.insert(0, str(BENCH))
 
 import rules as bench  # noqa: E402
 import sequenced  # noqa: E402
-import sequenced_fresh  # noqa: E402
 
 
 def _said(days):
@@ -78,10 +78,10 @@ def test_a_return_for_the_same_business_is_queued_as_it():
                 assert tickets[0].business != tickets[1].business
 
 
-@pytest.mark.parametrize("fresh", [False, True], ids=["bench", "fresh"])
-def test_deflections_without_direction_name_no_place_and_the_others_do(fresh):
-    days = sequenced.generate(2, 15, fresh=fresh)
-    said = sequenced_fresh.FRESH if fresh else vars(sequenced)
+@pytest.mark.parametrize("phrasing", ["bench", "fresh"])
+def test_deflections_without_direction_name_no_place_and_the_others_do(phrasing):
+    days = sequenced.generate(2, 15, phrasing=phrasing)
+    said = sequenced.PHRASINGS[phrasing].lists() or vars(sequenced)
     for day in days:
         sector = said["SECTORS"][day.sector]
         places = [w.place for w in sector.elsewhere] + [w.agency for w in sector.elsewhere] \
@@ -209,9 +209,23 @@ def test_tell_once_broken_within_one_visit_is_counted_beside_the_floor(tmp_path)
     assert outcome.rules["tell_once"].fn == returns > 0
 
 
+def test_each_phrasing_set_is_one_flag_naming_its_row_and_the_bench_s_own_lists_are_none():
+    parser = argparse.ArgumentParser()
+    sequenced.add_phrasing_flags(parser)
+    assert parser.parse_args([]).phrasing == "bench"
+    assert parser.parse_args(["--held-out"]).phrasing == "held-out"
+    assert parser.parse_args(["--ninth"]).phrasing == "ninth"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--fresh", "--ninth"])
+    for name, said in sequenced.PHRASINGS.items():
+        lists = said.lists()
+        assert set(lists) <= {n for n, v in vars(sequenced).items() if n.isupper()}, name
+        assert bool(lists) == (name != "bench")
+
+
 def test_held_out_days_use_only_the_held_out_phrasings_and_leave_the_lists_as_they_were():
     before = list(sequenced.DEFLECT)
-    held = sequenced.generate(3, 12, held_out=True)
+    held = sequenced.generate(3, 12, phrasing="held-out")
     assert sequenced.DEFLECT == before
     staff = {line.text for d in held for c in d.cases if c.truth["first_asked"]
              for _, lines in c.visits for line in lines if line.mark == "e"}

@@ -59,21 +59,21 @@ def test_slots_hold_their_fields_and_the_quiet_ones_say_no_where_count_or_length
 
 
 def test_seventh_days_hold_every_kind_of_case_labelled_by_its_construction():
-    days = assert_labelled_by_construction(SEVENTH, seventh=True)
-    assert said(days) != said(sequenced.generate(11, 8, sixth=True))
+    days = assert_labelled_by_construction("seventh")
+    assert said(days) != said(sequenced.generate(11, 8, phrasing="sixth"))
 
 
 def test_a_seventh_day_reads_back_as_the_same_transcript(tmp_path):
-    assert_reads_back(tmp_path, seventh=True)
+    assert_reads_back(tmp_path, "seventh")
 
 
 def test_deflections_without_direction_name_no_place_and_the_others_do():
-    assert_no_direction_names_no_place(SEVENTH, where=SAYS_WHERE, seventh=True)
+    assert_no_direction_names_no_place("seventh", where=SAYS_WHERE)
 
 
 def test_statements_name_exactly_what_their_builder_gave_them():
-    assert_statements_name_their_builders(SEVENTH, seventh=True)
+    assert_statements_name_their_builders("seventh")
 
 
 def test_typed_errors_work_with_the_seventh_set_and_leave_its_truth():
-    assert_typos_leave_the_truth(seventh=True)
+    assert_typos_leave_the_truth("seventh")
