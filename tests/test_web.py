@@ -298,15 +298,17 @@ def test_played_red_waits_for_an_acknowledgement(db_path):
     board's acknowledgement (written by another process) releases the red."""
     command = [COURTESY, "play",
                str(ROOT / "audio" / "hospital_taboo.jsonl"), "--window", "W03",
-               "--profile", "hospital", "--red-hold", "0", "--linger", "20", "--db", str(db_path)]
+               "--profile", "hospital", "--red-hold", "0", "--linger", "120", "--db", str(db_path)]
     player = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    store, deadline = Store(db_path), time.monotonic() + 20
+    # a loaded machine starts the player slowly (jieba's dictionary alone took 21 s at load 14)
+    store, deadline = Store(db_path), time.monotonic() + 90
     try:
         while time.monotonic() < deadline:
             reds = [e for e in store.light_events() if e.state == "red"]
             if reds:
                 break
             time.sleep(0.05)
+        assert reds, "no red light stored within 90 s"
         time.sleep(0.5)
         assert player.poll() is None  # still waiting for the supervisor
         assert store.acknowledge(reds[0].id, "zhang", datetime.now().astimezone())
