@@ -15,7 +15,8 @@ Floors (issue 25), first_asked and tell_once: recall ≥ 0.9, precision ≥ 0.95
 ordinary speech. A rule this checkout does not have is reported absent.
 
 Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25]
-     [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth]
+     [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth
+      | --tenth]
      [--typos [SHARE]] [--cli 1] [--json PATH]
 """
 from __future__ import annotations

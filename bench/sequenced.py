@@ -16,8 +16,8 @@ Half the days come with the hall's queue calls (ticket and business type set the
 visits); the other half give each line its visit, so a return is known only by its words.
 
     .venv/bin/python bench/sequenced.py --days 2 --seed 3
-        [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth]
-        [--typos] --write /tmp/days
+        [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth
+         | --tenth] [--typos] --write /tmp/days
 """
 from __future__ import annotations
 
@@ -705,6 +705,9 @@ PHRASINGS = {
     "ninth": Phrasing("a ninth, written apart from all eight and kept for the first_asked "
                       "and tell_once readers' final measure (sequenced_ninth.NINTH)",
                       "the ninth phrasing set", "sequenced_ninth", "NINTH"),
+    "tenth": Phrasing("a tenth, written apart from all nine and kept for session 11's "
+                      "first_asked and tell_once readers' final measure (sequenced_tenth.TENTH)",
+                      "the tenth phrasing set", "sequenced_tenth", "TENTH"),
 }
 
 
