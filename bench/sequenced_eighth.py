@@ -22,7 +22,7 @@ deflection). Materials carry their purpose, condition or number of copies (签�
 missing" is said without naming it every way, and a return is told every way (还是我 /
 咱们早上见过 / 上午让您打发回去拿……). Every slot is replaced, sectors too (other businesses
 of 4 or 5 materials, other matters asked elsewhere), with at least the seventh set's count
-of forms; the builders and their truth are the generator's own. tests/test_bench_eighth.py
+of forms; the builders and their truth are the generator's own. tests/test_bench_sets_apart.py
 checks that no phrasing here is one of the other seven sets' and that the truth holds by
 construction.
 

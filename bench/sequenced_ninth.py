@@ -25,7 +25,7 @@ purpose or condition (要盖章的那种, 复印的不行, 是存档用的), are
 a return is told every way (又见面了 / 上午给打发回去了 / 吃完饭回来的). Every slot is
 replaced, sectors too (other businesses of 4 or 5 materials, other matters asked elsewhere),
 with at least the eighth set's count of forms; the builders and their truth are the
-generator's own. tests/test_bench_ninth.py checks that no phrasing here is one of the other
+generator's own. tests/test_bench_sets_apart.py checks that no phrasing here is one of the other
 eight sets' and that the truth holds by construction.
 
     .venv/bin/python bench/rules.py --ninth [--typos]

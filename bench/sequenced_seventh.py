@@ -18,7 +18,7 @@ spread over two sentences of one turn (……。……也得有) or numbered; co
 the items said; a citizen's return is told every way (上午来过的 / 还记得我不 / 中午回去
 取来了 / 咱上午见过). Every slot is replaced, sectors too (other businesses of 4 or 5
 materials, other matters asked elsewhere), with at least the sixth set's count of forms; the
-builders and their truth are the generator's own. tests/test_bench_seventh.py checks that
+builders and their truth are the generator's own. tests/test_bench_sets_apart.py checks that
 no phrasing here is one of the other six sets' and that the truth holds by construction.
 
     .venv/bin/python bench/rules.py --seventh [--typos]

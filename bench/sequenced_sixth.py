@@ -15,7 +15,7 @@ counted (三样东西, 俩材料, 四份资料), and a citizen's return is told 
 what was said, the same thing again, something new). Every slot is replaced, sectors too
 (other businesses of 4 or 5 materials, other matters asked elsewhere), with at least the
 fifth set's count of forms; the builders and their truth are the generator's own.
-tests/test_bench_sixth.py checks that no phrasing here is one of the other five sets' and
+tests/test_bench_sets_apart.py checks that no phrasing here is one of the other five sets' and
 that the truth holds by construction.
 
     .venv/bin/python bench/rules.py --sixth [--typos]

@@ -23,7 +23,7 @@ Materials with digits and conditions (近6个月的社保缴纳记录), lists nu
 said as 凭据/本/类/页/件/宗 (两类单据, 仨单子, 四宗材料); returns by ticket, by the hour (上午10点来的)
 and by an elderly citizen's words. Every slot is replaced, sectors too (other businesses of
 4 or 5 materials, other matters asked elsewhere), with at least the ninth set's count of
-forms; the builders and their truth are the generator's own. tests/test_bench_tenth.py
+forms; the builders and their truth are the generator's own. tests/test_bench_sets_apart.py
 checks that no phrasing here is one of the other nine sets' and that the truth holds by
 construction.
 
