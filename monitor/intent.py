@@ -15,7 +15,9 @@ of the customer's lacks (缺材料，办不了) or of time (今天办不了) is 
 is also read by what it means when no "no" is said of the counter: the matter placed with
 another party that has no name of its own (这得人家那边弄, 归别的口), the counter's own
 inability or lack of access (咱这儿整不了, 系统里查不到这个, 没这个权限) unless a time, a fault or
-a question says it is a wait or a lookup, or the citizen sent to no place (得找负责的单位).
+a question says it is a wait or a lookup, the citizen sent to no place (得找负责的单位), or the
+counter said of one kind and the matter of another, what each is said to be sharing no word
+(我们是管缴费的，您这个是审批的事; not 我们是管社保的，您这是社保卡的事).
 A wait is the counter keeping the matter: the citizen asked to wait or staff doing it
 themselves (您稍等, 我去拿, 我再查查); what is not here or cannot be done this moment, said
 with it (章不在我这，我去拿), is fetched or tried again, not sent away, and where the citizen
@@ -32,7 +34,7 @@ from .lexicon import word_classes, words_file
 
 INTENTS = ("deflection", "direction", "handover", "wait")  # what a rule may ask of a line
 # regional forms read as the standard word (唔系我哋嘅嘢 = 不是我们的事), by their class
-REGIONAL = {"regional_not": "不是", "regional_no": "不", "regional_none": "没",
+REGIONAL = {"regional_not": "不是", "regional_no": "不", "regional_at": "在", "regional_none": "没",
             "regional_self": "我们", "regional_here": "这里", "regional_this": "这个",
             "regional_of": "的", "regional_thing": "事"}
 
@@ -52,16 +54,16 @@ class Intent:
 
 
 CLAUSE = re.compile(r"[^，。？！,.?!；;…\s]+[？?]?")
-_QUESTION = re.compile(r"(?:[？?]|吗|么|是不是|对不对|有没有|能不能)$")
+_QUESTION = re.compile(r"(?:[？?]|吗|么|是不是|对不对|有没有|能不能|对吧|是吧)$")
 # a deflection gainsaid or asked back without a question mark (什么叫不归我们管, 那是搞错了)
 _GAINSAID = re.compile(r"什么(?=叫|不|没)|怎么会|怎么能|哪能|谁说|谁讲|谁跟您说|谁跟你说|瞎说|胡说|"
-                       r"^说(?=[^，。]{0,3}(?:不|没|我们|咱|找错|走错|跟我们))|"
+                       r"^说(?!明)(?=[^，。]{0,3}(?:不|没|我们|咱|找错|走错|跟我们))|"
                        r"(?:他|她|们|那|是|家|人)(?:都|也|肯定|可能)?(?:搞错|弄错|说错|讲错)")
 _NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|是否|是不是|如何|几))|"  # no matter how
                         r"(?:不用|不必|甭|不要|无需|用不着|别)(?:再|去|跑)?(?:去|到|找|问|上)"  # no need to go
                         r"(?:别的|其他|其它|另外|别)[^，。？！]*")
 # what every deflection holds: a no, a wrong, an only, a matter moved, a "who" or another party
-_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并归属另白停收]|人家|他们|她们|那边|"
+_REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并归属另白停收]|取消|撤销|废止|人家|他们|她们|那边|"
                        r"上面|上头|上级|专门|负责|主管|相关|有关|对口")
 _YOURS = re.compile(r"(?:您|你)(?:这儿|这里|这边|这块儿|这头|那儿|那里|那边)")  # the customer's side
 _OTHER_SUBJECT = re.compile(r"(?:您|你)(?!这|的|说的)|他|她|它")
@@ -82,13 +84,16 @@ class _Patterns:
     """The structures, built once from the word classes."""
 
     def __init__(self, c: dict[str, str]):
-        S, N, H, M, SC = c["self"], c["negation"], c["handle"], c["matter"], c["scope"]
+        N, H, M, SC = c["negation"], c["handle"], c["matter"], c["scope"]
+        S = rf"(?:{c['self']}|本(?:{c['place']}))"  # 本窗, 本所: the counter by its kind of place
         UN, END = c["unrelated"], r"(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧喽啰哇么呐哩]|您)*$"  # …的嘞您
         # not a refusal after all: asked, done, 不管它 (never mind it), 不收费 (free of charge),
         # 不支持现金 (a way to pay)
         not_asked = (r"(?!怎|什么|多少|是不是|谁|哪|咋|完|好|了|错|清|懂|明白|法|到过|过来|得|自|实|"
-                     r"它|他|她|(?:(?<=收)|(?<=支持))(?:您|你)?的?(?:费|钱|现|据|款|件|到|好|拾|着|"
+                     r"它|他|她|(?<=收)[^，。？！]{1,3}费|(?:(?<=收)|(?<=支持))(?:您|你)?的?(?:费|钱|现|据|款|件|到|好|拾|着|"
                      r"刷卡|扫码|微信|支付宝|银行卡|信用卡))")
+        # a scope word beginning a paper's name is no scope (无第三方责任承诺书, 授权书)
+        paper = r"(?![^，。？！]{0,3}(?:书|证明|声明|表|单|证|函|意见|协议))"
         self.self_ = re.compile(S)
         self.regional = [(re.compile(c[name]), word) for name, word in REGIONAL.items()]
         self.matter = re.compile("^" + M)
@@ -107,7 +112,7 @@ class _Patterns:
             rf"(?<![您你])(?:得|要|需要)(?:先|再)?(?:{D})(?:一下|下|一)"             # 得问下科长
             rf"(?![^，。？！]{{0,4}}(?:{c['nowhere']}|{c['others']}))")
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
-        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|不合格|过期|不符合|"
+        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
                                r"没(?:备|弄|准备)?齐|没有的话|没有就|回去准备|准备齐|备齐|"
                                r"(?<!权限)(?<!系统)(?<!电脑)(?<!业务)(?<!范围)(?:里头|里面)(?:还)?(?:没有|没)|"
                                r"这点|这么点|光这|就这点|只有这|单子|清单|告知单|须知|指南")
@@ -121,7 +126,7 @@ class _Patterns:
         self.not_ours = re.compile("|".join([
             rf"不(?:是)?(?:归|属于?|由){not_asked}",                           # 不归, 不属于
             r"不在(?:这|那)?(?:里头|里面|其中|之列|范围|内)",                       # 您这个不在里头
-            rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?|不具备|不具有)[^，。]{{0,8}}?(?:{SC})",  # 没这项业务
+            rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?|不具备|不具有|不适用|不适合)[^，。]{{0,8}}?(?:{SC}){paper}",  # 没这项业务
             rf"(?:不是|不在|不属于?)[^，。]{{0,8}}?(?:的|该管的|这)(?:{c['work']})",  # 不是我们的事
             rf"不是在?{S}[^，。？！]{{0,6}}的{END}",                             # 不是我们这儿的
             rf"不是{S}(?:能|该|可以|来)?{H}", counters,                        # 不是这边负责
@@ -130,8 +135,10 @@ class _Patterns:
             rf"{S}(?:这儿|这里|这边|这)?(?:{c['adverb']})*不是(?!不){H}",       # 我们就不是管这个的
             rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:(?:啥|什么|任何)?关|[^，。]{{0,3}}?(?:关系|{UN}))",  # 扯不上关系
             rf"不(?:{UN})|八竿子打不着",                                         # 不沾边
-            r"(?:没有?|未|不)(?:被)?(?:授权|资质|资格)",                        # 没授权给我们
-            rf"(?:不|没)(?:让|许|准|给|叫|向|对)?{S}(?:来)?(?:放|下放|授权|开放|{H})",  # 上头没给我们放
+            rf"(?:没有?|未|不)(?:被)?(?:授权|资质|资格){paper}",                  # 没授权给我们
+            rf"(?:不|没)(?:允许|许可|准许|批准|同意|让|许|准|给|叫|向|对)?(?:{S}|{c['counter']}|{c['place']}){{1,3}}"
+            rf"(?:来)?(?:放|下放|授权|开放|{H}){not_asked}",          # 上头没给我们放, 不准我们这边办
+            rf"不(?:适用|适合|适于)(?:于|在|到)?{S}",                              # 不适用本窗口
             rf"不是?(?:从|经|由|通过|在)?{S}[^，。]{{0,4}}走|不走{S}",               # 流程不走我们这儿
         ]))
         # not here this moment (不在我这儿): a wait when staff go on with it (章不在我这，我去拿)
@@ -139,7 +146,9 @@ class _Patterns:
         # what the counter cannot do, said with it in the clause: a delay when said with a
         # time or a fault (今天办不了, 系统坏了) or followed by a wait (…，您稍等，我再查查)
         self.cannot = re.compile("|".join([
-            rf"{N}(?:给|帮|替|为)?(?:您|你)?{H}{not_asked}",                     # 不受理, 没法给您弄
+            rf"{N}(?:给|帮|替|为|代)?(?:您|你|他们|她们|人家)?{H}{not_asked}",      # 不受理, 没法给您弄, 没法代他们办
+            rf"{N}代{END}|(?:代替|替代|顶替|代|替)不(?:{c['able']})",               # 这个不代, 我们代替不了
+            rf"只(?:能|好|得)(?:给您|给你)?(?:退|打回|驳回|拒)(?:回去|回来|回|给您|给你|掉)?{END}",  # 我们也只能退回去
             rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",          # 办不了, 管不着
             rf"{S}[^，。]{{0,3}}(?:没有|没)(?:这|那)?一?(?:项|个|种|样)?{END}",       # 我们这没有
             rf"(?:没有?|不|未)(?:{c['opened']})(?:这|那|此|{END})",                # 没开这项, 这边没有开
@@ -151,6 +160,9 @@ class _Patterns:
             rf"(?:没有?|无)(?:这|那)?(?:个|一|种|类)?(?:{c['access']})",          # 没这个权限
             rf"(?:{c['access']})(?:里头|里面|里|内|上|中)[^，。]{{0,4}}(?:没有?|无)",  # 权限里头没有
         ]))
+        # a service said not had, the counter unsaid, at any time (没这个业务了, 现在没这项服务了)
+        self.unoffered = re.compile(rf"^(?:{c['now']}|已经|早就)?(?:没有?|无)(?:这|那|此)(?:个|项|种|类|一)?"
+                                    rf"(?:业务|服务|项目|事项|职能|职责)")
         # a record or tool the counter cannot get at (查不到, 开不了): a lookup that goes on
         # when the line asks something (您这个我们查不到，您是不是输错号了？)
         self.unreached = re.compile(rf"(?:{c['reach']})不(?:{c['able']})(?!解|明|懂|清|好)")
@@ -161,6 +173,7 @@ class _Patterns:
             rf"不(?:{UN})|八竿子打不着",
             moved, counters,                                                   # 划出去了
             rf"不是(?:的)?{END}",                                              # 这个不是
+            r"^(?:这|那)(?:个|项|类|种)?[^，。]{0,3}?(?:早就|早|已经|已)(?:被)?(?:取消|撤销|废止|停办|停掉|撤掉)",  # 这项服务早取消了
         ]))
         self.matter_cannot = re.compile(
             rf"(?:{H}|帮|轮|插)不(?:{c['able']})(?!解|明|懂|清|好)|{N}{H}{not_asked}(?:的)?{END}")
@@ -171,7 +184,7 @@ class _Patterns:
             rf"(?:得|要|该|须|需要|只能)(?:去|到)?(?:找|问|去|到|上|换)(?:问)?(?:别的|其他的?|"
             rf"其它的?|另外的?|另一个?|专门的?|负责的?|主管的?|相关的?|有关的?|对口的?|管这[个块]?的?)"
             rf"[^，。]{{0,3}}?(?:{c['place']}|{c['person']}|口|家|人)|"              # 得找负责的单位
-            rf"(?:(?:得|要|该|须|需要|归|由|是|属于?|让|靠)(?:去|到|上|往|找|让|交给|给|问){{0,2}}{party}|"
+            rf"(?:(?:得|要|该|须|需要|归|由|是|属于?|让|靠|涉及到?|牵涉到?)(?:去|到|上|往|找|让|交给|给|问){{0,2}}{party}|"
             rf"^(?:{c['matter']})?(?:人家|(?:别的|其他的?|其它的?|另一个?|另外一个|另外的)[^，。]{{0,3}}?"
             rf"(?:{c['place']}|{c['person']})))"
             rf"[^，。？！]{{0,8}}?(?:(?:{H}|批|定|审|做主|拍板){not_asked}(?!了|完|好|过)|"
@@ -192,11 +205,24 @@ class _Patterns:
             r"另(?:找|寻|换|去)(?:个|一个|一家|一处)?(?:地方|部门|窗口|单位|人|家|处|地儿)",
             rf"谁(?:让|叫|喊)(?:你|您)(?:来|到|上)",
             rf"(?:只|光|就)(?:{H})(?:{S}|自己)*(?:这一?(?:块|摊|片|部分)|本职|分内|自己)",
+            rf"(?:得|要|需要|须|请)(?:您|你)?另(?:外|行)(?:走|办|找|去|跑|申请|办理|处理)",      # 审批您得另外走
         ]))
         # only ours, the rest not, across a comma (只办社保，别的不办)
-        # only ours, the rest not or the citizen's not of it (只做对私业务，您这是对公的)
-        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,](?:[^，。]{{0,6}}(?:不|没)(?:{H})|"
-                               rf"(?:您|你)的?(?:这|这个)?(?:是|属于|算))")
+        self.only = re.compile(rf"(?:只|光|仅)(?:{H})[^，。]{{1,10}}[，,][^，。]{{0,6}}(?:不|没)(?:{H})")
+        # only the counter's own area, said as all it does (我们只能管本辖区的): asking the
+        # citizen's after it (…，您是本区的吧) is no deflection
+        self.own_area = re.compile(rf"(?:只|光|仅)(?:能|可以)?(?:{H})(?:自己)?本(?:辖区|地区|地|区|市|县|镇|街道|片区|片)"
+                                   rf"的?{END}")
+        # the counter said of one kind and the matter of another, or not fitting, in clauses
+        # one after the other (我们是管缴费的，您说的这个是审批的事; 我们这块只弄户籍的，您这个挨不上)
+        self.ours = re.compile(rf"(?:{S})+[^，。？！]{{0,4}}?(?:(?P<only>只|光|仅)(?:能|可以|是)?|是)"
+                               rf"(?P<kind>[^，。？！]{{1,12}}?)(?P<of>的|{c['counter']})?{END}")
+        self.theirs = re.compile(rf"(?:(?:您|你)[^，。？！是在]{{0,4}}?|这个|这种|这事|这|那)(?P<verb>是|属于|算|在)"
+                                 rf"(?!{S})(?P<kind>[^，。？！]{{1,12}}?){END}")
+        # a kind said as a line of work (…的事, 那条线的, 那一块的, …的业务), not a month or a number
+        self.domain = re.compile(r"事|业务|活|线|块|口|部门|科|窗口")
+        self.unfit = re.compile(rf"[^，。？！]{{0,6}}?(?:您|你)[^，。？！]{{0,4}}?(?:对不上|挨不上|挨不着|搭不上|不对口|不沾边|"
+                                rf"不符合?|不是){END}")
         P, person, agency, channel = c["place"], c["person"], c["agency"], c["channel"]
         self.nowhere = re.compile(c["nowhere"])
         self.agency = re.compile(agency)
@@ -205,7 +231,7 @@ class _Patterns:
         # where the citizen waits while the matter stays here (您在旁边等一等), not where it is done
         self.waits_here = re.compile(rf"(?:{c['wait']})|在[^，。？！]{{0,10}}?(?:等|坐|候|歇)")
         self.beside = re.compile(c["beside"])
-        self.filler = re.compile(r"^(?:一下|一趟|一个|个|下|趟|那个|这个|这|那|问问|问一下|"
+        self.filler = re.compile(r"^(?:一下|一趟|一个|个|下|趟|那个|这个|这|那|是|问问|问一下|"
                                  r"找找|看看|直接|先|再|就|还是|得|要|去|到|上|您|你)+")
         self.generic = re.compile(c["generic"])
         self.numbered = re.compile(r"(?:[0-9一二三四五六七八九十两]+(?:号(?:窗口?|柜台?|台|楼|门|诊室)|"
@@ -216,7 +242,8 @@ class _Patterns:
         office = r"(?<=[\u4e00-\u9fff])(?<![再来去能以才就好着给帮您你们了要得])办(?=$|那|管|在|的|[，。？！\s])"
         self.head = re.compile(rf"(?P<h>{P}|{person}|{agency}|{channel}|{office})(?!(?P=h))")
         self.channel = re.compile(channel)
-        self.way = re.compile(rf"(?:{c['move']}|在|搁|归(?!口)|由|给)")  # 归口 is whose, no way
+        # 归口 is whose, 问的是 what was asked (找的是 is where): no way there
+        self.way = re.compile(rf"(?:{c['move']}|在|搁|归(?!口)|由|给)(?!(?<=问)的)")
         # whose matter it is (这是税务局的业务, 这事儿归房产交易)
         self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
         self.belongs = re.compile(r"(?<![不没])(?:是|归|属于)")
@@ -226,7 +253,7 @@ class _Patterns:
         self.online = re.compile(rf"网上(?:就|也|都)?(?:能|可以)?(?:办|申请|预约|申报|缴|交)|"
                                  rf"(?:给|告诉)(?:您|你)[^，。]{{0,6}}(?:电话|号码|地址)|"
                                  rf"(?:下载|下|装|关注|登录|登陆)(?:一下|个|一个)?[^，。]{{0,8}}?"
-                                 rf"(?:App|APP|app|小程序|公众号|客户端)|"
+                                 rf"(?:App|APP|app|小程序|公众号|客户端|应用|软件)|"
                                  rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
         self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
@@ -238,14 +265,22 @@ class _Patterns:
                                   r"(?:^|[，。？！\s])(?:您|你)?(?:就|直接|赶紧|先)?(?:走|跑)?(?:过去|去)(?:了就|"
                                   r"(?:吧|就行|就是了?|看看|问问)?(?:[，。？！\s]|$))|"
                                   r"(?:^|[，。？！\s])(?:就|在)?(?:那儿|那边|那里)(?:就是)?(?:[，。？！\s]|$)|"
-                                  r"(?:^|[，。？！\s])(?:离这儿?|离这里|离这边)?(?:不远|几步路|没几步|挺近|很近|就几步)")
+                                  r"(?:^|[，。？！\s])(?:离这儿?|离这里|离这边)?(?:不远|几步路|没几步|挺近|很近|就几步)|"
+                                  # how it looks, or a sign at it (…，就是灰色的那栋楼; …，门口有个牌子)
+                                  r"(?:^|[，,。？！\s])(?:就是|就在)(?:[^，。？！…]{1,6}的)?(?:那|这)(?:栋|间|座|幢|排|家)|"
+                                  r"有(?:个|一个|块|一块)?[^，。？！]{0,2}(?:牌子|招牌|指示牌|标牌)")
         self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|"
                                r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|(?:往|朝|向)(?:左|右|东|西|南|北)|"
                                r"第[一二三四五六七八九十0-9]+个?(?:路口|红绿灯|十字路口|岔口)|"
                                r"出了?(?:这个)?门(?!注意|小心|慢|随便|问|打听|找找|看看|转转)|(?:下|上)楼(?:就|到|去|右|左)|"
-                               r"沿着?(?:这条|这个|那条)?[^，。？！]{1,6}?(?:往|走|一直|到头)")
+                               r"(?:沿着?|顺着)(?:这条|这个|那条)?[^，。？！]{1,6}?(?:往|走|一直|到头)|"
+                               r"正对着?|(?:电梯|楼梯|扶梯|大门|通道)口?(?:出来|出去|上去|下去)|出了?(?:电梯|楼梯|扶梯|大门)|"
+                               r"(?:地铁|公交|轻轨)[^，。？！]{0,6}?(?:就到|能到|可以到|直达|下车)")
         self.phone = re.compile(r"[零〇一二三四五六七八九幺0-9]{5,}|"
                                 r"(?:打|拨打?)[零〇一二三四五六七八九幺0-9]{3,4}")  # 打110
+        # a call to someone named (您跟派出所打个电话; not 给他们打个电话)
+        self.call = re.compile(r"(?:给|跟|向|和)(?P<to>[^，。？！不没]{2,10}?)(?:去|打|拨|挂)(?:个|一个|一|一通)?"
+                               r"(?:电话|热线)")
         free = r"(?:(?!不(?!动产)|没|别)[^，。？！])"  # no refusal between (不动产 is a name)
         self.handover = re.compile(
             rf"(?:我|我们|咱|咱们)(?:这就|马上|现在|立刻|这边|先|来|去|直接|帮忙|这)?"
@@ -356,14 +391,43 @@ def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
     """The index of the clause read as deflecting, -1 for the whole line (只办社保，别的不办),
     None if none. A clause the line goes on from with a wait or staff doing the matter
     (…办不了，您稍等，我再查查) cannot-do nothing for good: it is a wait."""
-    if not _REFUSING.search(text) or p.lack.search(text) or _GAINSAID.search(text):
+    apart = _apart(p, clauses)
+    if not (apart or _REFUSING.search(text)) or p.lack.search(text) or _GAINSAID.search(text):
         return None
     kept = [_kept(p, c) for c in clauses]
     line = _Line(ours=bool(p.self_.search(_YOURS.sub("您", text))),
                  delayed=bool(p.now.search(text) or p.fault.search(text)),
                  asks=bool(re.search(r"[？?]|吗", text)), kept=any(kept))
     return next((n for n, c in enumerate(clauses) if _deflects(p, c, line, any(kept[n + 1:]))),
-                -1 if p.only.search(text) else None)
+                -1 if apart or p.only.search(text) else None)
+
+
+def _apart(p: _Patterns, clauses: list[str]) -> bool:
+    """Whether the counter is said to be of one kind and the matter of another, or not to
+    fit, one clause after the other (我们是管缴费的，这个是审批的事): what each is said to be
+    shares no word, and a counter said to be something (是…的, …窗口) meets a matter said to
+    belong to a line of work (…的事, 属于…), not a month or a number (…，您这是上个月的)."""
+    for first, then in zip(clauses, clauses[1:]):
+        for ours, theirs in ((p.ours.match(first), p.theirs.match(then)),
+                             (p.ours.match(then), p.theirs.match(first))):
+            if ours and theirs and _kinds_apart(p, ours, theirs):
+                return True
+        if p.ours.match(first) and p.unfit.match(then):
+            return True
+    return False
+
+
+def _kinds_apart(p: _Patterns, ours: re.Match, theirs: re.Match) -> bool:
+    """Whether both are said as kinds (see _apart), not asked, and share no word."""
+    said = ours["only"] or ours["of"] and (theirs["verb"] == "属于" or p.domain.search(theirs["kind"]))
+    return bool(said) and not _QUESTION.search(theirs[0]) and not (
+        _words(ours["kind"]) & _words(theirs["kind"]))
+
+
+def _words(kind: str) -> set[str]:
+    """The two-character words of what a kind is said to be, its pointers and 的 left out."""
+    kind = re.sub(r"[这那个条块边种类一线的事儿业务]", "", kind)
+    return {kind[n:n + 2] for n in range(len(kind) - 1)}
 
 
 def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
@@ -376,7 +440,8 @@ def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
         return not asked or clause.startswith("谁") and not re.search("说|讲|告诉", clause)
     if asked:
         return False
-    if p.placed.search(clause) and not p.progress.search(clause):
+    if (p.placed.search(clause) and not p.progress.search(clause) or p.unoffered.search(clause)
+            or not line.asks and p.own_area.search(clause)):
         return True
     said_of_us = p.self_.search(clause) or line.ours and not _OTHER_SUBJECT.match(clause)
     now = not line.delayed and not goes_on
@@ -393,8 +458,10 @@ def _directs(p: _Patterns, clause: str, line: str) -> bool:
     nor where staff go themselves for the matter (我到档案室调一下)."""
     if p.doing.match(clause) or p.waits_here.search(clause) and not re.search("去|到|往|奔|找", clause):
         return False
+    call = p.call.search(clause)
     if (p.phone.search(clause) or p.walk.search(clause) or p.numbered.search(clause)
-            or p.online.search(clause) or p.belongs_to.search(clause)):
+            or p.online.search(clause) or p.belongs_to.search(clause) or call and any(
+                p.named(call["to"], head.start(), way=False) for head in p.head.finditer(call["to"]))):
         return True
     for head in p.head.finditer(clause):
         if p.named(clause, head.start(), way=True):

@@ -137,3 +137,42 @@ def test_a_refusal_beside_a_wait_or_an_i_think_is_no_wait(line):
 
 def test_a_regional_form_is_read_as_the_standard_word_and_quoted_as_said():
     assert intent.read("呢个我哋冇得办，唔系我哋嘅嘢").deflection == "呢个我哋冇得办"
+
+
+def test_the_counter_named_by_its_kind_of_place_is_the_counter_itself():
+    read = intent.read("这项业务不在本窗受理范围")
+    assert read.deflection and not read.direction
+
+
+@pytest.mark.parametrize("line, deflects", [
+    ("我们是管缴费的，您说的这个是审批的事", True), ("这个是审批那条线的，我们是服务这条线的", True),
+    ("我们是管社保的，您这个是社保卡的事", False),       # guards: what each is said to be shares a word,
+    ("我们是八点开门的，您这是第二个", False),           # a counter's kind meets no matter's
+    ("我们是按月扣费的，您这个是上个月的", False)])       # nor a month's
+def test_kinds_set_apart_are_read_by_what_each_is_said_to_be(line, deflects):
+    assert bool(intent.read(line).deflection) is deflects
+
+
+def test_a_regional_at_and_no_are_read_as_the_standard_word():
+    assert intent.read("呢个唔喺我哋度办㗎").deflection
+    assert intent.read("阿拉此地勿办这桩事体").deflection
+
+
+@pytest.mark.parametrize("line, directs", [("您向市场监管所打电话问问", True), ("您要问的是医保报销", False),
+                                           ("您给他们去个电话", False)])  # a guard
+def test_a_call_directs_to_whom_it_names_and_what_was_asked_is_no_way_there(line, directs):
+    assert bool(intent.read(line).direction) is directs
+
+
+@pytest.mark.parametrize("line", ["您户口在外区", "您这个是单位参保的事"])
+def test_another_area_or_the_matter_said_to_be_something_is_no_direction(line):
+    assert not intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["这事涉及人家那边的职责", "这个我们也动不了"])
+def test_a_matter_touching_another_party_or_a_tool_that_will_not_is_a_deflection(line):
+    assert intent.read(line).deflection
+
+
+def test_a_paper_not_handed_in_is_a_lack_not_a_deflection():
+    assert not intent.read("另外一个家庭收入申报表，您这没有，得补").deflection

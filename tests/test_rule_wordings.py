@@ -626,3 +626,50 @@ def test_a_return_named_by_its_business_is_the_same_business(scorer, business, m
              for n, (role, text) in enumerate(said)]
     assert any(f.rule == "tell_once" and f.text == told
                for v in scorer.score(lines, window="W01").visits for f in v.findings)
+
+
+# Wordings written here (session 11, helper `firstasked`), apart from every bench set: the
+# classes the ninth set showed unread, in other words; every one below but the guards fails
+# on main 78157aa.
+@pytest.mark.parametrize("deflection", [
+    # the counter said of one kind and the matter of another, or not fitting
+    "我们是做对公的，您这是私人的事儿", "咱们是负责开户的，您这属于理财的", "这是结算那一块的，我们是挂号的",
+    "咱们这是发票窗口，您这个属于报销那块的", "我们只办本街道的，您不在这片", "我们只管门诊收费，住院的您这个对不上",
+    # not permitted, not applicable, outside the counter's own scope (本站, 本处) or area
+    "规定上不准我们这边办这个", "领导没同意我们科室受理这类", "这类情况不适用本窗口", "这事超出本站的职责了",
+    "这件不在本处的职责范围里", "此类业务我们一律不予受理", "我们只能管本县的", "审批您得另外走",
+    # a service withdrawn, a stand-in refused, a tool that will not, a regional no
+    "这种业务早就撤销了", "没这项服务啦，早停了", "别的单位的章我们代替不了", "我们最多帮您收下，收了也只能退回去",
+    "电脑上这项我们是灰的，选不了", "阿拉勿弄搿个", "呢件事唔喺我哋度做", "这个我们电脑里点不开，说明不是我们的"])
+def test_deflections_by_kind_permission_scope_withdrawal_or_a_regional_no(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+@pytest.mark.parametrize("line", [
+    "我们只受理本市户籍的，您是本市的对吧", "上面不准我们收现金，您扫码", "我们这边不收手续费",
+    "我们是按顺序叫号的，您这是十二号", "我们这儿是办社保的，您这个是社保卡补办的事",       # guards from here
+    "我们只能办本区的，您是本区的吧？", "我们这边只能退回给您重新填", "您的预约已经取消了"])
+def test_a_kind_shared_asked_a_way_to_pay_or_a_form_returned_is_no_deflection(scorer, line):
+    assert not _turned_away(scorer, line, "请慢走")
+
+
+@pytest.mark.parametrize("then", [
+    "税务大厅，门口有个大牌子", "税务局，门口有块牌子", "出了电梯正对着那个就是", "楼梯上去正对着的那间",
+    "您手机下载个个税的应用", "您装个社保局的软件", "您跟派出所打个电话问问", "顺着马路一直往前，社保所在路边"])
+def test_a_place_by_its_look_a_sign_a_way_out_an_app_or_a_call_is_a_direction(scorer, then):
+    assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("then", ["您给他们去个电话吧", "您给相关部门打个电话", "您去外地办吧"])  # guards
+def test_a_call_or_a_place_with_no_name_of_its_own_is_no_direction(scorer, then):
+    assert _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("line", ["我们这还要一份无责任事故证明", "我们没收到您的授权书", "阿拉还要无犯罪责任声明的"])
+def test_a_papers_name_beginning_with_a_scope_word_is_no_deflection(scorer, line):
+    assert not _turned_away(scorer, line, "请慢走")
+
+
+@pytest.mark.parametrize("then", ["区税务局，地铁三号线直达", "社保中心,就是白色的那栋楼"])
+def test_a_place_reached_by_transit_or_set_off_by_a_typed_comma_is_a_direction(scorer, then):
+    assert not _turned_away(scorer, "这个我们这儿办不了", then)
