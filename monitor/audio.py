@@ -130,8 +130,12 @@ class Transcriber:
             return []
         if piece.final:
             self.speakers.remember(piece.segment_start, end)
-        phrases = () if piece.final else tuple(
-            span for u in heard for hit in u.spotted if (span := said_at(u.words, hit)))
+        # a red's phrase said (spotted or not), the longest first: a phrase inside it is
+        # decided with it, never cutting it in two
+        phrases = () if piece.final else tuple(sorted(
+            {span for u in heard for span in [said_at(u.words, h) for h in u.spotted]
+             + self.speakers.reds.said(u.words) if span},
+            key=lambda span: span[0] - span[1]))
         return self.speakers.told(piece.segment_start,
                                   self.speakers.turns(piece.segment_start, end), piece.final,
                                   phrases)

@@ -21,9 +21,9 @@ customer's) but is capped so it never decides alone.
 While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
 and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
 shown on a staff taboo is not taken back because the voice decision moved. A phrase the
-spotter caught is decided on its own frames as soon as it is heard: a sure voice is told at
-once (a staff taboo is red while the run around it, which may still hold the other voice,
-is unsure), an unsure one waits for the segment's end.
+spotter caught, or a red's phrase heard in the words, is decided on its own frames as soon
+as it is heard: a sure voice is told at once (a staff taboo is red while the run around it,
+which may still hold the other voice, is unsure), an unsure one waits for the segment's end.
 
 Without an enrolled profile the staff voice is learned: first from speech the content
 and level say is the staff's, then from every confident staff run, as the day goes.
@@ -241,6 +241,39 @@ def default_cues() -> RoleCues:
     return RoleCues.of(lexicon.load())
 
 
+@dataclass(frozen=True)
+class RedForms:
+    """The forms of the phrases a red rests on (the lexicon's critical taboos) as toneless
+    syllables: where a partial result's words say one, its span is decided on its own
+    frames at once, as a phrase the spotter caught is (a taboo the spotter missed waited
+    for its segment's end, docs/benchmarks.md)."""
+
+    opening: dict[str, tuple[tuple[str, ...], ...]]  # first syllable -> forms (every word
+    # of every partial result is looked up)
+
+    @classmethod
+    def of(cls, lexicon: Lexicon) -> "RedForms":
+        forms = {said for p in lexicon.phrases if p.kind == "taboo" and p.severity == "critical"
+                 for form in p.forms if len(said := normalize(form).syllables) >= 2}
+        opening: dict[str, list] = {}
+        for form in sorted(forms):
+            opening.setdefault(form[0], []).append(form)
+        return cls({first: tuple(these) for first, these in opening.items()})
+
+    def said(self, words: tuple[Word, ...]) -> list[tuple[float, float]]:
+        """The span of each form the words say whole: its first word's start, last's end."""
+        heard = [toneless(w.text) for w in words]
+        return [(words[at].start, words[at + len(form) - 1].end)
+                for at, syllable in enumerate(heard) for form in self.opening.get(syllable, ())
+                if tuple(heard[at:at + len(form)]) == form]
+
+
+@lru_cache(maxsize=1)
+def default_reds() -> RedForms:
+    """The red phrases of the lexicon folder in use, read once per process."""
+    return RedForms.of(lexicon.load())
+
+
 # -- a mixed channel, live -------------------------------------------------------------------
 
 @dataclass
@@ -340,6 +373,7 @@ class Tracker:
     learned: bool = False  # the staff voice is learned here, not enrolled
     options: SpeakerOptions = field(default_factory=SpeakerOptions)
     cues: RoleCues = field(default_factory=default_cues)  # what was said: whose words
+    reds: RedForms = field(default_factory=default_reds)  # what was said: a red's phrase
     _rows: deque = field(default_factory=deque)  # (time, rows) blocks of raw frames
     _tail: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     _at: float = 0.0  # time of _tail's first sample
@@ -521,10 +555,12 @@ class Tracker:
                 continue  # told already: a decision never moves
             # with no other voice known, only the embedding can say: of the phrase's run so
             # far (more speech than the phrase's own), up to the phrase's end
-            run = turns[_turn_of(turns, begin, end)]
-            logit = self.judged(begin, end, max(start, run.start))
-            if abs(logit) < sure:
-                logit = self._judged_so_far(start, begin, end)
+            since = max(start, turns[_turn_of(turns, begin, end)].start)
+            logit = self.judged(begin, end, since)
+            if abs(logit) < sure:  # (0: nothing more known, the voices' lean stands)
+                logit = self._judged_so_far(start, begin, end) or logit
+            if 0 <= logit < sure and self._here is not None:  # leaning staff, not surely
+                logit = self._embedded_so_far(begin, end, since)
             if abs(logit) >= sure:
                 turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
         self._firm = (start, [t for t in turns if firmed(t)])
@@ -550,23 +586,29 @@ class Tracker:
 
     def judged(self, start: float, end: float, since: float | None = None) -> float:
         """The voice's logit for the staff role over [start, end) alone. While no other
-        voice is known, the staff voice's floor alone is no ground for a red, and a phrase
-        is shorter than the encoder's 1.6 s: the embedding of its run so far (from `since`,
-        the last 3.2 s of speech up to its end) tells it firm where its cosine to the
-        enrolled one reaches what no other voice reached with that much speech
-        (`early_sure`) and the phrase's own is `early_own` (a customer's phrase right after
-        the staff's words in one run reached the first, never both); else 0. Once the
-        others are known, a phrase's embedding moved the hardest pair's reds to their
-        segment's end (docs/benchmarks.md), so it is left out there."""
+        voice is known, the staff voice's floor alone is no ground for a red: the
+        embedding decides (`_embedded_so_far`). Once the others are known, the voices'
+        ratio on the phrase's frames (its embedding added to it moved the hardest pair's
+        reds to their segment's end, docs/benchmarks.md)."""
         if self._here is None:
-            cosine, seconds = self._end_cosine(start if since is None else since, end)
-            if cosine < self.options.sure_at(seconds) \
-                    or self._end_cosine(start, end)[0] < self.options.early_own:
-                return 0.0
-            return max(_logit(self.options.firm_at),
-                       self.options.embed_scale * (cosine - self.options.embed_centre))
+            return self._embedded_so_far(start, end, since)
         scores = self._scores(self.frames(start, end))
         return 0.0 if scores is None else self.options.scale * float(np.mean(scores))
+
+    def _embedded_so_far(self, start: float, end: float, since: float | None = None) -> float:
+        """A phrase is shorter than the encoder's 1.6 s: the embedding of its run so far
+        (from `since`, the last 3.2 s of speech up to its end) tells it firm where its
+        cosine to the enrolled one reaches what no other voice reached with that much
+        speech (`early_sure`) and the phrase's own is `early_own` (a customer's phrase right
+        after the staff's words in one run reached the first, never both); else 0 (it never
+        tells a customer). Once the others are known it decides a phrase their ratio leaves
+        unsure but leaning staff: the voices it was measured on are any voices."""
+        cosine, seconds = self._end_cosine(start if since is None else since, end)
+        if cosine < self.options.sure_at(seconds) \
+                or self._end_cosine(start, end)[0] < self.options.early_own:
+            return 0.0
+        return max(_logit(self.options.firm_at),
+                   self.options.embed_scale * (cosine - self.options.embed_centre))
 
     def _end_cosine(self, start: float, end: float) -> tuple[float, float]:
         """The cosine to the enrolled embedding of [start, end)'s end (`voiceprint.embed_end`)
