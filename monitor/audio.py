@@ -138,7 +138,7 @@ class Transcriber:
             key=lambda span: span[0] - span[1]))
         return self.speakers.told(piece.segment_start,
                                   self.speakers.turns(piece.segment_start, end), piece.final,
-                                  phrases)
+                                  phrases, piece.paused_at if piece.final else None)
 
     def _split(self, heard: list[Utterance], turns: list[Turn], piece: Voiced, end: float,
                learn: bool = True) -> list[Utterance]:

@@ -528,7 +528,8 @@ class Tracker:
         return turns
 
     def told(self, start: float, turns: list[Turn], final: bool,
-             phrases: tuple[tuple[float, float], ...] = ()) -> list[Turn]:
+             phrases: tuple[tuple[float, float], ...] = (),
+             voice_end: float | None = None) -> list[Turn]:
         """The turns of the segment from `start` as they are told. While its speech goes on,
         a turn told sure keeps its span, role and confidence (they may only firm up), so a
         red shown on it is not taken back because the turns moved, and a turn not yet
@@ -536,10 +537,12 @@ class Tracker:
         far, not yet told sure) is decided on its own frames: `firm_at` sure, it is a turn of
         its own from then on, cut out of the run around it. The final result decides afresh
         on the whole segment, the others' voice refitted with it (measured surer than
-        keeping the partial results' turns, docs/benchmarks.md)."""
+        keeping the partial results' turns, docs/benchmarks.md); `voice_end`, where the voice
+        detector heard the voice stop in it (before its hangover), ends its last run."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
-            turns = self._embedded_turns(turns)
+            turns = _joined(self._embedded_turns(_ended(turns, voice_end,
+                                                        self.options.min_turn_s)))
             self._firm, self._so_far = (-1.0, []), (-1.0, None)
             self._embedded.clear()
             self._ends.clear()
@@ -802,6 +805,34 @@ def _firmed(firm: list[Turn], turns: list[Turn]) -> list[Turn]:
         else:
             out.append(turn)
             grown.append(was)
+    return out
+
+
+def _ended(turns: list[Turn], voice_end: float | None, shortest: float) -> list[Turn]:
+    """A finished segment's runs, the last joined to the one before when it holds less than
+    `shortest` of voice before `voice_end`: the rest is the voice detector's hangover, near
+    silence, which made it look a run (the level cue and its embedding told it the other
+    voice, and the recogniser's last words, timed late, fell in it: a staff line's 拜拜 told
+    the customer's, docs/benchmarks.md)."""
+    if len(turns) < 2 or voice_end is None or voice_end - turns[-1].start >= shortest:
+        return turns
+    return turns[:-2] + [replace(turns[-2], end=turns[-1].end)]
+
+
+def _joined(turns: list[Turn]) -> list[Turn]:
+    """A finished segment's neighbouring runs told the same voice, as one run (its logit
+    their mean by time): cut in two, a phrase said across the cut was heard in neither part
+    (您要办理|什么业务, a greeting, docs/benchmarks.md)."""
+    out: list[Turn] = []
+    for turn in turns:
+        last = out[-1] if out else None
+        if last is not None and (last.logit >= 0) == (turn.logit >= 0):
+            span = turn.end - last.start
+            out[-1] = Turn(last.start, turn.end, (last.logit * (last.end - last.start)
+                                                  + turn.logit * (turn.end - turn.start))
+                           / max(span, 1e-6), min(last.most, turn.most))
+        else:
+            out.append(turn)
     return out
 
 

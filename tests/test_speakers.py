@@ -478,7 +478,6 @@ def test_a_visits_first_customer_after_a_pause_is_told_by_the_voices_heard_befor
     assert [t.logit < 0 for t in tracker.turns(200.0, 202.0)] == [True]
 
 
-
 def test_before_any_other_voice_is_known_a_voice_over_the_staff_floor_is_no_proof():
     """The day's first lines: no other voice is known at this pickup yet, so a line is
     measured against the staff voice's own floor, which a voice like the staff's clears (a
@@ -719,3 +718,35 @@ def test_a_phrase_the_voices_here_leave_unsure_is_decided_by_its_embedding(lines
             assert role == "staff" and sure >= tracker.options.firm_at
         else:
             assert role == "customer" or sure <= tracker.options.partial_most
+
+
+def test_a_finished_segments_hangover_is_no_turn_of_its_own(lines):
+    """A segment ends with the voice detector's hangover, near silence: a last run made
+    mostly of it looked a turn, the level cue and its embedding told it the other voice,
+    and the recogniser's last words, timed late, fell in it (a staff line's 拜拜 told the
+    customer's, docs/benchmarks.md). Counted up to where the voice stopped, a last run
+    shorter than a turn joins the one before; a last run of the other voice's speech stays."""
+    profile = Voice.of(speech_frames(features(np.concatenate(lines["staff"][:6]))))
+    said = lines["staff"][7]
+    end = round(len(said) / RATE, 2)
+    for last, joined in ((np.zeros(round(0.8 * RATE), np.float32), True),
+                         (_far(lines["customer"][0], -9.0), False)):
+        audio = np.concatenate([said, last])
+        total = round(len(audio) / RATE, 2)
+        tracker = Tracker(profile)
+        tracker.listen(audio + noise(len(audio) / RATE, -60), 0.0)
+        told = tracker.told(0.0, [Turn(0.0, end + 0.1, 1.0), Turn(end + 0.1, total, -1.0)],
+                            True, voice_end=end if joined else total - 0.1)
+        assert [(t.start, t.end, t.logit > 0) for t in told] == (
+            [(0.0, total, True)] if joined
+            else [(0.0, end + 0.1, True), (end + 0.1, total, False)])
+
+
+def test_a_finished_segments_neighbouring_runs_of_one_voice_are_one_line():
+    """Two runs told the same voice are one line: cut in two, a phrase said across the cut
+    (您要办理|什么业务, a greeting) was heard in neither (docs/benchmarks.md)."""
+    tracker = Tracker(Voice.of(_voice_rows(0.0, -20.0, 400, 1)))
+    told = tracker.told(0.0, [Turn(0.0, 1.0, 2.0), Turn(1.0, 3.0, 5.0), Turn(3.0, 4.0, -3.0),
+                              Turn(4.0, 5.0, 1.0)], True)
+    assert [(t.start, t.end, t.logit) for t in told] == [(0.0, 3.0, 4.0), (3.0, 4.0, -3.0),
+                                                         (4.0, 5.0, 1.0)]
