@@ -9,8 +9,10 @@ word class (`lexicons/words/intent.toml`) a hall may widen: a deflection is the 
 不归, 没 + 这项业务, 办不了, 跟我们没关系) or the citizen sent to the wrong place (走错了,
 找我们没用); a direction is a place, office, person or channel named by a name of its own
 (三号窗口, 社保局, 管片民警, 车管所的电话; not 别的部门, 相关单位, 打个电话) with a way there
-or a doing there (去, 在, …管这个), a number to call, or a walk (出门右转); a hand-over is
-staff acting for the citizen (我帮您联系, 我叫…过来). What is asked back (不归我们管？), said
+or a doing there (去, 在, …管这个), a number to call, or a walk (出门右转), or told, sent
+or said by how far or when open (我跟您说地方：…, 位置发您手机上, …离这儿几百米); a hand-over is
+staff acting for the citizen (我帮您联系, 我叫…过来, 我让…回复您). What cannot be done
+without a paper (要是没有原件，这边就没法弄) is a lack, no deflection. What is asked back (不归我们管？), said
 of the customer's lacks (缺材料，办不了) or of time (今天办不了) is no deflection. A deflection
 is also read by what it means when no "no" is said of the counter: the matter placed with
 another party that has no name of its own (这得人家那边弄, 归别的口), the counter's own
@@ -113,6 +115,7 @@ class _Patterns:
             rf"(?![^，。？！]{{0,4}}(?:{c['nowhere']}|{c['others']}))")
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
         self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
+                               r"(?:要是|如果|假如|若是|倘若|万一)(?:您|你)?(?:还)?(?:没有?|不带)|"  # 要是没有原件，…没法弄
                                r"没(?:备|弄|准备)?齐|没有的话|没有就|回去准备|准备齐|备齐|"
                                r"(?<!权限)(?<!系统)(?<!电脑)(?<!业务)(?<!范围)(?:里头|里面)(?:还)?(?:没有|没)|"
                                r"这点|这么点|光这|就这点|只有这|单子|清单|告知单|须知|指南")
@@ -266,6 +269,16 @@ class _Patterns:
                                   r"(?:吧|就行|就是了?|看看|问问)?(?:[，。？！\s]|$))|"
                                   r"(?:^|[，。？！\s])(?:就|在)?(?:那儿|那边|那里)(?:就是)?(?:[，。？！\s]|$)|"
                                   r"(?:^|[，。？！\s])(?:离这儿?|离这里|离这边)?(?:不远|几步路|没几步|挺近|很近|就几步)|"
+                                  # how far, or when open (…离这儿走路也就几百米; …周六也开门)
+                                  r"离(?:这儿?|这里|这边)[^，。？！]{0,6}?(?:几百米|百米|[0-9一二三四五六七八九十两几百千]+(?:米|公里|站|分钟))|"
+                                  r"(?:周[一二三四五六日天末]|每天|工作日|节假日)[^，。？！]{0,3}(?:开门|上班|办公|营业)|"
+                                  # the place told, written or sent (我跟您说地方：…; 位置发您手机上; 您记一下)
+                                  r"(?:说|告诉|写|念)(?:个|一下)?(?:地方|地址|位置)|写(?:个|张)条子?[：:]|"
+                                  r"(?:地方|地址|位置|定位)[^，。？！]{0,3}?(?:发|给|念|写|告诉)给?(?:您|你)|"
+                                  r"(?:您|你)?(?:那边)?(?:记一下|记下来|记好)|"
+                                  # where it stands from a landmark (…，就在我们这条街的尽头; 树后面就是…)
+                                  rf"(?:^|[，,。？！\s])(?:就在|就是)[^，。？！]{{0,8}}?(?:{c['beside']})|"
+                                  r"(?:后面|前面|后头|前头|后边|旁边|对面|隔壁|边上)(?:就是|就在)|"
                                   # how it looks, or a sign at it (…，就是灰色的那栋楼; …，门口有个牌子)
                                   r"(?:^|[，,。？！\s])(?:就是|就在)(?:[^，。？！…]{1,6}的)?(?:那|这)(?:栋|间|座|幢|排|家)|"
                                   r"有(?:个|一个|块|一块)?[^，。？！]{0,2}(?:牌子|招牌|指示牌|标牌)")
@@ -286,7 +299,7 @@ class _Patterns:
             rf"(?:我|我们|咱|咱们)(?:这就|马上|现在|立刻|这边|先|来|去|直接|帮忙|这)?"
             rf"(?:{c['for_you']}{free}{{0,16}}?{c['act']}|{free}{{0,6}}?{c['transfer']})|"
             rf"(?:让|叫(?!到?号|到您|到你)|请|喊){free}{{1,12}}?(?:过来|来接|来一趟|下来|上来|"
-            rf"联系您|联系你|给您打|给你打|派人|接您|接你|来(?:看|处理|帮|跟|给|办|弄))|"
+            rf"联系您|联系你|给您打|给你打|回复您|回复你|答复您|答复你|通知您|通知你|派人|接您|接你|来(?:看|处理|帮|跟|给|办|弄))|"
             rf"(?:跟|随)我(?:来|走|过去)")
         self.refused = re.compile(rf"(?:我|我们|咱)[^，。]{{0,3}}(?:{N}(?!动产)|帮不|管不)|"
                                   rf"(?:{c['transfer']}|{c['act']})不(?!动产)(?:{c['able']})|"  # 对接不了
@@ -316,7 +329,8 @@ class _Patterns:
         head = self.head.match(clause, at).group(0)
         if clause[max(0, at - len(head)):at] == head:  # the second of 站站
             return False
-        before = clause[max(0, at - 14):at]
+        # what a colon or 把 sets before the name is no part of it (我跟您说地方：…; 我把…的位置发您)
+        before = re.split("[：:]|把", clause[max(0, at - 14):at])[-1]
         if self.beside.search(before[-6:]):
             return True
         if way:
@@ -455,7 +469,11 @@ def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
 
 def _directs(p: _Patterns, clause: str, line: str) -> bool:
     """A place, channel, number or walk for the citizen; not where they wait (您在旁边等一等)
-    nor where staff go themselves for the matter (我到档案室调一下)."""
+    nor where staff go themselves for the matter (我到档案室调一下); after a colon, the
+    place told (我给您写个条：门诊部办公室)."""
+    told = re.split("[：:]", clause, maxsplit=1)
+    if len(told) > 1 and told[1] and _directs(p, told[1], line):
+        return True
     if p.doing.match(clause) or p.waits_here.search(clause) and not re.search("去|到|往|奔|找", clause):
         return False
     call = p.call.search(clause)

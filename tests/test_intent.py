@@ -176,3 +176,32 @@ def test_a_matter_touching_another_party_or_a_tool_that_will_not_is_a_deflection
 
 def test_a_paper_not_handed_in_is_a_lack_not_a_deflection():
     assert not intent.read("另外一个家庭收入申报表，您这没有，得补").deflection
+
+
+@pytest.mark.parametrize("line", ["如果没有户口簿原件，我们这儿办不了", "假如您没有结婚证，这个我们受理不了"])
+def test_what_cannot_be_done_without_a_paper_is_a_lack_not_a_deflection(line):
+    assert not intent.read(line).deflection
+
+
+def test_a_kind_of_matter_said_as_a_condition_is_still_a_deflection():  # a guard
+    assert intent.read("如果是外地户口，我们这儿办不了").deflection
+
+
+@pytest.mark.parametrize("line", [
+    "我跟您说地方：档案馆查询窗口", "定位我发给您，区档案馆", "我给您写个条：区政务办公室",  # told
+    "我把档案馆的位置发您手机上", "您记一下，档案馆接待室，对，档案馆接待室",
+    "档案馆离这儿大概五百米", "公证处周末也营业",                                    # how far, when open
+    "出入境大厅，就在我们这栋楼的后头"])                                             # from a landmark
+def test_a_place_told_or_said_by_how_far_when_open_or_from_a_landmark_is_a_direction(line):
+    assert intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["我跟您说地方：别的部门", "您离窗口远一点", "我们每天都开门"])
+def test_a_place_told_with_no_name_or_a_distance_or_hours_of_nothing_named_is_no_direction(line):
+    assert not intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["我让社保科的同事回复您", "我帮您给医保科发个消息",
+                                  "我先替您收下，回头转给他们", "我帮您在税务那边挂上号了"])
+def test_staff_passing_the_matter_on_by_a_message_a_reply_or_taking_it_in_is_a_handover(line):
+    assert intent.read(line).handover

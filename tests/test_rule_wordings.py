@@ -212,7 +212,8 @@ def test_directions_said_otherwise(scorer, then):
 
 @pytest.mark.parametrize("line", ["缺了户口簿，还有结婚证，我们这儿没法受理",
                                   "别问我了，按清单上的准备", "您这个没签字，我们不能办",
-                                  "照片不合格，咱们这儿受理不了"])
+                                  "照片不合格，咱们这儿受理不了", "要是没有户口簿原件，我们这儿没法受理",
+                                  "如果您没有结婚证，这边就办不了"])
 def test_materials_lacking_is_no_deflection(scorer, line):
     assert not _found(scorer, "first_asked", [("staff", line), ("customer", "好"),
                                               ("staff", "再见")])
@@ -672,4 +673,10 @@ def test_a_papers_name_beginning_with_a_scope_word_is_no_deflection(scorer, line
 
 @pytest.mark.parametrize("then", ["区税务局，地铁三号线直达", "社保中心,就是白色的那栋楼"])
 def test_a_place_reached_by_transit_or_set_off_by_a_typed_comma_is_a_direction(scorer, then):
+    assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+@pytest.mark.parametrize("then", ["我跟您说个地址：区税务局办税大厅", "不动产中心离这儿也就两公里",
+                                  "出入境大厅周六也开门", "我让社保科的同事回复您", "我帮您给医保科发个消息"])
+def test_a_place_told_how_far_or_when_open_or_a_message_passed_on_is_a_direction(scorer, then):
     assert not _turned_away(scorer, "这个我们这儿办不了", then)
