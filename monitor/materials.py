@@ -202,7 +202,6 @@ def _kind_word(w: _Words, found: re.Match, after: str) -> str:
     return ""
 
 
-
 def _things(w: _Words, text: str) -> list[tuple[str, bool]]:
     """The things a line names as needed: each run of words between the function words
     that names a thing (`_name`), or that a lack is said of though its ending is none
