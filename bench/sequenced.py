@@ -17,7 +17,7 @@ visits); the other half give each line its visit, so a return is known only by i
 
     .venv/bin/python bench/sequenced.py --days 2 --seed 3
         [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth
-         | --tenth] [--typos] --write /tmp/days
+         | --tenth | --eleventh] [--typos] --write /tmp/days
 """
 from __future__ import annotations
 
@@ -708,6 +708,10 @@ PHRASINGS = {
     "tenth": Phrasing("a tenth, written apart from all nine and kept for session 11's "
                       "first_asked and tell_once readers' final measure (sequenced_tenth.TENTH)",
                       "the tenth phrasing set", "sequenced_tenth", "TENTH"),
+    "eleventh": Phrasing("an eleventh, written apart from all ten and kept for session 12's "
+                         "first_asked and tell_once readers' final measure "
+                         "(sequenced_eleventh.ELEVENTH)", "the eleventh phrasing set",
+                         "sequenced_eleventh", "ELEVENTH"),
 }
 
 

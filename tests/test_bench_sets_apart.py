@@ -1,5 +1,5 @@
 """The issue-25 bench's phrasing sets written apart from the sixth on (bench/sequenced_sixth.py
-... bench/sequenced_tenth.py), each the honest measure of a session's readers, checked alike:
+... bench/sequenced_eleventh.py), each the honest measure of a session's readers, checked alike:
 a set replaces every slot of the generator, shares no phrasing with the sets before it (the
 bench's lists, HELD_OUT and every set earlier in sequenced.PHRASINGS) and no deflection's
 core with any of them, has as many forms as the set before it, and its days are labelled by
@@ -27,15 +27,18 @@ from phrasing_sets import (  # noqa: E402
 
 _CHANNELS = ("App", "小程序", "公众号", "官网", "网站", "微信")
 _NINTH = _CHANNELS + ("应用", "支付宝", "幺二三四五", "客服", "公示栏", "公交", "地铁", "路口")
+# lines and arrows on the floor, a slip, a phone's map, a taxi, a bike, a lift, a street
+_TENTH = _NINTH + ("绿线", "箭头", "条子", "导航", "位置", "打车", "单车", "电梯", "马路", "门口",
+                   "地址")
 # the words by which each set directs the citizen besides WHERE's places and offices
 WAYS = {
     "sixth": _CHANNELS,  # telephone, App, mini program, website and account
     "seventh": _CHANNELS,  # hotline, App, mini program, account and website
     "eighth": _CHANNELS + ("支付宝", "一二三四五"),
     "ninth": _NINTH,  # and customer service, notice board, bus and metro
-    # lines and arrows on the floor, a slip, a phone's map, a taxi, a bike, a lift, a street
-    "tenth": _NINTH + ("绿线", "箭头", "条子", "导航", "位置", "打车", "单车", "电梯", "马路",
-                       "门口", "地址"),
+    "tenth": _TENTH,
+    # a metro line, a crossing's lights, a footbridge, a yard, a back door, a street's end
+    "eleventh": _TENTH + ("号线", "红绿灯", "天桥", "院子", "后门", "街口"),
 }
 SETS = list(WAYS)
 ORDER = list(sequenced.PHRASINGS)
