@@ -6,9 +6,10 @@ Phrase lists and patterns written from one set of wordings missed the next write
 the norm. Here a line is read clause by clause for the parts the norm speaks of, each a
 word class (`lexicons/words/intent.toml`) a hall may widen: a deflection is the counter
 (我们, 这儿) or the matter (这个) with a negated handling, belonging or scope (不 + 受理,
-不归, 没 + 这项业务, 办不了, 跟我们没关系) or the citizen sent to the wrong place (走错了,
-找我们没用); a direction is a place, office, person or channel named by a name of its own
-(三号窗口, 社保局, 管片民警, 车管所的电话; not 别的部门, 相关单位, 打个电话) with a way there
+不归, 没 + 这项业务, 办不了, 跟我们没关系), its handling asked back as absurd (谁说这在我们
+这儿办的？ 这哪能是我们管的) or the citizen sent to the wrong place (走错了, 找我们没用); a
+direction is a place, office, person or channel named by a name of its own (三号窗口, 社保局,
+管片民警, 车管所的电话; not 别的部门, 相关单位, 打个电话) with a way there
 or a doing there (去, 在, …管这个), a number to call, or a walk (出门右转), or told, sent
 or said by how far or when open (我跟您说地方：…, 位置发您手机上, …离这儿几百米); a hand-over is
 staff acting for the citizen (我帮您联系, 我叫…过来, 我让…回复您). What cannot be done
@@ -67,6 +68,8 @@ _NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|�
 # what every deflection holds: a no, a wrong, an only, a matter moved, a "who" or another party
 _REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调拨挪剥分交并归属另白停收]|取消|撤销|废止|人家|他们|她们|那边|"
                        r"上面|上头|上级|专门|负责|主管|相关|有关|对口")
+# not on the list of what the counter takes (这项不在受理清单上): no list of papers to bring
+_UNLISTED = r"不在[^，。？！]{0,6}?(?:清单|目录|名录|名单|列表|单子)(?:上|里|内|中|之内)?"
 _YOURS = re.compile(r"(?:您|你)(?:这儿|这里|这边|这块儿|这头|那儿|那里|那边)")  # the customer's side
 _OTHER_SUBJECT = re.compile(r"(?:您|你)(?!这|的|说的)|他|她|它")
 _REPORTED = re.compile(r"(?:他们|她们|人家|别人|有人|谁|那边|社区|前台|门口)[^，。]{0,6}"
@@ -88,12 +91,12 @@ class _Patterns:
     def __init__(self, c: dict[str, str]):
         N, H, M, SC = c["negation"], c["handle"], c["matter"], c["scope"]
         S = rf"(?:{c['self']}|本(?:{c['place']}))"  # 本窗, 本所: the counter by its kind of place
-        UN, END = c["unrelated"], r"(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻呗咧喽啰哇么呐哩]|您)*$"  # …的嘞您
+        UN, END = c["unrelated"], r"(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻撒呗咧喽啰哇么呐哩]|您)*$"  # …的嘞您
         # not a refusal after all: asked, done, 不管它 (never mind it), 不收费 (free of charge),
         # 不支持现金 (a way to pay)
         not_asked = (r"(?!怎|什么|多少|是不是|谁|哪|咋|完|好|了|错|清|懂|明白|法|到过|过来|得|自|实|"
-                     r"它|他|她|(?<=收)[^，。？！]{1,3}费|(?:(?<=收)|(?<=支持))(?:您|你)?的?(?:费|钱|现|据|款|件|到|好|拾|着|"
-                     r"刷卡|扫码|微信|支付宝|银行卡|信用卡))")
+                     r"它|他|她|(?<=收)[^，。？！]{1,3}费|(?:(?<=收)|(?<=支持))(?:您|你)?的?"
+                     r"(?:费|钱|现|据|款|件|到|好|拾|着|刷卡|扫码|微信|支付宝|银行卡|信用卡))")
         # a scope word beginning a paper's name is no scope (无第三方责任承诺书, 授权书)
         paper = r"(?![^，。？！]{0,3}(?:书|证明|声明|表|单|证|函|意见|协议))"
         self.self_ = re.compile(S)
@@ -104,7 +107,8 @@ class _Patterns:
         # for it (我去拿, 我到档案室调一下), at once (我再查查, 我这儿处理着) or under way
         # (我查一下, 我打印完); 我看 alone is "I think", 我们 is no doer here
         D = c["doing"]
-        self.wait = re.compile(rf"(?:{c['wait']})(?![^，。？！]{{0,3}}(?:没用|白等|不行|不管用|也没))")  # not 等着也没用
+        # not 等着也没用
+        self.wait = re.compile(rf"(?:{c['wait']})(?![^，。？！]{{0,3}}(?:没用|白等|不行|不管用|也没))")
         at_once = rf"(?:{c['adverb']}|这就|马上|现在|先|再|这边|这儿|这里|自己)"
         self.doing = re.compile(
             rf"(?<![不没别在到给找问跟和与归由])(?:我|咱)(?!们)(?:{at_once}*(?:去|到|来|上|进|给您|给你|帮您|帮你)"
@@ -129,14 +133,18 @@ class _Patterns:
         self.not_ours = re.compile("|".join([
             rf"不(?:是)?(?:归|属于?|由){not_asked}",                           # 不归, 不属于
             r"不在(?:这|那)?(?:里头|里面|其中|之列|范围|内)",                       # 您这个不在里头
-            rf"(?:不是|没有?|无|超出了?|超过了?|不在|不属于?|不具备|不具有|不适用|不适合)[^，。]{{0,8}}?(?:{SC}){paper}",  # 没这项业务
+            _UNLISTED,                                                         # 不在受理清单上
+            rf"(?:不是|非(?!常|得)|没有?|无|超出了?|超过了?|不在|不属于?|不具备|不具有|不适用|不适合)"
+            rf"[^，。]{{0,8}}?(?:{SC}){paper}",                                 # 没这项业务, 非本单位职责
             rf"(?:不是|不在|不属于?)[^，。]{{0,8}}?(?:的|该管的|这)(?:{c['work']})",  # 不是我们的事
             rf"不是在?{S}[^，。？！]{{0,6}}的{END}",                             # 不是我们这儿的
             rf"不是{S}(?:能|该|可以|来)?{H}", counters,                        # 不是这边负责
-            rf"(?:{H})(?:[^，。]{{0,4}}的)?(?:{c['generic']}|人|地方|方)?(?:{c['adverb']})*不是{S}",  # 管这个的不是我们, 归口单位不是我们
+            # 管这个的不是我们, 归口单位不是我们
+            rf"(?:{H})(?:[^，。]{{0,4}}的)?(?:{c['generic']}|人|地方|方)?(?:{c['adverb']})*不是{S}",
             moved,
             rf"{S}(?:这儿|这里|这边|这)?(?:{c['adverb']})*不是(?!不){H}",       # 我们就不是管这个的
-            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)(?:(?:啥|什么|任何)?关|[^，。]{{0,3}}?(?:关系|{UN}))",  # 扯不上关系
+            rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)"
+            rf"(?:(?:啥|什么|任何)?关|[^，。]{{0,3}}?(?:关系|{UN}))",                 # 扯不上关系
             rf"不(?:{UN})|八竿子打不着",                                         # 不沾边
             rf"(?:没有?|未|不)(?:被)?(?:授权|资质|资格){paper}",                  # 没授权给我们
             rf"(?:不|没)(?:允许|许可|准许|批准|同意|让|许|准|给|叫|向|对)?(?:{S}|{c['counter']}|{c['place']}){{1,3}}"
@@ -149,7 +157,9 @@ class _Patterns:
         # what the counter cannot do, said with it in the clause: a delay when said with a
         # time or a fault (今天办不了, 系统坏了) or followed by a wait (…，您稍等，我再查查)
         self.cannot = re.compile("|".join([
-            rf"{N}(?:给|帮|替|为|代)?(?:您|你|他们|她们|人家)?{H}{not_asked}",      # 不受理, 没法给您弄, 没法代他们办
+            rf"{N}在?(?:给|帮|替|为|代)?(?:您|你|他们|她们|人家)?{H}{not_asked}",   # 不受理, 没法代他们办, 没在受理
+            r"(?:不|没法|不能)(?:给您|给你)?(?:出|开|盖)(?:这种|这类|此类|这样的)[^，。？！]{0,4}?"
+            r"(?:证明|证|单|章|手续|文件)",                                        # 我们不出这种证明
             rf"{N}代{END}|(?:代替|替代|顶替|代|替)不(?:{c['able']})",               # 这个不代, 我们代替不了
             rf"只(?:能|好|得)(?:给您|给你)?(?:退|打回|驳回|拒)(?:回去|回来|回|给您|给你|掉)?{END}",  # 我们也只能退回去
             rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",          # 办不了, 管不着
@@ -162,6 +172,15 @@ class _Patterns:
             r"说了不算|拍不了板",                                                # 我们也没辙
             rf"(?:没有?|无)(?:这|那)?(?:个|一|种|类)?(?:{c['access']})",          # 没这个权限
             rf"(?:{c['access']})(?:里头|里面|里|内|上|中)[^，。]{{0,4}}(?:没有?|无)",  # 权限里头没有
+        ]))
+        # the counter's handling asked back as if absurd, a no said as a question (谁说这在我们这儿
+        # 办的？ 这哪能是我们管的; 我们要是能办还能不给您办吗; 您看我们这儿像办这个的地方吗)
+        self.denied = re.compile("|".join([
+            rf"(?:谁|哪个)[^，。？！不没]{{0,4}}(?:说|讲|告诉)[^，。？！不没]{{0,6}}?(?:在|是|归|由){S}"
+            rf"[^，。？！不没]{{0,6}}(?:{H})",
+            rf"(?:哪能|哪里能|怎么能|怎能|怎么会)[^，。？！不没]{{0,3}}?(?:是|在|归|由)?{S}[^，。？！不没]{{0,6}}(?:{H})",
+            rf"(?:要是|如果|若是|假如)能(?:{H})[^，。？！]{{0,6}}(?:还|哪|怎么)(?:能|会)不",
+            rf"{S}[^，。？！]{{0,3}}像(?:是)?(?:{H})[^，。？！]{{0,8}}(?:地方|{c['counter']}|{c['place']})",
         ]))
         # a service said not had, the counter unsaid, at any time (没这个业务了, 现在没这项服务了)
         self.unoffered = re.compile(rf"^(?:{c['now']}|已经|早就)?(?:没有?|无)(?:这|那|此)(?:个|项|种|类|一)?"
@@ -229,8 +248,10 @@ class _Patterns:
         P, person, agency, channel = c["place"], c["person"], c["agency"], c["channel"]
         self.nowhere = re.compile(c["nowhere"])
         self.agency = re.compile(agency)
-        # 外面 after a landmark places it (西门外面的服务站); after a way it is nowhere (去外头问问)
-        self.outside = re.compile(r"(?<=[\u4e00-\u9fff])(?<![去到上在往出找])(?:外面|外头|外边)")
+        # 外面 after a landmark places it (西门外面的服务站), and before one pointed at (外面那排
+        # 平房); after a way, alone, it is nowhere (去外头问问)
+        self.outside = re.compile(r"(?<=[\u4e00-\u9fff])(?<![去到上在往出找])(?:外面|外头|外边)|"
+                                  r"(?:外面|外头|外边)(?=的?(?:那|这)(?:排|栋|间|座|幢|片))")
         # where the citizen waits while the matter stays here (您在旁边等一等), not where it is done
         self.waits_here = re.compile(rf"(?:{c['wait']})|在[^，。？！]{{0,10}}?(?:等|坐|候|歇)")
         self.beside = re.compile(c["beside"])
@@ -250,14 +271,15 @@ class _Patterns:
         # whose matter it is (这是税务局的业务, 这事儿归房产交易)
         self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
         self.belongs = re.compile(r"(?<![不没])(?:是|归|属于)")
-        self.belongs_to = re.compile(rf"(?<![不没])归(?:属于?)?(?!属|于|{S}|{c['nowhere']}|{c['others']}|这|您|你|谁|"
-                                     rf"哪|还|口|不|没)[^，。？！]{{2,10}}$")
+        self.belongs_to = re.compile(rf"(?<![不没])归(?:属于?)?(?!属|于|{S}|{c['nowhere']}|{c['others']}|"
+                                     rf"这|您|你|谁|哪|还|口|不|没)[^，。？！]{{2,10}}$")
         # online, a number handed, an app to get (网上就能办, 给您个电话号码, 下个App)
         self.online = re.compile(rf"网上(?:就|也|都)?(?:能|可以)?(?:办|申请|预约|申报|缴|交)|"
                                  rf"(?:给|告诉)(?:您|你)[^，。]{{0,6}}(?:电话|号码|地址)|"
                                  rf"(?:下载|下|装|关注|登录|登陆)(?:一下|个|一个)?[^，。]{{0,8}}?"
                                  rf"(?:App|APP|app|小程序|公众号|客户端|应用|软件)|"
-                                 rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")  # 手机上搜券商
+                                 # 手机上搜券商
+                                 rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")
         self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
         # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个;
@@ -270,7 +292,8 @@ class _Patterns:
                                   r"(?:^|[，。？！\s])(?:就|在)?(?:那儿|那边|那里)(?:就是)?(?:[，。？！\s]|$)|"
                                   r"(?:^|[，。？！\s])(?:离这儿?|离这里|离这边)?(?:不远|几步路|没几步|挺近|很近|就几步)|"
                                   # how far, or when open (…离这儿走路也就几百米; …周六也开门)
-                                  r"离(?:这儿?|这里|这边)[^，。？！]{0,6}?(?:几百米|百米|[0-9一二三四五六七八九十两几百千]+(?:米|公里|站|分钟))|"
+                                  r"离(?:这儿?|这里|这边)[^，。？！]{0,6}?"
+                                  r"(?:几百米|百米|[0-9一二三四五六七八九十两几百千]+(?:米|公里|站|分钟))|"
                                   r"(?:周[一二三四五六日天末]|每天|工作日|节假日)[^，。？！]{0,3}(?:开门|上班|办公|营业)|"
                                   # the place told, written or sent (我跟您说地方：…; 位置发您手机上; 您记一下)
                                   r"(?:说|告诉|写|念)(?:个|一下)?(?:地方|地址|位置)|写(?:个|张)条子?[：:]|"
@@ -280,7 +303,8 @@ class _Patterns:
                                   rf"(?:^|[，,。？！\s])(?:就在|就是)[^，。？！]{{0,8}}?(?:{c['beside']})|"
                                   r"(?:后面|前面|后头|前头|后边|旁边|对面|隔壁|边上)(?:就是|就在)|"
                                   # how it looks, or a sign at it (…，就是灰色的那栋楼; …，门口有个牌子)
-                                  r"(?:^|[，,。？！\s])(?:就是|就在)(?:[^，。？！…]{1,6}的)?(?:那|这)(?:栋|间|座|幢|排|家)|"
+                                  r"(?:^|[，,。？！\s])(?:就是|就在)(?:[^，。？！…]{1,6}的)?"
+                                  r"(?:那|这)(?:栋|间|座|幢|排|家)|"
                                   r"有(?:个|一个|块|一块)?[^，。？！]{0,2}(?:牌子|招牌|指示牌|标牌)")
         self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|"
                                r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|(?:往|朝|向)(?:左|右|东|西|南|北)|"
@@ -405,8 +429,12 @@ def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
     """The index of the clause read as deflecting, -1 for the whole line (只办社保，别的不办),
     None if none. A clause the line goes on from with a wait or staff doing the matter
     (…办不了，您稍等，我再查查) cannot-do nothing for good: it is a wait."""
+    lacking = p.lack.search(re.sub(_UNLISTED, "", text))
+    denied = next((n for n, c in enumerate(clauses) if p.denied.search(c)), None)
+    if denied is not None and not lacking:
+        return denied
     apart = _apart(p, clauses)
-    if not (apart or _REFUSING.search(text)) or p.lack.search(text) or _GAINSAID.search(text):
+    if not (apart or _REFUSING.search(text)) or lacking or _GAINSAID.search(text):
         return None
     kept = [_kept(p, c) for c in clauses]
     line = _Line(ours=bool(p.self_.search(_YOURS.sub("您", text))),
@@ -433,7 +461,8 @@ def _apart(p: _Patterns, clauses: list[str]) -> bool:
 
 def _kinds_apart(p: _Patterns, ours: re.Match, theirs: re.Match) -> bool:
     """Whether both are said as kinds (see _apart), not asked, and share no word."""
-    said = ours["only"] or ours["of"] and (theirs["verb"] == "属于" or p.domain.search(theirs["kind"]))
+    said = ours["only"] or ours["of"] and (theirs["verb"] == "属于"
+                                           or p.domain.search(theirs["kind"]))
     return bool(said) and not _QUESTION.search(theirs[0]) and not (
         _words(ours["kind"]) & _words(theirs["kind"]))
 
@@ -479,7 +508,8 @@ def _directs(p: _Patterns, clause: str, line: str) -> bool:
     call = p.call.search(clause)
     if (p.phone.search(clause) or p.walk.search(clause) or p.numbered.search(clause)
             or p.online.search(clause) or p.belongs_to.search(clause) or call and any(
-                p.named(call["to"], head.start(), way=False) for head in p.head.finditer(call["to"]))):
+                p.named(call["to"], head.start(), way=False)
+                for head in p.head.finditer(call["to"]))):
         return True
     for head in p.head.finditer(clause):
         if p.named(clause, head.start(), way=True):

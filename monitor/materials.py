@@ -80,8 +80,9 @@ class _Words:
         self.lists = tuple(words("list"))
         self.words = words("word")
         self.function = (words("lack") | words("filler") | words("joiner") | words("word")
-                         | words("received") | words("only") | words("incomplete"))
-        lack, general, measure = c["lack"], c["general"], c["measure"]
+                         | words("received") | words("only") | words("incomplete")
+                         | words("particle"))
+        lack, general, measure, particle = c["lack"], c["general"], c["measure"], c["particle"]
         self.lack = re.compile(lack)
         self.lacking = words("lack")
         self.lacking_long = re.compile("|".join(sorted((re.escape(x) for x in self.lacking
@@ -99,8 +100,10 @@ class _Words:
                                 r"没(?:准备|带|备|弄|拿|凑|交|搞|整|收)?够|缺东西|缺东少西|"
                                 r"(?:少|缺|差)了?点(?:啥|什么|东西)(?![都也])|"
                                 r"缺这少那|不够数|没准备好|还有没(?:带|交|拿|准备|提供)的|"
-                                r"(?:光|就|只)(?:这|这些|这点|这个)[^，。]{0,3}(?:办不了|办不成|不行|不够)|还差着|差着呢|欠着呢|缺着呢|还缺着|还差点儿?(?=[啊呀呢哈嘛啦咧]*$)|"
-                                r"还(?:少|缺|差)点(?:啥|什么|儿)")
+                                r"(?:光|就|只)(?:这|这些|这点|这个)[^，。]{0,3}(?:办不了|办不成|不行|不够)|"
+                                r"还差着|差着呢|欠着呢|缺着呢|还缺着|"
+                                rf"还(?:差|缺|少)(?:点儿?|些|一些)(?={particle}*$)|"
+                                r"还(?:少|缺|差)点(?:啥|什么|儿)|(?:差|缺|少)得(?:远|多)")
         # (带来就行: a need; 才 and 来就 say what would do, not what is there)
         self.received = re.compile(rf"^(?:(?!才|来就)(?:{c['word']}))*(?:{c['received']})(?!不|办)")
         self.only = re.compile(rf"(?:{c['only']})$")
@@ -108,7 +111,8 @@ class _Words:
         self.count = re.compile(rf"(?P<n>{number}|一)(?:[两三四五六七八九](?=(?:{measure})))?"
                                 rf"(?:(?:{measure})(?:{general})?|{general}|(?<=[俩仨]))")
         self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)[^，。？！,.?!]{{0,2}}$|^$")
-        self.count_after = re.compile(rf"^(?:[啊呀呢哈嘛啦咧嘞]*)(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|(?:{lack})|(?:{c['incomplete']}))")
+        self.count_after = re.compile(rf"^{particle}*(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|"
+                                      rf"(?:{lack})|(?:{c['incomplete']}))")
         self.general_re = re.compile(general)
         self.general_end = re.compile(rf"(?:{general})$")  # 缺点东西; not 手续费现金
 
@@ -320,11 +324,12 @@ def _TAGS() -> dict[str, str]:
 
 def _unnamed(w: _Words, text: str) -> str:
     """The clause saying materials are missing without naming one: a lack said alone (不全,
-    没带齐, 还差点儿) or of materials (资料不对, 缺东西), in a line naming no thing."""
+    没带齐, 还差点儿), of materials (资料不对, 缺东西), or bare as why it cannot be done
+    (不够，办不下来), in a line naming no thing."""
     for clause in _STOPS.split(text):
         if not clause:
             continue
-        if w.alone.search(clause):
+        if w.alone.search(clause) or w.incomplete.fullmatch(clause) and _UNDONE.search(text):
             return clause
         if w.wanting.search(clause) or _ALMOST.search(clause) or clause.endswith(("没", "不")):
             continue  # asked (需要带什么材料, 这张单子对不对), or almost (材料差点就丢了), not said
@@ -334,6 +339,8 @@ def _unnamed(w: _Words, text: str) -> str:
             return clause  # 材料缺了, 资料不完备, 您准备的还不够
     return ""
 
+
+_UNDONE = re.compile(r"(?:办|弄|受理|办理|过)不(?:了|成|下来|下去)|没法(?:办|弄|受理)|不能(?:办|受理)")
 
 # what else may be short of what was brought (您这个时间不够, 您这钱不够)
 _NOT_MATERIALS = re.compile(r"时间|钱|分钟|小时|天|人|地方|位置|额度|余额|积分|分数|年限|岁")
@@ -357,8 +364,9 @@ def _cut_cached(text: str) -> tuple[str, ...]:
     jieba.setLogLevel(logging.WARNING)  # its loading notes are no hall's reading
     words = []
     for word in jieba.lcut(text):
-        if len(word) > 1 and word[0] in _GLUED_BEFORE and word not in _KEPT:
-            words += [word[0], word[1:]]
+        if len(word) > 1 and word not in _KEPT and (word[0] in _GLUED_BEFORE or word[0] == "少"
+                                                    and word[1] not in _COUNTED and word not in _TAGS()):
+            words += [word[0], word[1:]]  # 少|近 of 还少近6个月的…; not 少儿, 少个
         elif len(word) == 2 and word[0] in "这那" and word[1] in _GLUED_BEFORE | {"少"}:
             words += [word[0], word[1]]  # 这|差 of 您这差四张表单
         elif len(word) > 1 and word[-1] in _GLUED_AFTER and word not in _KEPT:
@@ -371,6 +379,7 @@ def _cut_cached(text: str) -> tuple[str, ...]:
 
 
 _GLUED_BEFORE = set("差缺欠")  # lacks jieba glues to the next word (差退 of 差退工单)
+_COUNTED = set("个份张本样件项点些了带着")  # 少个, 少了: a lack word of its own
 _GLUED_AFTER = set("得没")  # and to the word before (卡得 of 社会保障卡得补)
 _ENDING = set("本证卡书表单照件章")
 _TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补有在是")

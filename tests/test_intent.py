@@ -205,3 +205,39 @@ def test_a_place_told_with_no_name_or_a_distance_or_hours_of_nothing_named_is_no
                                   "我先替您收下，回头转给他们", "我帮您在税务那边挂上号了"])
 def test_staff_passing_the_matter_on_by_a_message_a_reply_or_taking_it_in_is_a_handover(line):
     assert intent.read(line).handover
+
+
+# The tenth set's missed deflections, by class (session 12), in wordings written here.
+@pytest.mark.parametrize("line", [
+    "谁跟您讲这归我们管的？", "这怎么能是我们办的呢", "我们要是能管还能不给您管吗",  # asked as absurd
+    "您瞧我们这像管这个的部门吗"])
+def test_the_counters_handling_asked_back_as_absurd_is_a_deflection(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["谁说不归我们管？就是我们办的", "这哪能不管呢，我这就给您弄",
+                                  "您看这张像是身份证复印件吗", "谁说的您得去别处？"])
+def test_a_deflection_gainsaid_or_a_question_of_no_handling_is_none(line):  # guards
+    assert not intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", [
+    "该事项非本窗口职能",                    # 非 as a no of scope
+    "这一项不在咱们办理清单里",                # not on the list the counter takes
+    "我们这儿不出这类证明",                    # not issuing a paper of that kind
+    "我们这边没有在受理这项",                  # 没有在 + a handling
+    "这个不是我们这儿弄的撒"])                 # a regional particle closing the clause
+def test_not_ours_said_by_not_not_listed_not_issued_or_with_a_particle(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["这个我们非常重视，马上给您办", "不在清单上的材料您就不用带了",
+                                  "您照着清单把材料备齐"])
+def test_very_or_a_list_of_papers_is_no_deflection(line):  # guards
+    assert not intent.read(line).deflection
+
+
+def test_outside_before_a_place_pointed_at_names_it():
+    assert intent.read("您去外面那栋小楼，那儿专门办这个").direction
+    assert not intent.read("您去外面问问").direction  # a guard: outside, somewhere
+    assert not intent.read("您上外面那个部门问问").direction

@@ -88,3 +88,41 @@ def test_a_wrong_words_file_is_one_error_naming_the_file_and_class(tmp_path, edi
     with pytest.raises(InputError) as error:
         materials.read("还缺户口本", path)
     assert str(path) in str(error.value) and where in str(error.value)
+
+
+# The tenth set's missed lacks, by class (session 12), in wordings written here.
+@pytest.mark.parametrize("line, count", [
+    ("还差三页材料噻，户口簿一个", 3), ("少了两宗东西哦，结婚证", 2),      # 页, 宗; a particle after
+    ("还差两样玩意咯，暂住证", 2), ("还缺两份凭据撒，营业执照", 2)])    # words for materials
+def test_a_count_said_by_a_page_or_a_case_or_closed_by_a_particle_is_a_count(line, count):
+    lack = materials.read(line)
+    assert lack.count == count and lack.fewer
+
+
+@pytest.mark.parametrize("line", ["你这还差得远嘛", "还差些喔", "不够，办理不了"])
+def test_far_from_it_some_still_short_or_bare_short_as_why_not_is_unnamed(line):
+    lack = materials.read(line)
+    assert lack.unnamed and not lack.things and not lack.others
+
+
+@pytest.mark.parametrize("line", ["时间不够，办不了", "我们人手不够，办不过来", "还差些时间"])
+def test_short_of_time_or_hands_is_no_lack_of_papers(line):  # guards
+    lack = materials.read(line)
+    assert not lack.named and not lack.unnamed
+
+
+@pytest.mark.parametrize("line, names", [
+    ("第一户口簿，第二结婚证都带了", ("户口簿", "结婚证")),      # ordinals are no part of a name
+    ("户口簿，再有结婚证", ("户口簿", "结婚证")),                # 再有 joins
+    ("户口簿，顺带结婚证", ("户口簿", "结婚证")),                # 顺带 joins
+    ("还少近6个月的工资流水", ("近6个月的工资流水",)),        # 少 glued to the next word
+    ("还少少儿医保卡", ("少儿医保卡",)), ("你这还少个营业执照", ("营业执照",)),  # guards
+    ("还缺出院摘要", ("出院摘要",))])                           # 摘要 ends a paper's name
+def test_a_list_joined_by_ordinals_or_also_and_names_glued_to_a_lack(line, names):
+    assert materials.names(line) == names
+
+
+@pytest.mark.parametrize("line, things", [("请您补交户口簿，还有结婚证", ("户口簿", "结婚证")),
+                                          ("需补充暂住证", ("暂住证",))])
+def test_to_hand_in_or_supplement_is_a_need(line, things):
+    assert materials.read(line).things == things

@@ -680,3 +680,34 @@ def test_a_place_reached_by_transit_or_set_off_by_a_typed_comma_is_a_direction(s
                                   "出入境大厅周六也开门", "我让社保科的同事回复您", "我帮您给医保科发个消息"])
 def test_a_place_told_how_far_or_when_open_or_a_message_passed_on_is_a_direction(scorer, then):
     assert not _turned_away(scorer, "这个我们这儿办不了", then)
+
+
+# The tenth set's misses, by class (session 12), in wordings written here.
+@pytest.mark.parametrize("deflection", ["谁跟您讲这归我们管的？我们真不管", "这怎么能是我们办的呢",
+                                        "我们要是能管还能不给您管吗？这块不归我们"])
+def test_the_counters_handling_asked_back_as_absurd_turns_away(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+def test_a_deflection_gainsaid_is_still_none(scorer):  # a guard
+    assert not _turned_away(scorer, "谁说不归我们管？我们这就给您办", "请慢走")
+
+
+@pytest.mark.parametrize("line", ["还差三页材料噻，户口簿一个", "不够，办理不了", "你这还差得远嘛"])
+def test_a_count_closed_by_a_particle_or_a_lack_with_none_named_is_told_once(scorer, line):
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("back", ["吃过午饭来的，户口簿带了", "户口簿，顺带结婚证都拿来了"])
+def test_a_return_said_by_a_thing_brought_or_a_list_joined_by_also(scorer, back):
+    assert _returned(scorer, back, "还得有租房合同")
+
+
+def test_also_asking_another_matter_is_no_return(scorer):  # a guard
+    assert not _returned(scorer, "户口簿带了，顺便问下社保卡怎么办", "还得有租房合同")
+
+
+def test_none_named_then_the_list_to_hand_in_is_told_once(scorer):
+    assert not _found(scorer, "tell_once", [
+        ("staff", "您这材料少了"), ("customer", "缺啥"), ("staff", "请您补交户口簿，还有结婚证"),
+        ("customer", "好"), ("staff", "再见")])
