@@ -49,6 +49,32 @@ def test_flac_with_channel_map_and_skipped_channel(tmp_path):
     assert abs(_peak_hz(customer) - 500) < 2 and abs(_peak_hz(staff) - 900) < 2
 
 
+@pytest.mark.parametrize("rate", [RATE, 44100])
+def test_a_recording_decoded_seconds_at_a_time_gives_the_same_chunks(tmp_path, rate):
+    """Read in 0.1 s chunks as before, with few reads of the file: soundfile seeks after
+    every read, and a FLAC decoder seeking decodes a frame again."""
+    path = tmp_path / "pickup.flac"
+    noise = np.random.default_rng(7).uniform(-0.5, 0.5, (round(5.37 * rate), 2))
+    sf.write(path, noise.astype(np.float32), rate)
+    one_read = list(sources.read_file(path, ("mixed",), sources.FileOptions(read_s=0.1)))
+    seeks = []
+    seek = sf.SoundFile.seek
+
+    def counted(handle, *args):
+        seeks.append(args)
+        return seek(handle, *args)
+
+    sf.SoundFile.seek = counted
+    try:
+        chunks = list(sources.read_file(path, ("mixed",)))
+    finally:
+        sf.SoundFile.seek = seek
+    assert [(c.start, len(c.samples)) for c in chunks] == [
+        (c.start, len(c.samples)) for c in one_read]
+    assert all(np.array_equal(a.samples, b.samples) for a, b in zip(chunks, one_read))
+    assert len(seeks) <= 10  # a read of every 0.1 s seeks twice: 108 times
+
+
 def test_mono_takes_one_role_or_warns(tmp_path, caplog):
     path = tmp_path / "mono.wav"
     sf.write(path, tone(0.5), RATE)
