@@ -48,6 +48,7 @@ class Context:
     view: VisitView
     options: RuleOptions
     rule: NormRule
+    patterns: dict[str, re.Pattern] = field(default_factory=dict)  # by the value naming one
 
     def value(self, value):
         """A number or word list as written, or the "$name" parameter it names (the rule's
@@ -120,9 +121,14 @@ def _phrase(cond, ctx, i):
 
 def _pattern(ctx: Context, value: str) -> re.Pattern:
     """The condition's regular expression with the rule's word classes as they stand now (a
-    hall's change to a word list changes every expression naming it)."""
-    params = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in ctx.rule.params.items())
-    return _compiled(ctx.value(value), params)
+    hall's change to a word list changes every expression naming it); looked up once per
+    rule and visit, not per line (the word classes, as the key, are long)."""
+    found = ctx.patterns.get(value)
+    if found is None:
+        params = tuple((k, tuple(v) if isinstance(v, list) else v)
+                       for k, v in ctx.rule.params.items())
+        found = ctx.patterns[value] = _compiled(ctx.value(value), params)
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -136,8 +142,16 @@ def _compiled(text: str, params: tuple) -> re.Pattern:
 
 
 def _regex(cond, ctx, i):
-    found = _pattern(ctx, cond.value).search(ctx.view.utterances[i].text or "")
-    return (True, Evidence(values={"matched": found.group(0)})) if found else NO
+    found = _matched(_pattern(ctx, cond.value), ctx.view.utterances[i].text or "")
+    return (True, Evidence(values={"matched": found})) if found is not None else NO
+
+
+@lru_cache(maxsize=32768)
+def _matched(pattern: re.Pattern, text: str) -> str | None:
+    """What the expression matches in a line: live, a visit is judged again on every partial
+    result and tick, its earlier lines unchanged."""
+    found = pattern.search(text)
+    return found.group(0) if found else None
 
 
 def _intent(cond, ctx, i):
