@@ -64,9 +64,10 @@ class Transcriber:
         if vad is None:
             vad = self._vads[chunk.role] = Vad(chunk.role, self.vad_options)
             self._streams[chunk.role] = self.engine.stream(chunk.role)
-        self.crosstalk.listen(chunk)
         if chunk.role == sources.MIXED:
             self.speakers.listen(chunk.samples, chunk.start)
+        else:  # one pickup is one microphone: no other side leaks into it
+            self.crosstalk.listen(chunk)
         return self._pieces(vad.feed(chunk), chunk.role)
 
     def _pieces(self, pieces: list[Voiced], side: str) -> Iterator[Utterance]:
