@@ -259,6 +259,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     print(line("critical taboo -> red stored", reds)
           + f"  (later than 1 s: {sum(delay > 1.0 for delay in reds)})")
     print(line("  of which processing (decode, judge, store) after the block arrived", work))
+    print(line("  on the audio's clock (processing left out: each at its block's arrival)",
+               [delay - spent for delay, spent in zip(reds, work)]))
     print(f"light changes {changes}; reds withdrawn {withdrawn} "
           f"({100 * withdrawn / max(1, changes):.1f} %); changes reverted within 1 s {quick}; "
           f"taboos in renders the recogniser never heard {len(missed)}")

@@ -21,9 +21,10 @@ customer's) but is capped so it never decides alone.
 While speech goes on, partial results' turns only firm up: a turn told sure keeps its span
 and role while its segment goes on, and a turn not yet that sure is told unsure, so a red
 shown on a staff taboo is not taken back because the voice decision moved. A phrase the
-spotter caught, or a red's phrase heard in the words, is decided on its own frames as soon
-as it is heard: a sure voice is told at once (a staff taboo is red while the run around it,
-which may still hold the other voice, is unsure), an unsure one waits for the segment's end.
+spotter caught, or a red's phrase heard in the words (all but its last syllable will do),
+is decided on its own frames as soon as it is heard: a sure voice is told at once (a staff
+taboo is red while the run around it, which may still hold the other voice, is unsure), an
+unsure one waits for the segment's end.
 
 Without an enrolled profile the staff voice is learned: first from speech the content
 and level say is the staff's, then from every confident staff run, as the day goes.
@@ -241,6 +242,9 @@ def default_cues() -> RoleCues:
     return RoleCues.of(lexicon.load())
 
 
+BEGUN = 3  # fewest syllables of a red's form that tell it is being said (神经 may be 神经科)
+
+
 @dataclass(frozen=True)
 class RedForms:
     """The forms of the phrases a red rests on (the lexicon's critical taboos) as toneless
@@ -261,11 +265,20 @@ class RedForms:
         return cls({first: tuple(these) for first, these in opening.items()})
 
     def said(self, words: tuple[Word, ...]) -> list[tuple[float, float]]:
-        """The span of each form the words say whole: its first word's start, last's end."""
+        """The span of each form the words say whole (its first word's start, last's end),
+        and of each they end on but for its last syllable, at least `BEGUN` syllables of it
+        (that syllable's initial alone may be heard): matching finds the phrase so, a
+        decoding step before its last syllable is read (没看我正忙着|吗, 你聋了m|吗), and
+        its red waited for that step (docs/benchmarks.md)."""
         heard = [toneless(w.text) for w in words]
-        return [(words[at].start, words[at + len(form) - 1].end)
+        begun = heard[-1] if heard and not set(heard[-1]) & set("aeiouv") else ""
+        before = len(heard) - bool(begun)  # the whole syllables heard so far
+        return [(words[at].start, words[min(at + len(form), len(words)) - 1].end)
                 for at, syllable in enumerate(heard) for form in self.opening.get(syllable, ())
-                if tuple(heard[at:at + len(form)]) == form]
+                if tuple(heard[at:at + len(form)]) == form
+                or (at + len(form) - 1 == before and len(form) > BEGUN
+                    and tuple(heard[at:before]) == form[:-1]
+                    and form[-1].startswith(begun))]
 
 
 @lru_cache(maxsize=1)
@@ -554,7 +567,13 @@ class Tracker:
 
         turns = _firmed(firm, turns)
         for begin, end in phrases:
-            if any(_overlap(t, begin, end) > 0 for t in turns if firmed(t)):
+            told = [t for t in turns if firmed(t) and _overlap(t, begin, end) > 0]
+            if len(told) == 1 and told[0].phrase and end > told[0].end \
+                    and abs(begin - told[0].start) < (told[0].end - told[0].start) / 2:
+                # the phrase decided before its last syllable was read, now read whole: the
+                # decision goes on to its end (cut at that syllable, its words were not one)
+                turns = _firmed([replace(told[0], end=end)], turns)
+            if told:
                 continue  # told already: a decision never moves
             # with no other voice known, only the embedding can say: of the phrase's run so
             # far (more speech than the phrase's own), up to the phrase's end
