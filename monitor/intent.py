@@ -70,6 +70,8 @@ _REFUSING = re.compile(r"[不没无非未别甭错超只光仅就谁划移转调
                        r"上面|上头|上级|专门|负责|主管|相关|有关|对口")
 # not on the list of what the counter takes (这项不在受理清单上): no list of papers to bring
 _UNLISTED = r"不在[^，。？！]{0,6}?(?:清单|目录|名录|名单|列表|单子)(?:上|里|内|中|之内)?"
+# a list of powers (按市里的权责清单): whose a matter is, no list of papers
+_POWERS = r"(?:权责|职责|职权|权力|责任)(?:清单|目录)"
 _YOURS = re.compile(r"(?:您|你)(?:这儿|这里|这边|这块儿|这头|那儿|那里|那边)")  # the customer's side
 _OTHER_SUBJECT = re.compile(r"(?:您|你)(?!这|的|说的)|他|她|它")
 _REPORTED = re.compile(r"(?:他们|她们|人家|别人|有人|谁|那边|社区|前台|门口)[^，。]{0,6}"
@@ -117,6 +119,9 @@ class _Patterns:
             rf"(?:马上|一会儿|待会儿?|很快|这就)就?(?:送|拿|带|来|回来|到|过来)|"   # 同事马上送来
             rf"(?<![您你])(?:得|要|需要)(?:先|再)?(?:{D})(?:一下|下|一)"             # 得问下科长
             rf"(?![^，。？！]{{0,4}}(?:{c['nowhere']}|{c['others']}))")
+        # whom staff asked already (我刚打内线问了科长): the answer's source, no place to go
+        self.asked_before = re.compile(r"(?:我|咱)(?!们)[^，。？！]{0,6}?(?:问|打听|请示|核实|确认)(?:了|过)"
+                                       r"[^，。？！去到找上]{0,6}$")
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
         self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
                                r"(?:要是|如果|假如|若是|倘若|万一)(?:您|你)?(?:还)?(?:没有?|不带)|"  # 要是没有原件，…没法弄
@@ -142,6 +147,7 @@ class _Patterns:
             # 管这个的不是我们, 归口单位不是我们
             rf"(?:{H})(?:[^，。]{{0,4}}的)?(?:{c['generic']}|人|地方|方)?(?:{c['adverb']})*不是{S}",
             moved,
+            rf"(?:没|没有|未)(?:被)?(?:划|分|拨|下放|移交)(?:给|到|进){S}",           # 没划给我们
             rf"{S}(?:这儿|这里|这边|这)?(?:{c['adverb']})*不是(?!不){H}",       # 我们就不是管这个的
             rf"(?:跟|和|与){S}[^，。]{{0,6}}(?:没有?|无|不)"
             rf"(?:(?:啥|什么|任何)?关|[^，。]{{0,3}}?(?:关系|{UN}))",                 # 扯不上关系
@@ -153,7 +159,7 @@ class _Patterns:
             rf"不是?(?:从|经|由|通过|在)?{S}[^，。]{{0,4}}走|不走{S}",               # 流程不走我们这儿
         ]))
         # not here this moment (不在我这儿): a wait when staff go on with it (章不在我这，我去拿)
-        self.located = re.compile(rf"(?:不|没)在{S}")
+        self.located = re.compile(rf"(?:不|没)(?:落|放|搁)?在{S}")                  # 不落在我们这儿
         # what the counter cannot do, said with it in the clause: a delay when said with a
         # time or a fault (今天办不了, 系统坏了) or followed by a wait (…，您稍等，我再查查)
         self.cannot = re.compile("|".join([
@@ -258,7 +264,7 @@ class _Patterns:
         self.filler = re.compile(r"^(?:一下|一趟|一个|个|下|趟|那个|这个|这|那|是|问问|问一下|"
                                  r"找找|看看|直接|先|再|就|还是|得|要|去|到|上|您|你)+")
         self.generic = re.compile(c["generic"])
-        self.numbered = re.compile(r"(?:[0-9一二三四五六七八九十两]+(?:号(?:窗口?|柜台?|台|楼|门|诊室)|"
+        self.numbered = re.compile(r"(?:[A-Z](?:座|区|栋|楼)|[0-9一二三四五六七八九十两]+(?:号(?:窗口?|柜台?|台|楼|门|诊室)|"
                                    r"楼|层|栋|区)|第[一二三四五六七八九十0-9]+个?(?:窗口|柜台|台|间|屋|排|家|"
                                    r"道门|个门|栋|层))")
         # …办 is an office (犬管办, 老龄办) where no doing comes with it (再办, 去办了); a head
@@ -267,6 +273,8 @@ class _Patterns:
         self.head = re.compile(rf"(?P<h>{P}|{person}|{agency}|{channel}|{office})(?!(?P=h))")
         self.channel = re.compile(channel)
         # 归口 is whose, 问的是 what was asked (找的是 is where): no way there
+        # a way there broken off by a pause (您去……税务局): read on into the next clause
+        self.going = re.compile(rf"(?:{c['move']}|得)$")
         self.way = re.compile(rf"(?:{c['move']}|在|搁|归(?!口)|由|给)(?!(?<=问)的)")
         # whose matter it is (这是税务局的业务, 这事儿归房产交易)
         self.whose = re.compile(rf"[^，。不没]{{0,4}}?的(?:{SC}|{c['work']})")
@@ -280,7 +288,10 @@ class _Patterns:
                                  rf"(?:App|APP|app|小程序|公众号|客户端|应用|软件)|"
                                  # 手机上搜券商
                                  rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")
-        self.there = re.compile(rf"[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
+        when = r"(?:周[一二三四五六日天末]|工作日|每天|上午|下午|早上|中午|晚上|明天|今天)"
+        # a place told as the answer (不是三楼那个，是…; 地方是…; 下来就是…; 得…)
+        self.answer = re.compile(r"(?:^|(?<=[就也对哦那方置儿]))(?:是|得)(?!不|没|我|咱|本|这|那)")
+        self.there = re.compile(rf"{when}*[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
         # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个;
         # …咨询台，您过去; …签证处，就那儿)
@@ -295,6 +306,8 @@ class _Patterns:
                                   r"离(?:这儿?|这里|这边)[^，。？！]{0,6}?"
                                   r"(?:几百米|百米|[0-9一二三四五六七八九十两几百千]+(?:米|公里|站|分钟))|"
                                   r"(?:周[一二三四五六日天末]|每天|工作日|节假日)[^，。？！]{0,3}(?:开门|上班|办公|营业)|"
+                                  # when to go there (…周末不开，您工作日去)
+                                  rf"(?:^|[，。？！\s])(?:您|你)?(?:{when}|再)+去(?=[，。？！\s]|$)|"
                                   # the place told, written or sent (我跟您说地方：…; 位置发您手机上; 您记一下)
                                   r"(?:说|告诉|写|念)(?:个|一下)?(?:地方|地址|位置)|写(?:个|张)条子?[：:]|"
                                   r"(?:地方|地址|位置|定位)[^，。？！]{0,3}?(?:发|给|念|写|告诉)给?(?:您|你)|"
@@ -399,10 +412,12 @@ def _said(text: str, name: str, path: str) -> str:
         return "" if at is not None else next(
             (said[n] for n, c in enumerate(clauses) if _kept(p, c)), "")
     handover = next((said[n] for n, c in enumerate(clauses)
-                     if p.handover.search(c) and not p.refused.search(c)), "")
+                     if p.handover.search(c) and not p.refused.search(c)
+                     and not p.asked_before.match(c)), "")
     if name == "handover":
         return handover
-    return handover or next((said[n] for n, c in enumerate(clauses) if _directs(p, c, text)), "")
+    return handover or next((said[n] for n, c in enumerate(clauses) if _directs(p, c, text) or (
+        n + 1 < len(clauses) and p.going.search(c) and _directs(p, c + clauses[n + 1], text))), "")
 
 
 @dataclass(frozen=True)
@@ -429,7 +444,7 @@ def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
     """The index of the clause read as deflecting, -1 for the whole line (只办社保，别的不办),
     None if none. A clause the line goes on from with a wait or staff doing the matter
     (…办不了，您稍等，我再查查) cannot-do nothing for good: it is a wait."""
-    lacking = p.lack.search(re.sub(_UNLISTED, "", text))
+    lacking = p.lack.search(re.sub(f"{_UNLISTED}|{_POWERS}", "", text))
     denied = next((n for n, c in enumerate(clauses) if p.denied.search(c)), None)
     if denied is not None and not lacking:
         return denied
@@ -503,7 +518,8 @@ def _directs(p: _Patterns, clause: str, line: str) -> bool:
     told = re.split("[：:]", clause, maxsplit=1)
     if len(told) > 1 and told[1] and _directs(p, told[1], line):
         return True
-    if p.doing.match(clause) or p.waits_here.search(clause) and not re.search("去|到|往|奔|找", clause):
+    if p.doing.match(clause) or p.asked_before.match(clause) or (
+            p.waits_here.search(clause) and not re.search("去|到|往|奔|找", clause)):
         return False
     call = p.call.search(clause)
     if (p.phone.search(clause) or p.walk.search(clause) or p.numbered.search(clause)
@@ -511,8 +527,10 @@ def _directs(p: _Patterns, clause: str, line: str) -> bool:
                 p.named(call["to"], head.start(), way=False)
                 for head in p.head.finditer(call["to"]))):
         return True
+    answer = p.answer.search(clause)
     for head in p.head.finditer(clause):
-        if p.named(clause, head.start(), way=True):
+        if p.named(clause, head.start(), way=True) or answer and answer.end() <= head.start() and (
+                p.named(clause, head.start(), way=False)):
             return True
         whose = p.whose.match(clause, head.end()) and p.belongs.search(clause, 0, head.start())
         if p.named(clause, head.start(), way=False) and (

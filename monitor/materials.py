@@ -95,6 +95,9 @@ class _Words:
                                   r"(?:您|你)这(?:套|份|个|些|里)?")
         self.wanting = re.compile(c["wanting"])
         self.incomplete = re.compile(c["incomplete"])
+        # a thing there but poor (照片像素不够, 复印件不够清楚): said of how it is, no lack
+        self.quality = re.compile(rf"(?:{c['quality']})(?:还|也|都|有点|有些|太)?"
+                                  rf"(?:不够|不太够|不大够|不足|不达标)|不够(?:{c['degree']})")
         # the strong ones name a lack alone (不全, 没带齐); the rest only of materials (资料不对)
         self.alone = re.compile(r"不齐|不全|没(?!完)[\u4e00-\u9fff]{0,2}?[齐全](?![部面国])|"
                                 r"没(?:准备|带|备|弄|拿|凑|交|搞|整|收)?够|缺东西|缺东少西|"
@@ -130,8 +133,7 @@ def read(text: str, path: Path | None = None) -> Lack:
 @lru_cache(maxsize=32768)
 def _read(text: str, path: str) -> Lack:
     w = _read_words(path)
-    said = next((clause for clause in _STOPS.split(text) if clause and (
-        _lacks(w, clause) or w.incomplete.search(clause) or w.alone.search(clause))), "") or next(
+    said = next((clause for clause in _STOPS.split(text) if _says_lack(w, clause)), "") or next(
         (found.group(1) for found in _ASKED_FOR.finditer(text) if names(found.group(1))), "")
     if not said:
         return Lack()
@@ -149,6 +151,13 @@ def _read(text: str, path: str) -> Lack:
     if found or count:
         return Lack(things, count, said, added, others)
     return Lack((), 0, _unnamed(w, text), added)
+
+
+def _says_lack(w: _Words, clause: str) -> bool:
+    """Whether a clause says something is lacking, a poor thing's shortfall left out."""
+    clause = w.quality.sub("", clause)
+    return bool(clause) and bool(_lacks(w, clause) or w.incomplete.search(clause)
+                                 or w.alone.search(clause))
 
 
 def _lacks(w: _Words, clause: str) -> bool:
@@ -327,7 +336,7 @@ def _unnamed(w: _Words, text: str) -> str:
     没带齐, 还差点儿), of materials (资料不对, 缺东西), or bare as why it cannot be done
     (不够，办不下来), in a line naming no thing."""
     for clause in _STOPS.split(text):
-        if not clause:
+        if not _says_lack(w, clause):
             continue
         if w.alone.search(clause) or w.incomplete.fullmatch(clause) and _UNDONE.search(text):
             return clause

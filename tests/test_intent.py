@@ -241,3 +241,45 @@ def test_outside_before_a_place_pointed_at_names_it():
     assert intent.read("您去外面那栋小楼，那儿专门办这个").direction
     assert not intent.read("您去外面问问").direction  # a guard: outside, somewhere
     assert not intent.read("您上外面那个部门问问").direction
+
+
+# The eleventh set's classes (session 12), in wordings written here.
+@pytest.mark.parametrize("line", ["我已经问过我们主任了，这事不归我们", "我打电话问了处长，处长讲不是我们这儿的",
+                                  "我请示过领导了，这项我们不办"])
+def test_whom_staff_asked_already_is_no_place_to_go(line):
+    read = intent.read(line)
+    assert read.deflection and not read.direction
+
+
+@pytest.mark.parametrize("line", ["我问过了，您去税务局三楼", "我问问主任", "您去问问主任"])
+def test_a_place_after_asking_or_an_offer_to_ask_stays_as_it_was(line):  # guards
+    assert intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", [
+    "不是那边，是区市场监管所", "对，就是区医保中心，您没记错",  # a place said back put right
+    "过了路口，下来就是区档案馆",              # where it is, as the answer
+    "得区医保中心，那才行",                   # 得 and the place
+    "直接冲市场监管所，那边秒批",              # a slang way there
+    "您到……区税务分局",                  # a way there broken by a pause
+    "残联搬老干部活动中心了，您去那",          # where it moved
+    "您去D座602", "税务局周四上午才受理", "社保中心周末关门，您周一去"])  # a lettered block; when open
+def test_a_place_told_as_the_answer_moved_to_or_with_when_to_go_is_a_direction(line):
+    assert intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["这是我们的规定", "不是您说的那样", "得问问别的部门",
+                                  "您周一去也办不了", "冲突的事我们不管"])
+def test_a_copula_or_a_day_with_no_place_is_no_direction(line):  # guards
+    assert not intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["这类事不落在我们窗口", "本中心不承担这项审批", "这项从来没划给我们",
+                                  "按区里的职责清单，这一块不在我们这儿"])
+def test_not_ours_said_by_falling_elsewhere_bearing_assigned_or_a_list_of_powers(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["材料还没交给我们", "按照权责清单，这个归我们管", "户口本不在我这，我去拿"])
+def test_papers_not_handed_in_or_a_list_of_powers_saying_ours_is_no_deflection(line):  # guards
+    assert not intent.read(line).deflection

@@ -126,3 +126,28 @@ def test_a_list_joined_by_ordinals_or_also_and_names_glued_to_a_lack(line, names
                                           ("需补充暂住证", ("暂住证",))])
 def test_to_hand_in_or_supplement_is_a_need(line, things):
     assert materials.read(line).things == things
+
+
+# The eleventh set's false lacks, by class (session 12), in wordings written here.
+@pytest.mark.parametrize("line", ["这张相片分辨率不够，我重新给您照", "您的复印件字迹不够清晰，我再印一张",
+                                  "证件照尺寸不太够，这边帮您裁", "您这张一寸照底色不够白，我给您换个背景"])
+def test_a_thing_there_but_poor_is_no_lack(line):
+    lack = materials.read(line)
+    assert not lack.said and not lack.things
+
+
+@pytest.mark.parametrize("line, unnamed, things", [
+    ("您这材料不够齐", True, ()), ("还少营业执照，照片清晰度也不够", False, ("营业执照",)),
+    ("资料不够，办理不了", True, ())])
+def test_a_lack_beside_a_poor_thing_is_still_a_lack(line, unnamed, things):  # guards
+    lack = materials.read(line)
+    assert lack.unnamed == unnamed and lack.things == things
+
+
+@pytest.mark.parametrize("line, things", [
+    ("身份证收讫，另需房屋租赁合同", ("房屋租赁合同",)),   # 另需, and 收讫 says the first is there
+    ("尚需满意度问卷", ("满意度问卷",)), ("还差法人印模", ("法人印模",)),   # papers ending 问卷, 印模
+    ("婚姻状况证明我这里没收到", ("婚姻状况证明",))])                      # not received: lacking
+def test_a_need_said_officially_or_not_received_and_more_papers_ends(line, things):
+    lack = materials.read(line)
+    assert lack.things == things and lack.named

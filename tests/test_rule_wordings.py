@@ -711,3 +711,24 @@ def test_none_named_then_the_list_to_hand_in_is_told_once(scorer):
     assert not _found(scorer, "tell_once", [
         ("staff", "您这材料少了"), ("customer", "缺啥"), ("staff", "请您补交户口簿，还有结婚证"),
         ("customer", "好"), ("staff", "再见")])
+
+
+# The eleventh set's classes (session 12), in wordings written here.
+@pytest.mark.parametrize("line", ["社保所讲不管？社保所不管，我们管", "那边不受理，咱这边受理嘛",
+                                  "楼上说不办的？楼上不办，我来办"])
+def test_there_not_we_do_says_it_is_ours(scorer, line):
+    assert not _found(scorer, "first_asked", [("customer", "楼上说不归他们"), ("staff", line),
+                                              ("staff", "身份证给我")])
+
+
+def test_we_do_asked_back_then_refused_turns_away(scorer):  # a guard
+    assert _turned_away(scorer, "我们管？我们不管这个", "请慢走")
+
+
+@pytest.mark.parametrize("deflection", ["我已经问过我们主任了，这事不归我们", "我打电话问了处长，处长讲不是我们这儿的"])
+def test_whom_staff_asked_already_turns_away_with_no_place(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
+
+
+def test_a_photo_too_poor_is_no_lack_told(scorer):
+    assert not _told(scorer, "您这张一寸照像素不够，我这边给您重新拍")
