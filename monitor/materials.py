@@ -162,8 +162,11 @@ def _says_lack(w: _Words, clause: str) -> bool:
 
 def _lacks(w: _Words, clause: str) -> bool:
     """Whether a clause says a lack or a need: a word of two characters or more anywhere
-    (得交, 还没给), one of one only as a word of its own (补, not of 补办)."""
-    return bool(w.lacking_long.search(clause)) or any(word in w.lacking for word in _cut(clause))
+    (得交, 还没给), one of one only as a word of its own (补, not of 补办) and not taking
+    out what is at hand (您把手机拿出来: shown now, nothing missing)."""
+    words = _cut(clause)
+    return bool(w.lacking_long.search(clause)) or any(
+        word in w.lacking and words[n + 1:n + 2] != ["出来"] for n, word in enumerate(words))
 
 
 def names(text: str, path: Path | None = None, nouns: bool = False) -> tuple[str, ...]:

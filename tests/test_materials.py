@@ -151,3 +151,13 @@ def test_a_lack_beside_a_poor_thing_is_still_a_lack(line, unnamed, things):  # g
 def test_a_need_said_officially_or_not_received_and_more_papers_ends(line, things):
     lack = materials.read(line)
     assert lack.things == things and lack.named
+
+
+@pytest.mark.parametrize("line", ["请出示一下您的社保卡", "您把银行卡拿出来，我刷一下", "麻烦出示证件"])
+def test_showing_what_is_at_hand_is_no_lack(line):
+    assert not materials.read(line).said
+
+
+@pytest.mark.parametrize("line, things", [("还需出示结婚证", ("结婚证",)), ("您回去把户口簿找出来", ("户口簿",))])
+def test_a_need_to_show_or_to_fetch_is_still_a_lack(line, things):  # guards
+    assert materials.read(line).things == things

@@ -732,3 +732,8 @@ def test_whom_staff_asked_already_turns_away_with_no_place(scorer, deflection):
 
 def test_a_photo_too_poor_is_no_lack_told(scorer):
     assert not _told(scorer, "您这张一寸照像素不够，我这边给您重新拍")
+
+
+def test_asked_to_show_papers_on_return_is_not_told_more(scorer):
+    assert not _returned(scorer, "户口簿拿来了", "请出示证件并说说您办什么")
+    assert not _returned(scorer, "户口簿拿来了", "您把手机拿出来，我扫个码")
