@@ -737,3 +737,15 @@ def test_a_photo_too_poor_is_no_lack_told(scorer):
 def test_asked_to_show_papers_on_return_is_not_told_more(scorer):
     assert not _returned(scorer, "户口簿拿来了", "请出示证件并说说您办什么")
     assert not _returned(scorer, "户口簿拿来了", "您把手机拿出来，我扫个码")
+
+
+@pytest.mark.parametrize("morning, back", [
+    ("还缺航班行程单", "航班行程单弄好了，又来打扰您"), ("还缺户口簿", "我替我爸来的，户口簿在这儿"),
+    ("还缺户口簿", "上午来过，户口簿，另外有个结婚登记审核表也补上了"),
+    ("还缺胸部CT片子", "下午又来了，胸部CT片子拿来了")])
+def test_a_return_said_by_a_thing_done_or_here_or_listed_with_another(scorer, morning, back):
+    assert _returned(scorer, back, "还得有租房合同", morning=morning)
+
+
+def test_another_matter_after_another_is_still_no_return(scorer):  # a guard
+    assert not _returned(scorer, "上午来过，户口簿带来了，另外还想问问社保卡", "还得有租房合同")
