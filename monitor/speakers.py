@@ -399,6 +399,7 @@ class Tracker:
     _audio: deque = field(default_factory=deque)  # (time, samples) of the raw audio
     _embedded: dict = field(default_factory=dict)  # span -> its cosine to the staff's
     _cosines: deque = field(default_factory=deque)  # (end, cosine) of finished runs
+    _found: float | None = None  # the centre last found between two groups of runs
     _ends: dict = field(default_factory=dict)  # span -> cosine and speech of its end
     changed: bool = False  # the learned voice grew since last stored
 
@@ -448,10 +449,15 @@ class Tracker:
     def _centre(self) -> float:
         """Where the cosine to the enrolled embedding turns from customer to staff on this
         pickup: between the conversation's two groups of runs (its last `other_s` seconds,
-        split where they differ most), never under `embed_centre`."""
+        split where they differ most), never under `embed_centre`. Where they show no two
+        groups (a visit's first runs after a pause: the runs before it have aged out), the
+        centre last found is kept: the pickup and the staff are the same, and at
+        `embed_centre` the next customer's first words (cosine 0.64-0.71) counted for the
+        staff, which kept the visit before open (docs/benchmarks.md)."""
+        kept = self.options.embed_centre if self._found is None else self._found
         values = np.sort([c for _, c in self._cosines])
         if len(values) < 3:
-            return self.options.embed_centre
+            return kept
         best, middle, gap = 0.0, self.options.embed_centre, 0.0
         for n in range(1, len(values)):
             low, high = values[:n].mean(), values[n:].mean()
@@ -460,8 +466,9 @@ class Tracker:
                 best, middle = spread, (low + high) / 2
                 gap = high - low
         if gap < self.options.embed_gap:
-            return self.options.embed_centre
-        return max(self.options.embed_centre, float(middle))
+            return kept
+        self._found = max(self.options.embed_centre, float(middle))
+        return self._found
 
     def _embedded_turns(self, turns: list[Turn]) -> list[Turn]:
         """A finished segment's runs with the embedding's logit: added to the voice

@@ -620,16 +620,33 @@ def test_the_embeddings_centre_moves_up_between_the_staff_and_a_customer_heard_h
     """A customer whose voice is near the staff's (cosine 0.71) is under the staff's own
     runs heard at this pickup (0.9): the centre moves between them; one group of runs, or
     two close ones, leave it where it was set (docs/benchmarks.md)."""
+    def heard(*cosines):
+        tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
+        tracker._cosines.extend(enumerate(cosines))
+        return tracker
+
+    centre = Tracker().options.embed_centre
+    assert heard(0.9, 0.71, 0.92, 0.7, 0.88)._centre() == pytest.approx(
+        (0.9 + 0.92 + 0.88) / 6 + (0.71 + 0.7) / 4)
+    assert heard(0.72, 0.66, 0.74, 0.7)._centre() == centre
+    assert heard(0.75, 0.45, 0.72, 0.5)._centre() == centre  # (0.735 + 0.475) / 2 is under
+    # it: never lower
+
+
+def test_the_embeddings_centre_found_here_is_kept_over_a_pause():
+    """After a pause between visits the runs before it age out (`other_s`), and the next
+    customer's first runs show no two groups: the centre found before is kept (the pickup
+    and the staff are the same). Back at `embed_centre`, a customer's first words at cosine
+    0.64 counted for the staff, and the visit before stayed open (seed 11, docs/benchmarks.md)."""
     tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
-    centre = tracker.options.embed_centre
-    tracker._cosines.extend((t, c) for t, c in enumerate([0.9, 0.71, 0.92, 0.7, 0.88]))
-    assert tracker._centre() == pytest.approx((0.9 + 0.92 + 0.88) / 6 + (0.71 + 0.7) / 4)
-    tracker._cosines.clear()
-    tracker._cosines.extend((t, c) for t, c in enumerate([0.72, 0.66, 0.74, 0.7]))
-    assert tracker._centre() == centre
-    tracker._cosines.clear()
-    tracker._cosines.extend((t, c) for t, c in enumerate([0.75, 0.45, 0.72, 0.5]))
-    assert tracker._centre() == centre  # (0.735 + 0.475) / 2 is under it: never lower
+    tracker._cosines.extend(enumerate([0.9, 0.71, 0.92, 0.7, 0.88]))
+    found = tracker._centre()
+    for after_the_pause in ([(100, 0.83), (101, 0.64)], [(100, 0.64), (101, 0.71), (102, 0.75)]):
+        tracker._cosines.clear()
+        tracker._cosines.extend(after_the_pause)
+        assert tracker._centre() == pytest.approx(found)
+    tracker._cosines.extend([(103, 0.93), (104, 0.9)])  # two groups again: found again
+    assert tracker._centre() == pytest.approx((0.64 + 0.71 + 0.75) / 6 + (0.93 + 0.9) / 4)
 
 
 def test_a_segments_quiet_tail_is_no_voice_heard_here(lines):
