@@ -24,7 +24,8 @@ shown on a staff taboo is not taken back because the voice decision moved. A phr
 spotter caught, or a red's phrase heard in the words (all but its last syllable will do),
 is decided on its own frames as soon as it is heard: a sure voice is told at once (a staff
 taboo is red while the run around it, which may still hold the other voice, is unsure), an
-unsure one waits for the segment's end.
+unsure one waits for the segment's end; a run told sure keeps it unless the voices here
+tell it the other's surely (a customer's taboo right after the staff's words).
 
 Without an enrolled profile the staff voice is learned: first from speech the content
 and level say is the staff's, then from every confident staff run, as the day goes.
@@ -555,10 +556,13 @@ class Tracker:
         red shown on it is not taken back because the turns moved, and a turn not yet
         `firm_at` sure is told unsure (`partial_most`). Each of `phrases` (spans heard so
         far, not yet told sure) is decided on its own frames: `firm_at` sure, it is a turn of
-        its own from then on, cut out of the run around it. The final result decides afresh
-        on the whole segment, the others' voice refitted with it (measured surer than
-        keeping the partial results' turns, docs/benchmarks.md); `voice_end`, where the voice
-        detector heard the voice stop in it (before its hangover), ends its last run."""
+        its own from then on, cut out of the run around it; inside a run told sure, only
+        where the voices here tell it the other role surely on them (a customer's taboo said
+        straight after the staff's words was the staff's, red, until the final result). The final
+        result decides afresh on the whole segment, the others' voice refitted with it
+        (measured surer than keeping the partial results' turns, docs/benchmarks.md);
+        `voice_end`, where the voice detector heard the voice stop in it (before its
+        hangover), ends its last run."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
             turns = _joined(self._embedded_turns(_ended(turns, voice_end,
@@ -580,8 +584,17 @@ class Tracker:
                 # the phrase decided before its last syllable was read, now read whole: the
                 # decision goes on to its end (cut at that syllable, its words were not one)
                 turns = _firmed([replace(told[0], end=end)], turns)
-            if told:
+            if any(t.phrase for t in told):
                 continue  # told already: a decision never moves
+            if told:
+                # a run told sure keeps a phrase unless the voices here tell it the other's
+                # surely on its own frames (a customer's taboo right after the staff's
+                # words); with no other voice known they tell no one's surely
+                logit = self.judged(begin, end) if self._here is not None else 0.0
+                if all(logit * t.logit > -sure * abs(t.logit) for t in told):
+                    continue
+                turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
+                continue
             # with no other voice known, only the embedding can say: of the phrase's run so
             # far (more speech than the phrase's own), up to the phrase's end
             since = max(start, turns[_turn_of(turns, begin, end)].start)

@@ -363,6 +363,39 @@ def test_a_phrase_is_told_on_its_own_frames_while_the_run_around_it_is_unsure():
     assert tracker.told(0.0, run, final=True) == run
 
 
+def test_a_run_told_sure_does_not_take_in_a_phrase_its_own_frames_tell_the_others():
+    """A customer's taboo said straight after the staff's words, in one speech segment: the
+    staff's run, told sure, took it in and grew over it, and it was the staff's, red, until
+    the final result. Judged on its own frames, it is cut out of the run as the customer's,
+    whether the run was told sure before it was heard or together with it; the staff's own
+    phrase inside the run stays the run's."""
+    def staff_then_customer() -> Tracker:
+        tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
+        tracker._speech.append((60.0, np.concatenate([_voice_rows(0.0, -20.0, 2000, 2),
+                                                      _voice_rows(3.0, -30.0, 1000, 3)])))
+        tracker._here = tracker._others()
+        tracker._rows.append((0.0, np.concatenate([_voice_rows(0.0, -20.0, 200, 5),
+                                                   _voice_rows(3.0, -30.0, 80, 4)])))
+        return tracker
+
+    for earlier in (True, False):
+        tracker = staff_then_customer()
+        if earlier:  # the staff's words alone, told sure
+            first = tracker.told(0.0, [Turn(0.0, 2.0, 5.0)], final=False)
+            role, sure = first[0].decided(0.0, tracker.options)
+            assert role == "staff" and sure >= tracker.options.firm_at
+        told = tracker.told(0.0, [Turn(0.0, 2.8, 5.0)], final=False, phrases=((2.0, 2.8),))
+        assert [(t.start, t.end) for t in told] == [(0.0, 2.0), (2.0, 2.8)]
+        role, sure = told[0].decided(0.0, tracker.options)
+        assert role == "staff" and sure >= tracker.options.firm_at
+        assert told[1].decided(0.0, tracker.options)[0] == "customer"
+        again = tracker.told(0.0, [Turn(0.0, 3.0, 5.0)], final=False, phrases=((2.0, 2.8),))
+        assert again[_turn_at(again, 2.4)].decided(0.0, tracker.options)[0] == "customer"
+    own = staff_then_customer().told(0.0, [Turn(0.0, 2.8, 5.0)], final=False,
+                                     phrases=((1.0, 1.8),))
+    assert [(t.start, t.end, t.phrase) for t in own] == [(0.0, 2.8, False)]
+
+
 def test_a_phrase_the_earlier_voices_leave_unsure_is_judged_with_its_segment_so_far():
     """The day's first segment: no other voice is known yet, so a phrase's own frames are
     measured only against the staff voice's floor, and a staff taboo is unsure (its red
