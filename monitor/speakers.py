@@ -591,7 +591,7 @@ class Tracker:
                 # surely on its own frames (a customer's taboo right after the staff's
                 # words); with no other voice known they tell no one's surely
                 logit = self.judged(begin, end) if self._here is not None else 0.0
-                if all(logit * t.logit > -sure * abs(t.logit) for t in told):
+                if all(math.copysign(1, t.logit) * logit > -sure for t in told):
                     continue
                 turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
                 continue
