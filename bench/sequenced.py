@@ -17,7 +17,7 @@ visits); the other half give each line its visit, so a return is known only by i
 
     .venv/bin/python bench/sequenced.py --days 2 --seed 3
         [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth
-         | --tenth | --eleventh] [--typos] --write /tmp/days
+         | --tenth | --eleventh | --twelfth] [--typos] --write /tmp/days
 """
 from __future__ import annotations
 
@@ -712,6 +712,10 @@ PHRASINGS = {
                          "first_asked and tell_once readers' final measure "
                          "(sequenced_eleventh.ELEVENTH)", "the eleventh phrasing set",
                          "sequenced_eleventh", "ELEVENTH"),
+    "twelfth": Phrasing("a twelfth, written apart from all eleven and kept for session 13's "
+                        "first_asked and tell_once readers' final measure "
+                        "(sequenced_twelfth.TWELFTH)", "the twelfth phrasing set",
+                        "sequenced_twelfth", "TWELFTH"),
 }
 
 
