@@ -16,7 +16,7 @@ ordinary speech. A rule this checkout does not have is reported absent.
 
 Run: nice -n 10 .venv/bin/python bench/rules.py [--days 150] [--seed 25]
      [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth
-      | --tenth | --eleventh | --twelfth]
+      | --tenth | --eleventh | --twelfth | --thirteenth]
      [--typos [SHARE]] [--cli 1] [--json PATH]
 """
 from __future__ import annotations

@@ -17,7 +17,7 @@ visits); the other half give each line its visit, so a return is known only by i
 
     .venv/bin/python bench/sequenced.py --days 2 --seed 3
         [--held-out | --fresh | --apart | --fifth | --sixth | --seventh | --eighth | --ninth
-         | --tenth | --eleventh | --twelfth] [--typos] --write /tmp/days
+         | --tenth | --eleventh | --twelfth | --thirteenth] [--typos] --write /tmp/days
 """
 from __future__ import annotations
 
@@ -716,6 +716,10 @@ PHRASINGS = {
                         "first_asked and tell_once readers' final measure "
                         "(sequenced_twelfth.TWELFTH)", "the twelfth phrasing set",
                         "sequenced_twelfth", "TWELFTH"),
+    "thirteenth": Phrasing("a thirteenth, written apart from all twelve and kept for session 13's "
+                           "final first_asked and tell_once readers' measure at its end "
+                           "(sequenced_thirteenth.THIRTEENTH)", "the thirteenth phrasing set",
+                           "sequenced_thirteenth", "THIRTEENTH"),
 }
 
 

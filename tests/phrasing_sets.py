@@ -1,8 +1,8 @@
 """Shared helpers for the tests of the issue-25 bench's phrasing sets written apart
 (bench/sequenced_fresh.py, bench/sequenced_apart.py, bench/sequenced_fifth.py,
 bench/sequenced_sixth.py, bench/sequenced_seventh.py, bench/sequenced_eighth.py,
-bench/sequenced_ninth.py ... bench/sequenced_twelfth.py): their phrasings counted, and their
-days checked to be labelled by construction (the checks of the fourth to twelfth sets are one,
+bench/sequenced_ninth.py ... bench/sequenced_thirteenth.py): their phrasings counted, and their
+days checked to be labelled by construction (the checks of the fourth to thirteenth sets are one,
 each set passing its name in sequenced.PHRASINGS)."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The issue-25 bench's phrasing sets written apart from the sixth on (bench/sequenced_sixth.py
-... bench/sequenced_twelfth.py), each the honest measure of a session's readers, checked alike:
+... bench/sequenced_thirteenth.py), each the honest measure of a session's readers, checked alike:
 a set replaces every slot of the generator, shares no phrasing with the sets before it (the
 bench's lists, HELD_OUT and every set earlier in sequenced.PHRASINGS) and no deflection's
 core with any of them, has as many forms as the set before it, and its days are labelled by
@@ -32,6 +32,13 @@ _TENTH = _NINTH + ("绿线", "箭头", "条子", "导航", "位置", "打车", "
                    "地址")
 # a metro line, a crossing's lights, a footbridge, a yard, a back door, a street's end
 _ELEVENTH = _TENTH + ("号线", "红绿灯", "天桥", "院子", "后门", "街口")
+# landmarks (a petrol station, a supermarket, a post office, a park, a banyan, a market),
+# the floor plan and a yellow line, a search, a code scanned, a number dialled, a
+# ride-hailing car, a platform, a car park, a bridge, a side gate, a bike, a staff number,
+# a guard
+_TWELFTH = _ELEVENTH + ("加油站", "超市", "邮局", "公园", "平面图", "黄线", "搜", "扫", "拨", "网约车",
+                        "站台", "停车场", "桥", "榕树", "围墙", "巷子", "菜市场", "侧门", "骑", "工号",
+                        "保安")
 # the words by which each set directs the citizen besides WHERE's places and offices
 WAYS = {
     "sixth": _CHANNELS,  # telephone, App, mini program, website and account
@@ -40,13 +47,13 @@ WAYS = {
     "ninth": _NINTH,  # and customer service, notice board, bus and metro
     "tenth": _TENTH,
     "eleventh": _ELEVENTH,
-    # landmarks (a petrol station, a supermarket, a post office, a park, a banyan, a market),
-    # the floor plan and a yellow line, a search, a code scanned, a number dialled, a
-    # ride-hailing car, a platform, a car park, a bridge, a side gate, a bike, a staff number,
-    # a guard
-    "twelfth": _ELEVENTH + ("加油站", "超市", "邮局", "公园", "平面图", "黄线", "搜", "扫", "拨",
-                            "网约车", "站台", "停车场", "桥", "榕树", "围墙", "巷子", "菜市场",
-                            "侧门", "骑", "工号", "保安"),
+    "twelfth": _TWELFTH,
+    # a person (a director, a teacher, an elder sister in charge), a queue's letter, a department's
+    # former name, a compass point, a street, the township, the village and its office, a
+    # clerk's day there
+    "thirteenth": _TWELFTH + ("主任", "老师", "大姐", "字头", "以前不叫", "原先叫", "改名", "名字改了",
+                              "往东", "往西", "往北", "往南", "这条街", "镇上", "村里", "村部",
+                              "坐班", "摆摊"),
 }
 SETS = list(WAYS)
 ORDER = list(sequenced.PHRASINGS)
