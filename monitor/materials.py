@@ -8,8 +8,9 @@ of lacking, joining, asking and filler is a thing when it ends as a thing's name
 a noun (jieba's tags: 宽带光猫设备, 补卡工本费) with a lack said beside it; a number with a
 measure word, said after a lack or before a word for materials or a short noun of kind and
 followed by no name (还差两样, 俩单据没交, 四个本本没交, 两三个证明不全; not 身份证复印件两份,
-三张两寸照片), is how many kinds are missing; a thing said to be there (户口本可以, 光有身份证不成) is no lack. A line that lacks
-and names none is "missing, none named"; one that counts more than it names is "fewer".
+三张两寸照片), is how many kinds are missing; a thing said to be there (户口本可以, 光有身份证不成)
+is no lack. A line that lacks and names none is "missing, none named"; one that counts more
+than it names is "fewer".
 """
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ NUMBERS = {**{c: n for n, c in enumerate("零一二三四五六七八九十")}, 
            **{str(n): n for n in range(10)}}
 _ALMOST = re.compile(r"差(?:一)?点儿?(?:就|没|忘|把|被|让|丢|掉)")
 _ASKED_FOR = re.compile(r"([^，。？！,.?!]+)呢[？?]")  # 门诊病历呢？: where it is, so lacking
-_STOPS = re.compile(r"[，。？！?!,.；;、：:…|\s]+")  # | joins lines (conditions._customer_text)
+_STOPS = re.compile(r"[，。？！?!,.；;、：:…—|\s]+")  # | joins lines (conditions._customer_text)
 _SENTENCE = re.compile(r"[^。？！?!；;]+")
 
 
@@ -78,6 +79,7 @@ class _Words:
         self.general = words("general")
         self.received_words = words("received")
         self.lists = tuple(words("list"))
+        self.fillers = words("filler")
         self.words = words("word")
         self.function = (words("lack") | words("filler") | words("joiner") | words("word")
                          | words("received") | words("only") | words("incomplete")
@@ -94,6 +96,8 @@ class _Words:
         self.brought = re.compile(r"(?:准备|带|拿|交|备|提供)(?:的|得)|这些|这点|这么点|(?:光|就|只)这|"
                                   r"(?:您|你)这(?:套|份|个|些|里)?")
         self.wanting = re.compile(c["wanting"])
+        self.heading = re.compile(c["heading"])
+        self.condition = re.compile(rf"(?:{c['condition']})(?:您|你)?(?:有|带|拿|把|交|补|备)")
         self.incomplete = re.compile(c["incomplete"])
         # a thing there but poor (照片像素不够, 复印件不够清楚): said of how it is, no lack
         self.quality = re.compile(rf"(?:{c['quality']})(?:还|也|都|有点|有些|太)?"
@@ -112,7 +116,8 @@ class _Words:
         self.only = re.compile(rf"(?:{c['only']})$")
         number = r"[两俩仨二三四五六七八九2-9]"
         self.count = re.compile(rf"(?P<n>{number}|一)(?:[两三四五六七八九](?=(?:{measure})))?"
-                                rf"(?:(?:{measure})(?:{general})?|{general}|(?<=[俩仨]))")
+                                rf"(?:(?:{measure}|[\u4e00-\u9fff](?={general}))(?:{general})?|"
+                                rf"{general}|(?<=[俩仨]))")  # 四桩要件: a measure known by its place
         self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)[^，。？！,.?!]{{0,2}}$|^$")
         self.count_after = re.compile(rf"^{particle}*(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|"
                                       rf"(?:{lack})|(?:{c['incomplete']}))")
@@ -134,7 +139,8 @@ def read(text: str, path: Path | None = None) -> Lack:
 def _read(text: str, path: str) -> Lack:
     w = _read_words(path)
     said = next((clause for clause in _STOPS.split(text) if _says_lack(w, clause)), "") or next(
-        (found.group(1) for found in _ASKED_FOR.finditer(text) if names(found.group(1))), "")
+        (found.group(1) for found in _ASKED_FOR.finditer(text) if names(found.group(1))), ""
+    ) or _heading(w, text) or _condition(w, text)
     if not said:
         return Lack()
     count, at = _count(w, text)
@@ -151,6 +157,33 @@ def _read(text: str, path: str) -> Lack:
     if found or count:
         return Lack(things, count, said, added, others)
     return Lack((), 0, _unnamed(w, text), added)
+
+
+def _heading(w: _Words, text: str) -> str:
+    """The clause before a colon that says a list of what is needed follows (您先别记，听我说完：
+    X; 需要的材料：X、Y), when what follows names things and says none of them there or asked:
+    the list is the lack, no lack word said."""
+    colon = re.search(r"[：:]", text)
+    if not colon:
+        return ""
+    head, listed = text[:colon.start()], text[colon.end():]
+    clause = _STOPS.split(head.rstrip("，,。 "))[-1]
+    if not (w.heading.search(head) or w.general_re.search(clause)) or w.brought.search(
+            clause) or w.wanting.search(listed) or w.received_words & set(_cut(listed)):
+        return ""
+    return clause if names(listed) else ""
+
+
+def _condition(w: _Words, text: str) -> str:
+    """The clause saying a need as what would do (您要是有户口本，今天就能办; 只要…补来，就齐了):
+    a thing had, brought or done, and the matter done after it."""
+    for found in w.condition.finditer(text):
+        if _DONE_THEN.search(text, found.end()):
+            return next(c for c in _STOPS.split(text[found.start():]) if c)
+    return ""
+
+
+_DONE_THEN = re.compile(r"就(?:能|可以|可)?(?:办|受理|齐|行|成)")
 
 
 def _says_lack(w: _Words, clause: str) -> bool:
@@ -248,7 +281,8 @@ def _lacked(w: _Words, run: str, before: list[str], after: list[str]) -> str:
     if len(run) < 2 or _NOT_A_THING.search(run) or w.general_end.search(run) or run.endswith(
             w.lists) or _TAGS().get(_cut(run)[-1], "x")[0] in "dcprma":
         return ""  # nor a list pointed to (对照清单) or an adverb (反正)
-    said_before = [word for word in reversed(before) if word not in w.words][:1]
+    said_before = [word for word in reversed(before) if word not in w.words
+                   and word not in w.fillers and not _PAUSE.fullmatch(word)][:1]  # 还要……嗯……X
     said_after = re.sub(r"^(?:[，,](?=这|您|你))?(?:您|你|还|都|可|就|这个)+", "", "".join(after))
     words = _cut(run)
     noun = _TAGS().get(words[-1], "x") in ("n", "nz") and _TAGS().get(words[0], "x") != "v"
@@ -256,6 +290,7 @@ def _lacked(w: _Words, run: str, before: list[str], after: list[str]) -> str:
         w.lacking))) or w.after.match(said_after) else ""
 
 
+_PAUSE = re.compile(r"[…—.]+")
 _NOT_A_THING = re.compile(r"^(?:点|全|齐|好|完|够)|[够齐全完]$|[呐啊呀]$|流程|程序|步骤|进度|情况$|"
                           r"[零一二三四五六七八九十两俩仨几0-9]|分钟|小时|天|会儿|钟头|工作日|时候|"
                           r"时间|地方|窗口|事|^人|人$|钱|块|元|下回|下次|回头|明天|今天|上午|下午|问题|业务|办法|"
@@ -308,7 +343,8 @@ def _name(w: _Words, run: str, nouns: bool = False) -> str:
         return ""
     if not run.endswith(w.head):
         return run if nouns and len(run) > 2 and _ends_a_name(w, _cut(run)[-1]) else ""
-    if re.fullmatch(rf"(?:[这那哪每各整]|所有|全部|有些|有的|一些|部分|好些|好几)?[一几]?[个份套张些样点批堆]?(?:{w.general_re.pattern})", run):
+    if re.fullmatch(rf"(?:[这那哪每各整]|所有|全部|有些|有的|一些|部分|好些|好几)?[一几]?"
+                    rf"[个份套张些样点批堆]?(?:{w.general_re.pattern})", run):
         return ""  # 这些材料, 那套材料
     if re.sub(r"^[这那一张份个本]+|^办事", "", run) in w.lists or any(
             run.endswith(x) and _TAGS().get(run[:-len(x)], "x")[0] in "vp" for x in w.lists):
@@ -376,8 +412,9 @@ def _cut_cached(text: str) -> tuple[str, ...]:
     jieba.setLogLevel(logging.WARNING)  # its loading notes are no hall's reading
     words = []
     for word in jieba.lcut(text):
-        if len(word) > 1 and word not in _KEPT and (word[0] in _GLUED_BEFORE or word[0] == "少"
-                                                    and word[1] not in _COUNTED and word not in _TAGS()):
+        if len(word) > 1 and word not in _KEPT and (
+                word[0] in _GLUED_BEFORE
+                or word[0] == "少" and word[1] not in _COUNTED and word not in _TAGS()):
             words += [word[0], word[1:]]  # 少|近 of 还少近6个月的…; not 少儿, 少个
         elif len(word) == 2 and word[0] in "这那" and word[1] in _GLUED_BEFORE | {"少"}:
             words += [word[0], word[1]]  # 这|差 of 您这差四张表单
@@ -394,7 +431,7 @@ _GLUED_BEFORE = set("差缺欠")  # lacks jieba glues to the next word (差退 o
 _COUNTED = set("个份张本样件项点些了带着")  # 少个, 少了: a lack word of its own
 _GLUED_AFTER = set("得没")  # and to the word before (卡得 of 社会保障卡得补)
 _ENDING = set("本证卡书表单照件章")
-_TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补有在是弄搞整拿带交送")  # 单|弄 of 行程单弄好了
+_TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补有在是弄搞整拿带交送厚嘛呀啦咯")  # 单|弄 of 行程单弄好了
 _KEPT = {"差不多", "差点", "差些", "差别", "差距", "缺点", "缺少", "缺乏", "欠款", "欠费", "记得",
          "觉得", "获得", "取得", "值得", "懂得", "晓得", "舍得", "免得", "省得", "难得", "还得",
          "也得", "就得", "都得", "必须得", "只得", "非得", "可得", "总得", "才得", "使得", "显得",

@@ -161,3 +161,63 @@ def test_showing_what_is_at_hand_is_no_lack(line):
 @pytest.mark.parametrize("line, things", [("还需出示结婚证", ("结婚证",)), ("您回去把户口簿找出来", ("户口簿",))])
 def test_a_need_to_show_or_to_fetch_is_still_a_lack(line, things):  # guards
     assert materials.read(line).things == things
+
+
+# The eleventh set's rest (session 13), in wordings written here.
+@pytest.mark.parametrize("line, things", [
+    ("您别急着写，先听我讲完：婚姻状况证明", ("婚姻状况证明",)),
+    ("请补正以下材料：户口簿和房产证", ("户口簿", "房产证")),
+    ("需要的材料：租房合同、水电费账单", ("租房合同", "水电费账单"))])
+def test_a_list_after_a_heading_and_a_colon_is_a_lack(line, things):
+    lack = materials.read(line)
+    assert lack.named and lack.things == things
+
+
+@pytest.mark.parametrize("line", ["您的材料：户口簿、房产证，都收下了", "请您核对信息：姓名、身份证号码",
+                                  "请问以下材料：户口簿，房产证，是吗？", "请稍等：我去复印一下"])
+def test_a_colon_before_things_there_checked_or_asked_is_no_lack(line):  # guards
+    assert not materials.read(line).named
+
+
+@pytest.mark.parametrize("line, others", [("还得……呃……单位出具的收入意见", ("单位出具的收入意见",))])
+def test_a_lack_goes_on_over_a_pause_and_a_filler(line, others):
+    assert materials.read(line).others == others
+
+
+@pytest.mark.parametrize("line, things", [("您要是有户口簿，马上就能办", ("户口簿",)),
+                                          ("如果带了结婚证，当场就可以受理", ("结婚证",))])
+def test_a_need_said_as_what_would_do_is_a_lack(line, things):
+    lack = materials.read(line)
+    assert lack.named and lack.things == things
+
+
+@pytest.mark.parametrize("line", ["您要是有问题，就来找我", "要是有空，就能早点来"])
+def test_what_would_do_naming_no_thing_is_no_lack(line):  # guards
+    assert not materials.read(line).said
+
+
+@pytest.mark.parametrize("line, things", [("房产证——您先别走——户口簿也得补交", ("房产证", "户口簿")),
+                                          ("户口簿——我跟您说——结婚证要捎来", ("户口簿", "结婚证"))])
+def test_an_aside_between_dashes_is_no_part_of_a_name(line, things):
+    assert materials.read(line).things == things
+
+
+@pytest.mark.parametrize("line, count", [("还缺三桩要件厚，户口簿先补", 3), ("尚缺两宗手续，其中包括结婚证", 2),
+                                         ("还差四张凭单，房产证算一个", 4), ("仲差两件证件啊，户口簿先啦", 2)])
+def test_a_count_by_any_measure_before_a_word_for_papers_and_closed_by_厚(line, count):
+    lack = materials.read(line)
+    assert lack.count == count and lack.fewer
+
+
+@pytest.mark.parametrize("line, things", [("户口簿得咗，仲差结婚证", ("结婚证",)),
+                                          ("经核查，尚缺房产证", ("房产证",))])
+def test_still_lacking_said_in_cantonese_or_officially(line, things):
+    assert materials.read(line).things == things
+
+
+def test_incomplete_said_in_cantonese_names_none():
+    assert materials.read("证件唔齐啊").unnamed
+
+
+def test_a_name_with_a_particle_glued_on_is_the_name():
+    assert materials.read("户口簿同航班行程单厚没带").things == ("户口簿", "航班行程单")

@@ -749,3 +749,22 @@ def test_a_return_said_by_a_thing_done_or_here_or_listed_with_another(scorer, mo
 
 def test_another_matter_after_another_is_still_no_return(scorer):  # a guard
     assert not _returned(scorer, "上午来过，户口簿带来了，另外还想问问社保卡", "还得有租房合同")
+
+
+# The eleventh set's rest (session 13), in wordings written here.
+@pytest.mark.parametrize("morning", ["您别急着写，先听我讲完：户口簿", "您要是有户口簿，马上就能办",
+                                     "还得……呃……户口簿"])
+def test_a_morning_list_after_a_colon_a_condition_or_a_pause_then_more_is_told_more(scorer, morning):
+    assert _returned(scorer, "上午来过，户口簿带来了", "户口簿可以，还缺租房合同", morning=morning)
+
+
+def test_still_one_more_said_in_cantonese_is_more(scorer):
+    assert _found(scorer, "tell_once", [("staff", "还缺户口簿"), ("customer", "好"),
+                                        ("staff", "您稍等"), ("customer", "嗯"),
+                                        ("staff", "仲有租房合同啊，唔好意思"), ("staff", "再见")])
+
+
+def test_an_arbitration_is_no_more(scorer):  # a guard
+    assert not _found(scorer, "tell_once", [("staff", "还缺户口簿"), ("customer", "好"),
+                                            ("staff", "您稍等"), ("customer", "嗯"),
+                                            ("staff", "仲裁申请书是另一件事"), ("staff", "再见")])
