@@ -371,9 +371,9 @@ def _named_among(names: set[str], among: set[str]) -> bool:
 
 def _names_in(ctx: Context, value: str | bool, text: str, nouns: bool = False) -> set[str]:
     """The things a text names: with `new = true`, as the materials reader reads them
-    (materials.names; `nouns` for the staff's line asking them, never for the customer's
-    words that find the visit returned to, where a noun no list holds would make two
-    businesses alike); else the expression's (the group `name` where it has one, else its
+    (materials.names; `nouns` for the staff's lines, asking them now or telling them then:
+    您回去把旧的机顶盒找出来; never for the customer's words that find the visit returned
+    to, where a noun no list holds would make two businesses alike); else the expression's (the group `name` where it has one, else its
     match). A name of one character is an ending alone (证, 书), which would be one thing
     with every name it ends."""
     if value is True:
@@ -389,7 +389,7 @@ def _things(cond, sub: Context) -> set[str]:
     condition (还缺户口本; not 我看一下您的信息)."""
     return _names_in(sub, cond.value, "|".join(
         sub.view.utterances[j].text or "" for j in sub.view.by("staff")
-        if not cond.parts or check(cond.parts[0], sub, j)[0]))
+        if not cond.parts or check(cond.parts[0], sub, j)[0]), nouns=True)
 
 
 def _count_listed(cond, ctx, i):

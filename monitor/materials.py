@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .lexicon import word_classes, words_file
+from .normalize import char_syllable
 
 KINDS = ("named", "unnamed", "fewer", "more")  # what a rule may ask of a line
 
@@ -122,6 +123,10 @@ class _Words:
         self.count_after = re.compile(rf"^{particle}*(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|"
                                       rf"(?:{lack})|(?:{c['incomplete']}))")
         self.general_re = re.compile(general)
+        # how the words saying a lack sound, to read a homophone typed for one (环差 = 还差)
+        self.sounds = {_sounds(x): x for x in sorted(
+            self.lacking | self.short | words("after") | words("incomplete") | words("more")
+            | self.general | self.received_words, key=len) if 1 < len(x) < 5}
         self.general_end = re.compile(rf"(?:{general})$")  # 缺点东西; not 手续费现金
 
 
@@ -138,6 +143,7 @@ def read(text: str, path: Path | None = None) -> Lack:
 @lru_cache(maxsize=32768)
 def _read(text: str, path: str) -> Lack:
     w = _read_words(path)
+    text = _heard(w, text)
     said = next((clause for clause in _STOPS.split(text) if _says_lack(w, clause)), "") or next(
         (found.group(1) for found in _ASKED_FOR.finditer(text) if names(found.group(1))), ""
     ) or _heading(w, text) or _condition(w, text)
@@ -157,6 +163,38 @@ def _read(text: str, path: str) -> Lack:
     if found or count:
         return Lack(things, count, said, added, others)
     return Lack((), 0, _unnamed(w, text), added)
+
+
+def _sounds(text: str) -> tuple[str, ...]:
+    return tuple(char_syllable(c) for c in text)
+
+
+def _heard(w: _Words, text: str) -> str:
+    """The line with a form no dictionary knows read as the lack word it sounds like (环差 =
+    还差, 材料不其全 = 不齐全, 也药 = 也要, 还却 = 还缺): a homophone typed or heard for one,
+    taken only from whole words of the line, or from inside a word jieba made up (不其全),
+    never from inside a word it knows (介绍了 holds no 少了), nor of a negation (得不全 is
+    no 得补)."""
+    cuts, at = {0}, 0
+    for word in _cut(text):
+        if word not in _TAGS():
+            cuts.update(range(at, at + len(word)))
+        at += len(word)
+        cuts.add(at)
+    out, k = [], 0
+    while k < len(text):
+        heard = next(((n, word) for n in (4, 3, 2) if k in cuts and k + n in cuts
+                      and text[k:k + n] not in _TAGS()
+                      and (word := w.sounds.get(_sounds(text[k:k + n])))
+                      and not any(a != b and _NEGATION.match(a) for a, b in zip(text[k:], word))),
+                     None)
+        n, word = heard or (1, text[k])
+        out.append(word)
+        k += n
+    return "".join(out)
+
+
+_NEGATION = re.compile("[不没别未无]")
 
 
 def _heading(w: _Words, text: str) -> str:

@@ -221,3 +221,20 @@ def test_incomplete_said_in_cantonese_names_none():
 
 def test_a_name_with_a_particle_glued_on_is_the_name():
     assert materials.read("户口簿同航班行程单厚没带").things == ("户口簿", "航班行程单")
+
+
+@pytest.mark.parametrize("line, things", [("还叉户口簿", ("户口簿",)), ("结婚证也药", ("结婚证",)),
+                                          ("您这还却房产证", ("房产证",))])
+def test_a_lack_word_typed_as_a_homophone_is_read(line, things):
+    assert materials.read(line).things == things
+
+
+@pytest.mark.parametrize("line", ["证件不其全", "资料没其"])
+def test_incomplete_typed_as_a_homophone_is_read(line):
+    assert materials.read(line).unnamed
+
+
+@pytest.mark.parametrize("line", ["我给您介绍了户口簿的用处", "您这整得不全啊", "要不您先回去"])
+def test_no_homophone_inside_a_known_word_nor_for_a_negation(line):  # guards
+    lack = materials.read(line)
+    assert not lack.things and (lack.unnamed == ("不全" in line))

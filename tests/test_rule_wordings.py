@@ -768,3 +768,13 @@ def test_an_arbitration_is_no_more(scorer):  # a guard
     assert not _found(scorer, "tell_once", [("staff", "还缺户口簿"), ("customer", "好"),
                                             ("staff", "您稍等"), ("customer", "嗯"),
                                             ("staff", "仲裁申请书是另一件事"), ("staff", "再见")])
+
+
+def test_a_thing_of_no_known_ending_told_then_is_no_new_thing(scorer):
+    assert _returned(scorer, "上午来过，旧的路由器这回带了", "旧的路由器对了，还缺租房合同",
+                     morning="您回去把旧的路由器找出来")
+
+
+@pytest.mark.parametrize("back", ["我返嚟啦，户口簿带咗", "户口簿带咗"])
+def test_a_return_said_in_cantonese(scorer, back):
+    assert _returned(scorer, back, "户口簿可以，还缺租房合同")
