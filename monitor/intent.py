@@ -37,7 +37,7 @@ from .lexicon import word_classes, words_file
 
 INTENTS = ("deflection", "direction", "handover", "wait")  # what a rule may ask of a line
 # regional forms read as the standard word (唔系我哋嘅嘢 = 不是我们的事), by their class
-REGIONAL = {"regional_not": "不是", "regional_no": "不", "regional_at": "在", "regional_none": "没",
+REGIONAL = {"regional_cannot": "办不了", "regional_not": "不是", "regional_no": "不", "regional_at": "在", "regional_none": "没",
             "regional_self": "我们", "regional_here": "这里", "regional_this": "这个",
             "regional_of": "的", "regional_thing": "事"}
 
@@ -93,7 +93,7 @@ class _Patterns:
     def __init__(self, c: dict[str, str]):
         N, H, M, SC = c["negation"], c["handle"], c["matter"], c["scope"]
         S = rf"(?:{c['self']}|本(?:{c['place']}))"  # 本窗, 本所: the counter by its kind of place
-        UN, END = c["unrelated"], r"(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻撒呗咧喽啰哇么呐哩]|您)*$"  # …的嘞您
+        UN, END = c["unrelated"], r"(?:[啊呀哈吧呢嘛啦嘞咯哟噢哦喔噻撒呗咧喽啰哇么呐哩厚]|您)*$"  # …的嘞您
         # not a refusal after all: asked, done, 不管它 (never mind it), 不收费 (free of charge),
         # 不支持现金 (a way to pay)
         not_asked = (r"(?!怎|什么|多少|是不是|谁|哪|咋|完|好|了|错|清|懂|明白|法|到过|过来|得|自|实|"
@@ -142,7 +142,7 @@ class _Patterns:
             rf"(?:不是|非(?!常|得)|没有?|无|超出了?|超过了?|不在|不属于?|不具备|不具有|不适用|不适合)"
             rf"[^，。]{{0,8}}?(?:{SC}){paper}",                                 # 没这项业务, 非本单位职责
             rf"(?:不是|不在|不属于?)[^，。]{{0,8}}?(?:的|该管的|这)(?:{c['work']})",  # 不是我们的事
-            rf"不是在?{S}[^，。？！]{{0,6}}的{END}",                             # 不是我们这儿的
+            rf"不是在?{S}[^，。？！]{{0,6}}的了?{END}",                          # 不是我们这儿的(了)
             rf"不是{S}(?:能|该|可以|来)?{H}", counters,                        # 不是这边负责
             # 管这个的不是我们, 归口单位不是我们
             rf"(?:{H})(?:[^，。]{{0,4}}的)?(?:{c['generic']}|人|地方|方)?(?:{c['adverb']})*不是{S}",

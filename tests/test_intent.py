@@ -283,3 +283,15 @@ def test_not_ours_said_by_falling_elsewhere_bearing_assigned_or_a_list_of_powers
 @pytest.mark.parametrize("line", ["材料还没交给我们", "按照权责清单，这个归我们管", "户口本不在我这，我去拿"])
 def test_papers_not_handed_in_or_a_list_of_powers_saying_ours_is_no_deflection(line):  # guards
     assert not intent.read(line).deflection
+
+
+# The eleventh set's rest (session 13), in wordings written here.
+@pytest.mark.parametrize("line", ["您这个事我们这里不得办", "这种证明我们窗口办不得", "这一块自打调整后就不是我们的了",
+                                  "查过了，不是咱们这儿的厚"])
+def test_cannot_said_in_sichuanese_or_not_ours_any_more_is_a_deflection(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["我不得不说，这个我们能办", "您不得不跑一趟社保局", "这个不是我们的了吗？"])
+def test_must_or_ours_now_is_no_deflection(line):  # guards
+    assert not intent.read(line).deflection

@@ -778,3 +778,8 @@ def test_a_thing_of_no_known_ending_told_then_is_no_new_thing(scorer):
 @pytest.mark.parametrize("back", ["我返嚟啦，户口簿带咗", "户口簿带咗"])
 def test_a_return_said_in_cantonese(scorer, back):
     assert _returned(scorer, back, "户口簿可以，还缺租房合同")
+
+
+@pytest.mark.parametrize("deflection", ["这个我们窗口不得办", "这一块早就不是我们的了"])
+def test_cannot_in_sichuanese_or_not_ours_any_more_turns_away(scorer, deflection):
+    assert _turned_away(scorer, deflection, "请慢走")
