@@ -136,23 +136,42 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     """End of a phrase -> its judgement given to the lights (any light change stored), with
     speech judged while it is spoken; on the samples and on renders of other voices
     (taboos inside longer staff lines, their true end known). Returns the delays.
-    With `mono`: the taboo lines on one pickup channel, each after a customer's line that
-    ends 0.3 s before it (pickup.latency_renders), scored as mixed with the staff voice
-    enrolled from held-out sentences; reds during a customer's line are counted."""
-    from monitor.alerts import LightMachine
+    With `mono`: the taboo lines on one pickup channel, scored as mixed with the staff voice
+    enrolled from held-out sentences, in each of pickup.LATENCY_CASES apart: each line after
+    a customer's line that ends 0.3 s before it, and each followed at once by a customer's
+    taboo; reds during a customer's line are counted, and reds resting on a customer's
+    taboo."""
     from renders import renders
 
     engine = sherpa_engine()
-    if mono:
-        runs = _pickup_runs(speakers)
-    else:
+    if not mono:
         runs = [(p, profile_of(p), ()) for p in SAMPLES]
         runs += [(r.path, "general", r.truths) for r in renders(voices)]
+        return _latency(engine, runs, f"samples and {len(runs) - len(SAMPLES)} {voices} "
+                                      "renders")
+    import pickup
+
+    out: dict[str, list[float]] = {"phrases": [], "reds": []}
+    for case in pickup.LATENCY_CASES:
+        delays = _latency(engine, _pickup_runs(speakers, case),
+                          f"{speakers} one-pickup renders, {case}", mono=True)
+        for name, values in delays.items():
+            out[name] += values
+    return out
+
+
+def _latency(engine, runs: list[tuple], named: str, mono: bool = False) -> dict[str, list[float]]:
+    """The latency section on `runs`: (path, profile, staff taboos' truths, and on one pickup
+    the enrolled staff voice, the customer lines' spans and the customer taboos' truths)."""
+    from monitor.alerts import LightMachine
+
     phrases, reds, work, changes, quick, missed = [], [], [], 0, 0, []
     which: list[tuple[float, str]] = []  # each red's delay and what was said
     withdrawn = 0
     customer_reds: list[str] = []  # what each red near a customer's line quoted
     at_end: list[str] = []  # reds given as their segment ended, not while it was spoken
+    theirs: dict[bool, list[str]] = {True: [], False: []}  # reds resting on a customer's
+    # taboo, given on a partial result (True) or on the final result
     for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -164,6 +183,7 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                 return clock["arrived"] + at - clock["began"]
 
             events: list = []  # (event, audio time it was stored, of which processing, block)
+            causes: dict[int, tuple] = {}  # a red's index in events -> its finding, partial
             ended: set[float] = set()  # the blocks in which a segment ended
 
             def record(event):
@@ -180,7 +200,14 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
 
             def judged(updates) -> None:
                 for update in updates:
+                    fresh = len(events)
                     lights.update(update)
+                    for n in range(fresh, len(events)):
+                        event = events[n][0]
+                        if event.state == "red":
+                            causes[n] = (next(f for f in update.visit.findings
+                                              if f.rule == event.rule and f.text == event.quote),
+                                          update.partial)
                     now = audio_time(time.perf_counter())
                     seen.extend((h, now) for h in update.visit.hits if h.kind not in CUE)
 
@@ -204,8 +231,13 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
             changes += len(events)
             quick += sum(1 for (a, *_), (b, *_) in zip(events, events[1:])
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
-            red_at = [(t, spent, block in ended) for e, t, spent, block in events
-                      if e.state == "red"]
+            said_by_customer = {n for n, (finding, _) in causes.items()
+                                if _within(finding, pickup[2] if pickup else ())}
+            for n in sorted(said_by_customer):
+                finding, partial = causes[n]
+                theirs[partial].append(f"{path.stem} {finding.start:.1f} s {finding.text}")
+            red_at = [(t, spent, block in ended) for n, (e, t, spent, block) in enumerate(events)
+                      if e.state == "red" and n not in said_by_customer]
             if pickup:  # a red while only a customer spoke is the customer's words
                 customer_reds += [f"{path.stem} {t:.1f} s {e.quote}" for e, t, *_ in events
                                   if e.state == "red"
@@ -251,10 +283,8 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
                 f"p95 {values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]:.2f} s  "
                 f"max {values[-1]:.2f} s")
 
-    heard = (f"{len(runs)} one-pickup renders" if mono
-             else f"samples and {len(runs) - len(SAMPLES)} {voices} renders")
     print("\n## latency: end of a phrase -> judged and its light change stored "
-          f"({heard}; partial results judged; sherpa)")
+          f"({named}; partial results judged; sherpa)")
     print(line("all phrases but cues -> first judgement given to the lights", phrases))
     print(line("critical taboo -> red stored", reds)
           + f"  (later than 1 s: {sum(delay > 1.0 for delay in reds)})")
@@ -269,18 +299,29 @@ def latency(voices: str = VOICE_KINDS[0], mono: bool = False,
     if mono:
         print(f"pickup: reds during (or within 1 s after) a customer's line "
               f"{len(customer_reds)}" + "".join(f"; {red}" for red in customer_reds))
+        print(f"pickup: customer's taboos turning the light red before the final result "
+              f"{len(theirs[True])}" + "".join(f"; {red}" for red in theirs[True])
+              + f"; on the final result {len(theirs[False])}"
+              + "".join(f"; {red}" for red in theirs[False]))
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
     return {"phrases": phrases, "reds": reds}
 
 
-def _pickup_runs(speakers: int = 7) -> list[tuple]:
+def _pickup_runs(speakers: int, case: str) -> list[tuple]:
     """The latency runs on one pickup channel: (path, profile, truths, staff voice
-    enrolled from held-out sentences, customer lines' spans)."""
+    enrolled from held-out sentences, customer lines' spans, customer taboos' truths)."""
     import pickup
 
-    return [(r.path, "general", r.truths, r.staff, r.customer_spans)
-            for r in pickup.latency_renders(speakers)]
+    return [(r.path, "general", r.truths, r.staff, r.customer_spans, r.customer_taboos)
+            for r in pickup.latency_renders(speakers, case)]
+
+
+def _within(finding, truths) -> bool:
+    """Whether a finding rests on one of these phrases (its middle within one's span,
+    give or take the 0.1 s a partial result's line reaches beyond its words)."""
+    middle = (finding.start + finding.end) / 2
+    return any(t.start - 0.1 <= middle <= t.end + 0.1 for t in truths)
 
 
 def _blocks(path: Path, roles: tuple[str, ...] = sources.DEFAULT_CHANNELS):

@@ -183,14 +183,38 @@ class PickupRender:
     staff: Voice  # enrolled from the lines held out of this render
     truths: tuple  # renders.Truth of each staff taboo
     customer_spans: tuple  # (start, end) of each customer line
+    customer_taboos: tuple = ()  # renders.Truth of each taboo a customer says
 
 
-def latency_renders(speakers: int = 7) -> list[PickupRender]:
+LATENCY_CASES = ("customer first", "customer's taboo after")
+AFTER_GAPS_S = (0.05, 0.1, 0.15)  # the staff's last word to the customer's taboo (one
+# speech segment: under the voice detector's hangover)
+CUSTOMER_GOES_ON = "我都等了半天了"  # said after the taboo in every other stretch
+
+
+class _Tape:
+    """Pieces of speech laid one after another, each followed by its gap."""
+
+    def __init__(self, lead_s: float):
+        self.audio, self.at = [np.zeros(round(lead_s * RATE), np.float32)], lead_s
+
+    def say(self, piece: np.ndarray, gap_s: float) -> tuple[float, float]:
+        span = (self.at, self.at + len(piece) / RATE)
+        self.audio += [piece, np.zeros(round(gap_s * RATE), np.float32)]
+        self.at += (len(piece) + round(gap_s * RATE)) / RATE
+        return span
+
+
+def latency_renders(speakers: int = 7, case: str = LATENCY_CASES[0]) -> list[PickupRender]:
     """Per natural voice of renders.NATURAL as staff: its first half of renders.LINES held
-    out for enrolment (about 25 s), its second half said each after a customer's line
-    (another voice's sentence from the held-out half, `far`, 3-9 dB down) that ends GAP_S
-    before it, so the change of speaker falls inside one speech segment; cached."""
-    from renders import GAP_S as PIECE_GAP_S, LINES, NATURAL, PAUSE_S, Truth
+    out for enrolment (about 25 s), its second half said in one of two ways, so that a
+    change of speaker falls inside one speech segment; cached. "customer first": each line
+    after a customer's line (another voice's sentence from the held-out half, `far`, 3-9 dB
+    down) that ends GAP_S before it. "customer's taboo after": each line followed at once
+    (`AFTER_GAPS_S`) by that voice's taboo from a held-out line, `far` as before, alone or
+    going on (`CUSTOMER_GOES_ON`), after an opening line of that voice: a customer's 你烦不烦
+    told the staff's with the staff's run was red until the final result (issue 20)."""
+    from renders import LINES, NATURAL
 
     held, judged = LINES[:len(LINES) // 2], LINES[len(LINES) // 2:]
     out = []
@@ -202,33 +226,70 @@ def latency_renders(speakers: int = 7) -> list[PickupRender]:
             [x for line in held for text in line for x in (render.speech(text, staff), pause)]),
             f"enrolment of {staff.label()}")
         # the customer's voice is named: it depends on `speakers`
-        path = LATENCY_CACHE / f"pickup_{name}_{speed:g}_{other.name}.wav"
+        kind = "" if case == LATENCY_CASES[0] else "after_"
+        path = LATENCY_CACHE / f"pickup_{kind}{name}_{speed:g}_{other.name}.wav"
         meta = path.with_suffix(".json")
         if not path.exists() or not meta.exists():
-            audio, truths, spans, at = [np.zeros(round(PAUSE_S * RATE), np.float32)], [], [], \
-                PAUSE_S
-            for k, (before, taboo, after) in enumerate(judged):
-                said = far(render.speech(held[k % len(held)][2], other),
-                           CUSTOMER_DB[0] + 3.0 * (k % 3), k)
-                spans.append((at, at + len(said) / RATE))
-                audio += [said, np.zeros(round(GAP_S * RATE), np.float32)]
-                at += (len(said) + round(GAP_S * RATE)) / RATE
-                for i, text in enumerate((before, taboo, after)):
-                    piece = render.speech(text, staff)
-                    if i == 1:
-                        truths.append({"phrase": taboo, "start": at,
-                                       "end": at + len(piece) / RATE})
-                    gap = PIECE_GAP_S if i < 2 else PAUSE_S
-                    audio += [piece, np.zeros(round(gap * RATE), np.float32)]
-                    at += (len(piece) + round(gap * RATE)) / RATE
-            mixed = np.concatenate(audio)
+            said = _customer_first if case == LATENCY_CASES[0] else _taboo_after
+            tape, layout = said(staff, other, held, judged, n)
+            mixed = np.concatenate(tape.audio)
             mixed += np.float32(10 ** ((SPEECH_DBFS - 25) / 20)) * hall_noise(
                 len(mixed) / RATE, 0, n)[:len(mixed)]
             path.parent.mkdir(parents=True, exist_ok=True)
             sf.write(path, mixed, RATE)
-            meta.write_text(json.dumps({"truths": truths, "customers": spans},
-                                       ensure_ascii=False), encoding="utf-8")
+            meta.write_text(json.dumps(layout, ensure_ascii=False), encoding="utf-8")
         data = json.loads(meta.read_text(encoding="utf-8"))
-        out.append(PickupRender(path, enrolled, tuple(Truth(**t) for t in data["truths"]),
-                                tuple(tuple(s) for s in data["customers"])))
+        out.append(PickupRender(path, enrolled, _truths(data["truths"]),
+                                tuple(tuple(s) for s in data["customers"]),
+                                _truths(data.get("customer_taboos", ()))))
     return out
+
+
+def _truths(listed) -> tuple:
+    from renders import Truth
+
+    return tuple(Truth(**t) for t in listed)
+
+
+def _staff_line(tape: _Tape, line: tuple[str, str, str], staff, last_gap_s: float) -> dict:
+    """A staff line with a taboo in its middle, said in pieces (renders.GAP_S apart, one
+    utterance); the taboo's truth."""
+    from renders import GAP_S as PIECE_GAP_S
+
+    spans = [tape.say(render.speech(text, staff), PIECE_GAP_S if i < 2 else last_gap_s)
+             for i, text in enumerate(line)]
+    return {"phrase": line[1], "start": spans[1][0], "end": spans[1][1]}
+
+
+def _customer_first(staff, other, held, judged, n: int) -> tuple[_Tape, dict]:
+    from renders import PAUSE_S
+
+    tape, truths, spans = _Tape(PAUSE_S), [], []
+    for k, line in enumerate(judged):
+        spans.append(tape.say(far(render.speech(held[k % len(held)][2], other),
+                                  CUSTOMER_DB[0] + 3.0 * (k % 3), k), GAP_S))
+        truths.append(_staff_line(tape, line, staff, PAUSE_S))
+    return tape, {"truths": truths, "customers": spans}
+
+
+def _taboo_after(staff, other, held, judged, n: int) -> tuple[_Tape, dict]:
+    from renders import GAP_S as PIECE_GAP_S, PAUSE_S
+
+    tape, truths, taboos = _Tape(PAUSE_S), [], []
+    # the visit opens with the customer's words, a segment of their own: with no other
+    # voice heard at all (the day's first words), a staff taboo waits for its segment's end
+    # unless the embedding tells it (a class of its own, docs/benchmarks.md)
+    spans = [tape.say(far(render.speech(held[-1][2], other), CUSTOMER_DB[0], len(judged)),
+                      PAUSE_S)]
+    for k, line in enumerate(judged):
+        truths.append(_staff_line(tape, line, staff, AFTER_GAPS_S[(k + n) % len(AFTER_GAPS_S)]))
+        gain = CUSTOMER_DB[0] + 3.0 * (k % 3)
+        phrase = held[k % len(held)][1]
+        goes_on = (k + n) % 2 == 1
+        taboo = tape.say(far(render.speech(phrase, other), gain, k),
+                         PIECE_GAP_S if goes_on else PAUSE_S)
+        taboos.append({"phrase": phrase, "start": taboo[0], "end": taboo[1]})
+        end = tape.say(far(render.speech(CUSTOMER_GOES_ON, other), gain, k),
+                       PAUSE_S)[1] if goes_on else taboo[1]
+        spans.append((taboo[0], end))
+    return tape, {"truths": truths, "customers": spans, "customer_taboos": taboos}
