@@ -783,3 +783,8 @@ def test_a_return_said_in_cantonese(scorer, back):
 @pytest.mark.parametrize("deflection", ["这个我们窗口不得办", "这一块早就不是我们的了"])
 def test_cannot_in_sichuanese_or_not_ours_any_more_turns_away(scorer, deflection):
     assert _turned_away(scorer, deflection, "请慢走")
+
+
+def test_told_already_said_officially_is_a_reminder(scorer):  # 告知, 仍未
+    assert not _returned(scorer, "户口簿拿来了", "上午已告知的租房合同，仍未提交",
+                         morning="需补正户口簿，附带租房合同")
