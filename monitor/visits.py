@@ -3,8 +3,10 @@
 Given by the transcript's `visit` field, or inferred from silence and what was said
 around it. A silence of `visit_gap_s` ends a visit only when there is a sign that the
 customer left or a new one came: staff saw them off (请慢走), the speech after the silence
-greets someone, or the customer speaks first without a question of theirs still waiting
-for an answer. A customer filling in a form, waiting while staff look something up (请稍等,
+greets someone, or the customer speaks first, unless they ask again what they asked
+and heard no answer to (a question heard last may be a customer's statement misheard at
+the visit's end: the next customer's 好的我知道了 joined it, docs/benchmarks.md). A
+customer filling in a form, waiting while staff look something up (请稍等,
 up to `max_wait_s`, unless staff greet someone after it without saying sorry for the
 wait), or asking again after being ignored is still the same visit; any silence of
 `max_pause_s` ends it. From audio, where a greeting or farewell may be misheard,
@@ -166,8 +168,9 @@ class VisitClock:
                                                                           opening))
         if self.farewelled or utterance is None:
             return self.farewelled
+        asks_again = self.asking and bool(cues and cues.question)
         return (bool(cues and cues.greeting) or (utterance.role == "customer"
-                                                 and not self.asking)
+                                                 and not asks_again)
                 or any(c.greeting for _, c in self._opening(now, utterance, opening)))
 
     def _opening(self, now: float, utterance: Utterance | None,
