@@ -397,6 +397,8 @@ class Tracker:
     _firm: tuple[float, list[Turn]] = (-1.0, [])  # a segment's start, its turns told sure
     _so_far: tuple[float, "Pickup | None"] = (-1.0, None)  # a segment's start, the voices
     # found with it so far (for its unsure phrases)
+    _up_to: dict = field(default_factory=dict)  # (a segment's start, a phrase's end) -> the
+    # voices found with the segment up to it (for a phrase inside a run told sure)
     _audio: deque = field(default_factory=deque)  # (time, samples) of the raw audio
     _embedded: dict = field(default_factory=dict)  # span -> its cosine to the staff's
     _cosines: deque = field(default_factory=deque)  # (end, cosine) of finished runs
@@ -557,17 +559,18 @@ class Tracker:
         `firm_at` sure is told unsure (`partial_most`). Each of `phrases` (spans heard so
         far, not yet told sure) is decided on its own frames: `firm_at` sure, it is a turn of
         its own from then on, cut out of the run around it; inside a run told sure, only
-        where the voices here tell it the other role surely on them (a customer's taboo said
-        straight after the staff's words was the staff's, red, until the final result). The final
-        result decides afresh on the whole segment, the others' voice refitted with it
-        (measured surer than keeping the partial results' turns, docs/benchmarks.md);
-        `voice_end`, where the voice detector heard the voice stop in it (before its
-        hangover), ends its last run."""
+        where the voices tell it the other role surely on them, those here or those found with
+        the segment up to it (a customer's taboo said straight after the staff's words was
+        the staff's, red, until the final result). The final result decides afresh on the
+        whole segment, the others' voice refitted with it (measured surer than keeping the
+        partial results' turns, docs/benchmarks.md); `voice_end`, where the voice detector
+        heard the voice stop in it (before its hangover), ends its last run."""
         firm = self._firm[1] if self._firm[0] == start else []
         if final:
             turns = _joined(self._embedded_turns(_ended(turns, voice_end,
                                                         self.options.min_turn_s)))
             self._firm, self._so_far = (-1.0, []), (-1.0, None)
+            self._up_to.clear()
             self._embedded.clear()
             self._ends.clear()
             return turns
@@ -587,10 +590,15 @@ class Tracker:
             if any(t.phrase for t in told):
                 continue  # told already: a decision never moves
             if told:
-                # a run told sure keeps a phrase unless the voices here tell it the other's
+                # a run told sure keeps a phrase unless the voices tell it the other's
                 # surely on its own frames (a customer's taboo right after the staff's
-                # words); with no other voice known they tell no one's surely
+                # words): those here, or, unsure by them, for a run told the staff's, those
+                # found with the segment up to the phrase (they may take a customer's phrase
+                # from the staff, never give one to the staff); with no other voice known
+                # they tell no one's surely
                 logit = self.judged(begin, end) if self._here is not None else 0.0
+                if abs(logit) < sure and all(t.logit > 0 for t in told):
+                    logit = self._judged_up_to(start, begin, end) or logit
                 if all(math.copysign(1, t.logit) * logit > -sure for t in told):
                     continue
                 turns = _firmed([Turn(begin, end, logit, phrase=True)], turns)
@@ -618,9 +626,28 @@ class Tracker:
             return 0.0
         if self._so_far[0] != start:
             self._so_far = (start, self._others(speech_frames(self.frames(start, end))))
-        if self._so_far[1] is None:
-            return 0.0  # nothing more is known than before
-        kept, self._here = self._here, self._so_far[1]
+        return self._judged_against(self._so_far[1], begin, end)
+
+    def _judged_up_to(self, start: float, begin: float, end: float) -> float:
+        """A phrase inside a run told sure that the voices heard before leave unsure, judged
+        against the others found again with its segment up to the phrase's end. Found once
+        per phrase's end, apart from the segment's for its unsure phrases (`_so_far`): made
+        here, at a phrase inside the run, that one was made on less speech and left a staff
+        taboo later in the segment unsure, its red waiting for the segment's end
+        (docs/benchmarks.md)."""
+        if self.staff is None:
+            return 0.0
+        key = (start, round(end, 2))
+        if key not in self._up_to:
+            self._up_to[key] = self._others(speech_frames(self.frames(start, end)))
+        return self._judged_against(self._up_to[key], begin, end)
+
+    def _judged_against(self, here: "Pickup | None", begin: float, end: float) -> float:
+        """The voice's logit for the staff role over [begin, end) against voices found with
+        the segment (0 where none were: nothing more is known than before)."""
+        if here is None:
+            return 0.0
+        kept, self._here = self._here, here
         try:
             return self.judged(begin, end)
         finally:

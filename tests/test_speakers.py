@@ -369,17 +369,8 @@ def test_a_run_told_sure_does_not_take_in_a_phrase_its_own_frames_tell_the_other
     the final result. Judged on its own frames, it is cut out of the run as the customer's,
     whether the run was told sure before it was heard or together with it; the staff's own
     phrase inside the run stays the run's."""
-    def staff_then_customer() -> Tracker:
-        tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
-        tracker._speech.append((60.0, np.concatenate([_voice_rows(0.0, -20.0, 2000, 2),
-                                                      _voice_rows(3.0, -30.0, 1000, 3)])))
-        tracker._here = tracker._others()
-        tracker._rows.append((0.0, np.concatenate([_voice_rows(0.0, -20.0, 200, 5),
-                                                   _voice_rows(3.0, -30.0, 80, 4)])))
-        return tracker
-
     for earlier in (True, False):
-        tracker = staff_then_customer()
+        tracker = _staff_then(_voice_rows(3.0, -30.0, 80, 4))
         if earlier:  # the staff's words alone, told sure
             first = tracker.told(0.0, [Turn(0.0, 2.0, 5.0)], final=False)
             role, sure = first[0].decided(0.0, tracker.options)
@@ -391,9 +382,40 @@ def test_a_run_told_sure_does_not_take_in_a_phrase_its_own_frames_tell_the_other
         assert told[1].decided(0.0, tracker.options)[0] == "customer"
         again = tracker.told(0.0, [Turn(0.0, 3.0, 5.0)], final=False, phrases=((2.0, 2.8),))
         assert again[_turn_at(again, 2.4)].decided(0.0, tracker.options)[0] == "customer"
-    own = staff_then_customer().told(0.0, [Turn(0.0, 2.8, 5.0)], final=False,
-                                     phrases=((1.0, 1.8),))
+    own = _staff_then(_voice_rows(3.0, -30.0, 80, 4)).told(0.0, [Turn(0.0, 2.8, 5.0)],
+                                                           final=False, phrases=((1.0, 1.8),))
     assert [(t.start, t.end, t.phrase) for t in own] == [(0.0, 2.8, False)]
+
+
+def test_a_phrase_inside_a_run_told_sure_is_judged_with_its_segment_up_to_it():
+    """A customer's taboo right after the staff's words, said near the pickup at the staff's
+    level by a customer the voices heard before leave unsure (the one known here was
+    another): the staff's run, told sure, kept it, red until the final result. Judged
+    against the others found again with the segment up to the phrase, it is the
+    customer's, cut out of the run; the voices kept for the segment's unsure phrases are not
+    made there (made at a phrase inside the run, on less speech, they left a staff taboo
+    later in the segment unsure, its red waiting for the segment's end)."""
+    tracker = _staff_then(_voice_rows(2.2, -20.0, 80, 4))
+    sure = math.log(tracker.options.firm_at / (1 - tracker.options.firm_at))  # a logit
+    assert abs(tracker.judged(2.0, 2.8)) < sure  # by the voices heard before: unsure
+    first = tracker.told(0.0, [Turn(0.0, 2.0, 5.0)], final=False)
+    assert first[0].decided(0.0, tracker.options) == ("staff", 0.993)
+    told = tracker.told(0.0, [Turn(0.0, 2.8, 5.0)], final=False, phrases=((2.0, 2.8),))
+    assert [(t.start, t.end, t.phrase) for t in told] == [(0.0, 2.0, False), (2.0, 2.8, True)]
+    assert told[1].decided(0.0, tracker.options) == ("customer", 1.0)
+    assert tracker._so_far == (-1.0, None)
+    assert tracker.told(0.0, [Turn(0.0, 2.8, 5.0)], final=True) == [Turn(0.0, 2.8, 5.0)]
+
+
+def _staff_then(customer: np.ndarray) -> Tracker:
+    """A tracker that knows the staff and a customer (a voice apart, further away), hearing
+    2 s of the staff's words and then `customer`'s rows in one segment from 0 s."""
+    tracker = Tracker(Voice.of(_voice_rows(0.0, -25.0, 3000, 1)))
+    tracker._speech.append((60.0, np.concatenate([_voice_rows(0.0, -20.0, 2000, 2),
+                                                  _voice_rows(3.0, -30.0, 1000, 3)])))
+    tracker._here = tracker._others()
+    tracker._rows.append((0.0, np.concatenate([_voice_rows(0.0, -20.0, 200, 5), customer])))
+    return tracker
 
 
 def test_a_phrase_the_earlier_voices_leave_unsure_is_judged_with_its_segment_so_far():
