@@ -171,7 +171,7 @@ def _latency(engine, runs: list[tuple], named: str, mono: bool = False) -> dict[
     customer_reds: list[str] = []  # what each red near a customer's line quoted
     at_end: list[str] = []  # reds given as their segment ended, not while it was spoken
     theirs: dict[bool, list[str]] = {True: [], False: []}  # reds resting on a customer's
-    # taboo, given on a partial result (True) or on the final result
+    # taboo, given while its segment was spoken (True) or as it ended (its final roles)
     for path, profile, truths, *pickup in runs:
         with tempfile.TemporaryDirectory() as scratch:
             store = Store(Path(scratch) / "bench.db")
@@ -183,7 +183,7 @@ def _latency(engine, runs: list[tuple], named: str, mono: bool = False) -> dict[
                 return clock["arrived"] + at - clock["began"]
 
             events: list = []  # (event, audio time it was stored, of which processing, block)
-            causes: dict[int, tuple] = {}  # a red's index in events -> its finding, partial
+            causes: dict[int, object] = {}  # a red's index in events -> its finding
             ended: set[float] = set()  # the blocks in which a segment ended
 
             def record(event):
@@ -205,9 +205,8 @@ def _latency(engine, runs: list[tuple], named: str, mono: bool = False) -> dict[
                     for n in range(fresh, len(events)):
                         event = events[n][0]
                         if event.state == "red":
-                            causes[n] = (next(f for f in update.visit.findings
-                                              if f.rule == event.rule and f.text == event.quote),
-                                          update.partial)
+                            causes[n] = next(f for f in update.visit.findings
+                                             if f.rule == event.rule and f.text == event.quote)
                     now = audio_time(time.perf_counter())
                     seen.extend((h, now) for h in update.visit.hits if h.kind not in CUE)
 
@@ -231,11 +230,10 @@ def _latency(engine, runs: list[tuple], named: str, mono: bool = False) -> dict[
             changes += len(events)
             quick += sum(1 for (a, *_), (b, *_) in zip(events, events[1:])
                          if b.state == a.previous and (b.at - a.at).total_seconds() < 1.0)
-            said_by_customer = {n for n, (finding, _) in causes.items()
+            said_by_customer = {n for n, finding in causes.items()
                                 if _within(finding, pickup[2] if pickup else ())}
-            for n in sorted(said_by_customer):
-                finding, partial = causes[n]
-                theirs[partial].append(f"{path.stem} {finding.start:.1f} s {finding.text}")
+            for spoken, reds_of in _customers(events, causes, said_by_customer, ended).items():
+                theirs[spoken] += [f"{path.stem} {red}" for red in reds_of]
             red_at = [(t, spent, block in ended) for n, (e, t, spent, block) in enumerate(events)
                       if e.state == "red" and n not in said_by_customer]
             if pickup:  # a red while only a customer spoke is the customer's words
@@ -299,9 +297,9 @@ def _latency(engine, runs: list[tuple], named: str, mono: bool = False) -> dict[
     if mono:
         print(f"pickup: reds during (or within 1 s after) a customer's line "
               f"{len(customer_reds)}" + "".join(f"; {red}" for red in customer_reds))
-        print(f"pickup: customer's taboos turning the light red before the final result "
-              f"{len(theirs[True])}" + "".join(f"; {red}" for red in theirs[True])
-              + f"; on the final result {len(theirs[False])}"
+        print(f"pickup: customer's taboos turning the light red while their segment was "
+              f"spoken {len(theirs[True])}" + "".join(f"; {red}" for red in theirs[True])
+              + f"; as it ended (its final roles) {len(theirs[False])}"
               + "".join(f"; {red}" for red in theirs[False]))
     print("slowest reds: " + ", ".join(f"{what} {delay:.2f} s"
                                       for delay, what in sorted(which, reverse=True)[:5]))
@@ -315,6 +313,17 @@ def _pickup_runs(speakers: int, case: str) -> list[tuple]:
 
     return [(r.path, "general", r.truths, r.staff, r.customer_spans, r.customer_taboos)
             for r in pickup.latency_renders(speakers, case)]
+
+
+def _customers(events: list, causes: dict, theirs: set[int], ended: set[float]) -> dict:
+    """The reds resting on a customer's taboo (`theirs`, indices in `events`), as given
+    while their segment was spoken (True) or in a block where a segment ended (False): a
+    segment's first reading as it ends is told with its final roles, not a partial
+    result's."""
+    out: dict[bool, list[str]] = {True: [], False: []}
+    for n in sorted(theirs):
+        out[events[n][3] not in ended].append(f"{causes[n].start:.1f} s {causes[n].text}")
+    return out
 
 
 def _within(finding, truths) -> bool:

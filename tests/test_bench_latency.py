@@ -94,3 +94,16 @@ def _speech_before(audio: np.ndarray, rate: int, at: float) -> float:
     """The end of the last sound before `at` (s)."""
     loud = np.flatnonzero(np.abs(audio[:round(at * rate) - 1]) > 0.05)
     return (loud[-1] + 1) / rate
+
+
+def test_a_customers_red_given_as_its_segment_ends_is_not_a_partial_results():
+    """A segment's first reading as it ends is told with its final roles: a red then is
+    the final decision's, though it comes before the re-read final result."""
+    spec = importlib.util.spec_from_file_location("bench_audio", BENCH / "audio.py")
+    bench_audio = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_audio)
+    events = [(None, 8.6, 0.0, 8.5), (None, 21.6, 0.0, 21.5), (None, 36.5, 0.0, 36.4)]
+    causes = {n: Finding("taboo", at, at + 0.8, "ni fan bu fan", "critical")
+              for n, at in enumerate((8.3, 21.2, 35.4))}
+    split = bench_audio._customers(events, causes, {0, 2}, ended={36.4})
+    assert split == {True: ["8.3 s ni fan bu fan"], False: ["35.4 s ni fan bu fan"]}
