@@ -60,8 +60,18 @@ CLAUSE = re.compile(r"[^，。？！,.?!；;…\s]+[？?]?")
 _QUESTION = re.compile(r"(?:[？?]|吗|么|是不是|对不对|有没有|能不能|对吧|是吧)$")
 # a deflection gainsaid or asked back without a question mark (什么叫不归我们管, 那是搞错了)
 _GAINSAID = re.compile(r"什么(?=叫|不|没)|怎么会|怎么能|哪能|谁说|谁讲|谁跟您说|谁跟你说|瞎说|胡说|"
-                       r"^说(?!明)(?=[^，。]{0,3}(?:不|没|我们|咱|找错|走错|跟我们))|"
-                       r"(?:他|她|们|那|是|家|人)(?:都|也|肯定|可能)?(?:搞错|弄错|说错|讲错)")
+                       r"^说(?!明)(?=[^，。]{0,3}(?:不|没|我们|咱|找错|走错|跟我们))")
+# someone said wrong (…那是搞错了): a gainsay of a no said before it, not of a claim that it
+# can be done (刚才小姑娘说能办是她说错了)
+_SAID_WRONG = re.compile(r"(?:他|她|们|那|是|家|人)(?:都|也|肯定|可能)?(?:搞错|弄错|说错|讲错)")
+# a no of a no is a must (这个不得不办, 我们不能不收): no refusal
+_MUST = re.compile(r"(?:不得|不能|不可|不会|没法|不可能)不(?=[\u4e00-\u9fff])")
+# a word drawn out or broken off by dashes (这个——我们——不——办) is one clause; a clause-final
+# 额 is Wu's 的 (勿是阿拉搿搭额)
+_DRAWN = re.compile(r"[—－~～]+")
+_WU_OF = re.compile(r"(?<=[\u4e00-\u9fff])额(?=[，。？！,.?!\s…]|$)")
+# the list staff checked themselves (我对一下清单, 我对着受理清单看了): no list of papers to bring
+_CHECKED = r"(?:我|咱)(?!们)[^，。？！]{0,3}?(?:对|核对|查|看|翻|对照|对着)[^，。？！]{0,6}?(?:清单|目录|单子)"
 _NO_MATTER = re.compile(r"不管(?=[^，。]{0,4}(?:怎|什么|多少|谁|哪|是否|是不是|如何|几))|"  # no matter how
                         r"(?:不用|不必|甭|不要|无需|用不着|别)(?:再|去|跑)?(?:去|到|找|问|上)"  # no need to go
                         r"(?:别的|其他|其它|另外|别)[^，。？！]*")
@@ -102,8 +112,12 @@ class _Patterns:
         # a scope word beginning a paper's name is no scope (无第三方责任承诺书, 授权书)
         paper = r"(?![^，。？！]{0,3}(?:书|证明|声明|表|单|证|函|意见|协议))"
         self.self_ = re.compile(S)
+        # a clause that is only the counter or the matter, said apart (这个，我们这里，没有)
+        self.bare = re.compile(rf"^(?:{S}|{M}|{c['counter']}|事情|事儿|事)+[啊呀哈吧呢嘛么]*$")
         self.regional = [(re.compile(c[name]), word) for name, word in REGIONAL.items()]
         self.matter = re.compile("^" + M)
+        # a no with its doer left unsaid, the whole clause (不受理。 办不了，这个): the counter's
+        self.unsaid = re.compile(rf"^(?:(?:{N})(?:{H})|(?:{H})不(?:{c['able']})){END}")
         self.now = re.compile(c["now"])
         # the counter keeps the matter: a wait asked (您稍等), or staff doing it now, going
         # for it (我去拿, 我到档案室调一下), at once (我再查查, 我这儿处理着) or under way
@@ -123,7 +137,7 @@ class _Patterns:
         self.asked_before = re.compile(r"(?:我|咱)(?!们)[^，。？！]{0,6}?(?:问|打听|请示|核实|确认)(?:了|过)"
                                        r"[^，。？！去到找上]{0,6}$")
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
-        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|没带|没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
+        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|不完整|不完备|没凑(?:够|齐)|凑不(?:够|齐)|没带|(?:复印|扫描|翻拍)[^，。？！]{0,2}不(?:收|要|认|行)|没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
                                r"(?:要是|如果|假如|若是|倘若|万一)(?:您|你)?(?:还)?(?:没有?|不带)|"  # 要是没有原件，…没法弄
                                r"没(?:备|弄|准备)?齐|没有的话|没有就|回去准备|准备齐|备齐|"
                                r"(?<!权限)(?<!系统)(?<!电脑)(?<!业务)(?<!范围)(?:里头|里面)(?:还)?(?:没有|没)|"
@@ -157,6 +171,10 @@ class _Patterns:
             rf"(?:来)?(?:放|下放|授权|开放|{H}){not_asked}",          # 上头没给我们放, 不准我们这边办
             rf"不(?:适用|适合|适于)(?:于|在|到)?{S}",                              # 不适用本窗口
             rf"不是?(?:从|经|由|通过|在)?{S}[^，。]{{0,4}}走|不走{S}",               # 流程不走我们这儿
+            rf"不对(?:{S})+(?:这个?|的)?(?:口|路|业务|范围)",                         # 不对我们这口
+            rf"(?:落|轮|摊|派|算)不(?:到|着)(?:{S})+",                               # 落不到我们头上
+            rf"不(?:经|过|走)(?:{S})+[^，。？！]{{0,4}}?的?手",                                         # 不经我们的手
+            rf"不是(?:{S})+个(?:{c['work']})",                                       # 不是我们个事情
         ]))
         # not here this moment (不在我这儿): a wait when staff go on with it (章不在我这，我去拿)
         self.located = re.compile(rf"(?:不|没)(?:落|放|搁)?在{S}")                  # 不落在我们这儿
@@ -171,12 +189,12 @@ class _Patterns:
             rf"(?:{H}|帮|轮|插|管)不(?:{c['able']})(?!解|明|懂|清|好)",          # 办不了, 管不着
             rf"{S}[^，。]{{0,3}}(?:没有|没)(?:这|那)?一?(?:项|个|种|样)?{END}",       # 我们这没有
             rf"(?:没有?|不|未)(?:{c['opened']})(?:这|那|此|{END})",                # 没开这项, 这边没有开
-            r"停办|停止(?:办理|受理)",
+            r"停办|停止(?:办理|受理)|出不(?:了|成)|不出手",                           # 您这个我们出不了
             rf"不对(?=这|那|此)",                                             # 我们不对这个
             rf"没(?:人|谁)(?:{H})",                                           # 我们这儿没人管
             r"没(?:辙|招|法子)|(?:办法|法子|辙|招)(?:都|也)没有?|无能为力|做不(?:了|得)主|作不了主|"
             r"说了不算|拍不了板",                                                # 我们也没辙
-            rf"(?:没有?|无)(?:这|那)?(?:个|一|种|类)?(?:{c['access']})",          # 没这个权限
+            rf"(?:没有?|无)(?:这|那|此)?(?:个|一|种|类)?(?:{c['access']})",       # 没这个权限, 查无此项
             rf"(?:{c['access']})(?:里头|里面|里|内|上|中)[^，。]{{0,4}}(?:没有?|无)",  # 权限里头没有
         ]))
         # the counter's handling asked back as if absurd, a no said as a question (谁说这在我们这儿
@@ -187,6 +205,9 @@ class _Patterns:
             rf"(?:哪能|哪里能|怎么能|怎能|怎么会)[^，。？！不没]{{0,3}}?(?:是|在|归|由)?{S}[^，。？！不没]{{0,6}}(?:{H})",
             rf"(?:要是|如果|若是|假如)能(?:{H})[^，。？！]{{0,6}}(?:还|哪|怎么)(?:能|会)不",
             rf"{S}[^，。？！]{{0,3}}像(?:是)?(?:{H})[^，。？！]{{0,8}}(?:地方|{c['counter']}|{c['place']})",
+            rf"写着?(?:{H})(?:这|那)(?:个|种|类|项)?(?:吗|么)",                      # (牌子上)写着办这个吗
+            rf"^(?:那|又|可|这)?(?:怎么能|哪能|怎能|怎么可能|哪里能)(?:给您|给你|帮您|帮你|替您|替你)"
+            rf"(?:{H})(?:这|那)(?:个|种|类|事|项)",                                                # (我们一个收费的，)怎么能给您办这个呢
         ]))
         # a service said not had, the counter unsaid, at any time (没这个业务了, 现在没这项服务了)
         self.unoffered = re.compile(rf"^(?:{c['now']}|已经|早就)?(?:没有?|无)(?:这|那|此)(?:个|项|种|类|一)?"
@@ -288,14 +309,17 @@ class _Patterns:
                                  rf"(?:App|APP|app|小程序|公众号|客户端|应用|软件)|"
                                  # 手机上搜券商
                                  rf"(?<!搜)搜(?:一下|搜|一搜)?看?(?!看|搜|{c['nowhere']})[^，。？！]{{2,10}}")
-        when = r"(?:周[一二三四五六日天末]|工作日|每天|上午|下午|早上|中午|晚上|明天|今天)"
+        when = (r"(?:周[一二三四五六日天末]|工作日|每天|上午|下午|早上|中午|晚上|明天|今天|明早|明儿|后天|"
+                r"[零一二三四五六七八九十两0-9]+点(?:半|钟|[零一二三四五六七八九十0-9]+分?)?)")
         # a place told as the answer (不是三楼那个，是…; 地方是…; 下来就是…; 得…)
         self.answer = re.compile(r"(?:^|(?<=[就也对哦那方置儿]))(?:是|得)(?!不|没|我|咱|本|这|那)")
-        self.there = re.compile(rf"{when}*[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
+        self.there = re.compile(rf"(?:只有|只在|仅)?{when}*[^，。？！不没别无未非]{{0,3}}?(?:那边|那儿|那里|那头)?"
                                 rf"(?:就|也|都|才|专门)?(?:是|能|可以|会)?{c['there']}")
         # a place named in one clause, pointed to in another (…咨询台，您去那儿; …，他们管这个;
         # …咨询台，您过去; …签证处，就那儿)
-        self.pointed = re.compile(r"(?:去|到|找|上|问|奔)(?:那儿|那边|那里|那头|他们|她们|人家)|"
+        self.pointed = re.compile(r"(?:去|到|找|上|问|奔)(?:那儿|那边|那里|那头|他们|她们|人家|那(?=[，。？！\s]|$))|"
+                                  # shown on a plan of the place (您看墙上这张平面图，…区林业站在这儿)
+                                  r"平面图|导视图|示意图|导览图|楼层图|地图|"
                                   r"(?:他们|她们|那边|那儿|那里)(?:就|也|都|才|专门)?(?:能|可以|会)?"
                                   r"(?:给您|给你|帮您|帮你)?(?:管|负责|办|受理|处理|专门|解决|弄|整|搞)|"
                                   r"(?:^|[，。？！\s])(?:您|你)?(?:就|直接|赶紧|先)?(?:走|跑)?(?:过去|去)(?:了就|"
@@ -306,10 +330,13 @@ class _Patterns:
                                   r"离(?:这儿?|这里|这边)[^，。？！]{0,6}?"
                                   r"(?:几百米|百米|[0-9一二三四五六七八九十两几百千]+(?:米|公里|站|分钟))|"
                                   r"(?:周[一二三四五六日天末]|每天|工作日|节假日)[^，。？！]{0,3}(?:开门|上班|办公|营业)|"
+                                  # or when it closes (…四点半停止取号)
+                                  r"[零一二三四五六七八九十两0-9]+点半?[^，。？！]{0,3}(?:停止(?:取号|受理|办理|办公|营业)|关门|下班|闭馆|截止)|"
                                   # when to go there (…周末不开，您工作日去)
-                                  rf"(?:^|[，。？！\s])(?:您|你)?(?:{when}|再)+去(?=[，。？！\s]|$)|"
+                                  rf"(?:^|[，。？！\s])(?:您|你)?(?:{when}|再)+过?去(?=[，。？！\s]|$)|"
                                   # the place told, written or sent (我跟您说地方：…; 位置发您手机上; 您记一下)
                                   r"(?:说|告诉|写|念)(?:个|一下)?(?:地方|地址|位置)|写(?:个|张)条子?[：:]|"
+                                  r"(?:给|跟)(?:您|你)(?:说|讲|念|写)[^，。？！：:]{0,4}[：:]|"   # 我给您说两遍：…
                                   r"(?:地方|地址|位置|定位)[^，。？！]{0,3}?(?:发|给|念|写|告诉)给?(?:您|你)|"
                                   r"(?:您|你)?(?:那边)?(?:记一下|记下来|记好)|"
                                   # where it stands from a landmark (…，就在我们这条街的尽头; 树后面就是…)
@@ -319,7 +346,8 @@ class _Patterns:
                                   r"(?:^|[，,。？！\s])(?:就是|就在)(?:[^，。？！…]{1,6}的)?"
                                   r"(?:那|这)(?:栋|间|座|幢|排|家)|"
                                   r"有(?:个|一个|块|一块)?[^，。？！]{0,2}(?:牌子|招牌|指示牌|标牌)")
-        self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|"
+        self.walk = re.compile(r"左转|右转|左拐|右拐|往前走|往里走|直走|走到头|拐弯|斜对面|过马路|穿过|"
+                               r"(?:从|由)[^，。？！]{0,4}门(?:出去|进去|出|进)|"
                                r"(?:往|朝|向)[^，。？！]{1,8}?(?:走|拐|转)|(?:往|朝|向)(?:左|右|东|西|南|北)|"
                                r"第[一二三四五六七八九十0-9]+个?(?:路口|红绿灯|十字路口|岔口)|"
                                r"出了?(?:这个)?门(?!注意|小心|慢|随便|问|打听|找找|看看|转转)|(?:下|上)楼(?:就|到|去|右|左)|"
@@ -336,17 +364,22 @@ class _Patterns:
             rf"(?:我|我们|咱|咱们)(?:这就|马上|现在|立刻|这边|先|来|去|直接|帮忙|这)?"
             rf"(?:{c['for_you']}{free}{{0,16}}?{c['act']}|{free}{{0,6}}?{c['transfer']})|"
             rf"(?:让|叫(?!到?号|到您|到你)|请|喊){free}{{1,12}}?(?:过来|来接|来一趟|下来|上来|"
-            rf"联系您|联系你|给您打|给你打|回复您|回复你|答复您|答复你|通知您|通知你|派人|接您|接你|来(?:看|处理|帮|跟|给|办|弄))|"
-            rf"(?:跟|随)我(?:来|走|过去)")
+            rf"联系您|联系你|给您打|给你打|回复您|回复你|答复您|答复你|通知您|通知你|回您|回你|回电|派人|接您|接你|"
+            rf"来(?:看|处理|帮|跟|给|办|弄))|"
+            rf"(?:跟|随)我(?:来|走|过去)|"
+            rf"(?:我|咱)(?:这就|马上|现在|先)?把(?:您|你)的?[^，。？！]{{0,6}}?(?:号码|号|电话|手机|联系方式|材料|情况)"
+            rf"[^，。？！]{{0,2}}(?:给|交给|转给|报给|发给)")                        # 我把您手机号给水政监察
         self.refused = re.compile(rf"(?:我|我们|咱)[^，。]{{0,3}}(?:{N}(?!动产)|帮不|管不)|"
                                   rf"(?:{c['transfer']}|{c['act']})不(?!动产)(?:{c['able']})|"  # 对接不了
                                   rf"(?:不是|不归|不由)[^，。]{{0,2}}(?:我|咱)")
 
     def standard(self, text: str) -> str:
-        """The line with its regional forms read as the standard word (冇得 = 没得)."""
+        """The line with its regional forms read as the standard word (冇得 = 没得), dashes
+        drawing a word out dropped and a no of a no read as a must."""
+        text = _WU_OF.sub("的", _DRAWN.sub("", text))
         for form, word in self.regional:
             text = form.sub(word, text)
-        return text
+        return _MUST.sub("必须", text)
 
     def unnamed(self, said: str) -> bool:
         """Whether a place is said as some other or the one concerned (别的, 相关, 主管), and no
@@ -376,6 +409,8 @@ class _Patterns:
                 return False
             before = before[ways[-1].start():]
             mod = before[ways[-1].end() - ways[-1].start():]
+            if re.match("不|没", mod):  # a way not found (找不着门路): no place
+                return False
         else:
             mod = before
         if self.numbered.search(before + head):
@@ -404,7 +439,7 @@ def said(text: str, name: str, path: Path | None = None) -> str:
 def _said(text: str, name: str, path: str) -> str:
     p = _patterns(path)
     read = p.standard(text)
-    said, clauses = CLAUSE.findall(text), CLAUSE.findall(read)  # the same clauses, as said and read
+    said, clauses = _joined(CLAUSE.findall(_DRAWN.sub("", text)), CLAUSE.findall(read), p)
     if name in ("deflection", "wait"):
         at = _deflection(p, read, clauses)
         if name == "deflection":
@@ -435,6 +470,19 @@ class _Line:
     kept: bool
 
 
+def _joined(said: list[str], clauses: list[str], p: _Patterns) -> tuple[list[str], list[str]]:
+    """The clauses, one that is only the counter or the matter joined to the next: a halting
+    line (这个，我们这里，没有) says one thing."""
+    said_out, read_out = [], []
+    for n, clause in enumerate(clauses):
+        if said_out and p.bare.match(read_out[-1]):
+            said_out[-1], read_out[-1] = f"{said_out[-1]}，{said[n]}", read_out[-1] + clause
+        else:
+            said_out.append(said[n])
+            read_out.append(clause)
+    return said_out, read_out
+
+
 def _kept(p: _Patterns, clause: str) -> bool:
     """Whether staff keep the matter in the clause: a wait asked, or doing it themselves."""
     return bool(p.wait.search(clause) or p.doing.search(clause))
@@ -444,12 +492,14 @@ def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
     """The index of the clause read as deflecting, -1 for the whole line (只办社保，别的不办),
     None if none. A clause the line goes on from with a wait or staff doing the matter
     (…办不了，您稍等，我再查查) cannot-do nothing for good: it is a wait."""
-    lacking = p.lack.search(re.sub(f"{_UNLISTED}|{_POWERS}", "", text))
+    lacking = p.lack.search(re.sub(f"{_UNLISTED}|{_POWERS}|{_CHECKED}", "", text))
     denied = next((n for n, c in enumerate(clauses) if p.denied.search(c)), None)
     if denied is not None and not lacking:
         return denied
     apart = _apart(p, clauses)
-    if not (apart or _REFUSING.search(text)) or lacking or _GAINSAID.search(text):
+    said_wrong = _SAID_WRONG.search(text)
+    if not (apart or _REFUSING.search(text)) or lacking or _GAINSAID.search(text) or (
+            said_wrong and re.search("[不没]", text[:said_wrong.start()])):
         return None
     kept = [_kept(p, c) for c in clauses]
     line = _Line(ours=bool(p.self_.search(_YOURS.sub("您", text))),
@@ -507,7 +557,7 @@ def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
     if said_of_us and (p.not_ours.search(clause) or cannot
                        or not line.kept and p.located.search(clause)):
         return True
-    return bool(p.matter.search(clause) and (p.matter_not_ours.search(clause) or (
+    return bool((p.matter.search(clause) or p.unsaid.match(clause)) and (p.matter_not_ours.search(clause) or (
         now and p.matter_cannot.search(clause))))
 
 

@@ -295,3 +295,53 @@ def test_cannot_said_in_sichuanese_or_not_ours_any_more_is_a_deflection(line):
 @pytest.mark.parametrize("line", ["我不得不说，这个我们能办", "您不得不跑一趟社保局", "这个不是我们的了吗？"])
 def test_must_or_ours_now_is_no_deflection(line):  # guards
     assert not intent.read(line).deflection
+
+
+# The twelfth set's classes, first_asked (session 13, helper t12fa), in wordings written here.
+@pytest.mark.parametrize("line", [
+    "您这件事落不到咱们这儿", "这个不经我们窗口的手", "这事不对我们这个口", "那个毋系我们个活",
+    "这种事勿是阿拉额", "我们这边毋经办", "您这种我们开不出也出不了", "咱这儿压根没这个技能",
+    "您看看我们门口的牌子，写着办这个吗？",
+    "我核对了一下清单，您这个我们这儿不受理",               # the list staff checked is no lack
+    "前台说能办是她搞错了，您这个我们不接",                  # a claim that it can be done gainsaid
+    "这个——我们——办——不了",                               # drawn out by dashes
+    "那个，我们窗口，没有",                                  # a halting line: one clause
+    "我们是管登记的，哪能给您办那种事", "不办理。您体谅一下", "管不了，这事",   # how could we; a no, its doer unsaid
+    "这项在我们系统里查无此项",
+])
+def test_not_ours_said_as_falling_elsewhere_in_wu_halting_or_after_a_wrong_claim_is_a_deflection(line):
+    assert intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", [
+    "这种情况我们不能不收", "您这个我们没法不办", "窗口说不归我们，那是他们说错了",
+    "结果还出不来，您稍等", "那个，您先坐一下",
+    "怎么能给您办得这么慢呢，对不住", "不办完您别走", "手续不完整，办不了", "还没凑齐，受理不了", "我跟您说，得拿原件来，复印件概不收",
+])
+def test_a_must_a_no_gainsaid_or_a_wait_is_no_deflection(line):  # guards
+    assert not intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", [
+    "您手机导航市档案馆就行", "区公证处，专门管这块，您去那", "门口的平面图上，区税务分局是那个蓝块",
+    "社保分中心今天关了，您明天九点过去", "您从后门出去，穿过广场就是街道办",
+    "您去市慈善基金会问问", "公积金中心只有周三受理这个", "我跟您念一遍：区民政局救助科",
+    "您快点，出入境大厅五点停止受理", "这我们管不了，您去市红十字会",
+])
+def test_a_place_navigated_to_pointed_on_a_plan_or_when_to_go_is_a_direction(line):
+    assert intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["您看这张地图，挺旧的", "我明天九点过去", "您去那个，拿个号"])
+def test_a_plan_or_a_time_with_no_place_is_no_direction(line):  # guards
+    assert not intent.read(line).direction
+
+
+@pytest.mark.parametrize("line", ["您留个号码，我让医保办明天回您", "我把您的电话给街道办，他们找您"])
+def test_someone_named_to_call_back_or_given_the_number_is_a_handover(line):
+    assert intent.read(line).handover
+
+
+@pytest.mark.parametrize("line", ["您这个找我们是找不着门路的，我们不办", "我跟您说：这事不归我们"])
+def test_a_way_not_found_or_a_colon_before_a_no_is_no_direction(line):  # guards
+    assert not intent.read(line).direction

@@ -788,3 +788,26 @@ def test_cannot_in_sichuanese_or_not_ours_any_more_turns_away(scorer, deflection
 def test_told_already_said_officially_is_a_reminder(scorer):  # 告知, 仍未
     assert not _returned(scorer, "户口簿拿来了", "上午已告知的租房合同，仍未提交",
                          morning="需补正户口簿，附带租房合同")
+
+
+# The twelfth set's classes, first_asked (session 13, helper t12fa), in wordings written here.
+@pytest.mark.parametrize("line", ["户口本和照片不到，这业务办不了", "原件没到的话，这边受理不了", "资料没凑齐，受理不了"])
+def test_papers_not_here_yet_are_a_lack_not_a_deflection(scorer, line):
+    assert not _found(scorer, "first_asked", [("staff", line), ("customer", "好吧"), ("staff", "再见")])
+
+
+@pytest.mark.parametrize("line", ["他们不受理我们受理", "说不归窗口管？不，这就是我们窗口的事", "这个我们不得不办"])
+def test_the_others_no_answered_by_ours_or_a_must_is_no_deflection(scorer, line):
+    assert not _found(scorer, "first_asked", [("customer", "楼下说你们不管这个"), ("staff", line),
+                                              ("customer", "好吧"), ("staff", "再见")])
+
+
+@pytest.mark.parametrize("line", ["这个我们办不到，您去那边问问", "这事办不了，报告没到我们这"])
+def test_a_no_not_about_papers_stays_a_deflection(scorer, line):  # guards
+    assert _turned_away(scorer, line, "请慢走")
+
+
+@pytest.mark.parametrize("line", ["前面那位说能办是他搞错了，这个我们不受理", "我以为能办，科长说这个我们这儿不受理",
+                                  "我对照了一下清单，这个我们这里不办", "这个不对我们这个口，办不成"])
+def test_a_wrong_claim_that_it_can_be_done_or_a_list_staff_checked_stays_a_deflection(scorer, line):
+    assert _turned_away(scorer, line, "请慢走")
