@@ -225,19 +225,26 @@ _DONE_THEN = re.compile(r"就(?:能|可以|可)?(?:办|受理|齐|行|成)")
 
 
 def _says_lack(w: _Words, clause: str) -> bool:
-    """Whether a clause says something is lacking, a poor thing's shortfall left out."""
-    clause = w.quality.sub("", clause)
+    """Whether a clause says something is lacking, a poor thing's shortfall and a question
+    whether it is (信息有没有错, 齐不齐: the same word either side of 不 or 没) left out."""
+    clause = _ASKED.sub("", w.quality.sub("", clause))
     return bool(clause) and bool(_lacks(w, clause) or w.incomplete.search(clause)
                                  or w.alone.search(clause))
+
+
+_ASKED = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
 def _lacks(w: _Words, clause: str) -> bool:
     """Whether a clause says a lack or a need: a word of two characters or more anywhere
     (得交, 还没给), one of one only as a word of its own (补, not of 补办) and not taking
-    out what is at hand (您把手机拿出来: shown now, nothing missing)."""
+    out what is at hand (您把手机拿出来: shown now, nothing missing) nor holding what is
+    handed over (您拿好回执: unless told to come with it, 带好户口本再来)."""
     words = _cut(clause)
     return bool(w.lacking_long.search(clause)) or any(
-        word in w.lacking and words[n + 1:n + 2] != ["出来"] for n, word in enumerate(words))
+        word in w.lacking and words[n + 1:n + 2] != ["出来"] and not (
+            words[n + 1:n + 2] == ["好"] and "来" not in "".join(words[n + 2:]))
+        for n, word in enumerate(words))
 
 
 def names(text: str, path: Path | None = None, nouns: bool = False) -> tuple[str, ...]:
@@ -468,7 +475,7 @@ def _cut_cached(text: str) -> tuple[str, ...]:
 _GLUED_BEFORE = set("差缺欠")  # lacks jieba glues to the next word (差退 of 差退工单)
 _COUNTED = set("个份张本样件项点些了带着")  # 少个, 少了: a lack word of its own
 _GLUED_AFTER = set("得没")  # and to the word before (卡得 of 社会保障卡得补)
-_ENDING = set("本证卡书表单照件章")
+_ENDING = set("本证卡书表单照件章函据票折册簿")
 _TRAILING = set("来才就呢吧啊了也都缺差少欠没得要补有在是弄搞整拿带交送厚嘛呀啦咯")  # 单|弄 of 行程单弄好了
 _KEPT = {"差不多", "差点", "差些", "差别", "差距", "缺点", "缺少", "缺乏", "欠款", "欠费", "记得",
          "觉得", "获得", "取得", "值得", "懂得", "晓得", "舍得", "免得", "省得", "难得", "还得",

@@ -238,3 +238,16 @@ def test_incomplete_typed_as_a_homophone_is_read(line):
 def test_no_homophone_inside_a_known_word_nor_for_a_negation(line):  # guards
     lack = materials.read(line)
     assert not lack.things and (lack.unnamed == ("不全" in line))
+
+
+@pytest.mark.parametrize("line", ["您瞅瞅表上的信息有没有错", "登记的地址齐不齐您核一下", "您把发票拿好，可以走了"])
+def test_a_check_asked_or_a_thing_handed_over_is_no_lack(line):
+    lack = materials.read(line)
+    assert not lack.named and not lack.unnamed
+
+
+@pytest.mark.parametrize("line, things", [("您拿好婚检证明再来", ("婚检证明",)),       # guards
+                                          ("公证书有没有？没有得补", ("公证书",)),
+                                          ("委托函缺着", ("委托函",))])       # 函缺 glued by jieba
+def test_a_thing_to_come_with_or_asked_for_is_still_lacking(line, things):
+    assert materials.read(line).things == things

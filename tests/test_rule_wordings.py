@@ -811,3 +811,29 @@ def test_a_no_not_about_papers_stays_a_deflection(scorer, line):  # guards
                                   "我对照了一下清单，这个我们这里不办", "这个不对我们这个口，办不成"])
 def test_a_wrong_claim_that_it_can_be_done_or_a_list_staff_checked_stays_a_deflection(scorer, line):
     assert _turned_away(scorer, line, "请慢走")
+
+
+# The twelfth set's classes, tell_once (session 13, helper t12to), in wordings written here.
+@pytest.mark.parametrize("line", ["您核一下，单子上这些信息对不对", "这些证件齐不齐您再瞧瞧",
+                                  "材料对不对您自己看看", "您看下表上的信息有没有错"])
+def test_asking_whether_it_is_right_says_nothing_missing(scorer, line):
+    assert not _told(scorer, line)
+
+
+@pytest.mark.parametrize("line", ["这些材料不对", "证件不齐"])
+def test_saying_it_is_not_right_still_is(scorer, line):  # guards
+    assert _told(scorer, line)
+
+
+@pytest.mark.parametrize("told", ["户口簿原件您上午记下的，没带？", "户口簿原件是您早上记住的，怎么又漏了"])
+def test_a_reminder_of_what_the_customer_noted_is_not_new(scorer, told):
+    """Told 户口簿 in the morning, reminded of 户口簿原件: the names do not meet, the
+    reminder (what the customer noted then) says it was told."""
+    assert not _returned(scorer, "上午来过，结婚证拿来了", told, morning="还缺结婚证和户口簿")
+    assert _returned(scorer, "上午来过，结婚证拿来了", "还差户口簿原件",  # guard
+                     morning="还缺结婚证和户口簿")
+
+
+def test_a_receipt_handed_over_on_a_return_is_nothing_new(scorer):
+    assert not _returned(scorer, "上午来过，户口簿拿来了", "回执单您拿好，慢走")
+    assert not _returned(scorer, "上午来过，户口簿拿来了", "您拿好回执单，慢走")
