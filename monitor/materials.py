@@ -105,19 +105,19 @@ class _Words:
                                   rf"(?:不够|不太够|不大够|不足|不达标)|不够(?:{c['degree']})")
         # the strong ones name a lack alone (不全, 没带齐); the rest only of materials (资料不对)
         self.alone = re.compile(r"不齐|不全|没(?!完)[\u4e00-\u9fff]{0,2}?[齐全](?![部面国])|"
-                                r"没(?:准备|带|备|弄|拿|凑|交|搞|整|收)?够|缺东西|缺东少西|"
+                                r"没(?:准备|带|备|弄|拿|凑|交|搞|整|收)?够|缺东西|缺东少西|缺胳膊少腿|"
                                 r"(?:少|缺|差)了?点(?:啥|什么|东西)(?![都也])|"
-                                r"缺这少那|不够数|没准备好|还有没(?:带|交|拿|准备|提供)的|"
+                                r"缺这少那|不够数|没准备好|还有没(?:带|交|拿|准备|提供)(?:来|过来|上来)?的|"
                                 r"(?:光|就|只)(?:这|这些|这点|这个)[^，。]{0,3}(?:办不了|办不成|不行|不够)|"
                                 r"还差着|差着呢|欠着呢|缺着呢|还缺着|"
-                                rf"还(?:差|缺|少)(?:点儿?|些|一些)(?={particle}*$)|"
+                                rf"还(?:差|缺|少)(?:点儿?|些|一些|一截)(?={particle}*$)|"
                                 r"还(?:少|缺|差)点(?:啥|什么|儿)|(?:差|缺|少)得(?:远|多)")
         # (带来就行: a need; 才 and 来就 say what would do, not what is there)
         self.received = re.compile(rf"^(?:(?!才|来就)(?:{c['word']}))*(?:{c['received']})(?!不|办)")
         self.only = re.compile(rf"(?:{c['only']})$")
         number = r"[两俩仨二三四五六七八九2-9]"
         self.count = re.compile(rf"(?P<n>{number}|一)(?:[两三四五六七八九](?=(?:{measure})))?"
-                                rf"(?:(?:{measure}|[\u4e00-\u9fff](?={general}))(?:{general})?|"
+                                rf"(?:(?:{measure}|[\u4e00-\u9fff](?={general}))(?:{general}){{0,2}}|"
                                 rf"{general}|(?<=[俩仨]))")  # 四桩要件: a measure known by its place
         self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)[^，。？！,.?!]{{0,2}}$|^$")
         self.count_after = re.compile(rf"^{particle}*(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|"
@@ -126,7 +126,7 @@ class _Words:
         # how the words saying a lack sound, to read a homophone typed for one (环差 = 还差)
         self.sounds = {_sounds(x): x for x in sorted(
             self.lacking | self.short | words("after") | words("incomplete") | words("more")
-            | self.general | self.received_words, key=len) if 1 < len(x) < 5}
+            | self.received_words, key=len) if 1 < len(x) < 5}
         self.general_end = re.compile(rf"(?:{general})$")  # 缺点东西; not 手续费现金
 
 
@@ -261,10 +261,10 @@ def _names(text: str, path: str, nouns: bool) -> tuple[str, ...]:
 
 def _count(w: _Words, text: str) -> tuple[int, str]:
     """How many kinds a line says are needed, and the words saying it (还差两样, 三项证明):
-    a number after a lack (or at a clause's start), with a measure word or a word for
-    materials, or a noun of one or two characters saying what kind (四个本本, 三张表单,
-    两三个证明: a range counts its least), followed by no name (三张两寸照片 is one thing;
-    身份证复印件两份, copies)."""
+    a number after a lack (or at a clause's start, or after whose: 您这儿), with a measure
+    word or a word for materials (of two: 两种证明材料), or a noun of one or two characters
+    saying what kind (四个本本, 三张表单, 两三个证明: a range counts its least), followed by
+    no name (三张两寸照片 is one thing; 身份证复印件两份, copies)."""
     for found in w.count.finditer(text):
         before = text[:found.start()]
         clause = _STOPS.split(before)[-1]
@@ -276,7 +276,8 @@ def _count(w: _Words, text: str) -> tuple[int, str]:
             continue
         if any(_name(w, run) for run, *_ in _runs(w, clause)):
             continue  # 身份证复印件需要两份: copies of a thing, not kinds
-        if w.count_before.search(clause) and w.count_after.search(after):
+        if (w.count_before.search(clause) or set(_cut(clause)) <= w.words) and w.count_after.search(
+                after):  # 您这儿仨物件不够: who has them said first
             return NUMBERS[found.group("n")], found.group(0) + kind
     return 0, ""
 
@@ -388,9 +389,9 @@ def _name(w: _Words, run: str, nouns: bool = False) -> str:
         return ""
     if not run.endswith(w.head):
         return run if nouns and len(run) > 2 and _ends_a_name(w, _cut(run)[-1]) else ""
-    if re.fullmatch(rf"(?:[这那哪每各整]|所有|全部|有些|有的|一些|部分|好些|好几)?[一几]?"
-                    rf"[个份套张些样点批堆]?(?:{w.general_re.pattern})", run):
-        return ""  # 这些材料, 那套材料
+    if re.fullmatch(rf"(?:[您你侬恁]|贵[方所司]|[您你]们)?的?(?:[这那哪每各整搿]|所有|全部|有些|有的|"
+                    rf"一些|部分|好些|好几)?[一几]?[个份套张些样点批堆]?(?:{w.general_re.pattern})", run):
+        return ""  # 这些材料, 那套材料, 贵方材料, 侬搿个材料: whose, not which
     if re.sub(r"^[这那一张份个本]+|^办事", "", run) in w.lists or any(
             run.endswith(x) and _TAGS().get(run[:-len(x)], "x")[0] in "vp" for x in w.lists):
         return ""  # 告知单, 这张清单, 对照清单: where the things are listed, none of them

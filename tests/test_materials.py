@@ -251,3 +251,33 @@ def test_a_check_asked_or_a_thing_handed_over_is_no_lack(line):
                                           ("委托函缺着", ("委托函",))])       # 函缺 glued by jieba
 def test_a_thing_to_come_with_or_asked_for_is_still_lacking(line, things):
     assert materials.read(line).things == things
+
+
+@pytest.mark.parametrize("line, count", [("您这儿仨物件不够，户口簿算一个", 3),           # who has them first
+                                         ("还差三件物事，头一个是结婚证", 3),             # 物事, 纸片: words for materials
+                                         ("四张纸片没交，户口簿在里头", 4),
+                                         ("还差两种证明材料，一个是收入证明", 2),          # two words for materials
+                                         ("单子上还有三项没勾，结婚证是一个", 3)])         # a checklist not ticked
+def test_counts_said_otherwise_over_fewer_things(line, count):
+    lack = materials.read(line)
+    assert lack.count == count and lack.fewer
+
+
+@pytest.mark.parametrize("line", ["您这证件有窟窿", "这份材料缺胳膊少腿", "你这材料还短几样", "还有没交上来的",
+                                  "侬个材料勿全个", "跟规定比还差一截", "律师，贵所材料尚不完备"])
+def test_a_lack_said_by_a_figure_or_a_regional_word_names_none(line):
+    assert materials.read(line).unnamed
+
+
+@pytest.mark.parametrize("line", ["短信收到了吗", "头发剪短了", "您的材料我收下了", "我刚才没说不给您办",
+                                  "还差一截路就到了", "我刚查了，侬搿桩事体勿是阿拉搿搭额"])  # 勿是: no 物事
+def test_no_lack_in_words_near_those(line):  # guards
+    lack = materials.read(line)
+    assert not lack.named and not lack.unnamed
+
+
+@pytest.mark.parametrize("line, things", [("抱歉，婚检证明我刚才没说", ("婚检证明",)),
+                                          ("差点忘了，还有收入证明", ("收入证明",))])
+def test_a_thing_not_said_before_is_one_more(line, things):
+    lack = materials.read(line)
+    assert lack.things == things and lack.more

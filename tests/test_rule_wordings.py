@@ -837,3 +837,8 @@ def test_a_reminder_of_what_the_customer_noted_is_not_new(scorer, told):
 def test_a_receipt_handed_over_on_a_return_is_nothing_new(scorer):
     assert not _returned(scorer, "上午来过，户口簿拿来了", "回执单您拿好，慢走")
     assert not _returned(scorer, "上午来过，户口簿拿来了", "您拿好回执单，慢走")
+
+
+@pytest.mark.parametrize("back", ["又见着您了，居住证的户口簿带着", "又碰到您了，办居住证"])
+def test_a_return_said_by_meeting_the_clerk_again(scorer, back):
+    assert _returned(scorer, back, "还要结婚证")
