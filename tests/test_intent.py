@@ -337,7 +337,8 @@ def test_a_plan_or_a_time_with_no_place_is_no_direction(line):  # guards
     assert not intent.read(line).direction
 
 
-@pytest.mark.parametrize("line", ["您留个号码，我让医保办明天回您", "我把您的电话给街道办，他们找您"])
+@pytest.mark.parametrize("line", ["您留个号码，我让医保办明天回您", "我把您的电话给街道办，他们找您",
+                                  "您留个电话，我让区人力资源和社会保障局劳动监察支队明天回您"])   # a long name
 def test_someone_named_to_call_back_or_given_the_number_is_a_handover(line):
     assert intent.read(line).handover
 
