@@ -373,8 +373,8 @@ def _names_in(ctx: Context, value: str | bool, text: str, nouns: bool = False) -
     """The things a text names: with `new = true`, as the materials reader reads them
     (materials.names; `nouns` for the staff's lines, asking them now or telling them then:
     您回去把旧的机顶盒找出来; never for the customer's words that find the visit returned
-    to, where a noun no list holds would make two businesses alike); else the expression's (the group `name` where it has one, else its
-    match). A name of one character is an ending alone (证, 书), which would be one thing
+    to, where a noun no list holds would make two businesses alike); else the expression's
+    (the group `name` where it has one, else its match). A name of one character is an ending alone (证, 书), which would be one thing
     with every name it ends."""
     if value is True:
         return set(materials.names(text, nouns=nouns))

@@ -119,7 +119,8 @@ class _Words:
         self.count = re.compile(rf"(?P<n>{number}|一)(?:[两三四五六七八九](?=(?:{measure})))?"
                                 rf"(?:(?:{measure}|[\u4e00-\u9fff](?={general}))(?:{general}){{0,2}}|"
                                 rf"{general}|(?<=[俩仨]))")  # 四桩要件: a measure known by its place
-        self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)[^，。？！,.?!]{{0,2}}$|^$")
+        self.count_before = re.compile(rf"(?:(?:{lack})|一共|总共|共|有|还|是)"
+                                       rf"[^，。？！,.?!]{{0,2}}$|^$")
         self.count_after = re.compile(rf"^{particle}*(?:$|[：:，,。！!？?]|(?:您|你)?(?:还)?(?:没|得|要|也)|"
                                       rf"(?:{lack})|(?:{c['incomplete']}))")
         self.general_re = re.compile(general)
