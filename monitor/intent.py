@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from . import materials
 from .lexicon import word_classes, words_file
 
 INTENTS = ("deflection", "direction", "handover", "wait")  # what a rule may ask of a line
@@ -502,11 +503,21 @@ def _deflection(p: _Patterns, text: str, clauses: list[str]) -> int | None:
             said_wrong and re.search("[不没]", text[:said_wrong.start()])):
         return None
     kept = [_kept(p, c) for c in clauses]
+    short = [_short(c) for c in clauses]
     line = _Line(ours=bool(p.self_.search(_YOURS.sub("您", text))),
                  delayed=bool(p.now.search(text) or p.fault.search(text)),
                  asks=bool(re.search(r"[？?]|吗", text)), kept=any(kept))
-    return next((n for n, c in enumerate(clauses) if _deflects(p, c, line, any(kept[n + 1:]))),
+    return next((n for n, c in enumerate(clauses)
+                 if _deflects(p, c, line, any(kept[n + 1:]), any(short[max(n - 1, 0):n + 1]))),
                 -1 if apart or p.only.search(text) else None)
+
+
+def _short(clause: str) -> bool:
+    """Whether the clause says the citizen's materials are short, a thing named (没带户口本)
+    or none (这些不够); what lacks only a word of no known thing (我们没这个口子, 没招儿) is
+    the counter's."""
+    lack = materials.read(clause)
+    return bool(lack.things) or lack.unnamed
 
 
 def _apart(p: _Patterns, clauses: list[str]) -> bool:
@@ -538,8 +549,10 @@ def _words(kind: str) -> set[str]:
     return {kind[n:n + 2] for n in range(len(kind) - 1)}
 
 
-def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
-    """`goes_on`: a later clause keeps the matter (a wait, staff doing it)."""
+def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool, lacked: bool) -> bool:
+    """`goes_on`: a later clause keeps the matter (a wait, staff doing it); `lacked`: the
+    clause or the one before says a material is missing (这些不够，办不了), so what cannot be
+    done is for the citizen's lack, while what is not ours (不归我们管) stays a deflection."""
     clause = _YOURS.sub("您", _NO_MATTER.sub("", clause))
     if _REPORTED.search(clause):
         return False
@@ -552,7 +565,7 @@ def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool) -> bool:
             or not line.asks and p.own_area.search(clause)):
         return True
     said_of_us = p.self_.search(clause) or line.ours and not _OTHER_SUBJECT.match(clause)
-    now = not line.delayed and not goes_on
+    now = not line.delayed and not goes_on and not lacked
     cannot = now and (p.cannot.search(clause) or not line.asks and p.unreached.search(clause))
     if said_of_us and (p.not_ours.search(clause) or cannot
                        or not line.kept and p.located.search(clause)):

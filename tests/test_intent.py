@@ -183,6 +183,18 @@ def test_what_cannot_be_done_without_a_paper_is_a_lack_not_a_deflection(line):
     assert not intent.read(line).deflection
 
 
+@pytest.mark.parametrize("line", ["您这材料不够数，我们这儿受理不了", "手续不够，这边没法给您办",
+                                  "您拿的这几样不够，我们这受理不了"])
+def test_what_cannot_be_done_for_materials_short_is_a_lack_not_a_deflection(line):
+    assert not intent.read(line).deflection
+
+
+@pytest.mark.parametrize("line", ["材料不够，再说这事本来就不归我们管", "我们权限不够，这个办不了",
+                                  "咱们人手不够，这个办不了", "材料都齐了，可这个我们还是办不了"])
+def test_not_ours_beside_a_lack_or_the_counter_short_of_power_is_a_deflection(line):  # guards
+    assert intent.read(line).deflection
+
+
 def test_a_kind_of_matter_said_as_a_condition_is_still_a_deflection():  # a guard
     assert intent.read("如果是外地户口，我们这儿办不了").deflection
 
