@@ -38,7 +38,8 @@ from .lexicon import word_classes, words_file
 
 INTENTS = ("deflection", "direction", "handover", "wait")  # what a rule may ask of a line
 # regional forms read as the standard word (唔系我哋嘅嘢 = 不是我们的事), by their class
-REGIONAL = {"regional_cannot": "办不了", "regional_not": "不是", "regional_no": "不", "regional_at": "在", "regional_none": "没",
+REGIONAL = {"regional_cannot": "办不了", "regional_not": "不是", "regional_no": "不", "regional_at": "在",
+            "regional_none": "没",
             "regional_self": "我们", "regional_here": "这里", "regional_this": "这个",
             "regional_of": "的", "regional_thing": "事"}
 
@@ -138,7 +139,9 @@ class _Patterns:
         self.asked_before = re.compile(r"(?:我|咱)(?!们)[^，。？！]{0,6}?(?:问|打听|请示|核实|确认)(?:了|过)"
                                        r"[^，。？！去到找上]{0,6}$")
         self.fault = re.compile(rf"(?:{c['device']})[^，。]{{0,4}}?(?:{c['fault']})")
-        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|不完整|不完备|没凑(?:够|齐)|凑不(?:够|齐)|没带|(?:复印|扫描|翻拍)[^，。？！]{0,2}不(?:收|要|认|行)|没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
+        self.lack = re.compile(r"缺|差(?!不多)|少了|不全|不齐|不完整|不完备|没凑(?:够|齐)|凑不(?:够|齐)|没带|"
+                               r"(?:复印|扫描|翻拍)[^，。？！]{0,2}不(?:收|要|认|行)|"
+                               r"没签|没盖|没填|没交|得补|要补|补交|不合格|过期|不符合|"
                                r"(?:要是|如果|假如|若是|倘若|万一)(?:您|你)?(?:还)?(?:没有?|不带)|"  # 要是没有原件，…没法弄
                                r"没(?:备|弄|准备)?齐|没有的话|没有就|回去准备|准备齐|备齐|"
                                r"(?<!权限)(?<!系统)(?<!电脑)(?<!业务)(?<!范围)(?:里头|里面)(?:还)?(?:没有|没)|"
@@ -174,7 +177,7 @@ class _Patterns:
             rf"不是?(?:从|经|由|通过|在)?{S}[^，。]{{0,4}}走|不走{S}",               # 流程不走我们这儿
             rf"不对(?:{S})+(?:这个?|的)?(?:口|路|业务|范围)",                         # 不对我们这口
             rf"(?:落|轮|摊|派|算)不(?:到|着)(?:{S})+",                               # 落不到我们头上
-            rf"不(?:经|过|走)(?:{S})+[^，。？！]{{0,4}}?的?手",                                         # 不经我们的手
+            rf"不(?:经|过|走)(?:{S})+[^，。？！]{{0,4}}?的?手",                      # 不经我们的手
             rf"不是(?:{S})+个(?:{c['work']})",                                       # 不是我们个事情
         ]))
         # not here this moment (不在我这儿): a wait when staff go on with it (章不在我这，我去拿)
@@ -208,7 +211,7 @@ class _Patterns:
             rf"{S}[^，。？！]{{0,3}}像(?:是)?(?:{H})[^，。？！]{{0,8}}(?:地方|{c['counter']}|{c['place']})",
             rf"写着?(?:{H})(?:这|那)(?:个|种|类|项)?(?:吗|么)",                      # (牌子上)写着办这个吗
             rf"^(?:那|又|可|这)?(?:怎么能|哪能|怎能|怎么可能|哪里能)(?:给您|给你|帮您|帮你|替您|替你)"
-            rf"(?:{H})(?:这|那)(?:个|种|类|事|项)",                                                # (我们一个收费的，)怎么能给您办这个呢
+            rf"(?:{H})(?:这|那)(?:个|种|类|事|项)",  # (我们一个收费的，)怎么能给您办这个呢
         ]))
         # a service said not had, the counter unsaid, at any time (没这个业务了, 现在没这项服务了)
         self.unoffered = re.compile(rf"^(?:{c['now']}|已经|早就)?(?:没有?|无)(?:这|那|此)(?:个|项|种|类|一)?"
@@ -332,7 +335,8 @@ class _Patterns:
                                   r"(?:几百米|百米|[0-9一二三四五六七八九十两几百千]+(?:米|公里|站|分钟))|"
                                   r"(?:周[一二三四五六日天末]|每天|工作日|节假日)[^，。？！]{0,3}(?:开门|上班|办公|营业)|"
                                   # or when it closes (…四点半停止取号)
-                                  r"[零一二三四五六七八九十两0-9]+点半?[^，。？！]{0,3}(?:停止(?:取号|受理|办理|办公|营业)|关门|下班|闭馆|截止)|"
+                                  r"[零一二三四五六七八九十两0-9]+点半?[^，。？！]{0,3}"
+                                  r"(?:停止(?:取号|受理|办理|办公|营业)|关门|下班|闭馆|截止)|"
                                   # when to go there (…周末不开，您工作日去)
                                   rf"(?:^|[，。？！\s])(?:您|你)?(?:{when}|再)+过?去(?=[，。？！\s]|$)|"
                                   # the place told, written or sent (我跟您说地方：…; 位置发您手机上; 您记一下)
@@ -570,8 +574,8 @@ def _deflects(p: _Patterns, clause: str, line: _Line, goes_on: bool, lacked: boo
     if said_of_us and (p.not_ours.search(clause) or cannot
                        or not line.kept and p.located.search(clause)):
         return True
-    return bool((p.matter.search(clause) or p.unsaid.match(clause)) and (p.matter_not_ours.search(clause) or (
-        now and p.matter_cannot.search(clause))))
+    return bool((p.matter.search(clause) or p.unsaid.match(clause))
+                and (p.matter_not_ours.search(clause) or (now and p.matter_cannot.search(clause))))
 
 
 def _directs(p: _Patterns, clause: str, line: str) -> bool:
