@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KEEP = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]+")
@@ -105,3 +107,18 @@ def heard(utterance) -> NormText:
 def text_pinyin(text: str) -> str:
     """Space-separated toneless pinyin of a text, for display and for pinyin-only engines."""
     return " ".join(normalize(text).syllables)
+
+
+Form = TypeVar("Form")
+
+
+def standing(syllables: Sequence[str], opening: Mapping[str, Iterable[Form]],
+             sound: Callable[[Form], tuple[str, ...]] = tuple) -> Iterator[tuple[int, Form]]:
+    """Each form of `opening` (first syllable -> forms; `sound`: a form's syllables) that
+    stands whole in `syllables`, with where it begins, in order: looking up only the forms
+    each syllable opens keeps a partial result's every word cheap."""
+    for at, syllable in enumerate(syllables):
+        for form in opening.get(syllable, ()):
+            said = sound(form)
+            if tuple(syllables[at:at + len(said)]) == said:
+                yield at, form

@@ -41,7 +41,7 @@ import numpy as np
 
 from . import lexicon, voiceprint
 from .lexicon import Lexicon
-from .normalize import heard, normalize, text_pinyin, toneless
+from .normalize import heard, normalize, standing, text_pinyin, toneless
 from .records import Utterance, Word
 from .sources import SAMPLE_RATE
 
@@ -274,12 +274,15 @@ class RedForms:
         heard = [toneless(w.text) for w in words]
         begun = heard[-1] if heard and not set(heard[-1]) & set("aeiouv") else ""
         before = len(heard) - bool(begun)  # the whole syllables heard so far
+        found = set(standing(heard, self.opening))
+        found.update((at, form) for at, syllable in enumerate(heard)
+                     for form in self.opening.get(syllable, ())
+                     if at + len(form) - 1 == before and len(form) > BEGUN
+                     and tuple(heard[at:before]) == form[:-1] and form[-1].startswith(begun))
+        # in the words' order, each form once (one whose last syllable has no vowel, m or
+        # n, is said both whole and but for it)
         return [(words[at].start, words[min(at + len(form), len(words)) - 1].end)
-                for at, syllable in enumerate(heard) for form in self.opening.get(syllable, ())
-                if tuple(heard[at:at + len(form)]) == form
-                or (at + len(form) - 1 == before and len(form) > BEGUN
-                    and tuple(heard[at:before]) == form[:-1]
-                    and form[-1].startswith(begun))]
+                for at, form in sorted(found)]
 
 
 @lru_cache(maxsize=1)
@@ -990,10 +993,8 @@ def said_at(words: tuple[Word, ...], hit) -> tuple[float, float] | None:
     begins before the hit ends); the spotter's span is a guess from where decoding was."""
     wanted = normalize(hit.matched).syllables
     said = [toneless(w.text) for w in words]
-    for n in range(len(said) - len(wanted), -1, -1):
-        if tuple(said[n:n + len(wanted)]) == wanted and words[n].start < hit.end:
-            return words[n].start, words[n + len(wanted) - 1].end
-    return None
+    begins = [at for at, _ in standing(said, {wanted[0]: (wanted,)}) if words[at].start < hit.end]
+    return (words[begins[-1]].start, words[begins[-1] + len(wanted) - 1].end) if begins else None
 
 
 def _part(utterance: Utterance, words: tuple[Word, ...], hits, decode) -> Utterance:

@@ -1,4 +1,4 @@
-from monitor.normalize import clean_chars, normalize, split_pinyin, text_pinyin, toneless
+from monitor.normalize import clean_chars, normalize, split_pinyin, standing, text_pinyin, toneless
 
 
 def test_traditional_becomes_simplified():
@@ -44,3 +44,17 @@ def test_characters_win_over_pinyin():
 
 def test_text_pinyin_for_display():
     assert text_pinyin("您慢走") == "nin man zou"
+
+
+def test_standing_finds_each_whole_form_where_it_begins():
+    opening = {"ni": (("ni", "hao"), ("ni", "hao", "ma")), "hao": (("hao", "de"),)}
+    heard = ["ni", "hao", "ni", "hao", "de", "ni"]
+    assert list(standing(heard, opening)) == [(0, ("ni", "hao")), (2, ("ni", "hao")),
+                                              (3, ("hao", "de"))]  # a form cut short is not
+
+
+def test_standing_reads_a_forms_syllables_as_told():
+    opening = {"zou": (("走开", ("zou", "kai")),)}
+    assert list(standing(("ni", "zou", "kai"), opening, lambda form: form[1])) == [
+        (1, ("走开", ("zou", "kai")))]
+    assert list(standing(("zou",), opening, lambda form: form[1])) == []

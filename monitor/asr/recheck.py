@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from ..hanzi import NEUTRAL, syllable_tone
 from ..matching import initial, loose_syllable
-from ..normalize import toneless
+from ..normalize import standing, toneless
 from ..records import Utterance
 
 # how far from a taboo form greedy search may have heard it for the form to be near
@@ -137,24 +137,24 @@ class Recheck:
         said = sounds(w.text for w in biased.words)
         whole = self._whole(greedy)
         spans = []
-        for at, syllable in enumerate(said):
-            for phrase, form, light in self._opening.get(syllable, ()):
-                if said[at:at + len(form)] != form:
-                    continue
-                first, last = biased.words[at], biased.words[at + len(form) - 1]
-                there = sounds(w.text for w in greedy.words if w.end > first.start - AROUND_S
-                               and w.start < last.end + AROUND_S)
-                if distance(form, there, light) <= NEAR and not any(
-                        p == phrase and distance(f, there) == 0 for p, f, _ in self.forms
-                ) and not any(p != phrase and begin < last.end and first.start < end
-                              for p, begin, end in whole):
-                    spans.append((first.start, last.end))
+        for at, (phrase, form, light) in standing(said, self._opening, _sound):
+            first, last = biased.words[at], biased.words[at + len(form) - 1]
+            there = sounds(w.text for w in greedy.words if w.end > first.start - AROUND_S
+                           and w.start < last.end + AROUND_S)
+            if distance(form, there, light) <= NEAR and not any(
+                    p == phrase and distance(f, there) == 0 for p, f, _ in self.forms
+            ) and not any(p != phrase and begin < last.end and first.start < end
+                          for p, begin, end in whole):
+                spans.append((first.start, last.end))
         return spans
 
     def _whole(self, greedy: Utterance) -> list[tuple[str, float, float]]:
         """Each form greedy search heard whole: its phrase, first word's start, last word's end."""
         heard = sounds(w.text for w in greedy.words)
         return [(phrase, greedy.words[at].start, greedy.words[at + len(form) - 1].end)
-                for at, syllable in enumerate(heard)
-                for phrase, form, _ in self._opening.get(syllable, ())
-                if heard[at:at + len(form)] == form]
+                for at, (phrase, form, _) in standing(heard, self._opening, _sound)]
+
+
+def _sound(form: tuple) -> tuple[str, ...]:
+    """A form's syllables, of its (phrase, syllables, light) in `Recheck.forms`."""
+    return form[1]
